@@ -51,3 +51,246 @@ def parse_xml(data: bytes) -> etree._Element:
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise ValueError("DOCTYPE declared in an Office part")
     return root
+
+
+# ---------------------------------------------------------------------------
+# Reading: controls, cells, tables, text.
+# ---------------------------------------------------------------------------
+
+W = NSMAP["w"]
+_DELETED = {qn("w:del"), qn("w:moveFrom")}
+
+
+def iter_controls(root: etree._Element):
+    """Every content control (``w:sdt``), in document order."""
+    return root.iter(qn("w:sdt"))
+
+
+def _sdt_pr_child(sdt: etree._Element, name: str) -> etree._Element | None:
+    pr = sdt.find(qn("w:sdtPr"))
+    return None if pr is None else pr.find(qn(name))
+
+
+def _val(el: etree._Element | None, attr: str = "w:val") -> str | None:
+    return None if el is None else el.get(qn(attr))
+
+
+def control_tag(sdt: etree._Element) -> str | None:
+    return _val(_sdt_pr_child(sdt, "w:tag"))
+
+
+def control_alias(sdt: etree._Element) -> str | None:
+    return _val(_sdt_pr_child(sdt, "w:alias"))
+
+
+def control_showing_placeholder(sdt: etree._Element) -> bool:
+    el = _sdt_pr_child(sdt, "w:showingPlcHdr")
+    return el is not None and _val(el) not in ("0", "false", "off")
+
+
+def control_checkbox_state(sdt: etree._Element) -> bool | None:
+    """``True``/``False`` for a check-box control, ``None`` for any other control."""
+    box = _sdt_pr_child(sdt, "w14:checkbox")
+    if box is None:
+        return None
+    checked = box.find(qn("w14:checked"))
+    return checked is not None and checked.get(qn("w14:val")) in ("1", "true", "on")
+
+
+def control_date_value(sdt: etree._Element) -> str | None:
+    """The ISO value a date control stores (``w:fullDate``), when it has one."""
+    return _val(_sdt_pr_child(sdt, "w:date"), "w:fullDate")
+
+
+def enclosing(el: etree._Element, name: str) -> etree._Element | None:
+    tag = qn(name)
+    parent = el.getparent()
+    while parent is not None and parent.tag != tag:
+        parent = parent.getparent()
+    return parent
+
+
+def _is_deleted(el: etree._Element) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.tag in _DELETED:
+            return True
+        if parent.tag == qn("w:sdt") and control_showing_placeholder(parent):
+            return True  # placeholder text is not an answer
+        if parent.tag in (qn("w:tc"), qn("w:body")):
+            return False
+        parent = parent.getparent()
+    return False
+
+
+_TEXT_TAGS = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n",
+              qn("w:noBreakHyphen"): "-"}
+_P = qn("w:p")
+
+
+def paragraph_text(p: etree._Element) -> str:
+    """Text of a paragraph as accepted: inserted text kept, deleted text and
+    placeholder text dropped; tabs and line breaks kept."""
+    out = []
+    for el in p.iter(*_TEXT_TAGS):
+        if _is_deleted_in(el, p):
+            continue
+        fixed = _TEXT_TAGS[el.tag]
+        out.append(el.text or "" if fixed is None else fixed)
+    return "".join(out)
+
+
+def _is_deleted_in(el: etree._Element, stop: etree._Element) -> bool:
+    parent = el.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag in _DELETED:
+            return True
+        if parent.tag == qn("w:sdt") and control_showing_placeholder(parent):
+            return True
+        parent = parent.getparent()
+    # A placeholder control may also wrap the whole paragraph (block-level).
+    return _is_deleted(stop) if stop.tag == _P else False
+
+
+def cell_text(tc: etree._Element) -> str:
+    """Every paragraph of a table cell (nested tables included), joined by newlines."""
+    return "\n".join(paragraph_text(p) for p in tc.iter(_P) if not _paragraph_deleted(p))
+
+
+def _paragraph_deleted(p: etree._Element) -> bool:
+    # A paragraph whose mark was deleted in tracked changes and holds no live text
+    # merges with the next one; treat an all-deleted paragraph as gone.
+    rpr = p.find(f"{qn('w:pPr')}/{qn('w:rPr')}")
+    return rpr is not None and rpr.find(qn("w:del")) is not None and not paragraph_text(p).strip()
+
+
+def body(root: etree._Element) -> etree._Element:
+    found = root.find(qn("w:body"))
+    return root if found is None else found
+
+
+def iter_tables(root: etree._Element):
+    """Every table of the document (nested ones too), in document order."""
+    return root.iter(qn("w:tbl"))
+
+
+def table_rows(tbl: etree._Element) -> list[list[etree._Element]]:
+    """The rows of a table as lists of cells (``w:tc``), skipping nested tables' rows.
+
+    Rows or cells wrapped in content controls (repeating sections) are found too.
+    """
+    rows = []
+    for tr in tbl.iter(qn("w:tr")):
+        if enclosing(tr, "w:tbl") is not tbl:
+            continue
+        rows.append([tc for tc in tr.iter(qn("w:tc")) if enclosing(tc, "w:tr") is tr])
+    return rows
+
+
+def cell_grid_span(tc: etree._Element) -> int:
+    span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+    try:
+        return int(_val(span)) if span is not None else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+def core_property(root: etree._Element, name: str) -> str | None:
+    """A core document property (``docProps/core.xml``), e.g. ``dc:identifier``."""
+    el = root.find(qn(name))
+    return el.text.strip() if el is not None and el.text and el.text.strip() else None
+
+
+def main_content_type(root: etree._Element, part_name: str) -> str | None:
+    """The content type ``[Content_Types].xml`` gives a part (Override, then Default)."""
+    wanted = "/" + part_name.lstrip("/")
+    for override in root.iter(qn("ct:Override")):
+        if override.get("PartName", "").lower() == wanted.lower():
+            return override.get("ContentType")
+    ext = wanted.rsplit(".", 1)[-1].lower()
+    for default in root.iter(qn("ct:Default")):
+        if default.get("Extension", "").lower() == ext:
+            return default.get("ContentType")
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Building: inline content controls for the template.
+# ---------------------------------------------------------------------------
+
+PLACEHOLDER_TEXT = {
+    "text": "Cliquez ou appuyez ici pour entrer du texte.",
+    "number": "Cliquez ou appuyez ici pour entrer du texte.",
+    "date": "Cliquez ou appuyez ici pour entrer une date.",
+    "choice": "Choisissez un élément.",
+}
+UNCHECKED_BOX, CHECKED_BOX = "\u2610", "\u2612"
+
+
+def _el(name: str, **attrs: str) -> etree._Element:
+    el = etree.Element(qn(name))
+    for key, value in attrs.items():
+        el.set(qn(key.replace("_", ":", 1)), value)
+    return el
+
+
+def make_run(text: str, *, color: str | None = None) -> etree._Element:
+    run = _el("w:r")
+    if color:
+        rpr = etree.SubElement(run, qn("w:rPr"))
+        etree.SubElement(rpr, qn("w:color")).set(qn("w:val"), color)
+    t = etree.SubElement(run, qn("w:t"))
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return run
+
+
+def make_inline_control(
+    *,
+    tag: str,
+    alias: str,
+    control_id: int,
+    kind: str,
+    text: str | None,
+    choices: list[str] | None = None,
+    multiline: bool = False,
+) -> etree._Element:
+    """An inline content control. ``text=None`` shows the placeholder
+    (``w:showingPlcHdr``); a text (for instance a Jinja expression) is a value."""
+    sdt = _el("w:sdt")
+    pr = etree.SubElement(sdt, qn("w:sdtPr"))
+    pr.append(_el("w:alias", w_val=alias))
+    pr.append(_el("w:tag", w_val=tag))
+    pr.append(_el("w:id", w_val=str(control_id)))
+    if text is None and kind != "bool":
+        pr.append(_el("w:showingPlcHdr"))
+    if kind == "date":
+        date = etree.SubElement(pr, qn("w:date"))
+        date.append(_el("w:dateFormat", w_val="dd/MM/yyyy"))
+        date.append(_el("w:lid", w_val="fr-FR"))
+        date.append(_el("w:storeMappedDataAs", w_val="dateTime"))
+        date.append(_el("w:calendar", w_val="gregorian"))
+    elif kind == "choice":
+        drop = etree.SubElement(pr, qn("w:dropDownList"))
+        for choice in choices or []:
+            drop.append(_el("w:listItem", w_displayText=choice, w_value=choice))
+    elif kind == "bool":
+        box = etree.SubElement(pr, qn("w14:checkbox"))
+        checked = etree.SubElement(box, qn("w14:checked"))
+        checked.set(qn("w14:val"), "0")
+        for name, code in (("w14:checkedState", "2612"), ("w14:uncheckedState", "2610")):
+            state = etree.SubElement(box, qn(name))
+            state.set(qn("w14:val"), code)
+            state.set(qn("w14:font"), "MS Gothic")
+    else:
+        text_el = etree.SubElement(pr, qn("w:text"))
+        if multiline:
+            text_el.set(qn("w:multiLine"), "1")
+    content = etree.SubElement(sdt, qn("w:sdtContent"))
+    if kind == "bool":
+        content.append(make_run(UNCHECKED_BOX))
+    elif text is None:
+        content.append(make_run(PLACEHOLDER_TEXT.get(kind, PLACEHOLDER_TEXT["text"]), color="808080"))
+    else:
+        content.append(make_run(text))
+    return sdt

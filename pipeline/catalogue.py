@@ -1,0 +1,469 @@
+"""The field catalogue: every field of the report, written once.
+
+Template building, reading, validation, rejection notes, exports and the
+``fields`` command all read this module; a field's key or French label
+appears nowhere else. An administration adapts it from config.yaml (section
+``catalogue``) without touching code: see :func:`apply_overrides`.
+
+Default content follows the official models (décret 2010-888 art. 3, décret
+2020-719 for the hospital service, arrêté of 18 March 2013, models C9/C9 bis).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PydField, model_validator
+
+from .errors import ConfigError
+
+Kind = Literal["text", "date", "choice", "number", "bool", "table"]
+ColumnKind = Literal["text", "date", "choice", "number"]
+
+OBJECTIVE_SCALE = ["atteint", "partiellement atteint", "non atteint", "devenu sans objet"]
+CRITERIA_SCALE = ["à acquérir", "à développer", "maîtrise", "expert"]
+NOT_APPLICABLE = "sans objet"
+YES_NO = ["oui", "non"]
+
+# Keys the code relies on (identity, dates, carried-over tables). Written here once.
+REPORT_ID = "identifiant"
+CAMPAIGN = "campagne"
+AGENT_NUMBER = "matricule"
+LAST_NAME = "nom"
+FIRST_NAME = "prenom"
+GRADE = "grade"
+SERVICE = "service"
+EVALUATOR = "evaluateur"
+INVITATION_DATE = "date_convocation"
+REVIEW_DATE = "date_entretien"
+PREVIOUS_RESULTS = "resultats"
+NEXT_OBJECTIVES = "objectifs"
+NO_TRAINING_NEED = "aucun_besoin_formation"
+TRAINING_NEEDS = "besoins_formation"
+EVALUATOR_SIGNATURE_DATE = "date_signature_evaluateur"
+COMMUNICATION_DATE = "date_communication"
+AGENT_ACK_DATE = "date_prise_connaissance"
+VISA_DATE = "date_visa"
+NOTIFICATION_DATE = "date_notification"
+REFUSED_TO_SIGN = "refus_signature"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Condition(_Frozen):
+    """A field is required only when another field's value is one of ``one_of``."""
+
+    field: str
+    one_of: list[str | bool]
+
+
+class Stage(_Frozen):
+    number: int
+    key: str
+    label: str
+    folder: str
+
+
+class Section(_Frozen):
+    key: str
+    title: str
+    # A later version may not change what the evaluator signed (SPEC 3).
+    signed_by_evaluator: bool = False
+    intro: str | None = None
+
+
+class Column(_Frozen):
+    key: str
+    label: str
+    kind: ColumnKind = "text"
+    choices: list[str] | None = None
+    required: bool = False  # in a row that is not empty
+    required_if: Condition | None = None
+    width_cm: float = 4.0
+
+
+class Field(_Frozen):
+    key: str
+    label: str
+    section: str
+    kind: Kind = "text"
+    choices: list[str] | None = None
+    required_from: int | None = None
+    required_if: Condition | None = None
+    # The stage whose "own" field this is: filling it shows that stage (SPEC 3).
+    marks_stage: int | None = None
+    # Filled by `generate` from the roster (column names accepted, any case/accents).
+    roster_columns: list[str] = []
+    roster_required: bool = False  # `generate` reports a roster row without it
+    multiline: bool = False
+    help: str | None = None
+    # Tables only.
+    columns: list[Column] | None = None
+    min_rows: int = 0
+    blank_rows: int = 3
+    # A table requirement is met by this bool field being checked instead.
+    unless_checked: str | None = None
+
+    @model_validator(mode="after")
+    def _table_has_columns(self) -> "Field":
+        if self.kind == "table" and not self.columns:
+            raise ValueError(f"le tableau « {self.key} » n'a pas de colonnes")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"le champ à choix « {self.key} » n'a pas de valeurs possibles")
+        return self
+
+
+class Catalogue(_Frozen):
+    stages: list[Stage]
+    sections: list[Section]
+    fields: list[Field]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Catalogue":
+        keys = [f.key for f in self.fields]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"clés de champ en double : {', '.join(duplicates)}")
+        labels = [f.label for f in self.fields]
+        same_label = sorted({x for x in labels if labels.count(x) > 1})
+        if same_label:
+            raise ValueError(f"libellés de champ en double : {', '.join(same_label)}")
+        section_keys = {s.key for s in self.sections}
+        stage_numbers = {s.number for s in self.stages}
+        for f in self.fields:
+            if f.section not in section_keys:
+                raise ValueError(f"le champ « {f.key} » cite une section inconnue « {f.section} »")
+            for stage in (f.required_from, f.marks_stage):
+                if stage is not None and stage not in stage_numbers:
+                    raise ValueError(f"le champ « {f.key} » cite une étape inconnue {stage}")
+            if f.required_if and f.required_if.field not in keys:
+                raise ValueError(
+                    f"le champ « {f.key} » dépend d'un champ inconnu « {f.required_if.field} »"
+                )
+        return self
+
+    # -- lookups -----------------------------------------------------------
+
+    def field(self, key: str) -> Field:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+    def stage(self, number: int) -> Stage:
+        return next(s for s in self.stages if s.number == number)
+
+    @property
+    def single_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.kind != "table"]
+
+    @property
+    def table_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.kind == "table"]
+
+    def fields_in(self, section_key: str) -> list[Field]:
+        return [f for f in self.fields if f.section == section_key]
+
+    def evaluator_fields(self) -> list[Field]:
+        signed = {s.key for s in self.sections if s.signed_by_evaluator}
+        return [f for f in self.fields if f.section in signed]
+
+    @property
+    def final_stage(self) -> int:
+        return max(s.number for s in self.stages)
+
+    def version(self) -> str:
+        """Template version: changes when what the form holds changes (keys, labels,
+        kinds, columns), not when a requirement is relaxed."""
+        shape = [
+            (f.key, f.label, f.kind, [(c.key, c.label) for c in f.columns or []])
+            for f in self.fields
+        ]
+        digest = hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()
+        return f"CR-{digest[:10]}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape printed by ``entretiens fields --json`` (SPEC 3)."""
+        titles = {s.key: s.title for s in self.sections}
+        return {
+            "stages": [{"key": s.key, "label": s.label, "folder": s.folder} for s in self.stages],
+            "fields": [
+                {
+                    "key": f.key,
+                    "label": f.label,
+                    "section": titles[f.section],
+                    "kind": f.kind,
+                    "choices": f.choices,
+                    "required_from": f.required_from,
+                    "columns": (
+                        [
+                            {"key": c.key, "label": c.label, "kind": c.kind, "choices": c.choices}
+                            for c in f.columns
+                        ]
+                        if f.columns
+                        else None
+                    ),
+                }
+                for f in self.fields
+            ],
+        }
+
+
+# ---------------------------------------------------------------------------
+# The default catalogue.
+# ---------------------------------------------------------------------------
+
+STAGES = [
+    Stage(number=1, key="evaluation",
+          label="Évaluation signée par l'évaluateur, en attente des observations de l'agent",
+          folder="1_attente_observations_agent"),
+    Stage(number=2, key="observations",
+          label="Observations de l'agent recueillies, en attente du visa de l'autorité",
+          folder="2_attente_visa_autorite"),
+    Stage(number=3, key="visa",
+          label="Visa de l'autorité investie du pouvoir de nomination, en attente de notification",
+          folder="3_attente_notification"),
+    Stage(number=4, key="notification",
+          label="Notifié à l'agent, versé au dossier administratif",
+          folder="4_dossier_agent"),
+]
+
+SECTIONS = [
+    Section(key="identite", title="1. Identification de l'agent et de l'évaluateur"),
+    Section(key="entretien", title="2. L'entretien"),
+    Section(key="poste", title="3. Description du poste occupé", signed_by_evaluator=True),
+    Section(key="resultats", title="4. Résultats professionnels obtenus", signed_by_evaluator=True,
+            intro="Appréciez l'atteinte de chacun des objectifs fixés lors du précédent entretien."),
+    Section(key="objectifs", title="5. Objectifs fixés pour l'année à venir", signed_by_evaluator=True,
+            intro="Au moins un objectif, avec son indicateur et son échéance."),
+    Section(key="maniere_de_servir", title="6. Manière de servir", signed_by_evaluator=True,
+            intro="Échelle : à acquérir, à développer, maîtrise, expert."),
+    Section(key="acquis", title="7. Acquis de l'expérience professionnelle", signed_by_evaluator=True),
+    Section(key="appreciation", title="8. Appréciation générale sur la valeur professionnelle",
+            signed_by_evaluator=True),
+    Section(key="formation", title="9. Besoins de formation", signed_by_evaluator=True,
+            intro="Type : T1 adaptation immédiate au poste ; T2 évolution prévisible des métiers ; "
+                  "T3 acquisition de nouvelles qualifications. Un avis défavorable doit être motivé."),
+    Section(key="perspectives", title="10. Perspectives d'évolution professionnelle",
+            signed_by_evaluator=True),
+    Section(key="attentes", title="11. Attentes et propositions de l'agent"),
+    Section(key="signatures", title="12. Signatures et notification"),
+]
+
+_SIGNED_BY_AGENT = Condition(field=REFUSED_TO_SIGN, one_of=[False])
+_MANAGES = Condition(field="encadre_agents", one_of=["oui"])
+
+FIELDS = [
+    # 1. Identification
+    Field(key=REPORT_ID, label="Identifiant du compte rendu", section="identite",
+          required_from=1, roster_columns=[]),
+    Field(key=CAMPAIGN, label="Campagne", section="identite", required_from=1),
+    Field(key=AGENT_NUMBER, label="Matricule", section="identite", required_from=1,
+          roster_required=True, roster_columns=["matricule", "numéro d'agent", "n° agent"]),
+    Field(key=LAST_NAME, label="Nom de l'agent", section="identite", required_from=1,
+          roster_required=True, roster_columns=["nom", "nom de famille", "nom d'usage"]),
+    Field(key=FIRST_NAME, label="Prénom de l'agent", section="identite", required_from=1,
+          roster_required=True, roster_columns=["prénom"]),
+    Field(key=GRADE, label="Grade", section="identite", required_from=1,
+          roster_columns=["grade"]),
+    Field(key=SERVICE, label="Service d'affectation", section="identite", required_from=1,
+          roster_columns=["service", "affectation"]),
+    Field(key=EVALUATOR, label="Nom et prénom de l'évaluateur", section="identite",
+          required_from=1, roster_required=True, roster_columns=["évaluateur", "evaluateur", "supérieur hiérarchique"]),
+    Field(key="fonction_evaluateur", label="Fonction de l'évaluateur", section="identite",
+          roster_columns=["fonction de l'évaluateur", "fonction évaluateur"]),
+    # 2. L'entretien
+    Field(key=INVITATION_DATE, label="Date de la convocation", section="entretien", kind="date",
+          roster_columns=["date de convocation", "date convocation"]),
+    Field(key=REVIEW_DATE, label="Date de l'entretien", section="entretien", kind="date",
+          required_from=1, roster_required=True, roster_columns=["date d'entretien", "date entretien", "date de l'entretien"]),
+    # 3. Poste
+    Field(key="poste", label="Intitulé du poste", section="poste", required_from=1,
+          roster_columns=["poste", "intitulé du poste", "fonction"]),
+    Field(key="missions", label="Missions principales du poste", section="poste", required_from=1,
+          multiline=True),
+    Field(key="evolution_poste", label="Évolution du poste et mise à jour de la fiche de poste",
+          section="poste", multiline=True),
+    Field(key="encadre_agents", label="L'agent encadre-t-il des agents ?", section="poste",
+          kind="choice", choices=YES_NO, required_from=1, roster_columns=["encadrant"]),
+    Field(key="nombre_agents_encadres", label="Nombre d'agents encadrés", section="poste",
+          kind="number", required_from=1, required_if=_MANAGES),
+    # 4. Résultats
+    Field(key=PREVIOUS_RESULTS, label="Objectifs de l'année écoulée et résultats", section="resultats",
+          kind="table", required_from=1, min_rows=1, blank_rows=3,
+          columns=[
+              Column(key="objectif", label="Objectif fixé l'an dernier", required=True, width_cm=6.5),
+              Column(key="atteinte", label="Niveau d'atteinte", kind="choice",
+                     choices=OBJECTIVE_SCALE, required=True, width_cm=3.5),
+              Column(key="commentaire", label="Commentaire", width_cm=6.5),
+          ]),
+    Field(key="evenements", label="Événements survenus au cours de la période écoulée",
+          section="resultats", multiline=True,
+          help="Contexte, difficultés, changements d'organisation ayant pesé sur les résultats."),
+    # 5. Objectifs
+    Field(key=NEXT_OBJECTIVES, label="Objectifs pour l'année à venir", section="objectifs",
+          kind="table", required_from=1, min_rows=1, blank_rows=4,
+          columns=[
+              Column(key="objectif", label="Objectif", required=True, width_cm=7.0),
+              Column(key="indicateur", label="Indicateur de résultat", width_cm=6.0),
+              Column(key="echeance", label="Échéance", width_cm=3.5),
+          ]),
+    # 6. Manière de servir
+    Field(key="competences", label="Compétences professionnelles et technicité",
+          section="maniere_de_servir", kind="choice", choices=CRITERIA_SCALE, required_from=1),
+    Field(key="contribution", label="Contribution à l'activité du service",
+          section="maniere_de_servir", kind="choice", choices=CRITERIA_SCALE, required_from=1),
+    Field(key="qualites_relationnelles", label="Qualités personnelles et relationnelles",
+          section="maniere_de_servir", kind="choice", choices=CRITERIA_SCALE, required_from=1),
+    Field(key="capacite_encadrement",
+          label="Capacité d'encadrement ou à exercer des fonctions d'un niveau supérieur",
+          section="maniere_de_servir", kind="choice", choices=[*CRITERIA_SCALE, NOT_APPLICABLE],
+          required_from=1, required_if=_MANAGES,
+          help="« sans objet » lorsque l'agent n'encadre personne."),
+    Field(key="appreciation_encadrement", label="Appréciation de l'encadrement exercé",
+          section="maniere_de_servir", required_from=1, required_if=_MANAGES, multiline=True),
+    # 7. Acquis
+    Field(key="acquis_experience", label="Acquis de l'expérience professionnelle",
+          section="acquis", multiline=True),
+    # 8. Appréciation générale
+    Field(key="appreciation_generale", label="Appréciation générale", section="appreciation",
+          required_from=1, multiline=True),
+    # 9. Formation
+    Field(key=NO_TRAINING_NEED, label="Aucun besoin de formation exprimé",
+          section="formation", kind="bool"),
+    Field(key=TRAINING_NEEDS, label="Besoins de formation", section="formation",
+          kind="table", required_from=1, min_rows=1, blank_rows=3,
+          unless_checked="aucun_besoin_formation",
+          columns=[
+              Column(key="intitule", label="Intitulé de la formation", required=True, width_cm=4.5),
+              Column(key="type", label="Type", kind="choice", choices=["T1", "T2", "T3"],
+                     required=True, width_cm=1.4),
+              Column(key="dispositif", label="Dispositif", kind="choice", width_cm=2.6,
+                     choices=["plan de formation", "CPF", "préparation aux concours",
+                              "VAE", "bilan de compétences", "congé de formation professionnelle",
+                              "période de professionnalisation"]),
+              Column(key="priorite", label="Priorité", kind="choice",
+                     choices=["haute", "moyenne", "basse"], width_cm=1.8),
+              Column(key="periode", label="Période souhaitée", width_cm=2.2),
+              Column(key="avis", label="Avis de l'évaluateur", kind="choice",
+                     choices=["favorable", "défavorable"], width_cm=2.2),
+              Column(key="motif_avis", label="Motif de l'avis défavorable", width_cm=2.8,
+                     required_if=Condition(field="avis", one_of=["défavorable"])),
+          ]),
+    # 10. Perspectives
+    Field(key="perspectives_carriere", label="Perspectives d'évolution de carrière",
+          section="perspectives", required_from=1, multiline=True,
+          help="Avancement, promotion, concours et examens envisagés."),
+    Field(key="perspectives_mobilite", label="Projet de mobilité", section="perspectives",
+          multiline=True),
+    Field(key="echelon_sommital", label="Agent au dernier échelon de son grade depuis au moins trois ans",
+          section="perspectives", kind="choice", choices=YES_NO, required_from=1,
+          roster_columns=["échelon sommital", "echelon sommital depuis 3 ans"]),
+    Field(key="appreciation_promotion", label="Appréciation des perspectives d'accès au grade supérieur",
+          section="perspectives", required_from=1, multiline=True,
+          required_if=Condition(field="echelon_sommital", one_of=["oui"])),
+    # 11. Attentes de l'agent
+    Field(key="attentes_agent", label="Attentes et propositions de l'agent", section="attentes",
+          multiline=True),
+    # 12. Signatures
+    Field(key="signature_evaluateur", label="Signature de l'évaluateur (nom)", section="signatures",
+          required_from=1, marks_stage=1),
+    Field(key=EVALUATOR_SIGNATURE_DATE, label="Date de signature de l'évaluateur",
+          section="signatures", kind="date", required_from=1, marks_stage=1),
+    Field(key=COMMUNICATION_DATE, label="Date de communication du compte rendu à l'agent",
+          section="signatures", kind="date", required_from=2),
+    Field(key="observations_agent", label="Observations de l'agent", section="signatures",
+          multiline=True, marks_stage=2),
+    Field(key=AGENT_ACK_DATE, label="Date de prise de connaissance par l'agent",
+          section="signatures", kind="date", required_from=2, marks_stage=2),
+    Field(key="visa_autorite", label="Visa de l'autorité hiérarchique (nom et qualité)",
+          section="signatures", required_from=3, marks_stage=3),
+    Field(key=VISA_DATE, label="Date du visa", section="signatures", kind="date",
+          required_from=3, marks_stage=3),
+    Field(key=NOTIFICATION_DATE, label="Date de notification à l'agent", section="signatures",
+          kind="date", required_from=4, marks_stage=4),
+    Field(key="signature_agent", label="Signature de l'agent (nom)", section="signatures",
+          required_from=4, required_if=_SIGNED_BY_AGENT, marks_stage=4),
+    Field(key=REFUSED_TO_SIGN, label="L'agent a refusé de signer", section="signatures",
+          kind="bool", marks_stage=4),
+]
+
+APPEAL_ROUTES = (
+    "Voies et délais de recours : l'agent peut saisir l'autorité hiérarchique d'une demande de "
+    "révision du compte rendu dans un délai de quinze jours francs suivant sa notification ; "
+    "l'autorité notifie sa réponse dans un délai de quinze jours. L'agent peut ensuite saisir la "
+    "commission administrative paritaire dans un délai d'un mois suivant la réponse de l'autorité "
+    "hiérarchique. Un recours contentieux peut être formé devant le tribunal administratif dans "
+    "un délai de deux mois à compter de la notification du compte rendu ou de la réponse à la "
+    "demande de révision."
+)
+
+DEFAULT = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS)
+
+
+# ---------------------------------------------------------------------------
+# Adapting the catalogue from config.yaml.
+# ---------------------------------------------------------------------------
+
+def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalogue:
+    """Return a new catalogue with config's ``catalogue`` section applied.
+
+    Accepted keys (French, as HR writes them in config.yaml):
+    ``ajouter`` (a list of new fields, same keys as a field of this module),
+    ``modifier`` (field key -> attributes to replace, e.g. ``required_from: null``),
+    ``retirer`` (a list of field keys).
+    """
+    if not overrides:
+        return base
+    unknown = set(overrides) - {"ajouter", "modifier", "retirer"}
+    if unknown:
+        raise ConfigError(
+            f"catalogue : clé inconnue « {sorted(unknown)[0]} » "
+            "(clés possibles : ajouter, modifier, retirer)."
+        )
+    fields = [f.model_dump() for f in base.fields]
+    by_key = {f["key"]: f for f in fields}
+    for key in overrides.get("retirer") or []:
+        if key not in by_key:
+            raise ConfigError(f"catalogue.retirer : le champ « {key} » n'existe pas.")
+        fields.remove(by_key.pop(key))
+    for key, changes in (overrides.get("modifier") or {}).items():
+        if key not in by_key:
+            raise ConfigError(
+                f"catalogue.modifier : le champ « {key} » n'existe pas "
+                "(la commande « entretiens fields » donne la liste des clés)."
+            )
+        if not isinstance(changes, dict):
+            raise ConfigError(f"catalogue.modifier.{key} : une liste d'attributs est attendue.")
+        if "key" in changes:
+            raise ConfigError(f"catalogue.modifier.{key} : la clé d'un champ ne se modifie pas.")
+        by_key[key].update(changes)
+    for new in overrides.get("ajouter") or []:
+        fields.append(new)
+    try:
+        return Catalogue(
+            stages=[s.model_dump() for s in base.stages],
+            sections=[s.model_dump() for s in base.sections],
+            fields=fields,
+        )
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise ConfigError(f"catalogue : {_first_error(exc)}") from None
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    err = errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ()))
+    message = err.get("msg", "").removeprefix("Value error, ")
+    value = err.get("input")
+    shown = f" (valeur : {value!r})" if value is not None and not isinstance(value, dict) else ""
+    return f"{where} : {message}{shown}" if where else message

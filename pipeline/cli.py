@@ -1,0 +1,149 @@
+"""The ``entretiens`` command: a thin shell over the library.
+
+Each command parses its options, calls one library function, and turns a
+library exception into a French message and an exit code: 0 done
+(rejections are normal outcomes), 1 a problem with the run itself, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import load_config
+from .errors import EntretiensError
+
+EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("entretiens")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse in French for the parts users read."""
+
+    def error(self, message: str):  # exit 2, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty() or total >= 20:
+        end = "\n" if done == total else "\r"
+        print(f"  {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def _shown(value: object) -> str:
+    return {True: "coché", False: "non coché"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
+# -- commands ----------------------------------------------------------------
+
+def cmd_fields(args) -> int:
+    catalogue = load_config(args.config).catalogue
+    if args.json:
+        print(json.dumps(catalogue.as_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    titles = {s.key: s.title for s in catalogue.sections}
+    print("Étapes :")
+    for stage in catalogue.stages:
+        print(f"  {stage.number}. {stage.label}  [dossier {stage.folder}]")
+    current = None
+    for f in catalogue.fields:
+        if f.section != current:
+            current = f.section
+            print(f"\n{titles[f.section]}")
+        required = f"obligatoire dès l'étape {f.required_from}" if f.required_from else "facultatif"
+        if f.required_if:
+            required += f" (si {f.required_if.field} = {', '.join(map(_shown, f.required_if.one_of))})"
+        print(f"  {f.key:<28} {f.label}  [{f.kind}, {required}]")
+        if f.choices:
+            print(f"  {'':<28}   valeurs : {', '.join(f.choices)}")
+        for c in f.columns or []:
+            extra = f" : {', '.join(c.choices)}" if c.choices else ""
+            print(f"  {'':<28}   colonne {c.key} « {c.label} »{extra}")
+    return EXIT_OK
+
+
+def cmd_generate(args) -> int:
+    from .generate import generate
+
+    config = load_config(args.config)
+    result = generate(config, args.roster, progress=_progress)
+    for problem in result.problems:
+        print(f"Attention, {problem}", file=sys.stderr)
+    folder = config.outbox / "a_envoyer"
+    print(f"{len(result.reports)} compte(s) rendu(s) pré-rempli(s) et "
+          f"{len(result.invitations)} convocation(s) écrits dans {folder}.")
+    if result.problems:
+        print(f"{len(result.problems)} ligne(s) de la liste des agents à corriger (voir ci-dessus).")
+    return EXIT_OK
+
+
+# -- parser ------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a --config given before or after the command name both count.
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS, metavar="CHEMIN",
+                        help="fichier de configuration (par défaut ./config.yaml, "
+                             "sinon les valeurs par défaut intégrées)")
+    parser = _Parser(
+        prog="entretiens",
+        description="Comptes rendus d'entretien professionnel : génération, contrôle, "
+                    "circuit de signature, plan de formation.",
+        epilog="Exemple : entretiens generate --roster agents.xlsx",
+        parents=[common],
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé")
+    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
+
+    fields = commands.add_parser(
+        "fields", parents=[common], help="affiche le catalogue des champs du compte rendu",
+        description="Affiche le catalogue des champs : étapes, sections, champs, colonnes.",
+        epilog="Exemple : entretiens fields --json > champs.json")
+    fields.add_argument("--json", action="store_true", help="sortie JSON (pour d'autres outils)")
+    fields.set_defaults(handler=cmd_fields)
+
+    generate = commands.add_parser(
+        "generate", parents=[common],
+        help="produit les comptes rendus pré-remplis et les convocations",
+        description="Produit, pour chaque agent de la liste, un compte rendu pré-rempli et sa "
+                    "convocation dans outbox/a_envoyer/. Les lignes incorrectes de la liste sont "
+                    "signalées avec leur numéro ; les autres sont produites.",
+        epilog="Exemple : entretiens generate --roster agents.xlsx")
+    generate.add_argument("--roster", type=Path, default=None, metavar="FICHIER",
+                          help="liste des agents (.xlsx ou .csv) ; par défaut liste_agents "
+                               "de config.yaml")
+    generate.set_defaults(handler=cmd_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.config = getattr(args, "config", None)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except EntretiensError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return EXIT_RUN_PROBLEM
+    except BrokenPipeError:  # output piped into `head`
+        return EXIT_OK
+    except OSError as exc:
+        print(f"Erreur : {exc.strerror or exc} ({exc.filename or ''}).", file=sys.stderr)
+        return EXIT_RUN_PROBLEM
+
+
+if __name__ == "__main__":
+    sys.exit(main())

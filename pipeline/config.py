@@ -1,0 +1,191 @@
+"""config.yaml: loaded and validated once, at start.
+
+Keys are French (HR officers edit this file); attributes are English. Every
+path is relative to the folder holding config.yaml. A mistake raises
+:class:`ConfigError` naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from .catalogue import DEFAULT as DEFAULT_CATALOGUE, Catalogue, apply_overrides
+from .errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+PRESETS = ("hospitaliere", "etat", "territoriale")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Campaign(_Section):
+    year: int = Field(2026, alias="annee", ge=2000, le=2100)
+    review_deadline: dt.date = Field(dt.date(2027, 1, 31), alias="date_limite_entretiens")
+    return_to_hr: dt.date = Field(dt.date(2027, 2, 28), alias="date_retour_rh")
+
+    @property
+    def key(self) -> str:
+        return str(self.year)
+
+
+class Folders(_Section):
+    inbox: Path = Field(Path("inbox"), alias="entree")
+    outbox: Path = Field(Path("outbox"), alias="sortie")
+    templates: Path = Field(Path("templates"), alias="modeles")
+    # Journal and work area: on a local disk, never on a share.
+    state: Path = Field(Path(".entretiens"), alias="etat")
+
+
+class Delays(_Section):
+    """Overrides of the public-service preset; ``None`` keeps the preset's value."""
+
+    invitation_min_days: int | None = Field(None, alias="convocation_jours_avant", ge=0)
+    communication_days: int | None = Field(None, alias="communication_jours_apres", ge=0)
+    agent_days: int | None = Field(None, alias="observations_agent_jours", ge=0)
+    working_days: bool = Field(False, alias="jours_ouvres")
+
+
+class FileCaps(_Section):
+    max_file_mb: float = Field(20, alias="taille_max_mo", gt=0)
+    max_uncompressed_mb: float = Field(200, alias="decompresse_max_mo", gt=0)
+    max_ratio: float = Field(200, alias="ratio_max", gt=1)
+    max_parts: int = Field(2000, alias="parties_max", gt=0)
+
+
+class HRContact(_Section):
+    name: str = Field("Service des ressources humaines", alias="nom")
+    return_to: str = Field(
+        "le dossier partagé des comptes rendus (déposez le fichier corrigé dans « inbox »)",
+        alias="retour",
+    )
+
+
+class Config(_Section):
+    campaign: Campaign = Field(default_factory=Campaign, alias="campagne")
+    public_service: Literal["hospitaliere", "etat", "territoriale"] = Field(
+        "hospitaliere", alias="fonction_publique"
+    )
+    delays: Delays = Field(default_factory=Delays, alias="delais")
+    max_objectives: int = Field(5, alias="objectifs_max", ge=1)
+    roster: Path | None = Field(None, alias="liste_agents")
+    folders: Folders = Field(default_factory=Folders, alias="dossiers")
+    file_caps: FileCaps = Field(default_factory=FileCaps, alias="limites_fichiers")
+    hr: HRContact = Field(default_factory=HRContact, alias="service_rh")
+    catalogue_overrides: dict[str, Any] | None = Field(None, alias="catalogue")
+
+    # Set by load_config: where relative paths start.
+    base_dir: Path = Field(Path("."), exclude=True)
+    _catalogue: Catalogue = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "Config":
+        if self.campaign.return_to_hr < self.campaign.review_deadline:
+            raise ValueError(
+                "campagne.date_retour_rh doit être postérieure ou égale à "
+                "campagne.date_limite_entretiens"
+            )
+        return self
+
+    def path(self, relative: Path) -> Path:
+        return relative if relative.is_absolute() else (self.base_dir / relative)
+
+    @property
+    def inbox(self) -> Path:
+        return self.path(self.folders.inbox)
+
+    @property
+    def outbox(self) -> Path:
+        return self.path(self.folders.outbox)
+
+    @property
+    def templates(self) -> Path:
+        return self.path(self.folders.templates)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.path(self.folders.state)
+
+    @property
+    def roster_path(self) -> Path | None:
+        return self.path(self.roster) if self.roster else None
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
+
+    def model_post_init(self, __context: Any) -> None:
+        # Built once: the catalogue overrides are validated with the rest.
+        self._catalogue = apply_overrides(DEFAULT_CATALOGUE, self.catalogue_overrides)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load and validate config.yaml.
+
+    With no path, ``./config.yaml`` is used when it exists, otherwise the
+    embedded defaults rooted in the current folder.
+    """
+    if path is None:
+        path = Path(DEFAULT_CONFIG_NAME)
+        if not path.exists():
+            return Config(base_dir=Path.cwd())
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"Fichier de configuration introuvable : {path}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Impossible de lire le fichier de configuration {path} : {exc}.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (ligne {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{path}{where} : le fichier n'est pas un YAML valide.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} : une liste de clés « clé: valeur » est attendue.")
+    try:
+        config = Config.model_validate({**raw, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(f"{path} : {_explain(exc)}") from None
+    return config
+
+
+_MESSAGES = {
+    "extra_forbidden": "clé inconnue",
+    "missing": "valeur obligatoire manquante",
+    "int_parsing": "un nombre entier est attendu",
+    "int_from_float": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_parsing": "oui/non (true/false) est attendu",
+    "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_type": "une date AAAA-MM-JJ est attendue",
+    "literal_error": "valeur non autorisée",
+    "greater_than": "valeur trop petite",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "dict_type": "une liste de clés « clé: valeur » est attendue",
+    "path_type": "un chemin de fichier est attendu",
+}
+
+
+def _explain(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "(racine)"
+    kind = err["type"]
+    text = _MESSAGES.get(kind, err["msg"].removeprefix("Value error, "))
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        text += f" (valeurs possibles : {expected})"
+    elif kind in ("greater_than", "greater_than_equal", "less_than_equal"):
+        ctx = err.get("ctx", {})
+        bound = ctx.get("gt", ctx.get("ge", ctx.get("le")))
+        text += f" (limite : {bound})"
+    value = err.get("input")
+    shown = "" if kind in ("missing", "value_error") or isinstance(value, dict) else f", valeur « {value} »"
+    return f"clé « {key} »{shown} : {text}."

@@ -1,0 +1,216 @@
+"""Dates as people write them in a Word form, and the deadlines of the review.
+
+Reading is strict: day first (the French way), and anything that could mean
+two dates, or none, raises :class:`UnreadableDate` with a French sentence.
+We never guess. Day counting is in calendar days by default, in working days
+(Monday to Friday, French public holidays excluded) on request.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+
+__all__ = [
+    "PRESETS", "DeadlineRules", "UnreadableDate", "add_days", "add_jours_francs", "days_between",
+    "format_date", "french_holidays", "is_late", "is_working_day", "parse_date",
+]
+
+
+class UnreadableDate(ValueError):
+    """A date that cannot be read without guessing. ``text`` is the input as given."""
+
+    code = "date_illisible"
+
+    def __init__(self, text: str, message: str):
+        super().__init__(message)
+        self.text = text
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- Reading -----------------------------------------------------------------
+
+MONTHS = {
+    "janvier": 1, "janv": 1,
+    "fevrier": 2, "fevr": 2, "fev": 2,
+    "mars": 3,
+    "avril": 4, "avr": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7, "juil": 7, "juill": 7,
+    "aout": 8,
+    "septembre": 9, "sept": 9,
+    "octobre": 10, "oct": 10,
+    "novembre": 11, "nov": 11,
+    "decembre": 12, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+# Patterns apply to the normalised text: lower case, no accents, single spaces.
+PREFIX = re.compile(rf"(?:le )?(?:(?P<weekday>{'|'.join(WEEKDAYS)}),? )?(?:le )?")
+NUMERIC = re.compile(  # 03/12/2026, 3-12-2026, 03.12.26: one separator, used twice
+    r"(?P<day>\d{1,2}) ?(?P<sep>[/.-]) ?(?P<month>\d{1,2}) ?(?P=sep) ?(?P<year>\d{4}|\d{2})"
+)
+ISO = re.compile(  # 2026-12-03, or Word's w:fullDate 2026-12-03T00:00:00Z
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"(?:t\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
+)
+TEXTUAL = re.compile(r"(?P<day>\d{1,2})(?P<first>er)? (?P<month>[a-z]+)\.? (?P<year>\d{4})")
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters pasted from the web
+MIN_YEAR, MAX_YEAR = 1900, 2100  # outside: a typo, not a review date
+
+
+def _normalise(text: str) -> str:
+    """Lower case, accents and zero-width characters removed, every run of
+    whitespace (non-breaking spaces included) turned into one plain space."""
+    decomposed = unicodedata.normalize("NFKD", text)  # NFKD also maps U+00A0, U+202F, "1ᵉʳ"
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _INVISIBLE)
+    return " ".join(kept.casefold().split())
+
+
+def parse_date(text: str | None) -> date | None:
+    """Read a date written in a form; ``None`` when the field is empty.
+
+    >>> parse_date("1er déc. 2026")
+    datetime.date(2026, 12, 1)
+    """
+    if text is None or not text.strip():
+        return None
+    shown = " ".join(text.split())
+    unreadable = UnreadableDate(
+        text,
+        f"La date « {shown} » n'est pas lisible. Écrivez le jour, le mois et l'année "
+        "sous la forme JJ/MM/AAAA, par exemple 03/12/2026.",
+    )
+    normal = _normalise(text)
+    prefix = PREFIX.match(normal)
+    body = normal[prefix.end() :]
+
+    if m := ISO.fullmatch(body) or NUMERIC.fullmatch(body):
+        day, month, year = int(m["day"]), int(m["month"]), m["year"]
+        year = 2000 + int(year) if len(year) == 2 else int(year)
+    elif (m := TEXTUAL.fullmatch(body)) and m["month"] in MONTHS:
+        if m["first"] and m["day"] != "1":
+            raise unreadable
+        day, month, year = int(m["day"]), MONTHS[m["month"]], int(m["year"])
+    else:
+        raise unreadable
+
+    try:
+        result = date(year, month, day)
+    except ValueError:  # 31/02, 32/13, or a day-first reading of 12/31
+        result = None
+    if result is None or not MIN_YEAR <= year <= MAX_YEAR:
+        message = f"La date « {shown} » n'est pas une date valide. Écrivez-la sous la forme JJ/MM/AAAA."
+        raise UnreadableDate(text, message)
+
+    weekday = prefix["weekday"]
+    if weekday and WEEKDAYS.index(weekday) != result.weekday():
+        actual = WEEKDAYS[result.weekday()]
+        raise UnreadableDate(
+            text,
+            f"La date « {shown} » se contredit : le {format_date(result)} est un {actual}, "
+            f"pas un {weekday}. Corrigez le jour ou la date.",
+        )
+    return result
+
+
+def format_date(d: date | None) -> str:
+    """``03/12/2026``; the empty string for ``None``."""
+    return "" if d is None else d.strftime("%d/%m/%Y")
+
+
+# --- Deadlines ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    """Delays of one public service, in days."""
+
+    invitation_min_days: int  # invitation sent at least N days before the review
+    communication_days: int  # report communicated to the agent at most N days after the review
+    agent_days: int  # agent completes and returns it at most N days after communication
+    appeal_days: int = 15  # révision request: 15 jours francs after notification
+
+
+PRESETS: dict[str, DeadlineRules] = {
+    # Hospital service, décret 2020-719: 30 days to communicate, 15 days for the agent.
+    "hospitaliere": DeadlineRules(invitation_min_days=8, communication_days=30, agent_days=15),
+    # State (décret 2010-888) and territorial (décret 2014-1526) services: the
+    # communication and completion delays are set by each employer's own rules.
+    # These are only sensible defaults (the hospital values); override them in config.
+    "etat": DeadlineRules(invitation_min_days=8, communication_days=30, agent_days=15),
+    "territoriale": DeadlineRules(invitation_min_days=8, communication_days=30, agent_days=15),
+}
+
+
+@functools.cache
+def french_holidays(year: int) -> frozenset[date]:
+    """French public holidays of ``year`` (national list, lundi de Pentecôte included)."""
+    return frozenset(holidays.France(years=year))
+
+
+def is_working_day(d: date) -> bool:
+    """Monday to Friday, and not a French public holiday."""
+    return d.weekday() < 5 and d not in french_holidays(d.year)
+
+
+def add_days(start: date, days: int, *, working_days: bool = False) -> date:
+    """``start`` moved by ``days`` (negative: backwards). With ``working_days``,
+    only working days are counted: Friday + 1 working day is the next Monday."""
+    if not working_days:
+        return start + timedelta(days=days)
+    step = timedelta(days=1 if days >= 0 else -1)
+    current, remaining = start, abs(days)
+    while remaining:
+        current += step
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def add_jours_francs(start: date, days: int) -> date:
+    """Last day of a delay of ``days`` jours francs starting with an event on ``start``.
+
+    The day of the event does not count; the delay then runs ``days`` full
+    days, midnight to midnight; a delay ending on a Saturday, a Sunday or a
+    public holiday is extended to the next working day.
+
+    Example: a report notified on Friday 5 June 2026 may be appealed within
+    15 jours francs: the delay runs from Saturday 6 June 0:00 to Saturday
+    20 June 24:00, a Saturday, so the last day is Monday 22 June 2026.
+
+    Some authors also leave out the day the delay ends and give one day more.
+    We keep the earlier date: a deadline shown to an agent is then never later
+    than the one an authority could hold against them.
+    """
+    end = start + timedelta(days=days)
+    while not is_working_day(end):
+        end += timedelta(days=1)
+    return end
+
+
+def days_between(a: date, b: date, *, working_days: bool = False) -> int:
+    """Days from ``a`` to ``b`` (negative when ``b`` is before ``a``). With
+    ``working_days``, the working days after ``a`` up to ``b`` included, so
+    that ``add_days(a, days_between(a, b, working_days=True), working_days=True)``
+    is ``b`` whenever ``b`` is a working day."""
+    if not working_days:
+        return (b - a).days
+    if b < a:
+        return -days_between(b, a, working_days=True)
+    return sum(is_working_day(a + timedelta(days=n)) for n in range(1, (b - a).days + 1))
+
+
+def is_late(due: date, done: date | None, *, today: date) -> bool:
+    """Done after ``due``, or still not done and ``today`` is after ``due``."""
+    return (done if done is not None else today) > due

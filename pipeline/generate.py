@@ -1,0 +1,170 @@
+"""``generate``: one pre-filled report and one invitation per agent of the roster.
+
+Rendering goes through docxtpl with autoescape and StrictUndefined (see
+NOTES.md): ``<`` and ``&`` in names survive, and a template variable that the
+context does not provide is an error instead of silent empty text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from docxtpl import DocxTemplate
+
+from . import catalogue as cat
+from .catalogue import Catalogue
+from .config import Config
+from .dates import PRESETS, add_days, format_date
+from .files import unique_path, write_private
+from .roster import Roster, RosterProblem, RosterRow, load_roster
+from .template_build import INVITATION_TEMPLATE, REPORT_TEMPLATE, build_all
+
+OUTPUT_FOLDER = "a_envoyer"
+WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre"]
+
+# Hook for carrying last year's "objectives for next year" into this year's
+# "last year's objectives": agent number -> list of objective texts.
+PreviousObjectives = Callable[[str], list[str]]
+
+
+def no_previous_objectives(agent_number: str) -> list[str]:
+    return []
+
+
+@dataclass
+class GenerateResult:
+    reports: list[Path] = field(default_factory=list)
+    invitations: list[Path] = field(default_factory=list)
+    problems: list[RosterProblem] = field(default_factory=list)
+
+
+def long_date(day: dt.date | None) -> str:
+    """``jeudi 3 décembre 2026``."""
+    if day is None:
+        return ""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def report_id(campaign: str, agent_number: str) -> str:
+    return f"{campaign}-{agent_number}"
+
+
+def safe_filename(text: str) -> str:
+    """Keep accents and apostrophes; drop what Windows shares refuse in a name."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text)
+    return " ".join(cleaned.split()).strip(" .") or "sans_nom"
+
+
+def agent_file_stem(campaign: str, values: dict[str, str]) -> str:
+    return safe_filename(
+        f"{campaign}_{values.get(cat.AGENT_NUMBER, '')}_{values.get(cat.LAST_NAME, '').upper()}"
+        f"_{values.get(cat.FIRST_NAME, '')}"
+    )
+
+
+def report_context(catalogue: Catalogue, campaign: str, row: RosterRow,
+                   previous: list[str]) -> dict:
+    """The docxtpl context of one report: ``f`` field values, ``t`` table rows."""
+    values = {f.key: row.values.get(f.key, "") for f in catalogue.single_fields}
+    values[cat.CAMPAIGN] = campaign
+    values[cat.REPORT_ID] = report_id(campaign, row.values[cat.AGENT_NUMBER])
+    tables = {}
+    for table in catalogue.table_fields:
+        blank = {c.key: "" for c in table.columns or []}
+        rows = [dict(blank) for _ in range(table.blank_rows)]
+        if table.key == cat.PREVIOUS_RESULTS and previous:
+            first = table.columns[0].key
+            rows = [{**blank, first: text} for text in previous]
+        tables[table.key] = rows
+    return {"f": values, "t": tables}
+
+
+def invitation_context(config: Config, row: RosterRow, invitation_date: dt.date) -> dict:
+    return {
+        "f": {**row.values, cat.CAMPAIGN: config.campaign.key},
+        "c": {
+            "employeur": config.hr.name,
+            "date_convocation": long_date(invitation_date),
+            "date_entretien": long_date(row.review_date) or row.values.get(cat.REVIEW_DATE, ""),
+            "heure": row.invitation.get("heure", "") or "à convenir",
+            "lieu": row.invitation.get("lieu", "") or "à préciser par votre évaluateur",
+            "civilite": row.invitation.get("civilite", "") or "Madame, Monsieur",
+        },
+    }
+
+
+def _jinja_env() -> jinja2.Environment:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+def render(template: Path, context: dict, destination: Path, *,
+           identifier: str | None = None) -> Path:
+    """Render a docxtpl template to a new file (never over an existing one)."""
+    doc = DocxTemplate(str(template))
+    doc.render(context, _jinja_env(), autoescape=True)
+    if identifier:
+        doc.docx.core_properties.identifier = identifier
+    target = unique_path(destination)
+    write_private(target, lambda tmp: doc.save(str(tmp)))
+    return target
+
+
+def ensure_templates(config: Config) -> None:
+    """Build the templates when they are missing (a new workspace)."""
+    folder = config.templates
+    if not (folder / REPORT_TEMPLATE).exists():
+        build_all(config.catalogue, folder)
+
+
+def generate(config: Config, roster_path: Path | None = None, *,
+             today: dt.date | None = None,
+             previous_objectives: PreviousObjectives = no_previous_objectives,
+             progress: Callable[[int, int], None] | None = None) -> GenerateResult:
+    """Write one pre-filled report and one invitation per valid roster row."""
+    roster_path = roster_path or config.roster_path
+    if roster_path is None:
+        from .errors import RosterError
+        raise RosterError("Aucune liste des agents : indiquez --roster ou liste_agents dans config.yaml.")
+    roster: Roster = load_roster(Path(roster_path), config.catalogue)
+    ensure_templates(config)
+    today = today or dt.date.today()
+    minimum = PRESETS[config.public_service].invitation_min_days
+    if config.delays.invitation_min_days is not None:
+        minimum = config.delays.invitation_min_days
+    out = config.outbox / OUTPUT_FOLDER
+    out.mkdir(parents=True, exist_ok=True)
+    result = GenerateResult(problems=list(roster.problems))
+    campaign = config.campaign.key
+    for done, row in enumerate(roster.rows, 1):
+        invitation_date = row.invitation_date or today
+        if row.review_date and row.review_date < add_days(invitation_date, minimum,
+                                                          working_days=config.delays.working_days):
+            result.problems.append(RosterProblem(
+                row.line,
+                f"l'entretien du {format_date(row.review_date)} a lieu moins de {minimum} jours "
+                f"après la convocation du {format_date(invitation_date)} ; choisissez une date "
+                "plus tardive. La ligne est ignorée."))
+            continue
+        row.values.setdefault(cat.INVITATION_DATE, "")
+        if not row.values[cat.INVITATION_DATE]:
+            row.values[cat.INVITATION_DATE] = format_date(invitation_date)
+        stem = agent_file_stem(campaign, row.values)
+        context = report_context(config.catalogue, campaign, row,
+                                 previous_objectives(row.values[cat.AGENT_NUMBER]))
+        result.reports.append(render(
+            config.templates / REPORT_TEMPLATE, context, out / f"{stem} - compte rendu.docx",
+            identifier=context["f"][cat.REPORT_ID]))
+        result.invitations.append(render(
+            config.templates / INVITATION_TEMPLATE, invitation_context(config, row, invitation_date),
+            out / f"{stem} - convocation.docx"))
+        if progress:
+            progress(done, len(roster.rows))
+    result.problems.sort(key=lambda p: p.line)
+    return result
