@@ -99,6 +99,7 @@ class Field(_Frozen):
     # Filled by `generate` from the roster (column names accepted, any case/accents).
     roster_columns: list[str] = []
     roster_required: bool = False  # `generate` reports a roster row without it
+    prefilled: bool = False  # written by `generate` even without a roster column
     multiline: bool = False
     help: str | None = None
     # Tables only.
@@ -107,6 +108,10 @@ class Field(_Frozen):
     blank_rows: int = 3
     # A table requirement is met by this bool field being checked instead.
     unless_checked: str | None = None
+
+    @property
+    def filled_by_generate(self) -> bool:
+        return self.prefilled or bool(self.roster_columns)
 
     @model_validator(mode="after")
     def _table_has_columns(self) -> "Field":
@@ -263,8 +268,8 @@ _MANAGES = Condition(field="encadre_agents", one_of=["oui"])
 FIELDS = [
     # 1. Identification
     Field(key=REPORT_ID, label="Identifiant du compte rendu", section="identite",
-          required_from=1, roster_columns=[]),
-    Field(key=CAMPAIGN, label="Campagne", section="identite", required_from=1),
+          required_from=1, prefilled=True),
+    Field(key=CAMPAIGN, label="Campagne", section="identite", required_from=1, prefilled=True),
     Field(key=AGENT_NUMBER, label="Matricule", section="identite", required_from=1,
           roster_required=True, roster_columns=["matricule", "numéro d'agent", "n° agent"]),
     Field(key=LAST_NAME, label="Nom de l'agent", section="identite", required_from=1,

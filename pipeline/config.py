@@ -7,6 +7,7 @@ path is relative to the folder holding config.yaml. A mistake raises
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
@@ -15,10 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .catalogue import DEFAULT as DEFAULT_CATALOGUE, Catalogue, apply_overrides
+from .dates import PRESETS, DeadlineRules
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.yaml"
-PRESETS = ("hospitaliere", "etat", "territoriale")
 
 
 class _Section(BaseModel):
@@ -115,6 +116,15 @@ class Config(_Section):
     @property
     def roster_path(self) -> Path | None:
         return self.path(self.roster) if self.roster else None
+
+    def deadline_rules(self) -> DeadlineRules:
+        """The public service's preset with this config's overrides."""
+        overrides = {
+            name: value
+            for name in ("invitation_min_days", "communication_days", "agent_days")
+            if (value := getattr(self.delays, name)) is not None
+        }
+        return dataclasses.replace(PRESETS[self.public_service], **overrides)
 
     @property
     def catalogue(self) -> Catalogue:

@@ -83,3 +83,15 @@ class NotAReport(UnreadableReport):
 
 class WrongTemplateVersion(UnreadableReport):
     code = "version_formulaire"
+
+
+class NotARegularFile(UnreadableReport):
+    """A symbolic link, a folder or a device was dropped instead of a file."""
+
+    code = "pas_un_fichier_ordinaire"
+
+
+class FileUnavailable(UnreadableReport):
+    """The file vanished or cannot be read (permissions, I/O error)."""
+
+    code = "fichier_inaccessible"

@@ -7,12 +7,15 @@ No other module writes a ``{http://...}`` name or an XPath.
 
 from __future__ import annotations
 
+import functools
+
 from lxml import etree
 
 NSMAP = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
     "w14": "http://schemas.microsoft.com/office/word/2010/wordml",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
     "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
     "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -20,6 +23,7 @@ NSMAP = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def qn(name: str) -> str:
     """``"w:tag"`` -> ``"{http://...main}tag"``."""
     prefix, local = name.split(":")
@@ -110,58 +114,73 @@ def enclosing(el: etree._Element, name: str) -> etree._Element | None:
     return parent
 
 
-def _is_deleted(el: etree._Element) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent.tag in _DELETED:
-            return True
-        if parent.tag == qn("w:sdt") and control_showing_placeholder(parent):
-            return True  # placeholder text is not an answer
-        if parent.tag in (qn("w:tc"), qn("w:body")):
-            return False
-        parent = parent.getparent()
-    return False
-
-
+_SDT = qn("w:sdt")
+_P = qn("w:p")
+_TC = qn("w:tc")
 _TEXT_TAGS = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n",
               qn("w:noBreakHyphen"): "-"}
-_P = qn("w:p")
+
+
+_FALLBACK = qn("mc:Fallback")  # a copy of mc:Choice's content for older readers
+
+
+def _hidden(el: etree._Element) -> bool:
+    """Deleted in tracked changes, a control still showing its placeholder, or a duplicate."""
+    tag = el.tag
+    return tag in _DELETED or tag == _FALLBACK or (tag == _SDT and control_showing_placeholder(el))
+
+
+def _visible_text(el: etree._Element, out: list[str]) -> None:
+    for child in el:
+        tag = child.tag
+        if tag in _TEXT_TAGS:
+            fixed = _TEXT_TAGS[tag]
+            out.append((child.text or "") if fixed is None else fixed)
+        elif len(child) and not _hidden(child):
+            _visible_text(child, out)
 
 
 def paragraph_text(p: etree._Element) -> str:
     """Text of a paragraph as accepted: inserted text kept, deleted text and
     placeholder text dropped; tabs and line breaks kept."""
-    out = []
-    for el in p.iter(*_TEXT_TAGS):
-        if _is_deleted_in(el, p):
-            continue
-        fixed = _TEXT_TAGS[el.tag]
-        out.append(el.text or "" if fixed is None else fixed)
+    out: list[str] = []
+    _visible_text(p, out)
     return "".join(out)
 
 
-def _is_deleted_in(el: etree._Element, stop: etree._Element) -> bool:
-    parent = el.getparent()
+def _inside_hidden(p: etree._Element, stop: etree._Element) -> bool:
+    parent = p.getparent()
     while parent is not None and parent is not stop:
-        if parent.tag in _DELETED:
-            return True
-        if parent.tag == qn("w:sdt") and control_showing_placeholder(parent):
-            return True
+        if _hidden(parent):
+            return True  # e.g. a block-level placeholder control around the paragraph
         parent = parent.getparent()
-    # A placeholder control may also wrap the whole paragraph (block-level).
-    return _is_deleted(stop) if stop.tag == _P else False
+    return False
 
 
 def cell_text(tc: etree._Element) -> str:
     """Every paragraph of a table cell (nested tables included), joined by newlines."""
-    return "\n".join(paragraph_text(p) for p in tc.iter(_P) if not _paragraph_deleted(p))
+    return "\n".join(
+        paragraph_text(p) for p in tc.iter(_P)
+        if not _inside_hidden(p, tc) and not _paragraph_mark_deleted(p)
+    )
 
 
-def _paragraph_deleted(p: etree._Element) -> bool:
-    # A paragraph whose mark was deleted in tracked changes and holds no live text
-    # merges with the next one; treat an all-deleted paragraph as gone.
-    rpr = p.find(f"{qn('w:pPr')}/{qn('w:rPr')}")
+def first_paragraph_text(tc: etree._Element) -> str:
+    """The first paragraph of a cell that holds text (a label cell's label)."""
+    for p in tc.iter(_P):
+        text = paragraph_text(p)
+        if text.strip():
+            return text
+    return ""
+
+
+def _paragraph_mark_deleted(p: etree._Element) -> bool:
+    # A paragraph removed in tracked changes (its mark deleted, no live text left).
+    rpr = p.find(_PARAGRAPH_MARK)
     return rpr is not None and rpr.find(qn("w:del")) is not None and not paragraph_text(p).strip()
+
+
+_PARAGRAPH_MARK = f"{qn('w:pPr')}/{qn('w:rPr')}"
 
 
 def body(root: etree._Element) -> etree._Element:
@@ -294,3 +313,114 @@ def make_inline_control(
     else:
         content.append(make_run(text))
     return sdt
+
+
+# ---------------------------------------------------------------------------
+# Editing: what a person does in Word (used to fill reports for the demo,
+# the tests and the benchmarks).
+# ---------------------------------------------------------------------------
+
+def _text_runs(text: str) -> list[etree._Element]:
+    """Runs for a text; newlines become line breaks inside the same paragraph."""
+    runs = []
+    for index, line in enumerate(text.split("\n")):
+        run = make_run(line)
+        if index:
+            run.insert(0, _el("w:br"))
+        runs.append(run)
+    return runs
+
+
+def set_control_text(sdt: etree._Element, text: str) -> None:
+    """Type into a control: the placeholder goes, the text replaces the content."""
+    pr = sdt.find(qn("w:sdtPr"))
+    placeholder = pr.find(qn("w:showingPlcHdr"))
+    if placeholder is not None:
+        pr.remove(placeholder)
+    content = sdt.find(qn("w:sdtContent"))
+    for child in list(content):
+        content.remove(child)
+    for run in _text_runs(text):
+        content.append(run)
+
+
+def set_control_date(sdt: etree._Element, day_iso: str, shown: str) -> None:
+    """Pick a date in a date control: Word stores it in ``w:fullDate`` and shows it."""
+    date = _sdt_pr_child(sdt, "w:date")
+    if date is not None:
+        date.set(qn("w:fullDate"), f"{day_iso}T00:00:00Z")
+    set_control_text(sdt, shown)
+
+
+def set_checkbox(sdt: etree._Element, checked: bool) -> None:
+    box = _sdt_pr_child(sdt, "w14:checkbox")
+    box.find(qn("w14:checked")).set(qn("w14:val"), "1" if checked else "0")
+    set_control_text(sdt, CHECKED_BOX if checked else UNCHECKED_BOX)
+
+
+def unwrap_control(sdt: etree._Element) -> None:
+    """Delete a control but keep what it holds (Word: "Remove content control")."""
+    content = sdt.find(qn("w:sdtContent"))
+    parent = sdt.getparent()
+    position = parent.index(sdt)
+    for child in reversed(list(content)):
+        parent.insert(position, child)
+    parent.remove(sdt)
+
+
+def set_cell_text(tc: etree._Element, text: str) -> None:
+    """Replace everything in a cell by typed text, one paragraph per line."""
+    for p in list(tc.iter(_P)):
+        p.getparent().remove(p)
+    for line in text.split("\n"):
+        p = etree.SubElement(tc, _P)
+        p.append(make_run(line))
+
+
+def append_paragraph(tc: etree._Element, text: str) -> None:
+    p = etree.SubElement(tc, _P)
+    p.append(make_run(text))
+
+
+def append_run(container: etree._Element, text: str, *, after: etree._Element | None = None) -> None:
+    """Type text next to an element (for instance after a control, in its paragraph)."""
+    run = make_run(text)
+    if after is not None:
+        after.addnext(run)
+    else:
+        container.append(run)
+
+
+def add_table_row(tbl: etree._Element, texts: list[str]) -> etree._Element:
+    """A new last row, copied from the last one (keeps widths), holding ``texts``."""
+    import copy
+
+    rows = [r for r in tbl.iterchildren(qn("w:tr"))]
+    new = copy.deepcopy(rows[-1])
+    tbl.append(new)
+    for tc, text in zip(new.iterchildren(qn("w:tc")), texts):
+        set_cell_text(tc, text)
+    return new
+
+
+def remove_table_row(tr: etree._Element) -> None:
+    tr.getparent().remove(tr)
+
+
+def tracked_insertion(text: str, *, author: str = "Évaluateur", change_id: int = 9001) -> etree._Element:
+    ins = _el("w:ins", w_id=str(change_id), w_author=author, w_date="2026-12-01T10:00:00Z")
+    ins.append(make_run(text))
+    return ins
+
+
+def tracked_deletion(text: str, *, author: str = "Évaluateur", change_id: int = 9002) -> etree._Element:
+    deleted = _el("w:del", w_id=str(change_id), w_author=author, w_date="2026-12-01T10:00:00Z")
+    run = etree.SubElement(deleted, qn("w:r"))
+    dtext = etree.SubElement(run, qn("w:delText"))
+    dtext.text = text
+    dtext.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return deleted
+
+
+def serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -149,13 +149,12 @@ class _ReportBuilder:
 
     def _control(self, field: Field):
         self.next_id += 1
-        prefilled = bool(field.roster_columns) or field.key in ("identifiant", "campagne")
         return ooxml.make_inline_control(
             tag=field.key,
             alias=field.label,
             control_id=self.next_id,
             kind=field.kind,
-            text="{{ f.%s }}" % field.key if prefilled else None,
+            text="{{ f.%s }}" % field.key if field.filled_by_generate else None,
             choices=field.choices,
             multiline=field.multiline,
         )

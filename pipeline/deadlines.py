@@ -1,0 +1,63 @@
+"""The campaign's deadlines for one report (SPEC 4): warnings, never rejections.
+
+Used by validation (a late date becomes a warning) and by the tracking
+workbook (due dates, late and overdue flags).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import catalogue as cat
+from .config import Config
+from .dates import add_days, format_date
+
+
+@dataclass(frozen=True)
+class Deadline:
+    key: str
+    label: str  # French, shown in the tracking workbook
+    due: dt.date | None
+    done: dt.date | None
+
+    def late(self) -> bool:
+        """Done after its due date."""
+        return bool(self.due and self.done and self.done > self.due)
+
+    def overdue(self, today: dt.date) -> bool:
+        """Not done and its due date has passed."""
+        return bool(self.due and self.done is None and today > self.due)
+
+    def warning(self) -> str | None:
+        if not self.late():
+            return None
+        return (f"{self.label} : le {format_date(self.done)}, après l'échéance du "
+                f"{format_date(self.due)}.")
+
+
+def deadlines(dates: dict[str, dt.date | None], config: Config,
+              received: dt.date | None = None) -> list[Deadline]:
+    """Every deadline of one report from its dates (catalogue keys -> date)."""
+    rules = config.deadline_rules()
+    working = config.delays.working_days
+    review = dates.get(cat.REVIEW_DATE)
+    communicated = dates.get(cat.COMMUNICATION_DATE)
+
+    def after(start: dt.date | None, days: int) -> dt.date | None:
+        return add_days(start, days, working_days=working) if start else None
+
+    return [
+        Deadline("convocation", f"Convocation au moins {rules.invitation_min_days} jours avant l'entretien",
+                 after(review, -rules.invitation_min_days), dates.get(cat.INVITATION_DATE)),
+        Deadline("entretien", "Entretien avant la date limite de la campagne",
+                 config.campaign.review_deadline, review),
+        Deadline("communication",
+                 f"Communication du compte rendu dans les {rules.communication_days} jours après l'entretien",
+                 after(review, rules.communication_days), communicated),
+        Deadline("observations",
+                 f"Prise de connaissance par l'agent dans les {rules.agent_days} jours après la communication",
+                 after(communicated, rules.agent_days), dates.get(cat.AGENT_ACK_DATE)),
+        Deadline("retour_rh", "Retour du compte rendu au service RH",
+                 config.campaign.return_to_hr, received),
+    ]

@@ -1,0 +1,306 @@
+"""Check a received (untrusted) file and open it as a .docx package.
+
+Identified by content, never by name; zip directory checked (parts, sizes, ratios) before anything is
+decompressed; reads capped at the declared size; XML parsed by ``pipeline.ooxml``'s hardened parser.
+Each refusal is an ``UnreadableReport`` subclass whose French message says what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import stat
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import olefile  # installed with msoffcrypto-tool, which reads OLE containers with it
+from lxml import etree
+
+from pipeline.errors import (
+    EmptyFile, EncryptedDocument, FileUnavailable, HostileXml, LegacyDoc, MacroDocument,
+    NotARegularFile, NotAZip, TruncatedZip, WrongOfficeType, ZipBomb,
+)
+from pipeline.ooxml import main_content_type, parse_xml
+
+SAVE_AS = "enregistrez-le au format .docx (Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau"
+SEND_DOCX = "Déposez le compte rendu lui-même au format .docx, tel qu'enregistré par Word."
+TRUNCATED = ("Le fichier est incomplet ou abîmé : la copie ou le téléchargement s'est sans doute interrompu. "
+             "Déposez-le de nouveau ; s'il ne s'ouvre pas dans Word, repartez d'une copie saine.")
+SHRINK = "Retirez ou compressez les images insérées, enregistrez-le au format .docx et déposez-le de nouveau."
+
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+WORD_MACRO = "application/vnd.ms-word.document.macroenabled.main+xml"
+WORD_TEMPLATES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+                  "application/vnd.ms-word.template.macroenabledtemplate.main+xml")
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SMALL_PART = 64 * 1024  # below this size, a high compression ratio is harmless
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
+               NotImplementedError, OverflowError, IndexError)  # what zipfile raises on damaged archives
+# First bytes of what people send instead of a .docx: (magic, what it is, can Word re-save it as .docx?)
+_MAGIC = [(b"{\\rtf", "un document RTF", True), (b"MIME-Version:", "une page web archivée (.mht)", True),
+          (b"\x89PNG", "une image PNG", False), (b"\xff\xd8\xff", "une image JPEG (scan ou photo)", False),
+          (b"GIF8", "une image GIF", False), (b"II*\x00", "une image TIFF (scan)", False),
+          (b"MM\x00*", "une image TIFF (scan)", False)]
+
+
+@dataclass(frozen=True)
+class PackageLimits:
+    max_file_bytes: int = 20 * 1024 * 1024  # size of the received file
+    max_uncompressed_bytes: int = 200 * 1024 * 1024  # sum of declared uncompressed sizes
+    max_ratio: float = 200.0  # uncompressed/compressed, whole archive and per part (parts >= 64 KiB)
+    max_parts: int = 2000  # number of zip members
+
+
+def _mo(n: float) -> str:
+    return f"{n / 1024 / 1024:.1f}".replace(".", ",") + " Mo"
+
+
+def _bomb(detail: str) -> ZipBomb:
+    return ZipBomb(f"Le contenu du fichier est anormalement volumineux une fois décompressé ({detail}) : "
+                   f"par précaution, il n'est pas ouvert. Ouvrez-le dans Word, {SAVE_AS}.")
+
+
+def _shown(name: str) -> str:
+    """A part name (chosen by whoever made the file) made safe to quote in a message."""
+    return "".join(c for c in name if c.isprintable())[:80]
+
+
+class DocxPackage:
+    """An opened, checked .docx. Context manager (closes the zip). Built by ``open_package``."""
+
+    def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile):
+        self.path, self.main_part = path, "word/document.xml"
+        self._data, self._zip = data, archive
+        self._parts = {i.filename.lower(): i for i in archive.infolist() if not i.is_dir()}
+        self._parsed: dict[str, etree._Element] = {}
+
+    def names(self) -> list[str]:
+        return [info.filename for info in self._zip.infolist() if not info.is_dir()]
+
+    def has_part(self, name: str) -> bool:
+        return name.lstrip("/").lower() in self._parts  # OPC part names ignore case
+
+    def read_part(self, name: str) -> bytes:
+        """The part's bytes, never more than its declared size (itself within the limits). KeyError for a
+        missing part; ZipBomb if the stream is larger than declared; TruncatedZip if damaged (zlib, size, CRC)."""
+        info, data = self._parts[name.lstrip("/").lower()], self._data
+        start = info.header_offset
+        if not 0 <= start <= len(data) - 30 or data[start:start + 4] != b"PK\x03\x04":
+            raise TruncatedZip(TRUNCATED)
+        name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+        begin = start + 30 + name_len + extra_len
+        raw = data[begin:begin + info.compress_size]
+        try:  # at most one byte more than declared is ever produced
+            content = (raw[:info.file_size + 1] if info.compress_type == zipfile.ZIP_STORED
+                       else zlib.decompressobj(-15).decompress(raw, info.file_size + 1))
+        except zlib.error:
+            raise TruncatedZip(TRUNCATED) from None
+        if len(content) > info.file_size:
+            raise _bomb(f"la partie « {_shown(name)} » est plus grande que ce qu'annonce l'archive")
+        if len(content) < info.file_size or zlib.crc32(content) != info.CRC:
+            raise TruncatedZip(TRUNCATED)
+        return content
+
+    def xml_part(self, name: str) -> etree._Element:
+        """The part parsed by the hardened parser; malformed XML or a DOCTYPE raises HostileXml.
+        Parsed once: the main part, checked when the package is opened, is not parsed again."""
+        key = name.lstrip("/").lower()
+        if key in self._parsed:
+            return self._parsed[key]
+        data = self.read_part(name)
+        try:
+            self._parsed[key] = parse_xml(data)
+            return self._parsed[key]
+        except (ValueError, etree.LxmlError) as exc:  # ValueError: a DOCTYPE (entity expansion, external entities)
+            what = ("déclare des entités XML (DOCTYPE), ce que Word ne fait jamais" if isinstance(exc, ValueError)
+                    else "contient du XML mal formé (fichier abîmé ou modifié hors de Word)")
+            raise HostileXml(f"La partie « {_shown(name)} » du fichier {what} : par précaution, le fichier n'est "
+                             f"pas lu. Ouvrez-le dans Word, {SAVE_AS} ; s'il ne s'ouvre pas, repartez d'une "
+                             f"copie saine.") from exc
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> DocxPackage:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _check(self) -> None:
+        """Find the main part (``_rels/.rels``), check its content type, parse the package's XML."""
+        if not self.has_part("[Content_Types].xml"):
+            if self.has_part("mimetype") and self.read_part("mimetype").startswith(b"application/vnd.oasis"):
+                raise WrongOfficeType("Ce fichier est un document OpenDocument (LibreOffice, .odt), pas un "
+                                      "document Word. Enregistrez-le au format Word (Fichier > Enregistrer "
+                                      "sous > type « Word 2007-365 (.docx) ») et déposez-le de nouveau.")
+            raise NotAZip(f"Ce fichier est une archive zip ordinaire, ce n'est pas un document Word. {SEND_DOCX}")
+        types = self.xml_part("[Content_Types].xml")
+        if self.has_part("_rels/.rels"):
+            for rel in self.xml_part("_rels/.rels").iter("{*}Relationship"):
+                if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
+                    self.main_part = posixpath.normpath("/" + rel.get("Target", "")).lstrip("/")
+                    break
+        if not self.has_part(self.main_part):
+            raise WrongOfficeType(f"Ce fichier ne contient pas de document principal : ce n'est pas un "
+                                  f"document Word. {SEND_DOCX}")
+        _check_content_type((main_content_type(types, self.main_part) or "").lower())
+        self.main_part = self._parts[self.main_part.lower()].filename
+        self.xml_part(self.main_part)  # refuse hostile or broken XML now rather than later
+
+
+def _check_content_type(content_type: str) -> None:
+    if content_type == WORD_MAIN:
+        return
+    if content_type == WORD_MACRO:
+        raise MacroDocument("Ce fichier est un document Word avec macros (.docm). Enregistrez-le sans macros "
+                            "au format .docx (Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau.")
+    if content_type in WORD_TEMPLATES:
+        raise WrongOfficeType(f"Ce fichier est un modèle Word (.dotx ou .dotm), pas un document. "
+                              f"Ouvrez-le, {SAVE_AS}.")
+    what = ("un classeur Excel" if "spreadsheetml" in content_type or "ms-excel" in content_type
+            else "une présentation PowerPoint" if "presentationml" in content_type or "ms-powerpoint" in content_type
+            else "un fichier Office")
+    raise WrongOfficeType(f"Ce fichier est {what}, pas un document Word. {SEND_DOCX}")
+
+
+def _ole_error(data: bytes) -> Exception:
+    """Name what an OLE container holds: an encrypted OOXML file or a legacy Office file."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            streams = {entry[0] for entry in ole.listdir() if len(entry) == 1}
+    except Exception:  # a third-party parser of untrusted bytes: any failure means damaged
+        return TruncatedZip(f"Ce fichier au format Office ancien (ou protégé par mot de passe) est incomplet ou "
+                            f"abîmé. Ouvrez-le dans Word, {SAVE_AS}.")
+    if {"EncryptionInfo", "EncryptedPackage"} <= streams:
+        return EncryptedDocument("Ce fichier est protégé par un mot de passe et ne peut pas être lu. Ouvrez-le "
+                                 "dans Word, retirez le mot de passe (Fichier > Informations > Protéger le "
+                                 "document > Chiffrer avec mot de passe, puis effacez-le), enregistrez-le et "
+                                 "déposez-le de nouveau.")
+    if "WordDocument" in streams:
+        return LegacyDoc("Ce fichier est au format Word 97-2003 (.doc). Enregistrez-le au format .docx "
+                         "(Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau.")
+    what = ("un classeur Excel 97-2003 (.xls)" if streams & {"Workbook", "Book"}
+            else "une présentation PowerPoint 97-2003 (.ppt)" if "PowerPoint Document" in streams
+            else "un ancien fichier Office")
+    return WrongOfficeType(f"Ce fichier est {what}, pas un document Word. {SEND_DOCX}")
+
+
+def _not_zip_error(head: bytes) -> NotAZip:
+    """Say what a file that is not a zip looks like, from its first bytes."""
+    what, convertible = None, True
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    found = [(name, conv) for magic, name, conv in _MAGIC if head.startswith(magic)]
+    if b"%PDF-" in head[:1024]:
+        what, convertible = "un PDF (peut-être renommé en .docx)", False
+    elif found:
+        what, convertible = found[0]
+    elif text.startswith((b"<!doctype html", b"<html")) or b"<html" in text[:1024]:
+        what = "une page web (HTML)"
+    elif text.startswith(b"<?xml"):
+        what = "un document Word 2003 XML" if b"word.document" in text else "un fichier XML"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or all(b >= 0x20 or b in b"\t\n\r\f" for b in head):
+        what = "un fichier texte"
+    if what is None:
+        return NotAZip(f"Ce fichier n'est pas un document Word (.docx) : son contenu n'est pas reconnu. "
+                       f"Ouvrez le compte rendu dans Word, {SAVE_AS}.")
+    if convertible:
+        return NotAZip(f"Ce fichier est {what}, pas un document .docx. Ouvrez-le dans Word, {SAVE_AS}.")
+    return NotAZip(f"Ce fichier est {what}, pas un document Word. {SEND_DOCX}")
+
+
+def _open_no_follow(path: Path):
+    """Open for reading without following a link, nor blocking on a named pipe."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(path, flags), "rb")
+
+
+def _read_received(path: Path, limits: PackageLimits) -> bytes:
+    """The bytes of a regular file (never reached through a link), at most max_file_bytes."""
+    try:
+        st = path.lstat()
+        if not stat.S_ISREG(st.st_mode):
+            what = ("un lien symbolique (par sécurité, les liens ne sont pas suivis)" if stat.S_ISLNK(st.st_mode)
+                    else "un dossier" if stat.S_ISDIR(st.st_mode) else "un périphérique ou un tube")
+            raise NotARegularFile(f"Ce dépôt est {what}, pas un fichier. Déposez le fichier .docx lui-même.")
+        if st.st_size > limits.max_file_bytes:
+            raise ZipBomb(f"Le fichier pèse {_mo(st.st_size)}, au-delà de la limite de "
+                          f"{_mo(limits.max_file_bytes)}. {SHRINK}")
+        with _open_no_follow(path) as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # replaced since lstat
+                raise NotARegularFile("Ce dépôt n'est pas un fichier ordinaire. Déposez le fichier .docx lui-même.")
+            data = f.read(limits.max_file_bytes + 1)
+    except FileNotFoundError:
+        raise FileUnavailable("Le fichier a disparu avant d'être lu (déplacé ou supprimé). "
+                              "Déposez-le de nouveau.") from None
+    except OSError:
+        raise FileUnavailable("Le fichier ne peut pas être lu (droits d'accès insuffisants ou erreur du disque). "
+                              "Vérifiez qu'il n'est pas ouvert ailleurs, puis déposez-le de nouveau.") from None
+    if len(data) > limits.max_file_bytes:  # grew since lstat
+        raise ZipBomb(f"Le fichier dépasse la limite de {_mo(limits.max_file_bytes)}. {SHRINK}")
+    return data
+
+
+def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: PackageLimits) -> None:
+    """Part count, declared sizes, ratios, methods: checked before anything is decompressed."""
+    total = sum(info.file_size for info in infos)
+    if len(infos) > limits.max_parts:
+        raise _bomb(f"{len(infos)} parties, la limite est {limits.max_parts}")
+    if total > limits.max_uncompressed_bytes:
+        raise _bomb(f"{_mo(total)}, la limite est {_mo(limits.max_uncompressed_bytes)}")
+    if total >= _SMALL_PART and total / len(data) > limits.max_ratio:
+        raise _bomb(f"taux de compression de {total // len(data)} pour 1")
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= _SMALL_PART and ratio > limits.max_ratio:
+            raise _bomb(f"une partie a un taux de compression de {int(ratio)} pour 1")
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise NotAZip(f"Ce fichier est une archive zip chiffrée ou compressée d'une façon que Word n'utilise "
+                          f"pas : ce n'est pas un document Word. {SEND_DOCX}")
+
+
+def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> DocxPackage:
+    """Check a received file and open it; raise a pipeline.errors.UnreadableReport subclass with a precise French message otherwise."""
+    path = Path(path)
+    data = _read_received(path, limits)
+    if not data.strip(b"\x00"):
+        raise EmptyFile("Le fichier est vide : la copie ou l'enregistrement n'a sans doute pas abouti. "
+                        "Déposez de nouveau le compte rendu enregistré au format .docx.")
+    if data.startswith(_OLE_MAGIC):
+        raise _ole_error(data)
+    if not data.startswith(b"PK"):
+        raise _not_zip_error(data[:4096])
+    # zipfile builds one object per central directory entry: bound that work first.
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+    if end >= 0 and end + 22 <= len(data):
+        entries, directory_size = struct.unpack_from("<HI", data, end + 10)
+        if (entries != 0xFFFF and entries > limits.max_parts) or directory_size > limits.max_parts * 1024:
+            raise _bomb(f"plus de {limits.max_parts} parties")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except _ZIP_ERRORS:
+        raise TruncatedZip(TRUNCATED) from None
+    package = DocxPackage(path, data, archive)
+    try:
+        _check_directory(data, archive.infolist(), limits)
+        package._check()
+    except BaseException:
+        package.close()
+        raise
+    return package
+
+
+def looks_complete(path: Path) -> bool:
+    """Cheap check used by a folder watcher: the file opens as a zip and its central directory is readable (does not raise)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        with _open_no_follow(Path(path)) as f, zipfile.ZipFile(f):
+            return True
+    except Exception:  # a yes/no probe: any failure means "not (yet) a readable zip"
+        return False

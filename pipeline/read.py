@@ -1,0 +1,297 @@
+"""Reading a returned report as Word and LibreOffice leave it.
+
+:func:`read_report` takes a file and returns a :class:`Report` (every
+catalogue field: its value or empty; tables as lists of rows; the report's
+identity; the template version), or raises a
+:class:`~pipeline.errors.UnreadableReport` subclass with a French reason.
+
+Each single-value field is found, in order: by its control's tag (Word,
+LibreOffice 25), by the label cell of its label/value row (LibreOffice 7.4
+drops every tag, a user may delete a control), then by the control's alias.
+The whole value cell is read, so text typed next to a control, or the
+paragraphs LibreOffice moves out of a control, are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ooxml
+from .catalogue import AGENT_NUMBER, CAMPAIGN, REPORT_ID, Catalogue, Field
+from .dates import UnreadableDate, parse_date
+from .errors import NotAReport, WrongTemplateVersion
+from .preflight import PackageLimits, open_package
+
+# Texts Word and our template show in an empty control. Read as "no answer"
+# even when the w:showingPlcHdr flag was lost on the way.
+PLACEHOLDERS = (
+    *set(ooxml.PLACEHOLDER_TEXT.values()),
+    "Cliquez ici pour taper du texte.",
+    "Cliquez ici pour entrer du texte.",
+    "Cliquez ici pour entrer une date.",
+    "Cliquez ou appuyez pour entrer une date.",
+    "Click or tap here to enter text.",
+    "Click here to enter text.",
+    "Click or tap to enter a date.",
+    "Choose an item.",
+)
+CHECKED_MARKS = {"☒", "☑", "✓", "✔", "x", "oui", "yes", "vrai"}
+UNCHECKED_MARKS = {"☐", "", "non", "no", "faux"}
+VERSION_IN_FOOTER = re.compile(r"Formulaire\s+(CR-[0-9a-f]{6,})")
+CORE_PART = "docProps/core.xml"
+# Fewer labels than this and no tag: a Word document, but not a report.
+MIN_LABELS_FOR_A_REPORT = 5
+
+Value = str | bool
+
+
+@dataclass
+class Report:
+    path: Path
+    values: dict[str, Value]  # single-value fields: text ("" when empty), bool for check boxes
+    tables: dict[str, list[dict[str, str]]]  # table fields: rows that hold something
+    dates: dict[str, dt.date | None] = field(default_factory=dict)
+    unreadable_dates: dict[str, str] = field(default_factory=dict)  # key -> French message
+    found_by: dict[str, str] = field(default_factory=dict)  # key -> tag | label | alias
+    not_in_form: list[str] = field(default_factory=list)  # catalogue fields absent from the file
+    report_id: str | None = None
+    campaign: str | None = None
+    agent_number: str | None = None
+    template_version: str | None = None
+
+    def value(self, key: str) -> Value:
+        if key in self.tables:
+            return bool(self.tables[key])
+        return self.values.get(key, "")
+
+    def is_filled(self, key: str) -> bool:
+        value = self.value(key)
+        return value is True or (isinstance(value, str) and bool(value.strip()))
+
+    def as_json(self) -> dict:
+        return {
+            "fichier": str(self.path),
+            "identifiant": self.report_id,
+            "campagne": self.campaign,
+            "matricule": self.agent_number,
+            "version_formulaire": self.template_version,
+            "champs": self.values,
+            "tableaux": self.tables,
+            "dates": {k: v.isoformat() if v else None for k, v in self.dates.items()},
+            "dates_illisibles": self.unreadable_dates,
+            "lu_par": self.found_by,
+            "absents_du_formulaire": self.not_in_form,
+        }
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize_label(text: str) -> str:
+    """Compare labels as people retype them: case, accents, spacing, quotes,
+    a trailing colon or asterisk do not matter."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.replace("\u00a0", " ").split()).rstrip(" :*").strip()
+
+
+def clean_text(text: str) -> str:
+    """Placeholder sentences removed, odd spaces made plain, outer blanks stripped;
+    line breaks inside an answer are kept."""
+    for placeholder in PLACEHOLDERS:
+        text = text.replace(placeholder, "")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
+    lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n ").strip()
+
+
+def _as_bool(text: str) -> bool:
+    return normalize_label(text) in CHECKED_MARKS or any(m in text for m in "☒☑✓✔")
+
+
+class _Index:
+    """Where things are in one document: controls by tag and alias, value cells by label."""
+
+    def __init__(self, root):
+        self.by_tag: dict[str, list] = {}
+        self.by_alias: dict[str, list] = {}
+        for sdt in ooxml.iter_controls(root):
+            tag, alias = ooxml.control_tag(sdt), ooxml.control_alias(sdt)
+            if tag:
+                self.by_tag.setdefault(tag, []).append(sdt)
+            if alias:
+                self.by_alias.setdefault(normalize_label(alias), []).append(sdt)
+        self.value_cells: dict[str, object] = {}
+        # Each table with its first row's labels, normalized once.
+        self.tables: list[tuple[list[str], list[list]]] = []
+        for tbl in ooxml.iter_tables(root):
+            rows = ooxml.table_rows(tbl)
+            if not rows:
+                continue
+            header = [normalize_label(ooxml.cell_text(tc)) for tc in rows[0]]
+            self.tables.append((header, rows))
+            for cells in rows:
+                if len(cells) >= 2:
+                    label = normalize_label(ooxml.first_paragraph_text(cells[0]))
+                    if label and label not in self.value_cells:
+                        self.value_cells[label] = cells[1]
+
+
+def _control_value(sdt, kind: str) -> Value:
+    if kind == "bool":
+        state = ooxml.control_checkbox_state(sdt)
+        if state is not None:
+            return state
+    cell = ooxml.enclosing(sdt, "w:tc")
+    if cell is not None:
+        return _cell_value(cell, kind)
+    text = "\n".join(ooxml.paragraph_text(p) for p in sdt.iter(ooxml.qn("w:p"))) or "".join(
+        ooxml.paragraph_text(r) for r in sdt.iter(ooxml.qn("w:r"))
+    )
+    return _typed(clean_text(text), kind)
+
+
+def _cell_value(cell, kind: str) -> Value:
+    if kind == "bool":
+        states = [ooxml.control_checkbox_state(s) for s in ooxml.iter_controls(cell)]
+        states = [s for s in states if s is not None]
+        if states:
+            return any(states)
+    return _typed(clean_text(ooxml.cell_text(cell)), kind)
+
+
+def _typed(text: str, kind: str) -> Value:
+    return _as_bool(text) if kind == "bool" else text
+
+
+def _date_control_value(controls: list) -> str | None:
+    for sdt in controls:
+        iso = ooxml.control_date_value(sdt)
+        if iso and not ooxml.control_showing_placeholder(sdt):
+            return iso
+    return None
+
+
+def _read_single(field: Field, index: _Index) -> tuple[Value, str | None]:
+    controls = index.by_tag.get(field.key)
+    if controls:
+        return _control_value(controls[0], field.kind), "tag"
+    cell = index.value_cells.get(normalize_label(field.label))
+    if cell is not None:
+        return _cell_value(cell, field.kind), "label"
+    controls = index.by_alias.get(normalize_label(field.label))
+    if controls:
+        return _control_value(controls[0], field.kind), "alias"
+    return (False if field.kind == "bool" else ""), None
+
+
+def _read_table(field: Field, index: _Index) -> list[dict[str, str]] | None:
+    columns = field.columns or []
+    wanted = [normalize_label(c.label) for c in columns]
+    for header, rows in index.tables:
+        if header == wanted:
+            positions = list(range(len(columns)))
+        elif set(wanted) <= set(header):  # columns moved or one added
+            positions = [header.index(w) for w in wanted]
+        else:
+            continue
+        result = []
+        for cells in rows[1:]:
+            texts = [clean_text(ooxml.cell_text(tc)) for tc in cells]
+            if [normalize_label(t) for t in texts] == header:
+                continue  # header repeated (copy-paste, page break)
+            row = {c.key: texts[pos] if pos < len(texts) else "" for c, pos in zip(columns, positions)}
+            if any(row.values()):
+                result.append(row)
+        return result
+    return None
+
+
+def _template_version(package, core) -> str | None:
+    version = ooxml.core_property(core, "cp:version") if core is not None else None
+    if version:
+        return version
+    # LibreOffice or a user may have dropped the property: the footer says it too.
+    for name in package.names():
+        if name.startswith("word/footer") and name.endswith(".xml"):
+            match = VERSION_IN_FOOTER.search(
+                " ".join(ooxml.paragraph_text(p) for p in package.xml_part(name).iter(ooxml.qn("w:p")))
+            )
+            if match:
+                return match.group(1)
+    return None
+
+
+def read_report(path: Path, catalogue: Catalogue, *,
+                limits: PackageLimits = PackageLimits()) -> Report:
+    """Read one returned report. Raises an UnreadableReport subclass when it cannot."""
+    path = Path(path)
+    with open_package(path, limits=limits) as package:
+        root = package.xml_part(package.main_part)
+        index = _Index(root)
+        known_tags = {f.key for f in catalogue.single_fields} & set(index.by_tag)
+        known_labels = {normalize_label(f.label) for f in catalogue.single_fields} & set(index.value_cells)
+        if not known_tags and len(known_labels) < MIN_LABELS_FOR_A_REPORT:
+            raise NotAReport(
+                f"« {path.name} » est un document Word, mais pas un compte rendu d'entretien "
+                "professionnel : aucune des rubriques du formulaire n'y figure. Utilisez le "
+                "compte rendu pré-rempli envoyé par le service RH."
+            )
+        core = package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None
+        version = _template_version(package, core)
+        if version and version != catalogue.version():
+            raise WrongTemplateVersion(
+                f"« {path.name} » a été établi sur une autre version du formulaire ({version}) que "
+                f"celle de la campagne en cours ({catalogue.version()}). Reportez les réponses dans "
+                "le compte rendu pré-rempli de cette campagne et déposez-le de nouveau."
+            )
+        report = Report(path=path, values={}, tables={}, template_version=version)
+        for f in catalogue.fields:
+            if f.kind == "table":
+                rows = _read_table(f, index)
+                if rows is None:
+                    report.not_in_form.append(f.key)
+                    rows = []
+                report.tables[f.key] = rows
+                continue
+            value, how = _read_single(f, index)
+            if how is None:
+                report.not_in_form.append(f.key)
+            else:
+                report.found_by[f.key] = how
+            if f.kind == "date":
+                iso = _date_control_value(index.by_tag.get(f.key, []))
+                _read_date(report, f, iso or value)
+            report.values[f.key] = value
+        _identify(report, ooxml.core_property(core, "dc:identifier") if core is not None else None)
+    return report
+
+
+def _read_date(report: Report, f: Field, text: Value) -> None:
+    try:
+        report.dates[f.key] = parse_date(str(text) if text else None)
+    except UnreadableDate as exc:
+        report.dates[f.key] = None
+        report.unreadable_dates[f.key] = exc.message
+
+
+def _identify(report: Report, core_identifier: str | None) -> None:
+    """Report identifier from its field, else the document properties; campaign and
+    agent number from it, else from their own fields."""
+    identifier = str(report.values.get(REPORT_ID) or "").strip() or core_identifier
+    report.report_id = identifier
+    campaign = str(report.values.get(CAMPAIGN) or "").strip()
+    number = str(report.values.get(AGENT_NUMBER) or "").strip()
+    if identifier and "-" in identifier:
+        # The identifier wins: it was written by `generate`, the fields can be retyped.
+        id_campaign, _, id_number = identifier.partition("-")
+        campaign = id_campaign.strip() or campaign
+        number = id_number.strip() or number
+    report.campaign = campaign or None
+    report.agent_number = number or None
+    if not report.report_id and campaign and number:
+        report.report_id = f"{campaign}-{number}"
