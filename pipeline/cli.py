@@ -82,6 +82,53 @@ def cmd_generate(args) -> int:
     return EXIT_OK
 
 
+def cmd_check(args) -> int:
+    from .examine import examine, known_agents
+
+    config = load_config(args.config)
+    agents = known_agents(config)
+    results = [examine(path, config, agents=agents) for path in args.files]
+    if args.json:
+        print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for result in results:
+        print(format_examination(result, config.catalogue))
+    return EXIT_OK
+
+
+def format_examination(result, catalogue) -> str:
+    """What ``check`` prints for one file, in French."""
+    lines = [f"== {result.path}"]
+    if result.error:
+        lines.append(f"   Illisible ({result.error.code}) : {result.error.message}")
+        return "\n".join(lines)
+    report, validation = result.report, result.validation
+    stage = catalogue.stage(validation.stage)
+    verdict = "ACCEPTÉ" if validation.accepted else "À REJETER"
+    lines.append(f"   {verdict} – identifiant {report.report_id or '?'} – étape {stage.number} : {stage.label}")
+    for f in catalogue.fields:
+        if f.kind == "table":
+            rows = report.tables.get(f.key, [])
+            lines.append(f"   {f.label} : {len(rows)} ligne(s)")
+            for row in rows:
+                lines.append("      - " + " | ".join(v for v in row.values() if v))
+            continue
+        value = report.values.get(f.key, "")
+        if value is True or value is False:
+            shown = "coché" if value else "non coché"
+        else:
+            shown = str(value).replace("\n", " / ") or "(vide)"
+        missing = " [absent du formulaire]" if f.key in report.not_in_form else ""
+        lines.append(f"   {f.label} : {shown}{missing}")
+    if validation.findings:
+        lines.append("   Constats :")
+        for finding in validation.findings:
+            lines.append(f"    [{finding.severity}] {finding.code} : {finding.message}")
+    else:
+        lines.append("   Aucun constat.")
+    return "\n".join(lines)
+
+
 # -- parser ------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
                           help="liste des agents (.xlsx ou .csv) ; par défaut liste_agents "
                                "de config.yaml")
     generate.set_defaults(handler=cmd_generate)
+
+    check = commands.add_parser(
+        "check", parents=[common],
+        help="lit et contrôle des fichiers sans rien déplacer",
+        description="Lit chaque fichier comme le ferait le traitement, affiche ce qui a été lu et "
+                    "les constats (erreurs, avertissements), sans rien déplacer ni écrire.",
+        epilog="Exemple : entretiens check inbox/*.docx --json")
+    check.add_argument("files", nargs="+", type=Path, metavar="FICHIER", help="fichier(s) .docx à lire")
+    check.add_argument("--json", action="store_true", help="sortie JSON (voir le README)")
+    check.set_defaults(handler=cmd_check)
     return parser
 
 

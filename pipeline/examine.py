@@ -1,0 +1,83 @@
+"""Examine one received file without moving anything: preflight, read, validate.
+
+``entretiens check`` prints this; ``process`` places files by it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import RosterError, UnreadableReport
+from .preflight import PackageLimits
+from .read import Report, read_report
+from .roster import load_roster
+from .validate import Rules, Validation, validate
+
+MB = 1024 * 1024
+
+
+def package_limits(config: Config) -> PackageLimits:
+    caps = config.file_caps
+    return PackageLimits(
+        max_file_bytes=int(caps.max_file_mb * MB),
+        max_uncompressed_bytes=int(caps.max_uncompressed_mb * MB),
+        max_ratio=caps.max_ratio,
+        max_parts=caps.max_parts,
+    )
+
+
+def known_agents(config: Config) -> set[str] | None:
+    """Agent numbers of the configured roster; ``None`` when there is no roster."""
+    path = config.roster_path
+    if path is None:
+        return None
+    if not path.exists():
+        raise RosterError(
+            f"La liste des agents indiquée dans la configuration (liste_agents) est introuvable : {path}."
+        )
+    return set(load_roster(path, config.catalogue).by_agent())
+
+
+@dataclass
+class Examination:
+    path: Path
+    report: Report | None = None
+    validation: Validation | None = None
+    error: UnreadableReport | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None and self.validation is not None and self.validation.accepted
+
+    @property
+    def stage(self) -> int | None:
+        return self.validation.stage if self.validation else None
+
+    def as_json(self) -> dict:
+        return {
+            "fichier": str(self.path),
+            "accepte": self.accepted,
+            "etape": self.stage,
+            "illisible": (
+                {"code": self.error.code, "message": self.error.message} if self.error else None
+            ),
+            "constats": [f.as_json() for f in self.validation.findings] if self.validation else [],
+            "contenu": self.report.as_json() if self.report else None,
+        }
+
+
+def examine(path: Path, config: Config, *, agents: set[str] | None = None,
+            received: dt.date | None = None) -> Examination:
+    """Read and validate one file. An unreadable file is an outcome, not an exception."""
+    result = Examination(path=Path(path))
+    try:
+        result.report = read_report(path, config.catalogue, limits=package_limits(config))
+    except UnreadableReport as exc:
+        result.error = exc
+        return result
+    rules = Rules.from_config(config, known_agents=agents, received=received)
+    result.validation = validate(result.report, config.catalogue, rules)
+    return result
