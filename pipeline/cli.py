@@ -96,6 +96,57 @@ def cmd_check(args) -> int:
     return EXIT_OK
 
 
+OUTCOME_LABELS = {"accepted": "accepté(s)", "rejected": "rejeté(s)", "unreadable": "illisible(s)",
+                  "duplicate": "doublon(s)"}
+
+
+def cmd_process(args) -> int:
+    from .process import process_inbox
+
+    config = load_config(args.config)
+    result = process_inbox(config, progress=_progress)
+    print(format_pass(result, config))
+    return EXIT_OK
+
+
+def format_pass(result, config) -> str:
+    if not result.outcomes:
+        return f"Aucun fichier à traiter dans {config.inbox}."
+    parts = [f"{result.count(k)} {label}" for k, label in OUTCOME_LABELS.items() if result.count(k)]
+    lines = [f"{len(result.outcomes)} fichier(s) traité(s) : " + ", ".join(parts) + "."]
+    for outcome in result.outcomes:
+        reason = f" ({outcome.reason_code})" if outcome.reason_code else ""
+        lines.append(f"  {outcome.original_name} -> {outcome.destination}{reason}")
+    return "\n".join(lines)
+
+
+def cmd_status(args) -> int:
+    from .status import campaign_status
+
+    config = load_config(args.config)
+    status = campaign_status(config)
+    if args.json:
+        print(json.dumps(status.as_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"Campagne {status.campaign} : {status.files_received} fichier(s) reçu(s), "
+          f"{status.duplicates} doublon(s).")
+    for number, count in status.per_stage.items():
+        print(f"  Étape {number} – {status.stage_labels[number]} : {count}")
+    if status.rejected:
+        print(f"Rejets en attente de correction : {len(status.rejected)}")
+        for item in status.rejected:
+            who = f"matricule {item['matricule']}" if item["matricule"] else item["fichier"]
+            print(f"  {who} : {item['motif']} – {'; '.join(item['messages'][:3])}")
+    if status.late:
+        print(f"Échéances dépassées : {len(status.late)}")
+        for item in status.late:
+            print(f"  {item['identifiant']} : {item['echeance']} (limite {item['date_limite']})")
+    if status.missing:
+        print(f"Agents sans compte rendu accepté : {len(status.missing)} ({', '.join(status.missing[:20])}"
+              + ("..." if len(status.missing) > 20 else "") + ")")
+    return EXIT_OK
+
+
 def format_examination(result, catalogue) -> str:
     """What ``check`` prints for one file, in French."""
     lines = [f"== {result.path}"]
@@ -175,6 +226,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", type=Path, metavar="FICHIER", help="fichier(s) .docx à lire")
     check.add_argument("--json", action="store_true", help="sortie JSON (voir le README)")
     check.set_defaults(handler=cmd_check)
+
+    process = commands.add_parser(
+        "process", parents=[common],
+        help="traite une fois les fichiers du dossier d'entrée, puis s'arrête",
+        description="Traite chaque fichier déposé dans le dossier d'entrée : contrôle, classement "
+                    "dans le dossier de son étape, ou rejet avec une note, ou doublon. Reprend "
+                    "d'abord ce qu'une exécution interrompue a laissé.",
+        epilog="Exemple (tâche planifiée) : entretiens process --config /srv/entretiens/config.yaml")
+    process.set_defaults(handler=cmd_process)
+
+    status = commands.add_parser(
+        "status", parents=[common],
+        help="où en est la campagne : étapes, rejets, retards, comptes rendus manquants",
+        description="Compte les comptes rendus par étape, liste les rejets en attente, les "
+                    "échéances dépassées et les agents sans compte rendu.",
+        epilog="Exemple : entretiens status --json")
+    status.add_argument("--json", action="store_true", help="sortie JSON")
+    status.set_defaults(handler=cmd_status)
     return parser
 
 

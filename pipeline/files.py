@@ -6,7 +6,9 @@ folders 0750 (SPEC 7).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -62,3 +64,60 @@ def write_private(target: Path, write: Callable[[Path], None]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def move_no_clobber(source: Path, target: Path) -> None:
+    """Move a file without ever replacing an existing one.
+
+    Same file system: a hard link then an unlink (``os.link`` refuses an
+    existing target, which ``os.replace`` would overwrite). Across file systems,
+    or where links are not supported (some shares): an exclusive copy, fsync,
+    checksum verified, then the source removed. A crash in between leaves two
+    identical copies, which recovery resolves; never none.
+    """
+    source, target = Path(source), Path(target)
+    make_dirs(target.parent)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        _copy_exclusive(source, target)
+    else:
+        os.chmod(target, FILE_MODE)
+    _fsync_dir(target.parent)
+    source.unlink()
+    _fsync_dir(source.parent)
+
+
+def _copy_exclusive(source: Path, target: Path) -> None:
+    expected = sha256(source)
+    with open(source, "rb") as src, open(target, "xb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.chmod(target, FILE_MODE)
+    if sha256(target) != expected:
+        target.unlink()
+        raise OSError(f"copie altérée de {source} vers {target}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder
+    finally:
+        os.close(fd)

@@ -105,13 +105,14 @@ def _jinja_env() -> jinja2.Environment:
 
 
 def render(template: Path, context: dict, destination: Path, *,
-           identifier: str | None = None) -> Path:
-    """Render a docxtpl template to a new file (never over an existing one)."""
+           identifier: str | None = None, overwrite: bool = False) -> Path:
+    """Render a docxtpl template to a new file: never over an existing one,
+    unless ``overwrite`` (a file of ours, planned by the journal)."""
     doc = DocxTemplate(str(template))
     doc.render(context, _jinja_env(), autoescape=True)
     if identifier:
         doc.docx.core_properties.identifier = identifier
-    target = unique_path(destination)
+    target = destination if overwrite else unique_path(destination)
     write_private(target, lambda tmp: doc.save(str(tmp)))
     return target
 

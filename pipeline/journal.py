@@ -1,0 +1,261 @@
+"""The journal: one SQLite file in the state directory.
+
+Every file received (checksum, original name, times), what was read, the
+findings, the outcome, the destination and every move. The workbooks and
+``status`` are rebuilt from it. It lives on a local disk: SQLite locking is
+unreliable on network file systems (see :func:`warn_if_network_fs`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .files import make_dirs
+
+log = logging.getLogger("entretiens")
+
+JOURNAL_NAME = "journal.sqlite3"
+NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id            INTEGER PRIMARY KEY,
+    work_name     TEXT NOT NULL UNIQUE,   -- name in the work area: the claim
+    original_name TEXT NOT NULL,
+    checksum      TEXT,
+    size          INTEGER,
+    received_at   TEXT NOT NULL,
+    status        TEXT NOT NULL,          -- claimed | planned | done
+    outcome       TEXT,                   -- accepted | rejected | unreadable | duplicate | superseded
+    reason_code   TEXT,
+    destination   TEXT,                   -- planned, then final place of the file
+    note          TEXT,                   -- the note written beside it, if any
+    previous_move TEXT,                   -- JSON [from, to] of the version it replaces
+    report_id     TEXT,
+    campaign      TEXT,
+    agent_number  TEXT,
+    stage         INTEGER,
+    content       TEXT,                   -- JSON: what was read
+    findings      TEXT,                   -- JSON list
+    duplicate_of  INTEGER,
+    finished_at   TEXT
+);
+CREATE INDEX IF NOT EXISTS files_checksum ON files(checksum);
+CREATE INDEX IF NOT EXISTS files_report ON files(report_id);
+CREATE TABLE IF NOT EXISTS reports (
+    report_id     TEXT PRIMARY KEY,
+    campaign      TEXT NOT NULL,
+    agent_number  TEXT NOT NULL,
+    file_id       INTEGER NOT NULL REFERENCES files(id),   -- newest accepted version
+    stage         INTEGER NOT NULL,
+    location      TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS moves (
+    id        INTEGER PRIMARY KEY,
+    file_id   INTEGER REFERENCES files(id),
+    source    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    at        TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def filesystem_type(path: Path) -> str | None:
+    """The mount's file system type (Linux /proc/mounts), or None when unknown."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = os.path.realpath(path)
+    best, kind = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3:
+            mount_point = parts[1].replace("\\040", " ")
+            if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(mount_point) > len(best):
+                best, kind = mount_point, parts[2]
+    return kind
+
+
+def warn_if_network_fs(folder: Path) -> bool:
+    kind = filesystem_type(folder)
+    if kind in NETWORK_FS:
+        log.warning(
+            "ATTENTION : le dossier d'état %s est sur un partage réseau (%s). Le journal SQLite doit "
+            "être sur un disque local (clé dossiers.etat de config.yaml), sinon il peut être corrompu.",
+            folder, kind,
+        )
+        return True
+    return False
+
+
+@dataclass
+class FileRow:
+    id: int
+    work_name: str
+    original_name: str
+    checksum: str | None
+    status: str
+    outcome: str | None
+    destination: str | None
+    note: str | None
+    previous_move: list[str] | None
+    report_id: str | None
+    stage: int | None
+    content: dict | None
+    findings: list[dict]
+    received_at: str
+    reason_code: str | None
+    campaign: str | None
+    agent_number: str | None
+    duplicate_of: int | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "FileRow":
+        return cls(
+            id=row["id"], work_name=row["work_name"], original_name=row["original_name"],
+            checksum=row["checksum"], status=row["status"], outcome=row["outcome"],
+            destination=row["destination"], note=row["note"],
+            previous_move=json.loads(row["previous_move"]) if row["previous_move"] else None,
+            report_id=row["report_id"], stage=row["stage"],
+            content=json.loads(row["content"]) if row["content"] else None,
+            findings=json.loads(row["findings"]) if row["findings"] else [],
+            received_at=row["received_at"], reason_code=row["reason_code"],
+            campaign=row["campaign"], agent_number=row["agent_number"],
+            duplicate_of=row["duplicate_of"],
+        )
+
+
+@dataclass
+class CurrentReport:
+    report_id: str
+    campaign: str
+    agent_number: str
+    stage: int
+    location: str
+    file: FileRow
+
+
+class Journal:
+    def __init__(self, state_dir: Path):
+        make_dirs(state_dir)
+        self.path = Path(state_dir) / JOURNAL_NAME
+        new = not self.path.exists()
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a claimed file's row survives a power cut
+        self.db.executescript(SCHEMA)
+        if new:
+            os.chmod(self.path, 0o640)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------
+
+    def claim(self, work_name: str, original_name: str, checksum: str, size: int) -> FileRow:
+        """Record a claimed file; claiming the same work name again returns the existing row."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO files (work_name, original_name, checksum, size, received_at, status)"
+            " VALUES (?, ?, ?, ?, ?, 'claimed')",
+            (work_name, original_name, checksum, size, now()),
+        )
+        return self.file_by_work_name(work_name)
+
+    def plan(self, file_id: int, *, outcome: str, reason_code: str | None, destination: str,
+             note: str | None, previous_move: tuple[str, str] | None, report_id: str | None,
+             campaign: str | None, agent_number: str | None, stage: int | None,
+             content: dict | None, findings: list[dict], duplicate_of: int | None = None) -> None:
+        self.db.execute(
+            "UPDATE files SET status='planned', outcome=?, reason_code=?, destination=?, note=?,"
+            " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?, findings=?,"
+            " duplicate_of=? WHERE id=?",
+            (outcome, reason_code, destination, note,
+             json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
+             stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
+             json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
+        )
+
+    def record_move(self, file_id: int | None, source: str, target: str, reason: str) -> None:
+        self.db.execute("INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
+                        (file_id, source, target, reason, now()))
+
+    def finish(self, row: FileRow) -> None:
+        """Mark a planned file done and, if accepted, make it its report's current version."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if row.outcome == "accepted":
+                self.db.execute(
+                    "INSERT INTO reports (report_id, campaign, agent_number, file_id, stage, location, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id) DO UPDATE SET"
+                    " file_id=excluded.file_id, stage=excluded.stage, location=excluded.location,"
+                    " updated_at=excluded.updated_at",
+                    (row.report_id, row.campaign, row.agent_number, row.id, row.stage,
+                     row.destination, now()),
+                )
+            self.db.execute("UPDATE files SET status='done', finished_at=? WHERE id=?", (now(), row.id))
+
+    # -- reading -----------------------------------------------------------------
+
+    def file_by_work_name(self, work_name: str) -> FileRow | None:
+        row = self.db.execute("SELECT * FROM files WHERE work_name=?", (work_name,)).fetchone()
+        return FileRow.from_row(row) if row else None
+
+    def file(self, file_id: int) -> FileRow | None:
+        row = self.db.execute("SELECT * FROM files WHERE id=?", (file_id,)).fetchone()
+        return FileRow.from_row(row) if row else None
+
+    def unfinished(self) -> list[FileRow]:
+        rows = self.db.execute("SELECT * FROM files WHERE status != 'done' ORDER BY id").fetchall()
+        return [FileRow.from_row(r) for r in rows]
+
+    def done_with_checksum(self, checksum: str) -> FileRow | None:
+        """The first finished file with these bytes (not itself a duplicate)."""
+        row = self.db.execute(
+            "SELECT * FROM files WHERE checksum=? AND status='done' AND outcome != 'duplicate'"
+            " ORDER BY id LIMIT 1", (checksum,)).fetchone()
+        return FileRow.from_row(row) if row else None
+
+    def current(self, report_id: str) -> CurrentReport | None:
+        row = self.db.execute("SELECT * FROM reports WHERE report_id=?", (report_id,)).fetchone()
+        if not row:
+            return None
+        return CurrentReport(row["report_id"], row["campaign"], row["agent_number"], row["stage"],
+                             row["location"], self.file(row["file_id"]))
+
+    def current_reports(self, campaign: str | None = None) -> list[CurrentReport]:
+        query = "SELECT report_id FROM reports" + (" WHERE campaign=?" if campaign else "") + " ORDER BY report_id"
+        ids = [r[0] for r in self.db.execute(query, (campaign,) if campaign else ())]
+        return [self.current(i) for i in ids]
+
+    def files(self) -> list[FileRow]:
+        return [FileRow.from_row(r) for r in self.db.execute("SELECT * FROM files ORDER BY id")]
+
+    def latest_by_agent(self, campaign: str) -> dict[str, FileRow]:
+        """The last finished file of each agent of a campaign, whatever its outcome."""
+        rows = self.db.execute(
+            "SELECT * FROM files WHERE status='done' AND campaign=? AND agent_number IS NOT NULL"
+            " ORDER BY id", (campaign,)).fetchall()
+        return {r["agent_number"]: FileRow.from_row(r) for r in rows}
+
+    def moves(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM moves ORDER BY id").fetchall()

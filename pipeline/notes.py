@@ -1,0 +1,84 @@
+"""Notes written beside a file the product turns away: the rejection note
+(docxtpl, templates/note_de_rejet.docx) and the duplicate note (plain text).
+
+Both are rendered from the journal's row alone, so a run that crashed after
+planning a note writes the very same note when it resumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from . import catalogue as cat
+from .config import Config
+from .files import write_private
+from .generate import long_date, render
+from .journal import FileRow
+from .template_build import REJECTION_TEMPLATE, build_all
+
+REJECTION_SUFFIX = " - note de rejet.docx"
+DUPLICATE_SUFFIX = " - doublon.txt"
+
+
+def note_path_for(file_path: Path, suffix: str) -> Path:
+    return file_path.with_name(file_path.stem + suffix)
+
+
+def _agent(row: FileRow) -> str:
+    values = (row.content or {}).get("champs", {})
+    name = " ".join(v for v in (values.get(cat.FIRST_NAME, ""), str(values.get(cat.LAST_NAME, "")).upper()) if v)
+    number = row.agent_number or values.get(cat.AGENT_NUMBER)
+    if name and number:
+        return f"{name} (matricule {number})"
+    return name or (f"matricule {number}" if number else "non identifié (fichier illisible)")
+
+
+def _received(row: FileRow) -> str:
+    try:
+        return long_date(dt.datetime.fromisoformat(row.received_at).date())
+    except ValueError:
+        return row.received_at
+
+
+def rejection_context(row: FileRow, config: Config) -> dict:
+    errors = [f for f in row.findings if f.get("severity") == "erreur"]
+    warnings = [f for f in row.findings if f.get("severity") != "erreur"]
+    if row.outcome == "unreadable":
+        motif = "Le fichier ne peut pas être lu comme un compte rendu d'entretien professionnel."
+    else:
+        count = len(errors)
+        motif = ("Le compte rendu est incomplet ou incohérent : "
+                 + ("1 point à corriger." if count == 1 else f"{count} points à corriger."))
+    return {"n": {
+        "agent": _agent(row),
+        "campagne": row.campaign or config.campaign.key,
+        "fichier": row.original_name,
+        "date": _received(row),
+        "motif": motif,
+        "problemes": [{"rubrique": f.get("label") or "Document", "message": f["message"]} for f in errors],
+        "avertissements": [{"rubrique": f.get("label") or "Document", "message": f["message"]}
+                           for f in warnings],
+        "retour": config.hr.return_to,
+        "service": config.hr.name,
+    }}
+
+
+def write_rejection_note(row: FileRow, config: Config, target: Path) -> Path:
+    template = config.templates / REJECTION_TEMPLATE
+    if not template.exists():
+        build_all(config.catalogue, config.templates)
+    return render(template, rejection_context(row, config), target, overwrite=True)
+
+
+def write_duplicate_note(row: FileRow, original: FileRow, target: Path) -> Path:
+    place = original.destination or "(inconnu)"
+    text = (
+        f"Le fichier « {row.original_name} », reçu le {_received(row)}, est une copie identique "
+        f"(octet pour octet) du fichier « {original.original_name} » reçu le {_received(original)}.\r\n"
+        f"Ce premier exemplaire a déjà été traité ; il se trouve ici : {place}\r\n"
+        "Aucune action n'est nécessaire. Pour transmettre une nouvelle version, modifiez le compte "
+        "rendu puis déposez-le de nouveau.\r\n"
+    )
+    # UTF-8 with BOM so that Windows' Notepad shows the accents.
+    return write_private(target, lambda tmp: tmp.write_bytes(text.encode("utf-8-sig")))

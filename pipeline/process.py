@@ -1,0 +1,349 @@
+"""``process``: take every file of the inbox once and leave it in exactly one place.
+
+For each file, in order::
+
+    claim      atomic rename into the work area (the journal records it)
+    checksum   sha256 of the bytes received
+    duplicate  byte-identical to a file already handled -> doublons/
+    examine    preflight, read, validate (pipeline.examine)
+    compare    against the report's current version: older stage, changes to
+               what the evaluator signed, stages skipped, refusal to sign
+    plan       outcome, destination and note written to the journal
+    place      previous version -> history, note, file -> destination,
+               journal done (the only step that writes in the outbox)
+
+A crash at any point is finished by :meth:`Processor.recover` at the next
+start: a claimed file is examined again, a planned one is placed as planned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalogue as cat
+from .catalogue import Catalogue
+from .config import Config
+from .examine import Examination, examine, known_agents
+from .files import make_dirs, move_no_clobber, sha256, unique_path
+from .generate import agent_file_stem, safe_filename
+from .journal import FileRow, Journal, warn_if_network_fs
+from .notes import (DUPLICATE_SUFFIX, REJECTION_SUFFIX, note_path_for, write_duplicate_note,
+                    write_rejection_note)
+from .validate import ERROR, WARNING, Finding
+
+log = logging.getLogger("entretiens")
+
+# Left alone, never moved, never noted: office suites and copy tools leave these.
+IGNORED_PATTERNS = ("~$*", ".~lock.*#", ".*", "thumbs.db", "desktop.ini", "*.tmp", "*.part")
+WORK_FOLDER = "travail"
+SHARE_WORK_FOLDER = ".entretiens_en_cours"  # in the inbox, when the state dir is on another disk
+SEPARATOR = "__"
+REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
+
+ACCEPTED, REJECTED, UNREADABLE, DUPLICATE = "accepted", "rejected", "unreadable", "duplicate"
+
+
+def is_ignored(name: str, extra_patterns: tuple[str, ...] = ()) -> bool:
+    lowered = name.lower()
+    return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in (*IGNORED_PATTERNS, *extra_patterns))
+
+
+@dataclass
+class Outcome:
+    original_name: str
+    outcome: str
+    destination: str
+    reason_code: str | None = None
+    stage: int | None = None
+    report_id: str | None = None
+
+
+@dataclass
+class PassResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+
+def _finding(code: str, severity: str, message: str, label: str = "") -> dict:
+    return Finding(code=code, severity=severity, label=label, message=message).as_json()
+
+
+def _normalized(value: object) -> object:
+    if isinstance(value, str):
+        return " ".join(value.split()).casefold()
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalized(v) for k, v in value.items()}
+    return value
+
+
+def changed_signed_fields(catalogue: Catalogue, before: dict, after: dict) -> list[str]:
+    """Labels of the fields the evaluator signed whose content differs (spacing and case aside)."""
+    changed = []
+    for f in catalogue.evaluator_fields():
+        source = "tableaux" if f.kind == "table" else "champs"
+        old, new = before.get(source, {}).get(f.key), after.get(source, {}).get(f.key)
+        if _normalized(old) != _normalized(new):
+            changed.append(f.label)
+    return changed
+
+
+class Processor:
+    """One workspace's processing. Use as a context manager (it holds the journal)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.catalogue = config.catalogue
+        make_dirs(config.state_dir)
+        warn_if_network_fs(config.state_dir)
+        self.journal = Journal(config.state_dir)
+        self.work_dir = make_dirs(config.state_dir / WORK_FOLDER)
+        self.agents = known_agents(config)
+
+    def close(self) -> None:
+        self.journal.close()
+
+    def __enter__(self) -> "Processor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the pass ------------------------------------------------------------------
+
+    def inbox_files(self) -> list[Path]:
+        inbox = self.config.inbox
+        if not inbox.is_dir():
+            raise FileNotFoundError(2, "dossier d'entrée introuvable", str(inbox))
+        return sorted(
+            (p for p in inbox.iterdir() if not is_ignored(p.name) and (p.is_file() or p.is_symlink())),
+            key=lambda p: p.name,
+        )
+
+    def run_pass(self, progress: Callable[[int, int], None] | None = None) -> PassResult:
+        """Recover what a crash left, then take every file of the inbox once."""
+        result = PassResult(outcomes=self.recover())
+        files = self.inbox_files()
+        for done, path in enumerate(files, 1):
+            outcome = self.take(path)
+            if outcome:
+                result.outcomes.append(outcome)
+            if progress:
+                progress(done, len(files))
+        return result
+
+    def take(self, inbox_path: Path) -> Outcome | None:
+        """Claim one inbox file and handle it. ``None`` if it vanished meanwhile."""
+        work_path = self.claim(inbox_path)
+        if work_path is None:
+            return None
+        return self.handle(work_path)
+
+    # -- steps ---------------------------------------------------------------------
+
+    def claim(self, inbox_path: Path) -> Path | None:
+        """Atomic rename into the work area: from now on no one else takes it."""
+        work_name = f"{uuid.uuid4().hex[:12]}{SEPARATOR}{inbox_path.name}"
+        target = self.work_dir / work_name
+        try:
+            os.rename(inbox_path, target)
+        except FileNotFoundError:
+            return None  # taken by someone else, or removed by its owner
+        except OSError as exc:
+            if exc.errno != 18:  # EXDEV: the inbox is on another disk (a share)
+                raise
+            share_work = make_dirs(inbox_path.parent / SHARE_WORK_FOLDER)
+            target = share_work / work_name
+            os.rename(inbox_path, target)
+        log.info("reçu %s -> %s", inbox_path, target)
+        return target
+
+    def handle(self, work_path: Path) -> Outcome:
+        original = work_path.name.split(SEPARATOR, 1)[-1]
+        row = self.journal.file_by_work_name(work_path.name)
+        if row is None:
+            row = self.journal.claim(work_path.name, original, sha256(work_path), work_path.stat().st_size)
+        if row.status == "claimed":
+            self.plan(row, work_path)
+            row = self.journal.file(row.id)
+        return self.place(row, work_path)
+
+    def plan(self, row: FileRow, work_path: Path) -> None:
+        original = self.journal.done_with_checksum(row.checksum)
+        if original is not None:
+            self._plan_duplicate(row, original)
+            return
+        received = dt.datetime.fromisoformat(row.received_at).date()
+        exam = examine(work_path, self.config, agents=self.agents, received=received)
+        if exam.error is not None:
+            self._plan_rejection(row, UNREADABLE, exam.error.code, exam, [
+                _finding(exam.error.code, ERROR, exam.error.message, "Fichier")])
+            return
+        findings = [f.as_json() for f in exam.validation.findings]
+        content = self._content(exam)
+        current = self.journal.current(exam.report.report_id) if exam.report.report_id else None
+        stage = exam.validation.stage
+        extra, blocking = self._compare(exam, content, current)
+        findings.extend(extra)
+        if not exam.validation.accepted or blocking:
+            code = blocking or next(f.code for f in exam.validation.errors)
+            self._plan_rejection(row, REJECTED, code, exam, findings, content)
+            return
+        stem = agent_file_stem(exam.report.campaign or self.config.campaign.key, exam.report.values)
+        folder = self.config.outbox / self.catalogue.stage(stage).folder
+        destination = unique_path(folder / f"{stem}.docx")
+        previous = None
+        if current is not None:
+            old = Path(current.location)
+            history = self.config.outbox / HISTORY / (exam.report.campaign or "") / safe_filename(
+                exam.report.agent_number or "")
+            previous = (str(old), str(unique_path(history / old.name)))
+        self.journal.plan(
+            row.id, outcome=ACCEPTED, reason_code=None, destination=str(destination), note=None,
+            previous_move=previous, report_id=exam.report.report_id, campaign=exam.report.campaign,
+            agent_number=exam.report.agent_number, stage=stage, content=content, findings=findings)
+
+    def _compare(self, exam: Examination, content: dict, current) -> tuple[list[dict], str | None]:
+        """Findings from the report's history; the code of a blocking one, if any."""
+        stage = exam.validation.stage
+        findings: list[dict] = []
+        refused = exam.report.value(cat.REFUSED_TO_SIGN) is True
+        if refused and stage == self.catalogue.final_stage:
+            findings.append(_finding(
+                "refus_de_signer", WARNING,
+                "L'agent a refusé de signer le compte rendu : ce refus, porté sur le document, vaut "
+                "notification. Le compte rendu est versé au dossier de l'agent.",
+                self.catalogue.field(cat.REFUSED_TO_SIGN).label))
+        if current is None:
+            if stage > 1:
+                findings.append(_finding(
+                    "etape_hors_ordre", WARNING,
+                    f"Première version reçue pour ce compte rendu, déjà à l'étape {stage} : les étapes "
+                    "précédentes n'ont pas été transmises au service RH."))
+            return findings, None
+        if stage < current.stage:
+            findings.append(_finding(
+                "version_anterieure", ERROR,
+                f"Une version plus avancée de ce compte rendu (étape {current.stage}) a déjà été "
+                f"enregistrée. Ce fichier, à l'étape {stage}, est plus ancien : il n'est pas pris "
+                "en compte. Vérifiez que vous transmettez bien la dernière version."))
+            return findings, "version_anterieure"
+        changed = changed_signed_fields(self.catalogue, current.file.content or {}, content)
+        if changed:
+            findings.append(_finding(
+                "modification_apres_signature", ERROR,
+                "Des rubriques signées par l'évaluateur ont été modifiées depuis la version "
+                f"enregistrée le {current.file.received_at[:10]} : {', '.join(f'« {c} »' for c in changed)}. "
+                "Ces rubriques ne peuvent plus changer ; repartez de la version signée."))
+            return findings, "modification_apres_signature"
+        if stage > current.stage + 1:
+            findings.append(_finding(
+                "etape_hors_ordre", WARNING,
+                f"Le compte rendu passe de l'étape {current.stage} à l'étape {stage} : la version "
+                "intermédiaire n'a pas été transmise au service RH."))
+        return findings, None
+
+    @staticmethod
+    def _content(exam: Examination) -> dict:
+        report = exam.report
+        return {
+            "champs": report.values,
+            "tableaux": report.tables,
+            "dates": {k: v.isoformat() if v else None for k, v in report.dates.items()},
+            "version_formulaire": report.template_version,
+        }
+
+    def _plan_rejection(self, row: FileRow, outcome: str, code: str, exam: Examination,
+                        findings: list[dict], content: dict | None = None) -> None:
+        destination = unique_path(self.config.outbox / REJECTS / safe_filename(row.original_name))
+        note = note_path_for(destination, REJECTION_SUFFIX)
+        report = exam.report
+        self.journal.plan(
+            row.id, outcome=outcome, reason_code=code, destination=str(destination), note=str(note),
+            previous_move=None, report_id=report.report_id if report else None,
+            campaign=report.campaign if report else None,
+            agent_number=report.agent_number if report else None,
+            stage=exam.stage, content=content, findings=findings)
+
+    def _plan_duplicate(self, row: FileRow, original: FileRow) -> None:
+        destination = unique_path(self.config.outbox / DUPLICATES / safe_filename(row.original_name))
+        self.journal.plan(
+            row.id, outcome=DUPLICATE, reason_code="doublon", destination=str(destination),
+            note=str(note_path_for(destination, DUPLICATE_SUFFIX)), previous_move=None,
+            report_id=original.report_id, campaign=original.campaign,
+            agent_number=original.agent_number, stage=original.stage, content=None,
+            findings=[_finding("doublon", WARNING,
+                               f"Copie identique de « {original.original_name} », déjà traité.")],
+            duplicate_of=original.id)
+
+    def place(self, row: FileRow, work_path: Path) -> Outcome:
+        """Carry out a planned outcome. Safe to run again after a crash at any point."""
+        if row.previous_move:
+            source, target = map(Path, row.previous_move)
+            if source.exists() and not target.exists():
+                move_no_clobber(source, target)
+                self.journal.record_move(row.id, str(source), str(target), "version remplacée")
+                log.info("historique %s -> %s", source, target)
+        if row.note and not Path(row.note).exists():
+            if row.outcome == DUPLICATE:
+                write_duplicate_note(row, self.journal.file(row.duplicate_of), Path(row.note))
+            else:
+                write_rejection_note(row, self.config, Path(row.note))
+        destination = Path(row.destination)
+        if work_path.exists():
+            if destination.exists():
+                if sha256(destination) != row.checksum:
+                    raise FileExistsError(f"{destination} existe déjà avec un autre contenu")
+                work_path.unlink()  # a crash between link and unlink left both copies
+            else:
+                move_no_clobber(work_path, destination)
+            self.journal.record_move(row.id, str(work_path), str(destination), row.reason_code or row.outcome)
+        self.journal.finish(row)
+        log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
+                 row.outcome, f" ({row.reason_code})" if row.reason_code else "")
+        return Outcome(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,
+                       row.report_id)
+
+    # -- recovery ------------------------------------------------------------------
+
+    def work_areas(self) -> list[Path]:
+        areas = [self.work_dir]
+        share = self.config.inbox / SHARE_WORK_FOLDER
+        if share.is_dir():
+            areas.append(share)
+        return areas
+
+    def recover(self) -> list[Outcome]:
+        """Finish whatever a crash left in the work area or half done in the journal."""
+        outcomes = []
+        for row in self.journal.unfinished():
+            work_path = next((a / row.work_name for a in self.work_areas() if (a / row.work_name).exists()),
+                             self.work_dir / row.work_name)
+            if row.status == "claimed" and not work_path.exists():
+                log.warning("fichier réclamé introuvable dans la zone de travail : %s", row.work_name)
+                continue
+            outcomes.append(self.handle(work_path) if row.status == "claimed" else self.place(row, work_path))
+        for area in self.work_areas():
+            for leftover in sorted(area.iterdir()):
+                if leftover.is_file() and SEPARATOR in leftover.name:
+                    row = self.journal.file_by_work_name(leftover.name)
+                    if row is None or row.status != "done":
+                        outcomes.append(self.handle(leftover))
+        return outcomes
+
+
+def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None) -> PassResult:
+    """One pass over the inbox, then rebuild the outputs once."""
+    with Processor(config) as processor:
+        result = processor.run_pass(progress)
+    return result
