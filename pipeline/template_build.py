@@ -239,7 +239,7 @@ def build_rejection_template(path: Path) -> None:
         ("Agent", "{{ n.agent }}"),
         ("Campagne", "{{ n.campagne }}"),
         ("Fichier reçu", "{{ n.fichier }}"),
-        ("Date de la vérification", "{{ n.date }}"),
+        ("Date de réception", "{{ n.date }}"),
         ("Motif", "{{ n.motif }}"),
     )):
         _shade(row.cells[0], LABEL_FILL)
