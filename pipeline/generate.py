@@ -38,6 +38,22 @@ def no_previous_objectives(agent_number: str) -> list[str]:
     return []
 
 
+def objectives_from_journal(config: Config) -> PreviousObjectives:
+    """Last campaign's accepted "objectives for next year", per agent, from the journal."""
+    from .journal import JOURNAL_NAME, Journal
+
+    if not (config.state_dir / JOURNAL_NAME).exists() or not config.campaign.key.isdigit():
+        return no_previous_objectives
+    previous_campaign = str(int(config.campaign.key) - 1)
+    first_column = (config.catalogue.field(cat.NEXT_OBJECTIVES).columns or [])[0].key
+    found: dict[str, list[str]] = {}
+    with Journal(config.state_dir) as journal:
+        for report in journal.current_reports(previous_campaign):
+            rows = ((report.file.content or {}).get("tableaux") or {}).get(cat.NEXT_OBJECTIVES) or []
+            found[report.agent_number] = [row[first_column] for row in rows if row.get(first_column)]
+    return lambda agent_number: found.get(agent_number, [])
+
+
 @dataclass
 class GenerateResult:
     reports: list[Path] = field(default_factory=list)
@@ -126,7 +142,7 @@ def ensure_templates(config: Config) -> None:
 
 def generate(config: Config, roster_path: Path | None = None, *,
              today: dt.date | None = None,
-             previous_objectives: PreviousObjectives = no_previous_objectives,
+             previous_objectives: PreviousObjectives | None = None,
              progress: Callable[[int, int], None] | None = None) -> GenerateResult:
     """Write one pre-filled report and one invitation per valid roster row."""
     roster_path = roster_path or config.roster_path
@@ -136,6 +152,8 @@ def generate(config: Config, roster_path: Path | None = None, *,
     roster: Roster = load_roster(Path(roster_path), config.catalogue)
     ensure_templates(config)
     today = today or dt.date.today()
+    if previous_objectives is None:
+        previous_objectives = objectives_from_journal(config)
     minimum = PRESETS[config.public_service].invitation_min_days
     if config.delays.invitation_min_days is not None:
         minimum = config.delays.invitation_min_days
