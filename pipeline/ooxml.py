@@ -62,7 +62,6 @@ def parse_xml(data: bytes) -> etree._Element:
 # ---------------------------------------------------------------------------
 
 W = NSMAP["w"]
-_DELETED = {qn("w:del"), qn("w:moveFrom")}
 
 
 def iter_controls(root: etree._Element):
@@ -114,55 +113,32 @@ def enclosing(el: etree._Element, name: str) -> etree._Element | None:
     return parent
 
 
-_SDT = qn("w:sdt")
 _P = qn("w:p")
-_TC = qn("w:tc")
-_TEXT_TAGS = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n",
-              qn("w:noBreakHyphen"): "-"}
+_T = qn("w:t")
 
 
-_FALLBACK = qn("mc:Fallback")  # a copy of mc:Choice's content for older readers
-
-
-def _hidden(el: etree._Element) -> bool:
-    """Deleted in tracked changes, a control still showing its placeholder, or a duplicate."""
-    tag = el.tag
-    return tag in _DELETED or tag == _FALLBACK or (tag == _SDT and control_showing_placeholder(el))
-
-
-def _visible_text(el: etree._Element, out: list[str]) -> None:
-    for child in el:
-        tag = child.tag
-        if tag in _TEXT_TAGS:
-            fixed = _TEXT_TAGS[tag]
-            out.append((child.text or "") if fixed is None else fixed)
-        elif len(child) and not _hidden(child):
-            _visible_text(child, out)
+# Text a reader sees: run content only (not tab stops in paragraph properties),
+# minus tracked deletions, placeholder text, and mc:Fallback duplicates.
+_HIDDEN = ("ancestor::w:del or ancestor::w:moveFrom or ancestor::mc:Fallback or "
+           "ancestor::w:sdt[w:sdtPr/w:showingPlcHdr[not(@w:val='0' or @w:val='false')]]")
+_VISIBLE_TEXT = etree.XPath(
+    " | ".join(f".//w:r/w:{name}[not({_HIDDEN})]" for name in ("t", "tab", "br", "cr", "noBreakHyphen")),
+    namespaces=NSMAP,
+)
+_TEXT_OF = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
 
 
 def paragraph_text(p: etree._Element) -> str:
     """Text of a paragraph as accepted: inserted text kept, deleted text and
     placeholder text dropped; tabs and line breaks kept."""
-    out: list[str] = []
-    _visible_text(p, out)
-    return "".join(out)
-
-
-def _inside_hidden(p: etree._Element, stop: etree._Element) -> bool:
-    parent = p.getparent()
-    while parent is not None and parent is not stop:
-        if _hidden(parent):
-            return True  # e.g. a block-level placeholder control around the paragraph
-        parent = parent.getparent()
-    return False
+    return "".join(
+        _TEXT_OF.get(el.tag, "") if el.tag != _T else (el.text or "") for el in _VISIBLE_TEXT(p)
+    )
 
 
 def cell_text(tc: etree._Element) -> str:
     """Every paragraph of a table cell (nested tables included), joined by newlines."""
-    return "\n".join(
-        paragraph_text(p) for p in tc.iter(_P)
-        if not _inside_hidden(p, tc) and not _paragraph_mark_deleted(p)
-    )
+    return "\n".join(paragraph_text(p) for p in tc.iter(_P) if not _paragraph_mark_deleted(p))
 
 
 def first_paragraph_text(tc: etree._Element) -> str:
