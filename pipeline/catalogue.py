@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PydField, model_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, describe_validation_error
 
 Kind = Literal["text", "date", "choice", "number", "bool", "table"]
 ColumnKind = Literal["text", "date", "choice", "number"]
@@ -48,6 +48,12 @@ AGENT_ACK_DATE = "date_prise_connaissance"
 VISA_DATE = "date_visa"
 NOTIFICATION_DATE = "date_notification"
 REFUSED_TO_SIGN = "refus_signature"
+ROLE_KEYS = frozenset({
+    REPORT_ID, CAMPAIGN, AGENT_NUMBER, LAST_NAME, FIRST_NAME, GRADE, SERVICE, EVALUATOR,
+    INVITATION_DATE, REVIEW_DATE, PREVIOUS_RESULTS, NEXT_OBJECTIVES, NO_TRAINING_NEED,
+    TRAINING_NEEDS, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE, VISA_DATE,
+    NOTIFICATION_DATE, REFUSED_TO_SIGN,
+})
 
 
 class _Frozen(BaseModel):
@@ -186,9 +192,10 @@ class Catalogue(_Frozen):
 
     def version(self) -> str:
         """Template version: changes when what the form holds changes (keys, labels,
-        kinds, columns), not when a requirement is relaxed."""
+        kinds, choices, columns), not when a requirement is relaxed."""
         shape = [
-            (f.key, f.label, f.kind, [(c.key, c.label) for c in f.columns or []])
+            (f.key, f.label, f.kind, f.choices,
+             [(c.key, c.label, c.choices) for c in f.columns or []])
             for f in self.fields
         ]
         digest = hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()
@@ -438,6 +445,11 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
     for key in overrides.get("retirer") or []:
         if key not in by_key:
             raise ConfigError(f"catalogue.retirer : le champ « {key} » n'existe pas.")
+        if key in ROLE_KEYS:
+            raise ConfigError(
+                f"catalogue.retirer : le champ « {key} » ne peut pas être retiré : l'application "
+                "s'en sert (identité, dates, tableaux repris). Rendez-le facultatif avec "
+                f"« modifier: {{{key}: {{required_from: null}}}} » si besoin.")
         fields.remove(by_key.pop(key))
     for key, changes in (overrides.get("modifier") or {}).items():
         if key not in by_key:
@@ -449,6 +461,10 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
             raise ConfigError(f"catalogue.modifier.{key} : une liste d'attributs est attendue.")
         if "key" in changes:
             raise ConfigError(f"catalogue.modifier.{key} : la clé d'un champ ne se modifie pas.")
+        if key in ROLE_KEYS and "kind" in changes and changes["kind"] != by_key[key]["kind"]:
+            raise ConfigError(
+                f"catalogue.modifier.{key} : le type du champ « {key} » ne peut pas changer : "
+                "l'application s'en sert.")
         by_key[key].update(changes)
     for new in overrides.get("ajouter") or []:
         fields.append(new)
@@ -459,16 +475,15 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
             fields=fields,
         )
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise ConfigError(f"catalogue : {_first_error(exc)}") from None
+        raise ConfigError(f"catalogue : {_first_error(exc, fields)}") from None
 
 
-def _first_error(exc: ValueError) -> str:
+def _first_error(exc: ValueError, fields: list[dict]) -> str:
+    """Name the field by its key, not by its position in the list."""
     errors = getattr(exc, "errors", None)
     if not callable(errors):
         return str(exc)
-    err = errors()[0]
-    where = ".".join(str(p) for p in err.get("loc", ()))
-    message = err.get("msg", "").removeprefix("Value error, ")
-    value = err.get("input")
-    shown = f" (valeur : {value!r})" if value is not None and not isinstance(value, dict) else ""
-    return f"{where} : {message}{shown}" if where else message
+    loc = list(errors()[0].get("loc", ()))
+    if len(loc) >= 2 and loc[0] == "fields" and isinstance(loc[1], int) and loc[1] < len(fields):
+        loc = [str(fields[loc[1]].get("key", loc[1])), *loc[2:]]
+    return describe_validation_error(exc, location=".".join(str(p) for p in loc))

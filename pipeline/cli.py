@@ -21,12 +21,38 @@ EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("entretiens")
 
 
+# argparse's own messages (Python 3.11), as users read them.
+_ARGPARSE_FRENCH = (
+    ("invalid choice:", "choix invalide :"),
+    ("(choose from", "(choix possibles :"),
+    ("the following arguments are required:", "arguments obligatoires manquants :"),
+    ("unrecognized arguments:", "arguments non reconnus :"),
+    ("expected one argument", "une valeur est attendue"),
+    ("usage:", "utilisation :"),
+    ("positional arguments:", "arguments :"),
+    ("options:", "options :"),
+    ("show this help message and exit", "affiche cette aide et quitte"),
+)
+
+
+def _french(message: str) -> str:
+    for english, french in _ARGPARSE_FRENCH:
+        message = message.replace(english, french)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse in French for the parts users read."""
 
+    def format_usage(self) -> str:
+        return _french(super().format_usage())
+
+    def format_help(self) -> str:
+        return _french(super().format_help())
+
     def error(self, message: str):  # exit 2, as argparse does
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog} : erreur : {_french(message)}\n")
 
 
 def _progress(done: int, total: int) -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .catalogue import DEFAULT as DEFAULT_CATALOGUE, Catalogue, apply_overrides
 from .dates import PRESETS, DeadlineRules
-from .errors import ConfigError
+from .errors import ConfigError, describe_validation_error
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 
@@ -89,8 +89,9 @@ class Config(_Section):
     def _dates_in_order(self) -> "Config":
         if self.campaign.return_to_hr < self.campaign.review_deadline:
             raise ValueError(
-                "campagne.date_retour_rh doit être postérieure ou égale à "
-                "campagne.date_limite_entretiens"
+                f"campagne.date_retour_rh ({self.campaign.return_to_hr.isoformat()}) doit être "
+                "postérieure ou égale à campagne.date_limite_entretiens "
+                f"({self.campaign.review_deadline.isoformat()})"
             )
         return self
 
@@ -165,37 +166,5 @@ def load_config(path: Path | str | None = None) -> Config:
     return config
 
 
-_MESSAGES = {
-    "extra_forbidden": "clé inconnue",
-    "missing": "valeur obligatoire manquante",
-    "int_parsing": "un nombre entier est attendu",
-    "int_from_float": "un nombre entier est attendu",
-    "float_parsing": "un nombre est attendu",
-    "bool_parsing": "oui/non (true/false) est attendu",
-    "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
-    "date_parsing": "une date AAAA-MM-JJ est attendue",
-    "date_type": "une date AAAA-MM-JJ est attendue",
-    "literal_error": "valeur non autorisée",
-    "greater_than": "valeur trop petite",
-    "greater_than_equal": "valeur trop petite",
-    "less_than_equal": "valeur trop grande",
-    "dict_type": "une liste de clés « clé: valeur » est attendue",
-    "path_type": "un chemin de fichier est attendu",
-}
-
-
 def _explain(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "(racine)"
-    kind = err["type"]
-    text = _MESSAGES.get(kind, err["msg"].removeprefix("Value error, "))
-    if kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        text += f" (valeurs possibles : {expected})"
-    elif kind in ("greater_than", "greater_than_equal", "less_than_equal"):
-        ctx = err.get("ctx", {})
-        bound = ctx.get("gt", ctx.get("ge", ctx.get("le")))
-        text += f" (limite : {bound})"
-    value = err.get("input")
-    shown = "" if kind in ("missing", "value_error") or isinstance(value, dict) else f", valeur « {value} »"
-    return f"clé « {key} »{shown} : {text}."
+    return describe_validation_error(exc)

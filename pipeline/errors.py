@@ -95,3 +95,50 @@ class FileUnavailable(UnreadableReport):
     """The file vanished or cannot be read (permissions, I/O error)."""
 
     code = "fichier_inaccessible"
+
+
+# pydantic's error types, said in French (config.yaml and catalogue overrides).
+_VALIDATION_MESSAGES = {
+    "extra_forbidden": "clé inconnue",
+    "missing": "valeur obligatoire manquante",
+    "int_parsing": "un nombre entier est attendu",
+    "int_from_float": "un nombre entier est attendu",
+    "int_type": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_parsing": "oui/non (true/false) est attendu",
+    "bool_type": "oui/non (true/false) est attendu",
+    "string_type": "un texte est attendu",
+    "list_type": "une liste est attendue",
+    "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_type": "une date AAAA-MM-JJ est attendue",
+    "literal_error": "valeur non autorisée",
+    "greater_than": "valeur trop petite",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "dict_type": "une liste de clés « clé: valeur » est attendue",
+    "model_type": "une liste de clés « clé: valeur » est attendue",
+    "path_type": "un chemin de fichier est attendu",
+}
+
+
+def describe_validation_error(exc, *, location: str | None = None) -> str:
+    """The first error of a pydantic ValidationError as a French sentence naming
+    the key (``location`` replaces pydantic's own), the value and what is allowed."""
+    err = exc.errors()[0]
+    key = location if location is not None else ".".join(str(p) for p in err["loc"])
+    kind = err["type"]
+    text = _VALIDATION_MESSAGES.get(kind, err["msg"].removeprefix("Value error, "))
+    ctx = err.get("ctx") or {}
+    if kind == "literal_error":
+        allowed = [part.strip().strip("'") for part in
+                   str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        text += " (valeurs possibles : " + " ou ".join(
+            [", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed) + ")"
+    elif kind in ("greater_than", "greater_than_equal", "less_than_equal"):
+        text += f" (limite : {ctx.get('gt', ctx.get('ge', ctx.get('le')))})"
+    value = err.get("input")
+    shown = "" if kind in ("missing", "value_error") or isinstance(value, dict) else f", valeur « {value} »"
+    if not key:
+        return f"{text}."
+    return f"clé « {key} »{shown} : {text}."

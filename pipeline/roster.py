@@ -70,8 +70,10 @@ def _read_table(path: Path) -> pd.DataFrame:
         if suffix == ".csv":
             for encoding in ("utf-8-sig", "cp1252"):
                 try:
+                    # Blank lines kept: row numbers must match what the user sees.
                     return pd.read_csv(path, dtype=str, sep=None, engine="python",
-                                       encoding=encoding, keep_default_na=False)
+                                       encoding=encoding, keep_default_na=False,
+                                       skip_blank_lines=False)
                 except UnicodeDecodeError:
                     continue
     except FileNotFoundError:
@@ -93,6 +95,8 @@ def _cell_text(value: object) -> str:
         return format_date(value.date())
     if isinstance(value, dt.date):
         return format_date(value)
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a matricule typed as a number in Excel
     return " ".join(str(value).split())

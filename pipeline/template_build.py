@@ -59,6 +59,7 @@ def _new_document(title: str, *, version: str | None = None):
     props.title = title
     props.author = "Service des ressources humaines"
     props.language = "fr-FR"
+    props.comments = ""
     if version:
         props.version = version
     return doc
@@ -190,7 +191,7 @@ def build_report_template(catalogue: Catalogue, path: Path) -> None:
 def build_invitation_template(path: Path) -> None:
     doc = _new_document("Convocation à l'entretien professionnel")
     top = doc.add_paragraph()
-    top.add_run("{{ c.employeur }}\nService des ressources humaines").bold = True
+    top.add_run("{{ c.employeur }}").bold = True
     right = doc.add_paragraph("{{ f.prenom }} {{ f.nom }}\n{{ f.grade }}\n{{ f.service }}")
     right.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph("Le {{ c.date_convocation }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT

@@ -1,0 +1,677 @@
+"""The training plan and the campaign tracking workbooks, rebuilt from the journal (SPEC 5).
+
+:func:`rebuild_workbooks` runs once per pass (and for ``entretiens report``)::
+
+    read       the journal: newest accepted version of each report, last file of
+               each agent; the roster
+    rows       one row per training need, one row per agent (pandas DataFrames)
+    summarise  pandas group-bys: by type x grouped title, by service, by each
+               other choice column of the training table; counts per stage
+    write      XlsxWriter: user text always written as text (never a formula or
+               a link), control characters removed, dates as real Excel dates
+    publish    temporary file in the outbox, renamed into place; if the target
+               cannot be replaced (open in Excel on a share), the new file stays
+               beside it under a dated name and a warning says so
+
+Columns come from the catalogue: a field's header is its label, the training
+table's columns are its columns in catalogue order. The table's first column is
+the training title (grouped when similar) and its first choice column the
+type (T1/T2/T3 by default), crossed with the grouped title.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from rapidfuzz import fuzz, process
+
+from . import catalogue as cat
+from .catalogue import Catalogue, Column
+from .config import Config
+from .dates import format_date
+from .deadlines import deadlines
+from .files import FILE_MODE, make_dirs, move_no_clobber, unique_path
+from .journal import CurrentReport, FileRow, Journal
+from .roster import RosterRow, load_roster
+from .validate import ERROR, canonical_choice
+
+__all__ = ["group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
+
+log = logging.getLogger("entretiens")
+
+PLAN_NAME = "plan_de_formation"
+TRACKING_NAME = "suivi_campagne"
+
+TEXT, DATE, NUMBER = "text", "date", "number"
+
+# Not in the catalogue: columns and words of the workbooks themselves.
+GROUPED_TITLE, SOURCE_FILE = "grouped_title", "source_file"
+REQUESTS, AGENTS = "requests", "agents"
+IN_ROSTER, STAGE, SITUATION, ALERTS = "in_roster", "stage", "situation", "alerts"
+LAST_FILE, LAST_RECEIVED, LAST_OUTCOME, REASONS = "last_file", "last_received", "last_outcome", "reasons"
+SHORT_SITUATION, TOTAL = "short_situation", "total"
+
+NOT_FILLED = "(non renseigné)"
+NO_REPORT = "aucun compte rendu reçu"
+REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
+SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
+LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
+YES, NO = "oui", "non"
+# Journal outcomes (see journal.SCHEMA), as HR reads them.
+OUTCOMES = {"accepted": "accepté", "rejected": "rejeté", "unreadable": "illisible",
+            "duplicate": "doublon", "superseded": "remplacé"}
+
+CHART_TITLES = 15  # grouped titles shown in the training chart
+MAX_CELL = 32_767  # Excel's limit on the text of one cell
+MAX_WIDTH, MIN_WIDTH = 60, 8
+
+# Characters XML 1.0 (hence Excel, openpyxl) refuses, and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# A CSV cell starting with one of these is run as a formula by Excel and Calc.
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(value: object) -> str:
+    """User text made safe for a cell: control characters removed, Excel's length cap."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    return _CONTROL.sub("", str(value))[:MAX_CELL]
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    id: str  # column of the DataFrame
+    header: str  # French, as the sheet shows it
+    kind: str = TEXT  # TEXT | DATE | NUMBER
+
+
+def _field_columns(catalogue: Catalogue, keys: Iterable[str], kind: str = TEXT) -> list[SheetColumn]:
+    """The columns of catalogue fields, headed by their labels; a field the
+    catalogue has removed (config ``catalogue.retirer``) has none."""
+    present = {f.key: f for f in catalogue.fields}
+    return [SheetColumn(key, present[key].label, kind) for key in keys if key in present]
+
+
+PLAN_IDENTITY = (cat.CAMPAIGN, cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE)
+TRACKING_IDENTITY = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE,
+                     cat.EVALUATOR)
+
+
+# ---------------------------------------------------------------------------
+# Grouping similar training titles.
+# ---------------------------------------------------------------------------
+
+# Words that do not tell two trainings apart.
+_FILLER = frozenset("a au aux d de des du en et l la le les pour sur un une formation".split())
+SIMILARITY = 88  # rapidfuzz ratio (0-100) from which two normalised titles are one training
+
+
+def title_key(title: str) -> str:
+    """``"Perfectionnement  Excel !"`` -> ``"excel perfectionnement"``: case, accents,
+    punctuation, filler words and word order ignored."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", title.casefold())
+                    if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", plain)
+    kept = [w for w in words if w not in _FILLER] or words
+    return " ".join(sorted(kept)) if kept else " ".join(plain.split())
+
+
+def group_titles(titles: Iterable[str]) -> dict[str, str]:
+    """Each distinct title -> its group's label, the group's most frequent wording.
+
+    Titles with the same :func:`title_key` are one group; keys at least
+    :data:`SIMILARITY` alike (a typo) join the group of the more frequent one.
+    Titles whose numbers differ ("Anglais niveau 1", "niveau 2") never merge.
+    Only distinct keys are compared, so the cost follows the variety of titles,
+    not the number of requests.
+    """
+    counts = Counter(t for t in titles if t)
+    key_of = {title: title_key(title) for title in counts}
+    per_key: Counter[str] = Counter()
+    for title, n in counts.items():
+        per_key[key_of[title]] += n
+    leaders: dict[tuple[str, ...], list[str]] = {}  # numbers in the key -> group keys
+    group_of: dict[str, str] = {}
+    for key, _ in sorted(per_key.items(), key=lambda item: (-item[1], item[0])):
+        numbers = tuple(w for w in key.split() if any(c.isdigit() for c in w))
+        candidates = leaders.setdefault(numbers, [])
+        match = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=SIMILARITY)
+        if match is None:
+            candidates.append(key)
+            group_of[key] = key
+        else:
+            group_of[key] = match[0]
+    wordings: dict[str, Counter[str]] = {}
+    for title, n in counts.items():  # first seen first: ties go to the earlier wording
+        wordings.setdefault(group_of[key_of[title]], Counter())[title] += n
+    label = {group: words.most_common(1)[0][0] for group, words in wordings.items()}
+    return {title: label[group_of[key_of[title]]] for title in counts}
+
+
+# ---------------------------------------------------------------------------
+# Rows.
+# ---------------------------------------------------------------------------
+
+def _need_table(catalogue: Catalogue) -> tuple[Column, Column | None, list[Column]]:
+    """The training table's title column (its first), type column (its first
+    choice column) and its other choice columns."""
+    columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
+    choices = [c for c in columns if c.kind == "choice"]
+    return columns[0], (choices[0] if choices else None), choices[1:]
+
+
+def _need_id(column: Column) -> str:
+    return f"{cat.TRAINING_NEEDS}.{column.key}"
+
+
+def need_columns(catalogue: Catalogue) -> list[SheetColumn]:
+    """Columns of the « Besoins » sheet and of the CSV, in order."""
+    title, _, _ = _need_table(catalogue)
+    need = []
+    for column in catalogue.field(cat.TRAINING_NEEDS).columns or []:
+        need.append(SheetColumn(_need_id(column), column.label))
+        if column is title:
+            need.append(SheetColumn(GROUPED_TITLE, "Intitulé regroupé"))
+    return [*_field_columns(catalogue, PLAN_IDENTITY), *need,
+            *_field_columns(catalogue, [cat.REVIEW_DATE], DATE),
+            SheetColumn(SOURCE_FILE, "Fichier source")]
+
+
+def _content_date(content: dict, key: str) -> dt.date | None:
+    text = (content.get("dates") or {}).get(key)
+    return dt.date.fromisoformat(text) if text else None
+
+
+def training_rows(reports: Iterable[CurrentReport], catalogue: Catalogue) -> pd.DataFrame:
+    """One row per training need of each report's newest accepted version."""
+    columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
+    title, _, _ = _need_table(catalogue)
+    identity = [c.id for c in _field_columns(catalogue, PLAN_IDENTITY)]
+    records = []
+    for report in reports:
+        content = report.file.content or {}
+        fields = content.get("champs") or {}
+        base = {key: clean(fields.get(key)) for key in identity}
+        base[cat.CAMPAIGN] = base.get(cat.CAMPAIGN) or clean(report.campaign)
+        base[cat.AGENT_NUMBER] = base.get(cat.AGENT_NUMBER) or clean(report.agent_number)
+        base[cat.REVIEW_DATE] = _content_date(content, cat.REVIEW_DATE)
+        base[SOURCE_FILE] = clean(report.file.original_name)
+        for row in (content.get("tableaux") or {}).get(cat.TRAINING_NEEDS) or []:
+            if not any(str(v).strip() for v in row.values()):
+                continue
+            record = dict(base)
+            for column in columns:
+                text = clean(row.get(column.key)).strip()
+                if column.choices and text:
+                    text = canonical_choice(text, column.choices) or text
+                record[_need_id(column)] = text
+            records.append(record)
+    frame = pd.DataFrame.from_records(
+        records, columns=[c.id for c in need_columns(catalogue) if c.id != GROUPED_TITLE])
+    groups = group_titles(frame[_need_id(title)].tolist())
+    frame.insert(frame.columns.get_loc(_need_id(title)) + 1, GROUPED_TITLE,
+                 [groups.get(t, "") for t in frame[_need_id(title)].tolist()])
+    return frame
+
+
+def _date_fields(catalogue: Catalogue) -> list[SheetColumn]:
+    return [SheetColumn(f.key, f.label, DATE) for f in catalogue.single_fields if f.kind == "date"]
+
+
+def tracking_columns(config: Config) -> list[SheetColumn]:
+    """Columns of the « Suivi » sheet, in order."""
+    catalogue = config.catalogue
+    due = []
+    for deadline in deadlines({}, config):
+        due.append(SheetColumn(f"due.{deadline.key}", f"{deadline.label} : échéance", DATE))
+        due.append(SheetColumn(f"state.{deadline.key}", f"{deadline.label} : état"))
+    return [
+        *_field_columns(catalogue, TRACKING_IDENTITY),
+        SheetColumn(IN_ROSTER, "Dans la liste des agents"),
+        SheetColumn(STAGE, "Étape", NUMBER),
+        SheetColumn(SITUATION, "Situation"),
+        *_date_fields(catalogue),
+        *due,
+        SheetColumn(ALERTS, "Alertes de délai", NUMBER),
+        SheetColumn(LAST_FILE, "Dernier fichier reçu"),
+        SheetColumn(LAST_RECEIVED, "Reçu le", DATE),
+        SheetColumn(LAST_OUTCOME, "Résultat du dernier fichier"),
+        SheetColumn(REASONS, "Motifs du rejet"),
+    ]
+
+
+def _received(row: FileRow) -> dt.date:
+    return dt.datetime.fromisoformat(row.received_at).date()
+
+
+def _reasons(row: FileRow) -> str:
+    if row.outcome not in ("rejected", "unreadable"):
+        return ""
+    return "\n".join(
+        clean(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", ""))
+        for f in row.findings if f.get("severity") == ERROR)
+
+
+def tracking_rows(config: Config, reports: list[CurrentReport], latest: dict[str, FileRow],
+                  roster: list[RosterRow], today: dt.date) -> pd.DataFrame:
+    """One row per roster agent, then one per other agent the journal knows."""
+    catalogue = config.catalogue
+    columns = tracking_columns(config)
+    identity = [c.id for c in _field_columns(catalogue, TRACKING_IDENTITY)]
+    date_keys = [c.id for c in _date_fields(catalogue)]
+    current = {r.agent_number: r for r in reports}
+    in_roster = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster}
+    others = sorted((set(current) | set(latest)) - set(in_roster))
+    records = []
+    for number in [*in_roster, *others]:
+        listed = in_roster.get(number)
+        report = current.get(number)
+        last = latest.get(number)
+        content = (report.file.content if report else None) or (last.content if last else None) or {}
+        fields = content.get("champs") or {}
+        record = {key: clean((listed.values.get(key) if listed else None) or fields.get(key))
+                  for key in identity}
+        record[cat.AGENT_NUMBER] = clean(number)
+        record[IN_ROSTER] = YES if listed else NO
+        dates: dict[str, dt.date | None] = {key: None for key in date_keys}
+        if listed:
+            dates[cat.REVIEW_DATE] = listed.review_date
+            dates[cat.INVITATION_DATE] = listed.invitation_date
+        if report:
+            dates.update({k: v for k in date_keys if (v := _content_date(content, k))})
+            stage = catalogue.stage(report.stage)
+            record[STAGE], record[SITUATION] = stage.number, stage.label
+        else:
+            record[STAGE], record[SITUATION] = None, (REJECTED_ONLY if last else NO_REPORT)
+        record.update({k: dates.get(k) for k in date_keys})
+        received = _received(report.file) if report else None
+        finished = report is not None and report.stage >= catalogue.final_stage
+        alerts = 0
+        for deadline in deadlines(dates, config, received):
+            if deadline.late():
+                state = LATE
+            elif deadline.overdue(today) and not finished:
+                state = OVERDUE
+            elif deadline.done is not None and deadline.due is not None:
+                state = ON_TIME
+            elif deadline.due is not None:
+                state = PENDING
+            else:
+                state = ""
+            alerts += state in (LATE, OVERDUE)
+            record[f"due.{deadline.key}"], record[f"state.{deadline.key}"] = deadline.due, state
+        record[ALERTS] = alerts
+        record[LAST_FILE] = clean(last.original_name) if last else ""
+        record[LAST_RECEIVED] = _received(last) if last else None
+        record[LAST_OUTCOME] = OUTCOMES.get(last.outcome, clean(last.outcome)) if last else ""
+        record[REASONS] = _reasons(last) if last else ""
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=[c.id for c in columns])
+
+
+# ---------------------------------------------------------------------------
+# Summaries (pandas).
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Summary:
+    sheet: str
+    frame: pd.DataFrame
+    columns: list[SheetColumn]
+    totals: dict[str, float]  # column id -> value written in the total row (others are summed)
+
+
+def _counts(frame: pd.DataFrame, by: list[str], order: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Requests and distinct agents per value of ``by``; a blank value reads « (non renseigné) ».
+    ``order``: for a column, the values that come first, in that order (a choice list)."""
+    keyed = frame.assign(**{c: frame[c].replace("", NOT_FILLED) for c in by})
+    out = (keyed.groupby(by, sort=False)
+           .agg(**{REQUESTS: (cat.AGENT_NUMBER, "size"), AGENTS: (cat.AGENT_NUMBER, "nunique")})
+           .reset_index())
+    sort_by, ascending = [], []
+    for column, values in (order or {}).items():
+        rank = {v: i for i, v in enumerate(values)}
+        out[f"rank.{column}"] = out[column].map(lambda v, rank=rank: rank.get(v, len(rank)))
+        sort_by.append(f"rank.{column}")
+        ascending.append(True)
+    out = out.sort_values([*sort_by, REQUESTS, *by], ascending=[*ascending, False, *[True] * len(by)],
+                          ignore_index=True)
+    return out.drop(columns=sort_by)
+
+
+def _count_columns(keys: list[SheetColumn]) -> list[SheetColumn]:
+    return [*keys, SheetColumn(REQUESTS, "Demandes", NUMBER),
+            SheetColumn(AGENTS, "Agents distincts", NUMBER)]
+
+
+def plan_summaries(frame: pd.DataFrame, catalogue: Catalogue) -> list[Summary]:
+    """« Par type et intitulé », « Par service », then « Par <choice column> »."""
+    _, kind, others = _need_table(catalogue)
+    headers = {c.id: c for c in need_columns(catalogue)}
+    # Distinct agents do not add up across rows: the total row gives the campaign's own count.
+    totals = {AGENTS: float(frame[cat.AGENT_NUMBER].nunique())}
+    summaries = []
+    grouped = headers[GROUPED_TITLE]
+    if kind is not None:
+        by = [_need_id(kind), GROUPED_TITLE]
+        summaries.append(Summary(
+            f"Par {kind.label.lower()} et intitulé",
+            _counts(frame, by, {_need_id(kind): kind.choices or []}),
+            _count_columns([headers[_need_id(kind)], grouped]), totals))
+    else:
+        summaries.append(Summary("Par intitulé", _counts(frame, [GROUPED_TITLE]),
+                                 _count_columns([grouped]), totals))
+    if cat.SERVICE in headers:
+        by_service = _counts(frame, [cat.SERVICE])
+        extra = []
+        if kind is not None and len(frame):
+            per_type = pd.crosstab(frame[cat.SERVICE].replace("", NOT_FILLED),
+                                   frame[_need_id(kind)].replace("", NOT_FILLED))
+            values = [v for v in kind.choices or [] if v in per_type.columns]
+            values += sorted(set(per_type.columns) - set(values))
+            for value in values:
+                by_service[f"type.{value}"] = by_service[cat.SERVICE].map(per_type[value]).astype(float)
+                extra.append(SheetColumn(f"type.{value}", value, NUMBER))
+        summaries.append(Summary("Par service", by_service,
+                                 [*_count_columns([headers[cat.SERVICE]]), *extra], totals))
+    for column in others:
+        summaries.append(Summary(
+            f"Par {column.label.lower()}",
+            _counts(frame, [_need_id(column)], {_need_id(column): column.choices or []}),
+            _count_columns([headers[_need_id(column)]]), totals))
+    return summaries
+
+
+def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, list[SheetColumn]]:
+    """The most requested grouped titles, one column of requests per type, and a total."""
+    _, kind, _ = _need_table(catalogue)
+    grouped = frame[GROUPED_TITLE].replace("", NOT_FILLED)
+    if kind is not None:
+        table = pd.crosstab(grouped, frame[_need_id(kind)].replace("", NOT_FILLED))
+        values = [v for v in kind.choices or [] if v in table.columns]
+        values += sorted(set(table.columns) - set(values))
+        table = table[values]
+    else:
+        table = grouped.value_counts().to_frame("Demandes")
+    table.columns = [f"type.{c}" for c in table.columns]
+    table[TOTAL] = table.sum(axis=1)
+    table = (table.rename_axis(GROUPED_TITLE).reset_index()
+             .sort_values([TOTAL, GROUPED_TITLE], ascending=[False, True]).head(CHART_TITLES)
+             .astype({c: float for c in table.columns}))
+    columns = [SheetColumn(GROUPED_TITLE, "Intitulé regroupé"),
+               *[SheetColumn(c, c.removeprefix("type."), NUMBER) for c in table.columns[1:-1]],
+               SheetColumn(TOTAL, "Total", NUMBER)]
+    return table.reset_index(drop=True), columns
+
+
+def situation_counts(agents: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Agents per stage, rejected-only and without report: short name, label, count."""
+    rows = [(f"Étape {s.number}", s.label, int((agents[STAGE] == s.number).sum()))
+            for s in catalogue.stages]
+    rows.append((SHORT_REJECTED, REJECTED_ONLY, int((agents[SITUATION] == REJECTED_ONLY).sum())))
+    rows.append((SHORT_NO_REPORT, NO_REPORT, int((agents[SITUATION] == NO_REPORT).sum())))
+    return pd.DataFrame(rows, columns=[SHORT_SITUATION, SITUATION, AGENTS])
+
+
+def service_counts(agents: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, list[SheetColumn]]:
+    """Agents per service and situation, the total and how many have a deadline alert."""
+    short = {s.label: f"Étape {s.number}" for s in catalogue.stages}
+    short.update({REJECTED_ONLY: SHORT_REJECTED, NO_REPORT: SHORT_NO_REPORT})
+    names = list(short.values())
+    service = (agents[cat.SERVICE] if cat.SERVICE in agents else pd.Series("", index=agents.index))
+    keyed = pd.DataFrame({cat.SERVICE: service.replace("", NOT_FILLED).fillna(NOT_FILLED),
+                          SHORT_SITUATION: agents[SITUATION].map(short),
+                          ALERTS: agents[ALERTS] > 0})
+    table = pd.crosstab(keyed[cat.SERVICE], keyed[SHORT_SITUATION]).reindex(columns=names, fill_value=0)
+    table[TOTAL] = table.sum(axis=1)
+    table[ALERTS] = keyed.groupby(cat.SERVICE)[ALERTS].sum()
+    table = table.astype(float).rename_axis(cat.SERVICE).reset_index().sort_values(cat.SERVICE)
+    label = catalogue.field(cat.SERVICE).label if cat.SERVICE in agents else "Service"
+    columns = [SheetColumn(cat.SERVICE, label), *[SheetColumn(n, n, NUMBER) for n in names],
+               SheetColumn(TOTAL, "Total", NUMBER),
+               SheetColumn(ALERTS, "Agents avec une alerte de délai", NUMBER)]
+    table.columns = [cat.SERVICE, *names, TOTAL, ALERTS]
+    return table.reset_index(drop=True), columns
+
+
+# ---------------------------------------------------------------------------
+# Writing.
+# ---------------------------------------------------------------------------
+
+class _Book:
+    """An XlsxWriter workbook that writes user text as text, never as a formula or a link."""
+
+    def __init__(self, path: Path, title: str):
+        self.book = xlsxwriter.Workbook(str(path), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+        self.book.set_properties({"title": title, "comments": "Produit par entretiens"})
+        self.date = self.book.add_format({"num_format": "dd/mm/yyyy"})
+        self.header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.bold = self.book.add_format({"bold": True, "font_size": 12})
+        self.sheet_names: set[str] = set()
+
+    def sheet(self, name: str):
+        name = re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip(" '")
+        while name.casefold() in self.sheet_names:
+            name = f"{name[:28]} {len(self.sheet_names)}"
+        self.sheet_names.add(name.casefold())
+        sheet = self.book.add_worksheet(name)
+        sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
+        return sheet
+
+    def table(self, sheet, frame: pd.DataFrame, columns: list[SheetColumn], *, name: str,
+              top: int = 0, left: int = 0, totals: dict[str, float] | None = None) -> int:
+        """Write ``frame`` as an Excel table (filters, styled header) with its header
+        at (``top``, ``left``); with ``totals``, a total row (sums, and the
+        campaign's count of distinct agents). Return the first row after it."""
+        last = top + max(len(frame), 1) + (1 if totals is not None else 0)
+        specs = []
+        for index, column in enumerate(columns):
+            spec = {"header": column.header, "header_format": self.header}
+            if totals is not None and index == 0:
+                spec["total_string"] = "Total"
+            elif totals is not None and column.kind == NUMBER and column.id not in totals:
+                spec.update(total_function="sum", total_value=float(frame[column.id].sum()))
+            specs.append(spec)
+        plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        sheet.add_table(top, left, last, left + len(columns) - 1, {
+            "name": "Tableau_" + re.sub(r"[^A-Za-z0-9]+", "_", plain).strip("_"),
+            "style": "Table Style Medium 2", "columns": specs})
+        header_lines = 1
+        for index, column in enumerate(columns, left):
+            values = frame[column.id].tolist()
+            self._column(sheet, top + 1, index, values, column.kind)
+            width = _width(column, values)
+            sheet.set_column(index, index, width)
+            header_lines = max(header_lines, -(-len(column.header) // int(width - 1)))
+            if totals is not None and column.id in totals:
+                sheet.write_number(last, index, totals[column.id])
+        sheet.set_row(top, 15 * header_lines + 3)
+        return last + 1
+
+    def _column(self, sheet, first: int, col: int, values: list, kind: str) -> None:
+        if kind == DATE:
+            write, style = sheet.write_datetime, self.date
+            for row, value in enumerate(values, first):
+                if value is not None and value == value:  # None, NaT and NaN stay blank
+                    write(row, col, value, style)
+        elif kind == NUMBER:
+            write = sheet.write_number
+            for row, value in enumerate(values, first):
+                if value is not None and value == value:
+                    write(row, col, value)
+        else:
+            write = sheet.write_string
+            for row, value in enumerate(values, first):
+                if value.__class__ is str and value:
+                    write(row, col, value)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _width(column: SheetColumn, values: list) -> float:
+    if column.kind == DATE:
+        return 12
+    if column.kind == NUMBER:
+        return max(MIN_WIDTH + 2, min(len(column.header), 18))
+    longest = max((len(v) for v in values if v.__class__ is str), default=0)
+    return max(MIN_WIDTH, min(MAX_WIDTH, max(longest, min(len(column.header), 24)) + 2))
+
+
+def _stacked_bar(book: _Book, sheet, name: str, data: pd.DataFrame, columns: list[SheetColumn],
+                 title: str, *, at: tuple[int, int]) -> None:
+    if data.empty:
+        return
+    chart = book.book.add_chart({"type": "bar", "subtype": "stacked"})
+    for index, column in enumerate(columns[1:-1], 1):
+        chart.add_series({"name": [name, 0, index], "categories": [name, 1, 0, len(data), 0],
+                          "values": [name, 1, index, len(data), index], "gap": 60})
+    chart.set_title({"name": title})
+    chart.set_x_axis({"name": "Demandes", "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 820, "height": 120 + 26 * len(data)})
+    sheet.insert_chart(*at, chart)
+
+
+def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: str) -> None:
+    book = _Book(path, f"Plan de formation, campagne {campaign}")
+    needs = book.sheet("Besoins")
+    book.table(needs, frame, need_columns(catalogue), name="Besoins")
+    needs.freeze_panes(1, 0)
+    for summary in plan_summaries(frame, catalogue):
+        sheet = book.sheet(summary.sheet)
+        book.table(sheet, summary.frame, summary.columns, name=summary.sheet, totals=summary.totals)
+        sheet.freeze_panes(1, 0)
+    data, columns = chart_data(frame, catalogue)
+    sheet = book.sheet("Graphique")
+    end = book.table(sheet, data, columns, name="Graphique")
+    _stacked_bar(book, sheet, sheet.name, data, columns,
+                 f"Demandes de formation par intitulé et par type ({CHART_TITLES} intitulés les plus demandés)",
+                 at=(end + 1, 0))
+    book.close()
+
+
+def write_plan_csv(path: Path, frame: pd.DataFrame, catalogue: Catalogue) -> None:
+    """The need rows, ``;``-separated, UTF-8 with BOM (Excel reads the accents right).
+    Excel runs a CSV cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula: such
+    a cell gets a leading apostrophe, the usual guard, and is otherwise as written."""
+    columns = need_columns(catalogue)
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        out = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+        out.writerow([c.header for c in columns])
+        for values in zip(*(frame[c.id].tolist() for c in columns)):
+            out.writerow([_csv_cell(v, c.kind) for v, c in zip(values, columns)])
+
+
+def _csv_cell(value: object, kind: str) -> str:
+    if kind == DATE:
+        return format_date(value) if isinstance(value, dt.date) else ""
+    if value.__class__ is not str:
+        return ""
+    return "'" + value if value.startswith(_CSV_FORMULA_START) else value
+
+
+def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.date) -> None:
+    catalogue = config.catalogue
+    campaign = config.campaign.key
+    book = _Book(path, f"Suivi de la campagne {campaign}")
+    follow = book.sheet("Suivi")
+    book.table(follow, agents, tracking_columns(config), name="Suivi")
+    follow.freeze_panes(1, 1)
+    summary = book.sheet("Synthèse")
+    summary.write_string(0, 0, f"Campagne {campaign} : situation au {format_date(today)}", book.bold)
+    stages = situation_counts(agents, catalogue)
+    stage_columns = [SheetColumn(SHORT_SITUATION, "Étape"), SheetColumn(AGENTS, "Agents", NUMBER),
+                     SheetColumn(SITUATION, "Situation")]
+    end = book.table(summary, stages, stage_columns, name="Par étape", top=2,
+                     totals={AGENTS: float(len(agents))})
+    services, service_columns = service_counts(agents, catalogue)
+    book.table(summary, services, service_columns, name="Par service", top=2,
+               left=len(stage_columns) + 1, totals={})
+    chart = book.book.add_chart({"type": "column"})
+    chart.add_series({"name": "Agents", "categories": [summary.name, 3, 0, 2 + len(stages), 0],
+                      "values": [summary.name, 3, 1, 2 + len(stages), 1],
+                      "data_labels": {"value": True}})
+    chart.set_title({"name": "Agents par étape du compte rendu"})
+    chart.set_legend({"none": True})
+    summary.insert_chart(end + 1, 0, chart)
+    book.close()
+
+
+# ---------------------------------------------------------------------------
+# Publishing.
+# ---------------------------------------------------------------------------
+
+def publish(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None) -> Path:
+    """Write through a temporary file in the target's folder, then rename it into place.
+
+    When the target cannot be replaced (open in Excel on a share, no right to
+    replace it, a folder in its way), the new file is kept beside it under a
+    dated name, a warning says where, and that path is returned: nothing is lost.
+    """
+    target = Path(target)
+    make_dirs(target.parent)
+    fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, FILE_MODE)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.replace(tmp, target)
+            return target
+        except OSError as exc:
+            stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %Hh%M")
+            beside = unique_path(target.with_name(f"{target.stem} {stamp}{target.suffix}"))
+            move_no_clobber(tmp, beside)
+            log.warning(
+                "Impossible de remplacer %s (%s : le fichier est peut-être ouvert dans Excel ou "
+                "en lecture seule). La nouvelle version est enregistrée sous « %s ». Fermez le "
+                "fichier puis relancez « entretiens report » pour mettre à jour %s.",
+                target, exc.strerror or exc.__class__.__name__, beside.name, target.name)
+            return beside
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
+    """Rebuild outbox/plan_de_formation.xlsx, outbox/plan_de_formation.csv and
+    outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)); return
+    the paths written. Called once per pass, never per file."""
+    today = today or dt.date.today()
+    catalogue = config.catalogue
+    campaign = config.campaign.key
+    with Journal(config.state_dir) as journal:
+        reports = journal.current_reports(campaign)
+        latest = journal.latest_by_agent(campaign)
+    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
+    needs = training_rows(reports, catalogue)
+    agents = tracking_rows(config, reports, latest, roster, today)
+    outbox = config.outbox
+    written = [
+        publish(outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign)),
+        publish(outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue)),
+        publish(outbox / f"{TRACKING_NAME}.xlsx", lambda p: write_tracking(p, agents, config, today)),
+    ]
+    log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
+             len(needs), len(agents), ", ".join(p.name for p in written))
+    return written

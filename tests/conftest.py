@@ -1,0 +1,245 @@
+"""Shared fixtures: rosters written as HR writes them, generated workspaces,
+Word files read back through ``pipeline.ooxml``, and LibreOffice runs.
+
+Expensive things (a 50-agent campaign, LibreOffice conversions) are built
+once per session and shared; each LibreOffice fixture converts all its files
+in one ``soffice`` call.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline import ooxml
+from pipeline.config import Config
+from pipeline.generate import generate
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+TODAY = dt.date(2026, 11, 2)
+
+ROSTER_HEADER = [
+    "matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
+    "fonction de l'évaluateur", "date de convocation", "date d'entretien", "heure", "lieu",
+    "encadrant",
+]
+
+
+def agent(matricule: object, nom: str, prenom: str, **other: object) -> dict[str, object]:
+    """One roster row, keyed by the roster's French column names."""
+    row = {
+        "matricule": matricule, "nom": nom, "prénom": prenom,
+        "grade": "Adjoint administratif", "service": "Accueil", "poste": "Agent d'accueil",
+        "évaluateur": "Sophie Durand", "fonction de l'évaluateur": "Cadre de santé",
+        "date de convocation": "02/12/2026", "date d'entretien": "14/12/2026",
+        "heure": "09:30", "lieu": "Bureau 12", "encadrant": "non",
+    }
+    row.update(other)
+    return row
+
+
+# Names that break naive code: apostrophes (straight and typographic), accents,
+# Turkish letters, and XML specials in a service name.
+TRICKY_AGENTS = [
+    agent("100231", "N'Diaye", "Moussa", service="Cardiologie", grade="Aide-soignant"),
+    agent("100232", "D'Arcy-Lefèvre", "Anne-Sophie", service="Ressources humaines",
+          poste="Gestionnaire paie & carrière", lieu="Salle « Orion »"),
+    agent("100233", "Öztürk", "Çağla", service="R&D <labo>", poste="Technicienne <bâtiment>",
+          encadrant="oui", **{"date d'entretien": "16/12/2026"}),
+    agent("100234", "L’Hôte", "Zoé", poste="Chargée d’accueil", **{"évaluateur": "Marc L’Écuyer"}),
+]
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], *, sep: str = ";",
+              encoding: str = "utf-8-sig", header: list[str] = ROSTER_HEADER) -> Path:
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        out = csv.writer(handle, delimiter=sep, lineterminator="\r\n")
+        out.writerow(header)
+        for row in rows:
+            out.writerow([row.get(column, "") for column in header])
+    return path
+
+
+def write_xlsx(path: Path, rows: list[dict[str, object]],
+               header: list[str] = ROSTER_HEADER) -> Path:
+    """An Excel roster: pass real ``datetime`` values and numeric matricules to get
+    the cell types Excel users produce."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Agents"
+    sheet.append([column.capitalize() for column in header])
+    for row in rows:
+        sheet.append([row.get(column) for column in header])
+    book.save(path)
+    return path
+
+
+def make_config(base: Path, **raw) -> Config:
+    """A configuration rooted in ``base``; templates are the committed ones unless
+    ``dossiers`` says otherwise."""
+    folders = {"entree": "inbox", "sortie": "outbox", "modeles": str(TEMPLATES),
+               "etat": ".entretiens"}
+    folders.update(raw.pop("dossiers", {}))
+    return Config.model_validate({"dossiers": folders, "base_dir": base, **raw})
+
+
+# -- reading Word files back ----------------------------------------------------------
+
+
+@dataclass
+class Docx:
+    """A .docx read with the product's own hardened parser."""
+
+    path: Path
+
+    def __post_init__(self):
+        with zipfile.ZipFile(self.path) as archive:
+            self.parts = {name: archive.read(name) for name in archive.namelist()}
+        self.document = ooxml.parse_xml(self.parts["word/document.xml"])
+        self.core = ooxml.parse_xml(self.parts["docProps/core.xml"])
+
+    def core_property(self, name: str) -> str | None:
+        return ooxml.core_property(self.core, name)
+
+    def controls(self, tag: str) -> list:
+        return [sdt for sdt in ooxml.iter_controls(self.document) if ooxml.control_tag(sdt) == tag]
+
+    def tags(self) -> list[str]:
+        return [t for t in map(ooxml.control_tag, ooxml.iter_controls(self.document)) if t]
+
+    def value(self, tag: str) -> str:
+        """Text of the value cell holding the one control tagged ``tag``."""
+        (sdt,) = self.controls(tag)
+        return ooxml.cell_text(ooxml.enclosing(sdt, "w:tc"))
+
+    def paragraphs(self, part: str = "word/document.xml") -> list[str]:
+        root = self.document if part == "word/document.xml" else ooxml.parse_xml(self.parts[part])
+        return [ooxml.paragraph_text(p) for p in root.iter(ooxml.qn("w:p"))]
+
+    def text(self) -> str:
+        return "\n".join(self.paragraphs())
+
+    def header_text(self) -> str:
+        names = sorted(n for n in self.parts if n.startswith("word/header") and n.endswith(".xml"))
+        return "\n".join(line for name in names for line in self.paragraphs(name))
+
+    def footer_text(self) -> str:
+        names = sorted(n for n in self.parts if n.startswith("word/footer") and n.endswith(".xml"))
+        return "\n".join(line for name in names for line in self.paragraphs(name))
+
+    def label_rows(self) -> dict[str, list[list]]:
+        """Two-cell rows by the text of their label cell's first paragraph."""
+        rows: dict[str, list[list]] = {}
+        for table in ooxml.iter_tables(self.document):
+            for cells in ooxml.table_rows(table):
+                if len(cells) != 2:
+                    continue
+                first = next(cells[0].iter(ooxml.qn("w:p")), None)
+                label = ooxml.paragraph_text(first) if first is not None else ""
+                rows.setdefault(label, []).append(cells)
+        return rows
+
+    def tables_with_header(self, labels: list[str]) -> list[list[list]]:
+        """Tables (as rows of cells) whose first row reads exactly ``labels``."""
+        found = []
+        for table in ooxml.iter_tables(self.document):
+            rows = ooxml.table_rows(table)
+            if rows and [ooxml.cell_text(c) for c in rows[0]] == labels:
+                found.append(rows)
+        return found
+
+
+@pytest.fixture(scope="session")
+def committed_report() -> Docx:
+    return Docx(TEMPLATES / "compte_rendu.docx")
+
+
+# -- generated workspaces (one per session) ---------------------------------------------
+
+
+@dataclass
+class Campaign:
+    config: Config
+    roster: Path
+    result: object  # GenerateResult
+    progress: list[tuple[int, int]]
+
+    def report_of(self, matricule: str) -> Docx:
+        (path,) = [p for p in self.result.reports if f"_{matricule}_" in p.name]
+        return Docx(path)
+
+    def invitation_of(self, matricule: str) -> Docx:
+        (path,) = [p for p in self.result.invitations if f"_{matricule}_" in p.name]
+        return Docx(path)
+
+
+@pytest.fixture(scope="session")
+def tricky_campaign(tmp_path_factory) -> Campaign:
+    """GIVEN a csv roster of agents with apostrophes, accents and XML specials
+    WHEN generate runs THEN (see the tests) everything comes out intact."""
+    base = tmp_path_factory.mktemp("tricky")
+    roster = write_csv(base / "agents.csv", TRICKY_AGENTS)
+    config = make_config(base)
+    return Campaign(config, roster, generate(config, roster, today=TODAY), [])
+
+
+FIFTY = 50
+
+
+@pytest.fixture(scope="session")
+def fifty_campaign(tmp_path_factory) -> Campaign:
+    """A 50-agent Excel roster (real Excel dates, numeric matricules) generated once."""
+    base = tmp_path_factory.mktemp("fifty")
+    rows = []
+    for n in range(FIFTY):
+        rows.append(agent(
+            200000 + n, f"Nom{n:02d}", f"Prénom{n:02d}",
+            **{"date de convocation": dt.datetime(2026, 12, 1),
+               "date d'entretien": dt.datetime(2026, 12, 10) + dt.timedelta(days=n % 20)}))
+    roster = write_xlsx(base / "agents.xlsx", rows)
+    config = make_config(base)
+    calls: list[tuple[int, int]] = []
+    result = generate(config, roster, today=TODAY, progress=lambda d, t: calls.append((d, t)))
+    return Campaign(config, roster, result, calls)
+
+
+# -- LibreOffice ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    path = shutil.which("soffice")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) est introuvable alors que CI est défini : "
+                        ".ci/run doit installer libreoffice-writer-nogui.")
+        pytest.skip("LibreOffice (soffice) n'est pas installé")
+    return path
+
+
+@pytest.fixture(scope="session")
+def convert(soffice, tmp_path_factory):
+    """``convert(files, "pdf")`` -> output folder: one soffice call for all files,
+    with a private profile (never the user's)."""
+    profile = tmp_path_factory.mktemp("lo-profile")
+
+    def run(files: list[Path], target: str) -> Path:
+        out = tmp_path_factory.mktemp(f"lo-{target.split(':')[0]}")
+        command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                   "--norestore", "--convert-to", target, "--outdir", str(out),
+                   *map(str, files)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr
+        return out
+
+    return run

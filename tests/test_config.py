@@ -1,0 +1,225 @@
+"""config.yaml (pipeline/config.py): loaded and validated once; mistakes named in French."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.catalogue import DEFAULT
+from pipeline.config import load_config
+from pipeline.errors import ConfigError
+
+from tests.conftest import REPO
+
+
+def write(folder: Path, text: str, name: str = "config.yaml") -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return caught.value.message
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def test_defaults_load_when_there_is_no_config_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config()
+    assert config.campaign.year == 2026
+    assert config.public_service == "hospitaliere"
+    assert config.max_objectives == 5
+    assert config.roster is None
+    assert config.inbox == tmp_path / "inbox"
+    assert config.outbox == tmp_path / "outbox"
+    assert config.catalogue.version() == DEFAULT.version()
+
+
+def test_config_yaml_in_the_current_folder_is_used_by_default(tmp_path, monkeypatch):
+    write(tmp_path, "objectifs_max: 7\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_config().max_objectives == 7
+
+
+def test_an_empty_config_file_gives_the_defaults(tmp_path):
+    config = load_config(write(tmp_path, "# rien pour l'instant\n"))
+    assert config.max_objectives == 5
+    assert config.inbox == tmp_path / "inbox"
+
+
+def test_repository_config_yaml_loads_with_its_example_roster():
+    config = load_config(REPO / "config.yaml")
+    assert config.public_service == "hospitaliere"
+    assert config.campaign.key == "2026"
+    assert config.campaign.review_deadline <= config.campaign.return_to_hr
+    assert config.roster_path == REPO / "examples" / "agents.csv"
+    assert config.roster_path.exists()
+    assert config.templates == REPO / "templates"
+    assert config.catalogue.version() == DEFAULT.version()
+
+
+def test_repository_config_yaml_commented_catalogue_example_is_valid(tmp_path):
+    lines = (REPO / "config.yaml").read_text(encoding="utf-8").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("# catalogue:")), None)
+    if start is None:
+        pytest.skip("config.yaml n'a plus d'exemple commenté de la section catalogue")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line[2:] if line.startswith("# ") else line[1:])
+    config = load_config(write(tmp_path, "\n".join(block) + "\n"))
+    assert config.catalogue.version() != DEFAULT.version()
+
+
+def test_relative_paths_resolve_against_the_config_files_folder(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    absolute = tmp_path / "modeles_communs"
+    path = write(tmp_path / "campagne", (
+        "liste_agents: listes/agents.xlsx\n"
+        "dossiers:\n"
+        "  entree: depot\n"
+        "  sortie: ../partage/sortie\n"
+        f"  modeles: {absolute}\n"
+        "  etat: etat\n"))
+    config = load_config(path)
+    base = (tmp_path / "campagne").resolve()
+    assert config.base_dir == base
+    assert config.roster_path == base / "listes" / "agents.xlsx"
+    assert config.inbox == base / "depot"
+    assert config.outbox == base / ".." / "partage" / "sortie"
+    assert config.templates == absolute
+    assert config.state_dir == base / "etat"
+
+
+def test_delay_overrides_and_catalogue_changes_are_read(tmp_path):
+    config = load_config(write(tmp_path, (
+        "fonction_publique: etat\n"
+        "delais:\n"
+        "  convocation_jours_avant: 10\n"
+        "  jours_ouvres: true\n"
+        "campagne:\n"
+        "  annee: 2027\n"
+        "  date_limite_entretiens: 2028-01-31\n"
+        "  date_retour_rh: 2028-03-01\n"
+        "catalogue:\n"
+        "  modifier:\n"
+        "    perspectives_mobilite: {required_from: 1}\n")))
+    assert config.public_service == "etat"
+    assert config.delays.invitation_min_days == 10
+    assert config.delays.working_days is True
+    assert config.campaign.return_to_hr == dt.date(2028, 3, 1)
+    assert config.catalogue.field("perspectives_mobilite").required_from == 1
+
+
+# -- mistakes: the key, the value, what is allowed ------------------------------------------
+
+MISTAKES = [
+    # (config text, key, value, what is said)
+    ("campagne:\n  anne: 2026\n", "campagne.anne", "2026", "clé inconnue"),
+    ("campagne_annee: 2026\n", "campagne_annee", "2026", "clé inconnue"),
+    ("campagne:\n  date_limite_entretiens: demain\n", "campagne.date_limite_entretiens",
+     "demain", "AAAA-MM-JJ"),
+    ("campagne:\n  date_retour_rh: 31/02/2027\n", "campagne.date_retour_rh", "31/02/2027",
+     "AAAA-MM-JJ"),
+    ("campagne:\n  annee: deux mille\n", "campagne.annee", "deux mille", "nombre entier"),
+    ("objectifs_max: -1\n", "objectifs_max", "-1", "trop petite"),
+    ("objectifs_max: 2.5\n", "objectifs_max", "2.5", "nombre entier"),
+    ("delais:\n  convocation_jours_avant: -3\n", "delais.convocation_jours_avant", "-3",
+     "trop petite"),
+    ("delais:\n  jours_ouvres: peut-etre\n", "delais.jours_ouvres", "peut-etre", "true/false"),
+    ("limites_fichiers:\n  taille_max_mo: -5\n", "limites_fichiers.taille_max_mo", "-5",
+     "trop petite"),
+    ("dossiers:\n  entree: [a, b]\n", "dossiers.entree", "['a', 'b']", "chemin"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "value", "said"), MISTAKES,
+                         ids=[m[1] + "=" + m[2] for m in MISTAKES])
+def test_config_mistake_names_file_key_and_value_in_french(tmp_path, text, key, value, said):
+    message = error_of(write(tmp_path, text))
+    assert "config.yaml" in message
+    assert f"« {key} »" in message
+    assert f"« {value} »" in message
+    assert said in message
+
+
+def test_unknown_public_service_preset_lists_the_allowed_values(tmp_path):
+    message = error_of(write(tmp_path, "fonction_publique: privee\n"))
+    assert "« fonction_publique »" in message
+    assert "« privee »" in message
+    assert "valeurs possibles" in message
+    for preset in ("hospitaliere", "etat", "territoriale"):
+        assert preset in message
+
+
+def test_unknown_public_service_preset_message_is_all_french(tmp_path):
+    message = error_of(write(tmp_path, "fonction_publique: privee\n"))
+    assert " or " not in message
+
+
+def test_return_date_before_review_deadline_names_both_keys(tmp_path):
+    message = error_of(write(tmp_path, (
+        "campagne:\n  date_limite_entretiens: 2027-01-31\n  date_retour_rh: 2027-01-01\n")))
+    assert "campagne.date_retour_rh" in message
+    assert "campagne.date_limite_entretiens" in message
+
+
+def test_return_date_before_review_deadline_shows_the_dates(tmp_path):
+    message = error_of(write(tmp_path, (
+        "campagne:\n  date_limite_entretiens: 2027-01-31\n  date_retour_rh: 2027-01-01\n")))
+    assert "(racine)" not in message
+    assert "2027-01-01" in message or "01/01/2027" in message
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path):
+    message = error_of(write(tmp_path, "objectifs_max: 5\ncampagne: [2026\n"))
+    assert "config.yaml" in message
+    assert "YAML valide" in message
+    assert "ligne" in message
+
+
+def test_yaml_that_is_not_a_mapping_is_refused(tmp_path):
+    message = error_of(write(tmp_path, "- campagne\n- 2026\n"))
+    assert "clé: valeur" in message
+
+
+def test_missing_config_file_is_named(tmp_path):
+    message = error_of(tmp_path / "absente.yaml")
+    assert "introuvable" in message
+    assert "absente.yaml" in message
+
+
+def test_config_path_that_is_a_folder_is_refused_in_french(tmp_path):
+    message = error_of(tmp_path)
+    assert "Impossible de lire" in message
+
+
+def test_catalogue_mistake_in_config_names_the_field(tmp_path):
+    message = error_of(write(tmp_path, "catalogue:\n  modifier:\n    teletravial: {}\n"))
+    assert "« teletravial »" in message
+
+
+def test_catalogue_section_that_is_not_a_mapping_is_refused(tmp_path):
+    message = error_of(write(tmp_path, "catalogue: 5\n"))
+    assert "« catalogue »" in message
+
+
+def test_config_error_exits_the_run_as_a_config_problem(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "fonction_publique: privee\n"))
+    assert caught.value.code == "config_invalide"
+
+
+def test_commented_repository_config_is_valid_yaml():
+    assert isinstance(yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8")), dict)
