@@ -64,6 +64,9 @@ def parse_xml(data: bytes) -> etree._Element:
 W = NSMAP["w"]
 
 
+_SDT_PR, _TAG, _ALIAS, _VAL = qn("w:sdtPr"), qn("w:tag"), qn("w:alias"), qn("w:val")
+
+
 def iter_controls(root: etree._Element):
     """Every content control (``w:sdt``), in document order."""
     return root.iter(qn("w:sdt"))
@@ -76,6 +79,14 @@ def _sdt_pr_child(sdt: etree._Element, name: str) -> etree._Element | None:
 
 def _val(el: etree._Element | None, attr: str = "w:val") -> str | None:
     return None if el is None else el.get(qn(attr))
+
+
+def control_tag_and_alias(sdt: etree._Element) -> tuple[str | None, str | None]:
+    pr = sdt.find(_SDT_PR)
+    if pr is None:
+        return None, None
+    tag, alias = pr.find(_TAG), pr.find(_ALIAS)
+    return (None if tag is None else tag.get(_VAL)), (None if alias is None else alias.get(_VAL))
 
 
 def control_tag(sdt: etree._Element) -> str | None:
@@ -128,17 +139,31 @@ _VISIBLE_TEXT = etree.XPath(
 _TEXT_OF = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
 
 
+def _piece(el: etree._Element) -> str:
+    return (el.text or "") if el.tag == _T else _TEXT_OF.get(el.tag, "")
+
+
 def paragraph_text(p: etree._Element) -> str:
     """Text of a paragraph as accepted: inserted text kept, deleted text and
     placeholder text dropped; tabs and line breaks kept."""
-    return "".join(
-        _TEXT_OF.get(el.tag, "") if el.tag != _T else (el.text or "") for el in _VISIBLE_TEXT(p)
-    )
+    return "".join(_piece(el) for el in _VISIBLE_TEXT(p))
+
+
+def _paragraph_mark_deleted(p: etree._Element, text: str) -> bool:
+    # A paragraph removed in tracked changes (its mark deleted, no live text left).
+    if text.strip():
+        return False
+    rpr = p.find(_PARAGRAPH_MARK)
+    return rpr is not None and rpr.find(qn("w:del")) is not None
+
+
+_PARAGRAPH_MARK = f"{qn('w:pPr')}/{qn('w:rPr')}"
 
 
 def cell_text(tc: etree._Element) -> str:
     """Every paragraph of a table cell (nested tables included), joined by newlines."""
-    return "\n".join(paragraph_text(p) for p in tc.iter(_P) if not _paragraph_mark_deleted(p))
+    texts = ((p, paragraph_text(p)) for p in tc.iter(_P))
+    return "\n".join(text for p, text in texts if not _paragraph_mark_deleted(p, text))
 
 
 def first_paragraph_text(tc: etree._Element) -> str:
@@ -150,13 +175,38 @@ def first_paragraph_text(tc: etree._Element) -> str:
     return ""
 
 
-def _paragraph_mark_deleted(p: etree._Element) -> bool:
-    # A paragraph removed in tracked changes (its mark deleted, no live text left).
-    rpr = p.find(_PARAGRAPH_MARK)
-    return rpr is not None and rpr.find(qn("w:del")) is not None and not paragraph_text(p).strip()
+class DocumentText:
+    """The visible text of every paragraph of a part, found in one pass (reading
+    a report asks for the same cells several times)."""
 
+    def __init__(self, root: etree._Element):
+        self._pieces: dict[etree._Element, list[str]] = {}
+        for el in _VISIBLE_TEXT(root):
+            p = el.getparent()
+            while p is not None and p.tag != _P:
+                p = p.getparent()
+            if p is not None:
+                self._pieces.setdefault(p, []).append(_piece(el))
+        self._cells: dict[etree._Element, str] = {}
 
-_PARAGRAPH_MARK = f"{qn('w:pPr')}/{qn('w:rPr')}"
+    def paragraph(self, p: etree._Element) -> str:
+        pieces = self._pieces.get(p)
+        return "".join(pieces) if pieces else ""
+
+    def cell(self, tc: etree._Element) -> str:
+        text = self._cells.get(tc)
+        if text is None:
+            texts = ((p, self.paragraph(p)) for p in tc.iter(_P))
+            text = "\n".join(t for p, t in texts if not _paragraph_mark_deleted(p, t))
+            self._cells[tc] = text
+        return text
+
+    def first_paragraph(self, tc: etree._Element) -> str:
+        for p in tc.iter(_P):
+            text = self.paragraph(p)
+            if text.strip():
+                return text
+        return ""
 
 
 def body(root: etree._Element) -> etree._Element:
@@ -182,12 +232,24 @@ def table_rows(tbl: etree._Element) -> list[list[etree._Element]]:
     return rows
 
 
+_GRID_SPAN = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
+
+
 def cell_grid_span(tc: etree._Element) -> int:
-    span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+    span = tc.find(_GRID_SPAN)
     try:
-        return int(_val(span)) if span is not None else 1
+        return max(1, int(_val(span))) if span is not None else 1
     except (TypeError, ValueError):
         return 1
+
+
+def grid_positions(cells: list[etree._Element]) -> list[int]:
+    """The grid column where each cell of a row starts (merged cells span several)."""
+    positions, column = [], 0
+    for tc in cells:
+        positions.append(column)
+        column += cell_grid_span(tc)
+    return positions
 
 
 def core_property(root: etree._Element, name: str) -> str | None:

@@ -40,8 +40,8 @@ PLACEHOLDERS = (
     "Click or tap to enter a date.",
     "Choose an item.",
 )
+_PLACEHOLDER_HINT = re.compile(r"Cliquez|Click|Choisissez|Choose")
 CHECKED_MARKS = {"☒", "☑", "✓", "✔", "x", "oui", "yes", "vrai"}
-UNCHECKED_MARKS = {"☐", "", "non", "no", "faux"}
 VERSION_IN_FOOTER = re.compile(r"Formulaire\s+(CR-[0-9a-f]{6,})")
 CORE_PART = "docProps/core.xml"
 # Fewer labels than this and no tag: a Word document, but not a report.
@@ -102,8 +102,9 @@ def normalize_label(text: str) -> str:
 def clean_text(text: str) -> str:
     """Placeholder sentences removed, odd spaces made plain, outer blanks stripped;
     line breaks inside an answer are kept."""
-    for placeholder in PLACEHOLDERS:
-        text = text.replace(placeholder, "")
+    if _PLACEHOLDER_HINT.search(text):
+        for placeholder in PLACEHOLDERS:
+            text = text.replace(placeholder, "")
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
     lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
     return "\n".join(lines).strip("\n ").strip()
@@ -114,54 +115,88 @@ def _as_bool(text: str) -> bool:
 
 
 class _Index:
-    """Where things are in one document: controls by tag and alias, value cells by label."""
+    """Where things are in one document: controls by tag and alias, value cells by
+    label, tables with their header row; every text computed once."""
 
     def __init__(self, root):
+        self.text = ooxml.DocumentText(root)
         self.by_tag: dict[str, list] = {}
         self.by_alias: dict[str, list] = {}
         for sdt in ooxml.iter_controls(root):
-            tag, alias = ooxml.control_tag(sdt), ooxml.control_alias(sdt)
+            tag, alias = ooxml.control_tag_and_alias(sdt)
             if tag:
                 self.by_tag.setdefault(tag, []).append(sdt)
             if alias:
                 self.by_alias.setdefault(normalize_label(alias), []).append(sdt)
         self.value_cells: dict[str, object] = {}
-        # Each table with its first row's labels, normalized once.
-        self.tables: list[tuple[list[str], list[list]]] = []
+        # Each table: its header labels by grid column, and its rows.
+        self.tables: list[tuple[dict[int, str], list[list]]] = []
         for tbl in ooxml.iter_tables(root):
             rows = ooxml.table_rows(tbl)
             if not rows:
                 continue
-            header = [normalize_label(ooxml.cell_text(tc)) for tc in rows[0]]
+            header = {pos: normalize_label(self.text.cell(tc))
+                      for pos, tc in zip(ooxml.grid_positions(rows[0]), rows[0])}
             self.tables.append((header, rows))
             for cells in rows:
                 if len(cells) >= 2:
-                    label = normalize_label(ooxml.first_paragraph_text(cells[0]))
+                    label = normalize_label(self.text.first_paragraph(cells[0]))
                     if label and label not in self.value_cells:
                         self.value_cells[label] = cells[1]
 
+    def control_value(self, sdt, kind: str) -> Value:
+        if kind == "bool":
+            state = ooxml.control_checkbox_state(sdt)
+            if state is not None:
+                return state
+        cell = ooxml.enclosing(sdt, "w:tc")
+        if cell is not None:
+            return self.cell_value(cell, kind)
+        text = "\n".join(ooxml.paragraph_text(p) for p in sdt.iter(ooxml.qn("w:p"))) or "".join(
+            ooxml.paragraph_text(r) for r in sdt.iter(ooxml.qn("w:r"))
+        )
+        return _typed(clean_text(text), kind)
 
-def _control_value(sdt, kind: str) -> Value:
-    if kind == "bool":
-        state = ooxml.control_checkbox_state(sdt)
-        if state is not None:
-            return state
-    cell = ooxml.enclosing(sdt, "w:tc")
-    if cell is not None:
-        return _cell_value(cell, kind)
-    text = "\n".join(ooxml.paragraph_text(p) for p in sdt.iter(ooxml.qn("w:p"))) or "".join(
-        ooxml.paragraph_text(r) for r in sdt.iter(ooxml.qn("w:r"))
-    )
-    return _typed(clean_text(text), kind)
+    def cell_value(self, cell, kind: str) -> Value:
+        if kind == "bool":
+            states = [ooxml.control_checkbox_state(s) for s in ooxml.iter_controls(cell)]
+            states = [s for s in states if s is not None]
+            if states:
+                return any(states)
+        return _typed(clean_text(self.text.cell(cell)), kind)
 
+    def read_single(self, field: Field) -> tuple[Value, str | None, list]:
+        """The value, how it was found, and the controls holding it."""
+        controls = self.by_tag.get(field.key)
+        if controls:
+            return self.control_value(controls[0], field.kind), "tag", controls
+        cell = self.value_cells.get(normalize_label(field.label))
+        if cell is not None:
+            return self.cell_value(cell, field.kind), "label", list(ooxml.iter_controls(cell))
+        controls = self.by_alias.get(normalize_label(field.label))
+        if controls:
+            return self.control_value(controls[0], field.kind), "alias", controls
+        return (False if field.kind == "bool" else ""), None, []
 
-def _cell_value(cell, kind: str) -> Value:
-    if kind == "bool":
-        states = [ooxml.control_checkbox_state(s) for s in ooxml.iter_controls(cell)]
-        states = [s for s in states if s is not None]
-        if states:
-            return any(states)
-    return _typed(clean_text(ooxml.cell_text(cell)), kind)
+    def read_table(self, field: Field) -> list[dict[str, str]] | None:
+        columns = field.columns or []
+        wanted = [normalize_label(c.label) for c in columns]
+        for header, rows in self.tables:
+            labels = list(header.values())
+            if not set(wanted) <= set(labels):  # same columns, possibly moved or one added
+                continue
+            column_at = {label: pos for pos, label in header.items()}
+            result = []
+            for cells in rows[1:]:
+                texts = {pos: clean_text(self.text.cell(tc))
+                         for pos, tc in zip(ooxml.grid_positions(cells), cells)}
+                if [normalize_label(t) for t in texts.values()] == labels:
+                    continue  # header repeated (copy-paste, page break)
+                row = {c.key: texts.get(column_at[w], "") for c, w in zip(columns, wanted)}
+                if any(row.values()):
+                    result.append(row)
+            return result
+        return None
 
 
 def _typed(text: str, kind: str) -> Value:
@@ -173,41 +208,6 @@ def _date_control_value(controls: list) -> str | None:
         iso = ooxml.control_date_value(sdt)
         if iso and not ooxml.control_showing_placeholder(sdt):
             return iso
-    return None
-
-
-def _read_single(field: Field, index: _Index) -> tuple[Value, str | None]:
-    controls = index.by_tag.get(field.key)
-    if controls:
-        return _control_value(controls[0], field.kind), "tag"
-    cell = index.value_cells.get(normalize_label(field.label))
-    if cell is not None:
-        return _cell_value(cell, field.kind), "label"
-    controls = index.by_alias.get(normalize_label(field.label))
-    if controls:
-        return _control_value(controls[0], field.kind), "alias"
-    return (False if field.kind == "bool" else ""), None
-
-
-def _read_table(field: Field, index: _Index) -> list[dict[str, str]] | None:
-    columns = field.columns or []
-    wanted = [normalize_label(c.label) for c in columns]
-    for header, rows in index.tables:
-        if header == wanted:
-            positions = list(range(len(columns)))
-        elif set(wanted) <= set(header):  # columns moved or one added
-            positions = [header.index(w) for w in wanted]
-        else:
-            continue
-        result = []
-        for cells in rows[1:]:
-            texts = [clean_text(ooxml.cell_text(tc)) for tc in cells]
-            if [normalize_label(t) for t in texts] == header:
-                continue  # header repeated (copy-paste, page break)
-            row = {c.key: texts[pos] if pos < len(texts) else "" for c, pos in zip(columns, positions)}
-            if any(row.values()):
-                result.append(row)
-        return result
     return None
 
 
@@ -252,19 +252,19 @@ def read_report(path: Path, catalogue: Catalogue, *,
         report = Report(path=path, values={}, tables={}, template_version=version)
         for f in catalogue.fields:
             if f.kind == "table":
-                rows = _read_table(f, index)
+                rows = index.read_table(f)
                 if rows is None:
                     report.not_in_form.append(f.key)
                     rows = []
                 report.tables[f.key] = rows
                 continue
-            value, how = _read_single(f, index)
+            value, how, controls = index.read_single(f)
             if how is None:
                 report.not_in_form.append(f.key)
             else:
                 report.found_by[f.key] = how
             if f.kind == "date":
-                iso = _date_control_value(index.by_tag.get(f.key, []))
+                iso = _date_control_value(controls)
                 _read_date(report, f, iso or value)
             report.values[f.key] = value
         _identify(report, ooxml.core_property(core, "dc:identifier") if core is not None else None)

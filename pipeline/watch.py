@@ -523,8 +523,11 @@ class Watcher:
         for name in sorted(names):
             if self.accepts.accepts_name(name):
                 self.tracker.note(os.path.join(self.inbox, name), now, event=False)
+        first = self.last_scan is None
         self.last_scan = _wall()
         self._health_dirty = True
+        if first:
+            self.write_health()  # says, among other things, that the service is watching
         self._reload_roster()
         return True
 
@@ -533,7 +536,7 @@ class Watcher:
         try:
             if self.rebuild(self.config):
                 self.last_outputs = _wall()
-                log.info("Classeurs reconstruits (plan de formation, suivi de campagne).")
+                log.debug("classeurs reconstruits")
             self.outputs.done()
         except Exception as exc:  # noqa: BLE001 - the service goes on; tried again later
             log.error("Reconstruction des classeurs impossible (%s) : nouvel essai dans 60 s.",
@@ -569,7 +572,7 @@ class Watcher:
             "dernier_balayage": self.last_scan,
             "derniers_classeurs": self.last_outputs,
             "dossier_entree": self.inbox,
-            "dossier_entree_accessible": bool(self.inbox_available),
+            "dossier_entree_accessible": self.inbox_available is not False,
             "mode": self.settings.mode,
             "stabilite_s": self.settings.stability_window,
             "en_attente": len(self.tracker),
@@ -965,7 +968,13 @@ def run_service(config: Config, *, settings: WatchSettings | None = None, stop: 
     except OSError as exc:
         log.error("Dossier d'état %s inutilisable : %s.", config.state_dir, describe_failure(exc))
         return 1
-    handler, previous_level = _add_file_log(config.state_dir)
+    try:
+        handler, previous_level = _add_file_log(config.state_dir)
+    except OSError as exc:
+        lock.release()
+        log.error("Journal de la surveillance impossible à ouvrir dans %s : %s.", config.state_dir,
+                  describe_failure(exc))
+        return 1
     received: list[int] = []
     restore_signals = _install_signals(stop, received)
     try:
@@ -1001,6 +1010,7 @@ def _serve(watcher: Watcher, settings: WatchSettings, stop: threading.Event, rec
                 watcher.step(stop)
             except Exception:  # noqa: BLE001 - the service never stops on an error
                 log.exception("Erreur inattendue dans la boucle de surveillance ; le service continue.")
+                stop.wait(1.0)
             stop.wait(TICK)
     finally:
         observer.stop()

@@ -76,6 +76,8 @@ OUTCOMES = {"accepted": "accepté", "rejected": "rejeté", "unreadable": "illisi
 CHART_TITLES = 15  # grouped titles shown in the training chart
 MAX_CELL = 32_767  # Excel's limit on the text of one cell
 MAX_WIDTH, MIN_WIDTH = 60, 8
+EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()  # day 0 of Excel's 1900 date system
+EXCEL_LEAP_BUG = dt.date(1900, 3, 1)  # before it, Excel counts a 29 February 1900
 
 # Characters XML 1.0 (hence Excel, openpyxl) refuses, and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -89,7 +91,10 @@ def clean(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return YES if value else NO
-    return _CONTROL.sub("", str(value))[:MAX_CELL]
+    text = str(value)
+    if not text.isprintable():  # fast path: most text has no control character at all
+        text = _CONTROL.sub("", text)
+    return text[:MAX_CELL]
 
 
 @dataclass(frozen=True)
@@ -254,71 +259,91 @@ def tracking_columns(config: Config) -> list[SheetColumn]:
     ]
 
 
-def _received(row: FileRow) -> dt.date:
-    return dt.datetime.fromisoformat(row.received_at).date()
+@dataclass(frozen=True)
+class AgentFile:
+    """What the tracking sheet shows of one file of the journal: kept instead of
+    the file's whole content, so that one campaign's contents are in memory once."""
+
+    name: str
+    received: dt.date
+    outcome: str | None
+    stage: int | None
+    identity: dict[str, str]
+    dates: dict[str, dt.date]  # filled dates only
+    reasons: str  # the errors of a rejected file, one per line
+
+    @classmethod
+    def of(cls, row: FileRow, catalogue: Catalogue) -> "AgentFile":
+        content = row.content or {}
+        fields = content.get("champs") or {}
+        dates = {c.id: day for c in _date_fields(catalogue) if (day := _content_date(content, c.id))}
+        reasons = ""
+        if row.outcome in ("rejected", "unreadable"):
+            reasons = "\n".join(
+                clean(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", ""))
+                for f in row.findings if f.get("severity") == ERROR)
+        return cls(
+            name=clean(row.original_name),
+            received=dt.datetime.fromisoformat(row.received_at).date(),
+            outcome=row.outcome, stage=row.stage,
+            identity={c.id: clean(fields.get(c.id)) for c in _field_columns(catalogue, TRACKING_IDENTITY)},
+            dates=dates, reasons=reasons)
 
 
-def _reasons(row: FileRow) -> str:
-    if row.outcome not in ("rejected", "unreadable"):
+def _deadline_state(deadline, today: dt.date, finished: bool) -> str:
+    if deadline.late():
+        return LATE
+    if deadline.overdue(today) and not finished:
+        return OVERDUE
+    if deadline.due is None:
         return ""
-    return "\n".join(
-        clean(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", ""))
-        for f in row.findings if f.get("severity") == ERROR)
+    return ON_TIME if deadline.done is not None else PENDING
 
 
-def tracking_rows(config: Config, reports: list[CurrentReport], latest: dict[str, FileRow],
+def tracking_rows(config: Config, current: dict[str, AgentFile], latest: dict[str, AgentFile],
                   roster: list[RosterRow], today: dt.date) -> pd.DataFrame:
-    """One row per roster agent, then one per other agent the journal knows."""
+    """One row per roster agent, then one per other agent the journal knows.
+
+    ``current``: agent number -> newest accepted version of the report;
+    ``latest``: agent number -> last file received, whatever its outcome.
+    A report finished (final stage) has no overdue deadline any more.
+    """
     catalogue = config.catalogue
     columns = tracking_columns(config)
     identity = [c.id for c in _field_columns(catalogue, TRACKING_IDENTITY)]
     date_keys = [c.id for c in _date_fields(catalogue)]
-    current = {r.agent_number: r for r in reports}
     in_roster = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster}
     others = sorted((set(current) | set(latest)) - set(in_roster))
     records = []
     for number in [*in_roster, *others]:
-        listed = in_roster.get(number)
-        report = current.get(number)
-        last = latest.get(number)
-        content = (report.file.content if report else None) or (last.content if last else None) or {}
-        fields = content.get("champs") or {}
-        record = {key: clean((listed.values.get(key) if listed else None) or fields.get(key))
+        listed, report, last = in_roster.get(number), current.get(number), latest.get(number)
+        known = (report or last).identity if (report or last) else {}
+        record = {key: (clean(listed.values.get(key)) if listed else "") or known.get(key, "")
                   for key in identity}
         record[cat.AGENT_NUMBER] = clean(number)
         record[IN_ROSTER] = YES if listed else NO
-        dates: dict[str, dt.date | None] = {key: None for key in date_keys}
+        dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
         if listed:
             dates[cat.REVIEW_DATE] = listed.review_date
             dates[cat.INVITATION_DATE] = listed.invitation_date
         if report:
-            dates.update({k: v for k in date_keys if (v := _content_date(content, k))})
+            dates.update(report.dates)
             stage = catalogue.stage(report.stage)
             record[STAGE], record[SITUATION] = stage.number, stage.label
         else:
             record[STAGE], record[SITUATION] = None, (REJECTED_ONLY if last else NO_REPORT)
-        record.update({k: dates.get(k) for k in date_keys})
-        received = _received(report.file) if report else None
+        record.update({key: dates[key] for key in date_keys})
         finished = report is not None and report.stage >= catalogue.final_stage
         alerts = 0
-        for deadline in deadlines(dates, config, received):
-            if deadline.late():
-                state = LATE
-            elif deadline.overdue(today) and not finished:
-                state = OVERDUE
-            elif deadline.done is not None and deadline.due is not None:
-                state = ON_TIME
-            elif deadline.due is not None:
-                state = PENDING
-            else:
-                state = ""
+        for deadline in deadlines(dates, config, report.received if report else None):
+            state = _deadline_state(deadline, today, finished)
             alerts += state in (LATE, OVERDUE)
             record[f"due.{deadline.key}"], record[f"state.{deadline.key}"] = deadline.due, state
         record[ALERTS] = alerts
-        record[LAST_FILE] = clean(last.original_name) if last else ""
-        record[LAST_RECEIVED] = _received(last) if last else None
+        record[LAST_FILE] = last.name if last else ""
+        record[LAST_RECEIVED] = last.received if last else None
         record[LAST_OUTCOME] = OUTCOMES.get(last.outcome, clean(last.outcome)) if last else ""
-        record[REASONS] = _reasons(last) if last else ""
+        record[REASONS] = last.reasons if last else ""
         records.append(record)
     return pd.DataFrame.from_records(records, columns=[c.id for c in columns])
 
@@ -505,14 +530,18 @@ class _Book:
 
     def _column(self, sheet, first: int, col: int, values: list, kind: str) -> None:
         if kind == DATE:
-            write, style = sheet.write_datetime, self.date
+            # A date is Excel's day number with a date format: what write_datetime
+            # stores, computed here in one subtraction instead of a conversion per cell.
+            write, style = sheet.write_number, self.date
             for row, value in enumerate(values, first):
-                if value is not None and value == value:  # None, NaT and NaN stay blank
-                    write(row, col, value, style)
+                if isinstance(value, dt.date) and value >= EXCEL_LEAP_BUG:
+                    write(row, col, value.toordinal() - EXCEL_EPOCH, style)
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(row, col, value, style)
         elif kind == NUMBER:
             write = sheet.write_number
             for row, value in enumerate(values, first):
-                if value is not None and value == value:
+                if value is not None and value == value:  # None and NaN stay blank
                     write(row, col, value)
         else:
             write = sheet.write_string
@@ -569,22 +598,24 @@ def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: 
 
 def write_plan_csv(path: Path, frame: pd.DataFrame, catalogue: Catalogue) -> None:
     """The need rows, ``;``-separated, UTF-8 with BOM (Excel reads the accents right).
-    Excel runs a CSV cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula: such
-    a cell gets a leading apostrophe, the usual guard, and is otherwise as written."""
+
+    Excel and Calc run a CSV cell starting with ``=``, ``+``, ``-`` or ``@`` as a
+    formula: such a cell gets a leading apostrophe, the usual guard; every other
+    cell is as written. Dates read JJ/MM/AAAA.
+    """
     columns = need_columns(catalogue)
+    cells = []
+    for column in columns:
+        values = frame[column.id].tolist()
+        if column.kind == DATE:
+            cells.append([format_date(v) if isinstance(v, dt.date) else "" for v in values])
+        else:
+            cells.append([("'" + v if v.startswith(_CSV_FORMULA_START) else v)
+                          if v.__class__ is str else "" for v in values])
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         out = csv.writer(handle, delimiter=";", lineterminator="\r\n")
         out.writerow([c.header for c in columns])
-        for values in zip(*(frame[c.id].tolist() for c in columns)):
-            out.writerow([_csv_cell(v, c.kind) for v, c in zip(values, columns)])
-
-
-def _csv_cell(value: object, kind: str) -> str:
-    if kind == DATE:
-        return format_date(value) if isinstance(value, dt.date) else ""
-    if value.__class__ is not str:
-        return ""
-    return "'" + value if value.startswith(_CSV_FORMULA_START) else value
+        out.writerows(zip(*cells))
 
 
 def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.date) -> None:
@@ -662,10 +693,13 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     campaign = config.campaign.key
     with Journal(config.state_dir) as journal:
         reports = journal.current_reports(campaign)
-        latest = journal.latest_by_agent(campaign)
+        needs = training_rows(reports, catalogue)
+        current = {r.agent_number: AgentFile.of(r.file, catalogue) for r in reports}
+        del reports  # one campaign's contents in memory at a time
+        latest = {number: AgentFile.of(row, catalogue)
+                  for number, row in journal.latest_by_agent(campaign).items()}
     roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
-    needs = training_rows(reports, catalogue)
-    agents = tracking_rows(config, reports, latest, roster, today)
+    agents = tracking_rows(config, current, latest, roster, today)
     outbox = config.outbox
     written = [
         publish(outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign)),
