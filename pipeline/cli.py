@@ -67,6 +67,16 @@ def _shown(value: object) -> str:
 
 # -- commands ----------------------------------------------------------------
 
+def cmd_demo(args) -> int:
+    from .demo import run_demo, summary
+
+    if not args.verbose:  # the summary says what happened; per-file lines only with -v
+        logging.getLogger("entretiens").setLevel(logging.WARNING)
+    print(f"Préparation de la campagne de démonstration dans {args.dir}...", file=sys.stderr)
+    print(summary(run_demo(args.dir)))
+    return EXIT_OK
+
+
 def cmd_fields(args) -> int:
     catalogue = load_config(args.config).catalogue
     if args.json:
@@ -223,6 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé")
     commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
+
+    demo = commands.add_parser(
+        "demo", parents=[common],
+        help="campagne de démonstration complète, de bout en bout",
+        description="Crée dans DOSSIER (par défaut ./demo) un espace de travail complet : liste de "
+                    "40 agents fictifs, comptes rendus et convocations, comptes rendus remplis "
+                    "comme le feraient les évaluateurs (complets, incomplets, fichiers abîmés, "
+                    "étapes suivantes), puis les traite et résume ce qui s'est passé.",
+        epilog="Exemple : entretiens demo /tmp/campagne-test")
+    demo.add_argument("dir", nargs="?", type=Path, default=Path("demo"), metavar="DOSSIER",
+                      help="dossier à créer (nouveau ou vide)")
+    demo.set_defaults(handler=cmd_demo)
 
     fields = commands.add_parser(
         "fields", parents=[common], help="affiche le catalogue des champs du compte rendu",

@@ -201,8 +201,11 @@ class Processor:
             return
         stem = agent_file_stem(exam.report.campaign or self.config.campaign.key, exam.report.values)
         folder = self.config.outbox / self.catalogue.stage(stage).folder
-        destination = unique_path(folder / f"{stem}.docx")
+        destination = folder / f"{stem}.docx"
         previous = None
+        if current is None or Path(current.location) != destination:
+            # The version being replaced frees its own name: it moves to history first.
+            destination = unique_path(destination)
         if current is not None:
             old = Path(current.location)
             history = self.config.outbox / HISTORY / (exam.report.campaign or "") / safe_filename(

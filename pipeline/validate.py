@@ -166,7 +166,9 @@ class _Checker:
         for number, row in enumerate(rows, 1):
             if self._check_row(f, number, row):
                 complete += 1
-        if required and not waived and complete < max(f.min_rows, 1):
+        # Rows with a problem already have their own findings: say "empty" only when
+        # nothing was written at all, or too few rows were written.
+        if required and not waived and complete < max(f.min_rows, 1) and complete == len(rows):
             if f.unless_checked:
                 box = self.catalogue.field(f.unless_checked)
                 message = (f"Le tableau « {f.label} » n'a aucune ligne complète. Renseignez au moins "

@@ -1,0 +1,209 @@
+"""``entretiens demo``: a complete synthetic campaign, end to end, in a new folder.
+
+A roster of about forty agents (French names, accents, apostrophes, several
+services and grades), the reports and invitations generated from it, filled
+as managers would (most complete, some incomplete, one with a formula-looking
+training title, one saved by LibreOffice when it is installed, bad files,
+later stages), dropped in the inbox and processed in two passes, as the
+campaign would go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from . import catalogue as cat
+from .config import load_config
+from .errors import EntretiensError
+from .filling import ReportForm, fill_report
+from .generate import generate
+from .process import PassResult, process_inbox
+
+FIRST_NAMES = ["Élodie", "Moussa", "Anne-Sophie", "Çağla", "Jean-François", "Noémie", "Loïc",
+               "Hélène", "Stéphane", "Aïcha", "François", "Maëlle", "Grégoire", "Inès", "Jérôme",
+               "Zoé", "Benoît", "Léa", "Thérèse", "Yann"]
+LAST_NAMES = ["Martin", "N'Diaye", "D'Arcy-Lefèvre", "Öztürk", "Lefèbvre", "Le Goff", "Dubois",
+              "Ben Saïd", "Fontaine", "O'Neill", "Garçon", "Müller", "Da Silva", "L'Hôte",
+              "Bernard", "Nguyễn", "Perrin", "De La Tour", "Morel", "Faure"]
+SERVICES = [("Cardiologie", "Sophie Durand", "Cadre de santé"),
+            ("Urgences", "Claire Fontaine", "Cadre supérieure de santé"),
+            ("Ressources humaines", "Marc Lemoine", "Responsable RH"),
+            ("Services techniques", "Paul Girard", "Ingénieur principal"),
+            ("Pharmacie", "Isabelle Roux", "Pharmacienne cheffe")]
+GRADES = ["Infirmier en soins généraux", "Aide-soignant", "Adjoint administratif",
+          "Technicien supérieur hospitalier", "Préparateur en pharmacie", "Cadre de santé"]
+# Training needs as managers write them: similar titles on purpose (the plan groups them).
+TRAININGS = [
+    ["Excel perfectionnement", "T1", "plan de formation", "haute", "1er semestre 2027", "favorable", ""],
+    ["excel - perfectionnement", "T1", "plan de formation", "moyenne", "mars 2027", "favorable", ""],
+    ["Perfectionnement Excel", "T2", "plan de formation", "basse", "2027", "favorable", ""],
+    ["Gestes et postures", "T1", "plan de formation", "haute", "avril 2027", "favorable", ""],
+    ["Gestion du stress", "T2", "plan de formation", "moyenne", "2nd semestre 2027", "favorable", ""],
+    ["Préparation au concours de cadre de santé", "T3", "préparation aux concours", "haute",
+     "septembre 2027", "favorable", ""],
+    ["Bilan de compétences", "T3", "bilan de compétences", "moyenne", "2027", "défavorable",
+     "Départ en formation longue déjà accordé cette année ; à revoir en 2028."],
+    ["Hygiène hospitalière", "T1", "plan de formation", "haute", "février 2027", "favorable", ""],
+    ["Management d'équipe", "T2", "CPF", "moyenne", "2027", "favorable", ""],
+    ["VAE diplôme d'État d'aide-soignant", "T3", "VAE", "haute", "2027", "favorable", ""],
+]
+FORMULA_TITLE = '=HYPERLINK("http://exemple.invalid","Formation urgente")'
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    agents: int
+    passes: list[PassResult] = field(default_factory=list)
+    libreoffice_used: bool = False
+    workbooks: list[Path] = field(default_factory=list)
+
+
+def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Agents"
+    sheet.append(["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
+                  "fonction de l'évaluateur", "date de convocation", "date d'entretien", "heure",
+                  "lieu", "encadrant"])
+    for n in range(count):
+        service, evaluator, function = SERVICES[n % len(SERVICES)]
+        review = review_start + dt.timedelta(days=n // 4)
+        grade = GRADES[n % len(GRADES)]
+        sheet.append([
+            f"{200100 + n}", LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
+            grade, service, f"{grade} – {service}", evaluator, function,
+            review - dt.timedelta(days=12), review, f"{9 + n % 8}:00", f"Bureau de {evaluator}",
+            "oui" if grade == "Cadre de santé" else "non",
+        ])
+    book.save(path)
+
+
+def _write_config(folder: Path) -> None:
+    text = (Path(__file__).parent / "defaults" / "config.yaml").read_text(encoding="utf-8")
+    (folder / "config.yaml").write_text(text, encoding="utf-8")
+
+
+def _saved_by_libreoffice(source: Path, target: Path) -> bool:
+    soffice = shutil.which("soffice")
+    if not soffice:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        try:
+            subprocess.run(
+                [soffice, f"-env:UserInstallation=file://{tmp}/profil", "--headless",
+                 "--convert-to", "docx", "--outdir", str(out), str(source)],
+                check=True, capture_output=True, timeout=120,
+            )
+        except (subprocess.SubprocessError, OSError):
+            return False
+        converted = out / source.name
+        if not converted.exists():
+            return False
+        shutil.copyfile(converted, target)
+    return True
+
+
+def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
+    """Build and run a whole synthetic campaign in ``folder`` (new or empty)."""
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise EntretiensError(
+            f"Le dossier {folder} existe déjà et n'est pas vide : choisissez un autre dossier "
+            "(rien n'est jamais écrasé).", code="dossier_occupe")
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_config(folder)
+    config = load_config(folder / "config.yaml")
+    _write_roster(config.roster_path, agents, review_start=config.campaign.review_deadline
+                  - dt.timedelta(days=30))
+    result = DemoResult(folder=folder, agents=agents)
+    generated = generate(config, today=config.campaign.review_deadline - dt.timedelta(days=50))
+    catalogue = config.catalogue
+    inbox = config.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    later: list[tuple[Path, int, dict]] = []
+    forgotten = next(f.key for f in catalogue.fields
+                     if f.required_from == 1 and f.multiline and f.required_if is None)
+    agent_signature = tuple(f.key for f in catalogue.fields
+                            if f.required_if and f.required_if.field == cat.REFUSED_TO_SIGN)
+    for n, source in enumerate(generated.reports):
+        name = source.name.replace(" - compte rendu", "")
+        answers: dict[str, object] = {
+            cat.TRAINING_NEEDS: [TRAININGS[n % len(TRAININGS)], TRAININGS[(n * 3 + 1) % len(TRAININGS)]],
+        }
+        omit: tuple[str, ...] = ()
+        if n % 9 == 4:   # forgot a required appraisal
+            omit = (forgotten,)
+        if n % 9 == 5:   # no training row and the "no need" box left unchecked
+            answers[cat.TRAINING_NEEDS] = []
+        if n % 9 == 6:   # a need without a type, and an unfavourable opinion without its reason
+            answers[cat.TRAINING_NEEDS] = [["Word initiation", "", "plan de formation", "basse", "2027", "", ""],
+                                           [*TRAININGS[6][:6], ""]]
+        if n == 7:
+            answers[cat.TRAINING_NEEDS] = [[FORMULA_TITLE, "T1", "plan de formation", "haute", "2027",
+                                            "favorable", ""]]
+        if n % 11 == 10:
+            answers[cat.TRAINING_NEEDS] = []
+            answers[cat.NO_TRAINING_NEED] = True
+        target = inbox / name
+        fill_report(source, target, catalogue, stage=1, overrides=answers, omit=omit,
+                    how=("cell" if n % 5 == 3 else "control"))
+        if n == 2:
+            result.libreoffice_used = _saved_by_libreoffice(target, target)
+        if n in (0, 1, 8, 12, 13, 16):
+            later.append((source, {0: 2, 1: 3, 8: 4, 12: 4, 13: 2, 16: 4}[n], answers))
+    # Office and copy tools leave these behind; they are left alone.
+    (inbox / f"~${generated.reports[0].name[:20]}.docx").write_bytes(b"\0" * 162)
+    # Bad files HR receives every year.
+    (inbox / "CR scanné.docx").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    (inbox / "envoi vide.docx").write_bytes(b"")
+    shutil.copyfile(inbox / generated.reports[3].name.replace(" - compte rendu", ""), inbox / "copie renvoyée.docx")
+    result.passes.append(process_inbox(config))
+    # Weeks later: the agent's observations, the visa, the notification come back.
+    for source, stage, answers in later:
+        overrides = dict(answers)
+        if stage == 4 and source == generated.reports[12]:
+            overrides[cat.REFUSED_TO_SIGN] = True
+        target = inbox / source.name.replace(" - compte rendu", f" - étape {stage}")
+        fill_report(source, target, catalogue, stage=stage, overrides=overrides,
+                    omit=(agent_signature if cat.REFUSED_TO_SIGN in overrides else ()))
+    result.passes.append(process_inbox(config))
+    result.workbooks = sorted(config.outbox.glob("*.xlsx"))
+    return result
+
+
+def summary(result: DemoResult) -> str:
+    """The French summary printed at the end of the demo."""
+    config = load_config(result.folder / "config.yaml")
+    outcomes = [o for p in result.passes for o in p.outcomes]
+    count = lambda kind: sum(1 for o in outcomes if o.outcome == kind)  # noqa: E731
+    lines = [
+        f"Campagne de démonstration prête dans {result.folder}",
+        f"  {result.agents} agents ; comptes rendus et convocations générés dans "
+        f"{config.outbox / 'a_envoyer'}",
+        f"  {len(outcomes)} fichiers reçus en deux passages : {count('accepted')} acceptés, "
+        f"{count('rejected')} rejetés (incomplets), {count('unreadable')} illisibles, "
+        f"{count('duplicate')} doublon(s).",
+    ]
+    if result.libreoffice_used:
+        lines.append("  Un compte rendu a été enregistré par LibreOffice : il est lu comme les autres.")
+    lines.append("Où regarder :")
+    for stage in config.catalogue.stages:
+        folder = config.outbox / stage.folder
+        n = len(list(folder.glob("*.docx"))) if folder.exists() else 0
+        lines.append(f"  {folder}  ({n}) – {stage.label}")
+    lines.append(f"  {config.outbox / 'rejets'}  – fichiers rejetés et leur « note de rejet »")
+    lines.append(f"  {config.outbox / 'doublons'}  – copies identiques")
+    lines.append(f"  {config.outbox / 'historique'}  – versions précédentes, conservées")
+    for workbook in result.workbooks:
+        lines.append(f"  {workbook}")
+    lines.append(f"Ensuite : entretiens status --config {result.folder / 'config.yaml'}")
+    return "\n".join(lines)
