@@ -142,6 +142,8 @@ def cmd_process(args) -> int:
     config = load_config(args.config)
     result = process_inbox(config, progress=_progress)
     print(format_pass(result, config))
+    for path in result.workbooks:
+        print(f"Classeur mis à jour : {path}")
     return EXIT_OK
 
 
@@ -154,6 +156,15 @@ def format_pass(result, config) -> str:
         reason = f" ({outcome.reason_code})" if outcome.reason_code else ""
         lines.append(f"  {outcome.original_name} -> {outcome.destination}{reason}")
     return "\n".join(lines)
+
+
+def cmd_report(args) -> int:
+    from .workbooks import rebuild_workbooks
+
+    config = load_config(args.config)
+    for path in rebuild_workbooks(config):
+        print(f"Écrit : {path}")
+    return EXIT_OK
 
 
 def cmd_status(args) -> int:
@@ -283,6 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "d'abord ce qu'une exécution interrompue a laissé.",
         epilog="Exemple (tâche planifiée) : entretiens process --config /srv/entretiens/config.yaml")
     process.set_defaults(handler=cmd_process)
+
+    report = commands.add_parser(
+        "report", parents=[common],
+        help="reconstruit le plan de formation et le suivi de campagne",
+        description="Reconstruit outbox/plan_de_formation.xlsx (et .csv) et "
+                    "outbox/suivi_campagne.xlsx à partir du journal. Si un classeur est ouvert "
+                    "ailleurs, le nouveau est écrit à côté sous un nom daté.",
+        epilog="Exemple : entretiens report --config /srv/entretiens/config.yaml")
+    report.set_defaults(handler=cmd_report)
 
     status = commands.add_parser(
         "status", parents=[common],

@@ -166,7 +166,7 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     (inbox / "CR scanné.docx").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
     (inbox / "envoi vide.docx").write_bytes(b"")
     shutil.copyfile(inbox / generated.reports[3].name.replace(" - compte rendu", ""), inbox / "copie renvoyée.docx")
-    result.passes.append(process_inbox(config))
+    result.passes.append(process_inbox(config, outputs=False))
     # Weeks later: the agent's observations, the visa, the notification come back.
     for source, stage, answers in later:
         overrides = dict(answers)
@@ -175,8 +175,9 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
         target = inbox / source.name.replace(" - compte rendu", f" - étape {stage}")
         fill_report(source, target, catalogue, stage=stage, overrides=overrides,
                     omit=(agent_signature if cat.REFUSED_TO_SIGN in overrides else ()))
-    result.passes.append(process_inbox(config))
-    result.workbooks = sorted(config.outbox.glob("*.xlsx"))
+    second = process_inbox(config)
+    result.passes.append(second)
+    result.workbooks = second.workbooks
     return result
 
 

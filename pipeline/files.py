@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 FILE_MODE = 0o640
+TEMP_PREFIX = ".tmp-"
 DIR_MODE = 0o750
 
 
@@ -28,6 +30,21 @@ def make_dirs(path: Path) -> Path:
         folder.mkdir(exist_ok=True)
         os.chmod(folder, DIR_MODE)
     return path
+
+
+MAX_NAME_BYTES = 255
+
+
+def shorten_name(name: str, max_bytes: int) -> str:
+    """Cut a file name to ``max_bytes`` (UTF-8), keeping its extension: file
+    systems refuse names over 255 bytes, and we add prefixes and suffixes."""
+    if len(name.encode()) <= max_bytes:
+        return name
+    stem, suffix = os.path.splitext(name)
+    if len(suffix.encode()) > 16:
+        stem, suffix = name, ""
+    room = max_bytes - len(suffix.encode()) - len("…".encode())
+    return stem.encode()[:room].decode(errors="ignore").rstrip() + "…" + suffix
 
 
 def unique_path(path: Path) -> Path:
@@ -51,7 +68,7 @@ def write_private(target: Path, write: Callable[[Path], None]) -> Path:
     """
     target = Path(target)
     make_dirs(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -64,6 +81,25 @@ def write_private(target: Path, write: Callable[[Path], None]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def is_regular_file(path: Path) -> bool:
+    """A plain file, not a link, a pipe or a device (reading those can hang)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def remove_leftover_temporaries(folder: Path) -> list[Path]:
+    """Half-written files of ours (``.tmp-*``) a crash left in a folder we write."""
+    removed = []
+    if folder.is_dir():
+        for leftover in folder.glob(TEMP_PREFIX + "*"):
+            if is_regular_file(leftover):
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
 
 
 def sha256(path: Path) -> str:
@@ -85,14 +121,20 @@ def move_no_clobber(source: Path, target: Path) -> None:
     """
     source, target = Path(source), Path(target)
     make_dirs(target.parent)
+    link = source.is_symlink()
     try:
-        os.link(source, target)
+        # follow_symlinks=False: a link dropped by someone is moved as a link,
+        # never turned into the file it points to.
+        os.link(source, target, follow_symlinks=False)
     except FileExistsError:
         raise
     except OSError:
+        if link:
+            raise
         _copy_exclusive(source, target)
     else:
-        os.chmod(target, FILE_MODE)
+        if not link:  # chmod would follow the link to someone else's file
+            os.chmod(target, FILE_MODE)
     _fsync_dir(target.parent)
     source.unlink()
     _fsync_dir(source.parent)

@@ -121,12 +121,13 @@ class FileRow:
     campaign: str | None
     agent_number: str | None
     duplicate_of: int | None
+    size: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "FileRow":
         return cls(
             id=row["id"], work_name=row["work_name"], original_name=row["original_name"],
-            checksum=row["checksum"], status=row["status"], outcome=row["outcome"],
+            checksum=row["checksum"], size=row["size"], status=row["status"], outcome=row["outcome"],
             destination=row["destination"], note=row["note"],
             previous_move=json.loads(row["previous_move"]) if row["previous_move"] else None,
             report_id=row["report_id"], stage=row["stage"],
@@ -152,14 +153,13 @@ class Journal:
     def __init__(self, state_dir: Path):
         make_dirs(state_dir)
         self.path = Path(state_dir) / JOURNAL_NAME
-        new = not self.path.exists()
+        # Created 0640 before SQLite opens it: its -wal and -shm files copy this mode.
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o640))
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a claimed file's row survives a power cut
         self.db.executescript(SCHEMA)
-        if new:
-            os.chmod(self.path, 0o640)
 
     def close(self) -> None:
         self.db.close()
@@ -254,8 +254,19 @@ class Journal:
         """The last finished file of each agent of a campaign, whatever its outcome."""
         rows = self.db.execute(
             "SELECT * FROM files WHERE status='done' AND campaign=? AND agent_number IS NOT NULL"
-            " ORDER BY id", (campaign,)).fetchall()
+            " AND outcome != 'duplicate' ORDER BY id", (campaign,)).fetchall()
         return {r["agent_number"]: FileRow.from_row(r) for r in rows}
+
+    def where_now(self, path: str) -> str:
+        """Where a file placed at ``path`` is now, following later moves (to history)."""
+        seen = {path}
+        while True:
+            row = self.db.execute("SELECT target FROM moves WHERE source=? ORDER BY id DESC LIMIT 1",
+                                  (path,)).fetchone()
+            if row is None or row[0] in seen:
+                return path
+            path = row[0]
+            seen.add(path)
 
     def moves(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM moves ORDER BY id").fetchall()

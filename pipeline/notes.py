@@ -71,14 +71,27 @@ def write_rejection_note(row: FileRow, config: Config, target: Path) -> Path:
     return render(template, rejection_context(row, config), target, overwrite=True)
 
 
-def write_duplicate_note(row: FileRow, original: FileRow, target: Path) -> Path:
-    place = original.destination or "(inconnu)"
-    text = (
+def write_duplicate_note(row: FileRow, original: FileRow, target: Path, *,
+                         original_now: str | None = None) -> Path:
+    """The short note beside a byte-identical copy: of which file, and what became of it
+    (``original_now``: where the original is now, if it moved since)."""
+    original_now = original_now or original.destination or "(inconnu)"
+    lines = [
         f"Le fichier « {row.original_name} », reçu le {_received(row)}, est une copie identique "
-        f"(octet pour octet) du fichier « {original.original_name} » reçu le {_received(original)}.\r\n"
-        f"Ce premier exemplaire a déjà été traité ; il se trouve ici : {place}\r\n"
-        "Aucune action n'est nécessaire. Pour transmettre une nouvelle version, modifiez le compte "
-        "rendu puis déposez-le de nouveau.\r\n"
-    )
+        f"(octet pour octet) du fichier « {original.original_name} » reçu le {_received(original)}.",
+    ]
+    if original.outcome in ("rejected", "unreadable"):
+        lines += [
+            "Ce premier exemplaire a été REJETÉ : le renvoyer tel quel ne change rien.",
+            f"Lisez sa note de rejet : {original.note or '(introuvable)'}",
+            "Corrigez le compte rendu, puis déposez la version corrigée.",
+        ]
+    else:
+        lines += [
+            f"Ce premier exemplaire a déjà été traité ; il se trouve ici : {original_now}",
+            "Aucune action n'est nécessaire. Pour transmettre une nouvelle version, modifiez le "
+            "compte rendu puis déposez-le de nouveau.",
+        ]
+    text = "\r\n".join(lines) + "\r\n"
     # UTF-8 with BOM so that Windows' Notepad shows the accents.
     return write_private(target, lambda tmp: tmp.write_bytes(text.encode("utf-8-sig")))

@@ -31,7 +31,8 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .examine import Examination, examine, known_agents
-from .files import make_dirs, move_no_clobber, sha256, unique_path
+from .files import (is_regular_file, make_dirs, move_no_clobber, remove_leftover_temporaries,
+                    sha256, shorten_name, unique_path)
 from .generate import agent_file_stem, safe_filename
 from .journal import FileRow, Journal, warn_if_network_fs
 from .notes import (DUPLICATE_SUFFIX, REJECTION_SUFFIX, note_path_for, write_duplicate_note,
@@ -45,6 +46,8 @@ IGNORED_PATTERNS = ("~$*", ".~lock.*#", ".*", "thumbs.db", "desktop.ini", "*.tmp
 WORK_FOLDER = "travail"
 SHARE_WORK_FOLDER = ".entretiens_en_cours"  # in the inbox, when the state dir is on another disk
 SEPARATOR = "__"
+# Room left in a 255-byte name for our prefixes (work area) and suffixes (notes, " (2)").
+NAME_BUDGET = 200
 REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
 
 ACCEPTED, REJECTED, UNREADABLE, DUPLICATE = "accepted", "rejected", "unreadable", "duplicate"
@@ -68,6 +71,7 @@ class Outcome:
 @dataclass
 class PassResult:
     outcomes: list[Outcome] = field(default_factory=list)
+    workbooks: list[Path] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
@@ -135,12 +139,22 @@ class Processor:
         result = PassResult(outcomes=self.recover())
         files = self.inbox_files()
         for done, path in enumerate(files, 1):
-            outcome = self.take(path)
+            outcome = self._guarded(self.take, path)
             if outcome:
                 result.outcomes.append(outcome)
             if progress:
                 progress(done, len(files))
         return result
+
+    def _guarded(self, step, path: Path) -> Outcome | None:
+        """One file's trouble never stops the pass: it stays where it is (inbox or
+        work area) and is tried again at the next pass."""
+        try:
+            return step(path)
+        except OSError as exc:
+            log.error("fichier %s laissé en attente, nouvel essai au prochain passage : %s",
+                      path.name, exc.strerror or exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            return None
 
     def take(self, inbox_path: Path) -> Outcome | None:
         """Claim one inbox file and handle it. ``None`` if it vanished meanwhile."""
@@ -153,7 +167,7 @@ class Processor:
 
     def claim(self, inbox_path: Path) -> Path | None:
         """Atomic rename into the work area: from now on no one else takes it."""
-        work_name = f"{uuid.uuid4().hex[:12]}{SEPARATOR}{inbox_path.name}"
+        work_name = f"{uuid.uuid4().hex[:12]}{SEPARATOR}{shorten_name(inbox_path.name, NAME_BUDGET)}"
         target = self.work_dir / work_name
         try:
             os.rename(inbox_path, target)
@@ -166,20 +180,27 @@ class Processor:
             target = share_work / work_name
             os.rename(inbox_path, target)
         log.info("reçu %s -> %s", inbox_path, target)
+        self._record_claim(target, inbox_path.name)
         return target
 
+    def _record_claim(self, work_path: Path, original: str) -> FileRow:
+        if is_regular_file(work_path):
+            checksum, size = sha256(work_path), work_path.stat().st_size
+        else:  # a link, a pipe: never read (it could be endless); preflight turns it away
+            checksum, size = f"non-regular:{work_path.name}", 0
+        return self.journal.claim(work_path.name, original, checksum, size)
+
     def handle(self, work_path: Path) -> Outcome:
-        original = work_path.name.split(SEPARATOR, 1)[-1]
         row = self.journal.file_by_work_name(work_path.name)
-        if row is None:
-            row = self.journal.claim(work_path.name, original, sha256(work_path), work_path.stat().st_size)
+        if row is None:  # claimed, then a crash before the journal knew it
+            row = self._record_claim(work_path, work_path.name.split(SEPARATOR, 1)[-1])
         if row.status == "claimed":
             self.plan(row, work_path)
             row = self.journal.file(row.id)
         return self.place(row, work_path)
 
     def plan(self, row: FileRow, work_path: Path) -> None:
-        original = self.journal.done_with_checksum(row.checksum)
+        original = self.journal.done_with_checksum(row.checksum) if row.size else None
         if original is not None:
             self._plan_duplicate(row, original)
             return
@@ -268,7 +289,7 @@ class Processor:
 
     def _plan_rejection(self, row: FileRow, outcome: str, code: str, exam: Examination,
                         findings: list[dict], content: dict | None = None) -> None:
-        destination = unique_path(self.config.outbox / REJECTS / safe_filename(row.original_name))
+        destination = unique_path(self.config.outbox / REJECTS / self._outbox_name(row))
         note = note_path_for(destination, REJECTION_SUFFIX)
         report = exam.report
         self.journal.plan(
@@ -278,8 +299,12 @@ class Processor:
             agent_number=report.agent_number if report else None,
             stage=exam.stage, content=content, findings=findings)
 
+    @staticmethod
+    def _outbox_name(row: FileRow) -> str:
+        return shorten_name(safe_filename(row.original_name), NAME_BUDGET)
+
     def _plan_duplicate(self, row: FileRow, original: FileRow) -> None:
-        destination = unique_path(self.config.outbox / DUPLICATES / safe_filename(row.original_name))
+        destination = unique_path(self.config.outbox / DUPLICATES / self._outbox_name(row))
         self.journal.plan(
             row.id, outcome=DUPLICATE, reason_code="doublon", destination=str(destination),
             note=str(note_path_for(destination, DUPLICATE_SUFFIX)), previous_move=None,
@@ -293,21 +318,33 @@ class Processor:
         """Carry out a planned outcome. Safe to run again after a crash at any point."""
         if row.previous_move:
             source, target = map(Path, row.previous_move)
-            if source.exists() and not target.exists():
+            moved = None
+            if not target.exists() and source.exists():
                 move_no_clobber(source, target)
+                moved = True
+            elif target.exists() and source.exists() and os.path.samefile(source, target):
+                source.unlink()  # a crash between link and unlink left both names
+                moved = True
+            # (target there and source gone, or source now holding the new version: done before)
+            if moved:
                 self.journal.record_move(row.id, str(source), str(target), "version remplacée")
                 log.info("historique %s -> %s", source, target)
         if row.note and not Path(row.note).exists():
             if row.outcome == DUPLICATE:
-                write_duplicate_note(row, self.journal.file(row.duplicate_of), Path(row.note))
+                original = self.journal.file(row.duplicate_of)
+                write_duplicate_note(row, original, Path(row.note),
+                                     original_now=self.journal.where_now(original.destination or ""))
             else:
                 write_rejection_note(row, self.config, Path(row.note))
         destination = Path(row.destination)
-        if work_path.exists():
-            if destination.exists():
-                if sha256(destination) != row.checksum:
+        if os.path.lexists(work_path):
+            if os.path.lexists(destination):
+                # A crash between link and unlink left both names of the same file.
+                same = os.path.samefile(work_path, destination) or (
+                    is_regular_file(destination) and sha256(destination) == row.checksum)
+                if not same:
                     raise FileExistsError(f"{destination} existe déjà avec un autre contenu")
-                work_path.unlink()  # a crash between link and unlink left both copies
+                work_path.unlink()
             else:
                 move_no_clobber(work_path, destination)
             self.journal.record_move(row.id, str(work_path), str(destination), row.reason_code or row.outcome)
@@ -335,18 +372,27 @@ class Processor:
             if row.status == "claimed" and not work_path.exists():
                 log.warning("fichier réclamé introuvable dans la zone de travail : %s", row.work_name)
                 continue
-            outcomes.append(self.handle(work_path) if row.status == "claimed" else self.place(row, work_path))
+            step = self.handle if row.status == "claimed" else (lambda path, row=row: self.place(row, path))
+            outcomes.append(self._guarded(step, work_path))
         for area in self.work_areas():
             for leftover in sorted(area.iterdir()):
-                if leftover.is_file() and SEPARATOR in leftover.name:
+                if SEPARATOR in leftover.name and (leftover.is_file() or leftover.is_symlink()):
                     row = self.journal.file_by_work_name(leftover.name)
                     if row is None or row.status != "done":
-                        outcomes.append(self.handle(leftover))
-        return outcomes
+                        outcomes.append(self._guarded(self.handle, leftover))
+        for folder in (REJECTS, DUPLICATES):
+            for leftover in remove_leftover_temporaries(self.config.outbox / folder):
+                log.info("fichier temporaire d'une note inachevée supprimé : %s", leftover)
+        return [o for o in outcomes if o is not None]
 
 
-def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None) -> PassResult:
-    """One pass over the inbox, then rebuild the outputs once."""
+def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
+                  outputs: bool = True) -> PassResult:
+    """One pass over the inbox, then rebuild the workbooks once (never per file)."""
     with Processor(config) as processor:
         result = processor.run_pass(progress)
+    if outputs:
+        from .workbooks import rebuild_workbooks  # the outputs step reads the journal
+
+        result.workbooks = rebuild_workbooks(config)
     return result

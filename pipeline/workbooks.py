@@ -41,7 +41,7 @@ from . import catalogue as cat
 from .catalogue import Catalogue, Column
 from .config import Config
 from .dates import format_date
-from .deadlines import deadlines
+from .deadlines import Deadline, deadlines
 from .files import FILE_MODE, make_dirs, move_no_clobber, unique_path
 from .journal import CurrentReport, FileRow, Journal
 from .roster import RosterRow, load_roster
@@ -302,7 +302,7 @@ class AgentFile:
             dates=dates, reasons=reasons)
 
 
-def _deadline_state(deadline, today: dt.date, finished: bool) -> str:
+def _deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
     if deadline.late():
         return LATE
     if deadline.overdue(today) and not finished:
@@ -333,7 +333,7 @@ def tracking_rows(config: Config, current: dict[str, AgentFile], latest: dict[st
         record = {key: (clean(listed.values.get(key)) if listed else "") or known.get(key, "")
                   for key in identity}
         record[cat.AGENT_NUMBER] = clean(number)
-        record[IN_ROSTER] = YES if listed else NO
+        record[IN_ROSTER] = (YES if listed else NO) if roster else ""
         dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
         if listed:
             dates[cat.REVIEW_DATE] = listed.review_date
@@ -369,7 +369,7 @@ class Summary:
     sheet: str
     frame: pd.DataFrame
     columns: list[SheetColumn]
-    totals: dict[str, float]  # column id -> value written in the total row (others are summed)
+    totals: dict[str, float]  # column id -> value of the total row; other numbers are summed
 
 
 def _counts(frame: pd.DataFrame, by: list[str], order: dict[str, list[str]] | None = None) -> pd.DataFrame:
@@ -444,14 +444,12 @@ def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame,
         table = table[values]
     else:
         table = grouped.value_counts().to_frame("Demandes")
-    table.columns = [f"type.{c}" for c in table.columns]
+    series = [SheetColumn(f"type.{c}", str(c), NUMBER) for c in table.columns]
+    table.columns = [c.id for c in series]
     table[TOTAL] = table.sum(axis=1)
-    table = (table.rename_axis(GROUPED_TITLE).reset_index()
-             .sort_values([TOTAL, GROUPED_TITLE], ascending=[False, True]).head(CHART_TITLES)
-             .astype({c: float for c in table.columns}))
-    columns = [SheetColumn(GROUPED_TITLE, "Intitulé regroupé"),
-               *[SheetColumn(c, c.removeprefix("type."), NUMBER) for c in table.columns[1:-1]],
-               SheetColumn(TOTAL, "Total", NUMBER)]
+    table = table.astype(float).rename_axis(GROUPED_TITLE).reset_index()
+    table = table.sort_values([TOTAL, GROUPED_TITLE], ascending=[False, True]).head(CHART_TITLES)
+    columns = [SheetColumn(GROUPED_TITLE, "Intitulé regroupé"), *series, SheetColumn(TOTAL, "Total", NUMBER)]
     return table.reset_index(drop=True), columns
 
 
@@ -481,7 +479,6 @@ def service_counts(agents: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataF
     columns = [SheetColumn(cat.SERVICE, label), *[SheetColumn(n, n, NUMBER) for n in names],
                SheetColumn(TOTAL, "Total", NUMBER),
                SheetColumn(ALERTS, "Agents avec une alerte de délai", NUMBER)]
-    table.columns = [cat.SERVICE, *names, TOTAL, ALERTS]
     return table.reset_index(drop=True), columns
 
 
@@ -566,8 +563,8 @@ class _Book:
 
 
 def _width(column: SheetColumn, values: list) -> float:
-    if column.kind == DATE:
-        return 12
+    if column.kind == DATE:  # a long header (a deadline's label) wraps on a few lines
+        return max(12, min(len(column.header), 24) + 2)
     if column.kind == NUMBER:
         return max(MIN_WIDTH + 2, min(len(column.header), 18))
     longest = max((len(v) for v in values if v.__class__ is str), default=0)
@@ -582,9 +579,9 @@ def _stacked_bar(book: _Book, sheet, name: str, data: pd.DataFrame, columns: lis
     for index, column in enumerate(columns[1:-1], 1):
         chart.add_series({"name": [name, 0, index], "categories": [name, 1, 0, len(data), 0],
                           "values": [name, 1, index, len(data), index], "gap": 60})
-    chart.set_title({"name": title})
+    chart.set_title({"name": title, "name_font": {"size": 12}})
     chart.set_x_axis({"name": "Demandes", "major_gridlines": {"visible": True}})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "interval_unit": 1})  # every title, the first on top
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 820, "height": 120 + 26 * len(data)})
     sheet.insert_chart(*at, chart)
@@ -597,7 +594,7 @@ def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: 
     needs.freeze_panes(1, 0)
     for summary in plan_summaries(frame, catalogue):
         sheet = book.sheet(summary.sheet)
-        book.table(sheet, summary.frame, summary.columns, name=summary.sheet, totals=summary.totals)
+        book.table(sheet, summary.frame, summary.columns, name=sheet.name, totals=summary.totals)
         sheet.freeze_panes(1, 0)
     data, columns = chart_data(frame, catalogue)
     sheet = book.sheet("Graphique")
@@ -642,8 +639,7 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
     stages = situation_counts(agents, catalogue)
     stage_columns = [SheetColumn(SHORT_SITUATION, "Étape"), SheetColumn(AGENTS, "Agents", NUMBER),
                      SheetColumn(SITUATION, "Situation")]
-    end = book.table(summary, stages, stage_columns, name="Par étape", top=2,
-                     totals={AGENTS: float(len(agents))})
+    end = book.table(summary, stages, stage_columns, name="Par étape", top=2, totals={})
     services, service_columns = service_counts(agents, catalogue)
     book.table(summary, services, service_columns, name="Par service", top=2,
                left=len(stage_columns) + 1, totals={})
@@ -651,7 +647,7 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
     chart.add_series({"name": "Agents", "categories": [summary.name, 3, 0, 2 + len(stages), 0],
                       "values": [summary.name, 3, 1, 2 + len(stages), 1],
                       "data_labels": {"value": True}})
-    chart.set_title({"name": "Agents par étape du compte rendu"})
+    chart.set_title({"name": "Agents par étape du compte rendu", "name_font": {"size": 12}})
     chart.set_legend({"none": True})
     summary.insert_chart(end + 1, 0, chart)
     book.close()
@@ -661,7 +657,7 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
 # Publishing.
 # ---------------------------------------------------------------------------
 
-def publish(target: Path, write: Callable[[Path], None], *, now: dt.datetime | None = None) -> Path:
+def publish(target: Path, write: Callable[[Path], None]) -> Path:
     """Write through a temporary file in the target's folder, then rename it into place.
 
     When the target cannot be replaced (open in Excel on a share, no right to
@@ -682,7 +678,7 @@ def publish(target: Path, write: Callable[[Path], None], *, now: dt.datetime | N
             os.replace(tmp, target)
             return target
         except OSError as exc:
-            stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %Hh%M")
+            stamp = dt.datetime.now().strftime("%Y-%m-%d %Hh%M")
             beside = unique_path(target.with_name(f"{target.stem} {stamp}{target.suffix}"))
             move_no_clobber(tmp, beside)
             log.warning(

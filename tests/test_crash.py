@@ -1,0 +1,249 @@
+"""A ``process`` pass killed (SIGKILL) at each step, then run again: every file in
+exactly one place, once, byte for byte; nothing doubled in the journal (SPEC 7).
+
+Each scenario runs tests/crash_runner.py in a child process that kills itself at one
+point while handling one file, then the real command ``python -m pipeline process``,
+then checks the workspace and the journal, and that one more pass changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.catalogue import DEFAULT
+from pipeline.config import Config, load_config
+from pipeline.filling import fill_report
+from pipeline.generate import generate
+from pipeline.journal import Journal
+from pipeline.notes import DUPLICATE_SUFFIX, REJECTION_SUFFIX
+from pipeline.process import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER, process_inbox
+from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv
+
+RUNNER = Path(__file__).resolve().parent / "crash_runner.py"
+CAREER = DEFAULT.field("perspectives_carriere").key  # no constant in the catalogue
+EXPECTATIONS = next(f.key for f in DEFAULT.fields  # the agent's expectations: not signed
+                    if f not in DEFAULT.evaluator_fields() and f.kind == "text"
+                    and f.required_from is None and f.marks_stage is None and not f.filled_by_generate)
+AGENTS = [agent("100001", "Martin", "Léa"), agent("100002", "N'Diaye", "Paul"),
+          agent("100003", "L’Hôte", "Zoé")]
+
+FIRST = "CR Martin v1.docx"  # accepted before the crash, then replaced by its stage-2 version
+IGNORED = "~$CR Martin v2.docx"  # Word's lock file: never moved
+# file dropped before the run that crashes -> where it must end (inbox order: by name)
+EXPECTED = {
+    "CR Hote incomplet.docx": REJECTS,
+    "CR Martin v2.docx": DEFAULT.stage(2).folder,
+    "CR NDiaye.docx": HISTORY,  # replaced in the same pass by CR NDiaye2.docx
+    "CR NDiaye2.docx": DEFAULT.stage(1).folder,  # same stage, the agent's expectations added
+    "renvoi CR NDiaye.docx": DUPLICATES,  # byte-identical to CR NDiaye.docx
+    "scan.docx": REJECTS,  # a PDF renamed .docx
+    "vide.docx": REJECTS,  # empty
+}
+WITH_NOTE = {"CR Hote incomplet.docx": REJECTION_SUFFIX, "scan.docx": REJECTION_SUFFIX,
+             "vide.docx": REJECTION_SUFFIX, "renvoi CR NDiaye.docx": DUPLICATE_SUFFIX}
+
+HISTORY_BUG = ("Processor.place skips the previous-version move when both its source and its "
+               "target exist, so a crash between link and unlink leaves the old version in its "
+               "stage folder as well as in the history")
+SAME_NAME_BUG = (HISTORY_BUG + "; when the new version takes the same clean name, place() then "
+                 "finds that old version at its destination and raises FileExistsError at every "
+                 "restart: the pipeline is stuck")
+TMP_BUG = ("files.write_private leaves its '.tmp-*' file beside the note when the process dies "
+           "before the rename, and nothing removes it at restart: a second copy of the note stays "
+           "in outbox/rejets")
+
+SCENARIOS = [
+    ("claim", "CR Martin v2"),
+    ("claim", "scan"),
+    ("journal_claim", "CR Hote"),
+    ("journal_claim", "renvoi"),
+    ("journal_plan", "CR Martin v2"),
+    ("journal_plan", "renvoi"),
+    ("journal_plan", "CR NDiaye2"),
+    pytest.param("history_link", "_100001_"),
+    pytest.param("history_link", "_100002_"),
+    ("link", "CR Martin v2"),
+    ("link", "vide"),
+    pytest.param("note_unrenamed", "CR Hote"),
+    ("note", "CR Hote"),
+    ("note", "renvoi"),
+    ("finish", "CR Martin v2"),
+    ("finish", "scan"),
+    ("finish", "CR NDiaye2"),
+]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_workspace(base: Path) -> Config:
+    base.mkdir(parents=True)
+    write_csv(base / "agents.csv", AGENTS)
+    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}}
+    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_config(base / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def drops(tmp_path_factory) -> Path:
+    """The files managers send back, made once: copied into each fresh workspace."""
+    base = tmp_path_factory.mktemp("crash-sent")
+    config = write_workspace(base / "ws")
+    blanks = {a["matricule"]: next(p for p in generate(config, today=TODAY).reports
+                                   if f"_{a['matricule']}_" in p.name) for a in AGENTS}
+    out = base / "drops"
+    out.mkdir()
+    fill_report(blanks["100001"], out / FIRST, DEFAULT, stage=1)
+    fill_report(out / FIRST, out / "CR Martin v2.docx", DEFAULT, stage=2)
+    fill_report(blanks["100002"], out / "CR NDiaye.docx", DEFAULT, stage=1)
+    fill_report(out / "CR NDiaye.docx", out / "CR NDiaye2.docx", DEFAULT, stage=1,
+                overrides={EXPECTATIONS: "Un poste en télétravail partiel."})
+    shutil.copyfile(out / "CR NDiaye.docx", out / "renvoi CR NDiaye.docx")
+    fill_report(blanks["100003"], out / "CR Hote incomplet.docx", DEFAULT, stage=1, omit=(CAREER,))
+    (out / "scan.docx").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
+    (out / "vide.docx").write_bytes(b"")
+    shutil.copyfile(out / "CR Martin v2.docx", out / IGNORED)
+    return out
+
+
+@dataclass
+class Scene:
+    config: Config
+    config_path: Path
+    shas: dict[str, str]  # every file dropped -> sha256
+
+
+@pytest.fixture
+def scene(tmp_path, drops) -> Scene:
+    """A workspace where the stage-1 report was accepted, and seven more files waiting."""
+    config = write_workspace(tmp_path / "ws")
+    config.inbox.mkdir()
+    shutil.copyfile(drops / FIRST, config.inbox / FIRST)
+    (outcome,) = process_inbox(config).outcomes
+    assert outcome.outcome == "accepted"
+    for name in [*EXPECTED, IGNORED]:
+        shutil.copyfile(drops / name, config.inbox / name)
+    shas = {name: sha(drops / name) for name in [FIRST, *EXPECTED]}
+    return Scene(config, tmp_path / "ws" / "config.yaml", shas)
+
+
+def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, *command], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def area_of(path: Path, outbox: Path) -> str:
+    """The outbox folder a file sits in: a stage folder, rejets, doublons or historique."""
+    return path.relative_to(outbox).parts[0]
+
+
+def snapshot(config: Config) -> dict:
+    files = {p.relative_to(config.base_dir).as_posix(): (sha(p), oct(p.stat().st_mode))
+             for root in (config.outbox, config.inbox) for p in root.rglob("*") if p.is_file()}
+    with Journal(config.state_dir) as journal:
+        rows = [(r.id, r.work_name, r.status, r.outcome, r.destination, r.note) for r in journal.files()]
+        moves = [tuple(m) for m in journal.moves()]
+        reports = [(c.report_id, c.file.id, c.stage, c.location) for c in journal.current_reports()]
+    return {"files": files, "rows": rows, "moves": moves, "reports": reports}
+
+
+@pytest.mark.parametrize("point, victim", SCENARIOS)
+def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, point, victim):
+    """GIVEN a stage-1 report already accepted, and seven files in the inbox: its stage-2
+    version, another agent's report, a byte-identical copy of it and a new version of it at
+    the same stage, an incomplete report, a renamed PDF and an empty file
+    WHEN a pass is killed (SIGKILL) at one step while handling one of them, and
+    `python -m pipeline process` then runs normally
+    THEN every file is in exactly one place, byte for byte, with one note where one is
+    due; the work area and the journal are clean; one more pass changes nothing."""
+    config = scene.config
+    killed = run(str(RUNNER), str(scene.config_path), point, victim, cwd=config.base_dir)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    done = run("-m", "pipeline", "-v", "process", "--config", str(scene.config_path), cwd=config.base_dir)
+    print(done.stdout, done.stderr)
+    assert done.returncode == 0, done.stderr
+
+    # The inbox keeps only what must be left alone; the work areas are empty.
+    assert [p.name for p in config.inbox.iterdir()] == [IGNORED]
+    assert [p for p in (config.state_dir / WORK_FOLDER).iterdir()] == []
+    assert not (config.inbox / SHARE_WORK_FOLDER).exists() or not any(
+        (config.inbox / SHARE_WORK_FOLDER).iterdir())
+
+    # No stray temporary file, no name with a clash suffix. Every dropped file in exactly
+    # one place, byte for byte: the replaced versions in the history, each other file where
+    # its outcome sends it; each report alone in its stage folder under its clean name.
+    outbox = config.outbox
+    everything = [p.name for p in outbox.rglob("*")]
+    assert not [n for n in everything if " (2)" in n or n.startswith(".tmp")], everything
+    placed = [p for p in outbox.rglob("*") if p.is_file()
+              and not p.name.endswith((REJECTION_SUFFIX, DUPLICATE_SUFFIX))]
+    assert Counter(sha(p) for p in placed) == Counter(scene.shas.values())
+    where = {}
+    for p in placed:
+        where.setdefault(area_of(p, outbox), []).append(sha(p))
+    expected = {}
+    for name, folder in {FIRST: HISTORY, **EXPECTED}.items():
+        expected.setdefault(folder, []).append(scene.shas[name])
+    assert {k: sorted(v) for k, v in where.items()} == {k: sorted(v) for k, v in expected.items()}
+    stage_files = sorted(p.name for p in placed if area_of(p, outbox) not in (HISTORY, REJECTS, DUPLICATES))
+    assert stage_files == ["2026_100001_MARTIN_Léa.docx", "2026_100002_N'DIAYE_Paul.docx"]
+
+    # One note beside each file turned away, none doubled.
+    notes = sorted(p.relative_to(outbox).as_posix() for p in outbox.rglob("*") if p.is_file()
+                   and p.name.endswith((REJECTION_SUFFIX, DUPLICATE_SUFFIX)))
+    assert notes == sorted(f"{EXPECTED[name]}/{Path(name).stem}{suffix}" for name, suffix in WITH_NOTE.items())
+
+    # The journal: one finished row per file received, one arrival move per file.
+    with Journal(config.state_dir) as journal:
+        rows = journal.files()
+        moves = journal.moves()
+        current = {c.agent_number: c for c in journal.current_reports()}
+    assert Counter(r.original_name for r in rows) == Counter([FIRST, *EXPECTED])
+    assert len({r.work_name for r in rows}) == len(rows)
+    assert {r.status for r in rows} == {"done"}
+    for row in rows:
+        assert row.checksum == scene.shas[row.original_name]
+        arrivals = [m for m in moves if m["file_id"] == row.id and m["target"] == row.destination]
+        assert len(arrivals) == 1, (row.original_name, [tuple(m) for m in moves])
+        assert Path(row.destination).exists() or row.original_name in (FIRST, "CR NDiaye.docx")
+    assert len(moves) == len(rows) + 2  # one arrival each, and two replaced versions to the history
+    assert current["100001"].stage == 2 and Path(current["100001"].location).exists()
+    assert current["100002"].stage == 1 and "100003" not in current
+
+    # One more pass finds nothing to do and changes nothing.
+    before = snapshot(config)
+    assert process_inbox(config).outcomes == []
+    assert snapshot(config) == before
+
+
+def test_the_runner_refuses_an_unknown_kill_point(scene):
+    done = run(str(RUNNER), str(scene.config_path), "nowhere", cwd=scene.config.base_dir)
+    assert done.returncode != 0 and "unknown kill point" in done.stderr
+    assert sorted(p.name for p in scene.config.inbox.iterdir()) == sorted([*EXPECTED, IGNORED])
+
+
+def test_without_a_crash_the_scene_ends_as_expected(scene):
+    """The reference run: the same scene, processed without any crash."""
+    outcomes = process_inbox(scene.config).outcomes
+    assert sorted((o.original_name, o.outcome) for o in outcomes) == [
+        ("CR Hote incomplet.docx", "rejected"), ("CR Martin v2.docx", "accepted"),
+        ("CR NDiaye.docx", "accepted"), ("CR NDiaye2.docx", "accepted"),
+        ("renvoi CR NDiaye.docx", "duplicate"),
+        ("scan.docx", "unreadable"), ("vide.docx", "unreadable")]
+    for outcome in outcomes:
+        if outcome.original_name != "CR NDiaye.docx":  # moved on to the history by CR NDiaye2
+            assert area_of(Path(outcome.destination), scene.config.outbox) == EXPECTED[outcome.original_name]

@@ -1,0 +1,228 @@
+"""Deadlines (pipeline/deadlines.py): presets per public service, config overrides,
+calendar or working days; a late date is a warning, never a rejection (SPEC 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import catalogue as cat
+from pipeline.catalogue import DEFAULT
+from pipeline.config import Config, load_config
+from pipeline.dates import PRESETS, format_date
+from pipeline.deadlines import deadlines
+from pipeline.examine import examine, known_agents
+from pipeline.filling import fill_report
+from pipeline.generate import generate
+from pipeline.journal import Journal
+from pipeline.process import process_inbox
+from pipeline.validate import WARNING
+from tests.conftest import TEMPLATES, TODAY, agent, write_csv
+
+REVIEW = dt.date(2026, 12, 14)  # a Monday
+LEA = agent("100001", "Martin", "Léa")
+
+
+def config_with(**raw) -> Config:
+    return Config.model_validate({"base_dir": Path("."), **raw})
+
+
+def by_key(items) -> dict:
+    return {d.key: d for d in items}
+
+
+def report_dates(**changes) -> dict[str, dt.date | None]:
+    dates = {
+        cat.INVITATION_DATE: REVIEW - dt.timedelta(days=12),
+        cat.REVIEW_DATE: REVIEW,
+        cat.COMMUNICATION_DATE: REVIEW + dt.timedelta(days=10),
+        cat.AGENT_ACK_DATE: REVIEW + dt.timedelta(days=20),
+    }
+    dates.update(changes)
+    return dates
+
+
+# -- presets and overrides ---------------------------------------------------------------------------
+
+
+def test_default_public_service_is_the_hospital_one_with_its_delays():
+    rules = config_with().deadline_rules()
+    assert config_with().public_service == "hospitaliere"
+    assert rules == PRESETS["hospitaliere"]
+    assert (rules.invitation_min_days, rules.communication_days, rules.agent_days) == (8, 30, 15)
+
+
+@pytest.mark.parametrize("service", sorted(PRESETS))
+def test_each_public_service_takes_its_own_preset(service):
+    assert config_with(fonction_publique=service).deadline_rules() == PRESETS[service]
+
+
+def test_config_override_replaces_one_delay_and_keeps_the_others():
+    rules = config_with(fonction_publique="etat", delais={"communication_jours_apres": 10}).deadline_rules()
+    assert rules.communication_days == 10
+    assert rules.invitation_min_days == PRESETS["etat"].invitation_min_days
+    assert rules.agent_days == PRESETS["etat"].agent_days
+
+
+def test_every_delay_can_be_overridden_from_config_yaml(tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({
+        "fonction_publique": "territoriale",
+        "delais": {"convocation_jours_avant": 10, "communication_jours_apres": 20,
+                   "observations_agent_jours": 7},
+    }), encoding="utf-8")
+    rules = load_config(tmp_path / "config.yaml").deadline_rules()
+    assert (rules.invitation_min_days, rules.communication_days, rules.agent_days) == (10, 20, 7)
+
+
+# -- the deadlines of one report ---------------------------------------------------------------------------
+
+
+def test_deadlines_of_a_report_come_from_its_dates_and_the_campaign():
+    config = config_with()
+    received = dt.date(2027, 1, 20)
+    items = by_key(deadlines(report_dates(), config, received))
+    assert list(items) == ["convocation", "entretien", "communication", "observations", "retour_rh"]
+    assert items["convocation"].due == REVIEW - dt.timedelta(days=8)
+    assert items["convocation"].done == REVIEW - dt.timedelta(days=12)
+    assert items["entretien"].due == config.campaign.review_deadline
+    assert items["entretien"].done == REVIEW
+    assert items["communication"].due == REVIEW + dt.timedelta(days=30)
+    assert items["observations"].due == REVIEW + dt.timedelta(days=10 + 15)
+    assert items["retour_rh"].due == config.campaign.return_to_hr
+    assert items["retour_rh"].done == received
+    assert not any(d.late() for d in items.values())
+    assert all(d.label for d in items.values())
+
+
+def test_configured_delay_moves_the_due_date():
+    items = by_key(deadlines(report_dates(), config_with(delais={"communication_jours_apres": 5})))
+    assert items["communication"].due == REVIEW + dt.timedelta(days=5)
+    assert items["communication"].late()
+
+
+def test_a_report_without_dates_has_no_due_date_and_nothing_late():
+    items = by_key(deadlines({}, config_with()))
+    for key in ("convocation", "communication", "observations"):
+        assert items[key].due is None and not items[key].late()
+        assert not items[key].overdue(dt.date(2030, 1, 1))
+    assert items["retour_rh"].done is None
+
+
+def test_done_on_the_due_date_is_in_time_and_the_day_after_is_late():
+    due = REVIEW + dt.timedelta(days=30)
+    on_time = by_key(deadlines(report_dates(**{cat.COMMUNICATION_DATE: due}), config_with()))
+    late = by_key(deadlines(report_dates(**{cat.COMMUNICATION_DATE: due + dt.timedelta(days=1)}),
+                            config_with()))
+    assert not on_time["communication"].late() and on_time["communication"].warning() is None
+    assert late["communication"].late()
+    message = late["communication"].warning()
+    assert format_date(due) in message and format_date(due + dt.timedelta(days=1)) in message
+
+
+def test_invitation_sent_less_than_eight_days_before_is_late():
+    items = by_key(deadlines(report_dates(**{cat.INVITATION_DATE: REVIEW - dt.timedelta(days=7)}),
+                             config_with()))
+    assert items["convocation"].late()
+    assert "8 jours" in items["convocation"].label
+
+
+def test_a_step_not_done_by_its_due_date_is_overdue_not_late():
+    items = by_key(deadlines(report_dates(**{cat.COMMUNICATION_DATE: None, cat.AGENT_ACK_DATE: None}),
+                             config_with()))
+    communication = items["communication"]
+    assert not communication.late()
+    assert not communication.overdue(communication.due)
+    assert communication.overdue(communication.due + dt.timedelta(days=1))
+
+
+def test_working_days_option_skips_weekends_and_french_holidays():
+    communicated = dt.date(2026, 12, 21)  # a Monday; 25 December and 1 January are Fridays
+    dates = report_dates(**{cat.COMMUNICATION_DATE: communicated, cat.AGENT_ACK_DATE: dt.date(2027, 1, 10)})
+    calendar = by_key(deadlines(dates, config_with()))["observations"]
+    working = by_key(deadlines(dates, config_with(delais={"jours_ouvres": True})))["observations"]
+    assert calendar.due == dt.date(2027, 1, 5)
+    assert working.due == dt.date(2027, 1, 13)
+    assert calendar.late() and not working.late()
+
+
+def test_working_days_count_backwards_for_the_invitation():
+    # review on Monday 14 December: 8 working days before is Wednesday 2 December
+    dates = report_dates(**{cat.INVITATION_DATE: dt.date(2026, 12, 3)})
+    calendar = by_key(deadlines(dates, config_with()))["convocation"]
+    working = by_key(deadlines(dates, config_with(delais={"jours_ouvres": True})))["convocation"]
+    assert calendar.due == dt.date(2026, 12, 6) and not calendar.late()
+    assert working.due == dt.date(2026, 12, 2) and working.late()
+
+
+# -- late dates on real reports: warnings, never rejections ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("deadlines")
+    config = workspace(base)
+    (report,) = generate(config, today=TODAY).reports
+    return report
+
+
+def workspace(base: Path, **settings) -> Config:
+    base.mkdir(parents=True, exist_ok=True)
+    write_csv(base / "agents.csv", [LEA])
+    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
+    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_config(base / "config.yaml")
+
+
+def late_communication(blank: Path, target: Path) -> Path:
+    communicated = REVIEW + dt.timedelta(days=31)
+    return fill_report(blank, target, DEFAULT, stage=2, review=REVIEW, overrides={
+        cat.COMMUNICATION_DATE: communicated, cat.AGENT_ACK_DATE: communicated + dt.timedelta(days=3)})
+
+
+def test_late_communication_is_a_warning_and_the_report_is_accepted(blank, tmp_path):
+    config = workspace(tmp_path / "ws")
+    exam = examine(late_communication(blank, tmp_path / "cr.docx"), config,
+                   agents=known_agents(config), received=TODAY)
+    assert [(f.code, f.severity) for f in exam.validation.findings] == [("delai_depasse", WARNING)]
+    assert exam.accepted
+    message = exam.validation.findings[0].message
+    assert format_date(REVIEW + dt.timedelta(days=31)) in message
+    assert format_date(REVIEW + dt.timedelta(days=30)) in message
+
+
+def test_late_return_to_hr_is_a_warning(blank, tmp_path):
+    config = workspace(tmp_path / "ws")
+    path = fill_report(blank, tmp_path / "cr.docx", DEFAULT, stage=1, review=REVIEW)
+    received = config.campaign.return_to_hr + dt.timedelta(days=1)
+    exam = examine(path, config, agents=known_agents(config), received=received)
+    assert [(f.code, f.severity) for f in exam.validation.findings] == [("delai_depasse", WARNING)]
+    assert exam.accepted
+
+
+def test_a_longer_configured_delay_makes_the_same_report_in_time(blank, tmp_path):
+    config = workspace(tmp_path / "ws", delais={"communication_jours_apres": 45})
+    exam = examine(late_communication(blank, tmp_path / "cr.docx"), config,
+                   agents=known_agents(config), received=TODAY)
+    assert exam.validation.findings == []
+
+
+def test_process_files_a_late_report_in_its_stage_folder_with_the_warning(blank, tmp_path):
+    """GIVEN a stage-2 report communicated 31 days after the review
+    WHEN process runs
+    THEN it is accepted into the stage-2 folder, and the journal keeps the late-date warning."""
+    config = workspace(tmp_path / "ws")
+    config.inbox.mkdir(parents=True)
+    late_communication(blank, config.inbox / "cr.docx")
+    result = process_inbox(config)
+    (outcome,) = result.outcomes
+    assert outcome.outcome == "accepted" and outcome.stage == 2
+    assert Path(outcome.destination).parent == config.outbox / DEFAULT.stage(2).folder
+    assert not (config.outbox / "rejets").exists()
+    with Journal(config.state_dir) as journal:
+        (row,) = journal.files()
+    late = [f for f in row.findings if f["code"] == "delai_depasse"]
+    assert len(late) == 1 and late[0]["severity"] == WARNING
+    assert all(f["severity"] == WARNING for f in row.findings)  # also: first version seen at stage 2

@@ -1,0 +1,239 @@
+"""``status`` (pipeline/status.py, ``entretiens status``) and the ``process``
+command as cron runs it: counts per stage, rejections with their reasons, late
+items, agents without a report; exit codes 0 / 1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import catalogue as cat
+from pipeline.catalogue import DEFAULT
+from pipeline.config import Config, load_config
+from pipeline.errors import EmptyFile
+from pipeline.filling import fill_report
+from pipeline.generate import generate
+from pipeline.process import REJECTS, process_inbox
+from pipeline.status import campaign_status
+from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv
+
+CAREER = DEFAULT.field("perspectives_carriere")  # no constant in the catalogue
+REVIEW = dt.date(2026, 12, 14)
+AGENTS = [agent("100001", "Martin", "Léa"), agent("100002", "N'Diaye", "Paul"),
+          agent("100003", "L’Hôte", "Zoé"), agent("100004", "Petit", "Marc")]
+
+
+def write_workspace(base: Path, **settings) -> Config:
+    base.mkdir(parents=True, exist_ok=True)
+    write_csv(base / "agents.csv", AGENTS)
+    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
+    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_config(base / "config.yaml")
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+@dataclass
+class Files:
+    """What managers sent back, made once for the module."""
+
+    lea_v1: Path
+    lea_v2_late: Path  # communicated 31 days after the review
+    paul: Path
+    zoe_incomplete: Path
+    zoe_complete: Path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Files:
+    base = tmp_path_factory.mktemp("status-sent")
+    config = write_workspace(base / "ws")
+    blank = {a["matricule"]: next(p for p in generate(config, today=TODAY).reports
+                                  if f"_{a['matricule']}_" in p.name) for a in AGENTS}
+    out = base / "out"
+    out.mkdir()
+    communicated = REVIEW + dt.timedelta(days=31)
+    lea_v1 = fill_report(blank["100001"], out / "CR Martin.docx", DEFAULT, review=REVIEW)
+    return Files(
+        lea_v1=lea_v1,
+        lea_v2_late=fill_report(lea_v1, out / "CR Martin v2.docx", DEFAULT, stage=2, review=REVIEW,
+                                overrides={cat.COMMUNICATION_DATE: communicated,
+                                           cat.AGENT_ACK_DATE: communicated + dt.timedelta(days=2)}),
+        paul=fill_report(blank["100002"], out / "CR NDiaye.docx", DEFAULT, review=REVIEW),
+        zoe_incomplete=fill_report(blank["100003"], out / "CR Hote.docx", DEFAULT, review=REVIEW,
+                                   omit=(CAREER.key,)),
+        zoe_complete=fill_report(blank["100003"], out / "CR Hote corrigé.docx", DEFAULT, review=REVIEW),
+    )
+
+
+def drop(config: Config, source: Path | bytes, name: str | None = None) -> None:
+    config.inbox.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        (config.inbox / name).write_bytes(source)
+    else:
+        shutil.copyfile(source, config.inbox / (name or source.name))
+
+
+@pytest.fixture(scope="module")
+def campaign(files, tmp_path_factory) -> Config:
+    """GIVEN Léa at stage 2 (communicated late), Paul at stage 1 (sent twice), Zoé
+    rejected, an empty file, and Marc who sent nothing."""
+    config = write_workspace(tmp_path_factory.mktemp("status") / "ws")
+    drop(config, files.lea_v1)
+    drop(config, files.paul)
+    drop(config, files.zoe_incomplete)
+    drop(config, b"", "vide.docx")
+    process_inbox(config)
+    drop(config, files.lea_v2_late)
+    drop(config, files.paul, "CR NDiaye renvoi.docx")
+    process_inbox(config)
+    return config
+
+
+# -- campaign_status ----------------------------------------------------------------------------------
+
+
+def test_status_counts_reports_per_stage(campaign):
+    status = campaign_status(campaign, today=TODAY)
+    assert status.per_stage == {1: 1, 2: 1, 3: 0, 4: 0}
+    assert status.stage_labels == {s.number: s.label for s in DEFAULT.stages}
+    assert (status.files_received, status.duplicates) == (6, 1)
+
+
+def test_status_lists_rejections_with_their_reasons(campaign):
+    rejected = {item["fichier"]: item for item in campaign_status(campaign, today=TODAY).rejected}
+    assert set(rejected) == {"CR Hote.docx", "vide.docx"}
+    zoe = rejected["CR Hote.docx"]
+    assert (zoe["matricule"], zoe["motif"]) == ("100003", "champ_manquant")
+    assert any(f"« {CAREER.label} »" in message for message in zoe["messages"])
+    assert Path(zoe["note"]) == campaign.outbox / REJECTS / "CR Hote - note de rejet.docx"
+    empty = rejected["vide.docx"]
+    assert (empty["matricule"], empty["motif"]) == (None, EmptyFile.code)
+    assert empty["messages"] and Path(empty["note"]).exists()
+
+
+def test_status_lists_roster_agents_without_an_accepted_report(campaign):
+    assert campaign_status(campaign, today=TODAY).missing == ["100003", "100004"]
+
+
+def test_status_lists_a_step_done_late(campaign):
+    late = campaign_status(campaign, today=TODAY).late
+    (item,) = [i for i in late if i["identifiant"] == "2026-100001"]
+    assert item["date_limite"] == (REVIEW + dt.timedelta(days=30)).isoformat()
+    assert item["fait_le"] == (REVIEW + dt.timedelta(days=31)).isoformat()
+    assert "30 jours" in item["echeance"]
+
+
+def test_status_lists_a_step_still_not_done_after_its_due_date(campaign):
+    before = campaign_status(campaign, today=REVIEW + dt.timedelta(days=10)).late
+    after = campaign_status(campaign, today=REVIEW + dt.timedelta(days=31)).late
+    assert not [i for i in before if i["identifiant"] == "2026-100002"]
+    (item,) = [i for i in after if i["identifiant"] == "2026-100002"]
+    assert item["fait_le"] is None and item["date_limite"] == (REVIEW + dt.timedelta(days=30)).isoformat()
+
+
+def test_status_of_a_workspace_where_nothing_came_back_yet(tmp_path):
+    status = campaign_status(write_workspace(tmp_path / "ws"), today=TODAY)
+    assert status.per_stage == {1: 0, 2: 0, 3: 0, 4: 0}
+    assert (status.files_received, status.rejected, status.late) == (0, [], [])
+    assert status.missing == ["100001", "100002", "100003", "100004"]
+
+
+def test_a_corrected_report_clears_the_agents_rejection(files, tmp_path):
+    config = write_workspace(tmp_path / "ws")
+    drop(config, files.zoe_incomplete)
+    process_inbox(config)
+    assert [i["matricule"] for i in campaign_status(config, today=TODAY).rejected] == ["100003"]
+    drop(config, files.zoe_complete)
+    process_inbox(config)
+    status = campaign_status(config, today=TODAY)
+    assert status.rejected == [] and "100003" not in status.missing
+    assert status.per_stage[1] == 1
+
+
+def test_resending_the_same_rejected_file_keeps_the_rejection_in_the_status(files, tmp_path):
+    config = write_workspace(tmp_path / "ws")
+    drop(config, files.zoe_incomplete)
+    process_inbox(config)
+    drop(config, files.zoe_incomplete, "CR Hote renvoi.docx")
+    (outcome,) = process_inbox(config).outcomes
+    assert outcome.outcome == "duplicate"
+    assert [i["matricule"] for i in campaign_status(config, today=TODAY).rejected] == ["100003"]
+
+
+# -- the commands ------------------------------------------------------------------------------------------
+
+
+def test_status_json_command_prints_the_campaign_status(campaign):
+    done = cli("status", "--json", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data == campaign_status(campaign).as_json()
+    assert data["campagne"] == "2026"
+    assert data["par_etape"] == {"1": 1, "2": 1, "3": 0, "4": 0}
+    assert (data["fichiers_recus"], data["doublons"]) == (6, 1)
+    assert sorted(r["motif"] for r in data["rejets"]) == ["champ_manquant", EmptyFile.code]
+    assert data["sans_compte_rendu"] == ["100003", "100004"]
+    assert "\\u" not in done.stdout  # French written as such
+
+
+def test_status_command_prints_a_french_summary(campaign):
+    done = cli("status", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Campagne 2026 : 6 fichier(s) reçu(s), 1 doublon(s)." in out
+    assert f"Étape 1 – {DEFAULT.stage(1).label} : 1" in out
+    assert f"Étape 2 – {DEFAULT.stage(2).label} : 1" in out
+    assert "Rejets en attente de correction : 2" in out
+    assert "matricule 100003 : champ_manquant" in out
+    assert "Agents sans compte rendu accepté : 2 (100003, 100004)" in out
+
+
+def test_process_command_exits_zero_when_files_are_rejected(files, tmp_path):
+    config = write_workspace(tmp_path / "ws")
+    drop(config, files.zoe_incomplete)
+    drop(config, files.paul)
+    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 fichier(s) traité(s) : 1 accepté(s), 1 rejeté(s)." in done.stdout
+    assert f"CR Hote.docx -> {config.outbox / REJECTS / 'CR Hote.docx'} (champ_manquant)" in done.stdout
+    assert (config.outbox / REJECTS / "CR Hote.docx").exists()
+    assert list(config.inbox.iterdir()) == []
+
+
+def test_process_command_says_when_there_is_nothing_to_do(tmp_path):
+    config = write_workspace(tmp_path / "ws")
+    config.inbox.mkdir()
+    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"Aucun fichier à traiter dans {config.inbox}." in done.stdout
+
+
+def test_process_command_exits_one_with_a_bad_config(files, tmp_path):
+    config = write_workspace(tmp_path / "ws")
+    drop(config, files.paul)
+    (tmp_path / "ws" / "config.yaml").write_text("objectifs_maxi: 3\n", encoding="utf-8")
+    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "objectifs_maxi" in done.stderr and "Erreur" in done.stderr
+    assert [p.name for p in config.inbox.iterdir()] == ["CR NDiaye.docx"]  # nothing touched
+
+
+def test_process_command_exits_one_without_an_inbox(tmp_path):
+    config = write_workspace(tmp_path / "ws")
+    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert str(config.inbox) in done.stderr

@@ -1,0 +1,478 @@
+"""Validation (pipeline/validate.py, through pipeline/examine.py): every rule of SPEC
+section 4, checked on reports made by the project's template, filled the way people
+fill them (pipeline.filling), read back from real .docx files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import catalogue as cat
+from pipeline import ooxml
+from pipeline.catalogue import DEFAULT
+from pipeline.config import Config, load_config
+from pipeline.examine import Examination, examine, known_agents
+from pipeline.filling import ReportForm, fill_report
+from pipeline.generate import generate
+from pipeline.validate import ERROR, WARNING
+from tests.conftest import TEMPLATES, TODAY, agent, write_csv
+
+CATALOGUE = DEFAULT
+
+# Fields the code has no constant for: named once here; DEFAULT.field() fails loudly if one goes.
+APPRAISAL = CATALOGUE.field("appreciation_generale").key
+CAREER = CATALOGUE.field("perspectives_carriere").key
+MANAGEMENT = CATALOGUE.field("capacite_encadrement").key
+PROMOTION = CATALOGUE.field("appreciation_promotion").key
+
+# Conditions and columns, read from the catalogue rather than restated.
+MANAGES = CATALOGUE.field(MANAGEMENT).required_if  # encadre_agents = oui
+TOP_STEP = CATALOGUE.field(PROMOTION).required_if  # echelon_sommital = oui
+TRAINING_NEEDS = cat.TRAINING_NEEDS
+NEEDS = CATALOGUE.field(TRAINING_NEEDS)
+REASON = next(c for c in NEEDS.columns if c.required_if is not None)  # motif de l'avis défavorable
+OPINION = next(c for c in NEEDS.columns if c.key == REASON.required_if.field)
+NEED_TYPE = next(c for c in NEEDS.columns if c.required and c.kind == "choice")
+NEED_TITLE = next(c for c in NEEDS.columns if c.required and c.kind == "text")
+OBJECTIVES = CATALOGUE.field(cat.NEXT_OBJECTIVES)
+UNFAVOURABLE = REASON.required_if.one_of[0]
+
+LEA = agent("100001", "Martin", "Léa")
+PAUL = agent("100002", "N'Diaye", "Paul")
+ZOE = agent("100003", "L’Hôte", "Zoé")
+AGENTS = [LEA, PAUL, ZOE]
+
+
+def workspace(base: Path, agents: list[dict], **settings) -> Config:
+    """A workspace as HR sets it up: config.yaml beside a csv roster."""
+    base.mkdir(parents=True, exist_ok=True)
+    write_csv(base / "agents.csv", agents)
+    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
+    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_config(base / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def blanks(tmp_path_factory) -> dict[str, Path]:
+    """Pre-filled reports of the three agents, generated once for the module."""
+    config = workspace(tmp_path_factory.mktemp("validate"), AGENTS)
+    result = generate(config, today=TODAY)
+    assert result.problems == []
+    return {a["matricule"]: next(p for p in result.reports if f"_{a['matricule']}_" in p.name)
+            for a in AGENTS}
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> Config:
+    return workspace(tmp_path_factory.mktemp("validate-ws"), AGENTS)
+
+
+def need(**changes: str) -> dict[str, str]:
+    """A complete training-need row (every choice column on its first choice)."""
+    row = {}
+    for column in NEEDS.columns:
+        if column.required_if is not None:
+            row[column.key] = ""
+        elif column.kind == "choice":
+            row[column.key] = column.choices[0]
+        else:
+            row[column.key] = f"{column.label} à préciser"
+    row.update(changes)
+    return row
+
+
+def objectives(count: int) -> list[dict[str, str]]:
+    first = OBJECTIVES.columns[0].key
+    return [{first: f"Objectif numéro {n}"} for n in range(1, count + 1)]
+
+
+def filled(blanks, tmp_path, matricule: str = "100001", name: str = "cr.docx", **fill) -> Path:
+    return fill_report(blanks[matricule], tmp_path / name, CATALOGUE, **fill)
+
+
+def check(config: Config, path: Path) -> Examination:
+    exam = examine(path, config, agents=known_agents(config), received=TODAY)
+    assert exam.error is None, exam.error
+    return exam
+
+
+def found(exam: Examination) -> list[tuple[str, str | None]]:
+    return [(f.code, f.field) for f in exam.validation.findings]
+
+
+def errors(exam: Examination) -> list[tuple[str, str | None]]:
+    return [(f.code, f.field) for f in exam.validation.errors]
+
+
+def one(exam: Examination, code: str, key: str | None = None):
+    matches = [f for f in exam.validation.findings if f.code == code and (key is None or f.field == key)]
+    assert len(matches) == 1, found(exam)
+    return matches[0]
+
+
+# -- a complete report ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", [1, 2, 3, 4])
+def test_a_report_filled_up_to_a_stage_is_accepted_at_that_stage_without_findings(
+        blanks, config, tmp_path, stage):
+    exam = check(config, filled(blanks, tmp_path, stage=stage))
+    assert exam.validation.stage == stage
+    assert exam.validation.findings == []
+    assert exam.accepted
+
+
+# -- required fields and placeholders --------------------------------------------------------------
+
+
+def test_missing_required_field_is_an_error_naming_its_label(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, omit=(APPRAISAL,)))
+    finding = one(exam, "champ_manquant", APPRAISAL)
+    assert finding.severity == ERROR
+    assert finding.label == CATALOGUE.field(APPRAISAL).label
+    assert f"« {finding.label} »" in finding.message
+    assert not exam.accepted
+
+
+def test_every_required_field_of_stage_one_left_empty_is_reported(blanks, config, tmp_path):
+    evaluator_written = [f.key for f in CATALOGUE.fields
+                         if f.required_from == 1 and f.kind != "table" and f.required_if is None
+                         and not f.filled_by_generate]
+    exam = check(config, filled(blanks, tmp_path, omit=tuple(evaluator_written)))
+    assert [k for c, k in errors(exam) if c == "champ_manquant"] == evaluator_written
+
+
+def test_word_placeholder_sentence_typed_in_the_cell_counts_as_empty(blanks, config, tmp_path):
+    form = ReportForm(filled(blanks, tmp_path, omit=(APPRAISAL,)), CATALOGUE)
+    form.fill(APPRAISAL, "Cliquez ou appuyez ici pour entrer du texte.", how="cell")
+    exam = check(config, form.save(tmp_path / "placeholder.docx"))
+    assert ("champ_manquant", APPRAISAL) in errors(exam)
+
+
+def test_control_still_flagged_as_placeholder_holds_no_answer(blanks, config, tmp_path):
+    """A control whose prompt was customised in Word but never answered keeps
+    w:showingPlcHdr: its text is a prompt, not an answer."""
+    form = ReportForm(filled(blanks, tmp_path, omit=(APPRAISAL,)), CATALOGUE)
+    sdt = form.control(APPRAISAL)
+    assert ooxml.control_showing_placeholder(sdt)
+    for text in sdt.iter(ooxml.qn("w:t")):
+        text.text = "Rédigez ici votre appréciation (texte d'aide du service RH)"
+    exam = check(config, form.save(tmp_path / "prompt.docx"))
+    assert ("champ_manquant", APPRAISAL) in errors(exam)
+
+
+def test_text_typed_beside_the_placeholder_is_the_answer(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, how="beside"))
+    assert exam.validation.findings == []
+
+
+def test_a_report_typed_in_the_cells_after_deleting_the_controls_is_accepted(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, how="cell"))
+    assert exam.validation.findings == []
+
+
+# -- objectives -------------------------------------------------------------------------------------
+
+
+def test_no_objective_for_next_year_is_an_empty_table_error(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={cat.NEXT_OBJECTIVES: []}))
+    finding = one(exam, "tableau_vide", cat.NEXT_OBJECTIVES)
+    assert finding.severity == ERROR
+    assert finding.label == OBJECTIVES.label
+    assert not exam.accepted
+
+
+def test_an_objective_row_without_its_objective_is_incomplete(blanks, config, tmp_path):
+    first, second = OBJECTIVES.columns[0], OBJECTIVES.columns[1]
+    rows = [{first.key: "Réduire les délais"}, {second.key: "un indicateur sans objectif"}]
+    exam = check(config, filled(blanks, tmp_path, overrides={cat.NEXT_OBJECTIVES: rows}))
+    finding = one(exam, "ligne_incomplete", cat.NEXT_OBJECTIVES)
+    assert "ligne 2" in finding.message and f"« {first.label} »" in finding.message
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_one_to_five_objectives_give_no_finding(blanks, config, tmp_path, count):
+    exam = check(config, filled(blanks, tmp_path, overrides={cat.NEXT_OBJECTIVES: objectives(count)}))
+    assert exam.validation.findings == []
+
+
+def test_more_objectives_than_the_maximum_is_a_warning_not_a_rejection(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={cat.NEXT_OBJECTIVES: objectives(6)}))
+    finding = one(exam, "objectifs_trop_nombreux", cat.NEXT_OBJECTIVES)
+    assert finding.severity == WARNING
+    assert "6" in finding.message and "5" in finding.message
+    assert exam.accepted
+
+
+def test_maximum_of_objectives_comes_from_config(blanks, tmp_path):
+    strict = workspace(tmp_path / "ws", AGENTS, objectifs_max=2)
+    exam = check(strict, filled(blanks, tmp_path, overrides={cat.NEXT_OBJECTIVES: objectives(3)}))
+    assert found(exam) == [("objectifs_trop_nombreux", cat.NEXT_OBJECTIVES)]
+    assert exam.accepted
+
+
+# -- training needs -----------------------------------------------------------------------------------
+
+
+def test_no_training_row_and_no_need_box_unchecked_is_an_empty_table(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: []}))
+    finding = one(exam, "tableau_vide", TRAINING_NEEDS)
+    assert finding.label == NEEDS.label
+    box = CATALOGUE.field(cat.NO_TRAINING_NEED).label
+    assert f"« {box} »" in finding.message  # tells the manager the other way out
+    assert not exam.accepted
+
+
+def test_no_need_box_checked_replaces_the_training_rows(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path,
+                                overrides={TRAINING_NEEDS: [], cat.NO_TRAINING_NEED: True}))
+    assert exam.validation.findings == []
+    assert exam.report.value(cat.NO_TRAINING_NEED) is True
+
+
+def test_no_need_box_checked_with_rows_is_a_contradiction_warning(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path,
+                                overrides={TRAINING_NEEDS: [need()], cat.NO_TRAINING_NEED: True}))
+    assert found(exam) == [("reponses_contradictoires", TRAINING_NEEDS)]
+    assert exam.accepted
+
+
+def test_training_row_without_type_is_incomplete(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: [need(**{NEED_TYPE.key: ""})]}))
+    finding = one(exam, "ligne_incomplete", TRAINING_NEEDS)
+    assert f"« {NEED_TYPE.label} »" in finding.message and "ligne 1" in finding.message
+    assert errors(exam) == [("ligne_incomplete", TRAINING_NEEDS)]  # said once, about the row
+
+
+def test_training_row_without_title_is_incomplete(blanks, config, tmp_path):
+    rows = [need(), need(**{NEED_TITLE.key: ""})]
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: rows}))
+    assert errors(exam) == [("ligne_incomplete", TRAINING_NEEDS)]
+    assert "ligne 2" in exam.validation.errors[0].message
+
+
+def test_training_type_outside_the_list_is_an_invalid_choice(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: [need(**{NEED_TYPE.key: "T4"})]}))
+    finding = one(exam, "choix_invalide", TRAINING_NEEDS)
+    assert "« T4 »" in finding.message
+    assert all(choice in finding.message for choice in NEED_TYPE.choices)
+
+
+def test_training_type_typed_with_its_description_is_understood(blanks, config, tmp_path):
+    typed = f"{NEED_TYPE.choices[1]} - évolution prévisible des métiers"
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: [need(**{NEED_TYPE.key: typed})]}))
+    assert exam.validation.findings == []
+
+
+def test_unfavourable_opinion_without_its_reason_is_incomplete_and_says_why(blanks, config, tmp_path):
+    rows = [need(**{OPINION.key: UNFAVOURABLE})]
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: rows}))
+    finding = one(exam, "ligne_incomplete", TRAINING_NEEDS)
+    assert f"« {REASON.label} »" in finding.message
+    assert f"lorsque « {OPINION.label} » vaut « {UNFAVOURABLE} »" in finding.message
+
+
+def test_unfavourable_opinion_with_its_reason_is_accepted(blanks, config, tmp_path):
+    rows = [need(**{OPINION.key: UNFAVOURABLE, REASON.key: "Formation sans lien avec le poste."})]
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: rows}))
+    assert exam.validation.findings == []
+
+
+def test_favourable_opinion_needs_no_reason(blanks, config, tmp_path):
+    favourable = next(c for c in OPINION.choices if c != UNFAVOURABLE)
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: [need(**{OPINION.key: favourable})]}))
+    assert exam.validation.findings == []
+
+
+# -- career outlook and conditional requirements ----------------------------------------------------------
+
+
+def test_career_outlook_is_required(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, omit=(CAREER,)))
+    assert errors(exam) == [("champ_manquant", CAREER)]
+
+
+def test_management_criterion_is_not_required_when_the_agent_manages_nobody(blanks, config, tmp_path):
+    manages_nobody = next(c for c in CATALOGUE.field(MANAGES.field).choices if c not in MANAGES.one_of)
+    exam = check(config, filled(blanks, tmp_path, overrides={MANAGES.field: manages_nobody},
+                                omit=(MANAGEMENT,)))
+    assert exam.validation.findings == []
+
+
+def test_management_criterion_is_required_when_the_agent_manages_people(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={MANAGES.field: MANAGES.one_of[0]},
+                                omit=(MANAGEMENT,)))
+    finding = one(exam, "champ_manquant", MANAGEMENT)
+    condition = CATALOGUE.field(MANAGES.field).label
+    assert f"lorsque « {condition} » vaut « {MANAGES.one_of[0]} »" in finding.message
+    assert errors(exam) == [("champ_manquant", MANAGEMENT)]
+
+
+def test_every_management_field_is_required_when_the_agent_manages_people(blanks, config, tmp_path):
+    conditional = [f.key for f in CATALOGUE.fields if f.required_if == MANAGES]
+    assert MANAGEMENT in conditional and len(conditional) > 1
+    exam = check(config, filled(blanks, tmp_path, overrides={MANAGES.field: MANAGES.one_of[0]},
+                                omit=tuple(conditional)))
+    assert errors(exam) == [("champ_manquant", key) for key in conditional]
+
+
+def test_promotion_appraisal_is_required_at_the_top_step(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={TOP_STEP.field: TOP_STEP.one_of[0]},
+                                omit=(PROMOTION,)))
+    finding = one(exam, "champ_manquant", PROMOTION)
+    assert f"« {CATALOGUE.field(TOP_STEP.field).label} »" in finding.message
+
+
+def test_promotion_appraisal_is_not_required_below_the_top_step(blanks, config, tmp_path):
+    below = next(c for c in CATALOGUE.field(TOP_STEP.field).choices if c not in TOP_STEP.one_of)
+    exam = check(config, filled(blanks, tmp_path, overrides={TOP_STEP.field: below}, omit=(PROMOTION,)))
+    assert exam.validation.findings == []
+
+
+def test_a_criterion_outside_its_scale_is_an_invalid_choice(blanks, config, tmp_path):
+    criterion = next(f for f in CATALOGUE.fields if f.kind == "choice" and f.required_if is None
+                     and f.section == CATALOGUE.field(MANAGEMENT).section)
+    exam = check(config, filled(blanks, tmp_path, overrides={criterion.key: "excellent"}))
+    finding = one(exam, "choix_invalide", criterion.key)
+    assert "« excellent »" in finding.message
+
+
+# -- stage detection ---------------------------------------------------------------------------------------
+
+
+def test_visa_without_the_agents_acknowledgement_is_an_incomplete_stage_three_report(
+        blanks, config, tmp_path):
+    stage_two_own = tuple(f.key for f in CATALOGUE.fields if f.marks_stage == 2)
+    assert cat.AGENT_ACK_DATE in stage_two_own
+    exam = check(config, filled(blanks, tmp_path, stage=3, omit=stage_two_own))
+    assert exam.validation.stage == 3
+    finding = one(exam, "champ_manquant", cat.AGENT_ACK_DATE)
+    assert "aurait dû être remplie avant" in finding.message
+    assert CATALOGUE.stage(3).label in finding.message
+    assert not exam.accepted
+
+
+def test_stage_is_the_highest_stage_whose_own_field_is_filled(blanks, config, tmp_path):
+    notification_only = tuple(f.key for f in CATALOGUE.fields if f.marks_stage in (2, 3))
+    exam = check(config, filled(blanks, tmp_path, stage=4, omit=notification_only))
+    assert exam.validation.stage == 4
+    missing = {k for c, k in errors(exam) if c == "champ_manquant"}
+    assert {cat.AGENT_ACK_DATE, cat.VISA_DATE} <= missing
+
+
+def test_a_report_without_the_evaluators_signature_is_an_incomplete_stage_one_report(
+        blanks, config, tmp_path):
+    signature = tuple(f.key for f in CATALOGUE.fields if f.marks_stage == 1)
+    exam = check(config, filled(blanks, tmp_path, omit=signature))
+    assert exam.validation.stage == 1
+    assert errors(exam) == [("champ_manquant", key) for key in signature]
+
+
+def test_refusal_to_sign_replaces_the_agents_signature_at_notification(blanks, config, tmp_path):
+    signature = next(f.key for f in CATALOGUE.fields
+                     if f.required_if is not None and f.required_if.field == cat.REFUSED_TO_SIGN)
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides={cat.REFUSED_TO_SIGN: True},
+                                omit=(signature,)))
+    assert exam.validation.stage == 4
+    assert exam.validation.findings == []
+
+
+def test_notification_without_signature_nor_refusal_is_incomplete(blanks, config, tmp_path):
+    signature = next(f.key for f in CATALOGUE.fields
+                     if f.required_if is not None and f.required_if.field == cat.REFUSED_TO_SIGN)
+    exam = check(config, filled(blanks, tmp_path, stage=4, omit=(signature,)))
+    assert exam.validation.stage == 4
+    assert errors(exam) == [("champ_manquant", signature)]
+
+
+def test_an_unreadable_date_is_an_error_quoting_what_was_typed(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path,
+                                overrides={cat.EVALUATOR_SIGNATURE_DATE: "le 31 du mois"}))
+    finding = one(exam, "date_illisible", cat.EVALUATOR_SIGNATURE_DATE)
+    assert "« le 31 du mois »" in finding.message and "JJ/MM/AAAA" in finding.message
+
+
+# -- identity: roster and campaign ---------------------------------------------------------------------------
+
+
+def test_agent_missing_from_the_roster_is_rejected(blanks, tmp_path):
+    roster_without_paul = workspace(tmp_path / "ws", [LEA, ZOE])
+    exam = check(roster_without_paul, filled(blanks, tmp_path, matricule="100002"))
+    finding = one(exam, "agent_inconnu")
+    assert finding.severity == ERROR and "100002" in finding.message
+    assert not exam.accepted
+
+
+def test_without_a_roster_any_agent_number_is_accepted(blanks, tmp_path):
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "config.yaml").write_text(
+        yaml.safe_dump({"dossiers": {"modeles": str(TEMPLATES)}}), encoding="utf-8")
+    no_roster = load_config(tmp_path / "ws" / "config.yaml")
+    exam = examine(filled(blanks, tmp_path, matricule="100002"), no_roster,
+                   agents=known_agents(no_roster), received=TODAY)
+    assert exam.validation.findings == []
+
+
+def test_report_of_another_campaign_is_rejected(blanks, tmp_path):
+    next_year = workspace(tmp_path / "ws", AGENTS, campagne={"annee": 2027})
+    exam = check(next_year, filled(blanks, tmp_path))
+    finding = one(exam, "campagne_erronee")
+    assert finding.severity == ERROR
+    assert "2026" in finding.message and "2027" in finding.message
+
+
+# -- what every finding carries ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def many_problems(blanks, config, tmp_path_factory) -> Examination:
+    """One report with problems all over the form, dropped in an order unlike the form's."""
+    folder = tmp_path_factory.mktemp("many")
+    path = fill_report(
+        blanks["100001"], folder / "cr.docx", CATALOGUE,
+        overrides={TRAINING_NEEDS: [need(**{NEED_TYPE.key: "T4"}), need(**{OPINION.key: UNFAVOURABLE})],
+                   cat.NEXT_OBJECTIVES: objectives(7),
+                   cat.EVALUATOR_SIGNATURE_DATE: "2026-12-18",
+                   cat.INVITATION_DATE: "10/12/2026"},
+        omit=(CAREER, APPRAISAL, MANAGEMENT))
+    return check(config, path)
+
+
+def test_findings_come_in_the_order_of_the_form(many_problems):
+    position = {f.key: n for n, f in enumerate(CATALOGUE.fields)}
+    keyed = [f.field for f in many_problems.validation.findings if f.field is not None]
+    assert keyed == sorted(keyed, key=position.__getitem__)
+    assert {APPRAISAL, CAREER, TRAINING_NEEDS, cat.NEXT_OBJECTIVES} <= set(keyed)
+    # findings about the document as a whole (here a deadline) come before the fields
+    unkeyed = [n for n, f in enumerate(many_problems.validation.findings) if f.field is None]
+    assert unkeyed == list(range(len(unkeyed)))
+
+
+def test_each_finding_has_code_severity_label_and_a_french_sentence(many_problems):
+    findings = many_problems.validation.findings
+    assert len(findings) >= 6
+    for finding in findings:
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", finding.code), finding
+        assert finding.severity in (ERROR, WARNING)
+        if finding.field is not None:
+            assert finding.label == CATALOGUE.field(finding.field).label
+        sentence = finding.message
+        assert not sentence[0].islower() and sentence.endswith("."), sentence
+        assert re.search(r"\b(la|le|les|des|du|de|est|au|dans)\b", sentence), sentence  # French
+        as_json = finding.as_json()
+        assert {"code", "severity", "label", "message"} <= set(as_json)
+
+
+def test_late_invitation_is_a_warning_beside_the_errors(many_problems):
+    late = one(many_problems, "delai_depasse")
+    assert late.severity == WARNING and "10/12/2026" in late.message
+
+
+def test_errors_decide_acceptance_warnings_do_not(many_problems):
+    validation = many_problems.validation
+    assert validation.errors and validation.warnings
+    assert not validation.accepted
+    assert set(validation.findings) == set(validation.errors) | set(validation.warnings)

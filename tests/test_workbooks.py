@@ -1,0 +1,487 @@
+"""The training plan and campaign tracking workbooks (pipeline/workbooks.py, SPEC 5).
+
+One real workspace for the module: a csv roster, reports generated from it,
+filled the way people fill them (pipeline.filling), processed by the real
+``process`` pass into a real journal; then ``rebuild_workbooks`` and the
+outputs opened with openpyxl and pandas, as HR's tools open them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline import catalogue as cat
+from pipeline.catalogue import DEFAULT
+from pipeline.config import Config, load_config
+from pipeline.filling import fill_report
+from pipeline.generate import generate
+from pipeline.journal import Journal
+from pipeline.process import process_inbox
+from pipeline.workbooks import group_titles, rebuild_workbooks
+from tests.conftest import TEMPLATES, agent, write_csv
+
+TODAY = dt.date(2027, 3, 1)  # after the campaign's deadlines: overdue flags show
+GENERATED = dt.date(2026, 11, 2)
+CATALOGUE = DEFAULT
+NEEDS = CATALOGUE.field(cat.TRAINING_NEEDS)
+TITLE, KIND, SCHEME, PRIORITY, PERIOD, OPINION, REASON = NEEDS.columns
+APPRAISAL = CATALOGUE.field("appreciation_generale")  # the report is rejected without it
+# Headers the workbooks take from the catalogue.
+CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME, SERVICE, GRADE, REVIEW, INVITATION = (
+    CATALOGUE.field(key).label for key in (cat.CAMPAIGN, cat.AGENT_NUMBER, cat.LAST_NAME,
+                                           cat.FIRST_NAME, cat.SERVICE, cat.GRADE,
+                                           cat.REVIEW_DATE, cat.INVITATION_DATE))
+
+LEA = agent("100001", "Martin", "Léa", service="Cardiologie")
+PAUL = agent("100002", "Bernard", "Paul", service="Urgences")
+ZOE = agent("100003", "Petit", "Zoé", service="Accueil")
+MARC = agent("100004", "Durand", "Marc", service="Urgences")
+INES = agent("100005", "Roux", "Inès", service="Cardiologie")
+JEAN = agent("100006", "Faure", "Jean", service="Pharmacie")
+OUTSIDER = agent("100099", "Horsliste", "Max", service="Cuisine")
+ROSTER = [LEA, PAUL, ZOE, MARC, INES, JEAN]
+
+INJECTIONS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1", "-1"]
+
+
+def need(title: str, kind: str = "T1", scheme: str = "plan de formation", priority: str = "haute",
+         opinion: str = "favorable", reason: str = "") -> dict[str, str]:
+    """One training request as the manager types it, keyed by the catalogue's columns."""
+    return {TITLE.key: title, KIND.key: kind, SCHEME.key: scheme, PRIORITY.key: priority,
+            PERIOD.key: "premier semestre 2027", OPINION.key: opinion, REASON.key: reason}
+
+
+REQUESTS = {  # agent number -> training needs of the accepted report
+    "100001": [need("Excel perfectionnement"), need(INJECTIONS[0], "t2 - évolution des métiers"),
+               need(INJECTIONS[2], "T3", "CPF", "moyenne")],
+    "100002": [need("excel - perfectionnement", "t1 - adaptation au poste"),
+               need("Perfectionnement Excel", "T3", "VAE", "basse"),
+               need("Excel perfectionement", "T2"), need(INJECTIONS[1]), need(INJECTIONS[3]),
+               need(INJECTIONS[4])],
+    "100005": [need("Excel perfectionnement", scheme="préparation aux concours"),
+               need("Gestion du stress", "T2", opinion="défavorable",
+                    reason="Formation déjà suivie en 2025")],
+}
+INJECTED = need("Word\x07 avancé\x00", "T2")  # control characters, straight into the journal
+ROWS = sum(len(v) for v in REQUESTS.values()) + 1
+
+
+def write_workspace(base: Path, roster: list[dict], **settings) -> Config:
+    base.mkdir(parents=True, exist_ok=True)
+    write_csv(base / "agents.csv", roster)
+    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
+    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_config(base / "config.yaml")
+
+
+def inject_report(config: Config, number: str, *, name: str, last_name: str, title_row: dict) -> None:
+    """An accepted report written with the journal's own API (control characters
+    cannot travel through a .docx: XML refuses them)."""
+    with Journal(config.state_dir) as journal:
+        row = journal.claim(f"injecte__{number}.docx", name, "0" * 64, 1)
+        content = {"champs": {cat.AGENT_NUMBER: number, cat.LAST_NAME: last_name,
+                              cat.FIRST_NAME: "Jean", cat.SERVICE: "Pharmacie", cat.CAMPAIGN: "2026"},
+                   "tableaux": {cat.TRAINING_NEEDS: [title_row]},
+                   "dates": {cat.REVIEW_DATE: "2026-12-14"}}
+        journal.plan(row.id, outcome="accepted", reason_code=None,
+                     destination=str(config.outbox / "x.docx"), note=None, previous_move=None,
+                     report_id=f"2026-{number}", campaign="2026", agent_number=number, stage=1,
+                     content=content, findings=[])
+        journal.finish(journal.file(row.id))
+
+
+@dataclass
+class Built:
+    config: Config
+    written: list[Path]
+    plan: openpyxl.Workbook
+    tracking: openpyxl.Workbook
+
+    def rows(self, book: str, sheet: str) -> list[dict[str, object]]:
+        """Data rows of a sheet's table, by header."""
+        ws = getattr(self, book)[sheet]
+        values = list(ws.iter_rows(values_only=True))
+        return [dict(zip(values[0], row)) for row in values[1:]]
+
+    def cells(self, book: str, sheet: str, header: str) -> list:
+        ws = getattr(self, book)[sheet]
+        col = [c.value for c in ws[1]].index(header)
+        return [row[col] for row in ws.iter_rows(min_row=2)]
+
+    def agent(self, number: str) -> dict[str, object]:
+        (row,) = [r for r in self.rows("tracking", "Suivi") if r[NUMBER] == number]
+        return row
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Built:
+    """GIVEN a roster of six agents and an agent outside it
+    WHEN three reports are accepted (stages 2, 1, 4), one is rejected, one comes from
+    an agent not in the roster, one agent sends nothing, and one accepted report with
+    control characters sits in the journal
+    THEN (see the tests) both workbooks and the CSV say so."""
+    base = tmp_path_factory.mktemp("workbooks")
+    config = write_workspace(base, ROSTER)
+    blanks = {p.name.split("_")[1]: p for p in generate(config, today=GENERATED).reports}
+    outsider_roster = write_csv(base / "autre_liste.csv", [OUTSIDER])
+    (outsider,) = generate(config, outsider_roster, today=GENERATED).reports
+    inbox = config.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    fill_report(blanks["100001"], inbox / "CR Martin.docx", CATALOGUE, stage=2,
+                overrides={cat.TRAINING_NEEDS: REQUESTS["100001"],
+                           cat.INVITATION_DATE: dt.date(2026, 12, 10)})  # < 8 days before the review
+    fill_report(blanks["100002"], inbox / "CR Bernard.docx", CATALOGUE, stage=1,
+                overrides={cat.TRAINING_NEEDS: REQUESTS["100002"]})
+    fill_report(blanks["100004"], inbox / "CR Durand.docx", CATALOGUE, stage=1, omit=(APPRAISAL.key,))
+    fill_report(blanks["100005"], inbox / "CR Roux.docx", CATALOGUE, stage=4,
+                overrides={cat.TRAINING_NEEDS: REQUESTS["100005"]})
+    fill_report(outsider, inbox / "CR inconnu.docx", CATALOGUE, stage=1)
+    outcomes = {o.original_name: o.outcome for o in process_inbox(config).outcomes}
+    assert outcomes == {"CR Martin.docx": "accepted", "CR Bernard.docx": "accepted",
+                        "CR Durand.docx": "rejected", "CR Roux.docx": "accepted",
+                        "CR inconnu.docx": "rejected"}
+    inject_report(config, "100006", name="Compte\x0b rendu.docx", last_name="Fau\x1bre",
+                  title_row=INJECTED)
+    written = rebuild_workbooks(config, today=TODAY)
+    return Built(config, written, openpyxl.load_workbook(written[0]), openpyxl.load_workbook(written[2]))
+
+
+# -- what is written, where ------------------------------------------------------------------
+
+
+def test_rebuild_writes_the_three_files_in_the_outbox_readable_by_owner_and_group(built):
+    outbox = built.config.outbox
+    assert built.written == [outbox / "plan_de_formation.xlsx", outbox / "plan_de_formation.csv",
+                             outbox / "suivi_campagne.xlsx"]
+    for path in built.written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
+    assert not [p.name for p in outbox.iterdir() if p.name.startswith(".tmp-")]
+
+
+# -- training plan ------------------------------------------------------------------------------
+
+
+def test_plan_has_one_row_per_need_of_each_accepted_report_only(built):
+    rows = built.rows("plan", "Besoins")
+    assert len(rows) == ROWS
+    numbers = [r[NUMBER] for r in rows]
+    assert sorted(set(numbers)) == ["100001", "100002", "100005", "100006"]  # rejected ones left out
+    assert numbers.count("100002") == len(REQUESTS["100002"])
+
+
+def test_plan_sheets_and_headers_are_french_and_named_by_the_catalogue(built):
+    assert built.plan.sheetnames == ["Besoins", "Par type et intitulé", "Par service",
+                                     "Par dispositif", "Par priorité", "Par avis de l'évaluateur",
+                                     "Graphique"]
+    headers = [c.value for c in built.plan["Besoins"][1]]
+    assert headers == [
+        CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME, SERVICE,
+        GRADE, TITLE.label, "Intitulé regroupé", KIND.label, SCHEME.label, PRIORITY.label,
+        PERIOD.label, OPINION.label, REASON.label, REVIEW, "Fichier source"]
+
+
+def test_a_need_row_carries_the_agent_the_request_and_its_source_file(built):
+    (row,) = [r for r in built.rows("plan", "Besoins") if r[TITLE.label] == "Gestion du stress"]
+    assert row[LAST_NAME] == "Roux" and row[FIRST_NAME] == "Inès"
+    assert row[SERVICE] == "Cardiologie" and row[CAMPAIGN] == "2026"
+    assert row[KIND.label] == "T2" and row[OPINION.label] == "défavorable"
+    assert row[REASON.label] == "Formation déjà suivie en 2025"
+    assert row["Fichier source"] == "CR Roux.docx"
+
+
+def test_types_are_written_as_their_canonical_choice(built):
+    kinds = {r[TITLE.label]: r[KIND.label] for r in built.rows("plan", "Besoins")}
+    assert kinds["excel - perfectionnement"] == "T1"  # typed "t1 - adaptation au poste"
+    assert kinds[INJECTIONS[0]] == "T2"  # typed "t2 - évolution des métiers"
+
+
+def test_similar_titles_share_the_most_frequent_wording_and_keep_their_own(built):
+    rows = built.rows("plan", "Besoins")
+    excel = {r[TITLE.label]: r["Intitulé regroupé"] for r in rows if "xcel" in r[TITLE.label]}
+    assert excel == {"Excel perfectionnement": "Excel perfectionnement",
+                     "excel - perfectionnement": "Excel perfectionnement",
+                     "Perfectionnement Excel": "Excel perfectionnement",
+                     "Excel perfectionement": "Excel perfectionnement"}
+    (stress,) = [r for r in rows if r[TITLE.label] == "Gestion du stress"]
+    assert stress["Intitulé regroupé"] == "Gestion du stress"
+
+
+def test_summary_by_type_and_title_counts_requests_and_distinct_agents(built):
+    rows = built.rows("plan", "Par type et intitulé")
+    *data, total = rows
+    by_key = {(r[KIND.label], r["Intitulé regroupé"]): (r["Demandes"], r["Agents distincts"]) for r in data}
+    # T1 Excel: Léa, Paul ("t1 - adaptation au poste"), Inès.
+    assert by_key[("T1", "Excel perfectionnement")] == (3, 3)
+    assert by_key[("T2", "Excel perfectionnement")] == (1, 1)
+    assert by_key[("T3", "Excel perfectionnement")] == (1, 1)
+    assert [r[KIND.label] for r in data] == sorted(r[KIND.label] for r in data)
+    assert total[KIND.label] == "Total"
+    assert sum(r["Demandes"] for r in data) == ROWS
+
+
+def test_summary_totals_are_excel_subtotals_whose_cached_values_are_right(built, tmp_path):
+    """The total row follows the filters (SUBTOTAL) and reads right before any recalculation."""
+    ws = built.plan["Par service"]
+    last = ws.max_row
+    headers = [c.value for c in ws[1]]
+    assert ws.cell(last, headers.index("Demandes") + 1).value.startswith("=SUBTOTAL(109,")
+    values = openpyxl.load_workbook(built.written[0], data_only=True)["Par service"]
+    assert values.cell(last, headers.index("Demandes") + 1).value == ROWS
+    assert values.cell(last, headers.index("Agents distincts") + 1).value == 4
+    frame = pd.read_excel(built.written[0], sheet_name="Par service")
+    services = frame[frame[SERVICE] != "Total"].set_index(SERVICE)
+    assert services.loc["Urgences", "Demandes"] == len(REQUESTS["100002"])
+    assert services.loc["Cardiologie", ["T1", "T2", "T3"]].tolist() == [2, 2, 1]
+    assert services["Demandes"].sum() == ROWS
+
+
+def test_summaries_by_priority_and_scheme_follow_the_choice_order(built):
+    priorities = pd.read_excel(built.written[0], sheet_name="Par priorité")
+    assert priorities[PRIORITY.label].tolist() == ["haute", "moyenne", "basse", "Total"]
+    assert priorities["Demandes"].tolist()[:-1] == [ROWS - 2, 1, 1]
+    schemes = pd.read_excel(built.written[0], sheet_name="Par dispositif")
+    assert schemes.set_index(SCHEME.label).loc["préparation aux concours", "Demandes"] == 1
+
+
+def test_every_sheet_is_an_excel_table_with_filters_and_the_data_sheet_header_is_frozen(built):
+    for name in ["Besoins", "Par type et intitulé", "Par service", "Par priorité", "Graphique"]:
+        ws = built.plan[name]
+        (table,) = ws.tables.values()
+        assert table.ref.startswith("A1:") and table.autoFilter is not None, name
+    assert built.plan["Besoins"].freeze_panes == "A2"
+    assert built.tracking["Suivi"].freeze_panes == "B2"
+    widths = built.plan["Besoins"].column_dimensions
+    assert 8 <= widths["G"].width <= 62 and widths["A"].width >= 8
+
+
+def test_the_plan_has_a_chart_of_requests_per_type_and_title(built):
+    ws = built.plan["Graphique"]
+    (chart,) = ws._charts
+    assert len(chart.series) == 3  # T1, T2, T3
+    rows = built.rows("plan", "Graphique")
+    assert rows[0]["Intitulé regroupé"] == "Excel perfectionnement"
+    assert (rows[0]["T1"], rows[0]["T2"], rows[0]["T3"], rows[0]["Total"]) == (3, 1, 1, 5)
+
+
+def test_review_dates_are_real_excel_dates(built):
+    ws = built.plan["Besoins"]
+    col = [c.value for c in ws[1]].index(REVIEW) + 1
+    cell = ws.cell(2, col)
+    assert cell.is_date and cell.value == dt.datetime(2026, 12, 14)
+    assert cell.number_format == "dd/mm/yyyy"
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_formula_like_titles_stay_literal_text(built, text):
+    ws = built.plan["Besoins"]
+    headers = [c.value for c in ws[1]]
+    cells = [row[headers.index(TITLE.label)] for row in ws.iter_rows(min_row=2)]
+    (cell,) = [c for c in cells if c.value == text]
+    assert cell.data_type == "s"
+    grouped = ws.cell(cell.row, headers.index("Intitulé regroupé") + 1)
+    assert grouped.data_type == "s" and grouped.value[0] in "=+-@"
+
+
+def test_no_cell_of_either_workbook_is_a_formula_except_the_total_rows(built):
+    for book in (built.plan, built.tracking):
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        assert cell.value.startswith("=SUBTOTAL(109,"), (ws.title, cell.coordinate)
+                        assert cell.row == ws.max_row or ws.title == "Synthèse"
+
+
+def test_control_characters_are_removed(built):
+    (row,) = [r for r in built.rows("plan", "Besoins") if r[NUMBER] == "100006"]
+    assert row[TITLE.label] == "Word avancé"
+    assert row[LAST_NAME] == "Faure"
+    assert row["Fichier source"] == "Compte rendu.docx"
+
+
+# -- the CSV ------------------------------------------------------------------------------------
+
+
+def test_csv_is_utf8_with_bom_semicolon_separated_with_the_same_rows(built):
+    path = built.written[1]
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    header = raw[3:].split(b"\r\n", 1)[0].decode("utf-8")
+    assert header.split(";")[:4] == [CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME]
+    frame = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert len(frame) == ROWS
+    assert list(frame.columns) == [c.value for c in built.plan["Besoins"][1]]
+    (ines,) = frame[frame[TITLE.label] == "Gestion du stress"].to_dict("records")
+    assert ines[FIRST_NAME] == "Inès" and ines[REVIEW] == "14/12/2026"
+
+
+def test_csv_cells_that_excel_would_run_as_formulas_get_an_apostrophe(built):
+    frame = pd.read_csv(built.written[1], sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    titles = set(frame[TITLE.label])
+    for text in INJECTIONS:
+        assert "'" + text in titles and text not in titles
+    assert "Excel perfectionnement" in titles
+
+
+# -- campaign tracking --------------------------------------------------------------------------
+
+
+def test_tracking_has_one_row_per_roster_agent_then_agents_outside_it(built):
+    rows = built.rows("tracking", "Suivi")
+    assert [r[NUMBER] for r in rows] == [a["matricule"] for a in ROSTER] + ["100099"]
+    assert [r["Dans la liste des agents"] for r in rows] == ["oui"] * len(ROSTER) + ["non"]
+    assert built.tracking.sheetnames == ["Suivi", "Synthèse"]
+
+
+def test_tracking_shows_the_stage_and_its_label(built):
+    lea = built.agent("100001")
+    assert lea["Étape"] == 2 and lea["Situation"] == CATALOGUE.stage(2).label
+    assert built.agent("100005")["Étape"] == 4
+
+
+def test_an_agent_without_a_report_is_marked_clearly(built):
+    zoe = built.agent("100003")
+    assert zoe["Situation"] == "aucun compte rendu reçu"
+    assert zoe["Étape"] is None and zoe["Dernier fichier reçu"] is None
+    assert zoe[LAST_NAME] == "Petit"
+    assert zoe[REVIEW] == dt.datetime(2026, 12, 14)  # from the roster
+
+
+def test_a_rejected_report_shows_its_outcome_and_reasons(built):
+    marc = built.agent("100004")
+    assert marc["Étape"] is None and marc["Situation"].startswith("compte rendu reçu mais rejeté")
+    assert marc["Résultat du dernier fichier"] == "rejeté"
+    assert marc["Dernier fichier reçu"] == "CR Durand.docx"
+    assert APPRAISAL.label in marc["Motifs du rejet"]
+    outsider = built.agent("100099")
+    assert outsider[LAST_NAME] == "Horsliste" and outsider["Résultat du dernier fichier"] == "rejeté"
+
+
+def test_dates_of_the_report_are_real_dates(built):
+    lea = built.agent("100001")
+    assert lea[INVITATION] == dt.datetime(2026, 12, 10)
+    assert lea[REVIEW] == dt.datetime(2026, 12, 14)
+    assert isinstance(lea[CATALOGUE.field(cat.AGENT_ACK_DATE).label], dt.datetime)
+    assert lea[CATALOGUE.field(cat.VISA_DATE).label] is None
+    assert isinstance(lea["Reçu le"], dt.datetime)
+
+
+def test_a_late_invitation_is_flagged_with_its_due_date(built):
+    lea = built.agent("100001")
+    (state,) = [h for h in lea if h.startswith("Convocation") and h.endswith(": état")]
+    (due,) = [h for h in lea if h.startswith("Convocation") and h.endswith(": échéance")]
+    assert lea[state] == "en retard"
+    assert lea[due] == dt.datetime(2026, 12, 6)  # 8 days before the review of 14/12/2026
+    assert lea["Alertes de délai"] >= 1
+
+
+def test_a_deadline_passed_without_the_step_done_is_overdue_but_not_once_filed(built):
+    communication = next(h for h in built.agent("100002") if h.startswith("Communication") and h.endswith(": état"))
+    assert built.agent("100002")[communication] == "dépassée"  # stage 1 on 1 March 2027
+    ines = built.agent("100005")
+    assert "dépassée" not in ines.values()  # filed in the agent's record: nothing is overdue
+    returned = next(h for h in ines if h.startswith("Retour") and h.endswith(": état"))
+    assert built.agent("100003")[returned] == "dépassée"
+
+
+def test_synthesis_counts_agents_per_stage_and_per_service(built):
+    ws = built.tracking["Synthèse"]
+    assert ws["A1"].value == "Campagne 2026 : situation au 01/03/2027"
+    tables = {t.name: t for t in ws.tables.values()}
+    assert set(tables) == {"Tableau_Par_etape", "Tableau_Par_service"}
+    values = openpyxl.load_workbook(built.written[2], data_only=True)["Synthèse"]
+    by_stage = {values.cell(r, 1).value: values.cell(r, 2).value for r in range(4, 11)}
+    assert by_stage == {"Étape 1": 2, "Étape 2": 1, "Étape 3": 0, "Étape 4": 1, "Rejeté": 2,
+                        "Aucun compte rendu": 1, "Total": len(ROSTER) + 1}
+    ref = tables["Tableau_Par_service"].ref
+    first, last = ref.split(":")
+    grid = [[c.value for c in row] for row in values[first:last]]
+    header, *services, total = grid
+    per_service = {row[0]: dict(zip(header[1:], row[1:])) for row in services}
+    assert per_service["Urgences"]["Étape 1"] == 1 and per_service["Urgences"]["Rejeté"] == 1
+    assert per_service["Accueil"]["Aucun compte rendu"] == 1
+    assert total[header.index("Total")] == len(ROSTER) + 1
+    assert len(ws._charts) == 1
+
+
+# -- publishing ---------------------------------------------------------------------------------
+
+
+def test_a_target_that_cannot_be_replaced_leaves_the_new_file_beside_it(built, tmp_path, caplog):
+    """GIVEN the training plan cannot be replaced (here a folder stands at its name; on a
+    share, the file is open in Excel) WHEN the workbooks are rebuilt THEN the new plan is
+    kept under a dated name beside it, a French warning says where, and nothing is lost."""
+    config = built.config.model_copy(update={"folders": built.config.folders.model_copy(
+        update={"outbox": tmp_path / "sortie"})})
+    blocked = tmp_path / "sortie" / "plan_de_formation.xlsx"
+    blocked.mkdir(parents=True)
+    (blocked / "garde.txt").write_text("rien ne se perd")
+    with caplog.at_level(logging.WARNING, logger="entretiens"):
+        written = rebuild_workbooks(config, today=TODAY)
+    beside = written[0]
+    assert re.fullmatch(r"plan_de_formation \d{4}-\d\d-\d\d \d\dh\d\d\.xlsx", beside.name)
+    assert beside.parent == blocked.parent and (blocked / "garde.txt").read_text() == "rien ne se perd"
+    assert len(openpyxl.load_workbook(beside)["Besoins"]["A"]) == ROWS + 1
+    assert stat.S_IMODE(beside.stat().st_mode) == 0o640
+    assert written[1:] == [tmp_path / "sortie" / "plan_de_formation.csv",
+                           tmp_path / "sortie" / "suivi_campagne.xlsx"]
+    (message,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "Impossible de remplacer" in message and beside.name in message
+    assert not [p for p in beside.parent.iterdir() if p.name.startswith(".tmp-")]
+    again = rebuild_workbooks(config, today=TODAY)[0]  # within the same minute: a new name
+    assert again != beside and again.exists() and beside.exists()
+
+
+def test_rebuilding_replaces_the_previous_workbooks(built, tmp_path):
+    config = built.config.model_copy(update={"folders": built.config.folders.model_copy(
+        update={"outbox": tmp_path / "sortie"})})
+    old = tmp_path / "sortie" / "suivi_campagne.xlsx"
+    old.parent.mkdir()
+    old.write_bytes(b"ancienne version")
+    written = rebuild_workbooks(config, today=TODAY)
+    assert written[2] == old and old.read_bytes().startswith(b"PK")
+    assert sorted(p.name for p in old.parent.iterdir()) == [
+        "plan_de_formation.csv", "plan_de_formation.xlsx", "suivi_campagne.xlsx"]
+
+
+def test_an_empty_journal_still_gives_workbooks_listing_every_agent_as_missing(tmp_path):
+    config = write_workspace(tmp_path / "ws", [LEA, ZOE])
+    plan, csv_path, tracking = rebuild_workbooks(config, today=TODAY)
+    assert openpyxl.load_workbook(plan)["Besoins"].max_row <= 2
+    assert len(pd.read_csv(csv_path, sep=";", encoding="utf-8-sig")) == 0
+    frame = pd.read_excel(tracking, sheet_name="Suivi", dtype={NUMBER: str})
+    assert frame[NUMBER].tolist() == ["100001", "100003"]
+    assert set(frame["Situation"]) == {"aucun compte rendu reçu"}
+
+
+# -- grouping titles ------------------------------------------------------------------------------
+
+
+def test_group_titles_labels_a_group_with_its_most_frequent_wording():
+    titles = ["excel - perfectionnement", "Excel perfectionnement", "Excel perfectionnement",
+              "Perfectionnement Excel", "Excel perfectionement", "Exel perfectionnement"]
+    assert set(group_titles(titles).values()) == {"Excel perfectionnement"}
+
+
+def test_group_titles_keeps_different_trainings_and_levels_apart():
+    groups = group_titles(["Anglais niveau 1", "Anglais niveau 2", "anglais niveau1", "Excel initiation",
+                           "Excel perfectionnement", "Excel", "Gestion du temps", "Gestion du stress",
+                           "Préparation au concours d'attaché",
+                           "Préparation au concours d'attaché principal"])
+    assert groups["anglais niveau1"] == "Anglais niveau 1"
+    assert len(set(groups.values())) == 9
+
+
+def test_group_titles_joins_a_forgotten_space_or_a_typo_in_a_first_letter():
+    groups = group_titles(["Gestion des conflits"] * 3 + ["Gestion des onflits", "Gestiondes conflits"])
+    assert set(groups.values()) == {"Gestion des conflits"}
