@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PydField, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from .errors import ConfigError, describe_validation_error
 
@@ -132,6 +132,7 @@ class Catalogue(_Frozen):
     stages: list[Stage]
     sections: list[Section]
     fields: list[Field]
+    _version: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Catalogue":
@@ -193,6 +194,11 @@ class Catalogue(_Frozen):
     def version(self) -> str:
         """Template version: changes when what the form holds changes (keys, labels,
         kinds, choices, columns), not when a requirement is relaxed."""
+        if self._version is None:
+            object.__setattr__(self, "_version", self._compute_version())  # frozen model
+        return self._version
+
+    def _compute_version(self) -> str:
         shape = [
             (f.key, f.label, f.kind, f.choices,
              [(c.key, c.label, c.choices) for c in f.columns or []])

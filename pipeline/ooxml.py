@@ -65,6 +65,7 @@ W = NSMAP["w"]
 
 
 _SDT_PR, _TAG, _ALIAS, _VAL = qn("w:sdtPr"), qn("w:tag"), qn("w:alias"), qn("w:val")
+_SDT_CONTENT, _TR, _TC = qn("w:sdtContent"), qn("w:tr"), qn("w:tc")
 
 
 def iter_controls(root: etree._Element):
@@ -79,6 +80,21 @@ def _sdt_pr_child(sdt: etree._Element, name: str) -> etree._Element | None:
 
 def _val(el: etree._Element | None, attr: str = "w:val") -> str | None:
     return None if el is None else el.get(qn(attr))
+
+
+_TAGS_AND_ALIASES = etree.XPath(".//w:sdt/w:sdtPr/w:tag | .//w:sdt/w:sdtPr/w:alias", namespaces=NSMAP)
+
+
+def controls_by_tag_and_alias(root: etree._Element) -> tuple[dict[str, list], dict[str, list]]:
+    """Every control of a part, by tag and by alias (in document order)."""
+    by_tag: dict[str, list] = {}
+    by_alias: dict[str, list] = {}
+    for el in _TAGS_AND_ALIASES(root):
+        value = el.get(_VAL)
+        if value:
+            target = by_tag if el.tag == _TAG else by_alias
+            target.setdefault(value, []).append(el.getparent().getparent())
+    return by_tag, by_alias
 
 
 def control_tag_and_alias(sdt: etree._Element) -> tuple[str | None, str | None]:
@@ -126,6 +142,15 @@ def enclosing(el: etree._Element, name: str) -> etree._Element | None:
 
 _P = qn("w:p")
 _T = qn("w:t")
+_R = qn("w:r")
+_SDT = qn("w:sdt")
+_DEL, _MOVE_FROM, _FALLBACK = qn("w:del"), qn("w:moveFrom"), qn("mc:Fallback")
+_RUN_TEXT = (_T, qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:noBreakHyphen"))
+_HIDDEN_CONTAINERS = etree.XPath(
+    ".//w:del | .//w:moveFrom | .//mc:Fallback"
+    " | .//w:sdt[w:sdtPr/w:showingPlcHdr[not(@w:val='0' or @w:val='false')]]",
+    namespaces=NSMAP,
+)
 
 
 # Text a reader sees: run content only (not tab stops in paragraph properties),
@@ -153,11 +178,12 @@ def _paragraph_mark_deleted(p: etree._Element, text: str) -> bool:
     # A paragraph removed in tracked changes (its mark deleted, no live text left).
     if text.strip():
         return False
-    rpr = p.find(_PARAGRAPH_MARK)
-    return rpr is not None and rpr.find(qn("w:del")) is not None
+    ppr = p.find(_PPR)
+    rpr = ppr.find(_RPR) if ppr is not None else None
+    return rpr is not None and rpr.find(_DEL) is not None
 
 
-_PARAGRAPH_MARK = f"{qn('w:pPr')}/{qn('w:rPr')}"
+_PPR, _RPR = qn("w:pPr"), qn("w:rPr")
 
 
 def cell_text(tc: etree._Element) -> str:
@@ -180,9 +206,15 @@ class DocumentText:
     a report asks for the same cells several times)."""
 
     def __init__(self, root: etree._Element):
+        hidden: set[etree._Element] = set()
+        for container in _HIDDEN_CONTAINERS(root):
+            hidden.update(container.iter(*_RUN_TEXT))
         self._pieces: dict[etree._Element, list[str]] = {}
-        for el in _VISIBLE_TEXT(root):
-            p = el.getparent()
+        for el in root.iter(*_RUN_TEXT):
+            parent = el.getparent()
+            if parent is None or parent.tag != _R or el in hidden:
+                continue  # not run content (e.g. a tab stop), or hidden text
+            p = parent.getparent()
             while p is not None and p.tag != _P:
                 p = p.getparent()
             if p is not None:
@@ -219,24 +251,31 @@ def iter_tables(root: etree._Element):
     return root.iter(qn("w:tbl"))
 
 
+def _children_through_controls(parent: etree._Element, tag: str) -> list[etree._Element]:
+    """Children named ``tag``, also those wrapped in a content control (repeating sections)."""
+    found = []
+    for child in parent:
+        if child.tag == tag:
+            found.append(child)
+        elif child.tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None:
+                found.extend(_children_through_controls(content, tag))
+    return found
+
+
 def table_rows(tbl: etree._Element) -> list[list[etree._Element]]:
-    """The rows of a table as lists of cells (``w:tc``), skipping nested tables' rows.
-
-    Rows or cells wrapped in content controls (repeating sections) are found too.
-    """
-    rows = []
-    for tr in tbl.iter(qn("w:tr")):
-        if enclosing(tr, "w:tbl") is not tbl:
-            continue
-        rows.append([tc for tc in tr.iter(qn("w:tc")) if enclosing(tc, "w:tr") is tr])
-    return rows
+    """The rows of a table as lists of cells (``w:tc``); nested tables have their own."""
+    return [_children_through_controls(tr, _TC) for tr in _children_through_controls(tbl, _TR)]
 
 
-_GRID_SPAN = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
+_TC_PR, _GRID_SPAN = qn("w:tcPr"), qn("w:gridSpan")
 
 
 def cell_grid_span(tc: etree._Element) -> int:
-    span = tc.find(_GRID_SPAN)
+    # Plain tag lookups: a "a/b" path goes through lxml's slower ElementPath.
+    pr = tc.find(_TC_PR)
+    span = pr.find(_GRID_SPAN) if pr is not None else None
     try:
         return max(1, int(_val(span))) if span is not None else 1
     except (TypeError, ValueError):

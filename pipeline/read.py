@@ -120,14 +120,10 @@ class _Index:
 
     def __init__(self, root):
         self.text = ooxml.DocumentText(root)
-        self.by_tag: dict[str, list] = {}
+        self.by_tag, aliases = ooxml.controls_by_tag_and_alias(root)
         self.by_alias: dict[str, list] = {}
-        for sdt in ooxml.iter_controls(root):
-            tag, alias = ooxml.control_tag_and_alias(sdt)
-            if tag:
-                self.by_tag.setdefault(tag, []).append(sdt)
-            if alias:
-                self.by_alias.setdefault(normalize_label(alias), []).append(sdt)
+        for alias, controls in aliases.items():
+            self.by_alias.setdefault(normalize_label(alias), []).extend(controls)
         self.value_cells: dict[str, object] = {}
         # Each table: its header labels by grid column, and its rows.
         self.tables: list[tuple[dict[int, str], list[list]]] = []
