@@ -119,8 +119,10 @@ class Desk:
                 for n in STAGES}
 
     def placed(self) -> list[Path]:
-        """Every file in the outbox except notes (received files and their history)."""
+        """Every file in the outbox's folders except notes (received files and their
+        history; the workbooks at the outbox's top are not received files)."""
         return sorted(p for p in self.config.outbox.rglob("*") if p.is_file()
+                      and p.parent != self.config.outbox
                       and not p.name.endswith((REJECTION_SUFFIX, DUPLICATE_SUFFIX)))
 
     def notes(self) -> list[Path]:
