@@ -138,9 +138,14 @@ OUTCOME_LABELS = {"accepted": "accepté(s)", "rejected": "rejeté(s)", "unreadab
 
 def cmd_process(args) -> int:
     from .process import process_inbox
+    from .watch import acquire_lock
 
     config = load_config(args.config)
-    result = process_inbox(config, progress=_progress)
+    lock = acquire_lock(config.state_dir, command="process")  # never while `watch` runs
+    try:
+        result = process_inbox(config, progress=_progress)
+    finally:
+        lock.release()
     print(format_pass(result, config))
     for path in result.workbooks:
         print(f"Classeur mis à jour : {path}")
@@ -158,6 +163,14 @@ def format_pass(result, config) -> str:
     return "\n".join(lines)
 
 
+def cmd_watch(args) -> int:
+    from .watch import run_service, watch_settings
+
+    config = load_config(args.config)
+    settings = watch_settings(config).updated(polling=args.polling, poll_interval=args.interval)
+    return run_service(config, settings=settings)
+
+
 def cmd_report(args) -> int:
     from .workbooks import rebuild_workbooks
 
@@ -169,12 +182,17 @@ def cmd_report(args) -> int:
 
 def cmd_status(args) -> int:
     from .status import campaign_status
+    from .watch import watcher_state
 
     config = load_config(args.config)
     status = campaign_status(config)
+    watcher = watcher_state(config)
     if args.json:
-        print(json.dumps(status.as_json(), ensure_ascii=False, indent=2))
+        print(json.dumps({**status.as_json(), "surveillance": watcher.as_json()},
+                         ensure_ascii=False, indent=2))
         return EXIT_OK
+    for line in watcher.lines():
+        print(line)
     print(f"Campagne {status.campaign} : {status.files_received} fichier(s) reçu(s), "
           f"{status.duplicates} doublon(s).")
     for number, count in status.per_stage.items():
@@ -304,10 +322,28 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exemple : entretiens report --config /srv/entretiens/config.yaml")
     report.set_defaults(handler=cmd_report)
 
+    watch = commands.add_parser(
+        "watch", parents=[common],
+        help="le service : traite ce qui est déjà là, puis surveille le dossier d'entrée",
+        description="Reprend ce qu'une exécution interrompue a laissé, traite les fichiers déjà "
+                    "présents, puis surveille le dossier d'entrée : chaque fichier est traité une fois "
+                    "complètement écrit (taille et date stables, archive lisible). Un seul service par "
+                    "espace de travail. Arrêt par SIGTERM ou Ctrl+C : le fichier en cours est terminé, "
+                    "les classeurs sont reconstruits. Journal : surveillance.log et état : sante.json, "
+                    "dans le dossier d'état. Réglages : section « surveillance » de config.yaml.",
+        epilog="Exemple (partage réseau Windows monté) : "
+               "entretiens watch --config /srv/entretiens/config.yaml --polling --interval 5")
+    watch.add_argument("--polling", action="store_true", default=None,
+                       help="relève le dossier à intervalles réguliers au lieu d'inotify (indispensable "
+                            "sur un partage réseau : inotify n'y voit pas les dépôts des autres postes)")
+    watch.add_argument("--interval", type=float, default=None, metavar="SECONDES",
+                       help="intervalle du mode polling (par défaut : surveillance.intervalle_polling_s, 1 s)")
+    watch.set_defaults(handler=cmd_watch)
+
     status = commands.add_parser(
         "status", parents=[common],
-        help="où en est la campagne : étapes, rejets, retards, comptes rendus manquants",
-        description="Compte les comptes rendus par étape, liste les rejets en attente, les "
+        help="où en est la campagne : surveillance, étapes, rejets, retards, comptes rendus manquants",
+        description="Dit si la surveillance tourne, compte les comptes rendus par étape, liste les rejets en attente, les "
                     "échéances dépassées et les agents sans compte rendu.",
         epilog="Exemple : entretiens status --json")
     status.add_argument("--json", action="store_true", help="sortie JSON")

@@ -60,6 +60,18 @@ class FileCaps(_Section):
     max_parts: int = Field(2000, alias="parties_max", gt=0)
 
 
+class Watch(_Section):
+    """``entretiens watch`` (section « surveillance »): pipeline.watch.watch_settings reads it."""
+
+    mode: Literal["inotify", "polling"] = Field("inotify", alias="mode")
+    poll_interval: float = Field(1.0, alias="intervalle_polling_s", ge=0.1)
+    stability_window: float = Field(2.0, alias="stabilite_s", ge=0)
+    rescan_interval: float = Field(60.0, alias="rescan_s", ge=1)
+    ignore_patterns: tuple[str, ...] = Field((), alias="motifs_ignores")
+    max_retries: int = Field(8, alias="reessais_max", ge=1)
+    quiet_before_outputs: float = Field(5.0, alias="calme_avant_classeurs_s", ge=0)
+
+
 class HRContact(_Section):
     name: str = Field("Service des ressources humaines", alias="nom")
     return_to: str = Field(
@@ -79,6 +91,7 @@ class Config(_Section):
     folders: Folders = Field(default_factory=Folders, alias="dossiers")
     file_caps: FileCaps = Field(default_factory=FileCaps, alias="limites_fichiers")
     hr: HRContact = Field(default_factory=HRContact, alias="service_rh")
+    watch: Watch = Field(default_factory=Watch, alias="surveillance")
     catalogue_overrides: dict[str, Any] | None = Field(None, alias="catalogue")
 
     # Set by load_config: where relative paths start.

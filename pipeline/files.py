@@ -6,13 +6,17 @@ folders 0750 (SPEC 7).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
 import os
 import shutil
 import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+log = logging.getLogger("entretiens")
 
 FILE_MODE = 0o640
 TEMP_PREFIX = ".tmp-"
@@ -60,11 +64,14 @@ def unique_path(path: Path) -> Path:
     raise FileExistsError(path)
 
 
-def write_private(target: Path, write: Callable[[Path], None]) -> Path:
+def write_private(target: Path, write: Callable[[Path], None], *, keep_beside: bool = False) -> Path:
     """Call ``write(tmp)`` then move the finished file to ``target`` atomically.
 
     The temporary file sits in the target's folder (same file system), so a
-    crash leaves either nothing or a complete file, never half of one.
+    crash leaves either nothing or a complete file, never half of one. With
+    ``keep_beside``, a target that cannot be replaced (open in Excel on a
+    share, read-only, a folder in the way) is left alone and the new file is
+    kept beside it under a dated name, which is returned: nothing is lost.
     """
     target = Path(target)
     make_dirs(target.parent)
@@ -76,7 +83,20 @@ def write_private(target: Path, write: Callable[[Path], None]) -> Path:
         os.chmod(tmp, FILE_MODE)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            if not keep_beside:
+                raise
+            stamp = dt.datetime.now().strftime("%Y-%m-%d %Hh%M")
+            beside = unique_path(target.with_name(f"{target.stem} {stamp}{target.suffix}"))
+            move_no_clobber(tmp, beside)
+            log.warning(
+                "Impossible de remplacer %s (%s : le fichier est peut-être ouvert dans Excel ou "
+                "en lecture seule). La nouvelle version est enregistrée sous « %s ». Fermez le "
+                "fichier puis relancez « entretiens report » pour mettre à jour %s.",
+                target, exc.strerror or exc.__class__.__name__, beside.name, target.name)
+            return beside
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -105,9 +105,9 @@ class WatchSettings:
     quiet_before_outputs: float = 5.0  # seconds without a new outcome before the workbooks are rebuilt
 
     def __post_init__(self) -> None:
-        for name, option, minimum in (("poll_interval", "intervalle_polling_s", 0.05),
+        for name, option, minimum in (("poll_interval", "intervalle_polling_s", 0.1),
                                       ("stability_window", "stabilite_s", 0.0),
-                                      ("rescan_interval", "rescan_s", 0.5),
+                                      ("rescan_interval", "rescan_s", 1.0),
                                       ("quiet_before_outputs", "calme_avant_classeurs_s", 0.0),
                                       ("max_retries", "reessais_max", 1)):
             if getattr(self, name) < minimum:
@@ -337,7 +337,7 @@ class StabilityTracker:
                         "de le lire et de le déplacer.", name, problem, failure.attempts, failure.since[:19],
                         int(self.backoff_cap))
         elif failure.attempts < self.max_retries:
-            log.info("« %s » n'est pas encore accessible (%s) : nouvel essai dans %.0f s.", name, problem, delay)
+            log.info("« %s » n'a pas pu être pris en charge (%s) : nouvel essai dans %.0f s.", name, problem, delay)
         return failure.attempts
 
     def stuck(self) -> list[StuckFile]:
@@ -523,6 +523,8 @@ class Watcher:
         for name in sorted(names):
             if self.accepts.accepts_name(name):
                 self.tracker.note(os.path.join(self.inbox, name), now, event=False)
+        if self.recovery_at is None and self.last_scan is not None:
+            self._recover(now)  # whatever a failed step left in the work area
         first = self.last_scan is None
         self.last_scan = _wall()
         self._health_dirty = True
@@ -539,9 +541,10 @@ class Watcher:
                 log.debug("classeurs reconstruits")
             self.outputs.done()
         except Exception as exc:  # noqa: BLE001 - the service goes on; tried again later
-            log.error("Reconstruction des classeurs impossible (%s) : nouvel essai dans 60 s.",
-                      describe_failure(exc) if isinstance(exc, OSError) else exc)
-            log.debug("détail", exc_info=True)
+            log.error("Reconstruction des classeurs impossible (%s) : nouvel essai dans 60 s. Un classeur "
+                      "ouvert dans Excel sur un autre poste peut l'empêcher ; détail avec --verbose.",
+                      describe_failure(exc))
+            log.debug("détail de l'erreur", exc_info=True)
             self.outputs.postpone(now, 60.0)
         self._health_dirty = True
 
@@ -648,7 +651,8 @@ class Watcher:
             self._outcome(outcome)
 
     def _recovery_failed(self, now: float, exc: Exception, name: str) -> None:
-        problem = describe_failure(exc) if isinstance(exc, OSError) else f"{describe_failure(exc)} : {exc}"
+        problem = describe_failure(exc)  # never the exception's text: it could quote the report
+        log.debug("détail de l'erreur", exc_info=exc)
         failure = self.recovery_failure or StuckFile(str(self.processor_work_dir()), 0, problem, _wall())
         failure.attempts += 1
         failure.problem = problem
@@ -700,11 +704,18 @@ class InboxObserver:
         self.observer = None
         self.identity: tuple[int, int] | None = None
         self._failed_start = False
+        self._retry_at = 0.0
 
     def ensure(self) -> bool:
+        if self._failed_start and time.monotonic() < self._retry_at:
+            return False
         try:
             st = os.stat(self.inbox)
-            identity = (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+            # inotify follows the folder's inode (a folder moved away keeps its watch); polling follows
+            # the path. Network shares may not keep inode numbers stable: not compared in polling mode.
+            identity = None
+            if stat.S_ISDIR(st.st_mode):
+                identity = (0, 0) if self.settings.polling else (st.st_dev, st.st_ino)
         except OSError:
             identity = None
         if identity is None:
@@ -724,7 +735,7 @@ class InboxObserver:
                 log.error("Surveillance du dossier %s impossible (%s) : seuls les balayages périodiques "
                           "trouveront les fichiers. Essayez le mode polling (surveillance.mode: polling).",
                           self.inbox, describe_failure(exc))
-            self._failed_start = True
+            self._failed_start, self._retry_at = True, time.monotonic() + 30.0
             return False
         self._failed_start = False
         self.observer, self.identity = observer, identity
@@ -793,9 +804,22 @@ def _holder_text(holder: dict) -> str:
     return f"processus {pid}{where}{since}"
 
 
-def acquire_lock(state_dir: Path) -> ServiceLock:
-    """Take the workspace's lock (``state_dir/surveillance.lock``, holding our pid) or raise
-    :class:`AlreadyRunning` naming the holder. A lock left by a dead process is taken over."""
+def _refusal(holder: dict, command: str, path: Path) -> AlreadyRunning:
+    who, pid = _holder_text(holder), holder.get("pid", "<pid>")
+    if holder.get("commande") == "process":
+        return AlreadyRunning(f"Un traitement du dossier d'entrée (entretiens process, {who}) est en cours pour cet "
+                              f"espace de travail. Attendez qu'il se termine, puis relancez. Verrou : {path}.")
+    what = ("Inutile de lancer « process » : déposez simplement les fichiers dans le dossier d'entrée."
+            if command == "process" else
+            f"Un seul service à la fois : arrêtez-le d'abord (systemctl stop entretiens, ou kill {pid}).")
+    return AlreadyRunning(f"La surveillance est déjà lancée pour cet espace de travail ({who}) : elle traite "
+                          f"elle-même le dossier d'entrée. {what} Verrou : {path}.")
+
+
+def acquire_lock(state_dir: Path, *, command: str = "watch") -> ServiceLock:
+    """Take the workspace's lock (``state_dir/surveillance.lock``, holding our pid and ``command``) or raise
+    :class:`AlreadyRunning` naming the holder. A lock left by a dead process is taken over. ``watch`` holds
+    it while it runs; ``process`` may take it for its pass so that the two never work at once."""
     path = Path(make_dirs(state_dir)) / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, FILE_MODE)
     try:
@@ -805,11 +829,7 @@ def acquire_lock(state_dir: Path) -> ServiceLock:
                 break
             except BlockingIOError:
                 if attempt == 3:
-                    holder = _read_holder(path)
-                    raise AlreadyRunning(
-                        f"La surveillance est déjà lancée pour cet espace de travail ({_holder_text(holder)}). "
-                        f"Un seul service à la fois : arrêtez-le d'abord (systemctl stop entretiens, ou "
-                        f"kill {holder.get('pid', '<pid>')}). Verrou : {path}.") from None
+                    raise _refusal(_read_holder(path), command, path) from None
                 time.sleep(0.05)
             except OSError as exc:  # no flock on this file system: fall back to the pid
                 if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
@@ -817,14 +837,13 @@ def acquire_lock(state_dir: Path) -> ServiceLock:
                 holder = _read_holder(path)
                 pid = holder.get("pid")
                 if isinstance(pid, int) and pid != os.getpid() and _pid_alive(pid):
-                    raise AlreadyRunning(
-                        f"La surveillance est déjà lancée pour cet espace de travail ({_holder_text(holder)}). "
-                        f"Arrêtez-le d'abord. Verrou : {path}.") from None
+                    raise _refusal(holder, command, path) from None
                 break
         previous = _read_holder(path)
         if previous.get("pid") not in (None, os.getpid()):
             log.info("Verrou laissé par le processus %s (arrêté) : repris.", previous.get("pid"))
-        text = json.dumps({"pid": os.getpid(), "hote": socket.gethostname(), "demarre_le": _wall()})
+        text = json.dumps({"pid": os.getpid(), "hote": socket.gethostname(), "demarre_le": _wall(),
+                           "commande": command})
         os.ftruncate(fd, 0)
         os.pwrite(fd, text.encode("utf-8"), 0)
         os.fsync(fd)
@@ -853,31 +872,47 @@ def check_no_watch_loop(config: Config) -> None:
 class WatcherState:
     """What ``entretiens status`` shows about the service: from the lock and the health file."""
 
-    running: bool
+    running: bool  # a watcher holds the lock now
     pid: int | None = None
-    health: dict = field(default_factory=dict)
+    health: dict = field(default_factory=dict)  # its last health file (maybe from a previous run)
+    processing: int | None = None  # pid of an `entretiens process` pass holding the lock instead
 
     def as_json(self) -> dict:
-        return {"en_cours": self.running, "pid": self.pid, **{k: v for k, v in self.health.items() if k != "pid"}}
+        return {"en_cours": self.running, "pid": self.pid, "traitement_process_en_cours": self.processing,
+                **{k: v for k, v in self.health.items() if k != "pid"}}
 
     def lines(self) -> list[str]:
         """French lines for ``status``."""
         h = self.health
         if not self.running:
-            last = f" (dernier arrêt le {h['arrete_le'][:19].replace('T', ' à ')})" if h.get("arrete_le") else ""
-            return [f"Surveillance du dossier d'entrée : arrêtée{last}."]
+            if h.get("arrete_le"):
+                last = f" (dernier arrêt le {_shown_time(h['arrete_le'])})"
+            elif h.get("mis_a_jour_le"):
+                last = f" (interrompue sans arrêt propre ; dernier signe de vie le {_shown_time(h['mis_a_jour_le'])})"
+            else:
+                last = ""
+            lines = [f"Surveillance du dossier d'entrée : arrêtée{last}."]
+            if self.processing:
+                lines.append(f"  Traitement en cours : entretiens process (processus {self.processing}).")
+            return lines
         lines = [f"Surveillance du dossier d'entrée : en cours (processus {self.pid}, mode {h.get('mode', '?')}, "
-                 f"démarrée le {str(h.get('demarre_le', '?'))[:19].replace('T', ' à ')})."]
+                 f"démarrée le {_shown_time(h.get('demarre_le'))})."]
         if h.get("dernier_balayage"):
-            lines.append(f"  Dernier balayage : {h['dernier_balayage'][:19].replace('T', ' à ')}"
+            lines.append(f"  Dernier balayage : {_shown_time(h['dernier_balayage'])}"
                          + ("" if h.get("dossier_entree_accessible", True) else " – dossier d'entrée INACCESSIBLE"))
         counters = h.get("compteurs") or {}
         if counters:
-            lines.append("  Depuis le démarrage : " + ", ".join(f"{v} {k}" for k, v in counters.items()))
+            shown = {"acceptes": "accepté(s)", "rejetes": "rejeté(s)", "illisibles": "illisible(s)",
+                     "doublons": "doublon(s)"}
+            lines.append("  Depuis le démarrage : " + ", ".join(f"{v} {shown.get(k, k)}" for k, v in counters.items()))
         for stuck in h.get("fichiers_bloques") or []:
             lines.append(f"  Fichier bloqué : {stuck.get('fichier')} ({stuck.get('motif')}, "
                          f"{stuck.get('essais')} essais)")
         return lines
+
+
+def _shown_time(iso: str | None) -> str:
+    return str(iso or "?")[:19].replace("T", " à ")
 
 
 def watcher_state(config: Config) -> WatcherState:
@@ -896,10 +931,17 @@ def watcher_state(config: Config) -> WatcherState:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        return WatcherState(True, _read_holder(lock).get("pid"), health)
+        holder = _read_holder(lock)
+        if holder.get("commande") == "process":
+            return WatcherState(False, None, health, processing=holder.get("pid"))
+        return WatcherState(True, holder.get("pid"), health)
     except OSError:  # no flock here: trust the pid
-        pid = _read_holder(lock).get("pid")
-        return WatcherState(isinstance(pid, int) and _pid_alive(pid), pid, health)
+        holder = _read_holder(lock)
+        pid = holder.get("pid")
+        alive = isinstance(pid, int) and _pid_alive(pid)
+        if holder.get("commande") == "process":
+            return WatcherState(False, None, health, processing=pid if alive else None)
+        return WatcherState(alive, pid, health)
     finally:
         os.close(fd)  # also releases the probe's shared lock
     return WatcherState(False, None, health)
@@ -930,6 +972,50 @@ def _add_file_log(state_dir: Path) -> tuple[logging.Handler, int]:
         log.setLevel(logging.INFO)
     log.addHandler(handler)
     return handler, previous_level
+
+
+class _WatchdogInFrench(logging.Handler):
+    """watchdog's own log records, said in French on the ``entretiens`` logger (HR reads the log). A queue
+    overflow asks for a rescan at once; the harmless shutdown message is dropped."""
+
+    def __init__(self, on_overflow: Callable[[], None]):
+        super().__init__(logging.DEBUG)
+        self.on_overflow = on_overflow
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+            if "thread is inactive" in text:
+                return
+            if "overflow" in text:
+                self.on_overflow()
+                log.warning("Trop d'événements à la fois dans le dossier d'entrée : certains ont été perdus. "
+                            "Le dossier est balayé de nouveau pour retrouver tous les fichiers.")
+            elif text.startswith("Cannot take a snapshot"):
+                log.warning("Dossier d'entrée momentanément illisible (partage réseau ?) : nouvel essai au "
+                            "prochain relevé.")
+            elif text.startswith("Snapshot of"):
+                log.info("Dossier d'entrée de nouveau lisible.")
+            elif record.levelno >= logging.WARNING:
+                log.warning("Bibliothèque de surveillance (watchdog) : %s", text)
+            else:
+                log.debug("watchdog : %s", text)
+        except Exception:  # noqa: BLE001 - logging never raises
+            pass
+
+
+def _route_watchdog_logs(watcher: "Watcher") -> Callable[[], None]:
+    logger = logging.getLogger("watchdog")
+    handler = _WatchdogInFrench(lambda: setattr(watcher, "next_scan", 0.0))
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    def restore() -> None:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+    return restore
 
 
 def _install_signals(stop: threading.Event, received: list[int]) -> Callable[[], None]:
@@ -1000,6 +1086,7 @@ def _serve(watcher: Watcher, settings: WatchSettings, stop: threading.Event, rec
     watcher.start()
     observer = InboxObserver(watcher.inbox, InboxEventHandler(watcher.note_event), settings)
     watching = False
+    restore_logs = _route_watchdog_logs(watcher)
     try:
         while not stop.is_set():
             try:
@@ -1017,6 +1104,7 @@ def _serve(watcher: Watcher, settings: WatchSettings, stop: threading.Event, rec
         names = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT"}
         why = f" ({names.get(received[0], received[0])})" if received else ""
         log.info("Arrêt demandé%s : reconstruction des classeurs puis arrêt.", why)
+        restore_logs()
         watcher.finish()
         log.info("Surveillance arrêtée.")
 

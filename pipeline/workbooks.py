@@ -24,12 +24,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +40,7 @@ from .catalogue import Catalogue, Column
 from .config import Config
 from .dates import format_date
 from .deadlines import Deadline, deadlines
-from .files import FILE_MODE, make_dirs, move_no_clobber, unique_path
+from .files import write_private
 from .journal import CurrentReport, FileRow, Journal
 from .roster import RosterRow, load_roster
 from .validate import ERROR, canonical_choice
@@ -657,41 +655,6 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
 # Publishing.
 # ---------------------------------------------------------------------------
 
-def publish(target: Path, write: Callable[[Path], None]) -> Path:
-    """Write through a temporary file in the target's folder, then rename it into place.
-
-    When the target cannot be replaced (open in Excel on a share, no right to
-    replace it, a folder in its way), the new file is kept beside it under a
-    dated name, a warning says where, and that path is returned: nothing is lost.
-    """
-    target = Path(target)
-    make_dirs(target.parent)
-    fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.chmod(tmp, FILE_MODE)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        try:
-            os.replace(tmp, target)
-            return target
-        except OSError as exc:
-            stamp = dt.datetime.now().strftime("%Y-%m-%d %Hh%M")
-            beside = unique_path(target.with_name(f"{target.stem} {stamp}{target.suffix}"))
-            move_no_clobber(tmp, beside)
-            log.warning(
-                "Impossible de remplacer %s (%s : le fichier est peut-être ouvert dans Excel ou "
-                "en lecture seule). La nouvelle version est enregistrée sous « %s ». Fermez le "
-                "fichier puis relancez « entretiens report » pour mettre à jour %s.",
-                target, exc.strerror or exc.__class__.__name__, beside.name, target.name)
-            return beside
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
     """Rebuild outbox/plan_de_formation.xlsx, outbox/plan_de_formation.csv and
     outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)); return
@@ -710,9 +673,12 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     agents = tracking_rows(config, current, latest, roster, today)
     outbox = config.outbox
     written = [
-        publish(outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign)),
-        publish(outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue)),
-        publish(outbox / f"{TRACKING_NAME}.xlsx", lambda p: write_tracking(p, agents, config, today)),
+        write_private(outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
+                      keep_beside=True),
+        write_private(outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
+                      keep_beside=True),
+        write_private(outbox / f"{TRACKING_NAME}.xlsx", lambda p: write_tracking(p, agents, config, today),
+                      keep_beside=True),
     ]
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
              len(needs), len(agents), ", ".join(p.name for p in written))
