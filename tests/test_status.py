@@ -181,6 +181,7 @@ def test_status_json_command_prints_the_campaign_status(campaign):
     done = cli("status", "--json", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
+    assert data.pop("surveillance")["en_cours"] is False  # no watcher runs in this test
     assert data == campaign_status(campaign).as_json()
     assert data["campagne"] == "2026"
     assert data["par_etape"] == {"1": 1, "2": 1, "3": 0, "4": 0}
