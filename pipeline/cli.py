@@ -56,9 +56,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty() or total >= 20:
-        end = "\n" if done == total else "\r"
-        print(f"  {done}/{total}", end=end, file=sys.stderr, flush=True)
+    """A progress bar on the terminal for long passes; nothing in logs or pipes."""
+    if not sys.stderr.isatty() or total < 20:
+        return
+    width = 30
+    filled = width * done // total
+    end = "\n" if done == total else "\r"
+    print(f"  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+          file=sys.stderr, flush=True)
 
 
 def _shown(value: object) -> str:
