@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import catalogue as cat
 from .config import Config
-from .dates import add_days, format_date
+from .dates import add_days, add_jours_francs, format_date
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,16 @@ class Deadline:
     label: str  # French, shown in the tracking workbook
     due: dt.date | None
     done: dt.date | None
+    # The agent's own time limit (appeal): shown, never anyone's lateness.
+    informative: bool = False
 
     def late(self) -> bool:
         """Done after its due date."""
-        return bool(self.due and self.done and self.done > self.due)
+        return bool(not self.informative and self.due and self.done and self.done > self.due)
 
     def overdue(self, today: dt.date) -> bool:
         """Not done and its due date has passed."""
-        return bool(self.due and self.done is None and today > self.due)
+        return bool(not self.informative and self.due and self.done is None and today > self.due)
 
     def warning(self) -> str | None:
         if not self.late():
@@ -43,6 +45,7 @@ def deadlines(dates: dict[str, dt.date | None], config: Config,
     working = config.delays.working_days
     review = dates.get(cat.REVIEW_DATE)
     communicated = dates.get(cat.COMMUNICATION_DATE)
+    notified = dates.get(cat.NOTIFICATION_DATE)
 
     def after(start: dt.date | None, days: int) -> dt.date | None:
         return add_days(start, days, working_days=working) if start else None
@@ -60,4 +63,8 @@ def deadlines(dates: dict[str, dt.date | None], config: Config,
                  after(communicated, rules.agent_days), dates.get(cat.AGENT_ACK_DATE)),
         Deadline("retour_rh", "Retour du compte rendu au service RH",
                  config.campaign.return_to_hr, received),
+        Deadline("revision",
+                 f"Demande de révision possible ({rules.appeal_days} jours francs après la notification)",
+                 add_jours_francs(notified, rules.appeal_days) if notified else None, None,
+                 informative=True),
     ]

@@ -66,6 +66,7 @@ NO_REPORT = "aucun compte rendu reçu"
 REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
 SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
 LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
+RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
 YES, NO = "oui", "non"
 # Journal outcomes (see journal.SCHEMA), as HR reads them.
 OUTCOMES = {"accepted": "accepté", "rejected": "rejeté", "unreadable": "illisible",
@@ -301,6 +302,8 @@ class AgentFile:
 
 
 def _deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
+    if deadline.informative:
+        return "" if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
     if deadline.late():
         return LATE
     if deadline.overdue(today) and not finished:

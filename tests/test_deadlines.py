@@ -84,7 +84,8 @@ def test_deadlines_of_a_report_come_from_its_dates_and_the_campaign():
     config = config_with()
     received = dt.date(2027, 1, 20)
     items = by_key(deadlines(report_dates(), config, received))
-    assert list(items) == ["convocation", "entretien", "communication", "observations", "retour_rh"]
+    assert list(items) == ["convocation", "entretien", "communication", "observations", "retour_rh",
+                           "revision"]
     assert items["convocation"].due == REVIEW - dt.timedelta(days=8)
     assert items["convocation"].done == REVIEW - dt.timedelta(days=12)
     assert items["entretien"].due == config.campaign.review_deadline
@@ -95,6 +96,14 @@ def test_deadlines_of_a_report_come_from_its_dates_and_the_campaign():
     assert items["retour_rh"].done == received
     assert not any(d.late() for d in items.values())
     assert all(d.label for d in items.values())
+
+
+def test_the_appeal_window_runs_fifteen_jours_francs_from_notification_and_is_never_late():
+    notified = dt.date(2027, 3, 5)  # a Friday: day 15 is Saturday 20 March, moved to Monday
+    items = by_key(deadlines({**report_dates(), cat.NOTIFICATION_DATE: notified}, config_with()))
+    appeal = items["revision"]
+    assert appeal.due == dt.date(2027, 3, 22)
+    assert appeal.informative and not appeal.late() and not appeal.overdue(dt.date(2027, 12, 31))
 
 
 def test_configured_delay_moves_the_due_date():
