@@ -264,9 +264,16 @@ def _children_through_controls(parent: etree._Element, tag: str) -> list[etree._
     return found
 
 
+def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
+    # findall is done in C; the walk through controls only when there is one.
+    if parent.find(_SDT) is None:
+        return parent.findall(tag)
+    return _children_through_controls(parent, tag)
+
+
 def table_rows(tbl: etree._Element) -> list[list[etree._Element]]:
     """The rows of a table as lists of cells (``w:tc``); nested tables have their own."""
-    return [_children_through_controls(tr, _TC) for tr in _children_through_controls(tbl, _TR)]
+    return [_children(tr, _TC) for tr in _children(tbl, _TR)]
 
 
 _TC_PR, _GRID_SPAN = qn("w:tcPr"), qn("w:gridSpan")

@@ -125,15 +125,13 @@ class _Index:
         for alias, controls in aliases.items():
             self.by_alias.setdefault(normalize_label(alias), []).extend(controls)
         self.value_cells: dict[str, object] = {}
-        # Each table: its header labels by grid column, and its rows.
-        self.tables: list[tuple[dict[int, str], list[list]]] = []
+        # Each table: its header labels, and its rows.
+        self.tables: list[tuple[list[str], list[list]]] = []
         for tbl in ooxml.iter_tables(root):
             rows = ooxml.table_rows(tbl)
             if not rows:
                 continue
-            header = {pos: normalize_label(self.text.cell(tc))
-                      for pos, tc in zip(ooxml.grid_positions(rows[0]), rows[0])}
-            self.tables.append((header, rows))
+            self.tables.append(([normalize_label(self.text.cell(tc)) for tc in rows[0]], rows))
             for cells in rows:
                 if len(cells) >= 2:
                     label = normalize_label(self.text.first_paragraph(cells[0]))
@@ -177,11 +175,11 @@ class _Index:
     def read_table(self, field: Field) -> list[dict[str, str]] | None:
         columns = field.columns or []
         wanted = [normalize_label(c.label) for c in columns]
-        for header, rows in self.tables:
-            labels = list(header.values())
+        for labels, rows in self.tables:
             if not set(wanted) <= set(labels):  # same columns, possibly moved or one added
                 continue
-            column_at = {label: pos for pos, label in header.items()}
+            # Grid columns, so that merged cells keep each value in its column.
+            column_at = dict(zip(labels, ooxml.grid_positions(rows[0])))
             result = []
             for cells in rows[1:]:
                 texts = {pos: clean_text(self.text.cell(tc))
