@@ -22,7 +22,8 @@ from openpyxl import Workbook
 from . import catalogue as cat
 from .config import load_config
 from .errors import EntretiensError
-from .filling import ReportForm, fill_report
+from .files import make_dirs
+from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
 
@@ -119,7 +120,7 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
         raise EntretiensError(
             f"Le dossier {folder} existe déjà et n'est pas vide : choisissez un autre dossier "
             "(rien n'est jamais écrasé).", code="dossier_occupe")
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder)
     _write_config(folder)
     config = load_config(folder / "config.yaml")
     _write_roster(config.roster_path, agents, review_start=config.campaign.review_deadline
@@ -128,7 +129,7 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     generated = generate(config, today=config.campaign.review_deadline - dt.timedelta(days=50))
     catalogue = config.catalogue
     inbox = config.inbox
-    inbox.mkdir(parents=True, exist_ok=True)
+    make_dirs(inbox)
     later: list[tuple[Path, int, dict]] = []
     forgotten = next(f.key for f in catalogue.fields
                      if f.required_from == 1 and f.multiline and f.required_if is None)

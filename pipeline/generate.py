@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from docx import Document
 from docxtpl import DocxTemplate
 
 from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .dates import PRESETS, add_days, format_date
-from .files import unique_path, write_private
+from .errors import EntretiensError, RosterError
+from .files import make_dirs, unique_path, write_private
 from .roster import Roster, RosterProblem, RosterRow, load_roster
 from .template_build import INVITATION_TEMPLATE, REPORT_TEMPLATE, build_all
 
@@ -138,10 +140,21 @@ def render(template: Path, context: dict, destination: Path, *,
 
 
 def ensure_templates(config: Config) -> None:
-    """Build the templates when they are missing (a new workspace)."""
+    """Build the templates when they are missing (a new workspace); refuse a report
+    template made for another catalogue: every report made from it would be rejected."""
     folder = config.templates
-    if not (folder / REPORT_TEMPLATE).exists():
+    template = folder / REPORT_TEMPLATE
+    if not template.exists():
         build_all(config.catalogue, folder)
+        return
+    made_for = Document(str(template)).core_properties.version
+    if made_for != config.catalogue.version():
+        raise EntretiensError(
+            f"Le modèle {template} a été construit pour une autre version du formulaire "
+            f"({made_for or 'inconnue'}) que celle du catalogue actuel ({config.catalogue.version()}). "
+            "Reconstruisez les modèles avec : python -m pipeline.template_build"
+            + (f" --config {config.base_dir / 'config.yaml'}" if (config.base_dir / "config.yaml").exists() else "")
+            + " , puis relancez la génération.", code="modele_perime")
 
 
 def generate(config: Config, roster_path: Path | None = None, *,
@@ -151,7 +164,6 @@ def generate(config: Config, roster_path: Path | None = None, *,
     """Write one pre-filled report and one invitation per valid roster row."""
     roster_path = roster_path or config.roster_path
     if roster_path is None:
-        from .errors import RosterError
         raise RosterError("Aucune liste des agents : indiquez --roster ou liste_agents dans config.yaml.")
     roster: Roster = load_roster(Path(roster_path), config.catalogue)
     ensure_templates(config)
@@ -162,7 +174,7 @@ def generate(config: Config, roster_path: Path | None = None, *,
     if config.delays.invitation_min_days is not None:
         minimum = config.delays.invitation_min_days
     out = config.outbox / OUTPUT_FOLDER
-    out.mkdir(parents=True, exist_ok=True)
+    make_dirs(out)
     result = GenerateResult(problems=list(roster.problems))
     campaign = config.campaign.key
     for done, row in enumerate(roster.rows, 1):

@@ -129,8 +129,9 @@ class Processor:
         inbox = self.config.inbox
         if not inbox.is_dir():
             raise FileNotFoundError(2, "dossier d'entrée introuvable", str(inbox))
+        extra = tuple(self.config.watch.ignore_patterns)
         return sorted(
-            (p for p in inbox.iterdir() if not is_ignored(p.name) and (p.is_file() or p.is_symlink())),
+            (p for p in inbox.iterdir() if not is_ignored(p.name, extra) and (p.is_file() or p.is_symlink())),
             key=lambda p: p.name,
         )
 
@@ -289,7 +290,8 @@ class Processor:
 
     def _plan_rejection(self, row: FileRow, outcome: str, code: str, exam: Examination,
                         findings: list[dict], content: dict | None = None) -> None:
-        destination = unique_path(self.config.outbox / REJECTS / self._outbox_name(row))
+        destination = self._free_with_note(self.config.outbox / REJECTS / self._outbox_name(row),
+                                           REJECTION_SUFFIX)
         note = note_path_for(destination, REJECTION_SUFFIX)
         report = exam.report
         self.journal.plan(
@@ -300,11 +302,23 @@ class Processor:
             stage=exam.stage, content=content, findings=findings)
 
     @staticmethod
+    def _free_with_note(wanted: Path, suffix: str) -> Path:
+        """A free name whose note's name is free too (someone may have dropped a
+        file named like one of our notes)."""
+        candidate = unique_path(wanted)
+        n = 2
+        while os.path.lexists(note_path_for(candidate, suffix)):
+            candidate = unique_path(wanted.with_name(f"{wanted.stem} ({n}){wanted.suffix}"))
+            n += 1
+        return candidate
+
+    @staticmethod
     def _outbox_name(row: FileRow) -> str:
         return shorten_name(safe_filename(row.original_name), NAME_BUDGET)
 
     def _plan_duplicate(self, row: FileRow, original: FileRow) -> None:
-        destination = unique_path(self.config.outbox / DUPLICATES / self._outbox_name(row))
+        destination = self._free_with_note(self.config.outbox / DUPLICATES / self._outbox_name(row),
+                                           DUPLICATE_SUFFIX)
         self.journal.plan(
             row.id, outcome=DUPLICATE, reason_code="doublon", destination=str(destination),
             note=str(note_path_for(destination, DUPLICATE_SUFFIX)), previous_move=None,

@@ -29,6 +29,7 @@ from docx.shared import Cm, Pt, RGBColor
 from . import ooxml
 from .catalogue import APPEAL_ROUTES, Catalogue, Field
 from .config import load_config
+from .files import make_dirs, write_private
 
 REPORT_TEMPLATE = "compte_rendu.docx"
 INVITATION_TEMPLATE = "convocation.docx"
@@ -115,7 +116,7 @@ class _ReportBuilder:
             if section.key == "signatures":
                 doc.add_paragraph("Voies et délais de recours", style="Heading 2")
                 _small(doc.add_paragraph(), APPEAL_ROUTES, italic=False)
-        doc.save(path)
+        write_private(path, lambda tmp: doc.save(str(tmp)))
 
     def _header_footer(self, doc) -> None:
         section = doc.sections[0]
@@ -228,7 +229,7 @@ def build_invitation_template(path: Path) -> None:
         "perspectives d'évolution professionnelle."
     )
     doc.add_paragraph("Le service des ressources humaines")
-    doc.save(path)
+    write_private(path, lambda tmp: doc.save(str(tmp)))
 
 
 def build_rejection_template(path: Path) -> None:
@@ -264,11 +265,11 @@ def build_rejection_template(path: Path) -> None:
         "{{ n.retour }}."
     )
     doc.add_paragraph("{{ n.service }}")
-    doc.save(path)
+    write_private(path, lambda tmp: doc.save(str(tmp)))
 
 
 def build_all(catalogue: Catalogue, folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder)
     built = []
     for name, builder in (
         (REPORT_TEMPLATE, lambda p: build_report_template(catalogue, p)),

@@ -584,7 +584,7 @@ def _stacked_bar(book: _Book, sheet, name: str, data: pd.DataFrame, columns: lis
     chart.set_x_axis({"name": "Demandes", "major_gridlines": {"visible": True}})
     chart.set_y_axis({"reverse": True, "interval_unit": 1})  # every title, the first on top
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 820, "height": 120 + 26 * len(data)})
+    chart.set_size({"width": 820, "height": 160 + 32 * len(data)})  # every title shown in Calc too
     sheet.insert_chart(*at, chart)
 
 

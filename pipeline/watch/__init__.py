@@ -1,0 +1,49 @@
+"""``watch``: the service HR runs all campaign long.
+
+Read as a list::
+
+    guard     refuse an outbox or state dir inside the inbox (a watch loop)
+    lock      one instance per workspace: flock on a file holding the pid
+    recover   finish what a crash left (Processor.recover)
+    observe   watchdog on the inbox (inotify, or polling for network shares);
+              the handler only queues paths, and never raises
+    scan      list the inbox at start and every rescan interval (lost events,
+              queue overflows, shares): noted like events
+    settle    StabilityTracker: size and mtime unchanged for the window and the
+              file opens as a zip; never a file still being written
+    take      Processor.take, one file at a time, in the main thread; a file
+              that cannot be taken yet is retried with backoff, then reported
+              stuck, never dropped
+    outputs   workbooks rebuilt after a quiet period (debounced), and at stop
+    health    sante.json in the state dir: pid, times, counters, stuck files
+
+Only the main thread touches the tracker, the processor and the journal. The
+library entry point is :func:`run_service`; ``python -m pipeline.watch`` is a
+small runner of its own (tests, benchmarks) until ``entretiens watch`` calls it.
+
+Modules::
+
+    service     run_service: guard, lock, log file, signals, observer, main loop
+    lock        the workspace lock (also taken by ``process``) and what ``status`` shows
+    inbox       which paths count, the event handler, the observer (watchdog)
+    stability   StabilityTracker (settle), stuck files, the outputs' Debouncer
+    watcher     Watcher: the main loop's work, one step at a time; the health file
+    settings    WatchSettings, from config.yaml's ``surveillance`` section
+    cli         the small runner behind ``python -m pipeline.watch``
+"""
+
+# Besides __all__, the names the tests reach as ``watch.NAME``: LOCK_NAME, HEALTH_NAME, LOG_NAME,
+# probe_file, InboxObserver, _WatchdogInFrench.
+from .cli import main
+from .inbox import InboxEventHandler, InboxFilter, InboxObserver
+from .lock import HEALTH_NAME, LOCK_NAME, LOG_NAME, AlreadyRunning, WatcherState, acquire_lock, watcher_state
+from .service import WatchLoop, _WatchdogInFrench, check_no_watch_loop, run_service
+from .settings import WatchSettings, watch_settings
+from .stability import Debouncer, StabilityTracker, StuckFile, probe_file
+from .watcher import Watcher, rebuild_outputs
+
+__all__ = [
+    "WatchSettings", "watch_settings", "InboxFilter", "InboxEventHandler", "StabilityTracker",
+    "StuckFile", "Debouncer", "Watcher", "run_service", "watcher_state", "WatcherState",
+    "AlreadyRunning", "WatchLoop", "acquire_lock", "check_no_watch_loop", "rebuild_outputs", "main",
+]

@@ -1,0 +1,210 @@
+"""The service (:func:`run_service`): refuse a watch loop, take the lock, open the log file, install the
+signals, then run the observer and the :class:`~pipeline.watch.watcher.Watcher` until asked to stop."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Config
+from ..errors import ConfigError, EntretiensError
+from ..files import FILE_MODE
+from ..process import Outcome, Processor
+from .inbox import InboxEventHandler, InboxObserver
+from .lock import LOG_NAME, acquire_lock
+from .settings import WatchSettings, watch_settings
+from .stability import describe_failure
+from .watcher import Watcher
+
+log = logging.getLogger("entretiens")
+
+LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
+TICK = 0.1  # seconds between two steps of the main loop
+
+
+# -- guard -------------------------------------------------------------------------------------
+
+
+class WatchLoop(ConfigError):
+    """The outbox or the state dir sits inside the inbox: the service would eat its own files."""
+
+    code = "boucle_de_surveillance"
+
+
+def check_no_watch_loop(config: Config) -> None:
+    """Refuse an outbox or state dir inside the inbox (the service would take its own output)."""
+    inbox = Path(config.inbox).resolve()
+    for what, key, folder in (("dossier de sortie", "dossiers.sortie", config.outbox),
+                              ("dossier d'état", "dossiers.etat", config.state_dir)):
+        resolved = Path(folder).resolve()
+        if resolved == inbox or resolved.is_relative_to(inbox):
+            raise WatchLoop(f"Le {what} ({resolved}) est à l'intérieur du dossier d'entrée ({inbox}) : le "
+                            f"service traiterait ses propres fichiers. Choisissez dans config.yaml (clé {key}) "
+                            f"un dossier situé hors du dossier d'entrée.")
+
+
+# -- the service ---------------------------------------------------------------------------------
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files readable by their owner and group only (SPEC 7)."""
+
+    def _open(self):
+        stream = super()._open()
+        try:
+            os.chmod(self.baseFilename, FILE_MODE)
+        except OSError:
+            pass
+        return stream
+
+
+def _add_file_log(state_dir: Path) -> tuple[logging.Handler, int]:
+    handler = _PrivateRotatingFileHandler(Path(state_dir) / LOG_NAME, maxBytes=LOG_BYTES,
+                                          backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    previous_level = log.level
+    if log.getEffectiveLevel() > logging.INFO:
+        log.setLevel(logging.INFO)
+    log.addHandler(handler)
+    return handler, previous_level
+
+
+class _WatchdogInFrench(logging.Handler):
+    """watchdog's own log records, said in French on the ``entretiens`` logger (HR reads the log). A queue
+    overflow asks for a rescan at once; the harmless shutdown message is dropped."""
+
+    def __init__(self, on_overflow: Callable[[], None]):
+        super().__init__(logging.DEBUG)
+        self.on_overflow = on_overflow
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+            if "thread is inactive" in text:
+                return
+            if "overflow" in text:
+                self.on_overflow()
+                log.warning("Trop d'événements à la fois dans le dossier d'entrée : certains ont été perdus. "
+                            "Le dossier est balayé de nouveau pour retrouver tous les fichiers.")
+            elif text.startswith("Cannot take a snapshot"):
+                log.warning("Dossier d'entrée momentanément illisible (partage réseau ?) : nouvel essai au "
+                            "prochain relevé.")
+            elif text.startswith("Snapshot of"):
+                log.info("Dossier d'entrée de nouveau lisible.")
+            elif record.levelno >= logging.WARNING:
+                log.warning("Bibliothèque de surveillance (watchdog) : %s", text)
+            else:
+                log.debug("watchdog : %s", text)
+        except Exception:  # noqa: BLE001 - logging never raises
+            pass
+
+
+def _route_watchdog_logs(watcher: "Watcher") -> Callable[[], None]:
+    logger = logging.getLogger("watchdog")
+    handler = _WatchdogInFrench(lambda: setattr(watcher, "next_scan", 0.0))
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    def restore() -> None:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+    return restore
+
+
+def _install_signals(stop: threading.Event, received: list[int]) -> Callable[[], None]:
+    """SIGTERM and SIGINT set ``stop`` (main thread only); returns what restores the previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_signal(signum, frame):  # no logging here: not safe in a signal handler
+        received.append(signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def run_service(config: Config, *, settings: WatchSettings | None = None, stop: threading.Event | None = None,
+                on_outcome: Callable[[Outcome], None] | None = None) -> int:
+    """The watcher service: blocks until ``stop`` is set or SIGTERM/SIGINT arrives, then finishes the
+    current file, rebuilds the workbooks and returns 0. Returns 1 (after logging the French reason)
+    when it cannot start: another instance runs, a watch loop, an unusable roster or state dir.
+    Logs go to the ``entretiens`` logger (the caller sets up the console) and to a rotating file in
+    the state dir."""
+    settings = settings or watch_settings(config)
+    stop = stop or threading.Event()
+    try:
+        check_no_watch_loop(config)
+        lock = acquire_lock(config.state_dir)
+    except EntretiensError as exc:
+        log.error("%s", exc.message)
+        return 1
+    except OSError as exc:
+        log.error("Dossier d'état %s inutilisable : %s.", config.state_dir, describe_failure(exc))
+        return 1
+    try:
+        handler, previous_level = _add_file_log(config.state_dir)
+    except OSError as exc:
+        lock.release()
+        log.error("Journal de la surveillance impossible à ouvrir dans %s : %s.", config.state_dir,
+                  describe_failure(exc))
+        return 1
+    received: list[int] = []
+    restore_signals = _install_signals(stop, received)
+    try:
+        with Processor(config) as processor:
+            watcher = Watcher(config, settings, processor, on_outcome=on_outcome)
+            _serve(watcher, settings, stop, received)
+        return 0
+    except EntretiensError as exc:
+        log.error("%s", exc.message)
+        return 1
+    finally:
+        restore_signals()
+        log.removeHandler(handler)
+        handler.close()
+        log.setLevel(previous_level)
+        lock.release()
+
+
+def _serve(watcher: Watcher, settings: WatchSettings, stop: threading.Event, received: list[int]) -> None:
+    log.info("Surveillance démarrée (processus %d) : dossier d'entrée %s, mode %s, stabilité %s s, "
+             "nouveau balayage toutes les %s s.", os.getpid(), watcher.inbox, settings.mode,
+             f"{settings.stability_window:g}", f"{settings.rescan_interval:g}")
+    watcher.start()
+    observer = InboxObserver(watcher.inbox, InboxEventHandler(watcher.note_event), settings)
+    watching = False
+    restore_logs = _route_watchdog_logs(watcher)
+    try:
+        while not stop.is_set():
+            try:
+                now_watching = observer.ensure()
+                if now_watching and not watching:
+                    watcher.next_scan = 0.0  # (re)started: list what arrived meanwhile
+                watching = now_watching
+                watcher.step(stop)
+            except Exception:  # noqa: BLE001 - the service never stops on an error
+                log.exception("Erreur inattendue dans la boucle de surveillance ; le service continue.")
+                stop.wait(1.0)
+            stop.wait(TICK)
+    finally:
+        observer.stop()
+        names = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT"}
+        why = f" ({names.get(received[0], received[0])})" if received else ""
+        log.info("Arrêt demandé%s : reconstruction des classeurs puis arrêt.", why)
+        restore_logs()
+        watcher.finish()
+        log.info("Surveillance arrêtée.")
