@@ -202,43 +202,37 @@ def first_paragraph_text(tc: etree._Element) -> str:
 
 
 class DocumentText:
-    """The visible text of every paragraph of a part, found in one pass (reading
-    a report asks for the same cells several times)."""
+    """Visible text of the cells of a part, each computed once (reading a report
+    asks for the same cells several times). Hidden text (tracked deletions,
+    placeholders, mc:Fallback copies) is found once for the whole part."""
 
     def __init__(self, root: etree._Element):
-        hidden: set[etree._Element] = set()
+        self._hidden: set[etree._Element] = set()
         for container in _HIDDEN_CONTAINERS(root):
-            hidden.update(container.iter(*_RUN_TEXT))
-        self._pieces: dict[etree._Element, list[str]] = {}
-        for el in root.iter(*_RUN_TEXT):
-            parent = el.getparent()
-            if parent is None or parent.tag != _R or el in hidden:
-                continue  # not run content (e.g. a tab stop), or hidden text
-            p = parent.getparent()
-            while p is not None and p.tag != _P:
-                p = p.getparent()
-            if p is not None:
-                self._pieces.setdefault(p, []).append(_piece(el))
+            self._hidden.update(container.iter(*_RUN_TEXT))
         self._cells: dict[etree._Element, str] = {}
 
-    def paragraph(self, p: etree._Element) -> str:
-        pieces = self._pieces.get(p)
-        return "".join(pieces) if pieces else ""
+    def _paragraphs(self, tc: etree._Element) -> list[tuple[etree._Element, str]]:
+        """Each paragraph of a cell with its visible text, in order, in one walk."""
+        paragraphs: list[tuple[etree._Element, list[str]]] = []
+        hidden = self._hidden
+        for el in tc.iter(_P, *_RUN_TEXT):
+            if el.tag == _P:
+                paragraphs.append((el, []))
+            elif paragraphs and el.getparent().tag == _R and el not in hidden:
+                paragraphs[-1][1].append((el.text or "") if el.tag == _T else _TEXT_OF.get(el.tag, ""))
+        return [(p, "".join(pieces)) for p, pieces in paragraphs]
 
     def cell(self, tc: etree._Element) -> str:
         text = self._cells.get(tc)
         if text is None:
-            texts = ((p, self.paragraph(p)) for p in tc.iter(_P))
-            text = "\n".join(t for p, t in texts if not _paragraph_mark_deleted(p, t))
+            text = "\n".join(t for p, t in self._paragraphs(tc) if not _paragraph_mark_deleted(p, t))
             self._cells[tc] = text
         return text
 
     def first_paragraph(self, tc: etree._Element) -> str:
-        for p in tc.iter(_P):
-            text = self.paragraph(p)
-            if text.strip():
-                return text
-        return ""
+        """The first paragraph of a cell that holds text (a label cell's label)."""
+        return next((t for _, t in self._paragraphs(tc) if t.strip()), "")
 
 
 def body(root: etree._Element) -> etree._Element:
@@ -287,6 +281,10 @@ def cell_grid_span(tc: etree._Element) -> int:
         return max(1, int(_val(span))) if span is not None else 1
     except (TypeError, ValueError):
         return 1
+
+
+def has_merged_cells(tbl: etree._Element) -> bool:
+    return next(tbl.iter(_GRID_SPAN), None) is not None
 
 
 def grid_positions(cells: list[etree._Element]) -> list[int]:

@@ -102,10 +102,16 @@ def normalize_label(text: str) -> str:
 def clean_text(text: str) -> str:
     """Placeholder sentences removed, odd spaces made plain, outer blanks stripped;
     line breaks inside an answer are kept."""
+    if not text:
+        return ""
     if _PLACEHOLDER_HINT.search(text):
         for placeholder in PLACEHOLDERS:
             text = text.replace(placeholder, "")
-    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u200b", "")
+    if "\u200b" in text:
+        text = text.replace("\u200b", "")
+    # str.split() also splits on non-breaking spaces (U+00A0, U+202F).
+    if "\n" not in text and "\r" not in text:
+        return " ".join(text.split())
     lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
     return "\n".join(lines).strip("\n ").strip()
 
@@ -124,19 +130,34 @@ class _Index:
         self.by_alias: dict[str, list] = {}
         for alias, controls in aliases.items():
             self.by_alias.setdefault(normalize_label(alias), []).extend(controls)
-        self.value_cells: dict[str, object] = {}
-        # Each table: its header labels, and its rows.
-        self.tables: list[tuple[list[str], list[list]]] = []
+        # Each table and its rows; header labels are read only for tables wide enough.
+        self.tables: list[tuple[object, list[list]]] = []
         for tbl in ooxml.iter_tables(root):
             rows = ooxml.table_rows(tbl)
-            if not rows:
-                continue
-            self.tables.append(([normalize_label(self.text.cell(tc)) for tc in rows[0]], rows))
-            for cells in rows:
-                if len(cells) >= 2:
-                    label = normalize_label(self.text.first_paragraph(cells[0]))
-                    if label and label not in self.value_cells:
-                        self.value_cells[label] = cells[1]
+            if rows:
+                self.tables.append((tbl, rows))
+        self._headers: dict[int, list[str]] = {}
+        self._value_cells: dict[str, object] | None = None
+
+    def header(self, index: int) -> list[str]:
+        if index not in self._headers:
+            first_row = self.tables[index][1][0]
+            self._headers[index] = [normalize_label(self.text.cell(tc)) for tc in first_row]
+        return self._headers[index]
+
+    @property
+    def value_cells(self) -> dict[str, object]:
+        """Value cells by their label cell's text; built only when a field has lost its
+        tag (LibreOffice 7.4, a deleted control): Word's files never need it."""
+        if self._value_cells is None:
+            self._value_cells = {}
+            for _, rows in self.tables:
+                for cells in rows:
+                    if len(cells) >= 2:
+                        label = normalize_label(self.text.first_paragraph(cells[0]))
+                        if label and label not in self._value_cells:
+                            self._value_cells[label] = cells[1]
+        return self._value_cells
 
     def control_value(self, sdt, kind: str) -> Value:
         if kind == "bool":
@@ -175,15 +196,19 @@ class _Index:
     def read_table(self, field: Field) -> list[dict[str, str]] | None:
         columns = field.columns or []
         wanted = [normalize_label(c.label) for c in columns]
-        for labels, rows in self.tables:
+        for index, (tbl, rows) in enumerate(self.tables):
+            if len(rows[0]) < len(wanted):
+                continue
+            labels = self.header(index)
             if not set(wanted) <= set(labels):  # same columns, possibly moved or one added
                 continue
             # Grid columns, so that merged cells keep each value in its column.
-            column_at = dict(zip(labels, ooxml.grid_positions(rows[0])))
+            positions = ooxml.grid_positions if ooxml.has_merged_cells(tbl) else _plain_positions
+            column_at = dict(zip(labels, positions(rows[0])))
             result = []
             for cells in rows[1:]:
                 texts = {pos: clean_text(self.text.cell(tc))
-                         for pos, tc in zip(ooxml.grid_positions(cells), cells)}
+                         for pos, tc in zip(positions(cells), cells)}
                 if [normalize_label(t) for t in texts.values()] == labels:
                     continue  # header repeated (copy-paste, page break)
                 row = {c.key: texts.get(column_at[w], "") for c, w in zip(columns, wanted)}
@@ -191,6 +216,10 @@ class _Index:
                     result.append(row)
             return result
         return None
+
+
+def _plain_positions(cells: list) -> range:
+    return range(len(cells))
 
 
 def _typed(text: str, kind: str) -> Value:
@@ -228,8 +257,9 @@ def read_report(path: Path, catalogue: Catalogue, *,
         root = package.xml_part(package.main_part)
         index = _Index(root)
         known_tags = {f.key for f in catalogue.single_fields} & set(index.by_tag)
-        known_labels = {normalize_label(f.label) for f in catalogue.single_fields} & set(index.value_cells)
-        if not known_tags and len(known_labels) < MIN_LABELS_FOR_A_REPORT:
+        if not known_tags and len(
+            {normalize_label(f.label) for f in catalogue.single_fields} & set(index.value_cells)
+        ) < MIN_LABELS_FOR_A_REPORT:
             raise NotAReport(
                 f"« {path.name} » est un document Word, mais pas un compte rendu d'entretien "
                 "professionnel : aucune des rubriques du formulaire n'y figure. Utilisez le "
