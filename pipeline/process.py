@@ -19,6 +19,7 @@ start: a claimed file is examined again, a planned one is placed as planned.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fnmatch
 import logging
 import os
@@ -175,7 +176,7 @@ class Processor:
         except FileNotFoundError:
             return None  # taken by someone else, or removed by its owner
         except OSError as exc:
-            if exc.errno != 18:  # EXDEV: the inbox is on another disk (a share)
+            if exc.errno != errno.EXDEV:  # the inbox is on another disk (a share)
                 raise
             share_work = make_dirs(inbox_path.parent / SHARE_WORK_FOLDER)
             target = share_work / work_name
