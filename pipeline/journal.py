@@ -199,10 +199,14 @@ class Journal:
         self.db.execute("INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
                         (file_id, source, target, reason, now()))
 
-    def finish(self, row: FileRow) -> None:
-        """Mark a planned file done and, if accepted, make it its report's current version."""
+    def finish(self, row: FileRow, moves: list[tuple[str, str, str]] = ()) -> None:
+        """Mark a planned file done with its moves (source, target, reason) and, if
+        accepted, make it its report's current version: one transaction."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
+                [(row.id, source, target, reason, now()) for source, target, reason in moves])
             if row.outcome == "accepted":
                 self.db.execute(
                     "INSERT INTO reports (report_id, campaign, agent_number, file_id, stage, location, updated_at)"

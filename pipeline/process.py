@@ -330,20 +330,19 @@ class Processor:
             duplicate_of=original.id)
 
     def place(self, row: FileRow, work_path: Path) -> Outcome:
-        """Carry out a planned outcome. Safe to run again after a crash at any point."""
+        """Carry out a planned outcome. Safe to run again after a crash at any point:
+        each move is done unless already done, and all are recorded with the file's
+        "done" in one journal transaction."""
+        moves = []
         if row.previous_move:
             source, target = map(Path, row.previous_move)
-            moved = None
             if not target.exists() and source.exists():
                 move_no_clobber(source, target)
-                moved = True
             elif target.exists() and source.exists() and os.path.samefile(source, target):
                 source.unlink()  # a crash between link and unlink left both names
-                moved = True
-            # (target there and source gone, or source now holding the new version: done before)
-            if moved:
-                self.journal.record_move(row.id, str(source), str(target), "version remplacée")
-                log.info("historique %s -> %s", source, target)
+            # (else done before the crash; the source name may now hold the new version)
+            moves.append((str(source), str(target), "version remplacée"))
+            log.info("historique %s -> %s", source, target)
         if row.note and not Path(row.note).exists():
             if row.outcome == DUPLICATE:
                 original = self.journal.file(row.duplicate_of)
@@ -362,8 +361,8 @@ class Processor:
                 work_path.unlink()
             else:
                 move_no_clobber(work_path, destination)
-            self.journal.record_move(row.id, str(work_path), str(destination), row.reason_code or row.outcome)
-        self.journal.finish(row)
+        moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
+        self.journal.finish(row, moves)
         log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
                  row.outcome, f" ({row.reason_code})" if row.reason_code else "")
         return Outcome(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,

@@ -132,10 +132,10 @@ def arm(point: str, victim: str) -> None:
     elif point == "finish":
         finish = Journal.finish
 
-        def die_then_finish(self, row):
+        def die_then_finish(self, row, *args, **kwargs):
             if hit(row.original_name):
                 die()
-            finish(self, row)
+            finish(self, row, *args, **kwargs)
 
         Journal.finish = die_then_finish
 
