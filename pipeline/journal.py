@@ -247,9 +247,18 @@ class Journal:
                              row["location"], self.file(row["file_id"]))
 
     def current_reports(self, campaign: str | None = None) -> list[CurrentReport]:
-        query = "SELECT report_id FROM reports" + (" WHERE campaign=?" if campaign else "") + " ORDER BY report_id"
-        ids = [r[0] for r in self.db.execute(query, (campaign,) if campaign else ())]
-        return [self.current(i) for i in ids]
+        return list(self.iter_current_reports(campaign))
+
+    def iter_current_reports(self, campaign: str | None = None):
+        """Each report's newest accepted version, one at a time (a campaign's
+        contents never all in memory at once)."""
+        query = ("SELECT r.report_id AS r_id, r.campaign AS r_campaign, r.agent_number AS r_agent,"
+                 " r.stage AS r_stage, r.location AS r_location, f.* FROM reports r"
+                 " JOIN files f ON f.id = r.file_id"
+                 + (" WHERE r.campaign=?" if campaign else "") + " ORDER BY r.report_id")
+        for row in self.db.execute(query, (campaign,) if campaign else ()):
+            yield CurrentReport(row["r_id"], row["r_campaign"], row["r_agent"], row["r_stage"],
+                                row["r_location"], FileRow.from_row(row))
 
     def files(self) -> list[FileRow]:
         return [FileRow.from_row(r) for r in self.db.execute("SELECT * FROM files ORDER BY id")]
@@ -257,8 +266,9 @@ class Journal:
     def latest_by_agent(self, campaign: str) -> dict[str, FileRow]:
         """The last finished file of each agent of a campaign, whatever its outcome."""
         rows = self.db.execute(
-            "SELECT * FROM files WHERE status='done' AND campaign=? AND agent_number IS NOT NULL"
-            " AND outcome != 'duplicate' ORDER BY id", (campaign,)).fetchall()
+            "SELECT * FROM files WHERE id IN (SELECT MAX(id) FROM files WHERE status='done'"
+            " AND campaign=? AND agent_number IS NOT NULL AND outcome != 'duplicate'"
+            " GROUP BY agent_number)", (campaign,))
         return {r["agent_number"]: FileRow.from_row(r) for r in rows}
 
     def where_now(self, path: str) -> str:

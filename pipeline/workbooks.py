@@ -665,11 +665,16 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     today = today or dt.date.today()
     catalogue = config.catalogue
     campaign = config.campaign.key
+    current: dict[str, AgentFile] = {}
+
+    def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
+        for report in reports:
+            current[report.agent_number] = AgentFile.of(report.file, catalogue)
+            yield report
+
     with Journal(config.state_dir) as journal:
-        reports = journal.current_reports(campaign)
-        needs = training_rows(reports, catalogue)
-        current = {r.agent_number: AgentFile.of(r.file, catalogue) for r in reports}
-        del reports  # one campaign's contents in memory at a time
+        # One report's content in memory at a time: its needs and its tracking facts.
+        needs = training_rows(keeping_tracking_facts(journal.iter_current_reports(campaign)), catalogue)
         latest = {number: AgentFile.of(row, catalogue)
                   for number, row in journal.latest_by_agent(campaign).items()}
     roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
