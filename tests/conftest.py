@@ -243,3 +243,16 @@ def convert(soffice, tmp_path_factory):
         return out
 
     return run
+
+
+def write_workspace(base: Path, agents: list[dict], **settings) -> "Config":
+    """A workspace as HR sets it up: config.yaml beside a csv roster."""
+    import yaml
+
+    from pipeline.config import load_config
+
+    base.mkdir(parents=True, exist_ok=True)
+    write_csv(base / "agents.csv", agents)
+    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
+    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_config(base / "config.yaml")

@@ -16,6 +16,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 import openpyxl
 import pytest
 
+from tests.lo import patch_declared_size
+
 from pipeline import errors
 from pipeline.preflight import DocxPackage, PackageLimits, looks_complete, open_package
 
@@ -62,19 +64,6 @@ def docx_with(*, replace: dict[str, bytes] | None = None, drop: tuple[str, ...] 
 def with_main_content_type(content_type: str) -> bytes:
     types = parts_of(docx_bytes())[TYPES].replace(WORD_MAIN.encode(), content_type.encode())
     return docx_with(replace={TYPES: types})
-
-
-def patch_declared_size(data: bytes, name: str, size: int) -> bytes:
-    """Make the central directory lie about one member's uncompressed size."""
-    data = bytearray(data)
-    pos = data.find(b"PK\x01\x02")
-    while pos >= 0:
-        name_len = struct.unpack_from("<H", data, pos + 28)[0]
-        if data[pos + 46:pos + 46 + name_len] == name.encode():
-            struct.pack_into("<I", data, pos + 24, size)
-            return bytes(data)
-        pos = data.find(b"PK\x01\x02", pos + 4)
-    raise AssertionError(f"{name} not in central directory")
 
 
 def ole_bytes(streams: dict[str, bytes]) -> bytes:

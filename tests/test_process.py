@@ -22,18 +22,17 @@ from pathlib import Path
 
 import docx
 import pytest
-import yaml
 
 from pipeline import catalogue as cat
 from pipeline.catalogue import DEFAULT
-from pipeline.config import Config, load_config
+from pipeline.config import Config
 from pipeline.errors import EmptyFile, LegacyDoc, NotAReport, NotAZip
 from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.notes import DUPLICATE_SUFFIX, REJECTION_SUFFIX
 from pipeline.process import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, PassResult, process_inbox
-from tests.conftest import TEMPLATES, TODAY, agent, write_csv
+from tests.conftest import TEMPLATES, TODAY, agent, write_workspace
 
 CATALOGUE = DEFAULT
 CAMPAIGN = "2026"
@@ -61,15 +60,6 @@ def sha(data: bytes | Path) -> str:
 
 def clean_name(row: dict) -> str:
     return f"{CAMPAIGN}_{row['matricule']}_{row['nom'].upper()}_{row['prénom']}.docx"
-
-
-def write_workspace(base: Path, agents: list[dict], **settings) -> Config:
-    """A workspace as HR sets it up: config.yaml beside a csv roster."""
-    base.mkdir(parents=True, exist_ok=True)
-    write_csv(base / "agents.csv", agents)
-    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
-    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return load_config(base / "config.yaml")
 
 
 @pytest.fixture(scope="module")

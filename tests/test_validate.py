@@ -18,7 +18,7 @@ from pipeline.examine import Examination, examine, known_agents
 from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
 from pipeline.validate import ERROR, WARNING
-from tests.conftest import TEMPLATES, TODAY, agent, write_csv
+from tests.conftest import TEMPLATES, TODAY, agent, write_workspace
 
 CATALOGUE = DEFAULT
 
@@ -46,19 +46,10 @@ ZOE = agent("100003", "L’Hôte", "Zoé")
 AGENTS = [LEA, PAUL, ZOE]
 
 
-def workspace(base: Path, agents: list[dict], **settings) -> Config:
-    """A workspace as HR sets it up: config.yaml beside a csv roster."""
-    base.mkdir(parents=True, exist_ok=True)
-    write_csv(base / "agents.csv", agents)
-    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
-    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return load_config(base / "config.yaml")
-
-
 @pytest.fixture(scope="module")
 def blanks(tmp_path_factory) -> dict[str, Path]:
     """Pre-filled reports of the three agents, generated once for the module."""
-    config = workspace(tmp_path_factory.mktemp("validate"), AGENTS)
+    config = write_workspace(tmp_path_factory.mktemp("validate"), AGENTS)
     result = generate(config, today=TODAY)
     assert result.problems == []
     return {a["matricule"]: next(p for p in result.reports if f"_{a['matricule']}_" in p.name)
@@ -67,7 +58,7 @@ def blanks(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory) -> Config:
-    return workspace(tmp_path_factory.mktemp("validate-ws"), AGENTS)
+    return write_workspace(tmp_path_factory.mktemp("validate-ws"), AGENTS)
 
 
 def need(**changes: str) -> dict[str, str]:
@@ -208,7 +199,7 @@ def test_more_objectives_than_the_maximum_is_a_warning_not_a_rejection(blanks, c
 
 
 def test_maximum_of_objectives_comes_from_config(blanks, tmp_path):
-    strict = workspace(tmp_path / "ws", AGENTS, objectifs_max=2)
+    strict = write_workspace(tmp_path / "ws", AGENTS, objectifs_max=2)
     exam = check(strict, filled(blanks, tmp_path, overrides={cat.NEXT_OBJECTIVES: objectives(3)}))
     assert found(exam) == [("objectifs_trop_nombreux", cat.NEXT_OBJECTIVES)]
     assert exam.accepted
@@ -399,7 +390,7 @@ def test_an_unreadable_date_is_an_error_quoting_what_was_typed(blanks, config, t
 
 
 def test_agent_missing_from_the_roster_is_rejected(blanks, tmp_path):
-    roster_without_paul = workspace(tmp_path / "ws", [LEA, ZOE])
+    roster_without_paul = write_workspace(tmp_path / "ws", [LEA, ZOE])
     exam = check(roster_without_paul, filled(blanks, tmp_path, matricule="100002"))
     finding = one(exam, "agent_inconnu")
     assert finding.severity == ERROR and "100002" in finding.message
@@ -417,7 +408,7 @@ def test_without_a_roster_any_agent_number_is_accepted(blanks, tmp_path):
 
 
 def test_report_of_another_campaign_is_rejected(blanks, tmp_path):
-    next_year = workspace(tmp_path / "ws", AGENTS, campagne={"annee": 2027})
+    next_year = write_workspace(tmp_path / "ws", AGENTS, campagne={"annee": 2027})
     exam = check(next_year, filled(blanks, tmp_path))
     finding = one(exam, "campagne_erronee")
     assert finding.severity == ERROR
