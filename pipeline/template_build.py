@@ -189,6 +189,17 @@ def build_report_template(catalogue: Catalogue, path: Path) -> None:
     _ReportBuilder(catalogue).build(path)
 
 
+def _details_table(doc, rows: list[tuple[str, str]]) -> None:
+    """A small label/value table of a letter (not a report field: no control)."""
+    table = doc.add_table(rows=len(rows), cols=2)
+    table.style = "Table Grid"
+    for row, (label, value) in zip(table.rows, rows):
+        _shade(row.cells[0], LABEL_FILL)
+        row.cells[0].paragraphs[0].add_run(label).bold = True
+        row.cells[1].paragraphs[0].text = value
+    doc.add_paragraph()
+
+
 def build_invitation_template(path: Path) -> None:
     doc = _new_document("Convocation à l'entretien professionnel")
     top = doc.add_paragraph()
@@ -204,17 +215,11 @@ def build_invitation_template(path: Path) -> None:
         "entretien professionnel annuel, conduit par votre supérieur hiérarchique direct, "
         "{{ f.evaluateur }}."
     )
-    table = doc.add_table(rows=3, cols=2)
-    table.style = "Table Grid"
-    for row, (label, value) in zip(table.rows, (
+    _details_table(doc, [
         ("Date", "{{ c.date_entretien }}"),
         ("Heure", "{{ c.heure }}"),
         ("Lieu", "{{ c.lieu }}"),
-    )):
-        _shade(row.cells[0], LABEL_FILL)
-        row.cells[0].paragraphs[0].add_run(label).bold = True
-        row.cells[1].paragraphs[0].text = value
-    doc.add_paragraph()
+    ])
     doc.add_paragraph("Vous trouverez joints à la présente convocation :")
     for item in (
         "le compte rendu d'entretien professionnel pré-rempli ;",
@@ -235,19 +240,13 @@ def build_invitation_template(path: Path) -> None:
 def build_rejection_template(path: Path) -> None:
     doc = _new_document("Note de rejet d'un compte rendu d'entretien professionnel")
     doc.add_paragraph("Compte rendu à compléter", style="Title")
-    table = doc.add_table(rows=5, cols=2)
-    table.style = "Table Grid"
-    for row, (label, value) in zip(table.rows, (
+    _details_table(doc, [
         ("Agent", "{{ n.agent }}"),
         ("Campagne", "{{ n.campagne }}"),
         ("Fichier reçu", "{{ n.fichier }}"),
         ("Date de réception", "{{ n.date }}"),
         ("Motif", "{{ n.motif }}"),
-    )):
-        _shade(row.cells[0], LABEL_FILL)
-        row.cells[0].paragraphs[0].add_run(label).bold = True
-        row.cells[1].paragraphs[0].text = value
-    doc.add_paragraph()
+    ])
     doc.add_paragraph("Ce qu'il faut corriger", style="Heading 1")
     doc.add_paragraph("{%p for p in n.problemes %}")
     doc.add_paragraph("{{ p.rubrique }} – {{ p.message }}", style="List Number")
