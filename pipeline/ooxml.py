@@ -265,6 +265,12 @@ def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
     return _children_through_controls(parent, tag)
 
 
+def first_row_width(tbl: etree._Element) -> int:
+    """How many cells the first row of a table has (0 for a table without rows)."""
+    rows = _children(tbl, _TR) if tbl.find(_TR) is None else [tbl.find(_TR)]
+    return len(_children(rows[0], _TC)) if rows else 0
+
+
 def table_rows(tbl: etree._Element) -> list[list[etree._Element]]:
     """The rows of a table as lists of cells (``w:tc``); nested tables have their own."""
     return [_children(tr, _TC) for tr in _children(tbl, _TR)]

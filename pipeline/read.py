@@ -130,18 +130,20 @@ class _Index:
         self.by_alias: dict[str, list] = {}
         for alias, controls in aliases.items():
             self.by_alias.setdefault(normalize_label(alias), []).extend(controls)
-        # Each table and its rows; header labels are read only for tables wide enough.
-        self.tables: list[tuple[object, list[list]]] = []
-        for tbl in ooxml.iter_tables(root):
-            rows = ooxml.table_rows(tbl)
-            if rows:
-                self.tables.append((tbl, rows))
+        # Tables; their rows and header labels are read only when asked for.
+        self._tables = list(ooxml.iter_tables(root))
+        self._rows: dict[int, list[list]] = {}
         self._headers: dict[int, list[str]] = {}
         self._value_cells: dict[str, object] | None = None
 
+    def rows(self, index: int) -> list[list]:
+        if index not in self._rows:
+            self._rows[index] = ooxml.table_rows(self._tables[index])
+        return self._rows[index]
+
     def header(self, index: int) -> list[str]:
         if index not in self._headers:
-            first_row = self.tables[index][1][0]
+            first_row = self.rows(index)[0] if self.rows(index) else []
             self._headers[index] = [normalize_label(self.text.cell(tc)) for tc in first_row]
         return self._headers[index]
 
@@ -151,8 +153,8 @@ class _Index:
         tag (LibreOffice 7.4, a deleted control): Word's files never need it."""
         if self._value_cells is None:
             self._value_cells = {}
-            for _, rows in self.tables:
-                for cells in rows:
+            for index in range(len(self._tables)):
+                for cells in self.rows(index):
                     if len(cells) >= 2:
                         label = normalize_label(self.text.first_paragraph(cells[0]))
                         if label and label not in self._value_cells:
@@ -196,9 +198,10 @@ class _Index:
     def read_table(self, field: Field) -> list[dict[str, str]] | None:
         columns = field.columns or []
         wanted = [normalize_label(c.label) for c in columns]
-        for index, (tbl, rows) in enumerate(self.tables):
-            if len(rows[0]) < len(wanted):
+        for index, tbl in enumerate(self._tables):
+            if ooxml.first_row_width(tbl) < len(wanted):
                 continue
+            rows = self.rows(index)
             labels = self.header(index)
             if not set(wanted) <= set(labels):  # same columns, possibly moved or one added
                 continue
