@@ -231,8 +231,19 @@ class DocumentText:
         return text
 
     def first_paragraph(self, tc: etree._Element) -> str:
-        """The first paragraph of a cell that holds text (a label cell's label)."""
-        return next((t for _, t in self._paragraphs(tc) if t.strip()), "")
+        """The first paragraph of a cell that holds text (a label cell's label);
+        stops there, without reading the rest of the cell (help text)."""
+        pieces: list[str] = []
+        hidden = self._hidden
+        for el in tc.iter(_P, *_RUN_TEXT):
+            if el.tag == _P:
+                text = "".join(pieces)
+                if text.strip():
+                    return text
+                pieces = []
+            elif el.getparent().tag == _R and el not in hidden:
+                pieces.append((el.text or "") if el.tag == _T else _TEXT_OF.get(el.tag, ""))
+        return "".join(pieces)
 
 
 def body(root: etree._Element) -> etree._Element:
@@ -263,6 +274,19 @@ def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
     if parent.find(_SDT) is None:
         return parent.findall(tag)
     return _children_through_controls(parent, tag)
+
+
+_FIRST_CELLS = etree.XPath(".//w:tr/w:tc[1][following-sibling::w:tc]", namespaces=NSMAP)
+
+
+def label_value_cells(root: etree._Element):
+    """(first cell, second cell) of every row of two cells or more, in one XPath
+    (rows whose cells sit in a content control are left to the table reader)."""
+    for first in _FIRST_CELLS(root):
+        second = first.getnext()
+        while second is not None and second.tag != _TC:
+            second = second.getnext()
+        yield first, second
 
 
 def first_row_width(tbl: etree._Element) -> int:

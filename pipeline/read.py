@@ -131,6 +131,7 @@ class _Index:
         for alias, controls in aliases.items():
             self.by_alias.setdefault(normalize_label(alias), []).extend(controls)
         # Tables; their rows and header labels are read only when asked for.
+        self._root = root
         self._tables = list(ooxml.iter_tables(root))
         self._rows: dict[int, list[list]] = {}
         self._headers: dict[int, list[str]] = {}
@@ -153,12 +154,10 @@ class _Index:
         tag (LibreOffice 7.4, a deleted control): Word's files never need it."""
         if self._value_cells is None:
             self._value_cells = {}
-            for index in range(len(self._tables)):
-                for cells in self.rows(index):
-                    if len(cells) >= 2:
-                        label = normalize_label(self.text.first_paragraph(cells[0]))
-                        if label and label not in self._value_cells:
-                            self._value_cells[label] = cells[1]
+            for label_cell, value_cell in ooxml.label_value_cells(self._root):
+                label = normalize_label(self.text.first_paragraph(label_cell))
+                if label and label not in self._value_cells:
+                    self._value_cells[label] = value_cell
         return self._value_cells
 
     def control_value(self, sdt, kind: str) -> Value:
