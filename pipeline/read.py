@@ -134,6 +134,7 @@ class _Index:
         self._root = root
         self._tables = list(ooxml.iter_tables(root))
         self._rows: dict[int, list[list]] = {}
+        self._widths: list[int] | None = None
         self._headers: dict[int, list[str]] = {}
         self._value_cells: dict[str, object] | None = None
 
@@ -197,8 +198,10 @@ class _Index:
     def read_table(self, field: Field) -> list[dict[str, str]] | None:
         columns = field.columns or []
         wanted = [normalize_label(c.label) for c in columns]
+        if self._widths is None:
+            self._widths = [ooxml.first_row_width(tbl) for tbl in self._tables]
         for index, tbl in enumerate(self._tables):
-            if ooxml.first_row_width(tbl) < len(wanted):
+            if self._widths[index] < len(wanted):
                 continue
             rows = self.rows(index)
             labels = self.header(index)
