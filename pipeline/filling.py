@@ -23,7 +23,6 @@ from .dates import format_date
 from .read import clean_text, normalize_label
 
 Row = dict[str, str] | list[str]
-HOW = ("control", "cell", "beside")
 
 
 class ReportForm:

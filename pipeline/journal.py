@@ -195,10 +195,6 @@ class Journal:
              json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
         )
 
-    def record_move(self, file_id: int | None, source: str, target: str, reason: str) -> None:
-        self.db.execute("INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
-                        (file_id, source, target, reason, now()))
-
     def finish(self, row: FileRow, moves: list[tuple[str, str, str]] = ()) -> None:
         """Mark a planned file done with its moves (source, target, reason) and, if
         accepted, make it its report's current version: one transaction."""

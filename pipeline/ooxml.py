@@ -97,14 +97,6 @@ def controls_by_tag_and_alias(root: etree._Element) -> tuple[dict[str, list], di
     return by_tag, by_alias
 
 
-def control_tag_and_alias(sdt: etree._Element) -> tuple[str | None, str | None]:
-    pr = sdt.find(_SDT_PR)
-    if pr is None:
-        return None, None
-    tag, alias = pr.find(_TAG), pr.find(_ALIAS)
-    return (None if tag is None else tag.get(_VAL)), (None if alias is None else alias.get(_VAL))
-
-
 def control_tag(sdt: etree._Element) -> str | None:
     return _val(_sdt_pr_child(sdt, "w:tag"))
 

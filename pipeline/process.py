@@ -52,6 +52,8 @@ NAME_BUDGET = 200
 REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
 
 ACCEPTED, REJECTED, UNREADABLE, DUPLICATE = "accepted", "rejected", "unreadable", "duplicate"
+# How logs and messages name an outcome.
+OUTCOME_WORDS = {ACCEPTED: "accepté", REJECTED: "rejeté", UNREADABLE: "illisible", DUPLICATE: "doublon"}
 
 
 def is_ignored(name: str, extra_patterns: tuple[str, ...] = ()) -> bool:
@@ -364,7 +366,8 @@ class Processor:
         moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
         self.journal.finish(row, moves)
         log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
-                 row.outcome, f" ({row.reason_code})" if row.reason_code else "")
+                 OUTCOME_WORDS.get(row.outcome, row.outcome),
+                 f" ({row.reason_code})" if row.reason_code else "")
         return Outcome(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,
                        row.report_id)
 

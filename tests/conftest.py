@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -218,13 +216,9 @@ def fifty_campaign(tmp_path_factory) -> Campaign:
 
 @pytest.fixture(scope="session")
 def soffice() -> str:
-    path = shutil.which("soffice")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) est introuvable alors que CI est défini : "
-                        ".ci/run doit installer libreoffice-writer-nogui.")
-        pytest.skip("LibreOffice (soffice) n'est pas installé")
-    return path
+    from tests.lo import soffice as find_soffice
+
+    return find_soffice()
 
 
 @pytest.fixture(scope="session")

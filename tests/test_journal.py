@@ -147,8 +147,8 @@ def test_current_reports_can_be_limited_to_one_campaign(journal):
 
 def test_moves_are_recorded_in_order_with_their_reason(journal):
     row = journal.claim("w1__a.docx", "a.docx", CHECKSUM, 1)
-    journal.record_move(row.id, "/etat/travail/w1__a.docx", "/out/1/cr.docx", "accepted")
-    journal.record_move(row.id, "/out/1/cr.docx", "/out/historique/cr.docx", "version remplacée")
+    journal.finish(row, [("/etat/travail/w1__a.docx", "/out/1/cr.docx", "accepted"),
+                         ("/out/1/cr.docx", "/out/historique/cr.docx", "version remplacée")])
     moves = journal.moves()
     assert [(m["source"], m["target"], m["reason"]) for m in moves] == [
         ("/etat/travail/w1__a.docx", "/out/1/cr.docx", "accepted"),

@@ -35,11 +35,11 @@ Modules::
 # Besides __all__, the names the tests reach as ``watch.NAME``: LOCK_NAME, HEALTH_NAME, LOG_NAME,
 # probe_file, InboxObserver, _WatchdogInFrench.
 from .cli import main
-from .inbox import InboxEventHandler, InboxFilter, InboxObserver
-from .lock import HEALTH_NAME, LOCK_NAME, LOG_NAME, AlreadyRunning, WatcherState, acquire_lock, watcher_state
-from .service import WatchLoop, _WatchdogInFrench, check_no_watch_loop, run_service
+from .inbox import InboxEventHandler, InboxFilter, InboxObserver  # noqa: F401 (used by the tests)
+from .lock import HEALTH_NAME, LOCK_NAME, LOG_NAME, AlreadyRunning, WatcherState, acquire_lock, watcher_state  # noqa: F401
+from .service import WatchLoop, _WatchdogInFrench, check_no_watch_loop, run_service  # noqa: F401
 from .settings import WatchSettings, watch_settings
-from .stability import Debouncer, StabilityTracker, StuckFile, probe_file
+from .stability import Debouncer, StabilityTracker, StuckFile, probe_file  # noqa: F401
 from .watcher import Watcher, rebuild_outputs
 
 __all__ = [
