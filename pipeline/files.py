@@ -123,11 +123,8 @@ def remove_leftover_temporaries(folder: Path) -> list[Path]:
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def move_no_clobber(source: Path, target: Path) -> None:
@@ -155,9 +152,10 @@ def move_no_clobber(source: Path, target: Path) -> None:
     else:
         if not link:  # chmod would follow the link to someone else's file
             os.chmod(target, FILE_MODE)
-    _fsync_dir(target.parent)
+    _fsync_dir(target.parent)  # the new name is on disk before the old one goes
+    # The unlink is not synced: lost in a power cut, it leaves two names of one file,
+    # which recovery resolves.
     source.unlink()
-    _fsync_dir(source.parent)
 
 
 def _copy_exclusive(source: Path, target: Path) -> None:

@@ -158,7 +158,9 @@ class Journal:
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a claimed file's row survives a power cut
+        # Committed transactions are never reordered in the WAL, and a later synced commit carries
+        # the earlier ones: only a plan must be on disk before the moves it orders (see plan()).
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -185,15 +187,22 @@ class Journal:
              note: str | None, previous_move: tuple[str, str] | None, report_id: str | None,
              campaign: str | None, agent_number: str | None, stage: int | None,
              content: dict | None, findings: list[dict], duplicate_of: int | None = None) -> None:
-        self.db.execute(
-            "UPDATE files SET status='planned', outcome=?, reason_code=?, destination=?, note=?,"
-            " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?, findings=?,"
-            " duplicate_of=? WHERE id=?",
-            (outcome, reason_code, destination, note,
-             json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
-             stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
-             json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
-        )
+        """Record what will be done with a file. On disk (synced) before this returns: the
+        moves that follow may be, and a claim or a finish lost in a power cut is redone by
+        recovery, whereas moves without their plan would leave files the journal ignores."""
+        self.db.execute("PRAGMA synchronous=FULL")
+        try:
+            self.db.execute(
+                "UPDATE files SET status='planned', outcome=?, reason_code=?, destination=?, note=?,"
+                " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?,"
+                " findings=?, duplicate_of=? WHERE id=?",
+                (outcome, reason_code, destination, note,
+                 json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
+                 stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
+                 json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
+            )
+        finally:
+            self.db.execute("PRAGMA synchronous=NORMAL")
 
     def finish(self, row: FileRow, moves: list[tuple[str, str, str]] = ()) -> None:
         """Mark a planned file done with its moves (source, target, reason) and, if

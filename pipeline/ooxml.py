@@ -193,49 +193,137 @@ def first_paragraph_text(tc: etree._Element) -> str:
     return ""
 
 
+_TBL, _BODY, _SHOWING_PLACEHOLDER = qn("w:tbl"), qn("w:body"), qn("w:showingPlcHdr")
+_HIDING = frozenset((_DEL, _MOVE_FROM, _FALLBACK))
+_RUN_TEXT_TAGS = frozenset(_RUN_TEXT)
+# Everything one walk of a part needs to see, in document order.
+_WALKED = (_TBL, _TR, _TC, _P, *_RUN_TEXT, _DEL, _MOVE_FROM, _FALLBACK, _SHOWING_PLACEHOLDER, _TAG, _ALIAS)
+
+
+def _nearest(el: etree._Element, tag: str) -> etree._Element | None:
+    """The nearest ancestor named ``tag``, not looking past the body."""
+    parent = el.getparent()
+    while parent is not None and parent.tag != tag:
+        if parent.tag == _BODY:
+            return None
+        parent = parent.getparent()
+    return parent
+
+
 class DocumentText:
-    """Visible text of the cells of a part, each computed once (reading a report
-    asks for the same cells several times). Hidden text (tracked deletions,
-    placeholders, mc:Fallback copies) is found once for the whole part."""
+    """A part read in one walk: the visible text of every paragraph, grouped by the
+    cell that holds it; the rows of every table; the controls by tag and by alias.
+    Reading a report looks these up rather than walking the tree again per field.
+
+    Visible text is run content as accepted: tracked deletions, placeholder text
+    and mc:Fallback copies are left out; tabs and line breaks are kept."""
 
     def __init__(self, root: etree._Element):
-        self._hidden: set[etree._Element] = set()
-        for container in _HIDDEN_CONTAINERS(root):
-            self._hidden.update(container.iter(*_RUN_TEXT))
+        self.by_tag: dict[str, list] = {}
+        self.by_alias: dict[str, list] = {}
+        self.tables: list[etree._Element] = []  # document order, nested ones too
+        self._rows: dict[etree._Element, list[list]] = {}  # table -> rows of cells
+        self._row_of: dict[etree._Element, list] = {}  # w:tr -> its list of cells
+        self._label_rows: list[list] = []  # the cells (direct children of w:tr) of each row
+        self._paragraphs: dict[etree._Element, list] = {}  # cell -> [(w:p, pieces)]
+        self._with_tables: set[etree._Element] = set()  # cells holding a nested table
         self._cells: dict[etree._Element, str] = {}
+        self._first: dict[etree._Element, str] = {}
+        hidden: set[etree._Element] = set()
+        pieces: list[str] | None = None  # the paragraph being read
+        paragraphs_of, row_of = self._paragraphs, self._row_of
+        for el in root.iter(*_WALKED):
+            tag = el.tag
+            if tag == _T:
+                if pieces is not None and el not in hidden:
+                    pieces.append(el.text or "")
+            elif tag == _P:
+                pieces = []
+                parent = el.getparent()
+                cell = parent if parent.tag == _TC else _nearest(el, _TC)
+                if cell is not None:
+                    if cell in paragraphs_of:
+                        paragraphs_of[cell].append((el, pieces))
+                    else:
+                        paragraphs_of[cell] = [(el, pieces)]
+            elif tag == _TC:
+                parent = el.getparent()
+                cells = row_of.get(parent if parent.tag == _TR else _nearest(el, _TR))
+                if cells is not None:
+                    cells.append(el)
+            elif tag in _RUN_TEXT_TAGS:
+                # w:tab also names a tab stop in paragraph properties: only run content counts.
+                if pieces is not None and el not in hidden and el.getparent().tag == _R:
+                    pieces.append(_TEXT_OF[tag])
+            elif tag == _TR:
+                table = _nearest(el, _TBL)
+                if table is not None:
+                    row_of[el] = cells = []
+                    self._rows[table].append(cells)
+                    self._label_rows.append(el)
+            elif tag == _TBL:
+                self.tables.append(el)
+                self._rows[el] = []
+                outer = _nearest(el, _TC)
+                while outer is not None:
+                    self._with_tables.add(outer)
+                    outer = _nearest(outer, _TC)
+            elif tag in _HIDING:
+                hidden.update(el.iter(*_RUN_TEXT))
+            elif tag == _SHOWING_PLACEHOLDER:
+                if el.get(_VAL) not in ("0", "false", "off"):
+                    sdt = el.getparent().getparent()
+                    if sdt is not None:
+                        hidden.update(sdt.iter(*_RUN_TEXT))
+            else:  # w:tag or w:alias, which only sdtPr holds
+                value = el.get(_VAL)
+                if value:
+                    sdt = el.getparent().getparent()
+                    if sdt is not None and sdt.tag == _SDT:
+                        (self.by_tag if tag == _TAG else self.by_alias).setdefault(value, []).append(sdt)
+        self._hidden = hidden
 
-    def _paragraphs(self, tc: etree._Element) -> list[tuple[etree._Element, str]]:
-        """Each paragraph of a cell with its visible text, in order, in one walk."""
+    def rows(self, tbl: etree._Element) -> list[list[etree._Element]]:
+        """The rows of a table as lists of cells, also those wrapped in a control."""
+        return self._rows.get(tbl, [])
+
+    def label_value_cells(self):
+        """(first cell, second cell) of every row of two cells or more, in document
+        order (cells wrapped in a control are left to the table reader)."""
+        for tr in self._label_rows:
+            direct = [tc for tc in self._row_of[tr] if tc.getparent() is tr]
+            if len(direct) >= 2:
+                yield direct[0], direct[1]
+
+    def _cell_paragraphs(self, tc: etree._Element) -> list[tuple[etree._Element, str]]:
+        if tc in self._with_tables:  # its text runs through a nested table: walk it
+            return self._walk_paragraphs(tc)
+        return [(p, "".join(pieces)) for p, pieces in self._paragraphs.get(tc, ())]
+
+    def _walk_paragraphs(self, tc: etree._Element) -> list[tuple[etree._Element, str]]:
         paragraphs: list[tuple[etree._Element, list[str]]] = []
-        hidden = self._hidden
         for el in tc.iter(_P, *_RUN_TEXT):
             if el.tag == _P:
                 paragraphs.append((el, []))
-            elif paragraphs and el.getparent().tag == _R and el not in hidden:
-                paragraphs[-1][1].append((el.text or "") if el.tag == _T else _TEXT_OF.get(el.tag, ""))
+            elif paragraphs and el.getparent().tag == _R and el not in self._hidden:
+                paragraphs[-1][1].append((el.text or "") if el.tag == _T else _TEXT_OF[el.tag])
         return [(p, "".join(pieces)) for p, pieces in paragraphs]
 
     def cell(self, tc: etree._Element) -> str:
+        """Every paragraph of a cell (nested tables included), joined by newlines."""
         text = self._cells.get(tc)
         if text is None:
-            text = "\n".join(t for p, t in self._paragraphs(tc) if not _paragraph_mark_deleted(p, t))
+            text = "\n".join(t for p, t in self._cell_paragraphs(tc) if not _paragraph_mark_deleted(p, t))
             self._cells[tc] = text
         return text
 
     def first_paragraph(self, tc: etree._Element) -> str:
-        """The first paragraph of a cell that holds text (a label cell's label);
-        stops there, without reading the rest of the cell (help text)."""
-        pieces: list[str] = []
-        hidden = self._hidden
-        for el in tc.iter(_P, *_RUN_TEXT):
-            if el.tag == _P:
-                text = "".join(pieces)
-                if text.strip():
-                    return text
-                pieces = []
-            elif el.getparent().tag == _R and el not in hidden:
-                pieces.append((el.text or "") if el.tag == _T else _TEXT_OF.get(el.tag, ""))
-        return "".join(pieces)
+        """The first paragraph of a cell that holds text (a label cell's label)."""
+        text = self._first.get(tc)
+        if text is None:
+            text = next((t for _, t in self._cell_paragraphs(tc) if t.strip()), "")
+            self._first[tc] = text
+        return text
 
 
 def body(root: etree._Element) -> etree._Element:

@@ -232,9 +232,14 @@ def _read_received(path: Path, limits: PackageLimits) -> bytes:
             raise ZipBomb(f"Le fichier pèse {_mo(st.st_size)}, au-delà de la limite de "
                           f"{_mo(limits.max_file_bytes)}. {SHRINK}")
         with _open_no_follow(path) as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # replaced since lstat
+            opened = os.fstat(f.fileno())
+            if not stat.S_ISREG(opened.st_mode):  # replaced since lstat
                 raise NotARegularFile("Ce dépôt n'est pas un fichier ordinaire. Déposez le fichier .docx lui-même.")
-            data = f.read(limits.max_file_bytes + 1)
+            # Asking for the cap itself would allocate 20 MB per file: ask for the size, then
+            # for whatever was appended since (up to the cap).
+            data = f.read(min(opened.st_size, limits.max_file_bytes) + 1)
+            if len(data) > opened.st_size:
+                data += f.read(limits.max_file_bytes + 1 - len(data))
     except FileNotFoundError:
         raise FileUnavailable("Le fichier a disparu avant d'être lu (déplacé ou supprimé). "
                               "Déposez-le de nouveau.") from None

@@ -397,10 +397,21 @@ class Processor:
                     row = self.journal.file_by_work_name(leftover.name)
                     if row is None or row.status != "done":
                         outcomes.append(self._guarded(self.handle, leftover))
+                    elif _second_name_of(leftover, row.destination):
+                        # A power cut lost the unlink that ended the move (it is not synced).
+                        leftover.unlink()
+                        log.info("second nom d'un fichier déjà placé retiré : %s", leftover)
         for folder in (REJECTS, DUPLICATES):
             for leftover in remove_leftover_temporaries(self.config.outbox / folder):
                 log.info("fichier temporaire d'une note inachevée supprimé : %s", leftover)
         return [o for o in outcomes if o is not None]
+
+
+def _second_name_of(path: Path, destination: str | None) -> bool:
+    try:
+        return bool(destination) and os.path.samefile(path, destination)
+    except OSError:
+        return False
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,

@@ -126,22 +126,16 @@ class _Index:
 
     def __init__(self, root):
         self.text = ooxml.DocumentText(root)
-        self.by_tag, aliases = ooxml.controls_by_tag_and_alias(root)
+        self.by_tag = self.text.by_tag
         self.by_alias: dict[str, list] = {}
-        for alias, controls in aliases.items():
+        for alias, controls in self.text.by_alias.items():
             self.by_alias.setdefault(normalize_label(alias), []).extend(controls)
-        # Tables; their rows and header labels are read only when asked for.
-        self._root = root
-        self._tables = list(ooxml.iter_tables(root))
-        self._rows: dict[int, list[list]] = {}
-        self._widths: list[int] | None = None
+        self._tables = self.text.tables
         self._headers: dict[int, list[str]] = {}
         self._value_cells: dict[str, object] | None = None
 
     def rows(self, index: int) -> list[list]:
-        if index not in self._rows:
-            self._rows[index] = ooxml.table_rows(self._tables[index])
-        return self._rows[index]
+        return self.text.rows(self._tables[index])
 
     def header(self, index: int) -> list[str]:
         if index not in self._headers:
@@ -155,7 +149,7 @@ class _Index:
         tag (LibreOffice 7.4, a deleted control): Word's files never need it."""
         if self._value_cells is None:
             self._value_cells = {}
-            for label_cell, value_cell in ooxml.label_value_cells(self._root):
+            for label_cell, value_cell in self.text.label_value_cells():
                 label = normalize_label(self.text.first_paragraph(label_cell))
                 if label and label not in self._value_cells:
                     self._value_cells[label] = value_cell
@@ -198,12 +192,10 @@ class _Index:
     def read_table(self, field: Field) -> list[dict[str, str]] | None:
         columns = field.columns or []
         wanted = [normalize_label(c.label) for c in columns]
-        if self._widths is None:
-            self._widths = [ooxml.first_row_width(tbl) for tbl in self._tables]
         for index, tbl in enumerate(self._tables):
-            if self._widths[index] < len(wanted):
-                continue
             rows = self.rows(index)
+            if not rows or len(rows[0]) < len(wanted):
+                continue
             labels = self.header(index)
             if not set(wanted) <= set(labels):  # same columns, possibly moved or one added
                 continue

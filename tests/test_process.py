@@ -31,7 +31,8 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.notes import DUPLICATE_SUFFIX, REJECTION_SUFFIX
-from pipeline.process import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, PassResult, process_inbox
+from pipeline.process import (DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER, PassResult,
+                              process_inbox)
 from tests.conftest import TEMPLATES, TODAY, agent, write_workspace
 
 CATALOGUE = DEFAULT
@@ -720,3 +721,26 @@ def test_logs_name_file_checksum_and_destination_but_never_the_evaluation(desk, 
         lines = [r.getMessage() for r in caplog.records if name in r.getMessage()
                  and checksum[:12] in r.getMessage()]
         assert lines and str(destination) in lines[-1], text
+
+
+def test_a_second_name_left_by_a_lost_unlink_is_removed_and_the_report_kept(desk):
+    """GIVEN a report placed at its stage, whose move's unlink (not synced) a power cut lost:
+    the work area still holds a second name of the placed file, the journal says "done"
+    WHEN process runs again
+    THEN the second name is removed, the placed report stays byte for byte, nothing is
+    processed twice."""
+    dropped = desk.drop(desk.fill("cr.docx", stage=1))
+    desk.run()
+    with desk.journal() as journal:
+        (row,) = journal.files()
+    placed = Path(row.destination)
+    second = desk.config.state_dir / WORK_FOLDER / row.work_name
+    os.link(placed, second)
+
+    result = desk.run()
+
+    assert result.outcomes == []
+    assert not second.exists()
+    assert sha(placed) == dropped
+    with desk.journal() as journal:
+        assert [r.id for r in journal.files()] == [row.id]
