@@ -28,7 +28,8 @@ that process, in this order:
       the same N inbox files, best of ``--floor-passes`` after a warm-up pass;
       then, for the record, ``read_report`` alone over them (one pass);
   (b) the pass: ``process_inbox(config, outputs=False)`` (claim, checksum,
-      duplicate check, preflight, read, validate, compare, plan, place, journal);
+      duplicate check, preflight, read, validate, compare, plan, place, journal),
+      after ``settle_startup_objects()`` as ``entretiens process`` does;
   (c) ``rebuild_workbooks(config)``: what ``process_inbox`` does at the end of a
       pass, timed apart.
 
@@ -198,7 +199,7 @@ def floor(files: list[Path]) -> None:
 def child(base: Path, floor_passes: int, roster: bool) -> None:
     """One measured pass in this (fresh) process; prints one JSON line."""
     from pipeline.examine import package_limits
-    from pipeline.process import process_inbox
+    from pipeline.process import process_inbox, settle_startup_objects
     from pipeline.read import read_report
 
     config = workspace_config(base, roster=roster)
@@ -216,6 +217,7 @@ def child(base: Path, floor_passes: int, roster: bool) -> None:
         read_report(path, config.catalogue, limits=limits)
     read_s = time.perf_counter() - start
 
+    settle_startup_objects()  # as `entretiens process` does before its pass
     rss_before = _status_mb("VmRSS")
     _reset_peak()
     start, cpu = time.perf_counter(), time.process_time()

@@ -142,11 +142,12 @@ OUTCOME_LABELS = {"accepted": "accepté(s)", "rejected": "rejeté(s)", "unreadab
 
 
 def cmd_process(args) -> int:
-    from .process import process_inbox
+    from .process import process_inbox, settle_startup_objects
     from .watch import acquire_lock
 
     config = load_config(args.config)
     lock = acquire_lock(config.state_dir, command="process")  # never while `watch` runs
+    settle_startup_objects()
     try:
         result = process_inbox(config, progress=_progress)
     finally:
@@ -169,10 +170,12 @@ def format_pass(result, config) -> str:
 
 
 def cmd_watch(args) -> int:
+    from .process import settle_startup_objects
     from .watch import run_service, watch_settings
 
     config = load_config(args.config)
     settings = watch_settings(config).updated(polling=args.polling, poll_interval=args.interval)
+    settle_startup_objects()
     return run_service(config, settings=settings)
 
 

@@ -270,11 +270,16 @@ class Journal:
 
     def latest_by_agent(self, campaign: str) -> dict[str, FileRow]:
         """The last finished file of each agent of a campaign, whatever its outcome."""
+        return {row.agent_number: row for row in self.iter_latest_by_agent(campaign)}
+
+    def iter_latest_by_agent(self, campaign: str):
+        """:meth:`latest_by_agent`, one file at a time (ordered by agent number)."""
         rows = self.db.execute(
             "SELECT * FROM files WHERE id IN (SELECT MAX(id) FROM files WHERE status='done'"
             " AND campaign=? AND agent_number IS NOT NULL AND outcome != 'duplicate'"
-            " GROUP BY agent_number)", (campaign,))
-        return {r["agent_number"]: FileRow.from_row(r) for r in rows}
+            " GROUP BY agent_number) ORDER BY agent_number", (campaign,))
+        for row in rows:
+            yield FileRow.from_row(row)
 
     def where_now(self, path: str) -> str:
         """Where a file placed at ``path`` is now, following later moves (to history)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fnmatch
+import gc
 import logging
 import os
 import uuid
@@ -162,14 +163,14 @@ class Processor:
 
     def take(self, inbox_path: Path) -> Outcome | None:
         """Claim one inbox file and handle it. ``None`` if it vanished meanwhile."""
-        work_path = self.claim(inbox_path)
-        if work_path is None:
+        claimed = self.claim(inbox_path)
+        if claimed is None:
             return None
-        return self.handle(work_path)
+        return self.handle(*claimed)
 
     # -- steps ---------------------------------------------------------------------
 
-    def claim(self, inbox_path: Path) -> Path | None:
+    def claim(self, inbox_path: Path) -> tuple[Path, FileRow] | None:
         """Atomic rename into the work area: from now on no one else takes it."""
         work_name = f"{uuid.uuid4().hex[:12]}{SEPARATOR}{shorten_name(inbox_path.name, NAME_BUDGET)}"
         target = self.work_dir / work_name
@@ -184,8 +185,7 @@ class Processor:
             target = share_work / work_name
             os.rename(inbox_path, target)
         log.info("reçu %s -> %s", inbox_path, target)
-        self._record_claim(target, inbox_path.name)
-        return target
+        return target, self._record_claim(target, inbox_path.name)
 
     def _record_claim(self, work_path: Path, original: str) -> FileRow:
         if is_regular_file(work_path):
@@ -194,8 +194,8 @@ class Processor:
             checksum, size = f"non-regular:{work_path.name}", 0
         return self.journal.claim(work_path.name, original, checksum, size)
 
-    def handle(self, work_path: Path) -> Outcome:
-        row = self.journal.file_by_work_name(work_path.name)
+    def handle(self, work_path: Path, row: FileRow | None = None) -> Outcome:
+        row = row or self.journal.file_by_work_name(work_path.name)
         if row is None:  # claimed, then a crash before the journal knew it
             row = self._record_claim(work_path, work_path.name.split(SEPARATOR, 1)[-1])
         if row.status == "claimed":
@@ -412,6 +412,15 @@ def _second_name_of(path: Path, destination: str | None) -> bool:
         return bool(destination) and os.path.samefile(path, destination)
     except OSError:
         return False
+
+
+def settle_startup_objects() -> None:
+    """Take what imports and the configuration made (modules, catalogue, parsers) out of
+    the cyclic garbage collector's rounds: they live as long as the process, and a long
+    pass would otherwise walk them again at each full collection. For entry points (the
+    ``process`` and ``watch`` commands), once, before the first pass."""
+    gc.collect()
+    gc.freeze()
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,

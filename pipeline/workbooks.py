@@ -672,22 +672,25 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
             current[report.agent_number] = AgentFile.of(report.file, catalogue)
             yield report
 
+    outbox = config.outbox
     with Journal(config.state_dir) as journal:
         # One report's content in memory at a time: its needs and its tracking facts.
         needs = training_rows(keeping_tracking_facts(journal.iter_current_reports(campaign)), catalogue)
-        latest = {number: AgentFile.of(row, catalogue)
-                  for number, row in journal.latest_by_agent(campaign).items()}
+        written = [
+            write_private(outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
+                          keep_beside=True),
+            write_private(outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
+                          keep_beside=True),
+        ]
+        need_count = len(needs)
+        del needs  # the plan's rows and the tracking's rows are never in memory together
+        latest = {row.agent_number: AgentFile.of(row, catalogue)
+                  for row in journal.iter_latest_by_agent(campaign)}
     roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
     agents = tracking_rows(config, current, latest, roster, today)
-    outbox = config.outbox
-    written = [
-        write_private(outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
-                      keep_beside=True),
-        write_private(outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
-                      keep_beside=True),
-        write_private(outbox / f"{TRACKING_NAME}.xlsx", lambda p: write_tracking(p, agents, config, today),
-                      keep_beside=True),
-    ]
+    del current, latest, roster
+    written.append(write_private(outbox / f"{TRACKING_NAME}.xlsx",
+                                 lambda p: write_tracking(p, agents, config, today), keep_beside=True))
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
-             len(needs), len(agents), ", ".join(p.name for p in written))
+             need_count, len(agents), ", ".join(p.name for p in written))
     return written
