@@ -130,11 +130,23 @@ def sha256(path: Path) -> str:
 def move_no_clobber(source: Path, target: Path) -> None:
     """Move a file without ever replacing an existing one.
 
-    Same file system: a hard link then an unlink (``os.link`` refuses an
-    existing target, which ``os.replace`` would overwrite). Across file systems,
-    or where links are not supported (some shares): an exclusive copy, fsync,
-    checksum verified, then the source removed. A crash in between leaves two
-    identical copies, which recovery resolves; never none.
+    :func:`link_no_clobber`, then the target's folder synced (the new name is on
+    disk before the old one goes), then the source removed. That removal is not
+    synced: lost in a power cut, it leaves two names of one file, which recovery
+    resolves; never none.
+    """
+    link_no_clobber(source, target)
+    sync_folder(Path(target).parent)
+    Path(source).unlink()
+
+
+def link_no_clobber(source: Path, target: Path) -> None:
+    """Give a file a second name ``target``, never replacing an existing file; the
+    source stays. Nothing is synced: see :func:`sync_folder`.
+
+    Same file system: a hard link (``os.link`` refuses an existing target, which
+    ``os.replace`` would overwrite). Across file systems, or where links are not
+    supported (some shares): an exclusive copy, fsync, checksum verified.
     """
     source, target = Path(source), Path(target)
     make_dirs(target.parent)
@@ -152,10 +164,6 @@ def move_no_clobber(source: Path, target: Path) -> None:
     else:
         if not link:  # chmod would follow the link to someone else's file
             os.chmod(target, FILE_MODE)
-    _fsync_dir(target.parent)  # the new name is on disk before the old one goes
-    # The unlink is not synced: lost in a power cut, it leaves two names of one file,
-    # which recovery resolves.
-    source.unlink()
 
 
 def _copy_exclusive(source: Path, target: Path) -> None:
@@ -170,7 +178,8 @@ def _copy_exclusive(source: Path, target: Path) -> None:
         raise OSError(f"copie altérée de {source} vers {target}")
 
 
-def _fsync_dir(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """Put a folder's entries (names added or removed) on disk."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -158,8 +158,8 @@ class Journal:
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
-        # Committed transactions are never reordered in the WAL, and a later synced commit carries
-        # the earlier ones: only a plan must be on disk before the moves it orders (see plan()).
+        # Committed transactions are never reordered in the WAL, and a synced commit carries the
+        # earlier ones: only finish_all syncs (once per batch of files, see Processor.sync).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
@@ -187,41 +187,49 @@ class Journal:
              note: str | None, previous_move: tuple[str, str] | None, report_id: str | None,
              campaign: str | None, agent_number: str | None, stage: int | None,
              content: dict | None, findings: list[dict], duplicate_of: int | None = None) -> None:
-        """Record what will be done with a file. On disk (synced) before this returns: the
-        moves that follow may be, and a claim or a finish lost in a power cut is redone by
-        recovery, whereas moves without their plan would leave files the journal ignores."""
+        """Record what will be done with a file (not synced: see :meth:`finish_all`)."""
+        self.db.execute(
+            "UPDATE files SET status='planned', outcome=?, reason_code=?, destination=?, note=?,"
+            " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?, findings=?,"
+            " duplicate_of=? WHERE id=?",
+            (outcome, reason_code, destination, note,
+             json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
+             stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
+             json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
+        )
+
+    def finish(self, row: FileRow, moves: list[tuple[str, str, str]] = ()) -> None:
+        """:meth:`finish_all` for one file."""
+        self.finish_all([(row, moves)])
+
+    def finish_all(self, placed: list[tuple[FileRow, list[tuple[str, str, str]]]]) -> None:
+        """Mark planned files done with their moves (source, target, reason) and make each
+        accepted one its report's current version: one transaction, synced to disk before
+        this returns. The WAL keeps commits in order, so the claims and plans committed
+        before it (not synced) are on disk with it."""
         self.db.execute("PRAGMA synchronous=FULL")
         try:
-            self.db.execute(
-                "UPDATE files SET status='planned', outcome=?, reason_code=?, destination=?, note=?,"
-                " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?,"
-                " findings=?, duplicate_of=? WHERE id=?",
-                (outcome, reason_code, destination, note,
-                 json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
-                 stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
-                 json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
-            )
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for row, moves in placed:
+                    self._finish(row, moves)
         finally:
             self.db.execute("PRAGMA synchronous=NORMAL")
 
-    def finish(self, row: FileRow, moves: list[tuple[str, str, str]] = ()) -> None:
-        """Mark a planned file done with its moves (source, target, reason) and, if
-        accepted, make it its report's current version: one transaction."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
-                [(row.id, source, target, reason, now()) for source, target, reason in moves])
-            if row.outcome == "accepted":
-                self.db.execute(
-                    "INSERT INTO reports (report_id, campaign, agent_number, file_id, stage, location, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id) DO UPDATE SET"
-                    " file_id=excluded.file_id, stage=excluded.stage, location=excluded.location,"
-                    " updated_at=excluded.updated_at",
-                    (row.report_id, row.campaign, row.agent_number, row.id, row.stage,
-                     row.destination, now()),
-                )
-            self.db.execute("UPDATE files SET status='done', finished_at=? WHERE id=?", (now(), row.id))
+    def _finish(self, row: FileRow, moves: list[tuple[str, str, str]]) -> None:
+        self.db.executemany(
+            "INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
+            [(row.id, source, target, reason, now()) for source, target, reason in moves])
+        if row.outcome == "accepted":
+            self.db.execute(
+                "INSERT INTO reports (report_id, campaign, agent_number, file_id, stage, location, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id) DO UPDATE SET"
+                " file_id=excluded.file_id, stage=excluded.stage, location=excluded.location,"
+                " updated_at=excluded.updated_at",
+                (row.report_id, row.campaign, row.agent_number, row.id, row.stage,
+                 row.destination, now()),
+            )
+        self.db.execute("UPDATE files SET status='done', finished_at=? WHERE id=?", (now(), row.id))
 
     # -- reading -----------------------------------------------------------------
 

@@ -33,8 +33,8 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .examine import Examination, examine, known_agents
-from .files import (is_regular_file, make_dirs, move_no_clobber, remove_leftover_temporaries,
-                    sha256, shorten_name, unique_path)
+from .files import (is_regular_file, link_no_clobber, make_dirs, move_no_clobber, remove_leftover_temporaries,
+                    sha256, shorten_name, sync_folder, unique_path)
 from .generate import agent_file_stem, safe_filename
 from .journal import FileRow, Journal, warn_if_network_fs
 from .notes import (DUPLICATE_SUFFIX, REJECTION_SUFFIX, note_path_for, write_duplicate_note,
@@ -46,6 +46,8 @@ log = logging.getLogger("entretiens")
 # Left alone, never moved, never noted: office suites and copy tools leave these.
 IGNORED_PATTERNS = ("~$*", ".~lock.*#", ".*", "thumbs.db", "desktop.ini", "*.tmp", "*.part")
 WORK_FOLDER = "travail"
+# Files placed between two sync points of a pass (see Processor.sync).
+SYNC_BATCH = 64
 SHARE_WORK_FOLDER = ".entretiens_en_cours"  # in the inbox, when the state dir is on another disk
 SEPARATOR = "__"
 # Room left in a 255-byte name for our prefixes (work area) and suffixes (notes, " (2)").
@@ -117,9 +119,14 @@ class Processor:
         self.journal = Journal(config.state_dir)
         self.work_dir = make_dirs(config.state_dir / WORK_FOLDER)
         self.agents = known_agents(config)
+        # Placed (linked to their destination), not yet synced nor marked done: row, moves, work path.
+        self._unsynced: list[tuple[FileRow, list[tuple[str, str, str]], Path]] = []
 
     def close(self) -> None:
-        self.journal.close()
+        try:
+            self.sync()
+        finally:
+            self.journal.close()
 
     def __enter__(self) -> "Processor":
         return self
@@ -144,11 +151,14 @@ class Processor:
         result = PassResult(outcomes=self.recover())
         files = self.inbox_files()
         for done, path in enumerate(files, 1):
-            outcome = self._guarded(self.take, path)
+            outcome = self._guarded(self._take, path)
             if outcome:
                 result.outcomes.append(outcome)
+            if len(self._unsynced) >= SYNC_BATCH:
+                self._guarded(lambda _: self.sync(), self.work_dir)
             if progress:
                 progress(done, len(files))
+        self._guarded(lambda _: self.sync(), self.work_dir)
         return result
 
     def _guarded(self, step, path: Path) -> Outcome | None:
@@ -162,11 +172,40 @@ class Processor:
             return None
 
     def take(self, inbox_path: Path) -> Outcome | None:
-        """Claim one inbox file and handle it. ``None`` if it vanished meanwhile."""
+        """Claim one inbox file and handle it, on disk when this returns. ``None`` if it
+        vanished meanwhile."""
+        try:
+            return self._take(inbox_path)
+        finally:
+            self.sync()
+
+    def _take(self, inbox_path: Path) -> Outcome | None:
         claimed = self.claim(inbox_path)
         if claimed is None:
             return None
         return self.handle(*claimed)
+
+    def sync(self) -> None:
+        """The sync point of the files placed since the last one: the folders they were
+        linked into, then their "done" (one synced journal transaction, which carries
+        their claims and plans), then their work names removed. A removal lost in a power
+        cut leaves a second name, which recovery removes; before the sync point, a file
+        is in the work area and recovery places it again. Two fsyncs per batch, not per file."""
+        placed, self._unsynced = self._unsynced, []
+        if not placed:
+            return
+        for folder in sorted({Path(row.destination).parent for row, _, _ in placed}):
+            sync_folder(folder)
+        self.journal.finish_all([(row, moves) for row, moves, _ in placed])
+        for _, _, work_path in placed:
+            if os.path.lexists(work_path):
+                work_path.unlink()
+
+    def _waits_for_sync(self, checksum: str | None, report_id: str | None) -> bool:
+        """Whether a placed file not yet marked done has these bytes or this report: the
+        journal must know it before the next file is planned against it."""
+        return any((checksum and row.checksum == checksum) or (report_id and row.report_id == report_id)
+                   for row, _, _ in self._unsynced)
 
     # -- steps ---------------------------------------------------------------------
 
@@ -204,9 +243,11 @@ class Processor:
         return self.place(row, work_path)
 
     def plan(self, row: FileRow, work_path: Path) -> None:
+        if self._waits_for_sync(row.checksum, None):
+            self.sync()
         original = self.journal.done_with_checksum(row.checksum) if row.size else None
         if original is not None:
-            self._plan_duplicate(row, original)
+            self._plan_duplicate(row, original, work_path)
             return
         received = dt.datetime.fromisoformat(row.received_at).date()
         exam = examine(work_path, self.config, agents=self.agents, received=received)
@@ -216,6 +257,8 @@ class Processor:
             return
         findings = [f.as_json() for f in exam.validation.findings]
         content = self._content(exam)
+        if self._waits_for_sync(None, exam.report.report_id):
+            self.sync()
         current = self.journal.current(exam.report.report_id) if exam.report.report_id else None
         stage = exam.validation.stage
         extra, blocking = self._compare(exam, content, current)
@@ -228,7 +271,8 @@ class Processor:
         folder = self.config.outbox / self.catalogue.stage(stage).folder
         destination = folder / f"{stem}.docx"
         previous = None
-        if current is None or Path(current.location) != destination:
+        if (current is None or Path(current.location) != destination) and not _second_name_of(
+                work_path, destination):  # (a power cut lost the plan of a link already made)
             # The version being replaced frees its own name: it moves to history first.
             destination = unique_path(destination)
         if current is not None:
@@ -294,7 +338,7 @@ class Processor:
     def _plan_rejection(self, row: FileRow, outcome: str, code: str, exam: Examination,
                         findings: list[dict], content: dict | None = None) -> None:
         destination = self._free_with_note(self.config.outbox / REJECTS / self._outbox_name(row),
-                                           REJECTION_SUFFIX)
+                                           REJECTION_SUFFIX, exam.path)
         note = note_path_for(destination, REJECTION_SUFFIX)
         report = exam.report
         self.journal.plan(
@@ -305,9 +349,12 @@ class Processor:
             stage=exam.stage, content=content, findings=findings)
 
     @staticmethod
-    def _free_with_note(wanted: Path, suffix: str) -> Path:
+    def _free_with_note(wanted: Path, suffix: str, work_path: Path) -> Path:
         """A free name whose note's name is free too (someone may have dropped a
-        file named like one of our notes)."""
+        file named like one of our notes); or the name a power cut left linked to
+        this very file, its plan lost."""
+        if _second_name_of(work_path, wanted):
+            return wanted
         candidate = unique_path(wanted)
         n = 2
         while os.path.lexists(note_path_for(candidate, suffix)):
@@ -319,9 +366,9 @@ class Processor:
     def _outbox_name(row: FileRow) -> str:
         return shorten_name(safe_filename(row.original_name), NAME_BUDGET)
 
-    def _plan_duplicate(self, row: FileRow, original: FileRow) -> None:
+    def _plan_duplicate(self, row: FileRow, original: FileRow, work_path: Path) -> None:
         destination = self._free_with_note(self.config.outbox / DUPLICATES / self._outbox_name(row),
-                                           DUPLICATE_SUFFIX)
+                                           DUPLICATE_SUFFIX, work_path)
         self.journal.plan(
             row.id, outcome=DUPLICATE, reason_code="doublon", destination=str(destination),
             note=str(note_path_for(destination, DUPLICATE_SUFFIX)), previous_move=None,
@@ -332,9 +379,9 @@ class Processor:
             duplicate_of=original.id)
 
     def place(self, row: FileRow, work_path: Path) -> Outcome:
-        """Carry out a planned outcome. Safe to run again after a crash at any point:
-        each move is done unless already done, and all are recorded with the file's
-        "done" in one journal transaction."""
+        """Carry out a planned outcome: the previous version to the history, the note,
+        the file linked to its destination; the rest at the next sync point (:meth:`sync`).
+        Safe to run again after a crash at any point: each step is done unless already done."""
         moves = []
         if row.previous_move:
             source, target = map(Path, row.previous_move)
@@ -355,16 +402,15 @@ class Processor:
         destination = Path(row.destination)
         if os.path.lexists(work_path):
             if os.path.lexists(destination):
-                # A crash between link and unlink left both names of the same file.
+                # Linked before a crash: both names of the same file (the work one goes at the sync point).
                 same = os.path.samefile(work_path, destination) or (
                     is_regular_file(destination) and sha256(destination) == row.checksum)
                 if not same:
                     raise FileExistsError(f"{destination} existe déjà avec un autre contenu")
-                work_path.unlink()
             else:
-                move_no_clobber(work_path, destination)
+                link_no_clobber(work_path, destination)
         moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
-        self.journal.finish(row, moves)
+        self._unsynced.append((row, moves, work_path))
         log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
                  OUTCOME_WORDS.get(row.outcome, row.outcome),
                  f" ({row.reason_code})" if row.reason_code else "")
@@ -391,27 +437,33 @@ class Processor:
                 continue
             step = self.handle if row.status == "claimed" else (lambda path, row=row: self.place(row, path))
             outcomes.append(self._guarded(step, work_path))
+        self.sync()  # their work names go: what is left below was never placed
         for area in self.work_areas():
             for leftover in sorted(area.iterdir()):
                 if SEPARATOR in leftover.name and (leftover.is_file() or leftover.is_symlink()):
                     row = self.journal.file_by_work_name(leftover.name)
                     if row is None or row.status != "done":
                         outcomes.append(self._guarded(self.handle, leftover))
-                    elif _second_name_of(leftover, row.destination):
+                    elif _second_name_of(leftover, self.journal.where_now(row.destination or "")):
                         # A power cut lost the unlink that ended the move (it is not synced).
                         leftover.unlink()
                         log.info("second nom d'un fichier déjà placé retiré : %s", leftover)
+        self.sync()
         for folder in (REJECTS, DUPLICATES):
             for leftover in remove_leftover_temporaries(self.config.outbox / folder):
                 log.info("fichier temporaire d'une note inachevée supprimé : %s", leftover)
         return [o for o in outcomes if o is not None]
 
 
-def _second_name_of(path: Path, destination: str | None) -> bool:
+def _second_name_of(path: Path, other: str | Path | None) -> bool:
+    """Whether ``other`` names the very file ``path`` names (a hard link; links not followed)."""
+    if not other:
+        return False
     try:
-        return bool(destination) and os.path.samefile(path, destination)
+        first, second = os.lstat(path), os.lstat(other)
     except OSError:
         return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def settle_startup_objects() -> None:

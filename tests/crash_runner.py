@@ -24,10 +24,10 @@ KILL_POINTS = {
     "journal_claim": "after the journal recorded the claim, before examining the file",
     "journal_plan": "after the journal recorded outcome, destination and note",
     "history_link": "moving the previous version to the history: linked, source not yet removed",
-    "link": "moving the file to its destination: linked, work copy not yet removed",
+    "link": "placing the file: linked to its destination, its batch not yet synced nor done",
     "note_unrenamed": "writing a note: its temporary file complete, not yet renamed to its name",
     "note": "after the rejection or duplicate note was written, before the file is moved",
-    "finish": "after every move, before the journal marks the file done",
+    "finish": "at the sync point of the file's batch: linked, before the journal marks it done",
 }
 
 
@@ -77,28 +77,38 @@ def arm(point: str, victim: str) -> None:
 
         Journal.plan = plan_then_die
 
-    elif point in ("link", "history_link"):
+    elif point == "history_link":
         # The product's own move runs: it links, then syncs the target's folder, then
         # unlinks the source. Dying at that folder sync leaves both names on disk.
         move = process.move_no_clobber
-        fsync_dir = files._fsync_dir
+        sync_folder = files.sync_folder
         armed = []
 
         def move_watched(source, target):
-            # VICTIM names the file that moves: the arriving file (its work name holds the
-            # original name), or the replaced version (its clean name holds the matricule).
-            to_history = f"{os.sep}{process.HISTORY}{os.sep}" in str(target)
-            if to_history == (point == "history_link") and hit(Path(source).name):
+            # VICTIM names the replaced version (its clean name holds the matricule).
+            if f"{os.sep}{process.HISTORY}{os.sep}" in str(target) and hit(Path(source).name):
                 armed.append(Path(target).parent)
             return move(source, target)
 
-        def fsync_dir_then_die(folder):
-            fsync_dir(folder)
+        def sync_folder_then_die(folder):
+            sync_folder(folder)
             if armed and Path(folder) == armed[0]:
                 die()
 
         process.move_no_clobber = move_watched
-        files._fsync_dir = fsync_dir_then_die
+        files.sync_folder = sync_folder_then_die
+
+    elif point == "link":
+        # The arriving file is linked to its destination; its folder is synced and its
+        # work name removed later, at the batch's sync point.
+        link = process.link_no_clobber
+
+        def link_then_die(source, target):
+            link(source, target)
+            if hit(Path(source).name):  # the work name holds the original name
+                die()
+
+        process.link_no_clobber = link_then_die
 
     elif point == "note_unrenamed":
         # Notes are written through files.write_private (temporary file, then rename):
@@ -130,14 +140,14 @@ def arm(point: str, victim: str) -> None:
             setattr(process, name, write_then_die)
 
     elif point == "finish":
-        finish = Journal.finish
+        finish_all = Journal.finish_all
 
-        def die_then_finish(self, row, *args, **kwargs):
-            if hit(row.original_name):
+        def die_then_finish(self, placed, *args, **kwargs):
+            if any(hit(row.original_name) for row, _ in placed):
                 die()
-            finish(self, row, *args, **kwargs)
+            finish_all(self, placed, *args, **kwargs)
 
-        Journal.finish = die_then_finish
+        Journal.finish_all = die_then_finish
 
     else:
         raise SystemExit(f"unknown kill point {point!r}; known: {', '.join(KILL_POINTS)}")

@@ -744,3 +744,29 @@ def test_a_second_name_left_by_a_lost_unlink_is_removed_and_the_report_kept(desk
     assert sha(placed) == dropped
     with desk.journal() as journal:
         assert [r.id for r in journal.files()] == [row.id]
+
+
+def test_a_link_whose_plan_a_power_cut_lost_is_taken_as_the_files_destination(desk):
+    """GIVEN a report in the work area already linked under its clean name in its stage
+    folder, the journal knowing nothing of it (a power cut lost its claim and its plan,
+    which are synced only at the batch's sync point)
+    WHEN process runs
+    THEN it is placed under that same name: one copy, no « (2) », nothing left behind."""
+    dropped = desk.fill("cr.docx", stage=1)
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    work = desk.config.state_dir / WORK_FOLDER
+    work.mkdir(parents=True, exist_ok=True)
+    left = work / "0123456789ab__cr.docx"
+    shutil.copyfile(dropped, left)
+    linked = desk.folder(1) / clean_name(LEA)
+    linked.parent.mkdir(parents=True, exist_ok=True)
+    os.link(left, linked)
+
+    result = desk.run()
+
+    assert [(o.outcome, o.destination) for o in result.outcomes] == [("accepted", str(linked))]
+    assert desk.stage_files()[1] == [linked.name]
+    assert sha(linked) == sha(dropped)
+    assert list(work.iterdir()) == []
+    with desk.journal() as journal:
+        assert [(r.status, r.destination) for r in journal.files()] == [("done", str(linked))]
