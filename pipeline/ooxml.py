@@ -197,7 +197,7 @@ _TBL, _BODY, _SHOWING_PLACEHOLDER = qn("w:tbl"), qn("w:body"), qn("w:showingPlcH
 _HIDING = frozenset((_DEL, _MOVE_FROM, _FALLBACK))
 _RUN_TEXT_TAGS = frozenset(_RUN_TEXT)
 # Everything one walk of a part needs to see, in document order.
-_WALKED = (_TBL, _TR, _TC, _P, *_RUN_TEXT, _DEL, _MOVE_FROM, _FALLBACK, _SHOWING_PLACEHOLDER, _TAG, _ALIAS)
+_WALKED = (_TBL, _TR, _TC, _P, *_RUN_TEXT, _DEL, _MOVE_FROM, _FALLBACK, _SHOWING_PLACEHOLDER, _TAG)
 
 
 def _nearest(el: etree._Element, tag: str) -> etree._Element | None:
@@ -219,12 +219,13 @@ class DocumentText:
     and mc:Fallback copies are left out; tabs and line breaks are kept."""
 
     def __init__(self, root: etree._Element):
+        self._root = root
         self.by_tag: dict[str, list] = {}
-        self.by_alias: dict[str, list] = {}
+        self._by_alias: dict[str, list] | None = None
         self.tables: list[etree._Element] = []  # document order, nested ones too
         self._rows: dict[etree._Element, list[list]] = {}  # table -> rows of cells
         self._row_of: dict[etree._Element, list] = {}  # w:tr -> its list of cells
-        self._label_rows: list[list] = []  # the cells (direct children of w:tr) of each row
+        self._label_rows: list[etree._Element] = []  # every w:tr, in document order
         self._paragraphs: dict[etree._Element, list] = {}  # cell -> [(w:p, pieces)]
         self._with_tables: set[etree._Element] = set()  # cells holding a nested table
         self._cells: dict[etree._Element, str] = {}
@@ -232,10 +233,15 @@ class DocumentText:
         hidden: set[etree._Element] = set()
         pieces: list[str] | None = None  # the paragraph being read
         paragraphs_of, row_of = self._paragraphs, self._row_of
+        # Rows and cells belong to the last table and row met, until a nested table shows
+        # up: from there on, each finds its own by walking up.
+        table_rows: list | None = None
+        row: list | None = None
+        nested = False
         for el in root.iter(*_WALKED):
             tag = el.tag
             if tag == _T:
-                if pieces is not None and el not in hidden:
+                if pieces is not None and not (hidden and el in hidden):
                     pieces.append(el.text or "")
             elif tag == _P:
                 pieces = []
@@ -247,41 +253,57 @@ class DocumentText:
                     else:
                         paragraphs_of[cell] = [(el, pieces)]
             elif tag == _TC:
-                parent = el.getparent()
-                cells = row_of.get(parent if parent.tag == _TR else _nearest(el, _TR))
-                if cells is not None:
-                    cells.append(el)
+                if nested:
+                    row = row_of.get(_nearest(el, _TR))
+                if row is not None:
+                    row.append(el)
+            elif tag == _TR:
+                if nested:
+                    table = _nearest(el, _TBL)
+                    table_rows = self._rows[table] if table is not None else None
+                row = None
+                if table_rows is not None:
+                    row_of[el] = row = []
+                    table_rows.append(row)
+                    self._label_rows.append(el)
             elif tag in _RUN_TEXT_TAGS:
                 # w:tab also names a tab stop in paragraph properties: only run content counts.
-                if pieces is not None and el not in hidden and el.getparent().tag == _R:
+                if pieces is not None and not (hidden and el in hidden) and el.getparent().tag == _R:
                     pieces.append(_TEXT_OF[tag])
-            elif tag == _TR:
-                table = _nearest(el, _TBL)
-                if table is not None:
-                    row_of[el] = cells = []
-                    self._rows[table].append(cells)
-                    self._label_rows.append(el)
             elif tag == _TBL:
                 self.tables.append(el)
-                self._rows[el] = []
+                self._rows[el] = table_rows = []
+                row = None
                 outer = _nearest(el, _TC)
                 while outer is not None:
+                    nested = True
                     self._with_tables.add(outer)
                     outer = _nearest(outer, _TC)
             elif tag in _HIDING:
                 hidden.update(el.iter(*_RUN_TEXT))
             elif tag == _SHOWING_PLACEHOLDER:
                 if el.get(_VAL) not in ("0", "false", "off"):
-                    sdt = el.getparent().getparent()
-                    if sdt is not None:
-                        hidden.update(sdt.iter(*_RUN_TEXT))
-            else:  # w:tag or w:alias, which only sdtPr holds
+                    hidden.update(el.getparent().getparent().iter(*_RUN_TEXT))
+            else:  # w:tag, which only a control's w:sdtPr holds
                 value = el.get(_VAL)
                 if value:
                     sdt = el.getparent().getparent()
-                    if sdt is not None and sdt.tag == _SDT:
-                        (self.by_tag if tag == _TAG else self.by_alias).setdefault(value, []).append(sdt)
+                    if value in self.by_tag:
+                        self.by_tag[value].append(sdt)
+                    else:
+                        self.by_tag[value] = [sdt]
         self._hidden = hidden
+
+    @property
+    def by_alias(self) -> dict[str, list]:
+        """Controls by alias, found only when a field has lost both its tag and its label."""
+        if self._by_alias is None:
+            self._by_alias = {}
+            for el in self._root.iter(_ALIAS):
+                value, pr = el.get(_VAL), el.getparent()
+                if value and pr.tag == _SDT_PR:
+                    self._by_alias.setdefault(value, []).append(pr.getparent())
+        return self._by_alias
 
     def rows(self, tbl: etree._Element) -> list[list[etree._Element]]:
         """The rows of a table as lists of cells, also those wrapped in a control."""

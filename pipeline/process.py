@@ -155,10 +155,10 @@ class Processor:
             if outcome:
                 result.outcomes.append(outcome)
             if len(self._unsynced) >= SYNC_BATCH:
-                self._guarded(lambda _: self.sync(), self.work_dir)
+                self._sync_or_finish_later()
             if progress:
                 progress(done, len(files))
-        self._guarded(lambda _: self.sync(), self.work_dir)
+        self._sync_or_finish_later()
         return result
 
     def _guarded(self, step, path: Path) -> Outcome | None:
@@ -170,6 +170,16 @@ class Processor:
             log.error("fichier %s laissé en attente, nouvel essai au prochain passage : %s",
                       path.name, exc.strerror or exc, exc_info=log.isEnabledFor(logging.DEBUG))
             return None
+
+    def _sync_or_finish_later(self) -> None:
+        """A sync point that fails (disk full, share gone) does not stop the pass: the
+        batch's files wait in the work area, planned, and the next pass finishes them."""
+        try:
+            self.sync()
+        except OSError as exc:
+            log.error("lot de fichiers placés non confirmé (%s) : ils restent dans la zone de travail "
+                      "et seront terminés au prochain passage", exc.strerror or exc,
+                      exc_info=log.isEnabledFor(logging.DEBUG))
 
     def take(self, inbox_path: Path) -> Outcome | None:
         """Claim one inbox file and handle it, on disk when this returns. ``None`` if it

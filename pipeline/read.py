@@ -127,9 +127,7 @@ class _Index:
     def __init__(self, root):
         self.text = ooxml.DocumentText(root)
         self.by_tag = self.text.by_tag
-        self.by_alias: dict[str, list] = {}
-        for alias, controls in self.text.by_alias.items():
-            self.by_alias.setdefault(normalize_label(alias), []).extend(controls)
+        self._by_alias: dict[str, list] | None = None
         self._tables = self.text.tables
         self._headers: dict[int, list[str]] = {}
         self._value_cells: dict[str, object] | None = None
@@ -142,6 +140,15 @@ class _Index:
             first_row = self.rows(index)[0] if self.rows(index) else []
             self._headers[index] = [normalize_label(self.text.cell(tc)) for tc in first_row]
         return self._headers[index]
+
+    @property
+    def by_alias(self) -> dict[str, list]:
+        """Controls by their alias, as a label is compared; the last resort of a field."""
+        if self._by_alias is None:
+            self._by_alias = {}
+            for alias, controls in self.text.by_alias.items():
+                self._by_alias.setdefault(normalize_label(alias), []).extend(controls)
+        return self._by_alias
 
     @property
     def value_cells(self) -> dict[str, object]:

@@ -179,6 +179,68 @@ def test_a_row_with_merged_cells_keeps_each_value_in_its_column(stage4, catalogu
         "objectif": "Objectif B, indicateur compris", "indicateur": "", "echeance": "31/12/2027"}
 
 
+def _paragraph(text: str):
+    p = etree.Element(ooxml.qn("w:p"))
+    p.append(ooxml.make_run(text))
+    return p
+
+
+def _small_table(rows: list[list[str]]):
+    tbl = etree.Element(ooxml.qn("w:tbl"))
+    for texts in rows:
+        tr = etree.SubElement(tbl, ooxml.qn("w:tr"))
+        for text in texts:
+            etree.SubElement(tr, ooxml.qn("w:tc")).append(_paragraph(text))
+    return tbl
+
+
+@pytest.mark.parametrize("tags", ["kept", "dropped"])
+def test_a_table_pasted_into_an_answer_is_read_with_it_and_the_rows_after_it_still_read(
+        stage4, catalogue, tmp_path, tags):
+    """A small table pasted inside a value cell (a nested table): its text is part of the
+    answer, and every field after it, read by tag or by label, is read as before."""
+    before = read(stage4, catalogue)
+    form = ReportForm(stage4, catalogue)
+    cell = form.value_cell("appreciation_generale")
+    cell.append(_small_table([["Points forts", "Rigueur"], ["À développer", "Délégation"]]))
+    cell.append(_paragraph("Fin de l'appréciation."))
+    if tags == "dropped":
+        form.drop_all_tags()
+    report = saved(form, tmp_path)
+    assert report.values["appreciation_generale"] == (
+        before.values["appreciation_generale"]
+        + "\nPoints forts\nRigueur\nÀ développer\nDélégation\nFin de l'appréciation.")
+    assert {k: v for k, v in report.values.items() if k != "appreciation_generale"} == {
+        k: v for k, v in before.values.items() if k != "appreciation_generale"}
+    assert report.tables == before.tables
+
+
+def test_a_table_pasted_into_a_cell_of_a_table_keeps_every_row_and_column(stage4, catalogue, tmp_path):
+    before = read(stage4, catalogue).tables["objectifs"]
+    form = ReportForm(stage4, catalogue)
+    first_row = ooxml.table_rows(form.table("objectifs"))[1]
+    first_row[0].append(_small_table([["Étape 1", "Étape 2"]]))
+    first_row[0].append(_paragraph(""))  # Word ends a cell with a paragraph
+    after = saved(form, tmp_path).tables["objectifs"]
+    assert after[0] == {**before[0], "objectif": before[0]["objectif"] + "\nÉtape 1\nÉtape 2"}
+    assert after[1:] == before[1:]
+
+
+def test_rows_wrapped_in_a_repeating_section_control_are_read(stage4, catalogue, tmp_path):
+    """Word's repeating section: the table's rows sit inside a content control."""
+    before = read(stage4, catalogue)
+    form = ReportForm(stage4, catalogue)
+    tbl = form.table("objectifs")
+    rows = [cells[0].getparent() for cells in ooxml.table_rows(tbl)[1:]]
+    sdt = etree.Element(ooxml.qn("w:sdt"))
+    etree.SubElement(sdt, ooxml.qn("w:sdtPr"))
+    content = etree.SubElement(sdt, ooxml.qn("w:sdtContent"))
+    rows[0].addprevious(sdt)
+    for tr in rows:
+        content.append(tr)
+    assert saved(form, tmp_path).tables == before.tables
+
+
 def test_a_row_of_blanks_and_non_breaking_spaces_is_not_a_row(blank, catalogue, tmp_path):
     form = ReportForm(blank, catalogue).fill_table(
         "objectifs", [*objectives(1), {"objectif": " \u00a0", "indicateur": "\u202f", "echeance": ""}])
