@@ -2,12 +2,13 @@
 
 Run by hand, not a test:
 
-    python benchmarks/bench_read.py            # 1,000 reports
+    python benchmarks/bench_read.py                  # 1,000 reports, the mix
+    python benchmarks/bench_read.py --kind tagless   # all saved by LibreOffice 7.4 (no tags)
     python benchmarks/bench_read.py --n 300
 
 Makes a few distinct filled reports with the project's own template (generate,
-then pipeline.filling: stages 1 to 4, answers typed in controls or in cells, tags
-dropped as LibreOffice 7.4 does), copies them to reach N files, then measures in
+then pipeline.filling: stages 1 to 4, answers typed in controls or in cells; by
+default one in three has its tags dropped as LibreOffice 7.4 does), copies them to reach N files, then measures in
 the same run, each as the best of several passes after a warm-up pass:
 
   (a) floor: ``zipfile.ZipFile`` open + ``lxml`` parse of word/document.xml;
@@ -42,8 +43,12 @@ HEADER = ["matricule", "nom", "prénom", "grade", "service", "poste", "évaluate
           "date de convocation", "date d'entretien", "encadrant"]
 
 
-def make_reports(folder: Path, n: int, distinct: int) -> tuple[Config, list[Path]]:
-    """``distinct`` filled reports, then copies of them up to ``n`` files."""
+KINDS = ("mix", "word", "tagless")
+
+
+def make_reports(folder: Path, n: int, distinct: int, kind: str = "mix") -> tuple[Config, list[Path]]:
+    """``distinct`` filled reports, then copies of them up to ``n`` files. ``kind``: ``mix``
+    (one in three without tags), ``word`` (all tagged), ``tagless`` (none tagged)."""
     roster = folder / "agents.csv"
     with open(roster, "w", encoding="utf-8-sig", newline="") as handle:
         out = csv.writer(handle, delimiter=";")
@@ -63,7 +68,7 @@ def make_reports(folder: Path, n: int, distinct: int) -> tuple[Config, list[Path
     for i, source in enumerate(result.reports):
         target = filled_dir / f"distinct_{i:03d}.docx"
         fill_report(source, target, config.catalogue, stage=1 + i % 4, how=("control", "cell")[i % 2])
-        if i % 3 == 2:  # saved by LibreOffice 7.4: no tags, read by label
+        if kind == "tagless" or (kind == "mix" and i % 3 == 2):  # saved by LibreOffice 7.4: no tags
             ReportForm(target, config.catalogue).drop_all_tags().save(target)
         filled.append(target)
     files = []
@@ -104,13 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="number of reports (default 1000)")
     parser.add_argument("--distinct", type=int, default=12, help="distinct filled reports (default 12)")
     parser.add_argument("--passes", type=int, default=3, help="timed passes, best kept (default 3)")
+    parser.add_argument("--kind", choices=KINDS, default="mix",
+                        help="mix: one in three without tags (default); word: all tagged; tagless: none")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench_read_") as tmp:
         start = time.perf_counter()
-        config, files = make_reports(Path(tmp), args.n, min(args.distinct, args.n))
+        config, files = make_reports(Path(tmp), args.n, min(args.distinct, args.n), args.kind)
         size = sum(p.stat().st_size for p in files) / len(files) / 1024
-        print(f"{len(files)} reports ({args.distinct} distinct, {size:.0f} KB each) made in "
+        print(f"{len(files)} reports ({args.distinct} distinct, kind {args.kind}, {size:.0f} KB each) made in "
               f"{time.perf_counter() - start:.1f} s")
         catalogue = config.catalogue
         raw, full = best_of(args.passes, lambda: floor(files), lambda: reading(files, catalogue))
