@@ -9,11 +9,19 @@ For each file, in order::
     compare    against the report's current version: older stage, changes to
                what the evaluator signed, stages skipped, refusal to sign
     plan       outcome, destination and note written to the journal
-    place      previous version -> history, note, file -> destination,
-               journal done (the only step that writes in the outbox)
+    place      previous version -> history, note, file linked to its destination
+               (the only step that writes in the outbox)
+
+then, every ``SYNC_BATCH`` files, at the end of the pass, or before a file that
+shares its bytes or its report with one placed since::
+
+    sync       the destination folders synced, the placed files marked done in
+               one synced journal transaction, their work names removed
 
 A crash at any point is finished by :meth:`Processor.recover` at the next
 start: a claimed file is examined again, a planned one is placed as planned.
+Until its batch's sync point a file is still in the work area, so a power cut
+loses no file, only work that recovery redoes.
 """
 
 from __future__ import annotations
