@@ -39,7 +39,8 @@ during (b), then during (c); ``ru_maxrss`` of the children, as seen by this
 process, is printed as a cross-check (it also counts (a) and (c)).
 
 Targets (issue 7): (b) <= 5 x (a); (b) at the larger size <= 2.2 x (b) at the
-smaller one (sizes 2,000 and 4,000); peak RSS of the pass <= 300 MB at 10,000.
+smaller one (sizes 2,000 and 4,000); peak RSS <= 300 MB at 10,000, for the pass
+and the workbook rebuild alike (a whole ``entretiens process``).
 """
 
 from __future__ import annotations
@@ -341,10 +342,11 @@ def main(argv: list[str] | None = None) -> int:
               f"(target <= {TARGET_GROWTH:g}x for 2x: {verdict}; CPU time {cpu_growth:.2f}x)")
     if memory:
         m = memory
-        peak = m["pass_peak_mb"]
+        peak = max(m["pass_peak_mb"], m["rebuild_peak_mb"])  # what a whole `entretiens process` needs
         verdict = "OK" if peak <= TARGET_MEMORY_MB else "ABOVE TARGET"
-        print(f"memory at N={m['n']}: peak RSS of the pass {peak:.0f} MB (after imports {m['rss_before_mb']:.0f} MB; "
-              f"target <= {TARGET_MEMORY_MB:g}: {verdict}); rebuild_workbooks peak {m['rebuild_peak_mb']:.0f} MB "
+        print(f"memory at N={m['n']}: peak RSS of a whole process (the pass, then the workbooks) {peak:.0f} MB "
+              f"(target <= {TARGET_MEMORY_MB:g}: {verdict}): the pass {m['pass_peak_mb']:.0f} MB (after imports "
+              f"{m['rss_before_mb']:.0f} MB), rebuild_workbooks {m['rebuild_peak_mb']:.0f} MB "
               f"({m['rebuild_s']:.1f} s); ru_maxrss of the children {m['children_maxrss_mb']:.0f} MB; "
               f"pass {m['n'] / m['pass_s']:.1f} reports/s, ratio {m['pass_s'] / m['floor_s']:.1f}x")
     return 0
