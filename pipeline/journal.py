@@ -274,7 +274,12 @@ class Journal:
                                 row["r_location"], FileRow.from_row(row))
 
     def files(self) -> list[FileRow]:
-        return [FileRow.from_row(r) for r in self.db.execute("SELECT * FROM files ORDER BY id")]
+        return list(self.iter_files())
+
+    def iter_files(self):
+        """Every file received, in order, one at a time."""
+        for row in self.db.execute("SELECT * FROM files ORDER BY id"):
+            yield FileRow.from_row(row)
 
     def latest_by_agent(self, campaign: str) -> dict[str, FileRow]:
         """The last finished file of each agent of a campaign, whatever its outcome."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .deadlines import deadlines
-from .journal import Journal
+from .journal import CurrentReport, FileRow, Journal
 from .roster import load_roster
 
 
@@ -43,35 +43,47 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
         per_stage={s.number: 0 for s in catalogue.stages},
         stage_labels={s.number: s.label for s in catalogue.stages},
     )
+    # One journal row in memory at a time: a campaign's contents can be large.
     with Journal(config.state_dir) as journal:
-        current = {c.agent_number: c for c in journal.current_reports(campaign)}
-        for report in current.values():
-            status.per_stage[report.stage] = status.per_stage.get(report.stage, 0) + 1
-            dates = {k: dt.date.fromisoformat(v) if v else None
-                     for k, v in ((report.file.content or {}).get("dates") or {}).items()}
-            received = dt.datetime.fromisoformat(report.file.received_at).date()
-            for deadline in deadlines(dates, config, received):
-                late = deadline.late() or (report.stage < catalogue.final_stage and deadline.overdue(today))
-                if late:
-                    status.late.append({"identifiant": report.report_id, "echeance": deadline.label,
-                                        "date_limite": deadline.due.isoformat() if deadline.due else None,
-                                        "fait_le": deadline.done.isoformat() if deadline.done else None})
-        files = journal.files()
-        status.files_received = len(files)
-        status.duplicates = sum(1 for f in files if f.outcome == "duplicate")
-        latest = journal.latest_by_agent(campaign)
-        unmatched = [f for f in files if f.status == "done" and f.outcome in ("rejected", "unreadable")
-                     and f.agent_number is None]
-        for row in [*latest.values(), *unmatched]:
-            if row.outcome in ("rejected", "unreadable"):
-                status.rejected.append({
-                    "fichier": row.original_name,
-                    "matricule": row.agent_number,
-                    "motif": row.reason_code,
-                    "messages": [f["message"] for f in row.findings if f.get("severity") == "erreur"],
-                    "note": row.note,
-                })
+        per_agent: dict[str, tuple[int, list[dict]]] = {}  # the newest report of each agent
+        for report in journal.iter_current_reports(campaign):
+            per_agent[report.agent_number] = (report.stage, _late(report, config, today))
+        unmatched = []
+        for row in journal.iter_files():
+            status.files_received += 1
+            status.duplicates += row.outcome == "duplicate"
+            if row.status == "done" and row.outcome in ("rejected", "unreadable") and row.agent_number is None:
+                unmatched.append(_rejection(row))
+        status.rejected = [_rejection(row) for row in journal.iter_latest_by_agent(campaign)
+                           if row.outcome in ("rejected", "unreadable")] + unmatched
+    for stage, late in per_agent.values():
+        status.per_stage[stage] = status.per_stage.get(stage, 0) + 1
+        status.late.extend(late)
     if config.roster_path and config.roster_path.exists():
         roster = load_roster(config.roster_path, catalogue)
-        status.missing = sorted(set(roster.by_agent()) - set(current))
+        status.missing = sorted(set(roster.by_agent()) - set(per_agent))
     return status
+
+
+def _late(report: CurrentReport, config: Config, today: dt.date) -> list[dict]:
+    """The report's deadlines missed (done late, or overdue while it is not finished)."""
+    dates = {k: dt.date.fromisoformat(v) if v else None
+             for k, v in ((report.file.content or {}).get("dates") or {}).items()}
+    received = dt.datetime.fromisoformat(report.file.received_at).date()
+    late = []
+    for deadline in deadlines(dates, config, received):
+        if deadline.late() or (report.stage < config.catalogue.final_stage and deadline.overdue(today)):
+            late.append({"identifiant": report.report_id, "echeance": deadline.label,
+                         "date_limite": deadline.due.isoformat() if deadline.due else None,
+                         "fait_le": deadline.done.isoformat() if deadline.done else None})
+    return late
+
+
+def _rejection(row: FileRow) -> dict:
+    return {
+        "fichier": row.original_name,
+        "matricule": row.agent_number,
+        "motif": row.reason_code,
+        "messages": [f["message"] for f in row.findings if f.get("severity") == "erreur"],
+        "note": row.note,
+    }
