@@ -82,21 +82,6 @@ def _val(el: etree._Element | None, attr: str = "w:val") -> str | None:
     return None if el is None else el.get(qn(attr))
 
 
-_TAGS_AND_ALIASES = etree.XPath(".//w:sdt/w:sdtPr/w:tag | .//w:sdt/w:sdtPr/w:alias", namespaces=NSMAP)
-
-
-def controls_by_tag_and_alias(root: etree._Element) -> tuple[dict[str, list], dict[str, list]]:
-    """Every control of a part, by tag and by alias (in document order)."""
-    by_tag: dict[str, list] = {}
-    by_alias: dict[str, list] = {}
-    for el in _TAGS_AND_ALIASES(root):
-        value = el.get(_VAL)
-        if value:
-            target = by_tag if el.tag == _TAG else by_alias
-            target.setdefault(value, []).append(el.getparent().getparent())
-    return by_tag, by_alias
-
-
 def control_tag(sdt: etree._Element) -> str | None:
     return _val(_sdt_pr_child(sdt, "w:tag"))
 
@@ -138,11 +123,6 @@ _R = qn("w:r")
 _SDT = qn("w:sdt")
 _DEL, _MOVE_FROM, _FALLBACK = qn("w:del"), qn("w:moveFrom"), qn("mc:Fallback")
 _RUN_TEXT = (_T, qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:noBreakHyphen"))
-_HIDDEN_CONTAINERS = etree.XPath(
-    ".//w:del | .//w:moveFrom | .//mc:Fallback"
-    " | .//w:sdt[w:sdtPr/w:showingPlcHdr[not(@w:val='0' or @w:val='false')]]",
-    namespaces=NSMAP,
-)
 
 
 # Text a reader sees: run content only (not tab stops in paragraph properties),
@@ -376,25 +356,6 @@ def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
     if parent.find(_SDT) is None:
         return parent.findall(tag)
     return _children_through_controls(parent, tag)
-
-
-_FIRST_CELLS = etree.XPath(".//w:tr/w:tc[1][following-sibling::w:tc]", namespaces=NSMAP)
-
-
-def label_value_cells(root: etree._Element):
-    """(first cell, second cell) of every row of two cells or more, in one XPath
-    (rows whose cells sit in a content control are left to the table reader)."""
-    for first in _FIRST_CELLS(root):
-        second = first.getnext()
-        while second is not None and second.tag != _TC:
-            second = second.getnext()
-        yield first, second
-
-
-def first_row_width(tbl: etree._Element) -> int:
-    """How many cells the first row of a table has (0 for a table without rows)."""
-    rows = _children(tbl, _TR) if tbl.find(_TR) is None else [tbl.find(_TR)]
-    return len(_children(rows[0], _TC)) if rows else 0
 
 
 def table_rows(tbl: etree._Element) -> list[list[etree._Element]]:

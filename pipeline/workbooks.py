@@ -661,36 +661,41 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
 def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
     """Rebuild outbox/plan_de_formation.xlsx, outbox/plan_de_formation.csv and
     outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)); return
-    the paths written. Called once per pass, never per file."""
+    the paths written. Called once per pass, never per file. The plan's rows are
+    gone before the tracking's are built: both are never in memory together."""
     today = today or dt.date.today()
     catalogue = config.catalogue
-    campaign = config.campaign.key
     current: dict[str, AgentFile] = {}
+    with Journal(config.state_dir) as journal:
+        written, need_count = _rebuild_plan(config, journal, current)
+        latest = {row.agent_number: AgentFile.of(row, catalogue)
+                  for row in journal.iter_latest_by_agent(config.campaign.key)}
+    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
+    agents = tracking_rows(config, current, latest, roster, today)
+    del current, latest, roster
+    written.append(write_private(config.outbox / f"{TRACKING_NAME}.xlsx",
+                                 lambda p: write_tracking(p, agents, config, today), keep_beside=True))
+    log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
+             need_count, len(agents), ", ".join(p.name for p in written))
+    return written
+
+
+def _rebuild_plan(config: Config, journal: Journal, current: dict[str, AgentFile]) -> tuple[list[Path], int]:
+    """The training plan (.xlsx and .csv); fills ``current`` (agent number -> tracking facts
+    of the newest accepted version) on the way. Returns the paths written and the number of needs."""
+    catalogue, campaign = config.catalogue, config.campaign.key
 
     def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
         for report in reports:
             current[report.agent_number] = AgentFile.of(report.file, catalogue)
             yield report
 
-    outbox = config.outbox
-    with Journal(config.state_dir) as journal:
-        # One report's content in memory at a time: its needs and its tracking facts.
-        needs = training_rows(keeping_tracking_facts(journal.iter_current_reports(campaign)), catalogue)
-        written = [
-            write_private(outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
-                          keep_beside=True),
-            write_private(outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
-                          keep_beside=True),
-        ]
-        need_count = len(needs)
-        del needs  # the plan's rows and the tracking's rows are never in memory together
-        latest = {row.agent_number: AgentFile.of(row, catalogue)
-                  for row in journal.iter_latest_by_agent(campaign)}
-    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
-    agents = tracking_rows(config, current, latest, roster, today)
-    del current, latest, roster
-    written.append(write_private(outbox / f"{TRACKING_NAME}.xlsx",
-                                 lambda p: write_tracking(p, agents, config, today), keep_beside=True))
-    log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
-             need_count, len(agents), ", ".join(p.name for p in written))
-    return written
+    # One report's content in memory at a time: its needs and its tracking facts.
+    needs = training_rows(keeping_tracking_facts(journal.iter_current_reports(campaign)), catalogue)
+    written = [
+        write_private(config.outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
+                      keep_beside=True),
+        write_private(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
+                      keep_beside=True),
+    ]
+    return written, len(needs)
