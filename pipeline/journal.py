@@ -294,16 +294,21 @@ class Journal:
         for row in rows:
             yield FileRow.from_row(row)
 
-    def where_now(self, path: str) -> str:
-        """Where a file placed at ``path`` is now, following later moves (to history)."""
-        seen = {path}
+    def where_now(self, row: FileRow) -> str | None:
+        """Where a finished file is now: its destination, then each move out of the place it
+        was in, made after it got there (a later version sends it to the history). Moves out
+        of that place made before it arrived were another file's."""
+        if not row.destination:
+            return None
+        arrival = self.db.execute(
+            "SELECT MAX(id) FROM moves WHERE file_id=? AND target=?", (row.id, row.destination)).fetchone()[0]
+        path, since = row.destination, arrival or 0
         while True:
-            row = self.db.execute("SELECT target FROM moves WHERE source=? ORDER BY id DESC LIMIT 1",
-                                  (path,)).fetchone()
-            if row is None or row[0] in seen:
+            step = self.db.execute("SELECT id, target FROM moves WHERE source=? AND id>? ORDER BY id LIMIT 1",
+                                   (path, since)).fetchone()
+            if step is None:
                 return path
-            path = row[0]
-            seen.add(path)
+            since, path = step
 
     def moves(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM moves ORDER BY id").fetchall()

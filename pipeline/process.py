@@ -414,7 +414,7 @@ class Processor:
             if row.outcome == DUPLICATE:
                 original = self.journal.file(row.duplicate_of)
                 write_duplicate_note(row, original, Path(row.note),
-                                     original_now=self.journal.where_now(original.destination or ""))
+                                     original_now=self.journal.where_now(original) or "")
             else:
                 write_rejection_note(row, self.config, Path(row.note))
         destination = Path(row.destination)
@@ -462,7 +462,7 @@ class Processor:
                     row = self.journal.file_by_work_name(leftover.name)
                     if row is None or row.status != "done":
                         outcomes.append(self._guarded(self.handle, leftover))
-                    elif _second_name_of(leftover, self.journal.where_now(row.destination or "")):
+                    elif _second_name_of(leftover, self.journal.where_now(row)):
                         # A power cut lost the unlink that ended the move (it is not synced).
                         leftover.unlink()
                         log.info("second nom d'un fichier déjà placé retiré : %s", leftover)

@@ -28,6 +28,7 @@ KILL_POINTS = {
     "note_unrenamed": "writing a note: its temporary file complete, not yet renamed to its name",
     "note": "after the rejection or duplicate note was written, before the file is moved",
     "finish": "at the sync point of the file's batch: linked, before the journal marks it done",
+    "done": "at the sync point of the file's batch: marked done, its work name not yet removed",
 }
 
 
@@ -148,6 +149,16 @@ def arm(point: str, victim: str) -> None:
             finish_all(self, placed, *args, **kwargs)
 
         Journal.finish_all = die_then_finish
+
+    elif point == "done":
+        finish_all = Journal.finish_all
+
+        def finish_then_die(self, placed, *args, **kwargs):
+            finish_all(self, placed, *args, **kwargs)
+            if any(hit(row.original_name) for row, _ in placed):
+                die()
+
+        Journal.finish_all = finish_then_die
 
     else:
         raise SystemExit(f"unknown kill point {point!r}; known: {', '.join(KILL_POINTS)}")

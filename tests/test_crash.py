@@ -81,6 +81,8 @@ SCENARIOS = [
     ("finish", "CR Martin v2"),
     ("finish", "scan"),
     ("finish", "CR NDiaye2"),
+    ("done", "CR Martin v2"),
+    ("done", "CR NDiaye2"),
 ]
 
 

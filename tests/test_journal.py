@@ -275,3 +275,19 @@ def test_next_campaign_carries_the_accepted_objectives_from_the_journal(tmp_path
     carried = read_report(report, DEFAULT).tables[cat.PREVIOUS_RESULTS]
     result_column = DEFAULT.field(cat.PREVIOUS_RESULTS).columns[0].key
     assert [row[result_column] for row in carried] == objectives
+
+
+def test_where_now_follows_a_file_to_the_history_but_not_the_file_that_left_before_it(journal):
+    """Three versions of one report, each under the same name in the same stage folder: each
+    arrival moves the one before to the history. Where is each now?"""
+    rows = []
+    for n in (1, 2, 3):
+        row = journal.claim(f"w{n}__v{n}.docx", f"v{n}.docx", f"{n:064x}", 10)
+        previous = ("/out/1/CR.docx", f"/out/historique/CR ({n - 1}).docx") if n > 1 else None
+        plan(journal, row.id, destination="/out/1/CR.docx", previous_move=previous)
+        moves = ([(*previous, "version remplacée")] if previous else []) + [
+            (f"/travail/w{n}__v{n}.docx", "/out/1/CR.docx", "accepted")]
+        journal.finish(journal.file(row.id), moves)
+        rows.append(journal.file(row.id))
+    assert [journal.where_now(r) for r in rows] == [
+        "/out/historique/CR (1).docx", "/out/historique/CR (2).docx", "/out/1/CR.docx"]

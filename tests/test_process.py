@@ -22,12 +22,14 @@ from pathlib import Path
 
 import docx
 import pytest
+from lxml import etree
 
 from pipeline import catalogue as cat
+from pipeline import ooxml
 from pipeline.catalogue import DEFAULT
 from pipeline.config import Config
 from pipeline.errors import EmptyFile, LegacyDoc, NotAReport, NotAZip
-from pipeline.filling import fill_report
+from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.notes import DUPLICATE_SUFFIX, REJECTION_SUFFIX
@@ -770,3 +772,30 @@ def test_a_link_whose_plan_a_power_cut_lost_is_taken_as_the_files_destination(de
     assert list(work.iterdir()) == []
     with desk.journal() as journal:
         assert [(r.status, r.destination) for r in journal.files()] == [("done", str(linked))]
+
+
+def test_a_second_name_of_a_version_that_replaced_another_under_the_same_name_is_removed(desk):
+    """GIVEN a report re-sent at the same stage (it takes its clean name, the first version
+    goes to the history), and a power cut that lost the unlink ending its move
+    WHEN process runs again
+    THEN the second name is removed and both versions stay where they are."""
+    v1 = desk.fill("v1.docx", stage=1)
+    desk.drop(v1)
+    desk.run()
+    form = ReportForm(v1, CATALOGUE)
+    ooxml.body(form.root).append(etree.fromstring(
+        f'<w:p xmlns:w="{ooxml.NSMAP["w"]}"><w:r><w:t>Relu par le service.</w:t></w:r></w:p>'))
+    second_version = desk.drop(form.save(desk.scratch / "v1 relu.docx"))
+    desk.run()
+    with desk.journal() as journal:
+        row = next(r for r in journal.files() if r.original_name == "v1 relu.docx")
+    placed = Path(row.destination)
+    assert placed.name == clean_name(LEA) and sha(placed) == second_version
+    left = desk.config.state_dir / WORK_FOLDER / row.work_name
+    os.link(placed, left)
+
+    assert desk.run().outcomes == []
+
+    assert not left.exists()
+    assert sha(placed) == second_version
+    assert len(list((desk.config.outbox / HISTORY).rglob("*.docx"))) == 1
