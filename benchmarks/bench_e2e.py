@@ -240,9 +240,9 @@ def child(base: Path, floor_passes: int, roster: bool) -> None:
         "rebuild_s": rebuild_s,
         "rss_before_mb": rss_before, "pass_peak_mb": pass_peak,
         "rss_before_rebuild_mb": rss_before_rebuild, "rebuild_peak_mb": rebuild_peak,
-        "outcomes": dict(Counter(o.outcome for o in result.outcomes)),
-        "reasons": dict(Counter(o.reason_code for o in result.outcomes if o.reason_code)),
-        "report_ids": len({o.report_id for o in result.outcomes if o.outcome == "accepted"}),
+        "outcomes": dict(Counter(o.outcome for o in result.handled)),
+        "reasons": dict(Counter(o.reason_code for o in result.handled if o.reason_code)),
+        "report_ids": len({o.report_id for o in result.handled if o.outcome == "accepted"}),
         "inbox_left": sum(1 for _ in config.inbox.iterdir()),
     }))
 

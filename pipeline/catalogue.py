@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
-from .errors import ConfigError, describe_validation_error
+from .outcomes import ConfigError, describe_validation_error
 
 Kind = Literal["text", "date", "choice", "number", "bool", "table"]
 ColumnKind = Literal["text", "date", "choice", "number"]

@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 from .config import load_config
-from .errors import EntretiensError
+from .naming import TO_SEND
+from .outcomes import PASS_OUTCOMES, EntretiensError
+from .text import shown_value
 
 EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -66,10 +68,6 @@ def _progress(done: int, total: int) -> None:
           file=sys.stderr, flush=True)
 
 
-def _shown(value: object) -> str:
-    return {True: "coché", False: "non coché"}.get(value, str(value)) if isinstance(value, bool) else str(value)
-
-
 # -- commands ----------------------------------------------------------------
 
 def cmd_demo(args) -> int:
@@ -98,7 +96,7 @@ def cmd_fields(args) -> int:
             print(f"\n{titles[f.section]}")
         required = f"obligatoire dès l'étape {f.required_from}" if f.required_from else "facultatif"
         if f.required_if:
-            required += f" (si {f.required_if.field} = {', '.join(map(_shown, f.required_if.one_of))})"
+            required += f" (si {f.required_if.field} = {', '.join(map(shown_value, f.required_if.one_of))})"
         print(f"  {f.key:<28} {f.label}  [{f.kind}, {required}]")
         if f.choices:
             print(f"  {'':<28}   valeurs : {', '.join(f.choices)}")
@@ -115,11 +113,20 @@ def cmd_generate(args) -> int:
     result = generate(config, args.roster, progress=_progress)
     for problem in result.problems:
         print(f"Attention, {problem}", file=sys.stderr)
-    folder = config.outbox / "a_envoyer"
+    folder = config.outbox / TO_SEND
     print(f"{len(result.reports)} compte(s) rendu(s) pré-rempli(s) et "
           f"{len(result.invitations)} convocation(s) écrits dans {folder}.")
     if result.problems:
         print(f"{len(result.problems)} ligne(s) de la liste des agents à corriger (voir ci-dessus).")
+    return EXIT_OK
+
+
+def cmd_templates(args) -> int:
+    from .template_build import build_all
+
+    config = load_config(args.config)
+    for path in build_all(config.catalogue, config.templates):
+        print(f"Modèle écrit : {path}")
     return EXIT_OK
 
 
@@ -135,10 +142,6 @@ def cmd_check(args) -> int:
     for result in results:
         print(format_examination(result, config.catalogue))
     return EXIT_OK
-
-
-OUTCOME_LABELS = {"accepted": "accepté(s)", "rejected": "rejeté(s)", "unreadable": "illisible(s)",
-                  "duplicate": "doublon(s)"}
 
 
 def cmd_process(args) -> int:
@@ -159,13 +162,13 @@ def cmd_process(args) -> int:
 
 
 def format_pass(result, config) -> str:
-    if not result.outcomes:
+    if not result.handled:
         return f"Aucun fichier à traiter dans {config.inbox}."
-    parts = [f"{result.count(k)} {label}" for k, label in OUTCOME_LABELS.items() if result.count(k)]
-    lines = [f"{len(result.outcomes)} fichier(s) traité(s) : " + ", ".join(parts) + "."]
-    for outcome in result.outcomes:
-        reason = f" ({outcome.reason_code})" if outcome.reason_code else ""
-        lines.append(f"  {outcome.original_name} -> {outcome.destination}{reason}")
+    parts = [f"{result.count(o)} {o.plural}" for o in PASS_OUTCOMES if result.count(o)]
+    lines = [f"{len(result.handled)} fichier(s) traité(s) : " + ", ".join(parts) + "."]
+    for handled in result.handled:
+        reason = f" ({handled.reason_code})" if handled.reason_code else ""
+        lines.append(f"  {handled.received_name} -> {handled.destination}{reason}")
     return "\n".join(lines)
 
 
@@ -237,11 +240,7 @@ def format_examination(result, catalogue) -> str:
             for row in rows:
                 lines.append("      - " + " | ".join(v for v in row.values() if v))
             continue
-        value = report.values.get(f.key, "")
-        if value is True or value is False:
-            shown = "coché" if value else "non coché"
-        else:
-            shown = str(value).replace("\n", " / ") or "(vide)"
+        shown = shown_value(report.values.get(f.key, "")).replace("\n", " / ") or "(vide)"
         missing = " [absent du formulaire]" if f.key in report.not_in_form else ""
         lines.append(f"   {f.label} : {shown}{missing}")
     if validation.findings:
@@ -301,6 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="liste des agents (.xlsx ou .csv) ; par défaut liste_agents "
                                "de config.yaml")
     generate.set_defaults(handler=cmd_generate)
+
+    templates = commands.add_parser(
+        "templates", parents=[common],
+        help="reconstruit les modèles Word à partir du catalogue des champs",
+        description="Reconstruit les modèles Word (compte rendu, convocation, note de rejet) du dossier "
+                    "des modèles à partir du catalogue des champs, après un changement du catalogue "
+                    "(section « catalogue » de config.yaml). Les traitements ne les modifient jamais.",
+        epilog="Exemple : entretiens templates --config /srv/entretiens/config.yaml")
+    templates.set_defaults(handler=cmd_templates)
 
     check = commands.add_parser(
         "check", parents=[common],

@@ -16,8 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .catalogue import DEFAULT as DEFAULT_CATALOGUE, Catalogue, apply_overrides
-from .dates import PRESETS, DeadlineRules
-from .errors import ConfigError, describe_validation_error
+from .deadlines import PRESETS, DelayRules
+from .outcomes import ConfigError, describe_validation_error
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 
@@ -131,7 +131,7 @@ class Config(_Section):
     def roster_path(self) -> Path | None:
         return self.path(self.roster) if self.roster else None
 
-    def deadline_rules(self) -> DeadlineRules:
+    def delay_rules(self) -> DelayRules:
         """The public service's preset with this config's overrides."""
         overrides = {
             name: value

@@ -1,39 +1,27 @@
-"""Dates as people write them in a Word form, and the deadlines of the review.
+"""Dates as people write them in a Word form, and how days are counted.
 
 Reading is strict: day first (the French way), and anything that could mean
-two dates, or none, raises :class:`UnreadableDate` with a French sentence.
-We never guess. Day counting is in calendar days by default, in working days
-(Monday to Friday, French public holidays excluded) on request.
+two dates, or none, raises :class:`~pipeline.outcomes.UnreadableDate` with a
+French sentence. We never guess. Day counting is in calendar days by default,
+in working days (Monday to Friday, French public holidays excluded) on request,
+or in *jours francs*. The delays themselves are in :mod:`pipeline.deadlines`.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import holidays
 
+from .outcomes import UnreadableDate
+from .text import WEEKDAYS, format_date, normalize_date_text
+
 __all__ = [
-    "PRESETS", "DeadlineRules", "UnreadableDate", "add_days", "add_jours_francs", "days_between",
-    "format_date", "french_holidays", "is_late", "is_working_day", "parse_date",
+    "add_days", "add_jours_francs", "days_between", "french_holidays", "is_late", "is_working_day",
+    "parse_date",
 ]
-
-
-class UnreadableDate(ValueError):
-    """A date that cannot be read without guessing. ``text`` is the input as given."""
-
-    code = "date_illisible"
-
-    def __init__(self, text: str, message: str):
-        super().__init__(message)
-        self.text = text
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --- Reading -----------------------------------------------------------------
@@ -52,7 +40,6 @@ MONTHS = {
     "novembre": 11, "nov": 11,
     "decembre": 12, "dec": 12,
 }  # fmt: skip
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 # Patterns apply to the normalised text: lower case, no accents, single spaces.
 PREFIX = re.compile(rf"(?:le )?(?:(?P<weekday>{'|'.join(WEEKDAYS)}),? )?(?:le )?")
@@ -65,16 +52,7 @@ ISO = re.compile(  # 2026-12-03, or Word's w:fullDate 2026-12-03T00:00:00Z
 )
 TEXTUAL = re.compile(r"(?P<day>\d{1,2})(?P<first>er)? (?P<month>[a-z]+)\.? (?P<year>\d{4})")
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters pasted from the web
 MIN_YEAR, MAX_YEAR = 1900, 2100  # outside: a typo, not a review date
-
-
-def _normalise(text: str) -> str:
-    """Lower case, accents and zero-width characters removed, every run of
-    whitespace (non-breaking spaces included) turned into one plain space."""
-    decomposed = unicodedata.normalize("NFKD", text)  # NFKD also maps U+00A0, U+202F, "1ᵉʳ"
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _INVISIBLE)
-    return " ".join(kept.casefold().split())
 
 
 def parse_date(text: str | None) -> date | None:
@@ -85,13 +63,8 @@ def parse_date(text: str | None) -> date | None:
     """
     if text is None or not text.strip():
         return None
-    shown = " ".join(text.split())
-    unreadable = UnreadableDate(
-        text,
-        f"La date « {shown} » n'est pas lisible. Écrivez le jour, le mois et l'année "
-        "sous la forme JJ/MM/AAAA, par exemple 03/12/2026.",
-    )
-    normal = _normalise(text)
+    unreadable = UnreadableDate(text)
+    normal = normalize_date_text(text)
     prefix = PREFIX.match(normal)
     body = normal[prefix.end() :]
 
@@ -110,47 +83,13 @@ def parse_date(text: str | None) -> date | None:
     except ValueError:  # 31/02, 32/13, or a day-first reading of 12/31
         result = None
     if result is None or not MIN_YEAR <= year <= MAX_YEAR:
-        message = f"La date « {shown} » n'est pas une date valide. Écrivez-la sous la forme JJ/MM/AAAA."
-        raise UnreadableDate(text, message)
+        raise UnreadableDate(text, "invalid")
 
     weekday = prefix["weekday"]
     if weekday and WEEKDAYS.index(weekday) != result.weekday():
         actual = WEEKDAYS[result.weekday()]
-        raise UnreadableDate(
-            text,
-            f"La date « {shown} » se contredit : le {format_date(result)} est un {actual}, "
-            f"pas un {weekday}. Corrigez le jour ou la date.",
-        )
+        raise UnreadableDate(text, "weekday", date=format_date(result), actual=actual, written=weekday)
     return result
-
-
-def format_date(d: date | None) -> str:
-    """``03/12/2026``; the empty string for ``None``."""
-    return "" if d is None else d.strftime("%d/%m/%Y")
-
-
-# --- Deadlines ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeadlineRules:
-    """Delays of one public service, in days."""
-
-    invitation_min_days: int  # invitation sent at least N days before the review
-    communication_days: int  # report communicated to the agent at most N days after the review
-    agent_days: int  # agent completes and returns it at most N days after communication
-    appeal_days: int = 15  # révision request: 15 jours francs after notification
-
-
-PRESETS: dict[str, DeadlineRules] = {
-    # Hospital service, décret 2020-719: 30 days to communicate, 15 days for the agent.
-    "hospitaliere": DeadlineRules(invitation_min_days=8, communication_days=30, agent_days=15),
-    # State (décret 2010-888) and territorial (décret 2014-1526) services: the
-    # communication and completion delays are set by each employer's own rules.
-    # These are only sensible defaults (the hospital values); override them in config.
-    "etat": DeadlineRules(invitation_min_days=8, communication_days=30, agent_days=15),
-    "territoriale": DeadlineRules(invitation_min_days=8, communication_days=30, agent_days=15),
-}
 
 
 @functools.cache

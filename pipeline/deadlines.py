@@ -1,7 +1,9 @@
 """The campaign's deadlines for one report (SPEC 4): warnings, never rejections.
 
-Used by validation (a late date becomes a warning) and by the tracking
-workbook (due dates, late and overdue flags).
+The delays of each public service (:data:`PRESETS`), and the deadlines of one
+report computed from its dates (:func:`deadlines`). Used by validation (a late
+date becomes a warning), ``status`` and the tracking workbook (due dates, late
+and overdue flags).
 """
 
 from __future__ import annotations
@@ -10,8 +12,30 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import catalogue as cat
-from .config import Config
-from .dates import add_days, add_jours_francs, format_date
+from .dates import add_days, add_jours_francs
+from .outcomes import LATE
+from .text import format_date
+
+
+@dataclass(frozen=True)
+class DelayRules:
+    """Delays of one public service, in days."""
+
+    invitation_min_days: int  # invitation sent at least N days before the review
+    communication_days: int  # report communicated to the agent at most N days after the review
+    agent_days: int  # agent completes and returns it at most N days after communication
+    appeal_days: int = 15  # révision request: 15 jours francs after notification
+
+
+PRESETS: dict[str, DelayRules] = {
+    # Hospital service, décret 2020-719: 30 days to communicate, 15 days for the agent.
+    "hospitaliere": DelayRules(invitation_min_days=8, communication_days=30, agent_days=15),
+    # State (décret 2010-888) and territorial (décret 2014-1526) services: the
+    # communication and completion delays are set by each employer's own rules.
+    # These are only sensible defaults (the hospital values); override them in config.
+    "etat": DelayRules(invitation_min_days=8, communication_days=30, agent_days=15),
+    "territoriale": DelayRules(invitation_min_days=8, communication_days=30, agent_days=15),
+}
 
 
 @dataclass(frozen=True)
@@ -31,17 +55,19 @@ class Deadline:
         """Not done and its due date has passed."""
         return bool(not self.informative and self.due and self.done is None and today > self.due)
 
+    def late_params(self) -> dict[str, str]:
+        """What :data:`pipeline.outcomes.LATE` says of this deadline."""
+        return {"deadline": self.label, "done": format_date(self.done), "due": format_date(self.due)}
+
     def warning(self) -> str | None:
-        if not self.late():
-            return None
-        return (f"{self.label} : le {format_date(self.done)}, après l'échéance du "
-                f"{format_date(self.due)}.")
+        """The French sentence of a late deadline, ``None`` when it is not late."""
+        return LATE.say(**self.late_params()) if self.late() else None
 
 
-def deadlines(dates: dict[str, dt.date | None], config: Config,
+def deadlines(dates: dict[str, dt.date | None], config,
               received: dt.date | None = None) -> list[Deadline]:
     """Every deadline of one report from its dates (catalogue keys -> date)."""
-    rules = config.deadline_rules()
+    rules = config.delay_rules()
     working = config.delays.working_days
     review = dates.get(cat.REVIEW_DATE)
     communicated = dates.get(cat.COMMUNICATION_DATE)

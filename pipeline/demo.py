@@ -21,8 +21,9 @@ from openpyxl import Workbook
 
 from . import catalogue as cat
 from .config import load_config
-from .errors import EntretiensError
+from .outcomes import FolderNotEmpty, Outcome
 from .files import make_dirs
+from .naming import DUPLICATES, HISTORY, REJECTS, REPORT_SUFFIX, TO_SEND
 from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
@@ -117,9 +118,9 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     """Build and run a whole synthetic campaign in ``folder`` (new or empty)."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise EntretiensError(
+        raise FolderNotEmpty(
             f"Le dossier {folder} existe déjà et n'est pas vide : choisissez un autre dossier "
-            "(rien n'est jamais écrasé).", code="dossier_occupe")
+            "(rien n'est jamais écrasé).")
     make_dirs(folder)
     _write_config(folder)
     config = load_config(folder / "config.yaml")
@@ -136,7 +137,7 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     agent_signature = tuple(f.key for f in catalogue.fields
                             if f.required_if and f.required_if.field == cat.REFUSED_TO_SIGN)
     for n, source in enumerate(generated.reports):
-        name = source.name.replace(" - compte rendu", "")
+        name = source.name.replace(REPORT_SUFFIX, ".docx")
         answers: dict[str, object] = {
             cat.TRAINING_NEEDS: [TRAININGS[n % len(TRAININGS)], TRAININGS[(n * 3 + 1) % len(TRAININGS)]],
         }
@@ -166,14 +167,14 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     # Bad files HR receives every year.
     (inbox / "CR scanné.docx").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
     (inbox / "envoi vide.docx").write_bytes(b"")
-    shutil.copyfile(inbox / generated.reports[3].name.replace(" - compte rendu", ""), inbox / "copie renvoyée.docx")
+    shutil.copyfile(inbox / generated.reports[3].name.replace(REPORT_SUFFIX, ".docx"), inbox / "copie renvoyée.docx")
     result.passes.append(process_inbox(config, outputs=False))
     # Weeks later: the agent's observations, the visa, the notification come back.
     for source, stage, answers in later:
         overrides = dict(answers)
         if stage == 4 and source == generated.reports[12]:
             overrides[cat.REFUSED_TO_SIGN] = True
-        target = inbox / source.name.replace(" - compte rendu", f" - étape {stage}")
+        target = inbox / source.name.replace(REPORT_SUFFIX, f" - étape {stage}.docx")
         fill_report(source, target, catalogue, stage=stage, overrides=overrides,
                     omit=(agent_signature if cat.REFUSED_TO_SIGN in overrides else ()))
     second = process_inbox(config)
@@ -185,15 +186,15 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
 def summary(result: DemoResult) -> str:
     """The French summary printed at the end of the demo."""
     config = load_config(result.folder / "config.yaml")
-    outcomes = [o for p in result.passes for o in p.outcomes]
-    count = lambda kind: sum(1 for o in outcomes if o.outcome == kind)  # noqa: E731
+    handled = [h for p in result.passes for h in p.handled]
+    count = lambda kind: sum(1 for h in handled if h.outcome == kind)  # noqa: E731
     lines = [
         f"Campagne de démonstration prête dans {result.folder}",
         f"  {result.agents} agents ; comptes rendus et convocations générés dans "
-        f"{config.outbox / 'a_envoyer'}",
-        f"  {len(outcomes)} fichiers reçus en deux passages : {count('accepted')} acceptés, "
-        f"{count('rejected')} rejetés (incomplets), {count('unreadable')} illisibles, "
-        f"{count('duplicate')} doublon(s).",
+        f"{config.outbox / TO_SEND}",
+        f"  {len(handled)} fichiers reçus en deux passages : {count(Outcome.ACCEPTED)} acceptés, "
+        f"{count(Outcome.REJECTED)} rejetés (incomplets), {count(Outcome.UNREADABLE)} illisibles, "
+        f"{count(Outcome.DUPLICATE)} doublon(s).",
     ]
     if result.libreoffice_used:
         lines.append("  Un compte rendu a été enregistré par LibreOffice : il est lu comme les autres.")
@@ -202,9 +203,9 @@ def summary(result: DemoResult) -> str:
         folder = config.outbox / stage.folder
         n = len(list(folder.glob("*.docx"))) if folder.exists() else 0
         lines.append(f"  {folder}  ({n}) – {stage.label}")
-    lines.append(f"  {config.outbox / 'rejets'}  – fichiers rejetés et leur « note de rejet »")
-    lines.append(f"  {config.outbox / 'doublons'}  – copies identiques")
-    lines.append(f"  {config.outbox / 'historique'}  – versions précédentes, conservées")
+    lines.append(f"  {config.outbox / REJECTS}  – fichiers rejetés et leur « note de rejet »")
+    lines.append(f"  {config.outbox / DUPLICATES}  – copies identiques")
+    lines.append(f"  {config.outbox / HISTORY}  – versions précédentes, conservées")
     for workbook in result.workbooks:
         lines.append(f"  {workbook}")
     lines.append(f"Ensuite : entretiens status --config {result.folder / 'config.yaml'}")

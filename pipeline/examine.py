@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
-from .errors import RosterError, UnreadableReport
+from .outcomes import RosterError, UnreadableReport
 from .preflight import PackageLimits
 from .read import Report, read_report
 from .roster import load_roster
-from .validate import Rules, Validation, validate
+from .validate import Validation, ValidationContext, validate
 
 MB = 1024 * 1024
 
@@ -78,6 +78,6 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
     except UnreadableReport as exc:
         result.error = exc
         return result
-    rules = Rules.from_config(config, known_agents=agents, received=received)
+    rules = ValidationContext.from_config(config, known_agents=agents, received=received)
     result.validation = validate(result.report, config.catalogue, rules)
     return result

@@ -18,8 +18,9 @@ from pathlib import Path
 
 log = logging.getLogger("entretiens")
 
+from .naming import TEMP_PREFIX
+
 FILE_MODE = 0o640
-TEMP_PREFIX = ".tmp-"
 DIR_MODE = 0o750
 
 
@@ -36,21 +37,6 @@ def make_dirs(path: Path) -> Path:
     return path
 
 
-MAX_NAME_BYTES = 255
-
-
-def shorten_name(name: str, max_bytes: int) -> str:
-    """Cut a file name to ``max_bytes`` (UTF-8), keeping its extension: file
-    systems refuse names over 255 bytes, and we add prefixes and suffixes."""
-    if len(name.encode()) <= max_bytes:
-        return name
-    stem, suffix = os.path.splitext(name)
-    if len(suffix.encode()) > 16:
-        stem, suffix = name, ""
-    room = max_bytes - len(suffix.encode()) - len("…".encode())
-    return stem.encode()[:room].decode(errors="ignore").rstrip() + "…" + suffix
-
-
 def unique_path(path: Path) -> Path:
     """``path`` if free, else ``name (2).ext``, ``name (3).ext``... Never an existing file."""
     path = Path(path)
@@ -64,7 +50,7 @@ def unique_path(path: Path) -> Path:
     raise FileExistsError(path)
 
 
-def write_private(target: Path, write: Callable[[Path], None], *, keep_beside: bool = False) -> Path:
+def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_beside: bool = False) -> Path:
     """Call ``write(tmp)`` then move the finished file to ``target`` atomically.
 
     The temporary file sits in the target's folder (same file system), so a
@@ -109,6 +95,17 @@ def is_regular_file(path: Path) -> bool:
         return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
+
+
+def are_same_file(path: Path, other: str | Path | None) -> bool:
+    """Whether ``other`` names the very file ``path`` names (hard links; links not followed)."""
+    if not other:
+        return False
+    try:
+        first, second = os.lstat(path), os.lstat(other)
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def remove_leftover_temporaries(folder: Path) -> list[Path]:

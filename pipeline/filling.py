@@ -19,8 +19,8 @@ from pathlib import Path
 
 from . import ooxml
 from .catalogue import Catalogue, Field
-from .dates import format_date
-from .read import clean_text, normalize_label
+from .read import clean_text
+from .text import format_date, normalize_label
 
 Row = dict[str, str] | list[str]
 

@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import make_dirs
+from .naming import JOURNAL_NAME
+from .outcomes import Outcome
 
 log = logging.getLogger("entretiens")
 
-JOURNAL_NAME = "journal.sqlite3"
+# A file's progress through a pass (files.status): claimed, then planned (outcome and
+# destination recorded), then done (placed and synced). Only this module writes them.
+CLAIMED, PLANNED, DONE = "claimed", "planned", "done"
+
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
 
 SCHEMA = """
@@ -31,8 +36,8 @@ CREATE TABLE IF NOT EXISTS files (
     checksum      TEXT,
     size          INTEGER,
     received_at   TEXT NOT NULL,
-    status        TEXT NOT NULL,          -- claimed | planned | done
-    outcome       TEXT,                   -- accepted | rejected | unreadable | duplicate | superseded
+    status        TEXT NOT NULL,          -- CLAIMED | PLANNED | DONE
+    outcome       TEXT,                   -- pipeline.outcomes.Outcome
     reason_code   TEXT,
     destination   TEXT,                   -- planned, then final place of the file
     note          TEXT,                   -- the note written beside it, if any
@@ -108,7 +113,7 @@ class FileRow:
     original_name: str
     checksum: str | None
     status: str
-    outcome: str | None
+    outcome: Outcome | None
     destination: str | None
     note: str | None
     previous_move: list[str] | None
@@ -127,7 +132,7 @@ class FileRow:
     def from_row(cls, row: sqlite3.Row) -> "FileRow":
         return cls(
             id=row["id"], work_name=row["work_name"], original_name=row["original_name"],
-            checksum=row["checksum"], size=row["size"], status=row["status"], outcome=row["outcome"],
+            checksum=row["checksum"], size=row["size"], status=row["status"], outcome=Outcome.of(row["outcome"]),
             destination=row["destination"], note=row["note"],
             previous_move=json.loads(row["previous_move"]) if row["previous_move"] else None,
             report_id=row["report_id"], stage=row["stage"],
@@ -178,8 +183,8 @@ class Journal:
         """Record a claimed file; claiming the same work name again returns the existing row."""
         self.db.execute(
             "INSERT OR IGNORE INTO files (work_name, original_name, checksum, size, received_at, status)"
-            " VALUES (?, ?, ?, ?, ?, 'claimed')",
-            (work_name, original_name, checksum, size, now()),
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (work_name, original_name, checksum, size, now(), CLAIMED),
         )
         return self.file_by_work_name(work_name)
 
@@ -189,10 +194,10 @@ class Journal:
              content: dict | None, findings: list[dict], duplicate_of: int | None = None) -> None:
         """Record what will be done with a file (not synced: see :meth:`finish_all`)."""
         self.db.execute(
-            "UPDATE files SET status='planned', outcome=?, reason_code=?, destination=?, note=?,"
+            "UPDATE files SET status=?, outcome=?, reason_code=?, destination=?, note=?,"
             " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?, findings=?,"
             " duplicate_of=? WHERE id=?",
-            (outcome, reason_code, destination, note,
+            (PLANNED, outcome, reason_code, destination, note,
              json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
              stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
              json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
@@ -220,7 +225,7 @@ class Journal:
         self.db.executemany(
             "INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
             [(row.id, source, target, reason, now()) for source, target, reason in moves])
-        if row.outcome == "accepted":
+        if row.outcome == Outcome.ACCEPTED:
             self.db.execute(
                 "INSERT INTO reports (report_id, campaign, agent_number, file_id, stage, location, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(report_id) DO UPDATE SET"
@@ -229,7 +234,7 @@ class Journal:
                 (row.report_id, row.campaign, row.agent_number, row.id, row.stage,
                  row.destination, now()),
             )
-        self.db.execute("UPDATE files SET status='done', finished_at=? WHERE id=?", (now(), row.id))
+        self.db.execute("UPDATE files SET status=?, finished_at=? WHERE id=?", (DONE, now(), row.id))
 
     # -- reading -----------------------------------------------------------------
 
@@ -242,14 +247,14 @@ class Journal:
         return FileRow.from_row(row) if row else None
 
     def unfinished(self) -> list[FileRow]:
-        rows = self.db.execute("SELECT * FROM files WHERE status != 'done' ORDER BY id").fetchall()
+        rows = self.db.execute("SELECT * FROM files WHERE status != ? ORDER BY id", (DONE,)).fetchall()
         return [FileRow.from_row(r) for r in rows]
 
     def done_with_checksum(self, checksum: str) -> FileRow | None:
         """The first finished file with these bytes (not itself a duplicate)."""
         row = self.db.execute(
-            "SELECT * FROM files WHERE checksum=? AND status='done' AND outcome != 'duplicate'"
-            " ORDER BY id LIMIT 1", (checksum,)).fetchone()
+            "SELECT * FROM files WHERE checksum=? AND status=? AND outcome != ?"
+            " ORDER BY id LIMIT 1", (checksum, DONE, Outcome.DUPLICATE)).fetchone()
         return FileRow.from_row(row) if row else None
 
     def current(self, report_id: str) -> CurrentReport | None:
@@ -288,9 +293,9 @@ class Journal:
     def iter_latest_by_agent(self, campaign: str):
         """:meth:`latest_by_agent`, one file at a time (ordered by agent number)."""
         rows = self.db.execute(
-            "SELECT * FROM files WHERE id IN (SELECT MAX(id) FROM files WHERE status='done'"
-            " AND campaign=? AND agent_number IS NOT NULL AND outcome != 'duplicate'"
-            " GROUP BY agent_number) ORDER BY agent_number", (campaign,))
+            "SELECT * FROM files WHERE id IN (SELECT MAX(id) FROM files WHERE status=?"
+            " AND campaign=? AND agent_number IS NOT NULL AND outcome != ?"
+            " GROUP BY agent_number) ORDER BY agent_number", (DONE, campaign, Outcome.DUPLICATE))
         for row in rows:
             yield FileRow.from_row(row)
 

@@ -12,17 +12,12 @@ from pathlib import Path
 
 from . import catalogue as cat
 from .config import Config
-from .files import write_private
-from .generate import long_date, render
+from .files import replace_atomically
 from .journal import FileRow
-from .template_build import REJECTION_TEMPLATE, build_all
-
-REJECTION_SUFFIX = " - note de rejet.docx"
-DUPLICATE_SUFFIX = " - doublon.txt"
-
-
-def note_path_for(file_path: Path, suffix: str) -> Path:
-    return file_path.with_name(file_path.stem + suffix)
+from .naming import REJECTION_TEMPLATE
+from .outcomes import Outcome, is_error
+from .render import render
+from .text import long_date
 
 
 def _agent(row: FileRow) -> str:
@@ -42,9 +37,9 @@ def _received(row: FileRow) -> str:
 
 
 def rejection_context(row: FileRow, config: Config) -> dict:
-    errors = [f for f in row.findings if f.get("severity") == "erreur"]
-    warnings = [f for f in row.findings if f.get("severity") != "erreur"]
-    if row.outcome == "unreadable":
+    errors = [f for f in row.findings if is_error(f)]
+    warnings = [f for f in row.findings if not is_error(f)]
+    if row.outcome == Outcome.UNREADABLE:
         motif = "Le fichier ne peut pas être lu comme un compte rendu d'entretien professionnel."
     else:
         count = len(errors)
@@ -65,10 +60,10 @@ def rejection_context(row: FileRow, config: Config) -> dict:
 
 
 def write_rejection_note(row: FileRow, config: Config, target: Path) -> Path:
-    template = config.templates / REJECTION_TEMPLATE
-    if not template.exists():
-        build_all(config.catalogue, config.templates)
-    return render(template, rejection_context(row, config), target, overwrite=True)
+    """Render the rejection note of a planned row (the template is checked at start:
+    :func:`pipeline.render.check_templates`)."""
+    return render(config.templates / REJECTION_TEMPLATE, rejection_context(row, config), target,
+                  overwrite=True)
 
 
 def write_duplicate_note(row: FileRow, original: FileRow, target: Path, *,
@@ -80,7 +75,7 @@ def write_duplicate_note(row: FileRow, original: FileRow, target: Path, *,
         f"Le fichier « {row.original_name} », reçu le {_received(row)}, est une copie identique "
         f"(octet pour octet) du fichier « {original.original_name} » reçu le {_received(original)}.",
     ]
-    if original.outcome in ("rejected", "unreadable"):
+    if Outcome(original.outcome).turned_away:
         lines += [
             "Ce premier exemplaire a été REJETÉ : le renvoyer tel quel ne change rien.",
             f"Lisez sa note de rejet : {original.note or '(introuvable)'}",
@@ -94,4 +89,4 @@ def write_duplicate_note(row: FileRow, original: FileRow, target: Path, *,
         ]
     text = "\r\n".join(lines) + "\r\n"
     # UTF-8 with BOM so that Windows' Notepad shows the accents.
-    return write_private(target, lambda tmp: tmp.write_bytes(text.encode("utf-8-sig")))
+    return replace_atomically(target, lambda tmp: tmp.write_bytes(text.encode("utf-8-sig")))

@@ -2,7 +2,8 @@
 
 Identified by content, never by name; zip directory checked (parts, sizes, ratios) before anything is
 decompressed; reads capped at the declared size; XML parsed by ``pipeline.ooxml``'s hardened parser.
-Each refusal is an ``UnreadableReport`` subclass whose French message says what is wrong and what to do.
+Each refusal is a :class:`pipeline.outcomes.UnreadableReport` subclass whose French message says what is wrong
+and what to do.
 """
 
 from __future__ import annotations
@@ -20,17 +21,9 @@ from pathlib import Path
 import olefile  # installed with msoffcrypto-tool, which reads OLE containers with it
 from lxml import etree
 
-from pipeline.errors import (
-    EmptyFile, EncryptedDocument, FileUnavailable, HostileXml, LegacyDoc, MacroDocument,
-    NotARegularFile, NotAZip, TruncatedZip, WrongOfficeType, ZipBomb,
-)
-from pipeline.ooxml import main_content_type, parse_xml
-
-SAVE_AS = "enregistrez-le au format .docx (Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau"
-SEND_DOCX = "Déposez le compte rendu lui-même au format .docx, tel qu'enregistré par Word."
-TRUNCATED = ("Le fichier est incomplet ou abîmé : la copie ou le téléchargement s'est sans doute interrompu. "
-             "Déposez-le de nouveau ; s'il ne s'ouvre pas dans Word, repartez d'une copie saine.")
-SHRINK = "Retirez ou compressez les images insérées, enregistrez-le au format .docx et déposez-le de nouveau."
+from .ooxml import main_content_type, parse_xml
+from .outcomes import (EmptyFile, EncryptedDocument, FileUnavailable, HostileXml, LegacyDoc, MacroDocument,
+                       NotARegularFile, NotAZip, TruncatedZip, WrongOfficeType, ZipBomb)
 
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 WORD_MACRO = "application/vnd.ms-word.document.macroenabled.main+xml"
@@ -61,8 +54,7 @@ def _mo(n: float) -> str:
 
 
 def _bomb(detail: str) -> ZipBomb:
-    return ZipBomb(f"Le contenu du fichier est anormalement volumineux une fois décompressé ({detail}) : "
-                   f"par précaution, il n'est pas ouvert. Ouvrez-le dans Word, {SAVE_AS}.")
+    return ZipBomb.because(detail=detail)
 
 
 def _shown(name: str) -> str:
@@ -91,7 +83,7 @@ class DocxPackage:
         info, data = self._parts[name.lstrip("/").lower()], self._data
         start = info.header_offset
         if not 0 <= start <= len(data) - 30 or data[start:start + 4] != b"PK\x03\x04":
-            raise TruncatedZip(TRUNCATED)
+            raise TruncatedZip.because()
         name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
         begin = start + 30 + name_len + extra_len
         raw = data[begin:begin + info.compress_size]
@@ -99,11 +91,11 @@ class DocxPackage:
             content = (raw[:info.file_size + 1] if info.compress_type == zipfile.ZIP_STORED
                        else zlib.decompressobj(-15).decompress(raw, info.file_size + 1))
         except zlib.error:
-            raise TruncatedZip(TRUNCATED) from None
+            raise TruncatedZip.because() from None
         if len(content) > info.file_size:
             raise _bomb(f"la partie « {_shown(name)} » est plus grande que ce qu'annonce l'archive")
         if len(content) < info.file_size or zlib.crc32(content) != info.CRC:
-            raise TruncatedZip(TRUNCATED)
+            raise TruncatedZip.because()
         return content
 
     def xml_part(self, name: str) -> etree._Element:
@@ -117,11 +109,8 @@ class DocxPackage:
             self._parsed[key] = parse_xml(data)
             return self._parsed[key]
         except (ValueError, etree.LxmlError) as exc:  # ValueError: a DOCTYPE (entity expansion, external entities)
-            what = ("déclare des entités XML (DOCTYPE), ce que Word ne fait jamais" if isinstance(exc, ValueError)
-                    else "contient du XML mal formé (fichier abîmé ou modifié hors de Word)")
-            raise HostileXml(f"La partie « {_shown(name)} » du fichier {what} : par précaution, le fichier n'est "
-                             f"pas lu. Ouvrez-le dans Word, {SAVE_AS} ; s'il ne s'ouvre pas, repartez d'une "
-                             f"copie saine.") from exc
+            what = HostileXml.sentences["doctype" if isinstance(exc, ValueError) else "malformed"]
+            raise HostileXml.because(part=_shown(name), what=what) from exc
 
     def close(self) -> None:
         self._zip.close()
@@ -136,10 +125,8 @@ class DocxPackage:
         """Find the main part (``_rels/.rels``), check its content type, parse the package's XML."""
         if not self.has_part("[Content_Types].xml"):
             if self.has_part("mimetype") and self.read_part("mimetype").startswith(b"application/vnd.oasis"):
-                raise WrongOfficeType("Ce fichier est un document OpenDocument (LibreOffice, .odt), pas un "
-                                      "document Word. Enregistrez-le au format Word (Fichier > Enregistrer "
-                                      "sous > type « Word 2007-365 (.docx) ») et déposez-le de nouveau.")
-            raise NotAZip(f"Ce fichier est une archive zip ordinaire, ce n'est pas un document Word. {SEND_DOCX}")
+                raise WrongOfficeType.because("opendocument")
+            raise NotAZip.because("plain_zip")
         types = self.xml_part("[Content_Types].xml")
         if self.has_part("_rels/.rels"):
             for rel in self.xml_part("_rels/.rels").iter("{*}Relationship"):
@@ -147,8 +134,7 @@ class DocxPackage:
                     self.main_part = posixpath.normpath("/" + rel.get("Target", "")).lstrip("/")
                     break
         if not self.has_part(self.main_part):
-            raise WrongOfficeType(f"Ce fichier ne contient pas de document principal : ce n'est pas un "
-                                  f"document Word. {SEND_DOCX}")
+            raise WrongOfficeType.because("no_main_part")
         _check_content_type((main_content_type(types, self.main_part) or "").lower())
         self.main_part = self._parts[self.main_part.lower()].filename
         self.xml_part(self.main_part)  # refuse hostile or broken XML now rather than later
@@ -158,15 +144,13 @@ def _check_content_type(content_type: str) -> None:
     if content_type == WORD_MAIN:
         return
     if content_type == WORD_MACRO:
-        raise MacroDocument("Ce fichier est un document Word avec macros (.docm). Enregistrez-le sans macros "
-                            "au format .docx (Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau.")
+        raise MacroDocument.because()
     if content_type in WORD_TEMPLATES:
-        raise WrongOfficeType(f"Ce fichier est un modèle Word (.dotx ou .dotm), pas un document. "
-                              f"Ouvrez-le, {SAVE_AS}.")
+        raise WrongOfficeType.because("template")
     what = ("un classeur Excel" if "spreadsheetml" in content_type or "ms-excel" in content_type
             else "une présentation PowerPoint" if "presentationml" in content_type or "ms-powerpoint" in content_type
             else "un fichier Office")
-    raise WrongOfficeType(f"Ce fichier est {what}, pas un document Word. {SEND_DOCX}")
+    raise WrongOfficeType.because(what=what)
 
 
 def _ole_error(data: bytes) -> Exception:
@@ -175,20 +159,15 @@ def _ole_error(data: bytes) -> Exception:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             streams = {entry[0] for entry in ole.listdir() if len(entry) == 1}
     except Exception:  # a third-party parser of untrusted bytes: any failure means damaged
-        return TruncatedZip(f"Ce fichier au format Office ancien (ou protégé par mot de passe) est incomplet ou "
-                            f"abîmé. Ouvrez-le dans Word, {SAVE_AS}.")
+        return TruncatedZip.because("ole")
     if {"EncryptionInfo", "EncryptedPackage"} <= streams:
-        return EncryptedDocument("Ce fichier est protégé par un mot de passe et ne peut pas être lu. Ouvrez-le "
-                                 "dans Word, retirez le mot de passe (Fichier > Informations > Protéger le "
-                                 "document > Chiffrer avec mot de passe, puis effacez-le), enregistrez-le et "
-                                 "déposez-le de nouveau.")
+        return EncryptedDocument.because()
     if "WordDocument" in streams:
-        return LegacyDoc("Ce fichier est au format Word 97-2003 (.doc). Enregistrez-le au format .docx "
-                         "(Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau.")
+        return LegacyDoc.because()
     what = ("un classeur Excel 97-2003 (.xls)" if streams & {"Workbook", "Book"}
             else "une présentation PowerPoint 97-2003 (.ppt)" if "PowerPoint Document" in streams
             else "un ancien fichier Office")
-    return WrongOfficeType(f"Ce fichier est {what}, pas un document Word. {SEND_DOCX}")
+    return WrongOfficeType.because(what=what)
 
 
 def _not_zip_error(head: bytes) -> NotAZip:
@@ -207,11 +186,8 @@ def _not_zip_error(head: bytes) -> NotAZip:
     elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or all(b >= 0x20 or b in b"\t\n\r\f" for b in head):
         what = "un fichier texte"
     if what is None:
-        return NotAZip(f"Ce fichier n'est pas un document Word (.docx) : son contenu n'est pas reconnu. "
-                       f"Ouvrez le compte rendu dans Word, {SAVE_AS}.")
-    if convertible:
-        return NotAZip(f"Ce fichier est {what}, pas un document .docx. Ouvrez-le dans Word, {SAVE_AS}.")
-    return NotAZip(f"Ce fichier est {what}, pas un document Word. {SEND_DOCX}")
+        return NotAZip.because("unknown")
+    return NotAZip.because("convertible" if convertible else "other", what=what)
 
 
 def _open_no_follow(path: Path):
@@ -227,27 +203,24 @@ def _read_received(path: Path, limits: PackageLimits) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             what = ("un lien symbolique (par sécurité, les liens ne sont pas suivis)" if stat.S_ISLNK(st.st_mode)
                     else "un dossier" if stat.S_ISDIR(st.st_mode) else "un périphérique ou un tube")
-            raise NotARegularFile(f"Ce dépôt est {what}, pas un fichier. Déposez le fichier .docx lui-même.")
+            raise NotARegularFile.because(what=what)
         if st.st_size > limits.max_file_bytes:
-            raise ZipBomb(f"Le fichier pèse {_mo(st.st_size)}, au-delà de la limite de "
-                          f"{_mo(limits.max_file_bytes)}. {SHRINK}")
+            raise ZipBomb.because("file_size", size=_mo(st.st_size), limit=_mo(limits.max_file_bytes))
         with _open_no_follow(path) as f:
             opened = os.fstat(f.fileno())
             if not stat.S_ISREG(opened.st_mode):  # replaced since lstat
-                raise NotARegularFile("Ce dépôt n'est pas un fichier ordinaire. Déposez le fichier .docx lui-même.")
+                raise NotARegularFile.because("replaced")
             # Asking for the cap itself would allocate 20 MB per file: ask for the size, then
             # for whatever was appended since (up to the cap).
             data = f.read(min(opened.st_size, limits.max_file_bytes) + 1)
             if len(data) > opened.st_size:
                 data += f.read(limits.max_file_bytes + 1 - len(data))
     except FileNotFoundError:
-        raise FileUnavailable("Le fichier a disparu avant d'être lu (déplacé ou supprimé). "
-                              "Déposez-le de nouveau.") from None
+        raise FileUnavailable.because("vanished") from None
     except OSError:
-        raise FileUnavailable("Le fichier ne peut pas être lu (droits d'accès insuffisants ou erreur du disque). "
-                              "Vérifiez qu'il n'est pas ouvert ailleurs, puis déposez-le de nouveau.") from None
+        raise FileUnavailable.because() from None
     if len(data) > limits.max_file_bytes:  # grew since lstat
-        raise ZipBomb(f"Le fichier dépasse la limite de {_mo(limits.max_file_bytes)}. {SHRINK}")
+        raise ZipBomb.because("grew", limit=_mo(limits.max_file_bytes))
     return data
 
 
@@ -265,17 +238,15 @@ def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: PackageL
         if info.file_size >= _SMALL_PART and ratio > limits.max_ratio:
             raise _bomb(f"une partie a un taux de compression de {int(ratio)} pour 1")
         if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise NotAZip(f"Ce fichier est une archive zip chiffrée ou compressée d'une façon que Word n'utilise "
-                          f"pas : ce n'est pas un document Word. {SEND_DOCX}")
+            raise NotAZip.because("odd_zip")
 
 
 def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> DocxPackage:
-    """Check a received file and open it; raise a pipeline.errors.UnreadableReport subclass with a precise French message otherwise."""
+    """Check a received file and open it; raise a pipeline.outcomes.UnreadableReport subclass with a precise French message otherwise."""
     path = Path(path)
     data = _read_received(path, limits)
     if not data.strip(b"\x00"):
-        raise EmptyFile("Le fichier est vide : la copie ou l'enregistrement n'a sans doute pas abouti. "
-                        "Déposez de nouveau le compte rendu enregistré au format .docx.")
+        raise EmptyFile.because()
     if data.startswith(_OLE_MAGIC):
         raise _ole_error(data)
     if not data.startswith(b"PK"):
@@ -289,7 +260,7 @@ def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> Docx
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except _ZIP_ERRORS:
-        raise TruncatedZip(TRUNCATED) from None
+        raise TruncatedZip.because() from None
     package = DocxPackage(path, data, archive)
     try:
         _check_directory(data, archive.infolist(), limits)

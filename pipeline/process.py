@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import fnmatch
 import gc
 import logging
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,41 +39,29 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .examine import Examination, examine, known_agents
-from .files import (is_regular_file, link_no_clobber, make_dirs, move_no_clobber, remove_leftover_temporaries,
-                    sha256, shorten_name, sync_folder, unique_path)
-from .generate import agent_file_stem, safe_filename
-from .journal import FileRow, Journal, warn_if_network_fs
-from .notes import (DUPLICATE_SUFFIX, REJECTION_SUFFIX, note_path_for, write_duplicate_note,
-                    write_rejection_note)
-from .validate import ERROR, WARNING, Finding
+from .files import (are_same_file, is_regular_file, link_no_clobber, make_dirs, move_no_clobber,
+                    remove_leftover_temporaries, sha256, sync_folder, unique_path)
+from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
+from .naming import (DUPLICATE_SUFFIX, DUPLICATES, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER,
+                     agent_file_stem, history_folder, is_ignored, is_work_name, note_path_for, outbox_name,
+                     received_name_of, stage_folder, work_name)
+from .notes import write_duplicate_note, write_rejection_note
+from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
+                       STAGE_SKIPPED, Finding, Outcome)
+from .render import check_templates, templates_command
 
 log = logging.getLogger("entretiens")
 
-# Left alone, never moved, never noted: office suites and copy tools leave these.
-IGNORED_PATTERNS = ("~$*", ".~lock.*#", ".*", "thumbs.db", "desktop.ini", "*.tmp", "*.part")
-WORK_FOLDER = "travail"
 # Files placed between two sync points of a pass (see Processor.sync).
 SYNC_BATCH = 64
-SHARE_WORK_FOLDER = ".entretiens_en_cours"  # in the inbox, when the state dir is on another disk
-SEPARATOR = "__"
-# Room left in a 255-byte name for our prefixes (work area) and suffixes (notes, " (2)").
-NAME_BUDGET = 200
-REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
-
-ACCEPTED, REJECTED, UNREADABLE, DUPLICATE = "accepted", "rejected", "unreadable", "duplicate"
-# How logs and messages name an outcome.
-OUTCOME_WORDS = {ACCEPTED: "accepté", REJECTED: "rejeté", UNREADABLE: "illisible", DUPLICATE: "doublon"}
-
-
-def is_ignored(name: str, extra_patterns: tuple[str, ...] = ()) -> bool:
-    lowered = name.lower()
-    return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in (*IGNORED_PATTERNS, *extra_patterns))
 
 
 @dataclass
-class Outcome:
-    original_name: str
-    outcome: str
+class HandledFile:
+    """What a pass did with one received file."""
+
+    received_name: str
+    outcome: Outcome
     destination: str
     reason_code: str | None = None
     stage: int | None = None
@@ -84,15 +70,11 @@ class Outcome:
 
 @dataclass
 class PassResult:
-    outcomes: list[Outcome] = field(default_factory=list)
+    handled: list[HandledFile] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for o in self.outcomes if o.outcome == outcome)
-
-
-def _finding(code: str, severity: str, message: str, label: str = "") -> dict:
-    return Finding(code=code, severity=severity, label=label, message=message).as_json()
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for h in self.handled if h.outcome == outcome)
 
 
 def _normalized(value: object) -> object:
@@ -116,12 +98,27 @@ def changed_signed_fields(catalogue: Catalogue, before: dict, after: dict) -> li
     return changed
 
 
+def report_content(exam: Examination) -> dict:
+    """What the journal keeps of a report read: fields, tables, dates, form version."""
+    report = exam.report
+    return {
+        "champs": report.values,
+        "tableaux": report.tables,
+        "dates": {k: v.isoformat() if v else None for k, v in report.dates.items()},
+        "version_formulaire": report.template_version,
+    }
+
+
 class Processor:
-    """One workspace's processing. Use as a context manager (it holds the journal)."""
+    """One workspace's processing. Use as a context manager (it holds the journal).
+
+    Raises :class:`~pipeline.outcomes.TemplateError` at start when the rejection
+    note's template is missing or stale: a pass never writes in ``templates/``."""
 
     def __init__(self, config: Config):
         self.config = config
         self.catalogue = config.catalogue
+        check_templates(config.templates, self.catalogue, rebuild_hint=templates_command(config))
         make_dirs(config.state_dir)
         warn_if_network_fs(config.state_dir)
         self.journal = Journal(config.state_dir)
@@ -156,12 +153,12 @@ class Processor:
 
     def run_pass(self, progress: Callable[[int, int], None] | None = None) -> PassResult:
         """Recover what a crash left, then take every file of the inbox once."""
-        result = PassResult(outcomes=self.recover())
+        result = PassResult(handled=self.recover())
         files = self.inbox_files()
         for done, path in enumerate(files, 1):
-            outcome = self._guarded(self._take, path)
-            if outcome:
-                result.outcomes.append(outcome)
+            handled = self._guarded(self.process_file, path)
+            if handled:
+                result.handled.append(handled)
             if len(self._unsynced) >= SYNC_BATCH:
                 self._sync_or_finish_later()
             if progress:
@@ -169,7 +166,32 @@ class Processor:
         self._sync_or_finish_later()
         return result
 
-    def _guarded(self, step, path: Path) -> Outcome | None:
+    def process_file(self, inbox_path: Path) -> HandledFile | None:
+        """Claim one inbox file and take it through every step up to ``place``; its sync
+        point comes with its batch's. ``None`` if it vanished meanwhile."""
+        claimed = self.claim(inbox_path)
+        if claimed is None:
+            return None
+        return self.resume(*claimed)
+
+    def process_file_synced(self, inbox_path: Path) -> HandledFile | None:
+        """:meth:`process_file`, on disk when this returns (the watcher's way: one file at a time)."""
+        try:
+            return self.process_file(inbox_path)
+        finally:
+            self.sync()
+
+    def resume(self, work_path: Path, row: FileRow | None = None) -> HandledFile:
+        """Take a claimed file (in the work area) from where it is to ``place``."""
+        row = row or self.journal.file_by_work_name(work_path.name)
+        if row is None:  # claimed, then a crash before the journal knew it
+            row = self._record_claim(work_path, received_name_of(work_path.name))
+        if row.status == CLAIMED:
+            self.decide(row, work_path)
+            row = self.journal.file(row.id)
+        return self.place(row, work_path)
+
+    def _guarded(self, step, path: Path) -> HandledFile | None:
         """One file's trouble never stops the pass: it stays where it is (inbox or
         work area) and is tried again at the next pass."""
         try:
@@ -189,19 +211,190 @@ class Processor:
                       "et seront terminés au prochain passage", exc.strerror or exc,
                       exc_info=log.isEnabledFor(logging.DEBUG))
 
-    def take(self, inbox_path: Path) -> Outcome | None:
-        """Claim one inbox file and handle it, on disk when this returns. ``None`` if it
-        vanished meanwhile."""
-        try:
-            return self._take(inbox_path)
-        finally:
-            self.sync()
+    # -- claim, checksum -----------------------------------------------------------
 
-    def _take(self, inbox_path: Path) -> Outcome | None:
-        claimed = self.claim(inbox_path)
-        if claimed is None:
+    def claim(self, inbox_path: Path) -> tuple[Path, FileRow] | None:
+        """Atomic rename into the work area: from now on no one else takes it."""
+        target = self.work_dir / work_name(inbox_path.name)
+        try:
+            os.rename(inbox_path, target)
+        except FileNotFoundError:
+            return None  # taken by someone else, or removed by its owner
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:  # the inbox is on another disk (a share)
+                raise
+            target = make_dirs(inbox_path.parent / SHARE_WORK_FOLDER) / target.name
+            os.rename(inbox_path, target)
+        log.info("reçu %s -> %s", inbox_path, target)
+        return target, self._record_claim(target, inbox_path.name)
+
+    def _record_claim(self, work_path: Path, received_name: str) -> FileRow:
+        if is_regular_file(work_path):
+            checksum, size = sha256(work_path), work_path.stat().st_size
+        else:  # a link, a pipe: never read (it could be endless); preflight turns it away
+            checksum, size = f"non-regular:{work_path.name}", 0
+        return self.journal.claim(work_path.name, received_name, checksum, size)
+
+    # -- duplicate, examine, compare, plan ------------------------------------------
+
+    def decide(self, row: FileRow, work_path: Path) -> None:
+        """What becomes of a claimed file, recorded in the journal (nothing moves yet)."""
+        original = self.find_original(row)
+        if original is not None:
+            self.plan_duplicate(row, original, work_path)
+            return
+        received = dt.datetime.fromisoformat(row.received_at).date()
+        exam = examine(work_path, self.config, agents=self.agents, received=received)
+        if exam.error is not None:
+            self.plan_rejection(row, Outcome.UNREADABLE, exam.error.code, exam, [Finding(
+                code=exam.error.code, severity=ERROR, label="Fichier", message=exam.error.message).as_json()])
+            return
+        content = report_content(exam)
+        current = self.current_version(exam.report.report_id)
+        compared, blocking = self.compare(exam, content, current)
+        findings = [f.as_json() for f in exam.validation.findings] + [f.as_json() for f in compared]
+        if not exam.validation.accepted or blocking:
+            code = blocking or next(f.code for f in exam.validation.errors)
+            self.plan_rejection(row, Outcome.REJECTED, code, exam, findings, content)
+            return
+        self.plan_acceptance(row, exam, content, current, findings, work_path)
+
+    def find_original(self, row: FileRow) -> FileRow | None:
+        """The first file handled with the same bytes, if any (an empty file has none)."""
+        if self._waits_for_sync(row.checksum, None):
+            self.sync()
+        return self.journal.done_with_checksum(row.checksum) if row.size else None
+
+    def current_version(self, report_id: str | None) -> CurrentReport | None:
+        """The report's newest accepted version, once every file placed before is in the journal."""
+        if not report_id:
             return None
-        return self.handle(*claimed)
+        if self._waits_for_sync(None, report_id):
+            self.sync()
+        return self.journal.current(report_id)
+
+    def compare(self, exam: Examination, content: dict,
+                current: CurrentReport | None) -> tuple[list[Finding], str | None]:
+        """Findings from the report's history; the code of a blocking one, if any."""
+        stage = exam.validation.stage
+        findings: list[Finding] = []
+        if exam.report.value(cat.REFUSED_TO_SIGN) is True and stage == self.catalogue.final_stage:
+            findings.append(REFUSED_TO_SIGN.finding(label=self.catalogue.field(cat.REFUSED_TO_SIGN).label))
+        if current is None:
+            if stage > 1:
+                findings.append(STAGE_SKIPPED.finding("first", stage=stage))
+            return findings, None
+        if stage < current.stage:
+            findings.append(OLDER_VERSION.finding(current=current.stage, stage=stage))
+            return findings, OLDER_VERSION.code
+        changed = changed_signed_fields(self.catalogue, current.file.content or {}, content)
+        if changed:
+            findings.append(CHANGED_AFTER_SIGNATURE.finding(
+                received=current.file.received_at[:10], labels=", ".join(f"« {c} »" for c in changed)))
+            return findings, CHANGED_AFTER_SIGNATURE.code
+        if stage > current.stage + 1:
+            findings.append(STAGE_SKIPPED.finding(before=current.stage, stage=stage))
+        return findings, None
+
+    def plan_acceptance(self, row: FileRow, exam: Examination, content: dict, current: CurrentReport | None,
+                        findings: list[dict], work_path: Path) -> None:
+        report, stage = exam.report, exam.validation.stage
+        campaign = report.campaign or self.config.campaign.key
+        stem = agent_file_stem(campaign, report.values.get(cat.AGENT_NUMBER, ""),
+                               report.values.get(cat.LAST_NAME, ""), report.values.get(cat.FIRST_NAME, ""))
+        destination = stage_folder(self.config.outbox, self.catalogue, stage) / f"{stem}.docx"
+        previous = None
+        if (current is None or Path(current.location) != destination) and not are_same_file(
+                work_path, destination):  # (a power cut lost the plan of a link already made)
+            # The version being replaced frees its own name: it moves to history first.
+            destination = unique_path(destination)
+        if current is not None:
+            old = Path(current.location)
+            history = history_folder(self.config.outbox, report.campaign or "", report.agent_number or "")
+            previous = (str(old), str(unique_path(history / old.name)))
+        self.journal.plan(
+            row.id, outcome=Outcome.ACCEPTED, reason_code=None, destination=str(destination), note=None,
+            previous_move=previous, report_id=report.report_id, campaign=report.campaign,
+            agent_number=report.agent_number, stage=stage, content=content, findings=findings)
+
+    def plan_rejection(self, row: FileRow, outcome: Outcome, code: str, exam: Examination,
+                       findings: list[dict], content: dict | None = None) -> None:
+        destination = self._free_with_note(self.config.outbox / REJECTS / outbox_name(row.original_name),
+                                           REJECTION_SUFFIX, exam.path)
+        report = exam.report
+        self.journal.plan(
+            row.id, outcome=outcome, reason_code=code, destination=str(destination),
+            note=str(note_path_for(destination, REJECTION_SUFFIX)), previous_move=None,
+            report_id=report.report_id if report else None, campaign=report.campaign if report else None,
+            agent_number=report.agent_number if report else None,
+            stage=exam.stage, content=content, findings=findings)
+
+    def plan_duplicate(self, row: FileRow, original: FileRow, work_path: Path) -> None:
+        destination = self._free_with_note(self.config.outbox / DUPLICATES / outbox_name(row.original_name),
+                                           DUPLICATE_SUFFIX, work_path)
+        self.journal.plan(
+            row.id, outcome=Outcome.DUPLICATE, reason_code=DUPLICATE.code, destination=str(destination),
+            note=str(note_path_for(destination, DUPLICATE_SUFFIX)), previous_move=None,
+            report_id=original.report_id, campaign=original.campaign,
+            agent_number=original.agent_number, stage=original.stage, content=None,
+            findings=[DUPLICATE.finding(original=original.original_name).as_json()],
+            duplicate_of=original.id)
+
+    @staticmethod
+    def _free_with_note(wanted: Path, suffix: str, work_path: Path) -> Path:
+        """A free name whose note's name is free too (someone may have dropped a
+        file named like one of our notes); or the name a power cut left linked to
+        this very file, its plan lost."""
+        if are_same_file(work_path, wanted):
+            return wanted
+        candidate = unique_path(wanted)
+        n = 2
+        while os.path.lexists(note_path_for(candidate, suffix)):
+            candidate = unique_path(wanted.with_name(f"{wanted.stem} ({n}){wanted.suffix}"))
+            n += 1
+        return candidate
+
+    # -- place -------------------------------------------------------------------
+
+    def place(self, row: FileRow, work_path: Path) -> HandledFile:
+        """Carry out a planned outcome: the previous version to the history, the note,
+        the file linked to its destination; the rest at the next sync point (:meth:`sync`).
+        Safe to run again after a crash at any point: each step is done unless already done."""
+        moves = []
+        if row.previous_move:
+            source, target = map(Path, row.previous_move)
+            if not target.exists() and source.exists():
+                move_no_clobber(source, target)
+            elif target.exists() and source.exists() and os.path.samefile(source, target):
+                source.unlink()  # a crash between link and unlink left both names
+            # (else done before the crash; the source name may now hold the new version)
+            moves.append((str(source), str(target), "version remplacée"))
+            log.info("historique %s -> %s", source, target)
+        if row.note and not Path(row.note).exists():
+            if row.outcome == Outcome.DUPLICATE:
+                original = self.journal.file(row.duplicate_of)
+                write_duplicate_note(row, original, Path(row.note),
+                                     original_now=self.journal.where_now(original) or "")
+            else:
+                write_rejection_note(row, self.config, Path(row.note))
+        destination = Path(row.destination)
+        if os.path.lexists(work_path):
+            if os.path.lexists(destination):
+                # Linked before a crash: both names of the same file (the work one goes at the sync point).
+                same = os.path.samefile(work_path, destination) or (
+                    is_regular_file(destination) and sha256(destination) == row.checksum)
+                if not same:
+                    raise FileExistsError(f"{destination} existe déjà avec un autre contenu")
+            else:
+                link_no_clobber(work_path, destination)
+        moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
+        self._unsynced.append((row, moves, work_path))
+        log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
+                 row.outcome.word, f" ({row.reason_code})" if row.reason_code else "")
+        return HandledFile(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,
+                           row.report_id)
+
+    # -- sync --------------------------------------------------------------------
 
     def sync(self) -> None:
         """The sync point of the files placed since the last one: the folders they were
@@ -225,216 +418,6 @@ class Processor:
         return any((checksum and row.checksum == checksum) or (report_id and row.report_id == report_id)
                    for row, _, _ in self._unsynced)
 
-    # -- steps ---------------------------------------------------------------------
-
-    def claim(self, inbox_path: Path) -> tuple[Path, FileRow] | None:
-        """Atomic rename into the work area: from now on no one else takes it."""
-        work_name = f"{uuid.uuid4().hex[:12]}{SEPARATOR}{shorten_name(inbox_path.name, NAME_BUDGET)}"
-        target = self.work_dir / work_name
-        try:
-            os.rename(inbox_path, target)
-        except FileNotFoundError:
-            return None  # taken by someone else, or removed by its owner
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:  # the inbox is on another disk (a share)
-                raise
-            share_work = make_dirs(inbox_path.parent / SHARE_WORK_FOLDER)
-            target = share_work / work_name
-            os.rename(inbox_path, target)
-        log.info("reçu %s -> %s", inbox_path, target)
-        return target, self._record_claim(target, inbox_path.name)
-
-    def _record_claim(self, work_path: Path, original: str) -> FileRow:
-        if is_regular_file(work_path):
-            checksum, size = sha256(work_path), work_path.stat().st_size
-        else:  # a link, a pipe: never read (it could be endless); preflight turns it away
-            checksum, size = f"non-regular:{work_path.name}", 0
-        return self.journal.claim(work_path.name, original, checksum, size)
-
-    def handle(self, work_path: Path, row: FileRow | None = None) -> Outcome:
-        row = row or self.journal.file_by_work_name(work_path.name)
-        if row is None:  # claimed, then a crash before the journal knew it
-            row = self._record_claim(work_path, work_path.name.split(SEPARATOR, 1)[-1])
-        if row.status == "claimed":
-            self.plan(row, work_path)
-            row = self.journal.file(row.id)
-        return self.place(row, work_path)
-
-    def plan(self, row: FileRow, work_path: Path) -> None:
-        if self._waits_for_sync(row.checksum, None):
-            self.sync()
-        original = self.journal.done_with_checksum(row.checksum) if row.size else None
-        if original is not None:
-            self._plan_duplicate(row, original, work_path)
-            return
-        received = dt.datetime.fromisoformat(row.received_at).date()
-        exam = examine(work_path, self.config, agents=self.agents, received=received)
-        if exam.error is not None:
-            self._plan_rejection(row, UNREADABLE, exam.error.code, exam, [
-                _finding(exam.error.code, ERROR, exam.error.message, "Fichier")])
-            return
-        findings = [f.as_json() for f in exam.validation.findings]
-        content = self._content(exam)
-        if self._waits_for_sync(None, exam.report.report_id):
-            self.sync()
-        current = self.journal.current(exam.report.report_id) if exam.report.report_id else None
-        stage = exam.validation.stage
-        extra, blocking = self._compare(exam, content, current)
-        findings.extend(extra)
-        if not exam.validation.accepted or blocking:
-            code = blocking or next(f.code for f in exam.validation.errors)
-            self._plan_rejection(row, REJECTED, code, exam, findings, content)
-            return
-        stem = agent_file_stem(exam.report.campaign or self.config.campaign.key, exam.report.values)
-        folder = self.config.outbox / self.catalogue.stage(stage).folder
-        destination = folder / f"{stem}.docx"
-        previous = None
-        if (current is None or Path(current.location) != destination) and not _second_name_of(
-                work_path, destination):  # (a power cut lost the plan of a link already made)
-            # The version being replaced frees its own name: it moves to history first.
-            destination = unique_path(destination)
-        if current is not None:
-            old = Path(current.location)
-            history = self.config.outbox / HISTORY / (exam.report.campaign or "") / safe_filename(
-                exam.report.agent_number or "")
-            previous = (str(old), str(unique_path(history / old.name)))
-        self.journal.plan(
-            row.id, outcome=ACCEPTED, reason_code=None, destination=str(destination), note=None,
-            previous_move=previous, report_id=exam.report.report_id, campaign=exam.report.campaign,
-            agent_number=exam.report.agent_number, stage=stage, content=content, findings=findings)
-
-    def _compare(self, exam: Examination, content: dict, current) -> tuple[list[dict], str | None]:
-        """Findings from the report's history; the code of a blocking one, if any."""
-        stage = exam.validation.stage
-        findings: list[dict] = []
-        refused = exam.report.value(cat.REFUSED_TO_SIGN) is True
-        if refused and stage == self.catalogue.final_stage:
-            findings.append(_finding(
-                "refus_de_signer", WARNING,
-                "L'agent a refusé de signer le compte rendu : ce refus, porté sur le document, vaut "
-                "notification. Le compte rendu est versé au dossier de l'agent.",
-                self.catalogue.field(cat.REFUSED_TO_SIGN).label))
-        if current is None:
-            if stage > 1:
-                findings.append(_finding(
-                    "etape_hors_ordre", WARNING,
-                    f"Première version reçue pour ce compte rendu, déjà à l'étape {stage} : les étapes "
-                    "précédentes n'ont pas été transmises au service RH."))
-            return findings, None
-        if stage < current.stage:
-            findings.append(_finding(
-                "version_anterieure", ERROR,
-                f"Une version plus avancée de ce compte rendu (étape {current.stage}) a déjà été "
-                f"enregistrée. Ce fichier, à l'étape {stage}, est plus ancien : il n'est pas pris "
-                "en compte. Vérifiez que vous transmettez bien la dernière version."))
-            return findings, "version_anterieure"
-        changed = changed_signed_fields(self.catalogue, current.file.content or {}, content)
-        if changed:
-            findings.append(_finding(
-                "modification_apres_signature", ERROR,
-                "Des rubriques signées par l'évaluateur ont été modifiées depuis la version "
-                f"enregistrée le {current.file.received_at[:10]} : {', '.join(f'« {c} »' for c in changed)}. "
-                "Ces rubriques ne peuvent plus changer ; repartez de la version signée."))
-            return findings, "modification_apres_signature"
-        if stage > current.stage + 1:
-            findings.append(_finding(
-                "etape_hors_ordre", WARNING,
-                f"Le compte rendu passe de l'étape {current.stage} à l'étape {stage} : la version "
-                "intermédiaire n'a pas été transmise au service RH."))
-        return findings, None
-
-    @staticmethod
-    def _content(exam: Examination) -> dict:
-        report = exam.report
-        return {
-            "champs": report.values,
-            "tableaux": report.tables,
-            "dates": {k: v.isoformat() if v else None for k, v in report.dates.items()},
-            "version_formulaire": report.template_version,
-        }
-
-    def _plan_rejection(self, row: FileRow, outcome: str, code: str, exam: Examination,
-                        findings: list[dict], content: dict | None = None) -> None:
-        destination = self._free_with_note(self.config.outbox / REJECTS / self._outbox_name(row),
-                                           REJECTION_SUFFIX, exam.path)
-        note = note_path_for(destination, REJECTION_SUFFIX)
-        report = exam.report
-        self.journal.plan(
-            row.id, outcome=outcome, reason_code=code, destination=str(destination), note=str(note),
-            previous_move=None, report_id=report.report_id if report else None,
-            campaign=report.campaign if report else None,
-            agent_number=report.agent_number if report else None,
-            stage=exam.stage, content=content, findings=findings)
-
-    @staticmethod
-    def _free_with_note(wanted: Path, suffix: str, work_path: Path) -> Path:
-        """A free name whose note's name is free too (someone may have dropped a
-        file named like one of our notes); or the name a power cut left linked to
-        this very file, its plan lost."""
-        if _second_name_of(work_path, wanted):
-            return wanted
-        candidate = unique_path(wanted)
-        n = 2
-        while os.path.lexists(note_path_for(candidate, suffix)):
-            candidate = unique_path(wanted.with_name(f"{wanted.stem} ({n}){wanted.suffix}"))
-            n += 1
-        return candidate
-
-    @staticmethod
-    def _outbox_name(row: FileRow) -> str:
-        return shorten_name(safe_filename(row.original_name), NAME_BUDGET)
-
-    def _plan_duplicate(self, row: FileRow, original: FileRow, work_path: Path) -> None:
-        destination = self._free_with_note(self.config.outbox / DUPLICATES / self._outbox_name(row),
-                                           DUPLICATE_SUFFIX, work_path)
-        self.journal.plan(
-            row.id, outcome=DUPLICATE, reason_code="doublon", destination=str(destination),
-            note=str(note_path_for(destination, DUPLICATE_SUFFIX)), previous_move=None,
-            report_id=original.report_id, campaign=original.campaign,
-            agent_number=original.agent_number, stage=original.stage, content=None,
-            findings=[_finding("doublon", WARNING,
-                               f"Copie identique de « {original.original_name} », déjà traité.")],
-            duplicate_of=original.id)
-
-    def place(self, row: FileRow, work_path: Path) -> Outcome:
-        """Carry out a planned outcome: the previous version to the history, the note,
-        the file linked to its destination; the rest at the next sync point (:meth:`sync`).
-        Safe to run again after a crash at any point: each step is done unless already done."""
-        moves = []
-        if row.previous_move:
-            source, target = map(Path, row.previous_move)
-            if not target.exists() and source.exists():
-                move_no_clobber(source, target)
-            elif target.exists() and source.exists() and os.path.samefile(source, target):
-                source.unlink()  # a crash between link and unlink left both names
-            # (else done before the crash; the source name may now hold the new version)
-            moves.append((str(source), str(target), "version remplacée"))
-            log.info("historique %s -> %s", source, target)
-        if row.note and not Path(row.note).exists():
-            if row.outcome == DUPLICATE:
-                original = self.journal.file(row.duplicate_of)
-                write_duplicate_note(row, original, Path(row.note),
-                                     original_now=self.journal.where_now(original) or "")
-            else:
-                write_rejection_note(row, self.config, Path(row.note))
-        destination = Path(row.destination)
-        if os.path.lexists(work_path):
-            if os.path.lexists(destination):
-                # Linked before a crash: both names of the same file (the work one goes at the sync point).
-                same = os.path.samefile(work_path, destination) or (
-                    is_regular_file(destination) and sha256(destination) == row.checksum)
-                if not same:
-                    raise FileExistsError(f"{destination} existe déjà avec un autre contenu")
-            else:
-                link_no_clobber(work_path, destination)
-        moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
-        self._unsynced.append((row, moves, work_path))
-        log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
-                 OUTCOME_WORDS.get(row.outcome, row.outcome),
-                 f" ({row.reason_code})" if row.reason_code else "")
-        return Outcome(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,
-                       row.report_id)
-
     # -- recovery ------------------------------------------------------------------
 
     def work_areas(self) -> list[Path]:
@@ -444,25 +427,25 @@ class Processor:
             areas.append(share)
         return areas
 
-    def recover(self) -> list[Outcome]:
+    def recover(self) -> list[HandledFile]:
         """Finish whatever a crash left in the work area or half done in the journal."""
-        outcomes = []
+        handled = []
         for row in self.journal.unfinished():
             work_path = next((a / row.work_name for a in self.work_areas() if (a / row.work_name).exists()),
                              self.work_dir / row.work_name)
-            if row.status == "claimed" and not work_path.exists():
+            if row.status == CLAIMED and not work_path.exists():
                 log.warning("fichier réclamé introuvable dans la zone de travail : %s", row.work_name)
                 continue
-            step = self.handle if row.status == "claimed" else (lambda path, row=row: self.place(row, path))
-            outcomes.append(self._guarded(step, work_path))
+            step = self.resume if row.status == CLAIMED else (lambda path, row=row: self.place(row, path))
+            handled.append(self._guarded(step, work_path))
         self.sync()  # their work names go: what is left below was never placed
         for area in self.work_areas():
             for leftover in sorted(area.iterdir()):
-                if SEPARATOR in leftover.name and (leftover.is_file() or leftover.is_symlink()):
+                if is_work_name(leftover.name) and (leftover.is_file() or leftover.is_symlink()):
                     row = self.journal.file_by_work_name(leftover.name)
-                    if row is None or row.status != "done":
-                        outcomes.append(self._guarded(self.handle, leftover))
-                    elif _second_name_of(leftover, self.journal.where_now(row)):
+                    if row is None or row.status != DONE:
+                        handled.append(self._guarded(self.resume, leftover))
+                    elif are_same_file(leftover, self.journal.where_now(row)):
                         # A power cut lost the unlink that ended the move (it is not synced).
                         leftover.unlink()
                         log.info("second nom d'un fichier déjà placé retiré : %s", leftover)
@@ -470,18 +453,7 @@ class Processor:
         for folder in (REJECTS, DUPLICATES):
             for leftover in remove_leftover_temporaries(self.config.outbox / folder):
                 log.info("fichier temporaire d'une note inachevée supprimé : %s", leftover)
-        return [o for o in outcomes if o is not None]
-
-
-def _second_name_of(path: Path, other: str | Path | None) -> bool:
-    """Whether ``other`` names the very file ``path`` names (a hard link; links not followed)."""
-    if not other:
-        return False
-    try:
-        first, second = os.lstat(path), os.lstat(other)
-    except OSError:
-        return False
-    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+        return [h for h in handled if h is not None]
 
 
 def settle_startup_objects() -> None:
@@ -495,7 +467,8 @@ def settle_startup_objects() -> None:
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
                   outputs: bool = True) -> PassResult:
-    """One pass over the inbox, then rebuild the workbooks once (never per file)."""
+    """One pass over the inbox, then rebuild the workbooks once (never per file).
+    ``progress(done, total)`` is called after each file."""
     with Processor(config) as processor:
         result = processor.run_pass(progress)
     if outputs:

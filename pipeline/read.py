@@ -3,7 +3,7 @@
 :func:`read_report` takes a file and returns a :class:`Report` (every
 catalogue field: its value or empty; tables as lists of rows; the report's
 identity; the template version), or raises a
-:class:`~pipeline.errors.UnreadableReport` subclass with a French reason.
+:class:`~pipeline.outcomes.UnreadableReport` subclass with a French reason.
 
 Each single-value field is found, in order: by its control's tag (Word,
 LibreOffice 25), by the label cell of its label/value row (LibreOffice 7.4
@@ -15,17 +15,16 @@ paragraphs LibreOffice moves out of a control, are kept.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ooxml
 from .catalogue import AGENT_NUMBER, CAMPAIGN, REPORT_ID, Catalogue, Field
-from .dates import UnreadableDate, parse_date
-from .errors import NotAReport, WrongTemplateVersion
+from .dates import parse_date
+from .outcomes import NotAReport, UnreadableDate, WrongTemplateVersion
 from .preflight import PackageLimits, open_package
+from .text import normalize_label
 
 # Texts Word and our template show in an empty control. Read as "no answer"
 # even when the w:showingPlcHdr flag was lost on the way.
@@ -87,16 +86,6 @@ class Report:
             "lu_par": self.found_by,
             "absents_du_formulaire": self.not_in_form,
         }
-
-
-@functools.lru_cache(maxsize=4096)
-def normalize_label(text: str) -> str:
-    """Compare labels as people retype them: case, accents, spacing, quotes,
-    a trailing colon or asterisk do not matter."""
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.replace("\u00a0", " ").split()).rstrip(" :*").strip()
 
 
 def clean_text(text: str) -> str:
@@ -264,19 +253,11 @@ def read_report(path: Path, catalogue: Catalogue, *,
         if not known_tags and len(
             {normalize_label(f.label) for f in catalogue.single_fields} & set(index.value_cells)
         ) < MIN_LABELS_FOR_A_REPORT:
-            raise NotAReport(
-                f"« {path.name} » est un document Word, mais pas un compte rendu d'entretien "
-                "professionnel : aucune des rubriques du formulaire n'y figure. Utilisez le "
-                "compte rendu pré-rempli envoyé par le service RH."
-            )
+            raise NotAReport.because(name=path.name)
         core = package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None
         version = _template_version(package, core)
         if version and version != catalogue.version():
-            raise WrongTemplateVersion(
-                f"« {path.name} » a été établi sur une autre version du formulaire ({version}) que "
-                f"celle de la campagne en cours ({catalogue.version()}). Reportez les réponses dans "
-                "le compte rendu pré-rempli de cette campagne et déposez-le de nouveau."
-            )
+            raise WrongTemplateVersion.because(name=path.name, found=version, current=catalogue.version())
         report = Report(path=path, values={}, tables={}, template_version=version)
         for f in catalogue.fields:
             if f.kind == "table":

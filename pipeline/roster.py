@@ -9,16 +9,15 @@ number as the spreadsheet shows it; the other rows are kept.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .catalogue import AGENT_NUMBER, INVITATION_DATE, REVIEW_DATE, Catalogue
-from .dates import UnreadableDate, format_date, parse_date
-from .errors import RosterError
+from .dates import parse_date
+from .outcomes import RosterError, UnreadableDate
+from .text import format_date, normalize_header
 
 # Invitation details that are not fields of the report.
 INVITATION_COLUMNS = {
@@ -26,13 +25,6 @@ INVITATION_COLUMNS = {
     "lieu": ["lieu", "lieu de l'entretien", "salle"],
     "civilite": ["civilité"],
 }
-
-
-def normalize_header(text: object) -> str:
-    """``"Date d'entretien "`` -> ``"date d entretien"``: case, accents and punctuation ignored."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 @dataclass

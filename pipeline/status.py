@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .deadlines import deadlines
-from .journal import CurrentReport, FileRow, Journal
+from .journal import DONE, CurrentReport, FileRow, Journal
+from .outcomes import Outcome, is_error
 from .roster import load_roster
 
 
@@ -51,11 +52,12 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
         unmatched = []
         for row in journal.iter_files():
             status.files_received += 1
-            status.duplicates += row.outcome == "duplicate"
-            if row.status == "done" and row.outcome in ("rejected", "unreadable") and row.agent_number is None:
+            status.duplicates += row.outcome == Outcome.DUPLICATE
+            if row.status == DONE and row.outcome is not None and row.outcome.turned_away \
+                    and row.agent_number is None:
                 unmatched.append(_rejection(row))
         status.rejected = [_rejection(row) for row in journal.iter_latest_by_agent(campaign)
-                           if row.outcome in ("rejected", "unreadable")] + unmatched
+                           if row.outcome.turned_away] + unmatched
     for stage, late in per_agent.values():
         status.per_stage[stage] = status.per_stage.get(stage, 0) + 1
         status.late.extend(late)
@@ -84,6 +86,6 @@ def _rejection(row: FileRow) -> dict:
         "fichier": row.original_name,
         "matricule": row.agent_number,
         "motif": row.reason_code,
-        "messages": [f["message"] for f in row.findings if f.get("severity") == "erreur"],
+        "messages": [f["message"] for f in row.findings if is_error(f)],
         "note": row.note,
     }

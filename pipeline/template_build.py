@@ -1,6 +1,6 @@
 """Build the Word templates from the field catalogue.
 
-    python -m pipeline.template_build [--config config.yaml]
+    entretiens templates [--config config.yaml]
 
 rewrites ``templates/compte_rendu.docx``, ``templates/convocation.docx`` and
 ``templates/note_de_rejet.docx``. Run it again after changing the catalogue.
@@ -15,8 +15,6 @@ rows), ``c`` (invitation details), ``n`` (rejection note).
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from docx import Document
@@ -28,12 +26,9 @@ from docx.shared import Cm, Pt, RGBColor
 
 from . import ooxml
 from .catalogue import APPEAL_ROUTES, Catalogue, Field
-from .config import load_config
-from .files import make_dirs, write_private
-
-REPORT_TEMPLATE = "compte_rendu.docx"
-INVITATION_TEMPLATE = "convocation.docx"
-REJECTION_TEMPLATE = "note_de_rejet.docx"
+from .files import make_dirs, replace_atomically
+from .naming import INVITATION_TEMPLATE, REJECTION_TEMPLATE, REPORT_TEMPLATE
+from .render import LETTERS_VERSION
 
 LABEL_FILL = "E8EEF4"
 HEADER_FILL = "D5E0EC"
@@ -116,7 +111,7 @@ class _ReportBuilder:
             if section.key == "signatures":
                 doc.add_paragraph("Voies et délais de recours", style="Heading 2")
                 _small(doc.add_paragraph(), APPEAL_ROUTES, italic=False)
-        write_private(path, lambda tmp: doc.save(str(tmp)))
+        replace_atomically(path, lambda tmp: doc.save(str(tmp)))
 
     def _header_footer(self, doc) -> None:
         section = doc.sections[0]
@@ -201,7 +196,7 @@ def _details_table(doc, rows: list[tuple[str, str]]) -> None:
 
 
 def build_invitation_template(path: Path) -> None:
-    doc = _new_document("Convocation à l'entretien professionnel")
+    doc = _new_document("Convocation à l'entretien professionnel", version=LETTERS_VERSION)
     top = doc.add_paragraph()
     top.add_run("{{ c.employeur }}").bold = True
     right = doc.add_paragraph("{{ f.prenom }} {{ f.nom }}\n{{ f.grade }}\n{{ f.service }}")
@@ -234,11 +229,11 @@ def build_invitation_template(path: Path) -> None:
         "perspectives d'évolution professionnelle."
     )
     doc.add_paragraph("Le service des ressources humaines")
-    write_private(path, lambda tmp: doc.save(str(tmp)))
+    replace_atomically(path, lambda tmp: doc.save(str(tmp)))
 
 
 def build_rejection_template(path: Path) -> None:
-    doc = _new_document("Note de rejet d'un compte rendu d'entretien professionnel")
+    doc = _new_document("Note de rejet d'un compte rendu d'entretien professionnel", version=LETTERS_VERSION)
     doc.add_paragraph("Compte rendu à compléter", style="Title")
     _details_table(doc, [
         ("Agent", "{{ n.agent }}"),
@@ -264,7 +259,7 @@ def build_rejection_template(path: Path) -> None:
         "{{ n.retour }}."
     )
     doc.add_paragraph("{{ n.service }}")
-    write_private(path, lambda tmp: doc.save(str(tmp)))
+    replace_atomically(path, lambda tmp: doc.save(str(tmp)))
 
 
 def build_all(catalogue: Catalogue, folder: Path) -> list[Path]:
@@ -278,21 +273,3 @@ def build_all(catalogue: Catalogue, folder: Path) -> list[Path]:
         builder(folder / name)
         built.append(folder / name)
     return built
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline.template_build",
-        description="Reconstruit les modèles Word (compte rendu, convocation, note de rejet) "
-                    "à partir du catalogue des champs.",
-    )
-    parser.add_argument("--config", type=Path, default=None, help="chemin de config.yaml")
-    args = parser.parse_args(argv)
-    config = load_config(args.config)
-    for path in build_all(config.catalogue, config.templates):
-        print(f"Modèle écrit : {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,46 +9,33 @@ tells the manager what to do, and findings come in the order of the form.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field
 
+from .catalogue import NEXT_OBJECTIVES, Catalogue, Column, Condition, Field
 from .config import Config
 from .deadlines import deadlines
-from .catalogue import NEXT_OBJECTIVES, Catalogue, Column, Condition, Field
-from .read import Report, normalize_label
-
-ERROR, WARNING = "erreur", "avertissement"
-Severity = Literal["erreur", "avertissement"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: Severity
-    label: str  # the field's label ("" for the document as a whole)
-    message: str
-    field: str | None = None
-    order: int = -1  # position in the form, for sorting
-
-    def as_json(self) -> dict:
-        data = asdict(self)
-        data.pop("order")
-        return data
+from .outcomes import (CONTRADICTORY_ANSWERS, EMPTY_TABLE, ERROR, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
+                       INVALID_NUMBER, LATE, MISSING_FIELD, NO_IDENTIFIER, TOO_MANY_OBJECTIVES, UNKNOWN_AGENT,
+                       UNREADABLE_DATE, WARNING, WHEN_VALUE, WRONG_CAMPAIGN, Finding, Reason)
+from .read import Report
+from .text import canonical_choice, same_choice, shown_value
 
 
 @dataclass
-class Rules:
-    """What validation needs besides the catalogue."""
+class ValidationContext:
+    """What validation needs besides the report and the catalogue: the campaign, the
+    roster's agent numbers (``None``: no roster configured), the config for deadlines
+    (``None``: no deadline warnings) and the day the file was received."""
 
     campaign: str
     max_objectives: int = 5
-    known_agents: set[str] | None = None  # None: no roster configured
-    config: Config | None = None  # for deadlines; None: no deadline warnings
+    known_agents: set[str] | None = None
+    config: Config | None = None
     received: dt.date | None = None
 
     @classmethod
     def from_config(cls, config: Config, *, known_agents: set[str] | None = None,
-                    received: dt.date | None = None) -> "Rules":
+                    received: dt.date | None = None) -> "ValidationContext":
         return cls(campaign=config.campaign.key, max_objectives=config.max_objectives,
                    known_agents=known_agents, config=config, received=received)
 
@@ -71,22 +58,6 @@ class Validation:
         return not self.errors
 
 
-def canonical_choice(value: str, choices: list[str]) -> str | None:
-    """The allowed choice a typed value means: ``"T1 - adaptation"`` -> ``"T1"``,
-    ``"Maîtrise"`` -> ``"maîtrise"``; ``None`` when it is none of them."""
-    wanted = normalize_label(value)
-    if not wanted:
-        return None
-    by_norm = {normalize_label(c): c for c in choices}
-    if wanted in by_norm:
-        return by_norm[wanted]
-    # Longest first, so that "non atteint" is not read as "atteint".
-    for norm in sorted(by_norm, key=len, reverse=True):
-        if wanted.startswith(norm) and not wanted[len(norm):len(norm) + 1].isalnum():
-            return by_norm[norm]
-    return None
-
-
 def shown_stage(report: Report, catalogue: Catalogue) -> int:
     """The highest stage any of whose own fields is filled (at least the first)."""
     stages = [f.marks_stage for f in catalogue.fields
@@ -99,28 +70,26 @@ def _condition_holds(condition: Condition, value: object) -> bool:
         if isinstance(expected, bool):
             if bool(value is True) == expected:
                 return True
-        elif isinstance(value, str) and normalize_label(value) == normalize_label(expected):
+        elif same_choice(value, expected):
             return True
     return False
 
 
-def _shown(value: object) -> str:
-    if isinstance(value, bool):
-        return "coché" if value else "non coché"
-    return str(value)
+def _when(condition: Condition, label: str) -> str:
+    """`` lorsque « Avis » vaut « défavorable »``: why a conditional field is required."""
+    return WHEN_VALUE.format(label=label, values=" ou ".join(f"« {shown_value(v)} »" for v in condition.one_of))
 
 
 class _Checker:
-    def __init__(self, report: Report, catalogue: Catalogue, stage: int, rules: Rules):
-        self.report, self.catalogue, self.stage, self.rules = report, catalogue, stage, rules
+    def __init__(self, report: Report, catalogue: Catalogue, stage: int, context: ValidationContext):
+        self.report, self.catalogue, self.stage, self.context = report, catalogue, stage, context
         self.findings: list[Finding] = []
         self.order = {f.key: i for i, f in enumerate(catalogue.fields)}
 
-    def add(self, code: str, severity: Severity, f: Field | None, message: str) -> None:
-        self.findings.append(Finding(
-            code=code, severity=severity, label=f.label if f else "", message=message,
-            field=f.key if f else None, order=self.order.get(f.key, -1) if f else -1,
-        ))
+    def add(self, reason: Reason, f: Field | None, variant: str = "", /, **params: object) -> None:
+        self.findings.append(reason.finding(
+            variant, label=f.label if f else "", field=f.key if f else None,
+            order=self.order.get(f.key, -1) if f else -1, **params))
 
     def _required(self, f: Field) -> tuple[bool, str]:
         if f.required_from is None or f.required_from > self.stage:
@@ -130,33 +99,27 @@ class _Checker:
         other = self.catalogue.field(f.required_if.field)
         if not _condition_holds(f.required_if, self.report.value(other.key)):
             return False, ""
-        wanted = " ou ".join(f"« {_shown(v)} »" for v in f.required_if.one_of)
-        return True, f" lorsque « {other.label} » vaut {wanted}"
+        return True, _when(f.required_if, other.label)
 
     def check_single(self, f: Field) -> None:
         report = self.report
         required, because = self._required(f)
         if f.key in report.unreadable_dates:
-            self.add("date_illisible", ERROR, f, report.unreadable_dates[f.key])
+            self.add(UNREADABLE_DATE, f, message=report.unreadable_dates[f.key])
             return
         if not report.is_filled(f.key):
             if required:
                 later = ""
                 if f.required_from and f.required_from < self.stage:
-                    later = (f" Le document en est à l'étape « {self.catalogue.stage(self.stage).label} » : "
-                             "cette rubrique aurait dû être remplie avant.")
-                message = (f"La rubrique « {f.label} » est obligatoire{because} : complétez-la."
-                           if because else f"La rubrique « {f.label} » n'est pas remplie. Complétez-la.")
-                self.add("champ_manquant", ERROR, f, message + later)
+                    later = MISSING_FIELD.say("later", stage=self.catalogue.stage(self.stage).label)
+                self.add(MISSING_FIELD, f, "because" if because else "", because=because,
+                         later=later)
             return
         value = report.values.get(f.key)
         if f.kind == "choice" and isinstance(value, str) and canonical_choice(value, f.choices or []) is None:
-            self.add("choix_invalide", ERROR, f,
-                     f"La rubrique « {f.label} » contient « {value} », qui n'est pas une valeur prévue. "
-                     f"Choisissez parmi : {', '.join(f.choices or [])}.")
+            self.add(INVALID_CHOICE, f, value=value, choices=", ".join(f.choices or []))
         elif f.kind == "number" and isinstance(value, str) and not value.strip().isdigit():
-            self.add("nombre_invalide", ERROR, f,
-                     f"La rubrique « {f.label} » attend un nombre entier, pas « {value} ».")
+            self.add(INVALID_NUMBER, f, value=value)
 
     def check_table(self, f: Field) -> None:
         rows = self.report.tables.get(f.key, [])
@@ -170,24 +133,18 @@ class _Checker:
         # nothing was written at all, or too few rows were written.
         if required and not waived and complete < max(f.min_rows, 1) and complete == len(rows):
             if f.unless_checked:
-                box = self.catalogue.field(f.unless_checked)
-                message = (f"Le tableau « {f.label} » n'a aucune ligne complète. Renseignez au moins "
-                           f"une ligne ({self._required_columns(f)}) ou cochez « {box.label} ».")
+                self.add(EMPTY_TABLE, f, "unless_checked", table=f.label, columns=self._required_columns(f),
+                         box=self.catalogue.field(f.unless_checked).label)
             else:
                 needed = max(f.min_rows, 1)
                 lines = "une ligne complète" if needed == 1 else f"{needed} lignes complètes"
-                message = (f"Le tableau « {f.label} » doit compter au moins {lines} "
-                           f"({self._required_columns(f)}){because}.")
-            self.add("tableau_vide", ERROR, f, message)
+                self.add(EMPTY_TABLE, f, table=f.label, lines=lines, columns=self._required_columns(f),
+                         because=because)
         if waived and rows:
-            box = self.catalogue.field(f.unless_checked)
-            self.add("reponses_contradictoires", WARNING, f,
-                     f"« {box.label} » est coché alors que le tableau « {f.label} » contient "
-                     f"{len(rows)} ligne(s). Décochez la case ou videz le tableau.")
-        if f.key == NEXT_OBJECTIVES and len(rows) > self.rules.max_objectives:
-            self.add("objectifs_trop_nombreux", WARNING, f,
-                     f"{len(rows)} objectifs sont fixés, au-delà des {self.rules.max_objectives} "
-                     "recommandés. Resserrez-les si possible.")
+            self.add(CONTRADICTORY_ANSWERS, f, box=self.catalogue.field(f.unless_checked).label, table=f.label,
+                     rows=len(rows))
+        if f.key == NEXT_OBJECTIVES and len(rows) > self.context.max_objectives:
+            self.add(TOO_MANY_OBJECTIVES, f, count=len(rows), maximum=self.context.max_objectives)
 
     @staticmethod
     def _required_columns(f: Field) -> str:
@@ -204,18 +161,14 @@ class _Checker:
                     because = ""
                     if column.required_if:
                         other = next(c for c in f.columns or [] if c.key == column.required_if.field)
-                        wanted = " ou ".join(f"« {_shown(v)} »" for v in column.required_if.one_of)
-                        because = f" lorsque « {other.label} » vaut {wanted}"
-                    self.add("ligne_incomplete", ERROR, f,
-                             f"Tableau « {f.label} », ligne {number} : la colonne « {column.label} » "
-                             f"n'est pas remplie{because}. Complétez-la ou supprimez la ligne.")
+                        because = _when(column.required_if, other.label)
+                    self.add(INCOMPLETE_ROW, f, table=f.label, number=number, column=column.label,
+                             because=because)
                 continue
             if column.kind == "choice" and canonical_choice(value, column.choices or []) is None:
                 complete = False
-                self.add("choix_invalide", ERROR, f,
-                         f"Tableau « {f.label} », ligne {number} : « {value} » n'est pas une valeur "
-                         f"prévue pour « {column.label} ». Choisissez parmi : "
-                         f"{', '.join(column.choices or [])}.")
+                self.add(INVALID_CHOICE, f, "row", table=f.label, number=number, value=value,
+                         column=column.label, choices=", ".join(column.choices or []))
         return complete
 
     @staticmethod
@@ -225,43 +178,34 @@ class _Checker:
         return column.required
 
     def check_identity(self) -> None:
-        report, rules = self.report, self.rules
+        report, context = self.report, self.context
         if not report.agent_number:
-            self.add("identifiant_absent", ERROR, None,
-                     "Le compte rendu ne permet pas d'identifier l'agent (ni identifiant, ni matricule). "
-                     "Utilisez le compte rendu pré-rempli envoyé par le service RH.")
+            self.add(NO_IDENTIFIER, None)
             return
-        if report.campaign and report.campaign != rules.campaign:
-            self.add("campagne_erronee", ERROR, None,
-                     f"Ce compte rendu appartient à la campagne {report.campaign}, pas à la campagne "
-                     f"en cours ({rules.campaign}). Utilisez le compte rendu pré-rempli de la campagne "
-                     f"{rules.campaign}.")
-        if rules.known_agents is not None and report.agent_number not in rules.known_agents:
-            self.add("agent_inconnu", ERROR, None,
-                     f"Le matricule {report.agent_number} ne figure pas dans la liste des agents de la "
-                     "campagne. Vérifiez le matricule ou signalez l'agent au service RH.")
+        if report.campaign and report.campaign != context.campaign:
+            self.add(WRONG_CAMPAIGN, None, found=report.campaign, current=context.campaign)
+        if context.known_agents is not None and report.agent_number not in context.known_agents:
+            self.add(UNKNOWN_AGENT, None, number=report.agent_number)
 
 
-def validate(report: Report, catalogue: Catalogue, rules: Rules) -> Validation:
+def validate(report: Report, catalogue: Catalogue, context: ValidationContext) -> Validation:
     """Check a report for the stage it shows; findings in the order of the form."""
     stage = shown_stage(report, catalogue)
-    checker = _Checker(report, catalogue, stage, rules)
+    checker = _Checker(report, catalogue, stage, context)
     checker.check_identity()
     for f in catalogue.fields:
         if f.key in report.not_in_form and f.kind != "table":
             required, _ = checker._required(f)
             if required:
-                checker.add("rubrique_absente", ERROR, f,
-                            f"La rubrique « {f.label} » a disparu du formulaire. Repartez du compte "
-                            "rendu pré-rempli envoyé par le service RH.")
+                checker.add(FIELD_GONE, f)
             continue
         if f.kind == "table":
             checker.check_table(f)
         else:
             checker.check_single(f)
-    if rules.config is not None:
-        for deadline in deadlines(report.dates, rules.config, rules.received):
-            if message := deadline.warning():
-                checker.add("delai_depasse", WARNING, None, message)
+    if context.config is not None:
+        for deadline in deadlines(report.dates, context.config, context.received):
+            if deadline.late():
+                checker.add(LATE, None, **deadline.late_params())
     findings = sorted(checker.findings, key=lambda x: x.order)
     return Validation(stage=stage, findings=findings)

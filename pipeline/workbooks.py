@@ -38,19 +38,17 @@ from rapidfuzz import fuzz, process
 from . import catalogue as cat
 from .catalogue import Catalogue, Column
 from .config import Config
-from .dates import format_date
 from .deadlines import Deadline, deadlines
-from .files import write_private
+from .files import replace_atomically
 from .journal import CurrentReport, FileRow, Journal
+from .naming import PLAN_NAME, TRACKING_NAME
+from .outcomes import is_error
 from .roster import RosterRow, load_roster
-from .validate import ERROR, canonical_choice
+from .text import canonical_choice, format_date, words, yes_no
 
 __all__ = ["group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
 
 log = logging.getLogger("entretiens")
-
-PLAN_NAME = "plan_de_formation"
-TRACKING_NAME = "suivi_campagne"
 
 TEXT, DATE, NUMBER = "text", "date", "number"
 
@@ -67,10 +65,6 @@ REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corr
 SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
 LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
 RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
-YES, NO = "oui", "non"
-# Journal outcomes (see journal.SCHEMA), as HR reads them.
-OUTCOMES = {"accepted": "accepté", "rejected": "rejeté", "unreadable": "illisible",
-            "duplicate": "doublon", "superseded": "remplacé"}
 
 CHART_TITLES = 15  # grouped titles shown in the training chart
 MAX_CELL = 32_767  # Excel's limit on the text of one cell
@@ -89,7 +83,7 @@ def clean(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return YES if value else NO
+        return yes_no(value)
     text = str(value)
     if not text.isprintable():  # fast path: most text has no control character at all
         text = _CONTROL.sub("", text)
@@ -126,10 +120,8 @@ SIMILARITY = 88  # rapidfuzz ratio (0-100) from which two normalised titles are 
 
 def _words(title: str) -> list[str]:
     """Lower case, no accents, no punctuation, no filler words, in the order written."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", title.casefold())
-                    if not unicodedata.combining(c))
-    words = re.findall(r"[a-z0-9]+", plain)
-    return [w for w in words if w not in _FILLER] or words
+    found = words(title)
+    return [w for w in found if w not in _FILLER] or found
 
 
 def title_key(title: str) -> str:
@@ -289,10 +281,10 @@ class AgentFile:
         fields = content.get("champs") or {}
         dates = {c.id: day for c in _date_fields(catalogue) if (day := _content_date(content, c.id))}
         reasons = ""
-        if row.outcome in ("rejected", "unreadable"):
+        if row.outcome is not None and row.outcome.turned_away:
             reasons = "\n".join(
                 clean(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", ""))
-                for f in row.findings if f.get("severity") == ERROR)
+                for f in row.findings if is_error(f))
         return cls(
             name=clean(row.original_name),
             received=dt.datetime.fromisoformat(row.received_at).date(),
@@ -334,7 +326,7 @@ def tracking_rows(config: Config, current: dict[str, AgentFile], latest: dict[st
         record = {key: (clean(listed.values.get(key)) if listed else "") or known.get(key, "")
                   for key in identity}
         record[cat.AGENT_NUMBER] = clean(number)
-        record[IN_ROSTER] = (YES if listed else NO) if roster else ""
+        record[IN_ROSTER] = yes_no(listed) if roster else ""
         dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
         if listed:
             dates[cat.REVIEW_DATE] = listed.review_date
@@ -355,7 +347,7 @@ def tracking_rows(config: Config, current: dict[str, AgentFile], latest: dict[st
         record[ALERTS] = alerts
         record[LAST_FILE] = last.name if last else ""
         record[LAST_RECEIVED] = last.received if last else None
-        record[LAST_OUTCOME] = OUTCOMES.get(last.outcome, clean(last.outcome)) if last else ""
+        record[LAST_OUTCOME] = last.outcome.word if last and last.outcome else ""
         record[REASONS] = last.reasons if last else ""
         records.append(record)
     return pd.DataFrame.from_records(records, columns=[c.id for c in columns])
@@ -673,7 +665,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
     agents = tracking_rows(config, current, latest, roster, today)
     del current, latest, roster
-    written.append(write_private(config.outbox / f"{TRACKING_NAME}.xlsx",
+    written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
                                  lambda p: write_tracking(p, agents, config, today), keep_beside=True))
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
              need_count, len(agents), ", ".join(p.name for p in written))
@@ -693,9 +685,9 @@ def _rebuild_plan(config: Config, journal: Journal, current: dict[str, AgentFile
     # One report's content in memory at a time: its needs and its tracking facts.
     needs = training_rows(keeping_tracking_facts(journal.iter_current_reports(campaign)), catalogue)
     written = [
-        write_private(config.outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
+        replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
                       keep_beside=True),
-        write_private(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
+        replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
                       keep_beside=True),
     ]
     return written, len(needs)

@@ -42,6 +42,7 @@ def arm(point: str, victim: str) -> None:
     """Wrap the product function behind ``point`` so that it kills the process."""
     from pipeline import files, process
     from pipeline.journal import Journal
+    from pipeline.naming import HISTORY
 
     def hit(name: str | None) -> bool:
         return victim in (name or "")
@@ -87,7 +88,7 @@ def arm(point: str, victim: str) -> None:
 
         def move_watched(source, target):
             # VICTIM names the replaced version (its clean name holds the matricule).
-            if f"{os.sep}{process.HISTORY}{os.sep}" in str(target) and hit(Path(source).name):
+            if f"{os.sep}{HISTORY}{os.sep}" in str(target) and hit(Path(source).name):
                 armed.append(Path(target).parent)
             return move(source, target)
 
@@ -112,21 +113,21 @@ def arm(point: str, victim: str) -> None:
         process.link_no_clobber = link_then_die
 
     elif point == "note_unrenamed":
-        # Notes are written through files.write_private (temporary file, then rename):
+        # Notes are written through files.replace_atomically (temporary file, then rename):
         # die once the temporary file is complete.
-        from pipeline import generate, notes
+        from pipeline import notes, render
 
-        for module in (generate, notes):
-            write_private = module.write_private
+        for module in (render, notes):
+            replace_atomically = module.replace_atomically
 
-            def write_private_then_die(target, write, _write_private=write_private):
+            def replace_atomically_then_die(target, write, _replace_atomically=replace_atomically):
                 def write_then_die(tmp):
                     write(tmp)
                     if hit(Path(target).name):
                         die()
-                return _write_private(target, write_then_die)
+                return _replace_atomically(target, write_then_die)
 
-            module.write_private = write_private_then_die
+            module.replace_atomically = replace_atomically_then_die
 
     elif point == "note":
         for name in ("write_rejection_note", "write_duplicate_note"):

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline import catalogue as cat
 from pipeline.catalogue import DEFAULT, apply_overrides
-from pipeline.errors import ConfigError
+from pipeline.outcomes import ConfigError
 
 OBJECTIVES = ["atteint", "partiellement atteint", "non atteint", "devenu sans objet"]
 CRITERIA = ["à acquérir", "à développer", "maîtrise", "expert"]

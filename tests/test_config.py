@@ -10,7 +10,7 @@ import yaml
 
 from pipeline.catalogue import DEFAULT
 from pipeline.config import load_config
-from pipeline.errors import ConfigError
+from pipeline.outcomes import ConfigError
 
 from tests.conftest import REPO
 

@@ -26,8 +26,9 @@ from pipeline.config import Config, load_config
 from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
-from pipeline.notes import DUPLICATE_SUFFIX, REJECTION_SUFFIX
-from pipeline.process import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER, process_inbox
+from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX
+from pipeline.naming import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
+from pipeline.process import process_inbox
 from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv
 
 RUNNER = Path(__file__).resolve().parent / "crash_runner.py"
@@ -59,7 +60,7 @@ HISTORY_BUG = ("Processor.place skips the previous-version move when both its so
 SAME_NAME_BUG = (HISTORY_BUG + "; when the new version takes the same clean name, place() then "
                  "finds that old version at its destination and raises FileExistsError at every "
                  "restart: the pipeline is stuck")
-TMP_BUG = ("files.write_private leaves its '.tmp-*' file beside the note when the process dies "
+TMP_BUG = ("files.replace_atomically leaves its '.tmp-*' file beside the note when the process dies "
            "before the rename, and nothing removes it at restart: a second copy of the note stays "
            "in outbox/rejets")
 
@@ -133,7 +134,7 @@ def scene(tmp_path, drops) -> Scene:
     config = write_workspace(tmp_path / "ws")
     config.inbox.mkdir()
     shutil.copyfile(drops / FIRST, config.inbox / FIRST)
-    (outcome,) = process_inbox(config).outcomes
+    (outcome,) = process_inbox(config).handled
     assert outcome.outcome == "accepted"
     for name in [*EXPECTED, IGNORED]:
         shutil.copyfile(drops / name, config.inbox / name)
@@ -230,7 +231,7 @@ def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, poin
 
     # One more pass finds nothing to do and changes nothing.
     before = snapshot(config)
-    assert process_inbox(config).outcomes == []
+    assert process_inbox(config).handled == []
     assert snapshot(config) == before
 
 
@@ -242,12 +243,12 @@ def test_the_runner_refuses_an_unknown_kill_point(scene):
 
 def test_without_a_crash_the_scene_ends_as_expected(scene):
     """The reference run: the same scene, processed without any crash."""
-    outcomes = process_inbox(scene.config).outcomes
-    assert sorted((o.original_name, o.outcome) for o in outcomes) == [
+    outcomes = process_inbox(scene.config).handled
+    assert sorted((o.received_name, o.outcome) for o in outcomes) == [
         ("CR Hote incomplet.docx", "rejected"), ("CR Martin v2.docx", "accepted"),
         ("CR NDiaye.docx", "accepted"), ("CR NDiaye2.docx", "accepted"),
         ("renvoi CR NDiaye.docx", "duplicate"),
         ("scan.docx", "unreadable"), ("vide.docx", "unreadable")]
     for outcome in outcomes:
-        if outcome.original_name != "CR NDiaye.docx":  # moved on to the history by CR NDiaye2
-            assert area_of(Path(outcome.destination), scene.config.outbox) == EXPECTED[outcome.original_name]
+        if outcome.received_name != "CR NDiaye.docx":  # moved on to the history by CR NDiaye2
+            assert area_of(Path(outcome.destination), scene.config.outbox) == EXPECTED[outcome.received_name]

@@ -3,18 +3,17 @@ from datetime import date
 import pytest
 
 from pipeline.dates import (
-    PRESETS,
-    DeadlineRules,
-    UnreadableDate,
     add_days,
     add_jours_francs,
     days_between,
-    format_date,
     french_holidays,
     is_late,
     is_working_day,
     parse_date,
 )
+from pipeline.deadlines import PRESETS, DelayRules as DeadlineRules
+from pipeline.outcomes import UnreadableDate
+from pipeline.text import format_date
 
 DEC_3 = date(2026, 12, 3)  # a Thursday
 

@@ -12,14 +12,15 @@ import yaml
 from pipeline import catalogue as cat
 from pipeline.catalogue import DEFAULT
 from pipeline.config import Config, load_config
-from pipeline.dates import PRESETS, format_date
+from pipeline.deadlines import PRESETS
+from pipeline.text import format_date
 from pipeline.deadlines import deadlines
 from pipeline.examine import examine, known_agents
 from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.process import process_inbox
-from pipeline.validate import WARNING
+from pipeline.outcomes import WARNING
 from tests.conftest import TEMPLATES, TODAY, agent, write_csv
 
 REVIEW = dt.date(2026, 12, 14)  # a Monday
@@ -49,7 +50,7 @@ def report_dates(**changes) -> dict[str, dt.date | None]:
 
 
 def test_default_public_service_is_the_hospital_one_with_its_delays():
-    rules = config_with().deadline_rules()
+    rules = config_with().delay_rules()
     assert config_with().public_service == "hospitaliere"
     assert rules == PRESETS["hospitaliere"]
     assert (rules.invitation_min_days, rules.communication_days, rules.agent_days) == (8, 30, 15)
@@ -57,11 +58,11 @@ def test_default_public_service_is_the_hospital_one_with_its_delays():
 
 @pytest.mark.parametrize("service", sorted(PRESETS))
 def test_each_public_service_takes_its_own_preset(service):
-    assert config_with(fonction_publique=service).deadline_rules() == PRESETS[service]
+    assert config_with(fonction_publique=service).delay_rules() == PRESETS[service]
 
 
 def test_config_override_replaces_one_delay_and_keeps_the_others():
-    rules = config_with(fonction_publique="etat", delais={"communication_jours_apres": 10}).deadline_rules()
+    rules = config_with(fonction_publique="etat", delais={"communication_jours_apres": 10}).delay_rules()
     assert rules.communication_days == 10
     assert rules.invitation_min_days == PRESETS["etat"].invitation_min_days
     assert rules.agent_days == PRESETS["etat"].agent_days
@@ -73,7 +74,7 @@ def test_every_delay_can_be_overridden_from_config_yaml(tmp_path):
         "delais": {"convocation_jours_avant": 10, "communication_jours_apres": 20,
                    "observations_agent_jours": 7},
     }), encoding="utf-8")
-    rules = load_config(tmp_path / "config.yaml").deadline_rules()
+    rules = load_config(tmp_path / "config.yaml").delay_rules()
     assert (rules.invitation_min_days, rules.communication_days, rules.agent_days) == (10, 20, 7)
 
 
@@ -226,7 +227,7 @@ def test_process_files_a_late_report_in_its_stage_folder_with_the_warning(blank,
     config.inbox.mkdir(parents=True)
     late_communication(blank, config.inbox / "cr.docx")
     result = process_inbox(config)
-    (outcome,) = result.outcomes
+    (outcome,) = result.handled
     assert outcome.outcome == "accepted" and outcome.stage == 2
     assert Path(outcome.destination).parent == config.outbox / DEFAULT.stage(2).folder
     assert not (config.outbox / "rejets").exists()

@@ -14,8 +14,9 @@ import pytest
 from pipeline import catalogue as cat
 from pipeline import ooxml
 from pipeline.catalogue import DEFAULT
-from pipeline.errors import RosterError
-from pipeline.generate import OUTPUT_FOLDER, generate
+from pipeline.outcomes import RosterError
+from pipeline.generate import generate
+from pipeline.naming import TO_SEND as OUTPUT_FOLDER
 from tests.conftest import (
     FIFTY,
     ROSTER_HEADER,

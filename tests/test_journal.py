@@ -267,7 +267,7 @@ def test_next_campaign_carries_the_accepted_objectives_from_the_journal(tmp_path
     objectives = ["Réduire le délai de traitement des dossiers", "Former deux nouveaux collègues"]
     fill_report(blank, config.inbox / "cr.docx", DEFAULT,
                 overrides={cat.NEXT_OBJECTIVES: [{first_column: text} for text in objectives]})
-    assert process_inbox(config).outcomes[0].outcome == "accepted"
+    assert process_inbox(config).handled[0].outcome == "accepted"
 
     next_year = write_workspace(tmp_path / "ws", campagne={
         "annee": 2027, "date_limite_entretiens": "2028-01-31", "date_retour_rh": "2028-02-28"})

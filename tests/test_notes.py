@@ -15,11 +15,10 @@ import pytest
 
 from pipeline import catalogue as cat
 from pipeline.catalogue import DEFAULT
-from pipeline.generate import long_date
+from pipeline.text import long_date
 from pipeline.journal import FileRow
-from pipeline.notes import (DUPLICATE_SUFFIX, REJECTION_SUFFIX, note_path_for, rejection_context,
-                            write_duplicate_note, write_rejection_note)
-from pipeline.template_build import REJECTION_TEMPLATE
+from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX, REJECTION_TEMPLATE, note_path_for
+from pipeline.notes import rejection_context, write_duplicate_note, write_rejection_note
 from tests.conftest import make_config
 
 RECEIVED = "2026-12-21T09:15:00+01:00"
@@ -150,14 +149,6 @@ def test_note_files_are_readable_by_owner_and_group_only(config, tmp_path):
         os.umask(old)
     assert stat.S_IMODE(rejection.stat().st_mode) == 0o640
     assert stat.S_IMODE(duplicate.stat().st_mode) == 0o640
-
-
-def test_missing_note_template_is_built_from_the_catalogue(tmp_path):
-    config = make_config(tmp_path, dossiers={"modeles": "modeles"})
-    assert not (tmp_path / "modeles" / REJECTION_TEMPLATE).exists()
-    cells, _ = read(write_rejection_note(file_row(), config, tmp_path / "note.docx"))
-    assert (tmp_path / "modeles" / REJECTION_TEMPLATE).exists()
-    assert cells["Campagne"] == "2026"
 
 
 # -- duplicate notes ------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 
 from tests.lo import patch_declared_size
 
-from pipeline import errors
+from pipeline import outcomes as errors
 from pipeline.preflight import DocxPackage, PackageLimits, looks_complete, open_package
 
 # In CI the repository is cloned elsewhere with a copy of shared/ beside the clone.

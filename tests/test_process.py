@@ -28,13 +28,13 @@ from pipeline import catalogue as cat
 from pipeline import ooxml
 from pipeline.catalogue import DEFAULT
 from pipeline.config import Config
-from pipeline.errors import EmptyFile, LegacyDoc, NotAReport, NotAZip
+from pipeline.outcomes import EmptyFile, LegacyDoc, NotAReport, NotAZip
 from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
-from pipeline.notes import DUPLICATE_SUFFIX, REJECTION_SUFFIX
-from pipeline.process import (DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER, PassResult,
-                              process_inbox)
+from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX
+from pipeline.naming import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
+from pipeline.process import PassResult, process_inbox
 from tests.conftest import TEMPLATES, TODAY, agent, write_workspace
 
 CATALOGUE = DEFAULT
@@ -175,7 +175,7 @@ def test_a_report_moves_through_the_four_stages_one_version_after_another(desk):
     for stage in STAGES:
         version = desk.fill(f"v{stage}.docx", start=previous, stage=stage)
         shas.append(desk.drop(version, f"CR Martin étape {stage}.docx"))
-        (outcome,) = desk.run().outcomes
+        (outcome,) = desk.run().handled
         assert (outcome.outcome, outcome.stage, outcome.reason_code) == ("accepted", stage, None)
 
         in_stages = desk.stage_files()
@@ -191,7 +191,7 @@ def test_a_report_moves_through_the_four_stages_one_version_after_another(desk):
 def test_accepted_file_is_named_after_campaign_matricule_name_and_first_name(desk):
     for row in AGENTS:
         desk.drop(desk.fill(f"{row['matricule']}.docx", row["matricule"]), f"scan {row['matricule']}.docx")
-    outcomes = desk.run().outcomes
+    outcomes = desk.run().handled
     assert [o.outcome for o in outcomes] == ["accepted"] * 3
     assert desk.stage_files()[1] == sorted(clean_name(row) for row in AGENTS)
     assert "2026_100002_N'DIAYE_Paul.docx" in desk.stage_files()[1]  # apostrophes and accents kept
@@ -202,7 +202,7 @@ def test_accepted_file_is_named_after_campaign_matricule_name_and_first_name(des
 
 def test_the_report_is_recognised_whatever_its_file_name(desk):
     desk.drop(desk.fill("x.docx", "100003"), "Document1 (copie) final.DOCX")
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert outcome.report_id == f"{CAMPAIGN}-100003"
     assert Path(outcome.destination).name == clean_name(ZOE)
 
@@ -212,7 +212,7 @@ def test_a_stage_skipped_is_accepted_and_noted_as_out_of_order(desk):
     desk.drop(v1)
     desk.run()
     desk.drop(desk.fill("v3.docx", start=v1, stage=3))
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.stage) == ("accepted", 3)
     with desk.journal() as journal:
         row = journal.files()[-1]
@@ -222,7 +222,7 @@ def test_a_stage_skipped_is_accepted_and_noted_as_out_of_order(desk):
 
 def test_a_first_version_already_at_stage_three_is_accepted_and_noted(desk):
     desk.drop(desk.fill("v3.docx", stage=3))
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.stage) == ("accepted", 3)
     with desk.journal() as journal:
         (row,) = journal.files()
@@ -241,7 +241,7 @@ def test_refusal_to_sign_at_notification_is_the_final_accepted_stage(desk):
     refused = desk.fill("v4.docx", start=v3, stage=4, overrides={cat.REFUSED_TO_SIGN: True},
                         omit=(AGENT_SIGNATURE,))
     checksum = desk.drop(refused)
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.stage) == ("accepted", CATALOGUE.final_stage)
     assert sha(desk.folder(4) / clean_name(LEA)) == checksum
     with desk.journal() as journal:
@@ -266,7 +266,7 @@ def test_incomplete_report_goes_to_rejets_with_a_note_listing_each_problem_in_fo
     bad_need[next(c.key for c in NEEDS.columns if c.required and c.kind == "choice")] = ""
     checksum = desk.drop(desk.fill("cr.docx", overrides={cat.TRAINING_NEEDS: [bad_need]},
                                    omit=(CAREER, APPRAISAL)), "CR Martin.docx")
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert outcome.outcome == "rejected"
     rejected = desk.config.outbox / REJECTS / "CR Martin.docx"
     assert Path(outcome.destination) == rejected
@@ -296,7 +296,7 @@ def test_a_rejected_version_leaves_the_accepted_one_in_place(desk):
     first = desk.drop(v1)
     desk.run()
     desk.drop(desk.fill("v2.docx", start=v1, stage=2, omit=(cat.COMMUNICATION_DATE,)))
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("rejected", "champ_manquant")
     assert desk.stage_files()[1] == [clean_name(LEA)]
     assert sha(desk.folder(1) / clean_name(LEA)) == first
@@ -307,7 +307,7 @@ def test_a_corrected_version_after_a_rejection_is_accepted(desk):
     desk.drop(desk.fill("incomplete.docx", omit=(CAREER,)), "cr.docx")
     desk.run()
     desk.drop(desk.fill("complete.docx"), "cr.docx")
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert outcome.outcome == "accepted"
     assert sorted(p.name for p in (desk.config.outbox / REJECTS).iterdir()) == [
         "cr - note de rejet.docx", "cr.docx"]
@@ -332,7 +332,7 @@ def test_unreadable_file_goes_to_rejets_with_a_note_giving_the_reason(desk, name
             pytest.skip(f"{REAL_WORLD / name} is missing")
         data, code = (REAL_WORLD / name).read_bytes(), REAL_FILES[name]
     checksum = desk.drop(data, name)
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("unreadable", code)
     assert sha(desk.config.outbox / REJECTS / name) == checksum
     note = read_note(note_of(desk.config.outbox / REJECTS / name))
@@ -351,7 +351,7 @@ def test_a_word_document_that_is_not_a_report_is_rejected_as_such(desk, tmp_path
     letter.add_paragraph("Bonjour, voici mon compte rendu en pièce jointe. Cordialement.")
     letter.save(str(tmp_path / "lettre.docx"))
     desk.drop(tmp_path / "lettre.docx")
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("unreadable", NotAReport.code)
     assert note_of(desk.config.outbox / REJECTS / "lettre.docx").exists()
 
@@ -364,7 +364,7 @@ def test_byte_identical_resubmission_goes_to_doublons_with_a_note_naming_the_ori
     checksum = desk.drop(v1, "CR Martin.docx")
     desk.run()
     desk.drop(v1, "CR Martin (renvoi).docx")
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("duplicate", "doublon")
     copy = desk.config.outbox / DUPLICATES / "CR Martin (renvoi).docx"
     assert sha(copy) == checksum
@@ -380,8 +380,8 @@ def test_two_identical_files_in_one_pass_give_one_report_and_one_duplicate(desk)
     v1 = desk.fill("v1.docx")
     desk.drop(v1, "a.docx")
     desk.drop(v1, "b.docx")
-    outcomes = desk.run().outcomes
-    assert [(o.original_name, o.outcome) for o in outcomes] == [("a.docx", "accepted"), ("b.docx", "duplicate")]
+    outcomes = desk.run().handled
+    assert [(o.received_name, o.outcome) for o in outcomes] == [("a.docx", "accepted"), ("b.docx", "duplicate")]
     assert (desk.config.outbox / DUPLICATES / "b.docx").exists()
 
 
@@ -392,7 +392,7 @@ def test_duplicate_note_says_where_the_original_is_now(desk):
     desk.drop(desk.fill("v2.docx", start=v1, stage=2))
     desk.run()
     desk.drop(v1, "CR Martin renvoi.docx")
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert outcome.outcome == "duplicate"
     note = Path(outcome.destination).with_name(f"CR Martin renvoi{DUPLICATE_SUFFIX}")
     text = note.read_text(encoding="utf-8-sig")
@@ -410,7 +410,7 @@ def test_later_version_changing_the_general_appraisal_is_rejected_naming_it(desk
     first = desk.drop(v1)
     desk.run()
     desk.drop(desk.fill("v2.docx", start=v1, stage=2, overrides={APPRAISAL: "Travail excellent."}))
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("rejected", "modification_apres_signature")
     assert sha(desk.folder(1) / clean_name(LEA)) == first
     assert desk.stage_files()[2] == []
@@ -430,7 +430,7 @@ def test_later_version_changing_a_training_need_row_is_rejected_naming_the_table
     other_needs = [{c.key: (c.choices[0] if c.kind == "choice" else "Excel") for c in NEEDS.columns
                     if c.required_if is None} | {title: "Management d'équipe"}]
     desk.drop(desk.fill("v2.docx", start=v1, stage=2, overrides={cat.TRAINING_NEEDS: other_needs}))
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("rejected", "modification_apres_signature")
     with desk.journal() as journal:
         row = journal.files()[-1]
@@ -445,7 +445,7 @@ def test_older_stage_arriving_after_a_newer_one_is_rejected_as_an_earlier_versio
     second = desk.drop(v2)
     desk.run()
     desk.drop(v1)  # the mail with stage 1 arrives late
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("rejected", "version_anterieure")
     assert sha(desk.folder(2) / clean_name(LEA)) == second
     assert desk.stage_files()[1] == []
@@ -464,8 +464,8 @@ def test_office_and_copy_tool_leftovers_are_never_moved_nor_noted(desk):
     for name in IGNORED:
         desk.drop(v1 if name.startswith("~$") else b"temp", name)
     desk.drop(v1, "CR Martin.docx")
-    outcomes = desk.run().outcomes
-    assert [o.original_name for o in outcomes] == ["CR Martin.docx"]
+    outcomes = desk.run().handled
+    assert [o.received_name for o in outcomes] == ["CR Martin.docx"]
     left = {p.name: sha(p) for p in desk.config.inbox.iterdir()}
     assert left == {name: desk.dropped[name] for name in IGNORED}
     assert desk.notes() == []
@@ -475,9 +475,9 @@ def test_office_and_copy_tool_leftovers_are_never_moved_nor_noted(desk):
 
 def test_a_file_processed_once_is_not_processed_again(desk):
     desk.drop(desk.fill("v1.docx"))
-    assert len(desk.run().outcomes) == 1
+    assert len(desk.run().handled) == 1
     before = {p: sha(p) for p in desk.placed()}
-    assert desk.run().outcomes == []
+    assert desk.run().handled == []
     assert {p: sha(p) for p in desk.placed()} == before
     with desk.journal() as journal:
         assert len(journal.files()) == 1
@@ -485,7 +485,7 @@ def test_a_file_processed_once_is_not_processed_again(desk):
 
 def test_empty_inbox_gives_no_outcome(desk):
     desk.config.inbox.mkdir()
-    assert desk.run().outcomes == []
+    assert desk.run().handled == []
 
 
 def test_missing_inbox_is_an_error_naming_it(desk):
@@ -508,12 +508,12 @@ def test_a_file_with_a_very_long_name_neither_stops_the_pass_nor_blocks_the_next
     assert len(name.encode()) == length
     long_one = desk.drop(desk.fill("bad.docx", omit=(CAREER,)), name)
     other = desk.drop(desk.fill("ok.docx", "100002"), "zz.docx")
-    outcomes = {o.original_name: o.outcome for o in desk.run().outcomes}
+    outcomes = {o.received_name: o.outcome for o in desk.run().handled}
     assert outcomes == {name: "rejected", "zz.docx": "accepted"}
     assert list(desk.config.inbox.iterdir()) == []
     assert Counter(sha(p) for p in desk.placed()) == Counter([long_one, other])
     assert len(desk.notes()) == 1
-    assert desk.run().outcomes == []
+    assert desk.run().handled == []
 
 
 def test_a_symlink_dropped_in_the_inbox_is_turned_away(desk, tmp_path):
@@ -521,7 +521,7 @@ def test_a_symlink_dropped_in_the_inbox_is_turned_away(desk, tmp_path):
     shutil.copyfile(desk.fill("v1.docx"), target)
     (desk.config.inbox).mkdir()
     (desk.config.inbox / "raccourci.docx").symlink_to(target)
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.reason_code) == ("unreadable", "pas_un_fichier_ordinaire")
     assert desk.stage_files() == {n: [] for n in STAGES}
     assert note_of(Path(outcome.destination)).exists()
@@ -533,7 +533,7 @@ def test_a_symlink_dropped_in_the_inbox_leaves_the_file_it_points_to_untouched(d
     secret.chmod(0o600)
     desk.config.inbox.mkdir()
     (desk.config.inbox / "cle.docx").symlink_to(secret)
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert outcome.outcome == "unreadable"
     assert secret.read_bytes() == b"-----BEGIN PRIVATE KEY-----\n"
     assert secret.stat().st_nlink == 1
@@ -570,13 +570,13 @@ def test_a_state_folder_on_another_disk_claims_through_a_work_folder_in_the_inbo
             "modeles": str(TEMPLATES), "etat": str(state)}), blanks, tmp_path)
         accepted = desk.drop(desk.fill("v1.docx"))
         rejected = desk.drop(b"", "vide.docx")
-        outcomes = {o.original_name: o.outcome for o in desk.run().outcomes}
+        outcomes = {o.received_name: o.outcome for o in desk.run().handled}
         assert outcomes == {"v1.docx": "accepted", "vide.docx": "unreadable"}
         assert sha(desk.folder(1) / clean_name(LEA)) == accepted
         assert sha(desk.config.outbox / REJECTS / "vide.docx") == rejected
         assert [p.name for p in desk.config.inbox.iterdir()] == [SHARE_WORK_FOLDER]
         assert list((desk.config.inbox / SHARE_WORK_FOLDER).iterdir()) == []
-        assert desk.run().outcomes == []
+        assert desk.run().handled == []
         assert (state / "journal.sqlite3").exists()
     finally:
         shutil.rmtree(state)
@@ -591,7 +591,7 @@ def test_a_new_version_at_the_same_stage_replaces_the_previous_one(desk):
                         if f not in signed and f.kind == "text" and f.required_from is None
                         and f.marks_stage is None and not f.filled_by_generate)
     second = desk.drop(desk.fill("v1bis.docx", start=v1, overrides={expectations: "Télétravail le lundi."}))
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert (outcome.outcome, outcome.stage) == ("accepted", 1)
     history = desk.config.outbox / HISTORY / CAMPAIGN / "100001"
     assert [sha(p) for p in history.iterdir()] == [first]
@@ -606,7 +606,7 @@ def test_a_rejected_file_never_overwrites_an_earlier_rejection_of_the_same_name(
     first = desk.drop(desk.fill("a.docx", omit=(CAREER,)), "cr.docx")
     desk.run()
     second = desk.drop(desk.fill("b.docx", "100002", omit=(APPRAISAL,)), "cr.docx")
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     rejets = desk.config.outbox / REJECTS
     assert sha(rejets / "cr.docx") == first
     assert Path(outcome.destination) == rejets / "cr (2).docx"
@@ -620,7 +620,7 @@ def test_a_foreign_file_under_the_clean_name_is_kept_and_the_report_gets_a_suffi
     foreign = desk.folder(1) / clean_name(LEA)
     foreign.write_bytes(b"copie faite a la main par le service RH")
     checksum = desk.drop(desk.fill("v1.docx"))
-    (outcome,) = desk.run().outcomes
+    (outcome,) = desk.run().handled
     assert foreign.read_bytes() == b"copie faite a la main par le service RH"
     assert Path(outcome.destination) == desk.folder(1) / clean_name(LEA).replace(".docx", " (2).docx")
     assert sha(Path(outcome.destination)) == checksum
@@ -631,7 +631,7 @@ def test_history_never_overwrites_an_earlier_version(desk):
     v2 = desk.fill("v2.docx", start=v1, stage=2)
     v3 = desk.fill("v3.docx", start=v2, stage=3)
     checksums = [desk.drop(v) for v in (v1, v2, v3)]
-    outcomes = desk.run().outcomes
+    outcomes = desk.run().handled
     assert [o.stage for o in outcomes] == [1, 2, 3]
     history = desk.config.outbox / HISTORY / CAMPAIGN / "100001"
     assert sorted(p.name for p in history.iterdir()) == [
@@ -741,7 +741,7 @@ def test_a_second_name_left_by_a_lost_unlink_is_removed_and_the_report_kept(desk
 
     result = desk.run()
 
-    assert result.outcomes == []
+    assert result.handled == []
     assert not second.exists()
     assert sha(placed) == dropped
     with desk.journal() as journal:
@@ -766,7 +766,7 @@ def test_a_link_whose_plan_a_power_cut_lost_is_taken_as_the_files_destination(de
 
     result = desk.run()
 
-    assert [(o.outcome, o.destination) for o in result.outcomes] == [("accepted", str(linked))]
+    assert [(o.outcome, o.destination) for o in result.handled] == [("accepted", str(linked))]
     assert desk.stage_files()[1] == [linked.name]
     assert sha(linked) == sha(dropped)
     assert list(work.iterdir()) == []
@@ -794,7 +794,7 @@ def test_a_second_name_of_a_version_that_replaced_another_under_the_same_name_is
     left = desk.config.state_dir / WORK_FOLDER / row.work_name
     os.link(placed, left)
 
-    assert desk.run().outcomes == []
+    assert desk.run().handled == []
 
     assert not left.exists()
     assert sha(placed) == second_version

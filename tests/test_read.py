@@ -18,12 +18,12 @@ from lxml import etree
 
 import lo
 from pipeline import ooxml
-from pipeline.dates import format_date
-from pipeline.errors import NotAReport, UnreadableReport, WrongTemplateVersion, ZipBomb
+from pipeline.text import format_date
+from pipeline.outcomes import NotAReport, UnreadableReport, WrongTemplateVersion, ZipBomb
 from pipeline.filling import ReportForm, answers, fill_report
 from pipeline.preflight import PackageLimits
 from pipeline.read import Report, read_report
-from pipeline.validate import Rules, validate
+from pipeline.validate import ValidationContext, validate
 
 AGENT = "100231"
 REPORT_ID = f"2026-{AGENT}"
@@ -503,7 +503,7 @@ def test_an_unreadable_date_is_reported_in_french_never_guessed(blank, catalogue
     message = report.unreadable_dates["date_visa"]
     assert text in message and "date" in message
     assert_french(message)
-    findings = validate(report, catalogue, Rules(campaign="2026")).findings
+    findings = validate(report, catalogue, ValidationContext(campaign="2026")).findings
     (finding,) = [f for f in findings if f.field == "date_visa"]
     assert (finding.code, finding.severity, finding.message) == ("date_illisible", "erreur", message)
 
@@ -537,7 +537,7 @@ def test_without_identifier_nor_agent_number_the_agent_is_unknown(stage4, catalo
     emptied = ReportForm(stage4, catalogue).fill("identifiant", "").fill("matricule", "")
     report = read(without_core_identifier(emptied.save(tmp_path / "a.docx"), tmp_path / "b.docx"), catalogue)
     assert (report.report_id, report.agent_number) == (None, None)
-    codes = [f.code for f in validate(report, catalogue, Rules(campaign="2026")).findings]
+    codes = [f.code for f in validate(report, catalogue, ValidationContext(campaign="2026")).findings]
     assert "identifiant_absent" in codes
 
 

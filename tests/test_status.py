@@ -19,10 +19,11 @@ import yaml
 from pipeline import catalogue as cat
 from pipeline.catalogue import DEFAULT
 from pipeline.config import Config, load_config
-from pipeline.errors import EmptyFile
+from pipeline.outcomes import EmptyFile
 from pipeline.filling import fill_report
 from pipeline.generate import generate
-from pipeline.process import REJECTS, process_inbox
+from pipeline.naming import REJECTS
+from pipeline.process import process_inbox
 from pipeline.status import campaign_status
 from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv
 
@@ -169,7 +170,7 @@ def test_resending_the_same_rejected_file_keeps_the_rejection_in_the_status(file
     drop(config, files.zoe_incomplete)
     process_inbox(config)
     drop(config, files.zoe_incomplete, "CR Hote renvoi.docx")
-    (outcome,) = process_inbox(config).outcomes
+    (outcome,) = process_inbox(config).handled
     assert outcome.outcome == "duplicate"
     assert [i["matricule"] for i in campaign_status(config, today=TODAY).rejected] == ["100003"]
 

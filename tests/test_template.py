@@ -11,13 +11,8 @@ import pytest
 
 from pipeline import ooxml
 from pipeline.catalogue import APPEAL_ROUTES, DEFAULT, apply_overrides
-from pipeline.template_build import (
-    INVITATION_TEMPLATE,
-    REJECTION_TEMPLATE,
-    REPORT_TEMPLATE,
-    build_all,
-    build_report_template,
-)
+from pipeline.naming import INVITATION_TEMPLATE, REJECTION_TEMPLATE, REPORT_TEMPLATE
+from pipeline.template_build import build_all, build_report_template
 from tests.conftest import TEMPLATES, Docx
 
 
@@ -55,7 +50,7 @@ def test_committed_template_carries_the_catalogue_version(committed_report):
 
 
 def test_committed_template_matches_a_fresh_build(committed_report, rebuilt_report):
-    """Run `python -m pipeline.template_build` after changing the catalogue."""
+    """Run `entretiens templates` after changing the catalogue."""
     assert form_shape(committed_report) == form_shape(rebuilt_report)
 
 

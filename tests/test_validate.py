@@ -17,7 +17,7 @@ from pipeline.config import Config, load_config
 from pipeline.examine import Examination, examine, known_agents
 from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
-from pipeline.validate import ERROR, WARNING
+from pipeline.outcomes import ERROR, WARNING
 from tests.conftest import TEMPLATES, TODAY, agent, write_workspace
 
 CATALOGUE = DEFAULT

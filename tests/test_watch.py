@@ -22,10 +22,11 @@ from watchdog.events import (DirCreatedEvent, DirModifiedEvent, FileClosedEvent,
 import pipeline
 from conftest import make_config
 from pipeline import watch
-from pipeline.errors import ConfigError
-from pipeline.process import Outcome
+from pipeline.outcomes import ConfigError
+from pipeline.outcomes import Outcome
+from pipeline.process import HandledFile
 from pipeline.watch import (AlreadyRunning, Debouncer, InboxEventHandler, InboxFilter, StabilityTracker,
-                            Watcher, WatchLoop, WatchSettings, acquire_lock, check_no_watch_loop,
+                            Watcher, OutboxInsideInbox, WatchSettings, acquire_lock, check_no_watch_loop,
                             rebuild_outputs, run_service, watch_settings, watcher_state)
 
 W = 2.0  # the tracker's window in these tests
@@ -369,22 +370,23 @@ class FakeProcessor:
         self.failures, self.claimed = failures or {}, claimed
         self.taken: list[str] = []
         self.recoveries = 0
-        self.pending_recovery: list[Outcome] = []
+        self.pending_recovery: list[HandledFile] = []
 
-    def take(self, path: Path) -> Outcome | None:
+    def process_file_synced(self, path: Path) -> HandledFile | None:
         if not path.exists():
             return None
         queue = self.failures.get(path.name)
         if queue:
             if self.claimed:
                 path.unlink()
-                self.pending_recovery.append(Outcome(path.name, "accepted", "ailleurs"))
+                self.pending_recovery.append(HandledFile(path.name, Outcome.ACCEPTED, "ailleurs"))
             raise queue.pop(0)
         path.unlink()
         self.taken.append(path.name)
-        return Outcome(path.name, "rejected" if "rejet" in path.name else "accepted", "ailleurs")
+        return HandledFile(path.name, Outcome.REJECTED if "rejet" in path.name else Outcome.ACCEPTED,
+                           "ailleurs")
 
-    def recover(self) -> list[Outcome]:
+    def recover(self) -> list[HandledFile]:
         self.recoveries += 1
         done, self.pending_recovery = self.pending_recovery, []
         return done
@@ -654,7 +656,7 @@ def test_watcher_state_tells_whether_a_watcher_holds_the_lock(tmp_path):
 
 @pytest.mark.parametrize("folders", [{"sortie": "inbox/sortie"}, {"etat": "inbox/.etat"}, {"sortie": "inbox"}])
 def test_an_outbox_or_state_dir_inside_the_inbox_is_refused(tmp_path, folders):
-    with pytest.raises(WatchLoop, match="est à l'intérieur du dossier d'entrée"):
+    with pytest.raises(OutboxInsideInbox, match="est à l'intérieur du dossier d'entrée"):
         check_no_watch_loop(make_config(tmp_path, dossiers=folders))
 
 
@@ -687,7 +689,7 @@ def test_run_service_handles_a_dropped_file_refuses_a_second_instance_and_stops(
         while not outcomes and deadline:
             threading.Event().wait(0.05)
             deadline -= 1
-        assert [(o.original_name, o.outcome) for o in outcomes] == [("scan.docx", "unreadable")]
+        assert [(o.received_name, o.outcome) for o in outcomes] == [("scan.docx", "unreadable")]
         assert run_service(config, settings=settings, stop=threading.Event()) == 1
         assert "La surveillance est déjà lancée" in caplog.text
     finally:

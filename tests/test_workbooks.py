@@ -146,7 +146,7 @@ def built(tmp_path_factory) -> Built:
     fill_report(blanks["100005"], inbox / "CR Roux.docx", CATALOGUE, stage=4,
                 overrides={cat.TRAINING_NEEDS: REQUESTS["100005"]})
     fill_report(outsider, inbox / "CR inconnu.docx", CATALOGUE, stage=1)
-    outcomes = {o.original_name: o.outcome for o in process_inbox(config).outcomes}
+    outcomes = {o.received_name: o.outcome for o in process_inbox(config).handled}
     assert outcomes == {"CR Martin.docx": "accepted", "CR Bernard.docx": "accepted",
                         "CR Durand.docx": "rejected", "CR Roux.docx": "accepted",
                         "CR inconnu.docx": "rejected"}

@@ -36,7 +36,7 @@ if str(REPO) not in sys.path:  # run by the benchmark too
 from pipeline.config import load_config  # noqa: E402
 from pipeline.filling import fill_report  # noqa: E402
 from pipeline.generate import generate  # noqa: E402
-from pipeline.notes import DUPLICATE_SUFFIX, REJECTION_SUFFIX  # noqa: E402
+from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX  # noqa: E402
 
 TODAY = dt.date(2026, 11, 2)
 ROSTER_HEADER = ["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",

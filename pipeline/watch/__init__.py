@@ -11,7 +11,7 @@ Read as a list::
               queue overflows, shares): noted like events
     settle    StabilityTracker: size and mtime unchanged for the window and the
               file opens as a zip; never a file still being written
-    take      Processor.take, one file at a time, in the main thread; a file
+    take      Processor.process_file_synced, one file at a time, in the main thread; a file
               that cannot be taken yet is retried with backoff, then reported
               stuck, never dropped
     outputs   workbooks rebuilt after a quiet period (debounced), and at stop
@@ -36,8 +36,10 @@ Modules::
 # probe_file, InboxObserver, _WatchdogInFrench.
 from .cli import main
 from .inbox import InboxEventHandler, InboxFilter, InboxObserver  # noqa: F401 (used by the tests)
-from .lock import HEALTH_NAME, LOCK_NAME, LOG_NAME, AlreadyRunning, WatcherState, acquire_lock, watcher_state  # noqa: F401
-from .service import WatchLoop, _WatchdogInFrench, check_no_watch_loop, run_service  # noqa: F401
+from ..naming import HEALTH_NAME, LOCK_NAME, LOG_NAME  # noqa: F401
+from ..outcomes import AlreadyRunning, OutboxInsideInbox
+from .lock import WatcherState, acquire_lock, watcher_state
+from .service import _WatchdogInFrench, check_no_watch_loop, run_service  # noqa: F401
 from .settings import WatchSettings, watch_settings
 from .stability import Debouncer, StabilityTracker, StuckFile, probe_file  # noqa: F401
 from .watcher import Watcher, rebuild_outputs
@@ -45,5 +47,5 @@ from .watcher import Watcher, rebuild_outputs
 __all__ = [
     "WatchSettings", "watch_settings", "InboxFilter", "InboxEventHandler", "StabilityTracker",
     "StuckFile", "Debouncer", "Watcher", "run_service", "watcher_state", "WatcherState",
-    "AlreadyRunning", "WatchLoop", "acquire_lock", "check_no_watch_loop", "rebuild_outputs", "main",
+    "AlreadyRunning", "OutboxInsideInbox", "acquire_lock", "check_no_watch_loop", "rebuild_outputs", "main",
 ]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..config import load_config
-from ..errors import EntretiensError
+from ..outcomes import EntretiensError
 from .service import run_service
 from .settings import watch_settings
 

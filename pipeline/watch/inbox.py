@@ -16,7 +16,7 @@ from watchdog.events import (FileClosedEvent, FileCreatedEvent, FileModifiedEven
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from ..process import is_ignored
+from ..naming import is_ignored
 from .settings import WatchSettings
 from .stability import describe_failure
 
@@ -30,7 +30,7 @@ EVENT_TYPES = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEv
 
 class InboxFilter:
     """Whether a path is an inbox entry the watcher should note: directly in the inbox, and not a
-    name office suites and copy tools leave behind (``pipeline.process.IGNORED_PATTERNS``, which also
+    name office suites and copy tools leave behind (``pipeline.naming.IGNORED_PATTERNS``, which also
     covers the share work folder, a dot folder) nor one of ``ignore_patterns`` (config.yaml)."""
 
     def __init__(self, inbox: Path, ignore_patterns: tuple[str, ...] = ()):

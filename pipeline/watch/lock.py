@@ -15,23 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..errors import EntretiensError
 from ..files import FILE_MODE, make_dirs
+from ..naming import HEALTH_NAME, LOCK_NAME, LOG_NAME
+from ..outcomes import AlreadyRunning, Outcome
 from .stability import _wall
 
 log = logging.getLogger("entretiens")
-
-# Files of the state dir.
-LOCK_NAME = "surveillance.lock"
-HEALTH_NAME = "sante.json"
-LOG_NAME = "surveillance.log"
-
-
-class AlreadyRunning(EntretiensError):
-    """Another watcher holds this workspace's lock."""
-
-    code = "surveillance_deja_lancee"
-
 
 # -- lock ------------------------------------------------------------------------------------
 
@@ -166,8 +155,7 @@ class WatcherState:
                          + ("" if h.get("dossier_entree_accessible", True) else " – dossier d'entrée INACCESSIBLE"))
         counters = h.get("compteurs") or {}
         if counters:
-            shown = {"acceptes": "accepté(s)", "rejetes": "rejeté(s)", "illisibles": "illisible(s)",
-                     "doublons": "doublon(s)"}
+            shown = {o.counter: o.plural for o in Outcome}
             lines.append("  Depuis le démarrage : " + ", ".join(f"{v} {shown.get(k, k)}" for k, v in counters.items()))
         for stuck in h.get("fichiers_bloques") or []:
             lines.append(f"  Fichier bloqué : {stuck.get('fichier')} ({stuck.get('motif')}, "

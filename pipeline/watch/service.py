@@ -12,11 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Config
-from ..errors import ConfigError, EntretiensError
+from ..outcomes import EntretiensError, OutboxInsideInbox
 from ..files import FILE_MODE
-from ..process import Outcome, Processor
+from ..process import HandledFile, Processor
 from .inbox import InboxEventHandler, InboxObserver
-from .lock import LOG_NAME, acquire_lock
+from ..naming import LOG_NAME
+from .lock import acquire_lock
 from .settings import WatchSettings, watch_settings
 from .stability import describe_failure
 from .watcher import Watcher
@@ -30,12 +31,6 @@ TICK = 0.1  # seconds between two steps of the main loop
 # -- guard -------------------------------------------------------------------------------------
 
 
-class WatchLoop(ConfigError):
-    """The outbox or the state dir sits inside the inbox: the service would eat its own files."""
-
-    code = "boucle_de_surveillance"
-
-
 def check_no_watch_loop(config: Config) -> None:
     """Refuse an outbox or state dir inside the inbox (the service would take its own output)."""
     inbox = Path(config.inbox).resolve()
@@ -43,7 +38,7 @@ def check_no_watch_loop(config: Config) -> None:
                               ("dossier d'état", "dossiers.etat", config.state_dir)):
         resolved = Path(folder).resolve()
         if resolved == inbox or resolved.is_relative_to(inbox):
-            raise WatchLoop(f"Le {what} ({resolved}) est à l'intérieur du dossier d'entrée ({inbox}) : le "
+            raise OutboxInsideInbox(f"Le {what} ({resolved}) est à l'intérieur du dossier d'entrée ({inbox}) : le "
                             f"service traiterait ses propres fichiers. Choisissez dans config.yaml (clé {key}) "
                             f"un dossier situé hors du dossier d'entrée.")
 
@@ -138,7 +133,7 @@ def _install_signals(stop: threading.Event, received: list[int]) -> Callable[[],
 
 
 def run_service(config: Config, *, settings: WatchSettings | None = None, stop: threading.Event | None = None,
-                on_outcome: Callable[[Outcome], None] | None = None) -> int:
+                on_outcome: Callable[[HandledFile], None] | None = None) -> int:
     """The watcher service: blocks until ``stop`` is set or SIGTERM/SIGINT arrives, then finishes the
     current file, rebuilds the workbooks and returns 0. Returns 1 (after logging the French reason)
     when it cannot start: another instance runs, a watch loop, an unusable roster or state dir.

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..config import Config
-from ..errors import ConfigError
+from ..outcomes import ConfigError
 
 
 # -- settings ------------------------------------------------------------------------

@@ -14,21 +14,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Config
-from ..files import write_private
-from ..process import Outcome
+from ..files import replace_atomically
+from ..naming import HEALTH_NAME, LOG_NAME
+from ..outcomes import PASS_OUTCOMES
+from ..process import HandledFile
 from .inbox import InboxFilter
-from .lock import HEALTH_NAME, LOG_NAME
 from .settings import WatchSettings
 from .stability import Debouncer, StabilityTracker, StuckFile, _wall, describe_failure
 
 log = logging.getLogger("entretiens")
 
 HEALTH_EVERY = 1.0  # at most one health write per second while busy
-
-# Outcome codes (pipeline.process) -> counter labels of the health file.
-COUNTER_LABELS = {"accepted": "acceptes", "rejected": "rejetes", "unreadable": "illisibles",
-                  "duplicate": "doublons"}
-
 
 def rebuild_outputs(config: Config) -> bool:
     """Rebuild the workbooks from the journal (``pipeline.workbooks``). False when that module is not
@@ -53,7 +49,7 @@ class Watcher:
     object with ``take(path)`` and ``recover()``)."""
 
     def __init__(self, config: Config, settings: WatchSettings, processor, *,
-                 on_outcome: Callable[[Outcome], None] | None = None,
+                 on_outcome: Callable[[HandledFile], None] | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  rebuild: Callable[[Config], bool] = rebuild_outputs):
         self.config, self.settings, self.processor = config, settings, processor
@@ -65,7 +61,7 @@ class Watcher:
         self.outputs = Debouncer(settings.quiet_before_outputs,
                                  max_delay=max(60.0, 12 * settings.quiet_before_outputs))
         self.events: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self.counters = {label: 0 for label in COUNTER_LABELS.values()}
+        self.counters = {outcome.counter: 0 for outcome in PASS_OUTCOMES}
         self.temporary_failures = 0
         self.next_scan = 0.0
         self.inbox_available: bool | None = None
@@ -205,7 +201,7 @@ class Watcher:
         """Written atomically; a failure is logged, never raised."""
         data = json.dumps(self.health(), ensure_ascii=False, indent=2) + "\n"
         try:
-            write_private(self.health_path, lambda tmp: tmp.write_text(data, encoding="utf-8"))
+            replace_atomically(self.health_path, lambda tmp: tmp.write_text(data, encoding="utf-8"))
         except OSError as exc:
             log.warning("Fichier de santé %s non écrit : %s", self.health_path, describe_failure(exc))
         self._health_dirty = False
@@ -227,7 +223,7 @@ class Watcher:
 
     def _take(self, path: str) -> None:
         try:
-            outcome = self.processor.take(Path(path))
+            handled = self.processor.process_file_synced(Path(path))
         except Exception as exc:  # noqa: BLE001 - one file never stops the service
             now = self.clock()
             self.temporary_failures += 1
@@ -239,33 +235,32 @@ class Watcher:
                 self._recovery_failed(now, exc, os.path.basename(path))
             return
         self.tracker.forget(path)
-        if outcome is not None:
-            self._outcome(outcome)
+        if handled is not None:
+            self._outcome(handled)
 
-    def _outcome(self, outcome: Outcome) -> None:
-        label = COUNTER_LABELS.get(outcome.outcome, outcome.outcome)
-        self.counters[label] = self.counters.get(label, 0) + 1
+    def _outcome(self, handled: HandledFile) -> None:
+        self.counters[handled.outcome.counter] = self.counters.get(handled.outcome.counter, 0) + 1
         self.outputs.touch(self.clock())
         self._health_dirty = True
         if self.on_outcome is not None:
             try:
-                self.on_outcome(outcome)
+                self.on_outcome(handled)
             except Exception:  # noqa: BLE001 - a caller's callback never stops the service
                 log.exception("erreur dans le rappel on_outcome")
 
     def _recover(self, now: float) -> None:
         try:
-            outcomes = self.processor.recover()
+            recovered = self.processor.recover()
         except Exception as exc:  # noqa: BLE001
             self._recovery_failed(now, exc, "zone de travail")
             return
         if self.recovery_failure is not None:
             log.info("Reprise de la zone de travail réussie.")
         self.recovery_at, self.recovery_failure = None, None
-        if outcomes:
-            log.info("Reprise après interruption : %d fichier(s) terminé(s).", len(outcomes))
-        for outcome in outcomes:
-            self._outcome(outcome)
+        if recovered:
+            log.info("Reprise après interruption : %d fichier(s) terminé(s).", len(recovered))
+        for handled in recovered:
+            self._outcome(handled)
 
     def _recovery_failed(self, now: float, exc: Exception, name: str) -> None:
         problem = describe_failure(exc)  # never the exception's text: it could quote the report

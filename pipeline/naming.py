@@ -1,0 +1,122 @@
+"""Every name the product gives or recognises: files it writes, folders of the
+outbox and of the state dir, names it leaves alone in the inbox, the work area's
+names, and how a name is made safe for a share and short enough for a file system.
+
+Stage folders are named by the catalogue (``Stage.folder``); :func:`stage_folder`
+is how the rest of the product finds them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import uuid
+from pathlib import Path
+
+# -- the inbox -----------------------------------------------------------------------
+
+# Left alone, never moved, never noted: office suites and copy tools leave these.
+IGNORED_PATTERNS = ("~$*", ".~lock.*#", ".*", "thumbs.db", "desktop.ini", "*.tmp", "*.part")
+
+
+def is_ignored(name: str, extra_patterns: tuple[str, ...] = ()) -> bool:
+    """Whether an inbox entry is one of :data:`IGNORED_PATTERNS` or ``extra_patterns``
+    (config's ``surveillance.motifs_ignores``); case does not matter."""
+    lowered = name.lower()
+    return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in (*IGNORED_PATTERNS, *extra_patterns))
+
+
+# -- the work area -------------------------------------------------------------------
+
+WORK_FOLDER = "travail"  # in the state dir
+SHARE_WORK_FOLDER = ".entretiens_en_cours"  # in the inbox, when it is on another file system
+SEPARATOR = "__"
+MAX_NAME_BYTES = 255
+# Room left in a 255-byte name for our prefixes (work area) and suffixes (notes, " (2)").
+NAME_BUDGET = 200
+
+
+def work_name(received_name: str) -> str:
+    """``a011580e2472__CR Martin.docx``: unique in the work area, the received name kept."""
+    return f"{uuid.uuid4().hex[:12]}{SEPARATOR}{shorten_name(received_name, NAME_BUDGET)}"
+
+
+def is_work_name(name: str) -> bool:
+    return SEPARATOR in name
+
+
+def received_name_of(name: str) -> str:
+    """The received name a work name keeps (shortened if it was long)."""
+    return name.split(SEPARATOR, 1)[-1]
+
+
+def shorten_name(name: str, max_bytes: int) -> str:
+    """Cut a file name to ``max_bytes`` (UTF-8), keeping its extension: file
+    systems refuse names over 255 bytes, and we add prefixes and suffixes."""
+    if len(name.encode()) <= max_bytes:
+        return name
+    stem, suffix = os.path.splitext(name)
+    if len(suffix.encode()) > 16:
+        stem, suffix = name, ""
+    room = max_bytes - len(suffix.encode()) - len("…".encode())
+    return stem.encode()[:room].decode(errors="ignore").rstrip() + "…" + suffix
+
+
+# -- the outbox ----------------------------------------------------------------------
+
+TO_SEND = "a_envoyer"  # pre-filled reports and invitations made by `generate`
+REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
+PLAN_NAME, TRACKING_NAME = "plan_de_formation", "suivi_campagne"
+REJECTION_SUFFIX = " - note de rejet.docx"
+DUPLICATE_SUFFIX = " - doublon.txt"
+REPORT_SUFFIX, INVITATION_SUFFIX = " - compte rendu.docx", " - convocation.docx"
+
+
+def safe_filename(text: str) -> str:
+    """Keep accents and apostrophes; drop what Windows shares refuse in a name."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text)
+    return " ".join(cleaned.split()).strip(" .") or "sans_nom"
+
+
+def outbox_name(received_name: str) -> str:
+    """The name a turned-away file keeps in ``rejets`` or ``doublons``."""
+    return shorten_name(safe_filename(received_name), NAME_BUDGET)
+
+
+def report_id(campaign: str, agent_number: str) -> str:
+    """``2026-100231``: a report's identifier, campaign and agent number."""
+    return f"{campaign}-{agent_number}"
+
+
+def agent_file_stem(campaign: str, agent_number: str, last_name: str, first_name: str) -> str:
+    """``2026_100231_MARTIN_Élodie``: the stem of every file made for one agent's report."""
+    return safe_filename(f"{campaign}_{agent_number}_{last_name.upper()}_{first_name}")
+
+
+def note_path_for(file_path: Path, suffix: str) -> Path:
+    """The note written beside a file: ``CR.docx`` -> ``CR - note de rejet.docx``."""
+    return file_path.with_name(file_path.stem + suffix)
+
+
+def stage_folder(outbox: Path, catalogue, stage: int) -> Path:
+    return Path(outbox) / catalogue.stage(stage).folder
+
+
+def history_folder(outbox: Path, campaign: str, agent_number: str) -> Path:
+    """Where the versions a newer one replaced are kept."""
+    return Path(outbox) / HISTORY / campaign / safe_filename(agent_number)
+
+
+# -- templates and the state dir -----------------------------------------------------------
+
+REPORT_TEMPLATE = "compte_rendu.docx"
+INVITATION_TEMPLATE = "convocation.docx"
+REJECTION_TEMPLATE = "note_de_rejet.docx"
+TEMPLATE_NAMES = (REPORT_TEMPLATE, INVITATION_TEMPLATE, REJECTION_TEMPLATE)
+
+JOURNAL_NAME = "journal.sqlite3"
+LOCK_NAME = "surveillance.lock"
+HEALTH_NAME = "sante.json"
+LOG_NAME = "surveillance.log"
+TEMP_PREFIX = ".tmp-"  # files being written, renamed into place when complete

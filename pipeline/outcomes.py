@@ -1,0 +1,473 @@
+"""The product's outcome vocabulary, in one place.
+
+* :class:`Outcome`: what became of a received file (accepted, rejected...), with
+  the French words people read for it;
+* :data:`ERROR`, :data:`WARNING` and :class:`Finding`: what validation says of a
+  report, each finding a :class:`Reason` (stable snake_case ``code`` for machines,
+  severity, French sentence that says what to do);
+* the product's exceptions: :class:`EntretiensError` and its subclasses, among them
+  one :class:`UnreadableReport` subclass per reason a file cannot be read, each
+  with its own French sentences.
+
+Where to add a rejection reason: here, as a :class:`Reason` (a finding on a report
+that could be read) or an :class:`UnreadableReport` subclass (a file that cannot be
+read), then raise or report it where the problem is found. Nothing else in the
+product spells a code, a severity or an outcome name.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+# ---------------------------------------------------------------------------
+# Outcomes of a received file.
+# ---------------------------------------------------------------------------
+
+
+class Outcome(enum.StrEnum):
+    """What became of a received file; the value is what the journal stores."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # read, but incomplete or inconsistent
+    UNREADABLE = "unreadable"  # not a report that can be read
+    DUPLICATE = "duplicate"  # byte-identical to a file already handled
+    SUPERSEDED = "superseded"  # an accepted version replaced by a newer one
+
+    @property
+    def word(self) -> str:
+        """``accepté``: how logs, notes and workbooks name the outcome."""
+        return _WORDS[self][0]
+
+    @property
+    def plural(self) -> str:
+        """``accepté(s)``: after a count."""
+        return _WORDS[self][1]
+
+    @property
+    def counter(self) -> str:
+        """``acceptes``: the key of the watcher's health counters."""
+        return _WORDS[self][2]
+
+    @property
+    def turned_away(self) -> bool:
+        """Sent to ``rejets`` with a rejection note."""
+        return self in (Outcome.REJECTED, Outcome.UNREADABLE)
+
+    @classmethod
+    def of(cls, value: str | None) -> "Outcome | None":
+        return None if value is None else cls(value)
+
+
+_WORDS = {
+    Outcome.ACCEPTED: ("accepté", "accepté(s)", "acceptes"),
+    Outcome.REJECTED: ("rejeté", "rejeté(s)", "rejetes"),
+    Outcome.UNREADABLE: ("illisible", "illisible(s)", "illisibles"),
+    Outcome.DUPLICATE: ("doublon", "doublon(s)", "doublons"),
+    Outcome.SUPERSEDED: ("remplacé", "remplacé(s)", "remplaces"),
+}
+#: Outcomes a pass can give a file, in the order summaries list them.
+PASS_OUTCOMES = (Outcome.ACCEPTED, Outcome.REJECTED, Outcome.UNREADABLE, Outcome.DUPLICATE)
+
+# ---------------------------------------------------------------------------
+# Findings.
+# ---------------------------------------------------------------------------
+
+ERROR, WARNING = "erreur", "avertissement"
+Severity = Literal["erreur", "avertissement"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing validation says of a report: ``label`` is the field's label ("" for the
+    document as a whole), ``order`` its position in the form (for sorting)."""
+
+    code: str
+    severity: Severity
+    label: str
+    message: str
+    field: str | None = None
+    order: int = -1
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data.pop("order")
+        return data
+
+
+def is_error(finding: Mapping) -> bool:
+    """For a finding as the journal stores it (a dict)."""
+    return finding.get("severity") == ERROR
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A finding's code, severity and French sentences (``str.format`` templates).
+    ``sentences[""]`` is the usual one; other keys are variants of the same reason."""
+
+    code: str
+    severity: Severity
+    sentences: Mapping[str, str] = field(default_factory=dict)
+
+    def say(self, variant: str = "", /, **params: object) -> str:
+        return self.sentences[variant].format(**params)
+
+    def finding(self, variant: str = "", /, *, label: str = "", field: str | None = None,
+                order: int = -1, **params: object) -> Finding:
+        """The finding; its ``label`` (the field's) is also ``{label}`` in the sentence."""
+        return Finding(code=self.code, severity=self.severity, label=label,
+                       message=self.say(variant, label=label, **params), field=field, order=order)
+
+
+FROM_PREFILLED = "Utilisez le compte rendu pré-rempli envoyé par le service RH."
+
+# -- a field or a table of the form (validate.py) --
+MISSING_FIELD = Reason("champ_manquant", ERROR, {
+    "": "La rubrique « {label} » n'est pas remplie. Complétez-la.{later}",
+    "because": "La rubrique « {label} » est obligatoire{because} : complétez-la.{later}",
+    "later": " Le document en est à l'étape « {stage} » : cette rubrique aurait dû être remplie avant.",
+})
+#: How a conditional requirement is said: `` lorsque « Avis » vaut « défavorable »``.
+WHEN_VALUE = " lorsque « {label} » vaut {values}"
+FIELD_GONE = Reason("rubrique_absente", ERROR, {
+    "": "La rubrique « {label} » a disparu du formulaire. Repartez du compte rendu pré-rempli "
+        "envoyé par le service RH.",
+})
+UNREADABLE_DATE = Reason("date_illisible", ERROR, {"": "{message}"})
+INVALID_CHOICE = Reason("choix_invalide", ERROR, {
+    "": "La rubrique « {label} » contient « {value} », qui n'est pas une valeur prévue. "
+        "Choisissez parmi : {choices}.",
+    "row": "Tableau « {table} », ligne {number} : « {value} » n'est pas une valeur prévue pour "
+           "« {column} ». Choisissez parmi : {choices}.",
+})
+INVALID_NUMBER = Reason("nombre_invalide", ERROR, {
+    "": "La rubrique « {label} » attend un nombre entier, pas « {value} ».",
+})
+EMPTY_TABLE = Reason("tableau_vide", ERROR, {
+    "": "Le tableau « {table} » doit compter au moins {lines} ({columns}){because}.",
+    "unless_checked": "Le tableau « {table} » n'a aucune ligne complète. Renseignez au moins une "
+                      "ligne ({columns}) ou cochez « {box} ».",
+})
+INCOMPLETE_ROW = Reason("ligne_incomplete", ERROR, {
+    "": "Tableau « {table} », ligne {number} : la colonne « {column} » n'est pas remplie{because}. "
+        "Complétez-la ou supprimez la ligne.",
+})
+CONTRADICTORY_ANSWERS = Reason("reponses_contradictoires", WARNING, {
+    "": "« {box} » est coché alors que le tableau « {table} » contient {rows} ligne(s). Décochez la "
+        "case ou videz le tableau.",
+})
+TOO_MANY_OBJECTIVES = Reason("objectifs_trop_nombreux", WARNING, {
+    "": "{count} objectifs sont fixés, au-delà des {maximum} recommandés. Resserrez-les si possible.",
+})
+# -- the report's identity --
+NO_IDENTIFIER = Reason("identifiant_absent", ERROR, {
+    "": "Le compte rendu ne permet pas d'identifier l'agent (ni identifiant, ni matricule). "
+        + FROM_PREFILLED,
+})
+WRONG_CAMPAIGN = Reason("campagne_erronee", ERROR, {
+    "": "Ce compte rendu appartient à la campagne {found}, pas à la campagne en cours ({current}). "
+        "Utilisez le compte rendu pré-rempli de la campagne {current}.",
+})
+UNKNOWN_AGENT = Reason("agent_inconnu", ERROR, {
+    "": "Le matricule {number} ne figure pas dans la liste des agents de la campagne. Vérifiez le "
+        "matricule ou signalez l'agent au service RH.",
+})
+# -- deadlines (deadlines.py): a warning, never a rejection --
+LATE = Reason("delai_depasse", WARNING, {"": "{deadline} : le {done}, après l'échéance du {due}."})
+# -- the report's history (process.py: compare with the current version) --
+REFUSED_TO_SIGN = Reason("refus_de_signer", WARNING, {
+    "": "L'agent a refusé de signer le compte rendu : ce refus, porté sur le document, vaut "
+        "notification. Le compte rendu est versé au dossier de l'agent.",
+})
+STAGE_SKIPPED = Reason("etape_hors_ordre", WARNING, {
+    "first": "Première version reçue pour ce compte rendu, déjà à l'étape {stage} : les étapes "
+             "précédentes n'ont pas été transmises au service RH.",
+    "": "Le compte rendu passe de l'étape {before} à l'étape {stage} : la version intermédiaire "
+        "n'a pas été transmise au service RH.",
+})
+OLDER_VERSION = Reason("version_anterieure", ERROR, {
+    "": "Une version plus avancée de ce compte rendu (étape {current}) a déjà été enregistrée. Ce "
+        "fichier, à l'étape {stage}, est plus ancien : il n'est pas pris en compte. Vérifiez que vous "
+        "transmettez bien la dernière version.",
+})
+CHANGED_AFTER_SIGNATURE = Reason("modification_apres_signature", ERROR, {
+    "": "Des rubriques signées par l'évaluateur ont été modifiées depuis la version enregistrée le "
+        "{received} : {labels}. Ces rubriques ne peuvent plus changer ; repartez de la version signée.",
+})
+DUPLICATE = Reason("doublon", WARNING, {
+    "": "Copie identique de « {original} », déjà traité.",
+})
+
+# ---------------------------------------------------------------------------
+# Exceptions.
+# ---------------------------------------------------------------------------
+
+
+class EntretiensError(Exception):
+    """Base class: ``code`` for machines, ``message`` (French) for people."""
+
+    code = "erreur"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(EntretiensError):
+    """config.yaml (or a catalogue override in it) is wrong: the run stops, exit 1."""
+
+    code = "config_invalide"
+
+
+class OutboxInsideInbox(ConfigError):
+    """The outbox or the state dir sits inside the inbox: the service would take its own files."""
+
+    code = "boucle_de_surveillance"
+
+
+class RosterError(EntretiensError):
+    """The roster file as a whole cannot be used (missing, unreadable, no agent)."""
+
+    code = "liste_agents_illisible"
+
+
+class TemplateError(EntretiensError):
+    """A Word template is missing, or was built for another form version."""
+
+    code = "modele_perime"
+
+
+class AlreadyRunning(EntretiensError):
+    """Another watcher (or a ``process`` pass) holds this workspace's lock."""
+
+    code = "surveillance_deja_lancee"
+
+
+class FolderNotEmpty(EntretiensError):
+    """The demo is asked to write into a folder that already holds something."""
+
+    code = "dossier_occupe"
+
+
+class UnreadableDate(ValueError):
+    """A date that cannot be read without guessing. ``text`` is the input as given."""
+
+    code = UNREADABLE_DATE.code
+    sentences = {
+        "": "La date « {shown} » n'est pas lisible. Écrivez le jour, le mois et l'année sous la forme "
+            "JJ/MM/AAAA, par exemple 03/12/2026.",
+        "invalid": "La date « {shown} » n'est pas une date valide. Écrivez-la sous la forme JJ/MM/AAAA.",
+        "weekday": "La date « {shown} » se contredit : le {date} est un {actual}, pas un {written}. "
+                   "Corrigez le jour ou la date.",
+    }
+
+    def __init__(self, text: str, variant: str = "", **params: object):
+        shown = " ".join(text.split())
+        message = self.sentences[variant].format(shown=shown, **params)
+        super().__init__(message)
+        self.text = text
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# -- a received file that cannot be read as a report (preflight.py, read.py) --
+
+SAVE_AS = "enregistrez-le au format .docx (Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau"
+SEND_DOCX = "Déposez le compte rendu lui-même au format .docx, tel qu'enregistré par Word."
+SHRINK = "Retirez ou compressez les images insérées, enregistrez-le au format .docx et déposez-le de nouveau."
+
+
+class UnreadableReport(EntretiensError):
+    """A received file cannot be read as a report. Each subclass is one reason, with its
+    French ``sentences`` (``str.format`` templates); raise ``Subclass.because(variant, **params)``."""
+
+    code = "fichier_illisible"
+    sentences: dict[str, str] = {}
+
+    @classmethod
+    def because(cls, variant: str = "", /, **params: object) -> "UnreadableReport":
+        return cls(cls.sentences[variant].format(**params))
+
+
+class EmptyFile(UnreadableReport):
+    code = "fichier_vide"
+    sentences = {"": "Le fichier est vide : la copie ou l'enregistrement n'a sans doute pas abouti. "
+                     "Déposez de nouveau le compte rendu enregistré au format .docx."}
+
+
+class NotAZip(UnreadableReport):
+    code = "pas_un_docx"
+    sentences = {
+        "plain_zip": f"Ce fichier est une archive zip ordinaire, ce n'est pas un document Word. {SEND_DOCX}",
+        "odd_zip": "Ce fichier est une archive zip chiffrée ou compressée d'une façon que Word n'utilise "
+                   f"pas : ce n'est pas un document Word. {SEND_DOCX}",
+        "unknown": f"Ce fichier n'est pas un document Word (.docx) : son contenu n'est pas reconnu. "
+                   f"Ouvrez le compte rendu dans Word, {SAVE_AS}.",
+        "convertible": f"Ce fichier est {{what}}, pas un document .docx. Ouvrez-le dans Word, {SAVE_AS}.",
+        "other": f"Ce fichier est {{what}}, pas un document Word. {SEND_DOCX}",
+    }
+
+
+class LegacyDoc(UnreadableReport):
+    code = "format_doc"
+    sentences = {"": "Ce fichier est au format Word 97-2003 (.doc). Enregistrez-le au format .docx "
+                     "(Fichier > Enregistrer sous > Document Word) et déposez-le de nouveau."}
+
+
+class EncryptedDocument(UnreadableReport):
+    code = "protege_par_mot_de_passe"
+    sentences = {"": "Ce fichier est protégé par un mot de passe et ne peut pas être lu. Ouvrez-le "
+                     "dans Word, retirez le mot de passe (Fichier > Informations > Protéger le "
+                     "document > Chiffrer avec mot de passe, puis effacez-le), enregistrez-le et "
+                     "déposez-le de nouveau."}
+
+
+class MacroDocument(UnreadableReport):
+    code = "format_docm"
+    sentences = {"": "Ce fichier est un document Word avec macros (.docm). Enregistrez-le sans macros "
+                     "au format .docx (Fichier > Enregistrer sous > Document Word) et déposez-le de "
+                     "nouveau."}
+
+
+class WrongOfficeType(UnreadableReport):
+    code = "pas_un_document_word"
+    sentences = {
+        "": f"Ce fichier est {{what}}, pas un document Word. {SEND_DOCX}",
+        "opendocument": "Ce fichier est un document OpenDocument (LibreOffice, .odt), pas un document "
+                        "Word. Enregistrez-le au format Word (Fichier > Enregistrer sous > type « Word "
+                        "2007-365 (.docx) ») et déposez-le de nouveau.",
+        "no_main_part": f"Ce fichier ne contient pas de document principal : ce n'est pas un document "
+                        f"Word. {SEND_DOCX}",
+        "template": f"Ce fichier est un modèle Word (.dotx ou .dotm), pas un document. Ouvrez-le, {SAVE_AS}.",
+    }
+
+
+class TruncatedZip(UnreadableReport):
+    code = "fichier_tronque"
+    sentences = {
+        "": "Le fichier est incomplet ou abîmé : la copie ou le téléchargement s'est sans doute "
+            "interrompu. Déposez-le de nouveau ; s'il ne s'ouvre pas dans Word, repartez d'une copie saine.",
+        "ole": f"Ce fichier au format Office ancien (ou protégé par mot de passe) est incomplet ou "
+               f"abîmé. Ouvrez-le dans Word, {SAVE_AS}.",
+    }
+
+
+class ZipBomb(UnreadableReport):
+    code = "fichier_trop_volumineux"
+    sentences = {
+        "": f"Le contenu du fichier est anormalement volumineux une fois décompressé ({{detail}}) : "
+            f"par précaution, il n'est pas ouvert. Ouvrez-le dans Word, {SAVE_AS}.",
+        "file_size": f"Le fichier pèse {{size}}, au-delà de la limite de {{limit}}. {SHRINK}",
+        "grew": f"Le fichier dépasse la limite de {{limit}}. {SHRINK}",
+    }
+
+
+class HostileXml(UnreadableReport):
+    code = "xml_invalide"
+    sentences = {
+        "": f"La partie « {{part}} » du fichier {{what}} : par précaution, le fichier n'est pas lu. "
+            f"Ouvrez-le dans Word, {SAVE_AS} ; s'il ne s'ouvre pas, repartez d'une copie saine.",
+        "doctype": "déclare des entités XML (DOCTYPE), ce que Word ne fait jamais",
+        "malformed": "contient du XML mal formé (fichier abîmé ou modifié hors de Word)",
+    }
+
+
+class NotAReport(UnreadableReport):
+    code = "pas_un_compte_rendu"
+    sentences = {"": "« {name} » est un document Word, mais pas un compte rendu d'entretien "
+                     "professionnel : aucune des rubriques du formulaire n'y figure. " + FROM_PREFILLED}
+
+
+class WrongTemplateVersion(UnreadableReport):
+    code = "version_formulaire"
+    sentences = {"": "« {name} » a été établi sur une autre version du formulaire ({found}) que celle "
+                     "de la campagne en cours ({current}). Reportez les réponses dans le compte rendu "
+                     "pré-rempli de cette campagne et déposez-le de nouveau."}
+
+
+class NotARegularFile(UnreadableReport):
+    """A symbolic link, a folder or a device was dropped instead of a file."""
+
+    code = "pas_un_fichier_ordinaire"
+    sentences = {
+        "": "Ce dépôt est {what}, pas un fichier. Déposez le fichier .docx lui-même.",
+        "replaced": "Ce dépôt n'est pas un fichier ordinaire. Déposez le fichier .docx lui-même.",
+    }
+
+
+class FileUnavailable(UnreadableReport):
+    """The file vanished or cannot be read (permissions, I/O error)."""
+
+    code = "fichier_inaccessible"
+    sentences = {
+        "vanished": "Le fichier a disparu avant d'être lu (déplacé ou supprimé). Déposez-le de nouveau.",
+        "": "Le fichier ne peut pas être lu (droits d'accès insuffisants ou erreur du disque). "
+            "Vérifiez qu'il n'est pas ouvert ailleurs, puis déposez-le de nouveau.",
+    }
+
+
+#: Every reason a file cannot be read, in the order the README lists them.
+UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, MacroDocument, WrongOfficeType,
+                      TruncatedZip, ZipBomb, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
+                      FileUnavailable)
+
+
+# -- pydantic's error types, said in French (config.yaml and catalogue overrides) --
+
+_VALIDATION_MESSAGES = {
+    "extra_forbidden": "clé inconnue",
+    "missing": "valeur obligatoire manquante",
+    "int_parsing": "un nombre entier est attendu",
+    "int_from_float": "un nombre entier est attendu",
+    "int_type": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_parsing": "oui/non (true/false) est attendu",
+    "bool_type": "oui/non (true/false) est attendu",
+    "string_type": "un texte est attendu",
+    "list_type": "une liste est attendue",
+    "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_type": "une date AAAA-MM-JJ est attendue",
+    "literal_error": "valeur non autorisée",
+    "greater_than": "valeur trop petite",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "dict_type": "une liste de clés « clé: valeur » est attendue",
+    "model_type": "une liste de clés « clé: valeur » est attendue",
+    "path_type": "un chemin de fichier est attendu",
+}
+
+
+def describe_validation_error(exc, *, location: str | None = None) -> str:
+    """The first error of a pydantic ValidationError as a French sentence naming
+    the key (``location`` replaces pydantic's own), the value and what is allowed."""
+    err = exc.errors()[0]
+    key = location if location is not None else ".".join(str(p) for p in err["loc"])
+    kind = err["type"]
+    text = _VALIDATION_MESSAGES.get(kind, err["msg"].removeprefix("Value error, "))
+    ctx = err.get("ctx") or {}
+    if kind == "literal_error":
+        allowed = [part.strip().strip("'") for part in
+                   str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        text += " (valeurs possibles : " + " ou ".join(
+            [", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1 else allowed) + ")"
+    elif kind in ("greater_than", "greater_than_equal", "less_than_equal"):
+        text += f" (limite : {ctx.get('gt', ctx.get('ge', ctx.get('le')))})"
+    value = err.get("input")
+    shown = "" if kind in ("missing", "value_error") or isinstance(value, dict) else f", valeur « {value} »"
+    if not key:
+        return f"{text}."
+    return f"clé « {key} »{shown} : {text}."

@@ -1,0 +1,97 @@
+"""Text as people type it and read it: folding (accents, case, spacing), choices,
+dates written in French, the words for a ticked box.
+
+Reading, validation, the roster, the workbooks and the notes all compare and
+show text through these functions, so that « Maîtrise », « maitrise » and
+« MAÎTRISE » mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+
+# Zero-width characters pasted from the web.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+TICKED, NOT_TICKED = "coché", "non coché"
+YES, NO = "oui", "non"
+
+
+def fold(text: str) -> str:
+    """Lower case, without accents: ``"Évaluée"`` -> ``"evaluee"``. Spacing is kept."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize_label(text: str) -> str:
+    """Compare labels as people retype them: case, accents, spacing, quotes,
+    a trailing colon or asterisk do not matter."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+    return " ".join(fold(text).replace("\u00a0", " ").split()).rstrip(" :*").strip()
+
+
+def normalize_header(text: object) -> str:
+    """``"Date d'entretien "`` -> ``"date d entretien"``: case, accents and punctuation ignored."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(str(text))).split())
+
+
+def normalize_date_text(text: str) -> str:
+    """Lower case, accents and zero-width characters removed, every run of whitespace
+    (non-breaking spaces included) one plain space: dates are matched on this."""
+    decomposed = unicodedata.normalize("NFKD", text)  # NFKD also maps U+00A0, U+202F, "1ᵉʳ"
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and c not in INVISIBLE)
+    return " ".join(kept.casefold().split())
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, folded, punctuation dropped, in the order written."""
+    return re.findall(r"[a-z0-9]+", fold(text))
+
+
+def canonical_choice(value: str, choices: list[str]) -> str | None:
+    """The allowed choice a typed value means: ``"T1 - adaptation"`` -> ``"T1"``,
+    ``"Maîtrise"`` -> ``"maîtrise"``; ``None`` when it is none of them."""
+    wanted = normalize_label(value)
+    if not wanted:
+        return None
+    by_norm = {normalize_label(c): c for c in choices}
+    if wanted in by_norm:
+        return by_norm[wanted]
+    # Longest first, so that "non atteint" is not read as "atteint".
+    for norm in sorted(by_norm, key=len, reverse=True):
+        if wanted.startswith(norm) and not wanted[len(norm):len(norm) + 1].isalnum():
+            return by_norm[norm]
+    return None
+
+
+def same_choice(value: object, expected: str) -> bool:
+    return isinstance(value, str) and normalize_label(value) == normalize_label(expected)
+
+
+def format_date(day: dt.date | None) -> str:
+    """``03/12/2026``; the empty string for ``None``."""
+    return "" if day is None else day.strftime("%d/%m/%Y")
+
+
+def long_date(day: dt.date | None) -> str:
+    """``jeudi 3 décembre 2026``; the empty string for ``None``."""
+    if day is None:
+        return ""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def shown_value(value: object) -> str:
+    """A read value as a person reads it: a check box is « coché » or « non coché »."""
+    if isinstance(value, bool):
+        return TICKED if value else NOT_TICKED
+    return str(value)
+
+
+def yes_no(value: bool) -> str:
+    return YES if value else NO
