@@ -1,5 +1,5 @@
-"""``generate`` (pipeline/generate.py, pipeline/roster.py): pre-filled reports and
-invitations from the roster, as HR writes it (csv or xlsx)."""
+"""``generate`` (pipeline/generate.py): pre-filled reports and invitations from the
+roster, as HR writes it (csv or xlsx); reading the roster itself is tests/test_roster.py."""
 
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from pipeline import ooxml
 from pipeline.catalogue import DEFAULT
 from pipeline.outcomes import RosterError
 from pipeline.generate import generate
-from pipeline.naming import TO_SEND as OUTPUT_FOLDER
+from pipeline.naming import TO_SEND
 from tests.conftest import (
     FIFTY,
-    ROSTER_HEADER,
     TODAY,
     TRICKY_AGENTS,
     Docx,
@@ -52,7 +51,7 @@ def test_generate_writes_one_report_and_one_invitation_per_agent(tricky_campaign
     result = tricky_campaign.result
     assert result.problems == []
     assert len(result.reports) == len(result.invitations) == len(TRICKY_AGENTS)
-    folder = tricky_campaign.config.outbox / OUTPUT_FOLDER
+    folder = tricky_campaign.config.outbox / TO_SEND
     assert {p.parent for p in result.reports + result.invitations} == {folder}
     assert all(p.exists() for p in result.reports + result.invitations)
 
@@ -153,40 +152,6 @@ def test_generate_reads_csv_rosters_as_excel_saves_them(tmp_path, sep, encoding)
     assert report.value("poste") == "Cadre de l’unité"
 
 
-def test_generate_reads_xlsx_with_excel_dates_and_numeric_matricule(tmp_path):
-    rows = [agent(100401, "Öztürk", "Çağla", service="R&D <labo>",
-                  **{"date de convocation": dt.datetime(2026, 12, 3),
-                     "date d'entretien": dt.datetime(2026, 12, 15, 0, 0)})]
-    result = run(tmp_path, rows, name="agents.xlsx")
-    assert result.problems == []
-    report = Docx(result.reports[0])
-    assert report.value(cat.AGENT_NUMBER) == "100401"
-    assert report.core_property("dc:identifier") == "2026-100401"
-    assert report.value(cat.REVIEW_DATE) == "15/12/2026"
-    assert report.value(cat.INVITATION_DATE) == "03/12/2026"
-    assert report.value(cat.SERVICE) == "R&D <labo>"
-
-
-def test_generate_matches_column_names_whatever_their_case_and_accents(tmp_path):
-    header = ["Matricule", "NOM", "Prenom", "Grade", "Service", "Evaluateur",
-              "Date de l’entretien", "Date convocation"]
-    rows = [{"Matricule": "100501", "NOM": "Martin", "Prenom": "Élodie", "Grade": "IDE",
-             "Service": "Cardiologie", "Evaluateur": "Sophie Durand",
-             "Date de l’entretien": "14/12/2026", "Date convocation": "02/12/2026"}]
-    roster = write_csv(tmp_path / "agents.csv", rows, header=header)
-    result = generate(make_config(tmp_path), roster, today=TODAY)
-    assert result.problems == []
-    assert Docx(result.reports[0]).value(cat.FIRST_NAME) == "Élodie"
-
-
-def test_generate_accepts_a_roster_with_only_the_required_columns(tmp_path):
-    header = ["matricule", "nom", "prénom", "évaluateur", "date d'entretien"]
-    roster = write_csv(tmp_path / "agents.csv",
-                       [agent("100601", "Martin", "Élodie")], header=header)
-    result = generate(make_config(tmp_path), roster, today=TODAY)
-    assert len(result.reports) == len(result.invitations) == 1
-
-
 def test_generate_writes_an_excel_time_as_hours_and_minutes(tmp_path):
     rows = [agent(100701, "Martin", "Élodie", heure=dt.time(9, 30))]
     result = run(tmp_path, rows, name="agents.xlsx")
@@ -225,33 +190,11 @@ def test_bad_rows_are_reported_and_the_good_ones_generated(bad_roster_run):
     assert len(bad_roster_run.invitations) == 2
 
 
-def test_missing_required_value_is_reported_with_line_and_column(bad_roster_run):
-    message = problem_on(bad_roster_run, 3)
-    assert message.startswith("Ligne 3 : ")
-    assert "valeur manquante" in message
-    assert "« évaluateur »" in message
-    assert "ignorée" in message
-
-
-def test_duplicate_agent_number_is_reported_with_both_lines(bad_roster_run):
-    message = problem_on(bad_roster_run, 4)
-    assert message.startswith("Ligne 4 : ")
-    assert "100801" in message
-    assert "ligne 2" in message
-
-
 def test_review_less_than_eight_days_after_invitation_is_reported(bad_roster_run):
     message = problem_on(bad_roster_run, 5)
     assert message.startswith("Ligne 5 : ")
     assert "09/12/2026" in message and "02/12/2026" in message
     assert "moins de 8 jours" in message
-
-
-def test_unreadable_review_date_is_reported_with_the_value(bad_roster_run):
-    message = problem_on(bad_roster_run, 6)
-    assert message.startswith("Ligne 6 : ")
-    assert "« 31/02/2026 »" in message
-    assert "JJ/MM/AAAA" in message
 
 
 def test_invitation_delay_follows_the_config_override(tmp_path):
@@ -267,53 +210,6 @@ def test_review_date_is_checked_against_today_when_no_invitation_date(tmp_path):
     result = run(tmp_path, rows)
     assert result.reports == []
     assert "02/11/2026" in str(result.problems[0])  # TODAY
-
-
-def test_blank_spreadsheet_lines_are_skipped_silently(tmp_path):
-    rows = [agent("101101", "Roux", "Luc"), {}, agent("101103", "Petit", "Noé")]
-    result = run(tmp_path, rows, name="agents.xlsx")
-    assert result.problems == []
-    assert len(result.reports) == 2
-
-
-def test_csv_problem_line_counts_empty_lines(tmp_path):
-    roster = tmp_path / "agents.csv"
-    write_csv(roster, [agent("101201", "Roux", "Luc")])
-    with open(roster, "a", encoding="utf-8", newline="") as handle:
-        bad = agent("101203", "Petit", "Noé", **{"évaluateur": ""})
-        handle.write("\r\n" + ";".join(str(bad[c]) for c in ROSTER_HEADER) + "\r\n")
-    result = generate(make_config(tmp_path), roster, today=TODAY)
-    assert str(result.problems[0]).startswith("Ligne 4 : ")  # header, Roux, empty, Petit
-
-
-def test_missing_required_column_stops_with_the_column_named(tmp_path):
-    header = [c for c in ROSTER_HEADER if c != "évaluateur"]
-    roster = write_csv(tmp_path / "agents.csv", [agent("101301", "Roux", "Luc")], header=header)
-    with pytest.raises(RosterError) as caught:
-        generate(make_config(tmp_path), roster, today=TODAY)
-    assert "« évaluateur »" in caught.value.message
-    assert "colonnes obligatoires" in caught.value.message
-    assert not (tmp_path / "outbox" / OUTPUT_FOLDER).exists()
-
-
-@pytest.mark.parametrize(("name", "content"), [
-    ("agents.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
-    ("agents.xlsx", b"ceci n'est pas un classeur"),
-    ("agents.docx", b"PK\x03\x04"),
-])
-def test_a_file_that_is_not_a_roster_is_refused_in_french(tmp_path, name, content):
-    (tmp_path / name).write_bytes(content)
-    with pytest.raises(RosterError) as caught:
-        generate(make_config(tmp_path), tmp_path / name, today=TODAY)
-    assert name in caught.value.message
-    assert ".xlsx" in caught.value.message and ".csv" in caught.value.message
-
-
-def test_missing_roster_file_is_named(tmp_path):
-    with pytest.raises(RosterError) as caught:
-        generate(make_config(tmp_path), tmp_path / "absente.csv", today=TODAY)
-    assert "introuvable" in caught.value.message
-    assert "absente.csv" in caught.value.message
 
 
 def test_generate_without_any_roster_says_where_to_give_one(tmp_path):
@@ -342,7 +238,7 @@ def test_generate_twice_never_overwrites_earlier_files(tmp_path):
     assert [p.name for p in second.invitations] == [
         "2026_101501_N'DIAYE_Moussa - convocation (2).docx"]
     assert {p: p.read_bytes() for p in before} == before
-    leftovers = [p.name for p in (tmp_path / "outbox" / OUTPUT_FOLDER).iterdir()
+    leftovers = [p.name for p in (tmp_path / "outbox" / TO_SEND).iterdir()
                  if p.name.startswith(".")]
     assert leftovers == []
 

@@ -17,7 +17,7 @@ from pipeline import catalogue as cat
 from pipeline.catalogue import DEFAULT
 from pipeline.text import long_date
 from pipeline.journal import FileRow
-from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX, REJECTION_TEMPLATE, note_path_for
+from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX, note_path_for
 from pipeline.notes import rejection_context, write_duplicate_note, write_rejection_note
 from tests.conftest import make_config
 

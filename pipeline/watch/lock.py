@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..files import FILE_MODE, make_dirs
-from ..naming import HEALTH_NAME, LOCK_NAME, LOG_NAME
+from ..naming import HEALTH_NAME, LOCK_NAME
 from ..outcomes import AlreadyRunning, Outcome
 from .stability import _wall
 
