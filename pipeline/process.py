@@ -1,22 +1,23 @@
 """``process``: take every file of the inbox once and leave it in exactly one place.
 
-For each file, in order::
+For each file, in order (:meth:`Processor.process_file`; each step one method)::
 
-    claim      atomic rename into the work area (the journal records it)
-    checksum   sha256 of the bytes received
-    duplicate  byte-identical to a file already handled -> doublons/
-    examine    preflight, read, validate (pipeline.examine)
+    claim      atomic rename into the work area; the journal records it with
+    checksum   the sha256 of the bytes received                      (claim)
+    duplicate  byte-identical to a file already handled -> doublons/  (find_original)
+    examine    preflight, read, validate (pipeline.examine)           (decide)
     compare    against the report's current version: older stage, changes to
-               what the evaluator signed, stages skipped, refusal to sign
-    plan       outcome, destination and note written to the journal
+               what the evaluator signed, stages skipped, refusal to sign (compare)
+    plan       outcome, destination and note written to the journal  (plan_acceptance,
+               plan_rejection, plan_duplicate)
     place      previous version -> history, note, file linked to its destination
-               (the only step that writes in the outbox)
+               (the only step that writes in the outbox)              (place)
 
 then, every ``SYNC_BATCH`` files, at the end of the pass, or before a file that
 shares its bytes or its report with one placed since::
 
     sync       the destination folders synced, the placed files marked done in
-               one synced journal transaction, their work names removed
+               one synced journal transaction, their work names removed (sync)
 
 A crash at any point is finished by :meth:`Processor.recover` at the next
 start: a claimed file is examined again, a planned one is placed as planned.
