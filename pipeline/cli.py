@@ -217,6 +217,11 @@ def cmd_status(args) -> int:
         print(f"Échéances dépassées : {len(status.late)}")
         for item in status.late:
             print(f"  {item['identifiant']} : {item['echeance']} (limite {item['date_limite']})")
+    if status.waiting:
+        print(f"Fichiers reçus en attente de classement (terminés au prochain passage) : {len(status.waiting)}")
+        for item in status.waiting:
+            where = f" -> {item['destination_prevue']}" if item["destination_prevue"] else ""
+            print(f"  {item['fichier']} (reçu le {item['recu_le'][:10]}){where}")
     if status.missing:
         print(f"Agents sans compte rendu accepté : {len(status.missing)} ({', '.join(status.missing[:20])}"
               + ("..." if len(status.missing) > 20 else "") + ")")

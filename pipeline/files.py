@@ -6,11 +6,12 @@ folders 0750 (SPEC 7).
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
 import hashlib
 import logging
 import os
-import shutil
 import stat
 import tempfile
 from collections.abc import Callable
@@ -37,15 +38,20 @@ def make_dirs(path: Path) -> Path:
     return path
 
 
-def unique_path(path: Path) -> Path:
-    """``path`` if free, else ``name (2).ext``, ``name (3).ext``... Never an existing file."""
+def unique_path(path: Path, *, reserved: Callable[[Path], bool] | None = None) -> Path:
+    """``path`` if free, else ``name (2).ext``, ``name (3).ext``... Never an existing file,
+    nor one ``reserved`` says is promised to another file (planned, not yet placed)."""
     path = Path(path)
-    if not path.exists():
+
+    def taken(candidate: Path) -> bool:
+        return os.path.lexists(candidate) or (reserved is not None and reserved(candidate))
+
+    if not taken(path):
         return path
     stem, suffix = path.stem, path.suffix
     for n in range(2, 100_000):
         candidate = path.with_name(f"{stem} ({n}){suffix}")
-        if not candidate.exists():
+        if not taken(candidate):
             return candidate
     raise FileExistsError(path)
 
@@ -143,7 +149,7 @@ def link_no_clobber(source: Path, target: Path) -> None:
 
     Same file system: a hard link (``os.link`` refuses an existing target, which
     ``os.replace`` would overwrite). Across file systems, or where links are not
-    supported (some shares): an exclusive copy, fsync, checksum verified.
+    supported (some shares): :func:`copy_no_clobber`.
     """
     source, target = Path(source), Path(target)
     make_dirs(target.parent)
@@ -157,22 +163,111 @@ def link_no_clobber(source: Path, target: Path) -> None:
     except OSError:
         if link:
             raise
-        _copy_exclusive(source, target)
+        copy_no_clobber(source, target)
     else:
         if not link:  # chmod would follow the link to someone else's file
             os.chmod(target, FILE_MODE)
 
 
-def _copy_exclusive(source: Path, target: Path) -> None:
+def copy_no_clobber(source: Path, target: Path) -> None:
+    """Copy a file to ``target`` so that a crash, a full disk or a kill never leaves a
+    partial file under ``target``: :func:`private_copy` in the target's folder, then
+    renamed to ``target`` without replacing anything. Raises ``FileExistsError`` if
+    ``target`` exists, ``OSError`` when the copy fails (nothing is left behind)."""
+    target = Path(target)
+    tmp = private_copy(source, target.parent)
+    try:
+        rename_no_clobber(tmp, target)
+    finally:
+        if os.path.lexists(tmp):
+            tmp.unlink()
+
+
+def private_copy(source: Path, folder: Path) -> Path:
+    """A complete copy of ``source`` under a temporary name of ours (``.tmp-*``) in
+    ``folder``: mode 0640, synced, its checksum compared with the source's; holes of a
+    sparse file stay holes. ``OSError`` when it fails (the temporary file is then gone)."""
     expected = sha256(source)
-    with open(source, "rb") as src, open(target, "xb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.chmod(target, FILE_MODE)
-    if sha256(target) != expected:
-        target.unlink()
-        raise OSError(f"copie altérée de {source} vers {target}")
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+            _copy_data(src.fileno(), dst.fileno())
+            os.fchmod(dst.fileno(), FILE_MODE)
+            os.fsync(dst.fileno())
+        if sha256(tmp) != expected:
+            raise OSError(errno.EIO, f"copie altérée de {Path(source).name}", str(folder))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _copy_data(src: int, dst: int) -> None:
+    """Copy every byte, skipping the holes of a sparse file (SEEK_DATA/SEEK_HOLE)."""
+    size = os.fstat(src).st_size
+    position = 0
+    while position < size:
+        try:
+            start = os.lseek(src, position, os.SEEK_DATA)
+            end = os.lseek(src, start, os.SEEK_HOLE)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # only a hole is left
+                break
+            start, end = position, size  # no hole support here: copy it all
+        os.lseek(src, start, os.SEEK_SET)
+        os.lseek(dst, start, os.SEEK_SET)
+        remaining = end - start
+        while remaining:
+            chunk = os.read(src, min(remaining, 1 << 20))
+            if not chunk:
+                raise OSError(errno.EIO, "fichier raccourci pendant la copie")
+            written = 0
+            while written < len(chunk):
+                written += os.write(dst, chunk[written:])
+            remaining -= len(chunk)
+        position = end
+    os.ftruncate(dst, size)
+
+
+_RENAME_NOREPLACE = 1
+_libc = None
+
+
+def rename_no_clobber(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target``, raising ``FileExistsError`` rather than replacing a
+    file: ``renameat2(RENAME_NOREPLACE)`` where the kernel and file system offer it, else a
+    hard link then unlink, else (a share without either) a rename after checking."""
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL(None, use_errno=True)
+            _libc.renameat2  # noqa: B018 - present since glibc 2.28
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc:
+        if _libc.renameat2(-100, os.fsencode(source), -100, os.fsencode(target), _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            raise FileExistsError(errno.EEXIST, os.strerror(err), str(target))
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), str(target))
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "le fichier existe déjà", str(target)) from None
+        os.rename(source, target)
+    else:
+        os.unlink(source)
+
+
+def holds_same_bytes(path: Path, checksum: str | None) -> bool:
+    """Whether ``path`` is a regular file whose sha256 is ``checksum`` (a copy of ours)."""
+    return bool(checksum) and is_regular_file(path) and sha256(path) == checksum
 
 
 def sync_folder(folder: Path) -> None:

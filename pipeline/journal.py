@@ -8,6 +8,7 @@ unreliable on network file systems (see :func:`warn_if_network_fs`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -53,6 +54,7 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_checksum ON files(checksum);
 CREATE INDEX IF NOT EXISTS files_report ON files(report_id);
+CREATE INDEX IF NOT EXISTS files_destination ON files(destination);
 CREATE TABLE IF NOT EXISTS reports (
     report_id     TEXT PRIMARY KEY,
     campaign      TEXT NOT NULL,
@@ -191,17 +193,26 @@ class Journal:
     def plan(self, file_id: int, *, outcome: str, reason_code: str | None, destination: str,
              note: str | None, previous_move: tuple[str, str] | None, report_id: str | None,
              campaign: str | None, agent_number: str | None, stage: int | None,
-             content: dict | None, findings: list[dict], duplicate_of: int | None = None) -> None:
-        """Record what will be done with a file (not synced: see :meth:`finish_all`)."""
-        self.db.execute(
-            "UPDATE files SET status=?, outcome=?, reason_code=?, destination=?, note=?,"
-            " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?, findings=?,"
-            " duplicate_of=? WHERE id=?",
-            (PLANNED, outcome, reason_code, destination, note,
-             json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
-             stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
-             json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
-        )
+             content: dict | None, findings: list[dict], duplicate_of: int | None = None,
+             durable: bool = False) -> None:
+        """Record what will be done with a file: not synced (see :meth:`finish_all`), unless
+        ``durable`` (the plan moves a file recovery could not put back: it must survive a
+        power cut, and with it every commit before it)."""
+        with self._synchronous(durable):
+            self.db.execute(
+                "UPDATE files SET status=?, outcome=?, reason_code=?, destination=?, note=?,"
+                " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?, findings=?,"
+                " duplicate_of=? WHERE id=?",
+                (PLANNED, outcome, reason_code, destination, note,
+                 json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
+                 stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
+                 json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
+            )
+
+    def move_plan(self, file_id: int, destination: str, note: str | None) -> None:
+        """A planned file's destination (and note) changed before it was placed."""
+        self.db.execute("UPDATE files SET destination=?, note=? WHERE id=? AND status=?",
+                        (destination, note, file_id, PLANNED))
 
     def finish(self, row: FileRow, moves: list[tuple[str, str, str]] = ()) -> None:
         """:meth:`finish_all` for one file."""
@@ -212,12 +223,20 @@ class Journal:
         accepted one its report's current version: one transaction, synced to disk before
         this returns. The WAL keeps commits in order, so the claims and plans committed
         before it (not synced) are on disk with it."""
+        with self._synchronous(True), self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for row, moves in placed:
+                self._finish(row, moves)
+
+    @contextlib.contextmanager
+    def _synchronous(self, durable: bool):
+        """Commits in the block are synced to disk before they return when ``durable``."""
+        if not durable:
+            yield
+            return
         self.db.execute("PRAGMA synchronous=FULL")
         try:
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
-                for row, moves in placed:
-                    self._finish(row, moves)
+            yield
         finally:
             self.db.execute("PRAGMA synchronous=NORMAL")
 
@@ -298,6 +317,10 @@ class Journal:
             " GROUP BY agent_number) ORDER BY agent_number", (DONE, campaign, Outcome.DUPLICATE))
         for row in rows:
             yield FileRow.from_row(row)
+
+    def placed_at(self, path: str | Path) -> bool:
+        """Whether a file of the journal was planned or placed at ``path`` (a destination)."""
+        return self.db.execute("SELECT 1 FROM files WHERE destination=? LIMIT 1", (str(path),)).fetchone() is not None
 
     def where_now(self, row: FileRow) -> str | None:
         """Where a finished file is now: its destination, then each move out of the place it

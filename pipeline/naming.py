@@ -11,13 +11,22 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import unicodedata
 import uuid
 from pathlib import Path
 
 # -- the inbox -----------------------------------------------------------------------
 
-# Left alone, never moved, never noted: office suites and copy tools leave these.
-IGNORED_PATTERNS = ("~$*", ".~lock.*#", ".*", "thumbs.db", "desktop.ini", "*.tmp", "*.part")
+# Left alone, never moved, never noted (case does not matter): what office suites, browsers,
+# copy tools and operating systems leave beside the files people drop.
+IGNORED_PATTERNS = (
+    "~$*", ".~lock.*#", "*.tmp", "*.part",      # Word's owner files, LibreOffice's locks, copies under way
+    "*.crdownload", "*.partial", "*.download", "*.opdownload",  # Chrome/Edge, Firefox, Safari, Opera downloads
+    ".*",                                        # dot files: macOS ._* and .DS_Store, editors' swap files
+    "thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini",  # Windows Explorer
+    "*:zone.identifier", "icon\r",                # Windows' mark of the web, macOS folder icons
+    "$recycle.bin", "system volume information",  # Windows folders copied onto shares
+)
 
 
 def is_ignored(name: str, extra_patterns: tuple[str, ...] = ()) -> bool:
@@ -38,8 +47,32 @@ NAME_BUDGET = 200
 
 
 def work_name(received_name: str) -> str:
-    """``a011580e2472__CR Martin.docx``: unique in the work area, the received name kept."""
-    return f"{uuid.uuid4().hex[:12]}{SEPARATOR}{shorten_name(received_name, NAME_BUDGET)}"
+    """``a011580e2472__CR Martin.docx``: unique in the work area, the received name kept
+    (made safe: a name from a subfolder, or that is not UTF-8, becomes a plain file name)."""
+    return f"{uuid.uuid4().hex[:12]}{SEPARATOR}{outbox_name(received_name)}"
+
+
+# Controls, format characters (bidirectional overrides), line and paragraph separators.
+_UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def shown_name(name: str | bytes) -> str:
+    """A file name as people read it, safe in a log line, a note or a cell.
+
+    Any name the file system holds arrives here; one that is not UTF-8 (a Windows zip
+    unzipped on Linux leaves CP850 bytes: ``CR Martin \\x82lodie.docx``) is decoded as
+    Windows would have shown it; control and format characters (a newline forging a log
+    line, a bidirectional override) become ``?``."""
+    raw = os.fsencode(name)
+    for encoding in ("utf-8", "cp850"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp850 decodes every byte
+        text = raw.decode("utf-8", "replace")
+    return "".join("?" if unicodedata.category(c) in _UNSHOWN else c for c in text)
 
 
 def is_work_name(name: str) -> bool:
@@ -75,7 +108,7 @@ REPORT_SUFFIX, INVITATION_SUFFIX = " - compte rendu.docx", " - convocation.docx"
 
 def safe_filename(text: str) -> str:
     """Keep accents and apostrophes; drop what Windows shares refuse in a name."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text)
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', " ", shown_name(text))
     return " ".join(cleaned.split()).strip(" .") or "sans_nom"
 
 
@@ -90,8 +123,10 @@ def report_id(campaign: str, agent_number: str) -> str:
 
 
 def agent_file_stem(campaign: str, agent_number: str, last_name: str, first_name: str) -> str:
-    """``2026_100231_MARTIN_Élodie``: the stem of every file made for one agent's report."""
-    return safe_filename(f"{campaign}_{agent_number}_{last_name.upper()}_{first_name}")
+    """``2026_100231_MARTIN_Élodie``: the stem of every file made for one agent's report,
+    short enough for our suffixes (a name field may hold a whole paragraph)."""
+    return shorten_name(safe_filename(f"{campaign}_{agent_number}_{last_name.upper()}_{first_name}"),
+                        NAME_BUDGET - len(".docx"))
 
 
 def note_path_for(file_path: Path, suffix: str) -> Path:

@@ -375,6 +375,16 @@ class ZipBomb(UnreadableReport):
     }
 
 
+class DuplicatePart(UnreadableReport):
+    """A zip holding one part twice (or two names that differ only in case): programs read
+    either copy, so what HR sees could differ from what was checked."""
+
+    code = "partie_en_double"
+    sentences = {"": f"Ce fichier contient deux fois la partie « {{part}} » : il a été fabriqué ou modifié par "
+                     f"un autre outil que Word, et deux logiciels pourraient y lire deux contenus différents. "
+                     f"Ouvrez-le dans Word, {SAVE_AS}."}
+
+
 class HostileXml(UnreadableReport):
     code = "xml_invalide"
     sentences = {
@@ -421,7 +431,7 @@ class FileUnavailable(UnreadableReport):
 
 #: Every reason a file cannot be read, in the order the README lists them.
 UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, MacroDocument, WrongOfficeType,
-                      TruncatedZip, ZipBomb, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
+                      TruncatedZip, ZipBomb, DuplicatePart, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
                       FileUnavailable)
 
 

@@ -22,8 +22,8 @@ import olefile  # installed with msoffcrypto-tool, which reads OLE containers wi
 from lxml import etree
 
 from .ooxml import main_content_type, parse_xml
-from .outcomes import (EmptyFile, EncryptedDocument, FileUnavailable, HostileXml, LegacyDoc, MacroDocument,
-                       NotARegularFile, NotAZip, TruncatedZip, WrongOfficeType, ZipBomb)
+from .outcomes import (DuplicatePart, EmptyFile, EncryptedDocument, FileUnavailable, HostileXml, LegacyDoc,
+                       MacroDocument, NotARegularFile, NotAZip, TruncatedZip, WrongOfficeType, ZipBomb)
 
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 WORD_MACRO = "application/vnd.ms-word.document.macroenabled.main+xml"
@@ -233,6 +233,12 @@ def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: PackageL
         raise _bomb(f"{_mo(total)}, la limite est {_mo(limits.max_uncompressed_bytes)}")
     if total >= _SMALL_PART and total / len(data) > limits.max_ratio:
         raise _bomb(f"taux de compression de {total // len(data)} pour 1")
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename.replace("\\", "/").lstrip("/").lower()  # OPC part names ignore case
+        if name in seen:
+            raise DuplicatePart.because(part=_shown(info.filename))
+        seen.add(name)
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size >= _SMALL_PART and ratio > limits.max_ratio:

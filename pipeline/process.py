@@ -32,6 +32,7 @@ import errno
 import gc
 import logging
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +41,13 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .examine import Examination, examine, known_agents
-from .files import (are_same_file, is_regular_file, link_no_clobber, make_dirs, move_no_clobber,
-                    remove_leftover_temporaries, sha256, sync_folder, unique_path)
+from .files import (are_same_file, holds_same_bytes, is_regular_file, link_no_clobber,
+                    make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
+                    unique_path)
 from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
-from .naming import (DUPLICATE_SUFFIX, DUPLICATES, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER,
-                     agent_file_stem, history_folder, is_ignored, is_work_name, note_path_for, outbox_name,
-                     received_name_of, stage_folder, work_name)
+from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
+                     WORK_FOLDER, agent_file_stem, history_folder, is_ignored, is_work_name, note_path_for,
+                     outbox_name, received_name_of, shown_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
                        STAGE_SKIPPED, Finding, Outcome)
@@ -127,6 +129,11 @@ class Processor:
         self.agents = known_agents(config)
         # Placed (linked to their destination), not yet synced nor marked done: row, moves, work path.
         self._unsynced: list[tuple[FileRow, list[tuple[str, str, str]], Path]] = []
+        # Paths promised to a file planned but not yet done (destination, note, history place):
+        # no other file may be planned there, even while the first cannot be placed yet.
+        self._reserved: set[str] = set()
+        for row in self.journal.unfinished():
+            self._reserve(row)
 
     def close(self) -> None:
         try:
@@ -140,17 +147,32 @@ class Processor:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _reserve(self, row: FileRow) -> None:
+        self._reserved.update(p for p in (row.destination, row.note, (row.previous_move or [None, None])[1]) if p)
+
+    def _release(self, row: FileRow) -> None:
+        self._reserved.difference_update((row.destination, row.note, (row.previous_move or [None, None])[1]))
+
+    def _is_reserved(self, path: Path) -> bool:
+        return str(path) in self._reserved
+
     # -- the pass ------------------------------------------------------------------
 
     def inbox_files(self) -> list[Path]:
+        """Every file to take, at the top of the inbox and in its subfolders (HR drags whole
+        service folders), in name order; ignored names and folders left alone."""
         inbox = self.config.inbox
         if not inbox.is_dir():
             raise FileNotFoundError(2, "dossier d'entrée introuvable", str(inbox))
         extra = tuple(self.config.watch.ignore_patterns)
-        return sorted(
-            (p for p in inbox.iterdir() if not is_ignored(p.name, extra) and (p.is_file() or p.is_symlink())),
-            key=lambda p: p.name,
-        )
+        found = []
+        for folder, subfolders, names in os.walk(inbox):
+            subfolders[:] = sorted(d for d in subfolders if not is_ignored(d, extra))
+            for name in names:
+                path = Path(folder) / name
+                if not is_ignored(name, extra) and (path.is_file() or path.is_symlink()):
+                    found.append(path)
+        return sorted(found, key=lambda p: os.fsencode(p.relative_to(inbox)))
 
     def run_pass(self, progress: Callable[[int, int], None] | None = None) -> PassResult:
         """Recover what a crash left, then take every file of the inbox once."""
@@ -198,8 +220,8 @@ class Processor:
         try:
             return step(path)
         except OSError as exc:
-            log.error("fichier %s laissé en attente, nouvel essai au prochain passage : %s",
-                      path.name, exc.strerror or exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            log.error("fichier « %s » laissé en attente, nouvel essai au prochain passage : %s",
+                      shown_name(path.name), exc.strerror or exc, exc_info=log.isEnabledFor(logging.DEBUG))
             return None
 
     def _sync_or_finish_later(self) -> None:
@@ -214,9 +236,18 @@ class Processor:
 
     # -- claim, checksum -----------------------------------------------------------
 
+    def received_name(self, inbox_path: Path) -> str:
+        """The name HR and managers know the file by: relative to the inbox, readable."""
+        try:
+            relative = inbox_path.relative_to(self.config.inbox)
+        except ValueError:
+            relative = Path(inbox_path.name)
+        return shown_name(str(relative))
+
     def claim(self, inbox_path: Path) -> tuple[Path, FileRow] | None:
         """Atomic rename into the work area: from now on no one else takes it."""
-        target = self.work_dir / work_name(inbox_path.name)
+        received = self.received_name(inbox_path)
+        target = self.work_dir / work_name(received)
         try:
             os.rename(inbox_path, target)
         except FileNotFoundError:
@@ -224,10 +255,11 @@ class Processor:
         except OSError as exc:
             if exc.errno != errno.EXDEV:  # the inbox is on another disk (a share)
                 raise
-            target = make_dirs(inbox_path.parent / SHARE_WORK_FOLDER) / target.name
+            target = make_dirs(self.config.inbox / SHARE_WORK_FOLDER) / target.name
             os.rename(inbox_path, target)
-        log.info("reçu %s -> %s", inbox_path, target)
-        return target, self._record_claim(target, inbox_path.name)
+        _detach_other_names(target)
+        log.info("reçu %s -> %s", received, target)
+        return target, self._record_claim(target, received)
 
     def _record_claim(self, work_path: Path, received_name: str) -> FileRow:
         if is_regular_file(work_path):
@@ -305,22 +337,24 @@ class Processor:
                                report.values.get(cat.LAST_NAME, ""), report.values.get(cat.FIRST_NAME, ""))
         destination = stage_folder(self.config.outbox, self.catalogue, stage) / f"{stem}.docx"
         previous = None
-        if (current is None or Path(current.location) != destination) and not are_same_file(
-                work_path, destination):  # (a power cut lost the plan of a link already made)
+        if (current is None or Path(current.location) != destination) and not self._placed_before(
+                row, work_path, destination):
             # The version being replaced frees its own name: it moves to history first.
-            destination = unique_path(destination)
+            destination = unique_path(destination, reserved=self._is_reserved)
         if current is not None:
             old = Path(current.location)
             history = history_folder(self.config.outbox, report.campaign or "", report.agent_number or "")
-            previous = (str(old), str(unique_path(history / old.name)))
+            previous = (str(old), str(unique_path(history / old.name, reserved=self._is_reserved)))
         self.journal.plan(
             row.id, outcome=Outcome.ACCEPTED, reason_code=None, destination=str(destination), note=None,
             previous_move=previous, report_id=report.report_id, campaign=report.campaign,
-            agent_number=report.agent_number, stage=stage, content=content, findings=findings)
+            agent_number=report.agent_number, stage=stage, content=content, findings=findings,
+            durable=previous is not None)  # the previous version's move cannot be redone from scratch
+        self._reserve(self.journal.file(row.id))
 
     def plan_rejection(self, row: FileRow, outcome: Outcome, code: str, exam: Examination,
                        findings: list[dict], content: dict | None = None) -> None:
-        destination = self._free_with_note(self.config.outbox / REJECTS / outbox_name(row.original_name),
+        destination = self._free_with_note(row, self.config.outbox / REJECTS / outbox_name(row.original_name),
                                            REJECTION_SUFFIX, exam.path)
         report = exam.report
         self.journal.plan(
@@ -329,9 +363,10 @@ class Processor:
             report_id=report.report_id if report else None, campaign=report.campaign if report else None,
             agent_number=report.agent_number if report else None,
             stage=exam.stage, content=content, findings=findings)
+        self._reserve(self.journal.file(row.id))
 
     def plan_duplicate(self, row: FileRow, original: FileRow, work_path: Path) -> None:
-        destination = self._free_with_note(self.config.outbox / DUPLICATES / outbox_name(row.original_name),
+        destination = self._free_with_note(row, self.config.outbox / DUPLICATES / outbox_name(row.original_name),
                                            DUPLICATE_SUFFIX, work_path)
         self.journal.plan(
             row.id, outcome=Outcome.DUPLICATE, reason_code=DUPLICATE.code, destination=str(destination),
@@ -340,20 +375,34 @@ class Processor:
             agent_number=original.agent_number, stage=original.stage, content=None,
             findings=[DUPLICATE.finding(original=original.original_name).as_json()],
             duplicate_of=original.id)
+        self._reserve(self.journal.file(row.id))
 
-    @staticmethod
-    def _free_with_note(wanted: Path, suffix: str, work_path: Path) -> Path:
+    def _free_with_note(self, row: FileRow, wanted: Path, suffix: str, work_path: Path) -> Path:
         """A free name whose note's name is free too (someone may have dropped a
-        file named like one of our notes); or the name a power cut left linked to
-        this very file, its plan lost."""
-        if are_same_file(work_path, wanted):
+        file named like one of our notes), neither promised to another file; or the
+        name a power cut left this very file under, its plan lost."""
+        if self._placed_before(row, work_path, wanted):
             return wanted
-        candidate = unique_path(wanted)
+        candidate = unique_path(wanted, reserved=self._is_reserved)
         n = 2
-        while os.path.lexists(note_path_for(candidate, suffix)):
-            candidate = unique_path(wanted.with_name(f"{wanted.stem} ({n}){wanted.suffix}"))
+        while os.path.lexists(note := note_path_for(candidate, suffix)) or self._is_reserved(note):
+            candidate = unique_path(wanted.with_name(f"{wanted.stem} ({n}){wanted.suffix}"),
+                                    reserved=self._is_reserved)
             n += 1
         return candidate
+
+    def _placed_before(self, row: FileRow, work_path: Path, destination: Path) -> bool:
+        """Whether ``destination`` already holds this file: linked, or copied (another file
+        system), before a power cut lost the plan that chose it."""
+        if are_same_file(work_path, destination):
+            return True
+        try:
+            size = os.lstat(destination).st_size
+        except OSError:
+            return False
+        # A copy is recognised by its bytes, and only if no file of the journal was put there.
+        return (size == row.size and not self._is_reserved(destination)
+                and not self.journal.placed_at(destination) and holds_same_bytes(destination, row.checksum))
 
     # -- place -------------------------------------------------------------------
 
@@ -371,6 +420,19 @@ class Processor:
             # (else done before the crash; the source name may now hold the new version)
             moves.append((str(source), str(target), "version remplacée"))
             log.info("historique %s -> %s", source, target)
+        destination = Path(row.destination)
+        if os.path.lexists(work_path):
+            if os.path.lexists(destination):
+                # Linked or copied before a crash: the work name goes at the sync point.
+                same = os.path.samefile(work_path, destination) or holds_same_bytes(destination, row.checksum)
+                if not same:  # someone put another file there meanwhile: ours takes a free name
+                    row = self._move_plan(row, unique_path(destination, reserved=self._is_reserved))
+                    destination = Path(row.destination)
+                    link_no_clobber(work_path, destination)
+            else:
+                link_no_clobber(work_path, destination)
+        # The note after the file: a note on disk always has its file beside it, so a plan
+        # lost in a power cut is found again from the file, and no second note is written.
         if row.note and not Path(row.note).exists():
             if row.outcome == Outcome.DUPLICATE:
                 original = self.journal.file(row.duplicate_of)
@@ -378,22 +440,27 @@ class Processor:
                                      original_now=self.journal.where_now(original) or "")
             else:
                 write_rejection_note(row, self.config, Path(row.note))
-        destination = Path(row.destination)
-        if os.path.lexists(work_path):
-            if os.path.lexists(destination):
-                # Linked before a crash: both names of the same file (the work one goes at the sync point).
-                same = os.path.samefile(work_path, destination) or (
-                    is_regular_file(destination) and sha256(destination) == row.checksum)
-                if not same:
-                    raise FileExistsError(f"{destination} existe déjà avec un autre contenu")
-            else:
-                link_no_clobber(work_path, destination)
         moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
         self._unsynced.append((row, moves, work_path))
         log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
                  row.outcome.word, f" ({row.reason_code})" if row.reason_code else "")
         return HandledFile(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,
                            row.report_id)
+
+    def _move_plan(self, row: FileRow, destination: Path) -> FileRow:
+        """Give a planned file another destination (its note follows it, written or not)."""
+        note = None
+        if row.note:
+            note = note_path_for(destination, REJECTION_SUFFIX if row.outcome.turned_away else DUPLICATE_SUFFIX)
+            if os.path.lexists(row.note) and not os.path.lexists(note):
+                move_no_clobber(Path(row.note), note)
+        log.warning("« %s » : %s est déjà occupé par un autre fichier ; il est placé sous %s.",
+                    row.original_name, row.destination, destination.name)
+        self._release(row)
+        self.journal.move_plan(row.id, str(destination), str(note) if note else None)
+        row = self.journal.file(row.id)
+        self._reserve(row)
+        return row
 
     # -- sync --------------------------------------------------------------------
 
@@ -409,6 +476,8 @@ class Processor:
         for folder in sorted({Path(row.destination).parent for row, _, _ in placed}):
             sync_folder(folder)
         self.journal.finish_all([(row, moves) for row, moves, _ in placed])
+        for row, _, _ in placed:
+            self._release(row)
         for _, _, work_path in placed:
             if os.path.lexists(work_path):
                 work_path.unlink()
@@ -441,20 +510,59 @@ class Processor:
             handled.append(self._guarded(step, work_path))
         self.sync()  # their work names go: what is left below was never placed
         for area in self.work_areas():
-            for leftover in sorted(area.iterdir()):
+            # In the order they were claimed (a claim's rename stamps the file's ctime), so that
+            # what recovery decides again is what the pass would have decided.
+            for leftover in sorted(area.iterdir(), key=_claim_order):
                 if is_work_name(leftover.name) and (leftover.is_file() or leftover.is_symlink()):
                     row = self.journal.file_by_work_name(leftover.name)
                     if row is None or row.status != DONE:
                         handled.append(self._guarded(self.resume, leftover))
-                    elif are_same_file(leftover, self.journal.where_now(row)):
-                        # A power cut lost the unlink that ended the move (it is not synced).
+                    elif self._still_placed(row, leftover):
+                        # A power cut lost the unlink that ended the move, or a kill came after
+                        # the journal marked it done: the file is in its place, this is a spare name.
                         leftover.unlink()
-                        log.info("second nom d'un fichier déjà placé retiré : %s", leftover)
+                        log.info("second exemplaire d'un fichier déjà placé retiré : %s", leftover)
         self.sync()
-        for folder in (REJECTS, DUPLICATES):
-            for leftover in remove_leftover_temporaries(self.config.outbox / folder):
-                log.info("fichier temporaire d'une note inachevée supprimé : %s", leftover)
+        for folder in [*self.work_areas(), *self._outbox_folders()]:
+            for leftover in remove_leftover_temporaries(folder):
+                log.info("fichier temporaire inachevé supprimé : %s", leftover)
         return [h for h in handled if h is not None]
+
+    def _still_placed(self, row: FileRow, leftover: Path) -> bool:
+        """Whether the file of a done row is in its place (the same file, or a copy of it)."""
+        now = self.journal.where_now(row)
+        return bool(now) and (are_same_file(leftover, now) or (
+            holds_same_bytes(Path(now), row.checksum) and holds_same_bytes(leftover, row.checksum)))
+
+    def _outbox_folders(self) -> list[Path]:
+        """Every folder of the outbox a pass writes in (for the temporaries a crash left)."""
+        outbox = self.config.outbox
+        folders = [outbox / s.folder for s in self.catalogue.stages] + [outbox / REJECTS, outbox / DUPLICATES]
+        history = outbox / HISTORY
+        if history.is_dir():
+            folders += [agent for campaign in history.iterdir() if campaign.is_dir()
+                        for agent in campaign.iterdir() if agent.is_dir()]
+        return folders
+
+
+def _claim_order(path: Path) -> tuple[int, str]:
+    try:
+        return os.lstat(path).st_ctime_ns, path.name
+    except OSError:
+        return 0, path.name
+
+
+def _detach_other_names(work_path: Path) -> None:
+    """A file dropped as a hard link to a file outside the inbox gets bytes of its own: the
+    product never changes the mode of someone else's file, and no one can edit the report
+    it places through another name."""
+    try:
+        st = os.lstat(work_path)
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+        # Replacing our own name: the other names keep the original, untouched.
+        os.replace(private_copy(work_path, work_path.parent), work_path)
 
 
 def settle_startup_objects() -> None:

@@ -24,7 +24,7 @@ from .catalogue import AGENT_NUMBER, CAMPAIGN, REPORT_ID, Catalogue, Field
 from .dates import parse_date
 from .outcomes import NotAReport, UnreadableDate, WrongTemplateVersion
 from .preflight import PackageLimits, open_package
-from .text import normalize_label
+from .text import normalize_identifier, normalize_label
 
 # Texts Word and our template show in an empty control. Read as "no answer"
 # even when the w:showingPlcHdr flag was lost on the way.
@@ -291,15 +291,16 @@ def _read_date(report: Report, f: Field, text: Value) -> None:
 def _identify(report: Report, core_identifier: str | None) -> None:
     """Report identifier from its field, else the document properties; campaign and
     agent number from it, else from their own fields."""
-    identifier = str(report.values.get(REPORT_ID) or "").strip() or core_identifier
+    identifier = normalize_identifier(str(report.values.get(REPORT_ID) or "")) or (
+        normalize_identifier(core_identifier) if core_identifier else None)
     report.report_id = identifier
-    campaign = str(report.values.get(CAMPAIGN) or "").strip()
-    number = str(report.values.get(AGENT_NUMBER) or "").strip()
+    campaign = normalize_identifier(str(report.values.get(CAMPAIGN) or ""))
+    number = normalize_identifier(str(report.values.get(AGENT_NUMBER) or ""))
     if identifier and "-" in identifier:
         # The identifier wins: it was written by `generate`, the fields can be retyped.
         id_campaign, _, id_number = identifier.partition("-")
-        campaign = id_campaign.strip() or campaign
-        number = id_number.strip() or number
+        campaign = id_campaign or campaign
+        number = id_number or number
     report.campaign = campaign or None
     report.agent_number = number or None
     if not report.report_id and campaign and number:

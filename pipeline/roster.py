@@ -17,7 +17,7 @@ import pandas as pd
 from .catalogue import AGENT_NUMBER, INVITATION_DATE, REVIEW_DATE, Catalogue
 from .dates import parse_date
 from .outcomes import RosterError, UnreadableDate
-from .text import format_date, normalize_header
+from .text import format_date, normalize_header, normalize_identifier
 
 # Invitation details that are not fields of the report.
 INVITATION_COLUMNS = {
@@ -127,7 +127,7 @@ def load_roster(path: Path, catalogue: Catalogue) -> Roster:
                 line, "valeur manquante dans " + ", ".join(f"« {f.roster_columns[0]} »" for f in empty)
                 + " ; la ligne est ignorée."))
             continue
-        number = texts[AGENT_NUMBER]
+        number = texts[AGENT_NUMBER] = normalize_identifier(texts[AGENT_NUMBER])
         if number in seen:
             roster.problems.append(RosterProblem(
                 line, f"le matricule {number} figure déjà ligne {seen[number]} ; la ligne est ignorée."))

@@ -22,6 +22,8 @@ class Status:
     missing: list[str] = field(default_factory=list)  # roster agents with no accepted report
     files_received: int = 0
     duplicates: int = 0
+    # Claimed but not yet in their place (a folder not writable, a share gone): finished by the next pass.
+    waiting: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -32,6 +34,7 @@ class Status:
             "rejets": self.rejected,
             "retards": self.late,
             "sans_compte_rendu": self.missing,
+            "en_attente": self.waiting,
         }
 
 
@@ -56,6 +59,8 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
             if row.status == DONE and row.outcome is not None and row.outcome.turned_away \
                     and row.agent_number is None:
                 unmatched.append(_rejection(row))
+        status.waiting = [{"fichier": row.original_name, "recu_le": row.received_at,
+                           "destination_prevue": row.destination} for row in journal.unfinished()]
         status.rejected = [_rejection(row) for row in journal.iter_latest_by_agent(campaign)
                            if row.outcome.turned_away] + unmatched
     for stage, late in per_agent.values():

@@ -49,6 +49,19 @@ def normalize_date_text(text: str) -> str:
     return " ".join(kept.casefold().split())
 
 
+# Dashes people and word processors type for "-": hyphen, non-breaking hyphen, figure dash,
+# en and em dashes, horizontal bar, minus sign, small and full-width hyphen-minus.
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+
+
+def normalize_identifier(text: str) -> str:
+    """An identifier as ``generate`` wrote it, however it was retyped: spaces of every
+    kind and invisible characters removed, dashes made plain: ``"2026 – 500 001"`` ->
+    ``"2026-500001"``."""
+    plain = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(c for c in plain if not c.isspace() and c not in INVISIBLE and unicodedata.category(c) != "Cf")
+
+
 def words(text: str) -> list[str]:
     """The words of a text, folded, punctuation dropped, in the order written."""
     return re.findall(r"[a-z0-9]+", fold(text))

@@ -2,6 +2,9 @@
 
     python tests/crash_runner.py CONFIG POINT [VICTIM]
 
+With ``CRASH_DURABLE_JOURNAL=DIR`` in the environment, the journal's files are copied to DIR
+each time a commit is synced to disk: what a power cut would leave of the journal.
+
 POINT names a step of processing (see ``KILL_POINTS``); VICTIM is a fragment of
 an inbox file name: the process dies while that file is being handled (the first
 file that reaches POINT when it is omitted). Product code is not changed: the
@@ -24,7 +27,9 @@ KILL_POINTS = {
     "journal_claim": "after the journal recorded the claim, before examining the file",
     "journal_plan": "after the journal recorded outcome, destination and note",
     "history_link": "moving the previous version to the history: linked, source not yet removed",
-    "link": "placing the file: linked to its destination, its batch not yet synced nor done",
+    "link": "placing the file: linked (or copied) to its destination, its batch not yet synced nor done",
+    "copy_partial": "copying across file systems: half of the bytes written under a temporary name",
+    "copy_unrenamed": "copying across file systems: the copy complete and synced, not yet renamed to its name",
     "note_unrenamed": "writing a note: its temporary file complete, not yet renamed to its name",
     "note": "after the rejection or duplicate note was written, before the file is moved",
     "finish": "at the sync point of the file's batch: linked, before the journal marks it done",
@@ -112,6 +117,43 @@ def arm(point: str, victim: str) -> None:
 
         process.link_no_clobber = link_then_die
 
+    elif point in ("copy_partial", "copy_unrenamed"):
+        # Moves across file systems are copies: files.private_copy (a temporary file of ours,
+        # synced), then files.rename_no_clobber to the final name. VICTIM names the work file.
+        copy_data, private_copy, rename = files._copy_data, files.private_copy, files.rename_no_clobber
+        victim_copy = []
+
+        def private_copy_watched(source, folder):
+            victim_copy.append(hit(Path(source).name))
+            try:
+                return private_copy(source, folder)
+            finally:
+                victim_copy.pop()
+
+        def copy_half_then_die(src, dst):
+            if victim_copy and victim_copy[-1]:
+                os.write(dst, os.pread(src, os.fstat(src).st_size // 2, 0))
+                die()
+            return copy_data(src, dst)
+
+        def die_before_rename(source, target):
+            if armed:
+                die()
+            return rename(source, target)
+
+        armed = []
+
+        def private_copy_then_arm(source, folder):
+            tmp = private_copy_watched(source, folder)
+            if hit(Path(source).name):
+                armed.append(tmp)
+            return tmp
+
+        if point == "copy_partial":
+            files.private_copy, files._copy_data = private_copy_watched, copy_half_then_die
+        else:
+            files.private_copy, files.rename_no_clobber = private_copy_then_arm, die_before_rename
+
     elif point == "note_unrenamed":
         # Notes are written through files.replace_atomically (temporary file, then rename):
         # die once the temporary file is complete.
@@ -165,6 +207,30 @@ def arm(point: str, victim: str) -> None:
         raise SystemExit(f"unknown kill point {point!r}; known: {', '.join(KILL_POINTS)}")
 
 
+def keep_durable_journal(folder: Path) -> None:
+    """Copy the journal's files to ``folder`` after each commit synced to disk."""
+    import shutil
+
+    from pipeline.journal import Journal
+
+    def snapshot(journal) -> None:
+        for part in journal.path.parent.glob(journal.path.name + "*"):
+            shutil.copyfile(part, folder / part.name)
+
+    finish_all, plan = Journal.finish_all, Journal.plan
+
+    def finish_all_kept(self, *args, **kwargs):
+        finish_all(self, *args, **kwargs)
+        snapshot(self)
+
+    def plan_kept(self, *args, **kwargs):
+        plan(self, *args, **kwargs)
+        if kwargs.get("durable"):
+            snapshot(self)
+
+    Journal.finish_all, Journal.plan = finish_all_kept, plan_kept
+
+
 def main(argv: list[str]) -> int:
     if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
@@ -174,6 +240,8 @@ def main(argv: list[str]) -> int:
     from pipeline.config import load_config
     from pipeline.process import process_inbox
 
+    if os.environ.get("CRASH_DURABLE_JOURNAL"):
+        keep_durable_journal(Path(os.environ["CRASH_DURABLE_JOURNAL"]))
     arm(point, victim)
     process_inbox(load_config(config_path))
     print(f"kill point {point!r} for {victim!r} was never reached", file=sys.stderr)

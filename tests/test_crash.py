@@ -8,6 +8,7 @@ then checks the workspace and the journal, and that one more pass changes nothin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -27,9 +28,10 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX
-from pipeline.naming import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
+from pipeline.naming import DUPLICATES, HISTORY, JOURNAL_NAME, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
 from pipeline.process import process_inbox
 from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv
+from tests.mounts import other_device, tmpfs
 
 RUNNER = Path(__file__).resolve().parent / "crash_runner.py"
 CAREER = DEFAULT.field("perspectives_carriere").key  # no constant in the catalogue
@@ -72,11 +74,11 @@ SCENARIOS = [
     ("journal_plan", "CR Martin v2"),
     ("journal_plan", "renvoi"),
     ("journal_plan", "CR NDiaye2"),
-    pytest.param("history_link", "_100001_"),
-    pytest.param("history_link", "_100002_"),
+    ("history_link", "_100001_"),
+    ("history_link", "_100002_"),
     ("link", "CR Martin v2"),
     ("link", "vide"),
-    pytest.param("note_unrenamed", "CR Hote"),
+    ("note_unrenamed", "CR Hote"),
     ("note", "CR Hote"),
     ("note", "renvoi"),
     ("finish", "CR Martin v2"),
@@ -85,6 +87,30 @@ SCENARIOS = [
     ("done", "CR Martin v2"),
     ("done", "CR NDiaye2"),
 ]
+# Where the moves are copies: the outbox, or the inbox, on another file system (a share).
+COPY_SCENARIOS = [
+    ("copy_partial", "CR Martin v2"),
+    ("copy_partial", "scan"),
+    ("copy_partial", "CR NDiaye2"),
+    ("copy_unrenamed", "CR Martin v2"),
+    ("copy_unrenamed", "vide"),
+    ("copy_unrenamed", "renvoi"),
+]
+SETUPS = ["one_file_system", "outbox_elsewhere", "inbox_elsewhere"]
+# The inbox on a share: claims stay on it, every placement is a copy; the steps that differ.
+SHARE_INBOX_SCENARIOS = [s for s in SCENARIOS if s[0] in ("claim", "journal_plan", "link", "finish", "done")]
+MATRIX = ([pytest.param("one_file_system", *s, id=f"one_file_system-{s[0]}-{s[1]}") for s in SCENARIOS]
+          + [pytest.param("outbox_elsewhere", *s, id=f"outbox_elsewhere-{s[0]}-{s[1]}")
+             for s in [*SCENARIOS, *COPY_SCENARIOS]]
+          + [pytest.param("inbox_elsewhere", *s, id=f"inbox_elsewhere-{s[0]}-{s[1]}")
+             for s in [*SHARE_INBOX_SCENARIOS, *COPY_SCENARIOS]])
+# A power cut: the journal loses what was committed since its last sync point (its file is put
+# back as it was before the pass), while the file system keeps the claims, links and copies.
+POWER_CUTS = [pytest.param(setup, point, victim, id=f"{setup}-{point}-{victim}")
+              for setup in SETUPS for point, victim in (("link", "CR Martin v2"), ("link", "vide"),
+                                                        ("note", "renvoi"), ("finish", "scan"))]
+POWER_CUTS += [pytest.param(setup, "copy_unrenamed", "CR NDiaye2", id=f"{setup}-copy_unrenamed-CR NDiaye2")
+               for setup in SETUPS[1:]]
 
 
 def sha(path: Path) -> str:
@@ -92,7 +118,7 @@ def sha(path: Path) -> str:
 
 
 def write_workspace(base: Path) -> Config:
-    base.mkdir(parents=True)
+    base.mkdir(parents=True, exist_ok=True)
     write_csv(base / "agents.csv", AGENTS)
     data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}}
     (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -129,10 +155,28 @@ class Scene:
 
 
 @pytest.fixture
-def scene(tmp_path, drops) -> Scene:
-    """A workspace where the stage-1 report was accepted, and seven more files waiting."""
+def setup(request) -> str:
+    return getattr(request, "param", "one_file_system")
+
+
+@pytest.fixture
+def scene(tmp_path, drops, setup) -> Scene:
+    """A workspace where the stage-1 report was accepted, and seven more files waiting; with
+    ``setup``, its outbox or its inbox on a file system of its own (a tmpfs)."""
+    with contextlib.ExitStack() as mounts:
+        if setup != "one_file_system":
+            mounts.enter_context(tmpfs(tmp_path / "ws" / ("outbox" if setup == "outbox_elsewhere" else "inbox")))
+        yield _scene(tmp_path, drops, setup)
+
+
+def _scene(tmp_path, drops, setup) -> Scene:
     config = write_workspace(tmp_path / "ws")
-    config.inbox.mkdir()
+    config.inbox.mkdir(exist_ok=True)
+    config.outbox.mkdir(exist_ok=True)
+    config.state_dir.mkdir(exist_ok=True)
+    if setup != "one_file_system":
+        assert other_device(config.outbox, config.state_dir) == (setup == "outbox_elsewhere")
+        assert other_device(config.inbox, config.state_dir) == (setup == "inbox_elsewhere")
     shutil.copyfile(drops / FIRST, config.inbox / FIRST)
     (outcome,) = process_inbox(config).handled
     assert outcome.outcome == "accepted"
@@ -142,8 +186,8 @@ def scene(tmp_path, drops) -> Scene:
     return Scene(config, tmp_path / "ws" / "config.yaml", shas)
 
 
-def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def run(*command: str, cwd: Path, **environment: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **environment}
     return subprocess.run([sys.executable, *command], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
 
@@ -165,7 +209,7 @@ def snapshot(config: Config) -> dict:
     return {"files": files, "rows": rows, "moves": moves, "reports": reports}
 
 
-@pytest.mark.parametrize("point, victim", SCENARIOS)
+@pytest.mark.parametrize("setup, point, victim", MATRIX, indirect=["setup"])
 def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, point, victim):
     """GIVEN a stage-1 report already accepted, and seven files in the inbox: its stage-2
     version, another agent's report, a byte-identical copy of it and a new version of it at
@@ -174,16 +218,40 @@ def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, poin
     `python -m pipeline process` then runs normally
     THEN every file is in exactly one place, byte for byte, with one note where one is
     due; the work area and the journal are clean; one more pass changes nothing."""
-    config = scene.config
-    killed = run(str(RUNNER), str(scene.config_path), point, victim, cwd=config.base_dir)
+    killed = run(str(RUNNER), str(scene.config_path), point, victim, cwd=scene.config.base_dir)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert_everything_placed_once_after_a_pass(scene)
 
+
+@pytest.mark.parametrize("setup, point, victim", POWER_CUTS, indirect=["setup"])
+def test_after_a_power_cut_the_journal_lost_nothing_is_placed_twice(scene, point, victim):
+    """GIVEN a pass that died at a step whose journal commits were not synced yet
+    WHEN the journal comes back as it was at its last sync point (a power cut) while the
+    links and copies made meanwhile are on disk THEN the next pass recognises them: no
+    « (2) » copy, no second note, every file once."""
+    state = scene.config.state_dir
+    durable = scene.config.base_dir / "durable-journal"
+    durable.mkdir()
+    for part in state.glob(JOURNAL_NAME + "*"):  # synced at the end of the previous pass
+        shutil.copyfile(part, durable / part.name)
+    killed = run(str(RUNNER), str(scene.config_path), point, victim, cwd=scene.config.base_dir,
+                 CRASH_DURABLE_JOURNAL=str(durable))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    for part in state.glob(JOURNAL_NAME + "*"):
+        part.unlink()
+    for part in durable.iterdir():
+        shutil.copyfile(part, state / part.name)
+    assert_everything_placed_once_after_a_pass(scene)
+
+
+def assert_everything_placed_once_after_a_pass(scene: Scene) -> None:
+    config = scene.config
     done = run("-m", "pipeline", "-v", "process", "--config", str(scene.config_path), cwd=config.base_dir)
     print(done.stdout, done.stderr)
     assert done.returncode == 0, done.stderr
 
     # The inbox keeps only what must be left alone; the work areas are empty.
-    assert [p.name for p in config.inbox.iterdir()] == [IGNORED]
+    assert [p.name for p in config.inbox.iterdir() if p.name != SHARE_WORK_FOLDER] == [IGNORED]
     assert [p for p in (config.state_dir / WORK_FOLDER).iterdir()] == []
     assert not (config.inbox / SHARE_WORK_FOLDER).exists() or not any(
         (config.inbox / SHARE_WORK_FOLDER).iterdir())

@@ -8,6 +8,7 @@ import os
 import random
 import socket
 import struct
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -444,3 +445,29 @@ def test_open_package_raises_only_unreadable_report_on_damaged_input(tmp_path):
                     package.read_part(name)
         except errors.UnreadableReport as exc:
             assert exc.message.strip() and exc.code
+
+
+# --- a part twice: programs would read different copies ----------------------------------------
+
+
+def with_part_twice(first_name: str, second_name: str) -> bytes:
+    """A real docx whose zip holds ``second_name`` after the genuine ``first_name``: two
+    ``word/document.xml``, case twins, or a backslash twin (zip tools read each differently)."""
+    parts = parts_of(docx_bytes())
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about a duplicate name, as it should
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in parts.items():
+                archive.writestr(name, content)
+            archive.writestr(second_name, parts[first_name].replace(b"Compte rendu", b"Autre texte!"))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("twin", ["word/document.xml", "WORD/Document.xml", "Word/document.XML",
+                                  "[content_types].xml"])
+def test_open_package_refuses_a_part_held_twice(tmp_path, twin):
+    first = "[Content_Types].xml" if twin.lower() == "[content_types].xml" else "word/document.xml"
+    exc = rejected(write(tmp_path, "double.docx", with_part_twice(first, twin)), errors.DuplicatePart)
+    assert exc.code == "partie_en_double"
+    assert twin in exc.message

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from pipeline.text import (canonical_choice, fold, format_date, long_date, normalize_date_text, normalize_header,
+                           normalize_identifier,
                            normalize_label, shown_value, words)
 
 
@@ -48,3 +49,10 @@ def test_dates_are_written_the_french_way():
 
 def test_a_check_box_is_shown_ticked_or_not():
     assert (shown_value(True), shown_value(False), shown_value("oui")) == ("coché", "non coché", "oui")
+
+
+@pytest.mark.parametrize("typed", ["2026 - 500001", "2026-\u00a0500001", "2026\u2013500001", "2026\u2014500001",
+                                   "2026\u2011500 001", "2026\u2212500001", " 2026-500001\u200e", "\u200f2026-500001",
+                                   "２０２６－５００００１", "2026-\u202f500001"])
+def test_an_identifier_reads_the_same_however_it_was_retyped(typed):
+    assert normalize_identifier(typed) == "2026-500001"

@@ -1,0 +1,199 @@
+"""What shared folders really hold, through ``process`` (pipeline/process.py, pipeline/naming.py):
+names that are not UTF-8 or hold control characters, subfolders dragged into the inbox, the files
+browsers and operating systems leave there, hard links, names too long for a file system, a
+destination promised to a file that could not be placed yet, identifiers typed again."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipeline import catalogue as cat
+from pipeline.naming import MAX_NAME_BYTES, REJECTION_SUFFIX, REJECTS
+from pipeline.outcomes import Outcome
+from tests.test_process import AGENTS, CATALOGUE, Desk, blanks, desk, sha  # noqa: F401 (fixtures)
+
+CASES = Path(__file__).resolve().parents[2] / "shared" / "cases" / "inbox"
+
+
+def drop_bytes_name(desk: Desk, source: Path, raw_name: bytes | str) -> str:
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    target = os.path.join(os.fsencode(desk.config.inbox), os.fsencode(raw_name))
+    shutil.copyfile(source, target)
+    return sha(Path(os.fsdecode(target)))
+
+
+# -- any name the file system can hold ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    (b"CR Martin \x82lodie.docx", "CR Martin élodie.docx"),      # CP850 from a Windows zip
+    (b"CR L\xe9a Martin.docx", "CR LÚa Martin.docx"),             # Latin-1: shown, never a crash
+    (b"CR\nINFO faux message.docx", "CR?INFO faux message.docx"),  # a newline would forge a log line
+    (b"CR\tMartin\x1b[31m.docx", "CR?Martin?[31m.docx"),          # tab and terminal escape
+    (b"\xff\xfe\xfd.docx", "\u00a0■².docx"),                    # bytes no encoding agrees on
+    ("CR \u202eFDP.docx", "CR ?FDP.docx"),                        # a right-to-left override
+])
+def test_any_file_name_is_processed_and_shown_readably(desk, caplog, raw, shown):
+    """GIVEN a report under a name that is not UTF-8 or holds control characters, next to an
+    ordinary one WHEN a pass runs THEN both are processed; the odd name is shown readably in
+    the journal, the logs and the pass summary, and no log line is forged."""
+    report = desk.fill("CR.docx", "100001")
+    odd_sha = drop_bytes_name(desk, report, raw)
+    desk.drop(desk.fill("autre.docx", "100002"))
+    with caplog.at_level(logging.INFO, logger="entretiens"):
+        result = desk.run()
+    assert sorted(h.received_name for h in result.handled) == sorted([shown, "autre.docx"])
+    assert all(h.outcome == Outcome.ACCEPTED for h in result.handled)
+    assert list(desk.config.inbox.iterdir()) == []
+    assert any(sha(p) == odd_sha for p in desk.placed())
+    with desk.journal() as journal:
+        assert sorted(r.original_name for r in journal.files()) == sorted([shown, "autre.docx"])
+    assert not any("\n" in r.getMessage() or "\x1b" in r.getMessage() for r in caplog.records)
+
+
+def test_a_turned_away_file_with_an_odd_name_keeps_it_readably_in_rejets(desk):
+    drop_bytes_name(desk, CASES.parent / "content" / "not_a_report_note_quotes_received_name.docx",
+                    b"Note de service \x82t\x82.docx")
+    (handled,) = desk.run().handled
+    assert handled.outcome == Outcome.UNREADABLE
+    assert Path(handled.destination) == desk.config.outbox / REJECTS / "Note de service été.docx"
+    assert (desk.config.outbox / REJECTS / f"Note de service été{REJECTION_SUFFIX}").exists()
+
+
+# -- subfolders, and what is left alone ------------------------------------------------------------
+
+
+def test_reports_in_subfolders_are_processed_and_the_folders_left_in_place(desk):
+    """GIVEN HR dragged whole service folders into the inbox (two levels deep)
+    WHEN a pass runs THEN every report inside is processed like one at the top, named by
+    its path in the inbox; the folders stay, empty."""
+    (desk.config.inbox / "Service cardiologie" / "2e étage").mkdir(parents=True)
+    desk.drop(desk.fill("cr martin.docx", "100001"), "Service cardiologie/cr martin.docx")
+    desk.drop(desk.fill("cr ndiaye.docx", "100002"), "Service cardiologie/2e étage/cr ndiaye.docx")
+    desk.drop(b"", "Service cardiologie/vide.docx")
+    handled = {h.received_name: h.outcome for h in desk.run().handled}
+    assert handled == {"Service cardiologie/cr martin.docx": Outcome.ACCEPTED,
+                       "Service cardiologie/2e étage/cr ndiaye.docx": Outcome.ACCEPTED,
+                       "Service cardiologie/vide.docx": Outcome.UNREADABLE}
+    assert (desk.config.outbox / REJECTS / "Service cardiologie vide.docx").exists()
+    assert sorted(p.relative_to(desk.config.inbox).as_posix() for p in desk.config.inbox.rglob("*")) == [
+        "Service cardiologie", "Service cardiologie/2e étage"]
+
+
+@pytest.mark.parametrize("name", [
+    "Non confirmé 812345.crdownload", "rapport.docx.crdownload", "CR.docx.partial", "CR.docx.download",
+    "CR.docx.opdownload", "CR.docx:Zone.Identifier", "Icon\r", ".DS_Store", "._CR Martin.docx",
+    "Thumbs.db", "ehthumbs.db", "desktop.ini", "~$CR Martin.docx", ".~lock.CR Martin.docx#", "CR.tmp",
+])
+def test_downloads_in_progress_and_system_side_files_are_left_alone(desk, name):
+    """Browsers download into the share under a temporary name; operating systems copy their
+    side files: left where they are, never moved, never noted, until renamed."""
+    data = (CASES / "Non confirmé 812345.crdownload").read_bytes()
+    desk.drop(data, name)
+    (desk.config.inbox / "$RECYCLE.BIN").mkdir()
+    (desk.config.inbox / "$RECYCLE.BIN" / "CR.docx").write_bytes(b"")
+    assert desk.run().handled == []
+    assert (desk.config.inbox / name).read_bytes() == data
+    with desk.journal() as journal:
+        assert journal.files() == []
+
+
+# -- hard links, long names ---------------------------------------------------------------------
+
+
+def test_a_hard_link_to_a_file_outside_the_inbox_is_never_changed_through_it(desk, tmp_path):
+    """GIVEN a file dropped as a hard link to a file outside the workspace (the service runs
+    with rights on both) WHEN it is processed THEN the outside file keeps its mode and bytes,
+    and the placed report is a file of its own (editing the outside one changes nothing)."""
+    outside = tmp_path / "ailleurs" / "CR.docx"
+    outside.parent.mkdir()
+    shutil.copyfile(desk.fill("CR.docx", "100001"), outside)
+    os.chmod(outside, 0o666)
+    before = sha(outside)
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    os.link(outside, desk.config.inbox / "CR.docx")
+    (handled,) = desk.run().handled
+    placed = Path(handled.destination)
+    assert handled.outcome == Outcome.ACCEPTED
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o666 and sha(outside) == before
+    assert not os.path.samefile(outside, placed) and sha(placed) == before
+    assert outside.stat().st_nlink == 1
+
+
+@pytest.mark.parametrize("field", [cat.LAST_NAME, cat.FIRST_NAME])
+def test_a_very_long_agent_name_still_gives_a_name_the_file_system_takes(desk, field):
+    report = desk.fill("CR long.docx", "100001", overrides={field: "Martin-" + "é" * 244})
+    desk.drop(report)
+    (handled,) = desk.run().handled
+    assert handled.outcome == Outcome.ACCEPTED, handled
+    assert len(Path(handled.destination).name.encode()) <= MAX_NAME_BYTES
+    assert Path(handled.destination).exists()
+
+
+# -- a destination is promised to one file only ------------------------------------------------------
+
+
+@pytest.mark.parametrize("blocked", [REJECTS, "doublons"])
+def test_a_file_waiting_for_its_folder_keeps_its_name_when_another_of_that_name_arrives(desk, blocked):
+    """GIVEN « CR.docx » (A) planned for a folder that cannot be written for a while
+    WHEN that folder comes back and another « CR.docx » (B) is dropped
+    THEN A gets the name it was promised, with its note; B takes a free name; nothing is stuck."""
+    first = desk.fill("CR.docx", "100001")
+    if blocked == "doublons":
+        desk.drop(first, "original.docx")
+        desk.run()
+    desk.drop(first if blocked == "doublons" else b"", "CR.docx")
+    desk.config.outbox.mkdir(parents=True, exist_ok=True)
+    (desk.config.outbox / blocked).write_bytes(b"a file where the folder should be")
+    assert desk.run().handled == []  # A waits, planned
+    (desk.config.outbox / blocked).unlink()
+    desk.drop(b"B" if blocked == REJECTS else first, "CR.docx")
+    handled = desk.run().handled
+    assert sorted(Path(h.destination).name for h in handled) == ["CR (2).docx", "CR.docx"]
+    folder = desk.config.outbox / blocked
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["CR.docx", "CR (2).docx", f"CR{_suffix(blocked)}", f"CR (2){_suffix(blocked)}"])
+    with desk.journal() as journal:
+        assert journal.unfinished() == []
+
+
+def _suffix(folder: str) -> str:
+    from pipeline.naming import DUPLICATE_SUFFIX
+
+    return REJECTION_SUFFIX if folder == REJECTS else DUPLICATE_SUFFIX
+
+
+# -- identifiers typed again ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("retyped", ["2026 - 100001", "2026-\u00a0100001", "2026\u2013100001", " 2026-100 001"])
+def test_a_retyped_identifier_is_the_same_report(desk, retyped):
+    """The next version of a report whose identifier was retyped with spaces or another dash is
+    the same report: it replaces the first (history), never a second report of the agent."""
+    first = desk.fill("v1.docx", "100001")
+    desk.drop(first)
+    desk.run()
+    second = desk.fill("v2.docx", start=first, stage=2, overrides={cat.REPORT_ID: retyped})
+    desk.drop(second)
+    (handled,) = desk.run().handled
+    assert (handled.outcome, handled.report_id, handled.stage) == (Outcome.ACCEPTED, "2026-100001", 2)
+    with desk.journal() as journal:
+        assert [c.report_id for c in journal.current_reports()] == ["2026-100001"]
+
+
+def test_a_file_waiting_for_its_folder_shows_in_status(desk):
+    from pipeline.status import campaign_status
+
+    desk.drop(b"", "CR.docx")
+    desk.config.outbox.mkdir(parents=True, exist_ok=True)
+    (desk.config.outbox / REJECTS).write_bytes(b"a file where the folder should be")
+    desk.run()
+    (waiting,) = campaign_status(desk.config).waiting
+    assert waiting["fichier"] == "CR.docx"
+    assert waiting["destination_prevue"] == str(desk.config.outbox / REJECTS / "CR.docx")
