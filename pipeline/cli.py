@@ -158,6 +158,8 @@ def cmd_process(args) -> int:
     print(format_pass(result, config))
     for path in result.workbooks:
         print(f"Classeur mis à jour : {path}")
+    if result.workbooks_problem:
+        print(f"Attention : {result.workbooks_problem}", file=sys.stderr)
     return EXIT_OK
 
 

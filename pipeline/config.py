@@ -58,6 +58,9 @@ class FileCaps(_Section):
     max_uncompressed_mb: float = Field(200, alias="decompresse_max_mo", gt=0)
     max_ratio: float = Field(200, alias="ratio_max", gt=1)
     max_parts: int = Field(2000, alias="parties_max", gt=0)
+    # Parsing XML takes about twenty times its size in memory: a cap per XML part keeps a
+    # file within every other cap from exhausting the service's memory.
+    max_xml_mb: float = Field(16, alias="xml_max_mo", gt=0)
 
 
 class Watch(_Section):

@@ -26,6 +26,7 @@ def package_limits(config: Config) -> PackageLimits:
         max_uncompressed_bytes=int(caps.max_uncompressed_mb * MB),
         max_ratio=caps.max_ratio,
         max_parts=caps.max_parts,
+        max_xml_bytes=int(caps.max_xml_mb * MB),
     )
 
 

@@ -25,6 +25,28 @@ FILE_MODE = 0o640
 DIR_MODE = 0o750
 
 
+def describe_failure(exc: BaseException) -> str:
+    """Why a file could not be read or written, in French, for logs and messages; looks
+    through wrappers (XlsxWriter's ``FileCreateError``) for the system error under them."""
+    cause = exc
+    while not isinstance(cause, OSError):
+        inner = next((a for a in getattr(cause, "args", ()) if isinstance(a, BaseException)), None)
+        cause = inner or cause.__cause__ or cause.__context__
+        if cause is None:
+            return f"erreur inattendue ({type(exc).__name__})"
+    if isinstance(cause, PermissionError):
+        return "accès refusé (fichier ouvert ailleurs ou droits insuffisants)"
+    if isinstance(cause, FileNotFoundError):
+        return "fichier ou dossier introuvable (partage déconnecté ?)"
+    if cause.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disque plein"
+    if cause.errno in (errno.EBUSY, errno.ETXTBSY):
+        return "fichier en cours d'utilisation"
+    if cause.errno in (errno.EIO, errno.ESTALE, errno.EHOSTDOWN, errno.EHOSTUNREACH, errno.ENOTCONN):
+        return f"partage réseau indisponible ({cause.strerror or cause})"
+    return f"erreur d'accès ({cause.strerror or cause})"
+
+
 def make_dirs(path: Path) -> Path:
     path = Path(path)
     missing = []
@@ -63,7 +85,9 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
     crash leaves either nothing or a complete file, never half of one. With
     ``keep_beside``, a target that cannot be replaced (open in Excel on a
     share, read-only, a folder in the way) is left alone and the new file is
-    kept beside it under a dated name, which is returned: nothing is lost.
+    kept beside it, which is returned: under one name of ours, « … (nouvelle
+    version) », replaced at each call (never a new copy per pass); under a
+    dated name if that one cannot be replaced either. Nothing is lost.
     """
     target = Path(target)
     make_dirs(target.parent)
@@ -80,9 +104,7 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
         except OSError as exc:
             if not keep_beside:
                 raise
-            stamp = dt.datetime.now().strftime("%Y-%m-%d %Hh%M")
-            beside = unique_path(target.with_name(f"{target.stem} {stamp}{target.suffix}"))
-            move_no_clobber(tmp, beside)
+            beside = _keep_beside(tmp, target)
             log.warning(
                 "Impossible de remplacer %s (%s : le fichier est peut-être ouvert dans Excel ou "
                 "en lecture seule). La nouvelle version est enregistrée sous « %s ». Fermez le "
@@ -93,6 +115,20 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def _keep_beside(tmp: Path, target: Path) -> Path:
+    beside = target.with_name(f"{target.stem} (nouvelle version){target.suffix}")
+    try:
+        if not os.path.lexists(beside) or is_regular_file(beside):
+            os.replace(tmp, beside)
+            return beside
+    except OSError:
+        pass
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %Hh%M")
+    beside = unique_path(target.with_name(f"{target.stem} {stamp}{target.suffix}"))
+    move_no_clobber(tmp, beside)
+    return beside
 
 
 def is_regular_file(path: Path) -> bool:

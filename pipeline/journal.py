@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from .files import make_dirs
 from .naming import JOURNAL_NAME
-from .outcomes import Outcome
+from .outcomes import JournalUnavailable, Outcome
 
 log = logging.getLogger("entretiens")
 
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS files (
     content       TEXT,                   -- JSON: what was read
     findings      TEXT,                   -- JSON list
     duplicate_of  INTEGER,
-    finished_at   TEXT
+    finished_at   TEXT,
+    interrupted   INTEGER NOT NULL DEFAULT 0  -- runs that died while this file was being read
 );
 CREATE INDEX IF NOT EXISTS files_checksum ON files(checksum);
 CREATE INDEX IF NOT EXISTS files_report ON files(report_id);
@@ -156,19 +158,84 @@ class CurrentReport:
     file: FileRow
 
 
+# How long a statement waits for a lock another program holds on the journal, in seconds.
+LOCK_WAIT_S = 30.0
+
+
+def unavailable(exc: sqlite3.Error | OSError, path: Path) -> JournalUnavailable:
+    """The French reason a journal error stops the run (locked, damaged, disk full...)."""
+    detail = str(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
+    text = detail.lower()
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "full" in text:
+        variant = "full"
+    elif "locked" in text or "busy" in text:
+        variant = "locked"
+    elif isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text
+                                                     or "corrupt" in text):
+        variant = "damaged"
+    else:
+        variant = ""
+    return JournalUnavailable.because(variant, path=path, folder=path.parent, detail=detail,
+                                      seconds=f"{LOCK_WAIT_S:g}")
+
+
+class _Connection(sqlite3.Connection):
+    """Errors of the journal's file (locked, damaged, disk full) become a
+    :class:`JournalUnavailable` in French; errors of our own statements stay what they are."""
+
+    journal_path: Path
+
+    def _translated(self, call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise
+        except sqlite3.DatabaseError as exc:  # OperationalError among them
+            raise unavailable(exc, self.journal_path) from exc
+
+    def execute(self, *args, **kwargs):
+        return self._translated(super().execute, *args, **kwargs)
+
+    def executemany(self, *args, **kwargs):
+        return self._translated(super().executemany, *args, **kwargs)
+
+    def executescript(self, *args, **kwargs):
+        return self._translated(super().executescript, *args, **kwargs)
+
+    def __exit__(self, *exc_info):
+        return self._translated(super().__exit__, *exc_info)
+
+
 class Journal:
+    """The journal of a state dir. Raises :class:`~pipeline.outcomes.JournalUnavailable`
+    (French, says what to do) when SQLite cannot open, read or write it."""
+
     def __init__(self, state_dir: Path):
-        make_dirs(state_dir)
         self.path = Path(state_dir) / JOURNAL_NAME
-        # Created 0640 before SQLite opens it: its -wal and -shm files copy this mode.
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o640))
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            make_dirs(state_dir)
+            # Created 0640 before SQLite opens it: its -wal and -shm files copy this mode.
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o640))
+            self.db = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, factory=_Connection)
+        except (OSError, sqlite3.Error) as exc:
+            raise unavailable(exc, self.path) from exc
+        self.db.journal_path = self.path
         self.db.row_factory = sqlite3.Row
+        try:
+            self._open()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _open(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
         # Committed transactions are never reordered in the WAL, and a synced commit carries the
         # earlier ones: only finish_all syncs (once per batch of files, see Processor.sync).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {row["name"] for row in self.db.execute("PRAGMA table_info(files)")}
+        if "interrupted" not in columns:  # a journal from before this column
+            self.db.execute("ALTER TABLE files ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.db.close()
@@ -208,6 +275,12 @@ class Journal:
                  stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
                  json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
             )
+
+    def count_interruption(self, file_id: int, change: int = 1) -> int:
+        """A run died while this claimed file was being read: count it (``change=-1``: the
+        reading ended on an error that was handled, not a death); return the count."""
+        self.db.execute("UPDATE files SET interrupted = interrupted + ? WHERE id=?", (change, file_id))
+        return self.db.execute("SELECT interrupted FROM files WHERE id=?", (file_id,)).fetchone()[0]
 
     def move_plan(self, file_id: int, destination: str, note: str | None) -> None:
         """A planned file's destination (and note) changed before it was placed."""

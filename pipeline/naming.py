@@ -107,9 +107,14 @@ REPORT_SUFFIX, INVITATION_SUFFIX = " - compte rendu.docx", " - convocation.docx"
 
 
 def safe_filename(text: str) -> str:
-    """Keep accents and apostrophes; drop what Windows shares refuse in a name."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', " ", shown_name(text))
-    return " ".join(cleaned.split()).strip(" .") or "sans_nom"
+    """Keep accents and apostrophes; drop what Windows shares refuse in a name (reserved
+    characters, leading and trailing spaces and dots); a name left without a stem is
+    ``sans_nom`` with its extension: ``"   .docx"`` -> ``"sans_nom.docx"``."""
+    cleaned = " ".join(re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', " ", shown_name(text)).split())
+    stem, dot, extension = cleaned.rpartition(".")
+    if dot and extension and " " not in extension and len(extension) <= 16:
+        return (stem.strip(" .") or "sans_nom") + "." + extension
+    return cleaned.strip(" .") or "sans_nom"
 
 
 def outbox_name(received_name: str) -> str:

@@ -254,6 +254,28 @@ class AlreadyRunning(EntretiensError):
     code = "surveillance_deja_lancee"
 
 
+class JournalUnavailable(EntretiensError):
+    """The journal (SQLite) cannot be used: locked by another program, damaged, disk full."""
+
+    code = "journal_indisponible"
+    sentences = {
+        "locked": "Le journal {path} est verrouillé par un autre programme depuis plus de {seconds} s "
+                  "(une sauvegarde, un antivirus, un outil qui l'a ouvert ?). Fermez ce programme, puis "
+                  "relancez la commande : aucun fichier n'est perdu, ce qui était en cours sera repris.",
+        "damaged": "Le journal {path} est endommagé ({detail}). Arrêtez le service, mettez ce fichier de "
+                   "côté et restaurez la dernière sauvegarde du journal (faite avec le dossier de sortie), "
+                   "puis relancez. Les fichiers déjà classés ne sont pas touchés.",
+        "full": "Le disque du dossier d'état ({folder}) est plein : le journal ne peut plus être écrit. "
+                "Libérez de la place, puis relancez la commande : aucun fichier n'est perdu.",
+        "": "Le journal {path} ne peut pas être utilisé ({detail}). Vérifiez que le compte du service "
+            "peut écrire dans le dossier d'état ({folder}), puis relancez la commande.",
+    }
+
+    @classmethod
+    def because(cls, variant: str = "", /, **params: object) -> "JournalUnavailable":
+        return cls(cls.sentences[variant].format(**params))
+
+
 class FolderNotEmpty(EntretiensError):
     """The demo is asked to write into a folder that already holds something."""
 
@@ -372,6 +394,10 @@ class ZipBomb(UnreadableReport):
             f"par précaution, il n'est pas ouvert. Ouvrez-le dans Word, {SAVE_AS}.",
         "file_size": f"Le fichier pèse {{size}}, au-delà de la limite de {{limit}}. {SHRINK}",
         "grew": f"Le fichier dépasse la limite de {{limit}}. {SHRINK}",
+        "xml": f"Le texte du document (partie « {{part}} ») est anormalement volumineux une fois "
+               f"décompressé ({{size}}, la limite est {{limit}}) : par précaution, il n'est pas lu. "
+               f"Ouvrez-le dans Word, vérifiez qu'aucun tableau ou texte n'a été collé en masse, "
+               f"{SAVE_AS}.",
     }
 
 
@@ -408,6 +434,16 @@ class WrongTemplateVersion(UnreadableReport):
                      "pré-rempli de cette campagne et déposez-le de nouveau."}
 
 
+class InterruptedTwice(UnreadableReport):
+    """The service died twice while reading this file (memory exhausted, a crash): it is set
+    aside unread, so that it never stops the files behind it again."""
+
+    code = "traitement_interrompu"
+    sentences = {"": f"La lecture de ce fichier a interrompu le service à deux reprises (fichier "
+                     f"anormalement lourd ou abîmé) : par précaution, il est mis de côté sans être lu. "
+                     f"Ouvrez-le dans Word, vérifiez son contenu, {SAVE_AS}."}
+
+
 class NotARegularFile(UnreadableReport):
     """A symbolic link, a folder or a device was dropped instead of a file."""
 
@@ -432,7 +468,7 @@ class FileUnavailable(UnreadableReport):
 #: Every reason a file cannot be read, in the order the README lists them.
 UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, MacroDocument, WrongOfficeType,
                       TruncatedZip, ZipBomb, DuplicatePart, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
-                      FileUnavailable)
+                      FileUnavailable, InterruptedTwice)
 
 
 # -- pydantic's error types, said in French (config.yaml and catalogue overrides) --

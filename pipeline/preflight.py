@@ -47,6 +47,7 @@ class PackageLimits:
     max_uncompressed_bytes: int = 200 * 1024 * 1024  # sum of declared uncompressed sizes
     max_ratio: float = 200.0  # uncompressed/compressed, whole archive and per part (parts >= 64 KiB)
     max_parts: int = 2000  # number of zip members
+    max_xml_bytes: int = 16 * 1024 * 1024  # uncompressed size of one XML part (parsing memory)
 
 
 def _mo(n: float) -> str:
@@ -65,8 +66,9 @@ def _shown(name: str) -> str:
 class DocxPackage:
     """An opened, checked .docx. Context manager (closes the zip). Built by ``open_package``."""
 
-    def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile):
-        self.path, self.main_part = path, "word/document.xml"
+    def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile,
+                 limits: PackageLimits = PackageLimits()):
+        self.path, self.main_part, self.limits = path, "word/document.xml", limits
         self._data, self._zip = data, archive
         self._parts = {i.filename.lower(): i for i in archive.infolist() if not i.is_dir()}
         self._parsed: dict[str, etree._Element] = {}
@@ -104,6 +106,10 @@ class DocxPackage:
         key = name.lstrip("/").lower()
         if key in self._parsed:
             return self._parsed[key]
+        info = self._parts.get(name.lstrip("/").lower())
+        if info is not None and info.file_size > self.limits.max_xml_bytes:
+            raise ZipBomb.because("xml", part=_shown(name), size=_mo(info.file_size),
+                                  limit=_mo(self.limits.max_xml_bytes))
         data = self.read_part(name)
         try:
             self._parsed[key] = parse_xml(data)
@@ -267,7 +273,7 @@ def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> Docx
         archive = zipfile.ZipFile(io.BytesIO(data))
     except _ZIP_ERRORS:
         raise TruncatedZip.because() from None
-    package = DocxPackage(path, data, archive)
+    package = DocxPackage(path, data, archive, limits)
     try:
         _check_directory(data, archive.infolist(), limits)
         package._check()

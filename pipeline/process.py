@@ -41,7 +41,7 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .examine import Examination, examine, known_agents
-from .files import (are_same_file, holds_same_bytes, is_regular_file, link_no_clobber,
+from .files import (are_same_file, describe_failure, holds_same_bytes, is_regular_file, link_no_clobber,
                     make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
                     unique_path)
 from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
@@ -50,13 +50,15 @@ from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, RE
                      outbox_name, received_name_of, shown_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
-                       STAGE_SKIPPED, Finding, Outcome)
+                       STAGE_SKIPPED, Finding, InterruptedTwice, Outcome)
 from .render import check_templates, templates_command
 
 log = logging.getLogger("entretiens")
 
 # Files placed between two sync points of a pass (see Processor.sync).
 SYNC_BATCH = 64
+# A file whose reading was under way when the run died this many times is set aside unread.
+INTERRUPTIONS_BEFORE_SET_ASIDE = 2
 
 
 @dataclass
@@ -75,6 +77,7 @@ class HandledFile:
 class PassResult:
     handled: list[HandledFile] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
+    workbooks_problem: str | None = None  # French: why the workbooks could not be rebuilt
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for h in self.handled if h.outcome == outcome)
@@ -271,7 +274,15 @@ class Processor:
     # -- duplicate, examine, compare, plan ------------------------------------------
 
     def decide(self, row: FileRow, work_path: Path) -> None:
-        """What becomes of a claimed file, recorded in the journal (nothing moves yet)."""
+        """What becomes of a claimed file, recorded in the journal (nothing moves yet).
+        An error here is not a death of the run: it is not counted against the file."""
+        try:
+            self._decide(row, work_path)
+        except BaseException:
+            self.journal.count_interruption(row.id, -1)
+            raise
+
+    def _decide(self, row: FileRow, work_path: Path) -> None:
         original = self.find_original(row)
         if original is not None:
             self.plan_duplicate(row, original, work_path)
@@ -506,6 +517,11 @@ class Processor:
             if row.status == CLAIMED and not work_path.exists():
                 log.warning("fichier réclamé introuvable dans la zone de travail : %s", row.work_name)
                 continue
+            # Found claimed: the run before died while reading it (or an error was handled, which
+            # decide() took back from the count).
+            if row.status == CLAIMED and self.journal.count_interruption(row.id) >= INTERRUPTIONS_BEFORE_SET_ASIDE:
+                self._set_aside(row, work_path)
+                row = self.journal.file(row.id)
             step = self.resume if row.status == CLAIMED else (lambda path, row=row: self.place(row, path))
             handled.append(self._guarded(step, work_path))
         self.sync()  # their work names go: what is left below was never placed
@@ -528,6 +544,14 @@ class Processor:
                 log.info("fichier temporaire inachevé supprimé : %s", leftover)
         return [h for h in handled if h is not None]
 
+    def _set_aside(self, row: FileRow, work_path: Path) -> None:
+        """A file whose reading killed the run twice goes to rejets unread, with its note."""
+        error = InterruptedTwice.because()
+        log.warning("« %s » a interrompu le traitement %d fois : mis de côté sans être lu.",
+                    row.original_name, INTERRUPTIONS_BEFORE_SET_ASIDE)
+        self.plan_rejection(row, Outcome.UNREADABLE, error.code, Examination(path=work_path, error=error), [
+            Finding(code=error.code, severity=ERROR, label="Fichier", message=error.message).as_json()])
+
     def _still_placed(self, row: FileRow, leftover: Path) -> bool:
         """Whether the file of a done row is in its place (the same file, or a copy of it)."""
         now = self.journal.where_now(row)
@@ -535,9 +559,10 @@ class Processor:
             holds_same_bytes(Path(now), row.checksum) and holds_same_bytes(leftover, row.checksum)))
 
     def _outbox_folders(self) -> list[Path]:
-        """Every folder of the outbox a pass writes in (for the temporaries a crash left)."""
+        """Every folder of the outbox a pass writes in (for the temporaries a crash left, a killed
+        workbook rebuild's among them)."""
         outbox = self.config.outbox
-        folders = [outbox / s.folder for s in self.catalogue.stages] + [outbox / REJECTS, outbox / DUPLICATES]
+        folders = [outbox, *(outbox / s.folder for s in self.catalogue.stages), outbox / REJECTS, outbox / DUPLICATES]
         history = outbox / HISTORY
         if history.is_dir():
             folders += [agent for campaign in history.iterdir() if campaign.is_dir()
@@ -583,5 +608,11 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
     if outputs:
         from .workbooks import rebuild_workbooks  # the outputs step reads the journal
 
-        result.workbooks = rebuild_workbooks(config)
+        try:
+            result.workbooks = rebuild_workbooks(config)
+        except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
+            result.workbooks_problem = (
+                f"Classeurs non mis à jour ({describe_failure(exc)}) : les fichiers ont bien été traités. "
+                "Libérez de la place (ou fermez le classeur ouvert), puis lancez « entretiens report ».")
+            log.warning("%s", result.workbooks_problem)
     return result

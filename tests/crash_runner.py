@@ -25,6 +25,7 @@ from pathlib import Path
 KILL_POINTS = {
     "claim": "after the atomic rename into the work area, before the journal knows the file",
     "journal_claim": "after the journal recorded the claim, before examining the file",
+    "examine": "reading the file (preflight, read, validate): the run dies as an exhausted memory kills it",
     "journal_plan": "after the journal recorded outcome, destination and note",
     "history_link": "moving the previous version to the history: linked, source not yet removed",
     "link": "placing the file: linked (or copied) to its destination, its batch not yet synced nor done",
@@ -73,6 +74,16 @@ def arm(point: str, victim: str) -> None:
             return row
 
         Journal.claim = journal_claim_then_die
+
+    elif point == "examine":
+        examine = process.examine
+
+        def die_examining(path, *args, **kwargs):
+            if hit(Path(path).name):
+                die()
+            return examine(path, *args, **kwargs)
+
+        process.examine = die_examining
 
     elif point == "journal_plan":
         plan = Journal.plan

@@ -320,3 +320,29 @@ def test_without_a_crash_the_scene_ends_as_expected(scene):
     for outcome in outcomes:
         if outcome.received_name != "CR NDiaye.docx":  # moved on to the history by CR NDiaye2
             assert area_of(Path(outcome.destination), scene.config.outbox) == EXPECTED[outcome.received_name]
+
+
+def test_a_file_whose_reading_killed_the_run_twice_is_set_aside(scene):
+    """GIVEN a file the run dies on while reading it (memory exhausted, a crash), twice
+    WHEN the next pass starts THEN that file goes to rejets unread, with a note that says
+    why, and every other file is processed: it never blocks the files behind it again."""
+    for _ in range(2):
+        killed = run(str(RUNNER), str(scene.config_path), "examine", "scan", cwd=scene.config.base_dir)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+    done = run("-m", "pipeline", "process", "--config", str(scene.config_path), cwd=scene.config.base_dir)
+    assert done.returncode == 0, done.stderr
+    rejets = scene.config.outbox / REJECTS
+    assert (rejets / "scan.docx").exists() and (rejets / f"scan{REJECTION_SUFFIX}").exists()
+    with Journal(scene.config.state_dir) as journal:
+        rows = {r.original_name: r for r in journal.files()}
+    assert rows["scan.docx"].reason_code == "traitement_interrompu"
+    assert {r.status for r in rows.values()} == {"done"} and len(rows) == len(EXPECTED) + 1
+
+
+def test_a_run_that_died_once_reading_a_file_reads_it_again(scene):
+    killed = run(str(RUNNER), str(scene.config_path), "examine", "scan", cwd=scene.config.base_dir)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    process_inbox(scene.config)
+    with Journal(scene.config.state_dir) as journal:
+        (scan,) = [r for r in journal.files() if r.original_name == "scan.docx"]
+    assert scan.reason_code == "pas_un_docx"

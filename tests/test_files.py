@@ -61,11 +61,15 @@ def test_replace_atomically_leaves_nothing_when_the_writer_fails(tmp_path):
 
 
 def test_replace_atomically_keeps_the_new_file_beside_a_target_it_cannot_replace(tmp_path):
+    """A workbook open in Excel on a share cannot be replaced: the new one goes beside it,
+    under one name replaced at each pass, never a new copy per pass."""
     (tmp_path / "classeur.xlsx").mkdir()  # a folder in the way: the rename fails
-    written = replace_atomically(tmp_path / "classeur.xlsx", lambda tmp: tmp.write_text("neuf"),
-                                 keep_beside=True)
-    assert written.parent == tmp_path and written.name.startswith("classeur ")
-    assert written.read_text() == "neuf"
+    for text in ("neuf", "plus neuf"):
+        written = replace_atomically(tmp_path / "classeur.xlsx", lambda tmp: tmp.write_text(text),
+                                     keep_beside=True)
+    assert written == tmp_path / "classeur (nouvelle version).xlsx"
+    assert written.read_text() == "plus neuf"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classeur (nouvelle version).xlsx", "classeur.xlsx"]
     assert (tmp_path / "classeur.xlsx").is_dir()
 
 

@@ -197,3 +197,26 @@ def test_a_file_waiting_for_its_folder_shows_in_status(desk):
     (waiting,) = campaign_status(desk.config).waiting
     assert waiting["fichier"] == "CR.docx"
     assert waiting["destination_prevue"] == str(desk.config.outbox / REJECTS / "CR.docx")
+
+
+def test_a_workbook_that_cannot_be_written_is_a_warning_and_the_pass_still_ends(desk, tmp_path):
+    """GIVEN an outbox on a file system that has no room left (the report placed, then the
+    share filled up) WHEN a pass runs THEN it ends normally, with a French warning that says
+    the files are placed and how to rebuild the workbooks later."""
+    from tests.mounts import tmpfs
+
+    report = desk.fill("CR.docx", "100001")
+    with tmpfs(desk.config.outbox, size="400k"):
+        desk.drop(report)
+        (placed,) = desk.run().handled
+        filler = desk.config.outbox / "remplissage"
+        with open(filler, "wb", buffering=0) as handle:
+            try:
+                while handle.write(b"\0" * 4096):
+                    pass
+            except OSError:  # no space left: what the test wants
+                pass
+        result = desk.run()
+        assert result.workbooks == [] and "entretiens report" in result.workbooks_problem
+        assert Path(placed.destination).exists()
+        assert not [p for p in desk.config.outbox.iterdir() if p.name.startswith(".tmp-")]

@@ -20,7 +20,9 @@ from pipeline.catalogue import DEFAULT
 from pipeline.config import Config, load_config
 from pipeline.filling import fill_report
 from pipeline.generate import generate
-from pipeline.journal import JOURNAL_NAME, Journal, filesystem_type, warn_if_network_fs
+from pipeline.journal import Journal, filesystem_type, warn_if_network_fs
+from pipeline.naming import JOURNAL_NAME
+from pipeline.outcomes import JournalUnavailable
 from pipeline.process import process_inbox
 from pipeline.read import read_report
 from tests.conftest import TEMPLATES, TODAY, agent, write_csv
@@ -291,3 +293,62 @@ def test_where_now_follows_a_file_to_the_history_but_not_the_file_that_left_befo
         rows.append(journal.file(row.id))
     assert [journal.where_now(r) for r in rows] == [
         "/out/historique/CR (1).docx", "/out/historique/CR (2).docx", "/out/1/CR.docx"]
+
+
+# -- when the journal cannot be used: a French reason, never a traceback ------------------------------
+
+
+def test_a_damaged_journal_stops_the_command_with_what_to_do(tmp_path):
+    import subprocess
+    import sys
+
+    config = write_workspace_with_inbox(tmp_path)
+    config.state_dir.mkdir()
+    (config.state_dir / JOURNAL_NAME).write_bytes(b"ceci n'est pas une base SQLite" * 100)
+    for command in (["process"], ["status"], ["report"]):
+        done = subprocess.run([sys.executable, "-m", "pipeline", *command, "--config", str(tmp_path / "config.yaml")],
+                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert done.returncode == 1, (command, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert "endommagé" in done.stderr and "restaurez la dernière sauvegarde" in done.stderr, done.stderr
+    assert (config.inbox / "CR.docx").exists()  # nothing was taken
+
+
+def test_a_journal_locked_by_another_program_stops_the_pass_and_loses_nothing(tmp_path, monkeypatch):
+    config = write_workspace_with_inbox(tmp_path)
+    Journal(config.state_dir).close()
+    holder = sqlite3.connect(config.state_dir / JOURNAL_NAME)
+    holder.execute("BEGIN EXCLUSIVE")  # a backup tool, say, holds the journal
+    monkeypatch.setattr(journal_module, "LOCK_WAIT_S", 0.2)
+    try:
+        with pytest.raises(JournalUnavailable, match="verrouillé par un autre programme"):
+            process_inbox(config)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert sorted(p.name for p in config.inbox.iterdir()) in (["CR.docx"], [])
+    process_inbox(config)  # the lock gone, the next pass finishes everything
+    assert not (config.inbox / "CR.docx").exists()
+    with Journal(config.state_dir) as journal:
+        assert [r.status for r in journal.files()] == ["done"]
+
+
+def test_a_full_state_folder_stops_the_pass_with_what_to_do(tmp_path):
+    from tests.mounts import tmpfs
+
+    with tmpfs(tmp_path / "etat", size="200k"):
+        config = write_workspace_with_inbox(tmp_path, etat=str(tmp_path / "etat"))
+        (tmp_path / "etat" / "remplissage").write_bytes(b"\0" * 200 * 1024)
+        with pytest.raises(JournalUnavailable, match="est plein"):
+            process_inbox(config)
+        assert (config.inbox / "CR.docx").exists() or list((tmp_path / "etat" / "travail").iterdir())
+
+
+def write_workspace_with_inbox(base: Path, **folders) -> Config:
+    write_csv(base / "agents.csv", [agent("100001", "Martin", "Léa")])
+    data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES), **folders}}
+    (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_config(base / "config.yaml")
+    config.inbox.mkdir(parents=True, exist_ok=True)
+    (config.inbox / "CR.docx").write_bytes(b"")
+    return config

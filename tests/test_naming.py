@@ -39,6 +39,8 @@ def test_long_names_are_cut_to_the_budget_keeping_the_extension():
 def test_names_lose_what_windows_shares_refuse():
     assert safe_filename('CR: Martin/Élodie?*"<>|.') == "CR Martin Élodie"
     assert safe_filename(" . ") == "sans_nom"
+    assert safe_filename("   .docx") == "sans_nom.docx" and safe_filename("..docx") == "sans_nom.docx"
+    assert safe_filename("CR. final .docx") == "CR. final.docx"
     assert outbox_name("a/b.docx") == "a b.docx"
 
 

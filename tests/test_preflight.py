@@ -471,3 +471,16 @@ def test_open_package_refuses_a_part_held_twice(tmp_path, twin):
     exc = rejected(write(tmp_path, "double.docx", with_part_twice(first, twin)), errors.DuplicatePart)
     assert exc.code == "partie_en_double"
     assert twin in exc.message
+
+
+def test_open_package_refuses_an_xml_part_too_large_to_parse_safely(tmp_path):
+    """A file within every other cap whose text part holds millions of tiny elements would
+    take twenty times its size in memory to parse: refused before parsing, with its reason."""
+    parts = parts_of(docx_bytes())
+    body = "".join(f'<w:p><w:r><w:t>{random.randrange(10**9):x}</w:t></w:r></w:p>' for _ in range(40_000))
+    parts["word/document.xml"] = parts["word/document.xml"].replace(b"<w:body>", b"<w:body>" + body.encode())
+    path = write(tmp_path, "lourd.docx", zip_bytes(parts))
+    exc = rejected(path, errors.ZipBomb, limits=PackageLimits(max_xml_bytes=1024 * 1024))
+    assert "word/document.xml" in exc.message and "1,0 Mo" in exc.message
+    with open_package(path) as package:  # the default cap lets it through
+        assert package.xml_part("word/document.xml") is not None
