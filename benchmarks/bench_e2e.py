@@ -61,13 +61,15 @@ from pathlib import Path
 
 from lxml import etree
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 from pipeline import catalogue as cat  # noqa: E402
 from pipeline import ooxml  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.filling import ReportForm, fill_report  # noqa: E402
-from pipeline.generate import generate, report_id  # noqa: E402
+from pipeline.generate import generate  # noqa: E402
+from pipeline.naming import report_id  # noqa: E402
 
 TARGET_FLOOR_RATIO = 5.0
 TARGET_GROWTH = 2.2
@@ -106,7 +108,7 @@ def write_roster(path: Path, n: int, distinct: int) -> Path:
 
 def workspace_config(base: Path, *, roster: bool = True) -> Config:
     data: dict = {
-        "dossiers": {"entree": "inbox", "sortie": "outbox", "modeles": "templates", "etat": ".etat"},
+        "dossiers": {"entree": "inbox", "sortie": "outbox", "modeles": str(REPO / "templates"), "etat": ".etat"},
         "base_dir": base,
     }
     if roster:
