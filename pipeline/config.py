@@ -76,11 +76,15 @@ class Watch(_Section):
 
 
 class HRContact(_Section):
+    """Who signs the notes and whom managers call (section « service_rh »)."""
+
     name: str = Field("Service des ressources humaines", alias="nom")
-    return_to: str = Field(
-        "le dossier partagé des comptes rendus (déposez le fichier corrigé dans « inbox »)",
-        alias="retour",
-    )
+    return_to: str = Field("le dossier partagé des comptes rendus", alias="retour")
+    contact: str | None = Field(None, alias="contact")  # the person managers may call
+    phone: str | None = Field(None, alias="telephone")
+    email: str | None = Field(None, alias="courriel")
+    # A rejected report is to be sent back within this many days of its receipt.
+    answer_days: int = Field(15, alias="delai_reponse_jours", ge=1)
 
 
 class Config(_Section):

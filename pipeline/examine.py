@@ -13,7 +13,7 @@ from .config import Config
 from .outcomes import RosterError, UnreadableReport
 from .preflight import PackageLimits
 from .read import Report, read_report
-from .roster import load_roster
+from .roster import RosterRow, load_roster
 from .validate import Validation, ValidationContext, validate
 
 MB = 1024 * 1024
@@ -30,8 +30,9 @@ def package_limits(config: Config) -> PackageLimits:
     )
 
 
-def known_agents(config: Config) -> set[str] | None:
-    """Agent numbers of the configured roster; ``None`` when there is no roster."""
+def roster_agents(config: Config) -> dict[str, RosterRow] | None:
+    """The configured roster's rows by agent number; ``None`` when there is no roster.
+    Raises :class:`RosterError` when the roster named in config is missing or unusable."""
     path = config.roster_path
     if path is None:
         return None
@@ -39,7 +40,13 @@ def known_agents(config: Config) -> set[str] | None:
         raise RosterError(
             f"La liste des agents indiquée dans la configuration (liste_agents) est introuvable : {path}."
         )
-    return set(load_roster(path, config.catalogue).by_agent())
+    return load_roster(path, config.catalogue).by_agent()
+
+
+def known_agents(config: Config) -> set[str] | None:
+    """Agent numbers of the configured roster; ``None`` when there is no roster."""
+    rows = roster_agents(config)
+    return None if rows is None else set(rows)
 
 
 @dataclass

@@ -36,34 +36,64 @@ def _received(row: FileRow) -> str:
         return row.received_at
 
 
-def rejection_context(row: FileRow, config: Config) -> dict:
+def _answer_by(row: FileRow, config: Config) -> str:
+    """The day a corrected report is expected: receipt + ``service_rh.delai_reponse_jours``."""
+    try:
+        received = dt.datetime.fromisoformat(row.received_at).date()
+    except ValueError:
+        return ""
+    return long_date(received + dt.timedelta(days=config.hr.answer_days))
+
+
+def _contact(config: Config) -> str:
+    """« Mme Claire Martin – 01 23 45 67 89 – rh@exemple.fr », from what config gives."""
+    return " – ".join(part for part in (config.hr.contact, config.hr.phone, config.hr.email) if part)
+
+
+def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> dict:
+    """What the rejection note says (``n`` in the template). ``evaluator``: the addressee
+    when the report does not name one (from the roster)."""
     errors = [f for f in row.findings if is_error(f)]
     warnings = [f for f in row.findings if not is_error(f)]
-    if row.outcome == Outcome.UNREADABLE:
+    unreadable = row.outcome == Outcome.UNREADABLE
+    answer_by, place = _answer_by(row, config), config.hr.return_to
+    if unreadable:
+        title = "Fichier à renvoyer"
         motif = "Le fichier ne peut pas être lu comme un compte rendu d'entretien professionnel."
+        to_do = (f"Faites ce qui est indiqué ci-dessus, puis déposez le compte rendu dans {place}"
+                 + (f" avant le {answer_by}." if answer_by else "."))
     else:
+        title = "Compte rendu à compléter"
         count = len(errors)
         motif = ("Le compte rendu est incomplet ou incohérent : "
                  + ("1 point à corriger." if count == 1 else f"{count} points à corriger."))
+        to_do = ("Corrigez le compte rendu dans le fichier d'origine (ne repartez pas d'un modèle vierge), "
+                 "faites signer de nouveau si une partie signée a changé, puis déposez-le dans "
+                 f"{place}" + (f" avant le {answer_by}." if answer_by else "."))
+    named = str(((row.content or {}).get("champs") or {}).get(cat.EVALUATOR, "") or "").strip()
     return {"n": {
+        "titre": title,
+        "destinataire": named or evaluator,
         "agent": _agent(row),
         "campagne": row.campaign or config.campaign.key,
         "fichier": row.original_name,
         "date": _received(row),
         "motif": motif,
+        "avant_le": answer_by,
         "problemes": [{"rubrique": f.get("label") or "Document", "message": f["message"]} for f in errors],
         "avertissements": [{"rubrique": f.get("label") or "Document", "message": f["message"]}
                            for f in warnings],
-        "retour": config.hr.return_to,
+        "que_faire": to_do,
+        "contact": _contact(config),
         "service": config.hr.name,
     }}
 
 
-def write_rejection_note(row: FileRow, config: Config, target: Path) -> Path:
+def write_rejection_note(row: FileRow, config: Config, target: Path, *, evaluator: str = "") -> Path:
     """Render the rejection note of a planned row (the template is checked at start:
     :func:`pipeline.render.check_templates`)."""
-    return render(config.templates / REJECTION_TEMPLATE, rejection_context(row, config), target,
-                  overwrite=True)
+    return render(config.templates / REJECTION_TEMPLATE, rejection_context(row, config, evaluator=evaluator),
+                  target, overwrite=True)
 
 
 def write_duplicate_note(row: FileRow, original: FileRow, target: Path, *,

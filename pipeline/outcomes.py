@@ -130,11 +130,21 @@ FROM_PREFILLED = "Utilisez le compte rendu pré-rempli envoyé par le service RH
 # -- a field or a table of the form (validate.py) --
 MISSING_FIELD = Reason("champ_manquant", ERROR, {
     "": "La rubrique « {label} » n'est pas remplie. Complétez-la.{later}",
-    "because": "La rubrique « {label} » est obligatoire{because} : complétez-la.{later}",
+    "because": "La rubrique « {label} » doit être remplie{because}. Complétez-la.{later}",
     "later": " Le document en est à l'étape « {stage} » : cette rubrique aurait dû être remplie avant.",
 })
-#: How a conditional requirement is said: `` lorsque « Avis » vaut « défavorable »``.
-WHEN_VALUE = " lorsque « {label} » vaut {values}"
+#: Why a conditional field is required, as a manager reads it: the answer that requires it.
+BECAUSE = {
+    "choice": ", puisque la réponse à « {label} » est « {value} »",
+    "ticked": ", puisque la case « {label} » est cochée",
+    "not_ticked": ", puisque la case « {label} » n'est pas cochée",
+}
+#: A table row, named by what it holds (its first column), else by its number.
+ROW_NAMED, ROW_NUMBERED = "« {text} »", "{number}"
+EMPTY_REPORT = Reason("compte_rendu_vide", ERROR, {
+    "": "Le compte rendu n'a pas été rempli : aucune rubrique de l'évaluation n'est complétée. Menez "
+        "l'entretien, remplissez ce compte rendu pré-rempli, faites-le signer, puis déposez-le de nouveau.",
+})
 FIELD_GONE = Reason("rubrique_absente", ERROR, {
     "": "La rubrique « {label} » a disparu du formulaire. Repartez du compte rendu pré-rempli "
         "envoyé par le service RH.",
@@ -143,7 +153,7 @@ UNREADABLE_DATE = Reason("date_illisible", ERROR, {"": "{message}"})
 INVALID_CHOICE = Reason("choix_invalide", ERROR, {
     "": "La rubrique « {label} » contient « {value} », qui n'est pas une valeur prévue. "
         "Choisissez parmi : {choices}.",
-    "row": "Tableau « {table} », ligne {number} : « {value} » n'est pas une valeur prévue pour "
+    "row": "Tableau « {table} », ligne {row} : « {value} » n'est pas une valeur prévue pour "
            "« {column} ». Choisissez parmi : {choices}.",
 })
 INVALID_NUMBER = Reason("nombre_invalide", ERROR, {
@@ -155,8 +165,10 @@ EMPTY_TABLE = Reason("tableau_vide", ERROR, {
                       "ligne ({columns}) ou cochez « {box} ».",
 })
 INCOMPLETE_ROW = Reason("ligne_incomplete", ERROR, {
-    "": "Tableau « {table} », ligne {number} : la colonne « {column} » n'est pas remplie{because}. "
-        "Complétez-la ou supprimez la ligne.",
+    "": "Tableau « {table} », ligne {row} : la colonne « {column} » n'est pas remplie. Complétez-la, ou "
+        "supprimez la ligne si elle a été ajoutée par erreur.",
+    "because": "Tableau « {table} », ligne {row} : la colonne « {column} » doit être remplie{because}. "
+               "Complétez-la.",
 })
 CONTRADICTORY_ANSWERS = Reason("reponses_contradictoires", WARNING, {
     "": "« {box} » est coché alors que le tableau « {table} » contient {rows} ligne(s). Décochez la "

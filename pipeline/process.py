@@ -40,7 +40,7 @@ from pathlib import Path
 from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
-from .examine import Examination, examine, known_agents
+from .examine import Examination, examine, roster_agents
 from .files import (are_same_file, describe_failure, holds_same_bytes, is_regular_file, link_no_clobber,
                     make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
                     unique_path)
@@ -129,7 +129,10 @@ class Processor:
         warn_if_network_fs(config.state_dir)
         self.journal = Journal(config.state_dir)
         self.work_dir = make_dirs(config.state_dir / WORK_FOLDER)
-        self.agents = known_agents(config)
+        roster = roster_agents(config)
+        self.agents = None if roster is None else set(roster)
+        # Each agent's evaluator: the addressee of a rejection note when the report names none.
+        self.evaluators = {number: row.values.get(cat.EVALUATOR, "") for number, row in (roster or {}).items()}
         # Placed (linked to their destination), not yet synced nor marked done: row, moves, work path.
         self._unsynced: list[tuple[FileRow, list[tuple[str, str, str]], Path]] = []
         # Paths promised to a file planned but not yet done (destination, note, history place):
@@ -450,7 +453,8 @@ class Processor:
                 write_duplicate_note(row, original, Path(row.note),
                                      original_now=self.journal.where_now(original) or "")
             else:
-                write_rejection_note(row, self.config, Path(row.note))
+                write_rejection_note(row, self.config, Path(row.note),
+                                     evaluator=self.evaluators.get(row.agent_number or "", ""))
         moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
         self._unsynced.append((row, moves, work_path))
         log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,

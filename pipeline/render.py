@@ -27,7 +27,7 @@ from .outcomes import TemplateError
 
 #: Version of the letters' templates (invitation, rejection note): raise it when the
 #: context they are rendered with changes, so that older templates are refused.
-LETTERS_VERSION = "lettres-1"
+LETTERS_VERSION = "lettres-2"
 CORE_PART = "docProps/core.xml"
 
 

@@ -234,13 +234,17 @@ def build_invitation_template(path: Path) -> None:
 
 def build_rejection_template(path: Path) -> None:
     doc = _new_document("Note de rejet d'un compte rendu d'entretien professionnel", version=LETTERS_VERSION)
-    doc.add_paragraph("Compte rendu à compléter", style="Title")
+    doc.add_paragraph("{{ n.titre }}", style="Title")
+    doc.add_paragraph("{%p if n.destinataire %}")
+    doc.add_paragraph("À l'attention de {{ n.destinataire }}, évaluateur")
+    doc.add_paragraph("{%p endif %}")
     _details_table(doc, [
         ("Agent", "{{ n.agent }}"),
         ("Campagne", "{{ n.campagne }}"),
         ("Fichier reçu", "{{ n.fichier }}"),
         ("Date de réception", "{{ n.date }}"),
         ("Motif", "{{ n.motif }}"),
+        ("À renvoyer avant le", "{{ n.avant_le }}"),
     ])
     doc.add_paragraph("Ce qu'il faut corriger", style="Heading 1")
     doc.add_paragraph("{%p for p in n.problemes %}")
@@ -253,11 +257,10 @@ def build_rejection_template(path: Path) -> None:
     doc.add_paragraph("{{ p.rubrique }} – {{ p.message }}", style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("Que faire", style="Heading 1")
-    doc.add_paragraph(
-        "Corrigez le compte rendu dans le fichier d'origine (ne repartez pas d'un modèle vierge), "
-        "faites signer de nouveau si une partie signée a changé, puis déposez-le de nouveau dans "
-        "{{ n.retour }}."
-    )
+    doc.add_paragraph("{{ n.que_faire }}")
+    doc.add_paragraph("{%p if n.contact %}")
+    doc.add_paragraph("Une question ? Contact : {{ n.contact }}")
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{{ n.service }}")
     replace_atomically(path, lambda tmp: doc.save(str(tmp)))
 

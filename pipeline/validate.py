@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from .catalogue import NEXT_OBJECTIVES, Catalogue, Column, Condition, Field
 from .config import Config
 from .deadlines import deadlines
-from .outcomes import (CONTRADICTORY_ANSWERS, EMPTY_TABLE, ERROR, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
+from .outcomes import (CONTRADICTORY_ANSWERS, EMPTY_REPORT, EMPTY_TABLE, ERROR, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
                        INVALID_NUMBER, LATE, MISSING_FIELD, NO_IDENTIFIER, TOO_MANY_OBJECTIVES, UNKNOWN_AGENT,
-                       UNREADABLE_DATE, WARNING, WHEN_VALUE, WRONG_CAMPAIGN, Finding, Reason)
+                       UNREADABLE_DATE, WARNING, WRONG_CAMPAIGN, BECAUSE, ROW_NAMED, ROW_NUMBERED, Finding,
+                       Reason)
 from .read import Report
 from .text import canonical_choice, same_choice, shown_value
 
@@ -75,9 +76,20 @@ def _condition_holds(condition: Condition, value: object) -> bool:
     return False
 
 
-def _when(condition: Condition, label: str) -> str:
-    """`` lorsque « Avis » vaut « défavorable »``: why a conditional field is required."""
-    return WHEN_VALUE.format(label=label, values=" ou ".join(f"« {shown_value(v)} »" for v in condition.one_of))
+def _because(condition: Condition, label: str, value: object) -> str:
+    """``, puisque la réponse à « Avis » est « défavorable »``: the answer that requires a field."""
+    if any(isinstance(expected, bool) for expected in condition.one_of):
+        return BECAUSE["ticked" if value is True else "not_ticked"].format(label=label)
+    return BECAUSE["choice"].format(label=label, value=shown_value(value).strip())
+
+
+def _row_name(f: Field, number: int, row: dict[str, str]) -> str:
+    """A row named by what it holds (its first column, shortened), else by its number."""
+    first = (f.columns or [None])[0]
+    text = " ".join(str(row.get(first.key, "")).split()) if first else ""
+    if not text:
+        return ROW_NUMBERED.format(number=number)
+    return ROW_NAMED.format(text=text if len(text) <= 60 else text[:59].rstrip() + "…")
 
 
 class _Checker:
@@ -99,7 +111,7 @@ class _Checker:
         other = self.catalogue.field(f.required_if.field)
         if not _condition_holds(f.required_if, self.report.value(other.key)):
             return False, ""
-        return True, _when(f.required_if, other.label)
+        return True, _because(f.required_if, other.label, self.report.value(other.key))
 
     def check_single(self, f: Field) -> None:
         report = self.report
@@ -161,13 +173,13 @@ class _Checker:
                     because = ""
                     if column.required_if:
                         other = next(c for c in f.columns or [] if c.key == column.required_if.field)
-                        because = _when(column.required_if, other.label)
-                    self.add(INCOMPLETE_ROW, f, table=f.label, number=number, column=column.label,
-                             because=because)
+                        because = _because(column.required_if, other.label, row.get(other.key, ""))
+                    self.add(INCOMPLETE_ROW, f, "because" if because else "", table=f.label,
+                             row=_row_name(f, number, row), column=column.label, because=because)
                 continue
             if column.kind == "choice" and canonical_choice(value, column.choices or []) is None:
                 complete = False
-                self.add(INVALID_CHOICE, f, "row", table=f.label, number=number, value=value,
+                self.add(INVALID_CHOICE, f, "row", table=f.label, row=_row_name(f, number, row), value=value,
                          column=column.label, choices=", ".join(column.choices or []))
         return complete
 
@@ -188,11 +200,28 @@ class _Checker:
             self.add(UNKNOWN_AGENT, None, number=report.agent_number)
 
 
+def is_blank(report: Report, catalogue: Catalogue) -> bool:
+    """Nothing the manager writes is written: every field ``generate`` does not fill is
+    empty, and no table row holds more than a pre-filled first column."""
+    for f in catalogue.fields:
+        if f.kind == "table":
+            first = (f.columns or [None])[0]
+            if any(v for row in report.tables.get(f.key, []) for k, v in row.items() if not first or k != first.key):
+                return False
+        elif not f.filled_by_generate and report.is_filled(f.key):
+            return False
+    return True
+
+
 def validate(report: Report, catalogue: Catalogue, context: ValidationContext) -> Validation:
-    """Check a report for the stage it shows; findings in the order of the form."""
+    """Check a report for the stage it shows; findings in the order of the form. A report
+    nobody filled gets one finding that says so, not one per empty field."""
     stage = shown_stage(report, catalogue)
     checker = _Checker(report, catalogue, stage, context)
     checker.check_identity()
+    if is_blank(report, catalogue):
+        checker.add(EMPTY_REPORT, None)
+        return Validation(stage=stage, findings=checker.findings)
     for f in catalogue.fields:
         if f.key in report.not_in_form and f.kind != "table":
             required, _ = checker._required(f)

@@ -49,12 +49,16 @@ def received(ws, tmp_path_factory):
                            review=lo.REVIEW)
     untouched = Path(folder / "non rempli - N'Diaye.docx")
     untouched.write_bytes(ws.reports["100231"].read_bytes())
+    incomplete = fill_report(ws.reports["100231"], folder / "incomplet.docx", ws.catalogue, stage=1,
+                             review=lo.REVIEW, omit=("missions", "appreciation_generale", "signature_evaluateur",
+                                                     "resultats", "objectifs"))
     bad_date = ReportForm(complete, ws.catalogue).fill("date_visa", "bientôt", how="cell") \
         .save(folder / "date illisible.docx")
     made = {kind: made for kind, made in lo.bad_inputs(folder / "mauvais", ws).items() if made[0]}
     bad = {kind: path for kind, (path, _) in made.items()}
     codes = {kind: code for kind, (_, code) in made.items()}
-    return {"folder": folder, "complete": complete, "untouched": untouched, "bad_date": bad_date,
+    return {"folder": folder, "complete": complete, "untouched": untouched, "incomplete": incomplete,
+            "bad_date": bad_date,
             "bad": bad, "codes": codes}
 
 
@@ -68,7 +72,8 @@ def cwd(tmp_path_factory) -> Path:
 def checked(received, cwd):
     """``check --json`` and ``check`` run once each over every received file, with a
     snapshot of the folder before and after."""
-    files = [received["complete"], received["untouched"], received["bad_date"], *received["bad"].values()]
+    files = [received["complete"], received["untouched"], received["incomplete"], received["bad_date"],
+             *received["bad"].values()]
     before = snapshot(received["folder"])
     as_json = lo.run_cli("check", "--json", *map(str, files), cwd=cwd)
     human = lo.run_cli("check", *map(str, files), cwd=cwd)
@@ -110,8 +115,14 @@ def test_check_json_shows_an_accepted_report_with_everything_read(checked, recei
     assert set(content["lu_par"].values()) == {"tag"}
 
 
-def test_check_json_lists_the_findings_of_an_incomplete_report_in_the_order_of_the_form(checked, received, ws):
+def test_check_json_says_once_that_the_untouched_report_was_not_filled(checked, received):
     entry = entry_of(checked, received["untouched"])
+    assert (entry["accepte"], entry["etape"], entry["illisible"]) == (False, 1, None)
+    assert [f["code"] for f in entry["constats"]] == ["compte_rendu_vide"]
+
+
+def test_check_json_lists_the_findings_of_an_incomplete_report_in_the_order_of_the_form(checked, received, ws):
+    entry = entry_of(checked, received["incomplete"])
     assert (entry["accepte"], entry["etape"], entry["illisible"]) == (False, 1, None)
     findings = entry["constats"]
     assert findings and all(set(f) == FINDING_KEYS for f in findings)
@@ -169,6 +180,7 @@ def test_check_prints_for_each_file_what_was_read_and_the_verdict(checked, recei
     assert "À REJETER – identifiant 2026-100231 – étape 1" in out
     assert "Nom de l'agent : N'Diaye" in out
     assert "Missions principales du poste : (vide)" in out
+    assert "[erreur] compte_rendu_vide : Le compte rendu n'a pas été rempli" in out
     assert "[erreur] champ_manquant : La rubrique « Missions principales du poste »" in out
     assert "Objectifs pour l'année à venir : 2 ligne(s)" in out
     assert "Aucun constat." in out

@@ -102,6 +102,34 @@ def test_rejection_note_says_what_to_do_and_where_to_send_it_back(config, tmp_pa
     assert "{{" not in text and "{%" not in text
 
 
+def test_rejection_note_is_addressed_to_the_evaluator_with_a_date_and_a_contact(tmp_path):
+    """GIVEN an HR contact in config and a report naming its evaluator WHEN a note is written
+    THEN it is addressed to the evaluator, says by when to send the correction back (receipt +
+    service_rh.delai_reponse_jours) and whom to call."""
+    config = make_config(tmp_path, service_rh={**HR, "contact": "Mme Claire Martin", "telephone": "01 23 45 67 89",
+                                               "courriel": "rh@exemple.fr", "delai_reponse_jours": 10})
+    row = file_row(content={"champs": {cat.FIRST_NAME: "Çağla", cat.LAST_NAME: "Öztürk",
+                                       cat.EVALUATOR: "Sophie Durand"}})
+    cells, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx"))
+    assert "À l'attention de Sophie Durand, évaluateur" in paragraphs
+    assert cells["À renvoyer avant le"] == "jeudi 31 décembre 2026"  # 21 December + 10 days
+    assert "Une question ? Contact : Mme Claire Martin – 01 23 45 67 89 – rh@exemple.fr" in paragraphs
+    assert any("avant le jeudi 31 décembre 2026" in p for p in paragraphs)
+
+
+def test_rejection_note_takes_the_evaluator_from_the_roster_when_the_report_names_none(config, tmp_path):
+    _, paragraphs = read(write_rejection_note(file_row(), config, tmp_path / "note.docx", evaluator="Marc Lemoine"))
+    assert "À l'attention de Marc Lemoine, évaluateur" in paragraphs
+
+
+def test_rejection_note_says_where_to_send_it_back_once(config, tmp_path):
+    """The default return place is said once, not « déposez-le… (déposez le fichier… ») »."""
+    config = make_config(tmp_path)
+    _, paragraphs = read(write_rejection_note(file_row(), config, tmp_path / "note.docx"))
+    (to_do,) = [p for p in paragraphs if "déposez" in p.lower()]
+    assert to_do.lower().count("déposez") == 1 and "dossier partagé des comptes rendus" in to_do
+
+
 def test_rejection_note_without_warnings_has_no_warning_section(config, tmp_path):
     errors_only = [f for f in PROBLEMS if f["severity"] == "erreur"]
     _, paragraphs = read(write_rejection_note(file_row(findings=errors_only), config, tmp_path / "n.docx"))
@@ -115,6 +143,9 @@ def test_rejection_note_of_an_unreadable_file_gives_the_reason(config, tmp_path)
     row = file_row(outcome="unreadable", content=None, agent_number=None, report_id=None, campaign=None,
                    findings=[reason], reason_code="format_doc", original_name="vieux.doc")
     cells, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx"))
+    assert paragraphs[0] == "Fichier à renvoyer"  # not « Compte rendu à compléter »
+    assert not any("faites signer" in p for p in paragraphs)
+    assert not any("À l'attention de" in p for p in paragraphs)
     assert cells["Agent"] == "non identifié (fichier illisible)"
     assert cells["Campagne"] == config.campaign.key
     assert "ne peut pas être lu comme un compte rendu" in cells["Motif"]
@@ -127,7 +158,7 @@ def test_rejection_context_comes_from_the_row_alone(config):
                                                              DEFAULT.field(cat.TRAINING_NEEDS).label,
                                                              CAREER.label]
     assert [p["rubrique"] for p in context["avertissements"]] == ["Document"]
-    assert context["retour"] == HR["retour"] and context["service"] == HR["nom"]
+    assert HR["retour"] in context["que_faire"] and context["service"] == HR["nom"]
 
 
 def test_writing_the_same_note_again_replaces_it_with_the_same_text(config, tmp_path):

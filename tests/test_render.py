@@ -12,7 +12,9 @@ from pipeline.naming import INVITATION_TEMPLATE, REJECTION_TEMPLATE, REPORT_TEMP
 from pipeline.outcomes import TemplateError
 from pipeline.process import process_inbox
 from pipeline.render import LETTERS_VERSION, check_templates, render, stamped_version
+from pipeline.notes import rejection_context
 from tests.conftest import TEMPLATES, make_config
+from tests.test_notes import file_row
 
 
 def test_committed_templates_carry_the_version_they_were_built_for():
@@ -53,8 +55,7 @@ def test_a_stale_note_template_is_refused_and_left_as_it_is(tmp_path, stale):
 def test_render_never_writes_over_an_existing_file(tmp_path):
     target = tmp_path / "note.docx"
     target.write_bytes(b"a user's file")
-    context = {"n": {k: "" for k in ("agent", "campagne", "fichier", "date", "motif", "retour", "service")}
-               | {"problemes": [], "avertissements": []}}
+    context = rejection_context(file_row(), make_config(tmp_path))
     written = render(TEMPLATES / REJECTION_TEMPLATE, context, target)
     assert written == tmp_path / "note (2).docx"
     assert target.read_bytes() == b"a user's file"

@@ -234,7 +234,9 @@ def test_no_need_box_checked_with_rows_is_a_contradiction_warning(blanks, config
 def test_training_row_without_type_is_incomplete(blanks, config, tmp_path):
     exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: [need(**{NEED_TYPE.key: ""})]}))
     finding = one(exam, "ligne_incomplete", TRAINING_NEEDS)
-    assert f"« {NEED_TYPE.label} »" in finding.message and "ligne 1" in finding.message
+    title = need()[NEED_TITLE.key]
+    assert f"« {NEED_TYPE.label} »" in finding.message and f"ligne « {title} »" in finding.message
+    assert "supprimez la ligne si elle a été ajoutée par erreur" in finding.message
     assert errors(exam) == [("ligne_incomplete", TRAINING_NEEDS)]  # said once, about the row
 
 
@@ -242,7 +244,7 @@ def test_training_row_without_title_is_incomplete(blanks, config, tmp_path):
     rows = [need(), need(**{NEED_TITLE.key: ""})]
     exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: rows}))
     assert errors(exam) == [("ligne_incomplete", TRAINING_NEEDS)]
-    assert "ligne 2" in exam.validation.errors[0].message
+    assert "ligne 2 :" in exam.validation.errors[0].message  # no title to name it by: its number
 
 
 def test_training_type_outside_the_list_is_an_invalid_choice(blanks, config, tmp_path):
@@ -263,7 +265,8 @@ def test_unfavourable_opinion_without_its_reason_is_incomplete_and_says_why(blan
     exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: rows}))
     finding = one(exam, "ligne_incomplete", TRAINING_NEEDS)
     assert f"« {REASON.label} »" in finding.message
-    assert f"lorsque « {OPINION.label} » vaut « {UNFAVOURABLE} »" in finding.message
+    assert f"puisque la réponse à « {OPINION.label} » est « {UNFAVOURABLE} »" in finding.message
+    assert "supprimez" not in finding.message  # a refusal is justified, never the request deleted
 
 
 def test_unfavourable_opinion_with_its_reason_is_accepted(blanks, config, tmp_path):
@@ -298,7 +301,7 @@ def test_management_criterion_is_required_when_the_agent_manages_people(blanks, 
                                 omit=(MANAGEMENT,)))
     finding = one(exam, "champ_manquant", MANAGEMENT)
     condition = CATALOGUE.field(MANAGES.field).label
-    assert f"lorsque « {condition} » vaut « {MANAGES.one_of[0]} »" in finding.message
+    assert f"puisque la réponse à « {condition} » est « {MANAGES.one_of[0]} »" in finding.message
     assert errors(exam) == [("champ_manquant", MANAGEMENT)]
 
 
@@ -467,3 +470,17 @@ def test_errors_decide_acceptance_warnings_do_not(many_problems):
     assert validation.errors and validation.warnings
     assert not validation.accepted
     assert set(validation.findings) == set(validation.errors) | set(validation.warnings)
+
+
+def test_a_report_nobody_filled_gets_one_finding_that_says_so(blanks, config):
+    """GIVEN the pre-filled report sent back as it was WHEN it is checked THEN one finding says it
+    was not filled, instead of one per empty field."""
+    exam = check(config, blanks["100001"])
+    assert errors(exam) == [("compte_rendu_vide", None)]
+    assert "n'a pas été rempli" in exam.validation.errors[0].message
+
+
+def test_a_report_with_one_answer_is_not_blank(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={}, stage=1, omit=tuple(
+        f.key for f in CATALOGUE.fields if f.key != "appreciation_generale" and not f.filled_by_generate)))
+    assert "compte_rendu_vide" not in [code for code, _ in errors(exam)]
