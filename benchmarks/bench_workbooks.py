@@ -1,4 +1,4 @@
-"""Benchmark of ``rebuild_workbooks`` (pipeline/workbooks.py): 50,000 training needs, 20,000 agents.
+"""Benchmark of ``rebuild_workbooks`` (pipeline/workbooks/): 50,000 training needs, 20,000 agents.
 
 The data goes into a real journal through its own API (``claim``, ``plan``,
 ``finish``: what ``process`` does), with plausible report contents made from
@@ -34,8 +34,9 @@ from pipeline import catalogue as cat  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.journal import Journal  # noqa: E402
 from pipeline.roster import load_roster  # noqa: E402
-from pipeline.workbooks import (  # noqa: E402
-    AgentFile, need_columns, rebuild_workbooks, tracking_columns, tracking_rows, training_rows)
+from pipeline.workbooks import rebuild_workbooks  # noqa: E402
+from pipeline.workbooks.tracking import TrackingFacts, tracking_columns, tracking_rows  # noqa: E402
+from pipeline.workbooks.training_plan import need_columns, training_rows  # noqa: E402
 
 TODAY = dt.date(2027, 2, 15)
 SERVICES = ["Cardiologie", "Urgences", "Pédiatrie", "Ressources humaines", "Finances", "Accueil",
@@ -200,8 +201,8 @@ def main() -> None:
         with Journal(config.state_dir) as journal:
             reports, latest = journal.current_reports("2026"), journal.latest_by_agent("2026")
             needs = training_rows(reports, config.catalogue)
-            current = {r.agent_number: AgentFile.of(r.file, config.catalogue) for r in reports}
-            latest = {n: AgentFile.of(row, config.catalogue) for n, row in latest.items()}
+            current = {r.agent_number: TrackingFacts.of(r.file, config.catalogue) for r in reports}
+            latest = {n: TrackingFacts.of(row, config.catalogue) for n, row in latest.items()}
         roster = load_roster(config.roster_path, config.catalogue).rows
         agents = tracking_rows(config, current, latest, roster, TODAY)
         sheets = [as_rows(needs, need_columns(config.catalogue)), as_rows(agents, tracking_columns(config))]

@@ -39,7 +39,7 @@ IMG = ROOT / "docs" / "img"
 MAX_BYTES = 150 * 1024
 RESOLUTIONS = (70, 60, 50, 40)  # the first whose PNG is small enough
 CHART_SHEET = "Graphique"
-CHART_TITLE = "Demandes de formation par intitulé"  # start of the chart's title (pipeline/workbooks.py)
+CHART_TITLE = "Demandes de formation par intitulé"  # start of the chart's title (pipeline/workbooks/training_plan.py)
 # Calc: each sheet on one page as large as its content, so the chart is never cut in two.
 CALC_PDF = 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
 

@@ -1,4 +1,4 @@
-"""The training plan and campaign tracking workbooks (pipeline/workbooks.py, SPEC 5).
+"""The training plan and campaign tracking workbooks (pipeline/workbooks/, SPEC 5).
 
 One real workspace for the module: a csv roster, reports generated from it,
 filled the way people fill them (pipeline.filling), processed by the real

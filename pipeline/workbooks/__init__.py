@@ -1,0 +1,90 @@
+"""The training plan and the campaign tracking workbooks, rebuilt from the journal (SPEC 5).
+
+:func:`rebuild_workbooks` runs once per pass (and for ``entretiens report``)::
+
+    read       the journal: newest accepted version of each report, last file of
+               each agent; the roster
+    rows       one row per training need, one row per agent (pandas DataFrames)
+    summarise  pandas group-bys: by type x grouped title, by service, by each
+               other choice column of the training table; counts per stage
+    write      XlsxWriter: user text always written as text (never a formula or
+               a link), control characters removed, dates as real Excel dates
+    publish    temporary file in the outbox, renamed into place; if the target
+               cannot be replaced (open in Excel on a share), the new file stays
+               beside it under a dated name and a warning says so
+
+One module per output, and what they share:
+
+    training_plan  plan_de_formation.xlsx: need rows, summaries, chart, write_plan
+    csv_export     plan_de_formation.csv: the need rows, formula-injection guard
+    tracking       suivi_campagne.xlsx: agent rows, deadline states, counts, write_tracking
+    titles         grouping similar training titles
+    sheets         SheetColumn and column kinds, cell_text, the XlsxWriter Book
+
+Where to add a column: ``training_plan.need_columns`` (« Besoins » and the CSV),
+``tracking.tracking_columns`` (« Suivi »), each at the top of its module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..config import Config
+from ..files import replace_atomically
+from ..journal import CurrentReport, Journal
+from ..naming import PLAN_NAME, TRACKING_NAME
+from ..roster import load_roster
+from .csv_export import write_plan_csv
+from .titles import group_titles
+from .tracking import TrackingFacts, tracking_rows, write_tracking
+from .training_plan import training_rows, write_plan
+
+__all__ = ["group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
+
+log = logging.getLogger("entretiens")
+
+
+def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
+    """Rebuild outbox/plan_de_formation.xlsx, outbox/plan_de_formation.csv and
+    outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)); return
+    the paths written. Called once per pass, never per file. The plan's rows are
+    gone before the tracking's are built: both are never in memory together."""
+    today = today or dt.date.today()
+    catalogue = config.catalogue
+    current: dict[str, TrackingFacts] = {}
+    with Journal(config.state_dir) as journal:
+        written, need_count = _rebuild_plan(config, journal, current)
+        latest = {row.agent_number: TrackingFacts.of(row, catalogue)
+                  for row in journal.iter_latest_by_agent(config.campaign.key)}
+    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
+    agents = tracking_rows(config, current, latest, roster, today)
+    del current, latest, roster
+    written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
+                                      lambda p: write_tracking(p, agents, config, today), keep_beside=True))
+    log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
+             need_count, len(agents), ", ".join(p.name for p in written))
+    return written
+
+
+def _rebuild_plan(config: Config, journal: Journal, current: dict[str, TrackingFacts]) -> tuple[list[Path], int]:
+    """The training plan (.xlsx and .csv); fills ``current`` (agent number -> tracking facts
+    of the newest accepted version) on the way. Returns the paths written and the number of needs."""
+    catalogue, campaign = config.catalogue, config.campaign.key
+
+    def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
+        for report in reports:
+            current[report.agent_number] = TrackingFacts.of(report.file, catalogue)
+            yield report
+
+    # One report's content in memory at a time: its needs and its tracking facts.
+    needs = training_rows(keeping_tracking_facts(journal.iter_current_reports(campaign)), catalogue)
+    written = [
+        replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
+                           keep_beside=True),
+        replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
+                           keep_beside=True),
+    ]
+    return written, len(needs)

@@ -1,0 +1,178 @@
+"""What both workbooks share: columns, cell values and the XlsxWriter writer.
+
+- :class:`SheetColumn` (a DataFrame column, its French header, its kind:
+  :data:`TEXT`, :data:`DATE` or :data:`NUMBER`) and :func:`field_columns`, the
+  columns of catalogue fields headed by their labels;
+- :func:`cell_text`, user text made safe for a cell, and :func:`content_date`,
+  a date of a report's content read from the journal;
+- :class:`Book`, an XlsxWriter workbook that writes user text as text, never
+  as a formula or a link: sheets, Excel tables (with a total row), column
+  widths, dates as real Excel dates, the stacked-bar chart.
+
+The columns themselves are declared by each workbook's module
+(``training_plan.need_columns``, ``tracking.tracking_columns``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from ..catalogue import Catalogue
+from ..text import yes_no
+
+TEXT, DATE, NUMBER = "text", "date", "number"
+
+# Column ids and words the summaries of both workbooks use.
+AGENTS, TOTAL = "agents", "total"
+NOT_FILLED = "(non renseigné)"  # a blank value, as a summary shows it
+
+MAX_CELL = 32_767  # Excel's limit on the text of one cell
+MAX_WIDTH, MIN_WIDTH = 60, 8
+EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()  # day 0 of Excel's 1900 date system
+EXCEL_LEAP_BUG = dt.date(1900, 3, 1)  # before it, Excel counts a 29 February 1900
+
+# Characters XML 1.0 (hence Excel, openpyxl) refuses, and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def cell_text(value: object) -> str:
+    """User text made safe for a cell: control characters removed, Excel's length cap."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value)
+    text = str(value)
+    if not text.isprintable():  # fast path: most text has no control character at all
+        text = _CONTROL.sub("", text)
+    return text[:MAX_CELL]
+
+
+def content_date(content: dict, key: str) -> dt.date | None:
+    """The date ``key`` of a report's content as the journal keeps it (ISO text), or None."""
+    text = (content.get("dates") or {}).get(key)
+    return dt.date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    id: str  # column of the DataFrame
+    header: str  # French, as the sheet shows it
+    kind: str = TEXT  # TEXT | DATE | NUMBER
+
+
+def field_columns(catalogue: Catalogue, keys: Iterable[str], kind: str = TEXT) -> list[SheetColumn]:
+    """The columns of catalogue fields, headed by their labels; a field the
+    catalogue has removed (config ``catalogue.retirer``) has none."""
+    present = {f.key: f for f in catalogue.fields}
+    return [SheetColumn(key, present[key].label, kind) for key in keys if key in present]
+
+
+class Book:
+    """An XlsxWriter workbook that writes user text as text, never as a formula or a link."""
+
+    def __init__(self, path: Path, title: str):
+        self.book = xlsxwriter.Workbook(str(path), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+        self.book.set_properties({"title": title, "comments": "Produit par entretiens"})
+        self.date = self.book.add_format({"num_format": "dd/mm/yyyy"})
+        self.header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.bold = self.book.add_format({"bold": True, "font_size": 12})
+        self.sheet_names: set[str] = set()
+
+    def sheet(self, name: str):
+        name = re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip(" '")
+        while name.casefold() in self.sheet_names:
+            name = f"{name[:28]} {len(self.sheet_names)}"
+        self.sheet_names.add(name.casefold())
+        sheet = self.book.add_worksheet(name)
+        sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
+        return sheet
+
+    def table(self, sheet, frame: pd.DataFrame, columns: list[SheetColumn], *, name: str,
+              top: int = 0, left: int = 0, totals: dict[str, float] | None = None) -> int:
+        """Write ``frame`` as an Excel table (filters, styled header) with its header
+        at (``top``, ``left``); with ``totals``, a total row (sums, and the
+        campaign's count of distinct agents). Return the first row after it."""
+        last = top + max(len(frame), 1) + (1 if totals is not None else 0)
+        specs = []
+        for index, column in enumerate(columns):
+            spec = {"header": column.header, "header_format": self.header}
+            if totals is not None and index == 0:
+                spec["total_string"] = "Total"
+            elif totals is not None and column.kind == NUMBER and column.id not in totals:
+                spec.update(total_function="sum", total_value=float(frame[column.id].sum()))
+            specs.append(spec)
+        plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        sheet.add_table(top, left, last, left + len(columns) - 1, {
+            "name": "Tableau_" + re.sub(r"[^A-Za-z0-9]+", "_", plain).strip("_"),
+            "style": "Table Style Medium 2", "columns": specs})
+        header_lines = 1
+        for index, column in enumerate(columns, left):
+            values = frame[column.id].tolist()
+            self._column(sheet, top + 1, index, values, column.kind)
+            width = _width(column, values)
+            sheet.set_column(index, index, width)
+            header_lines = max(header_lines, -(-len(column.header) // int(width - 1)))
+            if totals is not None and column.id in totals:
+                sheet.write_number(last, index, totals[column.id])
+        sheet.set_row(top, 15 * header_lines + 3)
+        return last + 1
+
+    def _column(self, sheet, first: int, col: int, values: list, kind: str) -> None:
+        if kind == DATE:
+            # A date is Excel's day number with a date format: what write_datetime
+            # stores, computed here in one subtraction instead of a conversion per cell.
+            write, style = sheet.write_number, self.date
+            for row, value in enumerate(values, first):
+                if isinstance(value, dt.date) and value >= EXCEL_LEAP_BUG:
+                    write(row, col, value.toordinal() - EXCEL_EPOCH, style)
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(row, col, value, style)
+        elif kind == NUMBER:
+            write = sheet.write_number
+            for row, value in enumerate(values, first):
+                if value is not None and value == value:  # None and NaN stay blank
+                    write(row, col, value)
+        else:
+            write = sheet.write_string
+            for row, value in enumerate(values, first):
+                if value.__class__ is str and value:
+                    write(row, col, value)
+
+    def stacked_bar(self, sheet, data: pd.DataFrame, columns: list[SheetColumn], title: str, *,
+                    at: tuple[int, int]) -> None:
+        """A stacked-bar chart of the table ``data`` written at the top left of ``sheet``:
+        one bar per row (its first column), one series per column between the first and the last."""
+        if data.empty:
+            return
+        name = sheet.name
+        chart = self.book.add_chart({"type": "bar", "subtype": "stacked"})
+        for index, column in enumerate(columns[1:-1], 1):
+            chart.add_series({"name": [name, 0, index], "categories": [name, 1, 0, len(data), 0],
+                              "values": [name, 1, index, len(data), index], "gap": 60})
+        chart.set_title({"name": title, "name_font": {"size": 12}})
+        chart.set_x_axis({"name": "Demandes", "major_gridlines": {"visible": True}})
+        chart.set_y_axis({"reverse": True, "interval_unit": 1})  # every title, the first on top
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 820, "height": 160 + 32 * len(data)})  # every title shown in Calc too
+        sheet.insert_chart(*at, chart)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _width(column: SheetColumn, values: list) -> float:
+    if column.kind == DATE:  # a long header (a deadline's label) wraps on a few lines
+        return max(12, min(len(column.header), 24) + 2)
+    if column.kind == NUMBER:
+        return max(MIN_WIDTH + 2, min(len(column.header), 18))
+    longest = max((len(v) for v in values if v.__class__ is str), default=0)
+    return max(MIN_WIDTH, min(MAX_WIDTH, max(longest, min(len(column.header), 24)) + 2))

@@ -1,0 +1,240 @@
+"""The campaign tracking, ``suivi_campagne.xlsx``: one row per agent.
+
+Sheets: « Suivi » (one row per roster agent, then one per other agent the
+journal knows: stage, dates, deadlines and their state, last file received)
+and « Synthèse » (agents per stage, agents per service, a chart per stage).
+
+Where to add a column: the « Suivi » sheet's columns are
+:func:`tracking_columns`, the « Synthèse » tables' :data:`STAGE_COLUMNS` and
+:func:`service_columns`, all just below. A date field of the catalogue and a
+deadline are there already; another column needs a value in
+:func:`tracking_rows` too (and, if it comes from the report,
+:class:`TrackingFacts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import catalogue as cat
+from ..catalogue import Catalogue
+from ..config import Config
+from ..deadlines import Deadline, deadlines
+from ..journal import FileRow
+from ..outcomes import Outcome, is_error
+from ..roster import RosterRow
+from ..text import format_date, yes_no
+from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, content_date,
+                     field_columns)
+
+TRACKING_IDENTITY = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE,
+                     cat.EVALUATOR)
+IN_ROSTER, STAGE, SITUATION, ALERTS = "in_roster", "stage", "situation", "alerts"
+LAST_FILE, LAST_RECEIVED, LAST_OUTCOME, REASONS = "last_file", "last_received", "last_outcome", "reasons"
+SHORT_SITUATION = "short_situation"
+
+NO_REPORT = "aucun compte rendu reçu"
+REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
+SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
+LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
+RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
+
+# ---------------------------------------------------------------------------
+# Columns: add a column of the campaign tracking here.
+# ---------------------------------------------------------------------------
+
+
+def tracking_columns(config: Config) -> list[SheetColumn]:
+    """Columns of the « Suivi » sheet, in order."""
+    catalogue = config.catalogue
+    due = []
+    for deadline in deadlines({}, config):
+        due.append(SheetColumn(f"due.{deadline.key}", f"{deadline.label} : échéance", DATE))
+        due.append(SheetColumn(f"state.{deadline.key}", f"{deadline.label} : état"))
+    return [
+        *field_columns(catalogue, TRACKING_IDENTITY),
+        SheetColumn(IN_ROSTER, "Dans la liste des agents"),
+        SheetColumn(STAGE, "Étape", NUMBER),
+        SheetColumn(SITUATION, "Situation"),
+        *_date_fields(catalogue),
+        *due,
+        SheetColumn(ALERTS, "Alertes de délai", NUMBER),
+        SheetColumn(LAST_FILE, "Dernier fichier reçu"),
+        SheetColumn(LAST_RECEIVED, "Reçu le", DATE),
+        SheetColumn(LAST_OUTCOME, "Résultat du dernier fichier"),
+        SheetColumn(REASONS, "Motifs du rejet"),
+    ]
+
+
+# « Synthèse », « Par étape »: what :func:`situation_counts` gives.
+STAGE_COLUMNS = [SheetColumn(SHORT_SITUATION, "Étape"), SheetColumn(AGENTS, "Agents", NUMBER),
+                 SheetColumn(SITUATION, "Situation")]
+
+
+def service_columns(service_label: str, situations: list[str]) -> list[SheetColumn]:
+    """« Synthèse », « Par service »: the service, one column per situation (short
+    names), the total and the agents with a deadline alert."""
+    return [SheetColumn(cat.SERVICE, service_label), *[SheetColumn(n, n, NUMBER) for n in situations],
+            SheetColumn(TOTAL, "Total", NUMBER),
+            SheetColumn(ALERTS, "Agents avec une alerte de délai", NUMBER)]
+
+
+def _date_fields(catalogue: Catalogue) -> list[SheetColumn]:
+    return [SheetColumn(f.key, f.label, DATE) for f in catalogue.single_fields if f.kind == "date"]
+
+
+# ---------------------------------------------------------------------------
+# Rows.
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrackingFacts:
+    """What the tracking sheet shows of one file of the journal: kept instead of
+    the file's whole content, so that one campaign's contents are in memory once."""
+
+    name: str
+    received: dt.date
+    outcome: Outcome | None
+    stage: int | None
+    identity: dict[str, str]
+    dates: dict[str, dt.date]  # filled dates only
+    reasons: str  # the errors of a rejected file, one per line
+
+    @classmethod
+    def of(cls, row: FileRow, catalogue: Catalogue) -> "TrackingFacts":
+        content = row.content or {}
+        fields = content.get("champs") or {}
+        dates = {c.id: day for c in _date_fields(catalogue) if (day := content_date(content, c.id))}
+        reasons = ""
+        if row.outcome is not None and row.outcome.turned_away:
+            reasons = "\n".join(
+                cell_text(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", ""))
+                for f in row.findings if is_error(f))
+        return cls(
+            name=cell_text(row.original_name),
+            received=dt.datetime.fromisoformat(row.received_at).date(),
+            outcome=row.outcome, stage=row.stage,
+            identity={c.id: cell_text(fields.get(c.id)) for c in field_columns(catalogue, TRACKING_IDENTITY)},
+            dates=dates, reasons=reasons)
+
+
+def _deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
+    if deadline.informative:
+        return "" if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
+    if deadline.late():
+        return LATE
+    if deadline.overdue(today) and not finished:
+        return OVERDUE
+    if deadline.due is None:
+        return ""
+    return ON_TIME if deadline.done is not None else PENDING
+
+
+def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dict[str, TrackingFacts],
+                  roster: list[RosterRow], today: dt.date) -> pd.DataFrame:
+    """One row per roster agent, then one per other agent the journal knows.
+
+    ``current``: agent number -> newest accepted version of the report;
+    ``latest``: agent number -> last file received, whatever its outcome.
+    A report finished (final stage) has no overdue deadline any more.
+    """
+    catalogue = config.catalogue
+    columns = tracking_columns(config)
+    identity = [c.id for c in field_columns(catalogue, TRACKING_IDENTITY)]
+    date_keys = [c.id for c in _date_fields(catalogue)]
+    in_roster = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster}
+    others = sorted((set(current) | set(latest)) - set(in_roster))
+    records = []
+    for number in [*in_roster, *others]:
+        listed, report, last = in_roster.get(number), current.get(number), latest.get(number)
+        known = (report or last).identity if (report or last) else {}
+        record = {key: (cell_text(listed.values.get(key)) if listed else "") or known.get(key, "")
+                  for key in identity}
+        record[cat.AGENT_NUMBER] = cell_text(number)
+        record[IN_ROSTER] = yes_no(listed) if roster else ""
+        dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
+        if listed:
+            dates[cat.REVIEW_DATE] = listed.review_date
+            dates[cat.INVITATION_DATE] = listed.invitation_date
+        if report:
+            dates.update(report.dates)
+            stage = catalogue.stage(report.stage)
+            record[STAGE], record[SITUATION] = stage.number, stage.label
+        else:
+            record[STAGE], record[SITUATION] = None, (REJECTED_ONLY if last else NO_REPORT)
+        record.update({key: dates[key] for key in date_keys})
+        finished = report is not None and report.stage >= catalogue.final_stage
+        alerts = 0
+        for deadline in deadlines(dates, config, report.received if report else None):
+            state = _deadline_state(deadline, today, finished)
+            alerts += state in (LATE, OVERDUE)
+            record[f"due.{deadline.key}"], record[f"state.{deadline.key}"] = deadline.due, state
+        record[ALERTS] = alerts
+        record[LAST_FILE] = last.name if last else ""
+        record[LAST_RECEIVED] = last.received if last else None
+        record[LAST_OUTCOME] = last.outcome.word if last and last.outcome else ""
+        record[REASONS] = last.reasons if last else ""
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=[c.id for c in columns])
+
+
+# ---------------------------------------------------------------------------
+# Summaries (pandas).
+# ---------------------------------------------------------------------------
+
+def situation_counts(agents: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Agents per stage, rejected-only and without report: short name, label, count."""
+    rows = [(f"Étape {s.number}", s.label, int((agents[STAGE] == s.number).sum()))
+            for s in catalogue.stages]
+    rows.append((SHORT_REJECTED, REJECTED_ONLY, int((agents[SITUATION] == REJECTED_ONLY).sum())))
+    rows.append((SHORT_NO_REPORT, NO_REPORT, int((agents[SITUATION] == NO_REPORT).sum())))
+    return pd.DataFrame(rows, columns=[SHORT_SITUATION, SITUATION, AGENTS])
+
+
+def service_counts(agents: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, list[SheetColumn]]:
+    """Agents per service and situation, the total and how many have a deadline alert."""
+    short = {s.label: f"Étape {s.number}" for s in catalogue.stages}
+    short.update({REJECTED_ONLY: SHORT_REJECTED, NO_REPORT: SHORT_NO_REPORT})
+    names = list(short.values())
+    service = (agents[cat.SERVICE] if cat.SERVICE in agents else pd.Series("", index=agents.index))
+    keyed = pd.DataFrame({cat.SERVICE: service.replace("", NOT_FILLED).fillna(NOT_FILLED),
+                          SHORT_SITUATION: agents[SITUATION].map(short),
+                          ALERTS: agents[ALERTS] > 0})
+    table = pd.crosstab(keyed[cat.SERVICE], keyed[SHORT_SITUATION]).reindex(columns=names, fill_value=0)
+    table[TOTAL] = table.sum(axis=1)
+    table[ALERTS] = keyed.groupby(cat.SERVICE)[ALERTS].sum()
+    table = table.astype(float).rename_axis(cat.SERVICE).reset_index().sort_values(cat.SERVICE)
+    label = catalogue.field(cat.SERVICE).label if cat.SERVICE in agents else "Service"
+    return table.reset_index(drop=True), service_columns(label, names)
+
+
+# ---------------------------------------------------------------------------
+# Writing.
+# ---------------------------------------------------------------------------
+
+def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.date) -> None:
+    catalogue = config.catalogue
+    campaign = config.campaign.key
+    book = Book(path, f"Suivi de la campagne {campaign}")
+    follow = book.sheet("Suivi")
+    book.table(follow, agents, tracking_columns(config), name="Suivi")
+    follow.freeze_panes(1, 1)
+    summary = book.sheet("Synthèse")
+    summary.write_string(0, 0, f"Campagne {campaign} : situation au {format_date(today)}", book.bold)
+    stages = situation_counts(agents, catalogue)
+    end = book.table(summary, stages, STAGE_COLUMNS, name="Par étape", top=2, totals={})
+    services, columns = service_counts(agents, catalogue)
+    book.table(summary, services, columns, name="Par service", top=2,
+               left=len(STAGE_COLUMNS) + 1, totals={})
+    chart = book.book.add_chart({"type": "column"})
+    chart.add_series({"name": "Agents", "categories": [summary.name, 3, 0, 2 + len(stages), 0],
+                      "values": [summary.name, 3, 1, 2 + len(stages), 1],
+                      "data_labels": {"value": True}})
+    chart.set_title({"name": "Agents par étape du compte rendu", "name_font": {"size": 12}})
+    chart.set_legend({"none": True})
+    summary.insert_chart(end + 1, 0, chart)
+    book.close()

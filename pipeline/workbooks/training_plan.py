@@ -1,0 +1,228 @@
+"""The training plan, ``plan_de_formation.xlsx``: one row per training need.
+
+Sheets: « Besoins » (the need rows), the summaries (« Par type et intitulé »,
+« Par service », then « Par <choice column> » for each other choice column of
+the training table) and « Graphique » (the most requested grouped titles per
+type, and their chart). The CSV (``csv_export``) has the « Besoins » columns.
+
+Where to add a column: the « Besoins » sheet's and the CSV's columns are
+:func:`need_columns`, the summaries' :func:`count_columns`, both just below. A
+column of the training table in the catalogue is there already, in catalogue
+order; another needs a value in :func:`training_rows` too.
+
+Columns come from the catalogue: a field's header is its label. The training
+table's first column is the training title (grouped when similar, see
+``titles``) and its first choice column the type (T1/T2/T3 by default),
+crossed with the grouped title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import catalogue as cat
+from ..catalogue import Catalogue, Column
+from ..journal import CurrentReport
+from ..text import canonical_choice
+from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, content_date,
+                     field_columns)
+from .titles import group_titles
+
+PLAN_IDENTITY = (cat.CAMPAIGN, cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE)
+GROUPED_TITLE, SOURCE_FILE, REQUESTS = "grouped_title", "source_file", "requests"
+CHART_TITLES = 15  # grouped titles shown in the training chart
+
+# ---------------------------------------------------------------------------
+# Columns: add a column of the training plan here.
+# ---------------------------------------------------------------------------
+
+GROUPED = SheetColumn(GROUPED_TITLE, "Intitulé regroupé")
+
+
+def need_columns(catalogue: Catalogue) -> list[SheetColumn]:
+    """Columns of the « Besoins » sheet and of the CSV, in order: the agent, the
+    training table's columns (the grouped title after the title), the review date,
+    the source file."""
+    title, _, _ = _need_table(catalogue)
+    need = []
+    for column in catalogue.field(cat.TRAINING_NEEDS).columns or []:
+        need.append(SheetColumn(_need_id(column), column.label))
+        if column is title:
+            need.append(GROUPED)
+    return [*field_columns(catalogue, PLAN_IDENTITY), *need,
+            *field_columns(catalogue, [cat.REVIEW_DATE], DATE),
+            SheetColumn(SOURCE_FILE, "Fichier source")]
+
+
+def count_columns(keys: list[SheetColumn]) -> list[SheetColumn]:
+    """Columns of a summary sheet: its keys, then requests and distinct agents
+    (and, « Par service », one column of requests per type)."""
+    return [*keys, SheetColumn(REQUESTS, "Demandes", NUMBER),
+            SheetColumn(AGENTS, "Agents distincts", NUMBER)]
+
+
+def _type_column(value: object) -> SheetColumn:
+    """A column of requests of one type (« Par service », « Graphique »)."""
+    return SheetColumn(f"type.{value}", str(value), NUMBER)
+
+
+def _need_table(catalogue: Catalogue) -> tuple[Column, Column | None, list[Column]]:
+    """The training table's title column (its first), type column (its first
+    choice column) and its other choice columns."""
+    columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
+    choices = [c for c in columns if c.kind == "choice"]
+    return columns[0], (choices[0] if choices else None), choices[1:]
+
+
+def _need_id(column: Column) -> str:
+    return f"{cat.TRAINING_NEEDS}.{column.key}"
+
+
+# ---------------------------------------------------------------------------
+# Rows.
+# ---------------------------------------------------------------------------
+
+def training_rows(reports: Iterable[CurrentReport], catalogue: Catalogue) -> pd.DataFrame:
+    """One row per training need of each report's newest accepted version."""
+    columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
+    title, _, _ = _need_table(catalogue)
+    identity = [c.id for c in field_columns(catalogue, PLAN_IDENTITY)]
+    records = []
+    for report in reports:
+        content = report.file.content or {}
+        fields = content.get("champs") or {}
+        base = {key: cell_text(fields.get(key)) for key in identity}
+        base[cat.CAMPAIGN] = base.get(cat.CAMPAIGN) or cell_text(report.campaign)
+        base[cat.AGENT_NUMBER] = base.get(cat.AGENT_NUMBER) or cell_text(report.agent_number)
+        base[cat.REVIEW_DATE] = content_date(content, cat.REVIEW_DATE)
+        base[SOURCE_FILE] = cell_text(report.file.original_name)
+        for row in (content.get("tableaux") or {}).get(cat.TRAINING_NEEDS) or []:
+            if not any(str(v).strip() for v in row.values()):
+                continue
+            record = dict(base)
+            for column in columns:
+                text = cell_text(row.get(column.key)).strip()
+                if column.choices and text:
+                    text = canonical_choice(text, column.choices) or text
+                record[_need_id(column)] = text
+            records.append(record)
+    frame = pd.DataFrame.from_records(
+        records, columns=[c.id for c in need_columns(catalogue) if c.id != GROUPED_TITLE])
+    groups = group_titles(frame[_need_id(title)].tolist())
+    frame.insert(frame.columns.get_loc(_need_id(title)) + 1, GROUPED_TITLE,
+                 [groups.get(t, "") for t in frame[_need_id(title)].tolist()])
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# Summaries (pandas).
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Summary:
+    sheet: str
+    frame: pd.DataFrame
+    columns: list[SheetColumn]
+    totals: dict[str, float]  # column id -> value of the total row; other numbers are summed
+
+
+def _counts(frame: pd.DataFrame, by: list[str], order: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Requests and distinct agents per value of ``by``; a blank value reads « (non renseigné) ».
+    ``order``: for a column, the values that come first, in that order (a choice list)."""
+    keyed = frame.assign(**{c: frame[c].replace("", NOT_FILLED) for c in by})
+    out = (keyed.groupby(by, sort=False)
+           .agg(**{REQUESTS: (cat.AGENT_NUMBER, "size"), AGENTS: (cat.AGENT_NUMBER, "nunique")})
+           .reset_index())
+    sort_by, ascending = [], []
+    for column, values in (order or {}).items():
+        rank = {v: i for i, v in enumerate(values)}
+        out[f"rank.{column}"] = out[column].map(lambda v, rank=rank: rank.get(v, len(rank)))
+        sort_by.append(f"rank.{column}")
+        ascending.append(True)
+    out = out.sort_values([*sort_by, REQUESTS, *by], ascending=[*ascending, False, *[True] * len(by)],
+                          ignore_index=True)
+    return out.drop(columns=sort_by)
+
+
+def _per_type(by: pd.Series, frame: pd.DataFrame, kind: Column) -> pd.DataFrame:
+    """Requests per value of ``by`` (rows) and per type (columns: the choice list's
+    order, then other values typed); a blank reads « (non renseigné) »."""
+    table = pd.crosstab(by.replace("", NOT_FILLED), frame[_need_id(kind)].replace("", NOT_FILLED))
+    values = [v for v in kind.choices or [] if v in table.columns]
+    values += sorted(set(table.columns) - set(values))
+    return table[values]
+
+
+def plan_summaries(frame: pd.DataFrame, catalogue: Catalogue) -> list[Summary]:
+    """« Par type et intitulé », « Par service », then « Par <choice column> »."""
+    _, kind, others = _need_table(catalogue)
+    headers = {c.id: c for c in need_columns(catalogue)}
+    # Distinct agents do not add up across rows: the total row gives the campaign's own count.
+    totals = {AGENTS: float(frame[cat.AGENT_NUMBER].nunique())}
+    summaries = []
+    if kind is not None:
+        by = [_need_id(kind), GROUPED_TITLE]
+        summaries.append(Summary(
+            f"Par {kind.label.lower()} et intitulé",
+            _counts(frame, by, {_need_id(kind): kind.choices or []}),
+            count_columns([headers[_need_id(kind)], GROUPED]), totals))
+    else:
+        summaries.append(Summary("Par intitulé", _counts(frame, [GROUPED_TITLE]),
+                                 count_columns([GROUPED]), totals))
+    if cat.SERVICE in headers:
+        by_service = _counts(frame, [cat.SERVICE])
+        extra = []
+        if kind is not None and len(frame):
+            per_type = _per_type(frame[cat.SERVICE], frame, kind)
+            for value in per_type.columns:
+                extra.append(_type_column(value))
+                by_service[extra[-1].id] = by_service[cat.SERVICE].map(per_type[value]).astype(float)
+        summaries.append(Summary("Par service", by_service,
+                                 [*count_columns([headers[cat.SERVICE]]), *extra], totals))
+    for column in others:
+        summaries.append(Summary(
+            f"Par {column.label.lower()}",
+            _counts(frame, [_need_id(column)], {_need_id(column): column.choices or []}),
+            count_columns([headers[_need_id(column)]]), totals))
+    return summaries
+
+
+def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, list[SheetColumn]]:
+    """The most requested grouped titles, one column of requests per type, and a total."""
+    _, kind, _ = _need_table(catalogue)
+    if kind is not None:
+        table = _per_type(frame[GROUPED_TITLE], frame, kind)
+    else:
+        table = frame[GROUPED_TITLE].replace("", NOT_FILLED).value_counts().to_frame("Demandes")
+    series = [_type_column(c) for c in table.columns]
+    table.columns = [c.id for c in series]
+    table[TOTAL] = table.sum(axis=1)
+    table = table.astype(float).rename_axis(GROUPED_TITLE).reset_index()
+    table = table.sort_values([TOTAL, GROUPED_TITLE], ascending=[False, True]).head(CHART_TITLES)
+    return table.reset_index(drop=True), [GROUPED, *series, SheetColumn(TOTAL, "Total", NUMBER)]
+
+
+# ---------------------------------------------------------------------------
+# Writing.
+# ---------------------------------------------------------------------------
+
+def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: str) -> None:
+    book = Book(path, f"Plan de formation, campagne {campaign}")
+    needs = book.sheet("Besoins")
+    book.table(needs, frame, need_columns(catalogue), name="Besoins")
+    needs.freeze_panes(1, 0)
+    for summary in plan_summaries(frame, catalogue):
+        sheet = book.sheet(summary.sheet)
+        book.table(sheet, summary.frame, summary.columns, name=sheet.name, totals=summary.totals)
+        sheet.freeze_panes(1, 0)
+    data, columns = chart_data(frame, catalogue)
+    sheet = book.sheet("Graphique")
+    end = book.table(sheet, data, columns, name="Graphique")
+    book.stacked_bar(sheet, data, columns,
+                     f"Demandes de formation par intitulé et par type ({CHART_TITLES} intitulés les plus demandés)",
+                     at=(end + 1, 0))
+    book.close()
