@@ -109,7 +109,7 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
                 "Impossible de remplacer %s (%s : le fichier est peut-être ouvert dans Excel ou "
                 "en lecture seule). La nouvelle version est enregistrée sous « %s ». Fermez le "
                 "fichier puis relancez « entretiens report » pour mettre à jour %s.",
-                target, exc.strerror or exc.__class__.__name__, beside.name, target.name)
+                target, describe_failure(exc), beside.name, target.name)
             return beside
     finally:
         if tmp.exists():

@@ -419,23 +419,29 @@ def test_synthesis_counts_agents_per_stage_and_per_service(built):
 
 def test_a_target_that_cannot_be_replaced_leaves_the_new_file_beside_it(built, tmp_path, caplog):
     """GIVEN the training plan cannot be replaced (here a folder stands at its name; on a
-    share, the file is open in Excel) WHEN the workbooks are rebuilt THEN the new plan is
-    kept under a dated name beside it, a French warning says where, and nothing is lost."""
+    share, the file is open in Excel) WHEN the workbooks are rebuilt, twice THEN the new plan
+    is kept beside it under one name (never a new copy per pass), a French warning says
+    where, and nothing is lost."""
     config = built.config.model_copy(update={"folders": built.config.folders.model_copy(
         update={"outbox": tmp_path / "sortie"})})
     blocked = tmp_path / "sortie" / "plan_de_formation.xlsx"
     blocked.mkdir(parents=True)
     (blocked / "garde.txt").write_text("rien ne se perd")
+    rebuild_workbooks(config, today=TODAY)
+    caplog.clear()
     with caplog.at_level(logging.WARNING, logger="entretiens"):
         written = rebuild_workbooks(config, today=TODAY)
     beside = written[0]
-    assert re.fullmatch(r"plan_de_formation \d{4}-\d\d-\d\d \d\dh\d\d\.xlsx", beside.name)
+    assert beside.name == "plan_de_formation (nouvelle version).xlsx"
+    assert sorted(p.name for p in blocked.parent.glob("plan_de_formation*.xlsx")) == [
+        "plan_de_formation (nouvelle version).xlsx", "plan_de_formation.xlsx"]
     assert beside.parent == blocked.parent and (blocked / "garde.txt").read_text() == "rien ne se perd"
     assert len(openpyxl.load_workbook(beside)["Besoins"]["A"]) == ROWS + 1
     assert stat.S_IMODE(beside.stat().st_mode) == 0o640
     assert written[1:] == [tmp_path / "sortie" / "plan_de_formation.csv",
                            tmp_path / "sortie" / "suivi_campagne.xlsx"]
-    (message,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    (message,) = [r.getMessage() for r in caplog.records
+                  if r.levelno == logging.WARNING and "plan_de_formation.xlsx" in r.getMessage()]
     assert "Impossible de remplacer" in message and beside.name in message
     assert not [p for p in beside.parent.iterdir() if p.name.startswith(".tmp-")]
     again = rebuild_workbooks(config, today=TODAY)[0]  # within the same minute: a new name
