@@ -301,7 +301,7 @@ FIELDS = [
     Field(key=INVITATION_DATE, label="Date de la convocation", section="entretien", kind="date",
           roster_columns=["date de convocation", "date convocation"]),
     Field(key=REVIEW_DATE, label="Date de l'entretien", section="entretien", kind="date",
-          required_from=1, roster_required=True, roster_columns=["date d'entretien", "date entretien", "date de l'entretien"]),
+          required_from=1, roster_columns=["date d'entretien", "date entretien", "date de l'entretien"]),
     # 3. Poste
     Field(key="poste", label="Intitulé du poste", section="poste", required_from=1,
           roster_columns=["poste", "intitulé du poste", "fonction"]),

@@ -8,13 +8,14 @@ number as the spreadsheet shows it; the other rows are kept.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .catalogue import AGENT_NUMBER, INVITATION_DATE, REVIEW_DATE, Catalogue
+from .catalogue import AGENT_NUMBER, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
 from .dates import parse_date
 from .outcomes import RosterError, UnreadableDate
 from .text import format_date, normalize_header, normalize_identifier
@@ -25,15 +26,31 @@ INVITATION_COLUMNS = {
     "lieu": ["lieu", "lieu de l'entretien", "salle"],
     "civilite": ["civilité"],
 }
+# Optional columns that are not fields of the report either: who to write to, and the
+# figures of the workbooks.
+EXTRA_COLUMNS = {
+    "courriel_evaluateur": ["courriel évaluateur", "courriel de l'évaluateur", "mail évaluateur",
+                            "e-mail évaluateur", "adresse électronique de l'évaluateur"],
+    "courriel_agent": ["courriel agent", "courriel de l'agent", "courriel", "mail agent", "e-mail agent"],
+    "categorie": ["catégorie", "categorie statutaire", "catégorie hiérarchique"],
+}
+HEADER_SEARCH_LINES = 20  # title lines an HR system may export above the header
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
 
 
 @dataclass
 class RosterRow:
-    line: int  # as the spreadsheet shows it (header is line 1)
+    line: int  # as the spreadsheet shows it (the first line is 1)
     values: dict[str, str]  # field key -> text
     invitation: dict[str, str]  # heure, lieu, civilite
     review_date: dt.date | None = None
     invitation_date: dt.date | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # courriel_evaluateur, courriel_agent, categorie
+
+    @property
+    def person(self) -> str:
+        """``Élodie MARTIN``: how messages name the agent of this row."""
+        return " ".join(v for v in (self.values.get(FIRST_NAME, ""), self.values.get(LAST_NAME, "").upper()) if v)
 
 
 @dataclass
@@ -49,25 +66,31 @@ class RosterProblem:
 class Roster:
     rows: list[RosterRow] = field(default_factory=list)
     problems: list[RosterProblem] = field(default_factory=list)
+    header_line: int = 1  # the spreadsheet line holding the column names
 
     def by_agent(self) -> dict[str, RosterRow]:
         return {row.values[AGENT_NUMBER]: row for row in self.rows}
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_cells(path: Path) -> list[list[object]]:
+    """Every line of the file as a list of cells, blank lines kept (line numbers must match
+    what the user sees). Raises :class:`RosterError` for a file that is not a roster."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=object, engine="openpyxl")
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
+            return frame.astype(object).where(frame.notna(), None).values.tolist()
         if suffix == ".csv":
             for encoding in ("utf-8-sig", "cp1252"):
                 try:
-                    # Blank lines kept: row numbers must match what the user sees.
-                    return pd.read_csv(path, dtype=str, sep=None, engine="python",
-                                       encoding=encoding, keep_default_na=False,
-                                       skip_blank_lines=False)
+                    text = path.read_text(encoding=encoding)
                 except UnicodeDecodeError:
                     continue
+                lines = text.splitlines()
+                # The separator is the one the header line uses most: title lines above it have none.
+                head = lines[:HEADER_SEARCH_LINES]
+                separator = max(";,\t", key=lambda sep: max((line.count(sep) for line in head), default=0))
+                return [list(row) for row in csv.reader(lines, delimiter=separator)]
     except FileNotFoundError:
         raise RosterError(f"Liste des agents introuvable : {path}.") from None
     except Exception as exc:  # pandas raises many kinds for a damaged file
@@ -94,52 +117,92 @@ def _cell_text(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def load_roster(path: Path, catalogue: Catalogue) -> Roster:
-    """Read the roster; raise :class:`RosterError` only when the file as a whole is unusable."""
-    frame = _read_table(Path(path))
-    headers = {normalize_header(h): h for h in frame.columns}
+def _date_text(text: str) -> str:
+    """A date cell as a date: Excel's day number (``46367``, a date column formatted as a
+    number, or exported so) becomes ``12/12/2026``."""
+    if text.isdigit() and 20_000 <= int(text) <= 80_000:
+        return format_date(EXCEL_EPOCH + dt.timedelta(days=int(text)))
+    return text
+
+
+def _column_names(catalogue: Catalogue) -> dict[str, list[str]]:
     wanted = {f.key: f.roster_columns for f in catalogue.fields if f.roster_columns}
     wanted.update(INVITATION_COLUMNS)
-    found: dict[str, str] = {}
+    wanted.update(EXTRA_COLUMNS)
+    return wanted
+
+
+def _match(header: list[object], wanted: dict[str, list[str]]) -> dict[str, int]:
+    """Column index of each key whose name (or synonym) the header holds."""
+    positions = {normalize_header(h): i for i, h in reversed(list(enumerate(header))) if _cell_text(h)}
+    found = {}
     for key, names in wanted.items():
         for name in names:
-            if normalize_header(name) in headers:
-                found[key] = headers[normalize_header(name)]
+            if normalize_header(name) in positions:
+                found[key] = positions[normalize_header(name)]
                 break
+    return found
+
+
+def load_roster(path: Path, catalogue: Catalogue) -> Roster:
+    """Read the roster; raise :class:`RosterError` only when the file as a whole is unusable.
+
+    The header is the line, among the first :data:`HEADER_SEARCH_LINES`, that names the most
+    known columns (an HR system may export title lines above it): ``Roster.header_line``."""
+    path = Path(path)
+    cells = _read_cells(path)
+    wanted = _column_names(catalogue)
     required = [f for f in catalogue.fields if f.roster_required]
+    header_index, found = 0, {}
+    for index, line in enumerate(cells[:HEADER_SEARCH_LINES]):
+        matched = _match(line, wanted)
+        if len(matched) > len(found):
+            header_index, found = index, matched
     missing = [f for f in required if f.key not in found]
     if missing:
         names = ", ".join(f"« {f.roster_columns[0]} »" for f in missing)
+        shown = [_cell_text(c) for c in (cells[header_index] if cells else []) if _cell_text(c)]
         raise RosterError(
-            f"La liste des agents {Path(path).name} n'a pas les colonnes obligatoires {names}. "
-            f"Colonnes trouvées : {', '.join(str(c) for c in frame.columns) or 'aucune'}."
+            f"La liste des agents {path.name} n'a pas les colonnes obligatoires {names}"
+            + (f" (ligne d'en-tête lue : ligne {header_index + 1})" if header_index else "")
+            + f". Colonnes trouvées : {', '.join(shown) or 'aucune'}. Les noms de colonnes acceptés sont "
+            "décrits dans le README (section « La liste des agents »)."
         )
-    roster = Roster()
-    seen: dict[str, int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        line = index + 2
-        texts = {key: _cell_text(record[column]) for key, column in found.items()}
+    roster = Roster(header_line=header_index + 1)
+    seen: dict[str, RosterRow] = {}
+    for index, record in enumerate(cells[header_index + 1:]):
+        line = header_index + 2 + index
+        texts = {key: _cell_text(record[column] if column < len(record) else None) for key, column in found.items()}
         if not any(texts.values()):
             continue  # blank line left in the spreadsheet
+        who = " ".join(v for v in (texts.get(FIRST_NAME, ""), texts.get(LAST_NAME, "").upper()) if v)
         empty = [f for f in required if not texts.get(f.key)]
         if empty:
             roster.problems.append(RosterProblem(
-                line, "valeur manquante dans " + ", ".join(f"« {f.roster_columns[0]} »" for f in empty)
-                + " ; la ligne est ignorée."))
+                line, (f"{who} : " if who else "") + "valeur manquante dans "
+                + ", ".join(f"« {f.roster_columns[0]} »" for f in empty) + " ; la ligne est ignorée."))
             continue
         number = texts[AGENT_NUMBER] = normalize_identifier(texts[AGENT_NUMBER])
         if number in seen:
+            first = seen[number]
             roster.problems.append(RosterProblem(
-                line, f"le matricule {number} figure déjà ligne {seen[number]} ; la ligne est ignorée."))
+                line, f"le matricule {number} de {who} est déjà celui de {first.person} (ligne {first.line}) : "
+                      f"cette ligne est ignorée, le compte rendu de {who} n'est pas produit. Corrigez le "
+                      "matricule de l'un des deux."))
             continue
+        for key in (REVIEW_DATE, INVITATION_DATE):
+            if key in texts:
+                texts[key] = _date_text(texts[key])
         try:
             review = parse_date(texts.get(REVIEW_DATE))
             invitation = parse_date(texts.get(INVITATION_DATE))
         except UnreadableDate as exc:
-            roster.problems.append(RosterProblem(line, f"{exc.message} La ligne est ignorée."))
+            roster.problems.append(RosterProblem(line, f"{who} : {exc.message} La ligne est ignorée."))
             continue
-        seen[number] = line
         invitation_texts = {key: texts.pop(key, "") for key in INVITATION_COLUMNS}
-        roster.rows.append(RosterRow(line=line, values=texts, invitation=invitation_texts,
-                                     review_date=review, invitation_date=invitation))
+        extra = {key: texts.pop(key, "") for key in EXTRA_COLUMNS}
+        row = RosterRow(line=line, values=texts, invitation=invitation_texts, review_date=review,
+                        invitation_date=invitation, extra=extra)
+        seen[number] = row
+        roster.rows.append(row)
     return roster
