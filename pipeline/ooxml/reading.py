@@ -1,13 +1,15 @@
 """Reading WordprocessingML: controls, tables and cells, visible text, package parts.
 
-Missing means ``None``.
+Visible text has one definition, :func:`_walk`: :func:`paragraph_text`,
+:func:`cell_text` and :class:`PartIndex` all read through it. Missing means
+``None``.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from .ns import NSMAP, qn
+from .ns import qn
 
 # Names looked up in loops, qualified once.
 _P, _R, _T = qn("w:p"), qn("w:r"), qn("w:t")
@@ -164,31 +166,110 @@ def grid_positions(cells: list[etree._Element]) -> list[int]:
 
 
 # ---------------------------------------------------------------------------
-# Visible text, and a part indexed in one walk.
+# Visible text: the one rule.
 # ---------------------------------------------------------------------------
 
-_RUN_TEXT = (_T, qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:noBreakHyphen"))
+# Run content and the text it shows (None: the element's own text). Only inside a
+# w:r: w:tab also names a tab stop in paragraph properties. The schema allows a w:t
+# nowhere else, so its parent is not looked up (that would slow the reader by a few %).
+_RUN_CONTENT = {_T: None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
+# Containers whose whole content a reader does not see.
+_HIDING = frozenset((_DEL, _MOVE_FROM, _FALLBACK))
+_TEXT_TAGS = (_P, *_RUN_CONTENT, *_HIDING, _SHOWING_PLACEHOLDER)
+_INDEX_TAGS = (*_TEXT_TAGS, _TBL, _TR, _TC, _TAG)
 
 
-# Text a reader sees: run content only (not tab stops in paragraph properties),
-# minus tracked deletions, placeholder text, and mc:Fallback duplicates.
-_HIDDEN = ("ancestor::w:del or ancestor::w:moveFrom or ancestor::mc:Fallback or "
-           "ancestor::w:sdt[w:sdtPr/w:showingPlcHdr[not(@w:val='0' or @w:val='false')]]")
-_VISIBLE_TEXT = etree.XPath(
-    " | ".join(f".//w:r/w:{name}[not({_HIDDEN})]" for name in ("t", "tab", "br", "cr", "noBreakHyphen")),
-    namespaces=NSMAP,
-)
-_TEXT_OF = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
+def _hides(el: etree._Element) -> bool:
+    """Whether a reader sees none of what ``el`` holds: a tracked deletion, the source
+    of a tracked move, an ``mc:Fallback`` copy, a control showing its placeholder."""
+    tag = el.tag
+    return tag in _HIDING or (tag == _SDT and control_showing_placeholder(el))
 
 
-def _piece(el: etree._Element) -> str:
-    return (el.text or "") if el.tag == _T else _TEXT_OF.get(el.tag, "")
+def _walk(root: etree._Element, index: PartIndex | None = None) -> list[tuple[etree._Element, list[str]]]:
+    """The one walk of a part, or of any element of it, in document order.
+
+    Reads every paragraph's visible text: the pieces met from the paragraph's start
+    until the next paragraph starts. Visible text is run content (``w:t``, ``w:tab``,
+    ``w:br``, ``w:cr``, ``w:noBreakHyphen``, in a ``w:r``), as accepted: nothing under
+    an element that :func:`_hides` is seen, be it met in the walk or above ``root``.
+
+    Without ``index``, returns the paragraphs with their pieces. With one, fills it
+    in the same walk: paragraphs by cell, tables and rows, controls by tag.
+    """
+    hidden: set[etree._Element] = set()
+    if any(_hides(a) for a in root.iterancestors()):
+        hidden.update(root.iter(*_RUN_CONTENT))
+    paragraphs: list[tuple[etree._Element, list[str]]] = []
+    pieces: list[str] | None = None  # the paragraph being read
+    if index is not None:
+        paragraphs_of, rows_of, row_of, by_tag = index._paragraphs, index._rows, index._row_of, index.by_tag
+    # Rows and cells belong to the last table and row met, until a nested table shows
+    # up: from there on, each finds its own by walking up.
+    table_rows: list | None = None
+    row: list | None = None
+    nested = False
+    for el in root.iter(*(_TEXT_TAGS if index is None else _INDEX_TAGS)):
+        tag = el.tag
+        if tag == _T:
+            if pieces is not None and not (hidden and el in hidden):
+                pieces.append(el.text or "")
+        elif tag == _P:
+            pieces = []
+            if index is None:
+                paragraphs.append((el, pieces))
+                continue
+            parent = el.getparent()
+            cell = parent if parent.tag == _TC else _nearest(el, _TC)
+            if cell is not None:
+                if cell in paragraphs_of:
+                    paragraphs_of[cell].append((el, pieces))
+                else:
+                    paragraphs_of[cell] = [(el, pieces)]
+        elif tag == _TC:
+            if nested:
+                row = row_of.get(_nearest(el, _TR))
+            if row is not None:
+                row.append(el)
+        elif tag == _TR:
+            if nested:
+                table = _nearest(el, _TBL)
+                table_rows = rows_of[table] if table is not None else None
+            row = None
+            if table_rows is not None:
+                row_of[el] = row = []
+                table_rows.append(row)
+                index._label_rows.append(el)
+        elif tag in _RUN_CONTENT:
+            if pieces is not None and not (hidden and el in hidden) and el.getparent().tag == _R:
+                pieces.append(_RUN_CONTENT[tag])
+        elif tag == _TBL:
+            index.tables.append(el)
+            rows_of[el] = table_rows = []
+            row = None
+            outer = _nearest(el, _TC)
+            while outer is not None:
+                nested = True
+                index._with_tables.add(outer)
+                outer = _nearest(outer, _TC)
+        elif tag == _TAG:  # only a control's w:sdtPr holds one
+            value = el.get(_VAL)
+            if value:
+                sdt = el.getparent().getparent()
+                if value in by_tag:
+                    by_tag[value].append(sdt)
+                else:
+                    by_tag[value] = [sdt]
+        elif tag in _HIDING:
+            hidden.update(el.iter(*_RUN_CONTENT))
+        elif _flag_on(el):  # w:showingPlcHdr: its control's w:sdtPr comes before the w:sdtContent
+            hidden.update(el.getparent().getparent().iter(*_RUN_CONTENT))
+    return paragraphs
 
 
-def paragraph_text(p: etree._Element) -> str:
-    """Text of a paragraph as accepted: inserted text kept, deleted text and
-    placeholder text dropped; tabs and line breaks kept."""
-    return "".join(_piece(el) for el in _VISIBLE_TEXT(p))
+def _paragraphs(el: etree._Element) -> list[tuple[etree._Element, str]]:
+    """Every paragraph under ``el`` with its visible text, in document order."""
+    return [(p, "".join(pieces)) for p, pieces in _walk(el)]
 
 
 def _paragraph_mark_deleted(p: etree._Element, text: str) -> bool:
@@ -200,35 +281,39 @@ def _paragraph_mark_deleted(p: etree._Element, text: str) -> bool:
     return rpr is not None and rpr.find(_DEL) is not None
 
 
+def _joined(paragraphs: list[tuple[etree._Element, str]]) -> str:
+    return "\n".join(text for p, text in paragraphs if not _paragraph_mark_deleted(p, text))
+
+
+def _first(paragraphs: list[tuple[etree._Element, str]]) -> str:
+    return next((text for _, text in paragraphs if text.strip()), "")
+
+
+def paragraph_text(p: etree._Element) -> str:
+    """Text of a paragraph as accepted (see :func:`_walk`): inserted text kept, deleted
+    text and placeholder text dropped; tabs and line breaks kept."""
+    return "".join(text for _, text in _paragraphs(p))
+
+
 def cell_text(tc: etree._Element) -> str:
     """Every paragraph of a table cell (nested tables included), joined by newlines."""
-    texts = ((p, paragraph_text(p)) for p in tc.iter(_P))
-    return "\n".join(text for p, text in texts if not _paragraph_mark_deleted(p, text))
+    return _joined(_paragraphs(tc))
 
 
 def first_paragraph_text(tc: etree._Element) -> str:
     """The first paragraph of a cell that holds text (a label cell's label)."""
-    for p in tc.iter(_P):
-        text = paragraph_text(p)
-        if text.strip():
-            return text
-    return ""
+    return _first(_paragraphs(tc))
 
 
-_HIDING = frozenset((_DEL, _MOVE_FROM, _FALLBACK))
-_RUN_TEXT_TAGS = frozenset(_RUN_TEXT)
-# Everything one walk of a part needs to see, in document order.
-_WALKED = (_TBL, _TR, _TC, _P, *_RUN_TEXT, _DEL, _MOVE_FROM, _FALLBACK, _SHOWING_PLACEHOLDER, _TAG)
-
+# ---------------------------------------------------------------------------
+# A part indexed in one walk.
+# ---------------------------------------------------------------------------
 
 class PartIndex:
     """A part (``word/document.xml``) indexed in one walk: the visible text of every
     paragraph, by the cell that holds it; the tables and their rows (also rows wrapped
-    in a control); the controls by tag and by alias.
-    Reading a report looks these up rather than walking the tree again per field.
-
-    Visible text is run content as accepted: tracked deletions, placeholder text
-    and mc:Fallback copies are left out; tabs and line breaks are kept."""
+    in a control); the controls by tag and by alias. Reading a report looks these up
+    rather than walking the tree again per field."""
 
     def __init__(self, root: etree._Element):
         self._root = root
@@ -242,69 +327,7 @@ class PartIndex:
         self._with_tables: set[etree._Element] = set()  # cells holding a nested table
         self._cells: dict[etree._Element, str] = {}
         self._first: dict[etree._Element, str] = {}
-        hidden: set[etree._Element] = set()
-        pieces: list[str] | None = None  # the paragraph being read
-        paragraphs_of, row_of = self._paragraphs, self._row_of
-        # Rows and cells belong to the last table and row met, until a nested table shows
-        # up: from there on, each finds its own by walking up.
-        table_rows: list | None = None
-        row: list | None = None
-        nested = False
-        for el in root.iter(*_WALKED):
-            tag = el.tag
-            if tag == _T:
-                if pieces is not None and not (hidden and el in hidden):
-                    pieces.append(el.text or "")
-            elif tag == _P:
-                pieces = []
-                parent = el.getparent()
-                cell = parent if parent.tag == _TC else _nearest(el, _TC)
-                if cell is not None:
-                    if cell in paragraphs_of:
-                        paragraphs_of[cell].append((el, pieces))
-                    else:
-                        paragraphs_of[cell] = [(el, pieces)]
-            elif tag == _TC:
-                if nested:
-                    row = row_of.get(_nearest(el, _TR))
-                if row is not None:
-                    row.append(el)
-            elif tag == _TR:
-                if nested:
-                    table = _nearest(el, _TBL)
-                    table_rows = self._rows[table] if table is not None else None
-                row = None
-                if table_rows is not None:
-                    row_of[el] = row = []
-                    table_rows.append(row)
-                    self._label_rows.append(el)
-            elif tag in _RUN_TEXT_TAGS:
-                # w:tab also names a tab stop in paragraph properties: only run content counts.
-                if pieces is not None and not (hidden and el in hidden) and el.getparent().tag == _R:
-                    pieces.append(_TEXT_OF[tag])
-            elif tag == _TBL:
-                self.tables.append(el)
-                self._rows[el] = table_rows = []
-                row = None
-                outer = _nearest(el, _TC)
-                while outer is not None:
-                    nested = True
-                    self._with_tables.add(outer)
-                    outer = _nearest(outer, _TC)
-            elif tag in _HIDING:
-                hidden.update(el.iter(*_RUN_TEXT))
-            elif tag == _SHOWING_PLACEHOLDER:
-                if el.get(_VAL) not in ("0", "false", "off"):
-                    hidden.update(el.getparent().getparent().iter(*_RUN_TEXT))
-            else:  # w:tag, which only a control's w:sdtPr holds
-                value = el.get(_VAL)
-                if value:
-                    sdt = el.getparent().getparent()
-                    if value in self.by_tag:
-                        self.by_tag[value].append(sdt)
-                    else:
-                        self.by_tag[value] = [sdt]
-        self._hidden = hidden
+        _walk(root, self)
 
     @property
     def by_alias(self) -> dict[str, list]:
@@ -331,32 +354,21 @@ class PartIndex:
 
     def _cell_paragraphs(self, tc: etree._Element) -> list[tuple[etree._Element, str]]:
         if tc in self._with_tables:  # its text runs through a nested table: walk it
-            return self._walk_paragraphs(tc)
+            return _paragraphs(tc)
         return [(p, "".join(pieces)) for p, pieces in self._paragraphs.get(tc, ())]
-
-    def _walk_paragraphs(self, tc: etree._Element) -> list[tuple[etree._Element, str]]:
-        paragraphs: list[tuple[etree._Element, list[str]]] = []
-        for el in tc.iter(_P, *_RUN_TEXT):
-            if el.tag == _P:
-                paragraphs.append((el, []))
-            elif paragraphs and el.getparent().tag == _R and el not in self._hidden:
-                paragraphs[-1][1].append((el.text or "") if el.tag == _T else _TEXT_OF[el.tag])
-        return [(p, "".join(pieces)) for p, pieces in paragraphs]
 
     def cell(self, tc: etree._Element) -> str:
         """Every paragraph of a cell (nested tables included), joined by newlines."""
         text = self._cells.get(tc)
         if text is None:
-            text = "\n".join(t for p, t in self._cell_paragraphs(tc) if not _paragraph_mark_deleted(p, t))
-            self._cells[tc] = text
+            text = self._cells[tc] = _joined(self._cell_paragraphs(tc))
         return text
 
     def first_paragraph(self, tc: etree._Element) -> str:
         """The first paragraph of a cell that holds text (a label cell's label)."""
         text = self._first.get(tc)
         if text is None:
-            text = next((t for _, t in self._cell_paragraphs(tc) if t.strip()), "")
-            self._first[tc] = text
+            text = self._first[tc] = _first(self._cell_paragraphs(tc))
         return text
 
 
