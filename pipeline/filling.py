@@ -126,10 +126,7 @@ class ReportForm:
 
     def drop_all_tags(self) -> "ReportForm":
         """What LibreOffice 7.4 does on save: every w:tag removed."""
-        for sdt in list(ooxml.iter_controls(self.root)):
-            tag = sdt.find(f"{ooxml.qn('w:sdtPr')}/{ooxml.qn('w:tag')}")
-            if tag is not None:
-                tag.getparent().remove(tag)
+        ooxml.remove_control_tags(self.root)
         return self
 
     def save(self, destination: Path) -> Path:

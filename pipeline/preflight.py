@@ -21,7 +21,7 @@ from pathlib import Path
 import olefile  # installed with msoffcrypto-tool, which reads OLE containers with it
 from lxml import etree
 
-from .ooxml import main_content_type, parse_xml
+from .ooxml import main_content_type, office_document_target, parse_xml
 from .outcomes import (DuplicatePart, EmptyFile, EncryptedDocument, FileUnavailable, HostileXml, LegacyDoc,
                        MacroDocument, NotARegularFile, NotAZip, TruncatedZip, WrongOfficeType, ZipBomb)
 
@@ -134,11 +134,9 @@ class DocxPackage:
                 raise WrongOfficeType.because("opendocument")
             raise NotAZip.because("plain_zip")
         types = self.xml_part("[Content_Types].xml")
-        if self.has_part("_rels/.rels"):
-            for rel in self.xml_part("_rels/.rels").iter("{*}Relationship"):
-                if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
-                    self.main_part = posixpath.normpath("/" + rel.get("Target", "")).lstrip("/")
-                    break
+        target = office_document_target(self.xml_part("_rels/.rels")) if self.has_part("_rels/.rels") else None
+        if target is not None:
+            self.main_part = posixpath.normpath("/" + target).lstrip("/")
         if not self.has_part(self.main_part):
             raise WrongOfficeType.because("no_main_part")
         _check_content_type((main_content_type(types, self.main_part) or "").lower())

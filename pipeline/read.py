@@ -114,20 +114,20 @@ class _Index:
     label, tables with their header row; every text computed once."""
 
     def __init__(self, root):
-        self.text = ooxml.DocumentText(root)
-        self.by_tag = self.text.by_tag
+        self.part = ooxml.PartIndex(root)
+        self.by_tag = self.part.by_tag
         self._by_alias: dict[str, list] | None = None
-        self._tables = self.text.tables
+        self._tables = self.part.tables
         self._headers: dict[int, list[str]] = {}
         self._value_cells: dict[str, object] | None = None
 
     def rows(self, index: int) -> list[list]:
-        return self.text.rows(self._tables[index])
+        return self.part.rows(self._tables[index])
 
     def header(self, index: int) -> list[str]:
         if index not in self._headers:
             first_row = self.rows(index)[0] if self.rows(index) else []
-            self._headers[index] = [normalize_label(self.text.cell(tc)) for tc in first_row]
+            self._headers[index] = [normalize_label(self.part.cell(tc)) for tc in first_row]
         return self._headers[index]
 
     @property
@@ -135,7 +135,7 @@ class _Index:
         """Controls by their alias, as a label is compared; the last resort of a field."""
         if self._by_alias is None:
             self._by_alias = {}
-            for alias, controls in self.text.by_alias.items():
+            for alias, controls in self.part.by_alias.items():
                 self._by_alias.setdefault(normalize_label(alias), []).extend(controls)
         return self._by_alias
 
@@ -145,8 +145,8 @@ class _Index:
         tag (LibreOffice 7.4, a deleted control): Word's files never need it."""
         if self._value_cells is None:
             self._value_cells = {}
-            for label_cell, value_cell in self.text.label_value_cells():
-                label = normalize_label(self.text.first_paragraph(label_cell))
+            for label_cell, value_cell in self.part.label_value_cells():
+                label = normalize_label(self.part.first_paragraph(label_cell))
                 if label and label not in self._value_cells:
                     self._value_cells[label] = value_cell
         return self._value_cells
@@ -156,12 +156,10 @@ class _Index:
             state = ooxml.control_checkbox_state(sdt)
             if state is not None:
                 return state
-        cell = ooxml.enclosing(sdt, "w:tc")
+        cell = ooxml.enclosing_cell(sdt)
         if cell is not None:
             return self.cell_value(cell, kind)
-        text = "\n".join(ooxml.paragraph_text(p) for p in sdt.iter(ooxml.qn("w:p"))) or "".join(
-            ooxml.paragraph_text(r) for r in sdt.iter(ooxml.qn("w:r"))
-        )
+        text = "\n".join(ooxml.paragraph_text(p) for p in ooxml.iter_paragraphs(sdt))
         return _typed(clean_text(text), kind)
 
     def cell_value(self, cell, kind: str) -> Value:
@@ -170,7 +168,7 @@ class _Index:
             states = [s for s in states if s is not None]
             if states:
                 return any(states)
-        return _typed(clean_text(self.text.cell(cell)), kind)
+        return _typed(clean_text(self.part.cell(cell)), kind)
 
     def read_single(self, field: Field) -> tuple[Value, str | None, list]:
         """The value, how it was found, and the controls holding it."""
@@ -200,7 +198,7 @@ class _Index:
             column_at = dict(zip(labels, positions(rows[0])))
             result = []
             for cells in rows[1:]:
-                texts = {pos: clean_text(self.text.cell(tc))
+                texts = {pos: clean_text(self.part.cell(tc))
                          for pos, tc in zip(positions(cells), cells)}
                 if [normalize_label(t) for t in texts.values()] == labels:
                     continue  # header repeated (copy-paste, page break)
@@ -235,7 +233,7 @@ def _template_version(package, core) -> str | None:
     for name in package.names():
         if name.startswith("word/footer") and name.endswith(".xml"):
             match = VERSION_IN_FOOTER.search(
-                " ".join(ooxml.paragraph_text(p) for p in package.xml_part(name).iter(ooxml.qn("w:p")))
+                " ".join(ooxml.paragraph_text(p) for p in ooxml.iter_paragraphs(package.xml_part(name)))
             )
             if match:
                 return match.group(1)

@@ -21,7 +21,6 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import parse_xml as docx_parse_xml
 from docx.shared import Cm, Pt, RGBColor
 
 from . import ooxml
@@ -59,18 +58,6 @@ def _new_document(title: str, *, version: str | None = None):
     if version:
         props.version = version
     return doc
-
-
-def _shade(cell, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    tc_pr.append(docx_parse_xml(
-        f'<w:shd xmlns:w="{ooxml.NSMAP["w"]}" w:val="clear" w:color="auto" w:fill="{fill}"/>'
-    ))
-
-
-def _repeat_as_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    tr_pr.append(docx_parse_xml(f'<w:tblHeader xmlns:w="{ooxml.NSMAP["w"]}"/>'))
 
 
 def _small(paragraph, text: str, *, italic: bool = True) -> None:
@@ -134,7 +121,7 @@ class _ReportBuilder:
         for row, field in zip(table.rows, fields):
             label_cell, value_cell = row.cells
             label_cell.width, value_cell.width = Cm(6.2), Cm(10.8)
-            _shade(label_cell, LABEL_FILL)
+            ooxml.shade_cell(label_cell._tc, LABEL_FILL)
             label_cell.paragraphs[0].add_run(field.label).bold = True
             if field.help:
                 _small(label_cell.add_paragraph(), field.help)
@@ -163,11 +150,11 @@ class _ReportBuilder:
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         header, loop_start, values, loop_end = table.rows
-        _repeat_as_header(header)
+        ooxml.repeat_as_header_row(header._tr)
         for index, column in enumerate(columns):
             for row in table.rows:
                 row.cells[index].width = Cm(column.width_cm)
-            _shade(header.cells[index], HEADER_FILL)
+            ooxml.shade_cell(header.cells[index]._tc, HEADER_FILL)
             header.cells[index].paragraphs[0].add_run(column.label).bold = True
             values.cells[index].paragraphs[0].text = "{{ r.%s }}" % column.key
         loop_start.cells[0].paragraphs[0].text = "{%%tr for r in t.%s %%}" % field.key
@@ -189,7 +176,7 @@ def _details_table(doc, rows: list[tuple[str, str]]) -> None:
     table = doc.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
     for row, (label, value) in zip(table.rows, rows):
-        _shade(row.cells[0], LABEL_FILL)
+        ooxml.shade_cell(row.cells[0]._tc, LABEL_FILL)
         row.cells[0].paragraphs[0].add_run(label).bold = True
         row.cells[1].paragraphs[0].text = value
     doc.add_paragraph()

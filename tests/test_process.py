@@ -22,7 +22,6 @@ from pathlib import Path
 
 import docx
 import pytest
-from lxml import etree
 
 from pipeline import catalogue as cat
 from pipeline import ooxml
@@ -783,8 +782,7 @@ def test_a_second_name_of_a_version_that_replaced_another_under_the_same_name_is
     desk.drop(v1)
     desk.run()
     form = ReportForm(v1, CATALOGUE)
-    ooxml.body(form.root).append(etree.fromstring(
-        f'<w:p xmlns:w="{ooxml.NSMAP["w"]}"><w:r><w:t>Relu par le service.</w:t></w:r></w:p>'))
+    ooxml.append_paragraph(ooxml.body(form.root), "Relu par le service.")
     second_version = desk.drop(form.save(desk.scratch / "v1 relu.docx"))
     desk.run()
     with desk.journal() as journal:

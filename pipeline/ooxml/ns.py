@@ -1,0 +1,71 @@
+"""Namespaces, the one hardened parser, serialization, and new elements.
+
+``qn("w:tag")`` is how every other module names an element or attribute; no
+module outside this package writes a ``{http://...}`` name.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from lxml import etree
+
+NSMAP = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "w14": "http://schemas.microsoft.com/office/word/2010/wordml",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+# Bound by XML itself, never declared: known to qn (``xml:space``), kept out of NSMAP.
+_URIS = {**NSMAP, "xml": "http://www.w3.org/XML/1998/namespace"}
+
+
+@functools.lru_cache(maxsize=None)
+def qn(name: str) -> str:
+    """``"w:tag"`` -> ``"{http://...main}tag"``."""
+    prefix, local = name.split(":")
+    return f"{{{_URIS[prefix]}}}{local}"
+
+
+# Received files are untrusted: no DTD, no entity expansion, no network,
+# no huge-tree mode (lxml's own depth/size limits stay on).
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse one XML part with the hardened parser.
+
+    Raises ``etree.XMLSyntaxError`` on malformed XML; a part that declares a
+    DTD (the vehicle of entity expansion and external entities) raises
+    ``ValueError``: a genuine Office part never has one.
+    """
+    root = etree.fromstring(data, parser=_PARSER)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ValueError("DOCTYPE declared in an Office part")
+    return root
+
+
+def serialize(root: etree._Element) -> bytes:
+    """A part's bytes as Word writes them: UTF-8, declaration, ``standalone="yes"``."""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def element(name: str, **attrs: str) -> etree._Element:
+    """A new element; ``w_val="x"`` sets ``w:val``."""
+    el = etree.Element(qn(name))
+    for key, value in attrs.items():
+        el.set(qn(key.replace("_", ":", 1)), value)
+    return el
