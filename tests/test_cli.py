@@ -178,7 +178,7 @@ def test_generate_end_to_end_in_a_fresh_workspace(tmp_path):
     good = len(TRICKY_AGENTS)
     assert f"{good} compte(s) rendu(s) pré-rempli(s) et {good} convocation(s)" in done.stdout
     assert "1 ligne(s) de la liste des agents à corriger" in done.stdout
-    assert f"Ligne {good + 2} : valeur manquante dans « évaluateur »" in done.stderr
+    assert f"Ligne {good + 2} : Évaluateur SANS : valeur manquante dans « évaluateur »" in done.stderr
     produced = sorted(p.name for p in (tmp_path / "outbox" / "a_envoyer").iterdir())
     assert len(produced) == 2 * good
     assert "2026_100231_N'DIAYE_Moussa - compte rendu.docx" in produced

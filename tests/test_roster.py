@@ -136,3 +136,80 @@ def test_a_missing_roster_file_is_named(tmp_path):
     with pytest.raises(RosterError) as caught:
         read(tmp_path / "absente.csv")
     assert "introuvable" in caught.value.message and "absente.csv" in caught.value.message
+
+
+# -- rosters exported from HR systems ---------------------------------------------------------------
+
+
+def exported(path, rows, *, titles, header=ROSTER_HEADER, sep=";"):
+    """A csv as HR systems export it: title lines (and an empty one) above the header."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        for title in titles:
+            handle.write(title + "\r\n")
+        handle.write(sep.join(header) + "\r\n")
+        for row in rows:
+            handle.write(sep.join(str(row.get(c, "")) for c in header) + "\r\n")
+    return path
+
+
+@pytest.mark.parametrize("titles", [
+    ["Liste des agents - campagne 2026", "Direction des soins", ""],
+    ["Extraction SIRH du 02/11/2026;;;;", ""],
+    ["", "", "", "Agents évalués"],
+])
+def test_title_lines_above_the_header_are_skipped_and_the_lines_still_counted(tmp_path, titles):
+    rows = [agent("100901", "Roux", "Luc"), agent("100902", "Petit", "Noé", **{"évaluateur": ""})]
+    roster = read(exported(tmp_path / "agents.csv", rows, titles=titles))
+    assert roster.header_line == len(titles) + 1
+    assert [r.values[cat.AGENT_NUMBER] for r in roster.rows] == ["100901"]
+    assert [p.line for p in roster.problems] == [len(titles) + 3]  # as the spreadsheet numbers it
+
+
+def test_title_lines_above_the_header_of_an_xlsx_are_skipped(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Liste des agents - campagne 2026"])
+    sheet.append([])
+    sheet.append(ROSTER_HEADER)
+    sheet.append([agent(100903, "Roux", "Luc")[c] for c in ROSTER_HEADER])
+    book.save(tmp_path / "agents.xlsx")
+    roster = read(tmp_path / "agents.xlsx")
+    assert roster.header_line == 3 and [r.line for r in roster.rows] == [4]
+
+
+def test_a_roster_without_the_required_columns_never_shows_a_librarys_placeholder(tmp_path):
+    path = exported(tmp_path / "agents.csv", [], titles=["Liste des agents"], header=["nom", "", "grade", ""])
+    with pytest.raises(RosterError) as caught:
+        read(path)
+    message = caught.value.message
+    assert "Unnamed" not in message and "Colonnes trouvées : nom, grade." in message
+    assert "« matricule »" in message and "README" in message
+
+
+@pytest.mark.parametrize("serial, day", [(46367, dt.date(2026, 12, 12)), ("46367", dt.date(2026, 12, 12)),
+                                         (46023.0, dt.date(2026, 1, 1))])
+def test_an_excel_day_number_is_read_as_the_date_it_is(tmp_path, serial, day):
+    rows = [agent(100904, "Roux", "Luc", **{"date d'entretien": serial, "date de convocation": ""})]
+    (row,) = read(write_xlsx(tmp_path / "agents.xlsx", rows)).rows
+    assert row.review_date == day
+
+
+def test_a_duplicated_agent_number_names_both_people(tmp_path):
+    rows = [agent("300104", "Martin", "Élodie"), agent("300 104", "Durand", "Paul")]
+    roster = read(write_csv(tmp_path / "agents.csv", rows))
+    (problem,) = roster.problems
+    assert "300104" in str(problem) and "Paul DURAND" in str(problem) and "Élodie MARTIN (ligne 2)" in str(problem)
+
+
+def test_optional_columns_for_emails_and_category_are_read(tmp_path):
+    header = [*ROSTER_HEADER, "Courriel évaluateur", "Catégorie"]
+    rows = [{**agent("100905", "Roux", "Luc"), "Courriel évaluateur": "s.durand@exemple.fr", "Catégorie": "B"}]
+    (row,) = read(write_csv(tmp_path / "agents.csv", rows, header=header)).rows
+    assert row.extra == {"courriel_evaluateur": "s.durand@exemple.fr", "courriel_agent": "", "categorie": "B"}
+
+
+def test_a_row_without_an_interview_date_is_kept(tmp_path):
+    (row,) = read(write_csv(tmp_path / "agents.csv", [agent("100906", "Roux", "Luc", **{"date d'entretien": ""})])).rows
+    assert row.review_date is None
