@@ -174,10 +174,10 @@ def format_pass(result, config) -> str:
 
 def cmd_watch(args) -> int:
     from .process import settle_startup_objects
-    from .watch import run_service, watch_settings
+    from .watch import run_service
 
     config = load_config(args.config)
-    settings = watch_settings(config).updated(polling=args.polling, poll_interval=args.interval)
+    settings = config.watch.updated(polling=args.polling, poll_interval=args.interval)
     settle_startup_objects()
     return run_service(config, settings=settings)
 
