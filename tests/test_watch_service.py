@@ -125,7 +125,7 @@ def test_a_burst_of_files_copied_at_once_ends_each_in_exactly_one_place(ws, sour
 def test_polling_mode_processes_dropped_files(ws, sources, services, tmp_path):
     """GIVEN the service in polling mode (as on a network share) WHEN files are copied, one slowly
     THEN all are processed, the slow one after its copy ended."""
-    service = services(ws, "--polling", "--interval", "0.3")  # the command's own options
+    service = services(ws, "--polling", "--interval", "0,3")  # the command's own options, a French decimal comma
     assert ws.health["mode"] == "polling"
     files = wk.make_batch(sources, tmp_path / "lot", 5)
     for path in files:
