@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "étapes suivantes), puis les traite et résume ce qui s'est passé.",
         epilog="Exemple : entretiens demo /tmp/campagne-test")
     demo.add_argument("dir", nargs="?", type=Path, default=Path("demo"), metavar="DOSSIER",
-                      help="dossier à créer (nouveau ou vide)")
+                      help="dossier à créer, nouveau ou vide (par défaut ./demo)")
     demo.set_defaults(handler=cmd_demo)
 
     fields = commands.add_parser(
@@ -329,7 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     process = commands.add_parser(
         "process", parents=[common],
-        help="traite une fois les fichiers du dossier d'entrée, puis s'arrête",
+        help="traite une fois les fichiers du dossier d'entrée, puis s'arrête (tâche planifiée) ; "
+             "refusé pendant que « watch » tourne",
         description="Traite chaque fichier déposé dans le dossier d'entrée : contrôle, classement "
                     "dans le dossier de son étape, ou rejet avec une note, ou doublon. Reprend "
                     "d'abord ce qu'une exécution interrompue a laissé.",
