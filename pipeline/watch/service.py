@@ -138,7 +138,7 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
     when it cannot start: another instance runs, a watch loop, an unusable roster or state dir.
     Logs go to the ``entretiens`` logger (the caller sets up the console) and to a rotating file in
     the state dir."""
-    settings = settings or config.watch
+    settings = config.watch if settings is None else settings
     stop = stop or threading.Event()
     try:
         check_no_watch_loop(config)
