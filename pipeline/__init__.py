@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, read by type checkers by its name: typing itself is not loaded
 if TYPE_CHECKING:
     import datetime as dt
     import threading
