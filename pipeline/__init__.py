@@ -14,9 +14,10 @@ A problem with the run itself raises an :class:`EntretiensError` (``message``: t
 sentence the command prints; ``code``: a stable snake_case code); a rejected or unreadable
 report is an outcome, never an exception. File system errors propagate as ``OSError``.
 
-``import pipeline`` is cheap: each function imports what it needs when first called
-(pydantic for the configuration, pandas and XlsxWriter only for the workbooks, watchdog
-only for the watcher); the types and exceptions below are loaded on first use too.
+``import pipeline`` is cheap, no third-party module: each function imports what it needs
+when first called (pydantic and PyYAML for the configuration; lxml, python-docx, pandas for
+the roster; XlsxWriter and rapidfuzz only for the workbooks), and the types and exceptions
+below are loaded on first use (PEP 562).
 """
 
 from __future__ import annotations
