@@ -1,5 +1,6 @@
-"""Benchmark of the watcher service (pipeline/watch.py), run for real: ``python -m pipeline.watch``
-in a subprocess on a temporary workspace, with reports made by the project's own template.
+"""Benchmark of the watcher service (pipeline/watch/), run for real: ``python -m pipeline watch``
+(``entretiens watch``) in a subprocess on a temporary workspace, with reports made by the project's own
+template; the settings below go in the workspace's config.yaml (section « surveillance »).
 
 - Latency: one file at a time is renamed into the inbox (it arrives complete, at once); timed from
   the rename to its outcome (the file appears in the outbox). Target: stability window + 1 s.
@@ -49,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"préparation : {args.agents} comptes rendus générés et remplis, {len(burst)} + {len(singles)} "
               f"fichiers en {time.perf_counter() - t0:.1f} s")
 
-        options = ["--stability", str(args.stability), "--quiet", "5"]
+        surveillance = {"stabilite_s": args.stability, "calme_avant_classeurs_s": 5}
         if args.polling:
-            options += ["--polling", "--interval", str(args.interval)]
-        service = wk.Service(ws, *options).start()
+            surveillance.update(mode="polling", intervalle_polling_s=args.interval)
+        service = wk.Service(ws, surveillance=surveillance).start()
         try:
             t0 = time.perf_counter()
             service.wait_ready(60)

@@ -1,0 +1,184 @@
+"""entretiens as a library: what the ``entretiens`` command does, as functions.
+
+::
+
+    import pipeline
+
+    config = pipeline.load_config("/srv/entretiens/config.yaml")
+    result = pipeline.process_inbox(config)
+    for handled in result.handled:
+        print(handled.received_name, handled.outcome, handled.destination)
+
+Every function takes the loaded :class:`Config` first; its options are keyword-only.
+A problem with the run itself raises an :class:`EntretiensError` (``message``: the French
+sentence the command prints; ``code``: a stable snake_case code); a rejected or unreadable
+report is an outcome, never an exception. File system errors propagate as ``OSError``.
+
+``import pipeline`` is cheap, no third-party module: each function imports what it needs
+when first called (pydantic and PyYAML for the configuration; lxml, python-docx, pandas for
+the roster; XlsxWriter and rapidfuzz only for the workbooks), and the types and exceptions
+below are loaded on first use (PEP 562).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, read by type checkers by its name: typing itself is not loaded
+if TYPE_CHECKING:
+    import datetime as dt
+    import threading
+    from collections.abc import Callable, Iterable
+
+    from .config import Config, Watch
+    from .examine import Examination
+    from .generate import GenerateResult
+    from .outcomes import (AlreadyRunning, ConfigError, EntretiensError, OutboxInsideInbox, Outcome, RosterError,
+                           TemplateError, UnreadableReport)
+    from .process import HandledFile, PassResult
+    from .status import Status
+    from .watch.lock import WatcherState
+
+__all__ = [
+    # functions
+    "load_config", "process_inbox", "check_files", "generate_documents", "rebuild_workbooks",
+    "campaign_status", "watcher_state", "build_templates", "run_service",
+    # what they return or take
+    "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
+    "WatcherState",
+    # exceptions
+    "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
+    "UnreadableReport",
+]
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate config.yaml; relative paths in it start from its folder.
+
+    With no ``path``, ``./config.yaml`` when it exists, otherwise the embedded defaults
+    rooted in the current folder. Raises :class:`ConfigError` naming the key, the value
+    and what is allowed (or the file that cannot be read)."""
+    from .config import load_config
+
+    return load_config(path)
+
+
+def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
+                  outputs: bool = True) -> PassResult:
+    """One pass over the inbox, as ``entretiens process``: first finish what an interrupted run
+    left, then take every file in the inbox to exactly one place (a stage folder, ``rejets``
+    with its note, ``doublons``), then rebuild the workbooks once (unless ``outputs=False``).
+
+    Returns a :class:`PassResult`: ``handled``, one :class:`HandledFile` per file
+    (``received_name``, ``outcome``, ``destination``, ``reason_code``, ``stage``, ``report_id``),
+    and ``workbooks``, the paths written. ``progress(done, total)`` is called after each file.
+    Takes the workspace lock for the pass: raises :class:`AlreadyRunning` while the watcher
+    or another pass works on this workspace; :class:`TemplateError` when the rejection note's
+    template is missing or stale; :class:`RosterError` when the configured roster cannot be read."""
+    from .process import process_inbox
+    from .watch.lock import acquire_lock
+
+    lock = acquire_lock(config.state_dir, command="process")
+    try:
+        return process_inbox(config, progress=progress, outputs=outputs)
+    finally:
+        lock.release()
+
+
+def check_files(config: Config, paths: Iterable[str | Path]) -> list[Examination]:
+    """Read and validate files as a pass would, without moving or writing anything
+    (``entretiens check``). One :class:`Examination` per path, in order: ``report`` (what was
+    read), ``validation`` (``stage``, ``findings``, ``accepted``), or ``error`` (an
+    :class:`UnreadableReport` with its ``code`` and French ``message``) when the file cannot be
+    read as a report; ``as_json()`` gives the README's JSON shape. Raises :class:`RosterError`
+    when the configured roster cannot be read (unknown agents are judged against it)."""
+    from .examine import examine, known_agents
+
+    agents = known_agents(config)
+    return [examine(Path(path), config, agents=agents) for path in paths]
+
+
+def generate_documents(config: Config, *, roster: str | Path | None = None, today: dt.date | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> GenerateResult:
+    """One pre-filled report and one invitation per agent of the roster (``roster``, else the
+    config's ``liste_agents``), written to ``outbox/a_envoyer/`` (``entretiens generate``).
+
+    Returns a :class:`GenerateResult`: ``reports`` and ``invitations`` (paths written) and
+    ``problems`` (roster rows left out, each with its ``line`` and French ``message``).
+    Builds the templates when they are missing. Raises :class:`RosterError` when there is no
+    roster or it cannot be read as a whole, :class:`TemplateError` when a template is stale.
+    (Not named ``generate``: that is the module ``pipeline.generate``.)"""
+    from .generate import generate
+
+    return generate(config, Path(roster) if roster is not None else None, today=today, progress=progress)
+
+
+def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
+    """Rebuild the training plan (``outbox/plan_de_formation.xlsx`` and ``.csv``) and the campaign
+    tracking (``outbox/suivi_campagne.xlsx``) from the journal (``entretiens report``); returns
+    the paths written. A workbook open elsewhere is written beside it under a dated name.
+    Imports pandas and XlsxWriter on first call."""
+    from .workbooks import rebuild_workbooks
+
+    return rebuild_workbooks(config, today=today)
+
+
+def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
+    """Where the campaign stands, from the journal alone (``entretiens status``): a :class:`Status`
+    with ``per_stage`` (stage number -> reports), ``rejected``, ``late``, ``missing`` (roster agents
+    without an accepted report), ``files_received``, ``duplicates``; ``as_json()`` for tools."""
+    from .status import campaign_status
+
+    return campaign_status(config, today=today)
+
+
+def watcher_state(config: Config) -> WatcherState:
+    """Whether a watcher holds this workspace's lock now (``running``, ``pid``), or a ``process`` pass
+    (``processing``), and the watcher's last health file (``health``); ``lines()`` in French."""
+    from .watch.lock import watcher_state
+
+    return watcher_state(config)
+
+
+def build_templates(config: Config) -> list[Path]:
+    """Rebuild the Word templates (report, invitation, rejection note) in the config's templates
+    folder from its field catalogue (``entretiens templates``); returns the paths written."""
+    from .template_build import build_all
+
+    return build_all(config.catalogue, config.templates)
+
+
+def run_service(config: Config, *, settings: Watch | None = None, stop: threading.Event | None = None,
+                on_outcome: Callable[[HandledFile], None] | None = None) -> int:
+    """The watcher (``entretiens watch``): blocks until ``stop`` is set or SIGTERM/SIGINT arrives
+    (signals only from the main thread), then finishes the current file, rebuilds the workbooks
+    and returns 0. Returns 1, after logging the French reason on the ``entretiens`` logger, when
+    it cannot start: another instance runs, an outbox or state dir inside the inbox, an unusable
+    roster or state dir. ``settings`` replaces ``config.watch`` (section « surveillance »; see
+    :meth:`Watch.updated`); ``on_outcome(handled)`` is called after each file."""
+    from .watch.service import run_service
+
+    return run_service(config, settings=settings, stop=stop, on_outcome=on_outcome)
+
+
+# Types and exceptions, loaded on first use (PEP 562): name -> module under pipeline.
+_LAZY = {
+    "Config": "config", "Watch": "config", "PassResult": "process", "HandledFile": "process",
+    "Outcome": "outcomes", "Examination": "examine", "GenerateResult": "generate", "Status": "status",
+    "WatcherState": "watch.lock",
+    **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
+                     "AlreadyRunning", "UnreadableReport"], "outcomes"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,8 +1,10 @@
-"""The ``entretiens`` command: a thin shell over the library.
+"""The ``entretiens`` command: a thin shell over the library (``pipeline``'s functions).
 
 Each command parses its options, calls one library function, and turns a
 library exception into a French message and an exit code: 0 done
 (rejections are normal outcomes), 1 a problem with the run itself, 2 usage.
+Nothing heavy is imported before a command runs: ``entretiens --help`` loads
+neither pydantic nor pandas.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import re
 import sys
 from pathlib import Path
 
-from .config import load_config
+from . import (build_templates, campaign_status, check_files, generate_documents, load_config, process_inbox,
+               rebuild_workbooks, run_service, watcher_state)
 from .naming import TO_SEND
 from .outcomes import PASS_OUTCOMES, EntretiensError
 from .text import shown_value
@@ -23,24 +28,46 @@ EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("entretiens")
 
 
-# argparse's own messages (Python 3.11), as users read them.
+# argparse's own messages (Python 3.11), as users read them: (pattern, French), in this order.
 _ARGPARSE_FRENCH = (
-    ("invalid choice:", "choix invalide :"),
-    ("(choose from", "(choix possibles :"),
-    ("the following arguments are required:", "arguments obligatoires manquants :"),
-    ("unrecognized arguments:", "arguments non reconnus :"),
-    ("expected one argument", "une valeur est attendue"),
-    ("usage:", "utilisation :"),
-    ("positional arguments:", "arguments :"),
-    ("options:", "options :"),
-    ("show this help message and exit", "affiche cette aide et quitte"),
+    (r"\bargument (-[^\s:]+(?:/-[^\s:]+)?): ", r"option \1 : "),
+    (r"\bargument ([^\s:]+): ", r"argument \1 : "),
+    (r"invalid float value: '(.*?)'", r"« \1 » n'est pas un nombre"),
+    (r"invalid int value: '(.*?)'", r"« \1 » n'est pas un nombre entier"),
+    (r"invalid \w+ value: '(.*?)'", r"valeur « \1 » non valable"),
+    (r"invalid choice: '(.*?)' \(choose from (.*)\)",
+     lambda m: f"choix « {m[1]} » invalide (choix possibles : {m[2].replace(chr(39), '')})"),
+    (r"ambiguous option: (\S+) could match (.*)", r"option \1 ambiguë (\2)"),
+    (r"ignored explicit argument '(.*?)'", r"valeur « \1 » inattendue"),
+    (r"not allowed with argument", "incompatible avec"),
+    (r"expected at least one argument", "au moins une valeur est attendue"),
+    (r"expected at most one argument", "une valeur au plus est attendue"),
+    (r"expected one argument", "une valeur est attendue"),
+    (r"the following arguments are required:", "arguments obligatoires manquants :"),
+    (r"unrecognized arguments:", "arguments non reconnus :"),
+    (r"\busage: ", "utilisation : "),
+    (r"^positional arguments:", "arguments :"),
+    (r"^options:", "options :"),
+    (r"show this help message and exit", "affiche cette aide et quitte"),
 )
 
 
 def _french(message: str) -> str:
     for english, french in _ARGPARSE_FRENCH:
-        message = message.replace(english, french)
+        message = re.sub(english, french, message, flags=re.MULTILINE)
     return message
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds, with a decimal point or a French decimal comma (``2,5``). Its bounds
+    are config.yaml's (:meth:`pipeline.config.Watch.updated`)."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre de secondes") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre de secondes")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,10 +134,8 @@ def cmd_fields(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from .generate import generate
-
     config = load_config(args.config)
-    result = generate(config, args.roster, progress=_progress)
+    result = generate_documents(config, roster=args.roster, progress=_progress)
     for problem in result.problems:
         print(f"Attention, {problem}", file=sys.stderr)
     folder = config.outbox / TO_SEND
@@ -122,20 +147,14 @@ def cmd_generate(args) -> int:
 
 
 def cmd_templates(args) -> int:
-    from .template_build import build_all
-
-    config = load_config(args.config)
-    for path in build_all(config.catalogue, config.templates):
+    for path in build_templates(load_config(args.config)):
         print(f"Modèle écrit : {path}")
     return EXIT_OK
 
 
 def cmd_check(args) -> int:
-    from .examine import examine, known_agents
-
     config = load_config(args.config)
-    agents = known_agents(config)
-    results = [examine(path, config, agents=agents) for path in args.files]
+    results = check_files(config, args.files)
     if args.json:
         print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -145,16 +164,11 @@ def cmd_check(args) -> int:
 
 
 def cmd_process(args) -> int:
-    from .process import process_inbox, settle_startup_objects
-    from .watch import acquire_lock
+    from .process import settle_startup_objects
 
     config = load_config(args.config)
-    lock = acquire_lock(config.state_dir, command="process")  # never while `watch` runs
-    settle_startup_objects()
-    try:
-        result = process_inbox(config, progress=_progress)
-    finally:
-        lock.release()
+    settle_startup_objects()  # an entry point's business: the process lives for the pass
+    result = process_inbox(config, progress=_progress)  # takes the lock: never while `watch` runs
     print(format_pass(result, config))
     for path in result.workbooks:
         print(f"Classeur mis à jour : {path}")
@@ -176,27 +190,20 @@ def format_pass(result, config) -> str:
 
 def cmd_watch(args) -> int:
     from .process import settle_startup_objects
-    from .watch import run_service, watch_settings
 
     config = load_config(args.config)
-    settings = watch_settings(config).updated(polling=args.polling, poll_interval=args.interval)
+    settings = config.watch.updated(polling=args.polling, poll_interval=args.interval)
     settle_startup_objects()
     return run_service(config, settings=settings)
 
 
 def cmd_report(args) -> int:
-    from .workbooks import rebuild_workbooks
-
-    config = load_config(args.config)
-    for path in rebuild_workbooks(config):
+    for path in rebuild_workbooks(load_config(args.config)):
         print(f"Écrit : {path}")
     return EXIT_OK
 
 
 def cmd_status(args) -> int:
-    from .status import campaign_status
-    from .watch import watcher_state
-
     config = load_config(args.config)
     status = campaign_status(config)
     watcher = watcher_state(config)
@@ -286,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "étapes suivantes), puis les traite et résume ce qui s'est passé.",
         epilog="Exemple : entretiens demo /tmp/campagne-test")
     demo.add_argument("dir", nargs="?", type=Path, default=Path("demo"), metavar="DOSSIER",
-                      help="dossier à créer (nouveau ou vide)")
+                      help="dossier à créer, nouveau ou vide (par défaut ./demo)")
     demo.set_defaults(handler=cmd_demo)
 
     fields = commands.add_parser(
@@ -329,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     process = commands.add_parser(
         "process", parents=[common],
-        help="traite une fois les fichiers du dossier d'entrée, puis s'arrête",
+        help="traite une fois les fichiers du dossier d'entrée, puis s'arrête (tâche planifiée) ; "
+             "refusé pendant que « watch » tourne",
         description="Traite chaque fichier déposé dans le dossier d'entrée : contrôle, classement "
                     "dans le dossier de son étape, ou rejet avec une note, ou doublon. Reprend "
                     "d'abord ce qu'une exécution interrompue a laissé.",
@@ -359,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--polling", action="store_true", default=None,
                        help="relève le dossier à intervalles réguliers au lieu d'inotify (indispensable "
                             "sur un partage réseau : inotify n'y voit pas les dépôts des autres postes)")
-    watch.add_argument("--interval", type=float, default=None, metavar="SECONDES",
+    watch.add_argument("--interval", type=_seconds, default=None, metavar="SECONDES",
                        help="intervalle du mode polling (par défaut : surveillance.intervalle_polling_s, 1 s)")
     watch.set_defaults(handler=cmd_watch)
 

@@ -64,15 +64,47 @@ class FileCaps(_Section):
 
 
 class Watch(_Section):
-    """``entretiens watch`` (section « surveillance »): pipeline.watch.watch_settings reads it."""
+    """How ``entretiens watch`` watches (section « surveillance »): the watcher's settings object.
 
-    mode: Literal["inotify", "polling"] = Field("inotify", alias="mode")
-    poll_interval: float = Field(1.0, alias="intervalle_polling_s", ge=0.1)
-    stability_window: float = Field(2.0, alias="stabilite_s", ge=0)
-    rescan_interval: float = Field(60.0, alias="rescan_s", ge=1)
-    ignore_patterns: tuple[str, ...] = Field((), alias="motifs_ignores")
-    max_retries: int = Field(8, alias="reessais_max", ge=1)
-    quiet_before_outputs: float = Field(5.0, alias="calme_avant_classeurs_s", ge=0)
+    The command line may replace some of them (:meth:`updated`), checked by the same rules."""
+
+    mode: Literal["inotify", "polling"] = Field("inotify", alias="mode")  # polling: network shares
+    poll_interval: float = Field(1.0, alias="intervalle_polling_s", ge=0.1)  # between two polling snapshots
+    stability_window: float = Field(2.0, alias="stabilite_s", ge=0)  # size and mtime unchanged this long
+    rescan_interval: float = Field(60.0, alias="rescan_s", ge=1)  # full listing, in case events were lost
+    ignore_patterns: tuple[str, ...] = Field((), alias="motifs_ignores")  # on top of naming.IGNORED_PATTERNS
+    max_retries: int = Field(8, alias="reessais_max", ge=1)  # failures before a file is reported stuck
+    quiet_before_outputs: float = Field(5.0, alias="calme_avant_classeurs_s", ge=0)  # then workbooks rebuilt
+
+    @property
+    def polling(self) -> bool:
+        """True: watchdog's PollingObserver (network shares); False: inotify."""
+        return self.mode == "polling"
+
+    @property
+    def incomplete_after(self) -> float:
+        """A file that looks half-written (a zip without its directory, or no content yet) and has not
+        changed for this long is handed over anyway, to get its rejection note."""
+        return max(30.0, 15 * self.stability_window)
+
+    def updated(self, **changes: Any) -> "Watch":
+        """A copy with the given settings replaced, by attribute name (``polling=True`` sets ``mode``);
+        ``None`` values (options not given) are skipped. Checked as config.yaml is: a value out of
+        bounds raises :class:`ConfigError` naming the key (« surveillance.intervalle_polling_s »)."""
+        if (polling := changes.pop("polling", None)) is not None:
+            changes.setdefault("mode", "polling" if polling else "inotify")
+        fields = type(self).model_fields
+        unknown = sorted(set(changes) - set(fields))
+        if unknown:
+            raise TypeError(f"Watch.updated: unknown settings {unknown}")
+        raw = self.model_dump(by_alias=True)
+        raw.update({fields[name].alias: value for name, value in changes.items() if value is not None})
+        try:
+            return type(self).model_validate(raw)
+        except ValidationError as exc:
+            key = ".".join(str(part) for part in exc.errors()[0]["loc"])
+            raise ConfigError("Réglage refusé : "
+                              + describe_validation_error(exc, location=f"surveillance.{key}")) from None
 
 
 class HRContact(_Section):

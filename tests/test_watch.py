@@ -1,4 +1,4 @@
-"""pipeline/watch.py, fed by hand: events and change sets go to the filter, the handler and the
+"""pipeline/watch/, fed by hand: events and change sets go to the filter, the handler and the
 stability tracker with explicit times; the main loop's work (Watcher) runs on a fake clock with a
 fake processor. One test runs run_service itself, in a thread, on real folders."""
 
@@ -25,9 +25,10 @@ from pipeline import watch
 from pipeline.outcomes import ConfigError
 from pipeline.outcomes import Outcome
 from pipeline.process import HandledFile
+from pipeline.config import Watch, load_config
 from pipeline.watch import (AlreadyRunning, Debouncer, InboxEventHandler, InboxFilter, StabilityTracker,
-                            Watcher, OutboxInsideInbox, WatchSettings, acquire_lock, check_no_watch_loop,
-                            rebuild_outputs, run_service, watch_settings, watcher_state)
+                            Watcher, OutboxInsideInbox, acquire_lock, check_no_watch_loop, rebuild_outputs,
+                            run_service, watcher_state)
 
 W = 2.0  # the tracker's window in these tests
 
@@ -58,32 +59,47 @@ class Clock:
 
 
 def test_settings_default_to_the_issue_values():
-    s = WatchSettings()
+    s = Watch()
     assert (s.polling, s.poll_interval, s.stability_window, s.rescan_interval, s.ignore_patterns,
             s.max_retries, s.quiet_before_outputs) == (False, 1.0, 2.0, 60.0, (), 8, 5.0)
     assert s.mode == "inotify"
+    assert s.incomplete_after == 30.0
 
 
-def test_watch_settings_are_the_defaults_without_a_surveillance_section(tmp_path):
-    assert watch_settings(types.SimpleNamespace()) == WatchSettings()
+def test_the_watcher_settings_are_the_surveillance_section_of_config_yaml(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("surveillance:\n  mode: polling\n  intervalle_polling_s: 5\n  stabilite_s: 4\n  rescan_s: 30\n"
+                    "  motifs_ignores: ['*.bak']\n  reessais_max: 3\n  calme_avant_classeurs_s: 10\n",
+                    encoding="utf-8")
+    s = load_config(path).watch
+    assert s == Watch(mode="polling", poll_interval=5.0, stability_window=4.0, rescan_interval=30.0,
+                      ignore_patterns=("*.bak",), max_retries=3, quiet_before_outputs=10.0)
+    assert s.polling is True and s.incomplete_after == 60.0
 
 
-def test_watch_settings_read_the_surveillance_section():
-    section = types.SimpleNamespace(mode="polling", poll_interval=5.0, stability_window=4.0, rescan_interval=30.0,
-                                    ignore_patterns=["*.bak"], max_retries=3, quiet_before_outputs=10.0)
-    s = watch_settings(types.SimpleNamespace(watch=section))
-    assert s == WatchSettings(polling=True, poll_interval=5.0, stability_window=4.0, rescan_interval=30.0,
-                              ignore_patterns=("*.bak",), max_retries=3, quiet_before_outputs=10.0)
+def test_the_watcher_settings_default_without_a_surveillance_section(tmp_path):
+    assert make_config(tmp_path).watch == Watch()
 
 
 def test_updated_replaces_only_the_options_given():
-    s = WatchSettings().updated(polling=True, poll_interval=None, stability_window=0.5)
-    assert (s.polling, s.poll_interval, s.stability_window) == (True, 1.0, 0.5)
+    s = Watch().updated(polling=True, poll_interval=None, stability_window=0.5)
+    assert (s.polling, s.mode, s.poll_interval, s.stability_window) == (True, "polling", 1.0, 0.5)
+    assert Watch(mode="polling").updated(polling=None).polling is True
 
 
-def test_settings_refuse_a_value_too_small_in_french():
-    with pytest.raises(ConfigError, match="surveillance.rescan_s .*trop petite"):
-        WatchSettings(rescan_interval=0)
+@pytest.mark.parametrize(("change", "key"), [({"rescan_interval": 0}, "surveillance.rescan_s"),
+                                             ({"poll_interval": 0.05}, "surveillance.intervalle_polling_s"),
+                                             ({"max_retries": 0}, "surveillance.reessais_max")])
+def test_updated_refuses_a_value_too_small_in_french_naming_the_key(change, key):
+    with pytest.raises(ConfigError, match=f"clé « {key} », valeur « .* » : valeur trop petite"):
+        Watch().updated(**change)
+
+
+def test_config_yaml_refuses_a_value_too_small_naming_the_key(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("surveillance: {rescan_s: 0}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="clé « surveillance.rescan_s », valeur « 0 » : valeur trop petite"):
+        load_config(path)
 
 
 # -- filter and handler ----------------------------------------------------------------------
@@ -136,7 +152,7 @@ def test_handler_never_raises():
 
 
 def test_watcher_queues_only_the_paths_its_filter_accepts(tmp_path):
-    watcher = Watcher(make_config(tmp_path), WatchSettings(), FakeProcessor())
+    watcher = Watcher(make_config(tmp_path), Watch(), FakeProcessor())
     for name in ("a.docx", "~$a.docx", "b.part"):
         watcher.note_event(str(tmp_path / "inbox" / name))
     watcher.note_event(None)  # nonsense from a broken emitter: ignored, no exception
@@ -340,22 +356,14 @@ def test_outputs_that_failed_are_tried_again_later():
     assert d.due(65.0)
 
 
-def test_rebuild_outputs_is_skipped_while_the_workbooks_module_is_missing(tmp_path, monkeypatch, caplog):
-    monkeypatch.delattr(pipeline, "workbooks", raising=False)
-    monkeypatch.setitem(sys.modules, "pipeline.workbooks", None)
-    caplog.set_level(logging.DEBUG, logger="entretiens")
-    assert rebuild_outputs(make_config(tmp_path)) is False
-    assert "pipeline.workbooks absent" in caplog.text
-
-
 def test_rebuild_outputs_calls_rebuild_workbooks(tmp_path, monkeypatch):
     calls = []
     module = types.ModuleType("pipeline.workbooks")
-    module.rebuild_workbooks = calls.append
+    module.rebuild_workbooks = lambda config: calls.append(config) or [Path("classeur.xlsx")]
     monkeypatch.setitem(sys.modules, "pipeline.workbooks", module)
     monkeypatch.setattr(pipeline, "workbooks", module, raising=False)
     config = make_config(tmp_path)
-    assert rebuild_outputs(config) is True
+    assert rebuild_outputs(config) == [Path("classeur.xlsx")]
     assert calls == [config]
 
 
@@ -397,7 +405,7 @@ def make_watcher(tmp_path, processor=None, rebuilds=None, **settings):
     config.inbox.mkdir(parents=True, exist_ok=True)
     clock = Clock()
     rebuilds = rebuilds if rebuilds is not None else []
-    watcher = Watcher(config, WatchSettings(**{"stability_window": W, "rescan_interval": 60.0, **settings}),
+    watcher = Watcher(config, Watch(**{"stability_window": W, "rescan_interval": 60.0, **settings}),
                       processor or FakeProcessor(), clock=clock,
                       rebuild=lambda c: rebuilds.append(clock.now) or True)
     return watcher, clock
@@ -553,7 +561,7 @@ def test_the_observer_follows_an_inbox_that_went_away_and_came_back(tmp_path, po
     inbox.mkdir()
     seen: list[str] = []
     observer = watch.InboxObserver(str(inbox), InboxEventHandler(seen.append),
-                                   WatchSettings(polling=polling, poll_interval=0.1))
+                                   Watch().updated(polling=polling, poll_interval=0.1))
     try:
         assert observer.ensure() is True
         inbox.rename(tmp_path / "parti")  # share unmounted, folder moved away
@@ -569,7 +577,7 @@ def test_the_inotify_observer_is_restarted_when_the_inbox_is_replaced(tmp_path, 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     seen: list[str] = []
-    observer = watch.InboxObserver(str(inbox), InboxEventHandler(seen.append), WatchSettings())
+    observer = watch.InboxObserver(str(inbox), InboxEventHandler(seen.append), Watch())
     caplog.set_level(logging.INFO, logger="entretiens")
     try:
         assert observer.ensure() is True
@@ -618,7 +626,7 @@ def test_process_and_watch_never_hold_the_workspace_at_once(tmp_path):
 
 def test_status_tells_a_watcher_that_died_without_stopping(tmp_path):
     config = make_config(tmp_path)
-    watcher = Watcher(config, WatchSettings(), FakeProcessor())
+    watcher = Watcher(config, Watch(), FakeProcessor())
     watcher.write_health()  # then SIGKILL: no "arrete_le"
     (line,) = watcher_state(config).lines()
     assert line.startswith("Surveillance du dossier d'entrée : arrêtée (interrompue sans arrêt propre ; "
@@ -672,7 +680,7 @@ def test_run_service_handles_a_dropped_file_refuses_a_second_instance_and_stops(
     its note; a second run_service on the same workspace returns 1; setting stop returns 0."""
     config = make_config(tmp_path)
     config.inbox.mkdir()
-    settings = WatchSettings(stability_window=0.2, rescan_interval=1.0, quiet_before_outputs=0.2)
+    settings = Watch(stability_window=0.2, rescan_interval=1.0, quiet_before_outputs=0.2)
     outcomes: list[Outcome] = []
     stop = threading.Event()
     caplog.set_level(logging.INFO, logger="entretiens")

@@ -1,6 +1,6 @@
-"""The watcher end to end: the real ``python -m pipeline.watch`` in a subprocess, on real folders,
-with reports made by the project's own template. Short windows (stability 0.5 s, rescan 2 s) keep
-the module under about a minute. Select with ``-m watch_service``; skip with ``-m "not watch_service"``.
+"""The watcher end to end: the real ``python -m pipeline watch`` (``entretiens watch``) in a subprocess,
+on real folders, with reports made by the project's own template. Short windows (stability 0.5 s,
+rescan 2 s, in the workspace's config.yaml) keep the module under about a minute. Select with ``-m watch_service``; skip with ``-m "not watch_service"``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import shutil
 import signal
 import time
 from collections import Counter
-from importlib.util import find_spec
 
 import pytest
 
@@ -19,7 +18,7 @@ import watchkit as wk
 
 pytestmark = pytest.mark.watch_service
 
-FAST = ("--stability", "0.5", "--rescan", "2")
+FAST = {"stabilite_s": 0.5, "rescan_s": 2}  # config.yaml's « surveillance » section
 BURST = 300  # the issue says 1,000: benchmarks/bench_watch.py drops 1,000
 
 
@@ -38,8 +37,8 @@ def services():
     """Services started by a test; any still running at the end is killed."""
     started: list[wk.Service] = []
 
-    def start(ws: wk.Workspace, *args: str, ready: bool = True) -> wk.Service:
-        service = wk.Service(ws, *args).start()
+    def start(ws: wk.Workspace, *args: str, surveillance: dict = FAST, ready: bool = True) -> wk.Service:
+        service = wk.Service(ws, *args, surveillance=surveillance).start()
         started.append(service)
         return service.wait_ready() if ready else service
 
@@ -62,7 +61,7 @@ def assert_each_file_in_exactly_one_place(ws: wk.Workspace, dropped: Counter) ->
 def test_a_file_copied_slowly_is_processed_once_after_the_copy_ends(ws, sources, services):
     """GIVEN the service WHEN a report is copied in 10 chunks with pauses longer than the stability
     window THEN it is not taken while incomplete, and is accepted once, byte for byte, after the end."""
-    services(ws, *FAST)
+    services(ws)
     data = sources.filled[0].read_bytes()
     target = ws.inbox / "copie lente.docx"
     chunk = len(data) // 10 + 1
@@ -86,7 +85,7 @@ def test_files_renamed_into_the_inbox_are_processed_and_temporary_files_left_alo
     """GIVEN the service WHEN one file is moved in from another folder and another is saved as Word does
     (a temporary name, then a rename inside the inbox) THEN both are processed; the owner lock file
     and a partial download stay untouched."""
-    services(ws, *FAST)
+    services(ws)
     outside = wk.variant(sources.filled[1], tmp_path / "depuis ailleurs.docx", "a")
     (ws.inbox / "~$registré.docx").write_bytes(b"\x0bWord owner lock")
     (ws.inbox / "telechargement.docx.part").write_bytes(b"PK\x03\x04 partial")
@@ -102,7 +101,7 @@ def test_files_renamed_into_the_inbox_are_processed_and_temporary_files_left_alo
 def test_files_present_at_start_are_processed(ws, sources, services):
     files = wk.make_batch(sources, ws.inbox, 20)
     dropped = Counter(map(wk.sha256, files))
-    service = services(ws, *FAST)
+    service = services(ws)
     wk.wait_for(lambda: wk.placed_count(ws) == 20, 30, what="files present at start processed")
     assert service.stop() == 0
     assert_each_file_in_exactly_one_place(ws, dropped)
@@ -113,7 +112,7 @@ def test_files_present_at_start_are_processed(ws, sources, services):
 def test_a_burst_of_files_copied_at_once_ends_each_in_exactly_one_place(ws, sources, services, tmp_path):
     """GIVEN the service WHEN 300 files are copied into the inbox at once THEN each ends in exactly one
     place, none lost, none doubled."""
-    service = services(ws, *FAST)
+    service = services(ws)
     files = wk.make_batch(sources, tmp_path / "lot", BURST)
     dropped = Counter(map(wk.sha256, files))
     for path in files:
@@ -126,7 +125,7 @@ def test_a_burst_of_files_copied_at_once_ends_each_in_exactly_one_place(ws, sour
 def test_polling_mode_processes_dropped_files(ws, sources, services, tmp_path):
     """GIVEN the service in polling mode (as on a network share) WHEN files are copied, one slowly
     THEN all are processed, the slow one after its copy ended."""
-    service = services(ws, *FAST, "--polling", "--interval", "0.3")
+    service = services(ws, "--polling", "--interval", "0,3")  # the command's own options, a French decimal comma
     assert ws.health["mode"] == "polling"
     files = wk.make_batch(sources, tmp_path / "lot", 5)
     for path in files:
@@ -144,8 +143,8 @@ def test_polling_mode_processes_dropped_files(ws, sources, services, tmp_path):
 
 
 def test_a_second_instance_is_refused_naming_the_first(ws, services):
-    first = services(ws, *FAST)
-    second = services(ws, *FAST, ready=False)
+    first = services(ws)
+    second = services(ws, ready=False)
     assert second.wait(20) == 1
     assert "La surveillance est déjà lancée pour cet espace de travail" in second.output
     assert f"processus {first.proc.pid}" in second.output
@@ -159,14 +158,13 @@ def test_sigterm_finishes_the_current_file_rebuilds_the_workbooks_and_exits_0(ws
     the files not reached stay in the inbox, intact."""
     files = wk.make_batch(sources, ws.inbox, 80)
     dropped = Counter(map(wk.sha256, files))
-    service = services(ws, *FAST, "--quiet", "30")
+    service = services(ws, surveillance={**FAST, "calme_avant_classeurs_s": 30})
     wk.wait_for(lambda: wk.placed_count(ws) >= 5, 30, interval=0.01, what="first files processed")
     assert not (ws.outbox / "suivi_campagne.xlsx").exists()
     service.signal(signal.SIGTERM)
     assert service.wait(30) == 0
     assert "Arrêt demandé (SIGTERM)" in service.output
-    if find_spec("pipeline.workbooks") is not None:
-        assert (ws.outbox / "suivi_campagne.xlsx").exists()
+    assert (ws.outbox / "suivi_campagne.xlsx").exists()
     left = Counter(wk.sha256(ws.inbox / name) for name in wk.inbox_left(ws))
     assert wk.placed_checksums(ws) + left == dropped
     assert os.listdir(ws.state / "travail") == []
@@ -182,13 +180,13 @@ def test_sigkill_at_random_moments_then_restart_loses_and_doubles_nothing(ws, so
     dropped = Counter(map(wk.sha256, files))
     rng = random.Random(int(os.environ.get("WATCH_KILL_SEED", "6")))  # another seed: other kill moments
     for target in sorted(rng.sample(range(10, 190), 3)):
-        service = services(ws, *FAST)
+        service = services(ws)
         wk.wait_for(lambda target=target: wk.placed_count(ws) >= target, 60, interval=0.005,
                     what=f"{target} files placed")
         time.sleep(rng.uniform(0, 0.05))
         service.signal(signal.SIGKILL)
         service.wait(10)
-    final = services(ws, *FAST)
+    final = services(ws)
     assert "Verrou laissé par le processus" in final.output
     wk.wait_for(lambda: wk.placed_count(ws) >= 200 and not wk.inbox_left(ws), 60, interval=0.2,
                 what="batch finished after restarts")
@@ -198,7 +196,7 @@ def test_sigkill_at_random_moments_then_restart_loses_and_doubles_nothing(ws, so
 
 
 def test_the_inbox_disappearing_and_coming_back_does_not_stop_the_service(ws, sources, services):
-    service = services(ws, *FAST)
+    service = services(ws)
     shutil.copyfile(sources.filled[4], ws.inbox / "avant.docx")
     wk.wait_for(lambda: wk.placed_count(ws) == 1, 15, what="first file")
     os.rename(ws.inbox, ws.root / "inbox-parti")  # share unmounted, folder moved away

@@ -4,10 +4,10 @@
   here, templates built from the current catalogue), filled to stage 1 with ``fill_report``; made
   once, shared by every workspace;
 - ``make_workspace``: a folder with its own config.yaml, inbox, outbox and state dir, using the
-  sources' roster and templates;
+  sources' roster and templates; the watcher's settings go in its « surveillance » section;
 - ``make_batch``: many distinct files cheaply (accepted versions, duplicates, rejected reports,
   renamed PDFs) from a handful of sources;
-- ``Service``: the real ``python -m pipeline.watch`` in a subprocess;
+- ``Service``: the real ``python -m pipeline watch`` (``entretiens watch``) in a subprocess;
 - ``placed``: where every dropped file ended, counted by sha256.
 """
 
@@ -59,7 +59,8 @@ def write_roster(path: Path, count: int, first: int = 400000) -> Path:
     return path
 
 
-def write_config(folder: Path, *, roster: Path, templates: Path) -> Path:
+def write_config(folder: Path, *, roster: Path, templates: Path, surveillance: dict | None = None) -> Path:
+    """config.yaml; ``surveillance``: the watcher's settings by their French keys (``stabilite_s``...)."""
     path = folder / "config.yaml"
     path.write_text(
         "dossiers:\n"
@@ -67,7 +68,8 @@ def write_config(folder: Path, *, roster: Path, templates: Path) -> Path:
         "  sortie: outbox\n"
         f"  modeles: '{templates}'\n"
         "  etat: etat\n"
-        f"liste_agents: '{roster}'\n", encoding="utf-8")
+        f"liste_agents: '{roster}'\n"
+        + (f"surveillance: {json.dumps(surveillance)}\n" if surveillance else ""), encoding="utf-8")
     return path
 
 
@@ -96,6 +98,12 @@ def make_sources(root: Path, count: int) -> Sources:
 class Workspace:
     root: Path
     config_path: Path
+    roster: Path
+    templates: Path
+
+    def configure(self, surveillance: dict | None) -> None:
+        """Rewrite config.yaml with these watcher settings (French keys), or none."""
+        write_config(self.root, roster=self.roster, templates=self.templates, surveillance=surveillance)
 
     @property
     def inbox(self) -> Path:
@@ -120,7 +128,8 @@ class Workspace:
 def make_workspace(root: Path, sources: Sources) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     (root / "inbox").mkdir(exist_ok=True)
-    return Workspace(root, write_config(root, roster=sources.roster, templates=sources.templates))
+    return Workspace(root, write_config(root, roster=sources.roster, templates=sources.templates),
+                     sources.roster, sources.templates)
 
 
 def variant(source: Path, destination: Path, tag: str) -> Path:
@@ -218,18 +227,21 @@ def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "con
 
 
 class Service:
-    """``python -m pipeline.watch --config ... [args]`` in a subprocess; output in a file."""
+    """``python -m pipeline watch --config ... [args]`` in a subprocess; output in a file. The watcher's
+    settings are the workspace's config.yaml: ``surveillance`` (French keys) is written there first."""
 
-    def __init__(self, ws: Workspace, *args: str, name: str = "service"):
-        self.ws, self.args = ws, list(args)
+    def __init__(self, ws: Workspace, *args: str, surveillance: dict | None = None, name: str = "service"):
+        self.ws, self.args, self.surveillance = ws, list(args), surveillance
         self.log_path = ws.root / f"{name}-{time.monotonic_ns()}.out"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Service":
+        if self.surveillance is not None:
+            self.ws.configure(self.surveillance)
         env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         self._out = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.watch", "--config", str(self.ws.config_path), *self.args],
+            [sys.executable, "-m", "pipeline", "watch", "--config", str(self.ws.config_path), *self.args],
             cwd=REPO, stdout=self._out, stderr=subprocess.STDOUT, env=env)
         return self
 

@@ -18,8 +18,9 @@ Read as a list::
     health    sante.json in the state dir: pid, times, counters, stuck files
 
 Only the main thread touches the tracker, the processor and the journal. The
-library entry point is :func:`run_service`; ``python -m pipeline.watch`` is a
-small runner of its own (tests, benchmarks) until ``entretiens watch`` calls it.
+library entry point is :func:`run_service` (``pipeline.run_service``), which
+``entretiens watch`` calls. Its settings object is config.yaml's « surveillance »
+section, :class:`pipeline.config.Watch` (``config.watch``).
 
 Modules::
 
@@ -28,24 +29,20 @@ Modules::
     inbox       which paths count, the event handler, the observer (watchdog)
     stability   StabilityTracker (settle), stuck files, the outputs' Debouncer
     watcher     Watcher: the main loop's work, one step at a time; the health file
-    settings    WatchSettings, from config.yaml's ``surveillance`` section
-    cli         the small runner behind ``python -m pipeline.watch``
 """
 
 # Besides __all__, the names the tests reach as ``watch.NAME``: LOCK_NAME, HEALTH_NAME, LOG_NAME,
 # probe_file, InboxObserver, _WatchdogInFrench.
-from .cli import main
 from .inbox import InboxEventHandler, InboxFilter, InboxObserver  # noqa: F401 (used by the tests)
 from ..naming import HEALTH_NAME, LOCK_NAME, LOG_NAME  # noqa: F401
 from ..outcomes import AlreadyRunning, OutboxInsideInbox
 from .lock import WatcherState, acquire_lock, watcher_state
 from .service import _WatchdogInFrench, check_no_watch_loop, run_service  # noqa: F401
-from .settings import WatchSettings, watch_settings
 from .stability import Debouncer, StabilityTracker, StuckFile, probe_file  # noqa: F401
 from .watcher import Watcher, rebuild_outputs
 
 __all__ = [
-    "WatchSettings", "watch_settings", "InboxFilter", "InboxEventHandler", "StabilityTracker",
-    "StuckFile", "Debouncer", "Watcher", "run_service", "watcher_state", "WatcherState",
-    "AlreadyRunning", "OutboxInsideInbox", "acquire_lock", "check_no_watch_loop", "rebuild_outputs", "main",
+    "InboxFilter", "InboxEventHandler", "StabilityTracker", "StuckFile", "Debouncer", "Watcher",
+    "run_service", "watcher_state", "WatcherState", "AlreadyRunning", "OutboxInsideInbox", "acquire_lock",
+    "check_no_watch_loop", "rebuild_outputs",
 ]

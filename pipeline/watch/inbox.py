@@ -16,8 +16,8 @@ from watchdog.events import (FileClosedEvent, FileCreatedEvent, FileModifiedEven
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from ..config import Watch
 from ..naming import is_ignored
-from .settings import WatchSettings
 from .stability import describe_failure
 
 log = logging.getLogger("entretiens")
@@ -76,7 +76,7 @@ class InboxObserver:
     """watchdog on the inbox. :meth:`ensure` (re)starts it when the inbox appeared again, was
     replaced (another inode) or when the observer or its emitter died. Returns whether it watches."""
 
-    def __init__(self, inbox: str, handler: InboxEventHandler, settings: WatchSettings):
+    def __init__(self, inbox: str, handler: InboxEventHandler, settings: Watch):
         self.inbox, self.handler, self.settings = inbox, handler, settings
         self.observer = None
         self.identity: tuple[int, int] | None = None

@@ -11,14 +11,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, Watch
 from ..outcomes import EntretiensError, OutboxInsideInbox
 from ..files import FILE_MODE
 from ..process import HandledFile, Processor
 from .inbox import InboxEventHandler, InboxObserver
 from ..naming import LOG_NAME
 from .lock import acquire_lock
-from .settings import WatchSettings, watch_settings
 from .stability import describe_failure
 from .watcher import Watcher
 
@@ -132,14 +131,14 @@ def _install_signals(stop: threading.Event, received: list[int]) -> Callable[[],
     return restore
 
 
-def run_service(config: Config, *, settings: WatchSettings | None = None, stop: threading.Event | None = None,
+def run_service(config: Config, *, settings: Watch | None = None, stop: threading.Event | None = None,
                 on_outcome: Callable[[HandledFile], None] | None = None) -> int:
     """The watcher service: blocks until ``stop`` is set or SIGTERM/SIGINT arrives, then finishes the
     current file, rebuilds the workbooks and returns 0. Returns 1 (after logging the French reason)
     when it cannot start: another instance runs, a watch loop, an unusable roster or state dir.
     Logs go to the ``entretiens`` logger (the caller sets up the console) and to a rotating file in
     the state dir."""
-    settings = settings or watch_settings(config)
+    settings = config.watch if settings is None else settings
     stop = stop or threading.Event()
     try:
         check_no_watch_loop(config)
@@ -175,7 +174,7 @@ def run_service(config: Config, *, settings: WatchSettings | None = None, stop: 
         lock.release()
 
 
-def _serve(watcher: Watcher, settings: WatchSettings, stop: threading.Event, received: list[int]) -> None:
+def _serve(watcher: Watcher, settings: Watch, stop: threading.Event, received: list[int]) -> None:
     log.info("Surveillance démarrée (processus %d) : dossier d'entrée %s, mode %s, stabilité %s s, "
              "nouveau balayage toutes les %s s.", os.getpid(), watcher.inbox, settings.mode,
              f"{settings.stability_window:g}", f"{settings.rescan_interval:g}")

@@ -13,31 +13,25 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, Watch
 from ..files import replace_atomically
 from ..naming import HEALTH_NAME, LOG_NAME
 from ..outcomes import PASS_OUTCOMES
 from ..process import HandledFile
 from .inbox import InboxFilter
-from .settings import WatchSettings
 from .stability import Debouncer, StabilityTracker, StuckFile, _wall, describe_failure
 
 log = logging.getLogger("entretiens")
 
 HEALTH_EVERY = 1.0  # at most one health write per second while busy
 
-def rebuild_outputs(config: Config) -> bool:
-    """Rebuild the workbooks from the journal (``pipeline.workbooks``). False when that module is not
-    there yet (logged at DEBUG); its own errors propagate."""
-    try:
-        from .. import workbooks
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__.rpartition('.')[0]}.workbooks":  # pipeline.workbooks
-            raise
-        log.debug("module pipeline.workbooks absent : classeurs non reconstruits")
-        return False
-    workbooks.rebuild_workbooks(config)
-    return True
+
+def rebuild_outputs(config: Config) -> list[Path]:
+    """Rebuild the workbooks from the journal (:func:`pipeline.workbooks.rebuild_workbooks`, imported
+    at the first rebuild: pandas and XlsxWriter are not needed to start watching). Errors propagate."""
+    from ..workbooks import rebuild_workbooks
+
+    return rebuild_workbooks(config)
 
 
 # -- the main loop's work -------------------------------------------------------------------
@@ -46,12 +40,13 @@ def rebuild_outputs(config: Config) -> bool:
 class Watcher:
     """What the main loop does, one :meth:`step` at a time. No threads: the observer thread only
     calls :meth:`note_event`, which queues the path. ``processor`` is a :class:`Processor` (or any
-    object with ``take(path)`` and ``recover()``)."""
+    object with ``process_file_synced(path)`` and ``recover()``). ``rebuild(config)`` rebuilds
+    the workbooks (:func:`rebuild_outputs`)."""
 
-    def __init__(self, config: Config, settings: WatchSettings, processor, *,
+    def __init__(self, config: Config, settings: Watch, processor, *,
                  on_outcome: Callable[[HandledFile], None] | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 rebuild: Callable[[Config], bool] = rebuild_outputs):
+                 rebuild: Callable[[Config], object] = rebuild_outputs):
         self.config, self.settings, self.processor = config, settings, processor
         self.on_outcome, self.clock, self.rebuild = on_outcome, clock, rebuild
         self.inbox = os.path.abspath(config.inbox)
@@ -149,9 +144,9 @@ class Watcher:
     def rebuild_now(self, now: float | None = None) -> None:
         now = self.clock() if now is None else now
         try:
-            if self.rebuild(self.config):
-                self.last_outputs = _wall()
-                log.debug("classeurs reconstruits")
+            self.rebuild(self.config)
+            self.last_outputs = _wall()
+            log.debug("classeurs reconstruits")
             self.outputs.done()
         except Exception as exc:  # noqa: BLE001 - the service goes on; tried again later
             log.error("Reconstruction des classeurs impossible (%s) : nouvel essai dans 60 s. Un classeur "

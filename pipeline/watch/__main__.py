@@ -1,8 +1,0 @@
-"""``python -m pipeline.watch``: see :mod:`pipeline.watch.cli`."""
-
-import sys
-
-from .cli import main
-
-if __name__ == "__main__":
-    sys.exit(main())
