@@ -16,7 +16,7 @@ import pytest
 from pipeline import catalogue as cat
 from pipeline.naming import MAX_NAME_BYTES, REJECTION_SUFFIX, REJECTS
 from pipeline.outcomes import Outcome
-from tests.test_process import Desk, blanks, desk, sha  # noqa: F401 (fixtures)
+from tests.test_process import Desk, blanks, desk, sha  # noqa: F401, F811 (fixtures)
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "cases" / "inbox"
 
