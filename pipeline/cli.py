@@ -178,13 +178,18 @@ def cmd_process(args) -> int:
 
 
 def format_pass(result, config) -> str:
+    lines = []
     if not result.handled:
-        return f"Aucun fichier à traiter dans {config.inbox}."
-    parts = [f"{result.count(o)} {o.plural}" for o in PASS_OUTCOMES if result.count(o)]
-    lines = [f"{len(result.handled)} fichier(s) traité(s) : " + ", ".join(parts) + "."]
-    for handled in result.handled:
-        reason = f" ({handled.reason_code})" if handled.reason_code else ""
-        lines.append(f"  {handled.received_name} -> {handled.destination}{reason}")
+        lines.append(f"Aucun fichier à traiter dans {config.inbox}.")
+    else:
+        parts = [f"{result.count(o)} {o.plural}" for o in PASS_OUTCOMES if result.count(o)]
+        lines.append(f"{len(result.handled)} fichier(s) traité(s) : " + ", ".join(parts) + ".")
+        for handled in result.handled:
+            reason = f" ({handled.reason_code})" if handled.reason_code else ""
+            lines.append(f"  {handled.received_name} -> {handled.destination}{reason}")
+    if result.left_alone:
+        lines.append(f"{len(result.left_alone)} fichier(s) laissé(s) dans le dossier d'entrée pour l'instant :")
+        lines.extend(f"  {name} : {why}" for name, why in result.left_alone)
     return "\n".join(lines)
 
 

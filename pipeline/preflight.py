@@ -281,6 +281,25 @@ def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> Docx
     return package
 
 
+ZIP_COMPLETE, ZIP_PARTIAL, NOT_ZIP, NO_CONTENT = "zip", "zip_incomplet", "autre", "vide"
+
+
+def probe_file(path: str | Path) -> str:
+    """What a regular file looks like now: a complete zip, a zip still being written, no content yet
+    (empty or zero-filled start), or something else (PDF, .doc...). Raises OSError when it cannot be
+    opened (locked, permission denied, share gone)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        head = os.read(fd, 512)
+    finally:
+        os.close(fd)
+    if not head.strip(b"\x00"):
+        return NO_CONTENT
+    if head.startswith(b"PK"):
+        return ZIP_COMPLETE if looks_complete(Path(path)) else ZIP_PARTIAL
+    return NOT_ZIP
+
+
 def looks_complete(path: Path) -> bool:
     """Cheap check used by a folder watcher: the file opens as a zip and its central directory is readable (does not raise)."""
     try:

@@ -44,9 +44,10 @@ from .examine import Examination, examine, roster_agents
 from .files import (are_same_file, describe_failure, holds_same_bytes, is_regular_file, link_no_clobber,
                     make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
                     unique_path)
+from .inbox import InboxListing, list_inbox
 from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
-                     WORK_FOLDER, agent_file_stem, history_folder, is_ignored, is_work_name, note_path_for,
+                     WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
                      outbox_name, received_name_of, shown_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
@@ -57,6 +58,7 @@ log = logging.getLogger("entretiens")
 
 # Files placed between two sync points of a pass (see Processor.sync).
 SYNC_BATCH = 64
+SPECIAL_ENTRY = "n'est pas un fichier (tube, socket ou périphérique) : déposez le fichier lui-même"
 # A file whose reading was under way when the run died this many times is set aside unread.
 INTERRUPTIONS_BEFORE_SET_ASIDE = 2
 
@@ -76,6 +78,8 @@ class HandledFile:
 @dataclass
 class PassResult:
     handled: list[HandledFile] = field(default_factory=list)
+    # Left in the inbox for now: (received name, why in French).
+    left_alone: list[tuple[str, str]] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
     workbooks_problem: str | None = None  # French: why the workbooks could not be rebuilt
 
@@ -129,6 +133,7 @@ class Processor:
         warn_if_network_fs(config.state_dir)
         self.journal = Journal(config.state_dir)
         self.work_dir = make_dirs(config.state_dir / WORK_FOLDER)
+        make_dirs(config.outbox)
         roster = roster_agents(config)
         self.agents = None if roster is None else set(roster)
         # Each agent's evaluator: the addressee of a rejection note when the report names none.
@@ -167,23 +172,23 @@ class Processor:
     def inbox_files(self) -> list[Path]:
         """Every file to take, at the top of the inbox and in its subfolders (HR drags whole
         service folders), in name order; ignored names and folders left alone."""
+        return self.list_inbox().files
+
+    def list_inbox(self) -> InboxListing:
         inbox = self.config.inbox
         if not inbox.is_dir():
             raise FileNotFoundError(2, "dossier d'entrée introuvable", str(inbox))
-        extra = tuple(self.config.watch.ignore_patterns)
-        found = []
-        for folder, subfolders, names in os.walk(inbox):
-            subfolders[:] = sorted(d for d in subfolders if not is_ignored(d, extra))
-            for name in names:
-                path = Path(folder) / name
-                if not is_ignored(name, extra) and (path.is_file() or path.is_symlink()):
-                    found.append(path)
-        return sorted(found, key=lambda p: os.fsencode(p.relative_to(inbox)))
+        return list_inbox(inbox, tuple(self.config.watch.ignore_patterns))
 
     def run_pass(self, progress: Callable[[int, int], None] | None = None) -> PassResult:
-        """Recover what a crash left, then take every file of the inbox once."""
+        """Recover what a crash left, then take every file of the inbox once; what is not a
+        file (a pipe, a socket) stays, listed with why."""
         result = PassResult(handled=self.recover())
-        files = self.inbox_files()
+        listing = self.list_inbox()
+        for path in listing.special:
+            result.left_alone.append((self.received_name(path), SPECIAL_ENTRY))
+            log.warning("« %s » %s.", self.received_name(path), SPECIAL_ENTRY)
+        files = listing.files
         for done, path in enumerate(files, 1):
             handled = self._guarded(self.process_file, path)
             if handled:
@@ -424,6 +429,7 @@ class Processor:
         """Carry out a planned outcome: the previous version to the history, the note,
         the file linked to its destination; the rest at the next sync point (:meth:`sync`).
         Safe to run again after a crash at any point: each step is done unless already done."""
+        self._check_outbox()
         moves = []
         if row.previous_move:
             source, target = map(Path, row.previous_move)
@@ -431,6 +437,8 @@ class Processor:
                 move_no_clobber(source, target)
             elif target.exists() and source.exists() and os.path.samefile(source, target):
                 source.unlink()  # a crash between link and unlink left both names
+            elif not target.exists():  # neither: the outbox changed under us; never record a move not made
+                raise FileNotFoundError(errno.ENOENT, "version précédente introuvable", str(source))
             # (else done before the crash; the source name may now hold the new version)
             moves.append((str(source), str(target), "version remplacée"))
             log.info("historique %s -> %s", source, target)
@@ -461,6 +469,12 @@ class Processor:
                  row.outcome.word, f" ({row.reason_code})" if row.reason_code else "")
         return HandledFile(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,
                            row.report_id)
+
+    def _check_outbox(self) -> None:
+        """The outbox is still there: one moved away (or a share gone) while the service runs must
+        not be silently made again, which would split the stage folders in two; the file waits."""
+        if not self.config.outbox.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "dossier de sortie introuvable", str(self.config.outbox))
 
     def _move_plan(self, row: FileRow, destination: Path) -> FileRow:
         """Give a planned file another destination (its note follows it, written or not)."""
@@ -515,7 +529,9 @@ class Processor:
     def recover(self) -> list[HandledFile]:
         """Finish whatever a crash left in the work area or half done in the journal."""
         handled = []
+        tried: set[str] = set()  # tried once in this pass (a failure is logged once, not twice)
         for row in self.journal.unfinished():
+            tried.add(row.work_name)
             work_path = next((a / row.work_name for a in self.work_areas() if (a / row.work_name).exists()),
                              self.work_dir / row.work_name)
             if row.status == CLAIMED and not work_path.exists():
@@ -533,6 +549,8 @@ class Processor:
             # In the order they were claimed (a claim's rename stamps the file's ctime), so that
             # what recovery decides again is what the pass would have decided.
             for leftover in sorted(area.iterdir(), key=_claim_order):
+                if leftover.name in tried:
+                    continue
                 if is_work_name(leftover.name) and (leftover.is_file() or leftover.is_symlink()):
                     row = self.journal.file_by_work_name(leftover.name)
                     if row is None or row.status != DONE:

@@ -220,3 +220,36 @@ def test_a_workbook_that_cannot_be_written_is_a_warning_and_the_pass_still_ends(
         assert result.workbooks == [] and "entretiens report" in result.workbooks_problem
         assert Path(placed.destination).exists()
         assert not [p for p in desk.config.outbox.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_pipe_in_the_inbox_is_left_alone_and_said(desk):
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(desk.config.inbox / "tube")
+    desk.drop(desk.fill("CR.docx", "100001"))
+    result = desk.run()
+    assert [h.outcome for h in result.handled] == [Outcome.ACCEPTED]
+    assert [name for name, _ in result.left_alone] == ["tube"]
+    assert (desk.config.inbox / "tube").exists()
+
+
+def test_an_outbox_moved_away_while_the_service_runs_is_never_made_again(desk, tmp_path):
+    """GIVEN a processor started (as the watcher keeps one) WHEN the outbox is moved away and a
+    new version of a report arrives THEN it waits in the work area, nothing is recorded as
+    moved, no second outbox appears; once the outbox is back, it is placed."""
+    from pipeline.process import Processor
+
+    first = desk.fill("v1.docx", "100001")
+    desk.drop(first)
+    desk.run()
+    with Processor(desk.config) as processor:
+        desk.config.outbox.rename(tmp_path / "sortie déplacée")
+        desk.drop(desk.fill("v2.docx", start=first, stage=2))
+        with pytest.raises(FileNotFoundError):
+            processor.process_file_synced(desk.config.inbox / "v2.docx")
+        assert not desk.config.outbox.exists()
+        with desk.journal() as journal:
+            assert len(journal.moves()) == 1  # the first version's arrival only
+        (tmp_path / "sortie déplacée").rename(desk.config.outbox)
+        (handled,) = processor.recover()
+    assert handled.stage == 2 and Path(handled.destination).exists()
+    assert len(list((desk.config.outbox / "historique").rglob("*.docx"))) == 1

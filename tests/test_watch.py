@@ -118,12 +118,16 @@ def test_filter_applies_the_config_patterns(tmp_path):
     assert accepts(tmp_path / "cr.docx")
 
 
-def test_filter_accepts_ordinary_names_and_nothing_outside_the_inbox(tmp_path):
+def test_filter_accepts_ordinary_names_in_the_inbox_and_its_subfolders_and_nothing_outside(tmp_path):
     accepts = InboxFilter(tmp_path)
     assert accepts(tmp_path / "CR Hélène N'Diaye 2026.docx")
     assert accepts(str(tmp_path / "scan.pdf"))
-    assert not accepts(tmp_path / "sous-dossier" / "cr.docx")
+    assert accepts(tmp_path / "Service cardiologie" / "2e étage" / "cr.docx")  # HR drags whole folders
+    assert not accepts(tmp_path / ".entretiens_en_cours" / "cr.docx")  # our work area on a share
+    assert not accepts(tmp_path / "$RECYCLE.BIN" / "cr.docx")
+    assert not accepts(tmp_path / "Service" / "rapport.docx.crdownload")
     assert not accepts(tmp_path.parent / "cr.docx")
+    assert not accepts(tmp_path)
 
 
 def test_handler_notes_created_modified_closed_and_moved_in_paths():
@@ -416,6 +420,24 @@ def run_for(watcher: Watcher, clock: Clock, seconds: float, tick: float = 0.5) -
     while clock.now < end:
         watcher.step()
         clock.advance(tick)
+
+
+def test_reports_in_subfolders_are_taken_and_a_pipe_is_reported_once(tmp_path, caplog):
+    """GIVEN HR dragged a service folder into the inbox, next to a pipe WHEN the watcher scans
+    several times THEN the reports inside are taken; the pipe is left alone and said once."""
+    watcher, clock = make_watcher(tmp_path, rescan_interval=1.0)
+    inbox = watcher.config.inbox
+    (inbox / "Service cardiologie" / "2e étage").mkdir(parents=True)
+    make_zip(inbox / "Service cardiologie" / "cr martin.docx", 100)
+    make_zip(inbox / "Service cardiologie" / "2e étage" / "cr ndiaye.docx", 100)
+    make_zip(inbox / "Service cardiologie" / "~$cr martin.docx", 100)
+    os.mkfifo(inbox / "tube")
+    watcher.start()
+    with caplog.at_level(logging.WARNING, logger="entretiens"):
+        run_for(watcher, clock, 6.0)
+    assert sorted(watcher.processor.taken) == ["cr martin.docx", "cr ndiaye.docx"]
+    assert [r.getMessage() for r in caplog.records].count(
+        "« tube » n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.") == 1
 
 
 def test_files_present_at_start_are_taken_once_stable_and_ignored_ones_left_alone(tmp_path):

@@ -38,7 +38,8 @@ from ..naming import HEALTH_NAME, LOCK_NAME, LOG_NAME  # noqa: F401
 from ..outcomes import AlreadyRunning, OutboxInsideInbox
 from .lock import WatcherState, acquire_lock, watcher_state
 from .service import _WatchdogInFrench, check_no_watch_loop, run_service  # noqa: F401
-from .stability import Debouncer, StabilityTracker, StuckFile, probe_file  # noqa: F401
+from ..preflight import probe_file  # noqa: F401
+from .stability import Debouncer, StabilityTracker, StuckFile
 from .watcher import Watcher, rebuild_outputs
 
 __all__ = [

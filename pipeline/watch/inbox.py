@@ -17,8 +17,9 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from ..config import Watch
+from ..inbox import is_inbox_entry
 from ..naming import is_ignored
-from .stability import describe_failure
+from ..files import describe_failure
 
 log = logging.getLogger("entretiens")
 
@@ -29,9 +30,10 @@ EVENT_TYPES = [FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileClosedEv
 
 
 class InboxFilter:
-    """Whether a path is an inbox entry the watcher should note: directly in the inbox, and not a
-    name office suites and copy tools leave behind (``pipeline.naming.IGNORED_PATTERNS``, which also
-    covers the share work folder, a dot folder) nor one of ``ignore_patterns`` (config.yaml)."""
+    """Whether a path is an inbox entry the watcher should note: in the inbox or one of its
+    subfolders, with no name on the way that office suites and copy tools leave behind
+    (``pipeline.naming.IGNORED_PATTERNS``, which also covers the share work folder, a dot folder)
+    nor one of ``ignore_patterns`` (config.yaml)."""
 
     def __init__(self, inbox: Path, ignore_patterns: tuple[str, ...] = ()):
         self.inbox = os.path.abspath(inbox)
@@ -41,8 +43,7 @@ class InboxFilter:
         return bool(name) and not is_ignored(name, self.ignore_patterns)
 
     def __call__(self, path: str | os.PathLike) -> bool:
-        path = os.path.abspath(os.fsdecode(path))
-        return os.path.dirname(path) == self.inbox and self.accepts_name(os.path.basename(path))
+        return is_inbox_entry(Path(self.inbox), path, self.ignore_patterns)
 
 
 class InboxEventHandler(FileSystemEventHandler):
@@ -105,7 +106,7 @@ class InboxObserver:
         observer = (PollingObserver(timeout=self.settings.poll_interval) if self.settings.polling
                     else Observer())
         try:
-            observer.schedule(self.handler, self.inbox, recursive=False, event_filter=EVENT_TYPES)
+            observer.schedule(self.handler, self.inbox, recursive=True, event_filter=EVENT_TYPES)
             observer.start()
         except OSError as exc:
             if not self._failed_start:

@@ -18,7 +18,7 @@ from ..process import HandledFile, Processor
 from .inbox import InboxEventHandler, InboxObserver
 from ..naming import LOG_NAME
 from .lock import acquire_lock
-from .stability import describe_failure
+from ..files import describe_failure
 from .watcher import Watcher
 
 log = logging.getLogger("entretiens")

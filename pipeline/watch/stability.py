@@ -1,57 +1,25 @@
-"""When an inbox file is ready to be taken (settle): what it looks like now (:func:`probe_file`), why it
-could not be taken (:func:`describe_failure`), the :class:`StabilityTracker` with its retries and
-:class:`StuckFile` reports, and the :class:`Debouncer` of the workbook rebuilds. No threads here."""
+"""When an inbox file is ready to be taken (settle): the :class:`StabilityTracker` with its retries and
+:class:`StuckFile` reports (what a file looks like now is :func:`pipeline.preflight.probe_file`, why it
+could not be taken :func:`pipeline.files.describe_failure`), and the :class:`Debouncer` of the workbook
+rebuilds. No threads here."""
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import logging
 import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..preflight import looks_complete
+from ..files import describe_failure
+from ..naming import shown_name
+from ..preflight import NOT_ZIP, ZIP_COMPLETE, ZIP_PARTIAL, probe_file
 
 log = logging.getLogger("entretiens")
 
 
 # -- stability ---------------------------------------------------------------------------
-
-ZIP_COMPLETE, ZIP_PARTIAL, NOT_ZIP, NO_CONTENT = "zip", "zip_incomplet", "autre", "vide"
-
-
-def probe_file(path: str) -> str:
-    """What a regular file looks like now: a complete zip, a zip still being written, no content yet
-    (empty or zero-filled start), or something else (PDF, .doc...). Raises OSError when it cannot be
-    opened (locked, permission denied, share gone)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        head = os.read(fd, 512)
-    finally:
-        os.close(fd)
-    if not head.strip(b"\x00"):
-        return NO_CONTENT
-    if head.startswith(b"PK"):
-        return ZIP_COMPLETE if looks_complete(Path(path)) else ZIP_PARTIAL
-    return NOT_ZIP
-
-
-def describe_failure(exc: BaseException) -> str:
-    """Why a file could not be taken, in French, for the log and the health file."""
-    if isinstance(exc, PermissionError):
-        return "accès refusé (fichier ouvert ailleurs ou droits insuffisants)"
-    if isinstance(exc, FileNotFoundError):
-        return "fichier ou dossier introuvable (partage déconnecté ?)"
-    if isinstance(exc, OSError):
-        if exc.errno in (errno.EBUSY, errno.ETXTBSY):
-            return "fichier en cours d'utilisation"
-        if exc.errno in (errno.EIO, errno.ESTALE, errno.EHOSTDOWN, errno.EHOSTUNREACH, errno.ENOTCONN):
-            return f"partage réseau indisponible ({exc.strerror or exc})"
-        return f"erreur d'accès ({exc.strerror or exc})"
-    return f"erreur inattendue ({type(exc).__name__})"
 
 
 @dataclass
@@ -72,7 +40,8 @@ class StuckFile:
     since: str  # wall clock, ISO
 
     def as_json(self) -> dict:
-        return {"fichier": os.path.basename(self.path), "chemin": self.path, "essais": self.attempts,
+        return {"fichier": shown_name(os.path.basename(self.path)), "chemin": shown_name(self.path),
+                "essais": self.attempts,
                 "motif": self.problem, "depuis": self.since}
 
 
@@ -157,7 +126,7 @@ class StabilityTracker:
             except OSError:
                 pass
         entry.retry_at = now + delay
-        name = os.path.basename(path)
+        name = shown_name(os.path.basename(path))
         if failure.attempts == self.max_retries:
             log.warning("Fichier bloqué : « %s » ne peut pas être pris en charge (%s) après %d essais "
                         "depuis le %s. Il reste dans le dossier d'entrée et sera réessayé toutes les %d s : "
@@ -204,7 +173,7 @@ class StabilityTracker:
             return True
         if quiet >= self.incomplete_after:
             log.info("« %s » semble incomplet (%s) et n'a pas changé depuis %.0f s : il est transmis au "
-                     "contrôle.", os.path.basename(path),
+                     "contrôle.", shown_name(os.path.basename(path)),
                      "archive sans répertoire" if kind == ZIP_PARTIAL else "aucun contenu", quiet)
             return True
         return False

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Config, Watch
-from ..files import replace_atomically
-from ..naming import HEALTH_NAME, LOG_NAME
+from ..files import describe_failure, replace_atomically
+from ..inbox import list_inbox
+from ..naming import HEALTH_NAME, LOG_NAME, shown_name
 from ..outcomes import PASS_OUTCOMES
 from ..process import HandledFile
 from .inbox import InboxFilter
-from .stability import Debouncer, StabilityTracker, StuckFile, _wall, describe_failure
+from .stability import Debouncer, StabilityTracker, StuckFile, _wall
 
 log = logging.getLogger("entretiens")
 
@@ -56,6 +57,7 @@ class Watcher:
         self.outputs = Debouncer(settings.quiet_before_outputs,
                                  max_delay=max(60.0, 12 * settings.quiet_before_outputs))
         self.events: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.special_seen: set[Path] = set()
         self.counters = {outcome.counter: 0 for outcome in PASS_OUTCOMES}
         self.temporary_failures = 0
         self.next_scan = 0.0
@@ -116,8 +118,7 @@ class Watcher:
         """List the inbox and note what is there; False when the inbox cannot be listed."""
         self.next_scan = now + self.settings.rescan_interval
         try:
-            with os.scandir(self.inbox) as entries:
-                names = [e.name for e in entries]
+            listing = list_inbox(Path(self.inbox), self.accepts.ignore_patterns)
         except OSError as exc:
             if self.inbox_available is not False:
                 log.warning("Le dossier d'entrée %s est inaccessible (%s) : le service attend qu'il revienne.",
@@ -128,9 +129,13 @@ class Watcher:
         if self.inbox_available is False:
             log.info("Le dossier d'entrée %s est de nouveau accessible.", self.inbox)
         self.inbox_available = True
-        for name in sorted(names):
-            if self.accepts.accepts_name(name):
-                self.tracker.note(os.path.join(self.inbox, name), now, event=False)
+        for path in listing.files:
+            self.tracker.note(str(path), now, event=False)
+        for path in listing.special:
+            if path not in self.special_seen:  # said once, not at every scan
+                self.special_seen.add(path)
+                log.warning("« %s » n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.",
+                            shown_name(os.path.relpath(path, self.inbox)))
         if self.recovery_at is None and self.last_scan is not None:
             self._recover(now)  # whatever a failed step left in the work area
         first = self.last_scan is None
@@ -227,7 +232,7 @@ class Watcher:
             if os.path.lexists(path):  # not claimed: it stays in the inbox, retried later
                 self.tracker.defer(path, now, describe_failure(exc))
             else:  # claimed, then failed: it waits in the work area for recover()
-                self._recovery_failed(now, exc, os.path.basename(path))
+                self._recovery_failed(now, exc, shown_name(os.path.basename(path)))
             return
         self.tracker.forget(path)
         if handled is not None:
