@@ -100,18 +100,22 @@ def check_files(config: Config, paths: Iterable[str | Path]) -> list[Examination
 
 
 def generate_documents(config: Config, *, roster: str | Path | None = None, today: dt.date | None = None,
-                       progress: Callable[[int, int], None] | None = None) -> GenerateResult:
+                       progress: Callable[[int, int], None] | None = None,
+                       rewrite_all: bool = False) -> GenerateResult:
     """One pre-filled report and one invitation per agent of the roster (``roster``, else the
     config's ``liste_agents``), written to ``outbox/a_envoyer/`` (``entretiens generate``).
 
-    Returns a :class:`GenerateResult`: ``reports`` and ``invitations`` (paths written) and
-    ``problems`` (roster rows left out, each with its ``line`` and French ``message``).
+    Returns a :class:`GenerateResult`: ``reports`` and ``invitations`` (the documents of the
+    roster), ``written``, ``updated`` and ``unchanged`` (only what is new or changed is written;
+    ``rewrite_all`` rewrites everything), ``problems`` (roster rows left out, each with its
+    ``line`` and French ``message``) and ``notices`` (rows made, with something to know).
     Builds the templates when they are missing. Raises :class:`RosterError` when there is no
     roster or it cannot be read as a whole, :class:`TemplateError` when a template is stale.
     (Not named ``generate``: that is the module ``pipeline.generate``.)"""
     from .generate import generate
 
-    return generate(config, Path(roster) if roster is not None else None, today=today, progress=progress)
+    return generate(config, Path(roster) if roster is not None else None, today=today, progress=progress,
+                    rewrite_all=rewrite_all)
 
 
 def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:

@@ -13,15 +13,16 @@ import argparse
 import json
 import logging
 import math
+import os
 import re
 import sys
 from pathlib import Path
 
 from . import (build_templates, campaign_status, check_files, generate_documents, load_config, process_inbox,
                rebuild_workbooks, run_service, watcher_state)
-from .naming import TO_SEND
+from .naming import PREVIOUS_VERSIONS, TO_SEND, shown_name
 from .outcomes import PASS_OUTCOMES, EntretiensError
-from .text import shown_value
+from .text import KIND_WORDS, shown_value
 
 EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -124,23 +125,28 @@ def cmd_fields(args) -> int:
         required = f"obligatoire dès l'étape {f.required_from}" if f.required_from else "facultatif"
         if f.required_if:
             required += f" (si {f.required_if.field} = {', '.join(map(shown_value, f.required_if.one_of))})"
-        print(f"  {f.key:<28} {f.label}  [{f.kind}, {required}]")
+        print(f"  {f.key:<28} {f.label}  [{KIND_WORDS[f.kind]}, {required}]")
         if f.choices:
             print(f"  {'':<28}   valeurs : {', '.join(f.choices)}")
         for c in f.columns or []:
             extra = f" : {', '.join(c.choices)}" if c.choices else ""
-            print(f"  {'':<28}   colonne {c.key} « {c.label} »{extra}")
+            print(f"  {'':<28}   colonne {c.key} « {c.label} » ({KIND_WORDS[c.kind]}){extra}")
     return EXIT_OK
 
 
 def cmd_generate(args) -> int:
     config = load_config(args.config)
-    result = generate_documents(config, roster=args.roster, progress=_progress)
+    result = generate_documents(config, roster=args.roster, progress=_progress, rewrite_all=args.tout)
     for problem in result.problems:
         print(f"Attention, {problem}", file=sys.stderr)
+    for notice in result.notices:
+        print(f"Remarque, {notice}", file=sys.stderr)
     folder = config.outbox / TO_SEND
     print(f"{len(result.reports)} compte(s) rendu(s) pré-rempli(s) et "
-          f"{len(result.invitations)} convocation(s) écrits dans {folder}.")
+          f"{len(result.invitations)} convocation(s) dans {folder} : {len(result.written)} nouveau(x), "
+          f"{len(result.updated)} mis à jour, {len(result.unchanged)} inchangé(s), laissé(s) tel(s) quel(s).")
+    if result.replaced:
+        print(f"Les versions remplacées sont gardées dans {folder / PREVIOUS_VERSIONS}.")
     if result.problems:
         print(f"{len(result.problems)} ligne(s) de la liste des agents à corriger (voir ci-dessus).")
     return EXIT_OK
@@ -154,13 +160,17 @@ def cmd_templates(args) -> int:
 
 def cmd_check(args) -> int:
     config = load_config(args.config)
-    results = check_files(config, args.files)
+    absent = [path for path in args.files if not os.path.lexists(path)]
+    for path in absent:  # a typo in the command, not a file that vanished: said so, exit 1
+        print(f"Erreur : le fichier « {shown_name(str(path))} » n'existe pas. Vérifiez son nom et son dossier.",
+              file=sys.stderr)
+    results = check_files(config, [path for path in args.files if path not in absent])
     if args.json:
         print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
-        return EXIT_OK
-    for result in results:
-        print(format_examination(result, config.catalogue))
-    return EXIT_OK
+    else:
+        for result in results:
+            print(format_examination(result, config.catalogue))
+    return EXIT_RUN_PROBLEM if absent else EXIT_OK
 
 
 def cmd_process(args) -> int:
@@ -208,7 +218,12 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+MESSAGES_SHOWN = 5  # rejection reasons printed per file by `status`; the note has them all
+
+
 def cmd_status(args) -> int:
+    from .status import late_line
+
     config = load_config(args.config)
     status = campaign_status(config)
     watcher = watcher_state(config)
@@ -218,6 +233,8 @@ def cmd_status(args) -> int:
         return EXIT_OK
     for line in watcher.lines():
         print(line)
+    for problem in status.problems:
+        print(f"Attention : {problem}")
     print(f"Campagne {status.campaign} : {status.files_received} fichier(s) reçu(s), "
           f"{status.duplicates} doublon(s).")
     for number, count in status.per_stage.items():
@@ -225,20 +242,27 @@ def cmd_status(args) -> int:
     if status.rejected:
         print(f"Rejets en attente de correction : {len(status.rejected)}")
         for item in status.rejected:
-            who = f"matricule {item['matricule']}" if item["matricule"] else item["fichier"]
-            print(f"  {who} : {item['motif']} – {'; '.join(item['messages'][:3])}")
+            who = f"{item['nom']} ({item['matricule']})" if item["nom"] else (
+                f"matricule {item['matricule']}" if item["matricule"] else item["fichier"])
+            print(f"  {who}, fichier « {item['fichier']} » :")
+            shown = item["messages"][:MESSAGES_SHOWN]
+            for message in shown:
+                print(f"    - {message}")
+            if len(item["messages"]) > len(shown):
+                print(f"    - et {len(item['messages']) - len(shown)} autre(s) point(s) : voir la note {item['note']}")
     if status.late:
-        print(f"Échéances dépassées : {len(status.late)}")
+        print(f"Échéances manquées : {len(status.late)}")
         for item in status.late:
-            print(f"  {item['identifiant']} : {item['echeance']} (limite {item['date_limite']})")
+            print(f"  {late_line(item)}")
     if status.waiting:
         print(f"Fichiers reçus en attente de classement (terminés au prochain passage) : {len(status.waiting)}")
         for item in status.waiting:
             where = f" -> {item['destination_prevue']}" if item["destination_prevue"] else ""
             print(f"  {item['fichier']} (reçu le {item['recu_le'][:10]}){where}")
     if status.missing:
-        print(f"Agents sans compte rendu accepté : {len(status.missing)} ({', '.join(status.missing[:20])}"
-              + ("..." if len(status.missing) > 20 else "") + ")")
+        print(f"Agents sans compte rendu accepté : {len(status.missing)}, par évaluateur :")
+        for evaluator, agents in status.missing_by_evaluator().items():
+            print(f"  {evaluator} : " + ", ".join(f"{a['nom']} ({a['matricule']})" for a in agents))
     return EXIT_OK
 
 
@@ -312,12 +336,17 @@ def build_parser() -> argparse.ArgumentParser:
         "generate", parents=[common],
         help="produit les comptes rendus pré-remplis et les convocations",
         description="Produit, pour chaque agent de la liste, un compte rendu pré-rempli et sa "
-                    "convocation dans outbox/a_envoyer/. Les lignes incorrectes de la liste sont "
-                    "signalées avec leur numéro ; les autres sont produites.",
+                    "convocation dans outbox/a_envoyer/. Relancée après une correction de la liste, "
+                    "elle ne produit que ce qui est nouveau ou a changé (l'ancienne version d'un "
+                    "document changé est gardée dans « versions précédentes »). Les lignes incorrectes "
+                    "de la liste sont signalées avec leur numéro ; les autres sont produites. Sans date "
+                    "d'entretien, le compte rendu est produit et la convocation attend la date.",
         epilog="Exemple : entretiens generate --roster agents.xlsx")
     generate.add_argument("--roster", type=Path, default=None, metavar="FICHIER",
                           help="liste des agents (.xlsx ou .csv) ; par défaut liste_agents "
                                "de config.yaml")
+    generate.add_argument("--tout", action="store_true",
+                          help="réécrit tous les documents, même inchangés (les précédents sont gardés)")
     generate.set_defaults(handler=cmd_generate)
 
     templates = commands.add_parser(

@@ -205,6 +205,9 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError(f"Fichier de configuration introuvable : {path}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Impossible de lire le fichier de configuration {path} : {exc}.") from None
+    except ValueError as exc:  # PyYAML builds dates itself: 2027-02-31 raises here, with no line
+        raise ConfigError(f"{path} : une date n'existe pas ({_impossible_date(exc)}). Vérifiez les dates "
+                          "(AAAA-MM-JJ), par exemple campagne.date_limite_entretiens.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1})" if mark else ""
@@ -216,6 +219,16 @@ def load_config(path: Path | str | None = None) -> Config:
     except ValidationError as exc:
         raise ConfigError(f"{path} : {_explain(exc)}") from None
     return config
+
+
+def _impossible_date(exc: ValueError) -> str:
+    """PyYAML's English reason for an impossible date, said in French."""
+    text = str(exc)
+    if "day is out of range" in text:
+        return "jour trop grand pour le mois"
+    if "month must be" in text:
+        return "mois hors de 1 à 12"
+    return "date impossible"
 
 
 def _explain(exc: ValidationError) -> str:

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import holidays
 
 from .outcomes import UnreadableDate
+from .text import MONTHS as MONTHS_SHOWN
 from .text import WEEKDAYS, format_date, normalize_date_text
 
 __all__ = [
@@ -82,6 +83,9 @@ def parse_date(text: str | None) -> date | None:
         result = date(year, month, day)
     except ValueError:  # 31/02, 32/13, or a day-first reading of 12/31
         result = None
+    if result is None and 1 <= month <= 12 and 29 <= day <= 31 and MIN_YEAR <= year <= MAX_YEAR:
+        days = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+        raise UnreadableDate(text, "no_such_day", month=MONTHS_SHOWN[month - 1], year=year, days=days)
     if result is None or not MIN_YEAR <= year <= MAX_YEAR:
         raise UnreadableDate(text, "invalid")
 

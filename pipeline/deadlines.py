@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import catalogue as cat
 from .dates import add_days, add_jours_francs
-from .outcomes import LATE
+from .outcomes import LATE as LATE_REASON
 from .text import format_date
 
 
@@ -56,12 +56,42 @@ class Deadline:
         return bool(not self.informative and self.due and self.done is None and today > self.due)
 
     def late_params(self) -> dict[str, str]:
-        """What :data:`pipeline.outcomes.LATE` says of this deadline."""
+        """What :data:`pipeline.outcomes.LATE` (``LATE_REASON`` here) says of this deadline."""
         return {"deadline": self.label, "done": format_date(self.done), "due": format_date(self.due)}
 
     def warning(self) -> str | None:
         """The French sentence of a late deadline, ``None`` when it is not late."""
-        return LATE.say(**self.late_params()) if self.late() else None
+        return LATE_REASON.say(**self.late_params()) if self.late() else None
+
+
+# The state of a deadline, as the tracking workbook and ``status`` say it.
+LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
+RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
+MISSED = (LATE, OVERDUE)
+
+
+def deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
+    """``en retard`` (done after its due date), ``dépassée`` (not done, due date passed, the
+    report not finished), ``respectée``, ``à venir``; for the agent's appeal window, ``en cours``
+    or ``expiré``; "" when there is nothing to judge."""
+    if deadline.informative:
+        return "" if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
+    if deadline.late():
+        return LATE
+    if deadline.overdue(today) and not finished:
+        return OVERDUE
+    if deadline.due is None:
+        return ""
+    return ON_TIME if deadline.done is not None else PENDING
+
+
+def agent_deadlines(config, dates: dict[str, dt.date | None], received: dt.date | None, *,
+                    finished: bool, today: dt.date) -> list[tuple[Deadline, str]]:
+    """Every deadline of one agent with its state: the one computation behind the tracking
+    workbook and ``status``. ``dates``: the report's dates, else the roster's (review,
+    invitation); ``received``: when its newest accepted version came; ``finished``: at the
+    final stage (nothing is overdue any more)."""
+    return [(d, deadline_state(d, today, finished)) for d in deadlines(dates, config, received)]
 
 
 def deadlines(dates: dict[str, dt.date | None], config,

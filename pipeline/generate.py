@@ -5,6 +5,7 @@ makes (built here when a new workspace has none yet)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +13,12 @@ from pathlib import Path
 from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
-from .dates import add_days
-from .files import make_dirs
-from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, REPORT_SUFFIX, REPORT_TEMPLATE, TEMPLATE_NAMES,
-                     TO_SEND, agent_file_stem, report_id)
+from .dates import add_days, is_working_day
+from .files import make_dirs, move_no_clobber, unique_path
+from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, PREVIOUS_VERSIONS, REPORT_SUFFIX, REPORT_TEMPLATE,
+                     TEMPLATE_NAMES, TO_SEND, agent_file_stem, report_id)
 from .outcomes import RosterError
-from .render import check_templates, render, templates_command
+from .render import check_templates, fingerprint, render, rendered_fingerprint, templates_command
 from .roster import Roster, RosterProblem, RosterRow, load_roster
 from .template_build import build_all
 from .text import format_date, long_date
@@ -50,9 +51,14 @@ def objectives_from_journal(config: Config) -> PreviousObjectives:
 
 @dataclass
 class GenerateResult:
-    reports: list[Path] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)  # every report of the roster, written or not
     invitations: list[Path] = field(default_factory=list)
-    problems: list[RosterProblem] = field(default_factory=list)
+    problems: list[RosterProblem] = field(default_factory=list)  # rows left out, to correct
+    notices: list[RosterProblem] = field(default_factory=list)  # rows made, with something to know
+    written: list[Path] = field(default_factory=list)  # new files
+    updated: list[Path] = field(default_factory=list)  # rewritten: their line of the roster changed
+    unchanged: list[Path] = field(default_factory=list)  # already there, the same: left as they are
+    replaced: list[Path] = field(default_factory=list)  # where the previous versions were kept
 
 
 def report_context(catalogue: Catalogue, campaign: str, row: RosterRow,
@@ -97,11 +103,60 @@ def ensure_templates(config: Config) -> None:
     check_templates(folder, config.catalogue, TEMPLATE_NAMES, rebuild_hint=templates_command(config))
 
 
+def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
+                       minimum: int) -> tuple[str | None, str | None]:
+    """(why the row is left out, what to know about it) for the review date of a roster row."""
+    review = row.review_date
+    if review is None:
+        return None, ("pas encore de date d'entretien : le compte rendu est produit, la convocation le "
+                      "sera quand la date sera dans la liste (relancez alors « entretiens generate »).")
+    if review < invitation_date:
+        return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
+                f"{format_date(invitation_date)} ; corrigez l'une des deux dates. La ligne est ignorée."), None
+    if review < add_days(invitation_date, minimum, working_days=config.delays.working_days):
+        return (f"l'entretien du {format_date(review)} a lieu moins de {minimum} jours après la convocation "
+                f"du {format_date(invitation_date)} ; choisissez une date plus tardive. La ligne est ignorée."), None
+    notes = []
+    if review > config.campaign.review_deadline:
+        notes.append(f"après la date limite des entretiens ({format_date(config.campaign.review_deadline)})")
+    if review.weekday() >= 5:
+        notes.append(f"un {long_date(review).split()[0]}")
+    elif not is_working_day(review):
+        notes.append("un jour férié")
+    if notes:
+        return None, (f"l'entretien du {format_date(review)} est prévu " + " et ".join(notes)
+                      + " : vérifiez la date. Les documents sont produits.")
+    return None, None
+
+
+def _write(template: Path, context: dict, target: Path, result: GenerateResult, *, rewrite: bool,
+           identifier: str | None = None) -> Path:
+    """Write one document unless the same one is already there (its fingerprint); a changed
+    one replaces it, the previous version kept in « versions précédentes »."""
+    if os.path.lexists(target):
+        if not rewrite and rendered_fingerprint(target) == fingerprint(template, context):
+            result.unchanged.append(target)
+            return target
+        kept = unique_path(target.parent / PREVIOUS_VERSIONS / target.name)
+        move_no_clobber(target, kept)
+        result.replaced.append(kept)
+        result.updated.append(render(template, context, target, identifier=identifier))
+        return target
+    result.written.append(render(template, context, target, identifier=identifier))
+    return target
+
+
 def generate(config: Config, roster_path: Path | None = None, *,
              today: dt.date | None = None,
              previous_objectives: PreviousObjectives | None = None,
-             progress: Callable[[int, int], None] | None = None) -> GenerateResult:
-    """Write one pre-filled report and one invitation per valid roster row."""
+             progress: Callable[[int, int], None] | None = None,
+             rewrite_all: bool = False) -> GenerateResult:
+    """Write one pre-filled report and one invitation per valid roster row: only what is new
+    or changed (a document already there with the same content is left as it is; a changed
+    one is rewritten, its previous version kept in ``a_envoyer/versions précédentes/``);
+    ``rewrite_all`` rewrites every one. A row without a review date gets its report and no
+    invitation yet; a review after the campaign deadline, on a weekend or a public holiday
+    is made and noted."""
     roster_path = roster_path or config.roster_path
     if roster_path is None:
         raise RosterError("Aucune liste des agents : indiquez --roster ou liste_agents dans config.yaml.")
@@ -117,27 +172,24 @@ def generate(config: Config, roster_path: Path | None = None, *,
     campaign = config.campaign.key
     for done, row in enumerate(roster.rows, 1):
         invitation_date = row.invitation_date or today
-        if row.review_date and row.review_date < add_days(invitation_date, minimum,
-                                                          working_days=config.delays.working_days):
-            result.problems.append(RosterProblem(
-                row.line,
-                f"l'entretien du {format_date(row.review_date)} a lieu moins de {minimum} jours "
-                f"après la convocation du {format_date(invitation_date)} ; choisissez une date "
-                "plus tardive. La ligne est ignorée."))
+        left_out, notice = _review_date_notes(row, config, invitation_date, minimum)
+        if left_out:
+            result.problems.append(RosterProblem(row.line, f"{row.person} : {left_out}"))
             continue
-        row.values.setdefault(cat.INVITATION_DATE, "")
-        if not row.values[cat.INVITATION_DATE]:
+        if notice:
+            result.notices.append(RosterProblem(row.line, f"{row.person} : {notice}"))
+        if row.review_date is not None and not row.values.get(cat.INVITATION_DATE):
             row.values[cat.INVITATION_DATE] = format_date(invitation_date)
         stem = agent_file_stem(campaign, row.values[cat.AGENT_NUMBER], row.values.get(cat.LAST_NAME, ""),
                                row.values.get(cat.FIRST_NAME, ""))
         context = report_context(config.catalogue, campaign, row,
                                  previous_objectives(row.values[cat.AGENT_NUMBER]))
-        result.reports.append(render(
-            config.templates / REPORT_TEMPLATE, context, out / f"{stem}{REPORT_SUFFIX}",
-            identifier=context["f"][cat.REPORT_ID]))
-        result.invitations.append(render(
-            config.templates / INVITATION_TEMPLATE, invitation_context(config, row, invitation_date),
-            out / f"{stem}{INVITATION_SUFFIX}"))
+        result.reports.append(_write(config.templates / REPORT_TEMPLATE, context, out / f"{stem}{REPORT_SUFFIX}",
+                                     result, rewrite=rewrite_all, identifier=context["f"][cat.REPORT_ID]))
+        if row.review_date is not None:
+            result.invitations.append(_write(
+                config.templates / INVITATION_TEMPLATE, invitation_context(config, row, invitation_date),
+                out / f"{stem}{INVITATION_SUFFIX}", result, rewrite=rewrite_all))
         if progress:
             progress(done, len(roster.rows))
     result.problems.sort(key=lambda p: p.line)

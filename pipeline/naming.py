@@ -99,6 +99,7 @@ def shorten_name(name: str, max_bytes: int) -> str:
 # -- the outbox ----------------------------------------------------------------------
 
 TO_SEND = "a_envoyer"  # pre-filled reports and invitations made by `generate`
+PREVIOUS_VERSIONS = "versions précédentes"  # in TO_SEND: documents a new generation replaced
 REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
 PLAN_NAME, TRACKING_NAME = "plan_de_formation", "suivi_campagne"
 REJECTION_SUFFIX = " - note de rejet.docx"

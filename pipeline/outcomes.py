@@ -302,6 +302,8 @@ class UnreadableDate(ValueError):
         "": "La date « {shown} » n'est pas lisible. Écrivez le jour, le mois et l'année sous la forme "
             "JJ/MM/AAAA, par exemple 03/12/2026.",
         "invalid": "La date « {shown} » n'est pas une date valide. Écrivez-la sous la forme JJ/MM/AAAA.",
+        "no_such_day": "La date « {shown} » n'existe pas : {month} {year} n'a que {days} jours. Vérifiez le "
+                       "jour et le mois.",
         "weekday": "La date « {shown} » se contredit : le {date} est un {actual}, pas un {written}. "
                    "Corrigez le jour ou la date.",
     }

@@ -1,15 +1,22 @@
-"""``status``: where the campaign stands, from the journal alone."""
+"""``status``: where the campaign stands, from the journal and the roster.
+
+Lateness comes from :func:`pipeline.deadlines.agent_deadlines`, the computation the tracking
+workbook uses too: both always say the same (one truth). Only the current campaign's files
+are counted, and files no campaign could be read from (unreadable ones).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from . import catalogue as cat
 from .config import Config
-from .deadlines import deadlines
-from .journal import DONE, CurrentReport, FileRow, Journal
+from .deadlines import MISSED, agent_deadlines
+from .journal import DONE, FileRow, Journal
 from .outcomes import Outcome, is_error
-from .roster import load_roster
+from .roster import RosterRow, load_roster
+from .text import format_date
 
 
 @dataclass
@@ -17,13 +24,14 @@ class Status:
     campaign: str
     per_stage: dict[int, int]
     stage_labels: dict[int, str]
-    rejected: list[dict] = field(default_factory=list)  # agent or file, reason codes, messages
-    late: list[dict] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # roster agents with no accepted report
+    rejected: list[dict] = field(default_factory=list)  # agent or file, reason, French messages
+    late: list[dict] = field(default_factory=list)  # deadlines missed: done late, or overdue
+    missing: list[dict] = field(default_factory=list)  # roster agents with no accepted report
     files_received: int = 0
     duplicates: int = 0
     # Claimed but not yet in their place (a folder not writable, a share gone): finished by the next pass.
     waiting: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what keeps the status from being complete
 
     def as_json(self) -> dict:
         return {
@@ -35,10 +43,20 @@ class Status:
             "retards": self.late,
             "sans_compte_rendu": self.missing,
             "en_attente": self.waiting,
+            "problemes": self.problems,
         }
+
+    def missing_by_evaluator(self) -> dict[str, list[dict]]:
+        """The agents without a report, grouped by their evaluator: the list HR chases with."""
+        groups: dict[str, list[dict]] = {}
+        for agent in self.missing:
+            groups.setdefault(agent["evaluateur"] or "(évaluateur non indiqué)", []).append(agent)
+        return dict(sorted(groups.items()))
 
 
 def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
+    """Counts per stage, rejections waiting for a correction, deadlines missed, roster agents
+    without an accepted report, files waiting to be placed; for the config's campaign."""
     today = today or dt.date.today()
     catalogue = config.catalogue
     campaign = config.campaign.key
@@ -47,50 +65,93 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
         per_stage={s.number: 0 for s in catalogue.stages},
         stage_labels={s.number: s.label for s in catalogue.stages},
     )
+    roster = _roster(config, status)
+    if not config.inbox.is_dir():
+        status.problems.append(f"Le dossier d'entrée {config.inbox} n'existe pas : aucun fichier ne peut être "
+                               "reçu. Créez-le, ou corrigez dossiers.entree dans config.yaml.")
     # One journal row in memory at a time: a campaign's contents can be large.
     with Journal(config.state_dir) as journal:
-        per_agent: dict[str, tuple[int, list[dict]]] = {}  # the newest report of each agent
+        reported: set[str] = set()
         for report in journal.iter_current_reports(campaign):
-            per_agent[report.agent_number] = (report.stage, _late(report, config, today))
+            reported.add(report.agent_number)
+            status.per_stage[report.stage] = status.per_stage.get(report.stage, 0) + 1
+            content = report.file.content or {}
+            dates = {k: dt.date.fromisoformat(v) if v else None for k, v in (content.get("dates") or {}).items()}
+            received = dt.datetime.fromisoformat(report.file.received_at).date()
+            _add_late(status, config, _who(report.agent_number, roster, content.get("champs") or {}), dates,
+                      received, finished=report.stage >= catalogue.final_stage, today=today)
+        for number, row in (roster or {}).items():
+            if number not in reported:
+                status.missing.append(_who(number, roster, {}))
+                _add_late(status, config, _who(number, roster, {}), _roster_dates(row), None,
+                          finished=False, today=today)
         unmatched = []
         for row in journal.iter_files():
+            if row.campaign not in (campaign, None):
+                continue  # another campaign's file
             status.files_received += 1
             status.duplicates += row.outcome == Outcome.DUPLICATE
             if row.status == DONE and row.outcome is not None and row.outcome.turned_away \
                     and row.agent_number is None:
-                unmatched.append(_rejection(row))
+                unmatched.append(_rejection(row, roster))
         status.waiting = [{"fichier": row.original_name, "recu_le": row.received_at,
                            "destination_prevue": row.destination} for row in journal.unfinished()]
-        status.rejected = [_rejection(row) for row in journal.iter_latest_by_agent(campaign)
+        status.rejected = [_rejection(row, roster) for row in journal.iter_latest_by_agent(campaign)
                            if row.outcome.turned_away] + unmatched
-    for stage, late in per_agent.values():
-        status.per_stage[stage] = status.per_stage.get(stage, 0) + 1
-        status.late.extend(late)
-    if config.roster_path and config.roster_path.exists():
-        roster = load_roster(config.roster_path, catalogue)
-        status.missing = sorted(set(roster.by_agent()) - set(per_agent))
     return status
 
 
-def _late(report: CurrentReport, config: Config, today: dt.date) -> list[dict]:
-    """The report's deadlines missed (done late, or overdue while it is not finished)."""
-    dates = {k: dt.date.fromisoformat(v) if v else None
-             for k, v in ((report.file.content or {}).get("dates") or {}).items()}
-    received = dt.datetime.fromisoformat(report.file.received_at).date()
-    late = []
-    for deadline in deadlines(dates, config, received):
-        if deadline.late() or (report.stage < config.catalogue.final_stage and deadline.overdue(today)):
-            late.append({"identifiant": report.report_id, "echeance": deadline.label,
-                         "date_limite": deadline.due.isoformat() if deadline.due else None,
-                         "fait_le": deadline.done.isoformat() if deadline.done else None})
-    return late
+def _roster(config: Config, status: Status) -> dict[str, RosterRow] | None:
+    path = config.roster_path
+    if path is None:
+        return None
+    if not path.exists():
+        status.problems.append(f"La liste des agents indiquée dans config.yaml (liste_agents) est introuvable : "
+                               f"{path}. Les agents sans compte rendu ne peuvent pas être listés.")
+        return None
+    roster = load_roster(path, config.catalogue)
+    if roster.problems:
+        status.problems.append(f"La liste des agents a {len(roster.problems)} ligne(s) à corriger : ces agents "
+                               "n'apparaissent nulle part (« entretiens generate » les détaille).")
+    return roster.by_agent()
 
 
-def _rejection(row: FileRow) -> dict:
+def _roster_dates(row: RosterRow) -> dict[str, dt.date | None]:
+    return {cat.REVIEW_DATE: row.review_date, cat.INVITATION_DATE: row.invitation_date}
+
+
+def _who(number: str, roster: dict[str, RosterRow] | None, fields: dict) -> dict:
+    """An agent as status names them: number, name, evaluator (roster first, else the report)."""
+    row = (roster or {}).get(number)
+    values = row.values if row else fields
+    name = " ".join(v for v in (str(values.get(cat.FIRST_NAME) or ""), str(values.get(cat.LAST_NAME) or "").upper())
+                    if v)
+    return {"matricule": number, "nom": name, "evaluateur": str(values.get(cat.EVALUATOR) or "")}
+
+
+def _add_late(status: Status, config: Config, who: dict, dates: dict, received: dt.date | None, *,
+              finished: bool, today: dt.date) -> None:
+    for deadline, state in agent_deadlines(config, dates, received, finished=finished, today=today):
+        if state in MISSED:
+            status.late.append({**who, "echeance": deadline.label, "etat": state,
+                                "date_limite": deadline.due.isoformat() if deadline.due else None,
+                                "fait_le": deadline.done.isoformat() if deadline.done else None})
+
+
+def _rejection(row: FileRow, roster: dict[str, RosterRow] | None) -> dict:
     return {
         "fichier": row.original_name,
-        "matricule": row.agent_number,
+        **(_who(row.agent_number, roster, (row.content or {}).get("champs") or {}) if row.agent_number
+           else {"matricule": None, "nom": "", "evaluateur": ""}),
         "motif": row.reason_code,
         "messages": [f["message"] for f in row.findings if is_error(f)],
         "note": row.note,
+        "recu_le": row.received_at,
     }
+
+
+def late_line(item: dict) -> str:
+    """One missed deadline as ``status`` prints it."""
+    due = format_date(dt.date.fromisoformat(item["date_limite"])) if item["date_limite"] else "?"
+    who = f"{item['nom']} ({item['matricule']})" if item["nom"] else item["matricule"]
+    return f"{who} : {item['echeance']} – {item['etat']} (limite {due})"

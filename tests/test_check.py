@@ -160,12 +160,18 @@ def test_check_never_prints_what_an_external_entity_points_to(checked):
         assert secret not in run.stdout + run.stderr
 
 
-def test_check_json_reports_a_missing_file_and_goes_on(received, cwd, tmp_path):
-    done = lo.run_cli("check", "--json", str(tmp_path / "absent.docx"), str(received["complete"]), cwd=cwd)
-    assert done.returncode == 0, done.stderr
-    missing, complete = json.loads(done.stdout)
-    assert missing["illisible"]["code"] == "fichier_inaccessible"
-    assert complete["accepte"] is True
+@pytest.mark.parametrize("as_json", [True, False])
+def test_check_says_a_file_that_does_not_exist_and_goes_on_then_exits_1(received, cwd, tmp_path, as_json):
+    done = lo.run_cli("check", *(["--json"] if as_json else []), str(tmp_path / "absent.docx"),
+                      str(received["complete"]), cwd=cwd)
+    assert done.returncode == 1, done.stderr
+    assert f"le fichier « {tmp_path / 'absent.docx'} » n'existe pas" in done.stderr
+    assert "Traceback" not in done.stderr and "a disparu" not in done.stdout + done.stderr
+    if as_json:
+        (complete,) = json.loads(done.stdout)
+        assert complete["accepte"] is True
+    else:
+        assert "ACCEPTÉ" in done.stdout
 
 
 # -- human output ----------------------------------------------------------------------

@@ -214,3 +214,10 @@ def test_generate_end_to_end_in_a_fresh_workspace(tmp_path):
     produced = sorted(p.name for p in (tmp_path / "outbox" / "a_envoyer").iterdir())
     assert len(produced) == 2 * good
     assert "2026_100231_N'DIAYE_Moussa - compte rendu.docx" in produced
+
+
+def test_fields_says_the_kinds_in_french(capsys):
+    assert main(["fields"]) == 0
+    out = capsys.readouterr().out
+    assert "[texte, obligatoire dès l'étape 1]" in out and "[tableau, " in out and "[case à cocher, " in out
+    assert not any(f"[{kind}," in out for kind in ("text", "choice", "bool", "table", "number"))

@@ -223,3 +223,11 @@ def test_config_error_exits_the_run_as_a_config_problem(tmp_path):
 
 def test_commented_repository_config_is_valid_yaml():
     assert isinstance(yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8")), dict)
+
+
+@pytest.mark.parametrize(("text", "said"), [("2027-02-31", "jour trop grand pour le mois"),
+                                            ("2027-13-01", "mois hors de 1 à 12")])
+def test_an_impossible_date_in_config_is_said_in_french(tmp_path, text, said):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, f"campagne:\n  date_limite_entretiens: {text}\n"))
+    assert "une date n'existe pas" in caught.value.message and said in caught.value.message

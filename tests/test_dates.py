@@ -106,11 +106,22 @@ def _refusal(text):
     return error.message
 
 
-@pytest.mark.parametrize("text", ["31/02/2026", "32/13/2026", "29/02/2026", "31 avril 2026", "00/12/2026"])
+@pytest.mark.parametrize("text", ["32/13/2026", "00/12/2026", "15/00/2026"])
 def test_parse_date_refuses_an_impossible_date(text):
     message = _refusal(text)
     assert "n'est pas une date valide" in message
     assert "JJ/MM/AAAA" in message
+
+
+@pytest.mark.parametrize(("text", "said"), [("31/02/2026", "février 2026 n'a que 28 jours"),
+                                            ("29/02/2026", "février 2026 n'a que 28 jours"),
+                                            ("30/02/2028", "février 2028 n'a que 29 jours"),
+                                            ("31 avril 2026", "avril 2026 n'a que 30 jours"),
+                                            ("31.06.26", "juin 2026 n'a que 30 jours")])
+def test_a_day_the_month_does_not_have_is_said_not_to_exist(text, said):
+    """« 31/02/2027 » is written JJ/MM/AAAA: the message says the day does not exist."""
+    message = _refusal(text)
+    assert "n'existe pas" in message and said in message and "JJ/MM/AAAA" not in message
 
 
 def test_parse_date_refuses_month_first_guess():

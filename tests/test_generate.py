@@ -227,20 +227,61 @@ def test_generate_uses_the_roster_named_in_config(tmp_path):
 # -- never overwrite ---------------------------------------------------------------------------
 
 
-def test_generate_twice_never_overwrites_earlier_files(tmp_path):
-    roster = write_csv(tmp_path / "agents.csv", [agent("101501", "N'Diaye", "Moussa")])
+def test_generate_again_writes_only_what_is_new_or_changed_and_keeps_the_replaced_versions(tmp_path):
+    """GIVEN reports sent out for a roster WHEN HR fixes one line, adds an agent and runs generate
+    again THEN only the changed agent's documents are rewritten (their previous versions kept in
+    « versions précédentes », nothing overwritten), the new agent's written, the others left as
+    they are, and the result says which."""
+    rows = [agent("101501", "N'Diaye", "Moussa"), agent("101502", "Roux", "Luc")]
+    roster = write_csv(tmp_path / "agents.csv", rows)
     config = make_config(tmp_path)
     first = generate(config, roster, today=TODAY)
-    before = {p: p.read_bytes() for p in first.reports + first.invitations}
+    assert len(first.written) == 4 and first.updated == first.unchanged == []
+    before = {p: p.read_bytes() for p in first.written}
+    write_csv(roster, [rows[0], agent("101502", "Roux", "Luc", service="Urgences"), agent("101503", "Petit", "Noé")])
     second = generate(config, roster, today=TODAY)
-    assert [p.name for p in second.reports] == [
-        "2026_101501_N'DIAYE_Moussa - compte rendu (2).docx"]
-    assert [p.name for p in second.invitations] == [
-        "2026_101501_N'DIAYE_Moussa - convocation (2).docx"]
-    assert {p: p.read_bytes() for p in before} == before
-    leftovers = [p.name for p in (tmp_path / "outbox" / TO_SEND).iterdir()
-                 if p.name.startswith(".")]
-    assert leftovers == []
+    folder = tmp_path / "outbox" / TO_SEND
+    assert sorted(p.name for p in second.unchanged) == [
+        "2026_101501_N'DIAYE_Moussa - compte rendu.docx", "2026_101501_N'DIAYE_Moussa - convocation.docx"]
+    assert sorted(p.name for p in second.updated) == [
+        "2026_101502_ROUX_Luc - compte rendu.docx", "2026_101502_ROUX_Luc - convocation.docx"]
+    assert sorted(p.name for p in second.written) == [
+        "2026_101503_PETIT_Noé - compte rendu.docx", "2026_101503_PETIT_Noé - convocation.docx"]
+    assert not [p for p in folder.iterdir() if "(2)" in p.name]
+    kept = {p.name: p.read_bytes() for p in (folder / "versions précédentes").iterdir()}
+    assert kept == {p.name: data for p, data in before.items() if "ROUX" in p.name}
+    assert Docx(folder / "2026_101502_ROUX_Luc - compte rendu.docx").value(cat.SERVICE) == "Urgences"
+    third = generate(config, roster, today=TODAY, rewrite_all=True)
+    assert len(third.updated) == 6 and third.unchanged == []
+
+
+def test_a_row_without_an_interview_date_gets_its_report_and_waits_for_its_invitation(tmp_path):
+    rows = [agent("101601", "Roux", "Luc", **{"date d'entretien": ""})]
+    result = generate(make_config(tmp_path), write_csv(tmp_path / "agents.csv", rows), today=TODAY)
+    assert len(result.reports) == 1 and result.invitations == [] and result.problems == []
+    (notice,) = result.notices
+    assert "pas encore de date d'entretien" in str(notice) and "Luc ROUX" in str(notice)
+
+
+@pytest.mark.parametrize(("review", "said"), [
+    ("01/02/2027", "après la date limite des entretiens (31/01/2027)"),  # a Monday, after the deadline
+    ("12/12/2026", "un samedi"),
+    ("13/12/2026", "un dimanche"),
+    ("25/12/2026", "un jour férié"),
+])
+def test_an_interview_date_worth_checking_is_noted_and_the_documents_made(tmp_path, review, said):
+    rows = [agent("101701", "Roux", "Luc", **{"date de convocation": "01/12/2026", "date d'entretien": review})]
+    result = generate(make_config(tmp_path), write_csv(tmp_path / "agents.csv", rows), today=TODAY)
+    assert len(result.reports) == len(result.invitations) == 1
+    (notice,) = result.notices
+    assert said in str(notice) and "vérifiez la date" in str(notice)
+
+
+def test_an_interview_before_its_invitation_says_so(tmp_path):
+    rows = [agent("101801", "Roux", "Luc", **{"date de convocation": "10/12/2026", "date d'entretien": "07/12/2026"})]
+    result = generate(make_config(tmp_path), write_csv(tmp_path / "agents.csv", rows), today=TODAY)
+    (problem,) = result.problems
+    assert "a lieu avant la convocation du 10/12/2026" in str(problem) and "moins de" not in str(problem)
 
 
 # -- hooks and adapted forms ---------------------------------------------------------------

@@ -126,13 +126,16 @@ def test_status_lists_rejections_with_their_reasons(campaign):
     assert empty["messages"] and Path(empty["note"]).exists()
 
 
-def test_status_lists_roster_agents_without_an_accepted_report(campaign):
-    assert campaign_status(campaign, today=TODAY).missing == ["100003", "100004"]
+def test_status_lists_roster_agents_without_an_accepted_report_by_name_and_evaluator(campaign):
+    status = campaign_status(campaign, today=TODAY)
+    assert [a["matricule"] for a in status.missing] == ["100003", "100004"]
+    assert status.missing[0] == {"matricule": "100003", "nom": "Zoé L’HÔTE", "evaluateur": "Sophie Durand"}
+    assert list(status.missing_by_evaluator()) == ["Sophie Durand"]
 
 
 def test_status_lists_a_step_done_late(campaign):
     late = campaign_status(campaign, today=TODAY).late
-    (item,) = [i for i in late if i["identifiant"] == "2026-100001"]
+    (item,) = [i for i in late if i["matricule"] == "100001" and i["etat"] == "en retard"]
     assert item["date_limite"] == (REVIEW + dt.timedelta(days=30)).isoformat()
     assert item["fait_le"] == (REVIEW + dt.timedelta(days=31)).isoformat()
     assert "30 jours" in item["echeance"]
@@ -141,8 +144,9 @@ def test_status_lists_a_step_done_late(campaign):
 def test_status_lists_a_step_still_not_done_after_its_due_date(campaign):
     before = campaign_status(campaign, today=REVIEW + dt.timedelta(days=10)).late
     after = campaign_status(campaign, today=REVIEW + dt.timedelta(days=31)).late
-    assert not [i for i in before if i["identifiant"] == "2026-100002"]
-    (item,) = [i for i in after if i["identifiant"] == "2026-100002"]
+    assert not [i for i in before if i["matricule"] == "100002"]
+    (item,) = [i for i in after if i["matricule"] == "100002" and "30 jours" in i["echeance"]]
+    assert item["etat"] == "dépassée"
     assert item["fait_le"] is None and item["date_limite"] == (REVIEW + dt.timedelta(days=30)).isoformat()
 
 
@@ -150,7 +154,7 @@ def test_status_of_a_workspace_where_nothing_came_back_yet(tmp_path):
     status = campaign_status(write_workspace(tmp_path / "ws"), today=TODAY)
     assert status.per_stage == {1: 0, 2: 0, 3: 0, 4: 0}
     assert (status.files_received, status.rejected, status.late) == (0, [], [])
-    assert status.missing == ["100001", "100002", "100003", "100004"]
+    assert [a["matricule"] for a in status.missing] == ["100001", "100002", "100003", "100004"]
 
 
 def test_a_corrected_report_clears_the_agents_rejection(files, tmp_path):
@@ -161,7 +165,7 @@ def test_a_corrected_report_clears_the_agents_rejection(files, tmp_path):
     drop(config, files.zoe_complete)
     process_inbox(config)
     status = campaign_status(config, today=TODAY)
-    assert status.rejected == [] and "100003" not in status.missing
+    assert status.rejected == [] and "100003" not in [a["matricule"] for a in status.missing]
     assert status.per_stage[1] == 1
 
 
@@ -188,7 +192,7 @@ def test_status_json_command_prints_the_campaign_status(campaign):
     assert data["par_etape"] == {"1": 1, "2": 1, "3": 0, "4": 0}
     assert (data["fichiers_recus"], data["doublons"]) == (6, 1)
     assert sorted(r["motif"] for r in data["rejets"]) == ["champ_manquant", EmptyFile.code]
-    assert data["sans_compte_rendu"] == ["100003", "100004"]
+    assert [a["matricule"] for a in data["sans_compte_rendu"]] == ["100003", "100004"]
     assert "\\u" not in done.stdout  # French written as such
 
 
@@ -200,8 +204,11 @@ def test_status_command_prints_a_french_summary(campaign):
     assert f"Étape 1 – {DEFAULT.stage(1).label} : 1" in out
     assert f"Étape 2 – {DEFAULT.stage(2).label} : 1" in out
     assert "Rejets en attente de correction : 2" in out
-    assert "matricule 100003 : champ_manquant" in out
-    assert "Agents sans compte rendu accepté : 2 (100003, 100004)" in out
+    assert "Zoé L’HÔTE (100003), fichier « CR Hote.docx » :" in out
+    assert "    - La rubrique « Perspectives d'évolution de carrière » n'est pas remplie. Complétez-la." in out
+    assert "champ_manquant" not in out  # French sentences, not codes
+    assert "Agents sans compte rendu accepté : 2, par évaluateur :" in out
+    assert "  Sophie Durand : Zoé L’HÔTE (100003), Marc PETIT (100004)" in out
 
 
 def test_process_command_exits_zero_when_files_are_rejected(files, tmp_path):
@@ -239,3 +246,43 @@ def test_process_command_exits_one_without_an_inbox(tmp_path):
     done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
     assert done.returncode == 1
     assert str(config.inbox) in done.stderr
+
+
+# -- one truth with the tracking workbook --------------------------------------------------------------
+
+
+def test_status_and_the_tracking_workbook_say_the_same_lateness(campaign):
+    """GIVEN the return date passed and agents without any report WHEN status and the tracking
+    workbook are computed for the same day THEN every deadline the workbook marks missed is in
+    status, and no other."""
+    import openpyxl
+
+    from pipeline.workbooks import rebuild_workbooks
+
+    day = campaign.campaign.return_to_hr + dt.timedelta(days=3)
+    status = campaign_status(campaign, today=day)
+    rebuild_workbooks(campaign, today=day)
+    sheet = openpyxl.load_workbook(campaign.outbox / "suivi_campagne.xlsx")["Suivi"]
+    header = [c.value for c in sheet[1]]
+    number_at = header.index(DEFAULT.field("matricule").label)
+    in_workbook = sorted((row[number_at], header[i].removesuffix(" : état"), value)
+                         for row in sheet.iter_rows(min_row=2, values_only=True)
+                         for i, value in enumerate(row) if value in ("en retard", "dépassée"))
+    in_status = sorted((i["matricule"], i["echeance"], i["etat"]) for i in status.late)
+    assert in_status == in_workbook
+    assert any(state == "dépassée" and number == "100004" for number, _, state in in_status)
+
+
+def test_status_counts_the_current_campaign_only(campaign, tmp_path):
+    next_year = campaign.model_copy(update={"campaign": campaign.campaign.model_copy(update={"year": 2027})})
+    status = campaign_status(next_year, today=TODAY)
+    assert status.files_received == 1  # the unreadable file no campaign could be read from
+    assert status.per_stage == {1: 0, 2: 0, 3: 0, 4: 0}
+
+
+def test_status_says_when_the_roster_or_the_inbox_is_missing(tmp_path):
+    config = write_workspace(tmp_path / "ws")
+    (tmp_path / "ws" / "agents.csv").unlink()
+    status = campaign_status(config, today=TODAY)
+    assert any("liste des agents" in p and "introuvable" in p for p in status.problems)
+    assert any("dossier d'entrée" in p and "n'existe pas" in p for p in status.problems)

@@ -23,7 +23,7 @@ import pandas as pd
 from .. import catalogue as cat
 from ..catalogue import Catalogue
 from ..config import Config
-from ..deadlines import Deadline, deadlines
+from ..deadlines import MISSED, agent_deadlines, deadlines
 from ..journal import FileRow
 from ..outcomes import Outcome, is_error
 from ..roster import RosterRow
@@ -40,8 +40,6 @@ SHORT_SITUATION = "short_situation"
 NO_REPORT = "aucun compte rendu reçu"
 REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
 SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
-LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
-RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
 
 # ---------------------------------------------------------------------------
 # Columns: add a column of the campaign tracking here.
@@ -122,18 +120,6 @@ class TrackingFacts:
             dates=dates, reasons=reasons)
 
 
-def _deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
-    if deadline.informative:
-        return "" if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
-    if deadline.late():
-        return LATE
-    if deadline.overdue(today) and not finished:
-        return OVERDUE
-    if deadline.due is None:
-        return ""
-    return ON_TIME if deadline.done is not None else PENDING
-
-
 def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dict[str, TrackingFacts],
                   roster: list[RosterRow], today: dt.date) -> pd.DataFrame:
     """One row per roster agent, then one per other agent the journal knows.
@@ -169,9 +155,9 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
         record.update({key: dates[key] for key in date_keys})
         finished = report is not None and report.stage >= catalogue.final_stage
         alerts = 0
-        for deadline in deadlines(dates, config, report.received if report else None):
-            state = _deadline_state(deadline, today, finished)
-            alerts += state in (LATE, OVERDUE)
+        for deadline, state in agent_deadlines(config, dates, report.received if report else None,
+                                               finished=finished, today=today):
+            alerts += state in MISSED
             record[f"due.{deadline.key}"], record[f"state.{deadline.key}"] = deadline.due, state
         record[ALERTS] = alerts
         record[LAST_FILE] = last.name if last else ""
