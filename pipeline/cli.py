@@ -242,9 +242,11 @@ def cmd_status(args) -> int:
     if status.rejected:
         print(f"Rejets en attente de correction : {len(status.rejected)}")
         for item in status.rejected:
-            who = f"{item['nom']} ({item['matricule']})" if item["nom"] else (
-                f"matricule {item['matricule']}" if item["matricule"] else item["fichier"])
-            print(f"  {who}, fichier « {item['fichier']} » :")
+            if item["matricule"]:
+                who = f"{item['nom']} ({item['matricule']})" if item["nom"] else f"matricule {item['matricule']}"
+                print(f"  {who}, fichier « {item['fichier']} » :")
+            else:
+                print(f"  fichier « {item['fichier']} » (agent non identifié) :")
             shown = item["messages"][:MESSAGES_SHOWN]
             for message in shown:
                 print(f"    - {message}")
