@@ -6,8 +6,8 @@ the catalogue, and a 20,000-row roster CSV. What is timed is
 ``rebuild_workbooks`` itself: reading the journal and the roster, building the
 rows, grouping the titles, the summaries, writing both workbooks and the CSV.
 
-The floor is a plain XlsxWriter write of the same rows (the « Besoins » and
-« Suivi » sheets, ``write_row``, no table, no format) in the same run. Target:
+The floor is a plain XlsxWriter write of the same rows (the «\u202fBesoins\u202f» and
+«\u202fSuivi\u202f» sheets, ``write_row``, no table, no format) in the same run. Target:
 rebuild <= 2 x floor; best of ``--runs`` each, interleaved (a shared machine is
 noisy). Peak memory: peak RSS (VmHWM) of a fresh process doing one rebuild.
 

@@ -7,7 +7,7 @@ Runs ``pipeline.demo.run_demo`` in a temporary folder, then writes into
 
 - ``note_de_rejet.png``: page 1 of the rejection note of the demo's incomplete
   report with the most problems, as LibreOffice Writer prints it;
-- ``plan_de_formation.png``: the « Graphique » sheet of
+- ``plan_de_formation.png``: the «\u202fGraphique\u202f» sheet of
   ``outbox/plan_de_formation.xlsx`` (the grouped titles by type and the chart),
   as LibreOffice Calc prints it.
 
@@ -148,7 +148,7 @@ def chart_page(pdf: Path, sheet_names: list[str]) -> int:
         if CHART_TITLE in page_text(pdf, page):
             return page
     raise PictureError(
-        f"no page of {pdf.name} holds the chart title « {CHART_TITLE} … » in one piece: LibreOffice "
+        f"no page of {pdf.name} holds the chart title «\u202f{CHART_TITLE} …\u202f» in one piece: LibreOffice "
         "7.4 or later is needed (one page per sheet, the SinglePageSheets PDF option)")
 
 

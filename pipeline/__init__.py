@@ -159,7 +159,7 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
     (signals only from the main thread), then finishes the current file, rebuilds the workbooks
     and returns 0. Returns 1, after logging the French reason on the ``entretiens`` logger, when
     it cannot start: another instance runs, an outbox or state dir inside the inbox, an unusable
-    roster or state dir. ``settings`` replaces ``config.watch`` (section « surveillance »; see
+    roster or state dir. ``settings`` replaces ``config.watch`` (section «\u202fsurveillance\u202f»; see
     :meth:`Watch.updated`); ``on_outcome(handled)`` is called after each file."""
     from .watch.service import run_service
 

@@ -122,9 +122,9 @@ class Field(_Frozen):
     @model_validator(mode="after")
     def _table_has_columns(self) -> "Field":
         if self.kind == "table" and not self.columns:
-            raise ValueError(f"le tableau « {self.key} » n'a pas de colonnes")
+            raise ValueError(f"le tableau «\u202f{self.key}\u202f» n'a pas de colonnes")
         if self.kind == "choice" and not self.choices:
-            raise ValueError(f"le champ à choix « {self.key} » n'a pas de valeurs possibles")
+            raise ValueError(f"le champ à choix «\u202f{self.key}\u202f» n'a pas de valeurs possibles")
         return self
 
 
@@ -148,13 +148,13 @@ class Catalogue(_Frozen):
         stage_numbers = {s.number for s in self.stages}
         for f in self.fields:
             if f.section not in section_keys:
-                raise ValueError(f"le champ « {f.key} » cite une section inconnue « {f.section} »")
+                raise ValueError(f"le champ «\u202f{f.key}\u202f» cite une section inconnue «\u202f{f.section}\u202f»")
             for stage in (f.required_from, f.marks_stage):
                 if stage is not None and stage not in stage_numbers:
-                    raise ValueError(f"le champ « {f.key} » cite une étape inconnue {stage}")
+                    raise ValueError(f"le champ «\u202f{f.key}\u202f» cite une étape inconnue {stage}")
             if f.required_if and f.required_if.field not in keys:
                 raise ValueError(
-                    f"le champ « {f.key} » dépend d'un champ inconnu « {f.required_if.field} »"
+                    f"le champ «\u202f{f.key}\u202f» dépend d'un champ inconnu «\u202f{f.required_if.field}\u202f»"
                 )
         return self
 
@@ -344,7 +344,7 @@ FIELDS = [
           label="Capacité d'encadrement ou à exercer des fonctions d'un niveau supérieur",
           section="maniere_de_servir", kind="choice", choices=[*CRITERIA_SCALE, NOT_APPLICABLE],
           required_from=1, required_if=_MANAGES,
-          help="« sans objet » lorsque l'agent n'encadre personne."),
+          help="«\u202fsans objet\u202f» lorsque l'agent n'encadre personne."),
     Field(key="appreciation_encadrement", label="Appréciation de l'encadrement exercé",
           section="maniere_de_servir", required_from=1, required_if=_MANAGES, multiline=True),
     # 7. Acquis
@@ -443,25 +443,25 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
     unknown = set(overrides) - {"ajouter", "modifier", "retirer"}
     if unknown:
         raise ConfigError(
-            f"catalogue : clé inconnue « {sorted(unknown)[0]} » "
+            f"catalogue : clé inconnue «\u202f{sorted(unknown)[0]}\u202f» "
             "(clés possibles : ajouter, modifier, retirer)."
         )
     fields = [f.model_dump() for f in base.fields]
     by_key = {f["key"]: f for f in fields}
     for key in overrides.get("retirer") or []:
         if key not in by_key:
-            raise ConfigError(f"catalogue.retirer : le champ « {key} » n'existe pas.")
+            raise ConfigError(f"catalogue.retirer : le champ «\u202f{key}\u202f» n'existe pas.")
         if key in ROLE_KEYS:
             raise ConfigError(
-                f"catalogue.retirer : le champ « {key} » ne peut pas être retiré : l'application "
+                f"catalogue.retirer : le champ «\u202f{key}\u202f» ne peut pas être retiré : l'application "
                 "s'en sert (identité, dates, tableaux repris). Rendez-le facultatif avec "
-                f"« modifier: {{{key}: {{required_from: null}}}} » si besoin.")
+                f"«\u202fmodifier: {{{key}: {{required_from: null}}}}\u202f» si besoin.")
         fields.remove(by_key.pop(key))
     for key, changes in (overrides.get("modifier") or {}).items():
         if key not in by_key:
             raise ConfigError(
-                f"catalogue.modifier : le champ « {key} » n'existe pas "
-                "(la commande « entretiens fields » donne la liste des clés)."
+                f"catalogue.modifier : le champ «\u202f{key}\u202f» n'existe pas "
+                "(la commande «\u202fentretiens fields\u202f» donne la liste des clés)."
             )
         if not isinstance(changes, dict):
             raise ConfigError(f"catalogue.modifier.{key} : une liste d'attributs est attendue.")
@@ -469,7 +469,7 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
             raise ConfigError(f"catalogue.modifier.{key} : la clé d'un champ ne se modifie pas.")
         if key in ROLE_KEYS and "kind" in changes and changes["kind"] != by_key[key]["kind"]:
             raise ConfigError(
-                f"catalogue.modifier.{key} : le type du champ « {key} » ne peut pas changer : "
+                f"catalogue.modifier.{key} : le type du champ «\u202f{key}\u202f» ne peut pas changer : "
                 "l'application s'en sert.")
         by_key[key].update(changes)
     for new in overrides.get("ajouter") or []:

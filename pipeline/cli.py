@@ -33,13 +33,13 @@ log = logging.getLogger("entretiens")
 _ARGPARSE_FRENCH = (
     (r"\bargument (-[^\s:]+(?:/-[^\s:]+)?): ", r"option \1 : "),
     (r"\bargument ([^\s:]+): ", r"argument \1 : "),
-    (r"invalid float value: '(.*?)'", r"« \1 » n'est pas un nombre"),
-    (r"invalid int value: '(.*?)'", r"« \1 » n'est pas un nombre entier"),
-    (r"invalid \w+ value: '(.*?)'", r"valeur « \1 » non valable"),
+    (r"invalid float value: '(.*?)'", r"« \1 » n'est pas un nombre"),
+    (r"invalid int value: '(.*?)'", r"« \1 » n'est pas un nombre entier"),
+    (r"invalid \w+ value: '(.*?)'", r"valeur « \1 » non valable"),
     (r"invalid choice: '(.*?)' \(choose from (.*)\)",
-     lambda m: f"choix « {m[1]} » invalide (choix possibles : {m[2].replace(chr(39), '')})"),
+     lambda m: f"choix «\u202f{m[1]}\u202f» invalide (choix possibles : {m[2].replace(chr(39), '')})"),
     (r"ambiguous option: (\S+) could match (.*)", r"option \1 ambiguë (\2)"),
-    (r"ignored explicit argument '(.*?)'", r"valeur « \1 » inattendue"),
+    (r"ignored explicit argument '(.*?)'", r"valeur « \1 » inattendue"),
     (r"not allowed with argument", "incompatible avec"),
     (r"expected at least one argument", "au moins une valeur est attendue"),
     (r"expected at most one argument", "une valeur au plus est attendue"),
@@ -65,9 +65,9 @@ def _seconds(text: str) -> float:
     try:
         value = float(text.strip().replace(",", "."))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre de secondes") from None
+        raise argparse.ArgumentTypeError(f"«\u202f{text}\u202f» n'est pas un nombre de secondes") from None
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre de secondes")
+        raise argparse.ArgumentTypeError(f"«\u202f{text}\u202f» n'est pas un nombre de secondes")
     return value
 
 
@@ -130,7 +130,7 @@ def cmd_fields(args) -> int:
             print(f"  {'':<28}   valeurs : {', '.join(f.choices)}")
         for c in f.columns or []:
             extra = f" : {', '.join(c.choices)}" if c.choices else ""
-            print(f"  {'':<28}   colonne {c.key} « {c.label} » ({KIND_WORDS[c.kind]}){extra}")
+            print(f"  {'':<28}   colonne {c.key} «\u202f{c.label}\u202f» ({KIND_WORDS[c.kind]}){extra}")
     return EXIT_OK
 
 
@@ -162,7 +162,7 @@ def cmd_check(args) -> int:
     config = load_config(args.config)
     absent = [path for path in args.files if not os.path.lexists(path)]
     for path in absent:  # a typo in the command, not a file that vanished: said so, exit 1
-        print(f"Erreur : le fichier « {shown_name(str(path))} » n'existe pas. Vérifiez son nom et son dossier.",
+        print(f"Erreur : le fichier «\u202f{shown_name(str(path))}\u202f» n'existe pas. Vérifiez son nom et son dossier.",
               file=sys.stderr)
     results = check_files(config, [path for path in args.files if path not in absent])
     if args.json:
@@ -244,9 +244,9 @@ def cmd_status(args) -> int:
         for item in status.rejected:
             if item["matricule"]:
                 who = f"{item['nom']} ({item['matricule']})" if item["nom"] else f"matricule {item['matricule']}"
-                print(f"  {who}, fichier « {item['fichier']} » :")
+                print(f"  {who}, fichier «\u202f{item['fichier']}\u202f» :")
             else:
-                print(f"  fichier « {item['fichier']} » (agent non identifié) :")
+                print(f"  fichier «\u202f{item['fichier']}\u202f» (agent non identifié) :")
             shown = item["messages"][:MESSAGES_SHOWN]
             for message in shown:
                 print(f"    - {message}")
@@ -340,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Produit, pour chaque agent de la liste, un compte rendu pré-rempli et sa "
                     "convocation dans outbox/a_envoyer/. Relancée après une correction de la liste, "
                     "elle ne produit que ce qui est nouveau ou a changé (l'ancienne version d'un "
-                    "document changé est gardée dans « versions précédentes »). Les lignes incorrectes "
+                    "document changé est gardée dans «\u202fversions précédentes\u202f»). Les lignes incorrectes "
                     "de la liste sont signalées avec leur numéro ; les autres sont produites. Sans date "
                     "d'entretien, le compte rendu est produit et la convocation attend la date.",
         epilog="Exemple : entretiens generate --roster agents.xlsx")
@@ -356,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="reconstruit les modèles Word à partir du catalogue des champs",
         description="Reconstruit les modèles Word (compte rendu, convocation, note de rejet) du dossier "
                     "des modèles à partir du catalogue des champs, après un changement du catalogue "
-                    "(section « catalogue » de config.yaml). Les traitements ne les modifient jamais.",
+                    "(section «\u202fcatalogue\u202f» de config.yaml). Les traitements ne les modifient jamais.",
         epilog="Exemple : entretiens templates --config /srv/entretiens/config.yaml")
     templates.set_defaults(handler=cmd_templates)
 
@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     process = commands.add_parser(
         "process", parents=[common],
         help="traite une fois les fichiers du dossier d'entrée, puis s'arrête (tâche planifiée) ; "
-             "refusé pendant que « watch » tourne",
+             "refusé pendant que «\u202fwatch\u202f» tourne",
         description="Traite chaque fichier déposé dans le dossier d'entrée : contrôle, classement "
                     "dans le dossier de son étape, ou rejet avec une note, ou doublon. Reprend "
                     "d'abord ce qu'une exécution interrompue a laissé.",
@@ -397,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "complètement écrit (taille et date stables, archive lisible). Un seul service par "
                     "espace de travail. Arrêt par SIGTERM ou Ctrl+C : le fichier en cours est terminé, "
                     "les classeurs sont reconstruits. Journal : surveillance.log et état : sante.json, "
-                    "dans le dossier d'état. Réglages : section « surveillance » de config.yaml.",
+                    "dans le dossier d'état. Réglages : section «\u202fsurveillance\u202f» de config.yaml.",
         epilog="Exemple (partage réseau Windows monté) : "
                "entretiens watch --config /srv/entretiens/config.yaml --polling --interval 5")
     watch.add_argument("--polling", action="store_true", default=None,

@@ -64,7 +64,7 @@ class FileCaps(_Section):
 
 
 class Watch(_Section):
-    """How ``entretiens watch`` watches (section « surveillance »): the watcher's settings object.
+    """How ``entretiens watch`` watches (section «\u202fsurveillance\u202f»): the watcher's settings object.
 
     The command line may replace some of them (:meth:`updated`), checked by the same rules."""
 
@@ -90,7 +90,7 @@ class Watch(_Section):
     def updated(self, **changes: Any) -> "Watch":
         """A copy with the given settings replaced, by attribute name (``polling=True`` sets ``mode``);
         ``None`` values (options not given) are skipped. Checked as config.yaml is: a value out of
-        bounds raises :class:`ConfigError` naming the key (« surveillance.intervalle_polling_s »)."""
+        bounds raises :class:`ConfigError` naming the key («\u202fsurveillance.intervalle_polling_s\u202f»)."""
         if (polling := changes.pop("polling", None)) is not None:
             changes.setdefault("mode", "polling" if polling else "inotify")
         fields = type(self).model_fields
@@ -108,7 +108,7 @@ class Watch(_Section):
 
 
 class HRContact(_Section):
-    """Who signs the notes and whom managers call (section « service_rh »)."""
+    """Who signs the notes and whom managers call (section «\u202fservice_rh\u202f»)."""
 
     name: str = Field("Service des ressources humaines", alias="nom")
     return_to: str = Field("le dossier partagé des comptes rendus", alias="retour")
@@ -213,7 +213,7 @@ def load_config(path: Path | str | None = None) -> Config:
         where = f" (ligne {mark.line + 1})" if mark else ""
         raise ConfigError(f"{path}{where} : le fichier n'est pas un YAML valide.") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path} : une liste de clés « clé: valeur » est attendue.")
+        raise ConfigError(f"{path} : une liste de clés «\u202fclé: valeur\u202f» est attendue.")
     try:
         config = Config.model_validate({**raw, "base_dir": path.resolve().parent})
     except ValidationError as exc:

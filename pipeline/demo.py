@@ -203,7 +203,7 @@ def summary(result: DemoResult) -> str:
         folder = config.outbox / stage.folder
         n = len(list(folder.glob("*.docx"))) if folder.exists() else 0
         lines.append(f"  {folder}  ({n}) – {stage.label}")
-    lines.append(f"  {config.outbox / REJECTS}  – fichiers rejetés et leur « note de rejet »")
+    lines.append(f"  {config.outbox / REJECTS}  – fichiers rejetés et leur «\u202fnote de rejet\u202f»")
     lines.append(f"  {config.outbox / DUPLICATES}  – copies identiques")
     lines.append(f"  {config.outbox / HISTORY}  – versions précédentes, conservées")
     for workbook in result.workbooks:

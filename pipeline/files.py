@@ -85,8 +85,8 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
     crash leaves either nothing or a complete file, never half of one. With
     ``keep_beside``, a target that cannot be replaced (open in Excel on a
     share, read-only, a folder in the way) is left alone and the new file is
-    kept beside it, which is returned: under one name of ours, « … (nouvelle
-    version) », replaced at each call (never a new copy per pass); under a
+    kept beside it, which is returned: under one name of ours, «\u202f… (nouvelle
+    version)\u202f», replaced at each call (never a new copy per pass); under a
     dated name if that one cannot be replaced either. Nothing is lost.
     """
     target = Path(target)
@@ -107,8 +107,8 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
             beside = _keep_beside(tmp, target)
             log.warning(
                 "Impossible de remplacer %s (%s : le fichier est peut-être ouvert dans Excel ou "
-                "en lecture seule). La nouvelle version est enregistrée sous « %s ». Fermez le "
-                "fichier puis relancez « entretiens report » pour mettre à jour %s.",
+                "en lecture seule). La nouvelle version est enregistrée sous «\u202f%s\u202f». Fermez le "
+                "fichier puis relancez «\u202fentretiens report\u202f» pour mettre à jour %s.",
                 target, describe_failure(exc), beside.name, target.name)
             return beside
     finally:

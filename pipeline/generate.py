@@ -109,7 +109,7 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
     review = row.review_date
     if review is None:
         return None, ("pas encore de date d'entretien : le compte rendu est produit, la convocation le "
-                      "sera quand la date sera dans la liste (relancez alors « entretiens generate »).")
+                      "sera quand la date sera dans la liste (relancez alors «\u202fentretiens generate\u202f»).")
     if review < invitation_date:
         return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
                 f"{format_date(invitation_date)} ; corrigez l'une des deux dates. La ligne est ignorée."), None
@@ -132,7 +132,7 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
 def _write(template: Path, context: dict, target: Path, result: GenerateResult, *, rewrite: bool,
            identifier: str | None = None) -> Path:
     """Write one document unless the same one is already there (its fingerprint); a changed
-    one replaces it, the previous version kept in « versions précédentes »."""
+    one replaces it, the previous version kept in «\u202fversions précédentes\u202f»."""
     if os.path.lexists(target):
         if not rewrite and rendered_fingerprint(target) == fingerprint(template, context):
             result.unchanged.append(target)

@@ -46,7 +46,7 @@ def _answer_by(row: FileRow, config: Config) -> str:
 
 
 def _contact(config: Config) -> str:
-    """« Mme Claire Martin – 01 23 45 67 89 – rh@exemple.fr », from what config gives."""
+    """«\u202fMme Claire Martin – 01 23 45 67 89 – rh@exemple.fr\u202f», from what config gives."""
     return " – ".join(part for part in (config.hr.contact, config.hr.phone, config.hr.email) if part)
 
 
@@ -102,8 +102,8 @@ def write_duplicate_note(row: FileRow, original: FileRow, target: Path, *,
     (``original_now``: where the original is now, if it moved since)."""
     original_now = original_now or original.destination or "(inconnu)"
     lines = [
-        f"Le fichier « {row.original_name} », reçu le {_received(row)}, est une copie identique "
-        f"(octet pour octet) du fichier « {original.original_name} » reçu le {_received(original)}.",
+        f"Le fichier «\u202f{row.original_name}\u202f», reçu le {_received(row)}, est une copie identique "
+        f"(octet pour octet) du fichier «\u202f{original.original_name}\u202f» reçu le {_received(original)}.",
     ]
     if Outcome(original.outcome).turned_away:
         lines += [

@@ -129,49 +129,49 @@ FROM_PREFILLED = "Utilisez le compte rendu pré-rempli envoyé par le service RH
 
 # -- a field or a table of the form (validate.py) --
 MISSING_FIELD = Reason("champ_manquant", ERROR, {
-    "": "La rubrique « {label} » n'est pas remplie. Complétez-la.{later}",
-    "because": "La rubrique « {label} » doit être remplie{because}. Complétez-la.{later}",
-    "later": " Le document en est à l'étape « {stage} » : cette rubrique aurait dû être remplie avant.",
+    "": "La rubrique «\u202f{label}\u202f» n'est pas remplie. Complétez-la.{later}",
+    "because": "La rubrique «\u202f{label}\u202f» doit être remplie{because}. Complétez-la.{later}",
+    "later": " Le document en est à l'étape «\u202f{stage}\u202f» : cette rubrique aurait dû être remplie avant.",
 })
 #: Why a conditional field is required, as a manager reads it: the answer that requires it.
 BECAUSE = {
-    "choice": ", puisque la réponse à « {label} » est « {value} »",
-    "ticked": ", puisque la case « {label} » est cochée",
-    "not_ticked": ", puisque la case « {label} » n'est pas cochée",
+    "choice": ", puisque la réponse à «\u202f{label}\u202f» est «\u202f{value}\u202f»",
+    "ticked": ", puisque la case «\u202f{label}\u202f» est cochée",
+    "not_ticked": ", puisque la case «\u202f{label}\u202f» n'est pas cochée",
 }
 #: A table row, named by what it holds (its first column), else by its number.
-ROW_NAMED, ROW_NUMBERED = "« {text} »", "{number}"
+ROW_NAMED, ROW_NUMBERED = "«\u202f{text}\u202f»", "{number}"
 EMPTY_REPORT = Reason("compte_rendu_vide", ERROR, {
     "": "Le compte rendu n'a pas été rempli : aucune rubrique de l'évaluation n'est complétée. Menez "
         "l'entretien, remplissez ce compte rendu pré-rempli, faites-le signer, puis déposez-le de nouveau.",
 })
 FIELD_GONE = Reason("rubrique_absente", ERROR, {
-    "": "La rubrique « {label} » a disparu du formulaire. Repartez du compte rendu pré-rempli "
+    "": "La rubrique «\u202f{label}\u202f» a disparu du formulaire. Repartez du compte rendu pré-rempli "
         "envoyé par le service RH.",
 })
 UNREADABLE_DATE = Reason("date_illisible", ERROR, {"": "{message}"})
 INVALID_CHOICE = Reason("choix_invalide", ERROR, {
-    "": "La rubrique « {label} » contient « {value} », qui n'est pas une valeur prévue. "
+    "": "La rubrique «\u202f{label}\u202f» contient «\u202f{value}\u202f», qui n'est pas une valeur prévue. "
         "Choisissez parmi : {choices}.",
-    "row": "Tableau « {table} », ligne {row} : « {value} » n'est pas une valeur prévue pour "
-           "« {column} ». Choisissez parmi : {choices}.",
+    "row": "Tableau «\u202f{table}\u202f», ligne {row} : «\u202f{value}\u202f» n'est pas une valeur prévue pour "
+           "«\u202f{column}\u202f». Choisissez parmi : {choices}.",
 })
 INVALID_NUMBER = Reason("nombre_invalide", ERROR, {
-    "": "La rubrique « {label} » attend un nombre entier, pas « {value} ».",
+    "": "La rubrique «\u202f{label}\u202f» attend un nombre entier, pas «\u202f{value}\u202f».",
 })
 EMPTY_TABLE = Reason("tableau_vide", ERROR, {
-    "": "Le tableau « {table} » doit compter au moins {lines} ({columns}){because}.",
-    "unless_checked": "Le tableau « {table} » n'a aucune ligne complète. Renseignez au moins une "
-                      "ligne ({columns}) ou cochez « {box} ».",
+    "": "Le tableau «\u202f{table}\u202f» doit compter au moins {lines} ({columns}){because}.",
+    "unless_checked": "Le tableau «\u202f{table}\u202f» n'a aucune ligne complète. Renseignez au moins une "
+                      "ligne ({columns}) ou cochez «\u202f{box}\u202f».",
 })
 INCOMPLETE_ROW = Reason("ligne_incomplete", ERROR, {
-    "": "Tableau « {table} », ligne {row} : la colonne « {column} » n'est pas remplie. Complétez-la, ou "
+    "": "Tableau «\u202f{table}\u202f», ligne {row} : la colonne «\u202f{column}\u202f» n'est pas remplie. Complétez-la, ou "
         "supprimez la ligne si elle a été ajoutée par erreur.",
-    "because": "Tableau « {table} », ligne {row} : la colonne « {column} » doit être remplie{because}. "
+    "because": "Tableau «\u202f{table}\u202f», ligne {row} : la colonne «\u202f{column}\u202f» doit être remplie{because}. "
                "Complétez-la.",
 })
 CONTRADICTORY_ANSWERS = Reason("reponses_contradictoires", WARNING, {
-    "": "« {box} » est coché alors que le tableau « {table} » contient {rows} ligne(s). Décochez la "
+    "": "«\u202f{box}\u202f» est coché alors que le tableau «\u202f{table}\u202f» contient {rows} ligne(s). Décochez la "
         "case ou videz le tableau.",
 })
 TOO_MANY_OBJECTIVES = Reason("objectifs_trop_nombreux", WARNING, {
@@ -213,7 +213,7 @@ CHANGED_AFTER_SIGNATURE = Reason("modification_apres_signature", ERROR, {
         "{received} : {labels}. Ces rubriques ne peuvent plus changer ; repartez de la version signée.",
 })
 DUPLICATE = Reason("doublon", WARNING, {
-    "": "Copie identique de « {original} », déjà traité.",
+    "": "Copie identique de «\u202f{original}\u202f», déjà traité.",
 })
 
 # ---------------------------------------------------------------------------
@@ -299,12 +299,12 @@ class UnreadableDate(ValueError):
 
     code = UNREADABLE_DATE.code
     sentences = {
-        "": "La date « {shown} » n'est pas lisible. Écrivez le jour, le mois et l'année sous la forme "
+        "": "La date «\u202f{shown}\u202f» n'est pas lisible. Écrivez le jour, le mois et l'année sous la forme "
             "JJ/MM/AAAA, par exemple 03/12/2026.",
-        "invalid": "La date « {shown} » n'est pas une date valide. Écrivez-la sous la forme JJ/MM/AAAA.",
-        "no_such_day": "La date « {shown} » n'existe pas : {month} {year} n'a que {days} jours. Vérifiez le "
+        "invalid": "La date «\u202f{shown}\u202f» n'est pas une date valide. Écrivez-la sous la forme JJ/MM/AAAA.",
+        "no_such_day": "La date «\u202f{shown}\u202f» n'existe pas : {month} {year} n'a que {days} jours. Vérifiez le "
                        "jour et le mois.",
-        "weekday": "La date « {shown} » se contredit : le {date} est un {actual}, pas un {written}. "
+        "weekday": "La date «\u202f{shown}\u202f» se contredit : le {date} est un {actual}, pas un {written}. "
                    "Corrigez le jour ou la date.",
     }
 
@@ -383,8 +383,8 @@ class WrongOfficeType(UnreadableReport):
     sentences = {
         "": f"Ce fichier est {{what}}, pas un document Word. {SEND_DOCX}",
         "opendocument": "Ce fichier est un document OpenDocument (LibreOffice, .odt), pas un document "
-                        "Word. Enregistrez-le au format Word (Fichier > Enregistrer sous > type « Word "
-                        "2007-365 (.docx) ») et déposez-le de nouveau.",
+                        "Word. Enregistrez-le au format Word (Fichier > Enregistrer sous > type «\u202fWord "
+                        "2007-365 (.docx)\u202f») et déposez-le de nouveau.",
         "no_main_part": f"Ce fichier ne contient pas de document principal : ce n'est pas un document "
                         f"Word. {SEND_DOCX}",
         "template": f"Ce fichier est un modèle Word (.dotx ou .dotm), pas un document. Ouvrez-le, {SAVE_AS}.",
@@ -408,7 +408,7 @@ class ZipBomb(UnreadableReport):
             f"par précaution, il n'est pas ouvert. Ouvrez-le dans Word, {SAVE_AS}.",
         "file_size": f"Le fichier pèse {{size}}, au-delà de la limite de {{limit}}. {SHRINK}",
         "grew": f"Le fichier dépasse la limite de {{limit}}. {SHRINK}",
-        "xml": f"Le texte du document (partie « {{part}} ») est anormalement volumineux une fois "
+        "xml": f"Le texte du document (partie «\u202f{{part}}\u202f») est anormalement volumineux une fois "
                f"décompressé ({{size}}, la limite est {{limit}}) : par précaution, il n'est pas lu. "
                f"Ouvrez-le dans Word, vérifiez qu'aucun tableau ou texte n'a été collé en masse, "
                f"{SAVE_AS}.",
@@ -420,7 +420,7 @@ class DuplicatePart(UnreadableReport):
     either copy, so what HR sees could differ from what was checked."""
 
     code = "partie_en_double"
-    sentences = {"": f"Ce fichier contient deux fois la partie « {{part}} » : il a été fabriqué ou modifié par "
+    sentences = {"": f"Ce fichier contient deux fois la partie «\u202f{{part}}\u202f» : il a été fabriqué ou modifié par "
                      f"un autre outil que Word, et deux logiciels pourraient y lire deux contenus différents. "
                      f"Ouvrez-le dans Word, {SAVE_AS}."}
 
@@ -428,7 +428,7 @@ class DuplicatePart(UnreadableReport):
 class HostileXml(UnreadableReport):
     code = "xml_invalide"
     sentences = {
-        "": f"La partie « {{part}} » du fichier {{what}} : par précaution, le fichier n'est pas lu. "
+        "": f"La partie «\u202f{{part}}\u202f» du fichier {{what}} : par précaution, le fichier n'est pas lu. "
             f"Ouvrez-le dans Word, {SAVE_AS} ; s'il ne s'ouvre pas, repartez d'une copie saine.",
         "doctype": "déclare des entités XML (DOCTYPE), ce que Word ne fait jamais",
         "malformed": "contient du XML mal formé (fichier abîmé ou modifié hors de Word)",
@@ -437,13 +437,13 @@ class HostileXml(UnreadableReport):
 
 class NotAReport(UnreadableReport):
     code = "pas_un_compte_rendu"
-    sentences = {"": "« {name} » est un document Word, mais pas un compte rendu d'entretien "
+    sentences = {"": "«\u202f{name}\u202f» est un document Word, mais pas un compte rendu d'entretien "
                      "professionnel : aucune des rubriques du formulaire n'y figure. " + FROM_PREFILLED}
 
 
 class WrongTemplateVersion(UnreadableReport):
     code = "version_formulaire"
-    sentences = {"": "« {name} » a été établi sur une autre version du formulaire ({found}) que celle "
+    sentences = {"": "«\u202f{name}\u202f» a été établi sur une autre version du formulaire ({found}) que celle "
                      "de la campagne en cours ({current}). Reportez les réponses dans le compte rendu "
                      "pré-rempli de cette campagne et déposez-le de nouveau."}
 
@@ -505,8 +505,8 @@ _VALIDATION_MESSAGES = {
     "greater_than": "valeur trop petite",
     "greater_than_equal": "valeur trop petite",
     "less_than_equal": "valeur trop grande",
-    "dict_type": "une liste de clés « clé: valeur » est attendue",
-    "model_type": "une liste de clés « clé: valeur » est attendue",
+    "dict_type": "une liste de clés «\u202fclé: valeur\u202f» est attendue",
+    "model_type": "une liste de clés «\u202fclé: valeur\u202f» est attendue",
     "path_type": "un chemin de fichier est attendu",
 }
 
@@ -527,7 +527,7 @@ def describe_validation_error(exc, *, location: str | None = None) -> str:
     elif kind in ("greater_than", "greater_than_equal", "less_than_equal"):
         text += f" (limite : {ctx.get('gt', ctx.get('ge', ctx.get('le')))})"
     value = err.get("input")
-    shown = "" if kind in ("missing", "value_error") or isinstance(value, dict) else f", valeur « {value} »"
+    shown = "" if kind in ("missing", "value_error") or isinstance(value, dict) else f", valeur «\u202f{value}\u202f»"
     if not key:
         return f"{text}."
-    return f"clé « {key} »{shown} : {text}."
+    return f"clé «\u202f{key}\u202f»{shown} : {text}."

@@ -95,7 +95,7 @@ class DocxPackage:
         except zlib.error:
             raise TruncatedZip.because() from None
         if len(content) > info.file_size:
-            raise _bomb(f"la partie « {_shown(name)} » est plus grande que ce qu'annonce l'archive")
+            raise _bomb(f"la partie «\u202f{_shown(name)}\u202f» est plus grande que ce qu'annonce l'archive")
         if len(content) < info.file_size or zlib.crc32(content) != info.CRC:
             raise TruncatedZip.because()
         return content

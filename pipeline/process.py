@@ -187,7 +187,7 @@ class Processor:
         listing = self.list_inbox()
         for path in listing.special:
             result.left_alone.append((self.received_name(path), SPECIAL_ENTRY))
-            log.warning("« %s » %s.", self.received_name(path), SPECIAL_ENTRY)
+            log.warning("«\u202f%s\u202f» %s.", self.received_name(path), SPECIAL_ENTRY)
         files = listing.files
         for done, path in enumerate(files, 1):
             handled = self._guarded(self.process_file, path)
@@ -231,7 +231,7 @@ class Processor:
         try:
             return step(path)
         except OSError as exc:
-            log.error("fichier « %s » laissé en attente, nouvel essai au prochain passage : %s",
+            log.error("fichier «\u202f%s\u202f» laissé en attente, nouvel essai au prochain passage : %s",
                       shown_name(path.name), exc.strerror or exc, exc_info=log.isEnabledFor(logging.DEBUG))
             return None
 
@@ -342,7 +342,7 @@ class Processor:
         changed = changed_signed_fields(self.catalogue, current.file.content or {}, content)
         if changed:
             findings.append(CHANGED_AFTER_SIGNATURE.finding(
-                received=current.file.received_at[:10], labels=", ".join(f"« {c} »" for c in changed)))
+                received=current.file.received_at[:10], labels=", ".join(f"«\u202f{c}\u202f»" for c in changed)))
             return findings, CHANGED_AFTER_SIGNATURE.code
         if stage > current.stage + 1:
             findings.append(STAGE_SKIPPED.finding(before=current.stage, stage=stage))
@@ -483,7 +483,7 @@ class Processor:
             note = note_path_for(destination, REJECTION_SUFFIX if row.outcome.turned_away else DUPLICATE_SUFFIX)
             if os.path.lexists(row.note) and not os.path.lexists(note):
                 move_no_clobber(Path(row.note), note)
-        log.warning("« %s » : %s est déjà occupé par un autre fichier ; il est placé sous %s.",
+        log.warning("«\u202f%s\u202f» : %s est déjà occupé par un autre fichier ; il est placé sous %s.",
                     row.original_name, row.destination, destination.name)
         self._release(row)
         self.journal.move_plan(row.id, str(destination), str(note) if note else None)
@@ -569,7 +569,7 @@ class Processor:
     def _set_aside(self, row: FileRow, work_path: Path) -> None:
         """A file whose reading killed the run twice goes to rejets unread, with its note."""
         error = InterruptedTwice.because()
-        log.warning("« %s » a interrompu le traitement %d fois : mis de côté sans être lu.",
+        log.warning("«\u202f%s\u202f» a interrompu le traitement %d fois : mis de côté sans être lu.",
                     row.original_name, INTERRUPTIONS_BEFORE_SET_ASIDE)
         self.plan_rejection(row, Outcome.UNREADABLE, error.code, Examination(path=work_path, error=error), [
             Finding(code=error.code, severity=ERROR, label="Fichier", message=error.message).as_json()])
@@ -635,6 +635,6 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
         except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
             result.workbooks_problem = (
                 f"Classeurs non mis à jour ({describe_failure(exc)}) : les fichiers ont bien été traités. "
-                "Libérez de la place (ou fermez le classeur ouvert), puis lancez « entretiens report ».")
+                "Libérez de la place (ou fermez le classeur ouvert), puis lancez «\u202fentretiens report\u202f».")
             log.warning("%s", result.workbooks_problem)
     return result

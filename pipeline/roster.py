@@ -160,13 +160,13 @@ def load_roster(path: Path, catalogue: Catalogue) -> Roster:
             header_index, found = index, matched
     missing = [f for f in required if f.key not in found]
     if missing:
-        names = ", ".join(f"« {f.roster_columns[0]} »" for f in missing)
+        names = ", ".join(f"«\u202f{f.roster_columns[0]}\u202f»" for f in missing)
         shown = [_cell_text(c) for c in (cells[header_index] if cells else []) if _cell_text(c)]
         raise RosterError(
             f"La liste des agents {path.name} n'a pas les colonnes obligatoires {names}"
             + (f" (ligne d'en-tête lue : ligne {header_index + 1})" if header_index else "")
             + f". Colonnes trouvées : {', '.join(shown) or 'aucune'}. Les noms de colonnes acceptés sont "
-            "décrits dans le README (section « La liste des agents »)."
+            "décrits dans le README (section «\u202fLa liste des agents\u202f»)."
         )
     roster = Roster(header_line=header_index + 1)
     seen: dict[str, RosterRow] = {}
@@ -180,7 +180,7 @@ def load_roster(path: Path, catalogue: Catalogue) -> Roster:
         if empty:
             roster.problems.append(RosterProblem(
                 line, (f"{who} : " if who else "") + "valeur manquante dans "
-                + ", ".join(f"« {f.roster_columns[0]} »" for f in empty) + " ; la ligne est ignorée."))
+                + ", ".join(f"«\u202f{f.roster_columns[0]}\u202f»" for f in empty) + " ; la ligne est ignorée."))
             continue
         number = texts[AGENT_NUMBER] = normalize_identifier(texts[AGENT_NUMBER])
         if number in seen:

@@ -112,7 +112,7 @@ def _roster(config: Config, status: Status) -> dict[str, RosterRow] | None:
     roster = load_roster(path, config.catalogue)
     if roster.problems:
         status.problems.append(f"La liste des agents a {len(roster.problems)} ligne(s) à corriger : ces agents "
-                               "n'apparaissent nulle part (« entretiens generate » les détaille).")
+                               "n'apparaissent nulle part («\u202fentretiens generate\u202f» les détaille).")
     return roster.by_agent()
 
 

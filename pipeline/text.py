@@ -2,8 +2,8 @@
 dates written in French, the words for a ticked box.
 
 Reading, validation, the roster, the workbooks and the notes all compare and
-show text through these functions, so that « Maîtrise », « maitrise » and
-« MAÎTRISE » mean the same everywhere.
+show text through these functions, so that «\u202fMaîtrise\u202f», «\u202fmaitrise\u202f» and
+«\u202fMAÎTRISE\u202f» mean the same everywhere.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def long_date(day: dt.date | None) -> str:
 
 
 def shown_value(value: object) -> str:
-    """A read value as a person reads it: a check box is « coché » or « non coché »."""
+    """A read value as a person reads it: a check box is «\u202fcoché\u202f» or «\u202fnon coché\u202f»."""
     if isinstance(value, bool):
         return TICKED if value else NOT_TICKED
     return str(value)

@@ -77,7 +77,7 @@ def _condition_holds(condition: Condition, value: object) -> bool:
 
 
 def _because(condition: Condition, label: str, value: object) -> str:
-    """``, puisque la réponse à « Avis » est « défavorable »``: the answer that requires a field."""
+    """``, puisque la réponse à «\u202fAvis\u202f» est «\u202fdéfavorable\u202f»``: the answer that requires a field."""
     if any(isinstance(expected, bool) for expected in condition.one_of):
         return BECAUSE["ticked" if value is True else "not_ticked"].format(label=label)
     return BECAUSE["choice"].format(label=label, value=shown_value(value).strip())
@@ -160,7 +160,7 @@ class _Checker:
 
     @staticmethod
     def _required_columns(f: Field) -> str:
-        names = [f"« {c.label} »" for c in f.columns or [] if c.required]
+        names = [f"«\u202f{c.label}\u202f»" for c in f.columns or [] if c.required]
         return "colonnes " + " et ".join(names) if names else "au moins une colonne"
 
     def _check_row(self, f: Field, number: int, row: dict[str, str]) -> bool:

@@ -283,27 +283,27 @@ def _error(overrides) -> str:
 
 def test_modifying_an_unknown_field_names_it():
     message = _error({"modifier": {"teletravial": {"required_from": None}}})
-    assert "« teletravial »" in message
+    assert "«\u202fteletravial\u202f»" in message
     assert "n'existe pas" in message
 
 
 def test_removing_an_unknown_field_names_it():
     message = _error({"retirer": ["teletravial"]})
-    assert "« teletravial »" in message
+    assert "«\u202fteletravial\u202f»" in message
     assert "n'existe pas" in message
 
 
 def test_unknown_catalogue_key_names_it_and_the_allowed_keys():
     message = _error({"enlever": ["evolution_poste"]})
-    assert "« enlever »" in message
+    assert "«\u202fenlever\u202f»" in message
     assert "ajouter, modifier, retirer" in message
 
 
 def test_added_field_in_an_unknown_section_names_field_and_section():
     message = _error({"ajouter": [{"key": "teletravail", "label": "Télétravail",
                                    "section": "nulle_part"}]})
-    assert "« teletravail »" in message
-    assert "« nulle_part »" in message
+    assert "«\u202fteletravail\u202f»" in message
+    assert "«\u202fnulle_part\u202f»" in message
     assert "section inconnue" in message
 
 
@@ -316,18 +316,18 @@ def test_added_field_with_an_existing_key_is_refused():
 def test_choice_field_without_choices_is_refused_naming_it():
     message = _error({"ajouter": [{"key": "teletravail", "label": "Télétravail",
                                    "section": "poste", "kind": "choice"}]})
-    assert "« teletravail »" in message
+    assert "«\u202fteletravail\u202f»" in message
 
 
 def test_requirement_from_an_unknown_stage_names_field_and_stage():
     message = _error({"modifier": {"competences": {"required_from": 9}}})
-    assert "« competences »" in message and "9" in message
+    assert "«\u202fcompetences\u202f»" in message and "9" in message
 
 
 def test_removing_a_field_another_depends_on_is_refused_naming_both():
     message = _error({"retirer": ["encadre_agents"]})
-    assert "« encadre_agents »" in message
-    assert "« nombre_agents_encadres »" in message
+    assert "«\u202fencadre_agents\u202f»" in message
+    assert "«\u202fnombre_agents_encadres\u202f»" in message
 
 
 def test_added_field_with_a_bad_kind_names_the_field_in_french():
@@ -348,4 +348,4 @@ def test_modifying_an_unknown_attribute_names_field_and_attribute_in_french():
 @pytest.mark.parametrize("key", [cat.AGENT_NUMBER, cat.REPORT_ID])
 def test_removing_a_field_the_product_relies_on_is_refused(key):
     message = _error({"retirer": [key]})
-    assert f"« {key} »" in message
+    assert f"«\u202f{key}\u202f»" in message

@@ -165,7 +165,7 @@ def test_check_says_a_file_that_does_not_exist_and_goes_on_then_exits_1(received
     done = lo.run_cli("check", *(["--json"] if as_json else []), str(tmp_path / "absent.docx"),
                       str(received["complete"]), cwd=cwd)
     assert done.returncode == 1, done.stderr
-    assert f"le fichier « {tmp_path / 'absent.docx'} » n'existe pas" in done.stderr
+    assert f"le fichier «\u202f{tmp_path / 'absent.docx'}\u202f» n'existe pas" in done.stderr
     assert "Traceback" not in done.stderr and "a disparu" not in done.stdout + done.stderr
     if as_json:
         (complete,) = json.loads(done.stdout)
@@ -187,7 +187,7 @@ def test_check_prints_for_each_file_what_was_read_and_the_verdict(checked, recei
     assert "Nom de l'agent : N'Diaye" in out
     assert "Missions principales du poste : (vide)" in out
     assert "[erreur] compte_rendu_vide : Le compte rendu n'a pas été rempli" in out
-    assert "[erreur] champ_manquant : La rubrique « Missions principales du poste »" in out
+    assert "[erreur] champ_manquant : La rubrique «\u202fMissions principales du poste\u202f»" in out
     assert "Objectifs pour l'année à venir : 2 ligne(s)" in out
     assert "Aucun constat." in out
     assert f"Illisible ({received['codes']['pdf_renomme']}) : Ce fichier est un PDF" in out
@@ -222,7 +222,7 @@ def test_check_exits_1_when_the_config_is_invalid(received, tmp_path):
     config.write_text("limites_fichiers:\n  ratio_max: beaucoup\n", encoding="utf-8")
     done = lo.run_cli("check", "--json", str(received["complete"]), cwd=tmp_path)  # ./config.yaml
     assert done.returncode == 1
-    assert "limites_fichiers.ratio_max" in done.stderr and "« beaucoup »" in done.stderr
+    assert "limites_fichiers.ratio_max" in done.stderr and "«\u202fbeaucoup\u202f»" in done.stderr
 
 
 def test_check_without_a_file_is_a_usage_error(cwd):

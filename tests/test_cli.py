@@ -101,7 +101,7 @@ def test_console_script_entretiens_runs(tmp_path):
     script = Path(sys.executable).parent / "entretiens"
     if not script.exists():
         if os.environ.get("CI"):
-            pytest.fail("le script « entretiens » n'est pas installé (pip install -e .)")
+            pytest.fail("le script «\u202fentretiens\u202f» n'est pas installé (pip install -e .)")
         pytest.skip("paquet non installé dans cet environnement (pip install -e .)")
     done = subprocess.run([str(script), "--help"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
@@ -129,7 +129,7 @@ def test_unknown_option_is_a_usage_error(capsys):
 def test_a_number_that_cannot_be_read_is_a_usage_error_in_french(capsys):
     assert exit_code(["watch", "--interval", "abc"]) == 2
     err = capsys.readouterr().err
-    assert "entretiens watch : erreur : option --interval : « abc » n'est pas un nombre de secondes" in err
+    assert "entretiens watch : erreur : option --interval : «\u202fabc\u202f» n'est pas un nombre de secondes" in err
     assert "invalid" not in err and "argument --interval:" not in err
 
 
@@ -138,9 +138,9 @@ def test_seconds_take_a_decimal_comma():
 
 
 @pytest.mark.parametrize(("english", "french"), [
-    ("argument --n: invalid int value: 'x'", "option --n : « x » n'est pas un nombre entier"),
-    ("argument --interval: invalid float value: 'abc'", "option --interval : « abc » n'est pas un nombre"),
-    ("argument -v/--verbose: ignored explicit argument '3'", "option -v/--verbose : valeur « 3 » inattendue"),
+    ("argument --n: invalid int value: 'x'", "option --n : «\u202fx\u202f» n'est pas un nombre entier"),
+    ("argument --interval: invalid float value: 'abc'", "option --interval : «\u202fabc\u202f» n'est pas un nombre"),
+    ("argument -v/--verbose: ignored explicit argument '3'", "option -v/--verbose : valeur «\u202f3\u202f» inattendue"),
     ("argument FICHIER: expected at least one argument", "argument FICHIER : au moins une valeur est attendue"),
     ("the following arguments are required: FICHIER", "arguments obligatoires manquants : FICHIER"),
 ])
@@ -153,7 +153,7 @@ def test_an_interval_below_the_minimum_is_refused_naming_the_config_key(tmp_path
     config.write_text("dossiers: {etat: etat}\n", encoding="utf-8")
     assert exit_code(["watch", "--config", str(config), "--interval", "0,05"]) == 1
     err = capsys.readouterr().err
-    assert ("Erreur : Réglage refusé : clé « surveillance.intervalle_polling_s », valeur « 0.05 » : "
+    assert ("Erreur : Réglage refusé : clé «\u202fsurveillance.intervalle_polling_s\u202f», valeur «\u202f0.05\u202f» : "
             "valeur trop petite (limite : 0.1).") in err
     assert not (tmp_path / "etat").exists()  # refused before the service starts
 
@@ -182,7 +182,7 @@ def test_invalid_config_exits_1_naming_key_and_value(tmp_path, capsys):
     config.write_text("fonction_publique: privee\n", encoding="utf-8")
     assert exit_code(["--config", str(config), "fields"]) == 1
     err = capsys.readouterr().err
-    assert "« fonction_publique »" in err and "« privee »" in err
+    assert "«\u202ffonction_publique\u202f»" in err and "«\u202fprivee\u202f»" in err
 
 
 def test_generate_with_a_missing_roster_exits_1_naming_it(tmp_path, capsys):
@@ -210,7 +210,7 @@ def test_generate_end_to_end_in_a_fresh_workspace(tmp_path):
     good = len(TRICKY_AGENTS)
     assert f"{good} compte(s) rendu(s) pré-rempli(s) et {good} convocation(s)" in done.stdout
     assert "1 ligne(s) de la liste des agents à corriger" in done.stdout
-    assert f"Ligne {good + 2} : Évaluateur SANS : valeur manquante dans « évaluateur »" in done.stderr
+    assert f"Ligne {good + 2} : Évaluateur SANS : valeur manquante dans «\u202févaluateur\u202f»" in done.stderr
     produced = sorted(p.name for p in (tmp_path / "outbox" / "a_envoyer").iterdir())
     assert len(produced) == 2 * good
     assert "2026_100231_N'DIAYE_Moussa - compte rendu.docx" in produced

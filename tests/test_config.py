@@ -149,15 +149,15 @@ MISTAKES = [
 def test_config_mistake_names_file_key_and_value_in_french(tmp_path, text, key, value, said):
     message = error_of(write(tmp_path, text))
     assert "config.yaml" in message
-    assert f"« {key} »" in message
-    assert f"« {value} »" in message
+    assert f"«\u202f{key}\u202f»" in message
+    assert f"«\u202f{value}\u202f»" in message
     assert said in message
 
 
 def test_unknown_public_service_preset_lists_the_allowed_values(tmp_path):
     message = error_of(write(tmp_path, "fonction_publique: privee\n"))
-    assert "« fonction_publique »" in message
-    assert "« privee »" in message
+    assert "«\u202ffonction_publique\u202f»" in message
+    assert "«\u202fprivee\u202f»" in message
     assert "valeurs possibles" in message
     for preset in ("hospitaliere", "etat", "territoriale"):
         assert preset in message
@@ -207,12 +207,12 @@ def test_config_path_that_is_a_folder_is_refused_in_french(tmp_path):
 
 def test_catalogue_mistake_in_config_names_the_field(tmp_path):
     message = error_of(write(tmp_path, "catalogue:\n  modifier:\n    teletravial: {}\n"))
-    assert "« teletravial »" in message
+    assert "«\u202fteletravial\u202f»" in message
 
 
 def test_catalogue_section_that_is_not_a_mapping_is_refused(tmp_path):
     message = error_of(write(tmp_path, "catalogue: 5\n"))
-    assert "« catalogue »" in message
+    assert "«\u202fcatalogue\u202f»" in message
 
 
 def test_config_error_exits_the_run_as_a_config_problem(tmp_path):

@@ -228,7 +228,7 @@ def test_after_a_power_cut_the_journal_lost_nothing_is_placed_twice(scene, point
     """GIVEN a pass that died at a step whose journal commits were not synced yet
     WHEN the journal comes back as it was at its last sync point (a power cut) while the
     links and copies made meanwhile are on disk THEN the next pass recognises them: no
-    « (2) » copy, no second note, every file once."""
+    «\u202f(2)\u202f» copy, no second note, every file once."""
     state = scene.config.state_dir
     durable = scene.config.base_dir / "durable-journal"
     durable.mkdir()

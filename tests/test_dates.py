@@ -101,7 +101,7 @@ def _refusal(text):
     assert isinstance(error, ValueError)
     assert error.text == text
     assert error.code == "date_illisible"
-    assert f"« {text} »" in error.message
+    assert f"«\u202f{text}\u202f»" in error.message
     assert str(error) == error.message
     return error.message
 
@@ -119,7 +119,7 @@ def test_parse_date_refuses_an_impossible_date(text):
                                             ("31 avril 2026", "avril 2026 n'a que 30 jours"),
                                             ("31.06.26", "juin 2026 n'a que 30 jours")])
 def test_a_day_the_month_does_not_have_is_said_not_to_exist(text, said):
-    """« 31/02/2027 » is written JJ/MM/AAAA: the message says the day does not exist."""
+    """«\u202f31/02/2027\u202f» is written JJ/MM/AAAA: the message says the day does not exist."""
     message = _refusal(text)
     assert "n'existe pas" in message and said in message and "JJ/MM/AAAA" not in message
 
@@ -172,7 +172,7 @@ def test_parse_date_quotes_the_input_with_its_odd_whitespace_flattened():
     with pytest.raises(UnreadableDate) as caught:
         parse_date("31\u00a0février\n2026")
     assert caught.value.text == "31\u00a0février\n2026"
-    assert "« 31 février 2026 »" in caught.value.message
+    assert "«\u202f31 février 2026\u202f»" in caught.value.message
 
 
 # --- format_date -----------------------------------------------------------------

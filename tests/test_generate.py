@@ -230,7 +230,7 @@ def test_generate_uses_the_roster_named_in_config(tmp_path):
 def test_generate_again_writes_only_what_is_new_or_changed_and_keeps_the_replaced_versions(tmp_path):
     """GIVEN reports sent out for a roster WHEN HR fixes one line, adds an agent and runs generate
     again THEN only the changed agent's documents are rewritten (their previous versions kept in
-    « versions précédentes », nothing overwritten), the new agent's written, the others left as
+    «\u202fversions précédentes\u202f», nothing overwritten), the new agent's written, the others left as
     they are, and the result says which."""
     rows = [agent("101501", "N'Diaye", "Moussa"), agent("101502", "Roux", "Luc")]
     roster = write_csv(tmp_path / "agents.csv", rows)

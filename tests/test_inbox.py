@@ -141,8 +141,8 @@ def test_a_very_long_agent_name_still_gives_a_name_the_file_system_takes(desk, f
 
 @pytest.mark.parametrize("blocked", [REJECTS, "doublons"])
 def test_a_file_waiting_for_its_folder_keeps_its_name_when_another_of_that_name_arrives(desk, blocked):
-    """GIVEN « CR.docx » (A) planned for a folder that cannot be written for a while
-    WHEN that folder comes back and another « CR.docx » (B) is dropped
+    """GIVEN «\u202fCR.docx\u202f» (A) planned for a folder that cannot be written for a while
+    WHEN that folder comes back and another «\u202fCR.docx\u202f» (B) is dropped
     THEN A gets the name it was promised, with its note; B takes a free name; nothing is stuck."""
     first = desk.fill("CR.docx", "100001")
     if blocked == "doublons":

@@ -34,12 +34,12 @@ def finding(code: str, field, message: str, severity: str = "erreur") -> dict:
 
 
 PROBLEMS = [
-    finding("champ_manquant", APPRAISAL, f"La rubrique « {APPRAISAL.label} » n'est pas remplie. Complétez-la."),
+    finding("champ_manquant", APPRAISAL, f"La rubrique «\u202f{APPRAISAL.label}\u202f» n'est pas remplie. Complétez-la."),
     finding("tableau_vide", DEFAULT.field(cat.TRAINING_NEEDS),
             "Le tableau n'a aucune ligne complète. Renseignez une ligne & cochez la case <si besoin>."),
     finding("delai_depasse", None, "Convocation au moins 8 jours avant l'entretien : le 10/12/2026.",
             severity="avertissement"),
-    finding("champ_manquant", CAREER, f"La rubrique « {CAREER.label} » n'est pas remplie. Complétez-la."),
+    finding("champ_manquant", CAREER, f"La rubrique «\u202f{CAREER.label}\u202f» n'est pas remplie. Complétez-la."),
 ]
 
 
@@ -123,7 +123,7 @@ def test_rejection_note_takes_the_evaluator_from_the_roster_when_the_report_name
 
 
 def test_rejection_note_says_where_to_send_it_back_once(config, tmp_path):
-    """The default return place is said once, not « déposez-le… (déposez le fichier… ») »."""
+    """The default return place is said once, not «\u202fdéposez-le… (déposez le fichier…\u202f»)\u202f»."""
     config = make_config(tmp_path)
     _, paragraphs = read(write_rejection_note(file_row(), config, tmp_path / "note.docx"))
     (to_do,) = [p for p in paragraphs if "déposez" in p.lower()]
@@ -198,7 +198,7 @@ def test_duplicate_note_names_the_original_when_it_came_and_where_it_is(tmp_path
     raw = note.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Notepad shows the accents
     text = raw.decode("utf-8-sig")
-    assert "« CR Öztürk renvoi.docx »" in text and "« CR Öztürk 1er envoi.docx »" in text
+    assert "«\u202fCR Öztürk renvoi.docx\u202f»" in text and "«\u202fCR Öztürk 1er envoi.docx\u202f»" in text
     assert "vendredi 18 décembre 2026" in text and "lundi 21 décembre 2026" in text
     assert original_row().destination in text
     assert "\r\n" in text  # Windows line ends
@@ -211,3 +211,12 @@ def test_duplicate_of_a_rejected_file_says_the_original_was_rejected(tmp_path):
     text = write_duplicate_note(copy, rejected, tmp_path / "n.txt").read_text(encoding="utf-8-sig")
     assert "Aucune action n'est nécessaire" not in text
     assert "rejet" in text.replace(rejected.destination, "").replace(rejected.note, "")
+
+
+def test_a_rendered_note_never_lets_a_guillemet_wrap_alone(config, tmp_path):
+    """Every « » of the note as read keeps its word with a narrow no-break space."""
+    row = file_row(findings=[finding("champ_manquant", APPRAISAL,
+                                     f"La rubrique «\u202f{APPRAISAL.label}\u202f» n'est pas remplie. Complétez-la.")])
+    cells, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx"))
+    text = "\n".join([*paragraphs, *cells.values()])
+    assert "«" in text and "« " not in text and " »" not in text

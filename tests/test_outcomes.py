@@ -46,7 +46,7 @@ def test_a_reason_gives_its_finding_with_the_fields_label_in_the_sentence():
     finding = outcomes.MISSING_FIELD.finding(label="Appréciation générale", field="appreciation_generale",
                                              later="")
     assert finding == Finding(code="champ_manquant", severity=ERROR, label="Appréciation générale",
-                              message="La rubrique « Appréciation générale » n'est pas remplie. Complétez-la.",
+                              message="La rubrique «\u202fAppréciation générale\u202f» n'est pas remplie. Complétez-la.",
                               field="appreciation_generale")
     assert is_error(finding.as_json()) and "order" not in finding.as_json()
 
@@ -56,3 +56,12 @@ def test_outcomes_are_stored_as_plain_strings_and_said_in_french():
     assert [o.word for o in PASS_OUTCOMES] == ["accepté", "rejeté", "illisible", "doublon"]
     assert [o for o in Outcome if o.turned_away] == [Outcome.REJECTED, Outcome.UNREADABLE]
     assert len({o.counter for o in Outcome}) == len(Outcome)
+
+
+def test_guillemets_hold_narrow_no_break_spaces_in_every_sentence():
+    """French typography: « and » keep their word (U+202F), so that a » never wraps alone onto
+    a line of a note, a terminal or a cell."""
+    sentences = [s for r in REASONS for s in r.sentences.values()]
+    sentences += [s for cls in UNREADABLE_REASONS for s in cls.sentences.values()]
+    assert sentences and not [s for s in sentences if "« " in s or " »" in s]
+    assert all("«\u202f" in s for s in sentences if "«" in s)

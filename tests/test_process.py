@@ -149,7 +149,7 @@ def read_note(path: Path) -> Note:
 
 
 def problems_in_note(note: Note, findings: list[dict]) -> list[int]:
-    """Positions in the note of each error finding's « label – message » line."""
+    """Positions in the note of each error finding's «\u202flabel – message\u202f» line."""
     positions = []
     for finding in findings:
         if finding["severity"] != "erreur":
@@ -370,7 +370,7 @@ def test_byte_identical_resubmission_goes_to_doublons_with_a_note_naming_the_ori
     assert desk.stage_files()[1] == [clean_name(LEA)]
     note = copy.with_name(copy.stem + DUPLICATE_SUFFIX)
     text = note.read_text(encoding="utf-8-sig")
-    assert "« CR Martin.docx »" in text
+    assert "«\u202fCR Martin.docx\u202f»" in text
     assert str(desk.folder(1) / clean_name(LEA)) in text
     assert Counter(sha(p) for p in desk.placed()) == Counter([checksum, checksum])
 
@@ -416,7 +416,7 @@ def test_later_version_changing_the_general_appraisal_is_rejected_naming_it(desk
     with desk.journal() as journal:
         row = journal.files()[-1]
     (finding,) = [f for f in row.findings if f["code"] == "modification_apres_signature"]
-    assert f"« {CATALOGUE.field(APPRAISAL).label} »" in finding["message"]
+    assert f"«\u202f{CATALOGUE.field(APPRAISAL).label}\u202f»" in finding["message"]
     note = read_note(note_of(Path(outcome.destination)))
     assert problems_in_note(note, [finding])
 
@@ -434,8 +434,8 @@ def test_later_version_changing_a_training_need_row_is_rejected_naming_the_table
     with desk.journal() as journal:
         row = journal.files()[-1]
     (finding,) = [f for f in row.findings if f["code"] == "modification_apres_signature"]
-    assert f"« {NEEDS.label} »" in finding["message"]
-    assert f"« {CATALOGUE.field(APPRAISAL).label} »" not in finding["message"]
+    assert f"«\u202f{NEEDS.label}\u202f»" in finding["message"]
+    assert f"«\u202f{CATALOGUE.field(APPRAISAL).label}\u202f»" not in finding["message"]
 
 
 def test_older_stage_arriving_after_a_newer_one_is_rejected_as_an_earlier_version(desk):
@@ -752,7 +752,7 @@ def test_a_link_whose_plan_a_power_cut_lost_is_taken_as_the_files_destination(de
     folder, the journal knowing nothing of it (a power cut lost its claim and its plan,
     which are synced only at the batch's sync point)
     WHEN process runs
-    THEN it is placed under that same name: one copy, no « (2) », nothing left behind."""
+    THEN it is placed under that same name: one copy, no «\u202f(2)\u202f», nothing left behind."""
     dropped = desk.fill("cr.docx", stage=1)
     desk.config.inbox.mkdir(parents=True, exist_ok=True)
     work = desk.config.state_dir / WORK_FOLDER

@@ -85,7 +85,7 @@ def test_a_bad_row_is_reported_and_the_others_kept(bad_roster):
 def test_a_missing_required_value_is_reported_with_its_line_and_column(bad_roster):
     message = problem_on(bad_roster, 3)
     assert message.startswith("Ligne 3 : ") and "valeur manquante" in message
-    assert "« évaluateur »" in message and "ignorée" in message
+    assert "«\u202févaluateur\u202f»" in message and "ignorée" in message
 
 
 def test_a_duplicate_agent_number_names_both_lines(bad_roster):
@@ -95,7 +95,7 @@ def test_a_duplicate_agent_number_names_both_lines(bad_roster):
 
 def test_an_unreadable_date_is_reported_with_the_value(bad_roster):
     message = problem_on(bad_roster, 5)
-    assert message.startswith("Ligne 5 : ") and "« 31/02/2026 »" in message
+    assert message.startswith("Ligne 5 : ") and "«\u202f31/02/2026\u202f»" in message
 
 
 def test_blank_spreadsheet_lines_are_skipped_silently(tmp_path):
@@ -116,7 +116,7 @@ def test_a_missing_required_column_stops_with_the_column_named(tmp_path):
     header = [c for c in ROSTER_HEADER if c != "évaluateur"]
     with pytest.raises(RosterError) as caught:
         read(write_csv(tmp_path / "agents.csv", [agent("101301", "Roux", "Luc")], header=header))
-    assert "« évaluateur »" in caught.value.message and "colonnes obligatoires" in caught.value.message
+    assert "«\u202févaluateur\u202f»" in caught.value.message and "colonnes obligatoires" in caught.value.message
 
 
 @pytest.mark.parametrize(("name", "content"), [
@@ -185,7 +185,7 @@ def test_a_roster_without_the_required_columns_never_shows_a_librarys_placeholde
         read(path)
     message = caught.value.message
     assert "Unnamed" not in message and "Colonnes trouvées : nom, grade." in message
-    assert "« matricule »" in message and "README" in message
+    assert "«\u202fmatricule\u202f»" in message and "README" in message
 
 
 @pytest.mark.parametrize("serial, day", [(46367, dt.date(2026, 12, 11)), ("46367", dt.date(2026, 12, 11)),

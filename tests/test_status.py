@@ -119,7 +119,7 @@ def test_status_lists_rejections_with_their_reasons(campaign):
     assert set(rejected) == {"CR Hote.docx", "vide.docx"}
     zoe = rejected["CR Hote.docx"]
     assert (zoe["matricule"], zoe["motif"]) == ("100003", "champ_manquant")
-    assert any(f"« {CAREER.label} »" in message for message in zoe["messages"])
+    assert any(f"«\u202f{CAREER.label}\u202f»" in message for message in zoe["messages"])
     assert Path(zoe["note"]) == campaign.outbox / REJECTS / "CR Hote - note de rejet.docx"
     empty = rejected["vide.docx"]
     assert (empty["matricule"], empty["motif"]) == (None, EmptyFile.code)
@@ -204,8 +204,8 @@ def test_status_command_prints_a_french_summary(campaign):
     assert f"Étape 1 – {DEFAULT.stage(1).label} : 1" in out
     assert f"Étape 2 – {DEFAULT.stage(2).label} : 1" in out
     assert "Rejets en attente de correction : 2" in out
-    assert "Zoé L’HÔTE (100003), fichier « CR Hote.docx » :" in out
-    assert "    - La rubrique « Perspectives d'évolution de carrière » n'est pas remplie. Complétez-la." in out
+    assert "Zoé L’HÔTE (100003), fichier «\u202fCR Hote.docx\u202f» :" in out
+    assert "    - La rubrique «\u202fPerspectives d'évolution de carrière\u202f» n'est pas remplie. Complétez-la." in out
     assert "champ_manquant" not in out  # French sentences, not codes
     assert "Agents sans compte rendu accepté : 2, par évaluateur :" in out
     assert "  Sophie Durand : Zoé L’HÔTE (100003), Marc PETIT (100004)" in out

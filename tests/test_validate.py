@@ -124,7 +124,7 @@ def test_missing_required_field_is_an_error_naming_its_label(blanks, config, tmp
     finding = one(exam, "champ_manquant", APPRAISAL)
     assert finding.severity == ERROR
     assert finding.label == CATALOGUE.field(APPRAISAL).label
-    assert f"« {finding.label} »" in finding.message
+    assert f"«\u202f{finding.label}\u202f»" in finding.message
     assert not exam.accepted
 
 
@@ -181,7 +181,7 @@ def test_an_objective_row_without_its_objective_is_incomplete(blanks, config, tm
     rows = [{first.key: "Réduire les délais"}, {second.key: "un indicateur sans objectif"}]
     exam = check(config, filled(blanks, tmp_path, overrides={cat.NEXT_OBJECTIVES: rows}))
     finding = one(exam, "ligne_incomplete", cat.NEXT_OBJECTIVES)
-    assert "ligne 2" in finding.message and f"« {first.label} »" in finding.message
+    assert "ligne 2" in finding.message and f"«\u202f{first.label}\u202f»" in finding.message
 
 
 @pytest.mark.parametrize("count", [1, 5])
@@ -213,7 +213,7 @@ def test_no_training_row_and_no_need_box_unchecked_is_an_empty_table(blanks, con
     finding = one(exam, "tableau_vide", TRAINING_NEEDS)
     assert finding.label == NEEDS.label
     box = CATALOGUE.field(cat.NO_TRAINING_NEED).label
-    assert f"« {box} »" in finding.message  # tells the manager the other way out
+    assert f"«\u202f{box}\u202f»" in finding.message  # tells the manager the other way out
     assert not exam.accepted
 
 
@@ -235,7 +235,7 @@ def test_training_row_without_type_is_incomplete(blanks, config, tmp_path):
     exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: [need(**{NEED_TYPE.key: ""})]}))
     finding = one(exam, "ligne_incomplete", TRAINING_NEEDS)
     title = need()[NEED_TITLE.key]
-    assert f"« {NEED_TYPE.label} »" in finding.message and f"ligne « {title} »" in finding.message
+    assert f"«\u202f{NEED_TYPE.label}\u202f»" in finding.message and f"ligne «\u202f{title}\u202f»" in finding.message
     assert "supprimez la ligne si elle a été ajoutée par erreur" in finding.message
     assert errors(exam) == [("ligne_incomplete", TRAINING_NEEDS)]  # said once, about the row
 
@@ -250,7 +250,7 @@ def test_training_row_without_title_is_incomplete(blanks, config, tmp_path):
 def test_training_type_outside_the_list_is_an_invalid_choice(blanks, config, tmp_path):
     exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: [need(**{NEED_TYPE.key: "T4"})]}))
     finding = one(exam, "choix_invalide", TRAINING_NEEDS)
-    assert "« T4 »" in finding.message
+    assert "«\u202fT4\u202f»" in finding.message
     assert all(choice in finding.message for choice in NEED_TYPE.choices)
 
 
@@ -264,8 +264,8 @@ def test_unfavourable_opinion_without_its_reason_is_incomplete_and_says_why(blan
     rows = [need(**{OPINION.key: UNFAVOURABLE})]
     exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: rows}))
     finding = one(exam, "ligne_incomplete", TRAINING_NEEDS)
-    assert f"« {REASON.label} »" in finding.message
-    assert f"puisque la réponse à « {OPINION.label} » est « {UNFAVOURABLE} »" in finding.message
+    assert f"«\u202f{REASON.label}\u202f»" in finding.message
+    assert f"puisque la réponse à «\u202f{OPINION.label}\u202f» est «\u202f{UNFAVOURABLE}\u202f»" in finding.message
     assert "supprimez" not in finding.message  # a refusal is justified, never the request deleted
 
 
@@ -301,7 +301,7 @@ def test_management_criterion_is_required_when_the_agent_manages_people(blanks, 
                                 omit=(MANAGEMENT,)))
     finding = one(exam, "champ_manquant", MANAGEMENT)
     condition = CATALOGUE.field(MANAGES.field).label
-    assert f"puisque la réponse à « {condition} » est « {MANAGES.one_of[0]} »" in finding.message
+    assert f"puisque la réponse à «\u202f{condition}\u202f» est «\u202f{MANAGES.one_of[0]}\u202f»" in finding.message
     assert errors(exam) == [("champ_manquant", MANAGEMENT)]
 
 
@@ -317,7 +317,7 @@ def test_promotion_appraisal_is_required_at_the_top_step(blanks, config, tmp_pat
     exam = check(config, filled(blanks, tmp_path, overrides={TOP_STEP.field: TOP_STEP.one_of[0]},
                                 omit=(PROMOTION,)))
     finding = one(exam, "champ_manquant", PROMOTION)
-    assert f"« {CATALOGUE.field(TOP_STEP.field).label} »" in finding.message
+    assert f"«\u202f{CATALOGUE.field(TOP_STEP.field).label}\u202f»" in finding.message
 
 
 def test_promotion_appraisal_is_not_required_below_the_top_step(blanks, config, tmp_path):
@@ -331,7 +331,7 @@ def test_a_criterion_outside_its_scale_is_an_invalid_choice(blanks, config, tmp_
                      and f.section == CATALOGUE.field(MANAGEMENT).section)
     exam = check(config, filled(blanks, tmp_path, overrides={criterion.key: "excellent"}))
     finding = one(exam, "choix_invalide", criterion.key)
-    assert "« excellent »" in finding.message
+    assert "«\u202fexcellent\u202f»" in finding.message
 
 
 # -- stage detection ---------------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def test_an_unreadable_date_is_an_error_quoting_what_was_typed(blanks, config, t
     exam = check(config, filled(blanks, tmp_path,
                                 overrides={cat.EVALUATOR_SIGNATURE_DATE: "le 31 du mois"}))
     finding = one(exam, "date_illisible", cat.EVALUATOR_SIGNATURE_DATE)
-    assert "« le 31 du mois »" in finding.message and "JJ/MM/AAAA" in finding.message
+    assert "«\u202fle 31 du mois\u202f»" in finding.message and "JJ/MM/AAAA" in finding.message
 
 
 # -- identity: roster and campaign ---------------------------------------------------------------------------

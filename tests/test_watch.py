@@ -91,14 +91,14 @@ def test_updated_replaces_only_the_options_given():
                                              ({"poll_interval": 0.05}, "surveillance.intervalle_polling_s"),
                                              ({"max_retries": 0}, "surveillance.reessais_max")])
 def test_updated_refuses_a_value_too_small_in_french_naming_the_key(change, key):
-    with pytest.raises(ConfigError, match=f"clé « {key} », valeur « .* » : valeur trop petite"):
+    with pytest.raises(ConfigError, match=f"clé «\u202f{key}\u202f», valeur «\u202f.*\u202f» : valeur trop petite"):
         Watch().updated(**change)
 
 
 def test_config_yaml_refuses_a_value_too_small_naming_the_key(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text("surveillance: {rescan_s: 0}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="clé « surveillance.rescan_s », valeur « 0 » : valeur trop petite"):
+    with pytest.raises(ConfigError, match="clé «\u202fsurveillance.rescan_s\u202f», valeur «\u202f0\u202f» : valeur trop petite"):
         load_config(path)
 
 
@@ -308,7 +308,7 @@ def test_a_file_that_cannot_be_opened_is_retried_with_backoff_then_stuck_never_d
     (stuck,) = tracker.stuck()
     assert (stuck.attempts, stuck.problem) == (3, "accès refusé (fichier ouvert ailleurs ou droits insuffisants)")
     assert stuck.as_json()["fichier"] == "verrouille.docx"
-    assert "Fichier bloqué : « verrouille.docx »" in caplog.text
+    assert "Fichier bloqué : «\u202fverrouille.docx\u202f»" in caplog.text
     assert ready(tracker, 100.0) == []  # failure 4: still tracked, retried at the cap
     assert path.name in {os.path.basename(p) for p in tracker._tracked}
     locked = False
@@ -437,7 +437,7 @@ def test_reports_in_subfolders_are_taken_and_a_pipe_is_reported_once(tmp_path, c
         run_for(watcher, clock, 6.0)
     assert sorted(watcher.processor.taken) == ["cr martin.docx", "cr ndiaye.docx"]
     assert [r.getMessage() for r in caplog.records].count(
-        "« tube » n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.") == 1
+        "«\u202ftube\u202f» n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.") == 1
 
 
 def test_files_present_at_start_are_taken_once_stable_and_ignored_ones_left_alone(tmp_path):
@@ -640,7 +640,7 @@ def test_process_and_watch_never_hold_the_workspace_at_once(tmp_path):
         lock.release()
     lock = acquire_lock(tmp_path)
     try:
-        with pytest.raises(AlreadyRunning, match="Inutile de lancer « process »"):
+        with pytest.raises(AlreadyRunning, match="Inutile de lancer «\u202fprocess\u202f»"):
             acquire_lock(tmp_path, command="process")
     finally:
         lock.release()

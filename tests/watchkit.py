@@ -4,7 +4,7 @@
   here, templates built from the current catalogue), filled to stage 1 with ``fill_report``; made
   once, shared by every workspace;
 - ``make_workspace``: a folder with its own config.yaml, inbox, outbox and state dir, using the
-  sources' roster and templates; the watcher's settings go in its « surveillance » section;
+  sources' roster and templates; the watcher's settings go in its «\u202fsurveillance\u202f» section;
 - ``make_batch``: many distinct files cheaply (accepted versions, duplicates, rejected reports,
   renamed PDFs) from a handful of sources;
 - ``Service``: the real ``python -m pipeline watch`` (``entretiens watch``) in a subprocess;

@@ -19,7 +19,7 @@ Read as a list::
 
 Only the main thread touches the tracker, the processor and the journal. The
 library entry point is :func:`run_service` (``pipeline.run_service``), which
-``entretiens watch`` calls. Its settings object is config.yaml's « surveillance »
+``entretiens watch`` calls. Its settings object is config.yaml's «\u202fsurveillance\u202f»
 section, :class:`pipeline.config.Watch` (``config.watch``).
 
 Modules::

@@ -74,7 +74,7 @@ def _refusal(holder: dict, command: str, path: Path) -> AlreadyRunning:
     if holder.get("commande") == "process":
         return AlreadyRunning(f"Un traitement du dossier d'entrée (entretiens process, {who}) est en cours pour cet "
                               f"espace de travail. Attendez qu'il se termine, puis relancez. Verrou : {path}.")
-    what = ("Inutile de lancer « process » : déposez simplement les fichiers dans le dossier d'entrée."
+    what = ("Inutile de lancer «\u202fprocess\u202f» : déposez simplement les fichiers dans le dossier d'entrée."
             if command == "process" else
             f"Un seul service à la fois : arrêtez-le d'abord (systemctl stop entretiens, ou kill {pid}).")
     return AlreadyRunning(f"La surveillance est déjà lancée pour cet espace de travail ({who}) : elle traite "

@@ -128,13 +128,13 @@ class StabilityTracker:
         entry.retry_at = now + delay
         name = shown_name(os.path.basename(path))
         if failure.attempts == self.max_retries:
-            log.warning("Fichier bloqué : « %s » ne peut pas être pris en charge (%s) après %d essais "
+            log.warning("Fichier bloqué : «\u202f%s\u202f» ne peut pas être pris en charge (%s) après %d essais "
                         "depuis le %s. Il reste dans le dossier d'entrée et sera réessayé toutes les %d s : "
                         "vérifiez qu'il n'est pas ouvert sur un autre poste et que le service a le droit "
                         "de le lire et de le déplacer.", name, problem, failure.attempts, failure.since[:19],
                         int(self.backoff_cap))
         elif failure.attempts < self.max_retries:
-            log.info("« %s » n'a pas pu être pris en charge (%s) : nouvel essai dans %.0f s.", name, problem, delay)
+            log.info("«\u202f%s\u202f» n'a pas pu être pris en charge (%s) : nouvel essai dans %.0f s.", name, problem, delay)
         return failure.attempts
 
     def stuck(self) -> list[StuckFile]:
@@ -172,7 +172,7 @@ class StabilityTracker:
         if kind in (ZIP_COMPLETE, NOT_ZIP):
             return True
         if quiet >= self.incomplete_after:
-            log.info("« %s » semble incomplet (%s) et n'a pas changé depuis %.0f s : il est transmis au "
+            log.info("«\u202f%s\u202f» semble incomplet (%s) et n'a pas changé depuis %.0f s : il est transmis au "
                      "contrôle.", shown_name(os.path.basename(path)),
                      "archive sans répertoire" if kind == ZIP_PARTIAL else "aucun contenu", quiet)
             return True

@@ -134,7 +134,7 @@ class Watcher:
         for path in listing.special:
             if path not in self.special_seen:  # said once, not at every scan
                 self.special_seen.add(path)
-                log.warning("« %s » n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.",
+                log.warning("«\u202f%s\u202f» n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.",
                             shown_name(os.path.relpath(path, self.inbox)))
         if self.recovery_at is None and self.last_scan is not None:
             self._recover(now)  # whatever a failed step left in the work area
@@ -277,7 +277,7 @@ class Watcher:
                         "le service réessaie toutes les 5 minutes. Consultez %s.", name, problem,
                         failure.attempts, Path(self.config.state_dir) / LOG_NAME)
         else:
-            log.warning("Traitement de « %s » interrompu (%s) : reprise dans %.0f s.", name, problem, delay)
+            log.warning("Traitement de «\u202f%s\u202f» interrompu (%s) : reprise dans %.0f s.", name, problem, delay)
 
     def processor_work_dir(self) -> Path:
         return Path(getattr(self.processor, "work_dir", Path(self.config.state_dir)))

@@ -21,8 +21,8 @@ One module per output, and what they share:
     titles         grouping similar training titles
     sheets         SheetColumn and column kinds, cell_text, the XlsxWriter Book
 
-Where to add a column: ``training_plan.need_columns`` (« Besoins » and the CSV),
-``tracking.tracking_columns`` (« Suivi »), each at the top of its module.
+Where to add a column: ``training_plan.need_columns`` («\u202fBesoins\u202f» and the CSV),
+``tracking.tracking_columns`` («\u202fSuivi\u202f»), each at the top of its module.
 """
 
 from __future__ import annotations

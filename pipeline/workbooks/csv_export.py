@@ -1,5 +1,5 @@
 """The training plan as CSV, ``plan_de_formation.csv``, for other tools: the
-« Besoins » rows and columns (``training_plan.need_columns``: add a column there)."""
+«\u202fBesoins\u202f» rows and columns (``training_plan.need_columns``: add a column there)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Grouping similar training titles: « Excel perfectionnement », « excel -
-perfectionnement » and « Perfectionnement Excel » are one training, labelled
-with its most frequent wording (the training plan's « Intitulé regroupé »)."""
+"""Grouping similar training titles: «\u202fExcel perfectionnement\u202f», «\u202fexcel -
+perfectionnement\u202f» and «\u202fPerfectionnement Excel\u202f» are one training, labelled
+with its most frequent wording (the training plan's «\u202fIntitulé regroupé\u202f»)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """The campaign tracking, ``suivi_campagne.xlsx``: one row per agent.
 
-Sheets: « Suivi » (one row per roster agent, then one per other agent the
+Sheets: «\u202fSuivi\u202f» (one row per roster agent, then one per other agent the
 journal knows: stage, dates, deadlines and their state, last file received)
-and « Synthèse » (agents per stage, agents per service, a chart per stage).
+and «\u202fSynthèse\u202f» (agents per stage, agents per service, a chart per stage).
 
-Where to add a column: the « Suivi » sheet's columns are
-:func:`tracking_columns`, the « Synthèse » tables' :data:`STAGE_COLUMNS` and
+Where to add a column: the «\u202fSuivi\u202f» sheet's columns are
+:func:`tracking_columns`, the «\u202fSynthèse\u202f» tables' :data:`STAGE_COLUMNS` and
 :func:`service_columns`, all just below. A date field of the catalogue and a
 deadline are there already; another column needs a value in
 :func:`tracking_rows` too (and, if it comes from the report,
@@ -47,7 +47,7 @@ SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
 
 
 def tracking_columns(config: Config) -> list[SheetColumn]:
-    """Columns of the « Suivi » sheet, in order."""
+    """Columns of the «\u202fSuivi\u202f» sheet, in order."""
     catalogue = config.catalogue
     due = []
     for deadline in deadlines({}, config):
@@ -74,7 +74,7 @@ STAGE_COLUMNS = [SheetColumn(SHORT_SITUATION, "Étape"), SheetColumn(AGENTS, "Ag
 
 
 def service_columns(service_label: str, situations: list[str]) -> list[SheetColumn]:
-    """« Synthèse », « Par service »: the service, one column per situation (short
+    """«\u202fSynthèse\u202f», «\u202fPar service\u202f»: the service, one column per situation (short
     names), the total and the agents with a deadline alert."""
     return [SheetColumn(cat.SERVICE, service_label), *[SheetColumn(n, n, NUMBER) for n in situations],
             SheetColumn(TOTAL, "Total", NUMBER),

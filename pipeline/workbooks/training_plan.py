@@ -1,11 +1,11 @@
 """The training plan, ``plan_de_formation.xlsx``: one row per training need.
 
-Sheets: « Besoins » (the need rows), the summaries (« Par type et intitulé »,
-« Par service », then « Par <choice column> » for each other choice column of
-the training table) and « Graphique » (the most requested grouped titles per
-type, and their chart). The CSV (``csv_export``) has the « Besoins » columns.
+Sheets: «\u202fBesoins\u202f» (the need rows), the summaries («\u202fPar type et intitulé\u202f»,
+«\u202fPar service\u202f», then «\u202fPar <choice column>\u202f» for each other choice column of
+the training table) and «\u202fGraphique\u202f» (the most requested grouped titles per
+type, and their chart). The CSV (``csv_export``) has the «\u202fBesoins\u202f» columns.
 
-Where to add a column: the « Besoins » sheet's and the CSV's columns are
+Where to add a column: the «\u202fBesoins\u202f» sheet's and the CSV's columns are
 :func:`need_columns`, the summaries' :func:`count_columns`, both just below. A
 column of the training table in the catalogue is there already, in catalogue
 order; another needs a value in :func:`training_rows` too.
@@ -44,7 +44,7 @@ GROUPED = SheetColumn(GROUPED_TITLE, "Intitulé regroupé")
 
 
 def need_columns(catalogue: Catalogue) -> list[SheetColumn]:
-    """Columns of the « Besoins » sheet and of the CSV, in order: the agent, the
+    """Columns of the «\u202fBesoins\u202f» sheet and of the CSV, in order: the agent, the
     training table's columns (the grouped title after the title), the review date,
     the source file."""
     title, _, _ = _need_table(catalogue)
@@ -60,13 +60,13 @@ def need_columns(catalogue: Catalogue) -> list[SheetColumn]:
 
 def count_columns(keys: list[SheetColumn]) -> list[SheetColumn]:
     """Columns of a summary sheet: its keys, then requests and distinct agents
-    (and, « Par service », one column of requests per type)."""
+    (and, «\u202fPar service\u202f», one column of requests per type)."""
     return [*keys, SheetColumn(REQUESTS, "Demandes", NUMBER),
             SheetColumn(AGENTS, "Agents distincts", NUMBER)]
 
 
 def _type_column(value: object) -> SheetColumn:
-    """A column of requests of one type (« Par service », « Graphique »)."""
+    """A column of requests of one type («\u202fPar service\u202f», «\u202fGraphique\u202f»)."""
     return SheetColumn(f"type.{value}", str(value), NUMBER)
 
 
@@ -131,7 +131,7 @@ class Summary:
 
 
 def _counts(frame: pd.DataFrame, by: list[str], order: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """Requests and distinct agents per value of ``by``; a blank value reads « (non renseigné) ».
+    """Requests and distinct agents per value of ``by``; a blank value reads «\u202f(non renseigné)\u202f».
     ``order``: for a column, the values that come first, in that order (a choice list)."""
     keyed = frame.assign(**{c: frame[c].replace("", NOT_FILLED) for c in by})
     out = (keyed.groupby(by, sort=False)
@@ -150,7 +150,7 @@ def _counts(frame: pd.DataFrame, by: list[str], order: dict[str, list[str]] | No
 
 def _per_type(by: pd.Series, frame: pd.DataFrame, kind: Column) -> pd.DataFrame:
     """Requests per value of ``by`` (rows) and per type (columns: the choice list's
-    order, then other values typed); a blank reads « (non renseigné) »."""
+    order, then other values typed); a blank reads «\u202f(non renseigné)\u202f»."""
     table = pd.crosstab(by.replace("", NOT_FILLED), frame[_need_id(kind)].replace("", NOT_FILLED))
     values = [v for v in kind.choices or [] if v in table.columns]
     values += sorted(set(table.columns) - set(values))
@@ -158,7 +158,7 @@ def _per_type(by: pd.Series, frame: pd.DataFrame, kind: Column) -> pd.DataFrame:
 
 
 def plan_summaries(frame: pd.DataFrame, catalogue: Catalogue) -> list[Summary]:
-    """« Par type et intitulé », « Par service », then « Par <choice column> »."""
+    """«\u202fPar type et intitulé\u202f», «\u202fPar service\u202f», then «\u202fPar <choice column>\u202f»."""
     _, kind, others = _need_table(catalogue)
     headers = {c.id: c for c in need_columns(catalogue)}
     # Distinct agents do not add up across rows: the total row gives the campaign's own count.
