@@ -89,3 +89,11 @@ def test_commands_script_update_rewrites_a_stale_table(tmp_path):
 def test_the_library_functions_are_named_in_the_readme(readme):
     functions = [name for name in pipeline.__all__ if inspect.isfunction(getattr(pipeline, name))]
     assert functions and [name for name in functions if f"`{name}`" not in readme] == []
+
+
+def test_the_readme_lists_the_roster_columns_the_catalogue_accepts(readme):
+    spec = importlib.util.spec_from_file_location("docs_roster_columns", REPO / "docs" / "roster_columns.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.block() in readme, "run: python docs/roster_columns.py --update"
+    assert "| courriel évaluateur |" in module.table() and "| catégorie |" in module.table()

@@ -1,0 +1,70 @@
+"""The README's table of the roster's columns, made from the catalogue and pipeline.roster, so
+that the two never disagree.
+
+    python docs/roster_columns.py            # print the Markdown table
+    python docs/roster_columns.py --update   # write it into README.md, between the two markers
+
+tests/test_docs.py fails when README.md holds anything else between the markers.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from pipeline.catalogue import DEFAULT  # noqa: E402
+from pipeline.roster import EXTRA_COLUMNS, INVITATION_COLUMNS  # noqa: E402
+
+README = REPO / "README.md"
+BEGIN = "<!-- roster: made by `python docs/roster_columns.py --update` from the catalogue; do not edit by hand -->"
+END = "<!-- end of roster -->"
+# Roster-only columns: what they are for.
+PURPOSES = {
+    "heure": "time of the review, in the invitation (« 09:30 »; an Excel time works)",
+    "lieu": "place of the review, in the invitation",
+    "civilite": "how the invitation greets the agent (« Madame », « Monsieur »; default « Madame, Monsieur »)",
+    "courriel_evaluateur": "the evaluator's e-mail address",
+    "courriel_agent": "the agent's e-mail address",
+    "categorie": "the agent's category (A, B, C)",
+}
+
+
+def table() -> str:
+    lines = ["| column | also accepted | required | filled in | format |", "|---|---|---|---|---|"]
+    for f in DEFAULT.fields:
+        if not f.roster_columns:
+            continue
+        kind = ("JJ/MM/AAAA, or an Excel date" if f.kind == "date"
+                else ", ".join(f.choices) if f.choices else "text")
+        lines.append(f"| {f.roster_columns[0]} | {', '.join(f.roster_columns[1:]) or '—'} | "
+                     f"{'yes' if f.roster_required else 'no'} | « {f.label} » of the report | {kind} |")
+    for key, names in {**INVITATION_COLUMNS, **EXTRA_COLUMNS}.items():
+        lines.append(f"| {names[0]} | {', '.join(names[1:]) or '—'} | no | {PURPOSES[key]} | text |")
+    return "\n".join(lines)
+
+
+def block() -> str:
+    return f"{BEGIN}\n{table()}\n{END}"
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:] == ["--update"]:
+        text = README.read_text(encoding="utf-8")
+        start, end = text.index(BEGIN), text.index(END) + len(END)
+        updated = text[:start] + block() + text[end:]
+        if updated != text:
+            README.write_text(updated, encoding="utf-8")
+            print("README.md updated.")
+        else:
+            print("README.md already up to date.")
+        return 0
+    print(table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
