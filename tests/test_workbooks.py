@@ -491,3 +491,15 @@ def test_group_titles_keeps_different_trainings_and_levels_apart():
 def test_group_titles_joins_a_forgotten_space_or_a_typo_in_a_first_letter():
     groups = group_titles(["Gestion des conflits"] * 3 + ["Gestion des onflits", "Gestiondes conflits"])
     assert set(groups.values()) == {"Gestion des conflits"}
+
+
+@pytest.mark.parametrize("length", [32_767, 32_768, 100_000])
+def test_a_text_over_excels_cell_limit_is_cut_and_says_so(length):
+    from pipeline.workbooks.sheets import MAX_CELL, cell_text
+
+    text = cell_text("x" * length)
+    assert len(text) <= MAX_CELL
+    if length > MAX_CELL:
+        assert text.endswith(f"(texte coupé : {length} caractères, la limite d'une cellule est {MAX_CELL})")
+    else:
+        assert text == "x" * length

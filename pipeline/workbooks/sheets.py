@@ -52,7 +52,10 @@ def cell_text(value: object) -> str:
     text = str(value)
     if not text.isprintable():  # fast path: most text has no control character at all
         text = _CONTROL.sub("", text)
-    return text[:MAX_CELL]
+    if len(text) > MAX_CELL:  # said in the cell: a reader must know the rest is in the report
+        marker = f" […] (texte coupé : {len(text)} caractères, la limite d'une cellule est {MAX_CELL})"
+        text = text[:MAX_CELL - len(marker)] + marker
+    return text
 
 
 def content_date(content: dict, key: str) -> dt.date | None:
