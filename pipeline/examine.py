@@ -78,11 +78,12 @@ class Examination:
 
 
 def examine(path: Path, config: Config, *, agents: set[str] | None = None,
-            received: dt.date | None = None) -> Examination:
-    """Read and validate one file. An unreadable file is an outcome, not an exception."""
+            received: dt.date | None = None, name: str | None = None) -> Examination:
+    """Read and validate one file. An unreadable file is an outcome, not an exception; its
+    reason names the file as ``name`` (the name it was received under, not a work name)."""
     result = Examination(path=Path(path))
     try:
-        result.report = read_report(path, config.catalogue, limits=package_limits(config))
+        result.report = read_report(path, config.catalogue, limits=package_limits(config), name=name)
     except UnreadableReport as exc:
         result.error = exc
         return result

@@ -296,7 +296,7 @@ class Processor:
             self.plan_duplicate(row, original, work_path)
             return
         received = dt.datetime.fromisoformat(row.received_at).date()
-        exam = examine(work_path, self.config, agents=self.agents, received=received)
+        exam = examine(work_path, self.config, agents=self.agents, received=received, name=row.original_name)
         if exam.error is not None:
             self.plan_rejection(row, Outcome.UNREADABLE, exam.error.code, exam, [Finding(
                 code=exam.error.code, severity=ERROR, label="Fichier", message=exam.error.message).as_json()])

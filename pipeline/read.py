@@ -24,7 +24,7 @@ from .catalogue import AGENT_NUMBER, CAMPAIGN, REPORT_ID, Catalogue, Field
 from .dates import parse_date
 from .outcomes import NotAReport, UnreadableDate, WrongTemplateVersion
 from .preflight import PackageLimits, open_package
-from .text import normalize_identifier, normalize_label
+from .text import drop_invisible, normalize_identifier, normalize_label
 
 # Texts Word and our template show in an empty control. Read as "no answer"
 # even when the w:showingPlcHdr flag was lost on the way.
@@ -96,8 +96,7 @@ def clean_text(text: str) -> str:
     if _PLACEHOLDER_HINT.search(text):
         for placeholder in PLACEHOLDERS:
             text = text.replace(placeholder, "")
-    if "\u200b" in text:
-        text = text.replace("\u200b", "")
+    text = drop_invisible(text)
     # str.split() also splits on non-breaking spaces (U+00A0, U+202F).
     if "\n" not in text and "\r" not in text:
         return " ".join(text.split())
@@ -241,9 +240,11 @@ def _template_version(package, core) -> str | None:
 
 
 def read_report(path: Path, catalogue: Catalogue, *,
-                limits: PackageLimits = PackageLimits()) -> Report:
-    """Read one returned report. Raises an UnreadableReport subclass when it cannot."""
+                limits: PackageLimits = PackageLimits(), name: str | None = None) -> Report:
+    """Read one returned report. Raises an UnreadableReport subclass when it cannot, whose
+    message names the file as ``name`` (the name it was received under), else its own."""
     path = Path(path)
+    name = name or path.name
     with open_package(path, limits=limits) as package:
         root = package.xml_part(package.main_part)
         index = _Index(root)
@@ -251,11 +252,11 @@ def read_report(path: Path, catalogue: Catalogue, *,
         if not known_tags and len(
             {normalize_label(f.label) for f in catalogue.single_fields} & set(index.value_cells)
         ) < MIN_LABELS_FOR_A_REPORT:
-            raise NotAReport.because(name=path.name)
+            raise NotAReport.because(name=name)
         core = package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None
         version = _template_version(package, core)
         if version and version != catalogue.version():
-            raise WrongTemplateVersion.because(name=path.name, found=version, current=catalogue.version())
+            raise WrongTemplateVersion.because(name=name, found=version, current=catalogue.version())
         report = Report(path=path, values={}, tables={}, template_version=version)
         for f in catalogue.fields:
             if f.kind == "table":

@@ -13,8 +13,17 @@ import functools
 import re
 import unicodedata
 
-# Zero-width characters pasted from the web.
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# Characters that show nothing but change what is read: zero-width spaces and joiners, the
+# bidirectional marks and overrides text copied from web pages and mail clients carries, the
+# soft hyphen, the byte-order mark.
+INVISIBLE = ("\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+             "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff")
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
+def drop_invisible(text: str) -> str:
+    """``text`` without :data:`INVISIBLE` characters: every value read goes through this."""
+    return text if text.isascii() else text.translate(_DROP_INVISIBLE)
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
@@ -47,8 +56,8 @@ def normalize_header(text: object) -> str:
 def normalize_date_text(text: str) -> str:
     """Lower case, accents and zero-width characters removed, every run of whitespace
     (non-breaking spaces included) one plain space: dates are matched on this."""
-    decomposed = unicodedata.normalize("NFKD", text)  # NFKD also maps U+00A0, U+202F, "1ᵉʳ"
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and c not in INVISIBLE)
+    decomposed = unicodedata.normalize("NFKD", drop_invisible(text))  # NFKD also maps U+00A0, U+202F, "1ᵉʳ"
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(kept.casefold().split())
 
 

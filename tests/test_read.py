@@ -13,10 +13,12 @@ import re
 import shutil
 from pathlib import Path
 
+import docx
 import pytest
 from lxml import etree
 
 import lo
+from pipeline import catalogue as cat
 from pipeline import ooxml
 from pipeline.text import format_date
 from pipeline.outcomes import NotAReport, UnreadableReport, WrongTemplateVersion, ZipBomb
@@ -620,3 +622,38 @@ def test_a_word_document_that_is_not_a_report_names_the_file(bad, catalogue):
 def test_a_report_saved_under_a_doc_name_is_read_by_content(stage4, catalogue, tmp_path):
     renamed = Path(shutil.copy(stage4, tmp_path / "compte rendu.doc"))
     assert read(renamed, catalogue).report_id == REPORT_ID
+
+
+# -- invisible characters: every value read is cleaned of them, in one place ---------------------------
+
+INVISIBLES = {"LRM": "\u200e", "RLM": "\u200f", "ZWSP": "\u200b", "soft hyphen": "\u00ad", "BOM": "\ufeff",
+              "word joiner": "\u2060", "LRE/PDF": "\u202a"}
+
+
+@pytest.mark.parametrize("name", INVISIBLES)
+def test_invisible_characters_are_read_as_nothing_in_dates_choices_numbers_and_cells(stage4, catalogue, tmp_path, name):
+    """GIVEN values copied from a web page or a mail client, holding an invisible character
+    (a left-to-right mark before each part of a date, a soft hyphen in a word...) WHEN read
+    THEN each reads as what it shows: the date a date, the choice a choice, the number a number."""
+    mark = INVISIBLES[name]
+    form = ReportForm(stage4, catalogue)
+    form.fill(cat.REVIEW_DATE, f"{mark}14/{mark}12/{mark}2026", how="cell")
+    form.fill("encadre_agents", f"{mark}oui{mark}", how="cell")
+    form.fill("nombre_agents_encadres", f"1{mark}2", how="cell")
+    form.fill_table(cat.TRAINING_NEEDS, [[f"Ex{mark}cel", f"T1{mark}", "", "", "", "", ""]])
+    report = saved(form, tmp_path)
+    assert report.dates[cat.REVIEW_DATE] == dt.date(2026, 12, 14) and not report.unreadable_dates
+    assert report.values["encadre_agents"] == "oui" and report.values["nombre_agents_encadres"] == "12"
+    assert report.tables[cat.TRAINING_NEEDS][0]["intitule"] == "Excel"
+    assert report.tables[cat.TRAINING_NEEDS][0]["type"] == "T1"
+
+
+@pytest.mark.parametrize("received", ["Note de service.docx", "CR Martin élodie.docx"])
+def test_a_message_names_the_file_as_it_was_received(ws, catalogue, tmp_path, received):
+    """Whatever name the file has on disk (the work area prefixes it), the reason quotes the
+    name it was received under."""
+    work = tmp_path / f"a011580e2472__{received}"
+    docx.Document().save(str(work))
+    with pytest.raises(NotAReport) as caught:
+        read_report(work, catalogue, name=received)
+    assert f"«\u202f{received}\u202f»" in caught.value.message and "a011580e2472" not in caught.value.message
