@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import docx
@@ -657,3 +658,40 @@ def test_a_message_names_the_file_as_it_was_received(ws, catalogue, tmp_path, re
     with pytest.raises(NotAReport) as caught:
         read_report(work, catalogue, name=received)
     assert f"«\u202f{received}\u202f»" in caught.value.message and "a011580e2472" not in caught.value.message
+
+
+# -- Word's « Strict Open XML » ---------------------------------------------------------------------------
+
+TO_STRICT = {
+    b"http://schemas.openxmlformats.org/wordprocessingml/2006/main": b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    b"http://schemas.openxmlformats.org/drawingml/2006/main": b"http://purl.oclc.org/ooxml/drawingml/main",
+}
+
+
+def strict_copy(source: Path, target: Path) -> Path:
+    """What Word's « Document Word Strict Open XML » save makes of a report: every part under
+    the Strict namespaces, the relationships' types too, ``w:conformance="strict"``."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            for usual, strict in TO_STRICT.items():
+                data = data.replace(usual, strict)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"<w:document ", b'<w:document w:conformance="strict" ', 1)
+            out.writestr(item, data)
+    return target
+
+
+@pytest.mark.parametrize("how", ["control", "cell", "tagless"])
+def test_a_report_saved_as_strict_open_xml_reads_as_the_same_report(ws, catalogue, tmp_path, how):
+    filled = fill_report(ws.reports["100231"], tmp_path / "cr.docx", catalogue, stage=2,
+                         how="cell" if how == "cell" else "control")
+    if how == "tagless":
+        filled = ReportForm(filled, catalogue).drop_all_tags().save(tmp_path / "sans balises.docx")
+    strict = strict_copy(filled, tmp_path / "strict.docx")
+    assert b"purl.oclc.org/ooxml/wordprocessingml" in zipfile.ZipFile(strict).read("word/document.xml")
+    usual, read_strict = read(filled, catalogue), read(strict, catalogue)
+    assert (read_strict.values, read_strict.tables, read_strict.dates) == (usual.values, usual.tables, usual.dates)
+    assert (read_strict.report_id, read_strict.template_version) == (usual.report_id, usual.template_version)
+    assert validate(read_strict, catalogue, ValidationContext(campaign="2026")).accepted

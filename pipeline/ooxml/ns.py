@@ -44,14 +44,44 @@ _PARSER = etree.XMLParser(
 )
 
 
+# Word's « Strict Open XML » save (ISO/IEC 29500 Strict): the same elements under other
+# namespaces. A Strict part is read as its transitional twin, so nothing else needs to know.
+STRICT = b"http://purl.oclc.org/ooxml/"
+_STRICT_TO_TRANSITIONAL = {
+    b"http://purl.oclc.org/ooxml/wordprocessingml/main": NSMAP["w"].encode(),
+    b"http://purl.oclc.org/ooxml/officeDocument/relationships": NSMAP["r"].encode(),
+    b"http://purl.oclc.org/ooxml/officeDocument/math": b"http://schemas.openxmlformats.org/officeDocument/2006/math",
+    b"http://purl.oclc.org/ooxml/officeDocument/extendedProperties":
+        b"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+    b"http://purl.oclc.org/ooxml/officeDocument/customProperties":
+        b"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    b"http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes":
+        b"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+    b"http://purl.oclc.org/ooxml/drawingml/main": b"http://schemas.openxmlformats.org/drawingml/2006/main",
+    b"http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing":
+        b"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    b"http://purl.oclc.org/ooxml/drawingml/picture": b"http://schemas.openxmlformats.org/drawingml/2006/picture",
+}
+
+
+def transitional(data: bytes) -> bytes:
+    """A Strict part's bytes with the transitional namespaces (a no-op for any other part)."""
+    if STRICT not in data:
+        return data
+    for strict, usual in _STRICT_TO_TRANSITIONAL.items():
+        data = data.replace(strict + b'"', usual + b'"').replace(strict + b"'", usual + b"'")
+    return data
+
+
 def parse_xml(data: bytes) -> etree._Element:
-    """Parse one XML part with the hardened parser.
+    """Parse one XML part with the hardened parser; a Strict Open XML part is read as its
+    transitional twin (:func:`transitional`).
 
     Raises ``etree.XMLSyntaxError`` on malformed XML; a part that declares a
     DTD (the vehicle of entity expansion and external entities) raises
     ``ValueError``: a genuine Office part never has one.
     """
-    root = etree.fromstring(data, parser=_PARSER)
+    root = etree.fromstring(transitional(data), parser=_PARSER)
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise ValueError("DOCTYPE declared in an Office part")
