@@ -357,6 +357,26 @@ class NotAZip(UnreadableReport):
     }
 
 
+class RightsProtected(UnreadableReport):
+    """Encrypted by a sensitivity label or rights management (IRM): no password opens it here."""
+
+    code = "protege_par_etiquette"
+    sentences = {"": "Ce fichier est protégé par une étiquette de confidentialité ou une gestion des droits "
+                     "(IRM, «\u202fDiffusion restreinte\u202f») : il ne peut être ouvert que sur un poste autorisé. "
+                     "Ouvrez-le dans Word, retirez la protection (Fichier > Informations > Protéger le "
+                     "document > Restreindre l'accès, ou choisissez une étiquette sans chiffrement), "
+                     "enregistrez-le et déposez-le de nouveau."}
+
+
+class EmailMessage(UnreadableReport):
+    """An Outlook message dragged into the share instead of its attachment."""
+
+    code = "message_outlook"
+    sentences = {"": "Ce fichier est un message Outlook (.msg), pas le compte rendu qu'il contient peut-être en "
+                     "pièce jointe. Ouvrez le message, enregistrez la pièce jointe (le fichier .docx) et "
+                     "déposez-la, elle seule."}
+
+
 class LegacyDoc(UnreadableReport):
     code = "format_doc"
     sentences = {"": "Ce fichier est au format Word 97-2003 (.doc). Enregistrez-le au format .docx "
@@ -480,7 +500,7 @@ class FileUnavailable(UnreadableReport):
 
 
 #: Every reason a file cannot be read, in the order the README lists them.
-UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, MacroDocument, WrongOfficeType,
+UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, RightsProtected, EmailMessage, MacroDocument, WrongOfficeType,
                       TruncatedZip, ZipBomb, DuplicatePart, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
                       FileUnavailable, InterruptedTwice)
 

@@ -22,8 +22,9 @@ import olefile  # installed with msoffcrypto-tool, which reads OLE containers wi
 from lxml import etree
 
 from .ooxml import main_content_type, office_document_target, parse_xml
-from .outcomes import (DuplicatePart, EmptyFile, EncryptedDocument, FileUnavailable, HostileXml, LegacyDoc,
-                       MacroDocument, NotARegularFile, NotAZip, TruncatedZip, WrongOfficeType, ZipBomb)
+from .outcomes import (DuplicatePart, EmailMessage, EmptyFile, EncryptedDocument, FileUnavailable, HostileXml,
+                       LegacyDoc, MacroDocument, NotARegularFile, NotAZip, RightsProtected, TruncatedZip,
+                       WrongOfficeType, ZipBomb)
 
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 WORD_MACRO = "application/vnd.ms-word.document.macroenabled.main+xml"
@@ -158,14 +159,21 @@ def _check_content_type(content_type: str) -> None:
 
 
 def _ole_error(data: bytes) -> Exception:
-    """Name what an OLE container holds: an encrypted OOXML file or a legacy Office file."""
+    """Name what an OLE container holds: an OOXML file encrypted by a password or by a label
+    (IRM), a legacy Office file, an Outlook message, or something else."""
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            streams = {entry[0] for entry in ole.listdir() if len(entry) == 1}
+            # The top-level names, streams and storages alike (\x06DataSpaces is a storage).
+            streams = {entry[0] for entry in ole.listdir(streams=True, storages=True)}
     except Exception:  # a third-party parser of untrusted bytes: any failure means damaged
         return TruncatedZip.because("ole")
     if {"EncryptionInfo", "EncryptedPackage"} <= streams:
         return EncryptedDocument.because()
+    if "EncryptedPackage" in streams and "\x06DataSpaces" in streams:
+        return RightsProtected.because()
+    if any(name.startswith(("__substg1.0_", "__properties_version1.0", "__recip_version1.0_",
+                            "__attach_version1.0_")) for name in streams):
+        return EmailMessage.because()
     if "WordDocument" in streams:
         return LegacyDoc.because()
     what = ("un classeur Excel 97-2003 (.xls)" if streams & {"Workbook", "Book"}

@@ -34,6 +34,9 @@ TYPES = "[Content_Types].xml"
 # --- builders --------------------------------------------------------------------
 
 
+REAL_CASES = Path(__file__).resolve().parents[2] / "shared" / "cases" / "content"
+
+
 def docx_bytes() -> bytes:
     out = io.BytesIO()
     document = docx.Document()
@@ -231,11 +234,31 @@ def test_open_package_rejects_a_password_protected_docx(tmp_path):
     ("WordDocument", errors.LegacyDoc, "Word 97-2003"),
     ("Workbook", errors.WrongOfficeType, "classeur Excel"),
     ("PowerPoint Document", errors.WrongOfficeType, "PowerPoint"),
-    ("__properties_version1.0", errors.WrongOfficeType, "ancien fichier Office"),
+    ("Contents", errors.WrongOfficeType, "ancien fichier Office"),
 ])
 def test_open_package_tells_legacy_office_files_apart_by_their_streams(tmp_path, stream, kind, expected):
     path = write(tmp_path, "cr.docx", ole_bytes({stream: b"x" * 100}))
     assert expected in rejected(path, kind).message
+
+
+@pytest.mark.parametrize("streams, kind, said", [
+    ({"EncryptionInfo": b"x", "EncryptedPackage": b"x"}, errors.EncryptedDocument, "mot de passe"),
+    ({"\x06DataSpaces": b"x", "EncryptedPackage": b"x"}, errors.RightsProtected, "étiquette de confidentialité"),
+    ({"__substg1.0_0037001F": b"x", "__properties_version1.0": b"x"}, errors.EmailMessage, "message Outlook"),
+    ({"__recip_version1.0_#00000000": b"x"}, errors.EmailMessage, "pièce jointe"),
+])
+def test_open_package_tells_each_kind_of_ole_container_apart(tmp_path, streams, kind, said):
+    """Each kind of OLE container gets its own reason and its own advice: a password, a label or
+    IRM protection, an Outlook message dragged instead of its attachment."""
+    exc = rejected(write(tmp_path, "cr.docx", ole_bytes(streams)), kind)
+    assert said in exc.message and "ancien fichier Office" not in exc.message
+
+
+def test_open_package_names_a_real_file_protected_by_a_sensitivity_label():
+    path = REAL_CASES / "protected_by_sensitivity_label.docx"
+    if not path.exists():
+        pytest.skip("shared/cases is not beside the repository")
+    assert rejected(path, errors.RightsProtected).code == "protege_par_etiquette"
 
 
 def test_open_package_rejects_a_damaged_ole_file_as_truncated(tmp_path):
