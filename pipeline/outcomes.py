@@ -156,6 +156,10 @@ INVALID_CHOICE = Reason("choix_invalide", ERROR, {
     "row": "Tableau «\u202f{table}\u202f», ligne {row} : «\u202f{value}\u202f» n'est pas une valeur prévue pour "
            "«\u202f{column}\u202f». Choisissez parmi : {choices}.",
 })
+UNRECOGNISED_MARK = Reason("case_non_reconnue", ERROR, {
+    "": "La case «\u202f{label}\u202f» contient «\u202f{text}\u202f», qui n'est pas reconnu comme une case "
+        "cochée. Cochez la case (cliquez dessus, ou tapez ☒) ou videz-la.",
+})
 INVALID_NUMBER = Reason("nombre_invalide", ERROR, {
     "": "La rubrique «\u202f{label}\u202f» attend un nombre entier, pas «\u202f{value}\u202f».",
 })

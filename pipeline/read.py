@@ -40,7 +40,17 @@ PLACEHOLDERS = (
     "Choose an item.",
 )
 _PLACEHOLDER_HINT = re.compile(r"Cliquez|Click|Choisissez|Choose")
-CHECKED_MARKS = {"☒", "☑", "✓", "✔", "x", "oui", "yes", "vrai"}
+# How people tick a box they cannot click: a character typed or inserted as a symbol (Word
+# keeps a symbol font's character in the private-use area: Wingdings' ticked box is U+F0FE,
+# as LibreOffice 7.4 writes it), or a word. Folded (case and accents do not matter).
+TICK_MARKS = frozenset(
+    "☒☑✓✔✗✘⊠⌧🗹🗷✅❎"  # typed, or from a font that maps to Unicode (Segoe UI Symbol...)
+    "\uf0fe\uf0fd\uf0fc\uf0fb\uf078\uf0fa"  # Wingdings: ticked boxes, check marks, crosses
+    "\uf050\uf04f\uf051\uf052\uf053\uf054\uf0d3"  # Wingdings 2
+)
+TICK_WORDS = frozenset({"x", "oui", "yes", "vrai", "coche", "cochee", "ok"})
+EMPTY_BOX_MARKS = frozenset("☐□❑◻⬜▢\uf0a8\uf06f\uf071\uf0a3\uf02a\uf0a1")
+EMPTY_BOX_WORDS = frozenset({"non", "no", "faux", "non coche", "non cochee"})
 VERSION_IN_FOOTER = re.compile(r"Formulaire\s+(CR-[0-9a-f]{6,})")
 CORE_PART = "docProps/core.xml"
 # Fewer labels than this and no tag: a Word document, but not a report.
@@ -56,6 +66,7 @@ class Report:
     tables: dict[str, list[dict[str, str]]]  # table fields: rows that hold something
     dates: dict[str, dt.date | None] = field(default_factory=dict)
     unreadable_dates: dict[str, str] = field(default_factory=dict)  # key -> French message
+    unrecognised_marks: dict[str, str] = field(default_factory=dict)  # check box key -> what its cell holds
     found_by: dict[str, str] = field(default_factory=dict)  # key -> tag | label | alias
     not_in_form: list[str] = field(default_factory=list)  # catalogue fields absent from the file
     report_id: str | None = None
@@ -83,6 +94,7 @@ class Report:
             "tableaux": self.tables,
             "dates": {k: v.isoformat() if v else None for k, v in self.dates.items()},
             "dates_illisibles": self.unreadable_dates,
+            "cases_non_reconnues": self.unrecognised_marks,
             "lu_par": self.found_by,
             "absents_du_formulaire": self.not_in_form,
         }
@@ -104,8 +116,18 @@ def clean_text(text: str) -> str:
     return "\n".join(lines).strip("\n ").strip()
 
 
-def _as_bool(text: str) -> bool:
-    return normalize_label(text) in CHECKED_MARKS or any(m in text for m in "☒☑✓✔")
+def _as_bool(text: str) -> bool | str:
+    """What a check box's cell says: ``True`` (ticked), ``False`` (empty, or an empty box), or
+    the text itself when it is neither, so that validation asks for the box to be ticked
+    rather than reading a mark it does not know as « not ticked »."""
+    word = normalize_label(text)
+    if not word or word in EMPTY_BOX_WORDS:
+        return False
+    if word in TICK_WORDS or any(c in TICK_MARKS for c in text if not c.isascii()):
+        return True
+    if all(c in EMPTY_BOX_MARKS or c.isspace() for c in text):
+        return False
+    return text
 
 
 class _Index:
@@ -274,6 +296,9 @@ def read_report(path: Path, catalogue: Catalogue, *,
             if f.kind == "date":
                 iso = _date_control_value(controls)
                 _read_date(report, f, iso or value)
+            if f.kind == "bool" and isinstance(value, str):  # a mark no one can be sure of
+                report.unrecognised_marks[f.key] = value
+                value = False
             report.values[f.key] = value
         _identify(report, ooxml.core_property(core, "dc:identifier") if core is not None else None)
     return report

@@ -8,7 +8,7 @@ The JSON output is a list, one object per file, in the order given:
      "illisible": {"code": str, "message": str} | null,
      "constats": [{"code", "severity", "label", "message", "field"}...],
      "contenu": {"fichier", "identifiant", "campagne", "matricule", "version_formulaire",
-                 "champs", "tableaux", "dates", "dates_illisibles", "lu_par",
+                 "champs", "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "lu_par",
                  "absents_du_formulaire"} | null}
 """
 
@@ -26,7 +26,8 @@ from pipeline.filling import ReportForm, fill_report
 ENTRY_KEYS = {"fichier", "accepte", "etape", "illisible", "constats", "contenu"}
 FINDING_KEYS = {"code", "severity", "label", "message", "field"}
 CONTENT_KEYS = {"fichier", "identifiant", "campagne", "matricule", "version_formulaire", "champs",
-                "tableaux", "dates", "dates_illisibles", "lu_par", "absents_du_formulaire"}
+                "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "lu_par",
+                "absents_du_formulaire"}
 
 
 @pytest.fixture(scope="session")

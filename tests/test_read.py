@@ -695,3 +695,67 @@ def test_a_report_saved_as_strict_open_xml_reads_as_the_same_report(ws, catalogu
     assert (read_strict.values, read_strict.tables, read_strict.dates) == (usual.values, usual.tables, usual.dates)
     assert (read_strict.report_id, read_strict.template_version) == (usual.report_id, usual.template_version)
     assert validate(read_strict, catalogue, ValidationContext(campaign="2026")).accepted
+
+
+# -- tick marks as people make them -----------------------------------------------------------------------
+
+BOXES = ["aucun_besoin_formation", "refus_signature"]  # every check-box answer of the form
+
+
+def with_mark(stage4, catalogue, tmp_path, key: str, *, symbol: tuple[str, str] | None = None,
+              typed: str | None = None, name: str = "coche.docx") -> Path:
+    """The box's control deleted (its content kept) and the cell holding a mark: inserted with
+    Insert > Symbol (``symbol``: font, character code) or typed (``typed``)."""
+    form = ReportForm(stage4, catalogue).remove_control_keep_text(key)
+    cell = form.value_cell(key)
+    ooxml.set_cell_text(cell, typed or "")
+    if symbol is not None:
+        run = ooxml.element("w:r")
+        run.append(ooxml.element("w:sym", w_font=symbol[0], w_char=symbol[1]))
+        next(cell.iter(ooxml.qn("w:p"))).append(run)
+    return form.save(tmp_path / name)
+
+
+@pytest.mark.parametrize("key", BOXES)
+@pytest.mark.parametrize("symbol", [("Wingdings", "F0FE"), ("Wingdings", "F0FC"), ("Wingdings", "F078"),
+                                    ("Wingdings", "FE"), ("Wingdings 2", "F052"), ("Wingdings 2", "F050"),
+                                    ("Wingdings 2", "F054")])
+def test_a_box_ticked_with_insert_symbol_reads_as_ticked(stage4, catalogue, tmp_path, key, symbol):
+    report = read(with_mark(stage4, catalogue, tmp_path, key, symbol=symbol), catalogue)
+    assert report.values[key] is True and report.unrecognised_marks == {}
+
+
+@pytest.mark.parametrize("key", BOXES)
+@pytest.mark.parametrize("typed", ["☒", "☑", "✓", "✔", "✗", "X", "x", "Oui", "\uf0fe", "\uf0fc", "⊠ coché"])
+def test_a_box_ticked_with_a_typed_mark_reads_as_ticked(stage4, catalogue, tmp_path, key, typed):
+    """Typed characters, and the private-use character LibreOffice 7.4 writes for a Wingdings symbol."""
+    report = read(with_mark(stage4, catalogue, tmp_path, key, typed=typed), catalogue)
+    assert report.values[key] is True and report.unrecognised_marks == {}
+
+
+@pytest.mark.parametrize("typed", ["", "☐", "□", "\uf0a8", "non"])
+def test_an_empty_box_reads_as_not_ticked(stage4, catalogue, tmp_path, typed):
+    report = read(with_mark(stage4, catalogue, tmp_path, "refus_signature", typed=typed), catalogue)
+    assert report.values["refus_signature"] is False and report.unrecognised_marks == {}
+
+
+@pytest.mark.parametrize("typed", ["★", "voir au verso", "?", "\uf0b6"])
+def test_a_mark_no_one_can_be_sure_of_asks_for_the_box_to_be_ticked(stage4, catalogue, tmp_path, typed):
+    """Never a silent « not ticked »: a finding names the box and what it holds, and asks."""
+    report = read(with_mark(stage4, catalogue, tmp_path, "aucun_besoin_formation", typed=typed), catalogue)
+    assert report.unrecognised_marks == {"aucun_besoin_formation": typed}
+    findings = validate(report, catalogue, ValidationContext(campaign="2026")).findings
+    (finding,) = [f for f in findings if f.code == "case_non_reconnue"]
+    assert finding.field == "aucun_besoin_formation" and "Cochez la case" in finding.message
+    assert finding.severity == "erreur"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("how", ["docx", "odt"])
+def test_a_symbol_tick_survives_a_libreoffice_round_trip(stage4, catalogue, tmp_path, how):
+    """LibreOffice 7.4 rewrites an inserted Wingdings symbol as a private-use character in a
+    Wingdings run (25.2 keeps w:sym): read as ticked either way."""
+    ticked = with_mark(stage4, catalogue, tmp_path, "aucun_besoin_formation", symbol=("Wingdings", "F0FE"))
+    converted = lo.round_trips([ticked], tmp_path / "lo")[how][ticked]
+    report = read(converted, catalogue)
+    assert report.values["aucun_besoin_formation"] is True and report.unrecognised_marks == {}

@@ -173,9 +173,13 @@ def grid_positions(cells: list[etree._Element]) -> list[int]:
 # w:r: w:tab also names a tab stop in paragraph properties. The schema allows a w:t
 # nowhere else, so its parent is not looked up (that would slow the reader by a few %).
 _RUN_CONTENT = {_T: None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
+# A symbol inserted with Insert > Symbol: shown as the private-use character it stands for
+# (U+F0FE for Wingdings' ticked box), as LibreOffice writes it in a run of that font.
+_SYM, _CHAR = qn("w:sym"), qn("w:char")
+_RUN_PIECES = (*_RUN_CONTENT, _SYM)
 # Containers whose whole content a reader does not see.
 _HIDING = frozenset((_DEL, _MOVE_FROM, _FALLBACK))
-_TEXT_TAGS = (_P, *_RUN_CONTENT, *_HIDING, _SHOWING_PLACEHOLDER)
+_TEXT_TAGS = (_P, *_RUN_PIECES, *_HIDING, _SHOWING_PLACEHOLDER)
 _INDEX_TAGS = (*_TEXT_TAGS, _TBL, _TR, _TC, _TAG)
 
 
@@ -199,7 +203,7 @@ def _walk(root: etree._Element, index: PartIndex | None = None) -> list[tuple[et
     """
     hidden: set[etree._Element] = set()
     if any(_hides(a) for a in root.iterancestors()):
-        hidden.update(root.iter(*_RUN_CONTENT))
+        hidden.update(root.iter(*_RUN_PIECES))
     paragraphs: list[tuple[etree._Element, list[str]]] = []
     pieces: list[str] | None = None  # the paragraph being read
     if index is not None:
@@ -243,6 +247,9 @@ def _walk(root: etree._Element, index: PartIndex | None = None) -> list[tuple[et
         elif tag in _RUN_CONTENT:
             if pieces is not None and not (hidden and el in hidden) and el.getparent().tag == _R:
                 pieces.append(_RUN_CONTENT[tag])
+        elif tag == _SYM:
+            if pieces is not None and not (hidden and el in hidden):
+                pieces.append(symbol_text(el))
         elif tag == _TBL:
             index.tables.append(el)
             rows_of[el] = table_rows = []
@@ -261,10 +268,22 @@ def _walk(root: etree._Element, index: PartIndex | None = None) -> list[tuple[et
                 else:
                     by_tag[value] = [sdt]
         elif tag in _HIDING:
-            hidden.update(el.iter(*_RUN_CONTENT))
+            hidden.update(el.iter(*_RUN_PIECES))
         elif _flag_on(el):  # w:showingPlcHdr: its control's w:sdtPr comes before the w:sdtContent
-            hidden.update(el.getparent().getparent().iter(*_RUN_CONTENT))
+            hidden.update(el.getparent().getparent().iter(*_RUN_PIECES))
     return paragraphs
+
+
+def symbol_text(sym: etree._Element) -> str:
+    """The character a ``w:sym`` shows, in the private-use area Word and LibreOffice map symbol
+    fonts to (``w:char="F0FE"`` -> U+F0FE; a code below U+F000 is shifted there); "" if unreadable."""
+    try:
+        code = int(sym.get(_CHAR) or "", 16)
+    except ValueError:
+        return ""
+    if code < 0xF000:
+        code += 0xF000
+    return chr(code) if code <= 0xF0FF else ""
 
 
 def _paragraphs(el: etree._Element) -> list[tuple[etree._Element, str]]:
