@@ -160,6 +160,10 @@ UNRECOGNISED_MARK = Reason("case_non_reconnue", ERROR, {
     "": "La case «\u202f{label}\u202f» contient «\u202f{text}\u202f», qui n'est pas reconnu comme une case "
         "cochée. Cochez la case (cliquez dessus, ou tapez ☒) ou videz-la.",
 })
+PICTURE_ONLY = Reason("image_sans_texte", WARNING, {
+    "": "La rubrique «\u202f{label}\u202f» ne contient qu'une image (une signature scannée\u202f?) : elle est "
+        "acceptée comme remplie. Tapez aussi le nom sous l'image, pour qu'il figure dans les tableaux de suivi.",
+})
 INVALID_NUMBER = Reason("nombre_invalide", ERROR, {
     "": "La rubrique «\u202f{label}\u202f» attend un nombre entier, pas «\u202f{value}\u202f».",
 })

@@ -67,6 +67,7 @@ class Report:
     dates: dict[str, dt.date | None] = field(default_factory=dict)
     unreadable_dates: dict[str, str] = field(default_factory=dict)  # key -> French message
     unrecognised_marks: dict[str, str] = field(default_factory=dict)  # check box key -> what its cell holds
+    pictures: list[str] = field(default_factory=list)  # text fields answered by a picture alone
     found_by: dict[str, str] = field(default_factory=dict)  # key -> tag | label | alias
     not_in_form: list[str] = field(default_factory=list)  # catalogue fields absent from the file
     report_id: str | None = None
@@ -80,8 +81,9 @@ class Report:
         return self.values.get(key, "")
 
     def is_filled(self, key: str) -> bool:
+        """Answered: ticked, some text, or a picture alone (a scanned signature counts as one)."""
         value = self.value(key)
-        return value is True or (isinstance(value, str) and bool(value.strip()))
+        return value is True or (isinstance(value, str) and bool(value.strip())) or key in self.pictures
 
     def as_json(self) -> dict:
         return {
@@ -95,6 +97,7 @@ class Report:
             "dates": {k: v.isoformat() if v else None for k, v in self.dates.items()},
             "dates_illisibles": self.unreadable_dates,
             "cases_non_reconnues": self.unrecognised_marks,
+            "images_seules": self.pictures,
             "lu_par": self.found_by,
             "absents_du_formulaire": self.not_in_form,
         }
@@ -191,18 +194,18 @@ class _Index:
                 return any(states)
         return _typed(clean_text(self.part.cell(cell)), kind)
 
-    def read_single(self, field: Field) -> tuple[Value, str | None, list]:
-        """The value, how it was found, and the controls holding it."""
+    def read_single(self, field: Field) -> tuple[Value, str | None, list, object]:
+        """The value, how it was found, the controls holding it, and its value cell (or None)."""
         controls = self.by_tag.get(field.key)
         if controls:
-            return self.control_value(controls[0], field.kind), "tag", controls
+            return self.control_value(controls[0], field.kind), "tag", controls, ooxml.enclosing_cell(controls[0])
         cell = self.value_cells.get(normalize_label(field.label))
         if cell is not None:
-            return self.cell_value(cell, field.kind), "label", list(ooxml.iter_controls(cell))
+            return self.cell_value(cell, field.kind), "label", list(ooxml.iter_controls(cell)), cell
         controls = self.by_alias.get(normalize_label(field.label))
         if controls:
-            return self.control_value(controls[0], field.kind), "alias", controls
-        return (False if field.kind == "bool" else ""), None, []
+            return self.control_value(controls[0], field.kind), "alias", controls, ooxml.enclosing_cell(controls[0])
+        return (False if field.kind == "bool" else ""), None, [], None
 
     def read_table(self, field: Field) -> list[dict[str, str]] | None:
         columns = field.columns or []
@@ -288,7 +291,9 @@ def read_report(path: Path, catalogue: Catalogue, *,
                     rows = []
                 report.tables[f.key] = rows
                 continue
-            value, how, controls = index.read_single(f)
+            value, how, controls, cell = index.read_single(f)
+            if f.kind == "text" and not str(value).strip() and cell is not None and ooxml.holds_picture(cell):
+                report.pictures.append(f.key)  # a scanned signature pasted in, with no name typed
             if how is None:
                 report.not_in_form.append(f.key)
             else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .catalogue import NEXT_OBJECTIVES, Catalogue, Column, Condition, Field
 from .config import Config
 from .deadlines import deadlines
-from .outcomes import (CONTRADICTORY_ANSWERS, EMPTY_REPORT, EMPTY_TABLE, ERROR, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
+from .outcomes import (CONTRADICTORY_ANSWERS, EMPTY_REPORT, EMPTY_TABLE, ERROR, PICTURE_ONLY, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
                        INVALID_NUMBER, LATE, MISSING_FIELD, NO_IDENTIFIER, TOO_MANY_OBJECTIVES, UNKNOWN_AGENT,
                        UNREADABLE_DATE, WARNING, WRONG_CAMPAIGN, BECAUSE, ROW_NAMED, ROW_NUMBERED, Finding,
                        Reason)
@@ -121,6 +121,9 @@ class _Checker:
             return
         if f.key in report.unrecognised_marks:
             self.add(UNRECOGNISED_MARK, f, text=" ".join(report.unrecognised_marks[f.key].split()))
+            return
+        if f.key in report.pictures:
+            self.add(PICTURE_ONLY, f)
             return
         if not report.is_filled(f.key):
             if required:

@@ -26,7 +26,7 @@ from pipeline.filling import ReportForm, fill_report
 ENTRY_KEYS = {"fichier", "accepte", "etape", "illisible", "constats", "contenu"}
 FINDING_KEYS = {"code", "severity", "label", "message", "field"}
 CONTENT_KEYS = {"fichier", "identifiant", "campagne", "matricule", "version_formulaire", "champs",
-                "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "lu_par",
+                "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "images_seules", "lu_par",
                 "absents_du_formulaire"}
 
 

@@ -759,3 +759,59 @@ def test_a_symbol_tick_survives_a_libreoffice_round_trip(stage4, catalogue, tmp_
     converted = lo.round_trips([ticked], tmp_path / "lo")[how][ticked]
     report = read(converted, catalogue)
     assert report.values["aucun_besoin_formation"] is True and report.unrecognised_marks == {}
+
+
+# -- a signature pasted as a picture ------------------------------------------------------------------
+
+
+def png_bytes(width: int = 60, height: int = 20) -> bytes:
+    """A small real PNG (a grey stroke), made without an imaging library."""
+    import struct
+    import zlib
+
+    rows = b"".join(b"\x00" + bytes(255 if abs(y - height // 2) > 1 else 60 for _ in range(width))
+                    for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def with_picture(source: Path, target: Path, label: str) -> Path:
+    """The value cell of ``label`` emptied and a scanned signature pasted in it, with Word's
+    own picture (python-docx writes the drawing, its relationship and the image part)."""
+    document = docx.Document(str(source))
+    (cell,) = [row.cells[1] for table in document.tables for row in table.rows
+               if len(row.cells) == 2 and row.cells[0].text.strip().startswith(label)]
+    for paragraph in cell.paragraphs:
+        for child in list(paragraph._p):
+            if child.tag != ooxml.qn("w:pPr"):
+                paragraph._p.remove(child)
+    image = target.with_suffix(".png")
+    image.write_bytes(png_bytes())
+    cell.paragraphs[0].add_run().add_picture(str(image))
+    document.save(str(target))
+    return target
+
+
+@pytest.mark.parametrize("key", ["signature_evaluateur", "visa_autorite", "signature_agent"])
+def test_a_signature_pasted_as_a_picture_counts_as_given_and_asks_for_the_name(stage4, catalogue, tmp_path, key):
+    """GIVEN a signature cell holding only a scanned signature (no name typed) WHEN read and
+    checked THEN the signature is given (never « n'est pas remplie »), and a warning asks for
+    the name under the picture, for the tracking workbooks."""
+    label = catalogue.field(key).label
+    report = read(with_picture(stage4, tmp_path / "signe.docx", label), catalogue)
+    assert report.pictures == [key] and report.values[key] == "" and report.is_filled(key)
+    findings = validate(report, catalogue, ValidationContext(campaign="2026")).findings
+    assert [f.code for f in findings if f.field == key] == ["image_sans_texte"]
+    assert not [f for f in findings if f.severity == "erreur"], findings
+
+
+def test_a_picture_next_to_a_typed_name_is_just_a_name(stage4, catalogue, tmp_path):
+    path = with_picture(stage4, tmp_path / "signe.docx", catalogue.field("signature_evaluateur").label)
+    form = ReportForm(path, catalogue)
+    ooxml.append_paragraph(form.value_cell("signature_evaluateur"), "Sophie Durand")
+    report = read(form.save(tmp_path / "signe et nomme.docx"), catalogue)
+    assert report.values["signature_evaluateur"] == "Sophie Durand" and report.pictures == []

@@ -18,7 +18,8 @@ from .editing import (add_table_row, append_paragraph, append_run, remove_contro
 from .ns import NSMAP, element, parse_xml, qn, serialize
 from .reading import (PartIndex, body, cell_grid_span, cell_text, control_alias, control_checkbox_state,
                       control_date_value, control_property, control_showing_placeholder, control_tag, core_property,
-                      enclosing, enclosing_cell, first_paragraph_text, grid_positions, has_merged_cells, iter_controls,
+                      enclosing, enclosing_cell, first_paragraph_text, grid_positions, has_merged_cells, holds_picture,
+                      iter_controls,
                       iter_paragraphs, iter_tables, main_content_type, office_document_target, paragraph_text,
                       table_rows)
 

@@ -274,6 +274,15 @@ def _walk(root: etree._Element, index: PartIndex | None = None) -> list[tuple[et
     return paragraphs
 
 
+_PICTURES = (qn("w:drawing"), qn("w:pict"), qn("w:object"))
+
+
+def holds_picture(el: etree._Element) -> bool:
+    """Whether ``el`` holds a picture, a drawing (ink) or an embedded object: a scanned
+    signature pasted into a cell, say."""
+    return next(el.iter(*_PICTURES), None) is not None
+
+
 def symbol_text(sym: etree._Element) -> str:
     """The character a ``w:sym`` shows, in the private-use area Word and LibreOffice map symbol
     fonts to (``w:char="F0FE"`` -> U+F0FE; a code below U+F000 is shifted there); "" if unreadable."""
