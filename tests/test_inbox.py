@@ -253,3 +253,39 @@ def test_an_outbox_moved_away_while_the_service_runs_is_never_made_again(desk, t
         (handled,) = processor.recover()
     assert handled.stage == 2 and Path(handled.destination).exists()
     assert len(list((desk.config.outbox / "historique").rglob("*.docx"))) == 1
+
+
+@pytest.mark.parametrize("kind", ["not_a_report", "other_version"])
+def test_the_note_and_status_quote_the_file_as_it_was_received(desk, kind):
+    """The reason of a file that is not a report, or is of another form version, names the file
+    as the manager sent it, never its work name in the state folder."""
+    from pipeline.status import campaign_status
+
+    received = "Note de service été.docx" if kind == "not_a_report" else "CR ancien modèle.docx"
+    if kind == "not_a_report":
+        source = CASES.parent / "content" / "not_a_report_note_quotes_received_name.docx"
+    else:
+        source = desk.fill("ancien.docx", "100001")
+        _set_core_version(source, "CR-0000000000")  # made on another form
+    desk.drop(source, received)
+    (handled,) = desk.run().handled
+    with desk.journal() as journal:
+        (row,) = journal.files()
+    (finding,) = row.findings
+    assert f"«\u202f{received}\u202f»" in finding["message"] and "__" not in finding["message"]
+    (rejection,) = campaign_status(desk.config).rejected
+    assert rejection["fichier"] == received and any(received in m for m in rejection["messages"])
+
+
+def _set_core_version(path: Path, version: str) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename == "docProps/core.xml":
+                text = data.decode()
+                start, end = text.index("<cp:version>") + len("<cp:version>"), text.index("</cp:version>")
+                data = (text[:start] + version + text[end:]).encode()
+            archive.writestr(info, data)

@@ -65,3 +65,8 @@ def test_guillemets_hold_narrow_no_break_spaces_in_every_sentence():
     sentences += [s for cls in UNREADABLE_REASONS for s in cls.sentences.values()]
     assert sentences and not [s for s in sentences if "« " in s or " »" in s]
     assert all("«\u202f" in s for s in sentences if "«" in s)
+
+
+def test_every_finding_code_is_listed_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert [r.code for r in REASONS if f"`{r.code}`" not in readme] == []
