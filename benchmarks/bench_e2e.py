@@ -49,6 +49,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -173,8 +174,10 @@ def prepare_workspace(base: Path, pool: list[Path], n: int, distinct: int, roste
         write_roster(base / "agents.csv", n, distinct)
     inbox = base / "inbox"
     inbox.mkdir()
+    settled = time.time() - 3600  # dropped earlier: a pass leaves files copied within stabilite_s
     for path in pool[:n]:
         shutil.copyfile(path, inbox / path.name)
+        os.utime(inbox / path.name, (settled, settled))
     return base
 
 

@@ -128,8 +128,10 @@ def run_setup(setup: str, args, pool: list[Path], catalogue, root: Path) -> dict
     kills = rounds = 0
     while kills < args.kills:
         rounds += 1
+        settled = time.time() - 3600  # dropped earlier: a pass leaves files copied within stabilite_s
         for source, name in batches.batch(args.batch):
             shutil.copyfile(source, base / "inbox" / name)
+            os.utime(base / "inbox" / name, (settled, settled))
             dropped[sha(source)] += 1
         child = subprocess.Popen(command, cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(args.min_delay, args.max_delay))

@@ -261,6 +261,10 @@ def cmd_status(args) -> int:
         for item in status.waiting:
             where = f" -> {item['destination_prevue']}" if item["destination_prevue"] else ""
             print(f"  {item['fichier']} (reçu le {item['recu_le'][:10]}){where}")
+    if status.not_taken:
+        print(f"Dans le dossier d'entrée, pas encore pris : {len(status.not_taken)}")
+        for item in status.not_taken:
+            print(f"  {item['fichier']} : {item['motif']}")
     if status.missing:
         print(f"Agents sans compte rendu accepté : {len(status.missing)}, par évaluateur :")
         for evaluator, agents in status.missing_by_evaluator().items():

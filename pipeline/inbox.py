@@ -1,15 +1,21 @@
 """What the inbox holds: the files to take (at its top and in the folders HR drags into it), the
 names left alone (:data:`pipeline.naming.IGNORED_PATTERNS`), the special entries to report (pipes,
-sockets, devices)."""
+sockets, devices), and whether a file is ready to be taken (:func:`not_ready`)."""
 
 from __future__ import annotations
 
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import describe_failure
 from .naming import is_ignored
+from .preflight import NOT_ZIP, ZIP_COMPLETE, ZIP_PARTIAL, probe_file
+
+
+SPECIAL_ENTRY = "n'est pas un fichier (tube, socket ou périphérique) : déposez le fichier lui-même"
 
 
 @dataclass
@@ -48,3 +54,27 @@ def is_inbox_entry(inbox: Path, path: str | os.PathLike, extra_patterns: tuple[s
     if relative == "." or relative.startswith(".." + os.sep) or relative == "..":
         return False
     return not any(not part or is_ignored(part, extra_patterns) for part in relative.split(os.sep))
+
+
+def not_ready(path: Path, *, window: float, incomplete_after: float, now: float | None = None) -> str | None:
+    """Why an inbox file cannot be taken yet (French), or ``None`` when it can: the rules the
+    watcher applies, for a single pass (``process`` from cron) that cannot watch a file settle.
+
+    Taken: a link (never followed: turned away with a note); a file unchanged for ``window``
+    seconds that the service can read and that opens as a complete zip, or is no zip at all (it
+    gets its rejection note). Left for a later pass: a file changed within ``window`` seconds
+    (still being copied); a zip without its directory yet, or a file with no content yet,
+    unless unchanged for ``incomplete_after`` seconds; a file the service cannot read."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        return None
+    age = (time.time() if now is None else now) - st.st_mtime
+    if age < window:
+        return f"en cours de copie (modifié il y a moins de {window:g} s)"
+    try:
+        kind = probe_file(path)
+    except OSError as exc:
+        return f"illisible par le service : {describe_failure(exc)}"
+    if kind in (ZIP_COMPLETE, NOT_ZIP) or age >= incomplete_after:
+        return None
+    return "incomplet pour l'instant (" + ("archive sans répertoire" if kind == ZIP_PARTIAL else "aucun contenu") + ")"

@@ -44,7 +44,7 @@ from .examine import Examination, examine, roster_agents
 from .files import (are_same_file, describe_failure, holds_same_bytes, is_regular_file, link_no_clobber,
                     make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
                     unique_path)
-from .inbox import InboxListing, list_inbox
+from .inbox import SPECIAL_ENTRY, InboxListing, list_inbox, not_ready
 from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
                      WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
@@ -58,7 +58,6 @@ log = logging.getLogger("entretiens")
 
 # Files placed between two sync points of a pass (see Processor.sync).
 SYNC_BATCH = 64
-SPECIAL_ENTRY = "n'est pas un fichier (tube, socket ou périphérique) : déposez le fichier lui-même"
 # A file whose reading was under way when the run died this many times is set aside unread.
 INTERRUPTIONS_BEFORE_SET_ASIDE = 2
 
@@ -181,14 +180,25 @@ class Processor:
         return list_inbox(inbox, tuple(self.config.watch.ignore_patterns))
 
     def run_pass(self, progress: Callable[[int, int], None] | None = None) -> PassResult:
-        """Recover what a crash left, then take every file of the inbox once; what is not a
-        file (a pipe, a socket) stays, listed with why."""
+        """Recover what a crash left, then take every file of the inbox that is ready, by the
+        watcher's rules (unchanged for ``surveillance.stabilite_s``, readable by the service, a
+        complete zip or no zip at all: :func:`pipeline.inbox.not_ready`); the others stay in the
+        inbox for a later pass, listed with why, as is what is not a file (a pipe, a socket)."""
         result = PassResult(handled=self.recover())
         listing = self.list_inbox()
         for path in listing.special:
             result.left_alone.append((self.received_name(path), SPECIAL_ENTRY))
             log.warning("«\u202f%s\u202f» %s.", self.received_name(path), SPECIAL_ENTRY)
-        files = listing.files
+        watch = self.config.watch
+        files = []
+        for path in listing.files:
+            why = not_ready(path, window=watch.stability_window, incomplete_after=watch.incomplete_after)
+            if why is None:
+                files.append(path)
+            else:
+                result.left_alone.append((self.received_name(path), why))
+                log.info("«\u202f%s\u202f» laissé dans le dossier d'entrée pour un prochain passage : %s.",
+                         self.received_name(path), why)
         for done, path in enumerate(files, 1):
             handled = self._guarded(self.process_file, path)
             if handled:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from . import catalogue as cat
 from .config import Config
 from .deadlines import MISSED, agent_deadlines
+from .inbox import SPECIAL_ENTRY, list_inbox, not_ready
 from .journal import DONE, FileRow, Journal
+from .naming import shown_name
 from .outcomes import Outcome, is_error
 from .roster import RosterRow, load_roster
 from .text import format_date
@@ -32,6 +34,8 @@ class Status:
     # Claimed but not yet in their place (a folder not writable, a share gone): finished by the next pass.
     waiting: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what keeps the status from being complete
+    # In the inbox, not taken yet (still being copied, unreadable by the service, not a file).
+    not_taken: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -44,6 +48,7 @@ class Status:
             "sans_compte_rendu": self.missing,
             "en_attente": self.waiting,
             "problemes": self.problems,
+            "pas_encore_pris": self.not_taken,
         }
 
     def missing_by_evaluator(self) -> dict[str, list[dict]]:
@@ -69,6 +74,8 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
     if not config.inbox.is_dir():
         status.problems.append(f"Le dossier d'entrée {config.inbox} n'existe pas : aucun fichier ne peut être "
                                "reçu. Créez-le, ou corrigez dossiers.entree dans config.yaml.")
+    else:
+        status.not_taken = _not_taken(config)
     # One journal row in memory at a time: a campaign's contents can be large.
     with Journal(config.state_dir) as journal:
         reported: set[str] = set()
@@ -99,6 +106,25 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
         status.rejected = [_rejection(row, roster) for row in journal.iter_latest_by_agent(campaign)
                            if row.outcome.turned_away] + unmatched
     return status
+
+
+def _not_taken(config: Config) -> list[dict]:
+    """What sits in the inbox that a pass would leave there now, and why (the watcher's rules)."""
+    watch = config.watch
+    try:
+        listing = list_inbox(config.inbox, tuple(watch.ignore_patterns))
+    except OSError:
+        return []
+    waiting = [{"fichier": shown_name(str(p.relative_to(config.inbox))), "motif": SPECIAL_ENTRY}
+               for p in listing.special]
+    for path in listing.files:
+        try:
+            why = not_ready(path, window=watch.stability_window, incomplete_after=watch.incomplete_after)
+        except OSError:
+            continue  # taken meanwhile
+        if why:
+            waiting.append({"fichier": shown_name(str(path.relative_to(config.inbox))), "motif": why})
+    return waiting
 
 
 def _roster(config: Config, status: Status) -> dict[str, RosterRow] | None:

@@ -250,3 +250,16 @@ def write_workspace(base: Path, agents: list[dict], **settings) -> "Config":
     data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
     (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return load_config(base / "config.yaml")
+
+
+def settle(folder: Path, seconds: float = 3600.0) -> None:
+    """Every file under ``folder`` last changed ``seconds`` ago: dropped earlier, its copy long
+    finished, as a pass run from cron finds it (a pass leaves alone what changed within
+    ``surveillance.stabilite_s``, see pipeline.inbox.not_ready)."""
+    import os
+    import time
+
+    then = time.time() - seconds
+    for path in Path(folder).rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.utime(path, (then, then))

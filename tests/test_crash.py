@@ -30,7 +30,7 @@ from pipeline.journal import Journal
 from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX
 from pipeline.naming import DUPLICATES, HISTORY, JOURNAL_NAME, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
 from pipeline.process import process_inbox
-from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv
+from tests.conftest import REPO, TEMPLATES, TODAY, agent, settle, write_csv
 from tests.mounts import other_device, tmpfs
 
 RUNNER = Path(__file__).resolve().parent / "crash_runner.py"
@@ -178,10 +178,12 @@ def _scene(tmp_path, drops, setup) -> Scene:
         assert other_device(config.outbox, config.state_dir) == (setup == "outbox_elsewhere")
         assert other_device(config.inbox, config.state_dir) == (setup == "inbox_elsewhere")
     shutil.copyfile(drops / FIRST, config.inbox / FIRST)
+    settle(config.inbox)
     (outcome,) = process_inbox(config).handled
     assert outcome.outcome == "accepted"
     for name in [*EXPECTED, IGNORED]:
         shutil.copyfile(drops / name, config.inbox / name)
+    settle(config.inbox)  # dropped earlier: the passes below find them settled
     shas = {name: sha(drops / name) for name in [FIRST, *EXPECTED]}
     return Scene(config, tmp_path / "ws" / "config.yaml", shas)
 

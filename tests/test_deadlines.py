@@ -21,7 +21,7 @@ from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.process import process_inbox
 from pipeline.outcomes import WARNING
-from tests.conftest import TEMPLATES, TODAY, agent, write_csv
+from tests.conftest import TEMPLATES, TODAY, agent, write_csv, settle
 
 REVIEW = dt.date(2026, 12, 14)  # a Monday
 LEA = agent("100001", "Martin", "Léa")
@@ -226,6 +226,7 @@ def test_process_files_a_late_report_in_its_stage_folder_with_the_warning(blank,
     config = workspace(tmp_path / "ws")
     config.inbox.mkdir(parents=True)
     late_communication(blank, config.inbox / "cr.docx")
+    settle(config.inbox)
     result = process_inbox(config)
     (outcome,) = result.handled
     assert outcome.outcome == "accepted" and outcome.stage == 2

@@ -289,3 +289,94 @@ def _set_core_version(path: Path, version: str) -> None:
                 start, end = text.index("<cp:version>") + len("<cp:version>"), text.index("</cp:version>")
                 data = (text[:start] + version + text[end:]).encode()
             archive.writestr(info, data)
+
+
+# -- a pass from cron takes only what is ready, by the watcher's rules ------------------------------------
+
+
+def test_a_file_still_being_copied_stays_in_the_inbox_until_a_later_pass(desk):
+    """GIVEN a report whose copy is still under way (changed a moment ago) WHEN process runs from
+    cron THEN it stays in the inbox, said in the pass summary with why; the next pass, once it
+    has settled, takes it whole."""
+    from tests.conftest import settle
+
+    report = desk.fill("CR.docx", "100001")
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    partial = desk.config.inbox / "CR.docx"
+    partial.write_bytes(report.read_bytes()[:20_000])  # the first bytes only, as a copy in progress
+    result = process_inbox_now(desk)
+    assert result.handled == [] and [name for name, _ in result.left_alone] == ["CR.docx"]
+    assert "en cours de copie" in result.left_alone[0][1]
+    partial.write_bytes(report.read_bytes())  # the copy ends
+    settle(desk.config.inbox)
+    (handled,) = desk.run().handled
+    assert handled.outcome == Outcome.ACCEPTED and sha(Path(handled.destination)) == sha(report)
+
+
+@pytest.mark.parametrize(("content", "age", "waits"), [
+    ("partial_zip", 10, True), ("partial_zip", 120, False),  # a zip without its directory yet
+    ("empty", 10, True), ("empty", 120, False),              # nothing written yet
+    ("pdf", 10, False),                                       # no zip at all: its note at once
+])
+def test_an_incomplete_looking_file_waits_then_gets_its_note(desk, content, age, waits):
+    import time
+
+    from pipeline.inbox import not_ready
+
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    path = desk.config.inbox / "CR.docx"
+    path.write_bytes({"partial_zip": desk.fill("x.docx", "100001").read_bytes()[:5000], "empty": b"",
+                      "pdf": b"%PDF-1.7\n"}[content])
+    then = time.time() - age
+    os.utime(path, (then, then))
+    why = not_ready(path, window=2.0, incomplete_after=30.0)
+    assert (why is not None) == waits, why
+    if waits:
+        assert "incomplet pour l'instant" in why
+
+
+def test_a_file_the_service_cannot_read_is_left_in_the_inbox_with_why():
+    """Dropped by another account, mode 0600: the service (here the user nobody) cannot read it;
+    it stays where it is, with the reason, rather than being claimed and stuck."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to act as another account")
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    if subprocess.run([*as_nobody, "import pipeline.inbox"], env=env, cwd="/", capture_output=True).returncode:
+        pytest.skip("the account nobody cannot read this checkout (its folder is private)")
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        os.chmod(folder, 0o755)
+        private = Path(folder) / "CR.docx"
+        private.write_bytes(b"PK\x03\x04 private")
+        os.chmod(private, 0o600)
+        then = time.time() - 3600
+        os.utime(private, (then, then))
+        code = ("import sys; from pathlib import Path; from pipeline.inbox import not_ready; "
+                "print(not_ready(Path(sys.argv[1]), window=2, incomplete_after=30))")
+        done = subprocess.run([*as_nobody, code, str(private)], capture_output=True, text=True, env=env, cwd="/")
+    assert done.returncode == 0, done.stderr
+    assert "illisible par le service" in done.stdout and "accès refusé" in done.stdout
+
+
+def process_inbox_now(desk):
+    """A pass run right away (not settled: as cron may find the inbox)."""
+    from pipeline.process import process_inbox
+
+    return process_inbox(desk.config)
+
+
+def test_status_shows_what_sits_in_the_inbox_not_taken_yet_and_why(desk):
+    from pipeline.status import campaign_status
+
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    (desk.config.inbox / "en cours.docx").write_bytes(b"PK\x03\x04")  # just written
+    os.mkfifo(desk.config.inbox / "tube")
+    waiting = {item["fichier"]: item["motif"] for item in campaign_status(desk.config).not_taken}
+    assert set(waiting) == {"en cours.docx", "tube"}
+    assert "en cours de copie" in waiting["en cours.docx"] and "n'est pas un fichier" in waiting["tube"]

@@ -25,7 +25,7 @@ from pipeline.generate import generate
 from pipeline.naming import REJECTS
 from pipeline.process import process_inbox
 from pipeline.status import campaign_status
-from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv
+from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv, settle
 
 CAREER = DEFAULT.field("perspectives_carriere")  # no constant in the catalogue
 REVIEW = dt.date(2026, 12, 14)
@@ -86,6 +86,7 @@ def drop(config: Config, source: Path | bytes, name: str | None = None) -> None:
         (config.inbox / name).write_bytes(source)
     else:
         shutil.copyfile(source, config.inbox / (name or source.name))
+    settle(config.inbox)  # dropped a while before the pass
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ import pipeline
 from conftest import make_config
 from pipeline import watch
 from pipeline.outcomes import ConfigError
+from pipeline.inbox import SPECIAL_ENTRY
 from pipeline.outcomes import Outcome
 from pipeline.process import HandledFile
 from pipeline.config import Watch, load_config
@@ -436,8 +437,7 @@ def test_reports_in_subfolders_are_taken_and_a_pipe_is_reported_once(tmp_path, c
     with caplog.at_level(logging.WARNING, logger="entretiens"):
         run_for(watcher, clock, 6.0)
     assert sorted(watcher.processor.taken) == ["cr martin.docx", "cr ndiaye.docx"]
-    assert [r.getMessage() for r in caplog.records].count(
-        "«\u202ftube\u202f» n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.") == 1
+    assert [r.getMessage() for r in caplog.records].count(f"«\u202ftube\u202f» {SPECIAL_ENTRY}.") == 1
 
 
 def test_files_present_at_start_are_taken_once_stable_and_ignored_ones_left_alone(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..config import Config, Watch
 from ..files import describe_failure, replace_atomically
-from ..inbox import list_inbox
+from ..inbox import SPECIAL_ENTRY, list_inbox
 from ..naming import HEALTH_NAME, LOG_NAME, shown_name
 from ..outcomes import PASS_OUTCOMES
 from ..process import HandledFile
@@ -134,8 +134,7 @@ class Watcher:
         for path in listing.special:
             if path not in self.special_seen:  # said once, not at every scan
                 self.special_seen.add(path)
-                log.warning("«\u202f%s\u202f» n'est pas un fichier (tube, socket ou périphérique) : laissé de côté.",
-                            shown_name(os.path.relpath(path, self.inbox)))
+                log.warning("«\u202f%s\u202f» %s.", shown_name(os.path.relpath(path, self.inbox)), SPECIAL_ENTRY)
         if self.recovery_at is None and self.last_scan is not None:
             self._recover(now)  # whatever a failed step left in the work area
         first = self.last_scan is None
