@@ -42,14 +42,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     # functions
-    "load_config", "process_inbox", "check_files", "generate_documents", "rebuild_workbooks",
+    "load_config", "process_inbox", "reexamine_files", "check_files", "generate_documents", "rebuild_workbooks",
     "campaign_status", "watcher_state", "build_templates", "run_service",
     # what they return or take
     "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
     "WatcherState",
     # exceptions
     "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
-    "UnreadableReport",
+    "UnreadableReport", "NotReexaminable",
 ]
 
 
@@ -82,6 +82,24 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
     lock = acquire_lock(config.state_dir, command="process")
     try:
         return process_inbox(config, progress=progress, outputs=outputs)
+    finally:
+        lock.release()
+
+
+def reexamine_files(config: Config, paths: Iterable[str | Path], *, outputs: bool = True) -> PassResult:
+    """Examine again, with the current configuration, files turned away that sit in ``rejets``
+    (``entretiens reexaminer``): after the roster gained an agent, say, or the campaign year was
+    corrected. Each file's old note goes to the history, the file goes where its new outcome
+    sends it (a stage folder, or ``rejets`` with a new note), and the journal records a new
+    examination of the same received file; nothing is deleted. Returns a :class:`PassResult`.
+    Raises :class:`NotReexaminable` (nothing moves) when a path is not a turned-away file of the
+    journal; takes the workspace lock like :func:`process_inbox`."""
+    from .process import reexamine_files
+    from .watch.lock import acquire_lock
+
+    lock = acquire_lock(config.state_dir, command="process")
+    try:
+        return reexamine_files(config, [Path(p) for p in paths], outputs=outputs)
     finally:
         lock.release()
 
@@ -172,7 +190,7 @@ _LAZY = {
     "Outcome": "outcomes", "Examination": "examine", "GenerateResult": "generate", "Status": "status",
     "WatcherState": "watch.lock",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
-                     "AlreadyRunning", "UnreadableReport"], "outcomes"),
+                     "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),
 }
 
 

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import (build_templates, campaign_status, check_files, generate_documents, load_config, process_inbox,
-               rebuild_workbooks, run_service, watcher_state)
+               rebuild_workbooks, reexamine_files, run_service, watcher_state)
 from .naming import PREVIOUS_VERSIONS, TO_SEND, shown_name
 from .outcomes import PASS_OUTCOMES, EntretiensError
 from .text import KIND_WORDS, shown_value
@@ -149,6 +149,15 @@ def cmd_generate(args) -> int:
         print(f"Les versions remplacées sont gardées dans {folder / PREVIOUS_VERSIONS}.")
     if result.problems:
         print(f"{len(result.problems)} ligne(s) de la liste des agents à corriger (voir ci-dessus).")
+    return EXIT_OK
+
+
+def cmd_reexamine(args) -> int:
+    config = load_config(args.config)
+    result = reexamine_files(config, args.files)
+    print(format_pass(result, config))
+    for path in result.workbooks:
+        print(f"Classeur mis à jour : {path}")
     return EXIT_OK
 
 
@@ -354,6 +363,19 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--tout", action="store_true",
                           help="réécrit tous les documents, même inchangés (les précédents sont gardés)")
     generate.set_defaults(handler=cmd_generate)
+
+    reexamine = commands.add_parser(
+        "reexaminer", parents=[common],
+        help="examine de nouveau des fichiers rejetés, avec la configuration actuelle",
+        description="Examine de nouveau, avec la configuration actuelle, des fichiers du dossier "
+                    "«\u202frejets\u202f» : après l'ajout d'un agent à la liste des agents ou la correction de "
+                    "l'année de campagne, par exemple. L'ancienne note va dans l'historique, le fichier "
+                    "va où son nouveau résultat l'envoie (avec une nouvelle note s'il est encore rejeté) "
+                    "et le journal garde les deux examens. Rien n'est supprimé.",
+        epilog="Exemple : entretiens reexaminer \"outbox/rejets/CR Martin.docx\"")
+    reexamine.add_argument("files", nargs="+", type=Path, metavar="FICHIER",
+                           help="fichier(s) du dossier «\u202frejets\u202f» à examiner de nouveau")
+    reexamine.set_defaults(handler=cmd_reexamine)
 
     templates = commands.add_parser(
         "templates", parents=[common],

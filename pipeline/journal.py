@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS files (
     findings      TEXT,                   -- JSON list
     duplicate_of  INTEGER,
     finished_at   TEXT,
-    interrupted   INTEGER NOT NULL DEFAULT 0  -- runs that died while this file was being read
+    interrupted   INTEGER NOT NULL DEFAULT 0, -- runs that died while this file was being read
+    reexamination_of INTEGER                  -- the same received file, turned away before, examined again
 );
 CREATE INDEX IF NOT EXISTS files_checksum ON files(checksum);
 CREATE INDEX IF NOT EXISTS files_report ON files(report_id);
@@ -131,6 +132,7 @@ class FileRow:
     agent_number: str | None
     duplicate_of: int | None
     size: int | None = None
+    reexamination_of: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "FileRow":
@@ -144,7 +146,7 @@ class FileRow:
             findings=json.loads(row["findings"]) if row["findings"] else [],
             received_at=row["received_at"], reason_code=row["reason_code"],
             campaign=row["campaign"], agent_number=row["agent_number"],
-            duplicate_of=row["duplicate_of"],
+            duplicate_of=row["duplicate_of"], reexamination_of=row["reexamination_of"],
         )
 
 
@@ -236,6 +238,8 @@ class Journal:
         columns = {row["name"] for row in self.db.execute("PRAGMA table_info(files)")}
         if "interrupted" not in columns:  # a journal from before this column
             self.db.execute("ALTER TABLE files ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0")
+        if "reexamination_of" not in columns:
+            self.db.execute("ALTER TABLE files ADD COLUMN reexamination_of INTEGER")
 
     def close(self) -> None:
         self.db.close()
@@ -248,14 +252,32 @@ class Journal:
 
     # -- writing -----------------------------------------------------------------
 
-    def claim(self, work_name: str, original_name: str, checksum: str, size: int) -> FileRow:
-        """Record a claimed file; claiming the same work name again returns the existing row."""
+    def claim(self, work_name: str, original_name: str, checksum: str, size: int, *,
+              reexamination_of: int | None = None) -> FileRow:
+        """Record a claimed file; claiming the same work name again returns the existing row.
+        ``reexamination_of``: the row of the same received file, turned away, examined again."""
         self.db.execute(
-            "INSERT OR IGNORE INTO files (work_name, original_name, checksum, size, received_at, status)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (work_name, original_name, checksum, size, now(), CLAIMED),
+            "INSERT OR IGNORE INTO files (work_name, original_name, checksum, size, received_at, status,"
+            " reexamination_of) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (work_name, original_name, checksum, size, now(), CLAIMED, reexamination_of),
         )
         return self.file_by_work_name(work_name)
+
+    def record_move(self, file_id: int, source: str, target: str, reason: str) -> None:
+        """A move of a finished file (it left its place: examined again)."""
+        with self._synchronous(True):
+            self.db.execute("INSERT INTO moves (file_id, source, target, reason, at) VALUES (?, ?, ?, ?, ?)",
+                            (file_id, source, target, reason, now()))
+
+    def placed_file(self, path: str | Path) -> FileRow | None:
+        """The finished file that is at ``path`` now (following its moves), if any."""
+        path = str(path)
+        for row in self.db.execute("SELECT * FROM files WHERE status=? AND destination=? ORDER BY id DESC",
+                                   (DONE, path)).fetchall():
+            found = FileRow.from_row(row)
+            if self.where_now(found) == path:
+                return found
+        return None
 
     def plan(self, file_id: int, *, outcome: str, reason_code: str | None, destination: str,
              note: str | None, previous_move: tuple[str, str] | None, report_id: str | None,

@@ -41,15 +41,25 @@ def is_ignored(name: str, extra_patterns: tuple[str, ...] = ()) -> bool:
 WORK_FOLDER = "travail"  # in the state dir
 SHARE_WORK_FOLDER = ".entretiens_en_cours"  # in the inbox, when it is on another file system
 SEPARATOR = "__"
+REEXAMINED = "-r"  # in a work name: examined again (``entretiens reexaminer``)
 MAX_NAME_BYTES = 255
 # Room left in a 255-byte name for our prefixes (work area) and suffixes (notes, " (2)").
 NAME_BUDGET = 200
 
 
-def work_name(received_name: str) -> str:
+def work_name(received_name: str, *, reexamination_of: int | None = None) -> str:
     """``a011580e2472__CR Martin.docx``: unique in the work area, the received name kept
-    (made safe: a name from a subfolder, or that is not UTF-8, becomes a plain file name)."""
-    return f"{uuid.uuid4().hex[:12]}{SEPARATOR}{outbox_name(received_name)}"
+    (made safe: a name from a subfolder, or that is not UTF-8, becomes a plain file name).
+    A file examined again carries the journal id of its first examination: ``…-r17__…``."""
+    marker = f"{REEXAMINED}{reexamination_of}" if reexamination_of is not None else ""
+    return f"{uuid.uuid4().hex[:12]}{marker}{SEPARATOR}{outbox_name(received_name)}"
+
+
+def reexamination_of(name: str) -> int | None:
+    """The journal id a work name says its file is examined again for, if any."""
+    head = name.split(SEPARATOR, 1)[0]
+    _, marker, number = head.partition(REEXAMINED)
+    return int(number) if marker and number.isdigit() else None
 
 
 # Controls, format characters (bidirectional overrides), line and paragraph separators.

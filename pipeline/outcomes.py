@@ -296,6 +296,12 @@ class JournalUnavailable(EntretiensError):
         return cls(cls.sentences[variant].format(**params))
 
 
+class NotReexaminable(EntretiensError):
+    """``entretiens reexaminer`` was given a file that is not a turned-away file of the journal."""
+
+    code = "reexamen_impossible"
+
+
 class FolderNotEmpty(EntretiensError):
     """The demo is asked to write into a folder that already holds something."""
 

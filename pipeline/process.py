@@ -48,10 +48,10 @@ from .inbox import SPECIAL_ENTRY, InboxListing, list_inbox, not_ready
 from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
                      WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
-                     outbox_name, received_name_of, shown_name, stage_folder, work_name)
+                     outbox_name, received_name_of, reexamination_of, shown_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
-                       STAGE_SKIPPED, Finding, InterruptedTwice, Outcome)
+                       STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome)
 from .render import check_templates, templates_command
 
 log = logging.getLogger("entretiens")
@@ -229,7 +229,8 @@ class Processor:
         """Take a claimed file (in the work area) from where it is to ``place``."""
         row = row or self.journal.file_by_work_name(work_path.name)
         if row is None:  # claimed, then a crash before the journal knew it
-            row = self._record_claim(work_path, received_name_of(work_path.name))
+            row = self._record_claim(work_path, received_name_of(work_path.name),
+                                     reexamination_of=reexamination_of(work_path.name))
         if row.status == CLAIMED:
             self.decide(row, work_path)
             row = self.journal.file(row.id)
@@ -282,12 +283,55 @@ class Processor:
         log.info("reçu %s -> %s", received, target)
         return target, self._record_claim(target, received)
 
-    def _record_claim(self, work_path: Path, received_name: str) -> FileRow:
+    def _record_claim(self, work_path: Path, received_name: str, *, reexamination_of: int | None = None) -> FileRow:
         if is_regular_file(work_path):
             checksum, size = sha256(work_path), work_path.stat().st_size
         else:  # a link, a pipe: never read (it could be endless); preflight turns it away
             checksum, size = f"non-regular:{work_path.name}", 0
-        return self.journal.claim(work_path.name, received_name, checksum, size)
+        if reexamination_of is not None:  # the first examination's file left its place in rejets
+            first = self.journal.file(reexamination_of)
+            now_at = self.journal.where_now(first) if first else None
+            if first is not None and now_at and now_at != str(work_path):
+                self.journal.record_move(first.id, now_at, str(work_path), "réexamen")
+        return self.journal.claim(work_path.name, received_name, checksum, size, reexamination_of=reexamination_of)
+
+    # -- examining again ----------------------------------------------------------
+
+    def turned_away_at(self, path: Path) -> FileRow:
+        """The journal's turned-away file that sits at ``path``; raises
+        :class:`~pipeline.outcomes.NotReexaminable` (French) when there is none."""
+        row = self.journal.placed_file(Path(os.path.abspath(path)))
+        if row is None or row.outcome is None or not row.outcome.turned_away or not os.path.lexists(path):
+            raise NotReexaminable(
+                f"«\u202f{shown_name(str(path))}\u202f» n'est pas un fichier rejeté connu du journal : seuls les "
+                f"fichiers du dossier «\u202f{REJECTS}\u202f» peuvent être examinés de nouveau.")
+        return row
+
+    def reexamine(self, path: Path) -> HandledFile:
+        """Examine again, with the current configuration, a file turned away that sits in
+        ``rejets`` (an agent added to the roster since, a campaign year corrected): its old note
+        goes to the history, the file is claimed again and goes where its new outcome sends it.
+        The journal records a new examination of the same received file. Raises
+        :class:`~pipeline.outcomes.NotReexaminable` for any other file."""
+        path = Path(os.path.abspath(path))
+        row = self.turned_away_at(path)
+        if row.note and os.path.lexists(row.note):
+            history = history_folder(self.config.outbox, row.campaign or self.config.campaign.key,
+                                     row.agent_number or "non_identifies")
+            move_no_clobber(Path(row.note), unique_path(history / Path(row.note).name))
+        target = self.work_dir / work_name(row.original_name, reexamination_of=row.id)
+        try:
+            os.rename(path, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            move_no_clobber(path, target)
+        log.info("réexamen de %s -> %s", row.original_name, target)
+        claimed = self._record_claim(target, row.original_name, reexamination_of=row.id)
+        try:
+            return self.resume(target, claimed)
+        finally:
+            self.sync()
 
     # -- duplicate, examine, compare, plan ------------------------------------------
 
@@ -322,7 +366,10 @@ class Processor:
         self.plan_acceptance(row, exam, content, current, findings, work_path)
 
     def find_original(self, row: FileRow) -> FileRow | None:
-        """The first file handled with the same bytes, if any (an empty file has none)."""
+        """The first file handled with the same bytes, if any (an empty file has none; a file
+        examined again is not a copy of itself)."""
+        if row.reexamination_of is not None:
+            return None
         if self._waits_for_sync(row.checksum, None):
             self.sync()
         return self.journal.done_with_checksum(row.checksum) if row.size else None
@@ -629,6 +676,21 @@ def settle_startup_objects() -> None:
     ``process`` and ``watch`` commands), once, before the first pass."""
     gc.collect()
     gc.freeze()
+
+
+def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True) -> PassResult:
+    """:meth:`Processor.reexamine` for each path (files of ``rejets``), then the workbooks
+    rebuilt. Raises :class:`~pipeline.outcomes.NotReexaminable` before anything moves when a
+    path is not a turned-away file of the journal."""
+    with Processor(config) as processor:
+        for path in paths:  # all checked first: nothing moves when one is wrong
+            processor.turned_away_at(Path(path))
+        result = PassResult(handled=[processor.reexamine(Path(path)) for path in paths])
+    if outputs:
+        from .workbooks import rebuild_workbooks
+
+        result.workbooks = rebuild_workbooks(config)
+    return result
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,

@@ -380,3 +380,68 @@ def test_status_shows_what_sits_in_the_inbox_not_taken_yet_and_why(desk):
     waiting = {item["fichier"]: item["motif"] for item in campaign_status(desk.config).not_taken}
     assert set(waiting) == {"en cours.docx", "tube"}
     assert "en cours de copie" in waiting["en cours.docx"] and "n'est pas un fichier" in waiting["tube"]
+
+
+# -- a second chance: examining again a file that sits in rejets ---------------------------------------
+
+
+def test_a_report_of_an_agent_added_to_the_roster_since_is_examined_again_and_accepted(desk):
+    """GIVEN a report rejected because its agent was missing from the roster WHEN HR adds the
+    agent and examines the file again THEN it is accepted, moves to its stage folder, its old
+    note goes to the history, the journal keeps both examinations, nothing is deleted; dropping
+    the same bytes again would only have made a duplicate."""
+    from pipeline import reexamine_files
+    from tests.conftest import agent, write_csv
+    from tests.test_process import AGENTS
+
+    report = desk.fill("CR Petit.docx", "100003")
+    write_csv(desk.config.base_dir / "agents.csv", AGENTS[:2])  # Zoé is not in the roster yet
+    desk.drop(report)
+    (first,) = desk.run().handled
+    assert first.reason_code == "agent_inconnu"
+    rejected = Path(first.destination)
+    note = rejected.with_name(rejected.stem + REJECTION_SUFFIX)
+    assert note.exists()
+    write_csv(desk.config.base_dir / "agents.csv", AGENTS)  # HR adds her
+    (again,) = reexamine_files(desk.config, [rejected]).handled
+    assert again.outcome == Outcome.ACCEPTED and Path(again.destination).exists()
+    assert sha(Path(again.destination)) == sha(report) and not rejected.exists() and not note.exists()
+    kept = list((desk.config.outbox / "historique").rglob(f"*{REJECTION_SUFFIX}"))
+    assert [p.name for p in kept] == [note.name]
+    with desk.journal() as journal:
+        rows = journal.files()
+        assert [r.reexamination_of for r in rows] == [None, rows[0].id]
+        assert journal.where_now(rows[0]) == again.destination  # the first examination's file, followed
+        assert [c.report_id for c in journal.current_reports()] == ["2026-100003"]
+
+
+def test_only_a_file_of_rejets_can_be_examined_again(desk, tmp_path):
+    from pipeline import reexamine_files
+    from pipeline.outcomes import NotReexaminable
+
+    report = desk.fill("CR.docx", "100001")
+    desk.drop(report)
+    (accepted,) = desk.run().handled
+    other = tmp_path / "ailleurs.docx"
+    other.write_bytes(b"x")
+    for path in (Path(accepted.destination), other):
+        with pytest.raises(NotReexaminable, match="n'est pas un fichier rejeté connu du journal"):
+            reexamine_files(desk.config, [path])
+    assert Path(accepted.destination).exists() and other.exists()
+
+
+def test_a_run_killed_while_examining_again_is_finished_by_the_next_pass(desk):
+    """The work name says the file is examined again: recovery never takes it for a copy of itself."""
+    from pipeline.naming import WORK_FOLDER, reexamination_of, work_name
+
+    desk.drop(b"", "vide.docx")
+    (first,) = desk.run().handled
+    rejected = Path(first.destination)
+    with desk.journal() as journal:
+        (row,) = journal.files()
+    work = desk.config.state_dir / WORK_FOLDER / work_name("vide.docx", reexamination_of=row.id)
+    assert reexamination_of(work.name) == row.id
+    os.rename(rejected, work)  # killed right after the claim's rename: the journal never heard of it
+    (recovered,) = desk.run().handled
+    assert recovered.outcome == Outcome.UNREADABLE and recovered.reason_code == "fichier_vide"
+    assert Path(recovered.destination).exists()
