@@ -132,6 +132,9 @@ class Catalogue(_Frozen):
     stages: list[Stage]
     sections: list[Section]
     fields: list[Field]
+    # The workflow's dates in the order they must come (each on or after the one before it
+    # that is filled): a report dated before its own interview gets a procedure annulled.
+    date_order: list[str] = []
     _version: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")
@@ -156,6 +159,9 @@ class Catalogue(_Frozen):
                 raise ValueError(
                     f"le champ «\u202f{f.key}\u202f» dépend d'un champ inconnu «\u202f{f.required_if.field}\u202f»"
                 )
+        for key in self.date_order:
+            if key not in keys or next(f for f in self.fields if f.key == key).kind != "date":
+                raise ValueError(f"date_order cite «\u202f{key}\u202f», qui n'est pas un champ date du catalogue")
         return self
 
     # -- lookups -----------------------------------------------------------
@@ -423,7 +429,12 @@ APPEAL_ROUTES = (
     "demande de révision."
 )
 
-DEFAULT = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS)
+# Invitation, interview, evaluator's signature, communication to the agent, the agent's
+# acknowledgement, visa, notification (décret 2010-888 art. 6; décret 2020-719 art. 5-6).
+DATE_ORDER = [INVITATION_DATE, REVIEW_DATE, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE,
+              VISA_DATE, NOTIFICATION_DATE]
+
+DEFAULT = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS, date_order=DATE_ORDER)
 
 
 # ---------------------------------------------------------------------------
@@ -479,6 +490,7 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
             stages=[s.model_dump() for s in base.stages],
             sections=[s.model_dump() for s in base.sections],
             fields=fields,
+            date_order=[key for key in base.date_order if key in by_key],
         )
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
         raise ConfigError(f"catalogue : {_first_error(exc, fields)}") from None

@@ -70,6 +70,11 @@ class DemoResult:
     workbooks: list[Path] = field(default_factory=list)
 
 
+def _review_date(review_start: dt.date, n: int) -> dt.date:
+    """Agent ``n``'s interview: four a day from ``review_start``."""
+    return review_start + dt.timedelta(days=n // 4)
+
+
 def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
     book = Workbook()
     sheet = book.active
@@ -79,7 +84,7 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
                   "lieu", "encadrant"])
     for n in range(count):
         service, evaluator, function = SERVICES[n % len(SERVICES)]
-        review = review_start + dt.timedelta(days=n // 4)
+        review = _review_date(review_start, n)
         grade = GRADES[n % len(GRADES)]
         sheet.append([
             f"{200100 + n}", LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
@@ -126,8 +131,8 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     make_dirs(folder)
     _write_config(folder)
     config = load_config(folder / "config.yaml")
-    _write_roster(config.roster_path, agents, review_start=config.campaign.review_deadline
-                  - dt.timedelta(days=30))
+    review_start = config.campaign.review_deadline - dt.timedelta(days=30)
+    _write_roster(config.roster_path, agents, review_start=review_start)
     result = DemoResult(folder=folder, agents=agents)
     generated = generate(config, today=config.campaign.review_deadline - dt.timedelta(days=50))
     catalogue = config.catalogue
@@ -158,12 +163,13 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
             answers[cat.TRAINING_NEEDS] = []
             answers[cat.NO_TRAINING_NEED] = True
         target = inbox / name
-        fill_report(source, target, catalogue, stage=1, overrides=answers, omit=omit,
+        review = _review_date(review_start, n)  # the evaluator signs after the interview, as on paper
+        fill_report(source, target, catalogue, stage=1, review=review, overrides=answers, omit=omit,
                     how=("cell" if n % 5 == 3 else "control"))
         if n == 2:
             result.libreoffice_used = _saved_by_libreoffice(target, target)
         if n in (0, 1, 8, 12, 13, 16):
-            later.append((source, {0: 2, 1: 3, 8: 4, 12: 4, 13: 2, 16: 4}[n], answers))
+            later.append((source, {0: 2, 1: 3, 8: 4, 12: 4, 13: 2, 16: 4}[n], answers, review))
     # Office and copy tools leave these behind; they are left alone.
     (inbox / f"~${generated.reports[0].name[:20]}.docx").write_bytes(b"\0" * 162)
     # Bad files HR receives every year.
@@ -173,12 +179,12 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     _returned_earlier(inbox)
     result.passes.append(process_inbox(config, outputs=False))
     # Weeks later: the agent's observations, the visa, the notification come back.
-    for source, stage, answers in later:
+    for source, stage, answers, review in later:
         overrides = dict(answers)
         if stage == 4 and source == generated.reports[12]:
             overrides[cat.REFUSED_TO_SIGN] = True
         target = inbox / source.name.replace(REPORT_SUFFIX, f" - étape {stage}.docx")
-        fill_report(source, target, catalogue, stage=stage, overrides=overrides,
+        fill_report(source, target, catalogue, stage=stage, review=review, overrides=overrides,
                     omit=(agent_signature if cat.REFUSED_TO_SIGN in overrides else ()))
     _returned_earlier(inbox)
     second = process_inbox(config)

@@ -164,6 +164,10 @@ PICTURE_ONLY = Reason("image_sans_texte", WARNING, {
     "": "La rubrique «\u202f{label}\u202f» ne contient qu'une image (une signature scannée\u202f?) : elle est "
         "acceptée comme remplie. Tapez aussi le nom sous l'image, pour qu'il figure dans les tableaux de suivi.",
 })
+DATES_OUT_OF_ORDER = Reason("dates_incoherentes", ERROR, {
+    "": "La date «\u202f{label}\u202f» ({later}) est antérieure à la date «\u202f{before_label}\u202f» "
+        "({earlier}), qui doit venir avant. Corrigez l'une des deux dates.",
+})
 INVALID_NUMBER = Reason("nombre_invalide", ERROR, {
     "": "La rubrique «\u202f{label}\u202f» attend un nombre entier, pas «\u202f{value}\u202f».",
 })

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from .catalogue import NEXT_OBJECTIVES, Catalogue, Column, Condition, Field
 from .config import Config
 from .deadlines import deadlines
-from .outcomes import (CONTRADICTORY_ANSWERS, EMPTY_REPORT, EMPTY_TABLE, ERROR, PICTURE_ONLY, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
+from .outcomes import (CONTRADICTORY_ANSWERS, DATES_OUT_OF_ORDER, EMPTY_REPORT, EMPTY_TABLE, ERROR, PICTURE_ONLY, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
                        INVALID_NUMBER, LATE, MISSING_FIELD, NO_IDENTIFIER, TOO_MANY_OBJECTIVES, UNKNOWN_AGENT,
                        UNREADABLE_DATE, WARNING, WRONG_CAMPAIGN, BECAUSE, ROW_NAMED, ROW_NUMBERED, Finding,
                        Reason)
 from .read import Report
-from .text import canonical_choice, same_choice, shown_value
+from .text import canonical_choice, format_date, same_choice, shown_value
 
 
 @dataclass
@@ -195,6 +195,21 @@ class _Checker:
             return _condition_holds(column.required_if, row.get(column.required_if.field, ""))
         return column.required
 
+    def check_date_order(self) -> None:
+        """The workflow's dates in order (``Catalogue.date_order``): each one filled is on or
+        after the last one filled before it."""
+        previous: tuple[Field, dt.date] | None = None
+        for key in self.catalogue.date_order:
+            day = self.report.dates.get(key)
+            if day is None:
+                continue
+            f = self.catalogue.field(key)
+            if previous is not None and day < previous[1]:
+                self.add(DATES_OUT_OF_ORDER, f, later=format_date(day), before_label=previous[0].label,
+                         earlier=format_date(previous[1]))
+            else:
+                previous = (f, day)
+
     def check_identity(self) -> None:
         report, context = self.report, self.context
         if not report.agent_number:
@@ -238,6 +253,7 @@ def validate(report: Report, catalogue: Catalogue, context: ValidationContext) -
             checker.check_table(f)
         else:
             checker.check_single(f)
+    checker.check_date_order()
     if context.config is not None:
         for deadline in deadlines(report.dates, context.config, context.received):
             if deadline.late():

@@ -4,6 +4,7 @@ fill them (pipeline.filling), read back from real .docx files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pipeline.config import Config, load_config
 from pipeline.examine import Examination, examine, known_agents
 from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
+from pipeline.text import format_date
 from pipeline.outcomes import ERROR, WARNING
 from tests.conftest import TEMPLATES, TODAY, agent, write_workspace
 
@@ -484,3 +486,46 @@ def test_a_report_with_one_answer_is_not_blank(blanks, config, tmp_path):
     exam = check(config, filled(blanks, tmp_path, overrides={}, stage=1, omit=tuple(
         f.key for f in CATALOGUE.fields if f.key != "appreciation_generale" and not f.filled_by_generate)))
     assert "compte_rendu_vide" not in [code for code, _ in errors(exam)]
+
+
+# -- the workflow's dates in order ------------------------------------------------------------------------
+
+ORDER = CATALOGUE.date_order
+
+
+@pytest.mark.parametrize(("earlier", "later"), list(zip(ORDER, ORDER[1:])), ids=lambda key: key)
+def test_a_date_before_the_one_that_must_come_first_is_an_error_naming_both(blanks, config, tmp_path, earlier, later):
+    """GIVEN a stage-4 report whose dates are in order but one, set the day before the date the
+    workflow puts before it WHEN checked THEN one error names both dates and both days."""
+    day = dt.date(2026, 12, 20)
+    dates = {key: day + dt.timedelta(days=2 * i) for i, key in enumerate(ORDER)}
+    dates[later] = dates[earlier] - dt.timedelta(days=1)
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides=dates))
+    (finding,) = [f for f in exam.validation.findings if f.code == "dates_incoherentes"]
+    assert finding.severity == "erreur" and finding.field == later
+    assert CATALOGUE.field(earlier).label in finding.message and CATALOGUE.field(later).label in finding.message
+    assert format_date(dates[later]) in finding.message and format_date(dates[earlier]) in finding.message
+
+
+def test_the_issues_example_dated_before_its_own_interview_is_rejected(blanks, config, tmp_path):
+    dates = {cat.REVIEW_DATE: dt.date(2027, 1, 15), cat.EVALUATOR_SIGNATURE_DATE: dt.date(2027, 1, 10),
+             cat.COMMUNICATION_DATE: dt.date(2027, 1, 5), cat.AGENT_ACK_DATE: dt.date(2027, 1, 2)}
+    exam = check(config, filled(blanks, tmp_path, stage=2, overrides=dates))
+    assert not exam.validation.accepted
+    assert [f.field for f in exam.validation.findings if f.code == "dates_incoherentes"] == [
+        cat.EVALUATOR_SIGNATURE_DATE, cat.COMMUNICATION_DATE, cat.AGENT_ACK_DATE]
+
+
+def test_a_date_left_empty_is_skipped_and_the_next_compared_with_the_last_filled(blanks, config, tmp_path):
+    dates = {cat.REVIEW_DATE: dt.date(2026, 12, 14), cat.EVALUATOR_SIGNATURE_DATE: dt.date(2026, 12, 18),
+             cat.COMMUNICATION_DATE: dt.date(2026, 12, 16)}
+    exam = check(config, filled(blanks, tmp_path, stage=2, overrides=dates, omit=(cat.AGENT_ACK_DATE,)))
+    (finding,) = [f for f in exam.validation.findings if f.code == "dates_incoherentes"]
+    assert finding.field == cat.COMMUNICATION_DATE
+
+
+def test_dates_in_order_and_on_the_same_day_raise_nothing(blanks, config, tmp_path):
+    day = dt.date(2026, 12, 18)
+    dates = {key: day for key in ORDER[1:]}
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides=dates))
+    assert [f for f in exam.validation.findings if f.code == "dates_incoherentes"] == []
