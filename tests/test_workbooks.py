@@ -504,3 +504,49 @@ def test_a_text_over_excels_cell_limit_is_cut_and_says_so(length):
         assert text.endswith(f"(texte coupé : {length} caractères, la limite d'une cellule est {MAX_CELL})")
     else:
         assert text == "x" * length
+
+
+# -- computed by a real LibreOffice Calc ---------------------------------------------------------------
+
+CSV_EVERY_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+ERROR_VALUES = ("Err:", "#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#N/A")
+
+
+@pytest.mark.libreoffice
+def test_every_formula_computes_in_libreoffice_calc_and_every_total_adds_up(built, convert):
+    """GIVEN both workbooks WHEN LibreOffice Calc opens them, recalculates and writes every sheet
+    with its computed values THEN no cell holds an error value, and each total row equals the
+    sum of the rows above it, column by column (but « Agents distincts », counted over the
+    campaign: an agent with two needs counts once)."""
+    import csv
+
+    folder = convert([built.written[0], built.written[2]], CSV_EVERY_SHEET)
+    sheets = {p.stem: list(csv.reader(p.open(encoding="utf-8"))) for p in sorted(folder.glob("*.csv"))}
+    assert any(name.startswith("suivi_campagne-Synth") for name in sheets), sorted(sheets)
+    errors = [(name, cell) for name, rows in sheets.items() for row in rows for cell in row
+              if cell.startswith(ERROR_VALUES)]
+    assert errors == []
+    checked = 0
+    for name, rows in sheets.items():
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                if cell != "Total" or r == 0:
+                    continue
+                for col in range(c + 1, len(row)):
+                    total, above, i = _number(row[col]), [], r - 1
+                    while i >= 0 and col < len(rows[i]) and _number(rows[i][col]) is not None:
+                        above.append(_number(rows[i][col]))
+                        i -= 1
+                    header = rows[i][col] if i >= 0 and col < len(rows[i]) else ""
+                    if total is None or not above or header.startswith("Agents distincts"):
+                        continue  # (distinct agents are counted over the campaign, not added up)
+                    assert total == sum(above), (name, r, header)
+                    checked += 1
+    assert checked >= 10
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..catalogue import Catalogue
 from ..text import yes_no
@@ -105,13 +106,13 @@ class Book:
         at (``top``, ``left``); with ``totals``, a total row (sums, and the
         campaign's count of distinct agents). Return the first row after it."""
         last = top + max(len(frame), 1) + (1 if totals is not None else 0)
-        specs = []
+        specs, sums = [], []
         for index, column in enumerate(columns):
             spec = {"header": column.header, "header_format": self.header}
             if totals is not None and index == 0:
                 spec["total_string"] = "Total"
             elif totals is not None and column.kind == NUMBER and column.id not in totals:
-                spec.update(total_function="sum", total_value=float(frame[column.id].sum()))
+                sums.append((left + index, float(frame[column.id].sum())))
             specs.append(spec)
         plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
         sheet.add_table(top, left, last, left + len(columns) - 1, {
@@ -126,6 +127,11 @@ class Book:
             header_lines = max(header_lines, -(-len(column.header) // int(width - 1)))
             if totals is not None and column.id in totals:
                 sheet.write_number(last, index, totals[column.id])
+        for col, value in sums:
+            # A plain range, not XlsxWriter's « SUBTOTAL(109,[Column]) »: LibreOffice Calc reads a
+            # structured reference without its table's name as Err:508. 109 skips filtered rows.
+            cells = f"{xl_rowcol_to_cell(top + 1, col)}:{xl_rowcol_to_cell(last - 1, col)}"
+            sheet.write_formula(last, col, f"=SUBTOTAL(109,{cells})", None, value)
         sheet.set_row(top, 15 * header_lines + 3)
         return last + 1
 
