@@ -39,6 +39,7 @@ def table() -> str:
         if not f.roster_columns:
             continue
         kind = ("JJ/MM/AAAA, or an Excel date" if f.kind == "date"
+                else "oui (or x, vrai, 1) ticks the box" if f.kind == "bool"
                 else ", ".join(f.choices) if f.choices else "text")
         lines.append(f"| {f.roster_columns[0]} | {', '.join(f.roster_columns[1:]) or '—'} | "
                      f"{'yes' if f.roster_required else 'no'} | « {f.label} » of the report | {kind} |")

@@ -39,6 +39,8 @@ EVALUATOR = "evaluateur"
 INVITATION_DATE = "date_convocation"
 REVIEW_DATE = "date_entretien"
 PREVIOUS_RESULTS = "resultats"
+FIRST_REVIEW = "premier_entretien"
+CPF_INFORMATION = "information_cpf"
 NEXT_OBJECTIVES = "objectifs"
 NO_TRAINING_NEED = "aucun_besoin_formation"
 TRAINING_NEEDS = "besoins_formation"
@@ -50,7 +52,7 @@ NOTIFICATION_DATE = "date_notification"
 REFUSED_TO_SIGN = "refus_signature"
 ROLE_KEYS = frozenset({
     REPORT_ID, CAMPAIGN, AGENT_NUMBER, LAST_NAME, FIRST_NAME, GRADE, SERVICE, EVALUATOR,
-    INVITATION_DATE, REVIEW_DATE, PREVIOUS_RESULTS, NEXT_OBJECTIVES, NO_TRAINING_NEED,
+    INVITATION_DATE, REVIEW_DATE, PREVIOUS_RESULTS, FIRST_REVIEW, NEXT_OBJECTIVES, NO_TRAINING_NEED,
     TRAINING_NEEDS, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE, VISA_DATE,
     NOTIFICATION_DATE, REFUSED_TO_SIGN,
 })
@@ -320,8 +322,12 @@ FIELDS = [
     Field(key="nombre_agents_encadres", label="Nombre d'agents encadrés", section="poste",
           kind="number", required_from=1, required_if=_MANAGES),
     # 4. Résultats
+    Field(key=FIRST_REVIEW, label="Premier entretien : aucun objectif n'a été fixé l'an dernier",
+          section="resultats", kind="bool", roster_columns=["premier entretien", "nouvel arrivant"],
+          help="Cochée par le service RH pour un agent arrivé dans l'année ; le tableau des objectifs "
+               "de l'année écoulée reste alors vide."),
     Field(key=PREVIOUS_RESULTS, label="Objectifs de l'année écoulée et résultats", section="resultats",
-          kind="table", required_from=1, min_rows=1, blank_rows=3,
+          kind="table", required_from=1, min_rows=1, blank_rows=3, unless_checked=FIRST_REVIEW,
           columns=[
               Column(key="objectif", label="Objectif fixé l'an dernier", required=True, width_cm=6.5),
               Column(key="atteinte", label="Niveau d'atteinte", kind="choice",
@@ -362,6 +368,11 @@ FIELDS = [
     # 9. Formation
     Field(key=NO_TRAINING_NEED, label="Aucun besoin de formation exprimé",
           section="formation", kind="bool"),
+    Field(key=CPF_INFORMATION,
+          label="L'agent a été informé de son compte personnel de formation (CPF) et de ses droits à formation",
+          section="formation", kind="choice", choices=YES_NO, required_from=1,
+          help="L'entretien professionnel comprend l'entretien de formation ; l'agent y est informé de "
+               "son compte personnel de formation (loi n° 2019-828 du 6 août 2019)."),
     Field(key=TRAINING_NEEDS, label="Besoins de formation", section="formation",
           kind="table", required_from=1, min_rows=1, blank_rows=3,
           unless_checked="aucun_besoin_formation",
@@ -407,14 +418,19 @@ FIELDS = [
           multiline=True, marks_stage=2),
     Field(key=AGENT_ACK_DATE, label="Date de prise de connaissance par l'agent",
           section="signatures", kind="date", required_from=2, marks_stage=2),
+    Field(key="signature_agent_observations",
+          label="Signature de l'agent après ses observations (nom)", section="signatures",
+          required_from=2, marks_stage=2,
+          help="Première signature de l'agent : il a pris connaissance du compte rendu."),
     Field(key="visa_autorite", label="Visa de l'autorité hiérarchique (nom et qualité)",
           section="signatures", required_from=3, marks_stage=3),
     Field(key=VISA_DATE, label="Date du visa", section="signatures", kind="date",
           required_from=3, marks_stage=3),
     Field(key=NOTIFICATION_DATE, label="Date de notification à l'agent", section="signatures",
           kind="date", required_from=4, marks_stage=4),
-    Field(key="signature_agent", label="Signature de l'agent (nom)", section="signatures",
-          required_from=4, required_if=_SIGNED_BY_AGENT, marks_stage=4),
+    Field(key="signature_agent", label="Signature de l'agent à la notification (nom)", section="signatures",
+          required_from=4, required_if=_SIGNED_BY_AGENT, marks_stage=4,
+          help="Seconde signature de l'agent : le compte rendu visé lui est notifié."),
     Field(key=REFUSED_TO_SIGN, label="L'agent a refusé de signer", section="signatures",
           kind="bool", marks_stage=4),
 ]

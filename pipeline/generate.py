@@ -21,7 +21,8 @@ from .outcomes import RosterError
 from .render import check_templates, fingerprint, render, rendered_fingerprint, templates_command
 from .roster import Roster, RosterProblem, RosterRow, load_roster
 from .template_build import build_all
-from .text import format_date, long_date
+from .ooxml import CHECKED_BOX, UNCHECKED_BOX
+from .text import format_date, is_yes, long_date
 
 # Hook for carrying last year's "objectives for next year" into this year's
 # "last year's objectives": agent number -> list of objective texts.
@@ -71,11 +72,16 @@ def report_context(catalogue: Catalogue, campaign: str, row: RosterRow,
     for table in catalogue.table_fields:
         blank = {c.key: "" for c in table.columns or []}
         rows = [dict(blank) for _ in range(table.blank_rows)]
-        if table.key == cat.PREVIOUS_RESULTS and previous:
+        if table.key == cat.PREVIOUS_RESULTS and is_yes(str(row.values.get(cat.FIRST_REVIEW, ""))):
+            rows = []  # a first review: no objective was set last year
+        elif table.key == cat.PREVIOUS_RESULTS and previous:
             first = table.columns[0].key
             rows = [{**blank, first: text} for text in previous]
         tables[table.key] = rows
-    return {"f": values, "t": tables}
+    boxes = {f.key: is_yes(str(row.values.get(f.key, ""))) for f in catalogue.single_fields
+             if f.kind == "bool" and f.filled_by_generate}
+    return {"f": values, "t": tables, "b": {k: "1" if v else "0" for k, v in boxes.items()},
+            "x": {k: CHECKED_BOX if v else UNCHECKED_BOX for k, v in boxes.items()}}
 
 
 def invitation_context(config: Config, row: RosterRow, invitation_date: dt.date) -> dict:

@@ -131,7 +131,8 @@ FROM_PREFILLED = "Utilisez le compte rendu pré-rempli envoyé par le service RH
 MISSING_FIELD = Reason("champ_manquant", ERROR, {
     "": "La rubrique «\u202f{label}\u202f» n'est pas remplie. Complétez-la.{later}",
     "because": "La rubrique «\u202f{label}\u202f» doit être remplie{because}. Complétez-la.{later}",
-    "later": " Le document en est à l'étape «\u202f{stage}\u202f» : cette rubrique aurait dû être remplie avant.",
+    "later": " Le document en est à l'étape «\u202f{stage}\u202f», puisque la rubrique «\u202f{marker}\u202f» "
+             "est remplie : cette rubrique aurait dû être remplie avant.",
 })
 #: Why a conditional field is required, as a manager reads it: the answer that requires it.
 BECAUSE = {

@@ -133,12 +133,15 @@ class _ReportBuilder:
 
     def _control(self, field: Field):
         self.next_id += 1
+        prefilled_box = field.kind == "bool" and field.filled_by_generate
         return ooxml.make_inline_control(
             tag=field.key,
             alias=field.label,
             control_id=self.next_id,
             kind=field.kind,
-            text="{{ f.%s }}" % field.key if field.filled_by_generate else None,
+            # A check box pre-filled by `generate`: its mark (x) and its state (b), from the roster.
+            text=("{{ x.%s }}" if prefilled_box else "{{ f.%s }}") % field.key if field.filled_by_generate else None,
+            checked="{{ b.%s }}" % field.key if prefilled_box else "0",
             choices=field.choices,
             multiline=field.multiline,
         )

@@ -118,5 +118,10 @@ def shown_value(value: object) -> str:
     return str(value)
 
 
+def is_yes(text: str) -> bool:
+    """A roster's yes: « oui », « x », « vrai », « 1 »... (case and accents aside)."""
+    return normalize_label(text) in {"oui", "o", "x", "vrai", "yes", "y", "1", "true"}
+
+
 def yes_no(value: bool) -> str:
     return YES if value else NO

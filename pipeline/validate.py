@@ -103,6 +103,11 @@ class _Checker:
             variant, label=f.label if f else "", field=f.key if f else None,
             order=self.order.get(f.key, -1) if f else -1, **params))
 
+    def stage_marker(self) -> Field:
+        """The field whose answer placed the document at its stage (the first filled one)."""
+        return next((f for f in self.catalogue.fields if f.marks_stage == self.stage and self.report.is_filled(f.key)),
+                    next(f for f in self.catalogue.fields if f.marks_stage == self.stage))
+
     def _required(self, f: Field) -> tuple[bool, str]:
         if f.required_from is None or f.required_from > self.stage:
             return False, ""
@@ -129,7 +134,8 @@ class _Checker:
             if required:
                 later = ""
                 if f.required_from and f.required_from < self.stage:
-                    later = MISSING_FIELD.say("later", stage=self.catalogue.stage(self.stage).label)
+                    later = MISSING_FIELD.say("later", stage=self.catalogue.stage(self.stage).label,
+                                              marker=self.stage_marker().label)
                 self.add(MISSING_FIELD, f, "because" if because else "", because=because,
                          later=later)
             return

@@ -529,3 +529,45 @@ def test_dates_in_order_and_on_the_same_day_raise_nothing(blanks, config, tmp_pa
     dates = {key: day for key in ORDER[1:]}
     exam = check(config, filled(blanks, tmp_path, stage=4, overrides=dates))
     assert [f for f in exam.validation.findings if f.code == "dates_incoherentes"] == []
+
+
+# -- a first review, the CPF, the agent's two signatures ------------------------------------------------
+
+
+def test_a_first_review_needs_no_objective_from_last_year(tmp_path):
+    """GIVEN an agent marked « premier entretien » in the roster WHEN the report is generated
+    and filled without last year's objectives THEN the box is ticked by generate, the results
+    table left empty, and the report accepted; the same report without the box is rejected."""
+    from tests.conftest import ROSTER_HEADER, agent, write_csv, write_workspace
+
+    config = write_workspace(tmp_path / "ws", [])
+    write_csv(tmp_path / "ws" / "agents.csv", [agent("100401", "Petit", "Noé", **{"premier entretien": "oui"})],
+              header=[*ROSTER_HEADER, "premier entretien"])
+    (blank,) = generate(config, today=TODAY).reports
+    filled_ = fill_report(blank, tmp_path / "cr.docx", CATALOGUE, stage=1, omit=(cat.PREVIOUS_RESULTS,))
+    exam = check(config, filled_)
+    assert exam.report.values[cat.FIRST_REVIEW] is True and exam.report.tables[cat.PREVIOUS_RESULTS] == []
+    assert exam.validation.accepted, found(exam)
+    unticked = ReportForm(filled_, CATALOGUE).check(cat.FIRST_REVIEW, False).save(tmp_path / "sans case.docx")
+    assert ("tableau_vide", cat.PREVIOUS_RESULTS) in errors(check(config, unticked))
+
+
+def test_the_cpf_information_is_a_required_answer(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, omit=(cat.CPF_INFORMATION,)))
+    assert ("champ_manquant", cat.CPF_INFORMATION) in errors(exam)
+
+
+def test_a_report_read_at_a_later_stage_says_which_answer_placed_it_there(blanks, config, tmp_path):
+    """GIVEN a stage-2 report where the agent's notification signature was filled by mistake
+    WHEN checked THEN it is read at stage 4 and every missing field says so, naming the field."""
+    exam = check(config, filled(blanks, tmp_path, stage=2, overrides={"signature_agent": "Léa Martin"}))
+    assert exam.validation.stage == 4
+    missing = [f for f in exam.validation.errors if f.code == "champ_manquant"]
+    assert missing and all("«\u202fSignature de l'agent à la notification (nom)\u202f» est remplie" in f.message
+                           for f in missing if f.field in ("visa_autorite", "date_visa"))
+
+
+def test_the_agents_two_signatures_are_two_fields(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, stage=2))
+    assert exam.validation.stage == 2 and exam.validation.accepted, found(exam)
+    assert exam.report.values["signature_agent_observations"] and not exam.report.values["signature_agent"]

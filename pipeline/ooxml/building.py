@@ -37,9 +37,12 @@ def make_inline_control(
     text: str | None,
     choices: list[str] | None = None,
     multiline: bool = False,
+    checked: str = "0",
 ) -> etree._Element:
     """An inline content control. ``text=None`` shows the placeholder
-    (``w:showingPlcHdr``); a text (for instance a Jinja expression) is a value."""
+    (``w:showingPlcHdr``); a text (for instance a Jinja expression) is a value. A check box
+    shows ``text`` (else an empty box) and its state is ``checked`` ("1"/"0", or a Jinja
+    expression giving one)."""
     sdt = element("w:sdt")
     pr = etree.SubElement(sdt, qn("w:sdtPr"))
     pr.append(element("w:alias", w_val=alias))
@@ -59,8 +62,7 @@ def make_inline_control(
             drop.append(element("w:listItem", w_displayText=choice, w_value=choice))
     elif kind == "bool":
         box = etree.SubElement(pr, qn("w14:checkbox"))
-        checked = etree.SubElement(box, qn("w14:checked"))
-        checked.set(qn("w14:val"), "0")
+        etree.SubElement(box, qn("w14:checked")).set(qn("w14:val"), checked)
         for name, code in (("w14:checkedState", "2612"), ("w14:uncheckedState", "2610")):
             state = etree.SubElement(box, qn(name))
             state.set(qn("w14:val"), code)
@@ -71,7 +73,7 @@ def make_inline_control(
             text_el.set(qn("w:multiLine"), "1")
     content = etree.SubElement(sdt, qn("w:sdtContent"))
     if kind == "bool":
-        content.append(make_run(UNCHECKED_BOX))
+        content.append(make_run(text or UNCHECKED_BOX))
     elif text is None:
         content.append(make_run(PLACEHOLDER_TEXT.get(kind, PLACEHOLDER_TEXT["text"]), color="808080"))
     else:
