@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from pipeline.demo import run_demo, summary
 from pipeline.outcomes import Outcome
 
 
-def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(tmp_path):
-    result = run_demo(tmp_path / "demo")
+def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(demo):
+    result = demo
     handled = Counter(h.outcome for p in result.passes for h in p.handled)
     assert sum(handled.values()) == 49
     assert handled[Outcome.ACCEPTED] >= 30 and handled[Outcome.REJECTED] >= 10
@@ -20,3 +22,28 @@ def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(tmp_path):
     assert f"49 fichiers reçus en deux passages : {handled[Outcome.ACCEPTED]} acceptés" in text
     assert [w.name for w in result.workbooks] == ["plan_de_formation.xlsx", "plan_de_formation.csv",
                                                   "suivi_campagne.xlsx"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return run_demo(tmp_path_factory.mktemp("demo") / "demo")
+
+
+@pytest.mark.libreoffice
+def test_the_workbooks_print_in_landscape_on_a_few_pages(demo, convert):
+    """GIVEN the demo's workbooks (53 training needs, 40 agents) WHEN LibreOffice prints them
+    THEN every page is landscape, with page numbers, and the whole thing takes a few pages
+    (it took 26 and 22 portrait pages, charts cut across)."""
+    import subprocess
+
+    folder = convert([w for w in demo.workbooks if w.suffix == ".xlsx"], "pdf")
+    pages = {}
+    for pdf in sorted(folder.glob("*.pdf")):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages[pdf.stem] = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+        width, height = (float(v) for v in next(line for line in info.splitlines()
+                                                 if line.startswith("Page size:")).split()[2:5:2])
+        assert width > height, pdf.name
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert f"Page 1 sur {pages[pdf.stem]}" in text
+    assert pages["plan_de_formation"] <= 14 and pages["suivi_campagne"] <= 12, pages

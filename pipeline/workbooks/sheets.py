@@ -79,6 +79,16 @@ def field_columns(catalogue: Catalogue, keys: Iterable[str], kind: str = TEXT) -
     return [SheetColumn(key, present[key].label, kind) for key in keys if key in present]
 
 
+# Printing: a sheet up to this many characters wide is shrunk to the page's width (still
+# readable); a wider one prints at PRINT_SCALE % on pages across.
+PRINT_WIDTH, PRINT_SCALE = 260, 60
+
+
+def _header_text(text: str) -> str:
+    """Text for a print header: ``&`` doubled (it starts a code there)."""
+    return text.replace("&", "&&")
+
+
 class Book:
     """An XlsxWriter workbook that writes user text as text, never as a formula or a link."""
 
@@ -86,6 +96,7 @@ class Book:
         self.book = xlsxwriter.Workbook(str(path), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
         self.book.set_properties({"title": title, "comments": "Produit par entretiens"})
+        self.title = title
         self.date = self.book.add_format({"num_format": "dd/mm/yyyy"})
         self.header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.bold = self.book.add_format({"bold": True, "font_size": 12})
@@ -98,6 +109,13 @@ class Book:
         self.sheet_names.add(name.casefold())
         sheet = self.book.add_worksheet(name)
         sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
+        # Printed as HR prints it: A4 landscape, as wide as the page, the title and the sheet's
+        # name above, page numbers below (&-codes are Excel's, read by Calc too).
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.6)
+        sheet.set_header(f"&L&9{_header_text(self.title)}&R&9{_header_text(name)}")
+        sheet.set_footer("&C&9Page &P sur &N")
         return sheet
 
     def table(self, sheet, frame: pd.DataFrame, columns: list[SheetColumn], *, name: str,
@@ -118,11 +136,13 @@ class Book:
         sheet.add_table(top, left, last, left + len(columns) - 1, {
             "name": "Tableau_" + re.sub(r"[^A-Za-z0-9]+", "_", plain).strip("_"),
             "style": "Table Style Medium 2", "columns": specs})
-        header_lines = 1
+        sheet.repeat_rows(top)  # the header row on every printed page
+        header_lines, total_width = 1, 0.0
         for index, column in enumerate(columns, left):
             values = frame[column.id].tolist()
             self._column(sheet, top + 1, index, values, column.kind)
             width = _width(column, values)
+            total_width += width
             sheet.set_column(index, index, width)
             header_lines = max(header_lines, -(-len(column.header) // int(width - 1)))
             if totals is not None and column.id in totals:
@@ -133,6 +153,11 @@ class Book:
             cells = f"{xl_rowcol_to_cell(top + 1, col)}:{xl_rowcol_to_cell(last - 1, col)}"
             sheet.write_formula(last, col, f"=SUBTOTAL(109,{cells})", None, value)
         sheet.set_row(top, 15 * header_lines + 3)
+        if total_width <= PRINT_WIDTH:
+            sheet.fit_to_pages(1, 0)  # as wide as the page, as many pages down as needed
+        else:  # too wide to read once shrunk to a page: pages across, the agent's columns on each
+            sheet.set_print_scale(PRINT_SCALE)
+            sheet.repeat_columns(left, left + min(2, len(columns) - 1))
         return last + 1
 
     def _column(self, sheet, first: int, col: int, values: list, kind: str) -> None:

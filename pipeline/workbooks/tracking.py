@@ -222,5 +222,6 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
                       "data_labels": {"value": True}})
     chart.set_title({"name": "Agents par étape du compte rendu", "name_font": {"size": 12}})
     chart.set_legend({"none": True})
+    summary.set_h_pagebreaks([end + 1])  # the chart on a page of its own, never cut
     summary.insert_chart(end + 1, 0, chart)
     book.close()

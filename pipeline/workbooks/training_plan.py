@@ -222,7 +222,9 @@ def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: 
     data, columns = chart_data(frame, catalogue)
     sheet = book.sheet("Graphique")
     end = book.table(sheet, data, columns, name="Graphique")
-    book.stacked_bar(sheet, data, columns,
-                     f"Demandes de formation par intitulé et par type ({CHART_TITLES} intitulés les plus demandés)",
+    sheet.set_h_pagebreaks([end + 1])  # the chart on a page of its own, never cut
+    shown = (f"les {len(data)} intitulés les plus demandés" if len(data) >= CHART_TITLES
+             else f"{len(data)} intitulé{'s' if len(data) > 1 else ''}")
+    book.stacked_bar(sheet, data, columns, f"Demandes de formation par intitulé et par type ({shown})",
                      at=(end + 1, 0))
     book.close()
