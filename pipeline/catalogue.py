@@ -26,6 +26,9 @@ OBJECTIVE_SCALE = ["atteint", "partiellement atteint", "non atteint", "devenu sa
 CRITERIA_SCALE = ["à acquérir", "à développer", "maîtrise", "expert"]
 NOT_APPLICABLE = "sans objet"
 YES_NO = ["oui", "non"]
+# The three types of training need (décret n° 2007-1470 du 15 octobre 2007, art. 1).
+TRAINING_TYPES = {"T1": "adaptation immédiate au poste", "T2": "évolution prévisible des métiers",
+                  "T3": "acquisition de nouvelles qualifications"}
 
 # Keys the code relies on (identity, dates, carried-over tables). Written here once.
 REPORT_ID = "identifiant"
@@ -89,6 +92,8 @@ class Column(_Frozen):
     label: str
     kind: ColumnKind = "text"
     choices: list[str] | None = None
+    # What a coded choice means (« T1 » -> « adaptation immédiate au poste »), for the workbooks.
+    meanings: dict[str, str] | None = None
     required: bool = False  # in a row that is not empty
     required_if: Condition | None = None
     width_cm: float = 4.0
@@ -275,8 +280,8 @@ SECTIONS = [
     Section(key="appreciation", title="8. Appréciation générale sur la valeur professionnelle",
             signed_by_evaluator=True),
     Section(key="formation", title="9. Besoins de formation", signed_by_evaluator=True,
-            intro="Type : T1 adaptation immédiate au poste ; T2 évolution prévisible des métiers ; "
-                  "T3 acquisition de nouvelles qualifications. Un avis défavorable doit être motivé."),
+            intro="Type : " + " ; ".join(f"{code} {meaning}" for code, meaning in TRAINING_TYPES.items())
+                  + ". Un avis défavorable doit être motivé."),
     Section(key="perspectives", title="10. Perspectives d'évolution professionnelle",
             signed_by_evaluator=True),
     Section(key="attentes", title="11. Attentes et propositions de l'agent"),
@@ -378,7 +383,8 @@ FIELDS = [
           unless_checked="aucun_besoin_formation",
           columns=[
               Column(key="intitule", label="Intitulé de la formation", required=True, width_cm=4.5),
-              Column(key="type", label="Type", kind="choice", choices=["T1", "T2", "T3"],
+              Column(key="type", label="Type", kind="choice", choices=list(TRAINING_TYPES),
+                     meanings=TRAINING_TYPES,
                      required=True, width_cm=1.4),
               Column(key="dispositif", label="Dispositif", kind="choice", width_cm=2.6,
                      choices=["plan de formation", "CPF", "préparation aux concours",

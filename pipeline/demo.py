@@ -41,8 +41,10 @@ SERVICES = [("Cardiologie", "Sophie Durand", "Cadre de santé"),
             ("Ressources humaines", "Marc Lemoine", "Responsable RH"),
             ("Services techniques", "Paul Girard", "Ingénieur principal"),
             ("Pharmacie", "Isabelle Roux", "Pharmacienne cheffe")]
-GRADES = ["Infirmier en soins généraux", "Aide-soignant", "Adjoint administratif",
-          "Technicien supérieur hospitalier", "Préparateur en pharmacie", "Cadre de santé"]
+# Grades of the hospital public service and their category (aides-soignants in B since 2022).
+CATEGORIES = {"Infirmier en soins généraux": "A", "Aide-soignant": "B", "Adjoint administratif": "C",
+              "Technicien supérieur hospitalier": "B", "Préparateur en pharmacie": "B", "Cadre de santé": "A"}
+GRADES = list(CATEGORIES)
 # Training needs as managers write them: similar titles on purpose (the plan groups them).
 TRAININGS = [
     ["Excel perfectionnement", "T1", "plan de formation", "haute", "1er semestre 2027", "favorable", ""],
@@ -81,7 +83,7 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
     sheet.title = "Agents"
     sheet.append(["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
                   "fonction de l'évaluateur", "date de convocation", "date d'entretien", "heure",
-                  "lieu", "encadrant"])
+                  "lieu", "encadrant", "catégorie"])
     for n in range(count):
         service, evaluator, function = SERVICES[n % len(SERVICES)]
         review = _review_date(review_start, n)
@@ -90,7 +92,7 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
             f"{200100 + n}", LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
             grade, service, f"{grade} – {service}", evaluator, function,
             review - dt.timedelta(days=12), review, f"{9 + n % 8}:00", f"Bureau de {evaluator}",
-            "oui" if grade == "Cadre de santé" else "non",
+            "oui" if grade == "Cadre de santé" else "non", CATEGORIES[grade],
         ])
     book.save(path)
 

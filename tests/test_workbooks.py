@@ -28,7 +28,7 @@ from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.process import process_inbox
 from pipeline.workbooks import group_titles, rebuild_workbooks
-from tests.conftest import TEMPLATES, agent, write_csv, settle
+from tests.conftest import ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
 
 TODAY = dt.date(2027, 3, 1)  # after the campaign's deadlines: overdue flags show
 GENERATED = dt.date(2026, 11, 2)
@@ -42,15 +42,16 @@ CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME, SERVICE, GRADE, REVIEW, INVITATION = (
                                            cat.FIRST_NAME, cat.SERVICE, cat.GRADE,
                                            cat.REVIEW_DATE, cat.INVITATION_DATE))
 
-LEA = agent("100001", "Martin", "Léa", service="Cardiologie")
-PAUL = agent("100002", "Bernard", "Paul", service="Urgences")
-ZOE = agent("100003", "Petit", "Zoé", service="Accueil")
-MARC = agent("100004", "Durand", "Marc", service="Urgences")
-INES = agent("100005", "Roux", "Inès", service="Cardiologie")
-JEAN = agent("100006", "Faure", "Jean", service="Pharmacie")
+LEA = agent("100001", "Martin", "Léa", service="Cardiologie", catégorie="B")
+PAUL = agent("100002", "Bernard", "Paul", service="Urgences", catégorie="C")
+ZOE = agent("100003", "Petit", "Zoé", service="Accueil", catégorie="C")
+MARC = agent("100004", "Durand", "Marc", service="Urgences", catégorie="B")
+INES = agent("100005", "Roux", "Inès", service="Cardiologie", catégorie="A")
+JEAN = agent("100006", "Faure", "Jean", service="Pharmacie", catégorie="")
 OUTSIDER = agent("100099", "Horsliste", "Max", service="Cuisine")
 ROSTER = [LEA, PAUL, ZOE, MARC, INES, JEAN]
 
+T1, T2, T3 = (f"{code} ({meaning})" for code, meaning in cat.TRAINING_TYPES.items())
 INJECTIONS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1", "-1"]
 
 
@@ -78,7 +79,8 @@ ROWS = sum(len(v) for v in REQUESTS.values()) + 1
 
 def write_workspace(base: Path, roster: list[dict], **settings) -> Config:
     base.mkdir(parents=True, exist_ok=True)
-    write_csv(base / "agents.csv", roster)
+    header = [*ROSTER_HEADER, *[k for k in roster[0] if k not in ROSTER_HEADER]]  # optional columns too
+    write_csv(base / "agents.csv", roster, header=header)
     data = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, **settings}
     (base / "config.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return load_config(base / "config.yaml")
@@ -181,14 +183,14 @@ def test_plan_has_one_row_per_need_of_each_accepted_report_only(built):
 
 
 def test_plan_sheets_and_headers_are_french_and_named_by_the_catalogue(built):
-    assert built.plan.sheetnames == ["Besoins", "Par type et intitulé", "Par service",
-                                     "Par dispositif", "Par priorité", "Par avis de l'évaluateur",
-                                     "Graphique"]
+    assert built.plan.sheetnames == ["Besoins", "Besoins non validés", "Par type et intitulé",
+                                     "Par service", "Par catégorie", "Par dispositif", "Par priorité",
+                                     "Par avis de l'évaluateur", "Graphique"]
     headers = [c.value for c in built.plan["Besoins"][1]]
     assert headers == [
-        CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME, SERVICE,
-        GRADE, TITLE.label, "Intitulé regroupé", KIND.label, SCHEME.label, PRIORITY.label,
-        PERIOD.label, OPINION.label, REASON.label, REVIEW, "Fichier source"]
+        CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME, SERVICE, GRADE, "Catégorie",
+        TITLE.label, "Intitulé regroupé", KIND.label, "Type : signification", SCHEME.label,
+        PRIORITY.label, PERIOD.label, OPINION.label, REASON.label, REVIEW, "Fichier source"]
 
 
 def test_a_need_row_carries_the_agent_the_request_and_its_source_file(built):
@@ -222,12 +224,44 @@ def test_summary_by_type_and_title_counts_requests_and_distinct_agents(built):
     *data, total = rows
     by_key = {(r[KIND.label], r["Intitulé regroupé"]): (r["Demandes"], r["Agents distincts"]) for r in data}
     # T1 Excel: Léa, Paul ("t1 - adaptation au poste"), Inès.
-    assert by_key[("T1", "Excel perfectionnement")] == (3, 3)
-    assert by_key[("T2", "Excel perfectionnement")] == (1, 1)
-    assert by_key[("T3", "Excel perfectionnement")] == (1, 1)
+    assert by_key[(T1, "Excel perfectionnement")] == (3, 3)
+    assert by_key[(T2, "Excel perfectionnement")] == (1, 1)
+    assert by_key[(T3, "Excel perfectionnement")] == (1, 1)
     assert [r[KIND.label] for r in data] == sorted(r[KIND.label] for r in data)
     assert total[KIND.label] == "Total"
     assert sum(r["Demandes"] for r in data) == ROWS
+
+
+def test_a_coded_type_is_given_its_meaning_beside_it_and_in_the_summaries(built):
+    meanings = {(r[KIND.label], r["Type : signification"]) for r in built.rows("plan", "Besoins")}
+    assert meanings == {(code, meaning) for code, meaning in cat.TRAINING_TYPES.items()}
+    kinds = {r[KIND.label] for r in built.rows("plan", "Par type et intitulé")}
+    assert kinds == {T1, T2, T3, "Total"}
+    headers = [c.value for c in built.plan["Par service"][1]]
+    assert headers[-3:] == [T1, T2, T3]
+
+
+def test_the_agent_category_comes_from_the_roster_and_has_its_summary(built):
+    categories = {r[NUMBER]: r["Catégorie"] for r in built.rows("plan", "Besoins")}
+    assert categories == {"100001": "B", "100002": "C", "100005": "A", "100006": None}
+    rows = {r["Catégorie"]: r for r in built.rows("plan", "Par catégorie")}
+    assert {k: (r["Demandes"], r["Agents distincts"]) for k, r in rows.items() if k != "Total"} == {
+        "C": (6, 1), "B": (3, 1), "A": (2, 1), "(non renseigné)": (1, 1)}
+    assert (rows["A"][T1], rows["A"][T2], rows["A"][T3]) == (1, 1, 0)
+
+
+def test_needs_of_reports_still_rejected_are_on_their_own_sheet_marked_not_validated(built):
+    pending = built.rows("plan", "Besoins non validés")
+    numbers = {r[NUMBER] for r in pending}
+    # Durand (in the roster) and the agent outside it were rejected and sent nothing since.
+    assert numbers == {"100004", "100099"}
+    assert {r["État du compte rendu"] for r in pending} == {
+        "rejeté : besoins non validés, en attente d'une version corrigée"}
+    assert all(r[TITLE.label] and r["Intitulé regroupé"] for r in pending)
+    assert not numbers & {r[NUMBER] for r in built.rows("plan", "Besoins")}
+    assert {r[NUMBER]: r["Catégorie"] for r in pending}["100004"] == "B"
+    csv_numbers = set(pd.read_csv(built.written[1], sep=";", dtype=str)[NUMBER])
+    assert not numbers & csv_numbers  # the CSV feeds other tools: validated needs only
 
 
 def test_summary_totals_are_excel_subtotals_whose_cached_values_are_right(built, tmp_path):
@@ -242,7 +276,7 @@ def test_summary_totals_are_excel_subtotals_whose_cached_values_are_right(built,
     frame = pd.read_excel(built.written[0], sheet_name="Par service")
     services = frame[frame[SERVICE] != "Total"].set_index(SERVICE)
     assert services.loc["Urgences", "Demandes"] == len(REQUESTS["100002"])
-    assert services.loc["Cardiologie", ["T1", "T2", "T3"]].tolist() == [2, 2, 1]
+    assert services.loc["Cardiologie", [T1, T2, T3]].tolist() == [2, 2, 1]
     assert services["Demandes"].sum() == ROWS
 
 
@@ -271,7 +305,7 @@ def test_the_plan_has_a_chart_of_requests_per_type_and_title(built):
     assert len(chart.series) == 3  # T1, T2, T3
     rows = built.rows("plan", "Graphique")
     assert rows[0]["Intitulé regroupé"] == "Excel perfectionnement"
-    assert (rows[0]["T1"], rows[0]["T2"], rows[0]["T3"], rows[0]["Total"]) == (3, 1, 1, 5)
+    assert (rows[0][T1], rows[0][T2], rows[0][T3], rows[0]["Total"]) == (3, 1, 1, 5)
 
 
 def test_review_dates_are_real_excel_dates(built):

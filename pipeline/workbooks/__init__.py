@@ -34,13 +34,14 @@ from pathlib import Path
 
 from ..config import Config
 from ..files import replace_atomically
-from ..journal import CurrentReport, Journal
+from .. import catalogue as cat
+from ..journal import CurrentReport, FileRow, Journal
 from ..naming import PLAN_NAME, TRACKING_NAME
 from ..roster import load_roster
 from .csv_export import write_plan_csv
 from .titles import group_titles
 from .tracking import TrackingFacts, tracking_rows, write_tracking
-from .training_plan import training_rows, write_plan
+from .training_plan import need_rows, training_rows, with_grouped_titles, write_plan
 
 __all__ = ["group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
 
@@ -53,13 +54,39 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     the paths written. Called once per pass, never per file. The plan's rows are
     gone before the tracking's are built: both are never in memory together."""
     today = today or dt.date.today()
-    catalogue = config.catalogue
-    current: dict[str, TrackingFacts] = {}
-    with Journal(config.state_dir) as journal:
-        written, need_count = _rebuild_plan(config, journal, current)
-        latest = {row.agent_number: TrackingFacts.of(row, catalogue)
-                  for row in journal.iter_latest_by_agent(config.campaign.key)}
+    catalogue, campaign = config.catalogue, config.campaign.key
     roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
+    categories = {r.values.get(cat.AGENT_NUMBER, ""): r.extra.get("categorie", "") for r in roster}
+    current: dict[str, TrackingFacts] = {}
+    latest: dict[str, TrackingFacts] = {}
+
+    def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
+        for report in reports:
+            current[report.agent_number] = TrackingFacts.of(report.file, catalogue)
+            yield report
+
+    def still_rejected(files: Iterable[FileRow]) -> Iterable[tuple[str | None, str | None, FileRow]]:
+        """The last file of each agent with no accepted version, when it was turned away."""
+        for file in files:
+            latest[file.agent_number] = TrackingFacts.of(file, catalogue)
+            if file.agent_number not in current and file.outcome is not None and file.outcome.turned_away:
+                yield file.campaign, file.agent_number, file
+
+    # One report's content in memory at a time: its needs and its tracking facts.
+    with Journal(config.state_dir) as journal:
+        needs = need_rows(((r.campaign, r.agent_number, r.file)
+                           for r in keeping_tracking_facts(journal.iter_current_reports(campaign))),
+                          catalogue, categories)
+        pending = need_rows(still_rejected(journal.iter_latest_by_agent(campaign)), catalogue, categories)
+    needs, pending = with_grouped_titles(needs, catalogue, pending)
+    written = [
+        replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx",
+                           lambda p: write_plan(p, needs, catalogue, campaign, pending), keep_beside=True),
+        replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
+                           keep_beside=True),
+    ]
+    need_count = len(needs)
+    del needs, pending
     agents = tracking_rows(config, current, latest, roster, today)
     del current, latest, roster
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
@@ -67,24 +94,3 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
              need_count, len(agents), ", ".join(p.name for p in written))
     return written
-
-
-def _rebuild_plan(config: Config, journal: Journal, current: dict[str, TrackingFacts]) -> tuple[list[Path], int]:
-    """The training plan (.xlsx and .csv); fills ``current`` (agent number -> tracking facts
-    of the newest accepted version) on the way. Returns the paths written and the number of needs."""
-    catalogue, campaign = config.catalogue, config.campaign.key
-
-    def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
-        for report in reports:
-            current[report.agent_number] = TrackingFacts.of(report.file, catalogue)
-            yield report
-
-    # One report's content in memory at a time: its needs and its tracking facts.
-    needs = training_rows(keeping_tracking_facts(journal.iter_current_reports(campaign)), catalogue)
-    written = [
-        replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx", lambda p: write_plan(p, needs, catalogue, campaign),
-                           keep_beside=True),
-        replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
-                           keep_beside=True),
-    ]
-    return written, len(needs)

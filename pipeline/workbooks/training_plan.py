@@ -18,7 +18,7 @@ crossed with the grouped title.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import catalogue as cat
 from ..catalogue import Catalogue, Column
-from ..journal import CurrentReport
+from ..journal import CurrentReport, FileRow
 from ..text import canonical_choice
 from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, content_date,
                      field_columns)
@@ -41,21 +41,32 @@ CHART_TITLES = 15  # grouped titles shown in the training chart
 # ---------------------------------------------------------------------------
 
 GROUPED = SheetColumn(GROUPED_TITLE, "Intitulé regroupé")
+CATEGORY = SheetColumn("categorie", "Catégorie")  # from the roster («\u202fcatégorie\u202f» column)
+PENDING = SheetColumn("pending", "État du compte rendu")
+PENDING_STATE = "rejeté : besoins non validés, en attente d'une version corrigée"
+PENDING_SHEET = "Besoins non validés"
 
 
 def need_columns(catalogue: Catalogue) -> list[SheetColumn]:
-    """Columns of the «\u202fBesoins\u202f» sheet and of the CSV, in order: the agent, the
-    training table's columns (the grouped title after the title), the review date,
-    the source file."""
+    """Columns of the «\u202fBesoins\u202f» sheet and of the CSV, in order: the agent (and
+    their category), the training table's columns (the grouped title after the
+    title, a coded choice's meaning after it), the review date, the source file."""
     title, _, _ = _need_table(catalogue)
     need = []
     for column in catalogue.field(cat.TRAINING_NEEDS).columns or []:
         need.append(SheetColumn(_need_id(column), column.label))
         if column is title:
             need.append(GROUPED)
-    return [*field_columns(catalogue, PLAN_IDENTITY), *need,
+        if column.meanings:
+            need.append(SheetColumn(_meaning_id(column), f"{column.label} : signification"))
+    return [*field_columns(catalogue, PLAN_IDENTITY), CATEGORY, *need,
             *field_columns(catalogue, [cat.REVIEW_DATE], DATE),
             SheetColumn(SOURCE_FILE, "Fichier source")]
+
+
+def pending_columns(catalogue: Catalogue) -> list[SheetColumn]:
+    """Columns of the «\u202fBesoins non validés\u202f» sheet: a need's, and the report's state."""
+    return [*need_columns(catalogue), PENDING]
 
 
 def count_columns(keys: list[SheetColumn]) -> list[SheetColumn]:
@@ -65,9 +76,15 @@ def count_columns(keys: list[SheetColumn]) -> list[SheetColumn]:
             SheetColumn(AGENTS, "Agents distincts", NUMBER)]
 
 
-def _type_column(value: object) -> SheetColumn:
+def _type_column(value: object, kind: Column) -> SheetColumn:
     """A column of requests of one type («\u202fPar service\u202f», «\u202fGraphique\u202f»)."""
-    return SheetColumn(f"type.{value}", str(value), NUMBER)
+    return SheetColumn(f"type.{value}", shown_choice(kind, value), NUMBER)
+
+
+def shown_choice(column: Column, value: object) -> str:
+    """A choice as a summary shows it: «\u202fT1 (adaptation immédiate au poste)\u202f» for a coded one."""
+    meaning = (column.meanings or {}).get(str(value))
+    return f"{value} ({meaning})" if meaning else str(value)
 
 
 def _need_table(catalogue: Catalogue) -> tuple[Column, Column | None, list[Column]]:
@@ -82,24 +99,39 @@ def _need_id(column: Column) -> str:
     return f"{cat.TRAINING_NEEDS}.{column.key}"
 
 
+def _meaning_id(column: Column) -> str:
+    return f"{_need_id(column)}.meaning"
+
+
 # ---------------------------------------------------------------------------
 # Rows.
 # ---------------------------------------------------------------------------
 
-def training_rows(reports: Iterable[CurrentReport], catalogue: Catalogue) -> pd.DataFrame:
-    """One row per training need of each report's newest accepted version."""
+def training_rows(reports: Iterable[CurrentReport], catalogue: Catalogue, *,
+                  categories: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per training need of each report's newest accepted version, the
+    titles grouped (``titles``). ``categories``: agent number -> category (roster)."""
+    frame = need_rows(((r.campaign, r.agent_number, r.file) for r in reports), catalogue, categories)
+    return with_grouped_titles(frame, catalogue)
+
+
+def need_rows(files: Iterable[tuple[str | None, str | None, FileRow]], catalogue: Catalogue,
+              categories: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per training need of each (campaign, agent number, file), titles not
+    yet grouped: see :func:`with_grouped_titles`."""
     columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
-    title, _, _ = _need_table(catalogue)
     identity = [c.id for c in field_columns(catalogue, PLAN_IDENTITY)]
+    categories = categories or {}
     records = []
-    for report in reports:
-        content = report.file.content or {}
+    for campaign, agent_number, file in files:
+        content = file.content or {}
         fields = content.get("champs") or {}
         base = {key: cell_text(fields.get(key)) for key in identity}
-        base[cat.CAMPAIGN] = base.get(cat.CAMPAIGN) or cell_text(report.campaign)
-        base[cat.AGENT_NUMBER] = base.get(cat.AGENT_NUMBER) or cell_text(report.agent_number)
+        base[cat.CAMPAIGN] = base.get(cat.CAMPAIGN) or cell_text(campaign)
+        base[cat.AGENT_NUMBER] = base.get(cat.AGENT_NUMBER) or cell_text(agent_number)
+        base[CATEGORY.id] = cell_text(categories.get(base[cat.AGENT_NUMBER], ""))
         base[cat.REVIEW_DATE] = content_date(content, cat.REVIEW_DATE)
-        base[SOURCE_FILE] = cell_text(report.file.original_name)
+        base[SOURCE_FILE] = cell_text(file.original_name)
         for row in (content.get("tableaux") or {}).get(cat.TRAINING_NEEDS) or []:
             if not any(str(v).strip() for v in row.values()):
                 continue
@@ -109,13 +141,24 @@ def training_rows(reports: Iterable[CurrentReport], catalogue: Catalogue) -> pd.
                 if column.choices and text:
                     text = canonical_choice(text, column.choices) or text
                 record[_need_id(column)] = text
+                if column.meanings:
+                    record[_meaning_id(column)] = column.meanings.get(text, "")
             records.append(record)
-    frame = pd.DataFrame.from_records(
+    return pd.DataFrame.from_records(
         records, columns=[c.id for c in need_columns(catalogue) if c.id != GROUPED_TITLE])
-    groups = group_titles(frame[_need_id(title)].tolist())
-    frame.insert(frame.columns.get_loc(_need_id(title)) + 1, GROUPED_TITLE,
-                 [groups.get(t, "") for t in frame[_need_id(title)].tolist()])
-    return frame
+
+
+def with_grouped_titles(frame: pd.DataFrame, catalogue: Catalogue,
+                        *others: pd.DataFrame) -> pd.DataFrame | tuple[pd.DataFrame, ...]:
+    """``frame`` (and ``others``) with the grouped title after the title, similar
+    titles grouped over all of them together (one grouping for every sheet)."""
+    title = _need_id(_need_table(catalogue)[0])
+    frames = [frame, *others]
+    groups = group_titles([t for f in frames for t in f[title].tolist()])
+    for each in frames:
+        each.insert(each.columns.get_loc(title) + 1, GROUPED_TITLE,
+                    [groups.get(t, "") for t in each[title].tolist()])
+    return frame if not others else tuple(frames)
 
 
 # ---------------------------------------------------------------------------
@@ -166,29 +209,36 @@ def plan_summaries(frame: pd.DataFrame, catalogue: Catalogue) -> list[Summary]:
     summaries = []
     if kind is not None:
         by = [_need_id(kind), GROUPED_TITLE]
-        summaries.append(Summary(
-            f"Par {kind.label.lower()} et intitulé",
-            _counts(frame, by, {_need_id(kind): kind.choices or []}),
-            count_columns([headers[_need_id(kind)], GROUPED]), totals))
+        per_title = _counts(frame, by, {_need_id(kind): kind.choices or []})
+        per_title[_need_id(kind)] = per_title[_need_id(kind)].map(lambda v: shown_choice(kind, v))
+        summaries.append(Summary(f"Par {kind.label.lower()} et intitulé", per_title,
+                                 count_columns([headers[_need_id(kind)], GROUPED]), totals))
     else:
         summaries.append(Summary("Par intitulé", _counts(frame, [GROUPED_TITLE]),
                                  count_columns([GROUPED]), totals))
     if cat.SERVICE in headers:
-        by_service = _counts(frame, [cat.SERVICE])
-        extra = []
-        if kind is not None and len(frame):
-            per_type = _per_type(frame[cat.SERVICE], frame, kind)
-            for value in per_type.columns:
-                extra.append(_type_column(value))
-                by_service[extra[-1].id] = by_service[cat.SERVICE].map(per_type[value]).astype(float)
-        summaries.append(Summary("Par service", by_service,
-                                 [*count_columns([headers[cat.SERVICE]]), *extra], totals))
+        summaries.append(_per_key("Par service", frame, headers[cat.SERVICE], kind, totals))
+    if frame[CATEGORY.id].ne("").any():  # the roster gives the categories
+        summaries.append(_per_key("Par catégorie", frame, CATEGORY, kind, totals))
     for column in others:
         summaries.append(Summary(
             f"Par {column.label.lower()}",
             _counts(frame, [_need_id(column)], {_need_id(column): column.choices or []}),
             count_columns([headers[_need_id(column)]]), totals))
     return summaries
+
+
+def _per_key(sheet: str, frame: pd.DataFrame, key: SheetColumn, kind: Column | None,
+             totals: dict[str, float]) -> Summary:
+    """Requests and distinct agents per value of ``key``, and one column of requests per type."""
+    table = _counts(frame, [key.id])
+    extra = []
+    if kind is not None and len(frame):
+        per_type = _per_type(frame[key.id], frame, kind)
+        for value in per_type.columns:
+            extra.append(_type_column(value, kind))
+            table[extra[-1].id] = table[key.id].map(per_type[value]).astype(float)
+    return Summary(sheet, table, [*count_columns([key]), *extra], totals)
 
 
 def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, list[SheetColumn]]:
@@ -198,7 +248,8 @@ def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame,
         table = _per_type(frame[GROUPED_TITLE], frame, kind)
     else:
         table = frame[GROUPED_TITLE].replace("", NOT_FILLED).value_counts().to_frame("Demandes")
-    series = [_type_column(c) for c in table.columns]
+    series = [_type_column(c, kind) if kind is not None else SheetColumn(f"type.{c}", str(c), NUMBER)
+              for c in table.columns]
     table.columns = [c.id for c in series]
     table[TOTAL] = table.sum(axis=1)
     table = table.astype(float).rename_axis(GROUPED_TITLE).reset_index()
@@ -210,11 +261,20 @@ def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame,
 # Writing.
 # ---------------------------------------------------------------------------
 
-def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: str) -> None:
+def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: str,
+               pending: pd.DataFrame | None = None) -> None:
+    """Write the training plan: the needs of accepted reports (``frame``, from
+    :func:`training_rows`) and, on a sheet of their own marked as not validated,
+    those of reports still rejected (``pending``, the same columns)."""
     book = Book(path, f"Plan de formation, campagne {campaign}")
     needs = book.sheet("Besoins")
     book.table(needs, frame, need_columns(catalogue), name="Besoins")
     needs.freeze_panes(1, 0)
+    if pending is not None and len(pending):
+        sheet = book.sheet(PENDING_SHEET)
+        book.table(sheet, pending.assign(**{PENDING.id: PENDING_STATE}), pending_columns(catalogue),
+                   name=PENDING_SHEET)
+        sheet.freeze_panes(1, 0)
     for summary in plan_summaries(frame, catalogue):
         sheet = book.sheet(summary.sheet)
         book.table(sheet, summary.frame, summary.columns, name=sheet.name, totals=summary.totals)
