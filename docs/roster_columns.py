@@ -29,7 +29,8 @@ PURPOSES = {
     "civilite": "how the invitation greets the agent (« Madame », « Monsieur »; default « Madame, Monsieur »)",
     "courriel_evaluateur": "the evaluator's e-mail address",
     "courriel_agent": "the agent's e-mail address",
-    "categorie": "the agent's category (A, B, C)",
+    "categorie": "the agent's category (A, B, C): the training plan's and the access-to-training figures",
+    "sexe": "« F » or « H » (femme, homme): the access-to-training figures; else read from « civilité »",
 }
 
 

@@ -85,6 +85,9 @@ class Section(_Frozen):
     # A later version may not change what the evaluator signed (SPEC 3).
     signed_by_evaluator: bool = False
     intro: str | None = None
+    # Its choice fields are appraisal criteria, compared across evaluators and services
+    # in the tracking's «\u202fHarmonisation\u202f» sheet (equal treatment).
+    criteria: bool = False
 
 
 class Column(_Frozen):
@@ -201,6 +204,12 @@ class Catalogue(_Frozen):
         return [f for f in self.fields if f.section in signed]
 
     @property
+    def criteria_fields(self) -> list[Field]:
+        """The appraisal criteria (choice fields of a section marked ``criteria``), in order."""
+        marked = {s.key for s in self.sections if s.criteria}
+        return [f for f in self.fields if f.section in marked and f.kind == "choice"]
+
+    @property
     def final_stage(self) -> int:
         return max(s.number for s in self.stages)
 
@@ -274,7 +283,7 @@ SECTIONS = [
             intro="Appréciez l'atteinte de chacun des objectifs fixés lors du précédent entretien."),
     Section(key="objectifs", title="5. Objectifs fixés pour l'année à venir", signed_by_evaluator=True,
             intro="Au moins un objectif, avec son indicateur et son échéance."),
-    Section(key="maniere_de_servir", title="6. Manière de servir", signed_by_evaluator=True,
+    Section(key="maniere_de_servir", title="6. Manière de servir", signed_by_evaluator=True, criteria=True,
             intro="Échelle : à acquérir, à développer, maîtrise, expert."),
     Section(key="acquis", title="7. Acquis de l'expérience professionnelle", signed_by_evaluator=True),
     Section(key="appreciation", title="8. Appréciation générale sur la valeur professionnelle",

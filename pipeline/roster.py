@@ -33,6 +33,7 @@ EXTRA_COLUMNS = {
                             "e-mail évaluateur", "adresse électronique de l'évaluateur"],
     "courriel_agent": ["courriel agent", "courriel de l'agent", "courriel", "mail agent", "e-mail agent"],
     "categorie": ["catégorie", "categorie statutaire", "catégorie hiérarchique"],
+    "sexe": ["sexe", "genre"],
 }
 HEADER_SEARCH_LINES = 20  # title lines an HR system may export above the header
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
@@ -45,7 +46,7 @@ class RosterRow:
     invitation: dict[str, str]  # heure, lieu, civilite
     review_date: dt.date | None = None
     invitation_date: dt.date | None = None
-    extra: dict[str, str] = field(default_factory=dict)  # courriel_evaluateur, courriel_agent, categorie
+    extra: dict[str, str] = field(default_factory=dict)  # courriel_evaluateur, courriel_agent, categorie, sexe
 
     @property
     def person(self) -> str:
