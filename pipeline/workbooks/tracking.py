@@ -8,9 +8,9 @@ rejection, a step not done by its due date).
 
 Where to add a column: the «\u202fSuivi\u202f» sheet's columns are
 :func:`tracking_columns`, the «\u202fSynthèse\u202f» tables' :data:`STAGE_COLUMNS` and
-:func:`service_columns`, the «\u202fRelances\u202f» sheet's :func:`relance_columns`, all just below. A date field of the catalogue and a
-deadline are there already; another column needs a value in
-:func:`tracking_rows` too (and, if it comes from the report,
+:func:`service_columns`, the «\u202fRelances\u202f» sheet's :func:`relance_columns`, all
+just below. A date field of the catalogue and a deadline are there already; another
+column needs a value in :func:`tracking_rows` too (and, if it comes from the report,
 :class:`TrackingFacts`).
 """
 
