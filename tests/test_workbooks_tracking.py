@@ -250,3 +250,22 @@ def test_relances_is_a_table_with_its_header_frozen_and_printed_like_the_others(
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
     assert tracking.after.sheetnames == ["Suivi", "Synthèse", "Relances"]
+
+
+# -- the one lateness computation (pipeline.deadlines, shared with ``status``) ---------------------
+
+
+def test_agent_deadlines_never_judge_the_roster_s_planned_dates(tracking):
+    from pipeline.deadlines import MISSED, ON_TIME, OVERDUE, PENDING, agent_deadlines
+
+    planned = {cat.REVIEW_DATE: REVIEW, cat.INVITATION_DATE: REVIEW - dt.timedelta(days=12)}
+    early = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, None, finished=False, today=BEFORE))
+    assert early["entretien"] == early["convocation"] == PENDING == "à venir"
+    late = agent_deadlines(tracking.config, planned, None, finished=False, today=AFTER)
+    assert ON_TIME not in [s for _, s in late]
+    assert {d.key: d.days_late(AFTER) for d, s in late if s in MISSED} == {
+        "convocation": 85, "entretien": 29, "communication": 47, "retour_rh": 1}
+    assert all(s == OVERDUE for _, s in late if s in MISSED)
+    reported = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, AFTER, finished=True,
+                                                           today=AFTER))
+    assert reported["entretien"] == reported["convocation"] == ON_TIME
