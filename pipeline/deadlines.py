@@ -9,7 +9,7 @@ and overdue flags).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import catalogue as cat
 from .dates import add_days, add_jours_francs
@@ -55,6 +55,13 @@ class Deadline:
         """Not done and its due date has passed."""
         return bool(not self.informative and self.due and self.done is None and today > self.due)
 
+    def days_late(self, today: dt.date) -> int | None:
+        """Days past the due date: until it was done, else until ``today``; ``None`` when not past."""
+        if self.informative or self.due is None:
+            return None
+        days = ((self.done or today) - self.due).days
+        return days if days > 0 else None
+
     def late_params(self) -> dict[str, str]:
         """What :data:`pipeline.outcomes.LATE` (``LATE_REASON`` here) says of this deadline."""
         return {"deadline": self.label, "done": format_date(self.done), "due": format_date(self.due)}
@@ -64,7 +71,9 @@ class Deadline:
         return LATE_REASON.say(**self.late_params()) if self.late() else None
 
 
-# The state of a deadline, as the tracking workbook and ``status`` say it.
+# The state of a deadline, as the tracking workbook and ``status`` say it: the only place these
+# words are spelt. PENDING: cannot be judged yet (due date still ahead, not done, or done on a
+# date still to come).
 LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
 RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
 MISSED = (LATE, OVERDUE)
@@ -72,7 +81,8 @@ MISSED = (LATE, OVERDUE)
 
 def deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
     """``en retard`` (done after its due date), ``dépassée`` (not done, due date passed, the
-    report not finished), ``respectée``, ``à venir``; for the agent's appeal window, ``en cours``
+    report not finished), ``respectée`` (done by its due date), ``à venir`` (not done and its due
+    date still ahead, or done on a date still to come); for the agent's appeal window, ``en cours``
     or ``expiré``; "" when there is nothing to judge."""
     if deadline.informative:
         return "" if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
@@ -82,16 +92,22 @@ def deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
         return OVERDUE
     if deadline.due is None:
         return ""
-    return ON_TIME if deadline.done is not None else PENDING
+    return ON_TIME if deadline.done is not None and deadline.done <= today else PENDING
 
 
 def agent_deadlines(config, dates: dict[str, dt.date | None], received: dt.date | None, *,
                     finished: bool, today: dt.date) -> list[tuple[Deadline, str]]:
     """Every deadline of one agent with its state: the one computation behind the tracking
     workbook and ``status``. ``dates``: the report's dates, else the roster's (review,
-    invitation); ``received``: when its newest accepted version came; ``finished``: at the
-    final stage (nothing is overdue any more)."""
-    return [(d, deadline_state(d, today, finished)) for d in deadlines(dates, config, received)]
+    invitation); ``received``: when its newest accepted version came, ``None`` without an
+    accepted report: the roster's dates are then a plan, giving due dates but no step done
+    (never ``respectée``: ``à venir`` until the due date, then ``dépassée``); ``finished``: at the
+    final stage (nothing is overdue any more). How late an agent is:
+    :meth:`Deadline.days_late` of the deadlines whose state is in :data:`MISSED`."""
+    found = deadlines(dates, config, received)
+    if received is None:
+        found = [d if d.informative else replace(d, done=None) for d in found]
+    return [(d, deadline_state(d, today, finished)) for d in found]
 
 
 def deadlines(dates: dict[str, dt.date | None], config,

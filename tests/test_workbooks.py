@@ -375,7 +375,7 @@ def test_tracking_has_one_row_per_roster_agent_then_agents_outside_it(built):
     rows = built.rows("tracking", "Suivi")
     assert [r[NUMBER] for r in rows] == [a["matricule"] for a in ROSTER] + ["100099"]
     assert [r["Dans la liste des agents"] for r in rows] == ["oui"] * len(ROSTER) + ["non"]
-    assert built.tracking.sheetnames == ["Suivi", "Synthèse"]
+    assert built.tracking.sheetnames == ["Suivi", "Synthèse", "Relances"]
 
 
 def test_tracking_shows_the_stage_and_its_label(built):

@@ -1,14 +1,16 @@
 """The campaign tracking, ``suivi_campagne.xlsx``: one row per agent.
 
 Sheets: «\u202fSuivi\u202f» (one row per roster agent, then one per other agent the
-journal knows: stage, dates, deadlines and their state, last file received)
-and «\u202fSynthèse\u202f» (agents per stage, agents per service, a chart per stage).
+journal knows: stage, dates, deadlines and their state, days late, last file received),
+«\u202fSynthèse\u202f» (agents per stage, agents per service, a chart per stage) and
+«\u202fRelances\u202f» (per evaluator, the agents to chase: no report, a pending
+rejection, a step not done by its due date).
 
 Where to add a column: the «\u202fSuivi\u202f» sheet's columns are
 :func:`tracking_columns`, the «\u202fSynthèse\u202f» tables' :data:`STAGE_COLUMNS` and
-:func:`service_columns`, all just below. A date field of the catalogue and a
-deadline are there already; another column needs a value in
-:func:`tracking_rows` too (and, if it comes from the report,
+:func:`service_columns`, the «\u202fRelances\u202f» sheet's :func:`relance_columns`, all
+just below. A date field of the catalogue and a deadline are there already; another
+column needs a value in :func:`tracking_rows` too (and, if it comes from the report,
 :class:`TrackingFacts`).
 """
 
@@ -23,7 +25,7 @@ import pandas as pd
 from .. import catalogue as cat
 from ..catalogue import Catalogue
 from ..config import Config
-from ..deadlines import MISSED, agent_deadlines, deadlines
+from ..deadlines import MISSED, OVERDUE, agent_deadlines, deadlines
 from ..journal import FileRow
 from ..outcomes import Outcome, is_error
 from ..roster import RosterRow
@@ -36,10 +38,25 @@ TRACKING_IDENTITY = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVIC
 IN_ROSTER, STAGE, SITUATION, ALERTS = "in_roster", "stage", "situation", "alerts"
 LAST_FILE, LAST_RECEIVED, LAST_OUTCOME, REASONS = "last_file", "last_received", "last_outcome", "reasons"
 SHORT_SITUATION = "short_situation"
+EVALUATOR_EMAIL, DAYS_LATE = "evaluator_email", "days_late"
+# «\u202fRelances\u202f»: why and by when (kept in the agents' DataFrame, not shown in «\u202fSuivi\u202f»).
+CHASE, CHASE_DUE, CHASE_DAYS = "chase", "chase_due", "chase_days"
+EMAIL_KEY = "courriel_evaluateur"  # RosterRow.extra
 
 NO_REPORT = "aucun compte rendu reçu"
 REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
 SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
+# A rejected last file whose report has a newer accepted version: nothing to correct any more.
+REJECTION_RESOLVED = "rejet résolu par une version acceptée"
+# Why an agent is chased («\u202fRelances\u202f»): no report, a pending rejection, a step overdue.
+CHASE_NO_REPORT = NO_REPORT
+CHASE_REJECTION = "rejet en attente d'une version corrigée"
+
+
+def chase_overdue(label: str) -> str:
+    """«\u202fRelances\u202f»: a deadline passed with its step not done."""
+    return f"{label} : {OVERDUE}"
+
 
 # ---------------------------------------------------------------------------
 # Columns: add a column of the campaign tracking here.
@@ -55,16 +72,31 @@ def tracking_columns(config: Config) -> list[SheetColumn]:
         due.append(SheetColumn(f"state.{deadline.key}", f"{deadline.label} : état"))
     return [
         *field_columns(catalogue, TRACKING_IDENTITY),
+        SheetColumn(EVALUATOR_EMAIL, "Courriel de l'évaluateur"),
         SheetColumn(IN_ROSTER, "Dans la liste des agents"),
         SheetColumn(STAGE, "Étape", NUMBER),
         SheetColumn(SITUATION, "Situation"),
         *_date_fields(catalogue),
         *due,
         SheetColumn(ALERTS, "Alertes de délai", NUMBER),
+        SheetColumn(DAYS_LATE, "Jours de retard", NUMBER),
         SheetColumn(LAST_FILE, "Dernier fichier reçu"),
         SheetColumn(LAST_RECEIVED, "Reçu le", DATE),
         SheetColumn(LAST_OUTCOME, "Résultat du dernier fichier"),
         SheetColumn(REASONS, "Motifs du rejet"),
+    ]
+
+
+def relance_columns(config: Config) -> list[SheetColumn]:
+    """Columns of the «\u202fRelances\u202f» sheet, in order: one row per agent to chase."""
+    catalogue = config.catalogue
+    return [
+        *field_columns(catalogue, (cat.EVALUATOR,)),
+        SheetColumn(EVALUATOR_EMAIL, "Courriel de l'évaluateur"),
+        *field_columns(catalogue, (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE)),
+        SheetColumn(CHASE, "Motif de relance"),
+        SheetColumn(CHASE_DUE, "Échéance", DATE),
+        SheetColumn(CHASE_DAYS, "Jours de retard", NUMBER),
     ]
 
 
@@ -96,6 +128,7 @@ class TrackingFacts:
 
     name: str
     received: dt.date
+    received_at: dt.datetime  # when, to the second: which of two files came first
     outcome: Outcome | None
     stage: int | None
     identity: dict[str, str]
@@ -112,9 +145,10 @@ class TrackingFacts:
             reasons = "\n".join(
                 cell_text(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", ""))
                 for f in row.findings if is_error(f))
+        received_at = dt.datetime.fromisoformat(row.received_at)
         return cls(
             name=cell_text(row.original_name),
-            received=dt.datetime.fromisoformat(row.received_at).date(),
+            received=received_at.date(), received_at=received_at,
             outcome=row.outcome, stage=row.stage,
             identity={c.id: cell_text(fields.get(c.id)) for c in field_columns(catalogue, TRACKING_IDENTITY)},
             dates=dates, reasons=reasons)
@@ -126,7 +160,11 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
 
     ``current``: agent number -> newest accepted version of the report;
     ``latest``: agent number -> last file received, whatever its outcome.
-    A report finished (final stage) has no overdue deadline any more.
+    A report finished (final stage) has no overdue deadline any more. Days late: the most of
+    the agent's missed deadlines (:meth:`Deadline.days_late`). A rejected last file is pending
+    unless an accepted version was received after it. The frame also has the columns of the
+    «\u202fRelances\u202f» sheet (:data:`CHASE`, :data:`CHASE_DUE`, :data:`CHASE_DAYS`): see
+    :func:`relance_rows`.
     """
     catalogue = config.catalogue
     columns = tracking_columns(config)
@@ -141,6 +179,7 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
         record = {key: (cell_text(listed.values.get(key)) if listed else "") or known.get(key, "")
                   for key in identity}
         record[cat.AGENT_NUMBER] = cell_text(number)
+        record[EVALUATOR_EMAIL] = cell_text(listed.extra.get(EMAIL_KEY)) if listed else ""
         record[IN_ROSTER] = yes_no(listed) if roster else ""
         dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
         if listed:
@@ -154,18 +193,44 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
             record[STAGE], record[SITUATION] = None, (REJECTED_ONLY if last else NO_REPORT)
         record.update({key: dates[key] for key in date_keys})
         finished = report is not None and report.stage >= catalogue.final_stage
-        alerts = 0
+        alerts, missed, overdue = 0, [], []
         for deadline, state in agent_deadlines(config, dates, report.received if report else None,
                                                finished=finished, today=today):
             alerts += state in MISSED
             record[f"due.{deadline.key}"], record[f"state.{deadline.key}"] = deadline.due, state
+            if state in MISSED:
+                missed.append(deadline.days_late(today) or 0)
+            if state == OVERDUE:
+                overdue.append((deadline.days_late(today) or 0, deadline))
         record[ALERTS] = alerts
+        record[DAYS_LATE] = max(missed, default=0) or None
+        rejected = bool(last and last.outcome and last.outcome.turned_away)
+        pending = rejected and not (report and report.received_at > last.received_at)
         record[LAST_FILE] = last.name if last else ""
         record[LAST_RECEIVED] = last.received if last else None
         record[LAST_OUTCOME] = last.outcome.word if last and last.outcome else ""
-        record[REASONS] = last.reasons if last else ""
+        record[REASONS] = last.reasons if pending else REJECTION_RESOLVED if rejected else ""
+        # «\u202fRelances\u202f»: the first reason to chase, and the step the longest overdue.
+        worst = max(overdue, key=lambda item: item[0], default=None)
+        record[CHASE] = (CHASE_REJECTION if pending else CHASE_NO_REPORT if not last
+                         else chase_overdue(worst[1].label) if worst else "")
+        record[CHASE_DUE], record[CHASE_DAYS] = (worst[1].due, worst[0] or None) if worst else (None, None)
         records.append(record)
-    return pd.DataFrame.from_records(records, columns=[c.id for c in columns])
+    return pd.DataFrame.from_records(records, columns=[*(c.id for c in columns), CHASE, CHASE_DUE, CHASE_DAYS])
+
+
+def relance_rows(agents: pd.DataFrame) -> pd.DataFrame:
+    """«\u202fRelances\u202f»: the agents to chase (:func:`tracking_rows`' :data:`CHASE`), by
+    evaluator name (an agent without one last, shown as «\u202f(non renseigné)\u202f»), then
+    in the order of «\u202fSuivi\u202f». Due date and days late: the step the longest overdue."""
+    chased = agents[agents[CHASE] != ""]
+    if cat.EVALUATOR not in chased:
+        return chased.reset_index(drop=True)
+    names = chased[cat.EVALUATOR].fillna("").tolist()
+    order = sorted(range(len(names)), key=lambda i: (names[i] == "", names[i].casefold(), i))
+    chased = chased.iloc[order].reset_index(drop=True)
+    chased[cat.EVALUATOR] = chased[cat.EVALUATOR].replace("", NOT_FILLED)
+    return chased
 
 
 # ---------------------------------------------------------------------------
@@ -224,4 +289,7 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
     chart.set_legend({"none": True})
     summary.set_h_pagebreaks([end + 1])  # the chart on a page of its own, never cut
     summary.insert_chart(end + 1, 0, chart)
+    chase = book.sheet("Relances")
+    book.table(chase, relance_rows(agents), relance_columns(config), name="Relances")
+    chase.freeze_panes(1, 0)
     book.close()

@@ -1,0 +1,271 @@
+"""The campaign tracking's lateness and chasing (suivi_campagne.xlsx, issue 16 item 5).
+
+One real workspace for the module: a csv roster with the evaluators' e-mails, reports
+generated from it, filled as people fill them, processed by the real ``process`` pass (a
+report rejected then corrected, another accepted then sent again incomplete); the workbook
+rebuilt before the campaign's due dates and after them, and opened with openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import openpyxl
+import pytest
+import yaml
+
+from pipeline import catalogue as cat
+from pipeline.catalogue import DEFAULT
+from pipeline.config import Config, load_config
+from pipeline.filling import fill_report
+from pipeline.generate import generate
+from pipeline.outcomes import Outcome
+from pipeline.process import process_inbox
+from pipeline.workbooks import rebuild_workbooks
+from pipeline.workbooks.tracking import (CHASE_NO_REPORT, CHASE_REJECTION, REJECTION_RESOLVED, TrackingFacts,
+                                         chase_overdue, relance_rows, tracking_rows)
+from tests.conftest import ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
+
+BEFORE = dt.date(2026, 12, 1)  # before every due date of the campaign
+AFTER = dt.date(2027, 3, 1)  # after them all
+GENERATED = dt.date(2026, 11, 2)
+REVIEW = dt.date(2026, 12, 14)  # the roster's review date (conftest.agent)
+NUMBER, LAST_NAME, FIRST_NAME, SERVICE, EVALUATOR = (
+    DEFAULT.field(k).label for k in (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.EVALUATOR))
+APPRAISAL = DEFAULT.field("appreciation_generale")  # the report is rejected without it
+SOPHIE, ALBERT = "Sophie Durand", "Albert Noir"
+SOPHIE_MAIL, ALBERT_MAIL = "sophie.durand@chu.example", "albert.noir@chu.example"
+EMAIL = "courriel évaluateur"  # the roster's column
+
+STAGE_ONE = agent("200001", "Martin", "Léa", service="Urgences", **{EMAIL: SOPHIE_MAIL})  # communication overdue
+NOTHING = agent("200002", "Bernard", "Paul", service="Accueil", **{"évaluateur": ALBERT, EMAIL: ALBERT_MAIL})
+FILED = agent("200003", "Petit", "Zoé", service="Pharmacie", **{EMAIL: SOPHIE_MAIL})  # final stage
+CORRECTED = agent("200004", "Durand", "Marc", service="Urgences", **{EMAIL: SOPHIE_MAIL})  # rejected, then accepted
+RESENT = agent("200005", "Roux", "Inès", service="Cardiologie")  # accepted, then a rejected version; no e-mail
+ROSTER = [STAGE_ONE, NOTHING, FILED, CORRECTED, RESENT]
+
+
+@dataclass
+class Tracking:
+    config: Config
+    before: openpyxl.Workbook  # rebuilt on BEFORE
+    after: openpyxl.Workbook  # rebuilt on AFTER
+
+    def rows(self, when: str, sheet: str = "Suivi") -> list[dict[str, object]]:
+        values = list(getattr(self, when)[sheet].iter_rows(values_only=True))
+        return [dict(zip(values[0], row)) for row in values[1:]]
+
+    def agent(self, when: str, number: str) -> dict[str, object]:
+        (row,) = [r for r in self.rows(when) if r[NUMBER] == number]
+        return row
+
+
+def state(row: dict[str, object], key: str) -> object:
+    """The state of the deadline whose label starts with ``key``."""
+    (header,) = [h for h in row if h.startswith(key) and h.endswith(" : état")]
+    return row[header]
+
+
+def process(config: Config) -> dict[str, str]:
+    settle(config.inbox)
+    return {o.received_name: o.outcome for o in process_inbox(config).handled}
+
+
+@pytest.fixture(scope="module")
+def tracking(tmp_path_factory) -> Tracking:
+    """GIVEN five roster agents: one at stage 1 (its report never communicated), one who sent
+    nothing, one filed at the final stage, one rejected then corrected, one accepted then sent
+    again incomplete WHEN the tracking is rebuilt before the due dates and after them THEN
+    (see the tests)."""
+    base = tmp_path_factory.mktemp("tracking")
+    write_csv(base / "agents.csv", ROSTER, header=[*ROSTER_HEADER, EMAIL])
+    settings = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}}
+    (base / "config.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    config = load_config(base / "config.yaml")
+    blanks = {p.name.split("_")[1]: p for p in generate(config, today=GENERATED).reports}
+    inbox = config.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    fill_report(blanks["200001"], inbox / "CR Martin.docx", DEFAULT, stage=1)
+    fill_report(blanks["200003"], inbox / "CR Petit.docx", DEFAULT, stage=4)
+    fill_report(blanks["200004"], inbox / "CR Durand.docx", DEFAULT, stage=2, omit=(APPRAISAL.key,))
+    fill_report(blanks["200005"], inbox / "CR Roux.docx", DEFAULT, stage=4)
+    assert process(config) == {"CR Martin.docx": "accepted", "CR Petit.docx": "accepted",
+                               "CR Durand.docx": "rejected", "CR Roux.docx": "accepted"}
+    fill_report(blanks["200004"], inbox / "CR Durand corrigé.docx", DEFAULT, stage=4)
+    fill_report(blanks["200005"], inbox / "CR Roux v2.docx", DEFAULT, stage=4, omit=(APPRAISAL.key,))
+    assert process(config) == {"CR Durand corrigé.docx": "accepted", "CR Roux v2.docx": "rejected"}
+    path = config.outbox / "suivi_campagne.xlsx"
+    rebuild_workbooks(config, today=BEFORE)
+    before = openpyxl.load_workbook(path)
+    rebuild_workbooks(config, today=AFTER)
+    return Tracking(config, before, openpyxl.load_workbook(path))
+
+
+# -- days late ------------------------------------------------------------------------------------
+
+
+def test_days_late_of_an_agent_without_report_count_from_the_oldest_due_date_passed(tracking):
+    paul = tracking.agent("after", "200002")
+    assert state(paul, "Convocation") == "dépassée"  # the roster's date is a plan, never a step done
+    oldest_due = REVIEW - dt.timedelta(days=8)
+    assert paul["Jours de retard"] == (AFTER - oldest_due).days == 85
+
+
+def test_days_late_of_a_stage_not_done_count_from_its_due_date(tracking):
+    lea = tracking.agent("after", "200001")
+    assert state(lea, "Communication") == "dépassée"
+    communication_due = REVIEW + dt.timedelta(days=30)
+    assert lea["Jours de retard"] == (AFTER - communication_due).days == 47
+
+
+def test_days_late_are_blank_when_nothing_is_late(tracking):
+    zoe = tracking.agent("after", "200003")
+    assert zoe["Alertes de délai"] == 0 and zoe["Jours de retard"] is None
+    assert all(r["Jours de retard"] is None for r in tracking.rows("before"))
+
+
+def test_days_late_agree_with_the_alerts(tracking):
+    for row in tracking.rows("after"):
+        assert (row["Jours de retard"] is None) == (row["Alertes de délai"] == 0), row[NUMBER]
+
+
+# -- a deadline that cannot be judged yet ---------------------------------------------------------
+
+
+def test_an_agent_without_report_has_nothing_met_before_the_due_dates(tracking):
+    paul = tracking.agent("before", "200002")
+    assert state(paul, "Entretien avant la date limite") == "à venir"
+    assert state(paul, "Convocation") == "à venir"
+    assert "respectée" not in paul.values()
+
+
+def test_an_agent_without_report_after_the_due_dates_is_late_never_on_time(tracking):
+    paul = tracking.agent("after", "200002")
+    assert state(paul, "Entretien avant la date limite") == "dépassée"
+    assert "respectée" not in paul.values()
+
+
+def test_a_report_s_own_dates_are_judged_once_they_are_past(tracking):
+    zoe = tracking.agent("after", "200003")
+    assert state(zoe, "Convocation") == "respectée"
+    assert state(zoe, "Entretien avant la date limite") == "respectée"
+    early = tracking.agent("before", "200003")  # the report's review date still to come
+    assert state(early, "Entretien avant la date limite") == "à venir"
+
+
+# -- rejections -----------------------------------------------------------------------------------
+
+
+def test_a_rejection_followed_by_an_accepted_version_is_not_pending(tracking):
+    marc = tracking.agent("after", "200004")
+    assert marc["Dernier fichier reçu"] == "CR Durand corrigé.docx"
+    assert marc["Résultat du dernier fichier"] == "accepté" and marc["Motifs du rejet"] is None
+    assert "200004" not in [r[NUMBER] for r in tracking.rows("after", "Relances")]
+
+
+def test_a_rejection_after_an_accepted_version_is_pending(tracking):
+    ines = tracking.agent("after", "200005")
+    assert ines["Étape"] == 4  # the accepted version stays the report
+    assert ines["Dernier fichier reçu"] == "CR Roux v2.docx"
+    assert ines["Résultat du dernier fichier"] == "rejeté"
+    assert APPRAISAL.label in ines["Motifs du rejet"]
+    (chase,) = [r for r in tracking.rows("after", "Relances") if r[NUMBER] == "200005"]
+    assert chase["Motif de relance"] == CHASE_REJECTION == "rejet en attente d'une version corrigée"
+
+
+def facts(name: str, received: dt.datetime, outcome: Outcome, *, evaluator: str = "",
+          reasons: str = "") -> TrackingFacts:
+    return TrackingFacts(name=name, received=received.date(), received_at=received, outcome=outcome,
+                         stage=4 if outcome == Outcome.ACCEPTED else None,
+                         identity={cat.AGENT_NUMBER: "300001", cat.LAST_NAME: "Hors", cat.EVALUATOR: evaluator},
+                         dates={cat.REVIEW_DATE: REVIEW}, reasons=reasons)
+
+
+def test_a_rejected_last_file_older_than_the_accepted_version_is_shown_resolved(tracking):
+    """The journal's last file is the newest one; should a rejected file still come before the
+    accepted version in time, the received times decide."""
+    accepted = facts("v2.docx", dt.datetime(2027, 1, 10, 9), Outcome.ACCEPTED)
+    rejected = facts("v1.docx", dt.datetime(2027, 1, 9, 9), Outcome.REJECTED, reasons="Champ manquant")
+    agents = tracking_rows(tracking.config, {"300001": accepted}, {"300001": rejected}, [], AFTER)
+    assert agents.loc[0, "reasons"] == REJECTION_RESOLVED == "rejet résolu par une version acceptée"
+    assert relance_rows(agents).empty
+    later = facts("v3.docx", dt.datetime(2027, 1, 11, 9), Outcome.REJECTED, reasons="Champ manquant")
+    agents = tracking_rows(tracking.config, {"300001": accepted}, {"300001": later}, [], AFTER)
+    assert agents.loc[0, "reasons"] == "Champ manquant"
+    assert relance_rows(agents)["chase"].tolist() == [CHASE_REJECTION]
+
+
+# -- the evaluator's e-mail -----------------------------------------------------------------------
+
+
+def test_the_evaluator_s_e_mail_comes_from_the_roster_when_it_has_it(tracking):
+    assert tracking.agent("after", "200001")["Courriel de l'évaluateur"] == SOPHIE_MAIL
+    assert tracking.agent("after", "200002")["Courriel de l'évaluateur"] == ALBERT_MAIL
+    assert tracking.agent("after", "200005")["Courriel de l'évaluateur"] is None
+    headers = [c.value for c in tracking.after["Suivi"][1]]
+    assert headers.index("Courriel de l'évaluateur") == headers.index(EVALUATOR) + 1
+
+
+# -- « Relances » ---------------------------------------------------------------------------------
+
+
+def test_relances_lists_the_agents_to_chase_by_evaluator(tracking):
+    rows = tracking.rows("after", "Relances")
+    assert list(rows[0]) == [EVALUATOR, "Courriel de l'évaluateur", NUMBER, LAST_NAME, FIRST_NAME, SERVICE,
+                             "Motif de relance", "Échéance", "Jours de retard"]
+    assert [(r[EVALUATOR], r[NUMBER]) for r in rows] == [(ALBERT, "200002"), (SOPHIE, "200001"),
+                                                         (SOPHIE, "200005")]
+    paul, lea, ines = rows
+    assert (paul["Courriel de l'évaluateur"], paul[LAST_NAME], paul[FIRST_NAME], paul[SERVICE]) == (
+        ALBERT_MAIL, "Bernard", "Paul", "Accueil")
+    assert paul["Motif de relance"] == CHASE_NO_REPORT == "aucun compte rendu reçu"
+    assert paul["Échéance"] == dt.datetime(2026, 12, 6) and paul["Jours de retard"] == 85
+    communication = next(h for h in tracking.agent("after", "200001") if h.startswith("Communication"))
+    label = communication.removesuffix(" : échéance").removesuffix(" : état")
+    assert lea["Motif de relance"] == chase_overdue(label) == f"{label} : dépassée"
+    assert lea["Échéance"] == dt.datetime(2027, 1, 13) and lea["Jours de retard"] == 47
+    assert ines["Motif de relance"] == CHASE_REJECTION and ines["Courriel de l'évaluateur"] is None
+
+
+def test_relances_before_the_due_dates_lists_the_missing_report_without_lateness(tracking):
+    rows = tracking.rows("before", "Relances")
+    assert [(r[NUMBER], r["Motif de relance"]) for r in rows] == [("200002", CHASE_NO_REPORT),
+                                                                  ("200005", CHASE_REJECTION)]
+    assert all(r["Échéance"] is None and r["Jours de retard"] is None for r in rows)
+
+
+def test_relances_shows_an_agent_without_evaluator_last_as_not_filled(tracking):
+    nobody = facts("x.docx", dt.datetime(2027, 1, 9, 9), Outcome.REJECTED, reasons="Illisible")
+    named = {**facts("y.docx", dt.datetime(2027, 1, 9, 9), Outcome.REJECTED, evaluator="Zélie Abel").__dict__}
+    named["identity"] = {**named["identity"], cat.AGENT_NUMBER: "300002"}
+    agents = tracking_rows(tracking.config, {}, {"300001": nobody, "300002": TrackingFacts(**named)}, [], AFTER)
+    assert relance_rows(agents)[cat.EVALUATOR].tolist() == ["Zélie Abel", "(non renseigné)"]
+
+
+def test_relances_is_a_table_with_its_header_frozen_and_printed_like_the_others(tracking):
+    sheet = tracking.after["Relances"]
+    assert [t.name for t in sheet.tables.values()] == ["Tableau_Relances"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.page_setup.orientation == "landscape"
+    assert tracking.after.sheetnames == ["Suivi", "Synthèse", "Relances"]
+
+
+# -- the one lateness computation (pipeline.deadlines, shared with ``status``) ---------------------
+
+
+def test_agent_deadlines_never_judge_the_roster_s_planned_dates(tracking):
+    from pipeline.deadlines import MISSED, ON_TIME, OVERDUE, PENDING, agent_deadlines
+
+    planned = {cat.REVIEW_DATE: REVIEW, cat.INVITATION_DATE: REVIEW - dt.timedelta(days=12)}
+    early = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, None, finished=False, today=BEFORE))
+    assert early["entretien"] == early["convocation"] == PENDING == "à venir"
+    late = agent_deadlines(tracking.config, planned, None, finished=False, today=AFTER)
+    assert ON_TIME not in [s for _, s in late]
+    assert {d.key: d.days_late(AFTER) for d, s in late if s in MISSED} == {
+        "convocation": 85, "entretien": 29, "communication": 47, "retour_rh": 1}
+    assert all(s == OVERDUE for _, s in late if s in MISSED)
+    reported = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, AFTER, finished=True,
+                                                           today=AFTER))
+    assert reported["entretien"] == reported["convocation"] == ON_TIME
