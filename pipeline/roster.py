@@ -18,7 +18,7 @@ import pandas as pd
 from .catalogue import AGENT_NUMBER, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
 from .dates import parse_date
 from .outcomes import RosterError, UnreadableDate
-from .text import format_date, normalize_header, normalize_identifier
+from .text import fold, format_date, normalize_header, normalize_identifier
 
 # Invitation details that are not fields of the report.
 INVITATION_COLUMNS = {
@@ -35,6 +35,10 @@ EXTRA_COLUMNS = {
     "categorie": ["catégorie", "categorie statutaire", "catégorie hiérarchique"],
     "sexe": ["sexe", "genre"],
 }
+# The agent's sex, for the access-to-training figures (rapport social unique).
+WOMAN, MAN = "femme", "homme"
+_WOMEN = {"f", "femme", "feminin", "madame", "mme", "mlle", "mademoiselle"}
+_MEN = {"h", "m", "homme", "masculin", "monsieur"}
 HEADER_SEARCH_LINES = 20  # title lines an HR system may export above the header
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
 
@@ -47,6 +51,18 @@ class RosterRow:
     review_date: dt.date | None = None
     invitation_date: dt.date | None = None
     extra: dict[str, str] = field(default_factory=dict)  # courriel_evaluateur, courriel_agent, categorie, sexe
+
+    @property
+    def sex(self) -> str:
+        """:data:`WOMAN`, :data:`MAN` or "" (unknown): the «\u202fsexe\u202f» column, else the
+        «\u202fcivilité\u202f» of the invitation («\u202fMadame\u202f», «\u202fMme\u202f», «\u202fM.\u202f»)."""
+        for text in (self.extra.get("sexe", ""), self.invitation.get("civilite", "")):
+            word = fold(text).strip(" .")
+            if word in _WOMEN:
+                return WOMAN
+            if word in _MEN:
+                return MAN
+        return ""
 
     @property
     def person(self) -> str:

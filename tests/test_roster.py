@@ -207,9 +207,22 @@ def test_optional_columns_for_emails_and_category_are_read(tmp_path):
     header = [*ROSTER_HEADER, "Courriel évaluateur", "Catégorie"]
     rows = [{**agent("100905", "Roux", "Luc"), "Courriel évaluateur": "s.durand@exemple.fr", "Catégorie": "B"}]
     (row,) = read(write_csv(tmp_path / "agents.csv", rows, header=header)).rows
-    assert row.extra == {"courriel_evaluateur": "s.durand@exemple.fr", "courriel_agent": "", "categorie": "B"}
+    assert row.extra == {"courriel_evaluateur": "s.durand@exemple.fr", "courriel_agent": "", "categorie": "B",
+                         "sexe": ""}
 
 
 def test_a_row_without_an_interview_date_is_kept(tmp_path):
     (row,) = read(write_csv(tmp_path / "agents.csv", [agent("100906", "Roux", "Luc", **{"date d'entretien": ""})])).rows
     assert row.review_date is None
+
+
+@pytest.mark.parametrize("sexe, civilite, expected", [
+    ("F", "", "femme"), ("Féminin", "", "femme"), ("h", "", "homme"), ("Masculin", "Madame", "homme"),
+    ("", "Madame", "femme"), ("", "Mme", "femme"), ("", "M.", "homme"), ("", "Monsieur", "homme"),
+    ("", "Madame, Monsieur", ""), ("X", "", ""), ("", "", ""),
+])
+def test_the_agent_sex_comes_from_the_sexe_column_else_the_civility(tmp_path, sexe, civilite, expected):
+    header = [*ROSTER_HEADER, "Sexe", "civilité"]
+    rows = [{**agent("100907", "Roux", "Camille"), "Sexe": sexe, "civilité": civilite}]
+    (row,) = read(write_csv(tmp_path / "agents.csv", rows, header=header)).rows
+    assert row.sex == expected

@@ -375,7 +375,7 @@ def test_tracking_has_one_row_per_roster_agent_then_agents_outside_it(built):
     rows = built.rows("tracking", "Suivi")
     assert [r[NUMBER] for r in rows] == [a["matricule"] for a in ROSTER] + ["100099"]
     assert [r["Dans la liste des agents"] for r in rows] == ["oui"] * len(ROSTER) + ["non"]
-    assert built.tracking.sheetnames == ["Suivi", "Synthèse", "Relances"]
+    assert built.tracking.sheetnames == ["Suivi", "Synthèse", "Relances", "Harmonisation", "Accès à la formation"]
 
 
 def test_tracking_shows_the_stage_and_its_label(built):
@@ -584,3 +584,24 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+# -- equal treatment ----------------------------------------------------------------------------
+
+
+def test_the_equal_treatment_sheets_count_the_accepted_reports_without_any_free_text(built):
+    ws = built.tracking["Harmonisation"]
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert "khi-deux" in cells[0]
+    criterion = CATALOGUE.criteria_fields[0]
+    start = cells.index(criterion.label)
+    campaign = cells[cells.index("Toute la campagne", start) + 1]
+    assert campaign == 3  # the three accepted reports filled it (the injected one has no levels)
+    access = {(r["Regroupement"], r["Nom"]): r for r in built.rows("tracking", "Accès à la formation")}
+    whole = access[("Campagne", "Toute la campagne")]
+    assert whole["Agents avec un compte rendu accepté"] == 4 and whole["Besoins exprimés"] == ROWS
+    assert {name for group, name in access if group == "Catégorie"} == {"A", "B", "C", "(non renseigné)"}
+    free_text = {r[TITLE.label] for r in built.rows("plan", "Besoins")} | {"Formation déjà suivie en 2025"}
+    for sheet in ("Harmonisation", "Accès à la formation"):
+        texts = {c for row in built.tracking[sheet].iter_rows(values_only=True) for c in row if isinstance(c, str)}
+        assert not texts & free_text, sheet

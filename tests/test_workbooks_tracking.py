@@ -249,7 +249,7 @@ def test_relances_is_a_table_with_its_header_frozen_and_printed_like_the_others(
     assert sheet.freeze_panes == "A2"
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
-    assert tracking.after.sheetnames == ["Suivi", "Synthèse", "Relances"]
+    assert tracking.after.sheetnames == ["Suivi", "Synthèse", "Relances", "Harmonisation", "Accès à la formation"]
 
 
 # -- the one lateness computation (pipeline.deadlines, shared with ``status``) ---------------------

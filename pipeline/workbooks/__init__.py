@@ -17,7 +17,9 @@ One module per output, and what they share:
 
     training_plan  plan_de_formation.xlsx: need rows, summaries, chart, write_plan
     csv_export     plan_de_formation.csv: the need rows, formula-injection guard
-    tracking       suivi_campagne.xlsx: agent rows, deadline states, counts, write_tracking
+    tracking       suivi_campagne.xlsx: agent rows, deadline states, counts, relances, write_tracking
+    harmonisation  suivi_campagne.xlsx: equal treatment (levels per evaluator and service,
+                   chi-square test; access to training per category and sex)
     titles         grouping similar training titles
     sheets         SheetColumn and column kinds, cell_text, the XlsxWriter Book
 
@@ -39,6 +41,7 @@ from ..journal import CurrentReport, FileRow, Journal
 from ..naming import PLAN_NAME, TRACKING_NAME
 from ..roster import load_roster
 from .csv_export import write_plan_csv
+from .harmonisation import AppraisalFacts
 from .titles import group_titles
 from .tracking import TrackingFacts, tracking_rows, write_tracking
 from .training_plan import need_rows, training_rows, with_grouped_titles, write_plan
@@ -56,13 +59,16 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     today = today or dt.date.today()
     catalogue, campaign = config.catalogue, config.campaign.key
     roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
-    categories = {r.values.get(cat.AGENT_NUMBER, ""): r.extra.get("categorie", "") for r in roster}
+    listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster}
+    categories = {number: r.extra.get("categorie", "") for number, r in listed.items()}
     current: dict[str, TrackingFacts] = {}
+    appraisals: list[AppraisalFacts] = []
     latest: dict[str, TrackingFacts] = {}
 
     def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
         for report in reports:
             current[report.agent_number] = TrackingFacts.of(report.file, catalogue)
+            appraisals.append(AppraisalFacts.of(report.file, catalogue, listed.get(report.agent_number)))
             yield report
 
     def still_rejected(files: Iterable[FileRow]) -> Iterable[tuple[str | None, str | None, FileRow]]:
@@ -88,9 +94,10 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     need_count = len(needs)
     del needs, pending
     agents = tracking_rows(config, current, latest, roster, today)
-    del current, latest, roster
+    del current, latest, roster, listed
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
-                                      lambda p: write_tracking(p, agents, config, today), keep_beside=True))
+                                      lambda p: write_tracking(p, agents, config, today, appraisals),
+                                      keep_beside=True))
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
              need_count, len(agents), ", ".join(p.name for p in written))
     return written

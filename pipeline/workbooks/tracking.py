@@ -30,6 +30,7 @@ from ..journal import FileRow
 from ..outcomes import Outcome, is_error
 from ..roster import RosterRow
 from ..text import format_date, yes_no
+from .harmonisation import AppraisalFacts, write_equality_sheets
 from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, content_date,
                      field_columns)
 
@@ -267,7 +268,10 @@ def service_counts(agents: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataF
 # Writing.
 # ---------------------------------------------------------------------------
 
-def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.date) -> None:
+def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.date,
+                   appraisals: list[AppraisalFacts] | None = None) -> None:
+    """Write the campaign tracking; with ``appraisals`` (one per accepted report), the
+    equal-treatment sheets too (``harmonisation``)."""
     catalogue = config.catalogue
     campaign = config.campaign.key
     book = Book(path, f"Suivi de la campagne {campaign}")
@@ -292,4 +296,6 @@ def write_tracking(path: Path, agents: pd.DataFrame, config: Config, today: dt.d
     chase = book.sheet("Relances")
     book.table(chase, relance_rows(agents), relance_columns(config), name="Relances")
     chase.freeze_panes(1, 0)
+    if appraisals is not None:
+        write_equality_sheets(book, appraisals, catalogue)
     book.close()
