@@ -10,12 +10,28 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import Config
 from .files import describe_failure
 from .naming import is_ignored
+from .outcomes import OutboxInsideInbox
 from .preflight import NOT_ZIP, ZIP_COMPLETE, ZIP_PARTIAL, probe_file
 
 
 SPECIAL_ENTRY = "n'est pas un fichier (tube, socket ou périphérique) : déposez le fichier lui-même"
+
+
+def check_outside_inbox(config: Config) -> None:
+    """Refuse an outbox or state dir inside the inbox: a pass would take its own output (the
+    inbox's subfolders are processed). Raises :class:`~pipeline.outcomes.OutboxInsideInbox`."""
+    inbox = Path(config.inbox).resolve()
+    for what, key, folder in (("dossier de sortie", "dossiers.sortie", config.outbox),
+                              ("dossier d'état", "dossiers.etat", config.state_dir)):
+        resolved = Path(folder).resolve()
+        if resolved == inbox or resolved.is_relative_to(inbox):
+            raise OutboxInsideInbox(
+                f"Le {what} ({resolved}) est à l'intérieur du dossier d'entrée ({inbox}) : le traitement "
+                f"prendrait ses propres fichiers. Choisissez dans config.yaml (clé {key}) un dossier situé "
+                "hors du dossier d'entrée.")
 
 
 @dataclass

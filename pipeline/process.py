@@ -44,7 +44,7 @@ from .examine import Examination, examine, roster_agents
 from .files import (are_same_file, describe_failure, holds_same_bytes, is_regular_file, link_no_clobber,
                     make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
                     unique_path)
-from .inbox import SPECIAL_ENTRY, InboxListing, list_inbox, not_ready
+from .inbox import SPECIAL_ENTRY, InboxListing, check_outside_inbox, list_inbox, not_ready
 from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
                      WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
@@ -127,6 +127,7 @@ class Processor:
     def __init__(self, config: Config):
         self.config = config
         self.catalogue = config.catalogue
+        check_outside_inbox(config)
         check_templates(config.templates, self.catalogue, rebuild_hint=templates_command(config))
         make_dirs(config.state_dir)
         warn_if_network_fs(config.state_dir)

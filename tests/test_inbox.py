@@ -445,3 +445,37 @@ def test_a_run_killed_while_examining_again_is_finished_by_the_next_pass(desk):
     (recovered,) = desk.run().handled
     assert recovered.outcome == Outcome.UNREADABLE and recovered.reason_code == "fichier_vide"
     assert Path(recovered.destination).exists()
+
+
+# -- an output folder inside the inbox ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("folders", [{"sortie": "inbox/sortie"}, {"etat": "inbox/.etat"}, {"sortie": "inbox"},
+                                     {"entree": "partage", "sortie": "partage/traites/2026"}])
+def test_an_outbox_or_state_dir_inside_the_inbox_is_refused_before_anything_is_taken(tmp_path, folders):
+    """GIVEN an outbox or a state dir inside the inbox (whose subfolders are processed) WHEN a
+    pass or the watcher starts THEN it is refused with a French message naming the key, and the
+    file waiting in the inbox is left as it was."""
+    from pipeline.inbox import check_outside_inbox
+    from pipeline.outcomes import OutboxInsideInbox
+    from pipeline.process import process_inbox
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path, dossiers=folders)
+    config.inbox.mkdir(parents=True)
+    waiting = config.inbox / "CR.docx"
+    waiting.write_bytes(b"PK\x03\x04 not really")
+    for start in (check_outside_inbox, process_inbox):
+        with pytest.raises(OutboxInsideInbox, match="est à l'intérieur du dossier d'entrée") as refused:
+            start(config)
+        assert "hors du dossier d'entrée" in str(refused.value)
+    assert waiting.read_bytes() == b"PK\x03\x04 not really"
+    assert sorted(p.name for p in config.inbox.iterdir()) == ["CR.docx"]
+
+
+def test_folders_beside_the_inbox_are_fine(tmp_path):
+    from pipeline.inbox import check_outside_inbox
+    from tests.conftest import make_config
+
+    check_outside_inbox(make_config(tmp_path, dossiers={"sortie": "inbox-sortie", "etat": "/var/tmp/etat"}))
+    check_outside_inbox(make_config(tmp_path, dossiers={"entree": "partage/depot", "sortie": "partage"}))

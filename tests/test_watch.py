@@ -28,7 +28,7 @@ from pipeline.outcomes import Outcome
 from pipeline.process import HandledFile
 from pipeline.config import Watch, load_config
 from pipeline.watch import (AlreadyRunning, Debouncer, InboxEventHandler, InboxFilter, StabilityTracker,
-                            Watcher, OutboxInsideInbox, acquire_lock, check_no_watch_loop, rebuild_outputs,
+                            Watcher, acquire_lock, rebuild_outputs,
                             run_service, watcher_state)
 
 W = 2.0  # the tracker's window in these tests
@@ -682,16 +682,6 @@ def test_watcher_state_tells_whether_a_watcher_holds_the_lock(tmp_path):
     state = watcher_state(config)
     assert state.running is False
     assert state.lines()[0].startswith("Surveillance du dossier d'entrée : arrêtée")
-
-
-@pytest.mark.parametrize("folders", [{"sortie": "inbox/sortie"}, {"etat": "inbox/.etat"}, {"sortie": "inbox"}])
-def test_an_outbox_or_state_dir_inside_the_inbox_is_refused(tmp_path, folders):
-    with pytest.raises(OutboxInsideInbox, match="est à l'intérieur du dossier d'entrée"):
-        check_no_watch_loop(make_config(tmp_path, dossiers=folders))
-
-
-def test_folders_beside_the_inbox_are_fine(tmp_path):
-    check_no_watch_loop(make_config(tmp_path, dossiers={"sortie": "inbox-sortie", "etat": "/var/tmp/etat"}))
 
 
 # -- run_service itself, in a thread --------------------------------------------------------------

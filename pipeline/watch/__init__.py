@@ -37,7 +37,7 @@ from .inbox import InboxEventHandler, InboxFilter, InboxObserver  # noqa: F401 (
 from ..naming import HEALTH_NAME, LOCK_NAME, LOG_NAME  # noqa: F401
 from ..outcomes import AlreadyRunning, OutboxInsideInbox
 from .lock import WatcherState, acquire_lock, watcher_state
-from .service import _WatchdogInFrench, check_no_watch_loop, run_service  # noqa: F401
+from .service import _WatchdogInFrench, run_service  # noqa: F401
 from ..preflight import probe_file  # noqa: F401
 from .stability import Debouncer, StabilityTracker, StuckFile
 from .watcher import Watcher, rebuild_outputs
@@ -45,5 +45,5 @@ from .watcher import Watcher, rebuild_outputs
 __all__ = [
     "InboxFilter", "InboxEventHandler", "StabilityTracker", "StuckFile", "Debouncer", "Watcher",
     "run_service", "watcher_state", "WatcherState", "AlreadyRunning", "OutboxInsideInbox", "acquire_lock",
-    "check_no_watch_loop", "rebuild_outputs",
+    "rebuild_outputs",
 ]

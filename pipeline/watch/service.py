@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Config, Watch
-from ..outcomes import EntretiensError, OutboxInsideInbox
+from ..inbox import check_outside_inbox
+from ..outcomes import EntretiensError
 from ..files import FILE_MODE
 from ..process import HandledFile, Processor
 from .inbox import InboxEventHandler, InboxObserver
@@ -25,21 +26,6 @@ log = logging.getLogger("entretiens")
 
 LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
 TICK = 0.1  # seconds between two steps of the main loop
-
-
-# -- guard -------------------------------------------------------------------------------------
-
-
-def check_no_watch_loop(config: Config) -> None:
-    """Refuse an outbox or state dir inside the inbox (the service would take its own output)."""
-    inbox = Path(config.inbox).resolve()
-    for what, key, folder in (("dossier de sortie", "dossiers.sortie", config.outbox),
-                              ("dossier d'état", "dossiers.etat", config.state_dir)):
-        resolved = Path(folder).resolve()
-        if resolved == inbox or resolved.is_relative_to(inbox):
-            raise OutboxInsideInbox(f"Le {what} ({resolved}) est à l'intérieur du dossier d'entrée ({inbox}) : le "
-                            f"service traiterait ses propres fichiers. Choisissez dans config.yaml (clé {key}) "
-                            f"un dossier situé hors du dossier d'entrée.")
 
 
 # -- the service ---------------------------------------------------------------------------------
@@ -141,7 +127,7 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
     settings = config.watch if settings is None else settings
     stop = stop or threading.Event()
     try:
-        check_no_watch_loop(config)
+        check_outside_inbox(config)
         lock = acquire_lock(config.state_dir)
     except EntretiensError as exc:
         log.error("%s", exc.message)
