@@ -207,3 +207,28 @@ def test_the_inbox_disappearing_and_coming_back_does_not_stop_the_service(ws, so
     assert service.proc.poll() is None
     assert service.stop() == 0
     assert [n for n, _s, _o in wk.journal_rows(ws)] == ["avant.docx", "après.docx"]
+
+
+def test_names_from_windows_zips_and_subfolders_are_processed_and_shown_readably(ws, sources, services):
+    """GIVEN the service WHEN files arrive whose names are not UTF-8 (a Windows zip unzipped on
+    Linux leaves CP850 bytes), carry a control character, or sit in a folder HR dragged in
+    THEN each is processed once, byte for byte, and the journal names each as a person reads it."""
+    service = services(ws)
+    inbox = os.fsencode(ws.inbox)
+    names = [b"CR Martin \x82lodie.docx", b"CR Dupont\x07.docx", b"R\x82sum\x82 d\x82cembre.docx"]
+    dropped = Counter()
+    for index, name in enumerate(names):
+        source = wk.variant(sources.filled[index], ws.root / f"source{index}.docx", f"n{index}")
+        dropped[wk.sha256(source)] += 1
+        shutil.copyfile(source, os.path.join(inbox, name))
+    (ws.inbox / "Service cardiologie").mkdir()
+    source = wk.variant(sources.filled[5], ws.root / "source-dossier.docx", "d")
+    dropped[wk.sha256(source)] += 1
+    shutil.copyfile(source, os.path.join(inbox, b"Service cardiologie", b"CR \x8arik.docx"))
+    wk.wait_for(lambda: wk.placed_count(ws) == 4, 30, what="oddly named files processed")
+    assert service.stop() == 0
+    assert wk.placed_checksums(ws) == dropped
+    shown = sorted(name for name, _status, _outcome in wk.journal_rows(ws))
+    assert shown == ["CR Dupont?.docx", "CR Martin élodie.docx", "Résumé décembre.docx",
+                     "Service cardiologie/CR èrik.docx"]  # a file of a subfolder is named with it
+    assert "Traceback" not in service.output()
