@@ -231,4 +231,4 @@ def test_names_from_windows_zips_and_subfolders_are_processed_and_shown_readably
     shown = sorted(name for name, _status, _outcome in wk.journal_rows(ws))
     assert shown == ["CR Dupont?.docx", "CR Martin élodie.docx", "Résumé décembre.docx",
                      "Service cardiologie/CR èrik.docx"]  # a file of a subfolder is named with it
-    assert "Traceback" not in service.output()
+    assert "Traceback" not in service.output
