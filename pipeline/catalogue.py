@@ -145,6 +145,9 @@ class Catalogue(_Frozen):
     # The workflow's dates in the order they must come (each on or after the one before it
     # that is filled): a report dated before its own interview gets a procedure annulled.
     date_order: list[str] = []
+    # The public service's texts, cited on the form (see :data:`PUBLIC_SERVICES`).
+    legal_basis: str = ""
+    appeal_routes: str = ""
     _version: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")
@@ -268,7 +271,7 @@ STAGES = [
           label="Observations de l'agent recueillies, en attente du visa de l'autorité",
           folder="2_attente_visa_autorite"),
     Stage(number=3, key="visa",
-          label="Visa de l'autorité investie du pouvoir de nomination, en attente de notification",
+          label="Visa de {autorite}, en attente de notification",
           folder="3_attente_notification"),
     Stage(number=4, key="notification",
           label="Notifié à l'agent, versé au dossier administratif",
@@ -437,7 +440,7 @@ FIELDS = [
           label="Signature de l'agent après ses observations (nom)", section="signatures",
           required_from=2, marks_stage=2,
           help="Première signature de l'agent : il a pris connaissance du compte rendu."),
-    Field(key="visa_autorite", label="Visa de l'autorité hiérarchique (nom et qualité)",
+    Field(key="visa_autorite", label="Visa de {autorite} (nom et qualité)",
           section="signatures", required_from=3, marks_stage=3),
     Field(key=VISA_DATE, label="Date du visa", section="signatures", kind="date",
           required_from=3, marks_stage=3),
@@ -451,11 +454,11 @@ FIELDS = [
 ]
 
 APPEAL_ROUTES = (
-    "Voies et délais de recours : l'agent peut saisir l'autorité hiérarchique d'une demande de "
+    "Voies et délais de recours : l'agent peut saisir {autorite_revision} d'une demande de "
     "révision du compte rendu dans un délai de quinze jours francs suivant sa notification ; "
     "l'autorité notifie sa réponse dans un délai de quinze jours. L'agent peut ensuite saisir la "
-    "commission administrative paritaire dans un délai d'un mois suivant la réponse de l'autorité "
-    "hiérarchique. Un recours contentieux peut être formé devant le tribunal administratif dans "
+    "commission administrative paritaire dans un délai d'un mois suivant la réponse de "
+    "{autorite_revision}. Un recours contentieux peut être formé devant le tribunal administratif dans "
     "un délai de deux mois à compter de la notification du compte rendu ou de la réponse à la "
     "demande de révision."
 )
@@ -465,7 +468,65 @@ APPEAL_ROUTES = (
 DATE_ORDER = [INVITATION_DATE, REVIEW_DATE, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE,
               VISA_DATE, NOTIFICATION_DATE]
 
-DEFAULT = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS, date_order=DATE_ORDER)
+
+
+class PublicService(_Frozen):
+    """What differs between the three public services on the form: the texts cited, who
+    gives the visa and who answers a revision request. Their delays: ``deadlines.PRESETS``."""
+
+    key: str
+    name: str
+    legal_basis: str  # cited under the form's title
+    visa_authority: str  # «\u202fVisa de …\u202f»
+    revision_authority: str  # who a revision request goes to
+
+
+PUBLIC_SERVICES = {
+    # Décret n° 2020-719, art. 6: the report is visé by the appointing authority (AIPN).
+    "hospitaliere": PublicService(
+        key="hospitaliere", name="fonction publique hospitalière",
+        legal_basis="Décret n° 2020-719 du 12 juin 2020 relatif aux conditions générales de l'appréciation "
+                    "de la valeur professionnelle des fonctionnaires de la fonction publique hospitalière.",
+        visa_authority="l'autorité investie du pouvoir de nomination",
+        revision_authority="l'autorité hiérarchique"),
+    # Décret n° 2010-888, art. 6 (visa) and art. 6 bis (révision): the hierarchical authority.
+    "etat": PublicService(
+        key="etat", name="fonction publique de l'État",
+        legal_basis="Décret n° 2010-888 du 28 juillet 2010 relatif aux conditions générales de l'appréciation "
+                    "de la valeur professionnelle des fonctionnaires de l'État.",
+        visa_authority="l'autorité hiérarchique", revision_authority="l'autorité hiérarchique"),
+    # Décret n° 2014-1526, art. 6 (visa) and art. 7 (révision): the territorial authority.
+    "territoriale": PublicService(
+        key="territoriale", name="fonction publique territoriale",
+        legal_basis="Décret n° 2014-1526 du 16 décembre 2014 relatif à l'appréciation de la valeur "
+                    "professionnelle des fonctionnaires territoriaux.",
+        visa_authority="l'autorité territoriale", revision_authority="l'autorité territoriale"),
+}
+
+
+def for_public_service(catalogue: Catalogue, key: str) -> Catalogue:
+    """``catalogue`` worded for one public service (:data:`PUBLIC_SERVICES`): the texts cited,
+    the authority in the visa's stage and field, and in the appeal routes. Only the
+    «\u202f{autorite}\u202f» and «\u202f{autorite_revision}\u202f» placeholders are replaced."""
+    service = PUBLIC_SERVICES[key]
+
+    def worded(text: str | None) -> str | None:
+        if text is None:
+            return None
+        return (text.replace("{autorite_revision}", service.revision_authority)
+                .replace("{autorite}", service.visa_authority))
+
+    data = catalogue.model_dump()  # a new, validated catalogue: its version is its own
+    for item in (*data["stages"], *data["fields"]):
+        item["label"] = worded(item["label"])
+        if "help" in item:
+            item["help"] = worded(item["help"])
+    return Catalogue(**data | {"legal_basis": service.legal_basis, "appeal_routes": worded(APPEAL_ROUTES)})
+
+
+# The catalogue as the hospital service words it: the default public service.
+BASE = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS, date_order=DATE_ORDER)
+DEFAULT = for_public_service(BASE, "hospitaliere")
 
 
 # ---------------------------------------------------------------------------
@@ -522,6 +583,7 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
             sections=[s.model_dump() for s in base.sections],
             fields=fields,
             date_order=[key for key in base.date_order if key in by_key],
+            legal_basis=base.legal_basis, appeal_routes=base.appeal_routes,
         )
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
         raise ConfigError(f"catalogue : {_first_error(exc, fields)}") from None

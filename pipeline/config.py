@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from .catalogue import DEFAULT as DEFAULT_CATALOGUE, Catalogue, apply_overrides
+from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, DelayRules
 from .outcomes import ConfigError, describe_validation_error
 
@@ -185,7 +185,8 @@ class Config(_Section):
 
     def model_post_init(self, __context: Any) -> None:
         # Built once: the catalogue overrides are validated with the rest.
-        self._catalogue = apply_overrides(DEFAULT_CATALOGUE, self.catalogue_overrides)
+        self._catalogue = apply_overrides(for_public_service(BASE_CATALOGUE, self.public_service),
+                                          self.catalogue_overrides)
 
 
 def load_config(path: Path | str | None = None) -> Config:

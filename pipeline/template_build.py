@@ -24,7 +24,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from . import ooxml
-from .catalogue import APPEAL_ROUTES, Catalogue, Field
+from .catalogue import Catalogue, Field
 from .files import make_dirs, replace_atomically
 from .naming import INVITATION_TEMPLATE, REJECTION_TEMPLATE, REPORT_TEMPLATE
 from .render import LETTERS_VERSION
@@ -80,8 +80,7 @@ class _ReportBuilder:
         intro = doc.add_paragraph()
         intro.add_run("Campagne {{ f.campagne }}").bold = True
         _small(doc.add_paragraph(),
-               "Décret n° 2010-888 du 28 juillet 2010, décret n° 2020-719 du 12 juin 2020. "
-               "Complétez chaque case ; les champs grisés indiquent ce qui reste à saisir.")
+               f"{cat.legal_basis} Complétez chaque case ; les champs grisés indiquent ce qui reste à saisir.")
         for section in cat.sections:
             doc.add_paragraph(section.title, style="Heading 1")
             if section.intro:
@@ -97,7 +96,7 @@ class _ReportBuilder:
             self._label_value_table(doc, pending)
             if section.key == "signatures":
                 doc.add_paragraph("Voies et délais de recours", style="Heading 2")
-                _small(doc.add_paragraph(), APPEAL_ROUTES, italic=False)
+                _small(doc.add_paragraph(), self.catalogue.appeal_routes, italic=False)
         replace_atomically(path, lambda tmp: doc.save(str(tmp)))
 
     def _header_footer(self, doc) -> None:

@@ -231,3 +231,31 @@ def test_an_impossible_date_in_config_is_said_in_french(tmp_path, text, said):
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, f"campagne:\n  date_limite_entretiens: {text}\n"))
     assert "une date n'existe pas" in caught.value.message and said in caught.value.message
+
+
+@pytest.mark.parametrize("service, authority", [("hospitaliere", "l'autorité investie du pouvoir de nomination"),
+                                                ("etat", "l'autorité hiérarchique"),
+                                                ("territoriale", "l'autorité territoriale")])
+def test_the_public_service_words_the_catalogue_the_stages_and_the_templates_it_needs(tmp_path, service, authority):
+    """The public service chosen in config.yaml names the visa's authority in the stages and the
+    form, cites its decree, and its form has its own version: the templates made for another
+    service are refused until « entretiens templates » rebuilds them."""
+    from pipeline.catalogue import PUBLIC_SERVICES
+    from pipeline.outcomes import TemplateError
+    from pipeline.render import check_templates
+    from pipeline.template_build import build_all
+    from pipeline.naming import REPORT_TEMPLATE
+    from tests.conftest import TEMPLATES, make_config
+
+    config = make_config(tmp_path, fonction_publique=service)
+    catalogue = config.catalogue
+    assert catalogue.stage(3).label == f"Visa de {authority}, en attente de notification"
+    assert catalogue.field("visa_autorite").label == f"Visa de {authority} (nom et qualité)"
+    assert catalogue.legal_basis == PUBLIC_SERVICES[service].legal_basis
+    if service == "hospitaliere":
+        check_templates(TEMPLATES, catalogue, (REPORT_TEMPLATE,))  # the committed ones are the hospital's
+    else:
+        with pytest.raises(TemplateError, match="autre version"):
+            check_templates(TEMPLATES, catalogue, (REPORT_TEMPLATE,))
+        build_all(catalogue, tmp_path / "modeles")
+        check_templates(tmp_path / "modeles", catalogue, (REPORT_TEMPLATE,))

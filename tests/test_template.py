@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from pipeline import ooxml
-from pipeline.catalogue import APPEAL_ROUTES, DEFAULT, apply_overrides
+from pipeline.catalogue import BASE, DEFAULT, PUBLIC_SERVICES, apply_overrides, for_public_service
 from pipeline.naming import INVITATION_TEMPLATE, REJECTION_TEMPLATE, REPORT_TEMPLATE
 from pipeline.template_build import build_all, build_report_template
 from tests.conftest import TEMPLATES, Docx
@@ -131,7 +131,39 @@ def test_template_has_no_table_outside_the_contract(report):
 
 
 def test_template_carries_the_appeal_routes(report):
-    assert APPEAL_ROUTES in report.paragraphs()
+    assert DEFAULT.appeal_routes in report.paragraphs()
+
+
+@pytest.fixture(scope="session")
+def profile_reports(tmp_path_factory) -> dict[str, Docx]:
+    """The report template as each public service's catalogue builds it."""
+    built = {}
+    for key in PUBLIC_SERVICES:
+        path = tmp_path_factory.mktemp(f"modeles-{key}") / REPORT_TEMPLATE
+        build_report_template(for_public_service(BASE, key), path)
+        built[key] = Docx(path)
+    return built
+
+
+@pytest.mark.parametrize("key, decree, visa", [
+    ("hospitaliere", "Décret n° 2020-719 du 12 juin 2020", "Visa de l'autorité investie du pouvoir de nomination"),
+    ("etat", "Décret n° 2010-888 du 28 juillet 2010", "Visa de l'autorité hiérarchique"),
+    ("territoriale", "Décret n° 2014-1526 du 16 décembre 2014", "Visa de l'autorité territoriale"),
+])
+def test_each_public_service_form_cites_its_own_decree_and_names_its_authority(profile_reports, key, decree, visa):
+    text = "\n".join(profile_reports[key].paragraphs())
+    assert decree in text and f"{visa} (nom et qualité)" in text
+    others = [d for d in ("2020-719", "2010-888", "2014-1526") if d not in decree]
+    assert not [d for d in others if d in text], key  # never another service's texts
+    catalogue = for_public_service(BASE, key)
+    assert catalogue.stage(3).label.startswith(visa)
+    assert catalogue.appeal_routes in profile_reports[key].paragraphs()
+    assert "{autorite" not in text and "{autorite" not in catalogue.stage(3).label
+
+
+def test_each_public_service_has_its_own_form_version():
+    versions = {key: for_public_service(BASE, key).version() for key in PUBLIC_SERVICES}
+    assert len(set(versions.values())) == 3 and versions["hospitaliere"] == DEFAULT.version()
 
 
 def test_template_header_names_campaign_and_agent(report):
