@@ -51,6 +51,8 @@ class Delays(_Section):
     communication_days: int | None = Field(None, alias="communication_jours_apres", ge=0)
     agent_days: int | None = Field(None, alias="observations_agent_jours", ge=0)
     working_days: bool = Field(False, alias="jours_ouvres")
+    # Public holidays that are not working days: « national » or « alsace_moselle ».
+    holiday_calendar: Literal["national", "alsace_moselle"] = Field("national", alias="jours_feries")
 
 
 class FileCaps(_Section):

@@ -96,18 +96,25 @@ def parse_date(text: str | None) -> date | None:
     return result
 
 
+# Public-holiday calendars (config ``delais.jours_feries``): the national one, and that of
+# Alsace-Moselle (Bas-Rhin, Haut-Rhin, Moselle: Vendredi saint and 26 décembre too; code du
+# travail, art. L3134-13). Values: a subdivision of the ``holidays`` package, or None.
+HOLIDAY_CALENDARS = {"national": None, "alsace_moselle": "57"}
+
+
 @functools.cache
-def french_holidays(year: int) -> frozenset[date]:
-    """French public holidays of ``year`` (national list, lundi de Pentecôte included)."""
-    return frozenset(holidays.France(years=year))
+def french_holidays(year: int, calendar: str = "national") -> frozenset[date]:
+    """French public holidays of ``year`` (lundi de Pentecôte included) in ``calendar``
+    (a key of :data:`HOLIDAY_CALENDARS`)."""
+    return frozenset(holidays.France(years=year, subdiv=HOLIDAY_CALENDARS[calendar]))
 
 
-def is_working_day(d: date) -> bool:
-    """Monday to Friday, and not a French public holiday."""
-    return d.weekday() < 5 and d not in french_holidays(d.year)
+def is_working_day(d: date, calendar: str = "national") -> bool:
+    """Monday to Friday, and not a French public holiday of ``calendar``."""
+    return d.weekday() < 5 and d not in french_holidays(d.year, calendar)
 
 
-def add_days(start: date, days: int, *, working_days: bool = False) -> date:
+def add_days(start: date, days: int, *, working_days: bool = False, calendar: str = "national") -> date:
     """``start`` moved by ``days`` (negative: backwards). With ``working_days``,
     only working days are counted: Friday + 1 working day is the next Monday."""
     if not working_days:
@@ -116,12 +123,12 @@ def add_days(start: date, days: int, *, working_days: bool = False) -> date:
     current, remaining = start, abs(days)
     while remaining:
         current += step
-        if is_working_day(current):
+        if is_working_day(current, calendar):
             remaining -= 1
     return current
 
 
-def add_jours_francs(start: date, days: int) -> date:
+def add_jours_francs(start: date, days: int, calendar: str = "national") -> date:
     """Last day of a delay of ``days`` jours francs starting with an event on ``start``.
 
     The day of the event does not count; the delay then runs ``days`` full
@@ -137,7 +144,7 @@ def add_jours_francs(start: date, days: int) -> date:
     than the one an authority could hold against them.
     """
     end = start + timedelta(days=days)
-    while not is_working_day(end):
+    while not is_working_day(end, calendar):
         end += timedelta(days=1)
     return end
 

@@ -114,13 +114,13 @@ def deadlines(dates: dict[str, dt.date | None], config,
               received: dt.date | None = None) -> list[Deadline]:
     """Every deadline of one report from its dates (catalogue keys -> date)."""
     rules = config.delay_rules()
-    working = config.delays.working_days
+    working, calendar = config.delays.working_days, config.delays.holiday_calendar
     review = dates.get(cat.REVIEW_DATE)
     communicated = dates.get(cat.COMMUNICATION_DATE)
     notified = dates.get(cat.NOTIFICATION_DATE)
 
     def after(start: dt.date | None, days: int) -> dt.date | None:
-        return add_days(start, days, working_days=working) if start else None
+        return add_days(start, days, working_days=working, calendar=calendar) if start else None
 
     return [
         Deadline("convocation", f"Convocation au moins {rules.invitation_min_days} jours avant l'entretien",
@@ -137,6 +137,6 @@ def deadlines(dates: dict[str, dt.date | None], config,
                  config.campaign.return_to_hr, received),
         Deadline("revision",
                  f"Demande de révision possible ({rules.appeal_days} jours francs après la notification)",
-                 add_jours_francs(notified, rules.appeal_days) if notified else None, None,
+                 add_jours_francs(notified, rules.appeal_days, calendar) if notified else None, None,
                  informative=True),
     ]

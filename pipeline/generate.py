@@ -119,7 +119,8 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
     if review < invitation_date:
         return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
                 f"{format_date(invitation_date)} ; corrigez l'une des deux dates. La ligne est ignorée."), None
-    if review < add_days(invitation_date, minimum, working_days=config.delays.working_days):
+    calendar = config.delays.holiday_calendar
+    if review < add_days(invitation_date, minimum, working_days=config.delays.working_days, calendar=calendar):
         return (f"l'entretien du {format_date(review)} a lieu moins de {minimum} jours après la convocation "
                 f"du {format_date(invitation_date)} ; choisissez une date plus tardive. La ligne est ignorée."), None
     notes = []
@@ -127,7 +128,7 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
         notes.append(f"après la date limite des entretiens ({format_date(config.campaign.review_deadline)})")
     if review.weekday() >= 5:
         notes.append(f"un {long_date(review).split()[0]}")
-    elif not is_working_day(review):
+    elif not is_working_day(review, calendar):
         notes.append("un jour férié")
     if notes:
         return None, (f"l'entretien du {format_date(review)} est prévu " + " et ".join(notes)

@@ -237,3 +237,32 @@ def test_process_files_a_late_report_in_its_stage_folder_with_the_warning(blank,
     late = [f for f in row.findings if f["code"] == "delai_depasse"]
     assert len(late) == 1 and late[0]["severity"] == WARNING
     assert all(f["severity"] == WARNING for f in row.findings)  # also: first version seen at stage 2
+
+
+@pytest.mark.parametrize("notified, national, alsace_moselle", [
+    # 15 jours francs end on Good Friday 2027: a working day except in Alsace-Moselle, where the
+    # weekend and Easter Monday follow.
+    (dt.date(2027, 3, 11), dt.date(2027, 3, 26), dt.date(2027, 3, 30)),
+    # ... end on 26 December 2026 (a Saturday): the Monday 28th in both calendars.
+    (dt.date(2026, 12, 11), dt.date(2026, 12, 28), dt.date(2026, 12, 28)),
+    # ... end on Friday 26 December 2025: Saint-Étienne is a holiday in Alsace-Moselle only.
+    (dt.date(2025, 12, 11), dt.date(2025, 12, 26), dt.date(2025, 12, 29)),
+])
+def test_the_alsace_moselle_calendar_moves_a_delay_past_its_own_holidays(tmp_path, notified, national, alsace_moselle):
+    from pipeline.deadlines import deadlines
+    from tests.conftest import make_config
+
+    for calendar, expected in (("national", national), ("alsace_moselle", alsace_moselle)):
+        config = make_config(tmp_path, delais={"jours_feries": calendar})
+        (appeal,) = [d for d in deadlines({cat.NOTIFICATION_DATE: notified}, config) if d.key == "revision"]
+        assert appeal.due == expected, calendar
+
+
+def test_working_days_skip_good_friday_only_in_alsace_moselle():
+    from pipeline.dates import add_days, is_working_day
+
+    good_friday = dt.date(2027, 3, 26)
+    assert is_working_day(good_friday) and not is_working_day(good_friday, "alsace_moselle")
+    thursday = dt.date(2027, 3, 25)
+    assert add_days(thursday, 1, working_days=True) == good_friday
+    assert add_days(thursday, 1, working_days=True, calendar="alsace_moselle") == dt.date(2027, 3, 30)
