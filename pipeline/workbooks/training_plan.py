@@ -262,10 +262,11 @@ def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame,
 # ---------------------------------------------------------------------------
 
 def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: str,
-               pending: pd.DataFrame | None = None) -> None:
+               pending: pd.DataFrame | None = None, costs: Iterable[Summary] = ()) -> None:
     """Write the training plan: the needs of accepted reports (``frame``, from
     :func:`training_rows`) and, on a sheet of their own marked as not validated,
-    those of reports still rejected (``pending``, the same columns)."""
+    those of reports still rejected (``pending``, the same columns); ``costs``, the
+    cost sheets (``costs.cost_summaries``) when a training catalogue is configured."""
     book = Book(path, f"Plan de formation, campagne {campaign}")
     needs = book.sheet("Besoins")
     book.table(needs, frame, need_columns(catalogue), name="Besoins")
@@ -275,7 +276,7 @@ def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: 
         book.table(sheet, pending.assign(**{PENDING.id: PENDING_STATE}), pending_columns(catalogue),
                    name=PENDING_SHEET)
         sheet.freeze_panes(1, 0)
-    for summary in plan_summaries(frame, catalogue):
+    for summary in [*plan_summaries(frame, catalogue), *costs]:
         sheet = book.sheet(summary.sheet)
         book.table(sheet, summary.frame, summary.columns, name=sheet.name, totals=summary.totals)
         sheet.freeze_panes(1, 0)
