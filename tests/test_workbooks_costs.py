@@ -353,3 +353,14 @@ def test_the_config_key_is_resolved_against_the_config_folder(tmp_path):
 def load_config_none(base: Path) -> Config:
     (base / "vide.yaml").write_text("objectifs_max: 5\n", encoding="utf-8")
     return load_config(base / "vide.yaml")
+
+
+def test_the_readme_lists_the_catalogue_columns_the_reader_accepts():
+    from pipeline.workbooks.costs import COLUMN_NAMES, REQUIRED
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for key, (name, *others) in COLUMN_NAMES.items():
+        line = f"| {name} | {', '.join(others)} | {'yes' if key in REQUIRED else 'no'} |"
+        assert line in readme, line
+    assert f"ratio of at least {MATCH_SIMILARITY}" in readme
