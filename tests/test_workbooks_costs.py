@@ -152,7 +152,8 @@ def test_a_utf8_comma_separated_catalogue_is_read_too(tmp_path):
     path = write_catalogue_csv(tmp_path / "c.csv", [("Hygiène des mains", "CHU", "0.5", "45.5")],
                                header=["libellé", "prestataire", "jours", "tarif"], encoding="utf-8-sig", sep=",")
     (training,) = load_training_catalogue(path).trainings
-    assert (training.title, training.provider, training.days, training.cost) == ("Hygiène des mains", "CHU", 0.5, 45.5)
+    assert (training.title, training.provider, training.days, training.cost) == (
+        "Hygiène des mains", "CHU", 0.5, 45.5)
 
 
 # -- matching -------------------------------------------------------------------------------------
@@ -287,6 +288,14 @@ def test_without_a_catalogue_the_plan_has_no_cost_sheet(workspace, caplog):
     assert "catalogue des formations" not in caplog.text.lower()
 
 
+def test_an_empty_journal_with_a_catalogue_gives_empty_cost_sheets(workspace, tmp_path):
+    config = write_workspace(tmp_path / "ws", [LEA], catalogue_formations=str(workspace / "catalogue.csv"))
+    plan = rebuild(config)
+    assert openpyxl.load_workbook(plan).sheetnames[-5:] == [*COST_SHEETS, "Graphique"]
+    for name in COST_SHEETS:
+        assert sheet(plan, name).iloc[:, 0].dropna().tolist() == ["Total"], name  # a blank row, the total
+
+
 # -- a catalogue that cannot be used --------------------------------------------------------------
 
 
@@ -325,7 +334,8 @@ def test_lines_with_an_unreadable_cost_are_reported_and_left_out(workspace, capl
     write_catalogue_csv(workspace / "illisible.csv", rows)
     names, warning = broken(workspace, "unreadable", caplog, "illisible.csv")
     assert names[-5:] == [*COST_SHEETS, "Graphique"]
-    assert "ligne 5 («\u202fGestion du stress\u202f») : coût par personne illisible («\u202fsur devis\u202f»)" in warning
+    assert ("ligne 5 («\u202fGestion du stress\u202f») : coût par personne illisible "
+            "(«\u202fsur devis\u202f»)") in warning
     assert "ligne 6 («\u202fGestes et posture\u202f») : durée illisible" in warning
     assert "ligne 7 («\u202fHygiène des mains\u202f») : coût par personne manquant" in warning
     plan = workspace / "outbox_unreadable" / "plan_de_formation.xlsx"

@@ -281,8 +281,9 @@ def _sums(rows: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def cost_summaries(frame: pd.DataFrame, catalogue: Catalogue, trainings: TrainingCatalogue) -> list[Summary]:
-    """«\u202fCoûts par intitulé\u202f», «\u202fCoûts par service\u202f», «\u202fCoûts par type\u202f» (when the
-    catalogue has those columns) and «\u202fIntitulés sans tarif\u202f», from the «\u202fBesoins\u202f» rows."""
+    """«\u202fCoûts par intitulé\u202f», «\u202fCoûts par service\u202f», «\u202fCoûts par type\u202f»
+    (when the catalogue has those columns) and «\u202fIntitulés sans tarif\u202f», from the
+    «\u202fBesoins\u202f» rows."""
     rows = costed_rows(frame, trainings)
     columns = cost_columns()
     priced = rows[rows[COSTED] > 0]
