@@ -374,3 +374,15 @@ def test_the_readme_lists_the_catalogue_columns_the_reader_accepts():
         line = f"| {name} | {', '.join(others)} | {'yes' if key in REQUIRED else 'no'} |"
         assert line in readme, line
     assert f"ratio of at least {MATCH_SIMILARITY}" in readme
+
+
+def test_an_unexpected_failure_reading_the_catalogue_still_leaves_the_plan_written(workspace, caplog, monkeypatch):
+    import pipeline.workbooks as workbooks
+
+    def fails(path):
+        raise MemoryError
+
+    monkeypatch.setattr(workbooks, "load_training_catalogue", fails)
+    names, warning = broken(workspace, "unexpected", caplog, "catalogue.csv")
+    assert "Besoins" in names and not set(COST_SHEETS) & set(names)
+    assert "«\u202fcatalogue.csv\u202f» ne peut pas être lu (MemoryError)" in warning

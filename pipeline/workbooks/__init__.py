@@ -119,6 +119,11 @@ def _training_catalogue(config: Config) -> TrainingCatalogue | None:
     except CostCatalogueError as exc:
         log.warning("%s Le plan de formation est écrit sans les feuilles de coûts.", exc.message)
         return None
+    except Exception as exc:  # noqa: BLE001 - an optional input never keeps the plan from being written
+        log.warning("Le catalogue des formations «\u202f%s\u202f» ne peut pas être lu (%s) : le plan de "
+                    "formation est écrit sans les feuilles de coûts. Enregistrez-le au format .xlsx ou .csv "
+                    "et réessayez.", path.name, exc.__class__.__name__)
+        return None
     if trainings.problems:
         log.warning("Catalogue des formations «\u202f%s\u202f» : %s. Corrigez ces lignes pour que "
                     "les coûts du plan de formation soient complets.", trainings.name, " ; ".join(trainings.problems))

@@ -112,9 +112,9 @@ class TrainingCatalogue:
 def parse_number(value: object) -> float | None:
     """``"1 200,50 €"`` -> 1200.5, ``"2,5 j"`` -> 2.5, ``"1.200,5"`` -> 1200.5; None for a blank
     cell. Raises ValueError for a text that is not a positive number."""
-    if value is None or isinstance(value, bool):
-        if value is None:
-            return None
+    if value is None:
+        return None
+    if isinstance(value, bool):  # a ticked box is no amount
         raise ValueError(value)
     if isinstance(value, (int, float)):
         number = float(value)

@@ -3,7 +3,9 @@
 Sheets: «\u202fBesoins\u202f» (the need rows), the summaries («\u202fPar type et intitulé\u202f»,
 «\u202fPar service\u202f», then «\u202fPar <choice column>\u202f» for each other choice column of
 the training table) and «\u202fGraphique\u202f» (the most requested grouped titles per
-type, and their chart). The CSV (``csv_export``) has the «\u202fBesoins\u202f» columns.
+type, and their chart). With a training catalogue (config ``catalogue_formations``), the
+cost sheets of ``costs`` come before «\u202fGraphique\u202f». The CSV (``csv_export``) has the
+«\u202fBesoins\u202f» columns.
 
 Where to add a column: the «\u202fBesoins\u202f» sheet's and the CSV's columns are
 :func:`need_columns`, the summaries' :func:`count_columns`, both just below. A
