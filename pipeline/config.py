@@ -129,6 +129,9 @@ class Config(_Section):
     delays: Delays = Field(default_factory=Delays, alias="delais")
     max_objectives: int = Field(5, alias="objectifs_max", ge=1)
     roster: Path | None = Field(None, alias="liste_agents")
+    # Optional training catalogue (.xlsx or .csv: title, provider, days, cost per person): the
+    # training plan then gets its cost sheets (pipeline/workbooks/costs.py).
+    training_catalogue: Path | None = Field(None, alias="catalogue_formations")
     folders: Folders = Field(default_factory=Folders, alias="dossiers")
     file_caps: FileCaps = Field(default_factory=FileCaps, alias="limites_fichiers")
     hr: HRContact = Field(default_factory=HRContact, alias="service_rh")
@@ -171,6 +174,10 @@ class Config(_Section):
     @property
     def roster_path(self) -> Path | None:
         return self.path(self.roster) if self.roster else None
+
+    @property
+    def training_catalogue_path(self) -> Path | None:
+        return self.path(self.training_catalogue) if self.training_catalogue else None
 
     def delay_rules(self) -> DelayRules:
         """The public service's preset with this config's overrides."""

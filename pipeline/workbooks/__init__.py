@@ -20,6 +20,8 @@ One module per output, and what they share:
     tracking       suivi_campagne.xlsx: agent rows, deadline states, counts, relances, write_tracking
     harmonisation  suivi_campagne.xlsx: equal treatment (levels per evaluator and service,
                    chi-square test; access to training per category and sex)
+    costs          plan_de_formation.xlsx: the training catalogue (config catalogue_formations)
+                   read, grouped titles matched to it, cost sheets
     titles         grouping similar training titles
     sheets         SheetColumn and column kinds, cell_text, the XlsxWriter Book
 
@@ -40,6 +42,7 @@ from .. import catalogue as cat
 from ..journal import CurrentReport, FileRow, Journal
 from ..naming import PLAN_NAME, TRACKING_NAME
 from ..roster import load_roster
+from .costs import CostCatalogueError, TrainingCatalogue, cost_summaries, load_training_catalogue
 from .csv_export import write_plan_csv
 from .harmonisation import AppraisalFacts
 from .titles import group_titles
@@ -85,14 +88,16 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
                           catalogue, categories)
         pending = need_rows(still_rejected(journal.iter_latest_by_agent(campaign)), catalogue, categories)
     needs, pending = with_grouped_titles(needs, catalogue, pending)
+    trainings = _training_catalogue(config)
+    costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []
     written = [
         replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx",
-                           lambda p: write_plan(p, needs, catalogue, campaign, pending), keep_beside=True),
+                           lambda p: write_plan(p, needs, catalogue, campaign, pending, costs), keep_beside=True),
         replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
                            keep_beside=True),
     ]
     need_count = len(needs)
-    del needs, pending
+    del needs, pending, costs
     agents = tracking_rows(config, current, latest, roster, today)
     del current, latest, roster, listed
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
@@ -101,3 +106,25 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
              need_count, len(agents), ", ".join(p.name for p in written))
     return written
+
+
+def _training_catalogue(config: Config) -> TrainingCatalogue | None:
+    """The training catalogue of config ``catalogue_formations``, or None (not configured, or
+    unusable: then a French warning says what to fix, and the plan is written without costs)."""
+    path = config.training_catalogue_path
+    if path is None:
+        return None
+    try:
+        trainings = load_training_catalogue(path)
+    except CostCatalogueError as exc:
+        log.warning("%s Le plan de formation est écrit sans les feuilles de coûts.", exc.message)
+        return None
+    except Exception as exc:  # noqa: BLE001 - an optional input never keeps the plan from being written
+        log.warning("Le catalogue des formations «\u202f%s\u202f» ne peut pas être lu (%s) : le plan de "
+                    "formation est écrit sans les feuilles de coûts. Enregistrez-le au format .xlsx ou .csv "
+                    "et réessayez.", path.name, exc.__class__.__name__)
+        return None
+    if trainings.problems:
+        log.warning("Catalogue des formations «\u202f%s\u202f» : %s. Corrigez ces lignes pour que "
+                    "les coûts du plan de formation soient complets.", trainings.name, " ; ".join(trainings.problems))
+    return trainings

@@ -119,10 +119,11 @@ class Book:
         return sheet
 
     def table(self, sheet, frame: pd.DataFrame, columns: list[SheetColumn], *, name: str,
-              top: int = 0, left: int = 0, totals: dict[str, float] | None = None) -> int:
+              top: int = 0, left: int = 0, totals: dict[str, float | None] | None = None) -> int:
         """Write ``frame`` as an Excel table (filters, styled header) with its header
         at (``top``, ``left``); with ``totals``, a total row (sums, and the
-        campaign's count of distinct agents). Return the first row after it."""
+        campaign's count of distinct agents; a column whose total is ``None``, such as
+        a cost per person, is left blank there). Return the first row after it."""
         last = top + max(len(frame), 1) + (1 if totals is not None else 0)
         specs, sums = [], []
         for index, column in enumerate(columns):
@@ -145,7 +146,7 @@ class Book:
             total_width += width
             sheet.set_column(index, index, width)
             header_lines = max(header_lines, -(-len(column.header) // int(width - 1)))
-            if totals is not None and column.id in totals:
+            if totals is not None and totals.get(column.id) is not None:
                 sheet.write_number(last, index, totals[column.id])
         for col, value in sums:
             # A plain range, not XlsxWriter's « SUBTOTAL(109,[Column]) »: LibreOffice Calc reads a

@@ -3,7 +3,9 @@
 Sheets: «\u202fBesoins\u202f» (the need rows), the summaries («\u202fPar type et intitulé\u202f»,
 «\u202fPar service\u202f», then «\u202fPar <choice column>\u202f» for each other choice column of
 the training table) and «\u202fGraphique\u202f» (the most requested grouped titles per
-type, and their chart). The CSV (``csv_export``) has the «\u202fBesoins\u202f» columns.
+type, and their chart). With a training catalogue (config ``catalogue_formations``), the
+cost sheets of ``costs`` come before «\u202fGraphique\u202f». The CSV (``csv_export``) has the
+«\u202fBesoins\u202f» columns.
 
 Where to add a column: the «\u202fBesoins\u202f» sheet's and the CSV's columns are
 :func:`need_columns`, the summaries' :func:`count_columns`, both just below. A
@@ -262,10 +264,11 @@ def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame,
 # ---------------------------------------------------------------------------
 
 def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: str,
-               pending: pd.DataFrame | None = None) -> None:
+               pending: pd.DataFrame | None = None, costs: Iterable[Summary] = ()) -> None:
     """Write the training plan: the needs of accepted reports (``frame``, from
     :func:`training_rows`) and, on a sheet of their own marked as not validated,
-    those of reports still rejected (``pending``, the same columns)."""
+    those of reports still rejected (``pending``, the same columns); ``costs``, the
+    cost sheets (``costs.cost_summaries``) when a training catalogue is configured."""
     book = Book(path, f"Plan de formation, campagne {campaign}")
     needs = book.sheet("Besoins")
     book.table(needs, frame, need_columns(catalogue), name="Besoins")
@@ -275,7 +278,7 @@ def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: 
         book.table(sheet, pending.assign(**{PENDING.id: PENDING_STATE}), pending_columns(catalogue),
                    name=PENDING_SHEET)
         sheet.freeze_panes(1, 0)
-    for summary in plan_summaries(frame, catalogue):
+    for summary in [*plan_summaries(frame, catalogue), *costs]:
         sheet = book.sheet(summary.sheet)
         book.table(sheet, summary.frame, summary.columns, name=sheet.name, totals=summary.totals)
         sheet.freeze_panes(1, 0)
