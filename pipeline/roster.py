@@ -8,17 +8,16 @@ number as the spreadsheet shows it; the other rows are kept.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 
 from .catalogue import AGENT_NUMBER, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
 from .dates import parse_date
 from .outcomes import RosterError, UnreadableDate
-from .text import fold, format_date, normalize_header, normalize_identifier
+from .spreadsheets import UnreadableSpreadsheet, find_header, read_cells, spreadsheet_text
+from .text import fold, format_date, normalize_identifier
 
 # Invitation details that are not fields of the report.
 INVITATION_COLUMNS = {
@@ -39,7 +38,6 @@ EXTRA_COLUMNS = {
 WOMAN, MAN = "femme", "homme"
 _WOMEN = {"f", "femme", "feminin", "madame", "mme", "mlle", "mademoiselle"}
 _MEN = {"h", "m", "homme", "masculin", "monsieur"}
-HEADER_SEARCH_LINES = 20  # title lines an HR system may export above the header
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system
 
 
@@ -90,48 +88,18 @@ class Roster:
 
 
 def _read_cells(path: Path) -> list[list[object]]:
-    """Every line of the file as a list of cells, blank lines kept (line numbers must match
-    what the user sees). Raises :class:`RosterError` for a file that is not a roster."""
-    suffix = path.suffix.lower()
+    """The roster's lines as cells; raises :class:`RosterError` for a file that is not a roster."""
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
-            return frame.astype(object).where(frame.notna(), None).values.tolist()
-        if suffix == ".csv":
-            for encoding in ("utf-8-sig", "cp1252"):
-                try:
-                    text = path.read_text(encoding=encoding)
-                except UnicodeDecodeError:
-                    continue
-                lines = text.splitlines()
-                # The separator is the one the header line uses most: title lines above it have none.
-                head = lines[:HEADER_SEARCH_LINES]
-                separator = max(";,\t", key=lambda sep: max((line.count(sep) for line in head), default=0))
-                return [list(row) for row in csv.reader(lines, delimiter=separator)]
+        return read_cells(path)
     except FileNotFoundError:
         raise RosterError(f"Liste des agents introuvable : {path}.") from None
-    except Exception as exc:  # pandas raises many kinds for a damaged file
+    except UnreadableSpreadsheet as exc:
+        if exc.kind == "type":
+            raise RosterError(f"La liste des agents {path.name} doit être un fichier .xlsx ou .csv.") from None
         raise RosterError(
-            f"La liste des agents {path.name} ne peut pas être lue ({exc.__class__.__name__}). "
+            f"La liste des agents {path.name} ne peut pas être lue ({exc.detail}). "
             "Enregistrez-la au format .xlsx ou .csv et réessayez."
         ) from None
-    raise RosterError(
-        f"La liste des agents {path.name} doit être un fichier .xlsx ou .csv."
-    )
-
-
-def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return ""
-    if isinstance(value, (dt.datetime, pd.Timestamp)):
-        return format_date(value.date())
-    if isinstance(value, dt.date):
-        return format_date(value)
-    if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a matricule typed as a number in Excel
-    return " ".join(str(value).split())
 
 
 def _date_text(text: str) -> str:
@@ -149,18 +117,6 @@ def _column_names(catalogue: Catalogue) -> dict[str, list[str]]:
     return wanted
 
 
-def _match(header: list[object], wanted: dict[str, list[str]]) -> dict[str, int]:
-    """Column index of each key whose name (or synonym) the header holds."""
-    positions = {normalize_header(h): i for i, h in reversed(list(enumerate(header))) if _cell_text(h)}
-    found = {}
-    for key, names in wanted.items():
-        for name in names:
-            if normalize_header(name) in positions:
-                found[key] = positions[normalize_header(name)]
-                break
-    return found
-
-
 def load_roster(path: Path, catalogue: Catalogue) -> Roster:
     """Read the roster; raise :class:`RosterError` only when the file as a whole is unusable.
 
@@ -170,15 +126,11 @@ def load_roster(path: Path, catalogue: Catalogue) -> Roster:
     cells = _read_cells(path)
     wanted = _column_names(catalogue)
     required = [f for f in catalogue.fields if f.roster_required]
-    header_index, found = 0, {}
-    for index, line in enumerate(cells[:HEADER_SEARCH_LINES]):
-        matched = _match(line, wanted)
-        if len(matched) > len(found):
-            header_index, found = index, matched
+    header_index, found = find_header(cells, wanted)
     missing = [f for f in required if f.key not in found]
     if missing:
         names = ", ".join(f"«\u202f{f.roster_columns[0]}\u202f»" for f in missing)
-        shown = [_cell_text(c) for c in (cells[header_index] if cells else []) if _cell_text(c)]
+        shown = [spreadsheet_text(c) for c in (cells[header_index] if cells else []) if spreadsheet_text(c)]
         raise RosterError(
             f"La liste des agents {path.name} n'a pas les colonnes obligatoires {names}"
             + (f" (ligne d'en-tête lue : ligne {header_index + 1})" if header_index else "")
@@ -189,7 +141,7 @@ def load_roster(path: Path, catalogue: Catalogue) -> Roster:
     seen: dict[str, RosterRow] = {}
     for index, record in enumerate(cells[header_index + 1:]):
         line = header_index + 2 + index
-        texts = {key: _cell_text(record[column] if column < len(record) else None) for key, column in found.items()}
+        texts = {key: spreadsheet_text(record[column] if column < len(record) else None) for key, column in found.items()}
         if not any(texts.values()):
             continue  # blank line left in the spreadsheet
         who = " ".join(v for v in (texts.get(FIRST_NAME, ""), texts.get(LAST_NAME, "").upper()) if v)

@@ -32,12 +32,12 @@ from rapidfuzz import fuzz, process
 
 from .. import catalogue as cat
 from ..catalogue import Catalogue
-from ..outcomes import EntretiensError, RosterError
-from ..roster import HEADER_SEARCH_LINES, _cell_text, _read_cells
-from ..text import fold, normalize_header
+from ..outcomes import EntretiensError
+from ..spreadsheets import SPREADSHEET_SUFFIXES, UnreadableSpreadsheet, find_header, read_cells, spreadsheet_text
+from ..text import fold
 from .sheets import NOT_FILLED, NUMBER, SheetColumn
-from .titles import _words, title_key
-from .training_plan import (GROUPED, GROUPED_TITLE, REQUESTS, Summary, _need_id, _need_table, need_columns,
+from .titles import title_words, title_key
+from .training_plan import (GROUPED, GROUPED_TITLE, REQUESTS, Summary, need_id, need_table, need_columns,
                             shown_choice)
 
 # rapidfuzz ratio (0-100) from which a grouped title is a catalogue title: a little below the
@@ -142,23 +142,6 @@ def parse_number(value: object) -> float | None:
     return number
 
 
-def _header(cells: list[list[object]]) -> tuple[int, dict[str, int]]:
-    """The header line (among the first :data:`HEADER_SEARCH_LINES`): the one naming the most
-    columns; and the column index of each key found on it."""
-    best, found = 0, {}
-    for index, line in enumerate(cells[:HEADER_SEARCH_LINES]):
-        positions = {normalize_header(h): i for i, h in reversed(list(enumerate(line))) if _cell_text(h)}
-        matched = {}
-        for key, names in COLUMN_NAMES.items():
-            for name in names:
-                if normalize_header(name) in positions:
-                    matched[key] = positions[normalize_header(name)]
-                    break
-        if len(matched) > len(found):
-            best, found = index, matched
-    return best, found
-
-
 def load_training_catalogue(path: Path | str) -> TrainingCatalogue:
     """Read the training catalogue; raise :class:`CostCatalogueError` when it cannot be used as
     a whole (missing, unreadable, without a title or a cost column, without a priced line)."""
@@ -167,18 +150,18 @@ def load_training_catalogue(path: Path | str) -> TrainingCatalogue:
     if not path.is_file():
         raise CostCatalogueError(f"Catalogue des formations introuvable : {path}. Corrigez "
                                  "«\u202fcatalogue_formations\u202f» dans config.yaml.")
-    if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv"):
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         raise CostCatalogueError(f"{what} doit être un fichier .xlsx ou .csv.")
     try:
-        cells = _read_cells(path)
-    except RosterError:
+        cells = read_cells(path)
+    except (OSError, UnreadableSpreadsheet):
         raise CostCatalogueError(f"{what} ne peut pas être lu : enregistrez-le au format .xlsx ou .csv "
                                  "et réessayez.") from None
-    header, found = _header(cells)
+    header, found = find_header(cells, COLUMN_NAMES)
     missing = [key for key in REQUIRED if key not in found]
     if missing:
         names = " et ".join(f"«\u202f{COLUMN_NAMES[key][0]}\u202f»" for key in missing)
-        shown = [_cell_text(c) for c in (cells[header] if cells else []) if _cell_text(c)]
+        shown = [spreadsheet_text(c) for c in (cells[header] if cells else []) if spreadsheet_text(c)]
         raise CostCatalogueError(
             f"{what} n'a pas de colonne {names}. Colonnes trouvées : {', '.join(shown) or 'aucune'}. "
             "Noms acceptés : " + " ; ".join(", ".join(COLUMN_NAMES[k]) for k in missing) + ".")
@@ -187,9 +170,9 @@ def load_training_catalogue(path: Path | str) -> TrainingCatalogue:
     for index, record in enumerate(cells[header + 1:]):
         line = header + 2 + index
         raw = {key: (record[column] if column < len(record) else None) for key, column in found.items()}
-        title = _cell_text(raw[TITLE])
+        title = spreadsheet_text(raw[TITLE])
         if not title:
-            if any(_cell_text(v) for v in raw.values()):
+            if any(spreadsheet_text(v) for v in raw.values()):
                 result.problems.append(f"ligne {line} : intitulé manquant ; la ligne est ignorée")
             continue
         try:
@@ -197,7 +180,7 @@ def load_training_catalogue(path: Path | str) -> TrainingCatalogue:
         except ValueError:
             cost = -1.0
         if cost is None or cost < 0:
-            shown = _cell_text(raw[COST])
+            shown = spreadsheet_text(raw[COST])
             result.problems.append(
                 f"ligne {line} («\u202f{title}\u202f») : coût par personne "
                 + (f"illisible («\u202f{shown}\u202f»)" if shown else "manquant") + " ; la ligne est ignorée")
@@ -207,13 +190,13 @@ def load_training_catalogue(path: Path | str) -> TrainingCatalogue:
         except ValueError:
             days = None
             result.problems.append(f"ligne {line} («\u202f{title}\u202f») : durée illisible "
-                                   f"(«\u202f{_cell_text(raw.get(DAYS))}\u202f») ; jours non estimés")
+                                   f"(«\u202f{spreadsheet_text(raw.get(DAYS))}\u202f») ; jours non estimés")
         key = title_key(title)
         if key in seen:
             result.problems.append(f"ligne {line} : «\u202f{title}\u202f» figure déjà ligne {seen[key].line} ; "
                                    "la ligne est ignorée")
             continue
-        seen[key] = Training(title, _cell_text(raw.get(PROVIDER)), days, cost, line)
+        seen[key] = Training(title, spreadsheet_text(raw.get(PROVIDER)), days, cost, line)
         result.trainings.append(seen[key])
     if not result.trainings:
         raise CostCatalogueError(f"{what} n'a aucune formation avec un coût lisible"
@@ -236,7 +219,7 @@ def match_titles(titles: Iterable[str], trainings: list[Training]) -> dict[str, 
     for key, training in by_key.items():
         keys, joins, found = by_numbers.setdefault(tuple(re.findall(r"\d+", key)), ([], [], []))
         keys.append(key)
-        joins.append("".join(_words(training.title)) or key)
+        joins.append("".join(title_words(training.title)) or key)
         found.append(training)
     matched = {}
     for title in dict.fromkeys(t for t in titles if t):
@@ -246,7 +229,7 @@ def match_titles(titles: Iterable[str], trainings: list[Training]) -> dict[str, 
             continue
         keys, joins, found = by_numbers.get(tuple(re.findall(r"\d+", key)), ([], [], []))
         best = None
-        for query, choices in ((key, keys), ("".join(_words(title)) or key, joins)):
+        for query, choices in ((key, keys), ("".join(title_words(title)) or key, joins)):
             match = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=MATCH_SIMILARITY)
             if match and (best is None or match[1] > best[1]):
                 best = match
@@ -299,14 +282,14 @@ def cost_summaries(frame: pd.DataFrame, catalogue: Catalogue, trainings: Trainin
     if cat.SERVICE in headers:
         summaries.append(Summary(PER_SERVICE_SHEET, _sums(rows, cat.SERVICE),
                                  [headers[cat.SERVICE], *columns[PER_SERVICE_SHEET]], {}))
-    _, kind, _ = _need_table(catalogue)
+    _, kind, _ = need_table(catalogue)
     if kind is not None:
-        per_type = _sums(rows, _need_id(kind))
+        per_type = _sums(rows, need_id(kind))
         rank = {v: i for i, v in enumerate(kind.choices or [])}
-        per_type = per_type.sort_values(_need_id(kind), key=lambda s: s.map(lambda v: rank.get(v, len(rank))),
+        per_type = per_type.sort_values(need_id(kind), key=lambda s: s.map(lambda v: rank.get(v, len(rank))),
                                         kind="stable", ignore_index=True)
-        per_type[_need_id(kind)] = per_type[_need_id(kind)].map(lambda v: shown_choice(kind, v))
-        summaries.append(Summary(PER_TYPE_SHEET, per_type, [headers[_need_id(kind)], *columns[PER_TYPE_SHEET]], {}))
+        per_type[need_id(kind)] = per_type[need_id(kind)].map(lambda v: shown_choice(kind, v))
+        summaries.append(Summary(PER_TYPE_SHEET, per_type, [headers[need_id(kind)], *columns[PER_TYPE_SHEET]], {}))
     unmatched = (rows[rows[COSTED] == 0].assign(**{GROUPED_TITLE: lambda f: f[GROUPED_TITLE].replace("", NOT_FILLED)})
                  .groupby(GROUPED_TITLE, sort=False)[REQUESTS].sum().reset_index()
                  .sort_values([REQUESTS, GROUPED_TITLE], ascending=[False, True], ignore_index=True))

@@ -17,7 +17,7 @@ _FILLER = frozenset("a au aux d de des du en et l la le les pour sur un une form
 SIMILARITY = 88  # rapidfuzz ratio (0-100) from which two normalised titles are one training
 
 
-def _words(title: str) -> list[str]:
+def title_words(title: str) -> list[str]:
     """Lower case, no accents, no punctuation, no filler words, in the order written."""
     found = words(title)
     return [w for w in found if w not in _FILLER] or found
@@ -26,7 +26,7 @@ def _words(title: str) -> list[str]:
 def title_key(title: str) -> str:
     """``"Perfectionnement  Excel !"`` -> ``"excel perfectionnement"``: case, accents,
     punctuation, filler words and word order ignored. Titles with one key are one group."""
-    words = _words(title)
+    words = title_words(title)
     return " ".join(sorted(words)) if words else " ".join(title.casefold().split())
 
 
@@ -46,7 +46,7 @@ def group_titles(titles: Iterable[str]) -> dict[str, str]:
     joined: dict[str, str] = {}  # key -> its most frequent wording's words, without spaces
     for title, n in counts.most_common():
         per_key[key_of[title]] += n
-        joined.setdefault(key_of[title], "".join(_words(title)) or key_of[title])
+        joined.setdefault(key_of[title], "".join(title_words(title)) or key_of[title])
     leaders: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}  # numbers -> keys, joined
     group_of: dict[str, str] = {}
     for key, _ in sorted(per_key.items(), key=lambda item: (-item[1], item[0])):

@@ -53,10 +53,10 @@ def need_columns(catalogue: Catalogue) -> list[SheetColumn]:
     """Columns of the «\u202fBesoins\u202f» sheet and of the CSV, in order: the agent (and
     their category), the training table's columns (the grouped title after the
     title, a coded choice's meaning after it), the review date, the source file."""
-    title, _, _ = _need_table(catalogue)
+    title, _, _ = need_table(catalogue)
     need = []
     for column in catalogue.field(cat.TRAINING_NEEDS).columns or []:
-        need.append(SheetColumn(_need_id(column), column.label))
+        need.append(SheetColumn(need_id(column), column.label))
         if column is title:
             need.append(GROUPED)
         if column.meanings:
@@ -89,7 +89,7 @@ def shown_choice(column: Column, value: object) -> str:
     return f"{value} ({meaning})" if meaning else str(value)
 
 
-def _need_table(catalogue: Catalogue) -> tuple[Column, Column | None, list[Column]]:
+def need_table(catalogue: Catalogue) -> tuple[Column, Column | None, list[Column]]:
     """The training table's title column (its first), type column (its first
     choice column) and its other choice columns."""
     columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
@@ -97,12 +97,12 @@ def _need_table(catalogue: Catalogue) -> tuple[Column, Column | None, list[Colum
     return columns[0], (choices[0] if choices else None), choices[1:]
 
 
-def _need_id(column: Column) -> str:
+def need_id(column: Column) -> str:
     return f"{cat.TRAINING_NEEDS}.{column.key}"
 
 
 def _meaning_id(column: Column) -> str:
-    return f"{_need_id(column)}.meaning"
+    return f"{need_id(column)}.meaning"
 
 
 # ---------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def need_rows(files: Iterable[tuple[str | None, str | None, FileRow]], catalogue
                 text = cell_text(row.get(column.key)).strip()
                 if column.choices and text:
                     text = canonical_choice(text, column.choices) or text
-                record[_need_id(column)] = text
+                record[need_id(column)] = text
                 if column.meanings:
                     record[_meaning_id(column)] = column.meanings.get(text, "")
             records.append(record)
@@ -154,7 +154,7 @@ def with_grouped_titles(frame: pd.DataFrame, catalogue: Catalogue,
                         *others: pd.DataFrame) -> pd.DataFrame | tuple[pd.DataFrame, ...]:
     """``frame`` (and ``others``) with the grouped title after the title, similar
     titles grouped over all of them together (one grouping for every sheet)."""
-    title = _need_id(_need_table(catalogue)[0])
+    title = need_id(need_table(catalogue)[0])
     frames = [frame, *others]
     groups = group_titles([t for f in frames for t in f[title].tolist()])
     for each in frames:
@@ -196,7 +196,7 @@ def _counts(frame: pd.DataFrame, by: list[str], order: dict[str, list[str]] | No
 def _per_type(by: pd.Series, frame: pd.DataFrame, kind: Column) -> pd.DataFrame:
     """Requests per value of ``by`` (rows) and per type (columns: the choice list's
     order, then other values typed); a blank reads «\u202f(non renseigné)\u202f»."""
-    table = pd.crosstab(by.replace("", NOT_FILLED), frame[_need_id(kind)].replace("", NOT_FILLED))
+    table = pd.crosstab(by.replace("", NOT_FILLED), frame[need_id(kind)].replace("", NOT_FILLED))
     values = [v for v in kind.choices or [] if v in table.columns]
     values += sorted(set(table.columns) - set(values))
     return table[values]
@@ -204,17 +204,17 @@ def _per_type(by: pd.Series, frame: pd.DataFrame, kind: Column) -> pd.DataFrame:
 
 def plan_summaries(frame: pd.DataFrame, catalogue: Catalogue) -> list[Summary]:
     """«\u202fPar type et intitulé\u202f», «\u202fPar service\u202f», then «\u202fPar <choice column>\u202f»."""
-    _, kind, others = _need_table(catalogue)
+    _, kind, others = need_table(catalogue)
     headers = {c.id: c for c in need_columns(catalogue)}
     # Distinct agents do not add up across rows: the total row gives the campaign's own count.
     totals = {AGENTS: float(frame[cat.AGENT_NUMBER].nunique())}
     summaries = []
     if kind is not None:
-        by = [_need_id(kind), GROUPED_TITLE]
-        per_title = _counts(frame, by, {_need_id(kind): kind.choices or []})
-        per_title[_need_id(kind)] = per_title[_need_id(kind)].map(lambda v: shown_choice(kind, v))
+        by = [need_id(kind), GROUPED_TITLE]
+        per_title = _counts(frame, by, {need_id(kind): kind.choices or []})
+        per_title[need_id(kind)] = per_title[need_id(kind)].map(lambda v: shown_choice(kind, v))
         summaries.append(Summary(f"Par {kind.label.lower()} et intitulé", per_title,
-                                 count_columns([headers[_need_id(kind)], GROUPED]), totals))
+                                 count_columns([headers[need_id(kind)], GROUPED]), totals))
     else:
         summaries.append(Summary("Par intitulé", _counts(frame, [GROUPED_TITLE]),
                                  count_columns([GROUPED]), totals))
@@ -225,8 +225,8 @@ def plan_summaries(frame: pd.DataFrame, catalogue: Catalogue) -> list[Summary]:
     for column in others:
         summaries.append(Summary(
             f"Par {column.label.lower()}",
-            _counts(frame, [_need_id(column)], {_need_id(column): column.choices or []}),
-            count_columns([headers[_need_id(column)]]), totals))
+            _counts(frame, [need_id(column)], {need_id(column): column.choices or []}),
+            count_columns([headers[need_id(column)]]), totals))
     return summaries
 
 
@@ -245,7 +245,7 @@ def _per_key(sheet: str, frame: pd.DataFrame, key: SheetColumn, kind: Column | N
 
 def chart_data(frame: pd.DataFrame, catalogue: Catalogue) -> tuple[pd.DataFrame, list[SheetColumn]]:
     """The most requested grouped titles, one column of requests per type, and a total."""
-    _, kind, _ = _need_table(catalogue)
+    _, kind, _ = need_table(catalogue)
     if kind is not None:
         table = _per_type(frame[GROUPED_TITLE], frame, kind)
     else:
