@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
-from .deadlines import PRESETS, DelayRules
+from .deadlines import PRESETS, WORKING_DAYS, DelayRules
 from .outcomes import ConfigError, describe_validation_error
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -50,7 +50,12 @@ class Delays(_Section):
     invitation_min_days: int | None = Field(None, alias="convocation_jours_avant", ge=0)
     communication_days: int | None = Field(None, alias="communication_jours_apres", ge=0)
     agent_days: int | None = Field(None, alias="observations_agent_jours", ge=0)
-    working_days: bool = Field(False, alias="jours_ouvres")
+    # An employer's own delays, on top of the decree's (none by default).
+    evaluator_days: int | None = Field(None, alias="signature_evaluateur_jours", ge=0)
+    visa_days: int | None = Field(None, alias="visa_jours", ge=0)
+    # How delays after an event are counted: calendaires, ouvres or francs (jours francs).
+    counting: Literal["calendaires", "ouvres", "francs"] | None = Field(None, alias="decompte")
+    working_days: bool = Field(False, alias="jours_ouvres")  # decompte: ouvres, as older configs say it
     # Public holidays that are not working days: « national » or « alsace_moselle ».
     holiday_calendar: Literal["national", "alsace_moselle"] = Field("national", alias="jours_feries")
 
@@ -183,9 +188,12 @@ class Config(_Section):
         """The public service's preset with this config's overrides."""
         overrides = {
             name: value
-            for name in ("invitation_min_days", "communication_days", "agent_days")
+            for name in ("invitation_min_days", "communication_days", "agent_days", "evaluator_days",
+                         "visa_days", "counting")
             if (value := getattr(self.delays, name)) is not None
         }
+        if self.delays.working_days and self.delays.counting is None:
+            overrides["counting"] = WORKING_DAYS
         return dataclasses.replace(PRESETS[self.public_service], **overrides)
 
     @property

@@ -17,14 +17,26 @@ from .outcomes import LATE as LATE_REASON
 from .text import format_date
 
 
+# How a delay after an event is counted (config ``delais.decompte``): calendar days, working
+# days (Monday to Friday, holidays excluded), or *jours francs* (the event's day does not count,
+# a delay ending on a Saturday, Sunday or holiday runs to the next working day).
+CALENDAR_DAYS, WORKING_DAYS, JOURS_FRANCS = "calendaires", "ouvres", "francs"
+COUNTING_WORDS = {CALENDAR_DAYS: "jours", WORKING_DAYS: "jours ouvrés", JOURS_FRANCS: "jours francs"}
+
+
 @dataclass(frozen=True)
 class DelayRules:
-    """Delays of one public service, in days."""
+    """Delays of one public service, in days, and how they are counted."""
 
     invitation_min_days: int  # invitation sent at least N days before the review
     communication_days: int  # report communicated to the agent at most N days after the review
     agent_days: int  # agent completes and returns it at most N days after communication
     appeal_days: int = 15  # révision request: 15 jours francs after notification
+    # An employer's own delays on top of the decree's (e.g. the arrêté of 14 December 2016:
+    # the evaluator signs within 5 jours francs, the authority gives its visa within 10):
+    evaluator_days: int | None = None  # evaluator's signature at most N days after the review
+    visa_days: int | None = None  # visa at most N days after the agent's acknowledgement
+    counting: str = CALENDAR_DAYS  # CALENDAR_DAYS | WORKING_DAYS | JOURS_FRANCS
 
 
 PRESETS: dict[str, DelayRules] = {
@@ -114,25 +126,48 @@ def deadlines(dates: dict[str, dt.date | None], config,
               received: dt.date | None = None) -> list[Deadline]:
     """Every deadline of one report from its dates (catalogue keys -> date)."""
     rules = config.delay_rules()
-    working, calendar = config.delays.working_days, config.delays.holiday_calendar
+    calendar = config.delays.holiday_calendar
     review = dates.get(cat.REVIEW_DATE)
     communicated = dates.get(cat.COMMUNICATION_DATE)
+    acknowledged = dates.get(cat.AGENT_ACK_DATE)
     notified = dates.get(cat.NOTIFICATION_DATE)
+    unit = COUNTING_WORDS[rules.counting]
 
     def after(start: dt.date | None, days: int) -> dt.date | None:
-        return add_days(start, days, working_days=working, calendar=calendar) if start else None
+        if start is None:
+            return None
+        if rules.counting == JOURS_FRANCS:
+            return add_jours_francs(start, days, calendar)
+        return add_days(start, days, working_days=rules.counting == WORKING_DAYS, calendar=calendar)
 
-    return [
+    # The invitation's minimum is counted back from the review: in working days when the others
+    # are, else in calendar days (jours francs only run forward from an event).
+    invitation_due = (add_days(review, -rules.invitation_min_days, working_days=rules.counting == WORKING_DAYS,
+                               calendar=calendar) if review else None)
+    found = [
         Deadline("convocation", f"Convocation au moins {rules.invitation_min_days} jours avant l'entretien",
-                 after(review, -rules.invitation_min_days), dates.get(cat.INVITATION_DATE)),
+                 invitation_due, dates.get(cat.INVITATION_DATE)),
         Deadline("entretien", "Entretien avant la date limite de la campagne",
                  config.campaign.review_deadline, review),
+    ]
+    if rules.evaluator_days is not None:
+        found.append(Deadline(
+            "signature_evaluateur",
+            f"Signature de l'évaluateur dans les {rules.evaluator_days} {unit} après l'entretien",
+            after(review, rules.evaluator_days), dates.get(cat.EVALUATOR_SIGNATURE_DATE)))
+    found += [
         Deadline("communication",
-                 f"Communication du compte rendu dans les {rules.communication_days} jours après l'entretien",
+                 f"Communication du compte rendu dans les {rules.communication_days} {unit} après l'entretien",
                  after(review, rules.communication_days), communicated),
         Deadline("observations",
-                 f"Prise de connaissance par l'agent dans les {rules.agent_days} jours après la communication",
-                 after(communicated, rules.agent_days), dates.get(cat.AGENT_ACK_DATE)),
+                 f"Prise de connaissance par l'agent dans les {rules.agent_days} {unit} après la communication",
+                 after(communicated, rules.agent_days), acknowledged),
+    ]
+    if rules.visa_days is not None:
+        found.append(Deadline(
+            "visa", f"Visa dans les {rules.visa_days} {unit} après la prise de connaissance par l'agent",
+            after(acknowledged, rules.visa_days), dates.get(cat.VISA_DATE)))
+    return found + [
         Deadline("retour_rh", "Retour du compte rendu au service RH",
                  config.campaign.return_to_hr, received),
         Deadline("revision",

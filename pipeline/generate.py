@@ -14,6 +14,7 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .dates import add_days, is_working_day
+from .deadlines import WORKING_DAYS
 from .files import make_dirs, move_no_clobber, unique_path
 from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, PREVIOUS_VERSIONS, REPORT_SUFFIX, REPORT_TEMPLATE,
                      TEMPLATE_NAMES, TO_SEND, agent_file_stem, report_id)
@@ -120,7 +121,8 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
         return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
                 f"{format_date(invitation_date)} ; corrigez l'une des deux dates. La ligne est ignorée."), None
     calendar = config.delays.holiday_calendar
-    if review < add_days(invitation_date, minimum, working_days=config.delays.working_days, calendar=calendar):
+    working = config.delay_rules().counting == WORKING_DAYS
+    if review < add_days(invitation_date, minimum, working_days=working, calendar=calendar):
         return (f"l'entretien du {format_date(review)} a lieu moins de {minimum} jours après la convocation "
                 f"du {format_date(invitation_date)} ; choisissez une date plus tardive. La ligne est ignorée."), None
     notes = []

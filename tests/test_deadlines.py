@@ -266,3 +266,54 @@ def test_working_days_skip_good_friday_only_in_alsace_moselle():
     thursday = dt.date(2027, 3, 25)
     assert add_days(thursday, 1, working_days=True) == good_friday
     assert add_days(thursday, 1, working_days=True, calendar="alsace_moselle") == dt.date(2027, 3, 30)
+
+
+# -- counting (calendar, working days, jours francs) and an employer's own delays ------------------
+
+
+@pytest.mark.parametrize("counting, communication_due, label", [
+    # Review on Monday 14 December 2026, 30 days to communicate the report:
+    ("calendaires", dt.date(2027, 1, 13), "dans les 30 jours après"),
+    # 30 working days: weekends, 25 December and 1 January skipped.
+    ("ouvres", dt.date(2027, 1, 27), "dans les 30 jours ouvrés après"),
+    # 30 jours francs end on Wednesday 13 January, a working day.
+    ("francs", dt.date(2027, 1, 13), "dans les 30 jours francs après"),
+])
+def test_each_way_of_counting_gives_its_due_date_and_says_so(counting, communication_due, label):
+    found = by_key(deadlines(report_dates(), config_with(delais={"decompte": counting})))
+    assert found["communication"].due == communication_due
+    assert label in found["communication"].label
+
+
+def test_jours_francs_run_past_a_weekend_where_calendar_days_stop():
+    """15 days after a communication on Thursday 17 December 2026 end on Friday 1 January 2027 (a
+    holiday): calendar days stop there, jours francs run to Monday 4 January."""
+    dates = report_dates(**{cat.COMMUNICATION_DATE: dt.date(2026, 12, 17)})
+    calendar = by_key(deadlines(dates, config_with(delais={"decompte": "calendaires"})))["observations"]
+    francs = by_key(deadlines(dates, config_with(delais={"decompte": "francs"})))["observations"]
+    assert (calendar.due, francs.due) == (dt.date(2027, 1, 1), dt.date(2027, 1, 4))
+
+
+def test_older_configs_saying_jours_ouvres_count_in_working_days():
+    assert config_with(delais={"jours_ouvres": True}).delay_rules().counting == "ouvres"
+    assert config_with(delais={"jours_ouvres": True, "decompte": "francs"}).delay_rules().counting == "francs"
+
+
+def test_an_employers_own_delays_add_the_evaluator_and_visa_deadlines():
+    """The arrêté of 14 December 2016 style: the evaluator signs within 5 jours francs of the
+    review, the authority gives its visa within 10 jours francs of the agent's acknowledgement."""
+    config = config_with(delais={"decompte": "francs", "signature_evaluateur_jours": 5, "visa_jours": 10,
+                                 "observations_agent_jours": 5})
+    dates = report_dates(**{cat.EVALUATOR_SIGNATURE_DATE: dt.date(2026, 12, 21),
+                            cat.VISA_DATE: dt.date(2027, 1, 20)})
+    found = by_key(deadlines(dates, config))
+    signature, visa = found["signature_evaluateur"], found["visa"]
+    assert signature.due == dt.date(2026, 12, 21) and not signature.late()  # 14 + 5 = Saturday 19 -> Monday 21
+    acknowledged = dates[cat.AGENT_ACK_DATE]  # 3 January 2027, a Sunday
+    assert visa.due == dt.date(2027, 1, 13) and acknowledged == dt.date(2027, 1, 3)
+    assert visa.late() and "Visa dans les 10 jours francs" in visa.label
+    assert found["observations"].due == dt.date(2026, 12, 29)  # 24 December + 5 jours francs
+
+
+def test_without_an_employers_own_delays_there_are_no_evaluator_or_visa_deadlines():
+    assert not {"signature_evaluateur", "visa"} & set(by_key(deadlines(report_dates(), config_with())))
