@@ -53,11 +53,12 @@ AGENT_ACK_DATE = "date_prise_connaissance"
 VISA_DATE = "date_visa"
 NOTIFICATION_DATE = "date_notification"
 REFUSED_TO_SIGN = "refus_signature"
+NOTIFICATION_MODE = "mode_notification_refus"
 ROLE_KEYS = frozenset({
     REPORT_ID, CAMPAIGN, AGENT_NUMBER, LAST_NAME, FIRST_NAME, GRADE, SERVICE, EVALUATOR,
     INVITATION_DATE, REVIEW_DATE, PREVIOUS_RESULTS, FIRST_REVIEW, NEXT_OBJECTIVES, NO_TRAINING_NEED,
     TRAINING_NEEDS, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE, VISA_DATE,
-    NOTIFICATION_DATE, REFUSED_TO_SIGN,
+    NOTIFICATION_DATE, REFUSED_TO_SIGN, NOTIFICATION_MODE,
 })
 
 
@@ -301,6 +302,9 @@ SECTIONS = [
 ]
 
 _SIGNED_BY_AGENT = Condition(field=REFUSED_TO_SIGN, one_of=[False])
+_REFUSED_TO_SIGN = Condition(field=REFUSED_TO_SIGN, one_of=[True])
+# How a report the agent refused to sign was notified: the refusal counts as notification.
+NOTIFICATION_MODES = ["remise en main propre", "lettre recommandée avec accusé de réception"]
 _MANAGES = Condition(field="encadre_agents", one_of=["oui"])
 
 FIELDS = [
@@ -451,6 +455,10 @@ FIELDS = [
           help="Seconde signature de l'agent : le compte rendu visé lui est notifié."),
     Field(key=REFUSED_TO_SIGN, label="L'agent a refusé de signer", section="signatures",
           kind="bool", marks_stage=4),
+    Field(key=NOTIFICATION_MODE, label="En cas de refus de signer : mode de notification", section="signatures",
+          kind="choice", choices=NOTIFICATION_MODES, required_from=4, required_if=_REFUSED_TO_SIGN,
+          help="Le refus de signer vaut notification : la date de notification est celle de la remise ou "
+               "de la présentation de la lettre recommandée, et les délais de recours courent à partir d'elle."),
 ]
 
 APPEAL_ROUTES = (

@@ -144,7 +144,8 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     forgotten = next(f.key for f in catalogue.fields
                      if f.required_from == 1 and f.multiline and f.required_if is None)
     agent_signature = tuple(f.key for f in catalogue.fields
-                            if f.required_if and f.required_if.field == cat.REFUSED_TO_SIGN)
+                            if f.required_if and f.required_if.field == cat.REFUSED_TO_SIGN
+                            and f.required_if.one_of == [False])
     for n, source in enumerate(generated.reports):
         name = source.name.replace(REPORT_SUFFIX, ".docx")
         answers: dict[str, object] = {
@@ -185,6 +186,7 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
         overrides = dict(answers)
         if stage == 4 and source == generated.reports[12]:
             overrides[cat.REFUSED_TO_SIGN] = True
+            overrides[cat.NOTIFICATION_MODE] = cat.NOTIFICATION_MODES[1]
         target = inbox / source.name.replace(REPORT_SUFFIX, f" - étape {stage}.docx")
         fill_report(source, target, catalogue, stage=stage, review=review, overrides=overrides,
                     omit=(agent_signature if cat.REFUSED_TO_SIGN in overrides else ()))

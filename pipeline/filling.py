@@ -183,6 +183,14 @@ def answers(catalogue: Catalogue, *, stage: int, review: dt.date,
         else:
             result[f.key] = _answer_for(f, review)
     result.update(overrides or {})
+    # A field that a box makes relevant (the notification mode when the agent refused to sign,
+    # the agent's signature when they did not) is filled only when the box says so.
+    for f in catalogue.fields:
+        condition = f.required_if
+        if (condition and f.key in result and f.key not in (overrides or {})
+                and catalogue.field(condition.field).kind == "bool"
+                and bool(result.get(condition.field)) not in condition.one_of):
+            del result[f.key]
     return result
 
 

@@ -49,3 +49,18 @@ def test_the_workbooks_print_in_landscape_on_a_few_pages(demo, convert):
     # Nine sheets in the plan (needs, needs not yet validated, six summaries, the chart); five in
     # the tracking (agents, summary and chart, chases, six distributions, access to training).
     assert pages["plan_de_formation"] <= 17 and pages["suivi_campagne"] <= 16, pages
+
+
+def test_the_tracking_says_how_each_final_report_was_notified(demo):
+    """GIVEN the demo (one agent refuses to sign; the report goes by registered letter) WHEN the
+    tracking is read THEN each report at the final stage says how it was notified, the others nothing."""
+    import openpyxl
+
+    (tracking,) = [w for w in demo.workbooks if w.name == "suivi_campagne.xlsx"]
+    rows = list(openpyxl.load_workbook(tracking, read_only=True)["Suivi"].iter_rows(values_only=True))
+    header = rows[0]
+    stage, notified = header.index("Étape"), header.index("Notification")
+    final = [r[notified] for r in rows[1:] if r[stage] == 4]
+    assert sorted(final) == ["refus de signer, valant notification : lettre recommandée avec accusé de réception",
+                             "signée par l'agent", "signée par l'agent"]
+    assert {r[notified] for r in rows[1:] if r[stage] != 4} == {None}

@@ -376,6 +376,32 @@ def test_refusal_to_sign_replaces_the_agents_signature_at_notification(blanks, c
     assert exam.validation.findings == []
 
 
+@pytest.mark.parametrize("mode", cat.NOTIFICATION_MODES)
+def test_a_refusal_to_sign_records_how_the_report_was_notified(blanks, config, tmp_path, mode):
+    signature = next(f.key for f in CATALOGUE.fields
+                     if f.required_if is not None and f.required_if.field == cat.REFUSED_TO_SIGN)
+    exam = check(config, filled(blanks, tmp_path, stage=4, omit=(signature,),
+                                overrides={cat.REFUSED_TO_SIGN: True, cat.NOTIFICATION_MODE: mode}))
+    assert exam.validation.stage == 4 and exam.validation.findings == []
+    assert exam.report.value(cat.NOTIFICATION_MODE) == mode
+
+
+def test_a_refusal_to_sign_without_the_notification_mode_is_incomplete_and_says_which_field(blanks, config,
+                                                                                            tmp_path):
+    signature = next(f.key for f in CATALOGUE.fields
+                     if f.required_if is not None and f.required_if.field == cat.REFUSED_TO_SIGN)
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides={cat.REFUSED_TO_SIGN: True},
+                                omit=(signature, cat.NOTIFICATION_MODE)))
+    assert errors(exam) == [("champ_manquant", cat.NOTIFICATION_MODE)]
+    (finding,) = [f for f in exam.validation.findings if f.field == cat.NOTIFICATION_MODE]
+    assert "refus de signer" in finding.message.lower() or "refus" in finding.label.lower()
+
+
+def test_a_signed_notification_needs_no_notification_mode(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, stage=4, omit=(cat.NOTIFICATION_MODE,)))
+    assert exam.validation.stage == 4 and exam.validation.findings == []
+
+
 def test_notification_without_signature_nor_refusal_is_incomplete(blanks, config, tmp_path):
     signature = next(f.key for f in CATALOGUE.fields
                      if f.required_if is not None and f.required_if.field == cat.REFUSED_TO_SIGN)

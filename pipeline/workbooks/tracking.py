@@ -39,6 +39,9 @@ TRACKING_IDENTITY = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVIC
 IN_ROSTER, STAGE, SITUATION, ALERTS = "in_roster", "stage", "situation", "alerts"
 LAST_FILE, LAST_RECEIVED, LAST_OUTCOME, REASONS = "last_file", "last_received", "last_outcome", "reasons"
 SHORT_SITUATION = "short_situation"
+NOTIFIED = "notified"
+NOTIFIED_SIGNED = "signée par l'agent"
+NOTIFIED_REFUSED = "refus de signer, valant notification : {mode}"
 EVALUATOR_EMAIL, DAYS_LATE = "evaluator_email", "days_late"
 # «\u202fRelances\u202f»: why and by when (kept in the agents' DataFrame, not shown in «\u202fSuivi\u202f»).
 CHASE, CHASE_DUE, CHASE_DAYS = "chase", "chase_due", "chase_days"
@@ -78,6 +81,7 @@ def tracking_columns(config: Config) -> list[SheetColumn]:
         SheetColumn(STAGE, "Étape", NUMBER),
         SheetColumn(SITUATION, "Situation"),
         *_date_fields(catalogue),
+        SheetColumn(NOTIFIED, "Notification"),
         *due,
         SheetColumn(ALERTS, "Alertes de délai", NUMBER),
         SheetColumn(DAYS_LATE, "Jours de retard", NUMBER),
@@ -135,6 +139,7 @@ class TrackingFacts:
     identity: dict[str, str]
     dates: dict[str, dt.date]  # filled dates only
     reasons: str  # the errors of a rejected file, one per line
+    notification: str = ""  # how the final stage was reached: NOTIFIED_SIGNED or a refusal and its mode
 
     @classmethod
     def of(cls, row: FileRow, catalogue: Catalogue) -> "TrackingFacts":
@@ -147,12 +152,17 @@ class TrackingFacts:
                 cell_text(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", ""))
                 for f in row.findings if is_error(f))
         received_at = dt.datetime.fromisoformat(row.received_at)
+        notification = ""
+        if row.stage is not None and row.stage >= catalogue.final_stage:
+            refused = fields.get(cat.REFUSED_TO_SIGN) is True
+            notification = (NOTIFIED_REFUSED.format(mode=cell_text(fields.get(cat.NOTIFICATION_MODE))
+                                                    or "mode non indiqué") if refused else NOTIFIED_SIGNED)
         return cls(
             name=cell_text(row.original_name),
             received=received_at.date(), received_at=received_at,
             outcome=row.outcome, stage=row.stage,
             identity={c.id: cell_text(fields.get(c.id)) for c in field_columns(catalogue, TRACKING_IDENTITY)},
-            dates=dates, reasons=reasons)
+            dates=dates, reasons=reasons, notification=notification)
 
 
 def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dict[str, TrackingFacts],
@@ -193,6 +203,7 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
         else:
             record[STAGE], record[SITUATION] = None, (REJECTED_ONLY if last else NO_REPORT)
         record.update({key: dates[key] for key in date_keys})
+        record[NOTIFIED] = report.notification if report else ""
         finished = report is not None and report.stage >= catalogue.final_stage
         alerts, missed, overdue = 0, [], []
         for deadline, state in agent_deadlines(config, dates, report.received if report else None,
