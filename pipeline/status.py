@@ -71,6 +71,7 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
         stage_labels={s.number: s.label for s in catalogue.stages},
     )
     roster = _roster(config, status)
+    _training_catalogue(config, status)
     if not config.inbox.is_dir():
         status.problems.append(f"Le dossier d'entrée {config.inbox} n'existe pas : aucun fichier ne peut être "
                                "reçu. Créez-le, ou corrigez dossiers.entree dans config.yaml.")
@@ -140,6 +141,19 @@ def _roster(config: Config, status: Status) -> dict[str, RosterRow] | None:
         status.problems.append(f"La liste des agents a {len(roster.problems)} ligne(s) à corriger : ces agents "
                                "n'apparaissent nulle part («\u202fentretiens generate\u202f» les détaille).")
     return roster.by_agent()
+
+
+def _training_catalogue(config: Config, status: Status) -> None:
+    """Say now, not at the next rebuild, when the training catalogue cannot give the costs."""
+    path = config.training_catalogue_path
+    if path is None:
+        return
+    from .workbooks.costs import CostCatalogueError, load_training_catalogue
+
+    try:
+        load_training_catalogue(path)
+    except CostCatalogueError as exc:
+        status.problems.append(f"{exc.message} Le plan de formation est écrit sans les feuilles de coûts.")
 
 
 def _roster_dates(row: RosterRow) -> dict[str, dt.date | None]:

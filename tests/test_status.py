@@ -287,3 +287,25 @@ def test_status_says_when_the_roster_or_the_inbox_is_missing(tmp_path):
     status = campaign_status(config, today=TODAY)
     assert any("liste des agents" in p and "introuvable" in p for p in status.problems)
     assert any("dossier d'entrée" in p and "n'existe pas" in p for p in status.problems)
+
+
+@pytest.mark.parametrize("content, said", [
+    (None, "introuvable"),
+    ("intitulé;organisme\nExcel;ACME\n", "coût"),
+    ("pas un tableur", "ne peut pas être lu"),
+])
+def test_status_says_when_the_training_catalogue_cannot_give_the_costs(tmp_path, content, said):
+    name = "catalogue.csv" if content is None or ";" in content else "catalogue.xlsx"
+    config = write_workspace(tmp_path / "ws", catalogue_formations=name)
+    if content is not None:
+        (tmp_path / "ws" / name).write_text(content, encoding="utf-8")
+    status = campaign_status(config, today=TODAY)
+    (problem,) = [p for p in status.problems if "catalogue des formations" in p.lower()]
+    assert said in problem and "sans les feuilles de coûts" in problem
+
+
+def test_status_is_silent_about_a_usable_training_catalogue(tmp_path):
+    config = write_workspace(tmp_path / "ws", catalogue_formations="catalogue.csv")
+    (tmp_path / "ws" / "catalogue.csv").write_text("intitulé;coût par personne\nExcel;300\n", encoding="utf-8")
+    status = campaign_status(config, today=TODAY)
+    assert not [p for p in status.problems if "catalogue" in p.lower()]
