@@ -54,11 +54,17 @@ VISA_DATE = "date_visa"
 NOTIFICATION_DATE = "date_notification"
 REFUSED_TO_SIGN = "refus_signature"
 NOTIFICATION_MODE = "mode_notification_refus"
+REVISION_REQUEST_DATE = "date_demande_revision"
+REVISION_DECISION = "decision_revision"
+REVISION_DECISION_DATE = "date_decision_revision"
+CAP_REFERRAL_DATE = "date_saisine_cap"
+REVISED = "compte rendu révisé"  # the decision that lets a new version change what was signed
 ROLE_KEYS = frozenset({
     REPORT_ID, CAMPAIGN, AGENT_NUMBER, LAST_NAME, FIRST_NAME, GRADE, SERVICE, EVALUATOR,
     INVITATION_DATE, REVIEW_DATE, PREVIOUS_RESULTS, FIRST_REVIEW, NEXT_OBJECTIVES, NO_TRAINING_NEED,
     TRAINING_NEEDS, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE, VISA_DATE,
-    NOTIFICATION_DATE, REFUSED_TO_SIGN, NOTIFICATION_MODE,
+    NOTIFICATION_DATE, REFUSED_TO_SIGN, NOTIFICATION_MODE, REVISION_REQUEST_DATE, REVISION_DECISION,
+    REVISION_DECISION_DATE, CAP_REFERRAL_DATE,
 })
 
 
@@ -89,6 +95,8 @@ class Section(_Frozen):
     # Its choice fields are appraisal criteria, compared across evaluators and services
     # in the tracking's «\u202fHarmonisation\u202f» sheet (equal treatment).
     criteria: bool = False
+    # Filled by HR, not by the evaluator and the agent (the appeal, when there is one).
+    filled_by_hr: bool = False
 
 
 class Column(_Frozen):
@@ -299,6 +307,9 @@ SECTIONS = [
             signed_by_evaluator=True),
     Section(key="attentes", title="11. Attentes et propositions de l'agent"),
     Section(key="signatures", title="12. Signatures et notification"),
+    Section(key="recours", title="13. Recours (partie remplie par le service RH)", filled_by_hr=True,
+            intro="À remplir si l'agent demande la révision du compte rendu. Un compte rendu révisé est "
+                  "renvoyé comme une nouvelle version, avec la décision et sa date."),
 ]
 
 _SIGNED_BY_AGENT = Condition(field=REFUSED_TO_SIGN, one_of=[False])
@@ -459,6 +470,14 @@ FIELDS = [
           kind="choice", choices=NOTIFICATION_MODES, required_from=4, required_if=_REFUSED_TO_SIGN,
           help="Le refus de signer vaut notification : la date de notification est celle de la remise ou "
                "de la présentation de la lettre recommandée, et les délais de recours courent à partir d'elle."),
+    # 13. Recours: filled by HR (décret 2010-888 art. 6 bis; 2014-1526 art. 7; 2020-719 art. 7).
+    Field(key=REVISION_REQUEST_DATE, label="Date de la demande de révision", section="recours", kind="date"),
+    Field(key=REVISION_DECISION, label="Décision sur la demande de révision", section="recours", kind="choice",
+          choices=["compte rendu maintenu", REVISED]),
+    Field(key=REVISION_DECISION_DATE, label="Date de la décision sur la demande de révision", section="recours",
+          kind="date"),
+    Field(key=CAP_REFERRAL_DATE, label="Date de saisine de la commission administrative paritaire",
+          section="recours", kind="date"),
 ]
 
 APPEAL_ROUTES = (
@@ -474,7 +493,7 @@ APPEAL_ROUTES = (
 # Invitation, interview, evaluator's signature, communication to the agent, the agent's
 # acknowledgement, visa, notification (décret 2010-888 art. 6; décret 2020-719 art. 5-6).
 DATE_ORDER = [INVITATION_DATE, REVIEW_DATE, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE,
-              VISA_DATE, NOTIFICATION_DATE]
+              VISA_DATE, NOTIFICATION_DATE, REVISION_REQUEST_DATE, REVISION_DECISION_DATE, CAP_REFERRAL_DATE]
 
 
 

@@ -9,6 +9,7 @@ or in *jours francs*. The delays themselves are in :mod:`pipeline.deadlines`.
 
 from __future__ import annotations
 
+import calendar as calendar_module
 import functools
 import re
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from .text import MONTHS as MONTHS_SHOWN
 from .text import WEEKDAYS, format_date, normalize_date_text
 
 __all__ = [
-    "add_days", "add_jours_francs", "days_between", "french_holidays", "is_late", "is_working_day",
+    "add_days", "add_jours_francs", "add_months", "days_between", "french_holidays", "is_late", "is_working_day",
     "parse_date",
 ]
 
@@ -147,6 +148,14 @@ def add_jours_francs(start: date, days: int, calendar: str = "national") -> date
     while not is_working_day(end, calendar):
         end += timedelta(days=1)
     return end
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it has no such day
+    (31 January + 1 month is 28 or 29 February): how a delay « d'un mois » ends."""
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    return date(year, month, min(start.day, calendar_module.monthrange(year, month)[1]))
 
 
 def days_between(a: date, b: date, *, working_days: bool = False) -> int:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from . import catalogue as cat
-from .dates import add_days, add_jours_francs
+from .dates import add_days, add_jours_francs, add_months
 from .outcomes import LATE as LATE_REASON
 from .text import format_date
 
@@ -131,6 +131,8 @@ def deadlines(dates: dict[str, dt.date | None], config,
     communicated = dates.get(cat.COMMUNICATION_DATE)
     acknowledged = dates.get(cat.AGENT_ACK_DATE)
     notified = dates.get(cat.NOTIFICATION_DATE)
+    requested = dates.get(cat.REVISION_REQUEST_DATE)
+    decided = dates.get(cat.REVISION_DECISION_DATE)
     unit = COUNTING_WORDS[rules.counting]
 
     def after(start: dt.date | None, days: int) -> dt.date | None:
@@ -174,4 +176,15 @@ def deadlines(dates: dict[str, dt.date | None], config,
                  f"Demande de révision possible ({rules.appeal_days} jours francs après la notification)",
                  add_jours_francs(notified, rules.appeal_days, calendar) if notified else None, None,
                  informative=True),
+        # The appeal, when there is one (the « Recours » part): the authority answers within
+        # 15 jours francs; the agent may then refer to the CAP within a month, and go to court
+        # within two months of the notification or of the answer.
+        Deadline("reponse_revision",
+                 f"Réponse à la demande de révision ({rules.appeal_days} jours francs après la demande)",
+                 add_jours_francs(requested, rules.appeal_days, calendar) if requested else None, decided),
+        Deadline("saisine_cap", "Saisine de la CAP possible (un mois après la réponse)",
+                 add_months(decided, 1) if decided else None, None, informative=True),
+        Deadline("recours_contentieux",
+                 "Recours devant le tribunal administratif possible (deux mois après la notification ou la réponse)",
+                 add_months(decided or notified, 2) if (decided or notified) else None, None, informative=True),
     ]

@@ -174,9 +174,10 @@ def answers(catalogue: Catalogue, *, stage: int, review: dt.date,
     """Answers for every field required up to ``stage`` (and the optional ones
     of earlier stages), leaving later stages' own fields empty."""
     result: dict[str, object] = {}
+    by_hr = {s.key for s in catalogue.sections if s.filled_by_hr}
     for f in catalogue.fields:
         owner = f.marks_stage or f.required_from or 1
-        if owner > stage:
+        if owner > stage or f.section in by_hr:  # HR's part: only what ``overrides`` says
             continue
         if f.kind == "table":
             result[f.key] = [_row_for(f, n) for n in (1, 2)]

@@ -223,7 +223,13 @@ OLDER_VERSION = Reason("version_anterieure", ERROR, {
 })
 CHANGED_AFTER_SIGNATURE = Reason("modification_apres_signature", ERROR, {
     "": "Des rubriques signées par l'évaluateur ont été modifiées depuis la version enregistrée le "
-        "{received} : {labels}. Ces rubriques ne peuvent plus changer ; repartez de la version signée.",
+        "{received} : {labels}. Ces rubriques ne peuvent plus changer ; repartez de la version signée. "
+        "S'il s'agit d'une révision accordée après un recours, indiquez-le dans la partie « Recours » "
+        "(décision « compte rendu révisé » et sa date).",
+})
+REVISED_AFTER_APPEAL = Reason("revision_apres_recours", WARNING, {
+    "": "Compte rendu révisé après la demande de révision de l'agent (décision du {decided}) : les rubriques "
+        "{labels} remplacent celles de la version enregistrée le {received}.",
 })
 DUPLICATE = Reason("doublon", WARNING, {
     "": "Copie identique de «\u202f{original}\u202f», déjà traité.",

@@ -51,8 +51,9 @@ from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, RE
                      outbox_name, received_name_of, reexamination_of, shown_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
-                       STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome)
+                       REVISED_AFTER_APPEAL, STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome)
 from .render import check_templates, templates_command
+from .text import format_date
 
 log = logging.getLogger("entretiens")
 
@@ -399,9 +400,16 @@ class Processor:
             return findings, OLDER_VERSION.code
         changed = changed_signed_fields(self.catalogue, current.file.content or {}, content)
         if changed:
-            findings.append(CHANGED_AFTER_SIGNATURE.finding(
-                received=current.file.received_at[:10], labels=", ".join(f"«\u202f{c}\u202f»" for c in changed)))
-            return findings, CHANGED_AFTER_SIGNATURE.code
+            labels = ", ".join(f"«\u202f{c}\u202f»" for c in changed)
+            decided = exam.report.dates.get(cat.REVISION_DECISION_DATE)
+            if decided and exam.report.value(cat.REVISION_DECISION) == cat.REVISED:
+                # A revision granted on appeal: the new version replaces what the evaluator signed.
+                findings.append(REVISED_AFTER_APPEAL.finding(
+                    decided=format_date(decided), labels=labels, received=current.file.received_at[:10]))
+            else:
+                findings.append(CHANGED_AFTER_SIGNATURE.finding(received=current.file.received_at[:10],
+                                                                labels=labels))
+                return findings, CHANGED_AFTER_SIGNATURE.code
         if stage > current.stage + 1:
             findings.append(STAGE_SKIPPED.finding(before=current.stage, stage=stage))
         return findings, None

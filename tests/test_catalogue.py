@@ -84,7 +84,7 @@ def test_catalogue_sections_follow_the_official_model_in_order():
     assert [t.split(".")[0] for t in titles] == [str(n) for n in range(1, len(titles) + 1)]
     assert [s.key for s in DEFAULT.sections] == [
         "identite", "entretien", "poste", "resultats", "objectifs", "maniere_de_servir", "acquis",
-        "appreciation", "formation", "perspectives", "attentes", "signatures"]
+        "appreciation", "formation", "perspectives", "attentes", "signatures", "recours"]
 
 
 def test_results_are_rated_on_the_official_objectives_scale():

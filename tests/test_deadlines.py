@@ -86,7 +86,9 @@ def test_deadlines_of_a_report_come_from_its_dates_and_the_campaign():
     received = dt.date(2027, 1, 20)
     items = by_key(deadlines(report_dates(), config, received))
     assert list(items) == ["convocation", "entretien", "communication", "observations", "retour_rh",
-                           "revision"]
+                           "revision", "reponse_revision", "saisine_cap", "recours_contentieux"]
+    assert all(items[k].due is None for k in ("revision", "reponse_revision", "saisine_cap",
+                                               "recours_contentieux"))  # not notified, no appeal
     assert items["convocation"].due == REVIEW - dt.timedelta(days=8)
     assert items["convocation"].done == REVIEW - dt.timedelta(days=12)
     assert items["entretien"].due == config.campaign.review_deadline
@@ -317,3 +319,30 @@ def test_an_employers_own_delays_add_the_evaluator_and_visa_deadlines():
 
 def test_without_an_employers_own_delays_there_are_no_evaluator_or_visa_deadlines():
     assert not {"signature_evaluateur", "visa"} & set(by_key(deadlines(report_dates(), config_with())))
+
+
+def test_an_appeal_opens_its_windows_from_the_request_and_the_decision():
+    """Revision asked on Monday 1 February 2027: the authority answers within 15 jours francs
+    (Tuesday 16 February); decided on 26 February: the CAP may be referred to until 26 March, the
+    court until 26 April (two months from the decision, not from the notification)."""
+    dates = report_dates(**{cat.NOTIFICATION_DATE: dt.date(2027, 1, 20),
+                            cat.REVISION_REQUEST_DATE: dt.date(2027, 2, 1),
+                            cat.REVISION_DECISION_DATE: dt.date(2027, 2, 26)})
+    items = by_key(deadlines(dates, config_with()))
+    answer = items["reponse_revision"]
+    assert (answer.due, answer.done, answer.late()) == (dt.date(2027, 2, 16), dt.date(2027, 2, 26), True)
+    assert items["saisine_cap"].due == dt.date(2027, 3, 26) and items["saisine_cap"].informative
+    assert items["recours_contentieux"].due == dt.date(2027, 4, 26)
+    without_appeal = by_key(deadlines(report_dates(**{cat.NOTIFICATION_DATE: dt.date(2027, 1, 20)}), config_with()))
+    assert without_appeal["recours_contentieux"].due == dt.date(2027, 3, 20)
+    assert without_appeal["reponse_revision"].due is None and without_appeal["saisine_cap"].due is None
+
+
+@pytest.mark.parametrize("start, months, end", [
+    (dt.date(2027, 1, 31), 1, dt.date(2027, 2, 28)), (dt.date(2028, 1, 31), 1, dt.date(2028, 2, 29)),
+    (dt.date(2026, 12, 15), 2, dt.date(2027, 2, 15)), (dt.date(2027, 3, 31), 2, dt.date(2027, 5, 31)),
+])
+def test_a_delay_of_months_ends_on_the_same_day_or_the_months_last(start, months, end):
+    from pipeline.dates import add_months
+
+    assert add_months(start, months) == end

@@ -47,8 +47,9 @@ def test_the_workbooks_print_in_landscape_on_a_few_pages(demo, convert):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert f"Page 1 sur {pages[pdf.stem]}" in text
     # Nine sheets in the plan (needs, needs not yet validated, six summaries, the chart); five in
-    # the tracking (agents, summary and chart, chases, six distributions, access to training).
-    assert pages["plan_de_formation"] <= 17 and pages["suivi_campagne"] <= 16, pages
+    # the tracking (agents with every date and deadline, appeal windows included, summary and
+    # chart, chases, six distributions, access to training).
+    assert pages["plan_de_formation"] <= 17 and pages["suivi_campagne"] <= 18, pages
 
 
 def test_the_tracking_says_how_each_final_report_was_notified(demo):

@@ -8,6 +8,7 @@ one, dropped in a real inbox and processed against a real SQLite journal.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -439,6 +440,45 @@ def test_later_version_changing_a_training_need_row_is_rejected_naming_the_table
     (finding,) = [f for f in row.findings if f["code"] == "modification_apres_signature"]
     assert f"«\u202f{NEEDS.label}\u202f»" in finding["message"]
     assert f"«\u202f{CATALOGUE.field(APPRAISAL).label}\u202f»" not in finding["message"]
+
+
+def test_a_version_revised_after_an_appeal_is_accepted_as_the_new_version(desk):
+    """GIVEN a notified report (stage 4) WHEN HR sends the version revised after the agent's
+    appeal, its « Recours » part saying « compte rendu révisé » with the decision's date THEN it is
+    accepted as the new version, the old one kept in the history, and the journal says why."""
+    v4 = desk.fill("v4.docx", stage=4, overrides={APPRAISAL: "Travail satisfaisant."})
+    first = desk.drop(v4)
+    desk.run()
+    revised = desk.fill("v5.docx", start=v4, stage=4, overrides={
+        APPRAISAL: "Travail très satisfaisant, conformément à la décision de révision.",
+        cat.REVISION_REQUEST_DATE: dt.date(2027, 2, 1), cat.REVISION_DECISION: cat.REVISED,
+        cat.REVISION_DECISION_DATE: dt.date(2027, 2, 10)})
+    checksum = desk.drop(revised)
+    (outcome,) = desk.run().handled
+    assert (outcome.outcome, outcome.stage) == ("accepted", CATALOGUE.final_stage)
+    assert sha(desk.folder(4) / clean_name(LEA)) == checksum
+    assert first in {sha(p) for p in (desk.config.outbox / HISTORY).rglob("*.docx")}
+    with desk.journal() as journal:
+        row = journal.files()[-1]
+    (finding,) = [f for f in row.findings if f["code"] == "revision_apres_recours"]
+    assert "10/02/2027" in finding["message"] and CATALOGUE.field(APPRAISAL).label in finding["message"]
+
+
+@pytest.mark.parametrize("appeal", [
+    {cat.REVISION_REQUEST_DATE: dt.date(2027, 2, 1)},  # an appeal asked, not decided
+    {cat.REVISION_DECISION: cat.REVISED},  # a decision without its date
+    {cat.REVISION_DECISION: "compte rendu maintenu", cat.REVISION_DECISION_DATE: dt.date(2027, 2, 10)},
+])
+def test_a_change_after_signature_without_a_dated_revision_decision_is_still_rejected(desk, appeal):
+    v4 = desk.fill("v4.docx", stage=4, overrides={APPRAISAL: "Travail satisfaisant."})
+    desk.drop(v4)
+    desk.run()
+    desk.drop(desk.fill("v5.docx", start=v4, stage=4, overrides={APPRAISAL: "Autre appréciation.", **appeal}))
+    (outcome,) = desk.run().handled
+    assert (outcome.outcome, outcome.reason_code) == ("rejected", "modification_apres_signature")
+    with desk.journal() as journal:
+        (finding,) = [f for f in journal.files()[-1].findings if f["code"] == "modification_apres_signature"]
+    assert "compte rendu révisé" in finding["message"]  # the note says how a granted revision is sent
 
 
 def test_older_stage_arriving_after_a_newer_one_is_rejected_as_an_earlier_version(desk):
