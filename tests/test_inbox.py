@@ -18,7 +18,8 @@ from pipeline.naming import MAX_NAME_BYTES, REJECTION_SUFFIX, REJECTS
 from pipeline.outcomes import Outcome
 from tests.test_process import Desk, blanks, desk, sha  # noqa: F401, F811 (fixtures)
 
-CASES = Path(__file__).resolve().parents[2] / "shared" / "cases" / "inbox"
+# Files from the field (copied from shared/cases so that the suite runs from the repository alone).
+CASES = Path(__file__).resolve().parent / "field_cases"
 
 
 def drop_bytes_name(desk: Desk, source: Path, raw_name: bytes | str) -> str:
@@ -58,7 +59,7 @@ def test_any_file_name_is_processed_and_shown_readably(desk, caplog, raw, shown)
 
 
 def test_a_turned_away_file_with_an_odd_name_keeps_it_readably_in_rejets(desk):
-    drop_bytes_name(desk, CASES.parent / "content" / "not_a_report_note_quotes_received_name.docx",
+    drop_bytes_name(desk, CASES / "not_a_report_note_quotes_received_name.docx",
                     b"Note de service \x82t\x82.docx")
     (handled,) = desk.run().handled
     assert handled.outcome == Outcome.UNREADABLE
@@ -263,7 +264,7 @@ def test_the_note_and_status_quote_the_file_as_it_was_received(desk, kind):
 
     received = "Note de service été.docx" if kind == "not_a_report" else "CR ancien modèle.docx"
     if kind == "not_a_report":
-        source = CASES.parent / "content" / "not_a_report_note_quotes_received_name.docx"
+        source = CASES / "not_a_report_note_quotes_received_name.docx"
     else:
         source = desk.fill("ancien.docx", "100001")
         _set_core_version(source, "CR-0000000000")  # made on another form
