@@ -131,7 +131,9 @@ def make_distinct(folder: Path, distinct: int) -> list[Path]:
     filled = []
     for i, source in enumerate(result.reports):
         target = folder / f"distinct_{i:03d}.docx"
-        fill_report(source, target, config.catalogue, stage=1 + i % 4, how=("control", "cell")[i % 2])
+        # Dated from the roster's own interview date: the workflow's dates then come in order.
+        fill_report(source, target, config.catalogue, stage=1 + i % 4, how=("control", "cell")[i % 2],
+                    review=dt.date(2026, 12, 10 + i % 15))
         if i % 3 == 2:  # saved by LibreOffice 7.4: no tags, read by label
             ReportForm(target, config.catalogue).drop_all_tags().save(target)
         filled.append(target)

@@ -67,7 +67,9 @@ def make_reports(folder: Path, n: int, distinct: int, kind: str = "mix") -> tupl
     filled = []
     for i, source in enumerate(result.reports):
         target = filled_dir / f"distinct_{i:03d}.docx"
-        fill_report(source, target, config.catalogue, stage=1 + i % 4, how=("control", "cell")[i % 2])
+        # Dated from the roster's own interview date: the workflow's dates then come in order.
+        fill_report(source, target, config.catalogue, stage=1 + i % 4, how=("control", "cell")[i % 2],
+                    review=dt.date(2026, 12, 10 + i % 15))
         if kind == "tagless" or (kind == "mix" and i % 3 == 2):  # saved by LibreOffice 7.4: no tags
             ReportForm(target, config.catalogue).drop_all_tags().save(target)
         filled.append(target)
