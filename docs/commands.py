@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from docs.readme_blocks import block_of, update_block  # noqa: E402
 from pipeline.cli import build_parser  # noqa: E402
 
 README = REPO / "README.md"
@@ -96,22 +97,12 @@ def section(parser: argparse.ArgumentParser | None = None) -> str:
 
 def readme_section(text: str) -> str | None:
     """The part of ``text`` between the markers (included), or None when they are missing."""
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        return None
-    return text[start:end + len(END)]
+    return block_of(text, BEGIN, END)
 
 
 def update(readme: Path = README) -> bool:
     """Write the table into ``readme`` between the markers; True when something changed."""
-    text = readme.read_text(encoding="utf-8")
-    current = readme_section(text)
-    if current is None:
-        raise SystemExit(f"{readme}: markers not found ({BEGIN} ... {END})")
-    new = text.replace(current, section())
-    if new != text:
-        readme.write_text(new, encoding="utf-8")
-    return new != text
+    return update_block(readme, BEGIN, END, section())
 
 
 def main(argv: list[str] | None = None) -> int:

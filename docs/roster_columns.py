@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from docs.readme_blocks import update_block  # noqa: E402
 from pipeline.catalogue import DEFAULT  # noqa: E402
 from pipeline.roster import EXTRA_COLUMNS, INVITATION_COLUMNS  # noqa: E402
 
@@ -53,18 +54,16 @@ def block() -> str:
     return f"{BEGIN}\n{table()}\n{END}"
 
 
+def update(readme: Path = README) -> bool:
+    """Write the table into ``readme`` between the markers; True when something changed."""
+    return update_block(readme, BEGIN, END, block())
+
+
 def main(argv: list[str]) -> int:
     if argv[1:] == ["--update"]:
-        text = README.read_text(encoding="utf-8")
-        start, end = text.index(BEGIN), text.index(END) + len(END)
-        updated = text[:start] + block() + text[end:]
-        if updated != text:
-            README.write_text(updated, encoding="utf-8")
-            print("README.md updated.")
-        else:
-            print("README.md already up to date.")
-        return 0
-    print(table())
+        print(f"README.md {'updated' if update() else 'already up to date'}.")
+    else:
+        print(table())
     return 0
 
 

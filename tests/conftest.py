@@ -91,6 +91,22 @@ def make_config(base: Path, **raw) -> Config:
     return Config.model_validate({"dossiers": folders, "base_dir": base, **raw})
 
 
+def restamp_version(path: Path, version: str) -> None:
+    """Rewrite a document's ``cp:version`` (docProps/core.xml) in place, or remove it when
+    ``version`` is empty: what a template of an older build, or a report made on another form
+    version, looks like."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts.items():
+            if info.filename == "docProps/core.xml":
+                text = data.decode()
+                start, end = text.index("<cp:version>"), text.index("</cp:version>") + len("</cp:version>")
+                data = (text[:start] + (f"<cp:version>{version}</cp:version>" if version else "")
+                        + text[end:]).encode()
+            archive.writestr(info, data)
+
+
 # -- reading Word files back ----------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from pipeline import catalogue as cat
 from pipeline.naming import MAX_NAME_BYTES, REJECTION_SUFFIX, REJECTS
 from pipeline.outcomes import Outcome
 from tests.test_process import Desk, blanks, desk, sha  # noqa: F401, F811 (fixtures)
+from tests.conftest import restamp_version
 
 # Files from the field (copied from shared/cases so that the suite runs from the repository alone).
 CASES = Path(__file__).resolve().parent / "field_cases"
@@ -267,7 +268,7 @@ def test_the_note_and_status_quote_the_file_as_it_was_received(desk, kind):
         source = CASES / "not_a_report_note_quotes_received_name.docx"
     else:
         source = desk.fill("ancien.docx", "100001")
-        _set_core_version(source, "CR-0000000000")  # made on another form
+        restamp_version(source, "CR-0000000000")  # made on another form
     desk.drop(source, received)
     (handled,) = desk.run().handled
     with desk.journal() as journal:
@@ -276,20 +277,6 @@ def test_the_note_and_status_quote_the_file_as_it_was_received(desk, kind):
     assert f"«\u202f{received}\u202f»" in finding["message"] and "__" not in finding["message"]
     (rejection,) = campaign_status(desk.config).rejected
     assert rejection["fichier"] == received and any(received in m for m in rejection["messages"])
-
-
-def _set_core_version(path: Path, version: str) -> None:
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        parts = {info: archive.read(info) for info in archive.infolist()}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info, data in parts.items():
-            if info.filename == "docProps/core.xml":
-                text = data.decode()
-                start, end = text.index("<cp:version>") + len("<cp:version>"), text.index("</cp:version>")
-                data = (text[:start] + version + text[end:]).encode()
-            archive.writestr(info, data)
 
 
 # -- a pass from cron takes only what is ready, by the watcher's rules ------------------------------------
@@ -392,7 +379,7 @@ def test_a_report_of_an_agent_added_to_the_roster_since_is_examined_again_and_ac
     note goes to the history, the journal keeps both examinations, nothing is deleted; dropping
     the same bytes again would only have made a duplicate."""
     from pipeline import reexamine_files
-    from tests.conftest import agent, write_csv
+    from tests.conftest import write_csv
     from tests.test_process import AGENTS
 
     report = desk.fill("CR Petit.docx", "100003")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import zipfile
 
 import pytest
 
@@ -13,7 +12,7 @@ from pipeline.outcomes import TemplateError
 from pipeline.process import process_inbox
 from pipeline.render import LETTERS_VERSION, check_templates, render, stamped_version
 from pipeline.notes import rejection_context
-from tests.conftest import TEMPLATES, make_config
+from tests.conftest import TEMPLATES, make_config, restamp_version
 from tests.test_notes import file_row
 
 
@@ -44,7 +43,7 @@ def test_a_stale_note_template_is_refused_and_left_as_it_is(tmp_path, stale):
     for name in TEMPLATE_NAMES:
         shutil.copyfile(TEMPLATES / name, folder / name)
     note = folder / REJECTION_TEMPLATE
-    _restamp(note, "" if stale == "unstamped" else "lettres-0")
+    restamp_version(note, "" if stale == "unstamped" else "lettres-0")
     before = note.read_bytes()
     config = make_config(tmp_path, dossiers={"modeles": "modeles"})
     with pytest.raises(TemplateError, match="autre version.*entretiens templates"):
@@ -59,17 +58,3 @@ def test_render_never_writes_over_an_existing_file(tmp_path):
     written = render(TEMPLATES / REJECTION_TEMPLATE, context, target)
     assert written == tmp_path / "note (2).docx"
     assert target.read_bytes() == b"a user's file"
-
-
-def _restamp(path, version: str) -> None:
-    """Rewrite a template's cp:version in place (what an older build looks like)."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {info: archive.read(info) for info in archive.infolist()}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info, data in parts.items():
-            if info.filename == "docProps/core.xml":
-                text = data.decode()
-                start, end = text.index("<cp:version>"), text.index("</cp:version>") + len("</cp:version>")
-                data = (text[:start] + (f"<cp:version>{version}</cp:version>" if version else "")
-                        + text[end:]).encode()
-            archive.writestr(info, data)

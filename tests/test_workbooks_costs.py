@@ -386,3 +386,15 @@ def test_an_unexpected_failure_reading_the_catalogue_still_leaves_the_plan_writt
     names, warning = broken(workspace, "unexpected", caplog, "catalogue.csv")
     assert "Besoins" in names and not set(COST_SHEETS) & set(names)
     assert "«\u202fcatalogue.csv\u202f» ne peut pas être lu (MemoryError)" in warning
+
+
+@pytest.mark.libreoffice
+def test_the_cost_sheets_compute_in_libreoffice_calc_and_their_totals_add_up(plan, convert):
+    """GIVEN the plan with its cost sheets WHEN LibreOffice Calc recalculates it THEN no cell holds
+    an error value and every total (requests, estimated cost and days) is the sum of its rows."""
+    from tests.test_workbooks import computed_in_calc, totals_checked
+
+    sheets = computed_in_calc([plan], convert)
+    costs = {name: rows for name, rows in sheets.items() if "Co" in name and "ts par" in name}
+    assert len(costs) == 3, sorted(sheets)  # per title, per service, per type
+    assert totals_checked(costs) >= 6

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.catalogue import CRITERIA_SCALE, DEFAULT, OBJECTIVE_SCALE
 from pipeline.roster import MAN, WOMAN
-from pipeline.workbooks.harmonisation import (MARKED, MIN_REPORTS, NOT_COMPUTABLE, NOT_MARKED, RESULTS_TITLE,
+from pipeline.workbooks.harmonisation import (MARKED, MIN_REPORTS, NOT_COMPUTABLE, NOT_MARKED, results_title,
                                               TOO_FEW, AppraisalFacts, distributions, training_access)
 
 CRITERION = DEFAULT.criteria_fields[0]
@@ -83,7 +83,7 @@ def test_a_campaign_using_one_level_only_cannot_be_tested():
 def test_the_attainment_of_objectives_is_counted_per_objective():
     facts = [fact("A", MASTERY, results=(OBJECTIVE_SCALE[0], OBJECTIVE_SCALE[1])),
              fact("B", MASTERY, results=(OBJECTIVE_SCALE[0],))]
-    rows = rows_of(facts, RESULTS_TITLE)
+    rows = rows_of(facts, results_title(DEFAULT))
     assert rows[("Campagne", "Toute la campagne")]["reports"] == 2
     assert rows[("Évaluateur", "A")][f"level.{OBJECTIVE_SCALE[0]}"] == 50
 

@@ -42,7 +42,6 @@ MARKED = "écart marqué avec le reste de la campagne"
 NOT_MARKED = "pas d'écart significatif"
 TOO_FEW = f"non testé : moins de {MIN_REPORTS} comptes rendus"
 NOT_COMPUTABLE = "non testé : un seul niveau utilisé dans la campagne"
-RESULTS_TITLE = "Atteinte des objectifs de l'année écoulée"
 SEXES = {WOMAN: "Femmes", MAN: "Hommes"}
 
 
@@ -81,6 +80,11 @@ class AppraisalFacts:
             service=cell_text(fields.get(cat.SERVICE) or (listed.values.get(cat.SERVICE) if listed else "")),
             category=cell_text(listed.extra.get("categorie", "") if listed else "").upper(),
             sex=listed.sex if listed else "", levels=levels, results=tuple(results), needs=needs)
+
+
+def results_title(catalogue: Catalogue) -> str:
+    """The objectives' table as «\u202fHarmonisation\u202f» titles it: the catalogue's labels."""
+    return f"{catalogue.field(cat.PREVIOUS_RESULTS).label} : {_attainment_column(catalogue).label}"
 
 
 def _attainment_column(catalogue: Catalogue) -> cat.Column | None:
@@ -122,7 +126,7 @@ def distributions(facts: list[AppraisalFacts], catalogue: Catalogue) -> list[Dis
     attainment = _attainment_column(catalogue)
     if attainment is not None:
         observations = [(f, list(f.results)) for f in facts if f.results]
-        out.append(_distribution(RESULTS_TITLE, "Objectifs", attainment.choices or [], observations))
+        out.append(_distribution(results_title(catalogue), "Objectifs", attainment.choices or [], observations))
     return out
 
 
