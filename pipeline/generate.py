@@ -14,7 +14,7 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .dates import add_days, is_working_day
-from .deadlines import WORKING_DAYS
+from .deadlines import WORKING_DAYS, DelayRules
 from .files import make_dirs, move_no_clobber, unique_path
 from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, PREVIOUS_VERSIONS, REPORT_SUFFIX, REPORT_TEMPLATE,
                      TEMPLATE_NAMES, TO_SEND, agent_file_stem, report_id)
@@ -111,7 +111,7 @@ def ensure_templates(config: Config) -> None:
 
 
 def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
-                       minimum: int) -> tuple[str | None, str | None]:
+                       rules: DelayRules) -> tuple[str | None, str | None]:
     """(why the row is left out, what to know about it) for the review date of a roster row."""
     review = row.review_date
     if review is None:
@@ -120,9 +120,8 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
     if review < invitation_date:
         return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
                 f"{format_date(invitation_date)} ; corrigez l'une des deux dates. La ligne est ignorée."), None
-    calendar = config.delays.holiday_calendar
-    working = config.delay_rules().counting == WORKING_DAYS
-    if review < add_days(invitation_date, minimum, working_days=working, calendar=calendar):
+    calendar, minimum = config.delays.holiday_calendar, rules.invitation_min_days
+    if review < add_days(invitation_date, minimum, working_days=rules.counting == WORKING_DAYS, calendar=calendar):
         return (f"l'entretien du {format_date(review)} a lieu moins de {minimum} jours après la convocation "
                 f"du {format_date(invitation_date)} ; choisissez une date plus tardive. La ligne est ignorée."), None
     notes = []
@@ -174,14 +173,14 @@ def generate(config: Config, roster_path: Path | None = None, *,
     today = today or dt.date.today()
     if previous_objectives is None:
         previous_objectives = objectives_from_journal(config)
-    minimum = config.delay_rules().invitation_min_days
+    rules = config.delay_rules()  # once, not per roster row
     out = config.outbox / TO_SEND
     make_dirs(out)
     result = GenerateResult(problems=list(roster.problems))
     campaign = config.campaign.key
     for done, row in enumerate(roster.rows, 1):
         invitation_date = row.invitation_date or today
-        left_out, notice = _review_date_notes(row, config, invitation_date, minimum)
+        left_out, notice = _review_date_notes(row, config, invitation_date, rules)
         if left_out:
             result.problems.append(RosterProblem(row.line, f"{row.person} : {left_out}"))
             continue
