@@ -53,7 +53,7 @@ from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
                        REVISED_AFTER_APPEAL, STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome)
 from .render import check_templates, templates_command
-from .text import format_date
+from .text import canonical_choice, format_date
 
 log = logging.getLogger("entretiens")
 
@@ -402,7 +402,9 @@ class Processor:
         if changed:
             labels = ", ".join(f"«\u202f{c}\u202f»" for c in changed)
             decided = exam.report.dates.get(cat.REVISION_DECISION_DATE)
-            if decided and exam.report.value(cat.REVISION_DECISION) == cat.REVISED:
+            decision = canonical_choice(str(exam.report.value(cat.REVISION_DECISION) or ""),
+                                        self.catalogue.field(cat.REVISION_DECISION).choices or [])
+            if decided and decision == cat.REVISED:
                 # A revision granted on appeal: the new version replaces what the evaluator signed.
                 findings.append(REVISED_AFTER_APPEAL.finding(
                     decided=format_date(decided), labels=labels, received=current.file.received_at[:10]))

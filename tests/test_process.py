@@ -442,7 +442,8 @@ def test_later_version_changing_a_training_need_row_is_rejected_naming_the_table
     assert f"«\u202f{CATALOGUE.field(APPRAISAL).label}\u202f»" not in finding["message"]
 
 
-def test_a_version_revised_after_an_appeal_is_accepted_as_the_new_version(desk):
+@pytest.mark.parametrize("decision", [cat.REVISED, "Compte rendu REVISE", "  compte   rendu révisé "])
+def test_a_version_revised_after_an_appeal_is_accepted_as_the_new_version(desk, decision):
     """GIVEN a notified report (stage 4) WHEN HR sends the version revised after the agent's
     appeal, its « Recours » part saying « compte rendu révisé » with the decision's date THEN it is
     accepted as the new version, the old one kept in the history, and the journal says why."""
@@ -451,7 +452,7 @@ def test_a_version_revised_after_an_appeal_is_accepted_as_the_new_version(desk):
     desk.run()
     revised = desk.fill("v5.docx", start=v4, stage=4, overrides={
         APPRAISAL: "Travail très satisfaisant, conformément à la décision de révision.",
-        cat.REVISION_REQUEST_DATE: dt.date(2027, 2, 1), cat.REVISION_DECISION: cat.REVISED,
+        cat.REVISION_REQUEST_DATE: dt.date(2027, 2, 1), cat.REVISION_DECISION: decision,
         cat.REVISION_DECISION_DATE: dt.date(2027, 2, 10)})
     checksum = desk.drop(revised)
     (outcome,) = desk.run().handled

@@ -29,7 +29,7 @@ from ..deadlines import MISSED, OVERDUE, agent_deadlines, deadlines
 from ..journal import FileRow
 from ..outcomes import Outcome, is_error
 from ..roster import RosterRow
-from ..text import format_date, yes_no
+from ..text import canonical_choice, format_date, yes_no
 from .harmonisation import AppraisalFacts, write_equality_sheets
 from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, content_date,
                      field_columns)
@@ -155,8 +155,9 @@ class TrackingFacts:
         notification = ""
         if row.stage is not None and row.stage >= catalogue.final_stage:
             refused = fields.get(cat.REFUSED_TO_SIGN) is True
-            notification = (NOTIFIED_REFUSED.format(mode=cell_text(fields.get(cat.NOTIFICATION_MODE))
-                                                    or "mode non indiqué") if refused else NOTIFIED_SIGNED)
+            typed = cell_text(fields.get(cat.NOTIFICATION_MODE)).strip()
+            mode = canonical_choice(typed, catalogue.field(cat.NOTIFICATION_MODE).choices or []) or typed
+            notification = NOTIFIED_REFUSED.format(mode=mode or "mode non indiqué") if refused else NOTIFIED_SIGNED
         return cls(
             name=cell_text(row.original_name),
             received=received_at.date(), received_at=received_at,
