@@ -39,14 +39,16 @@ if TYPE_CHECKING:
     from .process import HandledFile, PassResult
     from .status import Status
     from .watch.lock import WatcherState
+    from .mail import MailRun
+    from .mail.reminders import ReminderRun
 
 __all__ = [
     # functions
     "load_config", "process_inbox", "reexamine_files", "check_files", "generate_documents", "rebuild_workbooks",
-    "campaign_status", "watcher_state", "build_templates", "run_service",
+    "campaign_status", "watcher_state", "build_templates", "run_service", "send_reminders", "deliver_messages",
     # what they return or take
     "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
-    "WatcherState",
+    "WatcherState", "ReminderRun", "MailRun",
     # exceptions
     "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
     "UnreadableReport", "NotReexaminable",
@@ -184,11 +186,38 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
     return run_service(config, settings=settings, stop=stop, on_outcome=on_outcome)
 
 
+def send_reminders(config: Config, *, simulation: bool = False, today: dt.date | None = None) -> ReminderRun:
+    """One reminder per evaluator with agents to chase (``entretiens relancer``): no report once the
+    interview date has passed, a rejection waiting for its correction, a step overdue, each with its
+    due date; never twice to one address within ``courriel.relances_jours``. Returns a
+    :class:`ReminderRun`: ``plan`` (``to_send``, ``too_soon``, ``no_address``: lists of reminders with
+    ``evaluator``, ``address``, ``agents``), ``queued`` (Message-IDs) and ``mail`` (the delivery, a
+    :class:`MailRun`). ``simulation``: the plan only, nothing recorded nor sent. Raises
+    :class:`ConfigError` when ``courriel.mode`` is ``aucun`` (unless ``simulation``), :class:`RosterError`
+    when the roster cannot be read."""
+    from .mail.reminders import send_reminders
+    from .outcomes import ConfigError
+
+    if config.mail.mode == "aucun" and not simulation:
+        raise ConfigError("Les courriels sont désactivés (courriel.mode: aucun dans config.yaml) : aucune relance "
+                          "n'est écrite. Choisissez mode: brouillon ou envoi, ou lancez avec --simulation.")
+    return send_reminders(config, simulation=simulation, today=today)
+
+
+def deliver_messages(config: Config) -> MailRun:
+    """Queue the rejection notes not sent yet and deliver every message due (``courriel.mode``:
+    ``.eml`` drafts in ``outbox/courriels/`` or SMTP, failures tried again with backoff); what
+    ``process`` does after its pass. Never raises for a mail problem (``MailRun.problems``)."""
+    from .mail import dispatch
+
+    return dispatch(config)
+
+
 # Types and exceptions, loaded on first use (PEP 562): name -> module under pipeline.
 _LAZY = {
     "Config": "config", "Watch": "config", "PassResult": "process", "HandledFile": "process",
     "Outcome": "outcomes", "Examination": "examine", "GenerateResult": "generate", "Status": "status",
-    "WatcherState": "watch.lock",
+    "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
                      "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),
 }

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import (build_templates, campaign_status, check_files, generate_documents, load_config, process_inbox,
-               rebuild_workbooks, reexamine_files, run_service, watcher_state)
+               rebuild_workbooks, reexamine_files, run_service, send_reminders, watcher_state)
 from .naming import PREVIOUS_VERSIONS, TO_SEND, shown_name
 from .outcomes import PASS_OUTCOMES, EntretiensError
 from .text import KIND_WORDS, shown_value
@@ -156,8 +156,7 @@ def cmd_reexamine(args) -> int:
     config = load_config(args.config)
     result = reexamine_files(config, args.files)
     print(format_pass(result, config))
-    for path in result.workbooks:
-        print(f"Classeur mis à jour : {path}")
+    print_outputs(result, config)
     return EXIT_OK
 
 
@@ -189,11 +188,21 @@ def cmd_process(args) -> int:
     settle_startup_objects()  # an entry point's business: the process lives for the pass
     result = process_inbox(config, progress=_progress)  # takes the lock: never while `watch` runs
     print(format_pass(result, config))
+    print_outputs(result, config)
+    return EXIT_OK
+
+
+def print_outputs(result, config) -> None:
+    """The messages and workbooks a pass ended with, and their problems."""
+    if result.mail is not None:
+        if summary := result.mail.summary(config):
+            print(summary)
+        for problem in result.mail.problems:
+            print(f"Attention : {problem}", file=sys.stderr)
     for path in result.workbooks:
         print(f"Classeur mis à jour : {path}")
     if result.workbooks_problem:
         print(f"Attention : {result.workbooks_problem}", file=sys.stderr)
-    return EXIT_OK
 
 
 def format_pass(result, config) -> str:
@@ -224,6 +233,40 @@ def cmd_watch(args) -> int:
 def cmd_report(args) -> int:
     for path in rebuild_workbooks(load_config(args.config)):
         print(f"Écrit : {path}")
+    return EXIT_OK
+
+
+def cmd_remind(args) -> int:
+    from .text import format_date
+
+    config = load_config(args.config)
+    run = send_reminders(config, simulation=args.simulation)
+    plan = run.plan
+    mode = config.mail.mode
+    if args.simulation:
+        print("Simulation : rien n'est écrit ni envoyé.")
+    verb = ("serait envoyée" if mode == "envoi" else "serait écrite en brouillon") if args.simulation else \
+        ("envoyée" if mode == "envoi" else "écrite en brouillon")
+    if not (plan.to_send or plan.too_soon or plan.no_address):
+        print("Aucun agent à relancer : pas de compte rendu manquant, de rejet en attente ni d'étape en retard.")
+    for reminder in plan.to_send:
+        print(f"Relance {verb} à {reminder.evaluator or '(évaluateur non indiqué)'} <{reminder.address}> : "
+              f"{len(reminder.agents)} agent(s)")
+        for agent in reminder.agents:
+            print(f"  {agent.line().strip()}")
+    for reminder in plan.too_soon:
+        print(f"Pas de relance pour {reminder.evaluator or reminder.address} : déjà relancé(e) le "
+              f"{format_date(reminder.last_sent)} (prochaine relance possible le {format_date(reminder.next_allowed)}, "
+              f"courriel.relances_jours : {config.mail.reminder_days}).")
+    for reminder in plan.no_address:
+        print(f"Pas de relance pour {reminder.evaluator or '(évaluateur non indiqué)'} : adresse inconnue (colonne "
+              f"«\u202fcourriel évaluateur\u202f» de la liste des agents) ; {len(reminder.agents)} agent(s) à relancer "
+              "par un autre moyen.")
+    if run.mail is not None:
+        if summary := run.mail.summary(config):
+            print(summary)
+        for problem in run.mail.problems:
+            print(f"Attention : {problem}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -261,6 +304,8 @@ def cmd_status(args) -> int:
                 print(f"    - {message}")
             if len(item["messages"]) > len(shown):
                 print(f"    - et {len(item['messages']) - len(shown)} autre(s) point(s) : voir la note {item['note']}")
+            if item.get("courriel"):
+                print(f"    Courriel : {item['courriel']}")
     if status.late:
         print(f"Échéances manquées : {len(status.late)}")
         for item in status.late:
@@ -274,6 +319,12 @@ def cmd_status(args) -> int:
         print(f"Dans le dossier d'entrée, pas encore pris : {len(status.not_taken)}")
         for item in status.not_taken:
             print(f"  {item['fichier']} : {item['motif']}")
+    if status.messages:
+        print("Courriels : " + " ; ".join(f"{word} : {count}" for word, count in status.messages.items()))
+        for item in status.message_problems:
+            print(f"  {item['etat']} : «\u202f{item['objet']}\u202f» à {item['destinataire']}"
+                  + (f" – {item['motif']}" if item["motif"] else "")
+                  + (f" (brouillon : {item['brouillon']})" if item["brouillon"] else ""))
     if status.missing:
         print(f"Agents sans compte rendu accepté : {len(status.missing)}, par évaluateur :")
         for evaluator, agents in status.missing_by_evaluator().items():
@@ -441,6 +492,20 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exemple : entretiens status --json")
     status.add_argument("--json", action="store_true", help="sortie JSON")
     status.set_defaults(handler=cmd_status)
+
+    remind = commands.add_parser(
+        "relancer", parents=[common],
+        help="relance chaque évaluateur par courriel : comptes rendus manquants, rejets, retards",
+        description="Écrit à chaque évaluateur un message qui liste ses agents à relancer (compte rendu non "
+                    "reçu après la date d'entretien, rejet en attente de correction, étape en retard), avec "
+                    "les échéances : un brouillon .eml dans outbox/courriels (courriel.mode: brouillon) ou un "
+                    "envoi par le serveur de messagerie (mode: envoi). Un évaluateur n'est pas relancé plus "
+                    "d'une fois par période de courriel.relances_jours jours. Les adresses viennent de la "
+                    "colonne «\u202fcourriel évaluateur\u202f» de la liste des agents.",
+        epilog="Exemple : entretiens relancer --simulation")
+    remind.add_argument("--simulation", action="store_true",
+                        help="affiche ce qui serait envoyé, sans rien écrire ni envoyer")
+    remind.set_defaults(handler=cmd_remind)
     return parser
 
 

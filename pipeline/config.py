@@ -126,6 +126,53 @@ class HRContact(_Section):
     answer_days: int = Field(15, alias="delai_reponse_jours", ge=1)
 
 
+class Smtp(_Section):
+    """The SMTP server of «\u202fcourriel.smtp\u202f» (``courriel.mode: envoi``)."""
+
+    host: str | None = Field(None, alias="hote")
+    port: int | None = Field(None, alias="port", ge=1, le=65535)  # None: 25, 587 (starttls) or 465 (ssl)
+    security: Literal["aucune", "starttls", "ssl"] = Field("starttls", alias="securite")
+    username: str | None = Field(None, alias="identifiant")
+    # The password is read from this environment variable, never written in config.yaml.
+    password_variable: str = Field("ENTRETIENS_SMTP_MOT_DE_PASSE", alias="mot_de_passe_variable")
+    timeout: float = Field(20.0, alias="delai_s", gt=0)  # per SMTP exchange, in seconds
+    # A private certificate authority to trust (a server with an internal or self-signed certificate).
+    ca_file: Path | None = Field(None, alias="certificat_ac")
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"aucune": 25, "starttls": 587, "ssl": 465}[self.security]
+
+
+class Mail(_Section):
+    """Messages to evaluators (section «\u202fcourriel\u202f»): rejection notes and reminders.
+
+    ``brouillon`` (the default) writes each message as an ``.eml`` file in ``outbox/courriels/`` for HR
+    to check and send from their own mail client; ``envoi`` sends it over SMTP; ``aucun`` writes nothing."""
+
+    mode: Literal["aucun", "brouillon", "envoi"] = Field("brouillon", alias="mode")
+    sender: str = Field("Service des ressources humaines <rh@exemple.fr>", alias="expediteur")
+    hr_copy: str | None = Field(None, alias="copie_rh")  # in copy of every message
+    rejection_notes: bool = Field(True, alias="notes_de_rejet")  # each rejection note to the evaluator
+    reminder_days: int = Field(7, alias="relances_jours", ge=1)  # at most one reminder per evaluator per N days
+    automatic_reminders: bool = Field(False, alias="relances_automatiques")  # `watch` sends them itself
+    max_attempts: int = Field(8, alias="essais_max", ge=1)  # SMTP tries (with backoff) before giving up
+    smtp: Smtp = Field(default_factory=Smtp, alias="smtp")
+
+    @model_validator(mode="after")
+    def _usable(self) -> "Mail":
+        from email.utils import parseaddr
+
+        for key, value in (("expediteur", self.sender), ("copie_rh", self.hr_copy)):
+            if value is not None and "@" not in parseaddr(value)[1]:
+                raise ValueError(f"courriel.{key} : «\u202f{value}\u202f» n'est pas une adresse électronique "
+                                 "(ex. «\u202fService RH <rh@exemple.fr>\u202f»)")
+        if self.mode == "envoi" and not self.smtp.host:
+            raise ValueError("courriel.mode: envoi demande le serveur d'envoi courriel.smtp.hote "
+                             "(ou mode: brouillon pour écrire les messages sans les envoyer)")
+        return self
+
+
 class Config(_Section):
     campaign: Campaign = Field(default_factory=Campaign, alias="campagne")
     public_service: Literal["hospitaliere", "etat", "territoriale"] = Field(
@@ -141,6 +188,7 @@ class Config(_Section):
     file_caps: FileCaps = Field(default_factory=FileCaps, alias="limites_fichiers")
     hr: HRContact = Field(default_factory=HRContact, alias="service_rh")
     watch: Watch = Field(default_factory=Watch, alias="surveillance")
+    mail: Mail = Field(default_factory=Mail, alias="courriel")
     catalogue_overrides: dict[str, Any] | None = Field(None, alias="catalogue")
 
     # Set by load_config: where relative paths start.

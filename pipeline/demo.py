@@ -25,7 +25,7 @@ from . import catalogue as cat
 from .config import load_config
 from .outcomes import FolderNotEmpty, Outcome
 from .files import make_dirs
-from .naming import DUPLICATES, HISTORY, REJECTS, REPORT_SUFFIX, TO_SEND
+from .naming import DUPLICATES, HISTORY, MAIL_FOLDER, REJECTS, REPORT_SUFFIX, TO_SEND
 from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
@@ -41,6 +41,10 @@ SERVICES = [("Cardiologie", "Sophie Durand", "Cadre de santé"),
             ("Ressources humaines", "Marc Lemoine", "Responsable RH"),
             ("Services techniques", "Paul Girard", "Ingénieur principal"),
             ("Pharmacie", "Isabelle Roux", "Pharmacienne cheffe")]
+# The evaluators' addresses (roster column « courriel évaluateur »); the pharmacy's is missing, as
+# happens: its rejection notes show « note non envoyée : adresse inconnue ».
+EVALUATOR_EMAILS = {"Sophie Durand": "sophie.durand@chu-exemple.fr", "Claire Fontaine": "claire.fontaine@chu-exemple.fr",
+                    "Marc Lemoine": "marc.lemoine@chu-exemple.fr", "Paul Girard": "paul.girard@chu-exemple.fr"}
 # Grades of the hospital public service and their category (aides-soignants in B since 2022).
 CATEGORIES = {"Infirmier en soins généraux": "A", "Aide-soignant": "B", "Adjoint administratif": "C",
               "Technicien supérieur hospitalier": "B", "Préparateur en pharmacie": "B", "Cadre de santé": "A"}
@@ -83,7 +87,7 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
     sheet.title = "Agents"
     sheet.append(["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
                   "fonction de l'évaluateur", "date de convocation", "date d'entretien", "heure",
-                  "lieu", "encadrant", "catégorie"])
+                  "lieu", "encadrant", "catégorie", "courriel évaluateur"])
     for n in range(count):
         service, evaluator, function = SERVICES[n % len(SERVICES)]
         review = _review_date(review_start, n)
@@ -92,7 +96,7 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
             f"{200100 + n}", LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
             grade, service, f"{grade} – {service}", evaluator, function,
             review - dt.timedelta(days=12), review, f"{9 + n % 8}:00", f"Bureau de {evaluator}",
-            "oui" if grade == "Cadre de santé" else "non", CATEGORIES[grade],
+            "oui" if grade == "Cadre de santé" else "non", CATEGORIES[grade], EVALUATOR_EMAILS.get(evaluator, ""),
         ])
     book.save(path)
 
@@ -228,6 +232,10 @@ def summary(result: DemoResult) -> str:
         lines.append(f"  {folder}  ({n}) – {stage.label}")
     lines.append(f"  {config.outbox / REJECTS}  – fichiers rejetés et leur «\u202fnote de rejet\u202f»")
     lines.append(f"  {config.outbox / DUPLICATES}  – copies identiques")
+    drafts = config.outbox / MAIL_FOLDER
+    count = len(list(drafts.glob("*.eml"))) if drafts.exists() else 0
+    lines.append(f"  {drafts}  ({count}) – notes de rejet pour les évaluateurs, en brouillons à envoyer "
+                 "(courriel.mode : brouillon)")
     lines.append(f"  {config.outbox / HISTORY}  – versions précédentes, conservées")
     for workbook in result.workbooks:
         lines.append(f"  {workbook}")

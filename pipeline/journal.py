@@ -27,6 +27,10 @@ log = logging.getLogger("entretiens")
 # A file's progress through a pass (files.status): claimed, then planned (outcome and
 # destination recorded), then done (placed and synced). Only this module writes them.
 CLAIMED, PLANNED, DONE = "claimed", "planned", "done"
+# A message's progress (messages.status): queued, then, over SMTP, sending (recorded before the
+# DATA command) and sent; or drafted (an .eml file for HR); failed for good (a refusal, or every
+# try spent); uncertain: a run died while it was being sent, so it is never sent again by itself.
+QUEUED, SENDING, SENT, DRAFTED, FAILED, UNCERTAIN = "queued", "sending", "sent", "drafted", "failed", "uncertain"
 
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
 
@@ -67,6 +71,26 @@ CREATE TABLE IF NOT EXISTS reports (
     location      TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS messages (
+    id            INTEGER PRIMARY KEY,
+    message_id    TEXT NOT NULL UNIQUE,   -- the Message-ID header: stable, so never sent twice
+    kind          TEXT NOT NULL,          -- pipeline.mail.messages: REJECTION_NOTE | REMINDER
+    file_id       INTEGER REFERENCES files(id),  -- the rejected file a note is about
+    campaign      TEXT,
+    agents        TEXT NOT NULL,          -- JSON list of the agent numbers it is about
+    recipient     TEXT NOT NULL,          -- the evaluator's address
+    subject       TEXT NOT NULL,
+    raw           BLOB NOT NULL,          -- the message as sent, bytes
+    status        TEXT NOT NULL,          -- QUEUED | SENDING | SENT | DRAFTED | FAILED | UNCERTAIN
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_attempt  TEXT,                   -- not before (after a failure: the backoff)
+    error         TEXT,                   -- the server's reason of the last failure
+    draft         TEXT,                   -- the .eml file written (brouillon, or an uncertain sending)
+    created_at    TEXT NOT NULL,
+    sent_at       TEXT                    -- sent, or written as a draft
+);
+CREATE INDEX IF NOT EXISTS messages_file ON messages(file_id);
+CREATE INDEX IF NOT EXISTS messages_recipient ON messages(recipient, kind);
 CREATE TABLE IF NOT EXISTS moves (
     id        INTEGER PRIMARY KEY,
     file_id   INTEGER REFERENCES files(id),
@@ -148,6 +172,37 @@ class FileRow:
             campaign=row["campaign"], agent_number=row["agent_number"],
             duplicate_of=row["duplicate_of"], reexamination_of=row["reexamination_of"],
         )
+
+
+@dataclass
+class MessageRow:
+    id: int
+    message_id: str
+    kind: str
+    file_id: int | None
+    campaign: str | None
+    agents: list[str]
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt: str | None
+    error: str | None
+    draft: str | None
+    created_at: str
+    sent_at: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "MessageRow":
+        return cls(id=row["id"], message_id=row["message_id"], kind=row["kind"], file_id=row["file_id"],
+                   campaign=row["campaign"], agents=json.loads(row["agents"]), recipient=row["recipient"],
+                   subject=row["subject"], status=row["status"], attempts=row["attempts"],
+                   next_attempt=row["next_attempt"], error=row["error"], draft=row["draft"],
+                   created_at=row["created_at"], sent_at=row["sent_at"])
+
+
+_MESSAGE_COLUMNS = ("id, message_id, kind, file_id, campaign, agents, recipient, subject, status, attempts,"
+                    " next_attempt, error, draft, created_at, sent_at")
 
 
 @dataclass
@@ -432,6 +487,57 @@ class Journal:
             if step is None:
                 return path
             since, path = step
+
+    # -- messages (pipeline.mail) -------------------------------------------------------
+
+    def queue_message(self, *, message_id: str, kind: str, file_id: int | None, campaign: str | None,
+                      agents: list[str], recipient: str, subject: str, raw: bytes,
+                      created_at: dt.datetime | None = None) -> bool:
+        """Record a message to send, synced; False when this Message-ID is known already (it is
+        queued once, whatever happens to it next). ``created_at``: when it was composed (now)."""
+        with self._synchronous(True):
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO messages (message_id, kind, file_id, campaign, agents, recipient, subject,"
+                " raw, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (message_id, kind, file_id, campaign, json.dumps(agents), recipient, subject, raw, QUEUED,
+                 created_at.isoformat(timespec="seconds") if created_at else now()))
+        return cursor.rowcount == 1
+
+    def message(self, message_id: str) -> MessageRow | None:
+        row = self.db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE message_id=?",
+                              (message_id,)).fetchone()
+        return MessageRow.from_row(row) if row else None
+
+    def message_bytes(self, message_id: str) -> bytes:
+        return bytes(self.db.execute("SELECT raw FROM messages WHERE message_id=?", (message_id,)).fetchone()[0])
+
+    def messages(self, *statuses: str) -> list[MessageRow]:
+        """Every message (with ``statuses``: those in one of them), oldest first."""
+        where = f" WHERE status IN ({', '.join('?' * len(statuses))})" if statuses else ""
+        return [MessageRow.from_row(r) for r in
+                self.db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages{where} ORDER BY id", statuses)]
+
+    def messages_of_file(self, file_id: int) -> list[MessageRow]:
+        return [MessageRow.from_row(r) for r in self.db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE file_id=? ORDER BY id", (file_id,))]
+
+    def last_message_to(self, recipient: str, kind: str) -> MessageRow | None:
+        """The newest message of this kind to this address that was not given up."""
+        row = self.db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE recipient=? COLLATE NOCASE"
+                              " AND kind=? AND status != ? ORDER BY id DESC LIMIT 1",
+                              (recipient, kind, FAILED)).fetchone()
+        return MessageRow.from_row(row) if row else None
+
+    def set_message(self, message_id: str, status: str, *, durable: bool = False, **changes: object) -> None:
+        """A message's new status, with ``attempts``, ``next_attempt``, ``error``, ``draft`` or
+        ``sent_at`` when given. ``durable``: synced before this returns (before a send, after one)."""
+        allowed = {"attempts", "next_attempt", "error", "draft", "sent_at"}
+        if set(changes) - allowed:
+            raise TypeError(f"set_message: unknown columns {sorted(set(changes) - allowed)}")
+        assignments = "".join(f", {name}=?" for name in changes)
+        with self._synchronous(durable):
+            self.db.execute(f"UPDATE messages SET status=?{assignments} WHERE message_id=?",
+                            (status, *changes.values(), message_id))
 
     def moves(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM moves ORDER BY id").fetchall()

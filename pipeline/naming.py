@@ -114,6 +114,7 @@ REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
 PLAN_NAME, TRACKING_NAME = "plan_de_formation", "suivi_campagne"
 REJECTION_SUFFIX = " - note de rejet.docx"
 DUPLICATE_SUFFIX = " - doublon.txt"
+MAIL_FOLDER = "courriels"  # messages written as .eml drafts (courriel.mode: brouillon)
 REPORT_SUFFIX, INVITATION_SUFFIX = " - compte rendu.docx", " - convocation.docx"
 
 
@@ -168,6 +169,7 @@ TEMPLATE_NAMES = (REPORT_TEMPLATE, INVITATION_TEMPLATE, REJECTION_TEMPLATE)
 
 JOURNAL_NAME = "journal.sqlite3"
 LOCK_NAME = "surveillance.lock"
+MAIL_LOCK_NAME = "courriels.lock"  # one deliverer of messages at a time
 HEALTH_NAME = "sante.json"
 LOG_NAME = "surveillance.log"
 TEMP_PREFIX = ".tmp-"  # files being written, renamed into place when complete

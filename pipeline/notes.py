@@ -20,7 +20,8 @@ from .render import render
 from .text import long_date
 
 
-def _agent(row: FileRow) -> str:
+def agent_described(row: FileRow) -> str:
+    """«\u202fÉlodie MARTIN (matricule 200100)\u202f»: the agent of a file, as notes and messages name them."""
     values = (row.content or {}).get("champs", {})
     name = " ".join(v for v in (values.get(cat.FIRST_NAME, ""), str(values.get(cat.LAST_NAME, "")).upper()) if v)
     number = row.agent_number or values.get(cat.AGENT_NUMBER)
@@ -74,7 +75,7 @@ def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> d
     return {"n": {
         "titre": title,
         "destinataire": named or evaluator,
-        "agent": _agent(row),
+        "agent": agent_described(row),
         "campagne": row.campaign or config.campaign.key,
         "fichier": row.original_name,
         "date": _received(row),

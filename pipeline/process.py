@@ -82,6 +82,7 @@ class PassResult:
     left_alone: list[tuple[str, str]] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
     workbooks_problem: str | None = None  # French: why the workbooks could not be rebuilt
+    mail: "MailRun | None" = None  # the rejection notes queued and the messages delivered (pipeline.mail)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for h in self.handled if h.outcome == outcome)
@@ -698,9 +699,7 @@ def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True) 
             processor.turned_away_at(Path(path))
         result = PassResult(handled=[processor.reexamine(Path(path)) for path in paths])
     if outputs:
-        from .workbooks import rebuild_workbooks
-
-        result.workbooks = rebuild_workbooks(config)
+        _outputs(config, result)
     return result
 
 
@@ -711,13 +710,26 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
     with Processor(config) as processor:
         result = processor.run_pass(progress)
     if outputs:
-        from .workbooks import rebuild_workbooks  # the outputs step reads the journal
-
-        try:
-            result.workbooks = rebuild_workbooks(config)
-        except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
-            result.workbooks_problem = (
-                f"Classeurs non mis à jour ({describe_failure(exc)}) : les fichiers ont bien été traités. "
-                "Libérez de la place (ou fermez le classeur ouvert), puis lancez «\u202fentretiens report\u202f».")
-            log.warning("%s", result.workbooks_problem)
+        _outputs(config, result)
     return result
+
+
+def _outputs(config: Config, result: PassResult) -> None:
+    """After a pass: the rejection notes to evaluators (queued, then drafted or sent), then the
+    workbooks, which show the messages. Neither undoes the pass: a problem is a French warning."""
+    from .mail import MailRun, dispatch
+    from .workbooks import rebuild_workbooks  # the outputs step reads the journal
+
+    try:
+        result.mail = dispatch(config)
+    except Exception as exc:  # noqa: BLE001 - the files are placed: mail never undoes the pass
+        result.mail = MailRun(problems=[f"Courriels non traités ({describe_failure(exc)}) : ils le seront au "
+                                        "prochain passage."])
+        log.warning("%s", result.mail.problems[0])
+    try:
+        result.workbooks = rebuild_workbooks(config)
+    except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
+        result.workbooks_problem = (
+            f"Classeurs non mis à jour ({describe_failure(exc)}) : les fichiers ont bien été traités. "
+            "Libérez de la place (ou fermez le classeur ouvert), puis lancez «\u202fentretiens report\u202f».")
+        log.warning("%s", result.workbooks_problem)

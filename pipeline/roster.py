@@ -27,10 +27,11 @@ INVITATION_COLUMNS = {
 }
 # Optional columns that are not fields of the report either: who to write to, and the
 # figures of the workbooks.
+EVALUATOR_EMAIL, AGENT_EMAIL = "courriel_evaluateur", "courriel_agent"  # RosterRow.extra keys
 EXTRA_COLUMNS = {
-    "courriel_evaluateur": ["courriel évaluateur", "courriel de l'évaluateur", "mail évaluateur",
+    EVALUATOR_EMAIL: ["courriel évaluateur", "courriel de l'évaluateur", "mail évaluateur",
                             "e-mail évaluateur", "adresse électronique de l'évaluateur"],
-    "courriel_agent": ["courriel agent", "courriel de l'agent", "courriel", "mail agent", "e-mail agent"],
+    AGENT_EMAIL: ["courriel agent", "courriel de l'agent", "courriel", "mail agent", "e-mail agent"],
     "categorie": ["catégorie", "categorie statutaire", "catégorie hiérarchique"],
     "sexe": ["sexe", "genre"],
 }

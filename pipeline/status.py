@@ -14,7 +14,7 @@ from . import catalogue as cat
 from .config import Config
 from .deadlines import MISSED, agent_deadlines
 from .inbox import SPECIAL_ENTRY, list_inbox, not_ready
-from .journal import DONE, FileRow, Journal
+from .journal import DONE, FAILED, QUEUED, UNCERTAIN, FileRow, Journal
 from .naming import shown_name
 from .outcomes import Outcome, is_error
 from .roster import RosterRow, load_roster
@@ -36,6 +36,11 @@ class Status:
     problems: list[str] = field(default_factory=list)  # what keeps the status from being complete
     # In the inbox, not taken yet (still being copied, unreadable by the service, not a file).
     not_taken: list[dict] = field(default_factory=list)
+    # Messages (pipeline.mail): how many in each state, those to look at (failed, uncertain, waiting
+    # for another try), and per agent the last message about them and its date.
+    messages: dict[str, int] = field(default_factory=dict)
+    message_problems: list[dict] = field(default_factory=list)
+    last_messages: dict[str, dict] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -49,6 +54,9 @@ class Status:
             "en_attente": self.waiting,
             "problemes": self.problems,
             "pas_encore_pris": self.not_taken,
+            "courriels": self.messages,
+            "courriels_a_verifier": self.message_problems,
+            "dernier_courriel_par_agent": self.last_messages,
         }
 
     def missing_by_evaluator(self) -> dict[str, list[dict]]:
@@ -106,7 +114,30 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
                            "destination_prevue": row.destination} for row in journal.unfinished()]
         status.rejected = [_rejection(row, roster) for row in journal.iter_latest_by_agent(campaign)
                            if row.outcome.turned_away] + unmatched
+        _messages(config, journal, status)
     return status
+
+
+def _messages(config: Config, journal: Journal, status: Status) -> None:
+    from .mail import last_messages
+    from .mail.messages import NOTE_NOT_SENT, STATUS_WORDS
+
+    last = last_messages(config, journal)
+    status.last_messages = {agent: {"courriel": text, "date": day.isoformat() if day else None}
+                            for agent, (text, day) in sorted(last.items())}
+    for item in status.rejected:
+        shown = last.get(item["matricule"] or "")
+        item["courriel"] = shown[0] if shown else (
+            NOTE_NOT_SENT if config.mail.mode != "aucun" and config.mail.rejection_notes else "")
+    for message in journal.messages():
+        if message.campaign not in (status.campaign, None):
+            continue
+        word = STATUS_WORDS.get(message.status, message.status)
+        status.messages[word] = status.messages.get(word, 0) + 1
+        if message.status in (FAILED, UNCERTAIN) or (message.status == QUEUED and message.error):
+            status.message_problems.append({"objet": message.subject, "destinataire": message.recipient,
+                                            "etat": word, "motif": message.error, "brouillon": message.draft,
+                                            "message_id": message.message_id})
 
 
 def _not_taken(config: Config) -> list[dict]:

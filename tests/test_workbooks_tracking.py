@@ -228,11 +228,16 @@ def test_relances_lists_the_agents_to_chase_by_evaluator(tracking):
     assert ines["Motif de relance"] == CHASE_REJECTION and ines["Courriel de l'évaluateur"] is None
 
 
-def test_relances_before_the_due_dates_lists_the_missing_report_without_lateness(tracking):
+def test_relances_before_the_interview_leaves_out_the_missing_report(tracking):
+    """Paul's interview (14/12/2026) is still to come: his report cannot be missing yet."""
     rows = tracking.rows("before", "Relances")
-    assert [(r[NUMBER], r["Motif de relance"]) for r in rows] == [("200002", CHASE_NO_REPORT),
-                                                                  ("200005", CHASE_REJECTION)]
+    assert [(r[NUMBER], r["Motif de relance"]) for r in rows] == [("200005", CHASE_REJECTION)]
     assert all(r["Échéance"] is None and r["Jours de retard"] is None for r in rows)
+
+
+def test_relances_lists_the_missing_report_once_the_interview_date_has_passed(tracking):
+    agents = {r[NUMBER]: r["Motif de relance"] for r in tracking.rows("after", "Relances")}
+    assert agents["200002"] == CHASE_NO_REPORT
 
 
 def test_relances_shows_an_agent_without_evaluator_last_as_not_filled(tracking):

@@ -20,7 +20,8 @@ from .inbox import InboxEventHandler, InboxObserver
 from ..naming import LOG_NAME
 from .lock import acquire_lock
 from ..files import describe_failure
-from .watcher import Watcher
+from .watcher import Watcher, rebuild_outputs
+from ..mail.worker import MailWorker
 
 log = logging.getLogger("entretiens")
 
@@ -145,9 +146,15 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
     received: list[int] = []
     restore_signals = _install_signals(stop, received)
     try:
-        with Processor(config) as processor:
-            watcher = Watcher(config, settings, processor, on_outcome=on_outcome)
-            _serve(watcher, settings, stop, received)
+        mail = MailWorker(config).start() if config.mail.mode != "aucun" else None
+        try:
+            with Processor(config) as processor:
+                watcher = Watcher(config, settings, processor, on_outcome=on_outcome,
+                                  rebuild=_rebuild_then_deliver(mail))
+                _serve(watcher, settings, stop, received)
+        finally:
+            if mail is not None:
+                mail.stop()
         return 0
     except EntretiensError as exc:
         log.error("%s", exc.message)
@@ -158,6 +165,18 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
         handler.close()
         log.setLevel(previous_level)
         lock.release()
+
+
+def _rebuild_then_deliver(mail: MailWorker | None) -> Callable[[Config], object]:
+    """The watcher's outputs step: notes queued and workbooks rebuilt, then the mail thread poked."""
+
+    def rebuild(config: Config) -> object:
+        written = rebuild_outputs(config)
+        if mail is not None:
+            mail.poke()
+        return written
+
+    return rebuild
 
 
 def _serve(watcher: Watcher, settings: Watch, stop: threading.Event, received: list[int]) -> None:

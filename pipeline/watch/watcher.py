@@ -28,10 +28,13 @@ HEALTH_EVERY = 1.0  # at most one health write per second while busy
 
 
 def rebuild_outputs(config: Config) -> list[Path]:
-    """Rebuild the workbooks from the journal (:func:`pipeline.workbooks.rebuild_workbooks`, imported
+    """Queue the rejection notes for the evaluators (the service's mail thread delivers them), then
+    rebuild the workbooks from the journal (:func:`pipeline.workbooks.rebuild_workbooks`, imported
     at the first rebuild: pandas and XlsxWriter are not needed to start watching). Errors propagate."""
+    from ..mail import dispatch
     from ..workbooks import rebuild_workbooks
 
+    dispatch(config, deliver_now=False)
     return rebuild_workbooks(config)
 
 

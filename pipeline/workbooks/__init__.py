@@ -36,10 +36,13 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+import pandas as pd
+
 from ..config import Config
 from ..files import replace_atomically
 from .. import catalogue as cat
 from ..journal import CurrentReport, FileRow, Journal
+from ..mail import last_messages
 from ..naming import PLAN_NAME, TRACKING_NAME
 from ..roster import load_roster
 from .costs import CostCatalogueError, TrainingCatalogue, cost_summaries, load_training_catalogue
@@ -49,7 +52,7 @@ from .titles import group_titles
 from .tracking import TrackingFacts, tracking_rows, write_tracking
 from .training_plan import need_rows, training_rows, with_grouped_titles, write_plan
 
-__all__ = ["group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
+__all__ = ["campaign_agents", "group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
 
 log = logging.getLogger("entretiens")
 
@@ -87,6 +90,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
                            for r in keeping_tracking_facts(journal.iter_current_reports(campaign))),
                           catalogue, categories)
         pending = need_rows(still_rejected(journal.iter_latest_by_agent(campaign)), catalogue, categories)
+        messages = last_messages(config, journal)
     needs, pending = with_grouped_titles(needs, catalogue, pending)
     trainings = _training_catalogue(config)
     costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []
@@ -98,14 +102,27 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     ]
     need_count = len(needs)
     del needs, pending, costs
-    agents = tracking_rows(config, current, latest, roster, today)
-    del current, latest, roster, listed
+    agents = tracking_rows(config, current, latest, roster, today, messages)
+    del current, latest, roster, listed, messages
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
                                       lambda p: write_tracking(p, agents, config, today, appraisals),
                                       keep_beside=True))
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
              need_count, len(agents), ", ".join(p.name for p in written))
     return written
+
+
+def campaign_agents(config: Config, *, today: dt.date | None = None) -> pd.DataFrame:
+    """The «\u202fSuivi\u202f» sheet's rows (:func:`tracking.tracking_rows`), without writing anything:
+    one per roster agent, then one per other agent of the campaign the journal knows."""
+    today = today or dt.date.today()
+    catalogue, campaign = config.catalogue, config.campaign.key
+    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
+    with Journal(config.state_dir) as journal:
+        current = {r.agent_number: TrackingFacts.of(r.file, catalogue) for r in journal.iter_current_reports(campaign)}
+        latest = {f.agent_number: TrackingFacts.of(f, catalogue) for f in journal.iter_latest_by_agent(campaign)}
+        messages = last_messages(config, journal)
+    return tracking_rows(config, current, latest, roster, today, messages)
 
 
 def _training_catalogue(config: Config) -> TrainingCatalogue | None:

@@ -28,7 +28,7 @@ from ..config import Config
 from ..deadlines import MISSED, OVERDUE, agent_deadlines, deadlines
 from ..journal import FileRow
 from ..outcomes import Outcome, is_error
-from ..roster import RosterRow
+from ..roster import EVALUATOR_EMAIL as ROSTER_EVALUATOR_EMAIL, RosterRow
 from ..text import canonical_choice, format_date, yes_no
 from .harmonisation import AppraisalFacts, write_equality_sheets
 from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, content_date,
@@ -43,9 +43,9 @@ NOTIFIED = "notified"
 NOTIFIED_SIGNED = "signée par l'agent"
 NOTIFIED_REFUSED = "refus de signer, valant notification : {mode}"
 EVALUATOR_EMAIL, DAYS_LATE = "evaluator_email", "days_late"
+LAST_MESSAGE, LAST_MESSAGE_ON = "last_message", "last_message_on"  # pipeline.mail.last_messages
 # «\u202fRelances\u202f»: why and by when (kept in the agents' DataFrame, not shown in «\u202fSuivi\u202f»).
 CHASE, CHASE_DUE, CHASE_DAYS = "chase", "chase_due", "chase_days"
-EMAIL_KEY = "courriel_evaluateur"  # RosterRow.extra
 
 NO_REPORT = "aucun compte rendu reçu"
 REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
@@ -89,6 +89,8 @@ def tracking_columns(config: Config) -> list[SheetColumn]:
         SheetColumn(LAST_RECEIVED, "Reçu le", DATE),
         SheetColumn(LAST_OUTCOME, "Résultat du dernier fichier"),
         SheetColumn(REASONS, "Motifs du rejet"),
+        SheetColumn(LAST_MESSAGE, "Dernier courriel"),
+        SheetColumn(LAST_MESSAGE_ON, "Courriel du", DATE),
     ]
 
 
@@ -167,7 +169,8 @@ class TrackingFacts:
 
 
 def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dict[str, TrackingFacts],
-                  roster: list[RosterRow], today: dt.date) -> pd.DataFrame:
+                  roster: list[RosterRow], today: dt.date,
+                  messages: dict[str, tuple[str, dt.date | None]] | None = None) -> pd.DataFrame:
     """One row per roster agent, then one per other agent the journal knows.
 
     ``current``: agent number -> newest accepted version of the report;
@@ -176,7 +179,9 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
     the agent's missed deadlines (:meth:`Deadline.days_late`). A rejected last file is pending
     unless an accepted version was received after it. The frame also has the columns of the
     «\u202fRelances\u202f» sheet (:data:`CHASE`, :data:`CHASE_DUE`, :data:`CHASE_DAYS`): see
-    :func:`relance_rows`.
+    :func:`relance_rows`. ``messages``: agent number -> the last message about them and its
+    date (:func:`pipeline.mail.last_messages`). An agent without a report is chased once their
+    interview date has passed (or when it is unknown), not before.
     """
     catalogue = config.catalogue
     columns = tracking_columns(config)
@@ -191,7 +196,7 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
         record = {key: (cell_text(listed.values.get(key)) if listed else "") or known.get(key, "")
                   for key in identity}
         record[cat.AGENT_NUMBER] = cell_text(number)
-        record[EVALUATOR_EMAIL] = cell_text(listed.extra.get(EMAIL_KEY)) if listed else ""
+        record[EVALUATOR_EMAIL] = cell_text(listed.extra.get(ROSTER_EVALUATOR_EMAIL)) if listed else ""
         record[IN_ROSTER] = yes_no(listed) if roster else ""
         dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
         if listed:
@@ -225,9 +230,12 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
         record[REASONS] = last.reasons if pending else REJECTION_RESOLVED if rejected else ""
         # «\u202fRelances\u202f»: the first reason to chase, and the step the longest overdue.
         worst = max(overdue, key=lambda item: item[0], default=None)
-        record[CHASE] = (CHASE_REJECTION if pending else CHASE_NO_REPORT if not last
+        interview = dates.get(cat.REVIEW_DATE)
+        not_yet = not last and not report and interview is not None and interview > today
+        record[CHASE] = (CHASE_REJECTION if pending else "" if not_yet else CHASE_NO_REPORT if not last
                          else chase_overdue(worst[1].label) if worst else "")
         record[CHASE_DUE], record[CHASE_DAYS] = (worst[1].due, worst[0] or None) if worst else (None, None)
+        record[LAST_MESSAGE], record[LAST_MESSAGE_ON] = (messages or {}).get(number, ("", None))
         records.append(record)
     return pd.DataFrame.from_records(records, columns=[*(c.id for c in columns), CHASE, CHASE_DUE, CHASE_DAYS])
 

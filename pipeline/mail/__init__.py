@@ -1,0 +1,168 @@
+"""Messages to evaluators (config section «\u202fcourriel\u202f»): each rejection note, and reminders.
+
+    queue     rejection notes: the last file of each agent of the campaign that was turned
+              away, whose evaluator has an address (roster column «\u202fcourriel évaluateur\u202f»),
+              once per file; reminders: one per evaluator (``entretiens relancer``), at most
+              once per ``courriel.relances_jours``. Each message is composed once, with a stable
+              Message-ID, and recorded in the journal (table ``messages``) before anything else.
+    deliver   ``brouillon``: an ``.eml`` file in ``outbox/courriels/`` for HR to send from their
+              own mail client; ``envoi``: SMTP, tried again with backoff (:mod:`.delivery`).
+
+Modules: :mod:`.messages` (what messages say, the French words of their states),
+:mod:`.delivery` (drafts, SMTP, never twice), :mod:`.reminders` (who is chased, and when).
+Mail never stops a pass nor undoes it: its problems are French sentences in the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import catalogue as cat
+from ..config import Config
+from ..files import is_regular_file
+from ..journal import FileRow, Journal, MessageRow
+from ..naming import MAIL_FOLDER
+from ..roster import EVALUATOR_EMAIL, RosterRow, load_roster
+from .messages import NOTE_NOT_SENT, REJECTION_NOTE, address_of, described, rejection_message
+
+if TYPE_CHECKING:
+    from .delivery import Delivery
+
+log = logging.getLogger("entretiens")
+
+
+@dataclass
+class MailRun:
+    """What :func:`dispatch` did: the messages queued (Message-IDs) and the delivery."""
+
+    queued: list[str] = field(default_factory=list)
+    delivery: "Delivery | None" = None  # .delivery.Delivery (smtplib and ssl imported on first use)
+    problems: list[str] = field(default_factory=list)  # French, for the person running the command
+
+    def summary(self, config: Config) -> str:
+        """«\u202fCourriels : 2 brouillon(s) écrit(s) dans outbox/courriels…\u202f», or "" when nothing happened."""
+        d = self.delivery
+        if d is None:
+            return ""
+        parts = []
+        if d.drafted:
+            parts.append(f"{len(d.drafted)} brouillon(s) écrit(s) dans {config.outbox / MAIL_FOLDER}")
+        if d.sent:
+            parts.append(f"{len(d.sent)} envoyé(s)")
+        if d.retried:
+            parts.append(f"{len(d.retried)} en attente d'un nouvel essai")
+        if d.failed:
+            parts.append(f"{len(d.failed)} en échec")
+        if d.uncertain:
+            parts.append(f"{len(d.uncertain)} à l'envoi incertain")
+        return ("Courriels : " + ", ".join(parts) + ".") if parts else ""
+
+
+def roster_by_agent(config: Config) -> dict[str, RosterRow]:
+    return load_roster(config.roster_path, config.catalogue).by_agent() if config.roster_path else {}
+
+
+def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool = True) -> MailRun:
+    """Queue the rejection notes not sent yet, then deliver what is due (``courriel.mode``:
+    nothing at all with ``aucun``; ``deliver_now=False``: queue only, as the watcher does before
+    a rebuild, its mail thread delivering). Never raises for a mail problem (``MailRun.problems``);
+    an unusable journal (:class:`~pipeline.outcomes.JournalUnavailable`) propagates."""
+    from .delivery import deliver
+
+    run = MailRun()
+    if config.mail.mode == "aucun":
+        return run
+    at = at or dt.datetime.now().astimezone()
+    with Journal(config.state_dir) as journal:
+        if config.mail.rejection_notes:
+            try:
+                run.queued = queue_rejection_notes(config, journal, roster_by_agent(config), at=at)
+            except Exception as exc:  # noqa: BLE001 - mail never undoes a pass
+                run.problems.append(f"Notes de rejet non mises en file d'envoi : {exc}.")
+                log.warning("%s", run.problems[-1], exc_info=log.isEnabledFor(logging.DEBUG))
+        if not deliver_now:
+            return run
+        run.delivery = deliver(config, journal, at=at)
+    run.problems.extend(run.delivery.problems)
+    for problem in run.delivery.problems:
+        log.warning("%s", problem)
+    return run
+
+
+def pending_rejections(journal: Journal, campaign: str) -> list[FileRow]:
+    """The last file of each agent of the campaign, when it was turned away (a rejection still
+    waiting for a corrected report)."""
+    return [row for row in journal.iter_latest_by_agent(campaign)
+            if row.outcome is not None and row.outcome.turned_away]
+
+
+def queue_rejection_notes(config: Config, journal: Journal, roster: dict[str, RosterRow], *,
+                          at: dt.datetime) -> list[str]:
+    """Queue each pending rejection's note for its evaluator, once per rejected file; a file whose
+    evaluator has no address is left (``status`` says «\u202fnote non envoyée : adresse inconnue\u202f»)
+    and queued later if the roster gains the address. Returns the Message-IDs queued."""
+    from ..notes import agent_described
+
+    queued = []
+    for row in pending_rejections(journal, config.campaign.key):
+        if not row.note or journal.messages_of_file(row.id):
+            continue
+        listed = roster.get(row.agent_number or "")
+        address = address_of(listed.extra.get(EVALUATOR_EMAIL)) if listed else ""
+        if not address:
+            continue
+        fields = (row.content or {}).get("champs") or {}
+        evaluator = (listed.values.get(cat.EVALUATOR) or str(fields.get(cat.EVALUATOR) or "")).strip()
+        received = dt.datetime.fromisoformat(row.received_at).date()
+        note_name, note = _note(config, row, evaluator)
+        composed = rejection_message(
+            config, key=f"{row.campaign}|{row.id}|{row.checksum}|{row.received_at}", evaluator=evaluator,
+            address=address, agent=agent_described(row), file_name=row.original_name, received=received,
+            answer_by=received + dt.timedelta(days=config.hr.answer_days), note_name=note_name, note=note,
+            when=at)
+        if journal.queue_message(message_id=composed.message_id, kind=REJECTION_NOTE, file_id=row.id,
+                                 campaign=row.campaign, agents=[row.agent_number], recipient=address,
+                                 subject=composed.subject, raw=composed.raw, created_at=at):
+            queued.append(composed.message_id)
+    return queued
+
+
+def _note(config: Config, row: FileRow, evaluator: str) -> tuple[str, bytes]:
+    """The rejection note written beside the file; rendered again from the journal's row (the
+    same note) when it is not where it was written any more."""
+    path = Path(row.note)
+    if is_regular_file(path):
+        return path.name, path.read_bytes()
+    from ..notes import write_rejection_note
+
+    with tempfile.TemporaryDirectory() as tmp:
+        written = write_rejection_note(row, config, Path(tmp) / path.name, evaluator=evaluator)
+        return path.name, written.read_bytes()
+
+
+def last_messages(config: Config, journal: Journal) -> dict[str, tuple[str, dt.date | None]]:
+    """Agent number -> (the last message about them, as people read it; its date), for the
+    config's campaign. A pending rejection whose note could not be sent (no address) says
+    «\u202fnote non envoyée : adresse inconnue\u202f» unless a message came after it."""
+    campaign = config.campaign.key
+    latest: dict[str, MessageRow] = {}
+    for message in journal.messages():
+        if message.campaign == campaign:
+            for agent in message.agents:
+                latest[agent] = message
+    shown = {agent: (described(m), _day(m.sent_at or m.created_at)) for agent, m in latest.items()}
+    if config.mail.mode != "aucun" and config.mail.rejection_notes:
+        for row in pending_rejections(journal, campaign):
+            last = latest.get(row.agent_number)
+            if row.note and not journal.messages_of_file(row.id) and (last is None or last.created_at < row.received_at):
+                shown[row.agent_number] = (NOTE_NOT_SENT, None)
+    return shown
+
+
+def _day(stamp: str | None) -> dt.date | None:
+    return dt.datetime.fromisoformat(stamp).date() if stamp else None

@@ -1,0 +1,162 @@
+"""What the messages say, and how they are built: every French sentence of the e-mails, the
+words ``status`` and the tracking use for a message's state, and the stable Message-ID.
+
+A message is composed once, when it is queued, and its bytes are kept in the journal: what is
+drafted or sent later is exactly what was recorded (RFC 5322, UTF-8, CRLF line ends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, parseaddr
+
+from ..config import Config
+from ..journal import DRAFTED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, MessageRow
+from ..text import format_date, long_date
+
+REJECTION_NOTE, REMINDER = "note_de_rejet", "relance"
+KIND_WORDS = {REJECTION_NOTE: "Note de rejet", REMINDER: "Relance"}
+STATUS_WORDS = {
+    QUEUED: "en attente d'envoi",
+    SENDING: "envoi en cours",
+    SENT: "envoyé",
+    DRAFTED: "brouillon écrit",
+    FAILED: "échec de l'envoi",
+    UNCERTAIN: "envoi incertain",
+}
+# A rejected report whose evaluator has no address (roster column «\u202fcourriel évaluateur\u202f»).
+NOTE_NOT_SENT = "note non envoyée : adresse inconnue"
+DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+# Opened by Outlook as a message ready to send, not as one received.
+DRAFT_HEADER = b"X-Unsent: 1\r\n"
+
+
+def described(message: MessageRow) -> str:
+    """«\u202fNote de rejet : envoyé le 29/11/2026\u202f»: a message and its state, as people read it."""
+    text = f"{KIND_WORDS.get(message.kind, message.kind)} : {STATUS_WORDS.get(message.status, message.status)}"
+    when = message.sent_at if message.status in (SENT, DRAFTED) else None
+    if when:
+        text += f" le {format_date(dt.datetime.fromisoformat(when).date())}"
+    return text
+
+
+def address_of(text: str | None) -> str:
+    """The bare address of ``"Name <a@b.fr>"`` or ``"a@b.fr"``; "" when there is none."""
+    address = parseaddr(text or "")[1].strip()
+    return address if "@" in address and " " not in address else ""
+
+
+def message_id(kind: str, key: str, sender: str) -> str:
+    """``<entretiens.note_de_rejet.2026.9f86d081884c7d65@exemple.fr>``: the same for the same
+    message, whenever it is composed (the domain is the sender's)."""
+    domain = address_of(sender).rpartition("@")[2] or "entretiens.invalid"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return f"<entretiens.{kind}.{digest}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Composed:
+    message_id: str
+    kind: str
+    recipient: str  # the evaluator's bare address
+    subject: str
+    raw: bytes
+
+
+def _message(config: Config, *, mid: str, to_name: str, to_address: str, subject: str, body: str,
+             when: dt.datetime) -> EmailMessage:
+    mail = config.mail
+    message = EmailMessage(policy=SMTP)
+    message["From"] = mail.sender
+    message["To"] = formataddr((to_name, to_address)) if to_name else to_address
+    if mail.hr_copy:
+        message["Cc"] = mail.hr_copy
+    if config.hr.email and address_of(config.hr.email):
+        message["Reply-To"] = config.hr.email
+    message["Subject"] = subject
+    message["Date"] = formatdate(when.timestamp(), localtime=True)
+    message["Message-ID"] = mid
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no automatic replies to it
+    message.set_content(body)
+    return message
+
+
+def _signature(config: Config) -> list[str]:
+    contact = " – ".join(part for part in (config.hr.contact, config.hr.phone, config.hr.email) if part)
+    return ["", *([f"Pour toute question : {contact}."] if contact else []), "", config.hr.name]
+
+
+def rejection_message(config: Config, *, key: str, evaluator: str, address: str, agent: str, file_name: str,
+                      received: dt.date, answer_by: dt.date, note_name: str, note: bytes,
+                      when: dt.datetime) -> Composed:
+    """The rejection note sent to the evaluator: which agent, what to do, by when; the note
+    attached. Nothing of the evaluation's content is in the body."""
+    campaign = config.campaign.key
+    subject = f"Compte rendu d'entretien professionnel {campaign} à reprendre – {agent}"
+    body = "\n".join([
+        f"Bonjour{' ' + evaluator if evaluator else ''},",
+        "",
+        f"Le compte rendu d'entretien professionnel {campaign} concernant {agent}, reçu le "
+        f"{long_date(received)} sous le nom «\u202f{file_name}\u202f», ne peut pas être accepté en l'état.",
+        "",
+        "La note jointe indique les points à reprendre. Corrigez le compte rendu dans le fichier "
+        "d'origine (ne repartez pas d'un modèle vierge), faites signer de nouveau si une partie signée a "
+        f"changé, puis déposez-le dans {config.hr.return_to} avant le {long_date(answer_by)}.",
+        *_signature(config),
+    ])
+    mid = message_id(REJECTION_NOTE, key, config.mail.sender)
+    message = _message(config, mid=mid, to_name=evaluator, to_address=address, subject=subject, body=body,
+                       when=when)
+    message.add_attachment(note, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=note_name)
+    return Composed(mid, REJECTION_NOTE, address, subject, message.as_bytes())
+
+
+@dataclass(frozen=True)
+class ChasedAgent:
+    """One line of a reminder: the agent, why they are chased, by when (None: no date)."""
+
+    number: str
+    name: str
+    reason: str
+    due: dt.date | None
+
+    def line(self) -> str:
+        who = f"{self.name} (matricule {self.number})" if self.name else f"matricule {self.number}"
+        due = f" – échéance : {format_date(self.due)}" if self.due else ""
+        return f"  – {who} : {self.reason}{due}"
+
+
+def reminder_message(config: Config, *, key: str, evaluator: str, address: str, agents: list[ChasedAgent],
+                     when: dt.datetime) -> Composed:
+    """One reminder to one evaluator: their agents with a missing report, a pending rejection or
+    a step late, each with its due date."""
+    campaign = config.campaign.key
+    count = len(agents)
+    subject = (f"Entretiens professionnels {campaign} : "
+               + ("1 compte rendu à suivre" if count == 1 else f"{count} comptes rendus à suivre"))
+    body = "\n".join([
+        f"Bonjour{' ' + evaluator if evaluator else ''},",
+        "",
+        f"Pour la campagne d'entretiens professionnels {campaign}, "
+        + ("le compte rendu suivant attend" if count == 1 else "les comptes rendus suivants attendent")
+        + " une action de votre part :",
+        "",
+        *(agent.line() for agent in agents),
+        "",
+        f"Les comptes rendus sont à déposer dans {config.hr.return_to}. Si un point est déjà réglé, "
+        "ne tenez pas compte de ce message.",
+        *_signature(config),
+    ])
+    mid = message_id(REMINDER, key, config.mail.sender)
+    message = _message(config, mid=mid, to_name=evaluator, to_address=address, subject=subject, body=body,
+                       when=when)
+    return Composed(mid, REMINDER, address, subject, message.as_bytes())
+
+
+def draft_bytes(raw: bytes) -> bytes:
+    """The ``.eml`` HR opens in their mail client: the message, marked as not sent yet."""
+    return DRAFT_HEADER + raw

@@ -1,0 +1,121 @@
+"""Reminders (``entretiens relancer``): one message per evaluator, listing their agents to chase.
+
+Who is chased is what the tracking workbook's «\u202fRelances\u202f» sheet lists
+(:func:`pipeline.workbooks.tracking.relance_rows`: no report once the interview date has passed, a
+rejection waiting for its correction, a step overdue), one truth for both. An evaluator is
+reminded at most once every ``courriel.relances_jours`` days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .. import catalogue as cat
+from ..config import Config
+from ..journal import Journal
+from .messages import REMINDER, ChasedAgent, address_of, reminder_message
+
+
+@dataclass
+class Reminder:
+    evaluator: str
+    address: str  # "" when the roster has none
+    agents: list[ChasedAgent]
+    last_sent: dt.date | None = None  # the previous reminder to this address
+    next_allowed: dt.date | None = None  # too soon: not before this day
+
+
+@dataclass
+class ReminderPlan:
+    """Who gets a reminder now, who had one too recently, who has no address."""
+
+    to_send: list[Reminder] = field(default_factory=list)
+    too_soon: list[Reminder] = field(default_factory=list)
+    no_address: list[Reminder] = field(default_factory=list)
+
+
+@dataclass
+class ReminderRun:
+    plan: ReminderPlan
+    queued: list[str] = field(default_factory=list)  # Message-IDs
+    mail: "object | None" = None  # pipeline.mail.MailRun of the delivery (None in simulation)
+
+
+def chased_by_evaluator(config: Config, today: dt.date) -> list[Reminder]:
+    """The agents to chase, grouped by evaluator (by address when known, else by name)."""
+    from ..workbooks import campaign_agents
+    from ..workbooks.tracking import (CHASE, CHASE_DUE, CHASE_NO_REPORT, CHASE_REJECTION, EVALUATOR_EMAIL, LAST_RECEIVED,
+                                      relance_rows)
+
+    chased = relance_rows(campaign_agents(config, today=today))
+    groups: dict[str, Reminder] = {}
+    for record in chased.to_dict("records"):
+        evaluator = str(record.get(cat.EVALUATOR) or "").strip()
+        address = address_of(str(record.get(EVALUATOR_EMAIL) or ""))
+        reason = str(record[CHASE])
+        # The step the longest overdue; a missing report is due to HR by the campaign's return date.
+        due = config.campaign.return_to_hr if reason == CHASE_NO_REPORT else _date(record.get(CHASE_DUE))
+        if due is None and reason == CHASE_REJECTION and (received := _date(record.get(LAST_RECEIVED))):
+            due = received + dt.timedelta(days=config.hr.answer_days)
+        name = " ".join(v for v in (str(record.get(cat.FIRST_NAME) or ""),
+                                    str(record.get(cat.LAST_NAME) or "").upper()) if v)
+        key = address.lower() or f"nom:{evaluator}"
+        group = groups.setdefault(key, Reminder(evaluator=evaluator, address=address, agents=[]))
+        group.agents.append(ChasedAgent(str(record[cat.AGENT_NUMBER]), name, reason, due))
+    return list(groups.values())
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or value != value:  # None, NaT/NaN
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    to_pydatetime = getattr(value, "to_pydatetime", None)
+    return to_pydatetime().date() if to_pydatetime else None
+
+
+def plan_reminders(config: Config, journal: Journal, today: dt.date) -> ReminderPlan:
+    plan = ReminderPlan()
+    for reminder in chased_by_evaluator(config, today):
+        if not reminder.address:
+            plan.no_address.append(reminder)
+            continue
+        last = journal.last_message_to(reminder.address, REMINDER)
+        if last is not None:
+            reminder.last_sent = dt.datetime.fromisoformat(last.created_at).date()
+            reminder.next_allowed = reminder.last_sent + dt.timedelta(days=config.mail.reminder_days)
+            if today < reminder.next_allowed:
+                plan.too_soon.append(reminder)
+                continue
+        plan.to_send.append(reminder)
+    return plan
+
+
+def send_reminders(config: Config, *, simulation: bool = False, today: dt.date | None = None,
+                   at: dt.datetime | None = None) -> ReminderRun:
+    """Plan the reminders of ``today``; unless ``simulation``, queue them (one Message-ID per
+    evaluator and day) and deliver as ``courriel.mode`` says (:func:`pipeline.mail.dispatch`)."""
+    from . import dispatch
+
+    at = at or dt.datetime.now().astimezone()
+    today = today or at.date()
+    stamp = dt.datetime.combine(today, at.timetz())
+    with Journal(config.state_dir) as journal:
+        plan = plan_reminders(config, journal, today)
+        run = ReminderRun(plan=plan)
+        if simulation:
+            return run
+        for reminder in plan.to_send:
+            composed = reminder_message(config, key=f"{config.campaign.key}|{reminder.address.lower()}|{today}",
+                                        evaluator=reminder.evaluator, address=reminder.address,
+                                        agents=reminder.agents, when=stamp)
+            if journal.queue_message(message_id=composed.message_id, kind=REMINDER, file_id=None,
+                                     campaign=config.campaign.key, agents=[a.number for a in reminder.agents],
+                                     recipient=reminder.address, subject=composed.subject, raw=composed.raw,
+                                     created_at=stamp):
+                run.queued.append(composed.message_id)
+    run.mail = dispatch(config, at=at)
+    return run

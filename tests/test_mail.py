@@ -1,0 +1,556 @@
+"""Messages to evaluators (issue 17): rejection notes and reminders, as drafts or over a real SMTP
+server (aiosmtpd on 127.0.0.1, in this process): plain, STARTTLS with a self-signed certificate and
+authentication, implicit TLS; a server that refuses, one that is down, one that never answers; a
+deliverer killed with SIGKILL while the server holds its message.
+
+One real workspace for the module: a roster with the evaluators' addresses (one evaluator has
+none), reports generated from it and filled as managers fill them, processed by the real pass with
+mail off; each test copies it and turns mail on as it needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from pipeline import catalogue as cat
+from pipeline.catalogue import DEFAULT
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.filling import fill_report
+from pipeline.generate import generate
+from pipeline.journal import DRAFTED, FAILED, QUEUED, SENT, UNCERTAIN, Journal
+from pipeline.mail import dispatch
+from pipeline.mail.messages import NOTE_NOT_SENT, REJECTION_NOTE, REMINDER
+from pipeline.mail.reminders import send_reminders
+from pipeline.mail.worker import MailWorker
+from pipeline.outcomes import ConfigError
+from pipeline.process import process_inbox
+from pipeline.status import campaign_status
+from pipeline.workbooks import rebuild_workbooks
+from tests.conftest import REPO, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
+
+EMAIL = "courriel évaluateur"
+SOPHIE, ALBERT, ISABELLE = "Sophie Durand", "Albert Noir", "Isabelle Roux"
+SOPHIE_MAIL, ALBERT_MAIL = "sophie.durand@chu.example", "albert.noir@chu.example"
+HR_COPY = "rh-copie@chu.example"
+APPRAISAL = DEFAULT.field("appreciation_generale")  # a report without it is rejected
+ROSTER = [
+    agent("300001", "Martin", "Léa", **{EMAIL: SOPHIE_MAIL}),  # rejected
+    agent("300002", "Bernard", "Paul", **{"évaluateur": ALBERT, EMAIL: ALBERT_MAIL}),  # rejected
+    agent("300003", "Roux", "Inès", **{"évaluateur": ISABELLE}),  # rejected, no address
+    agent("300004", "Petit", "Zoé", **{EMAIL: SOPHIE_MAIL}),  # accepted
+    agent("300005", "Durand", "Marc", **{EMAIL: SOPHIE_MAIL}),  # nothing sent
+]
+AFTER_REVIEW = dt.date(2027, 1, 5)  # the roster's interviews (14/12/2026) are past
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> Path:
+    """The workspace after one pass with mail off: three reports rejected, one accepted."""
+    base = tmp_path_factory.mktemp("courriels")
+    write_csv(base / "agents.csv", ROSTER, header=[*ROSTER_HEADER, EMAIL])
+    (base / "config.yaml").write_text(yaml.safe_dump(
+        {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)}, "courriel": {"mode": "aucun"}},
+        allow_unicode=True), encoding="utf-8")
+    config = load_config(base / "config.yaml")
+    blanks = {p.name.split("_")[1]: p for p in generate(config, today=dt.date(2026, 11, 2)).reports}
+    config.inbox.mkdir(parents=True, exist_ok=True)
+    for number, name in (("300001", "CR Martin"), ("300002", "CR Bernard"), ("300003", "CR Roux")):
+        fill_report(blanks[number], config.inbox / f"{name}.docx", DEFAULT, stage=1, omit=(APPRAISAL.key,))
+    fill_report(blanks["300004"], config.inbox / "CR Petit.docx", DEFAULT, stage=1)
+    settle(config.inbox)
+    outcomes = {h.received_name: h.outcome for h in process_inbox(config, outputs=False).handled}
+    assert outcomes == {"CR Martin.docx": "rejected", "CR Bernard.docx": "rejected", "CR Roux.docx": "rejected",
+                        "CR Petit.docx": "accepted"}
+    return base
+
+
+def workspace(processed: Path, tmp_path: Path, mail: dict) -> Path:
+    """A copy of the processed workspace with ``courriel`` set to ``mail``; returns config.yaml."""
+    base = tmp_path / "espace"
+    shutil.copytree(processed, base)
+    settings = yaml.safe_load((base / "config.yaml").read_text(encoding="utf-8"))
+    settings["courriel"] = mail
+    (base / "config.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return base / "config.yaml"
+
+
+def messages(config_path: Path) -> list:
+    with Journal(load_config(config_path).state_dir) as journal:
+        return journal.messages()
+
+
+def parsed(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=policy.default)
+
+
+# -- a real SMTP server ----------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    message: email.message.EmailMessage
+
+
+@dataclass
+class Recorder:
+    """aiosmtpd handler: keeps what it accepts; may refuse a recipient or DATA, or hold DATA."""
+
+    received: list[Received] = field(default_factory=list)
+    refuse_rcpt: str | None = None  # "550 ..." for every recipient
+    refuse_data: str | None = None  # "451 ..." at the end of DATA
+    hold_data: float = 0.0  # seconds before answering DATA (after keeping the message)
+    kept: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse_data:
+            return self.refuse_data
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed(envelope.content)))
+        self.kept.set()
+        if self.hold_data:
+            await asyncio.sleep(self.hold_data)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (cert.pem, key.pem), made here."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
+
+
+class Server:
+    """A running aiosmtpd server on 127.0.0.1 (context manager)."""
+
+    def __init__(self, handler: Recorder, **smtp: object):
+        self.handler, self.port = handler, free_port()
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, **smtp)
+
+    def __enter__(self) -> "Server":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+
+def smtp_settings(port: int, **extra: object) -> dict:
+    return {"mode": "envoi", "expediteur": "Service RH <rh@chu.example>", "copie_rh": HR_COPY,
+            "smtp": {"hote": "127.0.0.1", "port": port, "securite": "aucune", "delai_s": 5, **extra}}
+
+
+def tls_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*map(str, certificate))
+    return context
+
+
+# -- drafts (brouillon) ----------------------------------------------------------------------------
+
+
+def test_each_rejection_note_becomes_one_draft_for_its_evaluator_with_the_note_attached(processed, tmp_path):
+    config_path = workspace(processed, tmp_path, {"mode": "brouillon", "copie_rh": HR_COPY})
+    config = load_config(config_path)
+    run = dispatch(config)
+    assert len(run.queued) == 2 and len(run.delivery.drafted) == 2 and not run.problems
+    drafts = sorted((config.outbox / "courriels").glob("*.eml"))
+    assert len(drafts) == 2
+    by_recipient = {parsed(p.read_bytes())["To"].addresses[0].addr_spec: parsed(p.read_bytes()) for p in drafts}
+    assert set(by_recipient) == {SOPHIE_MAIL, ALBERT_MAIL}
+    for address, who in ((SOPHIE_MAIL, "Léa MARTIN"), (ALBERT_MAIL, "Paul BERNARD")):
+        message = by_recipient[address]
+        assert message["X-Unsent"] == "1" and message["Cc"] == HR_COPY
+        assert who in message["Subject"]
+        body = message.get_body(("plain",)).get_content()
+        assert who in body and "avant le" in body and "le dossier partagé des comptes rendus" in body
+        assert APPRAISAL.label not in body  # what the evaluation says stays in the attachment
+        (attachment,) = message.iter_attachments()
+        note = next((config.outbox / "rejets").glob(f"CR {who.split()[1].title()} - note de rejet.docx"))
+        assert attachment.get_filename() == note.name
+        assert attachment.get_content() == note.read_bytes()
+    assert {m.status for m in messages(config_path)} == {DRAFTED}
+
+
+def test_notes_are_queued_once_whatever_the_number_of_passes(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
+    first = dispatch(config)
+    for _ in range(3):
+        again = dispatch(config)
+        assert again.queued == [] and again.delivery.drafted == []
+    assert len(first.queued) == 2 and len(messages(config.base_dir / "config.yaml")) == 2
+    assert len(list((config.outbox / "courriels").glob("*.eml"))) == 2
+
+
+def test_a_rejection_without_an_address_is_said_not_sent_in_status_and_tracking(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
+    dispatch(config)
+    status = campaign_status(config, today=AFTER_REVIEW)
+    said = {item["matricule"]: item["courriel"] for item in status.rejected}
+    assert said["300003"] == NOTE_NOT_SENT == "note non envoyée : adresse inconnue"
+    assert said["300001"].startswith("Note de rejet : brouillon écrit le ")
+    rebuild_workbooks(config, today=AFTER_REVIEW)
+    sheet = openpyxl.load_workbook(config.outbox / "suivi_campagne.xlsx")["Suivi"]
+    rows = list(sheet.iter_rows(values_only=True))
+    table = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert table["300003"]["Dernier courriel"] == NOTE_NOT_SENT
+    assert table["300001"]["Dernier courriel"].startswith("Note de rejet : brouillon écrit")
+    assert table["300001"]["Courriel du"] is not None
+    assert table["300004"]["Dernier courriel"] is None  # accepted: nothing was sent
+
+
+def test_the_roster_gaining_an_address_sends_the_note_at_the_next_pass(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
+    assert len(dispatch(config).queued) == 2
+    roster = [dict(row, **({EMAIL: "isabelle.roux@chu.example"} if row["matricule"] == "300003" else {}))
+              for row in ROSTER]
+    write_csv(config.base_dir / "agents.csv", roster, header=[*ROSTER_HEADER, EMAIL])
+    later = dispatch(config)
+    assert len(later.queued) == 1
+    assert [m.recipient for m in messages(config.base_dir / "config.yaml")][-1] == "isabelle.roux@chu.example"
+
+
+@pytest.mark.parametrize("settings", [{"mode": "aucun"}, {"mode": "brouillon", "notes_de_rejet": False}])
+def test_no_note_is_written_when_mail_or_notes_are_off(processed, tmp_path, settings):
+    config = load_config(workspace(processed, tmp_path, settings))
+    run = dispatch(config)
+    assert run.queued == [] and not (config.outbox / "courriels").exists()
+    assert messages(config.base_dir / "config.yaml") == []
+
+
+def test_a_process_pass_drafts_the_notes_and_says_so(processed, tmp_path, capsys):
+    config_path = workspace(processed, tmp_path, {"mode": "brouillon"})
+    assert main(["process", "--config", str(config_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Courriels : 2 brouillon(s) écrit(s) dans {load_config(config_path).outbox / 'courriels'}" in out
+
+
+# -- SMTP ------------------------------------------------------------------------------------------
+
+
+def test_notes_are_sent_over_plain_smtp_with_hr_in_copy(processed, tmp_path):
+    with Server(Recorder()) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(server.port)))
+        run = dispatch(config)
+        again = dispatch(config)
+    assert len(run.delivery.sent) == 2 and not run.problems and again.delivery.sent == []
+    received = server.handler.received
+    assert sorted(r.recipients[0] for r in received) == [ALBERT_MAIL, SOPHIE_MAIL]
+    assert all(r.recipients[1:] == [HR_COPY] and r.sender == "rh@chu.example" for r in received)
+    assert all("X-Unsent" not in r.message for r in received)
+    stored = messages(config.base_dir / "config.yaml")
+    assert {m.status for m in stored} == {SENT} and all(m.sent_at for m in stored)
+    assert {r.message["Message-ID"] for r in received} == {m.message_id for m in stored}
+    assert not (config.outbox / "courriels").exists()  # sent: no draft
+
+
+def test_starttls_with_a_self_signed_certificate_and_a_login(processed, tmp_path, certificate, monkeypatch):
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"rh-entretiens" and auth_data.password == b"s3cret",
+                          handled=False)
+
+    monkeypatch.setenv("ENTRETIENS_TEST_MDP", "s3cret")
+    with Server(Recorder(), tls_context=tls_context(certificate), require_starttls=True,
+                authenticator=authenticator, auth_required=True) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(
+            server.port, securite="starttls", identifiant="rh-entretiens", mot_de_passe_variable="ENTRETIENS_TEST_MDP",
+            certificat_ac=str(certificate[0]))))
+        run = dispatch(config)
+    assert len(run.delivery.sent) == 2, run.problems
+    assert logins == [(b"rh-entretiens", b"s3cret")]
+    assert "s3cret" not in (config.base_dir / "config.yaml").read_text(encoding="utf-8")
+
+
+def test_implicit_tls(processed, tmp_path, certificate):
+    with Server(Recorder(), ssl_context=tls_context(certificate)) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(
+            server.port, securite="ssl", certificat_ac=str(certificate[0]))))
+        run = dispatch(config)
+    assert len(run.delivery.sent) == 2, run.problems
+
+
+def test_an_untrusted_certificate_is_never_accepted(processed, tmp_path, certificate):
+    with Server(Recorder(), tls_context=tls_context(certificate), require_starttls=True) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(server.port, securite="starttls")))
+        run = dispatch(config)
+    assert run.delivery.sent == [] and server.handler.received == []
+    assert all(m.status == QUEUED and "TLS" in m.error for m in messages(config.base_dir / "config.yaml"))
+
+
+@pytest.mark.parametrize("password", ["mauvais", None])
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_refused_or_missing_password_stops_the_sending_with_a_french_reason(processed, tmp_path, monkeypatch,
+                                                                                password):
+    if password is None:
+        monkeypatch.delenv("ENTRETIENS_TEST_MDP", raising=False)
+    else:
+        monkeypatch.setenv("ENTRETIENS_TEST_MDP", password)
+    with Server(Recorder(), authenticator=lambda *a: AuthResult(success=False, handled=False), auth_required=True,
+                auth_require_tls=False) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(
+            server.port, identifiant="rh", mot_de_passe_variable="ENTRETIENS_TEST_MDP")))
+        run = dispatch(config)
+    assert run.delivery.sent == [] and server.handler.received == []
+    expected = "identifiant ou mot de passe refusé" if password else "variable d'environnement ENTRETIENS_TEST_MDP"
+    assert any(expected in p and "courriel.smtp" in p for p in run.problems)
+
+
+def test_a_refused_recipient_fails_for_good_with_the_server_s_reason(processed, tmp_path):
+    with Server(Recorder(refuse_rcpt="550 5.1.1 Destinataire inconnu")) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(server.port)))
+        run = dispatch(config)
+        later = dispatch(config, at=dt.datetime.now().astimezone() + dt.timedelta(days=2))
+    stored = messages(config.base_dir / "config.yaml")
+    assert {m.status for m in stored} == {FAILED} and all("550 5.1.1 Destinataire inconnu" in m.error for m in stored)
+    assert len(run.delivery.failed) == 2 and later.delivery.failed == [] and server.handler.received == []
+    status = campaign_status(config, today=AFTER_REVIEW)
+    assert len(status.message_problems) == 2 and status.messages == {"échec de l'envoi": 2}
+
+
+def test_a_temporary_refusal_is_tried_again_later_with_a_longer_wait_each_time(processed, tmp_path):
+    handler = Recorder(refuse_data="451 4.3.0 Réessayez plus tard")
+    start = dt.datetime.now().astimezone()
+    with Server(handler) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(server.port)))
+        dispatch(config, at=start)
+        first = messages(config.base_dir / "config.yaml")
+        assert {m.status for m in first} == {QUEUED} and all("451" in m.error for m in first)
+        assert dispatch(config, at=start + dt.timedelta(seconds=30)).delivery.retried == []  # not due yet
+        dispatch(config, at=start + dt.timedelta(minutes=2))
+        second = messages(config.base_dir / "config.yaml")
+        waits = [dt.datetime.fromisoformat(m.next_attempt) - start for m in first + second]
+        assert all(m.attempts == 2 for m in second) and max(waits[:2]) < min(waits[2:])
+        handler.refuse_data = None
+        sent = dispatch(config, at=start + dt.timedelta(hours=1))
+    assert len(sent.delivery.sent) == 2 and len(handler.received) == 2
+
+
+def test_a_server_that_is_down_never_stops_the_pass_and_is_tried_again(processed, tmp_path):
+    port = free_port()  # nothing listens there
+    config_path = workspace(processed, tmp_path, smtp_settings(port))
+    config = load_config(config_path)
+    settle(config.inbox)
+    result = process_inbox(config)
+    assert result.workbooks and any("injoignable" in p and "connexion refusée" in p for p in result.mail.problems)
+    assert {m.status for m in messages(config_path)} == {QUEUED}
+    with Server(Recorder()) as server:
+        config = load_config(workspace_port(config_path, server.port))
+        run = dispatch(config, at=dt.datetime.now().astimezone() + dt.timedelta(minutes=5))
+    assert len(run.delivery.sent) == 2
+
+
+def workspace_port(config_path: Path, port: int) -> Path:
+    settings = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    settings["courriel"]["smtp"]["port"] = port
+    config_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return config_path
+
+
+def test_a_server_that_never_answers_times_out_and_is_tried_again(processed, tmp_path):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # accepts connections (the kernel does), never says a word
+    try:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(silent.getsockname()[1], delai_s=1)))
+        run = dispatch(config)
+    finally:
+        silent.close()
+    assert run.delivery.sent == [] and len(run.delivery.retried) == 2
+    assert any("pas de réponse du serveur dans le délai" in p for p in run.problems)
+
+
+def test_giving_up_after_the_last_try(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {**smtp_settings(free_port()), "essais_max": 2}))
+    start = dt.datetime.now().astimezone()
+    dispatch(config, at=start)
+    run = dispatch(config, at=start + dt.timedelta(hours=7))
+    assert len(run.delivery.failed) == 2 and any("abandonné après 2 essais" in p for p in run.problems)
+    assert {m.status for m in messages(config.base_dir / "config.yaml")} == {FAILED}
+
+
+SENDER_SCRIPT = """
+import sys
+from pipeline.config import load_config
+from pipeline.mail import dispatch
+dispatch(load_config(sys.argv[1]))
+"""
+
+
+def test_a_deliverer_killed_after_the_server_kept_the_message_never_sends_it_again(processed, tmp_path):
+    handler = Recorder(hold_data=60)
+    with Server(handler) as server:
+        config_path = workspace(processed, tmp_path, smtp_settings(server.port, delai_s=120))
+        child = subprocess.Popen([sys.executable, "-c", SENDER_SCRIPT, str(config_path)], cwd=REPO,
+                                 env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            assert handler.kept.wait(60), "the server never received the message"
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+        handler.hold_data = 0
+        config = load_config(config_path)
+        run = dispatch(config)
+        dispatch(config)
+    assert len(handler.received) == 2  # the one kept before the kill, and the other note, once
+    assert sorted(r.message["Message-ID"] for r in handler.received) == sorted(
+        {r.message["Message-ID"] for r in handler.received})
+    stored = {m.message_id: m for m in messages(config_path)}
+    (uncertain,) = [m for m in stored.values() if m.status == UNCERTAIN]
+    assert uncertain.message_id == handler.received[0].message["Message-ID"]
+    assert Path(uncertain.draft).name.startswith("INCERTAIN ") and Path(uncertain.draft).is_file()
+    assert any("peut-être été reçu" in p for p in run.problems)
+    assert [m.status for m in stored.values()].count(SENT) == 1
+
+
+# -- reminders -------------------------------------------------------------------------------------
+
+
+def test_reminders_one_message_per_evaluator_listing_their_agents_with_due_dates(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
+    run = send_reminders(config, today=AFTER_REVIEW)
+    plan = run.plan
+    assert sorted(r.address for r in plan.to_send) == [ALBERT_MAIL, SOPHIE_MAIL]
+    sophie = next(r for r in plan.to_send if r.address == SOPHIE_MAIL)
+    assert {a.number: a.reason for a in sophie.agents} == {
+        "300001": "rejet en attente d'une version corrigée", "300005": "aucun compte rendu reçu"}
+    assert all(a.due for a in sophie.agents)
+    assert [r.evaluator for r in plan.no_address] == [ISABELLE]
+    reminders = [m for m in messages(config.base_dir / "config.yaml") if m.kind == REMINDER]
+    assert len(reminders) == 2 and {m.status for m in reminders} == {DRAFTED}
+    draft = parsed(Path(next(m.draft for m in reminders if m.recipient == SOPHIE_MAIL)).read_bytes())
+    body = draft.get_body(("plain",)).get_content()
+    assert "Léa MARTIN (matricule 300001) : rejet en attente d'une version corrigée – échéance : " in body
+    assert "Marc DURAND (matricule 300005) : aucun compte rendu reçu – échéance : 28/02/2027" in body
+    assert "Zoé PETIT" not in body  # accepted, nothing late yet
+
+
+def test_an_evaluator_is_reminded_at_most_once_per_period(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon", "relances_jours": 7}))
+    assert len(send_reminders(config, today=AFTER_REVIEW).queued) == 2
+    for days in (0, 1, 6):
+        again = send_reminders(config, today=AFTER_REVIEW + dt.timedelta(days=days))
+        assert again.queued == [] and len(again.plan.too_soon) == 2
+    assert len(send_reminders(config, today=AFTER_REVIEW + dt.timedelta(days=7)).queued) == 2
+
+
+def test_no_reminder_before_the_interview_date(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
+    plan = send_reminders(config, simulation=True, today=dt.date(2026, 12, 1)).plan
+    chased = {a.number for r in plan.to_send + plan.no_address for a in r.agents}
+    assert "300005" not in chased and "300001" in chased  # the rejection is pending already
+
+
+def test_relancer_simulation_prints_and_records_nothing(processed, tmp_path, capsys):
+    config_path = workspace(processed, tmp_path, {"mode": "envoi", "smtp": {"hote": "127.0.0.1",
+                                                                            "port": free_port()}})
+    assert main(["relancer", "--simulation", "--config", str(config_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Simulation : rien n'est écrit ni envoyé." in out
+    assert f"Relance serait envoyée à {SOPHIE} <{SOPHIE_MAIL}>" in out
+    assert f"Pas de relance pour {ISABELLE} : adresse inconnue" in out
+    assert messages(config_path) == [] and not (config_path.parent / "outbox" / "courriels").exists()
+
+
+def test_relancer_with_mail_off_is_a_french_error(processed, tmp_path, capsys):
+    config_path = workspace(processed, tmp_path, {"mode": "aucun"})
+    assert main(["relancer", "--config", str(config_path)]) == 1
+    err = capsys.readouterr().err
+    assert "Erreur : Les courriels sont désactivés (courriel.mode: aucun" in err and "Traceback" not in err
+
+
+# -- the watcher's mail thread ---------------------------------------------------------------------
+
+
+def test_the_watcher_s_mail_thread_delivers_what_was_queued(processed, tmp_path):
+    with Server(Recorder()) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(server.port)))
+        assert len(dispatch(config, deliver_now=False).queued) == 2  # what the watcher's rebuild does
+        worker = MailWorker(config, every=3600).start()
+        worker.poke()
+        deadline = time.monotonic() + 30
+        while len(server.handler.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker.stop()
+    assert len(server.handler.received) == 2 and worker.rounds >= 1
+
+
+# -- configuration ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mail, expected", [
+    ({"mode": "envoi"}, "courriel.smtp.hote"),
+    ({"mode": "courrier"}, "courriel.mode"),
+    ({"expediteur": "Service RH"}, "n'est pas une adresse électronique"),
+    ({"smtp": {"mot_de_passe": "en clair"}}, "mot_de_passe"),
+])
+def test_mail_settings_mistakes_are_said_at_start(tmp_path, mail, expected):
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"courriel": mail}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert expected in caught.value.message
+
+
+def test_the_json_status_has_the_messages(processed, tmp_path, capsys):
+    config_path = workspace(processed, tmp_path, {"mode": "brouillon"})
+    dispatch(load_config(config_path))
+    assert main(["status", "--json", "--config", str(config_path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["courriels"] == {"brouillon écrit": 2}
+    assert data["dernier_courriel_par_agent"]["300003"]["courriel"] == NOTE_NOT_SENT
