@@ -261,7 +261,9 @@ def cmd_remind(args) -> int:
     for reminder in plan.no_address:
         print(f"Pas de relance pour {reminder.evaluator or '(évaluateur non indiqué)'} : adresse inconnue (colonne "
               f"«\u202fcourriel évaluateur\u202f» de la liste des agents) ; {len(reminder.agents)} agent(s) à relancer "
-              "par un autre moyen.")
+              "par un autre moyen :")
+        for agent in reminder.agents:
+            print(f"  {agent.line().strip()}")
     if run.mail is not None:
         if summary := run.mail.summary(config):
             print(summary)
