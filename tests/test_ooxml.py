@@ -159,7 +159,13 @@ def test_control_showing_placeholder_reads_the_flag(flag, showing):
 @pytest.mark.parametrize(("box", "state"), [
     ("<w14:checkbox><w14:checked w14:val='1'/></w14:checkbox>", True),
     ("<w14:checkbox><w14:checked w14:val='true'/></w14:checkbox>", True),
+    ("<w14:checkbox><w14:checked w14:val='on'/></w14:checkbox>", True),
+    ("<w14:checkbox><w14:checked w14:val='True'/></w14:checkbox>", True),
+    ("<w14:checkbox><w14:checked/></w14:checkbox>", True),  # ST_OnOff: no value means on
     ("<w14:checkbox><w14:checked w14:val='0'/></w14:checkbox>", False),
+    ("<w14:checkbox><w14:checked w14:val='false'/></w14:checkbox>", False),
+    ("<w14:checkbox><w14:checked w14:val='off'/></w14:checkbox>", False),
+    ("<w14:checkbox><w14:checked w14:val='FALSE'/></w14:checkbox>", False),
     ("<w14:checkbox/>", False),
     ("<w:text/>", None),
 ])

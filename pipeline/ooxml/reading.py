@@ -47,9 +47,10 @@ def control_alias(sdt: etree._Element) -> str | None:
     return _val(control_property(sdt, "w:alias"))
 
 
-def _flag_on(flag: etree._Element) -> bool:
-    """An on/off flag (``w:showingPlcHdr``) is on unless its w:val is 0, false or off."""
-    return flag.get(_VAL) not in ("0", "false", "off")
+def _flag_on(flag: etree._Element, val: str = _VAL) -> bool:
+    """An on/off flag (``w:showingPlcHdr``, ``w14:checked``: ST_OnOff) is on unless its value is
+    0, false or off, whatever its case; present without a value, it is on (the schema's default)."""
+    return (flag.get(val) or "").strip().lower() not in ("0", "false", "off")
 
 
 def control_showing_placeholder(sdt: etree._Element) -> bool:
@@ -65,7 +66,7 @@ def control_checkbox_state(sdt: etree._Element) -> bool | None:
     if box is None:
         return None
     checked = box.find(qn("w14:checked"))
-    return checked is not None and checked.get(qn("w14:val")) in ("1", "true", "on")
+    return checked is not None and _flag_on(checked, qn("w14:val"))
 
 
 def control_date_value(sdt: etree._Element) -> str | None:
