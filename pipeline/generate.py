@@ -18,7 +18,8 @@ from .deadlines import WORKING_DAYS, DelayRules
 from .files import make_dirs, move_no_clobber, unique_path
 from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, PREVIOUS_VERSIONS, REPORT_SUFFIX, REPORT_TEMPLATE,
                      TEMPLATE_NAMES, TO_SEND, agent_file_stem, report_id)
-from .outcomes import RosterError
+from .dates import parse_date
+from .outcomes import EntretiensError, RosterError
 from .render import check_templates, fingerprint, render, rendered_fingerprint, templates_command
 from .roster import Roster, RosterProblem, RosterRow, load_roster
 from .template_build import build_all
@@ -137,6 +138,20 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
     return None, None
 
 
+def _invited_on(report: Path, config: Config) -> dt.date | None:
+    """The invitation date an earlier generation gave a row without one (the day it ran): kept, so
+    that running ``generate`` again another day leaves that row's documents unchanged."""
+    if not os.path.lexists(report):
+        return None
+    from .read import read_report
+
+    try:
+        value = read_report(report, config.catalogue).values.get(cat.INVITATION_DATE)
+        return parse_date(value) if isinstance(value, str) and value else None
+    except (EntretiensError, OSError):
+        return None
+
+
 def _write(template: Path, context: dict, target: Path, result: GenerateResult, *, rewrite: bool,
            identifier: str | None = None) -> Path:
     """Write one document unless the same one is already there (its fingerprint); a changed
@@ -179,7 +194,9 @@ def generate(config: Config, roster_path: Path | None = None, *,
     result = GenerateResult(problems=list(roster.problems))
     campaign = config.campaign.key
     for done, row in enumerate(roster.rows, 1):
-        invitation_date = row.invitation_date or today
+        stem = agent_file_stem(campaign, row.values[cat.AGENT_NUMBER], row.values.get(cat.LAST_NAME, ""),
+                               row.values.get(cat.FIRST_NAME, ""))
+        invitation_date = row.invitation_date or _invited_on(out / f"{stem}{REPORT_SUFFIX}", config) or today
         left_out, notice = _review_date_notes(row, config, invitation_date, rules)
         if left_out:
             result.problems.append(RosterProblem(row.line, f"{row.person} : {left_out}"))
@@ -188,8 +205,6 @@ def generate(config: Config, roster_path: Path | None = None, *,
             result.notices.append(RosterProblem(row.line, f"{row.person} : {notice}"))
         if row.review_date is not None and not row.values.get(cat.INVITATION_DATE):
             row.values[cat.INVITATION_DATE] = format_date(invitation_date)
-        stem = agent_file_stem(campaign, row.values[cat.AGENT_NUMBER], row.values.get(cat.LAST_NAME, ""),
-                               row.values.get(cat.FIRST_NAME, ""))
         context = report_context(config.catalogue, campaign, row,
                                  previous_objectives(row.values[cat.AGENT_NUMBER]))
         result.reports.append(_write(config.templates / REPORT_TEMPLATE, context, out / f"{stem}{REPORT_SUFFIX}",

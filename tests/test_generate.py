@@ -255,6 +255,30 @@ def test_generate_again_writes_only_what_is_new_or_changed_and_keeps_the_replace
     assert len(third.updated) == 6 and third.unchanged == []
 
 
+def test_a_row_without_an_invitation_date_keeps_the_day_it_was_first_invited_on(tmp_path):
+    """GIVEN rows without an invitation date (dated the day generate runs) WHEN generate runs again
+    on later days THEN their documents are unchanged, never rewritten because the day changed; a
+    new row is dated its own day; a date given since in the roster wins."""
+    rows = [agent(f"10170{n}", name, "Luc", **{"date de convocation": ""}) for n, name in
+            enumerate(("Roux", "Petit", "Noir"))]
+    roster = write_csv(tmp_path / "agents.csv", rows[:2])
+    config = make_config(tmp_path)
+    first = generate(config, roster, today=TODAY)
+    assert len(first.written) == 4
+    for days in (1, 7):
+        again = generate(config, roster, today=TODAY + dt.timedelta(days=days))
+        assert len(again.unchanged) == 4 and again.updated == again.written == []
+    later = TODAY + dt.timedelta(days=3)
+    write_csv(roster, [rows[0], agent("101701", "Petit", "Luc", **{"date de convocation": "03/11/2026"}), rows[2]])
+    third = generate(config, roster, today=later)
+    folder = tmp_path / "outbox" / TO_SEND
+    assert [p.name for p in third.unchanged] == ["2026_101700_ROUX_Luc - compte rendu.docx",
+                                                 "2026_101700_ROUX_Luc - convocation.docx"]
+    assert Docx(folder / "2026_101700_ROUX_Luc - compte rendu.docx").value(cat.INVITATION_DATE) == "02/11/2026"
+    assert Docx(folder / "2026_101701_PETIT_Luc - compte rendu.docx").value(cat.INVITATION_DATE) == "03/11/2026"
+    assert Docx(folder / "2026_101702_NOIR_Luc - compte rendu.docx").value(cat.INVITATION_DATE) == "05/11/2026"
+
+
 def test_a_row_without_an_interview_date_gets_its_report_and_waits_for_its_invitation(tmp_path):
     rows = [agent("101601", "Roux", "Luc", **{"date d'entretien": ""})]
     result = generate(make_config(tmp_path), write_csv(tmp_path / "agents.csv", rows), today=TODAY)
