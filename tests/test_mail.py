@@ -530,6 +530,20 @@ def test_the_watcher_s_mail_thread_delivers_what_was_queued(processed, tmp_path)
     assert len(server.handler.received) == 2 and worker.rounds >= 1
 
 
+def test_the_watcher_s_mail_thread_sends_the_reminders_once_a_day_when_asked(processed, tmp_path):
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon", "relances_automatiques": True}))
+    worker = MailWorker(config, every=3600).start()
+    for _ in range(3):
+        before = worker.rounds
+        worker.poke()
+        deadline = time.monotonic() + 30
+        while worker.rounds == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+    worker.stop()
+    kinds = [m.kind for m in messages(config.base_dir / "config.yaml")]
+    assert kinds.count(REMINDER) == 2 and kinds.count(REJECTION_NOTE) == 2  # the pending rejections' evaluators
+
+
 # -- configuration ---------------------------------------------------------------------------------
 
 
