@@ -133,6 +133,10 @@ class Field(_Frozen):
     blank_rows: int = 3
     # A table requirement is met by this bool field being checked instead.
     unless_checked: str | None = None
+    # Dates only: the day of something done before the report reaches HR (an interview, a
+    # signature, a notification), so one after the day the file was received is a typo
+    # (validation: ``date_posterieure_reception``). Left false for a planned date.
+    past_when_received: bool = False
 
     @property
     def filled_by_generate(self) -> bool:
@@ -144,6 +148,8 @@ class Field(_Frozen):
             raise ValueError(f"le tableau «\u202f{self.key}\u202f» n'a pas de colonnes")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"le champ à choix «\u202f{self.key}\u202f» n'a pas de valeurs possibles")
+        if self.past_when_received and self.kind != "date":
+            raise ValueError(f"le champ «\u202f{self.key}\u202f» n'est pas une date : past_when_received ne s'applique pas")
         return self
 
 
@@ -339,9 +345,10 @@ FIELDS = [
           roster_columns=["fonction de l'évaluateur", "fonction évaluateur"]),
     # 2. L'entretien
     Field(key=INVITATION_DATE, label="Date de la convocation", section="entretien", kind="date",
-          roster_columns=["date de convocation", "date convocation"]),
+          roster_columns=["date de convocation", "date convocation"], past_when_received=True),
     Field(key=REVIEW_DATE, label="Date de l'entretien", section="entretien", kind="date",
-          required_from=1, roster_columns=["date d'entretien", "date entretien", "date de l'entretien"]),
+          required_from=1, roster_columns=["date d'entretien", "date entretien", "date de l'entretien"],
+          past_when_received=True),
     # 3. Poste
     Field(key="poste", label="Intitulé du poste", section="poste", required_from=1,
           roster_columns=["poste", "intitulé du poste", "fonction"]),
@@ -444,13 +451,13 @@ FIELDS = [
     Field(key="signature_evaluateur", label="Signature de l'évaluateur (nom)", section="signatures",
           required_from=1, marks_stage=1),
     Field(key=EVALUATOR_SIGNATURE_DATE, label="Date de signature de l'évaluateur",
-          section="signatures", kind="date", required_from=1, marks_stage=1),
+          section="signatures", kind="date", required_from=1, marks_stage=1, past_when_received=True),
     Field(key=COMMUNICATION_DATE, label="Date de communication du compte rendu à l'agent",
-          section="signatures", kind="date", required_from=2),
+          section="signatures", kind="date", required_from=2, past_when_received=True),
     Field(key="observations_agent", label="Observations de l'agent", section="signatures",
           multiline=True, marks_stage=2),
     Field(key=AGENT_ACK_DATE, label="Date de prise de connaissance par l'agent",
-          section="signatures", kind="date", required_from=2, marks_stage=2),
+          section="signatures", kind="date", required_from=2, marks_stage=2, past_when_received=True),
     Field(key="signature_agent_observations",
           label="Signature de l'agent après ses observations (nom)", section="signatures",
           required_from=2, marks_stage=2,
@@ -458,9 +465,9 @@ FIELDS = [
     Field(key="visa_autorite", label="Visa de {autorite} (nom et qualité)",
           section="signatures", required_from=3, marks_stage=3),
     Field(key=VISA_DATE, label="Date du visa", section="signatures", kind="date",
-          required_from=3, marks_stage=3),
+          required_from=3, marks_stage=3, past_when_received=True),
     Field(key=NOTIFICATION_DATE, label="Date de notification à l'agent", section="signatures",
-          kind="date", required_from=4, marks_stage=4),
+          kind="date", required_from=4, marks_stage=4, past_when_received=True),
     Field(key="signature_agent", label="Signature de l'agent à la notification (nom)", section="signatures",
           required_from=4, required_if=_SIGNED_BY_AGENT, marks_stage=4,
           help="Seconde signature de l'agent : le compte rendu visé lui est notifié."),
@@ -471,13 +478,14 @@ FIELDS = [
           help="Le refus de signer vaut notification : la date de notification est celle de la remise ou "
                "de la présentation de la lettre recommandée, et les délais de recours courent à partir d'elle."),
     # 13. Recours: filled by HR (décret 2010-888 art. 6 bis; 2014-1526 art. 7; 2020-719 art. 7).
-    Field(key=REVISION_REQUEST_DATE, label="Date de la demande de révision", section="recours", kind="date"),
+    Field(key=REVISION_REQUEST_DATE, label="Date de la demande de révision", section="recours", kind="date",
+          past_when_received=True),
     Field(key=REVISION_DECISION, label="Décision sur la demande de révision", section="recours", kind="choice",
           choices=["compte rendu maintenu", REVISED]),
     Field(key=REVISION_DECISION_DATE, label="Date de la décision sur la demande de révision", section="recours",
-          kind="date"),
+          kind="date", past_when_received=True),
     Field(key=CAP_REFERRAL_DATE, label="Date de saisine de la commission administrative paritaire",
-          section="recours", kind="date"),
+          section="recours", kind="date", past_when_received=True),
 ]
 
 APPEAL_ROUTES = (

@@ -38,7 +38,11 @@ from pipeline.filling import fill_report  # noqa: E402
 from pipeline.generate import generate  # noqa: E402
 from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX  # noqa: E402
 
-TODAY = dt.date(2026, 11, 2)
+TODAY = dt.date(2026, 9, 21)
+# The agents' interview: in the past, as the watcher (a service, on the machine's clock) receives
+# files on the real day and rejects a report dated after it (``date_posterieure_reception``).
+REVIEW = dt.date(2026, 10, 14)
+INVITATION = REVIEW - dt.timedelta(days=12)
 ROSTER_HEADER = ["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
                  "fonction de l'évaluateur", "date de convocation", "date d'entretien", "heure", "lieu",
                  "encadrant"]
@@ -54,8 +58,8 @@ def write_roster(path: Path, count: int, first: int = 400000) -> Path:
         out.writerow(ROSTER_HEADER)
         for n in range(count):
             out.writerow([first + n, f"Nom{n:03d}", f"Prénom{n:03d}", "Adjoint administratif", "Accueil",
-                          "Agent d'accueil", "Sophie Durand", "Cadre de santé", "02/12/2026", "14/12/2026",
-                          "09:30", "Bureau 12", "non"])
+                          "Agent d'accueil", "Sophie Durand", "Cadre de santé", f"{INVITATION:%d/%m/%Y}",
+                          f"{REVIEW:%d/%m/%Y}", "09:30", "Bureau 12", "non"])
     return path
 
 
@@ -90,7 +94,7 @@ def make_sources(root: Path, count: int) -> Sources:
     result = generate(config, roster, today=TODAY)
     filled_dir = root / "remplis"
     filled_dir.mkdir(exist_ok=True)
-    filled = [fill_report(r, filled_dir / r.name, config.catalogue, stage=1) for r in result.reports]
+    filled = [fill_report(r, filled_dir / r.name, config.catalogue, stage=1, review=REVIEW) for r in result.reports]
     return Sources(root, roster, root / "modeles", list(result.reports), filled)
 
 
