@@ -410,6 +410,8 @@ FIELDS = [
     Field(key=CPF_INFORMATION,
           label="L'agent a été informé de son compte personnel de formation (CPF) et de ses droits à formation",
           section="formation", kind="choice", choices=YES_NO, required_from=1,
+          # The law cited: to check (the CPF of public servants comes from ordonnance 2017-53 and
+          # décret 2017-928; the obligation to inform the agent at the interview was not found in a text).
           help="L'entretien professionnel comprend l'entretien de formation ; l'agent y est informé de "
                "son compte personnel de formation (loi n° 2019-828 du 6 août 2019)."),
     Field(key=TRAINING_NEEDS, label="Besoins de formation", section="formation",
@@ -477,7 +479,7 @@ FIELDS = [
           kind="choice", choices=NOTIFICATION_MODES, required_from=4, required_if=_REFUSED_TO_SIGN,
           help="Le refus de signer vaut notification : la date de notification est celle de la remise ou "
                "de la présentation de la lettre recommandée, et les délais de recours courent à partir d'elle."),
-    # 13. Recours: filled by HR (décret 2010-888 art. 6 bis; 2014-1526 art. 7; 2020-719 art. 7).
+    # 13. Recours: filled by HR (the revision request's article: see PUBLIC_SERVICES).
     Field(key=REVISION_REQUEST_DATE, label="Date de la demande de révision", section="recours", kind="date",
           past_when_received=True),
     Field(key=REVISION_DECISION, label="Décision sur la demande de révision", section="recours", kind="choice",
@@ -499,7 +501,7 @@ APPEAL_ROUTES = (
 )
 
 # Invitation, interview, evaluator's signature, communication to the agent, the agent's
-# acknowledgement, visa, notification (décret 2010-888 art. 6; décret 2020-719 art. 5-6).
+# acknowledgement, visa, notification, then the appeal's (the articles: see PUBLIC_SERVICES).
 DATE_ORDER = [INVITATION_DATE, REVIEW_DATE, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE,
               VISA_DATE, NOTIFICATION_DATE, REVISION_REQUEST_DATE, REVISION_DECISION_DATE, CAP_REFERRAL_DATE]
 
@@ -516,21 +518,35 @@ class PublicService(_Frozen):
     revision_authority: str  # who a revision request goes to
 
 
+# The articles behind each service's workflow, cited here only. Checked in November 2026 against
+# what could be read (no Légifrance access from the build machine); "to check" where no text was found.
+# - Décret n° 2010-888 (State): art. 3, the interview's themes (cited as such by the arrêtés applying
+#   it); art. 4, the report signed by the direct superior, communicated to the agent for observations,
+#   visé by the hierarchical authority, notified (CAA Nantes, 19 July 2022, n° 21NT00286, reads
+#   art. 4 so); art. 6, the revision request to the hierarchical authority within 15 jours francs of
+#   the notification, its answer within 15 jours francs, then the CAP within a month (arrêtés
+#   applying it: "en application de l'article 6 du décret du 28 juillet 2010"). The 8 days' notice of
+#   the interview: the rule is in the decree (NOTES.md), its article to check.
+# - Décret n° 2014-1526 (territorial): art. 7, the revision request to the territorial authority
+#   (15 jours francs after notification; cited so by a third party only); the report and its visa,
+#   art. 6: to check.
+# - Décret n° 2020-719 (hospital): the visa by the appointing authority (AIPN), the 30 days to
+#   communicate and the agent's 15 days (NOTES.md), the revision request and the CAP: articles to check.
 PUBLIC_SERVICES = {
-    # Décret n° 2020-719, art. 6: the report is visé by the appointing authority (AIPN).
+    # The report is visé by the appointing authority (AIPN).
     "hospitaliere": PublicService(
         key="hospitaliere", name="fonction publique hospitalière",
         legal_basis="Décret n° 2020-719 du 12 juin 2020 relatif aux conditions générales de l'appréciation "
                     "de la valeur professionnelle des fonctionnaires de la fonction publique hospitalière.",
         visa_authority="l'autorité investie du pouvoir de nomination",
         revision_authority="l'autorité hiérarchique"),
-    # Décret n° 2010-888, art. 6 (visa) and art. 6 bis (révision): the hierarchical authority.
+    # Visa (art. 4) and revision (art. 6): the hierarchical authority.
     "etat": PublicService(
         key="etat", name="fonction publique de l'État",
         legal_basis="Décret n° 2010-888 du 28 juillet 2010 relatif aux conditions générales de l'appréciation "
                     "de la valeur professionnelle des fonctionnaires de l'État.",
         visa_authority="l'autorité hiérarchique", revision_authority="l'autorité hiérarchique"),
-    # Décret n° 2014-1526, art. 6 (visa) and art. 7 (révision): the territorial authority.
+    # Visa (art. 6, to check) and revision (art. 7): the territorial authority.
     "territoriale": PublicService(
         key="territoriale", name="fonction publique territoriale",
         legal_basis="Décret n° 2014-1526 du 16 décembre 2014 relatif à l'appréciation de la valeur "
