@@ -63,12 +63,14 @@ def write_roster(path: Path, count: int, first: int = 400000) -> Path:
     return path
 
 
-def write_config(folder: Path, *, roster: Path, templates: Path, surveillance: dict | None = None) -> Path:
-    """config.yaml; ``surveillance``: the watcher's settings by their French keys (``stabilite_s``...)."""
+def write_config(folder: Path, *, roster: Path, templates: Path, surveillance: dict | None = None,
+                 inbox: Path | None = None) -> Path:
+    """config.yaml; ``surveillance``: the watcher's settings by their French keys (``stabilite_s``...);
+    ``inbox``: elsewhere than ``folder/inbox`` (on a share)."""
     path = folder / "config.yaml"
     path.write_text(
         "dossiers:\n"
-        "  entree: inbox\n"
+        f"  entree: '{inbox or 'inbox'}'\n"
         "  sortie: outbox\n"
         f"  modeles: '{templates}'\n"
         "  etat: etat\n"
@@ -104,14 +106,16 @@ class Workspace:
     config_path: Path
     roster: Path
     templates: Path
+    elsewhere: Path | None = None  # the inbox, when not ``root/inbox``
 
     def configure(self, surveillance: dict | None) -> None:
         """Rewrite config.yaml with these watcher settings (French keys), or none."""
-        write_config(self.root, roster=self.roster, templates=self.templates, surveillance=surveillance)
+        write_config(self.root, roster=self.roster, templates=self.templates, surveillance=surveillance,
+                     inbox=self.elsewhere)
 
     @property
     def inbox(self) -> Path:
-        return self.root / "inbox"
+        return self.elsewhere or self.root / "inbox"
 
     @property
     def outbox(self) -> Path:
@@ -129,11 +133,13 @@ class Workspace:
             return {}
 
 
-def make_workspace(root: Path, sources: Sources) -> Workspace:
+def make_workspace(root: Path, sources: Sources, *, inbox: Path | None = None) -> Workspace:
+    """A workspace in ``root``; its inbox ``root/inbox``, or ``inbox`` (which must exist)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "inbox").mkdir(exist_ok=True)
-    return Workspace(root, write_config(root, roster=sources.roster, templates=sources.templates),
-                     sources.roster, sources.templates)
+    if inbox is None:
+        (root / "inbox").mkdir(exist_ok=True)
+    return Workspace(root, write_config(root, roster=sources.roster, templates=sources.templates, inbox=inbox),
+                     sources.roster, sources.templates, inbox)
 
 
 def variant(source: Path, destination: Path, tag: str) -> Path:
