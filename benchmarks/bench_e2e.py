@@ -76,6 +76,9 @@ TARGET_FLOOR_RATIO = 5.0
 TARGET_GROWTH = 2.2
 TARGET_MEMORY_MB = 300.0
 CAMPAIGN = "2026"
+# The day the pass receives the backlog (``received_on``): a campaign replayed, its reports dated
+# December 2026 to mid-January 2027, whatever the machine's clock says.
+RECEIVED = dt.date(2027, 2, 1)
 FIRST_NUMBER = 300000
 HEADER = ["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
           "date de convocation", "date d'entretien", "encadrant"]
@@ -229,7 +232,7 @@ def child(base: Path, floor_passes: int, roster: bool) -> None:
     rss_before = _status_mb("VmRSS")
     _reset_peak()
     start, cpu = time.perf_counter(), time.process_time()
-    result = process_inbox(config, outputs=False)
+    result = process_inbox(config, outputs=False, received_on=RECEIVED)
     pass_s, pass_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     pass_peak = _status_mb("VmHWM")
 

@@ -67,7 +67,7 @@ def load_config(path: str | Path | None = None) -> Config:
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
-                  outputs: bool = True) -> PassResult:
+                  outputs: bool = True, received_on: dt.date | None = None) -> PassResult:
     """One pass over the inbox, as ``entretiens process``: first finish what an interrupted run
     left, then take every file in the inbox to exactly one place (a stage folder, ``rejets``
     with its note, ``doublons``), then rebuild the workbooks once (unless ``outputs=False``).
@@ -75,6 +75,8 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
     Returns a :class:`PassResult`: ``handled``, one :class:`HandledFile` per file
     (``received_name``, ``outcome``, ``destination``, ``reason_code``, ``stage``, ``report_id``),
     and ``workbooks``, the paths written. ``progress(done, total)`` is called after each file.
+    A date in a report later than the day it was received (the pass's day, or ``received_on``
+    when given) rejects it as a typo (``date_posterieure_reception``).
     Takes the workspace lock for the pass: raises :class:`AlreadyRunning` while the watcher
     or another pass works on this workspace; :class:`TemplateError` when the rejection note's
     template is missing or stale; :class:`RosterError` when the configured roster cannot be read."""
@@ -83,25 +85,26 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
 
     lock = acquire_lock(config.state_dir, command="process")
     try:
-        return process_inbox(config, progress=progress, outputs=outputs)
+        return process_inbox(config, progress=progress, outputs=outputs, received_on=received_on)
     finally:
         lock.release()
 
 
-def reexamine_files(config: Config, paths: Iterable[str | Path], *, outputs: bool = True) -> PassResult:
+def reexamine_files(config: Config, paths: Iterable[str | Path], *, outputs: bool = True,
+                    received_on: dt.date | None = None) -> PassResult:
     """Examine again, with the current configuration, files turned away that sit in ``rejets``
     (``entretiens reexaminer``): after the roster gained an agent, say, or the campaign year was
     corrected. Each file's old note goes to the history, the file goes where its new outcome
     sends it (a stage folder, or ``rejets`` with a new note), and the journal records a new
     examination of the same received file; nothing is deleted. Returns a :class:`PassResult`.
     Raises :class:`NotReexaminable` (nothing moves) when a path is not a turned-away file of the
-    journal; takes the workspace lock like :func:`process_inbox`."""
+    journal; takes the workspace lock like :func:`process_inbox` (``received_on`` as there)."""
     from .process import reexamine_files
     from .watch.lock import acquire_lock
 
     lock = acquire_lock(config.state_dir, command="process")
     try:
-        return reexamine_files(config, [Path(p) for p in paths], outputs=outputs)
+        return reexamine_files(config, [Path(p) for p in paths], outputs=outputs, received_on=received_on)
     finally:
         lock.release()
 

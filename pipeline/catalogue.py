@@ -133,6 +133,10 @@ class Field(_Frozen):
     blank_rows: int = 3
     # A table requirement is met by this bool field being checked instead.
     unless_checked: str | None = None
+    # Dates only: the day of something done before the report reaches HR (an interview, a
+    # signature, a notification), so one after the day the file was received is a typo
+    # (validation: ``date_posterieure_reception``). Left false for a planned date.
+    past_when_received: bool = False
 
     @property
     def filled_by_generate(self) -> bool:
@@ -144,6 +148,8 @@ class Field(_Frozen):
             raise ValueError(f"le tableau «\u202f{self.key}\u202f» n'a pas de colonnes")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"le champ à choix «\u202f{self.key}\u202f» n'a pas de valeurs possibles")
+        if self.past_when_received and self.kind != "date":
+            raise ValueError(f"le champ «\u202f{self.key}\u202f» n'est pas une date : past_when_received ne s'applique pas")
         return self
 
 
@@ -339,9 +345,10 @@ FIELDS = [
           roster_columns=["fonction de l'évaluateur", "fonction évaluateur"]),
     # 2. L'entretien
     Field(key=INVITATION_DATE, label="Date de la convocation", section="entretien", kind="date",
-          roster_columns=["date de convocation", "date convocation"]),
+          roster_columns=["date de convocation", "date convocation"], past_when_received=True),
     Field(key=REVIEW_DATE, label="Date de l'entretien", section="entretien", kind="date",
-          required_from=1, roster_columns=["date d'entretien", "date entretien", "date de l'entretien"]),
+          required_from=1, roster_columns=["date d'entretien", "date entretien", "date de l'entretien"],
+          past_when_received=True),
     # 3. Poste
     Field(key="poste", label="Intitulé du poste", section="poste", required_from=1,
           roster_columns=["poste", "intitulé du poste", "fonction"]),
@@ -403,6 +410,8 @@ FIELDS = [
     Field(key=CPF_INFORMATION,
           label="L'agent a été informé de son compte personnel de formation (CPF) et de ses droits à formation",
           section="formation", kind="choice", choices=YES_NO, required_from=1,
+          # The law cited: to check (the CPF of public servants comes from ordonnance 2017-53 and
+          # décret 2017-928; the obligation to inform the agent at the interview was not found in a text).
           help="L'entretien professionnel comprend l'entretien de formation ; l'agent y est informé de "
                "son compte personnel de formation (loi n° 2019-828 du 6 août 2019)."),
     Field(key=TRAINING_NEEDS, label="Besoins de formation", section="formation",
@@ -444,13 +453,13 @@ FIELDS = [
     Field(key="signature_evaluateur", label="Signature de l'évaluateur (nom)", section="signatures",
           required_from=1, marks_stage=1),
     Field(key=EVALUATOR_SIGNATURE_DATE, label="Date de signature de l'évaluateur",
-          section="signatures", kind="date", required_from=1, marks_stage=1),
+          section="signatures", kind="date", required_from=1, marks_stage=1, past_when_received=True),
     Field(key=COMMUNICATION_DATE, label="Date de communication du compte rendu à l'agent",
-          section="signatures", kind="date", required_from=2),
+          section="signatures", kind="date", required_from=2, past_when_received=True),
     Field(key="observations_agent", label="Observations de l'agent", section="signatures",
           multiline=True, marks_stage=2),
     Field(key=AGENT_ACK_DATE, label="Date de prise de connaissance par l'agent",
-          section="signatures", kind="date", required_from=2, marks_stage=2),
+          section="signatures", kind="date", required_from=2, marks_stage=2, past_when_received=True),
     Field(key="signature_agent_observations",
           label="Signature de l'agent après ses observations (nom)", section="signatures",
           required_from=2, marks_stage=2,
@@ -458,9 +467,9 @@ FIELDS = [
     Field(key="visa_autorite", label="Visa de {autorite} (nom et qualité)",
           section="signatures", required_from=3, marks_stage=3),
     Field(key=VISA_DATE, label="Date du visa", section="signatures", kind="date",
-          required_from=3, marks_stage=3),
+          required_from=3, marks_stage=3, past_when_received=True),
     Field(key=NOTIFICATION_DATE, label="Date de notification à l'agent", section="signatures",
-          kind="date", required_from=4, marks_stage=4),
+          kind="date", required_from=4, marks_stage=4, past_when_received=True),
     Field(key="signature_agent", label="Signature de l'agent à la notification (nom)", section="signatures",
           required_from=4, required_if=_SIGNED_BY_AGENT, marks_stage=4,
           help="Seconde signature de l'agent : le compte rendu visé lui est notifié."),
@@ -470,14 +479,15 @@ FIELDS = [
           kind="choice", choices=NOTIFICATION_MODES, required_from=4, required_if=_REFUSED_TO_SIGN,
           help="Le refus de signer vaut notification : la date de notification est celle de la remise ou "
                "de la présentation de la lettre recommandée, et les délais de recours courent à partir d'elle."),
-    # 13. Recours: filled by HR (décret 2010-888 art. 6 bis; 2014-1526 art. 7; 2020-719 art. 7).
-    Field(key=REVISION_REQUEST_DATE, label="Date de la demande de révision", section="recours", kind="date"),
+    # 13. Recours: filled by HR (the revision request's article: see PUBLIC_SERVICES).
+    Field(key=REVISION_REQUEST_DATE, label="Date de la demande de révision", section="recours", kind="date",
+          past_when_received=True),
     Field(key=REVISION_DECISION, label="Décision sur la demande de révision", section="recours", kind="choice",
           choices=["compte rendu maintenu", REVISED]),
     Field(key=REVISION_DECISION_DATE, label="Date de la décision sur la demande de révision", section="recours",
-          kind="date"),
+          kind="date", past_when_received=True),
     Field(key=CAP_REFERRAL_DATE, label="Date de saisine de la commission administrative paritaire",
-          section="recours", kind="date"),
+          section="recours", kind="date", past_when_received=True),
 ]
 
 APPEAL_ROUTES = (
@@ -491,7 +501,7 @@ APPEAL_ROUTES = (
 )
 
 # Invitation, interview, evaluator's signature, communication to the agent, the agent's
-# acknowledgement, visa, notification (décret 2010-888 art. 6; décret 2020-719 art. 5-6).
+# acknowledgement, visa, notification, then the appeal's (the articles: see PUBLIC_SERVICES).
 DATE_ORDER = [INVITATION_DATE, REVIEW_DATE, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE,
               VISA_DATE, NOTIFICATION_DATE, REVISION_REQUEST_DATE, REVISION_DECISION_DATE, CAP_REFERRAL_DATE]
 
@@ -508,21 +518,35 @@ class PublicService(_Frozen):
     revision_authority: str  # who a revision request goes to
 
 
+# The articles behind each service's workflow, cited here only. Checked in November 2026 against
+# what could be read (no Légifrance access from the build machine); "to check" where no text was found.
+# - Décret n° 2010-888 (State): art. 3, the interview's themes (cited as such by the arrêtés applying
+#   it); art. 4, the report signed by the direct superior, communicated to the agent for observations,
+#   visé by the hierarchical authority, notified (CAA Nantes, 19 July 2022, n° 21NT00286, reads
+#   art. 4 so); art. 6, the revision request to the hierarchical authority within 15 jours francs of
+#   the notification, its answer within 15 jours francs, then the CAP within a month (arrêtés
+#   applying it: "en application de l'article 6 du décret du 28 juillet 2010"). The 8 days' notice of
+#   the interview: the rule is in the decree (NOTES.md), its article to check.
+# - Décret n° 2014-1526 (territorial): art. 7, the revision request to the territorial authority
+#   (15 jours francs after notification; cited so by a third party only); the report and its visa,
+#   art. 6: to check.
+# - Décret n° 2020-719 (hospital): the visa by the appointing authority (AIPN), the 30 days to
+#   communicate and the agent's 15 days (NOTES.md), the revision request and the CAP: articles to check.
 PUBLIC_SERVICES = {
-    # Décret n° 2020-719, art. 6: the report is visé by the appointing authority (AIPN).
+    # The report is visé by the appointing authority (AIPN).
     "hospitaliere": PublicService(
         key="hospitaliere", name="fonction publique hospitalière",
         legal_basis="Décret n° 2020-719 du 12 juin 2020 relatif aux conditions générales de l'appréciation "
                     "de la valeur professionnelle des fonctionnaires de la fonction publique hospitalière.",
         visa_authority="l'autorité investie du pouvoir de nomination",
         revision_authority="l'autorité hiérarchique"),
-    # Décret n° 2010-888, art. 6 (visa) and art. 6 bis (révision): the hierarchical authority.
+    # Visa (art. 4) and revision (art. 6): the hierarchical authority.
     "etat": PublicService(
         key="etat", name="fonction publique de l'État",
         legal_basis="Décret n° 2010-888 du 28 juillet 2010 relatif aux conditions générales de l'appréciation "
                     "de la valeur professionnelle des fonctionnaires de l'État.",
         visa_authority="l'autorité hiérarchique", revision_authority="l'autorité hiérarchique"),
-    # Décret n° 2014-1526, art. 6 (visa) and art. 7 (révision): the territorial authority.
+    # Visa (art. 6, to check) and revision (art. 7): the territorial authority.
     "territoriale": PublicService(
         key="territoriale", name="fonction publique territoriale",
         legal_basis="Décret n° 2014-1526 du 16 décembre 2014 relatif à l'appréciation de la valeur "

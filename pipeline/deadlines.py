@@ -40,6 +40,7 @@ class DelayRules:
 
 
 PRESETS: dict[str, DelayRules] = {
+    # The articles behind these delays: see catalogue.PUBLIC_SERVICES (some still to check).
     # Hospital service, décret 2020-719: 30 days to communicate, 15 days for the agent.
     "hospitaliere": DelayRules(invitation_min_days=8, communication_days=30, agent_days=15),
     # State (décret 2010-888) and territorial (décret 2014-1526) services: the

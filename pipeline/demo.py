@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -101,8 +102,15 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
     book.save(path)
 
 
-def _write_config(folder: Path) -> None:
+def _write_config(folder: Path, review_start: dt.date) -> None:
+    """The embedded defaults, the campaign set around its interviews (from ``review_start``, a
+    month before its deadline, as HR plans it)."""
     text = (Path(__file__).parent / "defaults" / "config.yaml").read_text(encoding="utf-8")
+    deadline = review_start + dt.timedelta(days=30)
+    for key, value in (("annee", review_start.year), ("date_limite_entretiens", deadline),
+                       ("date_retour_rh", deadline + dt.timedelta(days=28))):
+        text, found = re.subn(rf"^(\s*{key}:\s*)\S+", rf"\g<1>{value}", text, count=1, flags=re.M)
+        assert found == 1, key  # the defaults name each once
     (folder / "config.yaml").write_text(text, encoding="utf-8")
 
 
@@ -135,9 +143,11 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
             f"Le dossier {folder} existe déjà et n'est pas vide : choisissez un autre dossier "
             "(rien n'est jamais écrasé).")
     make_dirs(folder)
-    _write_config(folder)
+    # The interviews took place over the past weeks: a pass receives files on the machine's day,
+    # and a date after it in a report is a typo (``date_posterieure_reception``).
+    review_start = dt.date.today() - dt.timedelta(days=45)
+    _write_config(folder, review_start)
     config = load_config(folder / "config.yaml")
-    review_start = config.campaign.review_deadline - dt.timedelta(days=30)
     _write_roster(config.roster_path, agents, review_start=review_start)
     result = DemoResult(folder=folder, agents=agents)
     generated = generate(config, today=config.campaign.review_deadline - dt.timedelta(days=50))

@@ -169,6 +169,10 @@ DATES_OUT_OF_ORDER = Reason("dates_incoherentes", ERROR, {
     "": "La date «\u202f{label}\u202f» ({later}) est antérieure à la date «\u202f{before_label}\u202f» "
         "({earlier}), qui doit venir avant. Corrigez l'une des deux dates.",
 })
+DATE_AFTER_RECEIPT = Reason("date_posterieure_reception", ERROR, {
+    "": "La date «\u202f{label}\u202f» ({day}) est postérieure au {received}, jour où le compte rendu a été "
+        "reçu par le service RH : c'est sans doute une faute de frappe (l'année\u202f?). Corrigez cette date.",
+})
 INVALID_NUMBER = Reason("nombre_invalide", ERROR, {
     "": "La rubrique «\u202f{label}\u202f» attend un nombre entier, pas «\u202f{value}\u202f».",
 })

@@ -124,10 +124,15 @@ class Processor:
     """One workspace's processing. Use as a context manager (it holds the journal).
 
     Raises :class:`~pipeline.outcomes.TemplateError` at start when the rejection
-    note's template is missing or stale: a pass never writes in ``templates/``."""
+    note's template is missing or stale: a pass never writes in ``templates/``.
 
-    def __init__(self, config: Config):
+    A file's received day (its dates may not be later; the return to HR's deadline) is the
+    day the journal records its claim, or ``received_on`` for every file when given (a
+    campaign replayed, or tests whose reports are dated after the machine's clock)."""
+
+    def __init__(self, config: Config, *, received_on: dt.date | None = None):
         self.config = config
+        self.received_on = received_on
         self.catalogue = config.catalogue
         check_outside_inbox(config)
         check_templates(config.templates, self.catalogue, rebuild_hint=templates_command(config))
@@ -352,7 +357,7 @@ class Processor:
         if original is not None:
             self.plan_duplicate(row, original, work_path)
             return
-        received = dt.datetime.fromisoformat(row.received_at).date()
+        received = self.received_on or dt.datetime.fromisoformat(row.received_at).date()
         exam = examine(work_path, self.config, agents=self.agents, received=received, name=row.original_name)
         if exam.error is not None:
             self.plan_rejection(row, Outcome.UNREADABLE, exam.error.code, exam, [Finding(
@@ -690,11 +695,12 @@ def settle_startup_objects() -> None:
     gc.freeze()
 
 
-def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True) -> PassResult:
+def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True,
+                    received_on: dt.date | None = None) -> PassResult:
     """:meth:`Processor.reexamine` for each path (files of ``rejets``), then the workbooks
     rebuilt. Raises :class:`~pipeline.outcomes.NotReexaminable` before anything moves when a
-    path is not a turned-away file of the journal."""
-    with Processor(config) as processor:
+    path is not a turned-away file of the journal. ``received_on``: see :class:`Processor`."""
+    with Processor(config, received_on=received_on) as processor:
         for path in paths:  # all checked first: nothing moves when one is wrong
             processor.turned_away_at(Path(path))
         result = PassResult(handled=[processor.reexamine(Path(path)) for path in paths])
@@ -704,10 +710,10 @@ def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True) 
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
-                  outputs: bool = True) -> PassResult:
+                  outputs: bool = True, received_on: dt.date | None = None) -> PassResult:
     """One pass over the inbox, then rebuild the workbooks once (never per file).
-    ``progress(done, total)`` is called after each file."""
-    with Processor(config) as processor:
+    ``progress(done, total)`` is called after each file; ``received_on``: see :class:`Processor`."""
+    with Processor(config, received_on=received_on) as processor:
         result = processor.run_pass(progress)
     if outputs:
         _outputs(config, result)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .catalogue import NEXT_OBJECTIVES, Catalogue, Column, Condition, Field
 from .config import Config
 from .deadlines import deadlines
-from .outcomes import (CONTRADICTORY_ANSWERS, DATES_OUT_OF_ORDER, EMPTY_REPORT, EMPTY_TABLE, ERROR, PICTURE_ONLY, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
+from .outcomes import (CONTRADICTORY_ANSWERS, DATE_AFTER_RECEIPT, DATES_OUT_OF_ORDER, EMPTY_REPORT, EMPTY_TABLE, ERROR, PICTURE_ONLY, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
                        INVALID_NUMBER, LATE, MISSING_FIELD, NO_IDENTIFIER, TOO_MANY_OBJECTIVES, UNKNOWN_AGENT,
                        UNREADABLE_DATE, WARNING, WRONG_CAMPAIGN, BECAUSE, ROW_NAMED, ROW_NUMBERED, Finding,
                        Reason)
@@ -26,7 +26,9 @@ from .text import canonical_choice, format_date, same_choice, shown_value
 class ValidationContext:
     """What validation needs besides the report and the catalogue: the campaign, the
     roster's agent numbers (``None``: no roster configured), the config for deadlines
-    (``None``: no deadline warnings) and the day the file was received."""
+    (``None``: no deadline warnings) and ``received``, the day the file was received (a pass:
+    the day it claimed the file, as the journal records it; ``None``: no deadline on the
+    return to HR, and no date checked against it)."""
 
     campaign: str
     max_objectives: int = 5
@@ -216,6 +218,17 @@ class _Checker:
             else:
                 previous = (f, day)
 
+    def check_not_after_receipt(self) -> None:
+        """Each date of a field marked ``past_when_received`` is on or before the day the file
+        was received (``ValidationContext.received``): a later one is a typo, often the year."""
+        received = self.context.received
+        if received is None:
+            return
+        for f in self.catalogue.fields:
+            day = self.report.dates.get(f.key) if f.past_when_received else None
+            if day is not None and day > received:
+                self.add(DATE_AFTER_RECEIPT, f, day=format_date(day), received=format_date(received))
+
     def check_identity(self) -> None:
         report, context = self.report, self.context
         if not report.agent_number:
@@ -260,6 +273,7 @@ def validate(report: Report, catalogue: Catalogue, context: ValidationContext) -
         else:
             checker.check_single(f)
     checker.check_date_order()
+    checker.check_not_after_receipt()
     if context.config is not None:
         for deadline in deadlines(report.dates, context.config, context.received):
             if deadline.late():

@@ -25,6 +25,21 @@ from pipeline.generate import generate
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
 TODAY = dt.date(2026, 11, 2)
+# The day the tests' passes receive their files (``received_on``): after every date their reports
+# carry (December 2026 to mid-January 2027), whatever the machine's clock says; a report's date
+# after the day it is received is a typo (``date_posterieure_reception``).
+RECEIVED = dt.date(2027, 2, 1)
+
+
+def before_the_clock() -> dict[str, object]:
+    """``fill_report`` keywords for a report whose workflow ended before the machine's clock (the
+    roster's invitation and interview dates replaced too): for a pass in a child process (the
+    ``entretiens`` command, the watcher), which receives its files on the real day."""
+    from pipeline import catalogue as cat
+
+    review = dt.date(2026, 10, 14)
+    return {"review": review, "overrides": {cat.INVITATION_DATE: review - dt.timedelta(days=12),
+                                            cat.REVIEW_DATE: review}}
 
 ROSTER_HEADER = [
     "matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",

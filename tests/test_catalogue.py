@@ -349,3 +349,10 @@ def test_modifying_an_unknown_attribute_names_field_and_attribute_in_french():
 def test_removing_a_field_the_product_relies_on_is_refused(key):
     message = _error({"retirer": [key]})
     assert f"«\u202f{key}\u202f»" in message
+
+
+def test_only_a_date_field_can_be_one_that_cannot_come_after_the_day_received():
+    new = apply_overrides(DEFAULT, {"modifier": {cat.CAP_REFERRAL_DATE: {"past_when_received": False}}})
+    assert not new.field(cat.CAP_REFERRAL_DATE).past_when_received
+    with pytest.raises(ConfigError, match="perspectives_carriere.*n'est pas une date"):
+        apply_overrides(DEFAULT, {"modifier": {"perspectives_carriere": {"past_when_received": True}}})

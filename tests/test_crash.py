@@ -30,7 +30,7 @@ from pipeline.journal import Journal
 from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX
 from pipeline.naming import DUPLICATES, HISTORY, JOURNAL_NAME, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
 from pipeline.process import process_inbox
-from tests.conftest import REPO, TEMPLATES, TODAY, agent, settle, write_csv
+from tests.conftest import REPO, TEMPLATES, TODAY, agent, before_the_clock, settle, write_csv
 from tests.mounts import other_device, tmpfs
 
 RUNNER = Path(__file__).resolve().parent / "crash_runner.py"
@@ -134,13 +134,18 @@ def drops(tmp_path_factory) -> Path:
                                    if f"_{a['matricule']}_" in p.name) for a in AGENTS}
     out = base / "drops"
     out.mkdir()
-    fill_report(blanks["100001"], out / FIRST, DEFAULT, stage=1)
-    fill_report(out / FIRST, out / "CR Martin v2.docx", DEFAULT, stage=2)
-    fill_report(blanks["100002"], out / "CR NDiaye.docx", DEFAULT, stage=1)
-    fill_report(out / "CR NDiaye.docx", out / "CR NDiaye2.docx", DEFAULT, stage=1,
+    # Dated before the machine's clock: the passes here (killed ones included) run as the command
+    # does, receiving files on the real day.
+    past = before_the_clock()
+    review, dates = past["review"], past["overrides"]
+    fill_report(blanks["100001"], out / FIRST, DEFAULT, stage=1, review=review, overrides=dates)
+    fill_report(out / FIRST, out / "CR Martin v2.docx", DEFAULT, stage=2, review=review)
+    fill_report(blanks["100002"], out / "CR NDiaye.docx", DEFAULT, stage=1, review=review, overrides=dates)
+    fill_report(out / "CR NDiaye.docx", out / "CR NDiaye2.docx", DEFAULT, stage=1, review=review,
                 overrides={EXPECTATIONS: "Un poste en télétravail partiel."})
     shutil.copyfile(out / "CR NDiaye.docx", out / "renvoi CR NDiaye.docx")
-    fill_report(blanks["100003"], out / "CR Hote incomplet.docx", DEFAULT, stage=1, omit=(CAREER,))
+    fill_report(blanks["100003"], out / "CR Hote incomplet.docx", DEFAULT, stage=1, review=review, overrides=dates,
+                omit=(CAREER,))
     (out / "scan.docx").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
     (out / "vide.docx").write_bytes(b"")
     shutil.copyfile(out / "CR Martin v2.docx", out / IGNORED)

@@ -21,7 +21,7 @@ from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.process import process_inbox
 from pipeline.outcomes import WARNING
-from tests.conftest import TEMPLATES, TODAY, agent, write_csv, settle
+from tests.conftest import RECEIVED, TEMPLATES, TODAY, agent, settle, write_csv
 
 REVIEW = dt.date(2026, 12, 14)  # a Monday
 LEA = agent("100001", "Martin", "Léa")
@@ -197,7 +197,7 @@ def late_communication(blank: Path, target: Path) -> Path:
 def test_late_communication_is_a_warning_and_the_report_is_accepted(blank, tmp_path):
     config = workspace(tmp_path / "ws")
     exam = examine(late_communication(blank, tmp_path / "cr.docx"), config,
-                   agents=known_agents(config), received=TODAY)
+                   agents=known_agents(config), received=RECEIVED)
     assert [(f.code, f.severity) for f in exam.validation.findings] == [("delai_depasse", WARNING)]
     assert exam.accepted
     message = exam.validation.findings[0].message
@@ -217,7 +217,7 @@ def test_late_return_to_hr_is_a_warning(blank, tmp_path):
 def test_a_longer_configured_delay_makes_the_same_report_in_time(blank, tmp_path):
     config = workspace(tmp_path / "ws", delais={"communication_jours_apres": 45})
     exam = examine(late_communication(blank, tmp_path / "cr.docx"), config,
-                   agents=known_agents(config), received=TODAY)
+                   agents=known_agents(config), received=RECEIVED)
     assert exam.validation.findings == []
 
 
@@ -229,7 +229,7 @@ def test_process_files_a_late_report_in_its_stage_folder_with_the_warning(blank,
     config.inbox.mkdir(parents=True)
     late_communication(blank, config.inbox / "cr.docx")
     settle(config.inbox)
-    result = process_inbox(config)
+    result = process_inbox(config, received_on=RECEIVED)
     (outcome,) = result.handled
     assert outcome.outcome == "accepted" and outcome.stage == 2
     assert Path(outcome.destination).parent == config.outbox / DEFAULT.stage(2).folder

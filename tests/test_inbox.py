@@ -17,7 +17,7 @@ from pipeline import catalogue as cat
 from pipeline.naming import MAX_NAME_BYTES, REJECTION_SUFFIX, REJECTS
 from pipeline.outcomes import Outcome
 from tests.test_process import Desk, blanks, desk, sha  # noqa: F401, F811 (fixtures)
-from tests.conftest import restamp_version
+from tests.conftest import RECEIVED, restamp_version
 
 # Files from the field (copied from shared/cases so that the suite runs from the repository alone).
 CASES = Path(__file__).resolve().parent / "field_cases"
@@ -243,7 +243,7 @@ def test_an_outbox_moved_away_while_the_service_runs_is_never_made_again(desk, t
     first = desk.fill("v1.docx", "100001")
     desk.drop(first)
     desk.run()
-    with Processor(desk.config) as processor:
+    with Processor(desk.config, received_on=RECEIVED) as processor:
         desk.config.outbox.rename(tmp_path / "sortie déplacée")
         desk.drop(desk.fill("v2.docx", start=first, stage=2))
         with pytest.raises(FileNotFoundError):
@@ -356,7 +356,7 @@ def process_inbox_now(desk):
     """A pass run right away (not settled: as cron may find the inbox)."""
     from pipeline.process import process_inbox
 
-    return process_inbox(desk.config)
+    return process_inbox(desk.config, received_on=RECEIVED)
 
 
 def test_status_shows_what_sits_in_the_inbox_not_taken_yet_and_why(desk):
@@ -391,7 +391,7 @@ def test_a_report_of_an_agent_added_to_the_roster_since_is_examined_again_and_ac
     note = rejected.with_name(rejected.stem + REJECTION_SUFFIX)
     assert note.exists()
     write_csv(desk.config.base_dir / "agents.csv", AGENTS)  # HR adds her
-    (again,) = reexamine_files(desk.config, [rejected]).handled
+    (again,) = reexamine_files(desk.config, [rejected], received_on=RECEIVED).handled
     assert again.outcome == Outcome.ACCEPTED and Path(again.destination).exists()
     assert sha(Path(again.destination)) == sha(report) and not rejected.exists() and not note.exists()
     kept = list((desk.config.outbox / "historique").rglob(f"*{REJECTION_SUFFIX}"))

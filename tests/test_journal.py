@@ -25,7 +25,7 @@ from pipeline.naming import JOURNAL_NAME
 from pipeline.outcomes import JournalUnavailable
 from pipeline.process import process_inbox
 from pipeline.read import read_report
-from tests.conftest import TEMPLATES, TODAY, agent, write_csv, settle
+from tests.conftest import RECEIVED, TEMPLATES, TODAY, agent, settle, write_csv
 
 CHECKSUM = "ab" * 32
 
@@ -245,7 +245,7 @@ def test_process_records_what_it_read_from_the_report(tmp_path):
     row[next(c.key for c in needs.columns if c.kind == "text" and c.required)] = "Excel perfectionnement"
     fill_report(blank, config.inbox / "cr.docx", DEFAULT, overrides={cat.TRAINING_NEEDS: [row]})
     settle(config.inbox)
-    process_inbox(config)
+    process_inbox(config, received_on=RECEIVED)
     with Journal(config.state_dir) as journal:
         (recorded,) = journal.files()
     content = recorded.content
@@ -271,7 +271,7 @@ def test_next_campaign_carries_the_accepted_objectives_from_the_journal(tmp_path
     fill_report(blank, config.inbox / "cr.docx", DEFAULT,
                 overrides={cat.NEXT_OBJECTIVES: [{first_column: text} for text in objectives]})
     settle(config.inbox)
-    assert process_inbox(config).handled[0].outcome == "accepted"
+    assert process_inbox(config, received_on=RECEIVED).handled[0].outcome == "accepted"
 
     next_year = write_workspace(tmp_path / "ws", campagne={
         "annee": 2027, "date_limite_entretiens": "2028-01-31", "date_retour_rh": "2028-02-28"})
@@ -325,13 +325,13 @@ def test_a_journal_locked_by_another_program_stops_the_pass_and_loses_nothing(tm
     try:
         with pytest.raises(JournalUnavailable, match="verrouillé par un autre programme"):
             settle(config.inbox)
-            process_inbox(config)
+            process_inbox(config, received_on=RECEIVED)
     finally:
         holder.rollback()
         holder.close()
     assert sorted(p.name for p in config.inbox.iterdir()) in (["CR.docx"], [])
     settle(config.inbox)
-    process_inbox(config)  # the lock gone, the next pass finishes everything
+    process_inbox(config, received_on=RECEIVED)  # the lock gone, the next pass finishes everything
     assert not (config.inbox / "CR.docx").exists()
     with Journal(config.state_dir) as journal:
         assert [r.status for r in journal.files()] == ["done"]
@@ -345,7 +345,7 @@ def test_a_full_state_folder_stops_the_pass_with_what_to_do(tmp_path):
         (tmp_path / "etat" / "remplissage").write_bytes(b"\0" * 200 * 1024)
         with pytest.raises(JournalUnavailable, match="est plein"):
             settle(config.inbox)
-            process_inbox(config)
+            process_inbox(config, received_on=RECEIVED)
         assert (config.inbox / "CR.docx").exists() or list((tmp_path / "etat" / "travail").iterdir())
 
 

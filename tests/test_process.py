@@ -28,14 +28,15 @@ from pipeline import catalogue as cat
 from pipeline import ooxml
 from pipeline.catalogue import DEFAULT
 from pipeline.config import Config
-from pipeline.outcomes import EmptyFile, LegacyDoc, NotAReport, NotAZip
+from pipeline.outcomes import ERROR, EmptyFile, LegacyDoc, NotAReport, NotAZip
 from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX
 from pipeline.naming import DUPLICATES, HISTORY, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
 from pipeline.process import PassResult, process_inbox
-from tests.conftest import TEMPLATES, TODAY, agent, write_workspace, settle
+from pipeline.text import format_date
+from tests.conftest import RECEIVED, TEMPLATES, TODAY, agent, before_the_clock, settle, write_workspace
 
 CATALOGUE = DEFAULT
 CAMPAIGN = "2026"
@@ -101,11 +102,11 @@ class Desk:
         self.dropped[target.name] = sha(target)
         return self.dropped[target.name]
 
-    def run(self) -> PassResult:
+    def run(self, received_on: dt.date = RECEIVED) -> PassResult:
         """A pass run later, from cron: what was dropped has settled."""
         if self.config.inbox.exists():
             settle(self.config.inbox)
-        return process_inbox(self.config)
+        return process_inbox(self.config, received_on=received_on)
 
     def folder(self, stage: int) -> Path:
         return self.config.outbox / CATALOGUE.stage(stage).folder
@@ -442,6 +443,9 @@ def test_later_version_changing_a_training_need_row_is_rejected_naming_the_table
     assert f"«\u202f{CATALOGUE.field(APPRAISAL).label}\u202f»" not in finding["message"]
 
 
+AFTER_APPEAL = dt.date(2027, 3, 1)  # HR sends the version revised after the decision of 10 February
+
+
 @pytest.mark.parametrize("decision", [cat.REVISED, "Compte rendu REVISE", "  compte   rendu révisé "])
 def test_a_version_revised_after_an_appeal_is_accepted_as_the_new_version(desk, decision):
     """GIVEN a notified report (stage 4) WHEN HR sends the version revised after the agent's
@@ -455,7 +459,7 @@ def test_a_version_revised_after_an_appeal_is_accepted_as_the_new_version(desk, 
         cat.REVISION_REQUEST_DATE: dt.date(2027, 2, 1), cat.REVISION_DECISION: decision,
         cat.REVISION_DECISION_DATE: dt.date(2027, 2, 10)})
     checksum = desk.drop(revised)
-    (outcome,) = desk.run().handled
+    (outcome,) = desk.run(received_on=AFTER_APPEAL).handled
     assert (outcome.outcome, outcome.stage) == ("accepted", CATALOGUE.final_stage)
     assert sha(desk.folder(4) / clean_name(LEA)) == checksum
     assert first in {sha(p) for p in (desk.config.outbox / HISTORY).rglob("*.docx")}
@@ -475,11 +479,43 @@ def test_a_change_after_signature_without_a_dated_revision_decision_is_still_rej
     desk.drop(v4)
     desk.run()
     desk.drop(desk.fill("v5.docx", start=v4, stage=4, overrides={APPRAISAL: "Autre appréciation.", **appeal}))
-    (outcome,) = desk.run().handled
+    (outcome,) = desk.run(received_on=AFTER_APPEAL).handled
     assert (outcome.outcome, outcome.reason_code) == ("rejected", "modification_apres_signature")
     with desk.journal() as journal:
         (finding,) = [f for f in journal.files()[-1].findings if f["code"] == "modification_apres_signature"]
     assert "compte rendu révisé" in finding["message"]  # the note says how a granted revision is sent
+
+
+def test_a_pass_receives_files_on_the_day_it_claims_them_and_rejects_a_date_after_it(desk):
+    """GIVEN two reports dropped today, on the machine's clock: one whose interview was three weeks
+    ago, one whose evaluator typed next year in the signature's date WHEN a pass runs (no day given)
+    THEN the journal says both were received today, the first is accepted, the second rejected
+    with a note naming the date and the day received; a late communication stays a warning."""
+    today = dt.date.today()
+    review = today - dt.timedelta(days=21)
+    dated = {cat.INVITATION_DATE: review - dt.timedelta(days=12), cat.REVIEW_DATE: review}
+    good = desk.fill("CR Martin.docx", stage=2, review=review, overrides=dated | {
+        cat.EVALUATOR_SIGNATURE_DATE: review + dt.timedelta(days=1),
+        cat.COMMUNICATION_DATE: review + dt.timedelta(days=2), cat.AGENT_ACK_DATE: today})
+    signed = review + dt.timedelta(days=2)
+    typo = desk.fill("CR NDiaye.docx", "100002", review=review, overrides=dated | {
+        cat.EVALUATOR_SIGNATURE_DATE: signed.replace(year=signed.year + 1)})
+    desk.drop(good)
+    desk.drop(typo)
+    settle(desk.config.inbox)
+    outcomes = {o.received_name: o for o in process_inbox(desk.config).handled}
+    assert (outcomes["CR Martin.docx"].outcome, outcomes["CR NDiaye.docx"].outcome) == ("accepted", "rejected")
+    assert outcomes["CR NDiaye.docx"].reason_code == "date_posterieure_reception"
+    with desk.journal() as journal:
+        rows = {row.original_name: row for row in journal.files()}
+    assert {row.received_at[:10] for row in rows.values()} == {today.isoformat()}
+    (finding,) = [f for f in rows["CR NDiaye.docx"].findings if f["severity"] == ERROR]
+    note = read_note(note_of(Path(outcomes["CR NDiaye.docx"].destination)))
+    assert f"{finding['label']} – {finding['message']}" in note.paragraphs
+    assert format_date(signed.replace(year=signed.year + 1)) in finding["message"]
+    assert format_date(today) in finding["message"]
+    # The agent acknowledged 19 days after the communication, not 15: late, accepted all the same.
+    assert "delai_depasse" in [f["code"] for f in rows["CR Martin.docx"].findings]
 
 
 def test_older_stage_arriving_after_a_newer_one_is_rejected_as_an_earlier_version(desk):
@@ -588,7 +624,7 @@ def test_a_symlink_to_an_endless_device_does_not_hang_the_pass(desk):
         pytest.skip("no /dev/zero here")
     desk.config.inbox.mkdir()
     (desk.config.inbox / "zero.docx").symlink_to("/dev/zero")
-    desk.drop(desk.fill("v1.docx"), "zz.docx")
+    desk.drop(desk.fill("v1.docx", **before_the_clock()), "zz.docx")  # the command runs on the real day
     settle(desk.config.inbox)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     try:

@@ -12,7 +12,7 @@ from pipeline.outcomes import TemplateError
 from pipeline.process import process_inbox
 from pipeline.render import LETTERS_VERSION, check_templates, render, stamped_version
 from pipeline.notes import rejection_context
-from tests.conftest import TEMPLATES, make_config, restamp_version
+from tests.conftest import RECEIVED, TEMPLATES, make_config, restamp_version
 from tests.test_notes import file_row
 
 
@@ -31,7 +31,7 @@ def test_a_pass_without_templates_stops_with_the_command_that_builds_them(tmp_pa
     config.inbox.mkdir()
     (config.inbox / "CR.docx").write_bytes(b"")
     with pytest.raises(TemplateError, match="introuvable.*entretiens templates"):
-        process_inbox(config)
+        process_inbox(config, received_on=RECEIVED)
     assert list((tmp_path / "modeles").iterdir()) == []
     assert (config.inbox / "CR.docx").exists()  # nothing taken
 
@@ -47,7 +47,7 @@ def test_a_stale_note_template_is_refused_and_left_as_it_is(tmp_path, stale):
     before = note.read_bytes()
     config = make_config(tmp_path, dossiers={"modeles": "modeles"})
     with pytest.raises(TemplateError, match="autre version.*entretiens templates"):
-        process_inbox(config)
+        process_inbox(config, received_on=RECEIVED)
     assert note.read_bytes() == before
 
 

@@ -25,7 +25,7 @@ from pipeline.generate import generate
 from pipeline.naming import REJECTS
 from pipeline.process import process_inbox
 from pipeline.status import campaign_status
-from tests.conftest import REPO, TEMPLATES, TODAY, agent, write_csv, settle
+from tests.conftest import RECEIVED, REPO, TEMPLATES, TODAY, agent, before_the_clock, settle, write_csv
 
 CAREER = DEFAULT.field("perspectives_carriere")  # no constant in the catalogue
 REVIEW = dt.date(2026, 12, 14)
@@ -54,6 +54,9 @@ class Files:
     lea_v1: Path
     lea_v2_late: Path  # communicated 31 days after the review
     paul: Path
+    # Paul's and Zoé's (incomplete) dated before the machine's clock: for the command, which
+    # receives its files on the real day.
+    for_the_command: tuple[Path, Path]
     zoe_incomplete: Path
     zoe_complete: Path
 
@@ -65,7 +68,7 @@ def files(tmp_path_factory) -> Files:
     blank = {a["matricule"]: next(p for p in generate(config, today=TODAY).reports
                                   if f"_{a['matricule']}_" in p.name) for a in AGENTS}
     out = base / "out"
-    out.mkdir()
+    (out / "commande").mkdir(parents=True)
     communicated = REVIEW + dt.timedelta(days=31)
     lea_v1 = fill_report(blank["100001"], out / "CR Martin.docx", DEFAULT, review=REVIEW)
     return Files(
@@ -74,6 +77,10 @@ def files(tmp_path_factory) -> Files:
                                 overrides={cat.COMMUNICATION_DATE: communicated,
                                            cat.AGENT_ACK_DATE: communicated + dt.timedelta(days=2)}),
         paul=fill_report(blank["100002"], out / "CR NDiaye.docx", DEFAULT, review=REVIEW),
+        for_the_command=(
+            fill_report(blank["100002"], out / "commande" / "CR NDiaye.docx", DEFAULT, **before_the_clock()),
+            fill_report(blank["100003"], out / "commande" / "CR Hote.docx", DEFAULT, **before_the_clock(),
+                        omit=(CAREER.key,))),
         zoe_incomplete=fill_report(blank["100003"], out / "CR Hote.docx", DEFAULT, review=REVIEW,
                                    omit=(CAREER.key,)),
         zoe_complete=fill_report(blank["100003"], out / "CR Hote corrigé.docx", DEFAULT, review=REVIEW),
@@ -98,10 +105,10 @@ def campaign(files, tmp_path_factory) -> Config:
     drop(config, files.paul)
     drop(config, files.zoe_incomplete)
     drop(config, b"", "vide.docx")
-    process_inbox(config)
+    process_inbox(config, received_on=RECEIVED)
     drop(config, files.lea_v2_late)
     drop(config, files.paul, "CR NDiaye renvoi.docx")
-    process_inbox(config)
+    process_inbox(config, received_on=RECEIVED)
     return config
 
 
@@ -161,10 +168,10 @@ def test_status_of_a_workspace_where_nothing_came_back_yet(tmp_path):
 def test_a_corrected_report_clears_the_agents_rejection(files, tmp_path):
     config = write_workspace(tmp_path / "ws")
     drop(config, files.zoe_incomplete)
-    process_inbox(config)
+    process_inbox(config, received_on=RECEIVED)
     assert [i["matricule"] for i in campaign_status(config, today=TODAY).rejected] == ["100003"]
     drop(config, files.zoe_complete)
-    process_inbox(config)
+    process_inbox(config, received_on=RECEIVED)
     status = campaign_status(config, today=TODAY)
     assert status.rejected == [] and "100003" not in [a["matricule"] for a in status.missing]
     assert status.per_stage[1] == 1
@@ -173,9 +180,9 @@ def test_a_corrected_report_clears_the_agents_rejection(files, tmp_path):
 def test_resending_the_same_rejected_file_keeps_the_rejection_in_the_status(files, tmp_path):
     config = write_workspace(tmp_path / "ws")
     drop(config, files.zoe_incomplete)
-    process_inbox(config)
+    process_inbox(config, received_on=RECEIVED)
     drop(config, files.zoe_incomplete, "CR Hote renvoi.docx")
-    (outcome,) = process_inbox(config).handled
+    (outcome,) = process_inbox(config, received_on=RECEIVED).handled
     assert outcome.outcome == "duplicate"
     assert [i["matricule"] for i in campaign_status(config, today=TODAY).rejected] == ["100003"]
 
@@ -214,8 +221,8 @@ def test_status_command_prints_a_french_summary(campaign):
 
 def test_process_command_exits_zero_when_files_are_rejected(files, tmp_path):
     config = write_workspace(tmp_path / "ws")
-    drop(config, files.zoe_incomplete)
-    drop(config, files.paul)
+    for report in files.for_the_command:
+        drop(config, report)
     done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "2 fichier(s) traité(s) : 1 accepté(s), 1 rejeté(s)." in done.stdout

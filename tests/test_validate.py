@@ -20,7 +20,7 @@ from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
 from pipeline.text import format_date
 from pipeline.outcomes import ERROR, WARNING
-from tests.conftest import TEMPLATES, TODAY, agent, write_workspace
+from tests.conftest import RECEIVED, TEMPLATES, TODAY, agent, write_workspace
 
 CATALOGUE = DEFAULT
 
@@ -86,8 +86,8 @@ def filled(blanks, tmp_path, matricule: str = "100001", name: str = "cr.docx", *
     return fill_report(blanks[matricule], tmp_path / name, CATALOGUE, **fill)
 
 
-def check(config: Config, path: Path) -> Examination:
-    exam = examine(path, config, agents=known_agents(config), received=TODAY)
+def check(config: Config, path: Path, received: dt.date | None = RECEIVED) -> Examination:
+    exam = examine(path, config, agents=known_agents(config), received=received)
     assert exam.error is None, exam.error
     return exam
 
@@ -434,7 +434,7 @@ def test_without_a_roster_any_agent_number_is_accepted(blanks, tmp_path):
         yaml.safe_dump({"dossiers": {"modeles": str(TEMPLATES)}}), encoding="utf-8")
     no_roster = load_config(tmp_path / "ws" / "config.yaml")
     exam = examine(filled(blanks, tmp_path, matricule="100002"), no_roster,
-                   agents=known_agents(no_roster), received=TODAY)
+                   agents=known_agents(no_roster), received=RECEIVED)
     assert exam.validation.findings == []
 
 
@@ -555,6 +555,102 @@ def test_dates_in_order_and_on_the_same_day_raise_nothing(blanks, config, tmp_pa
     dates = {key: day for key in ORDER[1:]}
     exam = check(config, filled(blanks, tmp_path, stage=4, overrides=dates))
     assert [f for f in exam.validation.findings if f.code == "dates_incoherentes"] == []
+
+
+# -- no date after the day the file was received ------------------------------------------------------
+
+# The dates a person writes of things done before the report reaches HR (the catalogue says which).
+PAST_DATES = [f.key for f in CATALOGUE.fields if f.past_when_received]
+APPEAL = {cat.REVISION_DECISION: cat.REVISED}  # HR's « Recours » part, filled with its dates
+
+
+def workflow_dates(last: dt.date) -> dict[str, dt.date]:
+    """Every date of the workflow in order, two days apart, the last one on ``last``."""
+    return {key: last - dt.timedelta(days=2 * (len(ORDER) - 1 - i)) for i, key in enumerate(ORDER)}
+
+
+def after_receipt(exam: Examination) -> list:
+    return [f for f in exam.validation.findings if f.code == "date_posterieure_reception"]
+
+
+def test_every_date_of_the_workflow_is_one_a_person_writes_after_the_fact():
+    assert PAST_DATES == ORDER  # the invitation, pre-filled from the roster, included: sent before the review
+
+
+@pytest.mark.parametrize("key", PAST_DATES)
+def test_a_date_one_day_after_the_day_the_file_was_received_is_an_error_naming_the_field_and_the_date(
+        blanks, config, tmp_path, key):
+    """GIVEN a notified report, its appeal part filled, every date in order on or before the day it is
+    received but one, the day after WHEN checked THEN one error names that field, its date and the day
+    the file was received."""
+    received = dt.date(2027, 1, 25)
+    dates = workflow_dates(received) | {key: received + dt.timedelta(days=1)}
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides=dates | APPEAL), received)
+    (finding,) = after_receipt(exam)
+    assert (finding.field, finding.severity, finding.label) == (key, ERROR, CATALOGUE.field(key).label)
+    assert f"«\u202f{CATALOGUE.field(key).label}\u202f» (26/01/2027)" in finding.message
+    assert "25/01/2027" in finding.message and not exam.validation.accepted
+
+
+def test_the_next_year_typed_for_this_one_is_caught(blanks, config, tmp_path):
+    """GIVEN a report signed « 18/12/2027 » for 18/12/2026, received on 4 January 2027 WHEN checked
+    THEN it is rejected, the note saying the date is after the day it was received."""
+    dates = {cat.REVIEW_DATE: dt.date(2026, 12, 14), cat.EVALUATOR_SIGNATURE_DATE: dt.date(2027, 12, 18)}
+    exam = check(config, filled(blanks, tmp_path, overrides=dates), dt.date(2027, 1, 4))
+    assert [(f.field, f.severity) for f in after_receipt(exam)] == [(cat.EVALUATOR_SIGNATURE_DATE, ERROR)]
+    assert "18/12/2027" in after_receipt(exam)[0].message and "04/01/2027" in after_receipt(exam)[0].message
+    assert errors(exam) == [("date_posterieure_reception", cat.EVALUATOR_SIGNATURE_DATE)]
+
+
+def test_several_dates_after_the_day_received_each_have_their_error_in_the_order_of_the_form(
+        blanks, config, tmp_path):
+    received = dt.date(2026, 12, 20)
+    dates = {cat.INVITATION_DATE: dt.date(2027, 12, 2), cat.REVIEW_DATE: dt.date(2027, 12, 14),
+             cat.EVALUATOR_SIGNATURE_DATE: dt.date(2027, 12, 18)}
+    exam = check(config, filled(blanks, tmp_path, overrides=dates), received)
+    assert [f.field for f in after_receipt(exam)] == [cat.INVITATION_DATE, cat.REVIEW_DATE,
+                                                      cat.EVALUATOR_SIGNATURE_DATE]
+
+
+def test_every_date_on_the_day_the_file_is_received_is_fine(blanks, config, tmp_path):
+    received = dt.date(2027, 1, 25)
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides={key: received for key in ORDER} | APPEAL),
+                 received)
+    assert exam.validation.accepted, found(exam)
+    assert after_receipt(exam) == []
+
+
+def test_without_a_day_received_no_date_is_checked_against_it(blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, overrides={cat.EVALUATOR_SIGNATURE_DATE: dt.date(2099, 1, 1)}),
+                 None)
+    assert after_receipt(exam) == []
+
+
+@pytest.mark.parametrize("service", sorted(cat.PUBLIC_SERVICES))
+def test_each_public_services_catalogue_checks_the_same_dates(blanks, config, tmp_path, service):
+    """GIVEN a report whose visa is dated after the day it was received WHEN validated with the
+    catalogue of each public service THEN the error names the visa as that service words it."""
+    from pipeline.validate import ValidationContext, validate
+
+    catalogue = cat.for_public_service(cat.BASE, service)
+    received = dt.date(2027, 1, 25)
+    dates = workflow_dates(received) | {cat.VISA_DATE: dt.date(2028, 1, 20)}
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides=dates), received)
+    validation = validate(exam.report, catalogue, ValidationContext(campaign="2026", received=received))
+    (finding,) = [f for f in validation.findings if f.code == "date_posterieure_reception"]
+    assert finding.field == cat.VISA_DATE and f"«\u202f{catalogue.field(cat.VISA_DATE).label}\u202f»" in finding.message
+
+
+def test_a_date_the_catalogue_does_not_mark_may_come_after_the_day_received(tmp_path, blanks):
+    """GIVEN an administration whose config says the CAP referral date may be a planned one
+    (``past_when_received: false``) WHEN a report gives a referral after the day received THEN no error:
+    the rule is the catalogue's, not the code's."""
+    config = write_workspace(tmp_path / "ws", AGENTS,
+                             catalogue={"modifier": {cat.CAP_REFERRAL_DATE: {"past_when_received": False}}})
+    received = dt.date(2027, 1, 25)
+    dates = workflow_dates(received) | {cat.CAP_REFERRAL_DATE: dt.date(2027, 3, 1)}
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides=dates | APPEAL), received)
+    assert after_receipt(exam) == [] and exam.validation.accepted, found(exam)
 
 
 # -- a first review, the CPF, the agent's two signatures ------------------------------------------------

@@ -28,7 +28,7 @@ from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.process import process_inbox
 from pipeline.workbooks import group_titles, rebuild_workbooks
-from tests.conftest import ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
+from tests.conftest import RECEIVED, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
 
 TODAY = dt.date(2027, 3, 1)  # after the campaign's deadlines: overdue flags show
 GENERATED = dt.date(2026, 11, 2)
@@ -149,7 +149,7 @@ def built(tmp_path_factory) -> Built:
                 overrides={cat.TRAINING_NEEDS: REQUESTS["100005"]})
     fill_report(outsider, inbox / "CR inconnu.docx", CATALOGUE, stage=1)
     settle(config.inbox)
-    outcomes = {o.received_name: o.outcome for o in process_inbox(config).handled}
+    outcomes = {o.received_name: o.outcome for o in process_inbox(config, received_on=RECEIVED).handled}
     assert outcomes == {"CR Martin.docx": "accepted", "CR Bernard.docx": "accepted",
                         "CR Durand.docx": "rejected", "CR Roux.docx": "accepted",
                         "CR inconnu.docx": "rejected"}

@@ -26,7 +26,7 @@ from pipeline.workbooks import rebuild_workbooks
 from pipeline.workbooks.costs import (MATCH_SIMILARITY, CostCatalogueError, Training, load_training_catalogue,
                                       match_titles, parse_number)
 from pipeline.workbooks.titles import title_key
-from tests.conftest import TEMPLATES, settle
+from tests.conftest import RECEIVED, TEMPLATES, settle
 from tests.test_workbooks import (CATALOGUE, GENERATED, INES, KIND, LEA, PAUL, SERVICE, T1, T2, T3, TODAY,
                                   need, write_workspace)
 
@@ -103,7 +103,7 @@ def workspace(tmp_path_factory) -> Path:
         fill_report(blanks[number], config.inbox / f"CR {number}.docx", CATALOGUE, stage=1,
                     overrides={cat.TRAINING_NEEDS: needs})
     settle(config.inbox)
-    assert {o.outcome for o in process_inbox(config, outputs=False).handled} == {"accepted"}
+    assert {o.outcome for o in process_inbox(config, outputs=False, received_on=RECEIVED).handled} == {"accepted"}
     write_catalogue_csv(base / "catalogue.csv", TRAININGS)
     write_catalogue_xlsx(base / "catalogue.xlsx", TRAININGS)
     return base

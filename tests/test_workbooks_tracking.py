@@ -25,7 +25,7 @@ from pipeline.process import process_inbox
 from pipeline.workbooks import rebuild_workbooks
 from pipeline.workbooks.tracking import (CHASE_NO_REPORT, CHASE_REJECTION, REJECTION_RESOLVED, TrackingFacts,
                                          chase_overdue, relance_rows, tracking_rows)
-from tests.conftest import ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
+from tests.conftest import RECEIVED, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
 
 BEFORE = dt.date(2026, 12, 1)  # before every due date of the campaign
 AFTER = dt.date(2027, 3, 1)  # after them all
@@ -69,7 +69,7 @@ def state(row: dict[str, object], key: str) -> object:
 
 def process(config: Config) -> dict[str, str]:
     settle(config.inbox)
-    return {o.received_name: o.outcome for o in process_inbox(config).handled}
+    return {o.received_name: o.outcome for o in process_inbox(config, received_on=RECEIVED).handled}
 
 
 @pytest.fixture(scope="module")

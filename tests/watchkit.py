@@ -38,7 +38,11 @@ from pipeline.filling import fill_report  # noqa: E402
 from pipeline.generate import generate  # noqa: E402
 from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX  # noqa: E402
 
-TODAY = dt.date(2026, 11, 2)
+TODAY = dt.date(2026, 9, 21)
+# The agents' interview: in the past, as the watcher (a service, on the machine's clock) receives
+# files on the real day and rejects a report dated after it (``date_posterieure_reception``).
+REVIEW = dt.date(2026, 10, 14)
+INVITATION = REVIEW - dt.timedelta(days=12)
 ROSTER_HEADER = ["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
                  "fonction de l'évaluateur", "date de convocation", "date d'entretien", "heure", "lieu",
                  "encadrant"]
@@ -54,17 +58,19 @@ def write_roster(path: Path, count: int, first: int = 400000) -> Path:
         out.writerow(ROSTER_HEADER)
         for n in range(count):
             out.writerow([first + n, f"Nom{n:03d}", f"Prénom{n:03d}", "Adjoint administratif", "Accueil",
-                          "Agent d'accueil", "Sophie Durand", "Cadre de santé", "02/12/2026", "14/12/2026",
-                          "09:30", "Bureau 12", "non"])
+                          "Agent d'accueil", "Sophie Durand", "Cadre de santé", f"{INVITATION:%d/%m/%Y}",
+                          f"{REVIEW:%d/%m/%Y}", "09:30", "Bureau 12", "non"])
     return path
 
 
-def write_config(folder: Path, *, roster: Path, templates: Path, surveillance: dict | None = None) -> Path:
-    """config.yaml; ``surveillance``: the watcher's settings by their French keys (``stabilite_s``...)."""
+def write_config(folder: Path, *, roster: Path, templates: Path, surveillance: dict | None = None,
+                 inbox: Path | None = None) -> Path:
+    """config.yaml; ``surveillance``: the watcher's settings by their French keys (``stabilite_s``...);
+    ``inbox``: elsewhere than ``folder/inbox`` (on a share)."""
     path = folder / "config.yaml"
     path.write_text(
         "dossiers:\n"
-        "  entree: inbox\n"
+        f"  entree: '{inbox or 'inbox'}'\n"
         "  sortie: outbox\n"
         f"  modeles: '{templates}'\n"
         "  etat: etat\n"
@@ -90,7 +96,7 @@ def make_sources(root: Path, count: int) -> Sources:
     result = generate(config, roster, today=TODAY)
     filled_dir = root / "remplis"
     filled_dir.mkdir(exist_ok=True)
-    filled = [fill_report(r, filled_dir / r.name, config.catalogue, stage=1) for r in result.reports]
+    filled = [fill_report(r, filled_dir / r.name, config.catalogue, stage=1, review=REVIEW) for r in result.reports]
     return Sources(root, roster, root / "modeles", list(result.reports), filled)
 
 
@@ -100,14 +106,16 @@ class Workspace:
     config_path: Path
     roster: Path
     templates: Path
+    elsewhere: Path | None = None  # the inbox, when not ``root/inbox``
 
     def configure(self, surveillance: dict | None) -> None:
         """Rewrite config.yaml with these watcher settings (French keys), or none."""
-        write_config(self.root, roster=self.roster, templates=self.templates, surveillance=surveillance)
+        write_config(self.root, roster=self.roster, templates=self.templates, surveillance=surveillance,
+                     inbox=self.elsewhere)
 
     @property
     def inbox(self) -> Path:
-        return self.root / "inbox"
+        return self.elsewhere or self.root / "inbox"
 
     @property
     def outbox(self) -> Path:
@@ -125,11 +133,13 @@ class Workspace:
             return {}
 
 
-def make_workspace(root: Path, sources: Sources) -> Workspace:
+def make_workspace(root: Path, sources: Sources, *, inbox: Path | None = None) -> Workspace:
+    """A workspace in ``root``; its inbox ``root/inbox``, or ``inbox`` (which must exist)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "inbox").mkdir(exist_ok=True)
-    return Workspace(root, write_config(root, roster=sources.roster, templates=sources.templates),
-                     sources.roster, sources.templates)
+    if inbox is None:
+        (root / "inbox").mkdir(exist_ok=True)
+    return Workspace(root, write_config(root, roster=sources.roster, templates=sources.templates, inbox=inbox),
+                     sources.roster, sources.templates, inbox)
 
 
 def variant(source: Path, destination: Path, tag: str) -> Path:
