@@ -48,7 +48,7 @@ from pipeline.outcomes import ConfigError
 from pipeline.process import process_inbox
 from pipeline.status import campaign_status
 from pipeline.workbooks import rebuild_workbooks
-from tests.conftest import REPO, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
+from tests.conftest import RECEIVED, REPO, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
 
 EMAIL = "courriel évaluateur"
 SOPHIE, ALBERT, ISABELLE = "Sophie Durand", "Albert Noir", "Isabelle Roux"
@@ -80,7 +80,8 @@ def processed(tmp_path_factory) -> Path:
         fill_report(blanks[number], config.inbox / f"{name}.docx", DEFAULT, stage=1, omit=(APPRAISAL.key,))
     fill_report(blanks["300004"], config.inbox / "CR Petit.docx", DEFAULT, stage=1)
     settle(config.inbox)
-    outcomes = {h.received_name: h.outcome for h in process_inbox(config, outputs=False).handled}
+    handled = process_inbox(config, outputs=False, received_on=RECEIVED).handled
+    outcomes = {h.received_name: h.outcome for h in handled}
     assert outcomes == {"CR Martin.docx": "rejected", "CR Bernard.docx": "rejected", "CR Roux.docx": "rejected",
                         "CR Petit.docx": "accepted"}
     return base
@@ -386,7 +387,7 @@ def test_a_server_that_is_down_never_stops_the_pass_and_is_tried_again(processed
     config_path = workspace(processed, tmp_path, smtp_settings(port))
     config = load_config(config_path)
     settle(config.inbox)
-    result = process_inbox(config)
+    result = process_inbox(config, received_on=RECEIVED)
     assert result.workbooks and any("injoignable" in p and "connexion refusée" in p for p in result.mail.problems)
     assert {m.status for m in messages(config_path)} == {QUEUED}
     with Server(Recorder()) as server:
