@@ -33,13 +33,13 @@ from pathlib import Path
 
 from .catalogue import FIRST_NAME, LAST_NAME
 from .config import Config
-from .files import (is_regular_file, make_dirs, private_copy, remove_leftover_temporaries, replace_if_changed,
+from .files import (describe_failure, is_regular_file, make_dirs, private_copy, remove_leftover_temporaries, replace_if_changed,
                     sha256)
 from .journal import FileRow, Journal
 from .naming import (ARCHIVE_HISTORY_NAME, ARCHIVE_INDEX_NAME, ARCHIVE_WORKBOOKS, CHECKSUMS_NAME, PLAN_NAME,
                      SIGNED_COPIES_DIR, TEMP_PREFIX, TRACKING_NAME, archive_agent_folder_name, archived_report_name,
                      shown_name, signed_copies_folder)
-from .outcomes import (ARCHIVE_WITHOUT_PDFA, MISSING_ACCEPTED_REPORT, MISSING_ANY_REPORT, MISSING_FINAL_REPORT, MISSING_PDFA,
+from .outcomes import (ARCHIVE_AGENT_FAILED, ARCHIVE_WITHOUT_PDFA, MISSING_ACCEPTED_REPORT, MISSING_ANY_REPORT, MISSING_FINAL_REPORT, MISSING_PDFA,
                        MISSING_SIGNED_COPY, PDFA_FAILED, PDFA_NOT_MADE_NO_OFFICE, PDFA_NOT_MADE_NOT_FINAL, Outcome)
 from .text import yes_no
 
@@ -131,6 +131,7 @@ class _Run:
         self.written: list[Path] = []
         self.rendered = 0
         self.notices: list[str] = []
+        self.previous_pdfa: dict[str, str] = {}  # the last index.csv's check of each unchanged PDF/A
 
     # -- one file -------------------------------------------------------------------------
 
@@ -222,7 +223,8 @@ class _Run:
             else:
                 checksums[pdf_name] = sha256(pdf)
             if pdf_name in checksums:
-                entry.pdfa = check_pdfa(pdf).describe()
+                unchanged = recorded.get(pdf_name) == checksums[pdf_name] and number in self.previous_pdfa
+                entry.pdfa = self.previous_pdfa[number] if unchanged else check_pdfa(pdf).describe()
 
         for source in signed:
             name = f"{SIGNED_COPIES_DIR}/{source.name}"
@@ -298,9 +300,16 @@ def archive_campaign(config: Config, *, renderer=None,
             signed_root = config.outbox / SIGNED_COPIES_DIR / run.campaign
             signed = {p.name for p in signed_root.iterdir() if p.is_dir()} if signed_root.is_dir() else set()
             numbers = sorted(set(roster) | set(by_agent) | current | signed)
+            run.previous_pdfa = _previous_pdfa(run.folder / ARCHIVE_INDEX_NAME)
             agents = []
             for done, number in enumerate(numbers, 1):
-                agents.append(run.agent(journal, number, roster.get(number), by_agent.get(number, [])))
+                try:
+                    agents.append(run.agent(journal, number, roster.get(number), by_agent.get(number, [])))
+                except OSError as exc:  # a file moved by a pass meanwhile, a share gone: the others go on
+                    problem = ARCHIVE_AGENT_FAILED.format(agent=number, reason=describe_failure(exc))
+                    log.warning(problem)
+                    run.notices.append(problem)
+                    agents.append(AgentArchive(number, "", "", None, False, 0, "", None, [problem]))
                 if progress:
                     progress(done, len(numbers))
         recorded = read_checksums(run.folder / CHECKSUMS_NAME)
@@ -338,6 +347,22 @@ def _write_index(path: Path, agents: list[AgentArchive], folder: Path) -> None:
         [a.agent_number, a.last_name, a.first_name, str(a.stage) if a.stage is not None else "", yes_no(a.final),
          str(a.signed_copies), a.pdfa, a.folder.name if a.folder else "", " ; ".join(a.missing)]
         for a in agents])
+
+
+def _previous_pdfa(index: Path) -> dict[str, str]:
+    """Agent number -> the «\u202fPDF/A\u202f» column of the previous run's index.csv (a PDF/A whose
+    checksum did not change is not checked again)."""
+    import csv
+
+    try:
+        with open(index, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle, delimiter=";"))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    if not rows or rows[0] != INDEX_HEADER:
+        return {}
+    number, pdfa = INDEX_HEADER.index("Matricule"), INDEX_HEADER.index("PDF/A")
+    return {row[number]: row[pdfa] for row in rows[1:] if len(row) == len(INDEX_HEADER)}
 
 
 def _when(iso: str) -> str:

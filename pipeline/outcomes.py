@@ -587,6 +587,9 @@ ARCHIVE_WITHOUT_PDFA = (
     "LibreOffice est introuvable sur cette machine : l'archive est faite sans PDF/A. Installez "
     "LibreOffice (paquets libreoffice-writer-nogui et python3-uno), puis relancez «\u202fentretiens "
     "archiver\u202f» : seuls les PDF/A manquants seront produits.")
+#: A folder that could not be made this time (the others are): said in the run's notices and in index.csv.
+ARCHIVE_AGENT_FAILED = ("agent {agent} : dossier d'archive incomplet ({reason}) ; relancez «\u202fentretiens "
+                        "archiver\u202f» pour le terminer")
 #: index.csv, column «\u202fPDF/A\u202f».
 PDFA_NOT_MADE_NO_OFFICE = "non produit : LibreOffice absent"
 PDFA_NOT_MADE_NOT_FINAL = "sans objet : compte rendu pas à l'étape finale"

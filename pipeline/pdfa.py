@@ -117,9 +117,9 @@ class OfficeServer:
                 worker.stdin.close()
             except OSError:
                 pass
-            _end(worker)
+            _end(worker, grace=10.0)  # it shuts LibreOffice down when its input closes
         if office is not None:
-            _end(office, group=True)
+            _end(office, group=True, grace=10.0)
 
     def close(self) -> None:
         self.stop()
@@ -171,28 +171,21 @@ class OfficeServer:
             return None
 
 
-def _end(process: subprocess.Popen, *, group: bool = False) -> None:
-    """End a process we started (and, for LibreOffice, the processes it started)."""
-    if process.poll() is None:
-        try:
-            if group:
-                os.killpg(process.pid, signal.SIGTERM)
-            else:
-                process.terminate()
-            process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
+def _end(process: subprocess.Popen, *, group: bool = False, grace: float = 0.0) -> None:
+    """End a process we started (and, with ``group``, the processes it started: oosplash starts
+    soffice.bin), after ``grace`` seconds to exit by itself; SIGTERM, then SIGKILL."""
+    for sig, wait in ((None, grace), (signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+        if sig is not None and process.poll() is None:
             try:
-                if group:
-                    os.killpg(process.pid, signal.SIGKILL)
-                else:
-                    process.kill()
+                os.killpg(process.pid, sig) if group else process.send_signal(sig)
             except OSError:
                 pass
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
-    if group:  # a child LibreOffice left behind (oosplash starts soffice.bin)
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    if group:  # a soffice.bin left in the group after oosplash exited
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except OSError:

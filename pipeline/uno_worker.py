@@ -9,7 +9,8 @@ sends it one JSON line per document on its standard input::
 
 and reads one JSON line per answer: ``{"ok": true}``, or ``{"ok": false, "error": "...",
 "lost": true}`` when the connection to LibreOffice is gone (LibreOffice died: the caller
-restarts it). Only the standard library and ``uno``.
+restarts it). When its standard input closes (the run ended, or its process was killed), it
+shuts LibreOffice down. Only the standard library and ``uno``.
 
 Usage: python3 uno_worker.py PIPE_NAME [CONNECT_TIMEOUT_S]
 """
@@ -80,6 +81,12 @@ def main():
         print(json.dumps(answer), flush=True)
         if answer.get("lost"):
             return 1
+    # Our standard input closed: the run is over, or the process that started us died (killed):
+    # LibreOffice is shut down with us, never left running on its own.
+    try:
+        desktop.terminate()
+    except Exception:
+        pass
     return 0
 
 

@@ -363,3 +363,15 @@ def test_the_command_archives_and_says_what_is_missing(tmp_path, blanks):
     assert "100003 L’HÔTE Zoé : manque compte rendu à l'étape finale (étape atteinte : 2)" in done.stdout
     assert (tmp_path / "ws" / "archives" / CAMPAIGN / ARCHIVE_INDEX_NAME).exists()
     assert "Traceback" not in done.stderr
+
+
+def test_libreoffice_shuts_down_when_the_process_driving_it_is_gone(office, archived, tmp_path):
+    """The worker's input closes when the archiver dies (even killed): LibreOffice then exits
+    by itself, never left running alone; the next rendering starts a new one."""
+    campaign, _, _ = archived
+    office.render(campaign.versions["100002"], tmp_path / "avant.pdf")
+    soffice_process, starts = office.office, office.starts
+    office.worker.stdin.close()  # what the kernel does when the archiver is killed
+    soffice_process.wait(timeout=60)  # exits on its own: no signal sent to it
+    office.render(campaign.versions["100002"], tmp_path / "apres.pdf")
+    assert office.starts == starts + 1 and check_pdfa(tmp_path / "apres.pdf").ok
