@@ -15,7 +15,9 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -375,3 +377,53 @@ def test_libreoffice_shuts_down_when_the_process_driving_it_is_gone(office, arch
     soffice_process.wait(timeout=60)  # exits on its own: no signal sent to it
     office.render(campaign.versions["100002"], tmp_path / "apres.pdf")
     assert office.starts == starts + 1 and check_pdfa(tmp_path / "apres.pdf").ok
+
+
+def _our_offices(exclude: Path) -> set[int]:
+    """Pids of the LibreOffice processes the product started (private profiles entretiens-lo-*),
+    except the session's."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if "soffice" in command and "entretiens-lo-" in command and str(exclude) not in command:
+                pids.add(int(entry.name))
+    return pids
+
+
+def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_rerun_finishes(fresh, office):
+    """GIVEN `entretiens archiver` running WHEN it is killed (SIGKILL) once its first PDF/A is
+    written THEN no file of the archive is half written under its final name, its LibreOffice
+    shuts down, and the next run completes the archive."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    before = _our_offices(office._profile_dir)
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "archiver"], cwd=fresh.config.base_dir, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first_pdf = fresh.archive / "100001 MARTIN Léa" / "100001 - compte rendu 2026.pdf"
+    deadline = time.monotonic() + 120
+    while not first_pdf.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = _our_offices(office._profile_dir) - before
+    run.kill()
+    run.wait()
+    assert first_pdf.exists() and started  # killed in the middle, with its LibreOffice running
+    deadline = time.monotonic() + 60
+    while _our_offices(office._profile_dir) & started and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _our_offices(office._profile_dir) & started  # gone with the archiver
+    for path in fresh.archive.rglob("*"):
+        if path.is_file() and not path.name.startswith(TEMP_PREFIX) and path.suffix == ".pdf":
+            assert check_pdfa(path).ok, path  # complete, or not there at all
+
+    result = archive_campaign(fresh.config, renderer=office)
+    assert not list(fresh.archive.rglob(TEMP_PREFIX + "*"))
+    # Léa's folder was killed before its empreintes.sha256 (written last) recorded the PDF/A: a folder
+    # counts as done only then, so it is made again, as Paul's, which the killed run never reached.
+    assert result.rendered == 2
+    for number in ("100001", "100002"):
+        assert check_pdfa(fresh.folder_of(number) / f"{number} - compte rendu 2026.pdf").ok
+    for folder in [fresh.archive] + [p for p in fresh.archive.iterdir() if p.is_dir() and p.name[0].isdigit()]:
+        assert subprocess.run(["sha256sum", "-c", CHECKSUMS_NAME], cwd=folder, capture_output=True).returncode == 0
