@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .catalogue import FIRST_NAME, LAST_NAME
 from .config import Config
-from .files import (describe_failure, is_regular_file, make_dirs, private_copy, remove_leftover_temporaries, replace_if_changed,
+from .files import (FILE_MODE, describe_failure, is_regular_file, make_dirs, private_copy, remove_leftover_temporaries, replace_if_changed,
                     sha256)
 from .journal import FileRow, Journal
 from .naming import (ARCHIVE_HISTORY_NAME, ARCHIVE_INDEX_NAME, ARCHIVE_WORKBOOKS, CHECKSUMS_NAME, PLAN_NAME,
@@ -121,13 +121,12 @@ def checksum_lines(checksums: dict[str, str]) -> str:
 
 
 class _Run:
-    def __init__(self, config: Config, renderer, progress):
+    def __init__(self, config: Config, renderer):
         self.config = config
         self.campaign = config.campaign.key
         self.folder = config.archives / self.campaign
         self.final_stage = config.catalogue.final_stage
         self.renderer = renderer
-        self.progress = progress
         self.written: list[Path] = []
         self.rendered = 0
         self.notices: list[str] = []
@@ -149,6 +148,7 @@ class _Run:
             if os.path.lexists(tmp):
                 tmp.unlink()
         self.written.append(target)
+        log.info("Archivé : %s -> %s (sha256 %s)", shown_name(str(source)), shown_name(str(target)), digest)
         return digest
 
     def write_text(self, target: Path, write: Callable[[Path], None]) -> None:
@@ -163,7 +163,7 @@ class _Run:
         tmp = target.with_name(f"{TEMP_PREFIX}{target.name}")
         try:
             self.renderer.render(source, tmp)
-            os.chmod(tmp, 0o640)
+            os.chmod(tmp, FILE_MODE)
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -174,6 +174,7 @@ class _Run:
                 tmp.unlink()
         self.rendered += 1
         self.written.append(target)
+        log.info("PDF/A : %s -> %s", shown_name(str(source)), shown_name(str(target)))
         return None
 
     # -- one agent ------------------------------------------------------------------------
@@ -284,10 +285,9 @@ def archive_campaign(config: Config, *, renderer=None,
     own_renderer = renderer is None
     if own_renderer:
         renderer = open_renderer()
-    run = _Run(config, renderer, progress)
+    run = _Run(config, renderer)
     if renderer is None:
-        run.notices.append(ARCHIVE_WITHOUT_PDFA)
-        log.warning(ARCHIVE_WITHOUT_PDFA)
+        run.notices.append(ARCHIVE_WITHOUT_PDFA)  # the command prints the notices
     try:
         make_dirs(run.folder)
         remove_leftover_temporaries(run.folder)
@@ -307,7 +307,6 @@ def archive_campaign(config: Config, *, renderer=None,
                     agents.append(run.agent(journal, number, roster.get(number), by_agent.get(number, [])))
                 except OSError as exc:  # a file moved by a pass meanwhile, a share gone: the others go on
                     problem = ARCHIVE_AGENT_FAILED.format(agent=number, reason=describe_failure(exc))
-                    log.warning(problem)
                     run.notices.append(problem)
                     agents.append(AgentArchive(number, "", "", None, False, 0, "", None, [problem]))
                 if progress:

@@ -22,7 +22,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +117,7 @@ class OfficeServer:
             except OSError:
                 pass
             _end(worker, grace=10.0)  # it shuts LibreOffice down when its input closes
+            worker.stdout.close()
         if office is not None:
             _end(office, group=True, grace=10.0)
 
