@@ -162,8 +162,8 @@ ARCHIVE_WORKBOOKS = "classeurs"  # the campaign's workbooks, copied
 
 
 def signed_copies_folder(outbox: Path, campaign: str, agent_number: str) -> Path:
-    """Where the signed copies of one agent's report are filed."""
-    return Path(outbox) / SIGNED_COPIES_DIR / campaign / safe_filename(agent_number)
+    """``outbox/exemplaires_signes/2026/100231``: where one report's signed copies are filed."""
+    return Path(outbox) / SIGNED_COPIES_DIR / safe_filename(campaign) / safe_filename(agent_number)
 
 
 def archive_agent_folder_name(agent_number: str, last_name: str, first_name: str) -> str:
