@@ -35,7 +35,7 @@ from pipeline.journal import Journal
 from pipeline.naming import (ARCHIVE_HISTORY_NAME, ARCHIVE_INDEX_NAME, ARCHIVE_WORKBOOKS, CHECKSUMS_NAME,
                              SIGNED_COPIES_DIR, TEMP_PREFIX, signed_copies_folder)
 from pipeline.outcomes import ARCHIVE_WITHOUT_PDFA, MISSING_SIGNED_COPY, PDFA_NOT_MADE_NO_OFFICE, Outcome
-from pipeline.pdfa import OfficeServer, check_pdfa, open_renderer
+from pipeline.pdfa import BatchConverter, OfficeServer, RenderError, check_pdfa, open_renderer
 from pipeline.process import process_inbox
 from tests.conftest import TODAY, agent, settle, write_workspace
 from tests.lo import run_cli, soffice
@@ -427,3 +427,13 @@ def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_re
         assert check_pdfa(fresh.folder_of(number) / f"{number} - compte rendu 2026.pdf").ok
     for folder in [fresh.archive] + [p for p in fresh.archive.iterdir() if p.is_dir() and p.name[0].isdigit()]:
         assert subprocess.run(["sha256sum", "-c", CHECKSUMS_NAME], cwd=folder, capture_output=True).returncode == 0
+
+
+def test_without_uno_each_document_gets_its_own_libreoffice_and_is_a_pdfa_all_the_same(archived, tmp_path):
+    """The fallback where python3-uno is missing: ``soffice --convert-to`` with the PDF/A-2b filter."""
+    campaign, _, _ = archived
+    with BatchConverter(soffice()) as converter:
+        converter.render(campaign.versions["100002"], tmp_path / "seul.pdf")
+        with pytest.raises(RenderError):
+            converter.render(tmp_path / "absent.docx", tmp_path / "absent.pdf")
+    assert check_pdfa(tmp_path / "seul.pdf").ok and not (tmp_path / "absent.pdf").exists()
