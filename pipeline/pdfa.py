@@ -91,7 +91,7 @@ class OfficeServer:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.starts += 1
         self.worker = subprocess.Popen(
-            [self.python, str(WORKER), pipe, str(START_TIMEOUT_S)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [self.python, str(WORKER), pipe, str(START_TIMEOUT_S), str(self._profile_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True, encoding="utf-8", bufsize=1)
         answer = self._answer(START_TIMEOUT_S)
         if not answer or not answer.get("ready"):

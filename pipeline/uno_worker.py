@@ -12,10 +12,15 @@ and reads one JSON line per answer: ``{"ok": true}``, or ``{"ok": false, "error"
 restarts it). When its standard input closes (the run ended, or its process was killed), it
 shuts LibreOffice down. Only the standard library and ``uno``.
 
-Usage: python3 uno_worker.py PIPE_NAME [CONNECT_TIMEOUT_S]
+Usage: python3 uno_worker.py PIPE_NAME [CONNECT_TIMEOUT_S [TEMP_DIR]]
+
+TEMP_DIR (LibreOffice's private profile) is removed when the process that started this script
+died (it could not): a killed run leaves nothing behind in /tmp.
 """
 
 import json
+import os
+import shutil
 import sys
 import time
 
@@ -62,6 +67,8 @@ def convert(desktop, source, target):
 def main():
     pipe = sys.argv[1]
     timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+    temp_dir = sys.argv[3] if len(sys.argv) > 3 else None
+    parent = os.getppid()
     try:
         desktop = connect(pipe, timeout)
     except Exception as exc:
@@ -87,6 +94,12 @@ def main():
         desktop.terminate()
     except Exception:
         pass
+    if temp_dir and os.getppid() != parent:  # orphaned: nobody else will remove the profile
+        for _ in range(20):
+            shutil.rmtree(temp_dir, ignore_errors=True)
+            if not os.path.exists(temp_dir):
+                break
+            time.sleep(0.5)
     return 0
 
 

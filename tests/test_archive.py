@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -394,12 +395,16 @@ def _our_offices(exclude: Path) -> set[int]:
     return pids
 
 
+def _profiles() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("entretiens-lo-*"))
+
+
 def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_rerun_finishes(fresh, office):
     """GIVEN `entretiens archiver` running WHEN it is killed (SIGKILL) once its first PDF/A is
     written THEN no file of the archive is half written under its final name, its LibreOffice
     shuts down, and the next run completes the archive."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    before = _our_offices(office._profile_dir)
+    before, profiles_before = _our_offices(office._profile_dir), _profiles()
     run = subprocess.Popen([sys.executable, "-m", "pipeline", "archiver"], cwd=fresh.config.base_dir, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first_pdf = fresh.archive / "100001 MARTIN Léa" / "100001 - compte rendu 2026.pdf"
@@ -414,6 +419,10 @@ def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_re
     while _our_offices(office._profile_dir) & started and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _our_offices(office._profile_dir) & started  # gone with the archiver
+    deadline = time.monotonic() + 30
+    while _profiles() - profiles_before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _profiles() == profiles_before  # its private profile too
     for path in fresh.archive.rglob("*"):
         if path.is_file() and not path.name.startswith(TEMP_PREFIX) and path.suffix == ".pdf":
             assert check_pdfa(path).ok, path  # complete, or not there at all
