@@ -41,14 +41,16 @@ if TYPE_CHECKING:
     from .watch.lock import WatcherState
     from .mail import MailRun
     from .mail.reminders import ReminderRun
+    from .archive import ArchiveResult
 
 __all__ = [
     # functions
     "load_config", "process_inbox", "reexamine_files", "check_files", "generate_documents", "rebuild_workbooks",
     "campaign_status", "watcher_state", "build_templates", "run_service", "send_reminders", "deliver_messages",
+    "archive_campaign",
     # what they return or take
     "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
-    "WatcherState", "ReminderRun", "MailRun",
+    "WatcherState", "ReminderRun", "MailRun", "ArchiveResult",
     # exceptions
     "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
     "UnreadableReport", "NotReexaminable",
@@ -216,11 +218,34 @@ def deliver_messages(config: Config) -> MailRun:
     return dispatch(config)
 
 
+def archive_campaign(config: Config, *, renderer=None,
+                     progress: Callable[[int, int], None] | None = None) -> ArchiveResult:
+    """The campaign's archive, for the agents' administrative records (``entretiens archiver``):
+    in ``dossiers.archives`` (default ``archives`` beside the outbox), ``<campagne>/`` holding
+    one folder per agent, ``<matricule> <NOM Prénom>/``, with the final report (``.docx``), its
+    PDF/A-2b rendering, the signed copies filed in ``outbox/exemplaires_signes/<campagne>/<matricule>/``,
+    ``historique.csv`` (every version received, from the journal) and ``empreintes.sha256``; and
+    ``index.csv`` (one line per agent of the roster and the journal: stage reached, signed copies,
+    the PDF/A check, what is missing), the workbooks (``classeurs/``) and their checksums.
+
+    Run again, it redoes only what changed (checksums compared with those the archive recorded;
+    an unchanged report is never rendered again); it only reads the outbox. Returns an
+    :class:`ArchiveResult`: ``agents`` (one line of the index each), ``written`` (files written
+    by this run), ``rendered``, ``pdfa_available`` (False without LibreOffice: the archive is made
+    without PDF/A, ``notices`` says so in French), ``office_starts``. ``renderer``: a
+    :class:`pipeline.pdfa.OfficeServer` to use (and leave running); by default one is started
+    for the run and stopped after it. ``progress(done, total)`` after each agent. Raises
+    :class:`RosterError` when the configured roster cannot be read."""
+    from .archive import archive_campaign
+
+    return archive_campaign(config, renderer=renderer, progress=progress)
+
+
 # Types and exceptions, loaded on first use (PEP 562): name -> module under pipeline.
 _LAZY = {
     "Config": "config", "Watch": "config", "PassResult": "process", "HandledFile": "process",
     "Outcome": "outcomes", "Examination": "examine", "GenerateResult": "generate", "Status": "status",
-    "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders",
+    "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders", "ArchiveResult": "archive",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
                      "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),
 }

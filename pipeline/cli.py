@@ -18,8 +18,8 @@ import re
 import sys
 from pathlib import Path
 
-from . import (build_templates, campaign_status, check_files, generate_documents, load_config, process_inbox,
-               rebuild_workbooks, reexamine_files, run_service, send_reminders, watcher_state)
+from . import (archive_campaign, build_templates, campaign_status, check_files, generate_documents, load_config,
+               process_inbox, rebuild_workbooks, reexamine_files, run_service, send_reminders, watcher_state)
 from .naming import PREVIOUS_VERSIONS, TO_SEND, shown_name
 from .outcomes import PASS_OUTCOMES, EntretiensError
 from .text import KIND_WORDS, shown_value
@@ -272,6 +272,21 @@ def cmd_remind(args) -> int:
     return EXIT_OK
 
 
+def cmd_archive(args) -> int:
+    result = archive_campaign(load_config(args.config), progress=_progress)
+    complete = len(result.agents) - len(result.missing())
+    print(f"Archive de la campagne dans {result.folder} : {len(result.agents)} agent(s), {complete} dossier(s) "
+          f"complet(s), {len(result.written)} fichier(s) écrit(s) (dont {result.rendered} PDF/A), le reste inchangé.")
+    for notice in result.notices:
+        print(f"Attention : {notice}", file=sys.stderr)
+    if result.missing():
+        print(f"{len(result.missing())} agent(s) à compléter, détail dans {result.index} :")
+        for agent in result.missing()[:MESSAGES_SHOWN * 4]:
+            print(f"  {agent.agent_number} {agent.last_name.upper()} {agent.first_name} : manque "
+                  + " ; ".join(agent.missing))
+    return EXIT_OK
+
+
 MESSAGES_SHOWN = 5  # rejection reasons printed per file by `status`; the note has them all
 
 
@@ -508,6 +523,19 @@ def build_parser() -> argparse.ArgumentParser:
     remind.add_argument("--simulation", action="store_true",
                         help="affiche ce qui serait envoyé, sans rien écrire ni envoyer")
     remind.set_defaults(handler=cmd_remind)
+
+    archive = commands.add_parser(
+        "archiver", parents=[common],
+        help="archive de la campagne pour les dossiers des agents : compte rendu final, PDF/A, "
+             "exemplaires signés, historique, empreintes",
+        description="Prépare dans le dossier des archives (clé dossiers.archives, par défaut «\u202farchives\u202f» "
+                    "à côté du dossier de sortie) un dossier par agent : le compte rendu final (.docx) et sa "
+                    "version PDF/A-2b, les exemplaires signés, historique.csv (chaque version reçue) et "
+                    "empreintes.sha256 ; plus index.csv (ce qui manque pour chaque agent) et les classeurs. "
+                    "Relancée, elle ne refait que ce qui a changé. Le dossier de sortie n'est que lu. Sans "
+                    "LibreOffice, l'archive est faite sans PDF/A et le dit.",
+        epilog="Exemple : entretiens archiver --config /srv/entretiens/config.yaml")
+    archive.set_defaults(handler=cmd_archive)
     return parser
 
 

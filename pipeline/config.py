@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, WORKING_DAYS, DelayRules
+from .naming import ARCHIVES
 from .outcomes import ConfigError, describe_validation_error
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -42,6 +43,8 @@ class Folders(_Section):
     templates: Path = Field(Path("templates"), alias="modeles")
     # Journal and work area: on a local disk, never on a share.
     state: Path = Field(Path(".entretiens"), alias="etat")
+    # `entretiens archiver`: one folder per campaign; by default « archives » beside the outbox.
+    archives: Path | None = Field(None, alias="archives")
 
 
 class Delays(_Section):
@@ -219,6 +222,13 @@ class Config(_Section):
     @property
     def templates(self) -> Path:
         return self.path(self.folders.templates)
+
+    @property
+    def archives(self) -> Path:
+        """Where ``entretiens archiver`` writes: ``dossiers.archives``, else ``archives`` beside the outbox."""
+        if self.folders.archives is not None:
+            return self.path(self.folders.archives)
+        return self.outbox.parent / ARCHIVES
 
     @property
     def state_dir(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import errno
+import filecmp
 import hashlib
 import logging
 import os
@@ -318,3 +319,25 @@ def sync_folder(folder: Path) -> None:
         pass  # some file systems refuse fsync on a folder
     finally:
         os.close(fd)
+
+
+def replace_if_changed(target: Path, write: Callable[[Path], None]) -> bool:
+    """:func:`replace_atomically` when what ``write`` makes differs from ``target``'s bytes;
+    otherwise ``target`` is left as it is (its time too) and ``False`` is returned."""
+    target = Path(target)
+    make_dirs(target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        if is_regular_file(target) and filecmp.cmp(tmp, target, shallow=False):
+            return False
+        os.chmod(tmp, FILE_MODE)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        return True
+    finally:
+        if tmp.exists():
+            tmp.unlink()

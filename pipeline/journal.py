@@ -541,3 +541,11 @@ class Journal:
 
     def moves(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM moves ORDER BY id").fetchall()
+
+    def iter_agent_files(self, campaign: str):
+        """Every finished file of a campaign that names an agent (any outcome), by agent then
+        in the order received: what ``entretiens archiver`` writes to each ``historique.csv``."""
+        rows = self.db.execute("SELECT * FROM files WHERE status=? AND campaign=? AND agent_number IS NOT NULL"
+                               " ORDER BY agent_number, id", (DONE, campaign))
+        for row in rows:
+            yield FileRow.from_row(row)

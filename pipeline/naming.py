@@ -151,6 +151,33 @@ def note_path_for(file_path: Path, suffix: str) -> Path:
     return file_path.with_name(file_path.stem + suffix)
 
 
+# -- signed copies and the archive -----------------------------------------------------------
+
+# Signed copies (PDF) of final reports: outbox/<SIGNED_COPIES_DIR>/<campagne>/<matricule>/.
+SIGNED_COPIES_DIR = "exemplaires_signes"
+ARCHIVES = "archives"  # `entretiens archiver`: beside the outbox unless dossiers.archives says otherwise
+ARCHIVE_HISTORY_NAME = "historique.csv"  # in each agent's archive folder: every version received
+CHECKSUMS_NAME = "empreintes.sha256"  # sha256sum -c reads it
+ARCHIVE_INDEX_NAME = "index.csv"  # one line per agent of the campaign
+ARCHIVE_WORKBOOKS = "classeurs"  # the campaign's workbooks, copied
+
+
+def signed_copies_folder(outbox: Path, campaign: str, agent_number: str) -> Path:
+    """``outbox/exemplaires_signes/2026/100231``: where one report's signed copies are filed."""
+    return Path(outbox) / SIGNED_COPIES_DIR / safe_filename(campaign) / safe_filename(agent_number)
+
+
+def archive_agent_folder_name(agent_number: str, last_name: str, first_name: str) -> str:
+    """``100231 MARTIN Élodie``: an agent's folder in the archive."""
+    name = " ".join(part for part in (last_name.upper(), first_name) if part)
+    return shorten_name(safe_filename(f"{agent_number} {name}".strip()), NAME_BUDGET)
+
+
+def archived_report_name(campaign: str, agent_number: str, extension: str) -> str:
+    """``100231 - compte rendu 2026.pdf``: the final report in its archive folder."""
+    return safe_filename(f"{agent_number} - compte rendu {campaign}{extension}")
+
+
 def stage_folder(outbox: Path, catalogue, stage: int) -> Path:
     return Path(outbox) / catalogue.stage(stage).folder
 

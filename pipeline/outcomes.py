@@ -580,3 +580,27 @@ def describe_validation_error(exc, *, location: str | None = None) -> str:
     if not key:
         return f"{text}."
     return f"clé «\u202f{key}\u202f»{shown} : {text}."
+
+
+# ---------------------------------------------------------------------------
+# The archive (`entretiens archiver`): what it says about each agent and about the run.
+# ---------------------------------------------------------------------------
+
+#: Said once per run, and in index.csv, when this machine has no LibreOffice.
+ARCHIVE_WITHOUT_PDFA = (
+    "LibreOffice est introuvable sur cette machine : l'archive est faite sans PDF/A. Installez "
+    "LibreOffice (paquets libreoffice-writer-nogui et python3-uno), puis relancez «\u202fentretiens "
+    "archiver\u202f» : seuls les PDF/A manquants seront produits.")
+#: A folder that could not be made this time (the others are): said in the run's notices and in index.csv.
+ARCHIVE_AGENT_FAILED = ("agent {agent} : dossier d'archive incomplet ({reason}) ; relancez «\u202fentretiens "
+                        "archiver\u202f» pour le terminer")
+#: index.csv, column «\u202fPDF/A\u202f».
+PDFA_NOT_MADE_NO_OFFICE = "non produit : LibreOffice absent"
+PDFA_NOT_MADE_NOT_FINAL = "sans objet : compte rendu pas à l'étape finale"
+PDFA_FAILED = "non produit : {error}"
+#: index.csv, column «\u202fManque\u202f».
+MISSING_FINAL_REPORT = "compte rendu à l'étape finale (étape atteinte : {stage})"
+MISSING_ANY_REPORT = "compte rendu (aucun reçu)"
+MISSING_ACCEPTED_REPORT = "compte rendu accepté (aucune version acceptée à ce jour)"
+MISSING_SIGNED_COPY = "exemplaire signé"
+MISSING_PDFA = "PDF/A"

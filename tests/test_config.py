@@ -100,6 +100,13 @@ def test_relative_paths_resolve_against_the_config_files_folder(tmp_path, monkey
     assert config.outbox == base / ".." / "partage" / "sortie"
     assert config.templates == absolute
     assert config.state_dir == base / "etat"
+    assert config.archives == base / ".." / "partage" / "archives"  # beside the outbox by default
+
+
+def test_the_archives_folder_is_read_from_dossiers_archives(tmp_path):
+    path = write(tmp_path / "campagne", "dossiers:\n  archives: /srv/archives-rh\n")
+    assert load_config(path).archives == Path("/srv/archives-rh")
+    assert load_config(write(tmp_path / "autre", "")).archives == (tmp_path / "autre").resolve() / "archives"
 
 
 def test_delay_overrides_and_catalogue_changes_are_read(tmp_path):
