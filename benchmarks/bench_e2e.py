@@ -44,7 +44,9 @@ run would otherwise compile them again). The figure is that wall time divided by
 floor. ``--command-runs`` R alternates floor and command R times; the best
 ratio is kept, each run's is printed. The command's CPU time (user + system,
 ``os.wait4``) over the floor's is printed beside it, less moved by other jobs on
-the machine than wall times; so is the command's own peak RSS.
+the machine than wall times. (Its peak RSS is not: a child's ``ru_maxrss`` counts
+the copy of this script it was forked from; the memory figures are the pass's and
+the rebuild's above.)
 
 With ``--runs`` R, the sizes are measured in turn R times and each keeps its best.
 Peak memory is the peak RSS (VmHWM, reset just before the pass) of that process
@@ -326,7 +328,6 @@ def measure_command(base: Path, floor_passes: int, roster: bool) -> dict:
             raise SystemExit(f"entretiens process failed ({command.returncode}):\n"
                              f"{output.read()[-4000:].decode(errors='replace')}")
     figures["command_cpu_s"] = usage.ru_utime + usage.ru_stime
-    figures["command_peak_mb"] = usage.ru_maxrss / 1024
     with sqlite3.connect(base / ".etat" / JOURNAL_NAME) as journal:
         outcomes = dict(journal.execute("SELECT outcome, COUNT(*) FROM files GROUP BY outcome").fetchall())
         reports = journal.execute("SELECT COUNT(DISTINCT report_id) FROM files WHERE outcome='accepted'").fetchone()[0]
@@ -339,8 +340,7 @@ def measure_command(base: Path, floor_passes: int, roster: bool) -> dict:
 def describe_command(f: dict) -> str:
     return (f"N={f['n']:>6}: entretiens process {f['command_s']:6.1f} s (start-up, pass and workbooks), "
             f"floor {f['floor_s']:5.2f} s ({f['floor_s'] / f['n'] * 1000:4.2f} ms each): "
-            f"ratio {f['command_s'] / f['floor_s']:4.1f}x (CPU time alone {f['command_cpu_s'] / f['floor_cpu_s']:4.1f}x); "
-            f"peak RSS {f['command_peak_mb']:.0f} MB")
+            f"ratio {f['command_s'] / f['floor_s']:4.1f}x (CPU time alone {f['command_cpu_s'] / f['floor_cpu_s']:4.1f}x)")
 
 
 def describe(f: dict) -> str:
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"whole command at N={command['n']}: `entretiens process` (start-up, pass and workbook rebuild) "
               f"{command['command_s']:.1f} s, floor {command['floor_s']:.2f} s on the same files: ratio {ratio:.1f}x "
               f"(target <= {TARGET_FLOOR_RATIO:g}: {verdict}; CPU time alone "
-              f"{command['command_cpu_s'] / command['floor_cpu_s']:.1f}x); its peak RSS {command['command_peak_mb']:.0f} MB")
+              f"{command['command_cpu_s'] / command['floor_cpu_s']:.1f}x)")
     return 0
 
 
