@@ -33,6 +33,21 @@ that process, in this order:
   (c) ``rebuild_workbooks(config)``: what ``process_inbox`` does at the end of a
       pass, timed apart.
 
+The whole command, as a user runs it (``--command-n``, default 2,000): on a fresh
+workspace holding N files and a ``config.yaml``, a fresh process measures the
+floor (a) on its inbox files; then ``python -m pipeline process --config ...`` runs
+as a subprocess of this script, timed from its start to its exit (start-up,
+imports, configuration, the pass and the workbook rebuild included; its output
+goes to a pipe, as to a cron log). The package's modules are compiled first
+(``compileall``, as ``pip install`` does; with PYTHONDONTWRITEBYTECODE set, each
+run would otherwise compile them again). The figure is that wall time divided by the
+floor. ``--command-runs`` R alternates floor and command R times; the best
+ratio is kept, each run's is printed. The command's CPU time (user + system,
+``os.wait4``) over the floor's is printed beside it, less moved by other jobs on
+the machine than wall times. (Its peak RSS is not: a child's ``ru_maxrss`` counts
+the copy of this script it was forked from; the memory figures are the pass's and
+the rebuild's above.)
+
 With ``--runs`` R, the sizes are measured in turn R times and each keeps its best.
 Peak memory is the peak RSS (VmHWM, reset just before the pass) of that process
 during (b), then during (c); ``ru_maxrss`` of the children, as seen by this
@@ -40,18 +55,21 @@ process, is printed as a cross-check (it also counts (a) and (c)).
 
 Targets (issue 7): (b) <= 5 x (a); (b) at the larger size <= 2.2 x (b) at the
 smaller one (sizes 2,000 and 4,000); peak RSS <= 300 MB at 10,000, for the pass
-and the workbook rebuild alike (a whole ``entretiens process``).
+and the workbook rebuild alike (a whole ``entretiens process``). Issue 16: the
+whole command at N = 2,000 <= 5 x (a).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import csv
 import datetime as dt
 import json
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -70,7 +88,7 @@ from pipeline import ooxml  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.filling import ReportForm, fill_report  # noqa: E402
 from pipeline.generate import generate  # noqa: E402
-from pipeline.naming import report_id  # noqa: E402
+from pipeline.naming import JOURNAL_NAME, report_id  # noqa: E402
 
 TARGET_FLOOR_RATIO = 5.0
 TARGET_GROWTH = 2.2
@@ -108,6 +126,13 @@ def write_roster(path: Path, n: int, distinct: int) -> Path:
         for i in range(n):
             out.writerow(roster_row(i, distinct))
     return path
+
+
+def config_yaml(roster: bool) -> str:
+    """config.yaml of a workspace, as :func:`workspace_config` builds it."""
+    return ("dossiers:\n  entree: inbox\n  sortie: outbox\n"
+            f"  modeles: {json.dumps(str(REPO / 'templates'))}\n  etat: .etat\n"
+            + ("liste_agents: agents.csv\n" if roster else ""))
 
 
 def workspace_config(base: Path, *, roster: bool = True) -> Config:
@@ -207,6 +232,19 @@ def floor(files: list[Path]) -> None:
             etree.fromstring(archive.read("word/document.xml"))
 
 
+def floor_child(base: Path, floor_passes: int) -> None:
+    """The floor (a) alone on a workspace's inbox files, in this (fresh) process; one JSON line."""
+    files = sorted((base / "inbox").iterdir())
+    floor(files)  # warm-up: files in the OS page cache
+    floors, cpus = [], []
+    for _ in range(floor_passes):
+        start, cpu = time.perf_counter(), time.process_time()
+        floor(files)
+        floors.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    print(json.dumps({"n": len(files), "floor_s": min(floors), "floor_cpu_s": min(cpus)}))
+
+
 def child(base: Path, floor_passes: int, roster: bool) -> None:
     """One measured pass in this (fresh) process; prints one JSON line."""
     from pipeline.examine import package_limits
@@ -272,6 +310,42 @@ def measure(base: Path, floor_passes: int, roster: bool) -> dict:
     return figures
 
 
+def measure_command(base: Path, floor_passes: int, roster: bool) -> dict:
+    """The floor on the workspace's files, then the whole ``process`` command on them."""
+    done = subprocess.run([sys.executable, __file__, "--floor-child", str(base), "--floor-passes",
+                           str(floor_passes)], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"floor process failed:\n{done.stderr[-4000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    (base / "config.yaml").write_text(config_yaml(roster), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        command = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(base / "config.yaml")],
+                                   cwd=base, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(command.pid, 0)
+        figures["command_s"] = time.perf_counter() - start
+        command.returncode = os.waitstatus_to_exitcode(status)
+        if command.returncode:
+            output.seek(0)
+            raise SystemExit(f"entretiens process failed ({command.returncode}):\n"
+                             f"{output.read()[-4000:].decode(errors='replace')}")
+    figures["command_cpu_s"] = usage.ru_utime + usage.ru_stime
+    with sqlite3.connect(base / ".etat" / JOURNAL_NAME) as journal:
+        outcomes = dict(journal.execute("SELECT outcome, COUNT(*) FROM files GROUP BY outcome").fetchall())
+        reports = journal.execute("SELECT COUNT(DISTINCT report_id) FROM files WHERE outcome='accepted'").fetchone()[0]
+    if outcomes != {"accepted": figures["n"]} or reports != figures["n"] or any((base / "inbox").iterdir()) \
+            or not (base / "outbox" / "suivi_campagne.xlsx").is_file():
+        raise SystemExit(f"the command did not accept every report once: {outcomes}, {reports} reports")
+    return figures
+
+
+def describe_command(f: dict) -> str:
+    return (f"N={f['n']:>6}: entretiens process {f['command_s']:6.1f} s (start-up, pass and workbooks), "
+            f"floor {f['floor_s']:5.2f} s ({f['floor_s'] / f['n'] * 1000:4.2f} ms each): "
+            f"ratio {f['command_s'] / f['floor_s']:4.1f}x (CPU time alone {f['command_cpu_s'] / f['floor_cpu_s']:4.1f}x)")
+
+
 def describe(f: dict) -> str:
     n = f["n"]
     return (f"N={n:>6}: pass {f['pass_s']:7.1f} s = {n / f['pass_s']:6.1f} reports/s "
@@ -292,16 +366,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-roster", action="store_true", help="no liste_agents (reports not checked against it)")
     parser.add_argument("--dir", type=Path, default=None, help="where the workspaces go (default: the temp dir)")
     parser.add_argument("--quick", action="store_true", help="N = 200,400, memory at 1,000, 12 distinct")
+    parser.add_argument("--command-n", type=int, default=2000,
+                        help="N for the whole `entretiens process` command (default 2000; 0: skip)")
+    parser.add_argument("--command-runs", type=int, default=1, help="whole-command runs, best kept (default 1)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     roster = not args.no_roster
     if args.child:
         child(args.child, args.floor_passes, roster)
         return 0
+    if args.floor_child:
+        floor_child(args.floor_child, args.floor_passes)
+        return 0
     if args.quick:
-        args.sizes, args.memory_n, args.distinct = "200,400", 1000, 12
+        args.sizes, args.memory_n, args.distinct, args.command_n = "200,400", 1000, 12, 400
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
-    largest = max(sizes + [args.memory_n])
+    largest = max(sizes + [args.memory_n, args.command_n])
     distinct = min(args.distinct, largest)
 
     with tempfile.TemporaryDirectory(prefix="bench_e2e_", dir=args.dir) as tmp:
@@ -331,6 +412,16 @@ def main(argv: list[str] | None = None) -> int:
             memory = measure(base, args.floor_passes, roster)
             shutil.rmtree(base)
             print("  memory run " + describe(memory), flush=True)
+        command = None
+        if args.command_n:
+            compileall.compile_dir(REPO / "pipeline", quiet=1)  # as an installed package has them
+        for run in range(args.command_runs if args.command_n else 0):
+            base = prepare_workspace(root / f"ws_command_{run}", pool, args.command_n, distinct, roster)
+            figures = measure_command(base, args.floor_passes, roster)
+            shutil.rmtree(base)
+            print(f"  command run {run + 1}/{args.command_runs} " + describe_command(figures), flush=True)
+            if command is None or figures["command_s"] / figures["floor_s"] < command["command_s"] / command["floor_s"]:
+                command = figures
 
     print()
     for n in sizes:
@@ -359,6 +450,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{m['rss_before_mb']:.0f} MB), rebuild_workbooks {m['rebuild_peak_mb']:.0f} MB "
               f"({m['rebuild_s']:.1f} s); ru_maxrss of the children {m['children_maxrss_mb']:.0f} MB; "
               f"pass {m['n'] / m['pass_s']:.1f} reports/s, ratio {m['pass_s'] / m['floor_s']:.1f}x")
+    if command:
+        ratio = command["command_s"] / command["floor_s"]
+        verdict = "OK" if ratio <= TARGET_FLOOR_RATIO else "ABOVE TARGET"
+        print(f"whole command at N={command['n']}: `entretiens process` (start-up, pass and workbook rebuild) "
+              f"{command['command_s']:.1f} s, floor {command['floor_s']:.2f} s on the same files: ratio {ratio:.1f}x "
+              f"(target <= {TARGET_FLOOR_RATIO:g}: {verdict}; CPU time alone "
+              f"{command['command_cpu_s'] / command['floor_cpu_s']:.1f}x)")
     return 0
 
 

@@ -164,6 +164,7 @@ class Catalogue(_Frozen):
     legal_basis: str = ""
     appeal_routes: str = ""
     _version: str | None = PrivateAttr(None)
+    _positions: dict[str, int] | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Catalogue":
@@ -195,10 +196,17 @@ class Catalogue(_Frozen):
     # -- lookups -----------------------------------------------------------
 
     def field(self, key: str) -> Field:
-        for f in self.fields:
-            if f.key == key:
-                return f
-        raise KeyError(key)
+        return self.fields[self.position(key)]
+
+    def position(self, key: str) -> int:
+        """Where the field ``key`` comes in the form (its index in ``fields``); KeyError if none.
+        Looked up in a table made once: reading and validating a report ask it for every field."""
+        if self._positions is None:
+            object.__setattr__(self, "_positions", {f.key: i for i, f in enumerate(self.fields)})  # frozen model
+        try:
+            return self._positions[key]
+        except KeyError:
+            raise KeyError(key) from None
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

@@ -19,9 +19,6 @@ import json
 import zipfile
 from pathlib import Path
 
-import jinja2
-from docxtpl import DocxTemplate
-
 from . import ooxml
 from .files import replace_atomically, unique_path
 from .naming import REJECTION_TEMPLATE, REPORT_TEMPLATE
@@ -74,7 +71,9 @@ def templates_command(config) -> str:
     return "entretiens templates" + (f" --config {path}" if path.exists() else "")
 
 
-def _environment() -> jinja2.Environment:
+def _environment() -> jinja2.Environment:  # noqa: F821 - imported when a note is rendered
+    import jinja2
+
     return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
 
 
@@ -96,6 +95,8 @@ def render(template: Path, context: dict, destination: Path, *,
     existing file (a free name is taken), unless ``overwrite`` (a file of ours, planned
     by the journal). The document carries its :func:`fingerprint`. Raises
     ``jinja2.UndefinedError`` for a variable ``context`` lacks."""
+    from docxtpl import DocxTemplate  # here: a pass that writes no note never loads it (start-up time)
+
     doc = DocxTemplate(str(template))
     doc.render(context, _environment(), autoescape=True)
     props = doc.docx.core_properties

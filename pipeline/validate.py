@@ -98,12 +98,11 @@ class _Checker:
     def __init__(self, report: Report, catalogue: Catalogue, stage: int, context: ValidationContext):
         self.report, self.catalogue, self.stage, self.context = report, catalogue, stage, context
         self.findings: list[Finding] = []
-        self.order = {f.key: i for i, f in enumerate(catalogue.fields)}
 
     def add(self, reason: Reason, f: Field | None, variant: str = "", /, **params: object) -> None:
         self.findings.append(reason.finding(
             variant, label=f.label if f else "", field=f.key if f else None,
-            order=self.order.get(f.key, -1) if f else -1, **params))
+            order=self.catalogue.position(f.key) if f else -1, **params))
 
     def stage_marker(self) -> Field:
         """The field whose answer placed the document at its stage (the first filled one)."""

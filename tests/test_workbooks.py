@@ -618,3 +618,21 @@ def test_the_equal_treatment_sheets_count_the_accepted_reports_without_any_free_
     for sheet in ("Harmonisation", "Accès à la formation"):
         texts = {c for row in built.tracking[sheet].iter_rows(values_only=True) for c in row if isinstance(c, str)}
         assert not texts & free_text, sheet
+
+
+def test_a_table_over_another_is_refused_as_xlsxwriter_would(tmp_path):
+    """The Book checks its tables' ranges itself (XlsxWriter's per-cell record is not kept)."""
+    from xlsxwriter.exceptions import OverlappingRange
+
+    from pipeline.workbooks.sheets import Book, SheetColumn
+
+    book = Book(tmp_path / "classeur.xlsx", "Essai")
+    sheet = book.sheet("Feuille")
+    frame, columns = pd.DataFrame({"a": ["x", "y"]}), [SheetColumn("a", "A")]
+    assert book.table(sheet, frame, columns, name="Un") == 3  # header, two rows: rows 0 to 2
+    with pytest.raises(OverlappingRange):
+        book.table(sheet, frame, columns, name="Deux", top=2)
+    book.table(sheet, frame, columns, name="Trois", top=2, left=1)  # beside it
+    book.table(book.sheet("Autre"), frame, columns, name="Quatre")  # same cells, another sheet
+    book.close()
+    assert openpyxl.load_workbook(tmp_path / "classeur.xlsx")["Feuille"]["B5"].value == "y"  # header at row 3

@@ -47,10 +47,10 @@ def control_alias(sdt: etree._Element) -> str | None:
     return _val(control_property(sdt, "w:alias"))
 
 
-def _flag_on(flag: etree._Element, val: str = _VAL) -> bool:
-    """An on/off flag (``w:showingPlcHdr``, ``w14:checked``: ST_OnOff) is on unless its value is
-    0, false or off, whatever its case; present without a value, it is on (the schema's default)."""
-    return (flag.get(val) or "").strip().lower() not in ("0", "false", "off")
+def _flag_on(flag: etree._Element) -> bool:
+    """An on/off flag (``w:showingPlcHdr``: ST_OnOff) is on unless its w:val is 0, false or off,
+    whatever its case; present without a value, it is on (the schema's default)."""
+    return (flag.get(_VAL) or "").strip().lower() not in ("0", "false", "off")
 
 
 def control_showing_placeholder(sdt: etree._Element) -> bool:
@@ -66,7 +66,10 @@ def control_checkbox_state(sdt: etree._Element) -> bool | None:
     if box is None:
         return None
     checked = box.find(qn("w14:checked"))
-    return checked is not None and _flag_on(checked, qn("w14:val"))
+    if checked is None:
+        return False
+    value = checked.get(qn("w14:val"))  # ST_OnOff: absent means on; anything but on, true or 1 is off
+    return value is None or value.strip().lower() in ("1", "true", "on")
 
 
 def control_date_value(sdt: etree._Element) -> str | None:

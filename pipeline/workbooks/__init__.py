@@ -70,17 +70,18 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     current: dict[str, TrackingFacts] = {}
     appraisals: list[AppraisalFacts] = []
     latest: dict[str, TrackingFacts] = {}
+    facts_of_file: dict[int, TrackingFacts] = {}  # an agent's last file is most often its current version
 
     def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
         for report in reports:
-            current[report.agent_number] = TrackingFacts.of(report.file, catalogue)
+            current[report.agent_number] = facts_of_file[report.file.id] = TrackingFacts.of(report.file, catalogue)
             appraisals.append(AppraisalFacts.of(report.file, catalogue, listed.get(report.agent_number)))
             yield report
 
     def still_rejected(files: Iterable[FileRow]) -> Iterable[tuple[str | None, str | None, FileRow]]:
         """The last file of each agent with no accepted version, when it was turned away."""
         for file in files:
-            latest[file.agent_number] = TrackingFacts.of(file, catalogue)
+            latest[file.agent_number] = facts_of_file.get(file.id) or TrackingFacts.of(file, catalogue)
             if file.agent_number not in current and file.outcome is not None and file.outcome.turned_away:
                 yield file.campaign, file.agent_number, file
 
@@ -91,6 +92,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
                           catalogue, categories)
         pending = need_rows(still_rejected(journal.iter_latest_by_agent(campaign)), catalogue, categories)
         messages = last_messages(config, journal)
+    del facts_of_file
     needs, pending = with_grouped_titles(needs, catalogue, pending)
     trainings = _training_catalogue(config)
     costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []

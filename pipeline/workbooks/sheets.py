@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.exceptions import OverlappingRange
+from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
 from ..catalogue import Catalogue
 from ..text import yes_no
@@ -89,6 +90,16 @@ def _header_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+class _NoCellRecord(dict):
+    """Stands in for XlsxWriter's record of the cells its tables cover (``Worksheet.table_cells``:
+    one entry per cell of every table, about 100 bytes each, some 40 MB for the tracking of
+    10,000 agents, and as many for the training plan). It keeps nothing: :class:`Book` checks
+    that its tables do not overlap, range by range (:meth:`Book._check_overlap`)."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
 class Book:
     """An XlsxWriter workbook that writes user text as text, never as a formula or a link."""
 
@@ -101,6 +112,7 @@ class Book:
         self.header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.bold = self.book.add_format({"bold": True, "font_size": 12})
         self.sheet_names: set[str] = set()
+        self._tables: dict[str, list[tuple[int, int, int, int]]] = {}  # sheet -> its tables' ranges
 
     def sheet(self, name: str):
         name = re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip(" '")
@@ -108,6 +120,7 @@ class Book:
             name = f"{name[:28]} {len(self.sheet_names)}"
         self.sheet_names.add(name.casefold())
         sheet = self.book.add_worksheet(name)
+        sheet.table_cells = _NoCellRecord()  # the tables' ranges are checked by _check_overlap
         sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
         # Printed as HR prints it: A4 landscape, as wide as the page, the title and the sheet's
         # name above, page numbers below (&-codes are Excel's, read by Calc too).
@@ -134,6 +147,7 @@ class Book:
                 sums.append((left + index, float(frame[column.id].sum())))
             specs.append(spec)
         plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        self._check_overlap(sheet, (top, left, last, left + len(columns) - 1))
         sheet.add_table(top, left, last, left + len(columns) - 1, {
             "name": "Tableau_" + re.sub(r"[^A-Za-z0-9]+", "_", plain).strip("_"),
             "style": "Table Style Medium 2", "columns": specs})
@@ -160,6 +174,17 @@ class Book:
             sheet.set_print_scale(PRINT_SCALE)
             sheet.repeat_columns(left, left + min(2, len(columns) - 1))
         return last + 1
+
+    def _check_overlap(self, sheet, cells: tuple[int, int, int, int]) -> None:
+        """Raise XlsxWriter's ``OverlappingRange`` when a table would cover another one of the
+        sheet (Excel refuses such a file), as ``add_table`` does cell by cell."""
+        top, left, bottom, right = cells
+        tables = self._tables.setdefault(sheet.name, [])
+        for other in tables:
+            if top <= other[2] and other[0] <= bottom and left <= other[3] and other[1] <= right:
+                raise OverlappingRange(f"Table range '{xl_range(*cells)}' overlaps previous "
+                                       f"table range '{xl_range(*other)}'.")
+        tables.append(cells)
 
     def _column(self, sheet, first: int, col: int, values: list, kind: str) -> None:
         if kind == DATE:
