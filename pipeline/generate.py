@@ -21,6 +21,7 @@ from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, PREVIOUS_VERSIONS, 
 from .outcomes import RosterError
 from .render import check_templates, fingerprint, render, rendered_fingerprint, templates_command
 from .roster import Roster, RosterProblem, RosterRow, load_roster
+from .signed_copies import page_code
 from .template_build import build_all
 from .ooxml import CHECKED_BOX, UNCHECKED_BOX
 from .text import format_date, is_yes, long_date
@@ -138,7 +139,7 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
 
 
 def _write(template: Path, context: dict, target: Path, result: GenerateResult, *, rewrite: bool,
-           identifier: str | None = None) -> Path:
+           identifier: str | None = None, page_code: str | None = None) -> Path:
     """Write one document unless the same one is already there (its fingerprint); a changed
     one replaces it, the previous version kept in «\u202fversions précédentes\u202f»."""
     if os.path.lexists(target):
@@ -148,9 +149,9 @@ def _write(template: Path, context: dict, target: Path, result: GenerateResult, 
         kept = unique_path(target.parent / PREVIOUS_VERSIONS / target.name)
         move_no_clobber(target, kept)
         result.replaced.append(kept)
-        result.updated.append(render(template, context, target, identifier=identifier))
+        result.updated.append(render(template, context, target, identifier=identifier, page_code=page_code))
         return target
-    result.written.append(render(template, context, target, identifier=identifier))
+    result.written.append(render(template, context, target, identifier=identifier, page_code=page_code))
     return target
 
 
@@ -192,8 +193,10 @@ def generate(config: Config, roster_path: Path | None = None, *,
                                row.values.get(cat.FIRST_NAME, ""))
         context = report_context(config.catalogue, campaign, row,
                                  previous_objectives(row.values[cat.AGENT_NUMBER]))
+        code = page_code(config.catalogue.version(), campaign, row.values[cat.AGENT_NUMBER])
         result.reports.append(_write(config.templates / REPORT_TEMPLATE, context, out / f"{stem}{REPORT_SUFFIX}",
-                                     result, rewrite=rewrite_all, identifier=context["f"][cat.REPORT_ID]))
+                                     result, rewrite=rewrite_all, identifier=context["f"][cat.REPORT_ID],
+                                     page_code=code))
         if row.review_date is not None:
             result.invitations.append(_write(
                 config.templates / INVITATION_TEMPLATE, invitation_context(config, row, invitation_date),

@@ -150,6 +150,31 @@ def note_path_for(file_path: Path, suffix: str) -> Path:
     return file_path.with_name(file_path.stem + suffix)
 
 
+# Signed copies (printed, signed, scanned: PDFs dropped in the inbox, pipeline.signed_copies):
+# each report's under SIGNED_COPIES_DIR/<campagne>/<matricule>/, a batch scan that held
+# several reports kept whole under SIGNED_COPIES_DIR/SIGNED_BATCHES_DIR/.
+SIGNED_COPIES_DIR = "exemplaires_signes"
+SIGNED_BATCHES_DIR = "lots"
+SIGNED_COPY_SUFFIX = " - exemplaire signé.pdf"
+
+
+def signed_copies_folder(outbox: Path, campaign: str, agent_number: str) -> Path:
+    """``outbox/exemplaires_signes/2026/100231``: where one report's signed copies are filed."""
+    return Path(outbox) / SIGNED_COPIES_DIR / safe_filename(campaign) / safe_filename(agent_number)
+
+
+def signed_batches_folder(outbox: Path) -> Path:
+    """Where a batch scan holding several reports is kept whole, as received."""
+    return Path(outbox) / SIGNED_COPIES_DIR / SIGNED_BATCHES_DIR
+
+
+def signed_copy_name(campaign: str, agent_number: str, last_name: str = "", first_name: str = "") -> str:
+    """``2026_100231_MARTIN_Élodie - exemplaire signé.pdf`` (without the names when unknown)."""
+    stem = (agent_file_stem(campaign, agent_number, last_name, first_name) if last_name or first_name
+            else shorten_name(safe_filename(f"{campaign}_{agent_number}"), NAME_BUDGET))
+    return stem + SIGNED_COPY_SUFFIX
+
+
 def stage_folder(outbox: Path, catalogue, stage: int) -> Path:
     return Path(outbox) / catalogue.stage(stage).folder
 
