@@ -7,6 +7,7 @@ degrees, blurred, salted with noise, saved as JPEG 70 and wrapped as image-only 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import random
@@ -16,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pikepdf
 import pytest
 
@@ -191,6 +193,24 @@ def test_a_batch_scan_is_split_into_one_pdf_per_report_and_kept_whole(scans, wor
         found = signed_copies.identify(Path(copy.path), campaign=CAMPAIGN, max_mb=50, max_pages=50)
         assert [(c.agent_number, c.pages) for c in found.copies] == [(number, list(range(1, len(copy.pages) + 1)))]
     assert copies["100002"].page == 1 and copies["100003"].page == first
+    sheet = openpyxl.load_workbook(workspace.outbox / "suivi_campagne.xlsx")["Suivi"]
+    header = [c.value for c in sheet[1]]
+    received = {row[header.index("Matricule")]: row[header.index("Exemplaire signé reçu le")]
+                for row in sheet.iter_rows(min_row=2, values_only=True)}
+    today = dt.date.today()
+    assert {n: d.date() if d else d for n, d in received.items()} == dict.fromkeys(NUMBERS, today)
+
+
+@pytest.mark.libreoffice
+def test_the_tracking_shows_when_a_signed_copy_was_received_for_its_agent_only(scans, workspace):
+    scan = scans.pdf("scan léa.pdf", scanned_pages(scans.printed["100001"], dpi=150, angle=0.8, seed=3))
+    run(workspace, scan)
+    sheet = openpyxl.load_workbook(workspace.outbox / "suivi_campagne.xlsx")["Suivi"]
+    header = [c.value for c in sheet[1]]
+    received = {row[header.index("Matricule")]: row[header.index("Exemplaire signé reçu le")]
+                for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert received["100001"].date() == dt.date.today()
+    assert received["100002"] is None and received["100003"] is None
 
 
 @pytest.mark.libreoffice

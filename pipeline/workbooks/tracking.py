@@ -40,6 +40,7 @@ IN_ROSTER, STAGE, SITUATION, ALERTS = "in_roster", "stage", "situation", "alerts
 LAST_FILE, LAST_RECEIVED, LAST_OUTCOME, REASONS = "last_file", "last_received", "last_outcome", "reasons"
 SHORT_SITUATION = "short_situation"
 NOTIFIED = "notified"
+SIGNED_RECEIVED = "signed_copy_received"  # the last signed copy (a scanned PDF) received, pipeline.signed_copies
 NOTIFIED_SIGNED = "signée par l'agent"
 NOTIFIED_REFUSED = "refus de signer, valant notification : {mode}"
 EVALUATOR_EMAIL, DAYS_LATE = "evaluator_email", "days_late"
@@ -82,6 +83,7 @@ def tracking_columns(config: Config) -> list[SheetColumn]:
         SheetColumn(SITUATION, "Situation"),
         *_date_fields(catalogue),
         SheetColumn(NOTIFIED, "Notification"),
+        SheetColumn(SIGNED_RECEIVED, "Exemplaire signé reçu le", DATE),
         *due,
         SheetColumn(ALERTS, "Alertes de délai", NUMBER),
         SheetColumn(DAYS_LATE, "Jours de retard", NUMBER),
@@ -167,11 +169,13 @@ class TrackingFacts:
 
 
 def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dict[str, TrackingFacts],
-                  roster: list[RosterRow], today: dt.date) -> pd.DataFrame:
+                  roster: list[RosterRow], today: dt.date, *,
+                  signed: dict[str, dt.date] | None = None) -> pd.DataFrame:
     """One row per roster agent, then one per other agent the journal knows.
 
     ``current``: agent number -> newest accepted version of the report;
-    ``latest``: agent number -> last file received, whatever its outcome.
+    ``latest``: agent number -> last file received, whatever its outcome;
+    ``signed``: agent number -> when the last signed copy of the report was received.
     A report finished (final stage) has no overdue deadline any more. Days late: the most of
     the agent's missed deadlines (:meth:`Deadline.days_late`). A rejected last file is pending
     unless an accepted version was received after it. The frame also has the columns of the
@@ -205,6 +209,7 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
             record[STAGE], record[SITUATION] = None, (REJECTED_ONLY if last else NO_REPORT)
         record.update({key: dates[key] for key in date_keys})
         record[NOTIFIED] = report.notification if report else ""
+        record[SIGNED_RECEIVED] = (signed or {}).get(number)
         finished = report is not None and report.stage >= catalogue.final_stage
         alerts, missed, overdue = 0, [], []
         for deadline, state in agent_deadlines(config, dates, report.received if report else None,
