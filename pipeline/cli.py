@@ -248,6 +248,8 @@ def cmd_status(args) -> int:
           f"{status.duplicates} doublon(s).")
     for number, count in status.per_stage.items():
         print(f"  Étape {number} – {status.stage_labels[number]} : {count}")
+    if status.signed_copies:
+        print(f"  Exemplaire signé reçu (PDF numérisé) : {status.signed_copies} compte(s) rendu(s)")
     if status.rejected:
         print(f"Rejets en attente de correction : {len(status.rejected)}")
         for item in status.rejected:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import gc
+import io
 import logging
 import os
 import stat
@@ -477,7 +478,9 @@ class Processor:
         for copy in found.copies:
             wanted = signed_copies_folder(outbox, copy.campaign, copy.agent_number) / signed_copy_name(
                 copy.campaign, copy.agent_number, *self._agent_names(copy.report_id))
-            if not found.is_batch and self._placed_before(row, work_path, wanted):
+            if found.is_batch and self._part_written_before(work_path, copy.pages, wanted):
+                copy.path = str(wanted)
+            elif not found.is_batch and self._placed_before(row, work_path, wanted):
                 copy.path = str(wanted)
             else:
                 copy.path = str(unique_path(wanted, reserved=self._is_reserved))
@@ -498,9 +501,18 @@ class Processor:
         log.info("«\u202f%s\u202f» : exemplaire signé de %s (%d page(s))", row.original_name,
                  ", ".join(f"{c.report_id} ({c.found_by} page {c.page})" for c in found.copies), found.page_count)
 
+    def _part_written_before(self, batch: Path, pages: list[int], wanted: Path) -> bool:
+        """Whether ``wanted`` already holds these pages of this batch: written before a power cut
+        lost the plan that chose its name (the split is deterministic: the same bytes again)."""
+        if not is_regular_file(wanted) or self._is_reserved(wanted):
+            return False
+        made = io.BytesIO()
+        write_pages(batch, pages, lambda save: save(made))
+        return wanted.stat().st_size == made.getbuffer().nbytes and wanted.read_bytes() == made.getvalue()
+
     def _agent_names(self, report: str) -> tuple[str, str]:
         """The agent's last and first names as their report's current version gives them, if known."""
-        current = self.journal.current(report)
+        current = self.current_version(report)
         values = (current.file.content or {}).get("champs", {}) if current else {}
         return str(values.get(cat.LAST_NAME) or ""), str(values.get(cat.FIRST_NAME) or "")
 

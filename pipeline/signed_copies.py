@@ -285,8 +285,9 @@ def group_pages(found: list[tuple[Identity | None, str | None]]) -> Identificati
 
 
 def write_pages(source: Path, pages: list[int], write: Callable[[Callable[[Path], None]], None]) -> None:
-    """The ``pages`` (1-based) of ``source`` as a PDF of their own, handed to ``write`` (which
-    gives the temporary path to save to: see :func:`pipeline.files.create_atomically`)."""
+    """The ``pages`` (1-based) of ``source`` as a PDF of their own, handed to ``write`` as the
+    function that saves it to a path or a binary stream (``write`` gives the temporary path: see
+    :func:`pipeline.files.create_atomically`). The same pages always give the same bytes."""
     import pikepdf
 
     with pikepdf.open(source) as original:
@@ -294,3 +295,40 @@ def write_pages(source: Path, pages: list[int], write: Callable[[Callable[[Path]
         for number in pages:
             part.pages.append(original.pages[number - 1])
         write(lambda tmp: part.save(tmp, deterministic_id=True))
+
+
+def specimen_scan(pages: list[str | None], *, dpi: int = 150, angle: float = 1.0) -> bytes:
+    """A scanned signed copy drawn without printer nor scanner (the demo's, and tests' that
+    cannot run LibreOffice): an image-only PDF, one A4 sheet per item of ``pages`` at ``dpi``,
+    each with the QR code of that text (a :func:`page_code`) at the top, 14 mm wide or a
+    little less, a few lines and a signature; ``None``, a sheet without code. Slightly rotated."""
+    import segno
+    from PIL import Image, ImageDraw
+
+    width, height = round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)
+    sheets = []
+    for number, text in enumerate(pages, 1):
+        sheet = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(sheet)
+        margin = round(20 / 25.4 * dpi)
+        if text is not None:
+            modules = 29 + 8  # version 3 and its quiet zone: a report's code
+            scale = max(2, round(CODE_WIDTH_MM / 25.4 * dpi / modules))
+            buffer = io.BytesIO()
+            segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
+            buffer.seek(0)
+            sheet.paste(Image.open(buffer).convert("L"), (margin, margin // 2))
+            identity = parse_code(text)
+            footer = f"identifiant {identity.report_id}" if identity else ""
+            draw.text((margin, height - margin), footer, fill=0)
+        for line in range(12):
+            y = margin * 3 + line * dpi // 4
+            draw.line((margin, y, width - margin - (line * 37) % (width // 3), y), fill=90, width=max(1, dpi // 75))
+        base = height - margin * 3
+        draw.line([(margin + i * dpi // 10, base + (dpi // 8 if i % 2 else 0)) for i in range(12)], fill=0,
+                  width=max(2, dpi // 60))  # a signature
+        draw.text((margin, base - dpi // 4), f"Signature – page {number}", fill=0)
+        sheets.append(sheet.rotate(angle, fillcolor=255, resample=Image.BICUBIC))
+    buffer = io.BytesIO()
+    sheets[0].save(buffer, "PDF", resolution=dpi, save_all=True, append_images=sheets[1:])
+    return buffer.getvalue()

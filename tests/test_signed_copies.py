@@ -30,6 +30,7 @@ from pipeline.naming import (REJECTION_SUFFIX, REJECTS, SIGNED_BATCHES_DIR, SIGN
                              signed_copies_folder)
 from pipeline.outcomes import (DamagedPdf, EmptyFile, EncryptedPdf, Outcome, PdfTooLarge, UnidentifiedPdf)
 from pipeline.process import process_inbox
+from pipeline.status import campaign_status
 from tests.conftest import TODAY, agent, settle, write_workspace
 
 img2pdf = pytest.importorskip("img2pdf")
@@ -199,6 +200,7 @@ def test_a_batch_scan_is_split_into_one_pdf_per_report_and_kept_whole(scans, wor
                 for row in sheet.iter_rows(min_row=2, values_only=True)}
     today = dt.date.today()
     assert {n: d.date() if d else d for n, d in received.items()} == dict.fromkeys(NUMBERS, today)
+    assert campaign_status(workspace).as_json()["exemplaires_signes"] == 3
 
 
 @pytest.mark.libreoffice
