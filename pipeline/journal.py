@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import make_dirs
@@ -32,6 +32,8 @@ CLAIMED, PLANNED, DONE = "claimed", "planned", "done"
 # in it, each as SignedCopy.as_json() (identifier, campaign, agent number, form version, pages,
 # how and on which page it was matched, where its copy is filed).
 SIGNED_PAGES, SIGNED_COPIES = "pages", "exemplaires_signes"
+# Its electronic (PAdES) signatures, each as PdfSignature.as_json(): signer, intact, whole file.
+SIGNED_SIGNATURES = "signatures"
 
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
 
@@ -183,6 +185,8 @@ class SignedCopyRecord:
     form_version: str | None
     batch: str | None  # for a copy split from a batch scan: where the whole batch is kept
     file_id: int
+    # The received PDF's electronic signatures (PAdES), each {"signataire", "intacte", "couvre_tout_le_fichier"}.
+    signatures: list[dict] = field(default_factory=list)
 
 
 # How long a statement waits for a lock another program holds on the journal, in seconds.
@@ -459,7 +463,8 @@ class Journal:
                     received_at=file.received_at, received_name=file.original_name, checksum=file.checksum,
                     pages=copy["pages"], page_count=(file.content or {}).get(SIGNED_PAGES, len(copy["pages"])),
                     found_by=copy["trouve_par"], page=copy["page"], form_version=copy.get("version_formulaire"),
-                    batch=(self.where_now(file) or file.destination) if batch else None, file_id=file.id))
+                    batch=(self.where_now(file) or file.destination) if batch else None, file_id=file.id,
+                    signatures=(file.content or {}).get(SIGNED_SIGNATURES) or []))
         return records
 
     def placed_at(self, path: str | Path) -> bool:

@@ -46,7 +46,7 @@ from .files import (are_same_file, create_atomically, describe_failure, holds_sa
                     make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
                     unique_path)
 from .inbox import SPECIAL_ENTRY, InboxListing, check_outside_inbox, list_inbox, not_ready
-from .journal import CLAIMED, DONE, SIGNED_COPIES, SIGNED_PAGES, CurrentReport, FileRow, Journal, warn_if_network_fs
+from .journal import CLAIMED, DONE, SIGNED_COPIES, SIGNED_PAGES, SIGNED_SIGNATURES, CurrentReport, FileRow, Journal, warn_if_network_fs
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
                      SIGNED_COPIES_DIR, WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
                      outbox_name, received_name_of, reexamination_of, shown_name, signed_batches_folder,
@@ -56,7 +56,7 @@ from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION,
                        REVISED_AFTER_APPEAL, STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome,
                        UnreadableReport)
 from .render import check_templates, templates_command
-from .signed_copies import identify, is_pdf_candidate, write_pages
+from .signed_copies import identify, is_pdf_candidate, pdf_signatures, write_pages
 from .text import canonical_choice, format_date
 
 log = logging.getLogger("entretiens")
@@ -495,7 +495,9 @@ class Processor:
         # report's versions' (its current version, the tracking's last outcome), which a copy is not.
         self.journal.plan(
             row.id, outcome=Outcome.SIGNED_COPY, reason_code=None, destination=str(destination), note=None,
-            previous_move=None, report_id=None, campaign=None, agent_number=None, stage=None, content={SIGNED_PAGES: found.page_count, SIGNED_COPIES: [c.as_json() for c in found.copies]},
+            previous_move=None, report_id=None, campaign=None, agent_number=None, stage=None,
+            content={SIGNED_PAGES: found.page_count, SIGNED_COPIES: [c.as_json() for c in found.copies],
+                     SIGNED_SIGNATURES: [s.as_json() for s in pdf_signatures(work_path)]},
             findings=[])
         self._reserve(self.journal.file(row.id))
         log.info("«\u202f%s\u202f» : exemplaire signé de %s (%d page(s))", row.original_name,

@@ -332,3 +332,53 @@ def specimen_scan(pages: list[str | None], *, dpi: int = 150, angle: float = 1.0
     buffer = io.BytesIO()
     sheets[0].save(buffer, "PDF", resolution=dpi, save_all=True, append_images=sheets[1:])
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PdfSignature:
+    """An electronic (PAdES) signature found in a PDF."""
+
+    signer: str  # the signing certificate's common name (else its whole subject)
+    intact: bool  # the bytes it signed are unchanged and the signature matches them
+    whole_file: bool  # it covers the whole file: nothing was added after it
+
+    def as_json(self) -> dict:
+        return {"signataire": self.signer, "intacte": self.intact, "couvre_tout_le_fichier": self.whole_file}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PdfSignature":
+        return cls(signer=data["signataire"], intact=data["intacte"], whole_file=data["couvre_tout_le_fichier"])
+
+
+def pdf_signatures(path: Path) -> list[PdfSignature]:
+    """The electronic signatures of a PDF (pyHanko), in the order they were applied: who signed
+    and whether the signed bytes are intact. The signer's certificate is not checked against
+    trusted authorities (nothing is fetched from the network): the name is the one the certificate
+    gives. A PDF pyHanko cannot parse has none (a scan never has any)."""
+    import logging
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    for noisy in ("pyhanko", "pyhanko_certvalidator"):  # an untrusted certificate is no error of ours
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    found = []
+    try:
+        with open(path, "rb") as handle:
+            reader = PdfFileReader(handle, strict=False)
+            for signature in reader.embedded_signatures:
+                subject = signature.signer_cert.subject
+                signer = str(subject.native.get("common_name") or subject.human_friendly)
+                try:
+                    context = ValidationContext(trust_roots=[], allow_fetching=False)
+                    status = validate_pdf_signature(signature, context)
+                    intact = bool(status.intact and status.valid)
+                    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+                except Exception:  # noqa: BLE001 - a malformed signature is not an intact one
+                    intact, whole = False, False
+                found.append(PdfSignature(signer=signer, intact=intact, whole_file=whole))
+    except Exception:  # noqa: BLE001 - pdfium read the pages; a structure pyHanko refuses holds no signature we can check
+        return found
+    return found

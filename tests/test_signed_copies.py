@@ -290,3 +290,59 @@ def test_codes_of_other_kinds_name_no_report(text):
 def test_a_code_keeps_an_agent_number_holding_the_separator():
     code = signed_copies.page_code("CR-1", "2026-bis", "A|12")
     assert signed_copies.parse_code(code) == signed_copies.Identity("2026-bis", "A|12", "CR-1")
+
+
+# -- electronic signatures (PAdES) -------------------------------------------------------
+
+
+def sign_pdf(source: Path, target: Path, signer_name: str) -> Path:
+    """``source`` signed (PAdES, pyHanko) with a self-signed certificate in ``signer_name``."""
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, signer_name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    certificate = ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    private = akeys.PrivateKeyInfo.load(key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    signer = signers.SimpleSigner(signing_cert=certificate, signing_key=private,
+                                  cert_registry=SimpleCertificateStore.from_certs([certificate]))
+    with open(source, "rb") as handle, open(target, "wb") as out:
+        signers.sign_pdf(IncrementalPdfFileWriter(handle), signers.PdfSignatureMetadata(field_name="Signature1"),
+                         signer=signer, output=out)
+    return target
+
+
+@pytest.mark.libreoffice
+def test_electronic_signatures_are_recorded_with_whether_the_signed_bytes_are_intact(scans, workspace):
+    pytest.importorskip("pyhanko")
+    signed = sign_pdf(scans.printed["100002"], scans.folder / "signé Paul.pdf", "Sophie Durand")
+    altered = sign_pdf(scans.printed["100003"], scans.folder / "signé Zoé.pdf", "Marc L’Écuyer")
+    data = altered.read_bytes()
+    at = data.index(b"LibreOffice")  # the producer's name, among the signed bytes
+    altered.write_bytes(data[:at] + b"l" + data[at + 1:])
+    result = run(workspace, signed, altered, scans.printed["100001"])
+    assert [h.outcome for h in result.handled] == [Outcome.SIGNED_COPY] * 3
+    with Journal(workspace.state_dir) as journal:
+        found = {c.agent_number: c.signatures for c in journal.signed_copies()}
+    assert found == {
+        "100001": [],
+        "100002": [{"signataire": "Sophie Durand", "intacte": True, "couvre_tout_le_fichier": True}],
+        "100003": [{"signataire": "Marc L’Écuyer", "intacte": False, "couvre_tout_le_fichier": True}]}
+    sheet = openpyxl.load_workbook(workspace.outbox / "suivi_campagne.xlsx")["Suivi"]
+    header = [c.value for c in sheet[1]]
+    shown = {row[header.index("Matricule")]: row[header.index("Signatures électroniques de l'exemplaire")]
+             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert shown == {"100001": None, "100002": "Sophie Durand (intacte)",
+                     "100003": "Marc L’Écuyer (document modifié après signature)"}

@@ -87,8 +87,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
                            for r in keeping_tracking_facts(journal.iter_current_reports(campaign))),
                           catalogue, categories)
         pending = need_rows(still_rejected(journal.iter_latest_by_agent(campaign)), catalogue, categories)
-        signed = {copy.agent_number: dt.datetime.fromisoformat(copy.received_at).date()
-                  for copy in journal.signed_copies() if copy.campaign == campaign}  # the last one received
+        signed = {copy.agent_number: copy for copy in journal.signed_copies()
+                  if copy.campaign == campaign}  # each agent's last one received
     needs, pending = with_grouped_titles(needs, catalogue, pending)
     trainings = _training_catalogue(config)
     costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []
