@@ -6,12 +6,13 @@ For each file, in order (:meth:`Processor.process_file`; each step one method)::
     checksum   the sha256 of the bytes received                      (claim)
     duplicate  byte-identical to a file already handled -> doublons/  (find_original)
     examine    preflight, read, validate (pipeline.examine)           (decide)
+               a PDF: the reports its pages name (pipeline.signed_copies) (plan_signed_copy)
     compare    against the report's current version: older stage, changes to
                what the evaluator signed, stages skipped, refusal to sign (compare)
     plan       outcome, destination and note written to the journal  (plan_acceptance,
                plan_rejection, plan_duplicate)
-    place      previous version -> history, note, file linked to its destination
-               (the only step that writes in the outbox)              (place)
+    place      previous version -> history, note, file linked to its destination,
+               a batch scan's PDF per report (the only step that writes in the outbox) (place)
 
 then, every ``SYNC_BATCH`` files, at the end of the pass, or before a file that
 shares its bytes or its report with one placed since::
@@ -42,11 +43,12 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .examine import Examination, examine, roster_agents
-from .files import (are_same_file, create_atomically, describe_failure, holds_same_bytes, is_regular_file, link_no_clobber,
-                    make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
-                    unique_path)
+from .files import (are_same_file, create_atomically, describe_failure, holds_same_bytes, is_regular_file,
+                    link_no_clobber, make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256,
+                    sync_folder, unique_path)
 from .inbox import SPECIAL_ENTRY, InboxListing, check_outside_inbox, list_inbox, not_ready
-from .journal import CLAIMED, DONE, SIGNED_COPIES, SIGNED_PAGES, SIGNED_SIGNATURES, CurrentReport, FileRow, Journal, warn_if_network_fs
+from .journal import (CLAIMED, DONE, SIGNED_COPIES, SIGNED_PAGES, SIGNED_SIGNATURES, CurrentReport, FileRow, Journal,
+                      warn_if_network_fs)
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
                      SIGNED_COPIES_DIR, WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
                      outbox_name, received_name_of, reexamination_of, shown_name, signed_batches_folder,

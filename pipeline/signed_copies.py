@@ -379,6 +379,6 @@ def pdf_signatures(path: Path) -> list[PdfSignature]:
                 except Exception:  # noqa: BLE001 - a malformed signature is not an intact one
                     intact, whole = False, False
                 found.append(PdfSignature(signer=signer, intact=intact, whole_file=whole))
-    except Exception:  # noqa: BLE001 - pdfium read the pages; a structure pyHanko refuses holds no signature we can check
+    except Exception:  # noqa: BLE001 - pdfium read the pages: a structure pyHanko refuses has no signature to check
         return found
     return found

@@ -183,10 +183,9 @@ def test_a_batch_scan_is_split_into_one_pdf_per_report_and_kept_whole(scans, wor
     assert Path(handled.destination) == kept and sha(kept) == sha(batch)
     with Journal(workspace.state_dir) as journal:
         copies = {c.agent_number: c for c in journal.signed_copies()}
-    first = len(pages["100002"]) + 2
-    expected = {"100002": list(range(1, first)),
-                "100003": list(range(first, first + len(pages["100003"]))),
-                "100001": list(range(first + len(pages["100003"]), first + len(pages["100003"]) + len(pages["100001"])))}
+    first, third = len(pages["100002"]) + 2, len(pages["100002"]) + 2 + len(pages["100003"])
+    expected = {"100002": list(range(1, first)), "100003": list(range(first, third)),
+                "100001": list(range(third, third + len(pages["100001"])))}
     assert {n: c.pages for n, c in copies.items()} == expected
     for number, copy in copies.items():
         assert Path(copy.path).parent == signed_copies_folder(workspace.outbox, CAMPAIGN, number)
