@@ -328,7 +328,7 @@ def specimen_scan(pages: list[str | None], *, dpi: int = 150, angle: float = 1.0
         draw.line([(margin + i * dpi // 10, base + (dpi // 8 if i % 2 else 0)) for i in range(12)], fill=0,
                   width=max(2, dpi // 60))  # a signature
         draw.text((margin, base - dpi // 4), f"Signature – page {number}", fill=0)
-        sheets.append(sheet.rotate(angle, fillcolor=255, resample=Image.BICUBIC))
+        sheets.append(sheet.rotate(angle, fillcolor=255, resample=Image.BILINEAR))
     buffer = io.BytesIO()
     sheets[0].save(buffer, "PDF", resolution=dpi, save_all=True, append_images=sheets[1:])
     return buffer.getvalue()
@@ -350,11 +350,25 @@ class PdfSignature:
         return cls(signer=data["signataire"], intact=data["intacte"], whole_file=data["couvre_tout_le_fichier"])
 
 
+def _has_signature_dictionary(path: Path) -> bool:
+    """Whether the file holds a ``/ByteRange`` (every signature dictionary has one, and is never in
+    a compressed object stream: the bytes it covers are counted in the file itself)."""
+    tail = b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if b"/ByteRange" in tail + chunk:
+                return True
+            tail = chunk[-16:]
+    return False
+
+
 def pdf_signatures(path: Path) -> list[PdfSignature]:
     """The electronic signatures of a PDF (pyHanko), in the order they were applied: who signed
     and whether the signed bytes are intact. The signer's certificate is not checked against
     trusted authorities (nothing is fetched from the network): the name is the one the certificate
     gives. A PDF pyHanko cannot parse has none (a scan never has any)."""
+    if not _has_signature_dictionary(path):
+        return []  # most PDFs: pyHanko (a heavy import) is not even loaded
     import logging
 
     from pyhanko.pdf_utils.reader import PdfFileReader

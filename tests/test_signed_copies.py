@@ -345,3 +345,19 @@ def test_electronic_signatures_are_recorded_with_whether_the_signed_bytes_are_in
              for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert shown == {"100001": None, "100002": "Sophie Durand (intacte)",
                      "100003": "Marc L’Écuyer (document modifié après signature)"}
+
+
+def test_the_page_code_in_the_header_is_not_read_as_an_answer(tmp_path):
+    """The header's picture (the QR code) and its text never reach a field: a fresh report reads
+    as its roster line, with no picture-only answer."""
+    from pipeline.read import read_report
+
+    config = write_workspace(tmp_path / "ws", AGENTS)
+    report = next(p for p in generate(config, today=TODAY).reports if "_100002_" in p.name)
+    with zipfile.ZipFile(report) as archive:
+        headers = [n for n in archive.namelist() if re.fullmatch(r"word/header\d*\.xml", n)]
+        assert [n for n in archive.namelist() if n.startswith("word/media/")] != []
+        assert all(b"<w:drawing>" in archive.read(n) for n in headers)
+    read = read_report(report, DEFAULT)
+    assert read.pictures == [] and read.report_id == f"{CAMPAIGN}-100002"
+    assert (read.values["nom"], read.values["prenom"], read.template_version) == ("N'Diaye", "Paul", DEFAULT.version())
