@@ -20,6 +20,10 @@ per report (:func:`write_pages`, pikepdf), pages in their order.
 
 Rendering is capped (pages, pixels per page) so that a hostile PDF cannot take the service's
 memory; the file's size and page count are checked before any page is rendered.
+
+A PDF signed electronically (PAdES) has its signatures listed by :func:`pdf_signatures` (pyHanko):
+each signer, and whether the signed bytes are intact. :func:`specimen_scan` draws a scanned copy
+without printer nor scanner, for the demo.
 """
 
 from __future__ import annotations
