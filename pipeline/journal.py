@@ -185,7 +185,7 @@ class SignedCopyRecord:
     form_version: str | None
     batch: str | None  # for a copy split from a batch scan: where the whole batch is kept
     file_id: int
-    # The received PDF's electronic signatures (PAdES), each {"signataire", "intacte", "couvre_tout_le_fichier"}.
+    # The received PDF's electronic signatures (PAdES): {"signataire", "intacte", "couvre_tout_le_fichier"}.
     signatures: list[dict] = field(default_factory=list)
 
 

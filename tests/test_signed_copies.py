@@ -361,3 +361,22 @@ def test_the_page_code_in_the_header_is_not_read_as_an_answer(tmp_path):
     read = read_report(report, DEFAULT)
     assert read.pictures == [] and read.report_id == f"{CAMPAIGN}-100002"
     assert (read.values["nom"], read.values["prenom"], read.template_version) == ("N'Diaye", "Paul", DEFAULT.version())
+
+
+def test_a_drawn_scan_of_an_agent_missing_from_the_roster_is_filed_and_tracked(workspace, tmp_path):
+    """GIVEN scans drawn without printer (specimen_scan), one of a roster agent, one of an agent
+    the roster does not list WHEN a pass runs THEN both are filed in their agent's folder and the
+    tracking shows both, the second on a row of its own."""
+    version = DEFAULT.version()
+    lea = tmp_path / "léa.pdf"
+    lea.write_bytes(signed_copies.specimen_scan([signed_copies.page_code(version, CAMPAIGN, "100001")] * 2))
+    stranger = tmp_path / "inconnu.pdf"
+    stranger.write_bytes(signed_copies.specimen_scan([signed_copies.page_code(version, CAMPAIGN, "999999")]))
+    result = run(workspace, lea, stranger)
+    assert sorted(Path(h.destination).parent.name for h in result.handled) == ["100001", "999999"]
+    sheet = openpyxl.load_workbook(workspace.outbox / "suivi_campagne.xlsx")["Suivi"]
+    header = [c.value for c in sheet[1]]
+    received = {row[header.index("Matricule")]: row[header.index("Exemplaire signé reçu le")]
+                for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(received) == {*NUMBERS, "999999"}
+    assert {n for n, d in received.items() if d} == {"100001", "999999"}

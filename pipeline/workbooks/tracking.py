@@ -200,7 +200,7 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
     identity = [c.id for c in field_columns(catalogue, TRACKING_IDENTITY)]
     date_keys = [c.id for c in _date_fields(catalogue)]
     in_roster = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster}
-    others = sorted((set(current) | set(latest)) - set(in_roster))
+    others = sorted((set(current) | set(latest) | set(signed or {})) - set(in_roster))
     records = []
     for number in [*in_roster, *others]:
         listed, report, last = in_roster.get(number), current.get(number), latest.get(number)
