@@ -380,3 +380,22 @@ def test_a_drawn_scan_of_an_agent_missing_from_the_roster_is_filed_and_tracked(w
                 for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert set(received) == {*NUMBERS, "999999"}
     assert {n for n, d in received.items() if d} == {"100001", "999999"}
+
+
+def test_check_says_which_reports_a_pdf_holds_without_moving_it(tmp_path):
+    import pipeline
+    from pipeline.cli import format_examination
+
+    config = write_workspace(tmp_path / "ws", AGENTS)
+    batch = tmp_path / "lot.pdf"
+    codes = [signed_copies.page_code(DEFAULT.version(), CAMPAIGN, n) for n in ("100001", "100001", "100003")]
+    batch.write_bytes(signed_copies.specimen_scan([*codes[:2], None, codes[2]]))
+    (junk := tmp_path / "abîmé.pdf").write_bytes(b"%PDF-1.7\n" + bytes(50))
+    found, broken = pipeline.check_files(config, [batch, junk])
+    assert found.accepted and found.as_json()["exemplaire_signe"]["pages"] == 4
+    assert [(c["matricule"], c["pages"], c["trouve_par"]) for c in found.as_json()["exemplaire_signe"]["exemplaires"]] == [
+        ("100001", [1, 2, 3], "code"), ("100003", [4], "code")]
+    assert "identifiant 2026-100003 : page(s) 4 (reconnu par le code imprimé, page 4)" in format_examination(
+        found, DEFAULT)
+    assert not broken.accepted and broken.as_json()["illisible"]["code"] == DamagedPdf.code
+    assert batch.exists() and junk.exists()
