@@ -557,6 +557,9 @@ class PdfTooLarge(UnreadableReport):
                  "lu. Numérisez les comptes rendus signés en plusieurs lots.",
         "file_size": "Ce PDF pèse {size}, au-delà de la limite de {limit}. Numérisez les comptes rendus signés "
                      "en plusieurs lots, ou en niveaux de gris.",
+        "image": "La page {page} de ce PDF contient une image de {pixels} millions de pixels, bien au-delà d'une "
+                 "page numérisée : par précaution, elle n'est pas lue. Numérisez de nouveau le compte rendu signé "
+                 "entre 200 et 300 dpi (ppp).",
     }
 
 

@@ -46,6 +46,9 @@ CODE_WIDTH_MM = 14
 RENDER_DPI = 200
 #: A page bigger than this at RENDER_DPI (a poster, a hostile page size) is rendered smaller.
 MAX_PAGE_PIXELS = 12_000_000
+#: An image a page holds is decoded whole when the page is rendered: one declaring more pixels than
+#: this (an A3 sheet scanned at 600 dpi has 70 million) is refused before any rendering.
+MAX_IMAGE_PIXELS = 100_000_000
 #: How a copy was matched (the journal and the tracking say it).
 BY_CODE, BY_TEXT = "code", "texte"
 
@@ -193,7 +196,36 @@ def open_pdf(path: Path, *, max_mb: float, max_pages: int):
     if pages > max_pages:
         document.close()
         raise PdfTooLarge.because("pages", pages=pages, limit=max_pages)
+    try:
+        _check_images(path)
+    except PdfTooLarge:
+        document.close()
+        raise
     return document
+
+
+def _check_images(path: Path) -> None:
+    """Refuse a page whose images declare more than :data:`MAX_IMAGE_PIXELS` (an image bomb: a few
+    compressed bytes that decode to gigabytes), before pdfium decodes any of them."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(path)
+    except Exception:  # noqa: BLE001 - pdfium opened it: what qpdf refuses is left to pdfium's own checks
+        return
+    with pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            try:  # images nested in form XObjects too, where pikepdf can list them (get_images, 10.x)
+                images = list((page.get_images() if hasattr(page, "get_images") else page.images).values())
+            except Exception:  # noqa: BLE001 - a page whose resources qpdf cannot list
+                continue
+            for image in images:
+                try:
+                    pixels = int(image.get("/Width", 0)) * int(image.get("/Height", 0))
+                except (TypeError, ValueError):
+                    continue
+                if pixels > MAX_IMAGE_PIXELS:
+                    raise PdfTooLarge.because("image", page=number, pixels=f"{pixels / 1e6:.0f}")
 
 
 def _needs_password(path: Path) -> bool:

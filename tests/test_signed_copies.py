@@ -399,3 +399,22 @@ def test_check_says_which_reports_a_pdf_holds_without_moving_it(tmp_path):
         found, DEFAULT)
     assert not broken.accepted and broken.as_json()["illisible"]["code"] == DamagedPdf.code
     assert batch.exists() and junk.exists()
+
+
+def test_a_pdf_declaring_a_huge_image_is_refused_before_any_rendering(tmp_path):
+    """A few kilobytes that would decode to 400 million pixels: refused, never rendered."""
+    import zlib
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    side = 20_000
+    image = pikepdf.Stream(pdf, zlib.compress(b"\xff" * side * 10), Type=pikepdf.Name.XObject,
+                           Subtype=pikepdf.Name.Image, Width=side, Height=side, ColorSpace=pikepdf.Name.DeviceGray,
+                           BitsPerComponent=8, Filter=pikepdf.Name.FlateDecode)
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    page.Contents = pdf.make_stream(b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+    path = tmp_path / "bombe.pdf"
+    pdf.save(path)
+    with pytest.raises(PdfTooLarge, match="400 millions de pixels"):
+        signed_copies.identify(path, campaign=CAMPAIGN, max_mb=10, max_pages=10)
