@@ -32,6 +32,9 @@ TRAINING_TYPES = {"T1": "adaptation immédiate au poste", "T2": "évolution pré
 
 # Keys the code relies on (identity, dates, carried-over tables). Written here once.
 REPORT_ID = "identifiant"
+#: The printed form's layout, part of the form version: raise it when the report template
+#: changes in a way older reports do not share (2: a QR code on every page, for signed copies).
+FORM_LAYOUT = 2
 CAMPAIGN = "campagne"
 AGENT_NUMBER = "matricule"
 LAST_NAME = "nom"
@@ -252,6 +255,8 @@ class Catalogue(_Frozen):
              [(c.key, c.label, c.choices) for c in f.columns or []])
             for f in self.fields
         ]
+        if FORM_LAYOUT > 1:
+            shape = [FORM_LAYOUT, shape]
         digest = hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()
         return f"CR-{digest[:10]}"
 

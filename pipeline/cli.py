@@ -22,6 +22,7 @@ from . import (archive_campaign, build_templates, campaign_status, check_files, 
                process_inbox, rebuild_workbooks, reexamine_files, run_service, send_reminders, watcher_state)
 from .naming import PREVIOUS_VERSIONS, TO_SEND, shown_name
 from .outcomes import PASS_OUTCOMES, EntretiensError
+from .signed_copies import BY_CODE
 from .text import KIND_WORDS, shown_value
 
 EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -308,6 +309,8 @@ def cmd_status(args) -> int:
           f"{status.duplicates} doublon(s).")
     for number, count in status.per_stage.items():
         print(f"  Étape {number} – {status.stage_labels[number]} : {count}")
+    if status.signed_copies:
+        print(f"  Exemplaire signé reçu (PDF numérisé) : {status.signed_copies} compte(s) rendu(s)")
     if status.rejected:
         print(f"Rejets en attente de correction : {len(status.rejected)}")
         for item in status.rejected:
@@ -354,6 +357,13 @@ def format_examination(result, catalogue) -> str:
     lines = [f"== {result.path}"]
     if result.error:
         lines.append(f"   Illisible ({result.error.code}) : {result.error.message}")
+        return "\n".join(lines)
+    if result.signed:
+        lines.append(f"   EXEMPLAIRE SIGNÉ (PDF) – {result.signed.page_count} page(s)")
+        for copy in result.signed.copies:
+            how = "le code imprimé" if copy.found_by == BY_CODE else "l'identifiant écrit dans le texte"
+            lines.append(f"   identifiant {copy.report_id} : page(s) {', '.join(map(str, copy.pages))} "
+                         f"(reconnu par {how}, page {copy.page})")
         return "\n".join(lines)
     report, validation = result.report, result.validation
     stage = catalogue.stage(validation.stage)
@@ -460,7 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lit chaque fichier comme le ferait le traitement, affiche ce qui a été lu et "
                     "les constats (erreurs, avertissements), sans rien déplacer ni écrire.",
         epilog="Exemple : entretiens check inbox/*.docx --json")
-    check.add_argument("files", nargs="+", type=Path, metavar="FICHIER", help="fichier(s) .docx à lire")
+    check.add_argument("files", nargs="+", type=Path, metavar="FICHIER",
+                       help="fichier(s) .docx à lire, ou PDF d'exemplaires signés")
     check.add_argument("--json", action="store_true", help="sortie JSON (voir le README)")
     check.set_defaults(handler=cmd_check)
 

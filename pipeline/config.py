@@ -71,6 +71,10 @@ class FileCaps(_Section):
     # Parsing XML takes about twenty times its size in memory: a cap per XML part keeps a
     # file within every other cap from exhausting the service's memory.
     max_xml_mb: float = Field(16, alias="xml_max_mo", gt=0)
+    # A PDF dropped in the inbox (a signed copy, often a batch scan): its size and pages; each page
+    # is rendered once to look for its code, so the pages bound the time a PDF takes.
+    max_pdf_mb: float = Field(200, alias="pdf_taille_max_mo", gt=0)
+    max_pdf_pages: int = Field(500, alias="pdf_pages_max", gt=0)
 
 
 class Watch(_Section):

@@ -26,11 +26,14 @@ from . import catalogue as cat
 from .config import load_config
 from .outcomes import FolderNotEmpty, Outcome
 from .files import make_dirs
-from .naming import DUPLICATES, HISTORY, MAIL_FOLDER, REJECTS, REPORT_SUFFIX, TO_SEND
+from .naming import DUPLICATES, HISTORY, MAIL_FOLDER, REJECTS, REPORT_SUFFIX, SIGNED_COPIES_DIR, TO_SEND
 from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
+from .signed_copies import page_code, specimen_scan
 
+# Agents whose notified report comes back printed, signed and scanned (one batch scan).
+SCANNED = (8, 16)
 FIRST_NAMES = ["Élodie", "Moussa", "Anne-Sophie", "Çağla", "Jean-François", "Noémie", "Loïc",
                "Hélène", "Stéphane", "Aïcha", "François", "Maëlle", "Grégoire", "Inès", "Jérôme",
                "Zoé", "Benoît", "Léa", "Thérèse", "Yann"]
@@ -94,7 +97,7 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
         review = _review_date(review_start, n)
         grade = GRADES[n % len(GRADES)]
         sheet.append([
-            f"{200100 + n}", LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
+            _agent_number(n), LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
             grade, service, f"{grade} – {service}", evaluator, function,
             review - dt.timedelta(days=12), review, f"{9 + n % 8}:00", f"Bureau de {evaluator}",
             "oui" if grade == "Cadre de santé" else "non", CATEGORIES[grade], EVALUATOR_EMAILS.get(evaluator, ""),
@@ -204,11 +207,18 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
         target = inbox / source.name.replace(REPORT_SUFFIX, f" - étape {stage}.docx")
         fill_report(source, target, catalogue, stage=stage, review=review, overrides=overrides,
                     omit=(agent_signature if cat.REFUSED_TO_SIGN in overrides else ()))
+    # The secretary scans two notified reports, signed on paper, in one go: a batch scan, split.
+    codes = [page_code(catalogue.version(), config.campaign.key, _agent_number(n)) for n in SCANNED for _ in range(3)]
+    (inbox / "numérisation secrétariat.pdf").write_bytes(specimen_scan(codes))
     _returned_earlier(inbox)
     second = process_inbox(config)
     result.passes.append(second)
     result.workbooks = second.workbooks
     return result
+
+
+def _agent_number(n: int) -> str:
+    return f"{200100 + n}"
 
 
 def _returned_earlier(inbox: Path) -> None:
@@ -233,6 +243,10 @@ def summary(result: DemoResult) -> str:
         f"{count(Outcome.REJECTED)} rejetés (incomplets), {count(Outcome.UNREADABLE)} illisibles, "
         f"{count(Outcome.DUPLICATE)} doublon(s).",
     ]
+    signed = count(Outcome.SIGNED_COPY)
+    if signed:
+        lines.append(f"  {signed} numérisation(s) d'exemplaires signés (PDF) reconnue(s) par le code imprimé sur "
+                     f"chaque page et classée(s) dans {config.outbox / SIGNED_COPIES_DIR}.")
     if result.libreoffice_used:
         lines.append("  Un compte rendu a été enregistré par LibreOffice : il est lu comme les autres.")
     lines.append("Où regarder :")

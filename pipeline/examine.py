@@ -12,8 +12,10 @@ from pathlib import Path
 from .config import Config
 from .outcomes import RosterError, UnreadableReport
 from .preflight import PackageLimits
+from .files import is_regular_file
 from .read import Report, read_report
 from .roster import RosterRow, load_roster
+from .signed_copies import Identification, identify, is_pdf_candidate
 from .validate import Validation, ValidationContext, validate
 
 MB = 1024 * 1024
@@ -55,9 +57,12 @@ class Examination:
     report: Report | None = None
     validation: Validation | None = None
     error: UnreadableReport | None = None
+    signed: Identification | None = None  # a PDF: the reports its pages name (a signed copy)
 
     @property
     def accepted(self) -> bool:
+        if self.signed is not None:
+            return self.error is None
         return self.error is None and self.validation is not None and self.validation.accepted
 
     @property
@@ -65,7 +70,7 @@ class Examination:
         return self.validation.stage if self.validation else None
 
     def as_json(self) -> dict:
-        return {
+        data = {
             "fichier": str(self.path),
             "accepte": self.accepted,
             "etape": self.stage,
@@ -75,6 +80,10 @@ class Examination:
             "constats": [f.as_json() for f in self.validation.findings] if self.validation else [],
             "contenu": self.report.as_json() if self.report else None,
         }
+        if self.signed:  # a PDF: one more key, the reports its pages name
+            data["exemplaire_signe"] = {"pages": self.signed.page_count,
+                                        "exemplaires": [c.as_json() for c in self.signed.copies]}
+        return data
 
 
 def examine(path: Path, config: Config, *, agents: set[str] | None = None,
@@ -82,6 +91,8 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
     """Read and validate one file. An unreadable file is an outcome, not an exception; its
     reason names the file as ``name`` (the name it was received under, not a work name)."""
     result = Examination(path=Path(path))
+    if is_pdf_candidate(Path(path), name or Path(path).name) and is_regular_file(Path(path)):
+        return examine_pdf(result, config)
     try:
         result.report = read_report(path, config.catalogue, limits=package_limits(config), name=name)
     except UnreadableReport as exc:
@@ -89,4 +100,16 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
         return result
     rules = ValidationContext.from_config(config, known_agents=agents, received=received)
     result.validation = validate(result.report, config.catalogue, rules)
+    return result
+
+
+def examine_pdf(result: Examination, config: Config) -> Examination:
+    """A PDF (a signed copy): the reports its pages name, or why it cannot be filed
+    (``entretiens check``; a pass files it, see ``Processor.plan_signed_copy``)."""
+    caps = config.file_caps
+    try:
+        result.signed = identify(result.path, campaign=config.campaign.key, max_mb=caps.max_pdf_mb,
+                                 max_pages=caps.max_pdf_pages)
+    except UnreadableReport as exc:
+        result.error = exc
     return result

@@ -341,3 +341,24 @@ def replace_if_changed(target: Path, write: Callable[[Path], None]) -> bool:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def create_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` then give the finished file its name ``target``, never replacing a
+    file (``FileExistsError``): a crash leaves nothing or a complete file under ``target``, and
+    a temporary of ours (``.tmp-*``) that recovery removes. Mode 0640, synced."""
+    target = Path(target)
+    make_dirs(target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, FILE_MODE)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        rename_no_clobber(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target

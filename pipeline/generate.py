@@ -22,6 +22,7 @@ from .dates import parse_date
 from .outcomes import EntretiensError, RosterError
 from .render import check_templates, fingerprint, render, rendered_fingerprint, templates_command
 from .roster import Roster, RosterProblem, RosterRow, load_roster
+from .signed_copies import page_code
 from .template_build import build_all
 from .ooxml import CHECKED_BOX, UNCHECKED_BOX
 from .text import format_date, is_yes, long_date
@@ -153,7 +154,7 @@ def _invited_on(report: Path, config: Config) -> dt.date | None:
 
 
 def _write(template: Path, context: dict, target: Path, result: GenerateResult, *, rewrite: bool,
-           identifier: str | None = None) -> Path:
+           identifier: str | None = None, page_code: str | None = None) -> Path:
     """Write one document unless the same one is already there (its fingerprint); a changed
     one replaces it, the previous version kept in «\u202fversions précédentes\u202f»."""
     if os.path.lexists(target):
@@ -163,9 +164,9 @@ def _write(template: Path, context: dict, target: Path, result: GenerateResult, 
         kept = unique_path(target.parent / PREVIOUS_VERSIONS / target.name)
         move_no_clobber(target, kept)
         result.replaced.append(kept)
-        result.updated.append(render(template, context, target, identifier=identifier))
+        result.updated.append(render(template, context, target, identifier=identifier, page_code=page_code))
         return target
-    result.written.append(render(template, context, target, identifier=identifier))
+    result.written.append(render(template, context, target, identifier=identifier, page_code=page_code))
     return target
 
 
@@ -207,8 +208,10 @@ def generate(config: Config, roster_path: Path | None = None, *,
             row.values[cat.INVITATION_DATE] = format_date(invitation_date)
         context = report_context(config.catalogue, campaign, row,
                                  previous_objectives(row.values[cat.AGENT_NUMBER]))
+        code = page_code(config.catalogue.version(), campaign, row.values[cat.AGENT_NUMBER])
         result.reports.append(_write(config.templates / REPORT_TEMPLATE, context, out / f"{stem}{REPORT_SUFFIX}",
-                                     result, rewrite=rewrite_all, identifier=context["f"][cat.REPORT_ID]))
+                                     result, rewrite=rewrite_all, identifier=context["f"][cat.REPORT_ID],
+                                     page_code=code))
         if row.review_date is not None:
             result.invitations.append(_write(
                 config.templates / INVITATION_TEMPLATE, invitation_context(config, row, invitation_date),

@@ -14,7 +14,7 @@ from .config import Config
 from .files import describe_failure
 from .naming import is_ignored
 from .outcomes import OutboxInsideInbox
-from .preflight import NOT_ZIP, ZIP_COMPLETE, ZIP_PARTIAL, probe_file
+from .preflight import INCOMPLETE_WHY, NOT_ZIP, ZIP_COMPLETE, probe_file
 
 
 SPECIAL_ENTRY = "n'est pas un fichier (tube, socket ou périphérique) : déposez le fichier lui-même"
@@ -79,7 +79,7 @@ def not_ready(path: Path, *, window: float, incomplete_after: float, now: float 
     Taken: a link (never followed: turned away with a note); a file unchanged for ``window``
     seconds that the service can read and that opens as a complete zip, or is no zip at all (it
     gets its rejection note). Left for a later pass: a file changed within ``window`` seconds
-    (still being copied); a zip without its directory yet, or a file with no content yet,
+    (still being copied); a zip without its directory yet, a .pdf without its end, or a file with no content yet,
     unless unchanged for ``incomplete_after`` seconds; a file the service cannot read."""
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
@@ -93,4 +93,4 @@ def not_ready(path: Path, *, window: float, incomplete_after: float, now: float 
         return f"illisible par le service : {describe_failure(exc)}"
     if kind in (ZIP_COMPLETE, NOT_ZIP) or age >= incomplete_after:
         return None
-    return "incomplet pour l'instant (" + ("archive sans répertoire" if kind == ZIP_PARTIAL else "aucun contenu") + ")"
+    return f"incomplet pour l'instant ({INCOMPLETE_WHY[kind]})"

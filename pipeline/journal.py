@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import make_dirs
@@ -31,6 +31,13 @@ CLAIMED, PLANNED, DONE = "claimed", "planned", "done"
 # DATA command) and sent; or drafted (an .eml file for HR); failed for good (a refusal, or every
 # try spent); uncertain: a run died while it was being sent, so it is never sent again by itself.
 QUEUED, SENDING, SENT, DRAFTED, FAILED, UNCERTAIN = "queued", "sending", "sent", "drafted", "failed", "uncertain"
+
+# A signed copy's content (a PDF, pipeline.signed_copies): its page count, and the reports found
+# in it, each as SignedCopy.as_json() (identifier, campaign, agent number, form version, pages,
+# how and on which page it was matched, where its copy is filed).
+SIGNED_PAGES, SIGNED_COPIES = "pages", "exemplaires_signes"
+# Its electronic (PAdES) signatures, each as PdfSignature.as_json(): signer, intact, whole file.
+SIGNED_SIGNATURES = "signatures"
 
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
 
@@ -213,6 +220,28 @@ class CurrentReport:
     stage: int
     location: str
     file: FileRow
+
+
+@dataclass
+class SignedCopyRecord:
+    """One report's signed copy, as the journal recorded it (see :meth:`Journal.signed_copies`)."""
+
+    report_id: str
+    campaign: str
+    agent_number: str
+    path: str  # where the copy is now: the received PDF itself, or the PDF made of a batch's pages
+    received_at: str  # ISO date and time the PDF was received
+    received_name: str  # the name it was dropped under
+    checksum: str | None  # sha256 of the PDF as received (a batch's, for a copy split from one)
+    pages: list[int]  # the received PDF's pages (1-based) this copy holds
+    page_count: int  # pages of the received PDF
+    found_by: str  # « code » (the QR code) or « texte » (the identifier in the page's text)
+    page: int  # the page of the received PDF it was matched on
+    form_version: str | None
+    batch: str | None  # for a copy split from a batch scan: where the whole batch is kept
+    file_id: int
+    # The received PDF's electronic signatures (PAdES): {"signataire", "intacte", "couvre_tout_le_fichier"}.
+    signatures: list[dict] = field(default_factory=list)
 
 
 # How long a statement waits for a lock another program holds on the journal, in seconds.
@@ -467,6 +496,31 @@ class Journal:
             " GROUP BY agent_number) ORDER BY agent_number", (DONE, campaign, Outcome.DUPLICATE))
         for row in rows:
             yield FileRow.from_row(row)
+
+    def signed_copies(self, report_id: str | None = None) -> list[SignedCopyRecord]:
+        """The signed copies filed (PDFs dropped in the inbox, printed, signed and scanned), in the
+        order they were received: every report's, or only ``report_id``'s (``2026-100231``). A PDF
+        of one report is its copy; a batch scan of several gives each report the PDF made of its
+        pages (``exemplaires_signes/<campagne>/<matricule>/``), the batch kept in ``…/lots/``.
+        Only copies whose pass finished (synced) are listed."""
+        records = []
+        for row in self.db.execute("SELECT * FROM files WHERE status=? AND outcome=? ORDER BY id",
+                                   (DONE, Outcome.SIGNED_COPY)):
+            file = FileRow.from_row(row)
+            copies = (file.content or {}).get(SIGNED_COPIES) or []
+            batch = len(copies) > 1
+            for copy in copies:
+                if report_id is not None and copy["identifiant"] != report_id:
+                    continue
+                records.append(SignedCopyRecord(
+                    report_id=copy["identifiant"], campaign=copy["campagne"], agent_number=copy["matricule"],
+                    path=copy["chemin"] if batch else (self.where_now(file) or file.destination),
+                    received_at=file.received_at, received_name=file.original_name, checksum=file.checksum,
+                    pages=copy["pages"], page_count=(file.content or {}).get(SIGNED_PAGES, len(copy["pages"])),
+                    found_by=copy["trouve_par"], page=copy["page"], form_version=copy.get("version_formulaire"),
+                    batch=(self.where_now(file) or file.destination) if batch else None, file_id=file.id,
+                    signatures=(file.content or {}).get(SIGNED_SIGNATURES) or []))
+        return records
 
     def placed_at(self, path: str | Path) -> bool:
         """Whether a file of the journal was planned or placed at ``path`` (a destination)."""

@@ -153,8 +153,12 @@ def note_path_for(file_path: Path, suffix: str) -> Path:
 
 # -- signed copies and the archive -----------------------------------------------------------
 
-# Signed copies (PDF) of final reports: outbox/<SIGNED_COPIES_DIR>/<campagne>/<matricule>/.
+# Signed copies (printed, signed, scanned: PDFs dropped in the inbox, pipeline.signed_copies):
+# each report's under SIGNED_COPIES_DIR/<campagne>/<matricule>/, a batch scan that held
+# several reports kept whole under SIGNED_COPIES_DIR/SIGNED_BATCHES_DIR/.
 SIGNED_COPIES_DIR = "exemplaires_signes"
+SIGNED_BATCHES_DIR = "lots"
+SIGNED_COPY_SUFFIX = " - exemplaire signé.pdf"
 ARCHIVES = "archives"  # `entretiens archiver`: beside the outbox unless dossiers.archives says otherwise
 ARCHIVE_HISTORY_NAME = "historique.csv"  # in each agent's archive folder: every version received
 CHECKSUMS_NAME = "empreintes.sha256"  # sha256sum -c reads it
@@ -176,6 +180,18 @@ def archive_agent_folder_name(agent_number: str, last_name: str, first_name: str
 def archived_report_name(campaign: str, agent_number: str, extension: str) -> str:
     """``100231 - compte rendu 2026.pdf``: the final report in its archive folder."""
     return safe_filename(f"{agent_number} - compte rendu {campaign}{extension}")
+
+
+def signed_batches_folder(outbox: Path) -> Path:
+    """Where a batch scan holding several reports is kept whole, as received."""
+    return Path(outbox) / SIGNED_COPIES_DIR / SIGNED_BATCHES_DIR
+
+
+def signed_copy_name(campaign: str, agent_number: str, last_name: str = "", first_name: str = "") -> str:
+    """``2026_100231_MARTIN_Élodie - exemplaire signé.pdf`` (without the names when unknown)."""
+    stem = (agent_file_stem(campaign, agent_number, last_name, first_name) if last_name or first_name
+            else shorten_name(safe_filename(f"{campaign}_{agent_number}"), NAME_BUDGET))
+    return stem + SIGNED_COPY_SUFFIX
 
 
 def stage_folder(outbox: Path, catalogue, stage: int) -> Path:

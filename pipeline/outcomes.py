@@ -35,6 +35,7 @@ class Outcome(enum.StrEnum):
     UNREADABLE = "unreadable"  # not a report that can be read
     DUPLICATE = "duplicate"  # byte-identical to a file already handled
     SUPERSEDED = "superseded"  # an accepted version replaced by a newer one
+    SIGNED_COPY = "signed_copy"  # a PDF (printed, signed, scanned) filed as a report's signed copy
 
     @property
     def word(self) -> str:
@@ -67,9 +68,10 @@ _WORDS = {
     Outcome.UNREADABLE: ("illisible", "illisible(s)", "illisibles"),
     Outcome.DUPLICATE: ("doublon", "doublon(s)", "doublons"),
     Outcome.SUPERSEDED: ("remplacé", "remplacé(s)", "remplaces"),
+    Outcome.SIGNED_COPY: ("exemplaire signé", "exemplaire(s) signé(s)", "exemplaires_signes"),
 }
 #: Outcomes a pass can give a file, in the order summaries list them.
-PASS_OUTCOMES = (Outcome.ACCEPTED, Outcome.REJECTED, Outcome.UNREADABLE, Outcome.DUPLICATE)
+PASS_OUTCOMES = (Outcome.ACCEPTED, Outcome.REJECTED, Outcome.UNREADABLE, Outcome.DUPLICATE, Outcome.SIGNED_COPY)
 
 # ---------------------------------------------------------------------------
 # Findings.
@@ -370,7 +372,9 @@ class UnreadableReport(EntretiensError):
 class EmptyFile(UnreadableReport):
     code = "fichier_vide"
     sentences = {"": "Le fichier est vide : la copie ou l'enregistrement n'a sans doute pas abouti. "
-                     "Déposez de nouveau le compte rendu enregistré au format .docx."}
+                     "Déposez de nouveau le compte rendu enregistré au format .docx.",
+                 "pdf": "Le fichier PDF est vide : la numérisation ou la copie n'a sans doute pas abouti. "
+                        "Numérisez de nouveau le compte rendu signé et déposez le PDF."}
 
 
 class NotAZip(UnreadableReport):
@@ -528,10 +532,53 @@ class FileUnavailable(UnreadableReport):
     }
 
 
+# -- a PDF dropped in the inbox: a signed copy (signed_copies.py) --
+SCAN_ADVICE = ("Numérisez chaque page entière, sans la recadrer, entre 200 et 300 dpi (ppp) : le code carré "
+               "imprimé en haut de chaque page doit rester visible et net.")
+
+
+class EncryptedPdf(UnreadableReport):
+    code = "pdf_protege_par_mot_de_passe"
+    sentences = {"": "Ce PDF est protégé par un mot de passe et ne peut pas être lu. Numérisez ou exportez "
+                     "de nouveau le compte rendu signé sans mot de passe, puis déposez le PDF."}
+
+
+class DamagedPdf(UnreadableReport):
+    code = "pdf_endommage"
+    sentences = {
+        "": "Ce fichier porte l'extension .pdf mais ne s'ouvre pas comme un PDF (fichier abîmé, ou d'un autre "
+            "type renommé). Numérisez de nouveau le compte rendu signé et déposez le PDF.",
+        "truncated": "Ce PDF est incomplet (sa fin manque) : la copie ou la numérisation s'est sans doute "
+                     "interrompue. Déposez-le de nouveau ; s'il ne s'ouvre pas entièrement, numérisez de nouveau "
+                     "le compte rendu signé.",
+    }
+
+
+class PdfTooLarge(UnreadableReport):
+    code = "pdf_trop_volumineux"
+    sentences = {
+        "pages": "Ce PDF compte {pages} pages, au-delà de la limite de {limit} : par précaution, il n'est pas "
+                 "lu. Numérisez les comptes rendus signés en plusieurs lots.",
+        "file_size": "Ce PDF pèse {size}, au-delà de la limite de {limit}. Numérisez les comptes rendus signés "
+                     "en plusieurs lots, ou en niveaux de gris.",
+        "image": "La page {page} de ce PDF contient une image de {pixels} millions de pixels, bien au-delà d'une "
+                 "page numérisée : par précaution, elle n'est pas lue. Numérisez de nouveau le compte rendu signé "
+                 "entre 200 et 300 dpi (ppp).",
+    }
+
+
+class UnidentifiedPdf(UnreadableReport):
+    """A PDF on no page of which the report's code or identifier could be read."""
+    code = "pdf_non_identifie"
+    sentences = {"": "Aucune page de ce PDF ne permet de reconnaître le compte rendu : ni le code carré imprimé "
+                     "en haut des pages, ni l'identifiant écrit en bas de page («\u202fidentifiant 2026-…\u202f») n'ont "
+                     "pu être lus. " + SCAN_ADVICE + " Puis déposez le PDF de nouveau."}
+
+
 #: Every reason a file cannot be read, in the order the README lists them.
 UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, RightsProtected, EmailMessage, MacroDocument, WrongOfficeType,
                       TruncatedZip, ZipBomb, DuplicatePart, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
-                      FileUnavailable, InterruptedTwice)
+                      FileUnavailable, InterruptedTwice, EncryptedPdf, DamagedPdf, PdfTooLarge, UnidentifiedPdf)
 
 
 # -- pydantic's error types, said in French (config.yaml and catalogue overrides) --

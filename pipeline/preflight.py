@@ -290,6 +290,9 @@ def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> Docx
 
 
 ZIP_COMPLETE, ZIP_PARTIAL, NOT_ZIP, NO_CONTENT = "zip", "zip_incomplet", "autre", "vide"
+PDF_PARTIAL = "pdf_incomplet"  # a .pdf without its end mark yet (a signed copy still being copied)
+#: Why a file looks half-written, in French (the watcher's log, the pass's « left alone » list).
+INCOMPLETE_WHY = {ZIP_PARTIAL: "archive sans répertoire", PDF_PARTIAL: "PDF sans sa fin", NO_CONTENT: "aucun contenu"}
 
 
 def probe_file(path: str | Path) -> str:
@@ -305,7 +308,20 @@ def probe_file(path: str | Path) -> str:
         return NO_CONTENT
     if head.startswith(b"PK"):
         return ZIP_COMPLETE if looks_complete(Path(path)) else ZIP_PARTIAL
+    if b"%PDF-" in head and os.fspath(path).lower().endswith(".pdf") and not _pdf_ends(path):
+        return PDF_PARTIAL
     return NOT_ZIP
+
+
+def _pdf_ends(path: str | Path) -> bool:
+    """Whether a PDF's last bytes hold its end mark (``%%EOF``): written to the end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        os.lseek(fd, max(0, size - 2048), os.SEEK_SET)
+        return b"%%EOF" in os.read(fd, 2048)
+    finally:
+        os.close(fd)
 
 
 def looks_complete(path: Path) -> bool:

@@ -6,12 +6,13 @@ For each file, in order (:meth:`Processor.process_file`; each step one method)::
     checksum   the sha256 of the bytes received                      (claim)
     duplicate  byte-identical to a file already handled -> doublons/  (find_original)
     examine    preflight, read, validate (pipeline.examine)           (decide)
+               a PDF: the reports its pages name (pipeline.signed_copies) (plan_signed_copy)
     compare    against the report's current version: older stage, changes to
                what the evaluator signed, stages skipped, refusal to sign (compare)
     plan       outcome, destination and note written to the journal  (plan_acceptance,
                plan_rejection, plan_duplicate)
-    place      previous version -> history, note, file linked to its destination
-               (the only step that writes in the outbox)              (place)
+    place      previous version -> history, note, file linked to its destination,
+               a batch scan's PDF per report (the only step that writes in the outbox) (place)
 
 then, every ``SYNC_BATCH`` files, at the end of the pass, or before a file that
 shares its bytes or its report with one placed since::
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import gc
+import io
 import logging
 import os
 import stat
@@ -41,18 +43,22 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .config import Config
 from .examine import Examination, examine, roster_agents
-from .files import (are_same_file, describe_failure, holds_same_bytes, is_regular_file, link_no_clobber,
-                    make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256, sync_folder,
-                    unique_path)
+from .files import (are_same_file, create_atomically, describe_failure, holds_same_bytes, is_regular_file,
+                    link_no_clobber, make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256,
+                    sync_folder, unique_path)
 from .inbox import SPECIAL_ENTRY, InboxListing, check_outside_inbox, list_inbox, not_ready
-from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
+from .journal import (CLAIMED, DONE, SIGNED_COPIES, SIGNED_PAGES, SIGNED_SIGNATURES, CurrentReport, FileRow, Journal,
+                      warn_if_network_fs)
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
-                     WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
-                     outbox_name, received_name_of, reexamination_of, shown_name, stage_folder, work_name)
+                     SIGNED_COPIES_DIR, WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
+                     outbox_name, received_name_of, reexamination_of, shown_name, signed_batches_folder,
+                     signed_copies_folder, signed_copy_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
-                       REVISED_AFTER_APPEAL, STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome)
+                       REVISED_AFTER_APPEAL, STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome,
+                       UnreadableReport)
 from .render import check_templates, templates_command
+from .signed_copies import identify, is_pdf_candidate, pdf_signatures, write_pages
 from .text import canonical_choice, format_date
 
 log = logging.getLogger("entretiens")
@@ -169,13 +175,15 @@ class Processor:
 
     def _reserve(self, row: FileRow) -> None:
         self._reserve_paths(row.destination, row.note, row.previous_move)
+        self._reserved.update(_split_parts(row))  # a batch scan's parts, one per report
 
     def _reserve_paths(self, destination: str | None, note: str | None, previous_move) -> None:
         """What a plan promises (as just written to the journal: not read back from it)."""
         self._reserved.update(p for p in (destination, note, (previous_move or [None, None])[1]) if p)
 
     def _release(self, row: FileRow) -> None:
-        self._reserved.difference_update((row.destination, row.note, (row.previous_move or [None, None])[1]))
+        self._reserved.difference_update((row.destination, row.note, (row.previous_move or [None, None])[1],
+                                          *_split_parts(row)))
 
     def _is_reserved(self, path: Path) -> bool:
         return str(path) in self._reserved
@@ -363,6 +371,9 @@ class Processor:
         if original is not None:
             self.plan_duplicate(row, original, work_path)
             return
+        if is_pdf_candidate(work_path, row.original_name) and is_regular_file(work_path):
+            self.plan_signed_copy(row, work_path)
+            return
         received = self.received_on or dt.datetime.fromisoformat(row.received_at).date()
         exam = examine(work_path, self.config, agents=self.agents, received=received, name=row.original_name)
         if exam.error is not None:
@@ -464,6 +475,63 @@ class Processor:
             stage=exam.stage, content=content, findings=findings)
         self._reserve_paths(str(destination), str(note_path_for(destination, REJECTION_SUFFIX)), None)
 
+    def plan_signed_copy(self, row: FileRow, work_path: Path) -> None:
+        """A PDF: filed, bytes unchanged, as the signed copy of the report its pages name
+        (:mod:`pipeline.signed_copies`); a batch scan of several reports kept whole in
+        ``exemplaires_signes/lots`` and split into one PDF per report; unreadable or
+        unidentified, to ``rejets`` with its note."""
+        caps = self.config.file_caps
+        try:
+            found = identify(work_path, campaign=self.config.campaign.key, max_mb=caps.max_pdf_mb,
+                             max_pages=caps.max_pdf_pages)
+        except UnreadableReport as error:
+            self.plan_rejection(row, Outcome.UNREADABLE, error.code, Examination(path=work_path, error=error), [
+                Finding(code=error.code, severity=ERROR, label="Fichier", message=error.message).as_json()])
+            return
+        outbox = self.config.outbox
+        for copy in found.copies:
+            wanted = signed_copies_folder(outbox, copy.campaign, copy.agent_number) / signed_copy_name(
+                copy.campaign, copy.agent_number, *self._agent_names(copy.report_id))
+            if found.is_batch and self._part_written_before(work_path, copy.pages, wanted):
+                copy.path = str(wanted)
+            elif not found.is_batch and self._placed_before(row, work_path, wanted):
+                copy.path = str(wanted)
+            else:
+                copy.path = str(unique_path(wanted, reserved=self._is_reserved))
+            self._reserved.add(copy.path)  # the next copy of the same report takes another name
+        if found.is_batch:
+            wanted = signed_batches_folder(outbox) / outbox_name(row.original_name)
+            placed = self._placed_before(row, work_path, wanted)
+            destination = wanted if placed else unique_path(wanted, reserved=self._is_reserved)
+        else:
+            destination = Path(found.copies[0].path)
+        # The reports are named in the content only: the report, campaign and agent columns are a
+        # report's versions' (its current version, the tracking's last outcome), which a copy is not.
+        self.journal.plan(
+            row.id, outcome=Outcome.SIGNED_COPY, reason_code=None, destination=str(destination), note=None,
+            previous_move=None, report_id=None, campaign=None, agent_number=None, stage=None,
+            content={SIGNED_PAGES: found.page_count, SIGNED_COPIES: [c.as_json() for c in found.copies],
+                     SIGNED_SIGNATURES: [s.as_json() for s in pdf_signatures(work_path)]},
+            findings=[])
+        self._reserve(self.journal.file(row.id))
+        log.info("«\u202f%s\u202f» : exemplaire signé de %s (%d page(s))", row.original_name,
+                 ", ".join(f"{c.report_id} ({c.found_by} page {c.page})" for c in found.copies), found.page_count)
+
+    def _part_written_before(self, batch: Path, pages: list[int], wanted: Path) -> bool:
+        """Whether ``wanted`` already holds these pages of this batch: written before a power cut
+        lost the plan that chose its name (the split is deterministic: the same bytes again)."""
+        if not is_regular_file(wanted) or self._is_reserved(wanted):
+            return False
+        made = io.BytesIO()
+        write_pages(batch, pages, lambda save: save(made))
+        return wanted.stat().st_size == made.getbuffer().nbytes and wanted.read_bytes() == made.getvalue()
+
+    def _agent_names(self, report: str) -> tuple[str, str]:
+        """The agent's last and first names as their report's current version gives them, if known."""
+        current = self.current_version(report)
+        values = (current.file.content or {}).get("champs", {}) if current else {}
+        return str(values.get(cat.LAST_NAME) or ""), str(values.get(cat.FIRST_NAME) or "")
+
     def plan_duplicate(self, row: FileRow, original: FileRow, work_path: Path) -> None:
         destination = self._free_with_note(row, self.config.outbox / DUPLICATES / outbox_name(row.original_name),
                                            DUPLICATE_SUFFIX, work_path)
@@ -533,6 +601,11 @@ class Processor:
                     link_no_clobber(work_path, destination)
             else:
                 link_no_clobber(work_path, destination)
+        for part, pages in _split_parts(row).items():  # a batch scan: each report's pages, after the batch
+            if not os.path.lexists(part):
+                write_pages(destination, pages, lambda save, part=part: create_atomically(Path(part), save))
+                log.info("exemplaire signé extrait de %s (pages %s) -> %s", row.original_name,
+                         ", ".join(map(str, pages)), part)
         # The note after the file: a note on disk always has its file beside it, so a plan
         # lost in a power cut is found again from the file, and no second note is written.
         if row.note and not Path(row.note).exists():
@@ -582,7 +655,7 @@ class Processor:
         placed, self._unsynced = self._unsynced, []
         if not placed:
             return
-        for folder in sorted({Path(row.destination).parent for row, _, _ in placed}):
+        for folder in sorted({Path(p).parent for row, _, _ in placed for p in (row.destination, *_split_parts(row))}):
             sync_folder(folder)
         self.journal.finish_all([(row, moves) for row, moves, _ in placed])
         for row, _, _ in placed:
@@ -664,12 +737,22 @@ class Processor:
         """Every folder of the outbox a pass writes in (for the temporaries a crash left, a killed
         workbook rebuild's among them)."""
         outbox = self.config.outbox
-        folders = [outbox, *(outbox / s.folder for s in self.catalogue.stages), outbox / REJECTS, outbox / DUPLICATES]
-        history = outbox / HISTORY
-        if history.is_dir():
-            folders += [agent for campaign in history.iterdir() if campaign.is_dir()
-                        for agent in campaign.iterdir() if agent.is_dir()]
+        folders = [outbox, *(outbox / s.folder for s in self.catalogue.stages), outbox / REJECTS, outbox / DUPLICATES,
+                   signed_batches_folder(outbox)]
+        for kept in (outbox / HISTORY, outbox / SIGNED_COPIES_DIR):
+            if kept.is_dir():
+                folders += [agent for campaign in kept.iterdir() if campaign.is_dir()
+                            for agent in campaign.iterdir() if agent.is_dir()]
         return folders
+
+
+def _split_parts(row: FileRow) -> dict[str, list[int]]:
+    """The PDFs a batch scan's plan makes of it: each report's copy and its pages (none for
+    any other file, nor for a PDF of one report, filed whole)."""
+    if row.outcome != Outcome.SIGNED_COPY or not row.content:
+        return {}
+    copies = row.content.get(SIGNED_COPIES) or []
+    return {c["chemin"]: c["pages"] for c in copies if c.get("chemin") and c["chemin"] != row.destination}
 
 
 def _claim_order(path: Path) -> tuple[int, str]:

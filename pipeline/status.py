@@ -31,6 +31,7 @@ class Status:
     missing: list[dict] = field(default_factory=list)  # roster agents with no accepted report
     files_received: int = 0
     duplicates: int = 0
+    signed_copies: int = 0  # reports of the campaign with a signed copy (a scanned PDF) filed
     # Claimed but not yet in their place (a folder not writable, a share gone): finished by the next pass.
     waiting: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what keeps the status from being complete
@@ -48,6 +49,7 @@ class Status:
             "par_etape": {str(k): v for k, v in self.per_stage.items()},
             "fichiers_recus": self.files_received,
             "doublons": self.duplicates,
+            "exemplaires_signes": self.signed_copies,
             "rejets": self.rejected,
             "retards": self.late,
             "sans_compte_rendu": self.missing,
@@ -110,6 +112,7 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
             if row.status == DONE and row.outcome is not None and row.outcome.turned_away \
                     and row.agent_number is None:
                 unmatched.append(_rejection(row, roster))
+        status.signed_copies = len({c.report_id for c in journal.signed_copies() if c.campaign == campaign})
         status.waiting = [{"fichier": row.original_name, "recu_le": row.received_at,
                            "destination_prevue": row.destination} for row in journal.unfinished()]
         status.rejected = [_rejection(row, roster) for row in journal.iter_latest_by_agent(campaign)

@@ -102,9 +102,11 @@ class _ReportBuilder:
     def _header_footer(self, doc) -> None:
         section = doc.sections[0]
         header = section.header.paragraphs[0]
-        header.text = ("Compte rendu d'entretien professionnel – campagne {{ f.campagne }} – "
-                       "{{ f.prenom }} {{ f.nom }} (matricule {{ f.matricule }})")
-        header.runs[0].font.size = Pt(8)
+        # The page code (a QR code, pipeline.signed_copies) in a run of its own: docxtpl puts a picture there.
+        header.add_run("{{ code_page }}")
+        title = header.add_run(" Compte rendu d'entretien professionnel – campagne {{ f.campagne }} – "
+                               "{{ f.prenom }} {{ f.nom }} (matricule {{ f.matricule }})")
+        title.font.size = Pt(8)
         footer = section.footer.paragraphs[0]
         footer.text = (f"Formulaire {self.catalogue.version()} – "
                        "identifiant {{ f.identifiant }} – document confidentiel")

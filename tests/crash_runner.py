@@ -33,6 +33,8 @@ KILL_POINTS = {
     "copy_unrenamed": "copying across file systems: the copy complete and synced, not yet renamed to its name",
     "note_unrenamed": "writing a note: its temporary file complete, not yet renamed to its name",
     "note": "after the rejection or duplicate note was written, before the file is moved",
+    "part_unrenamed": "splitting a batch scan: a report's PDF complete under its temporary name, not yet renamed",
+    "part": "splitting a batch scan: the first report's PDF written, the others not yet",
     "finish": "at the sync point of the file's batch: linked, before the journal marks it done",
     "done": "at the sync point of the file's batch: marked done, its work name not yet removed",
 }
@@ -193,6 +195,20 @@ def arm(point: str, victim: str) -> None:
                 return written
 
             setattr(process, name, write_then_die)
+
+    elif point in ("part", "part_unrenamed"):
+        # A batch scan is placed, then each report's pages are written to a PDF of their own.
+        write_pages = process.write_pages
+
+        def write_pages_then_die(source, pages, write):
+            if not hit(Path(source).name):
+                return write_pages(source, pages, write)
+            if point == "part_unrenamed":
+                return write_pages(source, pages, lambda save: write(lambda tmp: (save(tmp), die())))
+            write_pages(source, pages, write)
+            die()
+
+        process.write_pages = write_pages_then_die
 
     elif point == "finish":
         finish_all = Journal.finish_all

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pytest
 import yaml
 
@@ -29,6 +30,8 @@ from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.naming import DUPLICATE_SUFFIX, REJECTION_SUFFIX
 from pipeline.naming import DUPLICATES, HISTORY, JOURNAL_NAME, REJECTS, SHARE_WORK_FOLDER, WORK_FOLDER
+from pipeline.naming import SIGNED_COPIES_DIR, SIGNED_COPY_SUFFIX
+from pipeline.signed_copies import page_code, specimen_scan
 from pipeline.process import process_inbox
 from tests.conftest import REPO, TEMPLATES, TODAY, agent, before_the_clock, settle, write_csv
 from tests.mounts import other_device, tmpfs
@@ -52,7 +55,12 @@ EXPECTED = {
     "renvoi CR NDiaye.docx": DUPLICATES,  # byte-identical to CR NDiaye.docx
     "scan.docx": REJECTS,  # a PDF renamed .docx
     "vide.docx": REJECTS,  # empty
+    "lot signé.pdf": SIGNED_COPIES_DIR,  # a batch scan of two reports: kept whole, split in two
 }
+BATCH = "lot signé.pdf"
+# The PDFs made of the batch, one per report (made by the pass, not dropped).
+PARTS = [f"{SIGNED_COPIES_DIR}/2026/100001/2026_100001_MARTIN_Léa{SIGNED_COPY_SUFFIX}",
+         f"{SIGNED_COPIES_DIR}/2026/100002/2026_100002_N'DIAYE_Paul{SIGNED_COPY_SUFFIX}"]
 WITH_NOTE = {"CR Hote incomplet.docx": REJECTION_SUFFIX, "scan.docx": REJECTION_SUFFIX,
              "vide.docx": REJECTION_SUFFIX, "renvoi CR NDiaye.docx": DUPLICATE_SUFFIX}
 
@@ -87,6 +95,10 @@ SCENARIOS = [
     ("done", "CR Martin v2"),
     ("done", "CR NDiaye2"),
 ]
+# The batch scan: claimed, planned, placed, split (killed between the two reports' PDFs and with
+# one complete under its temporary name), synced.
+PDF_SCENARIOS = [("claim", "lot"), ("journal_plan", "lot"), ("link", "lot"), ("part_unrenamed", "lot"),
+                 ("part", "lot"), ("finish", "lot"), ("done", "lot")]
 # Where the moves are copies: the outbox, or the inbox, on another file system (a share).
 COPY_SCENARIOS = [
     ("copy_partial", "CR Martin v2"),
@@ -99,7 +111,8 @@ COPY_SCENARIOS = [
 SETUPS = ["one_file_system", "outbox_elsewhere", "inbox_elsewhere"]
 # The inbox on a share: claims stay on it, every placement is a copy; the steps that differ.
 SHARE_INBOX_SCENARIOS = [s for s in SCENARIOS if s[0] in ("claim", "journal_plan", "link", "finish", "done")]
-MATRIX = ([pytest.param("one_file_system", *s, id=f"one_file_system-{s[0]}-{s[1]}") for s in SCENARIOS]
+MATRIX = ([pytest.param("one_file_system", *s, id=f"one_file_system-{s[0]}-{s[1]}") for s in SCENARIOS + PDF_SCENARIOS]
+          + [pytest.param(setup, "part", "lot", id=f"{setup}-part-lot") for setup in SETUPS[1:]]
           + [pytest.param("outbox_elsewhere", *s, id=f"outbox_elsewhere-{s[0]}-{s[1]}")
              for s in [*SCENARIOS, *COPY_SCENARIOS]]
           + [pytest.param("inbox_elsewhere", *s, id=f"inbox_elsewhere-{s[0]}-{s[1]}")
@@ -109,6 +122,7 @@ MATRIX = ([pytest.param("one_file_system", *s, id=f"one_file_system-{s[0]}-{s[1]
 POWER_CUTS = [pytest.param(setup, point, victim, id=f"{setup}-{point}-{victim}")
               for setup in SETUPS for point, victim in (("link", "CR Martin v2"), ("link", "vide"),
                                                         ("note", "renvoi"), ("finish", "scan"))]
+POWER_CUTS += [pytest.param("one_file_system", "part", "lot", id="one_file_system-part-lot")]
 POWER_CUTS += [pytest.param(setup, "copy_unrenamed", "CR NDiaye2", id=f"{setup}-copy_unrenamed-CR NDiaye2")
                for setup in SETUPS[1:]]
 
@@ -148,6 +162,8 @@ def drops(tmp_path_factory) -> Path:
                 omit=(CAREER,))
     (out / "scan.docx").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
     (out / "vide.docx").write_bytes(b"")
+    codes = [page_code(DEFAULT.version(), "2026", number) for number in ("100001", "100001", "100002", "100002")]
+    (out / BATCH).write_bytes(specimen_scan(codes))
     shutil.copyfile(out / "CR Martin v2.docx", out / IGNORED)
     return out
 
@@ -269,8 +285,12 @@ def assert_everything_placed_once_after_a_pass(scene: Scene) -> None:
     outbox = config.outbox
     everything = [p.name for p in outbox.rglob("*")]
     assert not [n for n in everything if " (2)" in n or n.startswith(".tmp")], everything
+    made = sorted(p for p in outbox.rglob("*") if p.is_file()  # the batch's PDFs, one per report
+                  and p.relative_to(outbox).parts[:2] == (SIGNED_COPIES_DIR, "2026"))
+    assert [p.relative_to(outbox).as_posix() for p in made] == PARTS
+    assert [len(pikepdf.open(p).pages) for p in made] == [2, 2]
     placed = [p for p in outbox.rglob("*") if p.is_file() and p.parent != outbox  # workbooks
-              and not p.name.endswith((REJECTION_SUFFIX, DUPLICATE_SUFFIX))]
+              and not p.name.endswith((REJECTION_SUFFIX, DUPLICATE_SUFFIX)) and p not in made]
     assert Counter(sha(p) for p in placed) == Counter(scene.shas.values())
     where = {}
     for p in placed:
@@ -279,7 +299,8 @@ def assert_everything_placed_once_after_a_pass(scene: Scene) -> None:
     for name, folder in {FIRST: HISTORY, **EXPECTED}.items():
         expected.setdefault(folder, []).append(scene.shas[name])
     assert {k: sorted(v) for k, v in where.items()} == {k: sorted(v) for k, v in expected.items()}
-    stage_files = sorted(p.name for p in placed if area_of(p, outbox) not in (HISTORY, REJECTS, DUPLICATES))
+    stage_files = sorted(p.name for p in placed
+                         if area_of(p, outbox) not in (HISTORY, REJECTS, DUPLICATES, SIGNED_COPIES_DIR))
     assert stage_files == ["2026_100001_MARTIN_Léa.docx", "2026_100002_N'DIAYE_Paul.docx"]
 
     # One note beside each file turned away, none doubled.
@@ -322,7 +343,7 @@ def test_without_a_crash_the_scene_ends_as_expected(scene):
     assert sorted((o.received_name, o.outcome) for o in outcomes) == [
         ("CR Hote incomplet.docx", "rejected"), ("CR Martin v2.docx", "accepted"),
         ("CR NDiaye.docx", "accepted"), ("CR NDiaye2.docx", "accepted"),
-        ("renvoi CR NDiaye.docx", "duplicate"),
+        ("lot signé.pdf", "signed_copy"), ("renvoi CR NDiaye.docx", "duplicate"),
         ("scan.docx", "unreadable"), ("vide.docx", "unreadable")]
     for outcome in outcomes:
         if outcome.received_name != "CR NDiaye.docx":  # moved on to the history by CR NDiaye2

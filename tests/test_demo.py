@@ -7,19 +7,25 @@ from collections import Counter
 
 import pytest
 
+from pipeline.config import load_config
 from pipeline.demo import run_demo, summary
+from pipeline.naming import SIGNED_COPIES_DIR
 from pipeline.outcomes import Outcome
 
 
 def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(demo):
     result = demo
     handled = Counter(h.outcome for p in result.passes for h in p.handled)
-    assert sum(handled.values()) == 49
+    assert sum(handled.values()) == 50
     assert handled[Outcome.ACCEPTED] >= 30 and handled[Outcome.REJECTED] >= 10
     assert handled[Outcome.UNREADABLE] == 2 and handled[Outcome.DUPLICATE] == 1
+    assert handled[Outcome.SIGNED_COPY] == 1
+    outbox = load_config(result.folder / "config.yaml").outbox
+    assert sorted(p.parent.name for p in (outbox / SIGNED_COPIES_DIR).glob("*/*/*.pdf")) == ["200108", "200116"]
     assert all(not p.left_alone for p in result.passes)
     text = summary(result)
-    assert f"49 fichiers reçus en deux passages : {handled[Outcome.ACCEPTED]} acceptés" in text
+    assert "1 numérisation(s) d'exemplaires signés (PDF) reconnue(s)" in text
+    assert f"50 fichiers reçus en deux passages : {handled[Outcome.ACCEPTED]} acceptés" in text
     assert [w.name for w in result.workbooks] == ["plan_de_formation.xlsx", "plan_de_formation.csv",
                                                   "suivi_campagne.xlsx"]
 

@@ -323,6 +323,26 @@ def test_an_incomplete_looking_file_waits_then_gets_its_note(desk, content, age,
         assert "incomplet pour l'instant" in why
 
 
+@pytest.mark.parametrize(("content", "age", "waits"), [
+    (b"%PDF-1.7\n1 0 obj", 10, True), (b"%PDF-1.7\n1 0 obj", 120, False),  # a PDF without its end yet
+    (b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n", 10, False),                 # a complete one: taken
+])
+def test_a_pdf_still_being_copied_waits_for_its_end(desk, content, age, waits):
+    import time
+
+    from pipeline.inbox import not_ready
+
+    desk.config.inbox.mkdir(parents=True, exist_ok=True)
+    path = desk.config.inbox / "scan signé.pdf"
+    path.write_bytes(content)
+    then = time.time() - age
+    os.utime(path, (then, then))
+    why = not_ready(path, window=2.0, incomplete_after=30.0)
+    assert (why is not None) == waits, why
+    if waits:
+        assert why == "incomplet pour l'instant (PDF sans sa fin)"
+
+
 def test_a_file_the_service_cannot_read_is_left_in_the_inbox_with_why():
     """Dropped by another account, mode 0600: the service (here the user nobody) cannot read it;
     it stays where it is, with the reason, rather than being claimed and stuck."""

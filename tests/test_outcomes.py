@@ -53,7 +53,7 @@ def test_a_reason_gives_its_finding_with_the_fields_label_in_the_sentence():
 
 def test_outcomes_are_stored_as_plain_strings_and_said_in_french():
     assert Outcome("rejected") is Outcome.REJECTED and Outcome.REJECTED == "rejected"
-    assert [o.word for o in PASS_OUTCOMES] == ["accepté", "rejeté", "illisible", "doublon"]
+    assert [o.word for o in PASS_OUTCOMES] == ["accepté", "rejeté", "illisible", "doublon", "exemplaire signé"]
     assert [o for o in Outcome if o.turned_away] == [Outcome.REJECTED, Outcome.UNREADABLE]
     assert len({o.counter for o in Outcome}) == len(Outcome)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..files import describe_failure
 from ..naming import shown_name
-from ..preflight import NOT_ZIP, ZIP_COMPLETE, ZIP_PARTIAL, probe_file
+from ..preflight import INCOMPLETE_WHY, NOT_ZIP, ZIP_COMPLETE, probe_file
 
 log = logging.getLogger("entretiens")
 
@@ -55,8 +55,8 @@ class StabilityTracker:
     :meth:`ready` yields (and stops tracking) the paths whose size and mtime have not changed, and
     that no event touched, for ``window`` seconds, and that open as a complete zip; a file that is
     not a zip at all (a renamed PDF, a .doc) only needs the window, since it must still be handed
-    over to get its rejection note. A zip without its directory or a file with no content yet is
-    waited for, then handed over after ``incomplete_after`` seconds without change. Symbolic links
+    over to get its rejection note. A zip without its directory, a .pdf without its end mark or a
+    file with no content yet is waited for, then handed over after ``incomplete_after`` seconds without change. Symbolic links
     are never followed (handed over as they are: the processor rejects them).
 
     A path that cannot be opened, or that the caller failed to take (:meth:`defer`), is retried with
@@ -174,7 +174,7 @@ class StabilityTracker:
         if quiet >= self.incomplete_after:
             log.info("«\u202f%s\u202f» semble incomplet (%s) et n'a pas changé depuis %.0f s : il est transmis au "
                      "contrôle.", shown_name(os.path.basename(path)),
-                     "archive sans répertoire" if kind == ZIP_PARTIAL else "aucun contenu", quiet)
+                     INCOMPLETE_WHY[kind], quiet)
             return True
         return False
 

@@ -92,6 +92,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
                           catalogue, categories)
         pending = need_rows(still_rejected(journal.iter_latest_by_agent(campaign)), catalogue, categories)
         messages = last_messages(config, journal)
+        signed = {copy.agent_number: copy for copy in journal.signed_copies()
+                  if copy.campaign == campaign}  # each agent's last one received
     del facts_of_file
     needs, pending = with_grouped_titles(needs, catalogue, pending)
     trainings = _training_catalogue(config)
@@ -104,8 +106,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     ]
     need_count = len(needs)
     del needs, pending, costs
-    agents = tracking_rows(config, current, latest, roster, today, messages)
-    del current, latest, roster, listed, messages
+    agents = tracking_rows(config, current, latest, roster, today, messages=messages, signed=signed)
+    del current, latest, roster, listed, messages, signed
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
                                       lambda p: write_tracking(p, agents, config, today, appraisals),
                                       keep_beside=True))
@@ -124,7 +126,7 @@ def campaign_agents(config: Config, *, today: dt.date | None = None) -> pd.DataF
         current = {r.agent_number: TrackingFacts.of(r.file, catalogue) for r in journal.iter_current_reports(campaign)}
         latest = {f.agent_number: TrackingFacts.of(f, catalogue) for f in journal.iter_latest_by_agent(campaign)}
         messages = last_messages(config, journal)
-    return tracking_rows(config, current, latest, roster, today, messages)
+    return tracking_rows(config, current, latest, roster, today, messages=messages)
 
 
 def _training_catalogue(config: Config) -> TrainingCatalogue | None:

@@ -26,7 +26,7 @@ from .. import catalogue as cat
 from ..catalogue import Catalogue
 from ..config import Config
 from ..deadlines import MISSED, OVERDUE, agent_deadlines, deadlines
-from ..journal import FileRow
+from ..journal import FileRow, SignedCopyRecord
 from ..outcomes import Outcome, is_error
 from ..roster import EVALUATOR_EMAIL as ROSTER_EVALUATOR_EMAIL, RosterRow
 from ..text import canonical_choice, format_date, yes_no
@@ -40,6 +40,10 @@ IN_ROSTER, STAGE, SITUATION, ALERTS = "in_roster", "stage", "situation", "alerts
 LAST_FILE, LAST_RECEIVED, LAST_OUTCOME, REASONS = "last_file", "last_received", "last_outcome", "reasons"
 SHORT_SITUATION = "short_situation"
 NOTIFIED = "notified"
+SIGNED_RECEIVED = "signed_copy_received"  # the last signed copy (a scanned PDF) received, pipeline.signed_copies
+SIGNATURES = "signatures"  # the electronic (PAdES) signatures of that PDF: who, and whether intact
+SIGNATURE_INTACT, SIGNATURE_BROKEN = "intacte", "document modifié après signature"
+SIGNATURE_PARTIAL = "intacte, document complété après signature"
 NOTIFIED_SIGNED = "signée par l'agent"
 NOTIFIED_REFUSED = "refus de signer, valant notification : {mode}"
 EVALUATOR_EMAIL, DAYS_LATE = "evaluator_email", "days_late"
@@ -82,6 +86,8 @@ def tracking_columns(config: Config) -> list[SheetColumn]:
         SheetColumn(SITUATION, "Situation"),
         *_date_fields(catalogue),
         SheetColumn(NOTIFIED, "Notification"),
+        SheetColumn(SIGNED_RECEIVED, "Exemplaire signé reçu le", DATE),
+        SheetColumn(SIGNATURES, "Signatures électroniques de l'exemplaire"),
         *due,
         SheetColumn(ALERTS, "Alertes de délai", NUMBER),
         SheetColumn(DAYS_LATE, "Jours de retard", NUMBER),
@@ -168,13 +174,24 @@ class TrackingFacts:
             dates=dates, reasons=reasons, notification=notification)
 
 
+def signature_text(signatures: list[dict]) -> str:
+    """«\u202fSophie Durand (intacte) ; Marc Lemoine (document modifié après signature)\u202f»."""
+    def state(s: dict) -> str:
+        if not s.get("intacte"):
+            return SIGNATURE_BROKEN
+        return SIGNATURE_INTACT if s.get("couvre_tout_le_fichier") else SIGNATURE_PARTIAL
+    return " ; ".join(f"{cell_text(s.get('signataire'))} ({state(s)})" for s in signatures)
+
+
 def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dict[str, TrackingFacts],
-                  roster: list[RosterRow], today: dt.date,
-                  messages: dict[str, tuple[str, dt.date | None]] | None = None) -> pd.DataFrame:
+                  roster: list[RosterRow], today: dt.date, *,
+                  messages: dict[str, tuple[str, dt.date | None]] | None = None,
+                  signed: dict[str, SignedCopyRecord] | None = None) -> pd.DataFrame:
     """One row per roster agent, then one per other agent the journal knows.
 
     ``current``: agent number -> newest accepted version of the report;
-    ``latest``: agent number -> last file received, whatever its outcome.
+    ``latest``: agent number -> last file received, whatever its outcome;
+    ``signed``: agent number -> the last signed copy of the report received (when, its signatures).
     A report finished (final stage) has no overdue deadline any more. Days late: the most of
     the agent's missed deadlines (:meth:`Deadline.days_late`). A rejected last file is pending
     unless an accepted version was received after it. The frame also has the columns of the
@@ -188,7 +205,7 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
     identity = [c.id for c in field_columns(catalogue, TRACKING_IDENTITY)]
     date_keys = [c.id for c in _date_fields(catalogue)]
     in_roster = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster}
-    others = sorted((set(current) | set(latest)) - set(in_roster))
+    others = sorted((set(current) | set(latest) | set(signed or {})) - set(in_roster))
     records = []
     for number in [*in_roster, *others]:
         listed, report, last = in_roster.get(number), current.get(number), latest.get(number)
@@ -210,6 +227,9 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
             record[STAGE], record[SITUATION] = None, (REJECTED_ONLY if last else NO_REPORT)
         record.update({key: dates[key] for key in date_keys})
         record[NOTIFIED] = report.notification if report else ""
+        copy = (signed or {}).get(number)
+        record[SIGNED_RECEIVED] = dt.datetime.fromisoformat(copy.received_at).date() if copy else None
+        record[SIGNATURES] = signature_text(copy.signatures) if copy else ""
         finished = report is not None and report.stage >= catalogue.final_stage
         alerts, missed, overdue = 0, [], []
         for deadline, state in agent_deadlines(config, dates, report.received if report else None,
