@@ -506,7 +506,7 @@ FIELDS = [
 APPEAL_ROUTES = (
     "Voies et délais de recours : l'agent peut saisir {autorite_revision} d'une demande de "
     "révision du compte rendu dans un délai de quinze jours francs suivant sa notification ; "
-    "l'autorité notifie sa réponse dans un délai de quinze jours. L'agent peut ensuite saisir la "
+    "l'autorité notifie sa réponse dans un délai de quinze jours francs. L'agent peut ensuite saisir la "
     "commission administrative paritaire dans un délai d'un mois suivant la réponse de "
     "{autorite_revision}. Un recours contentieux peut être formé devant le tribunal administratif dans "
     "un délai de deux mois à compter de la notification du compte rendu ou de la réponse à la "
