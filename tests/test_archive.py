@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -396,8 +395,20 @@ def _our_offices(exclude: Path) -> set[int]:
     return pids
 
 
-def _profiles() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("entretiens-lo-*"))
+def _profiles(pids: set[int]) -> set[Path]:
+    """The private profiles (``entretiens-lo-*``) the LibreOffice processes ``pids`` were started
+    with: those of this test's archiver only, whatever else runs on the machine."""
+    found = set()
+    for pid in pids:
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        for argument in arguments:
+            if argument.startswith("-env:UserInstallation=file://") and "entretiens-lo-" in argument:
+                profile = Path(argument.removeprefix("-env:UserInstallation=file://"))
+                found.add(next((p for p in profile.parents if p.name.startswith("entretiens-lo-")), profile))
+    return found
 
 
 def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_rerun_finishes(fresh, office):
@@ -405,7 +416,7 @@ def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_re
     written THEN no file of the archive is half written under its final name, its LibreOffice
     shuts down, and the next run completes the archive."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    before, profiles_before = _our_offices(office._profile_dir), _profiles()
+    before = _our_offices(office._profile_dir)
     run = subprocess.Popen([sys.executable, "-m", "pipeline", "archiver"], cwd=fresh.config.base_dir, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first_pdf = fresh.archive / "100001 MARTIN Léa" / "100001 - compte rendu 2026.pdf"
@@ -413,6 +424,7 @@ def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_re
     while not first_pdf.exists() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     started = _our_offices(office._profile_dir) - before
+    profiles = _profiles(started)
     run.kill()
     run.wait()
     assert first_pdf.exists() and started  # killed in the middle, with its LibreOffice running
@@ -421,9 +433,9 @@ def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_re
         time.sleep(0.2)
     assert not _our_offices(office._profile_dir) & started  # gone with the archiver
     deadline = time.monotonic() + 30
-    while _profiles() - profiles_before and time.monotonic() < deadline:
+    while any(p.exists() for p in profiles) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _profiles() == profiles_before  # its private profile too
+    assert profiles and not any(p.exists() for p in profiles)  # its private profile too
     for path in fresh.archive.rglob("*"):
         if path.is_file() and not path.name.startswith(TEMP_PREFIX) and path.suffix == ".pdf":
             assert check_pdfa(path).ok, path  # complete, or not there at all
