@@ -554,11 +554,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.config = getattr(args, "config", None)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
+    # Our own messages (French) at INFO, -v: DEBUG; the libraries' (English: pikepdf, pyHanko...)
+    # only when something goes wrong.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
