@@ -232,7 +232,19 @@ def test_relances_before_the_interview_leaves_out_the_missing_report(tracking):
     """Paul's interview (14/12/2026) is still to come: his report cannot be missing yet."""
     rows = tracking.rows("before", "Relances")
     assert [(r[NUMBER], r["Motif de relance"]) for r in rows] == [("200005", CHASE_REJECTION)]
-    assert all(r["Échéance"] is None and r["Jours de retard"] is None for r in rows)
+    assert all(r["Jours de retard"] is None for r in rows)
+
+
+def test_a_pending_rejection_is_due_as_its_note_says_never_by_another_step(tracking):
+    """The correction of a rejected report is due service_rh.delai_reponse_jours (15) after its
+    receipt, the date its note gives: not the date of a step planned earlier."""
+    ines = tracking.agent("after", "200005")
+    due = ines["Reçu le"] + dt.timedelta(days=15)
+    for when in ("before", "after"):
+        (row,) = [r for r in tracking.rows(when, "Relances") if r[NUMBER] == "200005"]
+        assert row["Échéance"] == due
+    (late,) = [r for r in tracking.rows("after", "Relances") if r[NUMBER] == "200005"]
+    assert late["Jours de retard"] == (dt.datetime.combine(AFTER, dt.time()) - due).days
 
 
 def test_relances_lists_the_missing_report_once_the_interview_date_has_passed(tracking):

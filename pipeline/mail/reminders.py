@@ -45,8 +45,7 @@ class ReminderRun:
 def chased_by_evaluator(config: Config, today: dt.date) -> list[Reminder]:
     """The agents to chase, grouped by evaluator (by address when known, else by name)."""
     from ..workbooks import campaign_agents
-    from ..workbooks.tracking import (CHASE, CHASE_DUE, CHASE_NO_REPORT, CHASE_REJECTION, EVALUATOR_EMAIL, LAST_RECEIVED,
-                                      relance_rows)
+    from ..workbooks.tracking import CHASE, CHASE_DUE, CHASE_NO_REPORT, EVALUATOR_EMAIL, relance_rows
 
     chased = relance_rows(campaign_agents(config, today=today))
     groups: dict[str, Reminder] = {}
@@ -54,10 +53,8 @@ def chased_by_evaluator(config: Config, today: dt.date) -> list[Reminder]:
         evaluator = str(record.get(cat.EVALUATOR) or "").strip()
         address = address_of(str(record.get(EVALUATOR_EMAIL) or ""))
         reason = str(record[CHASE])
-        # The step the longest overdue; a missing report is due to HR by the campaign's return date.
+        # Each reason's own (tracking_rows); a missing report is due to HR by the campaign's return date.
         due = config.campaign.return_to_hr if reason == CHASE_NO_REPORT else _date(record.get(CHASE_DUE))
-        if due is None and reason == CHASE_REJECTION and (received := _date(record.get(LAST_RECEIVED))):
-            due = received + dt.timedelta(days=config.hr.answer_days)
         name = " ".join(v for v in (str(record.get(cat.FIRST_NAME) or ""),
                                     str(record.get(cat.LAST_NAME) or "").upper()) if v)
         key = address.lower() or f"nom:{evaluator}"

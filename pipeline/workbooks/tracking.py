@@ -248,13 +248,20 @@ def tracking_rows(config: Config, current: dict[str, TrackingFacts], latest: dic
         record[LAST_RECEIVED] = last.received if last else None
         record[LAST_OUTCOME] = last.outcome.word if last and last.outcome else ""
         record[REASONS] = last.reasons if pending else REJECTION_RESOLVED if rejected else ""
-        # «\u202fRelances\u202f»: the first reason to chase, and the step the longest overdue.
+        # «\u202fRelances\u202f»: the first reason to chase (a pending rejection, no report, the step the
+        # longest overdue).
         worst = max(overdue, key=lambda item: item[0], default=None)
         interview = dates.get(cat.REVIEW_DATE)
         not_yet = not last and not report and interview is not None and interview > today
         record[CHASE] = (CHASE_REJECTION if pending else "" if not_yet else CHASE_NO_REPORT if not last
                          else chase_overdue(worst[1].label) if worst else "")
-        record[CHASE_DUE], record[CHASE_DAYS] = (worst[1].due, worst[0] or None) if worst else (None, None)
+        # Each reason its own due date: a rejection's correction is due service_rh.delai_reponse_jours
+        # after its receipt (as its note says); otherwise the step the longest overdue's.
+        if pending:
+            due = last.received + dt.timedelta(days=config.hr.answer_days)
+            record[CHASE_DUE], record[CHASE_DAYS] = due, ((today - due).days if due < today else None)
+        else:
+            record[CHASE_DUE], record[CHASE_DAYS] = (worst[1].due, worst[0] or None) if worst else (None, None)
         record[LAST_MESSAGE], record[LAST_MESSAGE_ON] = (messages or {}).get(number, ("", None))
         records.append(record)
     return pd.DataFrame.from_records(records, columns=[*(c.id for c in columns), CHASE, CHASE_DUE, CHASE_DAYS])
