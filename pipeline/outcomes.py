@@ -623,10 +623,20 @@ def describe_validation_error(exc, *, location: str | None = None) -> str:
     elif kind in ("greater_than", "greater_than_equal", "less_than_equal"):
         text += f" (limite : {ctx.get('gt', ctx.get('ge', ctx.get('le')))})"
     value = err.get("input")
-    shown = "" if kind in ("missing", "value_error") or isinstance(value, dict) else f", valeur «\u202f{value}\u202f»"
+    secret = any(word in key.lower() for word in SECRET_KEY_WORDS)
+    shown = ("" if kind in ("missing", "value_error") or isinstance(value, dict) or value is None or secret
+             else f", valeur «\u202f{value}\u202f»")  # a password is never repeated on a console or in a log
+    if secret and kind == "extra_forbidden":
+        text += (" : un mot de passe ne s'écrit jamais dans config.yaml ; mettez-le dans la variable "
+                 "d'environnement nommée par courriel.smtp.mot_de_passe_variable (par défaut "
+                 "ENTRETIENS_SMTP_MOT_DE_PASSE), et retirez cette ligne")
     if not key:
         return f"{text}."
     return f"clé «\u202f{key}\u202f»{shown} : {text}."
+
+
+# Keys whose values are never shown in a message (a password written where it should not be).
+SECRET_KEY_WORDS = ("mot_de_passe", "motdepasse", "password", "passwd", "secret")
 
 
 # ---------------------------------------------------------------------------

@@ -171,16 +171,29 @@ def _connect(config: Config) -> smtplib.SMTP:
     """A logged-in SMTP connection. Raises ``OSError`` / ``smtplib.SMTPException`` (tried again
     later) or :class:`_Refused` (a setting to fix: no password, authentication refused)."""
     smtp_settings = config.mail.smtp
-    context = ssl.create_default_context(
-        cafile=str(config.path(smtp_settings.ca_file)) if smtp_settings.ca_file else None)
+    ca_file = config.path(smtp_settings.ca_file) if smtp_settings.ca_file else None
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise _Refused(f"le certificat de courriel.smtp.certificat_ac ne peut pas être lu ({ca_file} : "
+                       f"{getattr(exc, 'strerror', None) or exc})") from None
     host, port, timeout = smtp_settings.host, smtp_settings.effective_port, smtp_settings.timeout
-    if smtp_settings.security == "ssl":
-        server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-    else:
-        server = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if smtp_settings.security == "ssl":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+        else:
+            server = smtplib.SMTP(host, port, timeout=timeout)
+    except ssl.SSLError as exc:
+        raise _Refused(_tls_failure(exc)) from None
     try:
         if smtp_settings.security == "starttls":
-            server.starttls(context=context)
+            try:
+                server.starttls(context=context)
+            except smtplib.SMTPNotSupportedError:
+                raise _Refused("le serveur ne propose pas STARTTLS : choisissez courriel.smtp.securite: ssl "
+                               "(port 465) ou, sur un réseau interne seulement, aucune") from None
+            except ssl.SSLError as exc:
+                raise _Refused(_tls_failure(exc)) from None
         if smtp_settings.username:
             password = os.environ.get(smtp_settings.password_variable)
             if password is None:
@@ -190,10 +203,24 @@ def _connect(config: Config) -> smtplib.SMTP:
                 server.login(smtp_settings.username, password)
             except smtplib.SMTPAuthenticationError as exc:
                 raise _Refused(f"identifiant ou mot de passe refusé par le serveur ({_reply(exc)})") from None
+            except smtplib.SMTPNotSupportedError:
+                raise _Refused("le serveur ne propose pas l'authentification"
+                               + (" sans chiffrement : choisissez courriel.smtp.securite: starttls ou ssl"
+                                  if smtp_settings.security == "aucune" else
+                                  " : retirez courriel.smtp.identifiant")) from None
     except BaseException:
         _close(server)
         raise
     return server
+
+
+def _tls_failure(exc: ssl.SSLError) -> str:
+    """A failed TLS handshake, said in French with what to check."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"le certificat du serveur n'est pas reconnu ({exc.verify_message or exc.reason}) : pour un "
+                "certificat interne, indiquez son autorité dans courriel.smtp.certificat_ac")
+    return (f"échec du chiffrement TLS ({exc.reason or exc}) : vérifiez courriel.smtp.securite et le port "
+            "(ssl : 465 ; starttls : 587 ; aucune : 25)")
 
 
 def _close(server: smtplib.SMTP) -> None:
@@ -231,7 +258,7 @@ def _send_all(config: Config, journal: Journal, due: list[MessageRow], at: dt.da
         return
     except (OSError, smtplib.SMTPException) as exc:
         reason = _reply(exc)
-        result.problems.append(f"Serveur d'envoi {config.mail.smtp.host} injoignable ({reason}) : "
+        result.problems.append(f"Serveur d'envoi {config.mail.smtp.host} : {reason} ; "
                                f"{len(due)} message(s) en attente, nouvel essai plus tard.")
         for message in due:
             _failed_for_now(config, journal, message, reason, at, result, log_it=False)
