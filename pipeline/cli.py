@@ -246,19 +246,20 @@ def cmd_remind(args) -> int:
     mode = config.mail.mode
     if args.simulation:
         print("Simulation : rien n'est écrit ni envoyé.")
-    verb = ("serait envoyée" if mode == "envoi" else "serait écrite en brouillon") if args.simulation else \
-        ("envoyée" if mode == "envoi" else "écrite en brouillon")
     if not (plan.to_send or plan.too_soon or plan.no_address):
         print("Aucun agent à relancer : pas de compte rendu manquant, de rejet en attente ni d'étape en retard.")
     for reminder in plan.to_send:
-        print(f"Relance {verb} à {reminder.evaluator or '(évaluateur non indiqué)'} <{reminder.address}> : "
+        # What became of it (sent, draft written, waiting for another try), not what was meant.
+        state = (("serait envoyée" if mode == "envoi" else "serait écrite en brouillon") if args.simulation
+                 else f"({reminder.last_state})")
+        print(f"Relance à {reminder.evaluator or '(évaluateur non indiqué)'} <{reminder.address}> {state} : "
               f"{len(reminder.agents)} agent(s)")
         for agent in reminder.agents:
             print(f"  {agent.line().strip()}")
     for reminder in plan.too_soon:
-        print(f"Pas de relance pour {reminder.evaluator or reminder.address} : déjà relancé(e) le "
-              f"{format_date(reminder.last_sent)} (prochaine relance possible le {format_date(reminder.next_allowed)}, "
-              f"courriel.relances_jours : {config.mail.reminder_days}).")
+        print(f"Pas de relance pour {reminder.evaluator or reminder.address} : une relance du "
+              f"{format_date(reminder.last_sent)} existe déjà ({reminder.last_state}) ; prochaine relance possible le "
+              f"{format_date(reminder.next_allowed)} (courriel.relances_jours : {config.mail.reminder_days}).")
     for reminder in plan.no_address:
         print(f"Pas de relance pour {reminder.evaluator or '(évaluateur non indiqué)'} : adresse inconnue (colonne "
               f"«\u202fcourriel évaluateur\u202f» de la liste des agents) ; {len(reminder.agents)} agent(s) à relancer "

@@ -522,9 +522,20 @@ def test_relancer_simulation_prints_and_records_nothing(processed, tmp_path, cap
     assert main(["relancer", "--simulation", "--config", str(config_path)]) == 0
     out = capsys.readouterr().out
     assert "Simulation : rien n'est écrit ni envoyé." in out
-    assert f"Relance serait envoyée à {SOPHIE} <{SOPHIE_MAIL}>" in out
+    assert f"Relance à {SOPHIE} <{SOPHIE_MAIL}> serait envoyée : " in out
     assert f"Pas de relance pour {ISABELLE} : adresse inconnue" in out
     assert messages(config_path) == [] and not (config_path.parent / "outbox" / "courriels").exists()
+
+
+def test_relancer_says_what_became_of_each_reminder_when_the_server_is_down(processed, tmp_path, capsys):
+    config_path = workspace(processed, tmp_path, smtp_settings(free_port()))
+    assert main(["relancer", "--config", str(config_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Relance à {SOPHIE} <{SOPHIE_MAIL}> (en attente d'envoi) : " in out
+    assert "envoyée" not in out
+    assert main(["relancer", "--config", str(config_path)]) == 0
+    again = capsys.readouterr().out
+    assert "existe déjà (en attente d'envoi)" in again
 
 
 def test_relancer_with_mail_off_is_a_french_error(processed, tmp_path, capsys):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .. import catalogue as cat
 from ..config import Config
 from ..journal import Journal
-from .messages import REMINDER, ChasedAgent, address_of, reminder_message
+from .messages import REMINDER, STATUS_WORDS, ChasedAgent, address_of, reminder_message
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Reminder:
     agents: list[ChasedAgent]
     last_sent: dt.date | None = None  # the previous reminder to this address
     next_allowed: dt.date | None = None  # too soon: not before this day
+    last_state: str = ""  # what became of the previous reminder, in French («\u202fenvoyé\u202f», «\u202fen attente d'envoi\u202f»…)
+    message_id: str = ""  # this run's reminder, once queued
 
 
 @dataclass
@@ -83,6 +85,7 @@ def plan_reminders(config: Config, journal: Journal, today: dt.date) -> Reminder
         last = journal.last_message_to(reminder.address, REMINDER)
         if last is not None:
             reminder.last_sent = dt.datetime.fromisoformat(last.created_at).date()
+            reminder.last_state = STATUS_WORDS.get(last.status, last.status)
             reminder.next_allowed = reminder.last_sent + dt.timedelta(days=config.mail.reminder_days)
             if today < reminder.next_allowed:
                 plan.too_soon.append(reminder)
@@ -114,5 +117,10 @@ def send_reminders(config: Config, *, simulation: bool = False, today: dt.date |
                                      recipient=reminder.address, subject=composed.subject, raw=composed.raw,
                                      created_at=stamp):
                 run.queued.append(composed.message_id)
+            reminder.message_id = composed.message_id
     run.mail = dispatch(config, at=at)
+    with Journal(config.state_dir) as journal:  # what became of each: sent, drafted, waiting for a retry
+        for reminder in plan.to_send:
+            sent = journal.message(reminder.message_id) if reminder.message_id else None
+            reminder.last_state = STATUS_WORDS.get(sent.status, sent.status) if sent else ""
     return run
