@@ -523,8 +523,16 @@ class Journal:
         return records
 
     def placed_at(self, path: str | Path) -> bool:
-        """Whether a file of the journal was planned or placed at ``path`` (a destination)."""
-        return self.db.execute("SELECT 1 FROM files WHERE destination=? LIMIT 1", (str(path),)).fetchone() is not None
+        """Whether a file of the journal was planned or placed at ``path``: a destination, or a
+        report's part split out of a batch scan (in the batch's content)."""
+        if self.db.execute("SELECT 1 FROM files WHERE destination=? LIMIT 1", (str(path),)).fetchone():
+            return True
+        quoted = '"chemin": ' + json.dumps(str(path), ensure_ascii=False)
+        for (content,) in self.db.execute("SELECT content FROM files WHERE outcome=? AND instr(content, ?) > 0",
+                                          (Outcome.SIGNED_COPY, quoted)):
+            if any(copy.get("chemin") == str(path) for copy in json.loads(content).get(SIGNED_COPIES) or []):
+                return True
+        return False
 
     def where_now(self, row: FileRow) -> str | None:
         """Where a finished file is now: its destination, then each move out of the place it

@@ -203,6 +203,29 @@ def test_a_batch_scan_is_split_into_one_pdf_per_report_and_kept_whole(scans, wor
 
 
 @pytest.mark.libreoffice
+def test_a_pdf_the_product_split_out_dropped_in_the_inbox_again_gets_a_place_of_its_own(scans, workspace):
+    """GIVEN a batch scan split into one PDF per report WHEN those PDFs (and the batch itself) are
+    dropped in the inbox again THEN none is lost: the batch is a byte-identical copy (doublons), each
+    part is filed beside the one it copies, under a name of its own; nothing is overwritten."""
+    pages = {n: scanned_pages(scans.printed[n], dpi=200, angle=1.0, seed=7 + i) for i, n in enumerate(NUMBERS[:2])}
+    batch = scans.pdf("lot à refaire.pdf", [*pages[NUMBERS[0]], *pages[NUMBERS[1]]])
+    run(workspace, batch)
+    with Journal(workspace.state_dir) as journal:
+        parts = {c.agent_number: Path(c.path) for c in journal.signed_copies()}
+    before = {path: sha(path) for path in parts.values()}
+    again = []
+    for number, part in parts.items():
+        again.append(shutil.copyfile(part, scans.folder / f"reçu de nouveau {number}.pdf"))
+    handled = {h.received_name: h for h in run(workspace, *again, batch).handled}
+    assert handled[batch.name].outcome == Outcome.DUPLICATE
+    for number, path in zip(parts, again):
+        placed = Path(handled[path.name].destination)
+        assert placed.is_file() and placed != parts[number] and sha(placed) == before[parts[number]]
+    assert {path: sha(path) for path in parts.values()} == before  # the first ones untouched
+    assert not list(workspace.inbox.rglob("*.pdf"))
+
+
+@pytest.mark.libreoffice
 def test_the_tracking_shows_when_a_signed_copy_was_received_for_its_agent_only(scans, workspace):
     scan = scans.pdf("scan léa.pdf", scanned_pages(scans.printed["100001"], dpi=150, angle=0.8, seed=3))
     run(workspace, scan)
