@@ -48,6 +48,7 @@ PREFIX = re.compile(rf"(?:le )?(?:(?P<weekday>{'|'.join(WEEKDAYS)}),? )?(?:le )?
 NUMERIC = re.compile(  # 03/12/2026, 3-12-2026, 03.12.26: one separator, used twice
     r"(?P<day>\d{1,2}) ?(?P<sep>[/.-]) ?(?P<month>\d{1,2}) ?(?P=sep) ?(?P<year>\d{4}|\d{2})"
 )
+CLOCK_TIME = re.compile(r"(?:\s+|(?<=\d)t)(?:[àa]\s+)?\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?$")
 ISO = re.compile(  # 2026-12-03, or Word's w:fullDate 2026-12-03T00:00:00Z
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
     r"(?:t\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
@@ -68,7 +69,8 @@ def parse_date(text: str | None) -> date | None:
     unreadable = UnreadableDate(text)
     normal = normalize_date_text(text)
     prefix = PREFIX.match(normal)
-    body = normal[prefix.end() :]
+    # A spreadsheet export writes a date cell with its time («\u202f2026-10-15 00:00:00\u202f», «\u202f15/10/2026 00:00\u202f»).
+    body = CLOCK_TIME.sub("", normal[prefix.end() :])
 
     if m := ISO.fullmatch(body) or NUMERIC.fullmatch(body):
         day, month, year = int(m["day"]), int(m["month"]), m["year"]

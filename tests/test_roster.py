@@ -43,6 +43,20 @@ def test_xlsx_excel_dates_and_numeric_agent_numbers_read_as_typed(tmp_path):
     assert row.invitation["heure"] == "09:30"
 
 
+@pytest.mark.parametrize(("invitation", "review"), [
+    ("2026-12-02 00:00:00", "2026-12-14 00:00:00"),  # a date column exported with its time
+    ("02/12/2026 00:00", "14/12/2026 00:00"),
+    ("2026-12-02T00:00:00", "2026-12-14T09:30:00"),
+    ("02/12/2026 08:15:00", "14/12/2026 14h30"),
+])
+def test_dates_exported_with_their_time_are_read_as_dates(tmp_path, invitation, review):
+    rows = [agent("100701", "Martin", "Léa", **{"date de convocation": invitation, "date d'entretien": review})]
+    roster = read(write_csv(tmp_path / "agents.csv", rows))
+    assert roster.problems == []
+    (row,) = roster.rows
+    assert (row.invitation_date, row.review_date) == (dt.date(2026, 12, 2), dt.date(2026, 12, 14))
+
+
 def test_column_names_match_whatever_their_case_accents_and_apostrophes(tmp_path):
     header = ["Matricule", "NOM", "Prenom", "Grade", "Service", "Evaluateur",
               "Date de l’entretien", "Date convocation"]
