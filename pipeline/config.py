@@ -10,17 +10,28 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, WORKING_DAYS, DelayRules
 from .naming import ARCHIVES
+from .files import describe_failure
 from .outcomes import ConfigError, describe_validation_error
 
 DEFAULT_CONFIG_NAME = "config.yaml"
+
+
+def _french_yes_no(value: object) -> object:
+    """«\u202foui\u202f», «\u202fnon\u202f», «\u202fvrai\u202f», «\u202ffaux\u202f», as HR writes them, besides true and false."""
+    if isinstance(value, str):
+        return {"oui": True, "vrai": True, "non": False, "faux": False}.get(value.strip().lower(), value)
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_french_yes_no)]
 
 
 class _Section(BaseModel):
@@ -58,7 +69,7 @@ class Delays(_Section):
     visa_days: int | None = Field(None, alias="visa_jours", ge=0)
     # How delays after an event are counted: calendaires, ouvres or francs (jours francs).
     counting: Literal["calendaires", "ouvres", "francs"] | None = Field(None, alias="decompte")
-    working_days: bool = Field(False, alias="jours_ouvres")  # decompte: ouvres, as older configs say it
+    working_days: YesNo = Field(False, alias="jours_ouvres")  # decompte: ouvres, as older configs say it
     # Public holidays that are not working days: « national » or « alsace_moselle ».
     holiday_calendar: Literal["national", "alsace_moselle"] = Field("national", alias="jours_feries")
 
@@ -160,9 +171,9 @@ class Mail(_Section):
     mode: Literal["aucun", "brouillon", "envoi"] = Field("brouillon", alias="mode")
     sender: str = Field("Service des ressources humaines <rh@exemple.fr>", alias="expediteur")
     hr_copy: str | None = Field(None, alias="copie_rh")  # in copy of every message
-    rejection_notes: bool = Field(True, alias="notes_de_rejet")  # each rejection note to the evaluator
+    rejection_notes: YesNo = Field(True, alias="notes_de_rejet")  # each rejection note to the evaluator
     reminder_days: int = Field(7, alias="relances_jours", ge=1)  # at most one reminder per evaluator per N days
-    automatic_reminders: bool = Field(False, alias="relances_automatiques")  # `watch` sends them itself
+    automatic_reminders: YesNo = Field(False, alias="relances_automatiques")  # `watch` sends them itself
     max_attempts: int = Field(8, alias="essais_max", ge=1)  # SMTP tries (with backoff) before giving up
     smtp: Smtp = Field(default_factory=Smtp, alias="smtp")
 
@@ -283,8 +294,16 @@ def load_config(path: Path | str | None = None) -> Config:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise ConfigError(f"Fichier de configuration introuvable : {path}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Impossible de lire le fichier de configuration {path} : {exc}.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} est un dossier : indiquez le fichier de configuration lui-même "
+                          f"(par exemple {path / DEFAULT_CONFIG_NAME}).") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} n'est pas enregistré en UTF-8 (caractère illisible à l'octet {exc.start}) : "
+                          "enregistrez-le de nouveau en choisissant le codage UTF-8 (Bloc-notes : «\u202fEnregistrer "
+                          "sous\u202f», Codage : UTF-8).") from None
+    except OSError as exc:
+        raise ConfigError(f"Impossible de lire le fichier de configuration {path} : "
+                          f"{describe_failure(exc)}.") from None
     except ValueError as exc:  # PyYAML builds dates itself: 2027-02-31 raises here, with no line
         raise ConfigError(f"{path} : une date n'existe pas ({_impossible_date(exc)}). Vérifiez les dates "
                           "(AAAA-MM-JJ), par exemple campagne.date_limite_entretiens.") from None

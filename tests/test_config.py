@@ -144,7 +144,7 @@ MISTAKES = [
     ("objectifs_max: 2.5\n", "objectifs_max", "2.5", "nombre entier"),
     ("delais:\n  convocation_jours_avant: -3\n", "delais.convocation_jours_avant", "-3",
      "trop petite"),
-    ("delais:\n  jours_ouvres: peut-etre\n", "delais.jours_ouvres", "peut-etre", "true/false"),
+    ("delais:\n  jours_ouvres: peut-etre\n", "delais.jours_ouvres", "peut-etre", "oui ou non est attendu"),
     ("limites_fichiers:\n  taille_max_mo: -5\n", "limites_fichiers.taille_max_mo", "-5",
      "trop petite"),
     ("dossiers:\n  entree: [a, b]\n", "dossiers.entree", "['a', 'b']", "chemin"),
@@ -207,11 +207,6 @@ def test_missing_config_file_is_named(tmp_path):
     assert "absente.yaml" in message
 
 
-def test_config_path_that_is_a_folder_is_refused_in_french(tmp_path):
-    message = error_of(tmp_path)
-    assert "Impossible de lire" in message
-
-
 def test_catalogue_mistake_in_config_names_the_field(tmp_path):
     message = error_of(write(tmp_path, "catalogue:\n  modifier:\n    teletravial: {}\n"))
     assert "«\u202fteletravial\u202f»" in message
@@ -266,3 +261,26 @@ def test_the_public_service_words_the_catalogue_the_stages_and_the_templates_it_
             check_templates(TEMPLATES, catalogue, (REPORT_TEMPLATE,))
         build_all(catalogue, tmp_path / "modeles")
         check_templates(tmp_path / "modeles", catalogue, (REPORT_TEMPLATE,))
+
+
+@pytest.mark.parametrize(("written", "read"), [("oui", True), ("Non", False), ("vrai", True), ("FAUX", False),
+                                                ("true", True), ("no", False)])
+def test_yes_no_settings_are_read_as_hr_writes_them(tmp_path, written, read):
+    path = tmp_path / "config.yaml"
+    path.write_text(f"courriel:\n  notes_de_rejet: {written}\ndelais:\n  jours_ouvres: {written}\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.mail.rejection_notes is read and config.delays.working_days is read
+
+
+def test_a_config_saved_in_another_encoding_says_to_save_it_in_utf8(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes("service_rh:\n  nom: Direction des ressources humaines de l'établissement\n".encode("cp1252"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "n'est pas enregistré en UTF-8" in caught.value.message and "codec" not in caught.value.message
+
+
+def test_a_folder_given_as_the_config_says_to_name_the_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert "est un dossier" in caught.value.message and "Errno" not in caught.value.message
