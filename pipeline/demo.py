@@ -241,7 +241,8 @@ def summary(result: DemoResult) -> str:
         f"{config.outbox / TO_SEND}",
         f"  {len(handled)} fichiers reçus en deux passages : {count(Outcome.ACCEPTED)} acceptés, "
         f"{count(Outcome.REJECTED)} rejetés (incomplets), {count(Outcome.UNREADABLE)} illisibles, "
-        f"{count(Outcome.DUPLICATE)} doublon(s).",
+        f"{count(Outcome.DUPLICATE)} doublon(s)"
+        + (f", {count(Outcome.SIGNED_COPY)} exemplaire(s) signé(s)." if count(Outcome.SIGNED_COPY) else "."),
     ]
     signed = count(Outcome.SIGNED_COPY)
     if signed:

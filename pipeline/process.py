@@ -424,16 +424,16 @@ class Processor:
         changed = changed_signed_fields(self.catalogue, current.file.content or {}, content)
         if changed:
             labels = ", ".join(f"«\u202f{c}\u202f»" for c in changed)
+            signed_on = format_date(dt.datetime.fromisoformat(current.file.received_at).date())
             decided = exam.report.dates.get(cat.REVISION_DECISION_DATE)
             decision = canonical_choice(str(exam.report.value(cat.REVISION_DECISION) or ""),
                                         self.catalogue.field(cat.REVISION_DECISION).choices or [])
             if decided and decision == cat.REVISED:
                 # A revision granted on appeal: the new version replaces what the evaluator signed.
                 findings.append(REVISED_AFTER_APPEAL.finding(
-                    decided=format_date(decided), labels=labels, received=current.file.received_at[:10]))
+                    decided=format_date(decided), labels=labels, received=signed_on))
             else:
-                findings.append(CHANGED_AFTER_SIGNATURE.finding(received=current.file.received_at[:10],
-                                                                labels=labels))
+                findings.append(CHANGED_AFTER_SIGNATURE.finding(received=signed_on, labels=labels))
                 return findings, CHANGED_AFTER_SIGNATURE.code
         if stage > current.stage + 1:
             findings.append(STAGE_SKIPPED.finding(before=current.stage, stage=stage))

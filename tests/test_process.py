@@ -9,6 +9,7 @@ one, dropped in a real inbox and processed against a real SQLite journal.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import hashlib
 import logging
 import os
@@ -422,6 +423,7 @@ def test_later_version_changing_the_general_appraisal_is_rejected_naming_it(desk
         row = journal.files()[-1]
     (finding,) = [f for f in row.findings if f["code"] == "modification_apres_signature"]
     assert f"«\u202f{CATALOGUE.field(APPRAISAL).label}\u202f»" in finding["message"]
+    assert re.search(r"enregistrée le \d{2}/\d{2}/\d{4}", finding["message"])  # a French date, never ISO
     note = read_note(note_of(Path(outcome.destination)))
     assert problems_in_note(note, [finding])
 
