@@ -341,10 +341,16 @@ def cmd_status(args) -> int:
         for item in status.not_taken:
             print(f"  {item['fichier']} : {item['motif']}")
     if status.messages:
-        print("Courriels : " + " ; ".join(f"{word} : {count}" for word, count in status.messages.items()))
+        from .mail.messages import STATUS_WORDS
+
+        print("Courriels : " + " ; ".join(f"{STATUS_WORDS.get(state, state)} : {count}"
+                                          for state, count in status.messages.items()))
         for item in status.message_problems:
+            retry = item["prochain_essai"]
             print(f"  {item['etat']} : «\u202f{item['objet']}\u202f» à {item['destinataire']}"
                   + (f" – {item['motif']}" if item["motif"] else "")
+                  + (f" ; nouvel essai à partir du {retry[8:10]}/{retry[5:7]}/{retry[:4]} à {retry[11:16]}"
+                     if retry else "")
                   + (f" (brouillon : {item['brouillon']})" if item["brouillon"] else ""))
     if status.missing:
         print(f"Agents sans compte rendu accepté : {len(status.missing)}, par évaluateur :")

@@ -37,8 +37,9 @@ class Status:
     problems: list[str] = field(default_factory=list)  # what keeps the status from being complete
     # In the inbox, not taken yet (still being copied, unreadable by the service, not a file).
     not_taken: list[dict] = field(default_factory=list)
-    # Messages (pipeline.mail): how many in each state, those to look at (failed, uncertain, waiting
-    # for another try), and per agent the last message about them and its date.
+    # Messages (pipeline.mail): how many in each state (journal.QUEUED, SENT...: mail.messages.STATUS_WORDS
+    # says them), those to look at (failed, uncertain, waiting for another try), and per agent the last
+    # message about them and its date.
     messages: dict[str, int] = field(default_factory=dict)
     message_problems: list[dict] = field(default_factory=list)
     last_messages: dict[str, dict] = field(default_factory=dict)
@@ -135,12 +136,13 @@ def _messages(config: Config, journal: Journal, status: Status) -> None:
     for message in journal.messages():
         if message.campaign not in (status.campaign, None):
             continue
-        word = STATUS_WORDS.get(message.status, message.status)
-        status.messages[word] = status.messages.get(word, 0) + 1
+        status.messages[message.status] = status.messages.get(message.status, 0) + 1
         if message.status in (FAILED, UNCERTAIN) or (message.status == QUEUED and message.error):
-            status.message_problems.append({"objet": message.subject, "destinataire": message.recipient,
-                                            "etat": word, "motif": message.error, "brouillon": message.draft,
-                                            "message_id": message.message_id})
+            status.message_problems.append({
+                "objet": message.subject, "destinataire": message.recipient,
+                "etat": STATUS_WORDS.get(message.status, message.status), "motif": message.error,
+                "brouillon": message.draft, "message_id": message.message_id,
+                "prochain_essai": message.next_attempt if message.status == QUEUED else None})
 
 
 def _not_taken(config: Config) -> list[dict]:

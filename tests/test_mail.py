@@ -380,7 +380,7 @@ def test_a_refused_recipient_fails_for_good_with_the_server_s_reason(processed, 
     assert {m.status for m in stored} == {FAILED} and all("550 5.1.1 Destinataire inconnu" in m.error for m in stored)
     assert len(run.delivery.failed) == 2 and later.delivery.failed == [] and server.handler.received == []
     status = campaign_status(config, today=AFTER_REVIEW)
-    assert len(status.message_problems) == 2 and status.messages == {"échec de l'envoi": 2}
+    assert len(status.message_problems) == 2 and status.messages == {FAILED: 2}
 
 
 def test_a_temporary_refusal_is_tried_again_later_with_a_longer_wait_each_time(processed, tmp_path):
@@ -607,5 +607,14 @@ def test_the_json_status_has_the_messages(processed, tmp_path, capsys):
     dispatch(load_config(config_path))
     assert main(["status", "--json", "--config", str(config_path)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["courriels"] == {"brouillon écrit": 2}
+    assert data["courriels"] == {DRAFTED: 2}
     assert data["dernier_courriel_par_agent"]["300003"]["courriel"] == NOTE_NOT_SENT
+
+
+def test_status_says_when_a_message_waiting_for_the_server_is_tried_again(processed, tmp_path, capsys):
+    config_path = workspace(processed, tmp_path, smtp_settings(free_port()))
+    dispatch(load_config(config_path))
+    assert main(["status", "--config", str(config_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Courriels : en attente d'envoi : 2" in out
+    assert out.count("nouvel essai à partir du ") == 2 and "connexion refusée" in out
