@@ -55,8 +55,8 @@ from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, RE
                      signed_copies_folder, signed_copy_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
-                       REVISED_AFTER_APPEAL, STAGE_SKIPPED, Finding, InterruptedTwice, NotReexaminable, Outcome,
-                       UnreadableReport)
+                       REVISED_AFTER_APPEAL, STAGE_SKIPPED, UNKNOWN_AGENT, WRONG_CAMPAIGN, Finding, InterruptedTwice,
+                       NotReexaminable, Outcome, UnreadableReport)
 from .render import check_templates, templates_command
 from .signed_copies import identify, is_pdf_candidate, pdf_signatures, write_pages
 from .text import canonical_choice, format_date
@@ -487,6 +487,15 @@ class Processor:
         except UnreadableReport as error:
             self.plan_rejection(row, Outcome.UNREADABLE, error.code, Examination(path=work_path, error=error), [
                 Finding(code=error.code, severity=ERROR, label="Fichier", message=error.message).as_json()])
+            return
+        # The same rules as a report's: another campaign's, or an agent the roster does not list.
+        campaign = self.config.campaign.key
+        wrong = [WRONG_CAMPAIGN.finding(found=copy.campaign, current=campaign) if copy.campaign != campaign
+                 else UNKNOWN_AGENT.finding(number=copy.agent_number) for copy in found.copies
+                 if copy.campaign != campaign or (self.agents is not None and copy.agent_number not in self.agents)]
+        if wrong:
+            self.plan_rejection(row, Outcome.REJECTED, wrong[0].code, Examination(path=work_path),
+                                [f.as_json() for f in wrong])
             return
         outbox = self.config.outbox
         for copy in found.copies:

@@ -386,23 +386,31 @@ def test_the_page_code_in_the_header_is_not_read_as_an_answer(tmp_path):
     assert (read.values["nom"], read.values["prenom"], read.template_version) == ("N'Diaye", "Paul", DEFAULT.version())
 
 
-def test_a_drawn_scan_of_an_agent_missing_from_the_roster_is_filed_and_tracked(workspace, tmp_path):
-    """GIVEN scans drawn without printer (specimen_scan), one of a roster agent, one of an agent
-    the roster does not list WHEN a pass runs THEN both are filed in their agent's folder and the
-    tracking shows both, the second on a row of its own."""
+def test_a_scan_of_an_agent_missing_from_the_roster_or_of_another_campaign_is_turned_away_as_a_report_is(
+        workspace, tmp_path):
+    """GIVEN scans drawn without printer (specimen_scan): one of a roster agent, one of an agent the
+    roster does not list, one of last campaign's report, and a batch mixing a known and an unknown
+    agent WHEN a pass runs THEN only the first is filed; the others go to rejets with the reason a
+    report gets (agent_inconnu, campagne_erronee) and their note; nothing is filed for them."""
     version = DEFAULT.version()
-    lea = tmp_path / "léa.pdf"
-    lea.write_bytes(signed_copies.specimen_scan([signed_copies.page_code(version, CAMPAIGN, "100001")] * 2))
-    stranger = tmp_path / "inconnu.pdf"
-    stranger.write_bytes(signed_copies.specimen_scan([signed_copies.page_code(version, CAMPAIGN, "999999")]))
-    result = run(workspace, lea, stranger)
-    assert sorted(Path(h.destination).parent.name for h in result.handled) == ["100001", "999999"]
-    sheet = openpyxl.load_workbook(workspace.outbox / "suivi_campagne.xlsx")["Suivi"]
-    header = [c.value for c in sheet[1]]
-    received = {row[header.index("Matricule")]: row[header.index("Exemplaire signé reçu le")]
-                for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert set(received) == {*NUMBERS, "999999"}
-    assert {n for n, d in received.items() if d} == {"100001", "999999"}
+    drawn = {}
+    for name, codes in {"léa.pdf": [("2026", "100001")] * 2, "inconnu.pdf": [("2026", "999999")],
+                        "l'an dernier.pdf": [("2025", "100001")],
+                        "lot mêlé.pdf": [("2026", "100002"), ("2026", "999998")]}.items():
+        drawn[name] = tmp_path / name
+        drawn[name].write_bytes(signed_copies.specimen_scan(
+            [signed_copies.page_code(version, campaign, number) for campaign, number in codes]))
+    handled = {h.received_name: h for h in run(workspace, *drawn.values()).handled}
+    assert handled["léa.pdf"].outcome == Outcome.SIGNED_COPY
+    expected = {"inconnu.pdf": "agent_inconnu", "l'an dernier.pdf": "campagne_erronee",
+                "lot mêlé.pdf": "agent_inconnu"}
+    for name, code in expected.items():
+        assert (handled[name].outcome, handled[name].reason_code) == (Outcome.REJECTED, code)
+        assert Path(handled[name].destination).parent == workspace.outbox / "rejets"
+        destination = Path(handled[name].destination)
+        assert (destination.parent / (destination.stem + REJECTION_SUFFIX)).is_file()
+    with Journal(workspace.state_dir) as journal:
+        assert [c.agent_number for c in journal.signed_copies()] == ["100001"]
 
 
 def test_check_says_which_reports_a_pdf_holds_without_moving_it(tmp_path):
