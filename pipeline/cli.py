@@ -283,9 +283,12 @@ def cmd_archive(args) -> int:
         print(f"Attention : {notice}", file=sys.stderr)
     if result.missing():
         print(f"{len(result.missing())} agent(s) à compléter, détail dans {result.index} :")
-        for agent in result.missing()[:MESSAGES_SHOWN * 4]:
-            print(f"  {agent.agent_number} {agent.last_name.upper()} {agent.first_name} : manque "
+        shown = result.missing()[:MESSAGES_SHOWN * 4]
+        for agent in shown:
+            print(f"  {agent.agent_number} {agent.last_name.upper()} {agent.first_name} – il manque : "
                   + " ; ".join(agent.missing))
+        if len(result.missing()) > len(shown):
+            print(f"  … et {len(result.missing()) - len(shown)} autre(s) : voir {result.index}")
     return EXIT_OK
 
 
