@@ -284,3 +284,11 @@ def test_a_folder_given_as_the_config_says_to_name_the_file(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
     assert "est un dossier" in caught.value.message and "Errno" not in caught.value.message
+
+
+def test_repository_config_yaml_is_the_embedded_defaults_with_the_example_roster():
+    """One text of the defaults for HR to read: the repository's config.yaml differs from the one the
+    package embeds (and `demo` copies) by its roster only."""
+    embedded = (REPO / "pipeline" / "defaults" / "config.yaml").read_text(encoding="utf-8")
+    assert (REPO / "config.yaml").read_text(encoding="utf-8") == embedded.replace(
+        "liste_agents: agents.xlsx\n", "liste_agents: examples/agents.csv\n")
