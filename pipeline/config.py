@@ -157,6 +157,13 @@ class Smtp(_Section):
     # A private certificate authority to trust (a server with an internal or self-signed certificate).
     ca_file: Path | None = Field(None, alias="certificat_ac")
 
+    @model_validator(mode="after")
+    def _host_alone(self) -> "Smtp":
+        if self.host is not None and (not self.host.strip() or any(c in self.host for c in " :/@")):
+            raise ValueError(f"courriel.smtp.hote : «\u202f{self.host}\u202f» n'est pas un nom de serveur "
+                             "(ex. smtp.exemple.fr ; le port va dans courriel.smtp.port)")
+        return self
+
     @property
     def effective_port(self) -> int:
         return self.port or {"aucune": 25, "starttls": 587, "ssl": 465}[self.security]
@@ -291,7 +298,7 @@ def load_config(path: Path | str | None = None) -> Config:
             return Config(base_dir=Path.cwd())
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
     except FileNotFoundError:
         raise ConfigError(f"Fichier de configuration introuvable : {path}.") from None
     except IsADirectoryError:
@@ -307,6 +314,9 @@ def load_config(path: Path | str | None = None) -> Config:
     except ValueError as exc:  # PyYAML builds dates itself: 2027-02-31 raises here, with no line
         raise ConfigError(f"{path} : une date n'existe pas ({_impossible_date(exc)}). Vérifiez les dates "
                           "(AAAA-MM-JJ), par exemple campagne.date_limite_entretiens.") from None
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{path} (ligne {exc.line}) : la clé «\u202f{exc.key}\u202f» est écrite deux fois au même "
+                          "niveau ; seule la dernière serait lue. Gardez-en une seule.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1})" if mark else ""
@@ -318,6 +328,26 @@ def load_config(path: Path | str | None = None) -> Config:
     except ValidationError as exc:
         raise ConfigError(f"{path} : {_explain(exc)}") from None
     return config
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: object, line: int):
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key written twice in one mapping (it keeps the last, silently:
+    a second «\u202fannee:\u202f» pasted lower down would win without a word)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _impossible_date(exc: ValueError) -> str:

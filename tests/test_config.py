@@ -292,3 +292,19 @@ def test_repository_config_yaml_is_the_embedded_defaults_with_the_example_roster
     embedded = (REPO / "pipeline" / "defaults" / "config.yaml").read_text(encoding="utf-8")
     assert (REPO / "config.yaml").read_text(encoding="utf-8") == embedded.replace(
         "liste_agents: agents.xlsx\n", "liste_agents: examples/agents.csv\n")
+
+
+@pytest.mark.parametrize("text, key", [
+    ("campagne:\n  annee: 2026\n  annee: 2027\n", "annee"),
+    ("fonction_publique: etat\nobjectifs_max: 4\nfonction_publique: territoriale\n", "fonction_publique"),
+    ("courriel:\n  mode: brouillon\ncourriel:\n  mode: aucun\n", "courriel"),
+])
+def test_a_key_written_twice_is_refused_with_its_line(tmp_path, text, key):
+    message = error_of(write(tmp_path, text))
+    assert f"la clé «\u202f{key}\u202f» est écrite deux fois" in message and "(ligne " in message
+
+
+@pytest.mark.parametrize("host", ["smtp.exemple.fr:587", "smtp exemple fr", "rh@exemple.fr", "smtp://exemple.fr"])
+def test_an_smtp_host_that_is_not_a_server_name_is_refused(tmp_path, host):
+    message = error_of(write(tmp_path, yaml.safe_dump({"courriel": {"smtp": {"hote": host}}})))
+    assert "n'est pas un nom de serveur" in message
