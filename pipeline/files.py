@@ -6,6 +6,7 @@ folders 0750 (SPEC 7).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import errno
@@ -15,7 +16,7 @@ import logging
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 log = logging.getLogger("entretiens")
@@ -91,15 +92,7 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
     dated name if that one cannot be replaced either. Nothing is lost.
     """
     target = Path(target)
-    make_dirs(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, FILE_MODE)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
+    with _finished_temporary(target, write) as tmp:
         try:
             os.replace(tmp, target)
         except OSError as exc:
@@ -112,10 +105,26 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
                 "fichier puis relancez «\u202fentretiens report\u202f» pour mettre à jour %s.",
                 target, describe_failure(exc), beside.name, target.name)
             return beside
+    return target
+
+
+@contextlib.contextmanager
+def _finished_temporary(target: Path, write: Callable[[Path], None]) -> Iterator[Path]:
+    """``write(tmp)`` into a temporary of ours (``.tmp-*``) in ``target``'s folder (the same file
+    system, so a rename is atomic), mode 0640, synced; removed on leaving unless renamed."""
+    make_dirs(target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, FILE_MODE)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        yield tmp
     finally:
         if tmp.exists():
             tmp.unlink()
-    return target
 
 
 def _keep_beside(tmp: Path, target: Path) -> Path:
@@ -325,22 +334,11 @@ def replace_if_changed(target: Path, write: Callable[[Path], None]) -> bool:
     """:func:`replace_atomically` when what ``write`` makes differs from ``target``'s bytes;
     otherwise ``target`` is left as it is (its time too) and ``False`` is returned."""
     target = Path(target)
-    make_dirs(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
+    with _finished_temporary(target, write) as tmp:
         if is_regular_file(target) and filecmp.cmp(tmp, target, shallow=False):
             return False
-        os.chmod(tmp, FILE_MODE)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
         os.replace(tmp, target)
-        return True
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    return True
 
 
 def create_atomically(target: Path, write: Callable[[Path], None]) -> Path:
@@ -348,17 +346,6 @@ def create_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     file (``FileExistsError``): a crash leaves nothing or a complete file under ``target``, and
     a temporary of ours (``.tmp-*``) that recovery removes. Mode 0640, synced."""
     target = Path(target)
-    make_dirs(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, FILE_MODE)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
+    with _finished_temporary(target, write) as tmp:
         rename_no_clobber(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return target

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..files import (FILE_MODE, make_dirs, remove_leftover_temporaries, rename_no_clobber, replace_atomically,
-                     unique_path)
+from ..files import FILE_MODE, create_atomically, make_dirs, remove_leftover_temporaries, unique_path
 from ..journal import DRAFTED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, Journal, MessageRow, now
-from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, TEMP_PREFIX, safe_filename, shorten_name
+from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, safe_filename, shorten_name
 from .messages import KIND_WORDS, address_of, draft_bytes
 
 log = logging.getLogger("entretiens")
@@ -119,13 +118,7 @@ def _write_draft(config: Config, journal: Journal, message: MessageRow, *, prefi
     target = folder / (prefix + draft_name(message))
     if target.is_file() and target.read_bytes() == data:
         return target
-    target = unique_path(target)
-    tmp = replace_atomically(folder / f"{TEMP_PREFIX}{os.getpid()}-{message.id}.eml", lambda p: p.write_bytes(data))
-    try:
-        rename_no_clobber(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    return create_atomically(unique_path(target), lambda tmp: tmp.write_bytes(data))
 
 
 def _draft(config: Config, journal: Journal, message: MessageRow, result: Delivery) -> None:
