@@ -64,6 +64,26 @@ def convert(desktop, source, target):
         document.close(True)
 
 
+def _orphaned(parent, wait=1.0):
+    """Whether the process that started us died. Its pipes close before the kernel gives us a new
+    parent, so a parent still ours may be dying: it is dead once it is a zombie, or gone. A parent
+    that closed our input on purpose stays alive: after ``wait`` seconds, we are not orphaned."""
+    deadline = time.monotonic() + wait
+    while True:
+        if os.getppid() != parent:
+            return True
+        try:
+            with open(f"/proc/{parent}/stat") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
 def main():
     pipe = sys.argv[1]
     timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
@@ -94,7 +114,7 @@ def main():
         desktop.terminate()
     except Exception:
         pass
-    if temp_dir and os.getppid() != parent:  # orphaned: nobody else will remove the profile
+    if temp_dir and _orphaned(parent):  # nobody else will remove the profile
         for _ in range(20):
             shutil.rmtree(temp_dir, ignore_errors=True)
             if not os.path.exists(temp_dir):
