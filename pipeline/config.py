@@ -143,6 +143,11 @@ class HRContact(_Section):
     # A rejected report is to be sent back within this many days of its receipt.
     answer_days: int = Field(15, alias="delai_reponse_jours", ge=1)
 
+    @property
+    def reachable_at(self) -> str:
+        """«\u202fMme Claire Martin – 01 23 45 67 89 – rh@exemple.fr\u202f», from what is given ("" if nothing)."""
+        return " – ".join(part for part in (self.contact, self.phone, self.email) if part)
+
 
 class Smtp(_Section):
     """The SMTP server of «\u202fcourriel.smtp\u202f» (``courriel.mode: envoi``)."""

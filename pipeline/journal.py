@@ -488,12 +488,15 @@ class Journal:
         """The last finished file of each agent of a campaign, whatever its outcome."""
         return {row.agent_number: row for row in self.iter_latest_by_agent(campaign)}
 
-    def iter_latest_by_agent(self, campaign: str):
-        """:meth:`latest_by_agent`, one file at a time (ordered by agent number)."""
+    def iter_latest_by_agent(self, campaign: str, *, turned_away_only: bool = False):
+        """:meth:`latest_by_agent`, one file at a time (ordered by agent number); ``turned_away_only``:
+        only those that were turned away (rejections waiting for a corrected report)."""
+        away = [o.value for o in Outcome if o.turned_away] if turned_away_only else []
         rows = self.db.execute(
             "SELECT * FROM files WHERE id IN (SELECT MAX(id) FROM files WHERE status=?"
             " AND campaign=? AND agent_number IS NOT NULL AND outcome != ?"
-            " GROUP BY agent_number) ORDER BY agent_number", (DONE, campaign, Outcome.DUPLICATE))
+            " GROUP BY agent_number)" + (f" AND outcome IN ({', '.join('?' * len(away))})" if away else "")
+            + " ORDER BY agent_number", (DONE, campaign, Outcome.DUPLICATE, *away))
         for row in rows:
             yield FileRow.from_row(row)
 

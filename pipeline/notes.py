@@ -46,11 +46,6 @@ def _answer_by(row: FileRow, config: Config) -> str:
     return long_date(received + dt.timedelta(days=config.hr.answer_days))
 
 
-def _contact(config: Config) -> str:
-    """«\u202fMme Claire Martin – 01 23 45 67 89 – rh@exemple.fr\u202f», from what config gives."""
-    return " – ".join(part for part in (config.hr.contact, config.hr.phone, config.hr.email) if part)
-
-
 def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> dict:
     """What the rejection note says (``n`` in the template). ``evaluator``: the addressee
     when the report does not name one (from the roster)."""
@@ -85,7 +80,7 @@ def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> d
         "avertissements": [{"rubrique": f.get("label") or "Document", "message": f["message"]}
                            for f in warnings],
         "que_faire": to_do,
-        "contact": _contact(config),
+        "contact": config.hr.reachable_at,
         "service": config.hr.name,
     }}
 

@@ -116,15 +116,15 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
         status.signed_copies = len({c.report_id for c in journal.signed_copies() if c.campaign == campaign})
         status.waiting = [{"fichier": row.original_name, "recu_le": row.received_at,
                            "destination_prevue": row.destination} for row in journal.unfinished()]
-        status.rejected = [_rejection(row, roster) for row in journal.iter_latest_by_agent(campaign)
-                           if row.outcome.turned_away] + unmatched
+        status.rejected = [_rejection(row, roster) for row in
+                           journal.iter_latest_by_agent(campaign, turned_away_only=True)] + unmatched
         _messages(config, journal, status)
     return status
 
 
 def _messages(config: Config, journal: Journal, status: Status) -> None:
     from .mail import last_messages
-    from .mail.messages import NOTE_NOT_SENT, STATUS_WORDS
+    from .mail.messages import NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, STATUS_WORDS
 
     last = last_messages(config, journal)
     status.last_messages = {agent: {"courriel": text, "date": day.isoformat() if day else None}
@@ -132,7 +132,8 @@ def _messages(config: Config, journal: Journal, status: Status) -> None:
     for item in status.rejected:
         shown = last.get(item["matricule"] or "")
         item["courriel"] = shown[0] if shown else (
-            NOTE_NOT_SENT if config.mail.mode != "aucun" and config.mail.rejection_notes else "")
+            "" if config.mail.mode == "aucun" or not config.mail.rejection_notes
+            else NOTE_NOT_SENT if item["matricule"] else NOTE_NOT_SENT_NO_AGENT)
     for message in journal.messages():
         if message.campaign not in (status.campaign, None):
             continue

@@ -41,7 +41,7 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import DRAFTED, FAILED, QUEUED, SENT, UNCERTAIN, Journal
 from pipeline.mail import dispatch
-from pipeline.mail.messages import NOTE_NOT_SENT, REJECTION_NOTE, REMINDER
+from pipeline.mail.messages import NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, REJECTION_NOTE, REMINDER
 from pipeline.mail.reminders import send_reminders
 from pipeline.mail.worker import MailWorker
 from pipeline.outcomes import ConfigError
@@ -236,14 +236,26 @@ def test_notes_are_queued_once_whatever_the_number_of_passes(processed, tmp_path
     assert len(list((config.outbox / "courriels").glob("*.eml"))) == 2
 
 
-def test_a_rejection_without_an_address_is_said_not_sent_in_status_and_tracking(processed, tmp_path):
+@pytest.mark.libreoffice
+def test_a_rejection_without_an_address_is_said_not_sent_in_status_and_tracking(processed, tmp_path, convert):
     config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
-    dispatch(config)
+    (config.inbox / "vide.docx").write_bytes(b"")  # unreadable: no agent to write to
+    settle(config.inbox)
+    process_inbox(config, received_on=RECEIVED)
     status = campaign_status(config, today=AFTER_REVIEW)
-    said = {item["matricule"]: item["courriel"] for item in status.rejected}
+    said = {item["matricule"] or item["fichier"]: item["courriel"] for item in status.rejected}
     assert said["300003"] == NOTE_NOT_SENT == "note non envoyée : adresse inconnue"
+    assert said["vide.docx"] == NOTE_NOT_SENT_NO_AGENT == "note non envoyée : agent non identifié"
     assert said["300001"].startswith("Note de rejet : brouillon écrit le ")
     rebuild_workbooks(config, today=AFTER_REVIEW)
+    from tests.test_workbooks import computed_in_calc
+
+    calc = computed_in_calc([config.outbox / "suivi_campagne.xlsx"], convert)["suivi_campagne-Suivi"]
+    header = calc[0]
+    by_agent = {row[0]: row for row in calc[1:]}
+    assert by_agent["300001"][header.index("Dernier courriel")].startswith("Note de rejet : brouillon écrit le ")
+    assert by_agent["300001"][header.index("Courriel du")]  # a real date, shown by Calc
+    assert by_agent["300003"][header.index("Dernier courriel")] == NOTE_NOT_SENT
     sheet = openpyxl.load_workbook(config.outbox / "suivi_campagne.xlsx")["Suivi"]
     rows = list(sheet.iter_rows(values_only=True))
     table = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}

@@ -27,7 +27,8 @@ from ..config import Config
 from ..files import is_regular_file
 from ..journal import FileRow, Journal, MessageRow
 from ..naming import MAIL_FOLDER
-from ..roster import EVALUATOR_EMAIL, RosterRow, load_roster
+from ..examine import roster_agents
+from ..roster import EVALUATOR_EMAIL, RosterRow
 from .messages import NOTE_NOT_SENT, REJECTION_NOTE, address_of, described, rejection_message
 
 if TYPE_CHECKING:
@@ -63,10 +64,6 @@ class MailRun:
         return ("Courriels : " + ", ".join(parts) + ".") if parts else ""
 
 
-def roster_by_agent(config: Config) -> dict[str, RosterRow]:
-    return load_roster(config.roster_path, config.catalogue).by_agent() if config.roster_path else {}
-
-
 def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool = True) -> MailRun:
     """Queue the rejection notes not sent yet, then deliver what is due (``courriel.mode``:
     nothing at all with ``aucun``; ``deliver_now=False``: queue only, as the watcher does before
@@ -81,7 +78,7 @@ def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool
     with Journal(config.state_dir) as journal:
         if config.mail.rejection_notes:
             try:
-                run.queued = queue_rejection_notes(config, journal, roster_by_agent(config), at=at)
+                run.queued = queue_rejection_notes(config, journal, roster_agents(config) or {}, at=at)
             except Exception as exc:  # noqa: BLE001 - mail never undoes a pass
                 run.problems.append(f"Notes de rejet non mises en file d'envoi : {exc}.")
                 log.warning("%s", run.problems[-1], exc_info=log.isEnabledFor(logging.DEBUG))
@@ -97,8 +94,7 @@ def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool
 def pending_rejections(journal: Journal, campaign: str) -> list[FileRow]:
     """The last file of each agent of the campaign, when it was turned away (a rejection still
     waiting for a corrected report)."""
-    return [row for row in journal.iter_latest_by_agent(campaign)
-            if row.outcome is not None and row.outcome.turned_away]
+    return list(journal.iter_latest_by_agent(campaign, turned_away_only=True))
 
 
 def queue_rejection_notes(config: Config, journal: Journal, roster: dict[str, RosterRow], *,

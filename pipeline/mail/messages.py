@@ -30,6 +30,8 @@ STATUS_WORDS = {
 }
 # A rejected report whose evaluator has no address (roster column «\u202fcourriel évaluateur\u202f»).
 NOTE_NOT_SENT = "note non envoyée : adresse inconnue"
+# A file no agent could be read from (unreadable): nobody to write to.
+NOTE_NOT_SENT_NO_AGENT = "note non envoyée : agent non identifié"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 # Opened by Outlook as a message ready to send, not as one received.
 DRAFT_HEADER = b"X-Unsent: 1\r\n"
@@ -86,7 +88,7 @@ def _message(config: Config, *, mid: str, to_name: str, to_address: str, subject
 
 
 def _signature(config: Config) -> list[str]:
-    contact = " – ".join(part for part in (config.hr.contact, config.hr.phone, config.hr.email) if part)
+    contact = config.hr.reachable_at
     return ["", *([f"Pour toute question : {contact}."] if contact else []), "", config.hr.name]
 
 
