@@ -82,6 +82,8 @@ def shown_name(name: str | bytes) -> str:
             continue
     else:  # pragma: no cover - cp850 decodes every byte
         text = raw.decode("utf-8", "replace")
+    if text.isprintable():  # no C* nor Z* but the space: none of _UNSHOWN (most names, at C speed)
+        return text
     return "".join("?" if unicodedata.category(c) in _UNSHOWN else c for c in text)
 
 
