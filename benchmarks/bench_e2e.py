@@ -53,6 +53,12 @@ Peak memory is the peak RSS (VmHWM, reset just before the pass) of that process
 during (b), then during (c); ``ru_maxrss`` of the children, as seen by this
 process, is printed as a cross-check (it also counts (a) and (c)).
 
+The pass reads its reports in worker processes (``lecture_parallele``, pipeline/parallel.py,
+``auto``: one per processor, at most 4, from 200 files on), as ``entretiens process`` does:
+their CPU time and the largest peak RSS of one of them are printed beside the pass's, and the
+memory verdict counts the pass plus every reader at its own peak at once (an upper bound).
+The whole command's CPU time (``os.wait4``) includes its readers'.
+
 Targets (issue 7): (b) <= 5 x (a); (b) at the larger size <= 2.2 x (b) at the
 smaller one (sizes 2,000 and 4,000); peak RSS <= 300 MB at 10,000, for the pass
 and the workbook rebuild alike (a whole ``entretiens process``). Issue 16: the
@@ -94,9 +100,12 @@ TARGET_FLOOR_RATIO = 5.0
 TARGET_GROWTH = 2.2
 TARGET_MEMORY_MB = 300.0
 CAMPAIGN = "2026"
-# The day the pass receives the backlog (``received_on``): a campaign replayed, its reports dated
-# December 2026 to mid-January 2027, whatever the machine's clock says.
-RECEIVED = dt.date(2027, 2, 1)
+# The campaign's interviews, 10 to 24 October 2026, and every later date of the reports (up to
+# 16 days on) fall before the machine's clock: the whole command, in a child process, receives
+# its files today, and a date after the day a report is received rejects it
+# (date_posterieure_reception).
+INVITED = dt.date(2026, 10, 1)
+FIRST_REVIEW = dt.date(2026, 10, 10)
 FIRST_NUMBER = 300000
 HEADER = ["matricule", "nom", "prénom", "grade", "service", "poste", "évaluateur",
           "date de convocation", "date d'entretien", "encadrant"]
@@ -111,12 +120,17 @@ def last_name(index: int) -> str:
     return f"Nom{index:05d}"
 
 
+def review_day(base: int) -> dt.date:
+    """The interview day of distinct report ``base`` (and of the agents derived from it)."""
+    return FIRST_REVIEW + dt.timedelta(days=base % 15)
+
+
 def roster_row(index: int, distinct: int) -> list[str]:
     """Agent ``index``; everything but the identity follows the distinct report it derives from."""
     base = index % distinct
     return [agent_number(index), last_name(index), f"Prénom{base:02d}", "Adjoint administratif",
-            SERVICES[base % len(SERVICES)], "Agent d'accueil", "Sophie Durand", "01/12/2026",
-            f"{10 + base % 15}/12/2026", "oui" if base % 3 == 0 else "non"]
+            SERVICES[base % len(SERVICES)], "Agent d'accueil", "Sophie Durand", f"{INVITED:%d/%m/%Y}",
+            f"{review_day(base):%d/%m/%Y}", "oui" if base % 3 == 0 else "non"]
 
 
 def write_roster(path: Path, n: int, distinct: int) -> Path:
@@ -153,7 +167,7 @@ def make_distinct(folder: Path, distinct: int) -> list[Path]:
     folder.mkdir(parents=True)
     write_roster(folder / "agents.csv", distinct, distinct)
     config = workspace_config(folder)
-    result = generate(config, folder / "agents.csv", today=dt.date(2026, 11, 2))
+    result = generate(config, folder / "agents.csv", today=INVITED - dt.timedelta(days=1))
     if len(result.reports) != distinct:
         raise SystemExit(f"generate made {len(result.reports)} reports out of {distinct}: {result.problems}")
     filled = []
@@ -161,7 +175,7 @@ def make_distinct(folder: Path, distinct: int) -> list[Path]:
         target = folder / f"distinct_{i:03d}.docx"
         # Dated from the roster's own interview date: the workflow's dates then come in order.
         fill_report(source, target, config.catalogue, stage=1 + i % 4, how=("control", "cell")[i % 2],
-                    review=dt.date(2026, 12, 10 + i % 15))
+                    review=review_day(i))
         if i % 3 == 2:  # saved by LibreOffice 7.4: no tags, read by label
             ReportForm(target, config.catalogue).drop_all_tags().save(target)
         filled.append(target)
@@ -248,7 +262,9 @@ def floor_child(base: Path, floor_passes: int) -> None:
 def child(base: Path, floor_passes: int, roster: bool) -> None:
     """One measured pass in this (fresh) process; prints one JSON line."""
     from pipeline.examine import package_limits
-    from pipeline.process import process_inbox, settle_startup_objects
+    from pipeline.parallel import settle_startup_objects
+    from pipeline.parallel import worker_count
+    from pipeline.process import process_inbox
     from pipeline.read import read_report
 
     config = workspace_config(base, roster=roster)
@@ -270,9 +286,14 @@ def child(base: Path, floor_passes: int, roster: bool) -> None:
     rss_before = _status_mb("VmRSS")
     _reset_peak()
     start, cpu = time.perf_counter(), time.process_time()
-    result = process_inbox(config, outputs=False, received_on=RECEIVED)
+    result = process_inbox(config, outputs=False)
     pass_s, pass_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     pass_peak = _status_mb("VmHWM")
+    # The reading processes (pipeline/parallel.py), ended with the pass: their CPU time and the
+    # largest peak RSS of one of them (the floor above ran in this process, not in a child).
+    readers = worker_count(config.parallel_reading.workers, len(files), config.parallel_reading.from_files)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    readers_cpu_s, reader_peak = children.ru_utime + children.ru_stime, children.ru_maxrss / 1024
 
     from pipeline.workbooks import rebuild_workbooks  # imported here: not part of the pass's memory
 
@@ -287,6 +308,7 @@ def child(base: Path, floor_passes: int, roster: bool) -> None:
         "n": len(files), "floor_s": min(floors), "read_s": read_s, "pass_s": pass_s, "pass_cpu_s": pass_cpu_s,
         "rebuild_s": rebuild_s,
         "rss_before_mb": rss_before, "pass_peak_mb": pass_peak,
+        "readers": readers, "readers_cpu_s": readers_cpu_s, "reader_peak_mb": reader_peak if readers else 0.0,
         "rss_before_rebuild_mb": rss_before_rebuild, "rebuild_peak_mb": rebuild_peak,
         "outcomes": dict(Counter(o.outcome for o in result.handled)),
         "reasons": dict(Counter(o.reason_code for o in result.handled if o.reason_code)),
@@ -353,7 +375,8 @@ def describe(f: dict) -> str:
             f"floor {f['floor_s'] / n * 1000:4.2f} ms each, read_report {f['read_s'] / n * 1000:4.2f}; "
             f"ratio {f['pass_s'] / f['floor_s']:5.1f}x; rebuild_workbooks {f['rebuild_s']:5.1f} s; "
             f"peak RSS pass {f['pass_peak_mb']:.0f} MB (start {f['rss_before_mb']:.0f} MB), "
-            f"rebuild {f['rebuild_peak_mb']:.0f} MB")
+            f"rebuild {f['rebuild_peak_mb']:.0f} MB; {f['readers']} reading processes "
+            f"({f['readers_cpu_s']:.1f} s CPU, peak RSS {f['reader_peak_mb']:.0f} MB each at most)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,11 +466,15 @@ def main(argv: list[str] | None = None) -> int:
               f"(target <= {TARGET_GROWTH:g}x for 2x: {verdict}; CPU time {cpu_growth:.2f}x)")
     if memory:
         m = memory
-        peak = max(m["pass_peak_mb"], m["rebuild_peak_mb"])  # what a whole `entretiens process` needs
+        # What a whole `entretiens process` needs: the pass with its reading processes (each at its
+        # own peak at once: an upper bound), then the workbooks (the readers have ended).
+        with_readers = m["pass_peak_mb"] + m["readers"] * m["reader_peak_mb"]
+        peak = max(with_readers, m["rebuild_peak_mb"])
         verdict = "OK" if peak <= TARGET_MEMORY_MB else "ABOVE TARGET"
-        print(f"memory at N={m['n']}: peak RSS of a whole process (the pass, then the workbooks) {peak:.0f} MB "
-              f"(target <= {TARGET_MEMORY_MB:g}: {verdict}): the pass {m['pass_peak_mb']:.0f} MB (after imports "
-              f"{m['rss_before_mb']:.0f} MB), rebuild_workbooks {m['rebuild_peak_mb']:.0f} MB "
+        print(f"memory at N={m['n']}: peak RSS of a whole process (the pass and its {m['readers']} reading "
+              f"processes, then the workbooks) {peak:.0f} MB (target <= {TARGET_MEMORY_MB:g}: {verdict}): "
+              f"the pass {m['pass_peak_mb']:.0f} MB (after imports {m['rss_before_mb']:.0f} MB) + "
+              f"{m['readers']} x {m['reader_peak_mb']:.0f} MB, rebuild_workbooks {m['rebuild_peak_mb']:.0f} MB "
               f"({m['rebuild_s']:.1f} s); ru_maxrss of the children {m['children_maxrss_mb']:.0f} MB; "
               f"pass {m['n'] / m['pass_s']:.1f} reports/s, ratio {m['pass_s'] / m['floor_s']:.1f}x")
     if command:

@@ -183,7 +183,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_process(args) -> int:
-    from .process import settle_startup_objects
+    from .parallel import settle_startup_objects
 
     config = load_config(args.config)
     settle_startup_objects()  # an entry point's business: the process lives for the pass
@@ -223,7 +223,7 @@ def format_pass(result, config) -> str:
 
 
 def cmd_watch(args) -> int:
-    from .process import settle_startup_objects
+    from .parallel import settle_startup_objects
 
     config = load_config(args.config)
     settings = config.watch.updated(polling=args.polling, poll_interval=args.interval)

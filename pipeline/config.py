@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, WORKING_DAYS, DelayRules
@@ -86,6 +87,22 @@ class FileCaps(_Section):
     # is rendered once to look for its code, so the pages bound the time a PDF takes.
     max_pdf_mb: float = Field(200, alias="pdf_taille_max_mo", gt=0)
     max_pdf_pages: int = Field(500, alias="pdf_pages_max", gt=0)
+
+
+class ParallelReading(_Section):
+    """Section « lecture_parallele »: reading a backlog's reports in worker processes
+    (pipeline/parallel.py). ``processus``: ``auto`` (one per processor, at most 4) or a
+    number (0: none); only for a pass of at least ``a_partir_de`` files."""
+
+    workers: Literal["auto"] | int = Field("auto", alias="processus")
+    from_files: int = Field(200, alias="a_partir_de", ge=1)
+
+    @field_validator("workers")
+    @classmethod
+    def _workers_in_range(cls, value: Literal["auto"] | int) -> Literal["auto"] | int:
+        if value != "auto" and not 0 <= value <= 32:
+            raise ValueError("processus : « auto » ou un nombre de 0 à 32")
+        return value
 
 
 class Watch(_Section):
@@ -218,6 +235,7 @@ class Config(_Section):
     file_caps: FileCaps = Field(default_factory=FileCaps, alias="limites_fichiers")
     hr: HRContact = Field(default_factory=HRContact, alias="service_rh")
     watch: Watch = Field(default_factory=Watch, alias="surveillance")
+    parallel_reading: ParallelReading = Field(default_factory=ParallelReading, alias="lecture_parallele")
     mail: Mail = Field(default_factory=Mail, alias="courriel")
     catalogue_overrides: dict[str, Any] | None = Field(None, alias="catalogue")
 

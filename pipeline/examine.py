@@ -8,15 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .outcomes import RosterError, UnreadableReport
 from .preflight import PackageLimits
 from .files import is_regular_file
 from .read import Report, read_report
-from .roster import RosterRow, load_roster
 from .signed_copies import Identification, identify, is_pdf_candidate
 from .validate import Validation, ValidationContext, validate
+
+if TYPE_CHECKING:
+    from .roster import RosterRow
 
 MB = 1024 * 1024
 
@@ -35,6 +38,8 @@ def package_limits(config: Config) -> PackageLimits:
 def roster_agents(config: Config) -> dict[str, RosterRow] | None:
     """The configured roster's rows by agent number; ``None`` when there is no roster.
     Raises :class:`RosterError` when the roster named in config is missing or unusable."""
+    from .roster import load_roster  # pandas: not for a process that only reads reports
+
     path = config.roster_path
     if path is None:
         return None

@@ -28,14 +28,15 @@ loses no file, only work that recovery redoes.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import errno
-import gc
 import io
 import logging
 import os
 import stat
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,18 +58,22 @@ from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
                        REVISED_AFTER_APPEAL, STAGE_SKIPPED, UNKNOWN_AGENT, WRONG_CAMPAIGN, Finding, InterruptedTwice,
                        NotReexaminable, Outcome, UnreadableReport)
+from .parallel import ExaminationPool, worker_count
 from .render import check_templates, templates_command
 from .signed_copies import identify, is_pdf_candidate, pdf_signatures, write_pages
 from .text import canonical_choice, format_date
 
 log = logging.getLogger("entretiens")
 
+# ``examined(received day, received name)``: a file's examination, read elsewhere (Processor._decide).
+Examiner = Callable[[dt.date, str], Examination]
+
 # Files placed between two sync points of a pass (see Processor.sync).
 SYNC_BATCH = 64
+# Files claimed ahead of the one being decided, per reading process (pipeline/parallel.py).
+READ_AHEAD_PER_WORKER = 8
 # A file whose reading was under way when the run died this many times is set aside unread.
 INTERRUPTIONS_BEFORE_SET_ASIDE = 2
-# Allocations between two collections of the young generation (see settle_startup_objects).
-GC_YOUNG_THRESHOLD = 10_000
 
 
 @dataclass
@@ -221,16 +226,59 @@ class Processor:
                 result.left_alone.append((self.received_name(path), why))
                 log.info("«\u202f%s\u202f» laissé dans le dossier d'entrée pour un prochain passage : %s.",
                          self.received_name(path), why)
-        for done, path in enumerate(files, 1):
-            handled = self._guarded(self.process_file, path)
-            if handled:
-                result.handled.append(handled)
-            if len(self._unsynced) >= SYNC_BATCH:
-                self._sync_or_finish_later()
-            if progress:
-                progress(done, len(files))
+        reading = self.config.parallel_reading
+        workers = worker_count(reading.workers, len(files), reading.from_files)
+        if workers:
+            with ExaminationPool(self.config, self.agents, workers) as pool:
+                self._run_ahead(files, pool, workers, result, progress)
+        else:
+            for done, path in enumerate(files, 1):
+                self._handled(self._guarded(self.process_file, path), result, done, len(files), progress)
         self._sync_or_finish_later()
         return result
+
+    def _run_ahead(self, files: list[Path], pool: ExaminationPool, workers: int, result: PassResult,
+                   progress: Callable[[int, int], None] | None) -> None:
+        """The files claimed a few ahead of the one being decided, each handed to the pool to be
+        read as soon as it is claimed; decided and placed in the inbox's order, as one by one.
+        A crash leaves the files claimed ahead in the work area, claimed: :meth:`recover` takes
+        them at the next pass, as any file claimed and not yet decided."""
+        ahead: collections.deque[tuple[Path, tuple[Path, FileRow], Future | None]] = collections.deque()
+        done = 0
+
+        def decide_oldest() -> None:
+            nonlocal done
+            path, (work_path, row), future = ahead.popleft()
+            examined = None if future is None else (
+                lambda received, name: pool.result(future, work_path, received, name))
+            done += 1
+            self._handled(self._guarded(lambda _: self.resume(work_path, row, examined=examined), path),
+                          result, done, len(files), progress)
+
+        for path in files:
+            claimed = self._guarded(self.claim, path)
+            if claimed is None:  # vanished meanwhile, or left for the next pass
+                done += 1
+                if progress:
+                    progress(done, len(files))
+            else:
+                work_path, row = claimed
+                readable = not (is_pdf_candidate(work_path, row.original_name) and is_regular_file(work_path))
+                future = pool.submit(work_path, self._received_day(row), row.original_name) if readable else None
+                ahead.append((path, claimed, future))
+            while len(ahead) > READ_AHEAD_PER_WORKER * workers:
+                decide_oldest()
+        while ahead:
+            decide_oldest()
+
+    def _handled(self, handled: HandledFile | None, result: PassResult, done: int, total: int,
+                 progress: Callable[[int, int], None] | None) -> None:
+        if handled:
+            result.handled.append(handled)
+        if len(self._unsynced) >= SYNC_BATCH:
+            self._sync_or_finish_later()
+        if progress:
+            progress(done, total)
 
     def process_file(self, inbox_path: Path) -> HandledFile | None:
         """Claim one inbox file and take it through every step up to ``place``; its sync
@@ -247,14 +295,15 @@ class Processor:
         finally:
             self.sync()
 
-    def resume(self, work_path: Path, row: FileRow | None = None) -> HandledFile:
-        """Take a claimed file (in the work area) from where it is to ``place``."""
+    def resume(self, work_path: Path, row: FileRow | None = None, *, examined: Examiner | None = None) -> HandledFile:
+        """Take a claimed file (in the work area) from where it is to ``place``. ``examined``:
+        where its examination comes from when it was read elsewhere (see :meth:`_decide`)."""
         row = row or self.journal.file_by_work_name(work_path.name)
         if row is None:  # claimed, then a crash before the journal knew it
             row = self._record_claim(work_path, received_name_of(work_path.name),
                                      reexamination_of=reexamination_of(work_path.name))
         if row.status == CLAIMED:
-            self.decide(row, work_path)
+            self.decide(row, work_path, examined)
             row = self.journal.file(row.id)
         return self.place(row, work_path)
 
@@ -357,16 +406,21 @@ class Processor:
 
     # -- duplicate, examine, compare, plan ------------------------------------------
 
-    def decide(self, row: FileRow, work_path: Path) -> None:
+    def decide(self, row: FileRow, work_path: Path, examined: Examiner | None = None) -> None:
         """What becomes of a claimed file, recorded in the journal (nothing moves yet).
         An error here is not a death of the run: it is not counted against the file."""
         try:
-            self._decide(row, work_path)
+            self._decide(row, work_path, examined)
         except BaseException:
             self.journal.count_interruption(row.id, -1)
             raise
 
-    def _decide(self, row: FileRow, work_path: Path) -> None:
+    def _received_day(self, row: FileRow) -> dt.date:
+        return self.received_on or dt.datetime.fromisoformat(row.received_at).date()
+
+    def _decide(self, row: FileRow, work_path: Path, examined: Examiner | None = None) -> None:
+        """``examined(received, name)`` gives the file's examination when it was read elsewhere
+        (a reading process: :mod:`pipeline.parallel`); by default it is read here."""
         original = self.find_original(row)
         if original is not None:
             self.plan_duplicate(row, original, work_path)
@@ -374,8 +428,11 @@ class Processor:
         if is_pdf_candidate(work_path, row.original_name) and is_regular_file(work_path):
             self.plan_signed_copy(row, work_path)
             return
-        received = self.received_on or dt.datetime.fromisoformat(row.received_at).date()
-        exam = examine(work_path, self.config, agents=self.agents, received=received, name=row.original_name)
+        received = self._received_day(row)
+        if examined is not None:
+            exam = examined(received, row.original_name)
+        else:
+            exam = examine(work_path, self.config, agents=self.agents, received=received, name=row.original_name)
         if exam.error is not None:
             self.plan_rejection(row, Outcome.UNREADABLE, exam.error.code, exam, [Finding(
                 code=exam.error.code, severity=ERROR, label="Fichier", message=exam.error.message).as_json()])
@@ -782,21 +839,6 @@ def _detach_other_names(work_path: Path) -> None:
     if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
         # Replacing our own name: the other names keep the original, untouched.
         os.replace(private_copy(work_path, work_path.parent), work_path)
-
-
-def settle_startup_objects() -> None:
-    """Take what imports and the configuration made (modules, catalogue, parsers) out of
-    the cyclic garbage collector's rounds: they live as long as the process, and a long
-    pass would otherwise walk them again at each full collection. For entry points (the
-    ``process`` and ``watch`` commands), once, before the first pass.
-
-    The young generation is collected every :data:`GC_YOUNG_THRESHOLD` allocations rather than
-    Python's 700: reading one report makes thousands of short-lived objects (the document's
-    texts, dicts and lists), which then mostly die before a collection looks at them, instead
-    of being walked and promoted several times per file (about a tenth of a pass's CPU time)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True,

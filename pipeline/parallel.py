@@ -1,0 +1,202 @@
+"""Reading reports in worker processes while a pass goes on (``entretiens process`` on a backlog).
+
+Reading and validating a report (:func:`pipeline.examine.examine`) is the larger part of a pass's
+work and depends on nothing but the file and the configuration; everything else (claim, journal,
+duplicates, versions, placing) stays in the pass's own process, in the inbox's order. So a pass over
+many files hands the reading of the next files to a few worker processes and decides each file,
+in order, with the examination they return: the outcomes, the journal and the files are those of a
+pass that reads everything itself.
+
+Workers are started with ``spawn``: a fresh interpreter inherits none of the pass's open files
+(the journal, the workspace lock) nor its threads (the watcher's), and dies with its pipe when the
+pass dies. A worker that dies (killed, out of memory) costs nothing but time: the files it was
+given are read again in the pass's own process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import gc
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from .config import Config
+from .examine import Examination, examine
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Allocations between two collections of the young generation (see settle_startup_objects).
+GC_YOUNG_THRESHOLD = 10_000
+
+# Set in each worker by _start_worker: what every examination of the pass reads.
+_config: Config | None = None
+_agents: set[str] | None = None
+
+
+def worker_count(setting: int | str, files: int, from_files: int) -> int:
+    """How many reading processes a pass of ``files`` files starts: none below ``from_files``
+    files (starting one costs about a third of a second), else ``setting``, where ``"auto"`` is
+    one per processor, at most 4, and none on a single processor: the pass's own process waits
+    for them part of the time, and decides and places files the rest."""
+    if files < max(from_files, 1):
+        return 0
+    if setting == "auto":
+        try:
+            processors = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            processors = os.cpu_count() or 1
+        return 0 if processors < 2 else min(processors, 4)
+    return int(setting)
+
+
+class ExaminationPool:
+    """Worker processes that run :func:`~pipeline.examine.examine` for a pass.
+
+    ``submit`` returns a future; ``result`` gives its :class:`Examination`, or reads the file in
+    this process when the workers are gone (:class:`BrokenProcessPool`) or its chunk came back as
+    a whole failure. Any other exception is the examination's own, raised as it would be here.
+
+    Files go to the workers ``chunk`` at a time (one message each way for several files: the
+    sending, pickling and waking up cost about as much as a small report's reading); a file
+    whose result is asked for before its chunk is full is sent at once with those before it.
+    Use as a context manager: leaving it stops the workers (pending reads cancelled)."""
+
+    def __init__(self, config: Config, agents: set[str] | None, workers: int, *, chunk: int = 4):
+        self.config, self.agents, self.chunk = config, agents, max(chunk, 1)
+        self._executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(config, agents, os.getpid()))
+        self._unsent: list[tuple[tuple[Path, dt.date | None, str], Future]] = []
+        self.broken = False
+
+    def submit(self, path: Path, received: dt.date | None, name: str) -> Future:
+        future: Future = Future()
+        self._unsent.append(((path, received, name), future))
+        if len(self._unsent) >= self.chunk:
+            self._send()
+        return future
+
+    def _send(self) -> None:
+        batch, self._unsent = self._unsent, []
+        if not batch:
+            return
+        try:
+            sent = self._executor.submit(_examine_all, [request for request, _ in batch])
+        except (BrokenProcessPool, RuntimeError):  # workers gone, or shutting down
+            self._note_broken()
+            for _, future in batch:
+                future.set_exception(BrokenProcessPool())
+            return
+        sent.add_done_callback(lambda done: _hand_out(done, [future for _, future in batch]))
+
+    def result(self, future: Future, path: Path, received: dt.date | None, name: str) -> Examination:
+        if any(waiting is future for _, waiting in self._unsent):
+            self._send()
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._note_broken()
+        except ReadHere:
+            pass
+        return examine(path, self.config, agents=self.agents, received=received, name=name)
+
+    def _note_broken(self) -> None:
+        if not self.broken:
+            self.broken = True
+            log.warning("processus de lecture arrêté : les fichiers suivants sont lus par le passage lui-même")
+
+    def close(self) -> None:
+        self._unsent = []
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ExaminationPool:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class ReadHere(Exception):
+    """A file's chunk came back from a worker as a whole failure: the file is read in the pass."""
+
+
+def _hand_out(done: Future, futures: list[Future]) -> None:
+    """A chunk's results to each file's future (in the pool's thread that receives them)."""
+    if done.cancelled():
+        for future in futures:
+            future.cancel()
+        return
+    if done.exception() is not None:  # the chunk came back as a whole failure (a result not picklable)
+        for future in futures:
+            future.set_exception(ReadHere())
+        return
+    for future, (examination, error) in zip(futures, done.result()):
+        if error is None:
+            future.set_result(examination)
+        else:
+            future.set_exception(error)
+
+
+def _start_worker(config: Config, agents: set[str] | None, parent: int) -> None:
+    global _config, _agents
+    _config, _agents = config, agents
+    _end_with(parent)
+    settle_startup_objects()  # a worker, too, lives for the pass and reads report after report
+
+
+def _end_with(parent: int) -> None:
+    """End this worker when the pass's process ends, however it ends: a pass killed (SIGKILL, out
+    of memory) cannot stop its workers, and each worker holds the writing end of the pool's queue
+    too, so it would wait for work forever (with the state dir's files open). On Linux the
+    kernel kills it at once (PR_SET_PDEATHSIG); elsewhere, a thread looks every second."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent:  # the pass ended before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="fin-avec-le-passage", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _examine_all(requests: list[tuple[Path, dt.date | None, str]]) -> list[tuple[Examination | None,
+                                                                                 BaseException | None]]:
+    """Each file's examination, or the exception it raised (one file's trouble is its own)."""
+    assert _config is not None, "worker not started by ExaminationPool"
+    results: list[tuple[Examination | None, BaseException | None]] = []
+    for path, received, name in requests:
+        try:
+            results.append((examine(path, _config, agents=_agents, received=received, name=name), None))
+        except Exception as exc:  # noqa: BLE001 - raised again in the pass, as if read there
+            results.append((None, exc))
+    return results
+
+
+def settle_startup_objects() -> None:
+    """Take what imports and the configuration made (modules, catalogue, parsers) out of
+    the cyclic garbage collector's rounds: they live as long as the process, and a long
+    pass would otherwise walk them again at each full collection. For entry points (the
+    ``process`` and ``watch`` commands), once, before the first pass.
+
+    The young generation is collected every :data:`GC_YOUNG_THRESHOLD` allocations rather than
+    Python's 700: reading one report makes thousands of short-lived objects (the document's
+    texts, dicts and lists), which then mostly die before a collection looks at them, instead
+    of being walked and promoted several times per file (about a tenth of a pass's CPU time)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
