@@ -2,7 +2,8 @@
 
 Each command parses its options, calls one library function, and turns a
 library exception into a French message and an exit code: 0 done
-(rejections are normal outcomes), 1 a problem with the run itself, 2 usage.
+(rejections are normal outcomes), 1 a problem with the run itself, 2 usage, 130
+interrupted (Ctrl-C).
 Nothing heavy is imported before a command runs: ``entretiens --help`` loads
 neither pydantic nor pandas.
 """
@@ -25,7 +26,7 @@ from .outcomes import PASS_OUTCOMES, EntretiensError
 from .signed_copies import BY_CODE
 from .text import KIND_WORDS, shown_value
 
-EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 log = logging.getLogger("entretiens")
 
@@ -578,6 +579,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_RUN_PROBLEM
     except BrokenPipeError:  # output piped into `head`
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C: every step is journaled, the next run takes up what was under way
+        print("\nInterrompu : ce qui était fait est à sa place ; les fichiers en cours seront repris par "
+              "la prochaine commande.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as exc:
         print(f"Erreur : {exc.strerror or exc} ({exc.filename or ''}).", file=sys.stderr)
         return EXIT_RUN_PROBLEM

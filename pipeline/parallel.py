@@ -77,6 +77,23 @@ class ExaminationPool:
             initializer=_start_worker, initargs=(config, agents, os.getpid()))
         self._unsent: list[tuple[tuple[Path, dt.date | None, str], Future]] = []
         self.broken = False
+        self._start(workers)
+
+    def _start(self, workers: int) -> None:
+        """Start every worker now (the pool would start them one by one as work comes), with
+        Ctrl-C ignored from their birth (an ignored signal stays ignored through exec): it
+        reaches the terminal's whole process group, and the pass stops its workers itself,
+        while a worker still importing would print a traceback, and one still receiving its
+        start-up data would fail reading it. This process ignores Ctrl-C for those few
+        milliseconds too (a signal caught by any of its threads would interrupt it)."""
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
+        try:
+            for _ in range(workers):
+                self._executor.submit(_ready)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def submit(self, path: Path, received: dt.date | None, name: str) -> Future:
         future: Future = Future()
@@ -150,6 +167,7 @@ def _start_worker(config: Config, agents: set[str] | None, parent: int) -> None:
     global _config, _agents
     _config, _agents = config, agents
     _end_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as from its birth, when started from the main thread
     settle_startup_objects()  # a worker, too, lives for the pass and reads report after report
 
 
@@ -172,6 +190,10 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
+
+
+def _ready() -> None:
+    """A first task for each worker: makes the pool start them all at once."""
 
 
 def _examine_all(requests: list[tuple[Path, dt.date | None, str]]) -> list[tuple[Examination | None,

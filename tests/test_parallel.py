@@ -185,6 +185,47 @@ def test_a_pass_killed_with_files_claimed_ahead_loses_none(reference, sources, t
     assert result.handled  # the second pass finished what the first left
 
 
+def test_ctrl_c_stops_the_pass_and_its_workers_in_french(reference, sources, tmp_path):
+    """Ctrl-C in a terminal reaches the command and its workers (one process group): one French
+    line, exit code 130, no traceback from any process; the next run finishes every file."""
+    _batch, _handled, _rows, placed = reference
+    config_path = workspace(tmp_path / "ctrl-c", sources, POOLED)
+    fill_inbox(config_path, reference[0])
+    base = config_path.parent
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
+                           cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        workers = wk.wait_for(lambda: children_of(run.pid), 60, interval=0.01, what="reading workers")
+        # The command ignores Ctrl-C for the few milliseconds it starts its workers, which ignore
+        # it from their birth (and the pool's resource tracker from its first lines): after that.
+        wk.wait_for(lambda: not ignores_ctrl_c(run.pid) and all(ignores_ctrl_c(pid) for pid in workers),
+                    30, interval=0.001, what="workers started")
+        os.killpg(run.pid, signal.SIGINT)
+        _, errors = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130, errors
+    assert "Interrompu : " in errors and "Traceback" not in errors, errors
+    wk.wait_for(lambda: not any(alive(pid) for pid in workers), 30, what="workers ending with the pass")
+    process_inbox(load_config(config_path), outputs=False)
+    assert placed_bytes(base) == placed
+
+
+def ignores_ctrl_c(pid: int) -> bool:
+    """Whether ``pid`` ignores SIGINT (one that has ended does: it cannot print anything)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    for line in status.splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
+
+
 def _reading_done(base: Path) -> bool:
     return not any((base / "inbox").iterdir())
 
