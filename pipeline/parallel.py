@@ -77,7 +77,11 @@ class ExaminationPool:
             initializer=_start_worker, initargs=(config, agents, os.getpid()))
         self._unsent: list[tuple[tuple[Path, dt.date | None, str], Future]] = []
         self.broken = False
-        self._start(workers)
+        try:
+            self._start(workers)
+        except BaseException:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def _start(self, workers: int) -> None:
         """Start every worker now (the pool would start them one by one as work comes), with
@@ -140,6 +144,18 @@ class ExaminationPool:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def start_pool(config: Config, agents: set[str] | None, workers: int) -> ExaminationPool | None:
+    """An :class:`ExaminationPool` of ``workers`` processes, or ``None`` (the pass reads its files
+    itself, with a warning) when this machine cannot start them: no shared memory for the pool's
+    locks (``/dev/shm`` missing or read-only in some containers), no more processes allowed."""
+    try:
+        return ExaminationPool(config, agents, workers)
+    except (OSError, ImportError, NotImplementedError, BrokenProcessPool) as exc:
+        log.warning("processus de lecture non démarrés (%s) : le passage lit les fichiers lui-même",
+                    getattr(exc, "strerror", None) or exc)
+        return None
 
 
 class ReadHere(Exception):

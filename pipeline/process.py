@@ -58,7 +58,7 @@ from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
                        REVISED_AFTER_APPEAL, STAGE_SKIPPED, UNKNOWN_AGENT, WRONG_CAMPAIGN, Finding, InterruptedTwice,
                        NotReexaminable, Outcome, UnreadableReport)
-from .parallel import ExaminationPool, worker_count
+from .parallel import ExaminationPool, start_pool, worker_count
 from .render import check_templates, templates_command
 from .signed_copies import identify, is_pdf_candidate, pdf_signatures, write_pages
 from .text import canonical_choice, format_date
@@ -228,8 +228,9 @@ class Processor:
                          self.received_name(path), why)
         reading = self.config.parallel_reading
         workers = worker_count(reading.workers, len(files), reading.from_files)
-        if workers:
-            with ExaminationPool(self.config, self.agents, workers) as pool:
+        pool = start_pool(self.config, self.agents, workers) if workers else None
+        if pool is not None:
+            with pool:
                 self._run_ahead(files, pool, workers, result, progress)
         else:
             for done, path in enumerate(files, 1):

@@ -214,6 +214,29 @@ def test_ctrl_c_stops_the_pass_and_its_workers_in_french(reference, sources, tmp
     assert placed_bytes(base) == placed
 
 
+def test_without_shared_memory_the_pass_reads_its_files_itself(reference, sources, tmp_path):
+    """/dev/shm read-only (some containers): the pool's locks cannot be made. The command says
+    so in French and reads every file itself: same outcomes, exit code 0. Run in a private mount
+    namespace (unshare, as root), so that nothing else on the machine loses its /dev/shm."""
+    _batch, _handled, _rows, placed = reference
+    config_path = workspace(tmp_path / "no-shm", sources, POOLED)
+    fill_inbox(config_path, reference[0])
+    base = config_path.parent
+    command = (f"mount -t tmpfs -o ro,size=1m tmpfs /dev/shm && exec {sys.executable} -m pipeline process "
+               f"--config '{config_path}'")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command], cwd=base,
+                          env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 and "mount" in done.stderr and "Traceback" not in done.stderr:
+        if os.environ.get("CI"):
+            raise AssertionError(done.stderr)
+        pytest.skip(f"no private mount namespace here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    assert "processus de lecture non démarrés" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert placed_bytes(base) == placed
+
+
 def ignores_ctrl_c(pid: int) -> bool:
     """Whether ``pid`` ignores SIGINT (one that has ended does: it cannot print anything)."""
     try:
