@@ -8,9 +8,11 @@ in order, with the examination they return: the outcomes, the journal and the fi
 pass that reads everything itself.
 
 Workers are started with ``spawn``: a fresh interpreter inherits none of the pass's open files
-(the journal, the workspace lock) nor its threads (the watcher's), and dies with its pipe when the
-pass dies. A worker that dies (killed, out of memory) costs nothing but time: the files it was
-given are read again in the pass's own process.
+(the journal, the workspace lock) nor its threads (the watcher's). It ends when the pass ends,
+however the pass ends (:func:`_end_with`), and ignores Ctrl-C (the pass stops it). A worker that
+dies (killed, out of memory) costs nothing but time: the files it was given are read again in the
+pass's own process; a machine that cannot start workers gets a pass that reads everything itself
+(:func:`start_pool`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from .config import Config
 from .examine import Examination, examine
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("entretiens")
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Allocations between two collections of the young generation (see settle_startup_objects).
