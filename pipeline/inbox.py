@@ -14,7 +14,7 @@ from .config import Config
 from .files import describe_failure
 from .naming import is_ignored
 from .outcomes import OutboxInsideInbox
-from .preflight import INCOMPLETE_WHY, NOT_ZIP, ZIP_COMPLETE, probe_file
+from .preflight import INCOMPLETE_WHY, NOT_ZIP, ZIP_COMPLETE, check_readable, probe_file
 
 
 SPECIAL_ENTRY = "n'est pas un fichier (tube, socket ou périphérique) : déposez le fichier lui-même"
@@ -88,9 +88,12 @@ def not_ready(path: Path, *, window: float, incomplete_after: float, now: float 
     if age < window:
         return f"en cours de copie (modifié il y a moins de {window:g} s)"
     try:
+        if age >= incomplete_after:  # taken whatever it holds (its note says what): only readable?
+            check_readable(path)
+            return None
         kind = probe_file(path)
     except OSError as exc:
         return f"illisible par le service : {describe_failure(exc)}"
-    if kind in (ZIP_COMPLETE, NOT_ZIP) or age >= incomplete_after:
+    if kind in (ZIP_COMPLETE, NOT_ZIP):
         return None
     return f"incomplet pour l'instant ({INCOMPLETE_WHY[kind]})"

@@ -313,6 +313,16 @@ def probe_file(path: str | Path) -> str:
     return NOT_ZIP
 
 
+def check_readable(path: str | Path) -> None:
+    """Raise OSError when the service cannot open and read ``path`` (locked, permission denied,
+    share gone); its first byte is read, never more, and a link is not followed."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        os.read(fd, 1)
+    finally:
+        os.close(fd)
+
+
 def _pdf_ends(path: str | Path) -> bool:
     """Whether a PDF's last bytes hold its end mark (``%%EOF``): written to the end."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
