@@ -164,6 +164,7 @@ class FileRow:
     duplicate_of: int | None
     size: int | None = None
     reexamination_of: int | None = None
+    interrupted: int = 0  # runs that died while this process read it (Processor._reading_here)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "FileRow":
@@ -178,6 +179,7 @@ class FileRow:
             received_at=row["received_at"], reason_code=row["reason_code"],
             campaign=row["campaign"], agent_number=row["agent_number"],
             duplicate_of=row["duplicate_of"], reexamination_of=row["reexamination_of"],
+            interrupted=row["interrupted"],
         )
 
 
@@ -382,11 +384,12 @@ class Journal:
                  json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
             )
 
-    def count_interruption(self, file_id: int, change: int = 1) -> int:
-        """A run died while this claimed file was being read: count it (``change=-1``: the
-        reading ended on an error that was handled, not a death); return the count."""
+    def count_interruption(self, file_id: int, change: int) -> None:
+        """``+1`` just before this process reads a claimed file, ``-1`` once the reading ended
+        (with a result, or an error that was handled): a count left above zero is a run that
+        died reading it (memory exhausted, a crash). Committed at once (not synced: a process
+        death keeps it)."""
         self.db.execute("UPDATE files SET interrupted = interrupted + ? WHERE id=?", (change, file_id))
-        return self.db.execute("SELECT interrupted FROM files WHERE id=?", (file_id,)).fetchone()[0]
 
     def move_plan(self, file_id: int, destination: str, note: str | None) -> None:
         """A planned file's destination (and note) changed before it was placed."""

@@ -26,6 +26,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -63,7 +64,7 @@ def worker_count(setting: int | str, files: int, from_files: int) -> int:
 class ExaminationPool:
     """Worker processes that run :func:`~pipeline.examine.examine` for a pass.
 
-    ``submit`` returns a future; ``result`` gives its :class:`Examination`, or reads the file in
+    ``submit`` returns a future; ``result`` gives its :class:`Examination`, or has the file read in
     this process when the workers are gone (:class:`BrokenProcessPool`) or its chunk came back as
     a whole failure. Any other exception is the examination's own, raised as it would be here.
 
@@ -73,7 +74,7 @@ class ExaminationPool:
     Use as a context manager: leaving it stops the workers (pending reads cancelled)."""
 
     def __init__(self, config: Config, agents: set[str] | None, workers: int, *, chunk: int = 4):
-        self.config, self.agents, self.chunk = config, agents, max(chunk, 1)
+        self.chunk = max(chunk, 1)
         self._executor = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker, initargs=(config, agents, os.getpid()))
@@ -121,7 +122,8 @@ class ExaminationPool:
             return
         sent.add_done_callback(lambda done: _hand_out(done, [future for _, future in batch]))
 
-    def result(self, future: Future, path: Path, received: dt.date | None, name: str) -> Examination:
+    def result(self, future: Future, read_here: Callable[[], Examination]) -> Examination:
+        """The examination ``future`` stands for; ``read_here()`` when no worker could give it."""
         if any(waiting is future for _, waiting in self._unsent):
             self._send()
         try:
@@ -130,7 +132,7 @@ class ExaminationPool:
             self._note_broken()
         except ReadHere:
             pass
-        return examine(path, self.config, agents=self.agents, received=received, name=name)
+        return read_here()
 
     def _note_broken(self) -> None:
         if not self.broken:

@@ -29,6 +29,7 @@ loses no file, only work that recovery redoes.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import errno
 import io
@@ -65,8 +66,9 @@ from .text import canonical_choice, format_date
 
 log = logging.getLogger("entretiens")
 
-# ``examined(received day, received name)``: a file's examination, read elsewhere (Processor._decide).
-Examiner = Callable[[dt.date, str], Examination]
+# ``examined(read_here)``: a file's examination, read elsewhere, or by ``read_here()`` when it could
+# not be (Processor._decide).
+Examiner = Callable[[Callable[[], Examination]], Examination]
 
 # Files placed between two sync points of a pass (see Processor.sync).
 SYNC_BATCH = 64
@@ -250,8 +252,7 @@ class Processor:
         def decide_oldest() -> None:
             nonlocal done
             path, (work_path, row), future = ahead.popleft()
-            examined = None if future is None else (
-                lambda received, name: pool.result(future, work_path, received, name))
+            examined = None if future is None else (lambda read_here: pool.result(future, read_here))
             done += 1
             self._handled(self._guarded(lambda _: self.resume(work_path, row, examined=examined), path),
                           result, done, len(files), progress)
@@ -408,32 +409,44 @@ class Processor:
     # -- duplicate, examine, compare, plan ------------------------------------------
 
     def decide(self, row: FileRow, work_path: Path, examined: Examiner | None = None) -> None:
-        """What becomes of a claimed file, recorded in the journal (nothing moves yet).
-        An error here is not a death of the run: it is not counted against the file."""
-        try:
-            self._decide(row, work_path, examined)
-        except BaseException:
-            self.journal.count_interruption(row.id, -1)
-            raise
+        """What becomes of a claimed file, recorded in the journal (nothing moves yet)."""
+        self._decide(row, work_path, examined)
 
     def _received_day(self, row: FileRow) -> dt.date:
         return self.received_on or dt.datetime.fromisoformat(row.received_at).date()
 
+    @contextlib.contextmanager
+    def _reading_here(self, row: FileRow):
+        """Around this process's reading of a claimed file: a run that dies inside leaves the
+        file counted in the journal, and recovery sets aside a file that killed the run
+        :data:`INTERRUPTIONS_BEFORE_SET_ASIDE` times. Only the file being read here is counted,
+        not the files claimed ahead for the reading processes, nor a file whose claim or plan
+        was under way."""
+        self.journal.count_interruption(row.id, +1)
+        try:
+            yield
+        finally:  # an exception (an error handled, Ctrl-C) is not the file killing the run
+            self.journal.count_interruption(row.id, -1)
+
     def _decide(self, row: FileRow, work_path: Path, examined: Examiner | None = None) -> None:
-        """``examined(received, name)`` gives the file's examination when it was read elsewhere
-        (a reading process: :mod:`pipeline.parallel`); by default it is read here."""
+        """``examined(read_here)`` gives the file's examination when it was read elsewhere (a
+        reading process: :mod:`pipeline.parallel`), calling ``read_here()`` when it could not be;
+        by default it is read here."""
         original = self.find_original(row)
         if original is not None:
             self.plan_duplicate(row, original, work_path)
             return
         if is_pdf_candidate(work_path, row.original_name) and is_regular_file(work_path):
-            self.plan_signed_copy(row, work_path)
+            with self._reading_here(row):  # its pages rendered and decoded here
+                self.plan_signed_copy(row, work_path)
             return
         received = self._received_day(row)
-        if examined is not None:
-            exam = examined(received, row.original_name)
-        else:
-            exam = examine(work_path, self.config, agents=self.agents, received=received, name=row.original_name)
+
+        def read_here() -> Examination:
+            with self._reading_here(row):
+                return examine(work_path, self.config, agents=self.agents, received=received, name=row.original_name)
+
+        exam = read_here() if examined is None else examined(read_here)
         if exam.error is not None:
             self.plan_rejection(row, Outcome.UNREADABLE, exam.error.code, exam, [Finding(
                 code=exam.error.code, severity=ERROR, label="Fichier", message=exam.error.message).as_json()])
@@ -757,9 +770,8 @@ class Processor:
             if row.status == CLAIMED and not work_path.exists():
                 log.warning("fichier réclamé introuvable dans la zone de travail : %s", row.work_name)
                 continue
-            # Found claimed: the run before died while reading it (or an error was handled, which
-            # decide() took back from the count).
-            if row.status == CLAIMED and self.journal.count_interruption(row.id) >= INTERRUPTIONS_BEFORE_SET_ASIDE:
+            # Found claimed, counted: runs died while reading it (see _reading_here).
+            if row.status == CLAIMED and row.interrupted >= INTERRUPTIONS_BEFORE_SET_ASIDE:
                 self._set_aside(row, work_path)
                 row = self.journal.file(row.id)
             step = self.resume if row.status == CLAIMED else (lambda path, row=row: self.place(row, path))

@@ -185,6 +185,51 @@ def test_a_pass_killed_with_files_claimed_ahead_loses_none(reference, sources, t
     assert result.handled  # the second pass finished what the first left
 
 
+def test_files_claimed_ahead_are_not_counted_as_killing_the_run(reference, sources, tmp_path):
+    """A pooled pass killed with files claimed ahead; the next run dies reading one of them (as an
+    exhausted memory kills it); the run after reads it and accepts it: one death, not two (the
+    files claimed ahead were never read by the run that died first), and none of the others is
+    counted at all."""
+    batch, handled, _rows, _placed = reference
+    accepted = {name for name, outcome, *_ in handled if outcome == "accepted"}
+    config_path = workspace(tmp_path / "counted", sources, POOLED)
+    fill_inbox(config_path, batch)
+    base = config_path.parent
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
+                           cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wk.wait_for(lambda: len(claimed_reports(base, accepted)) >= 3, 60, interval=0.002,
+                    what="files claimed ahead")
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    victim = claimed_reports(base, accepted)[-1]
+    died = subprocess.run([sys.executable, str(REPO / "tests" / "crash_runner.py"), str(config_path), "examine",
+                           victim], cwd=base, env=env, capture_output=True, text=True, timeout=300)
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    process_inbox(load_config(config_path), outputs=False)
+    with sqlite3.connect(base / "etat" / "journal.sqlite3") as db:
+        rows = {name: (outcome, reason, interrupted) for name, outcome, reason, interrupted in db.execute(
+            "SELECT original_name, outcome, reason_code, interrupted FROM files")}
+    assert rows[victim] == ("accepted", None, 1)
+    assert all(interrupted == 0 for name, (_o, _r, interrupted) in rows.items() if name != victim)
+    assert "traitement_interrompu" not in {reason for _o, reason, _i in rows.values()}
+
+
+def claimed_reports(base: Path, among: set[str]) -> list[str]:
+    """Received names of the files the journal holds as claimed (not yet decided), ``among`` these."""
+    try:
+        with sqlite3.connect(f"file:{base / 'etat' / 'journal.sqlite3'}?mode=ro", uri=True, timeout=5) as db:
+            names = [name for (name,) in db.execute("SELECT original_name FROM files WHERE status='claimed' "
+                                                     "ORDER BY id")]
+    except sqlite3.Error:
+        return []
+    return [name for name in names if name in among]
+
+
 def test_ctrl_c_stops_the_pass_and_its_workers_in_french(reference, sources, tmp_path):
     """Ctrl-C in a terminal reaches the command and its workers (one process group): one French
     line, exit code 130, no traceback from any process; the next run finishes every file."""
@@ -282,13 +327,18 @@ def test_a_file_read_by_a_worker_is_the_file_read_here(sources, tmp_path):
     config = load_config(workspace(tmp_path, sources, POOLED))
     batch = mixed_batch(sources, tmp_path / "batch")
     docx = [p for p in batch if p.suffix == ".docx"]
-    with ExaminationPool(config, {"400000", "400001"}, 2, chunk=4) as pool:
+    agents = {"400000", "400001"}
+
+    def never_here():
+        raise AssertionError("read in this process: the workers should have read it")
+
+    with ExaminationPool(config, agents, 2, chunk=4) as pool:
         futures = [pool.submit(p, wk.REVIEW, p.name) for p in docx]
-        pooled = [pool.result(f, p, wk.REVIEW, p.name) for f, p in zip(futures, docx)]
+        pooled = [pool.result(f, never_here) for f in futures]
         lone = pool.submit(docx[0], wk.REVIEW, docx[0].name)  # a chunk of one: sent when asked for
-        pooled_again = pool.result(lone, docx[0], wk.REVIEW, docx[0].name)
+        pooled_again = pool.result(lone, never_here)
         assert not pool.broken
-    here = [examine(p, config, agents={"400000", "400001"}, received=wk.REVIEW, name=p.name) for p in docx]
+    here = [examine(p, config, agents=agents, received=wk.REVIEW, name=p.name) for p in docx]
     assert [e.as_json() for e in pooled] == [e.as_json() for e in here]
     assert pooled_again.as_json() == here[0].as_json()
     assert {e.error.code for e in pooled if e.error} >= {"fichier_vide", "fichier_tronque", "pas_un_docx"}
