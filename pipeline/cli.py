@@ -568,6 +568,9 @@ def main(argv: list[str] | None = None) -> int:
     # Our own messages (French) at INFO, -v: DEBUG; the libraries' (English: pikepdf, pyHanko...)
     # only when something goes wrong.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    # Passed on to the processes multiprocessing starts: its resource tracker would warn in English
+    # about the reading pool's semaphores after a `kill -9` of the pass (it removes them anyway).
+    sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if not getattr(args, "handler", None):
         parser.print_help()

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
-                      model_validator)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, WORKING_DAYS, DelayRules
@@ -89,20 +88,30 @@ class FileCaps(_Section):
     max_pdf_pages: int = Field(500, alias="pdf_pages_max", gt=0)
 
 
+MAX_READING_PROCESSES = 32
+
+
+def _reading_processes(value: object) -> object:
+    """« auto » (any case) or a whole number of processes from 0 to 32; anything else
+    (a word, a decimal, oui/non) is refused with what is allowed."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_READING_PROCESSES:
+        return value
+    shown = "vide" if value is None else str(value).lower() if isinstance(value, bool) else value
+    raise ValueError(f"valeur « {shown} » : « auto » ou un nombre de processus de 0 à "
+                     f"{MAX_READING_PROCESSES} (0 : aucun)")
+
+
 class ParallelReading(_Section):
     """Section « lecture_parallele »: reading a backlog's reports in worker processes
     (pipeline/parallel.py). ``processus``: ``auto`` (one per processor, at most 4) or a
     number (0: none); only for a pass of at least ``a_partir_de`` files."""
 
-    workers: Literal["auto"] | int = Field("auto", alias="processus")
+    workers: Annotated[Literal["auto"] | int, BeforeValidator(_reading_processes)] = Field("auto", alias="processus")
     from_files: int = Field(200, alias="a_partir_de", ge=1)
-
-    @field_validator("workers")
-    @classmethod
-    def _workers_in_range(cls, value: Literal["auto"] | int) -> Literal["auto"] | int:
-        if value != "auto" and not 0 <= value <= 32:
-            raise ValueError("processus : « auto » ou un nombre de 0 à 32")
-        return value
 
 
 class Watch(_Section):

@@ -139,15 +139,27 @@ class ExaminationPool:
             self.broken = True
             log.warning("processus de lecture arrêté : les fichiers suivants sont lus par le passage lui-même")
 
-    def close(self) -> None:
+    def close(self, *, abandon: bool = False) -> None:
+        """Stop the workers: once their work is done, or at once (``abandon``: the pass is
+        stopping on an exception, Ctrl-C among them, and a worker stuck in a read must not hold
+        it). Killing a worker loses nothing: it only reads."""
         self._unsent = []
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if not abandon:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            return
+        # ProcessPoolExecutor has no public way to stop its processes before Python 3.14.
+        workers = list((getattr(self._executor, "_processes", None) or {}).values())
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.kill()
+        for worker in workers:
+            worker.join(timeout=5)
 
     def __enter__(self) -> ExaminationPool:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc_info) -> None:
+        self.close(abandon=exc_type is not None)
 
 
 def start_pool(config: Config, agents: set[str] | None, workers: int) -> ExaminationPool | None:

@@ -18,6 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -219,6 +220,43 @@ def test_files_claimed_ahead_are_not_counted_as_killing_the_run(reference, sourc
     assert "traitement_interrompu" not in {reason for _o, reason, _i in rows.values()}
 
 
+def test_ctrl_c_stops_a_pass_whose_worker_is_stuck(reference, sources, tmp_path):
+    """A worker stuck in a read (here stopped with SIGSTOP, as a read from a share that no longer
+    answers): Ctrl-C still ends the command at once, in French, with exit code 130; the stuck
+    worker is killed, not waited for."""
+    config_path = workspace(tmp_path / "stuck", sources, POOLED)
+    fill_inbox(config_path, reference[0])
+    base = config_path.parent
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
+                           cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        workers = wk.wait_for(lambda: [pid for pid in children_of(run.pid) if "spawn_main" in cmdline(pid)], 60,
+                              interval=0.005, what="reading workers")
+        wk.wait_for(lambda: not ignores_ctrl_c(run.pid) and all(ignores_ctrl_c(pid) for pid in workers), 30,
+                    interval=0.001, what="workers started")
+        os.kill(workers[0], signal.SIGSTOP)
+        time.sleep(1.0)  # the pass now waits for what the stopped worker was given
+        os.killpg(run.pid, signal.SIGINT)
+        _, errors = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for pid in children_of(run.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert run.returncode == 130, errors
+    assert "Interrompu : " in errors and "Traceback" not in errors, errors
+    wk.wait_for(lambda: not any(alive(pid) for pid in workers), 30, what="the stuck worker killed")
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def claimed_reports(base: Path, among: set[str]) -> list[str]:
     """Received names of the files the journal holds as claimed (not yet decided), ``among`` these."""
     try:
@@ -358,11 +396,30 @@ def test_worker_count_follows_the_setting_and_the_pass_size():
     assert worker_count(2, 1, 1) == 2
 
 
+@pytest.mark.parametrize("value, shown", [
+    ("tous", "tous"), ("deux", "deux"), ("-1", "-1"), ("64", "64"), ("2.5", "2.5"), ("true", "true"),
+    ("oui", "oui"), ("''", ""), ("null", "vide"), ("[2]", "[2]"),
+])
+def test_a_wrong_number_of_reading_processes_is_named_in_french(tmp_path, value, shown):
+    path = tmp_path / "config.yaml"
+    path.write_text(f"lecture_parallele:\n  processus: {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert (f"clé «\u202flecture_parallele.processus\u202f» : valeur «\u202f{shown}\u202f» : «\u202fauto\u202f» "
+            "ou un nombre de processus de 0 à 32 (0 : aucun)") in caught.value.message
+
+
+@pytest.mark.parametrize("value, workers", [("auto", "auto"), ("AUTO", "auto"), ("' auto '", "auto"), ("0", 0),
+                                            ("3", 3), ("'4'", 4), ("32", 32)])
+def test_the_number_of_reading_processes_as_hr_writes_it(tmp_path, value, workers):
+    path = tmp_path / "config.yaml"
+    path.write_text(f"lecture_parallele:\n  processus: {value}\n", encoding="utf-8")
+    assert load_config(path).parallel_reading.workers == workers
+
+
 @pytest.mark.parametrize("text, expected", [
-    ("lecture_parallele:\n  processus: tous\n", "processus"),
-    ("lecture_parallele:\n  processus: -1\n", "processus"),
-    ("lecture_parallele:\n  processus: 64\n", "processus"),
     ("lecture_parallele:\n  a_partir_de: 0\n", "a_partir_de"),
+    ("lecture_parallele:\n  a_partir_de: deux\n", "a_partir_de"),
     ("lecture_parallele:\n  processes: 2\n", "processes"),
 ])
 def test_a_wrong_parallel_reading_setting_is_named_in_french(tmp_path, text, expected):
