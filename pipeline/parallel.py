@@ -144,12 +144,22 @@ class ExaminationPool:
         stopping on an exception, Ctrl-C among them, and a worker stuck in a read must not hold
         it). Killing a worker loses nothing: it only reads."""
         self._unsent = []
-        if not abandon:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            return
         # ProcessPoolExecutor has no public way to stop its processes before Python 3.14.
         workers = list((getattr(self._executor, "_processes", None) or {}).values())
+        if not abandon:
+            try:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+            except BaseException:  # Ctrl-C while waiting for a stuck worker: stop it too
+                self._kill(workers)
+                raise
+            return
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._kill(workers)
+
+    @staticmethod
+    def _kill(workers: list) -> None:
+        """Kill and reap them: left alive, a stuck worker would also hold the interpreter's exit,
+        which joins every child process."""
         for worker in workers:
             worker.kill()
         for worker in workers:
