@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import errno
 import gc
 import logging
 import multiprocessing
@@ -33,6 +34,7 @@ from pathlib import Path
 
 from .config import Config
 from .examine import Examination, examine
+from .files import describe_failure
 
 log = logging.getLogger("entretiens")
 
@@ -178,10 +180,13 @@ def start_pool(config: Config, agents: set[str] | None, workers: int) -> Examina
     locks (``/dev/shm`` missing or read-only in some containers), no more processes allowed."""
     try:
         return ExaminationPool(config, agents, workers)
-    except (OSError, ImportError, NotImplementedError, BrokenProcessPool) as exc:
-        log.warning("processus de lecture non démarrés (%s) : le passage lit les fichiers lui-même",
-                    getattr(exc, "strerror", None) or exc)
-        return None
+    except (ImportError, NotImplementedError):  # no sem_open on this system
+        why = "pas de mémoire partagée sur ce système"
+    except (OSError, BrokenProcessPool) as exc:
+        why = ("le système refuse de nouveaux processus" if getattr(exc, "errno", None) in (errno.EAGAIN, errno.ENOMEM)
+               else f"mémoire partagée du système (/dev/shm) inutilisable : {describe_failure(exc)}")
+    log.warning("processus de lecture non démarrés (%s) : le passage lit les fichiers lui-même", why)
+    return None
 
 
 class ReadHere(Exception):
