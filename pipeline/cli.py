@@ -29,6 +29,7 @@ from .text import KIND_WORDS, shown_value
 EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 log = logging.getLogger("entretiens")
+_QUIET_RESOURCE_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 # argparse's own messages (Python 3.11), as users read them: (pattern, French), in this order.
@@ -570,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     # Passed on to the processes multiprocessing starts: its resource tracker would warn in English
     # about the reading pool's semaphores after a `kill -9` of the pass (it removes them anyway).
-    sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
+    if _QUIET_RESOURCE_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_RESOURCE_TRACKER)
     log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if not getattr(args, "handler", None):
         parser.print_help()

@@ -67,7 +67,7 @@ from .text import canonical_choice, format_date
 log = logging.getLogger("entretiens")
 
 # ``examined(read_here)``: a file's examination, read elsewhere, or by ``read_here()`` when it could
-# not be (Processor._decide).
+# not be (Processor.decide).
 Examiner = Callable[[Callable[[], Examination]], Examination]
 
 # Files placed between two sync points of a pass (see Processor.sync).
@@ -261,8 +261,7 @@ class Processor:
             claimed = self._guarded(self.claim, path)
             if claimed is None:  # vanished meanwhile, or left for the next pass
                 done += 1
-                if progress:
-                    progress(done, len(files))
+                self._handled(None, result, done, len(files), progress)
             else:
                 work_path, row = claimed
                 readable = not (is_pdf_candidate(work_path, row.original_name) and is_regular_file(work_path))
@@ -299,7 +298,7 @@ class Processor:
 
     def resume(self, work_path: Path, row: FileRow | None = None, *, examined: Examiner | None = None) -> HandledFile:
         """Take a claimed file (in the work area) from where it is to ``place``. ``examined``:
-        where its examination comes from when it was read elsewhere (see :meth:`_decide`)."""
+        where its examination comes from when it was read elsewhere (see :meth:`decide`)."""
         row = row or self.journal.file_by_work_name(work_path.name)
         if row is None:  # claimed, then a crash before the journal knew it
             row = self._record_claim(work_path, received_name_of(work_path.name),
@@ -408,10 +407,6 @@ class Processor:
 
     # -- duplicate, examine, compare, plan ------------------------------------------
 
-    def decide(self, row: FileRow, work_path: Path, examined: Examiner | None = None) -> None:
-        """What becomes of a claimed file, recorded in the journal (nothing moves yet)."""
-        self._decide(row, work_path, examined)
-
     def _received_day(self, row: FileRow) -> dt.date:
         return self.received_on or dt.datetime.fromisoformat(row.received_at).date()
 
@@ -428,8 +423,9 @@ class Processor:
         finally:  # an exception (an error handled, Ctrl-C) is not the file killing the run
             self.journal.count_interruption(row.id, -1)
 
-    def _decide(self, row: FileRow, work_path: Path, examined: Examiner | None = None) -> None:
-        """``examined(read_here)`` gives the file's examination when it was read elsewhere (a
+    def decide(self, row: FileRow, work_path: Path, examined: Examiner | None = None) -> None:
+        """What becomes of a claimed file, recorded in the journal (nothing moves yet).
+        ``examined(read_here)`` gives the file's examination when it was read elsewhere (a
         reading process: :mod:`pipeline.parallel`), calling ``read_here()`` when it could not be;
         by default it is read here."""
         original = self.find_original(row)

@@ -82,6 +82,29 @@ def relative(path: str, base: Path) -> str:
     return os.path.relpath(path, base) if path else path
 
 
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def start_command(config_path: Path, *, from_a_terminal: bool = False) -> subprocess.Popen:
+    """``entretiens process`` on this workspace in a child process; ``from_a_terminal``: in a
+    process group of its own, as a terminal starts it (Ctrl-C reaches the whole group), with its
+    standard error kept as text."""
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
+                            cwd=config_path.parent, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE if from_a_terminal else subprocess.DEVNULL, text=True,
+                            start_new_session=from_a_terminal)
+
+
+def started_workers(run: subprocess.Popen) -> list[int]:
+    """The command's reading workers, once started: the command ignores Ctrl-C for the few
+    milliseconds it starts them, and they ignore it from their birth."""
+    workers = wk.wait_for(lambda: [pid for pid in children_of(run.pid) if "spawn_main" in cmdline(pid)], 60,
+                          interval=0.005, what="reading workers")
+    wk.wait_for(lambda: not ignores_ctrl_c(run.pid) and all(ignores_ctrl_c(pid) for pid in workers), 30,
+                interval=0.001, what="workers started")
+    return workers
+
+
 def outcomes(result, base: Path) -> list[tuple]:
     return [(h.received_name, h.outcome, h.reason_code, relative(h.destination, base), h.stage, h.report_id)
             for h in result.handled]
@@ -162,9 +185,7 @@ def test_a_pass_killed_with_files_claimed_ahead_loses_none(reference, sources, t
     config_path = workspace(tmp_path / "crash", sources, {"processus": 2, "a_partir_de": 1})
     fill_inbox(config_path, batch)
     base = config_path.parent
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
-                           cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = start_command(config_path)
     try:
         workers = wk.wait_for(lambda: children_of(run.pid), 60, interval=0.01, what="reading workers")
         wk.wait_for(lambda: any((base / "etat" / "travail").iterdir()) and not _reading_done(base), 60,
@@ -196,9 +217,7 @@ def test_files_claimed_ahead_are_not_counted_as_killing_the_run(reference, sourc
     config_path = workspace(tmp_path / "counted", sources, POOLED)
     fill_inbox(config_path, batch)
     base = config_path.parent
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
-                           cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = start_command(config_path)
     try:
         wk.wait_for(lambda: len(claimed_reports(base, accepted)) >= 3, 60, interval=0.002,
                     what="files claimed ahead")
@@ -209,7 +228,7 @@ def test_files_claimed_ahead_are_not_counted_as_killing_the_run(reference, sourc
             run.kill()
     victim = claimed_reports(base, accepted)[-1]
     died = subprocess.run([sys.executable, str(REPO / "tests" / "crash_runner.py"), str(config_path), "examine",
-                           victim], cwd=base, env=env, capture_output=True, text=True, timeout=300)
+                           victim], cwd=base, env=ENV, capture_output=True, text=True, timeout=300)
     assert died.returncode == -signal.SIGKILL, died.stderr
     process_inbox(load_config(config_path), outputs=False)
     with sqlite3.connect(base / "etat" / "journal.sqlite3") as db:
@@ -226,16 +245,9 @@ def test_ctrl_c_stops_a_pass_whose_worker_is_stuck(reference, sources, tmp_path)
     worker is killed, not waited for."""
     config_path = workspace(tmp_path / "stuck", sources, POOLED)
     fill_inbox(config_path, reference[0])
-    base = config_path.parent
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
-                           cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)
+    run = start_command(config_path, from_a_terminal=True)
     try:
-        workers = wk.wait_for(lambda: [pid for pid in children_of(run.pid) if "spawn_main" in cmdline(pid)], 60,
-                              interval=0.005, what="reading workers")
-        wk.wait_for(lambda: not ignores_ctrl_c(run.pid) and all(ignores_ctrl_c(pid) for pid in workers), 30,
-                    interval=0.001, what="workers started")
+        workers = started_workers(run)
         os.kill(workers[0], signal.SIGSTOP)
         time.sleep(1.0)  # the pass now waits for what the stopped worker was given
         os.killpg(run.pid, signal.SIGINT)
@@ -275,16 +287,9 @@ def test_ctrl_c_stops_the_pass_and_its_workers_in_french(reference, sources, tmp
     config_path = workspace(tmp_path / "ctrl-c", sources, POOLED)
     fill_inbox(config_path, reference[0])
     base = config_path.parent
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
-                           cwd=base, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)
+    run = start_command(config_path, from_a_terminal=True)
     try:
-        workers = wk.wait_for(lambda: children_of(run.pid), 60, interval=0.01, what="reading workers")
-        # The command ignores Ctrl-C for the few milliseconds it starts its workers, which ignore
-        # it from their birth (and the pool's resource tracker from its first lines): after that.
-        wk.wait_for(lambda: not ignores_ctrl_c(run.pid) and all(ignores_ctrl_c(pid) for pid in workers),
-                    30, interval=0.001, what="workers started")
+        workers = started_workers(run)
         os.killpg(run.pid, signal.SIGINT)
         _, errors = run.communicate(timeout=60)
     finally:
@@ -307,9 +312,8 @@ def test_without_shared_memory_the_pass_reads_its_files_itself(reference, source
     base = config_path.parent
     command = (f"mount -t tmpfs -o ro,size=1m tmpfs /dev/shm && exec {sys.executable} -m pipeline process "
                f"--config '{config_path}'")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command], cwd=base,
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=ENV, capture_output=True, text=True, timeout=300)
     if done.returncode != 0 and "mount" in done.stderr and "Traceback" not in done.stderr:
         if os.environ.get("CI"):
             raise AssertionError(done.stderr)
