@@ -77,7 +77,8 @@ def _commands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
 
 def table(parser: argparse.ArgumentParser | None = None) -> str:
     """The Markdown table: the command itself (its options valid everywhere), then one row per command
-    with its synopsis, its help line and each of its own options with its help."""
+    with its synopsis, its help line and each of its own options with its help. The commands' former
+    English names, hidden aliases, are not among ``choices``' names: the table has the French ones only."""
     parser = parser or build_parser()
     top = [a for a in parser._actions if a.dest != "help"]
     rows = ["| command | what it does | options |", "|---|---|---|",

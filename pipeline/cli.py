@@ -19,8 +19,10 @@ import re
 import sys
 from pathlib import Path
 
+from . import command_names as names
 from . import (archive_campaign, build_templates, campaign_status, check_files, generate_documents, load_config,
                process_inbox, rebuild_workbooks, reexamine_files, run_service, send_reminders, watcher_state)
+from .command_names import FORMER_NAMES, PROGRAM, command_line
 from .naming import PREVIOUS_VERSIONS, TO_SEND, shown_name
 from .outcomes import PASS_OUTCOMES, EntretiensError
 from .signed_copies import BY_CODE
@@ -72,6 +74,41 @@ def _seconds(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"«\u202f{text}\u202f» n'est pas un nombre de secondes")
     return value
+
+
+class _Commands(dict):
+    """The commands by name, as argparse's subparsers action holds them (its ``choices``). The help's
+    command list, the usage line and « choix possibles » show the French names only: argparse lists
+    ``aliases=`` beside each name and prints « ==SUPPRESS== » for ``help=argparse.SUPPRESS``. A former
+    English name (``former``: name -> parser) still finds its command: ``in`` and ``[]`` look there too."""
+
+    def __init__(self):
+        super().__init__()
+        self.former: dict[str, argparse.ArgumentParser] = {}
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or name in self.former
+
+    def __missing__(self, name):
+        return self.former[name]
+
+
+class _SubCommands(argparse._SubParsersAction):
+    """argparse's subparsers, each command also reachable under its former English name, hidden."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._name_parser_map = self.choices = _Commands()
+
+    def add_parser(self, name, **kwargs):
+        parser = super().add_parser(name, **kwargs)
+        if name in FORMER_NAMES:
+            self.choices.former[FORMER_NAMES[name]] = parser
+        return parser
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        name = next((new for new, old in FORMER_NAMES.items() if old == values[0]), values[0])
+        super().__call__(parser, namespace, [name, *values[1:]], option_string)  # args.command: the French name
 
 
 class _Parser(argparse.ArgumentParser):
@@ -189,7 +226,7 @@ def cmd_process(args) -> int:
 
     config = load_config(args.config)
     settle_startup_objects()  # an entry point's business: the process lives for the pass
-    result = process_inbox(config, progress=_progress)  # takes the lock: never while `watch` runs
+    result = process_inbox(config, progress=_progress)  # takes the lock: never while `surveiller` runs
     print(format_pass(result, config))
     print_outputs(result, config)
     return EXIT_OK
@@ -233,7 +270,7 @@ def cmd_watch(args) -> int:
     return run_service(config, settings=settings)
 
 
-def cmd_report(args) -> int:
+def cmd_workbooks(args) -> int:
     for path in rebuild_workbooks(load_config(args.config)):
         print(f"Écrit : {path}")
     return EXIT_OK
@@ -294,7 +331,7 @@ def cmd_archive(args) -> int:
     return EXIT_OK
 
 
-MESSAGES_SHOWN = 5  # rejection reasons printed per file by `status`; the note has them all
+MESSAGES_SHOWN = 5  # rejection reasons printed per file by `etat`; the note has them all
 
 
 def cmd_status(args) -> int:
@@ -365,7 +402,7 @@ def cmd_status(args) -> int:
 
 
 def format_examination(result, catalogue) -> str:
-    """What ``check`` prints for one file, in French."""
+    """What ``verifier`` prints for one file, in French."""
     lines = [f"== {result.path}"]
     if result.error:
         lines.append(f"   Illisible ({result.error.code}) : {result.error.message}")
@@ -409,36 +446,36 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fichier de configuration (par défaut ./config.yaml, "
                              "sinon les valeurs par défaut intégrées)")
     parser = _Parser(
-        prog="entretiens",
+        prog=PROGRAM,
         description="Comptes rendus d'entretien professionnel : génération, contrôle, "
                     "circuit de signature, plan de formation.",
-        epilog="Exemple : entretiens generate --roster agents.xlsx",
+        epilog=f"Exemple : {command_line(names.GENERATE, '--roster agents.xlsx')}",
         parents=[common],
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé")
-    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser, action=_SubCommands)
 
     demo = commands.add_parser(
-        "demo", parents=[common],
+        names.DEMO, parents=[common],
         help="campagne de démonstration complète, de bout en bout",
         description="Crée dans DOSSIER (par défaut ./demo) un espace de travail complet : liste de "
                     "40 agents fictifs, comptes rendus et convocations, comptes rendus remplis "
                     "comme le feraient les évaluateurs (complets, incomplets, fichiers abîmés, "
                     "étapes suivantes), puis les traite et résume ce qui s'est passé.",
-        epilog="Exemple : entretiens demo /tmp/campagne-test")
+        epilog=f"Exemple : {command_line(names.DEMO, '/tmp/campagne-test')}")
     demo.add_argument("dir", nargs="?", type=Path, default=Path("demo"), metavar="DOSSIER",
                       help="dossier à créer, nouveau ou vide (par défaut ./demo)")
     demo.set_defaults(handler=cmd_demo)
 
     fields = commands.add_parser(
-        "fields", parents=[common], help="affiche le catalogue des champs du compte rendu",
+        names.FIELDS, parents=[common], help="affiche le catalogue des champs du compte rendu",
         description="Affiche le catalogue des champs : étapes, sections, champs, colonnes.",
-        epilog="Exemple : entretiens fields --json > champs.json")
+        epilog=f"Exemple : {command_line(names.FIELDS, '--json > champs.json')}")
     fields.add_argument("--json", action="store_true", help="sortie JSON (pour d'autres outils)")
     fields.set_defaults(handler=cmd_fields)
 
     generate = commands.add_parser(
-        "generate", parents=[common],
+        names.GENERATE, parents=[common],
         help="produit les comptes rendus pré-remplis et les convocations",
         description="Produit, pour chaque agent de la liste, un compte rendu pré-rempli et sa "
                     "convocation dans outbox/a_envoyer/. Relancée après une correction de la liste, "
@@ -446,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "document changé est gardée dans «\u202fversions précédentes\u202f»). Les lignes incorrectes "
                     "de la liste sont signalées avec leur numéro ; les autres sont produites. Sans date "
                     "d'entretien, le compte rendu est produit et la convocation attend la date.",
-        epilog="Exemple : entretiens generate --roster agents.xlsx")
+        epilog=f"Exemple : {command_line(names.GENERATE, '--roster agents.xlsx')}")
     generate.add_argument("--roster", type=Path, default=None, metavar="FICHIER",
                           help="liste des agents (.xlsx ou .csv) ; par défaut liste_agents "
                                "de config.yaml")
@@ -455,59 +492,59 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(handler=cmd_generate)
 
     reexamine = commands.add_parser(
-        "reexaminer", parents=[common],
+        names.REEXAMINE, parents=[common],
         help="examine de nouveau des fichiers rejetés, avec la configuration actuelle",
         description="Examine de nouveau, avec la configuration actuelle, des fichiers du dossier "
                     "«\u202frejets\u202f» : après l'ajout d'un agent à la liste des agents ou la correction de "
                     "l'année de campagne, par exemple. L'ancienne note va dans l'historique, le fichier "
                     "va où son nouveau résultat l'envoie (avec une nouvelle note s'il est encore rejeté) "
                     "et le journal garde les deux examens. Rien n'est supprimé.",
-        epilog="Exemple : entretiens reexaminer \"outbox/rejets/CR Martin.docx\"")
+        epilog="Exemple : " + command_line(names.REEXAMINE, '"outbox/rejets/CR Martin.docx"'))
     reexamine.add_argument("files", nargs="+", type=Path, metavar="FICHIER",
                            help="fichier(s) du dossier «\u202frejets\u202f» à examiner de nouveau")
     reexamine.set_defaults(handler=cmd_reexamine)
 
     templates = commands.add_parser(
-        "templates", parents=[common],
+        names.TEMPLATES, parents=[common],
         help="reconstruit les modèles Word à partir du catalogue des champs",
         description="Reconstruit les modèles Word (compte rendu, convocation, note de rejet) du dossier "
                     "des modèles à partir du catalogue des champs, après un changement du catalogue "
                     "(section «\u202fcatalogue\u202f» de config.yaml). Les traitements ne les modifient jamais.",
-        epilog="Exemple : entretiens templates --config /srv/entretiens/config.yaml")
+        epilog=f"Exemple : {command_line(names.TEMPLATES, '--config /srv/entretiens/config.yaml')}")
     templates.set_defaults(handler=cmd_templates)
 
     check = commands.add_parser(
-        "check", parents=[common],
+        names.CHECK, parents=[common],
         help="lit et contrôle des fichiers sans rien déplacer",
         description="Lit chaque fichier comme le ferait le traitement, affiche ce qui a été lu et "
                     "les constats (erreurs, avertissements), sans rien déplacer ni écrire.",
-        epilog="Exemple : entretiens check inbox/*.docx --json")
+        epilog=f"Exemple : {command_line(names.CHECK, 'inbox/*.docx --json')}")
     check.add_argument("files", nargs="+", type=Path, metavar="FICHIER",
                        help="fichier(s) .docx à lire, ou PDF d'exemplaires signés")
     check.add_argument("--json", action="store_true", help="sortie JSON (voir le README)")
     check.set_defaults(handler=cmd_check)
 
     process = commands.add_parser(
-        "process", parents=[common],
+        names.PROCESS, parents=[common],
         help="traite une fois les fichiers du dossier d'entrée, puis s'arrête (tâche planifiée) ; "
-             "refusé pendant que «\u202fwatch\u202f» tourne",
+             f"refusé pendant que «\u202f{command_line(names.WATCH)}\u202f» tourne",
         description="Traite chaque fichier déposé dans le dossier d'entrée : contrôle, classement "
                     "dans le dossier de son étape, ou rejet avec une note, ou doublon. Reprend "
                     "d'abord ce qu'une exécution interrompue a laissé.",
-        epilog="Exemple (tâche planifiée) : entretiens process --config /srv/entretiens/config.yaml")
+        epilog=f"Exemple (tâche planifiée) : {command_line(names.PROCESS, '--config /srv/entretiens/config.yaml')}")
     process.set_defaults(handler=cmd_process)
 
-    report = commands.add_parser(
-        "report", parents=[common],
+    workbooks = commands.add_parser(
+        names.WORKBOOKS, parents=[common],
         help="reconstruit le plan de formation et le suivi de campagne",
         description="Reconstruit outbox/plan_de_formation.xlsx (et .csv) et "
                     "outbox/suivi_campagne.xlsx à partir du journal. Si un classeur est ouvert "
                     "ailleurs, le nouveau est écrit à côté sous un nom daté.",
-        epilog="Exemple : entretiens report --config /srv/entretiens/config.yaml")
-    report.set_defaults(handler=cmd_report)
+        epilog=f"Exemple : {command_line(names.WORKBOOKS, '--config /srv/entretiens/config.yaml')}")
+    workbooks.set_defaults(handler=cmd_workbooks)
 
     watch = commands.add_parser(
-        "watch", parents=[common],
+        names.WATCH, parents=[common],
         help="le service : traite ce qui est déjà là, puis surveille le dossier d'entrée",
         description="Reprend ce qu'une exécution interrompue a laissé, traite les fichiers déjà "
                     "présents, puis surveille le dossier d'entrée : chaque fichier est traité une fois "
@@ -516,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "les classeurs sont reconstruits. Journal : surveillance.log et état : sante.json, "
                     "dans le dossier d'état. Réglages : section «\u202fsurveillance\u202f» de config.yaml.",
         epilog="Exemple (partage réseau Windows monté) : "
-               "entretiens watch --config /srv/entretiens/config.yaml --polling --interval 5")
+               + command_line(names.WATCH, "--config /srv/entretiens/config.yaml --polling --interval 5"))
     watch.add_argument("--polling", action="store_true", default=None,
                        help="relève le dossier à intervalles réguliers au lieu d'inotify (indispensable "
                             "sur un partage réseau : inotify n'y voit pas les dépôts des autres postes)")
@@ -525,16 +562,16 @@ def build_parser() -> argparse.ArgumentParser:
     watch.set_defaults(handler=cmd_watch)
 
     status = commands.add_parser(
-        "status", parents=[common],
+        names.STATUS, parents=[common],
         help="où en est la campagne : surveillance, étapes, rejets, retards, comptes rendus manquants",
         description="Dit si la surveillance tourne, compte les comptes rendus par étape, liste les rejets en attente, les "
                     "échéances dépassées et les agents sans compte rendu.",
-        epilog="Exemple : entretiens status --json")
+        epilog=f"Exemple : {command_line(names.STATUS, '--json')}")
     status.add_argument("--json", action="store_true", help="sortie JSON")
     status.set_defaults(handler=cmd_status)
 
     remind = commands.add_parser(
-        "relancer", parents=[common],
+        names.REMIND, parents=[common],
         help="relance chaque évaluateur par courriel : comptes rendus manquants, rejets, retards",
         description="Écrit à chaque évaluateur un message qui liste ses agents à relancer (compte rendu non "
                     "reçu après la date d'entretien, rejet en attente de correction, étape en retard), avec "
@@ -542,13 +579,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "envoi par le serveur de messagerie (mode: envoi). Un évaluateur n'est pas relancé plus "
                     "d'une fois par période de courriel.relances_jours jours. Les adresses viennent de la "
                     "colonne «\u202fcourriel évaluateur\u202f» de la liste des agents.",
-        epilog="Exemple : entretiens relancer --simulation")
+        epilog=f"Exemple : {command_line(names.REMIND, '--simulation')}")
     remind.add_argument("--simulation", action="store_true",
                         help="affiche ce qui serait envoyé, sans rien écrire ni envoyer")
     remind.set_defaults(handler=cmd_remind)
 
     archive = commands.add_parser(
-        "archiver", parents=[common],
+        names.ARCHIVE, parents=[common],
         help="archive de la campagne pour les dossiers des agents : compte rendu final, PDF/A, "
              "exemplaires signés, historique, empreintes",
         description="Prépare dans le dossier des archives (clé dossiers.archives, par défaut «\u202farchives\u202f» "
@@ -557,7 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "empreintes.sha256 ; plus index.csv (ce qui manque pour chaque agent) et les classeurs. "
                     "Relancée, elle ne refait que ce qui a changé. Le dossier de sortie n'est que lu. Sans "
                     "LibreOffice, l'archive est faite sans PDF/A et le dit.",
-        epilog="Exemple : entretiens archiver --config /srv/entretiens/config.yaml")
+        epilog=f"Exemple : {command_line(names.ARCHIVE, '--config /srv/entretiens/config.yaml')}")
     archive.set_defaults(handler=cmd_archive)
     return parser
 

@@ -15,6 +15,7 @@ import pytest
 
 import pipeline
 from pipeline.cli import build_parser
+from pipeline.command_names import FORMER_NAMES
 from tests.conftest import REPO
 
 README = REPO / "README.md"
@@ -61,6 +62,28 @@ def test_the_readme_command_table_is_made_from_the_help_texts(readme):
     ``python docs/commands.py --update`` after changing a command, an option or a help text."""
     assert commands.readme_section(readme) is not None, "marqueurs absents du README"
     assert commands.readme_section(readme) == commands.section()
+
+
+def test_the_readme_command_table_has_no_english_command_name(readme):
+    """The commands' former English names still run (hidden aliases) but the table shows the French ones."""
+    table = commands.readme_section(readme)
+    assert [old for old in FORMER_NAMES.values() if re.search(rf"\b{old}\b", table)] == []
+    for new in FORMER_NAMES:
+        assert f"| `entretiens {new}" in table
+
+
+def test_the_readme_says_the_former_names_still_work(readme):
+    prose = readme.replace(commands.readme_section(readme), "")
+    sentence = re.search(r"The English names the commands had before \((.*?)\) still run the same commands",
+                         " ".join(prose.split()))
+    assert sentence, "the README says the former names still work"
+    assert sorted(re.findall(r"`(\w+)`", sentence[1])) == sorted(FORMER_NAMES.values())
+
+
+def test_the_readme_runs_no_command_by_its_english_name(readme):
+    """Every ``entretiens COMMAND`` written in the README uses the French name."""
+    runs = re.findall(r"entretiens(?:\s+--config\s+\S+)?\s+(\w+)", readme)
+    assert runs and [name for name in runs if name in FORMER_NAMES.values()] == []
 
 
 def test_the_table_names_every_command_and_option_with_its_help():
