@@ -70,7 +70,7 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
                   outputs: bool = True, received_on: dt.date | None = None) -> PassResult:
-    """One pass over the inbox, as ``entretiens process``: first finish what an interrupted run
+    """One pass over the inbox, as ``entretiens traiter``: first finish what an interrupted run
     left, then take every file in the inbox to exactly one place (a stage folder, ``rejets``
     with its note, ``doublons``), then rebuild the workbooks once (unless ``outputs=False``).
 
@@ -113,7 +113,7 @@ def reexamine_files(config: Config, paths: Iterable[str | Path], *, outputs: boo
 
 def check_files(config: Config, paths: Iterable[str | Path]) -> list[Examination]:
     """Read and validate files as a pass would, without moving or writing anything
-    (``entretiens check``). One :class:`Examination` per path, in order: ``report`` (what was
+    (``entretiens verifier``). One :class:`Examination` per path, in order: ``report`` (what was
     read), ``validation`` (``stage``, ``findings``, ``accepted``), or ``error`` (an
     :class:`UnreadableReport` with its ``code`` and French ``message``) when the file cannot be
     read as a report; ``as_json()`` gives the README's JSON shape. Raises :class:`RosterError`
@@ -128,7 +128,7 @@ def generate_documents(config: Config, *, roster: str | Path | None = None, toda
                        progress: Callable[[int, int], None] | None = None,
                        rewrite_all: bool = False) -> GenerateResult:
     """One pre-filled report and one invitation per agent of the roster (``roster``, else the
-    config's ``liste_agents``), written to ``outbox/a_envoyer/`` (``entretiens generate``).
+    config's ``liste_agents``), written to ``outbox/a_envoyer/`` (``entretiens generer``).
 
     Returns a :class:`GenerateResult`: ``reports`` and ``invitations`` (the documents of the
     roster), ``written``, ``updated`` and ``unchanged`` (only what is new or changed is written;
@@ -145,7 +145,7 @@ def generate_documents(config: Config, *, roster: str | Path | None = None, toda
 
 def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
     """Rebuild the training plan (``outbox/plan_de_formation.xlsx`` and ``.csv``) and the campaign
-    tracking (``outbox/suivi_campagne.xlsx``) from the journal (``entretiens report``); returns
+    tracking (``outbox/suivi_campagne.xlsx``) from the journal (``entretiens classeurs``); returns
     the paths written. A workbook open elsewhere is written beside it under a dated name.
     Imports pandas and XlsxWriter on first call."""
     from .workbooks import rebuild_workbooks
@@ -154,7 +154,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
 
 
 def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
-    """Where the campaign stands, from the journal alone (``entretiens status``): a :class:`Status`
+    """Where the campaign stands, from the journal alone (``entretiens etat``): a :class:`Status`
     with ``per_stage`` (stage number -> reports), ``rejected``, ``late``, ``missing`` (roster agents
     without an accepted report), ``files_received``, ``duplicates``; ``as_json()`` for tools."""
     from .status import campaign_status
@@ -163,7 +163,7 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
 
 
 def watcher_state(config: Config) -> WatcherState:
-    """Whether a watcher holds this workspace's lock now (``running``, ``pid``), or a ``process`` pass
+    """Whether a watcher holds this workspace's lock now (``running``, ``pid``), or an ``entretiens traiter`` pass
     (``processing``), and the watcher's last health file (``health``); ``lines()`` in French."""
     from .watch.lock import watcher_state
 
@@ -172,7 +172,7 @@ def watcher_state(config: Config) -> WatcherState:
 
 def build_templates(config: Config) -> list[Path]:
     """Rebuild the Word templates (report, invitation, rejection note) in the config's templates
-    folder from its field catalogue (``entretiens templates``); returns the paths written."""
+    folder from its field catalogue (``entretiens modeles``); returns the paths written."""
     from .template_build import build_all
 
     return build_all(config.catalogue, config.templates)
@@ -180,7 +180,7 @@ def build_templates(config: Config) -> list[Path]:
 
 def run_service(config: Config, *, settings: Watch | None = None, stop: threading.Event | None = None,
                 on_outcome: Callable[[HandledFile], None] | None = None) -> int:
-    """The watcher (``entretiens watch``): blocks until ``stop`` is set or SIGTERM/SIGINT arrives
+    """The watcher (``entretiens surveiller``): blocks until ``stop`` is set or SIGTERM/SIGINT arrives
     (signals only from the main thread), then finishes the current file, rebuilds the workbooks
     and returns 0. Returns 1, after logging the French reason on the ``entretiens`` logger, when
     it cannot start: another instance runs, an outbox or state dir inside the inbox, an unusable
@@ -212,7 +212,7 @@ def send_reminders(config: Config, *, simulation: bool = False, today: dt.date |
 def deliver_messages(config: Config) -> MailRun:
     """Queue the rejection notes not sent yet and deliver every message due (``courriel.mode``:
     ``.eml`` drafts in ``outbox/courriels/`` or SMTP, failures tried again with backoff); what
-    ``process`` does after its pass. Never raises for a mail problem (``MailRun.problems``)."""
+    ``entretiens traiter`` does after its pass. Never raises for a mail problem (``MailRun.problems``)."""
     from .mail import dispatch
 
     return dispatch(config)

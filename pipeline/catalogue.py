@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
+from . import command_names  # its FIELDS is the command's name, this module's is the field list
 from .outcomes import ConfigError, describe_validation_error
 
 Kind = Literal["text", "date", "choice", "number", "bool", "table"]
@@ -261,7 +262,7 @@ class Catalogue(_Frozen):
         return f"CR-{digest[:10]}"
 
     def as_json(self) -> dict[str, Any]:
-        """The shape printed by ``entretiens fields --json`` (SPEC 3)."""
+        """The shape printed by ``entretiens champs --json`` (SPEC 3)."""
         titles = {s.key: s.title for s in self.sections}
         return {
             "stages": [{"key": s.key, "label": s.label, "folder": s.folder} for s in self.stages],
@@ -627,8 +628,8 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
     for key, changes in (overrides.get("modifier") or {}).items():
         if key not in by_key:
             raise ConfigError(
-                f"catalogue.modifier : le champ «\u202f{key}\u202f» n'existe pas "
-                "(la commande «\u202fentretiens fields\u202f» donne la liste des clés)."
+                f"catalogue.modifier : le champ «\u202f{key}\u202f» n'existe pas (la commande "
+                f"«\u202f{command_names.command_line(command_names.FIELDS)}\u202f» donne la liste des clés)."
             )
         if not isinstance(changes, dict):
             raise ConfigError(f"catalogue.modifier.{key} : une liste d'attributs est attendue.")

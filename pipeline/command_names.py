@@ -7,7 +7,9 @@ command under its name here, and a message that tells the user to run a command 
 The users are French HR officers: the commands have French names. The English names they had
 before (``FORMER_NAMES``) still run the same commands, with the same options, so that crontabs and
 systemd units written before keep working; they are shown nowhere (help, README, messages).
-This module imports nothing: any module of the package can use it.
+This module imports nothing: any module of the package can use it. A module with a name of its own
+that one of these would hide (catalogue.py's list ``FIELDS``) imports the module instead:
+``from . import command_names`` and ``command_names.FIELDS``.
 """
 
 from __future__ import annotations

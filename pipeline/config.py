@@ -115,7 +115,7 @@ class ParallelReading(_Section):
 
 
 class Watch(_Section):
-    """How ``entretiens watch`` watches (section «\u202fsurveillance\u202f»): the watcher's settings object.
+    """How ``entretiens surveiller`` watches (section «\u202fsurveillance\u202f»): the watcher's settings object.
 
     The command line may replace some of them (:meth:`updated`), checked by the same rules."""
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from . import catalogue as cat
+from .command_names import STATUS, command_line
 from .config import load_config
 from .outcomes import FolderNotEmpty, Outcome
 from .files import make_dirs
@@ -264,5 +265,5 @@ def summary(result: DemoResult) -> str:
     lines.append(f"  {config.outbox / HISTORY}  – versions précédentes, conservées")
     for workbook in result.workbooks:
         lines.append(f"  {workbook}")
-    lines.append(f"Ensuite : entretiens status --config {result.folder / 'config.yaml'}")
+    lines.append(f"Ensuite : {command_line(STATUS, '--config', result.folder / 'config.yaml')}")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Examine one received file without moving anything: preflight, read, validate.
 
-``entretiens check`` prints this; ``process`` places files by it.
+``entretiens verifier`` prints this; ``traiter`` places files by it.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
 
 def examine_pdf(result: Examination, config: Config) -> Examination:
     """A PDF (a signed copy): the reports its pages name, or why it cannot be filed
-    (``entretiens check``; a pass files it, see ``Processor.plan_signed_copy``)."""
+    (``entretiens verifier``; a pass files it, see ``Processor.plan_signed_copy``)."""
     caps = config.file_caps
     try:
         result.signed = identify(result.path, campaign=config.campaign.key, max_mb=caps.max_pdf_mb,

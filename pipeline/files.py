@@ -21,6 +21,7 @@ from pathlib import Path
 
 log = logging.getLogger("entretiens")
 
+from .command_names import WORKBOOKS, command_line
 from .naming import TEMP_PREFIX
 
 FILE_MODE = 0o640
@@ -102,8 +103,8 @@ def replace_atomically(target: Path, write: Callable[[Path], None], *, keep_besi
             log.warning(
                 "Impossible de remplacer %s (%s : le fichier est peut-être ouvert dans Excel ou "
                 "en lecture seule). La nouvelle version est enregistrée sous «\u202f%s\u202f». Fermez le "
-                "fichier puis relancez «\u202fentretiens report\u202f» pour mettre à jour %s.",
-                target, describe_failure(exc), beside.name, target.name)
+                "fichier puis relancez «\u202f%s\u202f» pour mettre à jour %s.",
+                target, describe_failure(exc), beside.name, command_line(WORKBOOKS), target.name)
             return beside
     return target
 

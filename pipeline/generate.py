@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import catalogue as cat
 from .catalogue import Catalogue
+from .command_names import GENERATE, command_line
 from .config import Config
 from .dates import add_days, is_working_day
 from .deadlines import WORKING_DAYS, DelayRules
@@ -118,7 +119,7 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
     review = row.review_date
     if review is None:
         return None, ("pas encore de date d'entretien : le compte rendu est produit, la convocation le "
-                      "sera quand la date sera dans la liste (relancez alors «\u202fentretiens generate\u202f»).")
+                      f"sera quand la date sera dans la liste (relancez alors «\u202f{command_line(GENERATE)}\u202f»).")
     if review < invitation_date:
         return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
                 f"{format_date(invitation_date)} ; corrigez l'une des deux dates. La ligne est ignorée."), None

@@ -1,4 +1,4 @@
-"""Reading reports in worker processes while a pass goes on (``entretiens process`` on a backlog).
+"""Reading reports in worker processes while a pass goes on (``entretiens traiter`` on a backlog).
 
 Reading and validating a report (:func:`pipeline.examine.examine`) is the larger part of a pass's
 work and depends on nothing but the file and the configuration; everything else (claim, journal,

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from . import catalogue as cat
 from .catalogue import Catalogue
+from .command_names import WORKBOOKS, command_line
 from .config import Config
 from .examine import Examination, examine, roster_agents
 from .files import (are_same_file, create_atomically, describe_failure, holds_same_bytes, is_regular_file,
@@ -892,5 +893,5 @@ def _outputs(config: Config, result: PassResult) -> None:
     except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
         result.workbooks_problem = (
             f"Classeurs non mis à jour ({describe_failure(exc)}) : les fichiers ont bien été traités. "
-            "Libérez de la place (ou fermez le classeur ouvert), puis lancez «\u202fentretiens report\u202f».")
+            f"Libérez de la place (ou fermez le classeur ouvert), puis lancez «\u202f{command_line(WORKBOOKS)}\u202f».")
         log.warning("%s", result.workbooks_problem)

@@ -1,12 +1,12 @@
 """Rendering the Word templates with docxtpl, and checking them before a run.
 
-Used by ``generate`` (reports, invitations) and by the rejection notes. Rendering
+Used by ``generer`` (reports, invitations) and by the rejection notes. Rendering
 goes through docxtpl with autoescape and ``StrictUndefined`` (see NOTES.md): ``<``
 and ``&`` in names survive, and a template variable the context does not provide
 is an error instead of silent empty text.
 
 Templates are only read here. They are built by :mod:`pipeline.template_build`
-(``entretiens templates``), each stamped with the version it was built for
+(``entretiens modeles``), each stamped with the version it was built for
 (:func:`template_version`); :func:`check_templates` refuses a missing or stale one
 at the start of a run, so that no pass ever rebuilds them in mid-campaign.
 """
@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from . import ooxml
+from .command_names import TEMPLATES, command_line
 from .files import replace_atomically, unique_path
 from .naming import REJECTION_TEMPLATE, REPORT_TEMPLATE
 from .outcomes import TemplateError
@@ -50,7 +51,7 @@ def _core_property(document: Path, name: str) -> str | None:
 
 
 def check_templates(folder: Path, catalogue, names: tuple[str, ...] = (REJECTION_TEMPLATE,),
-                    *, rebuild_hint: str = "entretiens templates") -> None:
+                    *, rebuild_hint: str = command_line(TEMPLATES)) -> None:
     """Raise :class:`TemplateError` (French, with the command that mends it) when one of
     ``names`` is missing from ``folder`` or was built for another version."""
     for name in names:
@@ -68,7 +69,7 @@ def check_templates(folder: Path, catalogue, names: tuple[str, ...] = (REJECTION
 def templates_command(config) -> str:
     """The command that rebuilds a workspace's templates, as the user types it."""
     path = config.base_dir / "config.yaml"
-    return "entretiens templates" + (f" --config {path}" if path.exists() else "")
+    return command_line(TEMPLATES, *(["--config", path] if path.exists() else []))
 
 
 def _environment() -> jinja2.Environment:  # noqa: F821 - imported when a note is rendered

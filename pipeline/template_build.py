@@ -1,6 +1,6 @@
 """Build the Word templates from the field catalogue.
 
-    entretiens templates [--config config.yaml]
+    entretiens modeles [--config config.yaml]
 
 rewrites ``templates/compte_rendu.docx``, ``templates/convocation.docx`` and
 ``templates/note_de_rejet.docx``. Run it again after changing the catalogue.

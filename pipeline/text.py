@@ -28,7 +28,7 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanc
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
 TICKED, NOT_TICKED = "coché", "non coché"
-# The kinds of the catalogue's fields, as ``entretiens fields`` says them.
+# The kinds of the catalogue's fields, as ``entretiens champs`` says them.
 KIND_WORDS = {"text": "texte", "date": "date", "choice": "choix", "number": "nombre",
               "bool": "case à cocher", "table": "tableau"}
 YES, NO = "oui", "non"

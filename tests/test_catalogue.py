@@ -180,7 +180,7 @@ def test_table_column_keys_and_labels_are_unique(table):
     assert len({c.label for c in cols}) == len(cols)
 
 
-# -- as_json: the shape of `entretiens fields --json` --------------------------------------
+# -- as_json: the shape of `entretiens champs --json` ---------------------------------------
 
 
 def test_as_json_has_exactly_the_spec_shape():
@@ -285,6 +285,7 @@ def test_modifying_an_unknown_field_names_it():
     message = _error({"modifier": {"teletravial": {"required_from": None}}})
     assert "«\u202fteletravial\u202f»" in message
     assert "n'existe pas" in message
+    assert "«\u202fentretiens champs\u202f» donne la liste des clés" in message
 
 
 def test_removing_an_unknown_field_names_it():

@@ -241,7 +241,7 @@ def test_an_impossible_date_in_config_is_said_in_french(tmp_path, text, said):
 def test_the_public_service_words_the_catalogue_the_stages_and_the_templates_it_needs(tmp_path, service, authority):
     """The public service chosen in config.yaml names the visa's authority in the stages and the
     form, cites its decree, and its form has its own version: the templates made for another
-    service are refused until « entretiens templates » rebuilds them."""
+    service are refused until « entretiens modeles » rebuilds them."""
     from pipeline.catalogue import PUBLIC_SERVICES
     from pipeline.outcomes import TemplateError
     from pipeline.render import check_templates

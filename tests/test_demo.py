@@ -26,6 +26,7 @@ def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(demo):
     text = summary(result)
     assert "1 numérisation(s) d'exemplaires signés (PDF) reconnue(s)" in text
     assert f"50 fichiers reçus en deux passages : {handled[Outcome.ACCEPTED]} acceptés" in text
+    assert f"Ensuite : entretiens etat --config {result.folder / 'config.yaml'}" in text  # the French name
     assert [w.name for w in result.workbooks] == ["plan_de_formation.xlsx", "plan_de_formation.csv",
                                                   "suivi_campagne.xlsx"]
 

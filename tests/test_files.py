@@ -60,9 +60,9 @@ def test_replace_atomically_leaves_nothing_when_the_writer_fails(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_replace_atomically_keeps_the_new_file_beside_a_target_it_cannot_replace(tmp_path):
+def test_replace_atomically_keeps_the_new_file_beside_a_target_it_cannot_replace(tmp_path, caplog):
     """A workbook open in Excel on a share cannot be replaced: the new one goes beside it,
-    under one name replaced at each pass, never a new copy per pass."""
+    under one name replaced at each pass, never a new copy per pass; the log says how to update it."""
     (tmp_path / "classeur.xlsx").mkdir()  # a folder in the way: the rename fails
     for text in ("neuf", "plus neuf"):
         written = replace_atomically(tmp_path / "classeur.xlsx", lambda tmp: tmp.write_text(text),
@@ -71,6 +71,7 @@ def test_replace_atomically_keeps_the_new_file_beside_a_target_it_cannot_replace
     assert written.read_text() == "plus neuf"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["classeur (nouvelle version).xlsx", "classeur.xlsx"]
     assert (tmp_path / "classeur.xlsx").is_dir()
+    assert "relancez «\u202fentretiens classeurs\u202f» pour mettre à jour classeur.xlsx" in caplog.text
 
 
 def test_link_no_clobber_never_replaces_an_existing_file(tmp_path):

@@ -285,6 +285,7 @@ def test_a_row_without_an_interview_date_gets_its_report_and_waits_for_its_invit
     assert len(result.reports) == 1 and result.invitations == [] and result.problems == []
     (notice,) = result.notices
     assert "pas encore de date d'entretien" in str(notice) and "Luc ROUX" in str(notice)
+    assert "relancez alors «\u202fentretiens generer\u202f»" in str(notice)
 
 
 @pytest.mark.parametrize(("review", "said"), [

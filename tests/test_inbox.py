@@ -219,7 +219,7 @@ def test_a_workbook_that_cannot_be_written_is_a_warning_and_the_pass_still_ends(
             except OSError:  # no space left: what the test wants
                 pass
         result = desk.run()
-        assert result.workbooks == [] and "entretiens report" in result.workbooks_problem
+        assert result.workbooks == [] and "«\u202fentretiens classeurs\u202f»" in result.workbooks_problem
         assert Path(placed.destination).exists()
         assert not [p for p in desk.config.outbox.iterdir() if p.name.startswith(".tmp-")]
 

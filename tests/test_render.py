@@ -30,7 +30,7 @@ def test_a_pass_without_templates_stops_with_the_command_that_builds_them(tmp_pa
     (tmp_path / "modeles").mkdir()
     config.inbox.mkdir()
     (config.inbox / "CR.docx").write_bytes(b"")
-    with pytest.raises(TemplateError, match="introuvable.*entretiens templates"):
+    with pytest.raises(TemplateError, match="introuvable.*entretiens modeles"):
         process_inbox(config, received_on=RECEIVED)
     assert list((tmp_path / "modeles").iterdir()) == []
     assert (config.inbox / "CR.docx").exists()  # nothing taken
@@ -46,7 +46,7 @@ def test_a_stale_note_template_is_refused_and_left_as_it_is(tmp_path, stale):
     restamp_version(note, "" if stale == "unstamped" else "lettres-0")
     before = note.read_bytes()
     config = make_config(tmp_path, dossiers={"modeles": "modeles"})
-    with pytest.raises(TemplateError, match="autre version.*entretiens templates"):
+    with pytest.raises(TemplateError, match="autre version.*entretiens modeles"):
         process_inbox(config, received_on=RECEIVED)
     assert note.read_bytes() == before
 

@@ -50,7 +50,7 @@ def test_committed_template_carries_the_catalogue_version(committed_report):
 
 
 def test_committed_template_matches_a_fresh_build(committed_report, rebuilt_report):
-    """Run `entretiens templates` after changing the catalogue."""
+    """Run `entretiens modeles` after changing the catalogue."""
     assert form_shape(committed_report) == form_shape(rebuilt_report)
 
 

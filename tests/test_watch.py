@@ -631,16 +631,16 @@ def test_a_second_lock_is_refused_naming_the_holder_in_french(tmp_path):
 def test_process_and_watch_never_hold_the_workspace_at_once(tmp_path):
     lock = acquire_lock(tmp_path, command="process")
     try:
-        with pytest.raises(AlreadyRunning, match=r"Un traitement du dossier d'entrée \(entretiens process, processus"):
+        with pytest.raises(AlreadyRunning, match=r"Un traitement du dossier d'entrée \(entretiens traiter, processus"):
             acquire_lock(tmp_path)
         state = watcher_state(make_config(tmp_path, dossiers={"etat": str(tmp_path)}))
         assert (state.running, state.processing) == (False, os.getpid())
-        assert state.lines()[1] == f"  Traitement en cours : entretiens process (processus {os.getpid()})."
+        assert state.lines()[1] == f"  Traitement en cours : entretiens traiter (processus {os.getpid()})."
     finally:
         lock.release()
     lock = acquire_lock(tmp_path)
     try:
-        with pytest.raises(AlreadyRunning, match="Inutile de lancer «\u202fprocess\u202f»"):
+        with pytest.raises(AlreadyRunning, match="Inutile de lancer «\u202fentretiens traiter\u202f»"):
             acquire_lock(tmp_path, command="process")
     finally:
         lock.release()

@@ -19,13 +19,13 @@ Read as a list::
 
 Only the main thread touches the tracker, the processor and the journal. The
 library entry point is :func:`run_service` (``pipeline.run_service``), which
-``entretiens watch`` calls. Its settings object is config.yaml's «\u202fsurveillance\u202f»
+``entretiens surveiller`` calls. Its settings object is config.yaml's «\u202fsurveillance\u202f»
 section, :class:`pipeline.config.Watch` (``config.watch``).
 
 Modules::
 
     service     run_service: guard, lock, log file, signals, observer, main loop
-    lock        the workspace lock (also taken by ``process``) and what ``status`` shows
+    lock        the workspace lock (also taken by ``traiter``) and what ``etat`` shows
     inbox       which paths count, the event handler, the observer (watchdog)
     stability   StabilityTracker (settle), stuck files, the outputs' Debouncer
     watcher     Watcher: the main loop's work, one step at a time; the health file

@@ -1,5 +1,5 @@
-"""One instance per workspace (lock): the lock file in the state dir, holding the pid (``process`` takes
-it too, so that the two never work at once), and what ``entretiens status`` shows about the service,
+"""One instance per workspace (lock): the lock file in the state dir, holding the pid (``traiter`` takes
+it too, so that the two never work at once), and what ``entretiens etat`` shows about the service,
 from the lock and the health file (:func:`watcher_state`)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..command_names import PROCESS, command_line
 from ..config import Config
 from ..files import FILE_MODE, make_dirs
 from ..naming import HEALTH_NAME, LOCK_NAME
@@ -72,9 +73,10 @@ def _holder_text(holder: dict) -> str:
 def _refusal(holder: dict, command: str, path: Path) -> AlreadyRunning:
     who, pid = _holder_text(holder), holder.get("pid", "<pid>")
     if holder.get("commande") == "process":
-        return AlreadyRunning(f"Un traitement du dossier d'entrée (entretiens process, {who}) est en cours pour cet "
-                              f"espace de travail. Attendez qu'il se termine, puis relancez. Verrou : {path}.")
-    what = ("Inutile de lancer «\u202fprocess\u202f» : déposez simplement les fichiers dans le dossier d'entrée."
+        return AlreadyRunning(f"Un traitement du dossier d'entrée ({command_line(PROCESS)}, {who}) est en cours "
+                              f"pour cet espace de travail. Attendez qu'il se termine, puis relancez. Verrou : {path}.")
+    what = (f"Inutile de lancer «\u202f{command_line(PROCESS)}\u202f» : déposez simplement les fichiers dans le "
+            "dossier d'entrée."
             if command == "process" else
             f"Un seul service à la fois : arrêtez-le d'abord (systemctl stop entretiens, ou kill {pid}).")
     return AlreadyRunning(f"La surveillance est déjà lancée pour cet espace de travail ({who}) : elle traite "
@@ -83,12 +85,14 @@ def _refusal(holder: dict, command: str, path: Path) -> AlreadyRunning:
 
 def acquire_lock(state_dir: Path, *, command: str = "watch") -> ServiceLock:
     """Take the workspace's lock (``state_dir/surveillance.lock``, holding our pid and ``command``) or raise
-    :class:`AlreadyRunning` naming the holder. A lock left by a dead process is taken over. ``watch`` holds
-    it while it runs; ``process`` may take it for its pass so that the two never work at once."""
+    :class:`AlreadyRunning` naming the holder. A lock left by a dead process is taken over. The watcher
+    (``command="watch"``) holds it while it runs; a pass (``"process"``: ``entretiens traiter``) may take it
+    so that the two never work at once. These two values are the lock file's, not the commands' names:
+    they stay as they are, so that a lock written by an earlier version still reads the same."""
     path = Path(make_dirs(state_dir)) / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, FILE_MODE)
     try:
-        for attempt in range(4):  # `status` probes with a shared lock for an instant
+        for attempt in range(4):  # `etat` probes with a shared lock for an instant
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
@@ -123,19 +127,19 @@ def acquire_lock(state_dir: Path, *, command: str = "watch") -> ServiceLock:
 
 @dataclass
 class WatcherState:
-    """What ``entretiens status`` shows about the service: from the lock and the health file."""
+    """What ``entretiens etat`` shows about the service: from the lock and the health file."""
 
     running: bool  # a watcher holds the lock now
     pid: int | None = None
     health: dict = field(default_factory=dict)  # its last health file (maybe from a previous run)
-    processing: int | None = None  # pid of an `entretiens process` pass holding the lock instead
+    processing: int | None = None  # pid of an `entretiens traiter` pass holding the lock instead
 
     def as_json(self) -> dict:
         return {"en_cours": self.running, "pid": self.pid, "traitement_process_en_cours": self.processing,
                 **{k: v for k, v in self.health.items() if k != "pid"}}
 
     def lines(self) -> list[str]:
-        """French lines for ``status``."""
+        """French lines for ``etat``."""
         h = self.health
         if not self.running:
             if h.get("arrete_le"):
@@ -146,7 +150,7 @@ class WatcherState:
                 last = ""
             lines = [f"Surveillance du dossier d'entrée : arrêtée{last}."]
             if self.processing:
-                lines.append(f"  Traitement en cours : entretiens process (processus {self.processing}).")
+                lines.append(f"  Traitement en cours : {command_line(PROCESS)} (processus {self.processing}).")
             return lines
         lines = [f"Surveillance du dossier d'entrée : en cours (processus {self.pid}, mode {h.get('mode', '?')}, "
                  f"démarrée le {_shown_time(h.get('demarre_le'))})."]
