@@ -29,13 +29,13 @@ that process, in this order:
       then, for the record, ``read_report`` alone over them (one pass);
   (b) the pass: ``process_inbox(config, outputs=False)`` (claim, checksum,
       duplicate check, preflight, read, validate, compare, plan, place, journal),
-      after ``settle_startup_objects()`` as ``entretiens process`` does;
+      after ``settle_startup_objects()`` as ``entretiens traiter`` does;
   (c) ``rebuild_workbooks(config)``: what ``process_inbox`` does at the end of a
       pass, timed apart.
 
 The whole command, as a user runs it (``--command-n``, default 2,000): on a fresh
 workspace holding N files and a ``config.yaml``, a fresh process measures the
-floor (a) on its inbox files; then ``python -m pipeline process --config ...`` runs
+floor (a) on its inbox files; then ``python -m pipeline traiter --config ...`` runs
 as a subprocess of this script, timed from its start to its exit (start-up,
 imports, configuration, the pass and the workbook rebuild included; its output
 goes to a pipe, as to a cron log). The package's modules are compiled first
@@ -54,9 +54,9 @@ during (b), then during (c); ``ru_maxrss`` of the children, as seen by this
 process, is printed as a cross-check (it also counts (a) and (c)).
 
 The pass reads its reports in worker processes (``lecture_parallele``, pipeline/parallel.py,
-``auto``: one per processor, at most 4, from 200 files on), as ``entretiens process`` does:
+``auto``: one per processor, at most 4, from 200 files on), as ``entretiens traiter`` does:
 their CPU time and the largest peak RSS of one of them are printed beside the pass's. The
-memory verdict is the peak of a whole ``entretiens process`` at ``--memory-n`` (run as the
+memory verdict is the peak of a whole ``entretiens traiter`` at ``--memory-n`` (run as the
 user runs it, like the whole command below): the sum of the PSS of the command and its readers,
 sampled every 20 ms (a shared library's pages counted once, not once per process). Readers
 started by the measured pass of (b) re-import this script (their ``__main__``) and its
@@ -66,7 +66,7 @@ The whole command's CPU time (``os.wait4``) includes its readers'.
 
 Targets (issue 7): (b) <= 5 x (a); (b) at the larger size <= 2.2 x (b) at the
 smaller one (sizes 2,000 and 4,000); peak RSS <= 300 MB at 10,000, for the pass
-and the workbook rebuild alike (a whole ``entretiens process``). Issue 16: the
+and the workbook rebuild alike (a whole ``entretiens traiter``). Issue 16: the
 whole command at N = 2,000 <= 5 x (a).
 """
 
@@ -341,7 +341,7 @@ def child(base: Path, floor_passes: int, roster: bool) -> None:
         read_report(path, config.catalogue, limits=limits)
     read_s = time.perf_counter() - start
 
-    settle_startup_objects()  # as `entretiens process` does before its pass
+    settle_startup_objects()  # as `entretiens traiter` does before its pass
     rss_before = _status_mb("VmRSS")
     _reset_peak()
     start, cpu = time.perf_counter(), time.process_time()
@@ -394,7 +394,7 @@ def measure(base: Path, floor_passes: int, roster: bool) -> dict:
 
 
 def measure_command(base: Path, floor_passes: int, roster: bool) -> dict:
-    """The floor on the workspace's files, then the whole ``process`` command on them."""
+    """The floor on the workspace's files, then the whole ``traiter`` command on them."""
     done = subprocess.run([sys.executable, __file__, "--floor-child", str(base), "--floor-passes",
                            str(floor_passes)], capture_output=True, text=True)
     if done.returncode:
@@ -404,7 +404,7 @@ def measure_command(base: Path, floor_passes: int, roster: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryFile() as output:
         start = time.perf_counter()
-        command = subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(base / "config.yaml")],
+        command = subprocess.Popen([sys.executable, "-m", "pipeline", "traiter", "--config", str(base / "config.yaml")],
                                    cwd=base, env=env, stdout=output, stderr=subprocess.STDOUT)
         with PssPeak(command.pid) as together:
             _, status, usage = os.wait4(command.pid, 0)
@@ -413,7 +413,7 @@ def measure_command(base: Path, floor_passes: int, roster: bool) -> dict:
         command.returncode = os.waitstatus_to_exitcode(status)
         if command.returncode:
             output.seek(0)
-            raise SystemExit(f"entretiens process failed ({command.returncode}):\n"
+            raise SystemExit(f"entretiens traiter failed ({command.returncode}):\n"
                              f"{output.read()[-4000:].decode(errors='replace')}")
     figures["command_cpu_s"] = usage.ru_utime + usage.ru_stime
     with sqlite3.connect(base / ".etat" / JOURNAL_NAME) as journal:
@@ -426,7 +426,7 @@ def measure_command(base: Path, floor_passes: int, roster: bool) -> dict:
 
 
 def describe_command(f: dict) -> str:
-    return (f"N={f['n']:>6}: entretiens process {f['command_s']:6.1f} s (start-up, pass and workbooks), "
+    return (f"N={f['n']:>6}: entretiens traiter {f['command_s']:6.1f} s (start-up, pass and workbooks), "
             f"floor {f['floor_s']:5.2f} s ({f['floor_s'] / f['n'] * 1000:4.2f} ms each): "
             f"ratio {f['command_s'] / f['floor_s']:4.1f}x (CPU time alone {f['command_cpu_s'] / f['floor_cpu_s']:4.1f}x); "
             f"peak PSS with its readers {f['command_pss_peak_mb']:.0f} MB")
@@ -455,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=None, help="where the workspaces go (default: the temp dir)")
     parser.add_argument("--quick", action="store_true", help="N = 200,400, memory at 1,000, 12 distinct")
     parser.add_argument("--command-n", type=int, default=2000,
-                        help="N for the whole `entretiens process` command (default 2000; 0: skip)")
+                        help="N for the whole `entretiens traiter` command (default 2000; 0: skip)")
     parser.add_argument("--command-runs", type=int, default=1, help="whole-command runs, best kept (default 1)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor-child", type=Path, help=argparse.SUPPRESS)
@@ -538,12 +538,12 @@ def main(argv: list[str] | None = None) -> int:
               f"(target <= {TARGET_GROWTH:g}x for 2x: {verdict}; CPU time {cpu_growth:.2f}x)")
     if memory:
         m = memory
-        # What a whole `entretiens process` needs, from the command run at this size: the summed PSS
+        # What a whole `entretiens traiter` needs, from the command run at this size: the summed PSS
         # of the command and its readers (shared pages counted once). The measured pass's figures
         # follow, its readers' inflated by this script's imports (see the docstring).
         peak = memory_command["command_pss_peak_mb"]
         verdict = "OK" if peak <= TARGET_MEMORY_MB else "ABOVE TARGET"
-        print(f"memory at N={m['n']}: peak of a whole `entretiens process` (start-up, the pass with its "
+        print(f"memory at N={m['n']}: peak of a whole `entretiens traiter` (start-up, the pass with its "
               f"{m['readers']} reading processes, the workbooks; summed PSS of the process and its readers) "
               f"{peak:.0f} MB (target <= {TARGET_MEMORY_MB:g}: {verdict}); in the measured pass: "
               f"the pass and its readers {m['pass_pss_peak_mb']:.0f} MB PSS (peak RSS: the pass "
@@ -557,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = ratios[len(ratios) // 2]
         command = next(f for f in commands if f["command_s"] / f["floor_s"] == ratio)
         verdict = "OK" if ratio <= TARGET_FLOOR_RATIO else "ABOVE TARGET"
-        print(f"whole command at N={command['n']}: `entretiens process` (start-up, pass and workbook rebuild), "
+        print(f"whole command at N={command['n']}: `entretiens traiter` (start-up, pass and workbook rebuild), "
               f"median of {len(commands)} runs: {command['command_s']:.1f} s, floor {command['floor_s']:.2f} s on the "
               f"same files: ratio {ratio:.1f}x (target <= {TARGET_FLOOR_RATIO:g}: {verdict}; CPU time alone, its "
               f"reading processes included, {command['command_cpu_s'] / command['floor_cpu_s']:.1f}x); all runs: "

@@ -1,4 +1,4 @@
-"""Random ``kill -9`` of ``entretiens process`` over mixed batches, on one file system and with
+"""Random ``kill -9`` of ``entretiens traiter`` over mixed batches, on one file system and with
 the outbox or the inbox on another one (a tmpfs, as a network share would be).
 
 Run by hand, as root (it mounts tmpfs file systems), not a test (several minutes):
@@ -8,7 +8,7 @@ Run by hand, as root (it mounts tmpfs file systems), not a test (several minutes
 
 Each round drops a fresh mixed batch into the inbox (new reports, later versions of reports
 already sent, byte-identical copies, an incomplete report, empty files, a renamed PDF, a
-truncated file), starts ``python -m pipeline process`` and kills it with SIGKILL after a random
+truncated file), starts ``python -m pipeline traiter`` and kills it with SIGKILL after a random
 delay; rounds go on until the requested number of kills hit a running pass. Then one pass runs
 to its end, and every file dropped is looked for, by its bytes, in the outbox:
 
@@ -124,7 +124,7 @@ def run_setup(setup: str, args, pool: list[Path], catalogue, root: Path) -> dict
     batches.scratch.mkdir()
     dropped: Counter[str] = Counter()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "pipeline", "process", "--config", str(config)]
+    command = [sys.executable, "-m", "pipeline", "traiter", "--config", str(config)]
     kills = rounds = 0
     while kills < args.kills:
         rounds += 1

@@ -1,5 +1,5 @@
-"""Benchmark of the watcher service (pipeline/watch/), run for real: ``python -m pipeline watch``
-(``entretiens watch``) in a subprocess on a temporary workspace, with reports made by the project's own
+"""Benchmark of the watcher service (pipeline/watch/), run for real: ``python -m pipeline surveiller``
+(``entretiens surveiller``) in a subprocess on a temporary workspace, with reports made by the project's own
 template; the settings below go in the workspace's config.yaml (section «\u202fsurveillance\u202f»).
 
 - Latency: one file at a time is renamed into the inbox (it arrives complete, at once); timed from

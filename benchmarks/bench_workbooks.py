@@ -1,7 +1,7 @@
 """Benchmark of ``rebuild_workbooks`` (pipeline/workbooks/): 50,000 training needs, 20,000 agents.
 
 The data goes into a real journal through its own API (``claim``, ``plan``,
-``finish``: what ``process`` does), with plausible report contents made from
+``finish``: what ``traiter`` does), with plausible report contents made from
 the catalogue, and a 20,000-row roster CSV. What is timed is
 ``rebuild_workbooks`` itself: reading the journal and the roster, building the
 rows, grouping the titles, the summaries, writing both workbooks and the CSV.

@@ -1,4 +1,4 @@
-"""One ``process`` pass that kills itself with SIGKILL at a chosen point.
+"""One ``traiter`` pass that kills itself with SIGKILL at a chosen point.
 
     python tests/crash_runner.py CONFIG POINT [VICTIM]
 

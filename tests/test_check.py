@@ -1,4 +1,4 @@
-"""``entretiens check FILE... [--json]``: what was read and the findings, for each file,
+"""``entretiens verifier FILE... [--json]``: what was read and the findings, for each file,
 without moving or changing anything. Run for real: ``python -m pipeline`` in a subprocess,
 in a folder without config.yaml (the embedded defaults) or with a config written here.
 
@@ -71,13 +71,13 @@ def cwd(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def checked(received, cwd):
-    """``check --json`` and ``check`` run once each over every received file, with a
+    """``verifier --json`` and ``verifier`` run once each over every received file, with a
     snapshot of the folder before and after."""
     files = [received["complete"], received["untouched"], received["incomplete"], received["bad_date"],
              *received["bad"].values()]
     before = snapshot(received["folder"])
-    as_json = lo.run_cli("check", "--json", *map(str, files), cwd=cwd)
-    human = lo.run_cli("check", *map(str, files), cwd=cwd)
+    as_json = lo.run_cli("verifier", "--json", *map(str, files), cwd=cwd)
+    human = lo.run_cli("verifier", *map(str, files), cwd=cwd)
     after = snapshot(received["folder"])
     entries = json.loads(as_json.stdout) if as_json.returncode == 0 else None
     return {"files": files, "json": as_json, "human": human, "entries": entries,
@@ -163,7 +163,7 @@ def test_check_never_prints_what_an_external_entity_points_to(checked):
 
 @pytest.mark.parametrize("as_json", [True, False])
 def test_check_says_a_file_that_does_not_exist_and_goes_on_then_exits_1(received, cwd, tmp_path, as_json):
-    done = lo.run_cli("check", *(["--json"] if as_json else []), str(tmp_path / "absent.docx"),
+    done = lo.run_cli("verifier", *(["--json"] if as_json else []), str(tmp_path / "absent.docx"),
                       str(received["complete"]), cwd=cwd)
     assert done.returncode == 1, done.stderr
     assert f"le fichier «\u202f{tmp_path / 'absent.docx'}\u202f» n'existe pas" in done.stderr
@@ -202,7 +202,7 @@ def test_check_with_a_roster_flags_an_agent_who_is_not_in_it(ws, tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text("liste_agents: un_agent.csv\n", encoding="utf-8")
     other = fill_report(ws.reports["100232"], tmp_path / "autre.docx", ws.catalogue, stage=1)
-    done = lo.run_cli("check", "--json", "--config", str(config), str(other), cwd=tmp_path)
+    done = lo.run_cli("verifier", "--json", "--config", str(config), str(other), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (entry,) = json.loads(done.stdout)
     assert entry["accepte"] is False
@@ -212,7 +212,7 @@ def test_check_with_a_roster_flags_an_agent_who_is_not_in_it(ws, tmp_path):
 # -- exit codes ------------------------------------------------------------------------
 
 def test_check_exits_1_with_a_french_message_when_the_config_is_missing(received, cwd, tmp_path):
-    done = lo.run_cli("check", "--config", str(tmp_path / "absente.yaml"), str(received["complete"]), cwd=cwd)
+    done = lo.run_cli("verifier", "--config", str(tmp_path / "absente.yaml"), str(received["complete"]), cwd=cwd)
     assert done.returncode == 1
     assert "Erreur : Fichier de configuration introuvable" in done.stderr and "absente.yaml" in done.stderr
     assert done.stdout == ""
@@ -221,15 +221,15 @@ def test_check_exits_1_with_a_french_message_when_the_config_is_missing(received
 def test_check_exits_1_when_the_config_is_invalid(received, tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text("limites_fichiers:\n  ratio_max: beaucoup\n", encoding="utf-8")
-    done = lo.run_cli("check", "--json", str(received["complete"]), cwd=tmp_path)  # ./config.yaml
+    done = lo.run_cli("verifier", "--json", str(received["complete"]), cwd=tmp_path)  # ./config.yaml
     assert done.returncode == 1
     assert "limites_fichiers.ratio_max" in done.stderr and "«\u202fbeaucoup\u202f»" in done.stderr
 
 
 def test_check_without_a_file_is_a_usage_error(cwd):
-    done = lo.run_cli("check", "--json", cwd=cwd)
+    done = lo.run_cli("verifier", "--json", cwd=cwd)
     assert done.returncode == 2
-    assert "entretiens check" in done.stderr and "FICHIER" in done.stderr
+    assert "entretiens verifier" in done.stderr and "FICHIER" in done.stderr
     assert done.stdout == ""
 
 

@@ -1,8 +1,8 @@
-"""A ``process`` pass killed (SIGKILL) at each step, then run again: every file in
+"""A ``traiter`` pass killed (SIGKILL) at each step, then run again: every file in
 exactly one place, once, byte for byte; nothing doubled in the journal (SPEC 7).
 
 Each scenario runs tests/crash_runner.py in a child process that kills itself at one
-point while handling one file, then the real command ``python -m pipeline process``,
+point while handling one file, then the real command ``python -m pipeline traiter``,
 then checks the workspace and the journal, and that one more pass changes nothing.
 """
 
@@ -238,7 +238,7 @@ def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, poin
     version, another agent's report, a byte-identical copy of it and a new version of it at
     the same stage, an incomplete report, a renamed PDF and an empty file
     WHEN a pass is killed (SIGKILL) at one step while handling one of them, and
-    `python -m pipeline process` then runs normally
+    `python -m pipeline traiter` then runs normally
     THEN every file is in exactly one place, byte for byte, with one note where one is
     due; the work area and the journal are clean; one more pass changes nothing."""
     killed = run(str(RUNNER), str(scene.config_path), point, victim, cwd=scene.config.base_dir)
@@ -269,7 +269,7 @@ def test_after_a_power_cut_the_journal_lost_nothing_is_placed_twice(scene, point
 
 def assert_everything_placed_once_after_a_pass(scene: Scene) -> None:
     config = scene.config
-    done = run("-m", "pipeline", "-v", "process", "--config", str(scene.config_path), cwd=config.base_dir)
+    done = run("-m", "pipeline", "-v", "traiter", "--config", str(scene.config_path), cwd=config.base_dir)
     print(done.stdout, done.stderr)
     assert done.returncode == 0, done.stderr
 
@@ -357,7 +357,7 @@ def test_a_file_whose_reading_killed_the_run_twice_is_set_aside(scene):
     for _ in range(2):
         killed = run(str(RUNNER), str(scene.config_path), "examine", "scan", cwd=scene.config.base_dir)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
-    done = run("-m", "pipeline", "process", "--config", str(scene.config_path), cwd=scene.config.base_dir)
+    done = run("-m", "pipeline", "traiter", "--config", str(scene.config_path), cwd=scene.config.base_dir)
     assert done.returncode == 0, done.stderr
     rejets = scene.config.outbox / REJECTS
     assert (rejets / "scan.docx").exists() and (rejets / f"scan{REJECTION_SUFFIX}").exists()

@@ -307,7 +307,7 @@ def test_a_damaged_journal_stops_the_command_with_what_to_do(tmp_path):
     config = write_workspace_with_inbox(tmp_path)
     config.state_dir.mkdir()
     (config.state_dir / JOURNAL_NAME).write_bytes(b"ceci n'est pas une base SQLite" * 100)
-    for command in (["process"], ["status"], ["report"]):
+    for command in (["traiter"], ["etat"], ["classeurs"]):
         done = subprocess.run([sys.executable, "-m", "pipeline", *command, "--config", str(tmp_path / "config.yaml")],
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert done.returncode == 1, (command, done.stderr)

@@ -286,7 +286,7 @@ def test_no_note_is_written_when_mail_or_notes_are_off(processed, tmp_path, sett
 
 def test_a_process_pass_drafts_the_notes_and_says_so(processed, tmp_path, capsys):
     config_path = workspace(processed, tmp_path, {"mode": "brouillon"})
-    assert main(["process", "--config", str(config_path)]) == 0
+    assert main(["traiter", "--config", str(config_path)]) == 0
     out = capsys.readouterr().out
     assert f"Courriels : 2 brouillon(s) écrit(s) dans {load_config(config_path).outbox / 'courriels'}" in out
 
@@ -617,7 +617,7 @@ def test_a_password_written_in_the_config_is_refused_and_never_repeated(tmp_path
 def test_the_json_status_has_the_messages(processed, tmp_path, capsys):
     config_path = workspace(processed, tmp_path, {"mode": "brouillon"})
     dispatch(load_config(config_path))
-    assert main(["status", "--json", "--config", str(config_path)]) == 0
+    assert main(["etat", "--json", "--config", str(config_path)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["courriels"] == {DRAFTED: 2}
     assert data["dernier_courriel_par_agent"]["300003"]["courriel"] == NOTE_NOT_SENT
@@ -626,7 +626,7 @@ def test_the_json_status_has_the_messages(processed, tmp_path, capsys):
 def test_status_says_when_a_message_waiting_for_the_server_is_tried_again(processed, tmp_path, capsys):
     config_path = workspace(processed, tmp_path, smtp_settings(free_port()))
     dispatch(load_config(config_path))
-    assert main(["status", "--config", str(config_path)]) == 0
+    assert main(["etat", "--config", str(config_path)]) == 0
     out = capsys.readouterr().out
     assert "Courriels : en attente d'envoi : 2" in out
     assert out.count("nouvel essai à partir du ") == 2 and "connexion refusée" in out

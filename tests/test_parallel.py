@@ -86,10 +86,10 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def start_command(config_path: Path, *, from_a_terminal: bool = False) -> subprocess.Popen:
-    """``entretiens process`` on this workspace in a child process; ``from_a_terminal``: in a
+    """``entretiens traiter`` on this workspace in a child process; ``from_a_terminal``: in a
     process group of its own, as a terminal starts it (Ctrl-C reaches the whole group), with its
     standard error kept as text."""
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "process", "--config", str(config_path)],
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "traiter", "--config", str(config_path)],
                             cwd=config_path.parent, env=ENV, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE if from_a_terminal else subprocess.DEVNULL, text=True,
                             start_new_session=from_a_terminal)
@@ -179,7 +179,7 @@ def test_workers_killed_mid_pass_cost_only_time(reference, sources, tmp_path, ca
 
 
 def test_a_pass_killed_with_files_claimed_ahead_loses_none(reference, sources, tmp_path):
-    """SIGKILL of `entretiens process` while its workers read ahead: the workers end with it
+    """SIGKILL of `entretiens traiter` while its workers read ahead: the workers end with it
     (none is left running), and the next pass finishes every file, each placed once."""
     batch, handled, _rows, placed = reference
     config_path = workspace(tmp_path / "crash", sources, {"processus": 2, "a_partir_de": 1})
@@ -310,7 +310,7 @@ def test_without_shared_memory_the_pass_reads_its_files_itself(reference, source
     config_path = workspace(tmp_path / "no-shm", sources, POOLED)
     fill_inbox(config_path, reference[0])
     base = config_path.parent
-    command = (f"mount -t tmpfs -o ro,size=1m tmpfs /dev/shm && exec {sys.executable} -m pipeline process "
+    command = (f"mount -t tmpfs -o ro,size=1m tmpfs /dev/shm && exec {sys.executable} -m pipeline traiter "
                f"--config '{config_path}'")
     done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command], cwd=base,
                           env=ENV, capture_output=True, text=True, timeout=300)

@@ -630,7 +630,7 @@ def test_a_symlink_to_an_endless_device_does_not_hang_the_pass(desk):
     settle(desk.config.inbox)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     try:
-        done = subprocess.run([sys.executable, "-m", "pipeline", "process", "--config",
+        done = subprocess.run([sys.executable, "-m", "pipeline", "traiter", "--config",
                                str(desk.config.base_dir / "config.yaml")], env=env,
                               capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:

@@ -231,11 +231,11 @@ def test_the_watcher_polling_the_share_takes_every_file_dropped_from_the_server_
 
 def test_process_takes_the_files_of_an_inbox_on_the_share(share, ws, sources, tmp_path):
     """GIVEN the inbox on the share, files dropped from the server's side a while ago WHEN
-    ``entretiens process`` runs THEN every file is placed once, byte for byte, the inbox emptied."""
+    ``entretiens traiter`` runs THEN every file is placed once, byte for byte, the inbox emptied."""
     exported = server_side(share, ws)
     dropped = drop_from_the_server(wk.make_batch(sources, tmp_path / "lot", 10), exported)
     settle(exported)  # dropped earlier: a pass leaves alone what changed within stabilite_s
-    done = subprocess.run([sys.executable, "-m", "pipeline", "process", "--config", str(ws.config_path)],
+    done = subprocess.run([sys.executable, "-m", "pipeline", "traiter", "--config", str(ws.config_path)],
                           cwd=ws.root, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr

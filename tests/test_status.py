@@ -1,4 +1,4 @@
-"""``status`` (pipeline/status.py, ``entretiens status``) and the ``process``
+"""``etat`` (pipeline/status.py, ``entretiens etat``) and the ``traiter``
 command as cron runs it: counts per stage, rejections with their reasons, late
 items, agents without a report; exit codes 0 / 1."""
 
@@ -191,7 +191,7 @@ def test_resending_the_same_rejected_file_keeps_the_rejection_in_the_status(file
 
 
 def test_status_json_command_prints_the_campaign_status(campaign):
-    done = cli("status", "--json", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
+    done = cli("etat", "--json", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data.pop("surveillance")["en_cours"] is False  # no watcher runs in this test
@@ -205,7 +205,7 @@ def test_status_json_command_prints_the_campaign_status(campaign):
 
 
 def test_status_command_prints_a_french_summary(campaign):
-    done = cli("status", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
+    done = cli("etat", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Campagne 2026 : 6 fichier(s) reçu(s), 1 doublon(s)." in out
@@ -223,7 +223,7 @@ def test_process_command_exits_zero_when_files_are_rejected(files, tmp_path):
     config = write_workspace(tmp_path / "ws")
     for report in files.for_the_command:
         drop(config, report)
-    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    done = cli("traiter", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "2 fichier(s) traité(s) : 1 accepté(s), 1 rejeté(s)." in done.stdout
     assert f"CR Hote.docx -> {config.outbox / REJECTS / 'CR Hote.docx'} (champ_manquant)" in done.stdout
@@ -234,7 +234,7 @@ def test_process_command_exits_zero_when_files_are_rejected(files, tmp_path):
 def test_process_command_says_when_there_is_nothing_to_do(tmp_path):
     config = write_workspace(tmp_path / "ws")
     config.inbox.mkdir()
-    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    done = cli("traiter", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"Aucun fichier à traiter dans {config.inbox}." in done.stdout
 
@@ -243,7 +243,7 @@ def test_process_command_exits_one_with_a_bad_config(files, tmp_path):
     config = write_workspace(tmp_path / "ws")
     drop(config, files.paul)
     (tmp_path / "ws" / "config.yaml").write_text("objectifs_maxi: 3\n", encoding="utf-8")
-    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    done = cli("traiter", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
     assert done.returncode == 1
     assert "objectifs_maxi" in done.stderr and "Erreur" in done.stderr
     assert [p.name for p in config.inbox.iterdir()] == ["CR NDiaye.docx"]  # nothing touched
@@ -251,7 +251,7 @@ def test_process_command_exits_one_with_a_bad_config(files, tmp_path):
 
 def test_process_command_exits_one_without_an_inbox(tmp_path):
     config = write_workspace(tmp_path / "ws")
-    done = cli("process", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
+    done = cli("traiter", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
     assert done.returncode == 1
     assert str(config.inbox) in done.stderr
 

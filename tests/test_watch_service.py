@@ -1,5 +1,5 @@
-"""The watcher end to end: the real ``python -m pipeline watch`` (``entretiens watch``) in a subprocess,
-on real folders, with reports made by the project's own template. Short windows (stability 0.5 s,
+"""The watcher end to end: the real ``python -m pipeline surveiller`` (``entretiens surveiller``) in a
+subprocess, on real folders, with reports made by the project's own template. Short windows (stability 0.5 s,
 rescan 2 s, in the workspace's config.yaml) keep the module under about a minute. Select with ``-m watch_service``; skip with ``-m "not watch_service"``.
 """
 
@@ -9,8 +9,10 @@ import os
 import random
 import shutil
 import signal
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -37,8 +39,9 @@ def services():
     """Services started by a test; any still running at the end is killed."""
     started: list[wk.Service] = []
 
-    def start(ws: wk.Workspace, *args: str, surveillance: dict = FAST, ready: bool = True) -> wk.Service:
-        service = wk.Service(ws, *args, surveillance=surveillance).start()
+    def start(ws: wk.Workspace, *args: str, surveillance: dict = FAST, ready: bool = True,
+              command: list[str] | None = None) -> wk.Service:
+        service = wk.Service(ws, *args, surveillance=surveillance, command=command).start()
         started.append(service)
         return service.wait_ready() if ready else service
 
@@ -140,6 +143,21 @@ def test_polling_mode_processes_dropped_files(ws, sources, services, tmp_path):
     assert service.stop() == 0
     assert_each_file_in_exactly_one_place(ws, Counter(map(wk.sha256, files)) + Counter([wk.sha256(sources.filled[3])]))
     assert not (ws.outbox / "rejets" / "lent.docx").exists()
+
+
+def test_a_unit_written_before_the_french_names_still_runs_the_service(ws, sources, services):
+    """``ExecStart=…/entretiens watch --config …``, as a systemd unit written before the commands got
+    their French names has it: the installed script still runs the watcher under its former name."""
+    script = Path(sys.executable).parent / "entretiens"
+    if not script.exists():
+        if os.environ.get("CI"):
+            pytest.fail("le script «\u202fentretiens\u202f» n'est pas installé (pip install -e .)")
+        pytest.skip("paquet non installé dans cet environnement (pip install -e .)")
+    service = services(ws, command=[str(script), "watch"])
+    shutil.copy(sources.filled[0], ws.inbox / "déposé.docx")
+    wk.wait_for(lambda: wk.placed_count(ws) == 1, 30, what="the dropped file processed")
+    assert service.stop() == 0
+    assert_each_file_in_exactly_one_place(ws, Counter([wk.sha256(sources.filled[0])]))
 
 
 def test_a_second_instance_is_refused_naming_the_first(ws, services):

@@ -7,7 +7,7 @@
   sources' roster and templates; the watcher's settings go in its «\u202fsurveillance\u202f» section;
 - ``make_batch``: many distinct files cheaply (accepted versions, duplicates, rejected reports,
   renamed PDFs) from a handful of sources;
-- ``Service``: the real ``python -m pipeline watch`` (``entretiens watch``) in a subprocess;
+- ``Service``: the real ``python -m pipeline surveiller`` (``entretiens surveiller``) in a subprocess;
 - ``placed``: where every dropped file ended, counted by sha256.
 """
 
@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run by the benchmark too
     sys.path.insert(0, str(REPO))
 
+from pipeline.command_names import WATCH  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.filling import fill_report  # noqa: E402
 from pipeline.generate import generate  # noqa: E402
@@ -237,11 +238,14 @@ def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "con
 
 
 class Service:
-    """``python -m pipeline watch --config ... [args]`` in a subprocess; output in a file. The watcher's
-    settings are the workspace's config.yaml: ``surveillance`` (French keys) is written there first."""
+    """``python -m pipeline surveiller --config ... [args]`` in a subprocess; output in a file. The watcher's
+    settings are the workspace's config.yaml: ``surveillance`` (French keys) is written there first.
+    ``command``: what runs before ``--config`` instead (another program, or the command's former name)."""
 
-    def __init__(self, ws: Workspace, *args: str, surveillance: dict | None = None, name: str = "service"):
+    def __init__(self, ws: Workspace, *args: str, surveillance: dict | None = None, name: str = "service",
+                 command: list[str] | None = None):
         self.ws, self.args, self.surveillance = ws, list(args), surveillance
+        self.command = command or [sys.executable, "-m", "pipeline", WATCH]
         self.log_path = ws.root / f"{name}-{time.monotonic_ns()}.out"
         self.proc: subprocess.Popen | None = None
 
@@ -251,7 +255,7 @@ class Service:
         env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         self._out = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "watch", "--config", str(self.ws.config_path), *self.args],
+            [*self.command, "--config", str(self.ws.config_path), *self.args],
             cwd=REPO, stdout=self._out, stderr=subprocess.STDOUT, env=env)
         return self
 
