@@ -24,7 +24,6 @@ without a signed copy, is listed in ``index.csv`` with what is missing; it never
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 from collections.abc import Callable
@@ -183,10 +182,10 @@ class _Run:
         from .pdfa import check_pdfa
 
         current = journal.current(f"{self.campaign}-{number}")
-        fields = (current.file.content or {}).get("champs", {}) if current else {}
+        content = current.file.report if current else None
         roster_values = roster_row.values if roster_row else {}
-        last = fields.get(LAST_NAME) or roster_values.get(LAST_NAME, "")
-        first = fields.get(FIRST_NAME) or roster_values.get(FIRST_NAME, "")
+        last = (content.text(LAST_NAME) if content else "") or roster_values.get(LAST_NAME, "")
+        first = (content.text(FIRST_NAME) if content else "") or roster_values.get(FIRST_NAME, "")
         stage = current.stage if current else None
         final = stage == self.final_stage
         signed_source = signed_copies_folder(self.config.outbox, self.campaign, number)
@@ -332,7 +331,7 @@ def _write_history(path: Path, journal: Journal, files: list[FileRow], config: C
     for row in files:
         where = journal.where_now(row) or ""
         rows.append([
-            _when(row.received_at), shown_name(row.original_name), Outcome(row.outcome).word if row.outcome else "",
+            row.received_moment.strftime("%d/%m/%Y %H:%M"), shown_name(row.original_name), Outcome(row.outcome).word if row.outcome else "",
             row.reason_code or "", str(row.stage) if row.stage is not None else "", row.checksum or "",
             _relative(where, config.outbox.parent),
         ])
@@ -364,11 +363,6 @@ def _previous_pdfa(index: Path) -> dict[str, str]:
     return {row[number]: row[pdfa] for row in rows[1:] if len(row) == len(INDEX_HEADER)}
 
 
-def _when(iso: str) -> str:
-    try:
-        return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return iso
 
 
 def _relative(path: str, base: Path) -> str:

@@ -83,11 +83,18 @@ class Condition(_Frozen):
     one_of: list[str | bool]
 
 
+# Who a step of the workflow waits for (a deadline's owner, a stage's holder): whom to chase.
+EVALUATOR_PARTY, AGENT_PARTY, AUTHORITY_PARTY = "évaluateur", "agent", "autorité"
+Party = Literal["évaluateur", "agent", "autorité"]
+
+
 class Stage(_Frozen):
     number: int
     key: str
     label: str
     folder: str
+    # Who the report waits for at this stage (None at the final stage): whom to chase when it stays.
+    waits_for: Party | None = None
 
 
 class Section(_Frozen):
@@ -295,13 +302,13 @@ class Catalogue(_Frozen):
 STAGES = [
     Stage(number=1, key="evaluation",
           label="Évaluation signée par l'évaluateur, en attente des observations de l'agent",
-          folder="1_attente_observations_agent"),
+          folder="1_attente_observations_agent", waits_for=AGENT_PARTY),
     Stage(number=2, key="observations",
           label="Observations de l'agent recueillies, en attente du visa de l'autorité",
-          folder="2_attente_visa_autorite"),
+          folder="2_attente_visa_autorite", waits_for=AUTHORITY_PARTY),
     Stage(number=3, key="visa",
           label="Visa de {autorite}, en attente de notification",
-          folder="3_attente_notification"),
+          folder="3_attente_notification", waits_for=EVALUATOR_PARTY),
     Stage(number=4, key="notification",
           label="Notifié à l'agent, versé au dossier administratif",
           folder="4_dossier_agent"),

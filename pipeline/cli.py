@@ -383,9 +383,9 @@ def cmd_status(args) -> int:
         for item in status.not_taken:
             print(f"  {item['fichier']} : {item['motif']}")
     if status.messages:
-        from .mail.messages import STATUS_WORDS
+        from .campaign import MESSAGE_STATUS_WORDS
 
-        print("Courriels : " + " ; ".join(f"{STATUS_WORDS.get(state, state)} : {count}"
+        print("Courriels : " + " ; ".join(f"{MESSAGE_STATUS_WORDS.get(state, state)} : {count}"
                                           for state, count in status.messages.items()))
         for item in status.message_problems:
             retry = item["prochain_essai"]

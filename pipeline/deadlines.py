@@ -9,9 +9,11 @@ and overdue flags).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from . import catalogue as cat
+from .catalogue import AGENT_PARTY, AUTHORITY_PARTY, EVALUATOR_PARTY
 from .dates import add_days, add_jours_francs, add_months
 from .outcomes import LATE as LATE_REASON
 from .text import format_date
@@ -59,6 +61,15 @@ class Deadline:
     done: dt.date | None
     # The agent's own time limit (appeal): shown, never anyone's lateness.
     informative: bool = False
+    # Who the step waits for (catalogue.EVALUATOR_PARTY...): whom to chase when it is overdue;
+    # None: whoever holds the report at its stage (catalogue.Stage.waits_for).
+    owner: str | None = EVALUATOR_PARTY
+    # The catalogue date that marks the step done (None: done when the report reached HR): a later
+    # date of the workflow (catalogue.date_order) shows the step was done, even undated.
+    done_key: str | None = None
+    # A step that only exists when something asks for it (an appeal): without its starting
+    # event it does not apply.
+    optional: bool = False
 
     def late(self) -> bool:
         """Done after its due date."""
@@ -84,43 +95,69 @@ class Deadline:
         return LATE_REASON.say(**self.late_params()) if self.late() else None
 
 
-# The state of a deadline, as the tracking workbook and ``status`` say it: the only place these
-# words are spelt. PENDING: cannot be judged yet (due date still ahead, not done, or done on a
-# date still to come).
+# The state of a deadline, as the campaign view says it (``etat``, the tracking workbook, the
+# reminders): the only place these words are spelt.
 LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
+# Done, as a later step shows, but on a date nobody gave (a report without its invitation date).
+NOT_DATED = "effectuée, date non indiquée"
+NOT_APPLICABLE = "sans objet"  # no limit applies (no appeal; nothing to count the delay from)
 RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
 MISSED = (LATE, OVERDUE)
 
 
-def deadline_state(deadline: Deadline, today: dt.date, finished: bool) -> str:
-    """``en retard`` (done after its due date), ``dépassée`` (not done, due date passed, the
-    report not finished), ``respectée`` (done by its due date), ``à venir`` (not done and its due
-    date still ahead, or done on a date still to come); for the agent's appeal window, ``en cours``
-    or ``expiré``; "" when there is nothing to judge."""
+def deadline_state(deadline: Deadline, today: dt.date, *, finished: bool = False,
+                   done_later: bool = False) -> str:
+    """The state of one deadline on ``today``:
+
+    - ``respectée`` / ``en retard``: done by / after its due date;
+    - ``effectuée, date non indiquée``: not dated, but a later step is (``done_later``) or the
+      report is ``finished`` (final stage);
+    - ``dépassée``: not done and its due date passed; ``à venir``: not done, its due date ahead
+      or not known yet;
+    - ``sans objet``: no limit applies (an appeal nobody made, a step dated with nothing to
+      count its delay from);
+    - the agent's appeal window (``informative``): ``en cours`` or ``expiré``, ``sans objet``
+      before the notification."""
     if deadline.informative:
-        return "" if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
-    if deadline.late():
-        return LATE
-    if deadline.overdue(today) and not finished:
-        return OVERDUE
-    if deadline.due is None:
-        return ""
-    return ON_TIME if deadline.done is not None and deadline.done <= today else PENDING
+        return NOT_APPLICABLE if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
+    done = deadline.done
+    if deadline.due is None:  # nothing to count its delay from
+        if deadline.optional or done is not None:
+            return NOT_APPLICABLE
+        return NOT_DATED if done_later or finished else PENDING
+    if done is not None:
+        return LATE if done > deadline.due else ON_TIME
+    if done_later or finished:
+        return NOT_DATED
+    return OVERDUE if today > deadline.due else PENDING
 
 
 def agent_deadlines(config, dates: dict[str, dt.date | None], received: dt.date | None, *,
-                    finished: bool, today: dt.date) -> list[tuple[Deadline, str]]:
-    """Every deadline of one agent with its state: the one computation behind the tracking
-    workbook and ``status``. ``dates``: the report's dates, else the roster's (review,
-    invitation); ``received``: when its newest accepted version came, ``None`` without an
-    accepted report: the roster's dates are then a plan, giving due dates but no step done
-    (never ``respectée``: ``à venir`` until the due date, then ``dépassée``); ``finished``: at the
-    final stage (nothing is overdue any more). How late an agent is:
-    :meth:`Deadline.days_late` of the deadlines whose state is in :data:`MISSED`."""
-    found = deadlines(dates, config, received)
-    if received is None:
-        found = [d if d.informative else replace(d, done=None) for d in found]
-    return [(d, deadline_state(d, today, finished)) for d in found]
+                    finished: bool, today: dt.date, planned: Collection[str] = ()) -> list[tuple[Deadline, str]]:
+    """Every deadline of one agent with its state (:func:`deadline_state`): the one computation
+    behind the campaign view (:mod:`pipeline.campaign`). ``dates``: what is known of the
+    workflow's dates, the report's first, else the roster's (an invitation dated in the roster
+    was sent that day, an interview dated there held that day); ``planned``: the keys of
+    ``dates`` that are a plan (the roster's), a step done only once their day has come (a
+    report's dates are what happened: it was checked against the day it was received);
+    ``received``: when the report's newest accepted version came (``None``: none yet);
+    ``finished``: at the final stage."""
+    order = config.catalogue.date_order
+    known = {key for key, day in dates.items() if day is not None and (key not in planned or day <= today)}
+    states = []
+    for d in deadlines(dates, config, received):
+        if d.done_key in planned and d.done_key not in known:
+            d = replace(d, done=None)
+        position = order.index(d.done_key) if d.done_key in order else None
+        done_later = position is not None and any(key in known for key in order[position + 1:])
+        states.append((d, deadline_state(d, today, finished=finished, done_later=done_later)))
+    return states
+
+
+def correction_due(config, received: dt.date) -> dt.date:
+    """The day a rejected file's correction is due, as its note says: the day it was received
+    plus ``service_rh.delai_reponse_jours`` (calendar days)."""
+    return received + dt.timedelta(days=config.hr.answer_days)
 
 
 def deadlines(dates: dict[str, dt.date | None], config,
@@ -149,43 +186,48 @@ def deadlines(dates: dict[str, dt.date | None], config,
                                calendar=calendar) if review else None)
     found = [
         Deadline("convocation", f"Convocation au moins {rules.invitation_min_days} jours avant l'entretien",
-                 invitation_due, dates.get(cat.INVITATION_DATE)),
+                 invitation_due, dates.get(cat.INVITATION_DATE), done_key=cat.INVITATION_DATE),
         Deadline("entretien", "Entretien avant la date limite de la campagne",
-                 config.campaign.review_deadline, review),
+                 config.campaign.review_deadline, review, done_key=cat.REVIEW_DATE),
     ]
     if rules.evaluator_days is not None:
         found.append(Deadline(
             "signature_evaluateur",
             f"Signature de l'évaluateur dans les {rules.evaluator_days} {unit} après l'entretien",
-            after(review, rules.evaluator_days), dates.get(cat.EVALUATOR_SIGNATURE_DATE)))
+            after(review, rules.evaluator_days), dates.get(cat.EVALUATOR_SIGNATURE_DATE),
+            done_key=cat.EVALUATOR_SIGNATURE_DATE))
     found += [
         Deadline("communication",
                  f"Communication du compte rendu dans les {rules.communication_days} {unit} après l'entretien",
-                 after(review, rules.communication_days), communicated),
+                 after(review, rules.communication_days), communicated, done_key=cat.COMMUNICATION_DATE),
         Deadline("observations",
                  f"Prise de connaissance par l'agent dans les {rules.agent_days} {unit} après la communication",
-                 after(communicated, rules.agent_days), acknowledged),
+                 after(communicated, rules.agent_days), acknowledged, owner=AGENT_PARTY,
+                 done_key=cat.AGENT_ACK_DATE),
     ]
     if rules.visa_days is not None:
         found.append(Deadline(
             "visa", f"Visa dans les {rules.visa_days} {unit} après la prise de connaissance par l'agent",
-            after(acknowledged, rules.visa_days), dates.get(cat.VISA_DATE)))
+            after(acknowledged, rules.visa_days), dates.get(cat.VISA_DATE), owner=AUTHORITY_PARTY,
+            done_key=cat.VISA_DATE))
     return found + [
         Deadline("retour_rh", "Retour du compte rendu au service RH",
-                 config.campaign.return_to_hr, received),
+                 config.campaign.return_to_hr, received, owner=None),
         Deadline("revision",
                  f"Demande de révision possible ({rules.appeal_days} jours francs après la notification)",
                  add_jours_francs(notified, rules.appeal_days, calendar) if notified else None, None,
-                 informative=True),
+                 informative=True, owner=AGENT_PARTY),
         # The appeal, when there is one (the « Recours » part): the authority answers within
         # 15 jours francs; the agent may then refer to the CAP within a month, and go to court
         # within two months of the notification or of the answer.
         Deadline("reponse_revision",
                  f"Réponse à la demande de révision ({rules.appeal_days} jours francs après la demande)",
-                 add_jours_francs(requested, rules.appeal_days, calendar) if requested else None, decided),
+                 add_jours_francs(requested, rules.appeal_days, calendar) if requested else None, decided,
+                 owner=AUTHORITY_PARTY, done_key=cat.REVISION_DECISION_DATE, optional=True),
         Deadline("saisine_cap", "Saisine de la CAP possible (un mois après la réponse)",
-                 add_months(decided, 1) if decided else None, None, informative=True),
+                 add_months(decided, 1) if decided else None, None, informative=True, owner=AGENT_PARTY),
         Deadline("recours_contentieux",
                  "Recours devant le tribunal administratif possible (deux mois après la notification ou la réponse)",
-                 add_months(decided or notified, 2) if (decided or notified) else None, None, informative=True),
+                 add_months(decided or notified, 2) if (decided or notified) else None, None, informative=True,
+                 owner=AGENT_PARTY),
     ]

@@ -49,7 +49,7 @@ def objectives_from_journal(config: Config) -> PreviousObjectives:
     found: dict[str, list[str]] = {}
     with Journal(config.state_dir) as journal:
         for report in journal.current_reports(previous_campaign):
-            rows = ((report.file.content or {}).get("tableaux") or {}).get(cat.NEXT_OBJECTIVES) or []
+            rows = report.file.report.rows(cat.NEXT_OBJECTIVES) if report.file.report else []
             found[report.agent_number] = [row[first_column] for row in rows if row.get(first_column)]
     return lambda agent_number: found.get(agent_number, [])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 from .files import make_dirs
 from .naming import JOURNAL_NAME
 from .outcomes import JournalUnavailable, Outcome
+from .records import COPIES, COPY_PATH, PdfSignature, ReportContent, SignedCopyContent, is_signed_copy_content
 
 log = logging.getLogger("entretiens")
 
@@ -31,13 +33,8 @@ CLAIMED, PLANNED, DONE = "claimed", "planned", "done"
 # DATA command) and sent; or drafted (an .eml file for HR); failed for good (a refusal, or every
 # try spent); uncertain: a run died while it was being sent, so it is never sent again by itself.
 QUEUED, SENDING, SENT, DRAFTED, FAILED, UNCERTAIN = "queued", "sending", "sent", "drafted", "failed", "uncertain"
-
-# A signed copy's content (a PDF, pipeline.signed_copies): its page count, and the reports found
-# in it, each as SignedCopy.as_json() (identifier, campaign, agent number, form version, pages,
-# how and on which page it was matched, where its copy is filed).
-SIGNED_PAGES, SIGNED_COPIES = "pages", "exemplaires_signes"
-# Its electronic (PAdES) signatures, each as PdfSignature.as_json(): signer, intact, whole file.
-SIGNED_SIGNATURES = "signatures"
+# A message's kind (messages.kind): a rejected file's note to its evaluator, or a reminder.
+REJECTION_NOTE, REMINDER = "note_de_rejet", "relance"
 
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
 
@@ -81,7 +78,7 @@ CREATE TABLE IF NOT EXISTS reports (
 CREATE TABLE IF NOT EXISTS messages (
     id            INTEGER PRIMARY KEY,
     message_id    TEXT NOT NULL UNIQUE,   -- the Message-ID header: stable, so never sent twice
-    kind          TEXT NOT NULL,          -- pipeline.mail.messages: REJECTION_NOTE | REMINDER
+    kind          TEXT NOT NULL,          -- REJECTION_NOTE | REMINDER
     file_id       INTEGER REFERENCES files(id),  -- the rejected file a note is about
     campaign      TEXT,
     agents        TEXT NOT NULL,          -- JSON list of the agent numbers it is about
@@ -166,6 +163,32 @@ class FileRow:
     reexamination_of: int | None = None
     interrupted: int = 0  # runs that died while this process read it (Processor._reading_here)
 
+    @functools.cached_property
+    def received_moment(self) -> dt.datetime:
+        """When the pass took the file (the journal's claim), with its time zone."""
+        return dt.datetime.fromisoformat(self.received_at)
+
+    @property
+    def received_day(self) -> dt.date:
+        """The day the file was received: its dates may not be later, the rejection note's answer
+        is due from it."""
+        return self.received_moment.date()
+
+    @functools.cached_property
+    def report(self) -> ReportContent | None:
+        """What was read of the report this file is, typed; ``None`` when nothing was read (an
+        unreadable file, a duplicate) or the file is a signed copy."""
+        if not self.content or is_signed_copy_content(self.content):
+            return None
+        return ReportContent.from_json(self.content)
+
+    @functools.cached_property
+    def signed(self) -> SignedCopyContent | None:
+        """What was found in the signed copy (a PDF) this file is; ``None`` for any other file."""
+        if self.outcome != Outcome.SIGNED_COPY or not self.content:
+            return None
+        return SignedCopyContent.from_json(self.content)
+
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "FileRow":
         return cls(
@@ -233,6 +256,7 @@ class SignedCopyRecord:
     agent_number: str
     path: str  # where the copy is now: the received PDF itself, or the PDF made of a batch's pages
     received_at: str  # ISO date and time the PDF was received
+    received_day: dt.date  # the day it was received (FileRow.received_day)
     received_name: str  # the name it was dropped under
     checksum: str | None  # sha256 of the PDF as received (a batch's, for a copy split from one)
     pages: list[int]  # the received PDF's pages (1-based) this copy holds
@@ -242,8 +266,8 @@ class SignedCopyRecord:
     form_version: str | None
     batch: str | None  # for a copy split from a batch scan: where the whole batch is kept
     file_id: int
-    # The received PDF's electronic signatures (PAdES): {"signataire", "intacte", "couvre_tout_le_fichier"}.
-    signatures: list[dict] = field(default_factory=list)
+    # The received PDF's electronic signatures (PAdES): who signed, intact, covering the whole file.
+    signatures: list[PdfSignature] = field(default_factory=list)
 
 
 # How long a statement waits for a lock another program holds on the journal, in seconds.
@@ -368,7 +392,7 @@ class Journal:
     def plan(self, file_id: int, *, outcome: str, reason_code: str | None, destination: str,
              note: str | None, previous_move: tuple[str, str] | None, report_id: str | None,
              campaign: str | None, agent_number: str | None, stage: int | None,
-             content: dict | None, findings: list[dict], duplicate_of: int | None = None,
+             content: ReportContent | SignedCopyContent | None, findings: list[dict], duplicate_of: int | None = None,
              durable: bool = False) -> None:
         """Record what will be done with a file: not synced (see :meth:`finish_all`), unless
         ``durable`` (the plan moves a file recovery could not put back: it must survive a
@@ -380,7 +404,7 @@ class Journal:
                 " duplicate_of=? WHERE id=?",
                 (PLANNED, outcome, reason_code, destination, note,
                  json.dumps(previous_move) if previous_move else None, report_id, campaign, agent_number,
-                 stage, json.dumps(content, ensure_ascii=False) if content is not None else None,
+                 stage, json.dumps(content.as_json(), ensure_ascii=False) if content is not None else None,
                  json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
             )
 
@@ -503,6 +527,26 @@ class Journal:
         for row in rows:
             yield FileRow.from_row(row)
 
+    def iter_unidentified_rejections(self, campaign: str):
+        """The files turned away that no agent could be read from (unreadable ones), of this
+        campaign or of none, not examined again since, in the order received."""
+        away = [o.value for o in Outcome if o.turned_away]
+        rows = self.db.execute(
+            f"SELECT * FROM files WHERE status=? AND agent_number IS NULL AND outcome IN ({', '.join('?' * len(away))})"
+            " AND (campaign=? OR campaign IS NULL) AND id NOT IN"
+            " (SELECT reexamination_of FROM files WHERE reexamination_of IS NOT NULL) ORDER BY id",
+            (DONE, *away, campaign))
+        for row in rows:
+            yield FileRow.from_row(row)
+
+    def count_files(self, campaign: str) -> tuple[int, int]:
+        """Files received for this campaign or for none (unreadable ones), and how many of them
+        were byte-identical copies of another."""
+        total, duplicates = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(outcome = ?), 0) FROM files WHERE campaign=? OR campaign IS NULL",
+            (Outcome.DUPLICATE, campaign)).fetchone()
+        return total, duplicates
+
     def signed_copies(self, report_id: str | None = None) -> list[SignedCopyRecord]:
         """The signed copies filed (PDFs dropped in the inbox, printed, signed and scanned), in the
         order they were received: every report's, or only ``report_id``'s (``2026-100231``). A PDF
@@ -513,19 +557,21 @@ class Journal:
         for row in self.db.execute("SELECT * FROM files WHERE status=? AND outcome=? ORDER BY id",
                                    (DONE, Outcome.SIGNED_COPY)):
             file = FileRow.from_row(row)
-            copies = (file.content or {}).get(SIGNED_COPIES) or []
-            batch = len(copies) > 1
-            for copy in copies:
-                if report_id is not None and copy["identifiant"] != report_id:
+            found = file.signed
+            if found is None:
+                continue
+            where = self.where_now(file) or file.destination
+            for copy in found.copies:
+                if report_id is not None and copy.report_id != report_id:
                     continue
                 records.append(SignedCopyRecord(
-                    report_id=copy["identifiant"], campaign=copy["campagne"], agent_number=copy["matricule"],
-                    path=copy["chemin"] if batch else (self.where_now(file) or file.destination),
-                    received_at=file.received_at, received_name=file.original_name, checksum=file.checksum,
-                    pages=copy["pages"], page_count=(file.content or {}).get(SIGNED_PAGES, len(copy["pages"])),
-                    found_by=copy["trouve_par"], page=copy["page"], form_version=copy.get("version_formulaire"),
-                    batch=(self.where_now(file) or file.destination) if batch else None, file_id=file.id,
-                    signatures=(file.content or {}).get(SIGNED_SIGNATURES) or []))
+                    report_id=copy.report_id, campaign=copy.campaign, agent_number=copy.agent_number,
+                    path=copy.path if found.is_batch else where,
+                    received_at=file.received_at, received_day=file.received_day,
+                    received_name=file.original_name, checksum=file.checksum,
+                    pages=copy.pages, page_count=found.page_count, found_by=copy.found_by, page=copy.page,
+                    form_version=copy.version, batch=where if found.is_batch else None, file_id=file.id,
+                    signatures=list(found.signatures)))
         return records
 
     def placed_at(self, path: str | Path) -> bool:
@@ -533,10 +579,10 @@ class Journal:
         report's part split out of a batch scan (in the batch's content)."""
         if self.db.execute("SELECT 1 FROM files WHERE destination=? LIMIT 1", (str(path),)).fetchone():
             return True
-        quoted = '"chemin": ' + json.dumps(str(path), ensure_ascii=False)
+        quoted = f'"{COPY_PATH}": ' + json.dumps(str(path), ensure_ascii=False)
         for (content,) in self.db.execute("SELECT content FROM files WHERE outcome=? AND instr(content, ?) > 0",
                                           (Outcome.SIGNED_COPY, quoted)):
-            if any(copy.get("chemin") == str(path) for copy in json.loads(content).get(SIGNED_COPIES) or []):
+            if any(copy.get(COPY_PATH) == str(path) for copy in json.loads(content).get(COPIES) or []):
                 return True
         return False
 

@@ -7,11 +7,11 @@ planning a note writes the very same note when it resumes.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from . import catalogue as cat
 from .config import Config
+from .deadlines import correction_due
 from .files import replace_atomically
 from .journal import FileRow
 from .naming import REJECTION_TEMPLATE
@@ -22,28 +22,17 @@ from .text import long_date
 
 def agent_described(row: FileRow) -> str:
     """«\u202fÉlodie MARTIN (matricule 200100)\u202f»: the agent of a file, as notes and messages name them."""
-    values = (row.content or {}).get("champs", {})
-    name = " ".join(v for v in (values.get(cat.FIRST_NAME, ""), str(values.get(cat.LAST_NAME, "")).upper()) if v)
-    number = row.agent_number or values.get(cat.AGENT_NUMBER)
+    content = row.report
+    name = content.person if content else ""
+    number = row.agent_number or (content.agent_number if content else "")
     if name and number:
         return f"{name} (matricule {number})"
     return name or (f"matricule {number}" if number else "non identifié (fichier illisible)")
 
 
-def _received(row: FileRow) -> str:
-    try:
-        return long_date(dt.datetime.fromisoformat(row.received_at).date())
-    except ValueError:
-        return row.received_at
-
-
 def _answer_by(row: FileRow, config: Config) -> str:
     """The day a corrected report is expected: receipt + ``service_rh.delai_reponse_jours``."""
-    try:
-        received = dt.datetime.fromisoformat(row.received_at).date()
-    except ValueError:
-        return ""
-    return long_date(received + dt.timedelta(days=config.hr.answer_days))
+    return long_date(correction_due(config, row.received_day))
 
 
 def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> dict:
@@ -66,14 +55,14 @@ def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> d
         to_do = ("Corrigez le compte rendu dans le fichier d'origine (ne repartez pas d'un modèle vierge), "
                  "faites signer de nouveau si une partie signée a changé, puis déposez-le dans "
                  f"{place}" + (f" avant le {answer_by}." if answer_by else "."))
-    named = str(((row.content or {}).get("champs") or {}).get(cat.EVALUATOR, "") or "").strip()
+    named = row.report.text(cat.EVALUATOR) if row.report else ""
     return {"n": {
         "titre": title,
         "destinataire": named or evaluator,
         "agent": agent_described(row),
         "campagne": row.campaign or config.campaign.key,
         "fichier": row.original_name,
-        "date": _received(row),
+        "date": long_date(row.received_day),
         "motif": motif,
         "avant_le": answer_by,
         "problemes": [{"rubrique": f.get("label") or "Document", "message": f["message"]} for f in errors],
@@ -98,8 +87,8 @@ def write_duplicate_note(row: FileRow, original: FileRow, target: Path, *,
     (``original_now``: where the original is now, if it moved since)."""
     original_now = original_now or original.destination or "(inconnu)"
     lines = [
-        f"Le fichier «\u202f{row.original_name}\u202f», reçu le {_received(row)}, est une copie identique "
-        f"(octet pour octet) du fichier «\u202f{original.original_name}\u202f» reçu le {_received(original)}.",
+        f"Le fichier «\u202f{row.original_name}\u202f», reçu le {long_date(row.received_day)}, est une copie identique "
+        f"(octet pour octet) du fichier «\u202f{original.original_name}\u202f» reçu le {long_date(original.received_day)}.",
     ]
     if Outcome(original.outcome).turned_away:
         lines += [

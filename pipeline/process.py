@@ -50,8 +50,7 @@ from .files import (are_same_file, create_atomically, describe_failure, holds_sa
                     link_no_clobber, make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256,
                     sync_folder, unique_path)
 from .inbox import SPECIAL_ENTRY, InboxListing, check_outside_inbox, list_inbox, not_ready
-from .journal import (CLAIMED, DONE, SIGNED_COPIES, SIGNED_PAGES, SIGNED_SIGNATURES, CurrentReport, FileRow, Journal,
-                      warn_if_network_fs)
+from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
                      SIGNED_COPIES_DIR, WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
                      outbox_name, received_name_of, reexamination_of, shown_name, signed_batches_folder,
@@ -61,6 +60,7 @@ from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION,
                        REVISED_AFTER_APPEAL, STAGE_SKIPPED, UNKNOWN_AGENT, WRONG_CAMPAIGN, Finding, InterruptedTwice,
                        NotReexaminable, Outcome, UnreadableReport)
 from .parallel import ExaminationPool, start_pool, worker_count
+from .records import ReportContent, SignedCopyContent
 from .render import check_templates, templates_command
 from .signed_copies import identify, is_pdf_candidate, pdf_signatures, write_pages
 from .text import canonical_choice, format_date
@@ -114,26 +114,15 @@ def _normalized(value: object) -> object:
     return value
 
 
-def changed_signed_fields(catalogue: Catalogue, before: dict, after: dict) -> list[str]:
+def changed_signed_fields(catalogue: Catalogue, before: ReportContent, after: ReportContent) -> list[str]:
     """Labels of the fields the evaluator signed whose content differs (spacing and case aside)."""
     changed = []
     for f in catalogue.evaluator_fields():
-        source = "tableaux" if f.kind == "table" else "champs"
-        old, new = before.get(source, {}).get(f.key), after.get(source, {}).get(f.key)
+        source = "tables" if f.kind == "table" else "fields"
+        old, new = getattr(before, source).get(f.key), getattr(after, source).get(f.key)
         if _normalized(old) != _normalized(new):
             changed.append(f.label)
     return changed
-
-
-def report_content(exam: Examination) -> dict:
-    """What the journal keeps of a report read: fields, tables, dates, form version."""
-    report = exam.report
-    return {
-        "champs": report.values,
-        "tableaux": report.tables,
-        "dates": {k: v.isoformat() if v else None for k, v in report.dates.items()},
-        "version_formulaire": report.template_version,
-    }
 
 
 class Processor:
@@ -409,7 +398,7 @@ class Processor:
     # -- duplicate, examine, compare, plan ------------------------------------------
 
     def _received_day(self, row: FileRow) -> dt.date:
-        return self.received_on or dt.datetime.fromisoformat(row.received_at).date()
+        return self.received_on or row.received_day
 
     @contextlib.contextmanager
     def _reading_here(self, row: FileRow):
@@ -448,7 +437,7 @@ class Processor:
             self.plan_rejection(row, Outcome.UNREADABLE, exam.error.code, exam, [Finding(
                 code=exam.error.code, severity=ERROR, label="Fichier", message=exam.error.message).as_json()])
             return
-        content = report_content(exam)
+        content = ReportContent.of_report(exam.report)
         current = self.current_version(exam.report.report_id)
         compared, blocking = self.compare(exam, content, current)
         findings = [f.as_json() for f in exam.validation.findings] + [f.as_json() for f in compared]
@@ -475,7 +464,7 @@ class Processor:
             self.sync()
         return self.journal.current(report_id)
 
-    def compare(self, exam: Examination, content: dict,
+    def compare(self, exam: Examination, content: ReportContent,
                 current: CurrentReport | None) -> tuple[list[Finding], str | None]:
         """Findings from the report's history; the code of a blocking one, if any."""
         stage = exam.validation.stage
@@ -489,10 +478,10 @@ class Processor:
         if stage < current.stage:
             findings.append(OLDER_VERSION.finding(current=current.stage, stage=stage))
             return findings, OLDER_VERSION.code
-        changed = changed_signed_fields(self.catalogue, current.file.content or {}, content)
+        changed = changed_signed_fields(self.catalogue, current.file.report or ReportContent(), content)
         if changed:
             labels = ", ".join(f"«\u202f{c}\u202f»" for c in changed)
-            signed_on = format_date(dt.datetime.fromisoformat(current.file.received_at).date())
+            signed_on = format_date(current.file.received_day)
             decided = exam.report.dates.get(cat.REVISION_DECISION_DATE)
             decision = canonical_choice(str(exam.report.value(cat.REVISION_DECISION) or ""),
                                         self.catalogue.field(cat.REVISION_DECISION).choices or [])
@@ -507,7 +496,7 @@ class Processor:
             findings.append(STAGE_SKIPPED.finding(before=current.stage, stage=stage))
         return findings, None
 
-    def plan_acceptance(self, row: FileRow, exam: Examination, content: dict, current: CurrentReport | None,
+    def plan_acceptance(self, row: FileRow, exam: Examination, content: ReportContent, current: CurrentReport | None,
                         findings: list[dict], work_path: Path) -> None:
         report, stage = exam.report, exam.validation.stage
         campaign = report.campaign or self.config.campaign.key
@@ -531,7 +520,7 @@ class Processor:
         self._reserve_paths(str(destination), None, previous)
 
     def plan_rejection(self, row: FileRow, outcome: Outcome, code: str, exam: Examination,
-                       findings: list[dict], content: dict | None = None) -> None:
+                       findings: list[dict], content: ReportContent | None = None) -> None:
         destination = self._free_with_note(row, self.config.outbox / REJECTS / outbox_name(row.original_name),
                                            REJECTION_SUFFIX, exam.path)
         report = exam.report
@@ -587,8 +576,7 @@ class Processor:
         self.journal.plan(
             row.id, outcome=Outcome.SIGNED_COPY, reason_code=None, destination=str(destination), note=None,
             previous_move=None, report_id=None, campaign=None, agent_number=None, stage=None,
-            content={SIGNED_PAGES: found.page_count, SIGNED_COPIES: [c.as_json() for c in found.copies],
-                     SIGNED_SIGNATURES: [s.as_json() for s in pdf_signatures(work_path)]},
+            content=SignedCopyContent(found.page_count, tuple(found.copies), tuple(pdf_signatures(work_path))),
             findings=[])
         self._reserve(self.journal.file(row.id))
         log.info("«\u202f%s\u202f» : exemplaire signé de %s (%d page(s))", row.original_name,
@@ -606,8 +594,8 @@ class Processor:
     def _agent_names(self, report: str) -> tuple[str, str]:
         """The agent's last and first names as their report's current version gives them, if known."""
         current = self.current_version(report)
-        values = (current.file.content or {}).get("champs", {}) if current else {}
-        return str(values.get(cat.LAST_NAME) or ""), str(values.get(cat.FIRST_NAME) or "")
+        content = current.file.report if current else None
+        return (content.text(cat.LAST_NAME), content.text(cat.FIRST_NAME)) if content else ("", "")
 
     def plan_duplicate(self, row: FileRow, original: FileRow, work_path: Path) -> None:
         destination = self._free_with_note(row, self.config.outbox / DUPLICATES / outbox_name(row.original_name),
@@ -825,10 +813,7 @@ class Processor:
 def _split_parts(row: FileRow) -> dict[str, list[int]]:
     """The PDFs a batch scan's plan makes of it: each report's copy and its pages (none for
     any other file, nor for a PDF of one report, filed whole)."""
-    if row.outcome != Outcome.SIGNED_COPY or not row.content:
-        return {}
-    copies = row.content.get(SIGNED_COPIES) or []
-    return {c["chemin"]: c["pages"] for c in copies if c.get("chemin") and c["chemin"] != row.destination}
+    return row.signed.split_parts(row.destination) if row.signed else {}
 
 
 def _claim_order(path: Path) -> tuple[int, str]:

@@ -31,11 +31,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .naming import report_id
 from .outcomes import DamagedPdf, EmptyFile, EncryptedPdf, PdfTooLarge, UnidentifiedPdf
+from .records import PdfSignature, SignedCopy  # what the journal keeps of a copy (re-exported)
 
 CODE_PREFIX = "ENTRETIENS"
 CODE_SEPARATOR = "|"
@@ -106,35 +107,6 @@ def parse_text(text: str, campaign: str) -> Identity | None:
         found_campaign, _, number = identifier.partition("-")
     version = VERSION_IN_TEXT.search(text)
     return Identity(found_campaign, number, version.group(1) if version else None)
-
-
-@dataclass
-class SignedCopy:
-    """One report found in a PDF: its pages (1-based, in order), how and where it was matched."""
-
-    campaign: str
-    agent_number: str
-    version: str | None
-    pages: list[int]
-    found_by: str  # BY_CODE or BY_TEXT
-    page: int  # the first page it was matched on
-    path: str | None = None  # where its copy is filed (planned by process.py)
-
-    @property
-    def report_id(self) -> str:
-        return report_id(self.campaign, self.agent_number)
-
-    def as_json(self) -> dict:
-        """As the journal keeps it (French keys, as the rest of a file's content)."""
-        data = asdict(self)
-        return {"identifiant": self.report_id, "campagne": data["campaign"], "matricule": data["agent_number"],
-                "version_formulaire": data["version"], "pages": data["pages"], "trouve_par": data["found_by"],
-                "page": data["page"], "chemin": data["path"]}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "SignedCopy":
-        return cls(campaign=data["campagne"], agent_number=data["matricule"], version=data.get("version_formulaire"),
-                   pages=list(data["pages"]), found_by=data["trouve_par"], page=data["page"], path=data.get("chemin"))
 
 
 @dataclass
@@ -368,22 +340,6 @@ def specimen_scan(pages: list[str | None], *, dpi: int = 150, angle: float = 1.0
     buffer = io.BytesIO()
     sheets[0].save(buffer, "PDF", resolution=dpi, save_all=True, append_images=sheets[1:])
     return buffer.getvalue()
-
-
-@dataclass(frozen=True)
-class PdfSignature:
-    """An electronic (PAdES) signature found in a PDF."""
-
-    signer: str  # the signing certificate's common name (else its whole subject)
-    intact: bool  # the bytes it signed are unchanged and the signature matches them
-    whole_file: bool  # it covers the whole file: nothing was added after it
-
-    def as_json(self) -> dict:
-        return {"signataire": self.signer, "intacte": self.intact, "couvre_tout_le_fichier": self.whole_file}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "PdfSignature":
-        return cls(signer=data["signataire"], intact=data["intacte"], whole_file=data["couvre_tout_le_fichier"])
 
 
 def _has_signature_dictionary(path: Path) -> bool:

@@ -1,8 +1,11 @@
-"""``status``: where the campaign stands, from the journal and the roster.
+"""``etat``: where the campaign stands, from the journal and the roster.
 
-Lateness comes from :func:`pipeline.deadlines.agent_deadlines`, the computation the tracking
-workbook uses too: both always say the same (one truth). Only the current campaign's files
-are counted, and files no campaign could be read from (unreadable ones).
+Everything about an agent (stage, deadlines and their state, pending rejection, whom to chase
+and by when, the last message) is the campaign view's (:func:`pipeline.campaign.campaign_view`),
+which the tracking workbook and ``relancer`` display too: the three always say the same. This
+module adds what is not an agent's: files received and waiting, the inbox, messages to look at.
+Only the current campaign's files are counted, and files no campaign could be read from
+(unreadable ones).
 """
 
 from __future__ import annotations
@@ -10,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import catalogue as cat
+from .campaign import (MESSAGE_STATUS_WORDS, NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, AgentState, CampaignView,
+                       FileSeen, campaign_view)
 from .config import Config
-from .deadlines import MISSED, agent_deadlines
 from .inbox import SPECIAL_ENTRY, list_inbox, not_ready
-from .journal import DONE, FAILED, QUEUED, UNCERTAIN, FileRow, Journal
+from .journal import FAILED, QUEUED, UNCERTAIN, Journal
 from .naming import shown_name
-from .outcomes import Outcome, is_error
 from .roster import RosterRow, load_roster
 from .text import format_date
 
@@ -29,6 +31,7 @@ class Status:
     rejected: list[dict] = field(default_factory=list)  # agent or file, reason, French messages
     late: list[dict] = field(default_factory=list)  # deadlines missed: done late, or overdue
     missing: list[dict] = field(default_factory=list)  # roster agents with no accepted report
+    chased: list[dict] = field(default_factory=list)  # agents to chase: why, whom, by when (as «\u202fRelances\u202f»)
     files_received: int = 0
     duplicates: int = 0
     signed_copies: int = 0  # reports of the campaign with a signed copy (a scanned PDF) filed
@@ -37,7 +40,7 @@ class Status:
     problems: list[str] = field(default_factory=list)  # what keeps the status from being complete
     # In the inbox, not taken yet (still being copied, unreadable by the service, not a file).
     not_taken: list[dict] = field(default_factory=list)
-    # Messages (pipeline.mail): how many in each state (journal.QUEUED, SENT...: mail.messages.STATUS_WORDS
+    # Messages (pipeline.mail): how many in each state (journal.QUEUED, SENT...: campaign.MESSAGE_STATUS_WORDS
     # says them), those to look at (failed, uncertain, waiting for another try), and per agent the last
     # message about them and its date.
     messages: dict[str, int] = field(default_factory=dict)
@@ -54,6 +57,7 @@ class Status:
             "rejets": self.rejected,
             "retards": self.late,
             "sans_compte_rendu": self.missing,
+            "a_relancer": self.chased,
             "en_attente": self.waiting,
             "problemes": self.problems,
             "pas_encore_pris": self.not_taken,
@@ -71,16 +75,13 @@ class Status:
 
 
 def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
-    """Counts per stage, rejections waiting for a correction, deadlines missed, roster agents
-    without an accepted report, files waiting to be placed; for the config's campaign."""
+    """Counts per stage, rejections waiting for a correction, deadlines missed, agents to chase,
+    roster agents without an accepted report, files waiting to be placed; for the config's
+    campaign on ``today`` (default: the machine's day)."""
     today = today or dt.date.today()
     catalogue = config.catalogue
-    campaign = config.campaign.key
-    status = Status(
-        campaign=campaign,
-        per_stage={s.number: 0 for s in catalogue.stages},
-        stage_labels={s.number: s.label for s in catalogue.stages},
-    )
+    status = Status(campaign=config.campaign.key, per_stage={s.number: 0 for s in catalogue.stages},
+                    stage_labels={s.number: s.label for s in catalogue.stages})
     roster = _roster(config, status)
     _training_catalogue(config, status)
     if not config.inbox.is_dir():
@@ -88,52 +89,45 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
                                "reçu. Créez-le, ou corrigez dossiers.entree dans config.yaml.")
     else:
         status.not_taken = _not_taken(config)
-    # One journal row in memory at a time: a campaign's contents can be large.
     with Journal(config.state_dir) as journal:
-        reported: set[str] = set()
-        for report in journal.iter_current_reports(campaign):
-            reported.add(report.agent_number)
-            status.per_stage[report.stage] = status.per_stage.get(report.stage, 0) + 1
-            content = report.file.content or {}
-            dates = {k: dt.date.fromisoformat(v) if v else None for k, v in (content.get("dates") or {}).items()}
-            received = dt.datetime.fromisoformat(report.file.received_at).date()
-            _add_late(status, config, _who(report.agent_number, roster, content.get("champs") or {}), dates,
-                      received, finished=report.stage >= catalogue.final_stage, today=today)
-        for number, row in (roster or {}).items():
-            if number not in reported:
-                status.missing.append(_who(number, roster, {}))
-                _add_late(status, config, _who(number, roster, {}), _roster_dates(row), None,
-                          finished=False, today=today)
-        unmatched = []
-        for row in journal.iter_files():
-            if row.campaign not in (campaign, None):
-                continue  # another campaign's file
-            status.files_received += 1
-            status.duplicates += row.outcome == Outcome.DUPLICATE
-            if row.status == DONE and row.outcome is not None and row.outcome.turned_away \
-                    and row.agent_number is None:
-                unmatched.append(_rejection(row, roster))
-        status.signed_copies = len({c.report_id for c in journal.signed_copies() if c.campaign == campaign})
+        view = campaign_view(config, journal, roster, today)
+        status.files_received, status.duplicates = journal.count_files(status.campaign)
         status.waiting = [{"fichier": row.original_name, "recu_le": row.received_at,
                            "destination_prevue": row.destination} for row in journal.unfinished()]
-        status.rejected = [_rejection(row, roster) for row in
-                           journal.iter_latest_by_agent(campaign, turned_away_only=True)] + unmatched
-        _messages(config, journal, status)
+        _messages(journal, status)
+    _agents(config, view, status)
     return status
 
 
-def _messages(config: Config, journal: Journal, status: Status) -> None:
-    from .mail import last_messages
-    from .mail.messages import NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, STATUS_WORDS
+def _agents(config: Config, view: CampaignView, status: Status) -> None:
+    """What the campaign view says of each agent, as ``etat`` shows it."""
+    status.per_stage = view.per_stage(config.catalogue)
+    mail_off = config.mail.mode == "aucun" or not config.mail.rejection_notes
+    for agent in view.agents:
+        who = _who(agent)
+        if agent.in_roster and agent.current is None:
+            status.missing.append(who)
+        if agent.signed_copy is not None:
+            status.signed_copies += 1
+        if agent.message is not None:
+            status.last_messages[agent.number] = {
+                "courriel": agent.message.text, "date": agent.message.day.isoformat() if agent.message.day else None}
+        if agent.rejection is not None:
+            status.rejected.append({**_rejection(agent.rejection.file, who), "courriel": (
+                agent.message.text if agent.message else "" if mail_off else NOTE_NOT_SENT)})
+        status.late.extend({**who, "echeance": d.label, "etat": d.state, "qui": d.owner,
+                            "date_limite": d.due.isoformat() if d.due else None,
+                            "fait_le": d.done.isoformat() if d.done else None} for d in agent.missed)
+    for agent in view.chased():
+        chase = agent.chase
+        status.chased.append({**_who(agent), "motif": chase.reason, "qui": chase.whom,
+                              "echeance": chase.due.isoformat() if chase.due else None,
+                              "jours_de_retard": chase.days_late})
+    status.rejected += [{**_rejection(seen, {"matricule": None, "nom": "", "evaluateur": ""}),
+                         "courriel": "" if mail_off else NOTE_NOT_SENT_NO_AGENT} for seen in view.unidentified]
 
-    last = last_messages(config, journal)
-    status.last_messages = {agent: {"courriel": text, "date": day.isoformat() if day else None}
-                            for agent, (text, day) in sorted(last.items())}
-    for item in status.rejected:
-        shown = last.get(item["matricule"] or "")
-        item["courriel"] = shown[0] if shown else (
-            "" if config.mail.mode == "aucun" or not config.mail.rejection_notes
-            else NOTE_NOT_SENT if item["matricule"] else NOTE_NOT_SENT_NO_AGENT)
+
+def _messages(journal: Journal, status: Status) -> None:
     for message in journal.messages():
         if message.campaign not in (status.campaign, None):
             continue
@@ -141,7 +135,7 @@ def _messages(config: Config, journal: Journal, status: Status) -> None:
         if message.status in (FAILED, UNCERTAIN) or (message.status == QUEUED and message.error):
             status.message_problems.append({
                 "objet": message.subject, "destinataire": message.recipient,
-                "etat": STATUS_WORDS.get(message.status, message.status), "motif": message.error,
+                "etat": MESSAGE_STATUS_WORDS.get(message.status, message.status), "motif": message.error,
                 "brouillon": message.draft, "message_id": message.message_id,
                 "prochain_essai": message.next_attempt if message.status == QUEUED else None})
 
@@ -165,7 +159,7 @@ def _not_taken(config: Config) -> list[dict]:
     return waiting
 
 
-def _roster(config: Config, status: Status) -> dict[str, RosterRow] | None:
+def _roster(config: Config, status: Status) -> list[RosterRow] | None:
     path = config.roster_path
     if path is None:
         return None
@@ -176,8 +170,8 @@ def _roster(config: Config, status: Status) -> dict[str, RosterRow] | None:
     roster = load_roster(path, config.catalogue)
     if roster.problems:
         status.problems.append(f"La liste des agents a {len(roster.problems)} ligne(s) à corriger : ces agents "
-                               "n'apparaissent nulle part («\u202fentretiens generate\u202f» les détaille).")
-    return roster.by_agent()
+                               "n'apparaissent nulle part («\u202fentretiens generer\u202f» les détaille).")
+    return roster.rows
 
 
 def _training_catalogue(config: Config, status: Status) -> None:
@@ -193,42 +187,18 @@ def _training_catalogue(config: Config, status: Status) -> None:
         status.problems.append(f"{exc.message} Le plan de formation est écrit sans les feuilles de coûts.")
 
 
-def _roster_dates(row: RosterRow) -> dict[str, dt.date | None]:
-    return {cat.REVIEW_DATE: row.review_date, cat.INVITATION_DATE: row.invitation_date}
+def _who(agent: AgentState) -> dict:
+    """An agent as ``etat`` names them: number, name, evaluator (roster first, else the report)."""
+    return {"matricule": agent.number, "nom": agent.name, "evaluateur": agent.evaluator}
 
 
-def _who(number: str, roster: dict[str, RosterRow] | None, fields: dict) -> dict:
-    """An agent as status names them: number, name, evaluator (roster first, else the report)."""
-    row = (roster or {}).get(number)
-    values = row.values if row else fields
-    name = " ".join(v for v in (str(values.get(cat.FIRST_NAME) or ""), str(values.get(cat.LAST_NAME) or "").upper())
-                    if v)
-    return {"matricule": number, "nom": name, "evaluateur": str(values.get(cat.EVALUATOR) or "")}
-
-
-def _add_late(status: Status, config: Config, who: dict, dates: dict, received: dt.date | None, *,
-              finished: bool, today: dt.date) -> None:
-    for deadline, state in agent_deadlines(config, dates, received, finished=finished, today=today):
-        if state in MISSED:
-            status.late.append({**who, "echeance": deadline.label, "etat": state,
-                                "date_limite": deadline.due.isoformat() if deadline.due else None,
-                                "fait_le": deadline.done.isoformat() if deadline.done else None})
-
-
-def _rejection(row: FileRow, roster: dict[str, RosterRow] | None) -> dict:
-    return {
-        "fichier": row.original_name,
-        **(_who(row.agent_number, roster, (row.content or {}).get("champs") or {}) if row.agent_number
-           else {"matricule": None, "nom": "", "evaluateur": ""}),
-        "motif": row.reason_code,
-        "messages": [f["message"] for f in row.findings if is_error(f)],
-        "note": row.note,
-        "recu_le": row.received_at,
-    }
+def _rejection(seen: FileSeen, who: dict) -> dict:
+    return {"fichier": seen.name, **who, "motif": seen.reason_code, "messages": list(seen.messages),
+            "note": seen.note, "recu_le": seen.received_at.isoformat()}
 
 
 def late_line(item: dict) -> str:
-    """One missed deadline as ``status`` prints it."""
+    """One missed deadline as ``etat`` prints it."""
     due = format_date(dt.date.fromisoformat(item["date_limite"])) if item["date_limite"] else "?"
     who = f"{item['nom']} ({item['matricule']})" if item["nom"] else item["matricule"]
     return f"{who} : {item['echeance']} – {item['etat']} (limite {due})"

@@ -346,3 +346,91 @@ def test_a_delay_of_months_ends_on_the_same_day_or_the_months_last(start, months
     from pipeline.dates import add_months
 
     assert add_months(start, months) == end
+
+
+# -- the state of a deadline (the campaign view's words) ----------------------------------------------
+
+
+def states(dates: dict, *, today: dt.date, received: dt.date | None = None, finished: bool = False,
+           planned: tuple[str, ...] = (), config: Config | None = None) -> dict[str, str]:
+    from pipeline.deadlines import agent_deadlines
+
+    return {d.key: s for d, s in agent_deadlines(config or config_with(), dates, received, finished=finished,
+                                                  today=today, planned=planned)}
+
+
+LATER = dt.date(2027, 6, 1)  # after every due date
+
+
+@pytest.mark.parametrize("key, dates", [
+    ("convocation", report_dates()),
+    ("communication", report_dates()),
+    ("observations", report_dates()),
+])
+def test_a_step_done_by_its_limit_is_met_and_after_it_late(key, dates):
+    from pipeline.deadlines import LATE, ON_TIME
+
+    assert states(dates, today=LATER)[key] == ON_TIME == "respectée"
+    due = by_key(deadlines(dates, config_with()))[key].due
+    done_key = {"convocation": cat.INVITATION_DATE, "communication": cat.COMMUNICATION_DATE,
+                "observations": cat.AGENT_ACK_DATE}[key]
+    assert states({**dates, done_key: due + dt.timedelta(days=1)}, today=LATER)[key] == LATE == "en retard"
+
+
+@pytest.mark.parametrize("missing, key", [
+    (cat.INVITATION_DATE, "convocation"),  # the interview was held: the invitation was sent
+    (cat.COMMUNICATION_DATE, "communication"),  # the agent acknowledged it: it was communicated
+    (cat.REVIEW_DATE, "entretien"),  # the report was communicated: the interview took place
+])
+def test_an_undated_step_a_later_one_shows_done_is_done_never_overdue(missing, key):
+    from pipeline.deadlines import NOT_DATED
+
+    dates = {**report_dates(), missing: None}
+    assert states(dates, today=LATER)[key] == NOT_DATED == "effectuée, date non indiquée"
+
+
+@pytest.mark.parametrize("key", ["communication", "observations", "retour_rh"])
+def test_a_step_not_done_is_overdue_once_its_limit_passed_and_until_then_to_come(key):
+    from pipeline.deadlines import OVERDUE, PENDING
+
+    dates = {cat.INVITATION_DATE: REVIEW - dt.timedelta(days=12), cat.REVIEW_DATE: REVIEW,
+             cat.COMMUNICATION_DATE: REVIEW + dt.timedelta(days=3) if key != "communication" else None}
+    assert states(dates, today=REVIEW + dt.timedelta(days=4))[key] == PENDING == "à venir"
+    assert states(dates, today=LATER)[key] == OVERDUE == "dépassée"
+
+
+def test_nothing_is_overdue_once_the_report_is_filed():
+    from pipeline.deadlines import MISSED, NOT_DATED
+
+    dates = {cat.REVIEW_DATE: REVIEW}
+    found = states(dates, today=LATER, received=REVIEW + dt.timedelta(days=20), finished=True)
+    assert not {k for k, s in found.items() if s in MISSED}
+    assert found["communication"] == found["observations"] == NOT_DATED
+
+
+@pytest.mark.parametrize("key", ["reponse_revision", "revision", "saisine_cap", "recours_contentieux"])
+def test_an_appeal_nobody_made_does_not_apply(key):
+    from pipeline.deadlines import NOT_APPLICABLE
+
+    assert states(report_dates(), today=LATER)[key] == NOT_APPLICABLE == "sans objet"
+
+
+def test_the_agent_s_appeal_window_runs_then_expires():
+    from pipeline.deadlines import EXPIRED, RUNNING
+
+    notified = REVIEW + dt.timedelta(days=40)
+    dates = {**report_dates(), cat.NOTIFICATION_DATE: notified}
+    assert states(dates, today=notified + dt.timedelta(days=3))["revision"] == RUNNING
+    assert states(dates, today=LATER)["revision"] == EXPIRED
+
+
+@pytest.mark.parametrize("key, roster_key", [("convocation", cat.INVITATION_DATE), ("entretien", cat.REVIEW_DATE)])
+def test_a_roster_date_is_a_plan_until_its_day_then_the_step_done(key, roster_key):
+    from pipeline.deadlines import ON_TIME, PENDING
+
+    planned = {cat.INVITATION_DATE: REVIEW - dt.timedelta(days=12), cat.REVIEW_DATE: REVIEW}
+    before = planned[roster_key] - dt.timedelta(days=1)
+    assert states(planned, today=before, planned=tuple(planned))[key] == PENDING
+    assert states(planned, today=planned[roster_key], planned=tuple(planned))[key] == ON_TIME
+    # A report's own date is what happened, whatever the day it is judged on.
+    assert states(planned, today=before)[key] == ON_TIME

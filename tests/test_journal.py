@@ -22,7 +22,9 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal, filesystem_type, warn_if_network_fs
 from pipeline.naming import JOURNAL_NAME
+from pipeline import records
 from pipeline.outcomes import JournalUnavailable
+from pipeline.records import ReportContent
 from pipeline.process import process_inbox
 from pipeline.read import read_report
 from tests.conftest import RECEIVED, TEMPLATES, TODAY, agent, settle, write_csv
@@ -33,7 +35,7 @@ CHECKSUM = "ab" * 32
 def plan(journal: Journal, file_id: int, **changes) -> None:
     values = dict(outcome="accepted", reason_code=None, destination=f"/out/{file_id}.docx", note=None,
                   previous_move=None, report_id="2026-100001", campaign="2026", agent_number="100001",
-                  stage=1, content={"champs": {}}, findings=[])
+                  stage=1, content=ReportContent(), findings=[])
     values.update(changes)
     journal.plan(file_id, **values)
 
@@ -75,8 +77,9 @@ def test_claiming_the_same_work_name_again_returns_the_same_row(journal):
 def test_plan_keeps_outcome_destination_note_content_and_findings(journal):
     row = journal.claim("w1__a.docx", "a.docx", CHECKSUM, 1)
     title = DEFAULT.field(cat.TRAINING_NEEDS).columns[0].key
-    content = {"champs": {cat.LAST_NAME: "L’Hôte", cat.SERVICE: "=SOMME(A1:A3) & <b>"},
-               "tableaux": {cat.TRAINING_NEEDS: [{title: "Excel"}]}}
+    content = ReportContent(fields={cat.LAST_NAME: "L’Hôte", cat.SERVICE: "=SOMME(A1:A3) & <b>"},
+                            tables={cat.TRAINING_NEEDS: [{title: "Excel"}]},
+                            dates={cat.REVIEW_DATE: dt.date(2026, 12, 14), cat.VISA_DATE: None})
     findings = [{"code": "champ_manquant", "severity": "erreur", "label": DEFAULT.field(cat.GRADE).label,
                  "message": "Complétez-la."}]
     plan(journal, row.id, outcome="rejected", reason_code="champ_manquant", destination="/out/rejets/a.docx",
@@ -87,7 +90,7 @@ def test_plan_keeps_outcome_destination_note_content_and_findings(journal):
     assert planned.destination == "/out/rejets/a.docx"
     assert planned.note == "/out/rejets/a - note de rejet.docx"
     assert planned.previous_move == ["/old.docx", "/hist/old.docx"]
-    assert planned.content == content and planned.findings == findings
+    assert planned.report == content and planned.findings == findings
     raw = journal.db.execute("SELECT content FROM files WHERE id=?", (row.id,)).fetchone()[0]
     assert "L’Hôte" in raw  # stored as written, not as \\u escapes
 
@@ -248,13 +251,16 @@ def test_process_records_what_it_read_from_the_report(tmp_path):
     process_inbox(config, received_on=RECEIVED)
     with Journal(config.state_dir) as journal:
         (recorded,) = journal.files()
-    content = recorded.content
-    assert content["champs"][cat.AGENT_NUMBER] == "100001"
-    assert content["champs"][cat.LAST_NAME] == "Martin"
-    read_needs = content["tableaux"][cat.TRAINING_NEEDS]
+    content = recorded.report
+    assert content.fields[cat.AGENT_NUMBER] == "100001"
+    assert content.fields[cat.LAST_NAME] == "Martin"
+    read_needs = content.rows(cat.TRAINING_NEEDS)
     assert len(read_needs) == 1 and "Excel perfectionnement" in read_needs[0].values()
-    assert content["dates"][cat.REVIEW_DATE] == "2026-12-14"
-    assert content["version_formulaire"] == DEFAULT.version()
+    assert content.dates[cat.REVIEW_DATE] == dt.date(2026, 12, 14)
+    assert content.form_version == DEFAULT.version()
+    # As the journal stores it: the keys pipeline.records writes, dates as ISO text.
+    assert recorded.content[records.FIELDS][cat.LAST_NAME] == "Martin"
+    assert recorded.content[records.DATES][cat.REVIEW_DATE] == "2026-12-14"
     assert (recorded.report_id, recorded.campaign, recorded.agent_number, recorded.stage) == (
         "2026-100001", "2026", "100001", 1)
 

@@ -41,7 +41,8 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import DRAFTED, FAILED, QUEUED, SENT, UNCERTAIN, Journal
 from pipeline.mail import dispatch
-from pipeline.mail.messages import NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, REJECTION_NOTE, REMINDER
+from pipeline.campaign import NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT
+from pipeline.journal import REJECTION_NOTE, REMINDER
 from pipeline.mail.reminders import send_reminders
 from pipeline.mail.worker import MailWorker
 from pipeline.outcomes import ConfigError
@@ -508,7 +509,7 @@ def test_reminders_one_message_per_evaluator_listing_their_agents_with_due_dates
     draft = parsed(Path(next(m.draft for m in reminders if m.recipient == SOPHIE_MAIL)).read_bytes())
     body = draft.get_body(("plain",)).get_content()
     assert "Léa MARTIN (matricule 300001) : rejet en attente d'une version corrigée – échéance : " in body
-    assert "Marc DURAND (matricule 300005) : aucun compte rendu reçu – échéance : 28/02/2027" in body
+    assert "Marc DURAND (matricule 300005) : aucun compte rendu reçu – échéance : 13/01/2027" in body  # the communication, 30 days after the interview
     assert "Zoé PETIT" not in body  # accepted, nothing late yet
 
 

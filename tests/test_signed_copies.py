@@ -24,6 +24,7 @@ import pytest
 from pipeline import signed_copies
 from pipeline.catalogue import DEFAULT
 from pipeline.filling import fill_report
+from pipeline.records import PdfSignature
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.naming import (REJECTION_SUFFIX, REJECTS, SIGNED_BATCHES_DIR, SIGNED_COPIES_DIR,
@@ -360,8 +361,8 @@ def test_electronic_signatures_are_recorded_with_whether_the_signed_bytes_are_in
         found = {c.agent_number: c.signatures for c in journal.signed_copies()}
     assert found == {
         "100001": [],
-        "100002": [{"signataire": "Sophie Durand", "intacte": True, "couvre_tout_le_fichier": True}],
-        "100003": [{"signataire": "Marc L’Écuyer", "intacte": False, "couvre_tout_le_fichier": True}]}
+        "100002": [PdfSignature(signer="Sophie Durand", intact=True, whole_file=True)],
+        "100003": [PdfSignature(signer="Marc L’Écuyer", intact=False, whole_file=True)]}
     sheet = openpyxl.load_workbook(workspace.outbox / "suivi_campagne.xlsx")["Suivi"]
     header = [c.value for c in sheet[1]]
     shown = {row[header.index("Matricule")]: row[header.index("Signatures électroniques de l'exemplaire")]

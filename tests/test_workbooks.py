@@ -27,6 +27,7 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.process import process_inbox
+from pipeline.records import ReportContent
 from pipeline.workbooks import group_titles, rebuild_workbooks
 from tests.conftest import RECEIVED, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
 
@@ -91,10 +92,9 @@ def inject_report(config: Config, number: str, *, name: str, last_name: str, tit
     cannot travel through a .docx: XML refuses them)."""
     with Journal(config.state_dir) as journal:
         row = journal.claim(f"injecte__{number}.docx", name, "0" * 64, 1)
-        content = {"champs": {cat.AGENT_NUMBER: number, cat.LAST_NAME: last_name,
-                              cat.FIRST_NAME: "Jean", cat.SERVICE: "Pharmacie", cat.CAMPAIGN: "2026"},
-                   "tableaux": {cat.TRAINING_NEEDS: [title_row]},
-                   "dates": {cat.REVIEW_DATE: "2026-12-14"}}
+        content = ReportContent(fields={cat.AGENT_NUMBER: number, cat.LAST_NAME: last_name, cat.FIRST_NAME: "Jean",
+                                        cat.SERVICE: "Pharmacie", cat.CAMPAIGN: "2026"},
+                                tables={cat.TRAINING_NEEDS: [title_row]}, dates={cat.REVIEW_DATE: dt.date(2026, 12, 14)})
         journal.plan(row.id, outcome="accepted", reason_code=None,
                      destination=str(config.outbox / "x.docx"), note=None, previous_move=None,
                      report_id=f"2026-{number}", campaign="2026", agent_number=number, stage=1,

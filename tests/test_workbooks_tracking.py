@@ -1,4 +1,5 @@
-"""The campaign tracking's lateness and chasing (suivi_campagne.xlsx, issue 16 item 5).
+"""The campaign tracking's lateness and chasing (suivi_campagne.xlsx), as the campaign view
+(pipeline/campaign.py) gives them.
 
 One real workspace for the module: a csv roster with the evaluators' e-mails, reports
 generated from it, filled as people fill them, processed by the real ``process`` pass (a
@@ -20,11 +21,13 @@ from pipeline.catalogue import DEFAULT
 from pipeline.config import Config, load_config
 from pipeline.filling import fill_report
 from pipeline.generate import generate
+from pipeline.campaign import CHASE_NO_REPORT, CHASE_REJECTION, REJECTION_RESOLVED, campaign_view, chase_overdue
+from pipeline.journal import Journal
 from pipeline.outcomes import Outcome
 from pipeline.process import process_inbox
+from pipeline.records import ReportContent
 from pipeline.workbooks import rebuild_workbooks
-from pipeline.workbooks.tracking import (CHASE_NO_REPORT, CHASE_REJECTION, REJECTION_RESOLVED, TrackingFacts,
-                                         chase_overdue, relance_rows, tracking_rows)
+from pipeline.workbooks.tracking import relance_rows, tracking_rows
 from tests.conftest import RECEIVED, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
 
 BEFORE = dt.date(2026, 12, 1)  # before every due date of the campaign
@@ -105,11 +108,12 @@ def tracking(tmp_path_factory) -> Tracking:
 # -- days late ------------------------------------------------------------------------------------
 
 
-def test_days_late_of_an_agent_without_report_count_from_the_oldest_due_date_passed(tracking):
+def test_days_late_of_an_agent_without_report_count_from_the_oldest_step_still_open(tracking):
     paul = tracking.agent("after", "200002")
-    assert state(paul, "Convocation") == "dépassée"  # the roster's date is a plan, never a step done
-    oldest_due = REVIEW - dt.timedelta(days=8)
-    assert paul["Jours de retard"] == (AFTER - oldest_due).days == 85
+    assert state(paul, "Convocation") == "respectée"  # the roster's invitation date, passed: sent that day
+    communication_due = REVIEW + dt.timedelta(days=30)
+    assert state(paul, "Communication") == "dépassée"
+    assert paul["Jours de retard"] == (AFTER - communication_due).days == 47
 
 
 def test_days_late_of_a_stage_not_done_count_from_its_due_date(tracking):
@@ -140,18 +144,20 @@ def test_an_agent_without_report_has_nothing_met_before_the_due_dates(tracking):
     assert "respectée" not in paul.values()
 
 
-def test_an_agent_without_report_after_the_due_dates_is_late_never_on_time(tracking):
+def test_an_agent_without_report_has_the_roster_s_dates_done_once_past_and_the_rest_overdue(tracking):
     paul = tracking.agent("after", "200002")
-    assert state(paul, "Entretien avant la date limite") == "dépassée"
-    assert "respectée" not in paul.values()
+    assert state(paul, "Entretien avant la date limite") == "respectée"  # held on the roster's day
+    assert state(paul, "Communication") == state(paul, "Retour du compte rendu") == "dépassée"
 
 
 def test_a_report_s_own_dates_are_judged_once_they_are_past(tracking):
     zoe = tracking.agent("after", "200003")
     assert state(zoe, "Convocation") == "respectée"
     assert state(zoe, "Entretien avant la date limite") == "respectée"
-    early = tracking.agent("before", "200003")  # the report's review date still to come
-    assert state(early, "Entretien avant la date limite") == "à venir"
+    # A report's dates are what happened, whatever day the tracking is rebuilt on (they were checked
+    # against the day it was received); the roster's are a plan until their day comes.
+    early = tracking.agent("before", "200003")
+    assert state(early, "Entretien avant la date limite") == "respectée"
 
 
 # -- rejections -----------------------------------------------------------------------------------
@@ -174,26 +180,39 @@ def test_a_rejection_after_an_accepted_version_is_pending(tracking):
     assert chase["Motif de relance"] == CHASE_REJECTION == "rejet en attente d'une version corrigée"
 
 
-def facts(name: str, received: dt.datetime, outcome: Outcome, *, evaluator: str = "",
-          reasons: str = "") -> TrackingFacts:
-    return TrackingFacts(name=name, received=received.date(), received_at=received, outcome=outcome,
-                         stage=4 if outcome == Outcome.ACCEPTED else None,
-                         identity={cat.AGENT_NUMBER: "300001", cat.LAST_NAME: "Hors", cat.EVALUATOR: evaluator},
-                         dates={cat.REVIEW_DATE: REVIEW}, reasons=reasons)
+def journal_with(tmp_path, *files: tuple[str, str, Outcome, dt.datetime]):
+    """A journal holding ``files`` (agent number, name, outcome, received at), in that order, each
+    read as a report of that agent, with ``evaluator`` as its evaluator when given."""
+    journal = Journal(tmp_path)
+    for number, name, outcome, received, *evaluator in files:
+        row = journal.claim(f"w{name}", name, name.ljust(64, "0"), 1)
+        content = ReportContent(fields={cat.AGENT_NUMBER: number, cat.LAST_NAME: "Hors",
+                                        cat.EVALUATOR: evaluator[0] if evaluator else ""},
+                                dates={cat.REVIEW_DATE: REVIEW})
+        findings = [] if outcome == Outcome.ACCEPTED else [
+            {"code": "champ_manquant", "severity": "erreur", "label": "", "message": "Champ manquant"}]
+        journal.plan(row.id, outcome=outcome, reason_code=None, destination=f"/out/{name}", note=None,
+                     previous_move=None, report_id=f"2026-{number}", campaign="2026", agent_number=number,
+                     stage=4 if outcome == Outcome.ACCEPTED else None, content=content, findings=findings)
+        journal.finish(journal.file(row.id))
+        journal.db.execute("UPDATE files SET received_at=? WHERE id=?", (received.isoformat(), row.id))
+    return journal
 
 
-def test_a_rejected_last_file_older_than_the_accepted_version_is_shown_resolved(tracking):
+def test_a_rejected_last_file_older_than_the_accepted_version_is_shown_resolved(tracking, tmp_path):
     """The journal's last file is the newest one; should a rejected file still come before the
-    accepted version in time, the received times decide."""
-    accepted = facts("v2.docx", dt.datetime(2027, 1, 10, 9), Outcome.ACCEPTED)
-    rejected = facts("v1.docx", dt.datetime(2027, 1, 9, 9), Outcome.REJECTED, reasons="Champ manquant")
-    agents = tracking_rows(tracking.config, {"300001": accepted}, {"300001": rejected}, [], AFTER)
-    assert agents.loc[0, "reasons"] == REJECTION_RESOLVED == "rejet résolu par une version acceptée"
-    assert relance_rows(agents).empty
-    later = facts("v3.docx", dt.datetime(2027, 1, 11, 9), Outcome.REJECTED, reasons="Champ manquant")
-    agents = tracking_rows(tracking.config, {"300001": accepted}, {"300001": later}, [], AFTER)
-    assert agents.loc[0, "reasons"] == "Champ manquant"
-    assert relance_rows(agents)["chase"].tolist() == [CHASE_REJECTION]
+    accepted version in time (a clock set back), the received times decide."""
+    with journal_with(tmp_path / "a", ("300001", "v2.docx", Outcome.ACCEPTED, dt.datetime(2027, 1, 10, 9)),
+                      ("300001", "v1.docx", Outcome.REJECTED, dt.datetime(2027, 1, 9, 9))) as journal:
+        view = campaign_view(tracking.config, journal, [], AFTER)
+    assert tracking_rows(tracking.config, view).loc[0, "reasons"] == REJECTION_RESOLVED == (
+        "rejet résolu par une version acceptée")
+    assert relance_rows(tracking.config, view).empty
+    with journal_with(tmp_path / "b", ("300001", "v2.docx", Outcome.ACCEPTED, dt.datetime(2027, 1, 10, 9)),
+                      ("300001", "v3.docx", Outcome.REJECTED, dt.datetime(2027, 1, 11, 9))) as journal:
+        view = campaign_view(tracking.config, journal, [], AFTER)
+    assert tracking_rows(tracking.config, view).loc[0, "reasons"] == "Champ manquant"
+    assert relance_rows(tracking.config, view)["chase"].tolist() == [CHASE_REJECTION]
 
 
 # -- the evaluator's e-mail -----------------------------------------------------------------------
@@ -213,14 +232,16 @@ def test_the_evaluator_s_e_mail_comes_from_the_roster_when_it_has_it(tracking):
 def test_relances_lists_the_agents_to_chase_by_evaluator(tracking):
     rows = tracking.rows("after", "Relances")
     assert list(rows[0]) == [EVALUATOR, "Courriel de l'évaluateur", NUMBER, LAST_NAME, FIRST_NAME, SERVICE,
-                             "Motif de relance", "Échéance", "Jours de retard"]
+                             "Motif de relance", "À relancer", "Échéance", "Jours de retard"]
     assert [(r[EVALUATOR], r[NUMBER]) for r in rows] == [(ALBERT, "200002"), (SOPHIE, "200001"),
                                                          (SOPHIE, "200005")]
     paul, lea, ines = rows
     assert (paul["Courriel de l'évaluateur"], paul[LAST_NAME], paul[FIRST_NAME], paul[SERVICE]) == (
         ALBERT_MAIL, "Bernard", "Paul", "Accueil")
     assert paul["Motif de relance"] == CHASE_NO_REPORT == "aucun compte rendu reçu"
-    assert paul["Échéance"] == dt.datetime(2026, 12, 6) and paul["Jours de retard"] == 85
+    # The first step still open: the report's communication, 30 days after the interview.
+    assert paul["Échéance"] == dt.datetime(2027, 1, 13) and paul["Jours de retard"] == 47
+    assert paul["À relancer"] == "évaluateur"
     communication = next(h for h in tracking.agent("after", "200001") if h.startswith("Communication"))
     label = communication.removesuffix(" : échéance").removesuffix(" : état")
     assert lea["Motif de relance"] == chase_overdue(label) == f"{label} : dépassée"
@@ -252,12 +273,11 @@ def test_relances_lists_the_missing_report_once_the_interview_date_has_passed(tr
     assert agents["200002"] == CHASE_NO_REPORT
 
 
-def test_relances_shows_an_agent_without_evaluator_last_as_not_filled(tracking):
-    nobody = facts("x.docx", dt.datetime(2027, 1, 9, 9), Outcome.REJECTED, reasons="Illisible")
-    named = {**facts("y.docx", dt.datetime(2027, 1, 9, 9), Outcome.REJECTED, evaluator="Zélie Abel").__dict__}
-    named["identity"] = {**named["identity"], cat.AGENT_NUMBER: "300002"}
-    agents = tracking_rows(tracking.config, {}, {"300001": nobody, "300002": TrackingFacts(**named)}, [], AFTER)
-    assert relance_rows(agents)[cat.EVALUATOR].tolist() == ["Zélie Abel", "(non renseigné)"]
+def test_relances_shows_an_agent_without_evaluator_last_as_not_filled(tracking, tmp_path):
+    with journal_with(tmp_path, ("300001", "x.docx", Outcome.REJECTED, dt.datetime(2027, 1, 9, 9)),
+                      ("300002", "y.docx", Outcome.REJECTED, dt.datetime(2027, 1, 9, 9), "Zélie Abel")) as journal:
+        view = campaign_view(tracking.config, journal, [], AFTER)
+    assert relance_rows(tracking.config, view)[cat.EVALUATOR].tolist() == ["Zélie Abel", "(non renseigné)"]
 
 
 def test_relances_is_a_table_with_its_header_frozen_and_printed_like_the_others(tracking):
@@ -269,20 +289,21 @@ def test_relances_is_a_table_with_its_header_frozen_and_printed_like_the_others(
     assert tracking.after.sheetnames == ["Suivi", "Synthèse", "Relances", "Harmonisation", "Accès à la formation"]
 
 
-# -- the one lateness computation (pipeline.deadlines, shared with ``status``) ---------------------
+# -- the one lateness computation (pipeline.deadlines, behind the campaign view) -------------------
 
 
-def test_agent_deadlines_never_judge_the_roster_s_planned_dates(tracking):
-    from pipeline.deadlines import MISSED, ON_TIME, OVERDUE, PENDING, agent_deadlines
+def test_agent_deadlines_judge_the_roster_s_dates_once_they_are_past(tracking):
+    from pipeline.deadlines import LATE, MISSED, ON_TIME, OVERDUE, PENDING, agent_deadlines
 
     planned = {cat.REVIEW_DATE: REVIEW, cat.INVITATION_DATE: REVIEW - dt.timedelta(days=12)}
-    early = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, None, finished=False, today=BEFORE))
-    assert early["entretien"] == early["convocation"] == PENDING == "à venir"
-    late = agent_deadlines(tracking.config, planned, None, finished=False, today=AFTER)
-    assert ON_TIME not in [s for _, s in late]
-    assert {d.key: d.days_late(AFTER) for d, s in late if s in MISSED} == {
-        "convocation": 85, "entretien": 29, "communication": 47, "retour_rh": 1}
-    assert all(s == OVERDUE for _, s in late if s in MISSED)
-    reported = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, AFTER, finished=True,
-                                                           today=AFTER))
-    assert reported["entretien"] == reported["convocation"] == ON_TIME
+    early = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, None, finished=False, today=BEFORE,
+                                                          planned=set(planned)))
+    assert early["entretien"] == early["convocation"] == PENDING == "à venir"  # both still to come
+    late = dict((d.key, s) for d, s in agent_deadlines(tracking.config, planned, None, finished=False, today=AFTER,
+                                                         planned=set(planned)))
+    assert late["entretien"] == late["convocation"] == ON_TIME
+    assert {k for k, s in late.items() if s in MISSED} == {"communication", "retour_rh"}
+    assert late["communication"] == late["retour_rh"] == OVERDUE
+    sent_late = {**planned, cat.INVITATION_DATE: REVIEW - dt.timedelta(days=3)}
+    assert dict((d.key, s) for d, s in agent_deadlines(tracking.config, sent_late, None, finished=False,
+                                                       today=AFTER, planned=set(planned)))["convocation"] == LATE

@@ -8,8 +8,9 @@
     deliver   ``brouillon``: an ``.eml`` file in ``outbox/courriels/`` for HR to send from their
               own mail client; ``envoi``: SMTP, tried again with backoff (:mod:`.delivery`).
 
-Modules: :mod:`.messages` (what messages say, the French words of their states),
-:mod:`.delivery` (drafts, SMTP, never twice), :mod:`.reminders` (who is chased, and when).
+Modules: :mod:`.messages` (what messages say), :mod:`.delivery` (drafts, SMTP, never twice),
+:mod:`.reminders` (one message per evaluator, for the agents the campaign view says to chase).
+What became of each message is shown by the campaign view (pipeline.campaign).
 Mail never stops a pass nor undoes it: its problems are French sentences in the result.
 """
 
@@ -24,12 +25,13 @@ from typing import TYPE_CHECKING
 
 from .. import catalogue as cat
 from ..config import Config
-from ..files import is_regular_file
-from ..journal import FileRow, Journal, MessageRow
-from ..naming import MAIL_FOLDER
+from ..deadlines import correction_due
 from ..examine import roster_agents
+from ..files import is_regular_file
+from ..journal import REJECTION_NOTE, FileRow, Journal
+from ..naming import MAIL_FOLDER
 from ..roster import EVALUATOR_EMAIL, RosterRow
-from .messages import NOTE_NOT_SENT, REJECTION_NOTE, address_of, described, rejection_message
+from .messages import address_of, rejection_message
 
 if TYPE_CHECKING:
     from .delivery import Delivery
@@ -112,15 +114,12 @@ def queue_rejection_notes(config: Config, journal: Journal, roster: dict[str, Ro
         address = address_of(listed.extra.get(EVALUATOR_EMAIL)) if listed else ""
         if not address:
             continue
-        fields = (row.content or {}).get("champs") or {}
-        evaluator = (listed.values.get(cat.EVALUATOR) or str(fields.get(cat.EVALUATOR) or "")).strip()
-        received = dt.datetime.fromisoformat(row.received_at).date()
+        evaluator = (listed.values.get(cat.EVALUATOR) or (row.report.text(cat.EVALUATOR) if row.report else "")).strip()
         note_name, note = _note(config, row, evaluator)
         composed = rejection_message(
             config, key=f"{row.campaign}|{row.id}|{row.checksum}|{row.received_at}", evaluator=evaluator,
-            address=address, agent=agent_described(row), file_name=row.original_name, received=received,
-            answer_by=received + dt.timedelta(days=config.hr.answer_days), note_name=note_name, note=note,
-            when=at)
+            address=address, agent=agent_described(row), file_name=row.original_name, received=row.received_day,
+            answer_by=correction_due(config, row.received_day), note_name=note_name, note=note, when=at)
         if journal.queue_message(message_id=composed.message_id, kind=REJECTION_NOTE, file_id=row.id,
                                  campaign=row.campaign, agents=[row.agent_number], recipient=address,
                                  subject=composed.subject, raw=composed.raw, created_at=at):
@@ -139,26 +138,3 @@ def _note(config: Config, row: FileRow, evaluator: str) -> tuple[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         written = write_rejection_note(row, config, Path(tmp) / path.name, evaluator=evaluator)
         return path.name, written.read_bytes()
-
-
-def last_messages(config: Config, journal: Journal) -> dict[str, tuple[str, dt.date | None]]:
-    """Agent number -> (the last message about them, as people read it; its date), for the
-    config's campaign. A pending rejection whose note could not be sent (no address) says
-    «\u202fnote non envoyée : adresse inconnue\u202f» unless a message came after it."""
-    campaign = config.campaign.key
-    latest: dict[str, MessageRow] = {}
-    for message in journal.messages():
-        if message.campaign == campaign:
-            for agent in message.agents:
-                latest[agent] = message
-    shown = {agent: (described(m), _day(m.sent_at or m.created_at)) for agent, m in latest.items()}
-    if config.mail.mode != "aucun" and config.mail.rejection_notes:
-        for row in pending_rejections(journal, campaign):
-            last = latest.get(row.agent_number)
-            if row.note and not journal.messages_of_file(row.id) and (last is None or last.created_at < row.received_at):
-                shown[row.agent_number] = (NOTE_NOT_SENT, None)
-    return shown
-
-
-def _day(stamp: str | None) -> dt.date | None:
-    return dt.datetime.fromisoformat(stamp).date() if stamp else None

@@ -25,7 +25,8 @@ from ..config import Config
 from ..files import FILE_MODE, create_atomically, make_dirs, remove_leftover_temporaries, unique_path
 from ..journal import DRAFTED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, Journal, MessageRow, now
 from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, safe_filename, shorten_name
-from .messages import KIND_WORDS, address_of, draft_bytes
+from ..campaign import MESSAGE_KIND_WORDS
+from .messages import address_of, draft_bytes
 
 log = logging.getLogger("entretiens")
 
@@ -106,7 +107,7 @@ def draft_name(message: MessageRow) -> str:
     same for the same message (a draft written before a crash is found again)."""
     day = dt.datetime.fromisoformat(message.created_at).date().isoformat()
     tag = message.message_id.split(".")[2][:6] if message.message_id.count(".") >= 2 else message.id
-    stem = safe_filename(f"{day} {KIND_WORDS.get(message.kind, message.kind)} - {message.recipient} - {tag}")
+    stem = safe_filename(f"{day} {MESSAGE_KIND_WORDS.get(message.kind, message.kind)} - {message.recipient} - {tag}")
     return shorten_name(stem + ".eml", NAME_BUDGET)
 
 

@@ -1,5 +1,5 @@
-"""What the messages say, and how they are built: every French sentence of the e-mails, the
-words ``status`` and the tracking use for a message's state, and the stable Message-ID.
+"""What the messages say, and how they are built: every French sentence of the e-mails and the
+stable Message-ID (the words of a message's state are the campaign view's, pipeline.campaign).
 
 A message is composed once, when it is queued, and its bytes are kept in the journal: what is
 drafted or sent later is exactly what was recorded (RFC 5322, UTF-8, CRLF line ends).
@@ -15,35 +15,12 @@ from email.policy import SMTP
 from email.utils import formataddr, formatdate, parseaddr
 
 from ..config import Config
-from ..journal import DRAFTED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, MessageRow
+from ..journal import REJECTION_NOTE, REMINDER
 from ..text import format_date, long_date
 
-REJECTION_NOTE, REMINDER = "note_de_rejet", "relance"
-KIND_WORDS = {REJECTION_NOTE: "Note de rejet", REMINDER: "Relance"}
-STATUS_WORDS = {
-    QUEUED: "en attente d'envoi",
-    SENDING: "envoi en cours",
-    SENT: "envoyé",
-    DRAFTED: "brouillon écrit",
-    FAILED: "échec de l'envoi",
-    UNCERTAIN: "envoi incertain",
-}
-# A rejected report whose evaluator has no address (roster column «\u202fcourriel évaluateur\u202f»).
-NOTE_NOT_SENT = "note non envoyée : adresse inconnue"
-# A file no agent could be read from (unreadable): nobody to write to.
-NOTE_NOT_SENT_NO_AGENT = "note non envoyée : agent non identifié"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 # Opened by Outlook as a message ready to send, not as one received.
 DRAFT_HEADER = b"X-Unsent: 1\r\n"
-
-
-def described(message: MessageRow) -> str:
-    """«\u202fNote de rejet : envoyé le 29/11/2026\u202f»: a message and its state, as people read it."""
-    text = f"{KIND_WORDS.get(message.kind, message.kind)} : {STATUS_WORDS.get(message.status, message.status)}"
-    when = message.sent_at if message.status in (SENT, DRAFTED) else None
-    if when:
-        text += f" le {format_date(dt.datetime.fromisoformat(when).date())}"
-    return text
 
 
 def address_of(text: str | None) -> str:

@@ -1,9 +1,9 @@
 """Reminders (``entretiens relancer``): one message per evaluator, listing their agents to chase.
 
-Who is chased is what the tracking workbook's «\u202fRelances\u202f» sheet lists
-(:func:`pipeline.workbooks.tracking.relance_rows`: no report once the interview date has passed, a
-rejection waiting for its correction, a step overdue), one truth for both. An evaluator is
-reminded at most once every ``courriel.relances_jours`` days.
+Who is chased, why and by when is the campaign view's (:class:`pipeline.campaign.Chase`: no
+report once the interview date has passed, a rejection waiting for its correction, a step
+overdue), the same as ``etat`` and the tracking workbook's «\u202fRelances\u202f» sheet show. An
+evaluator is reminded at most once every ``courriel.relances_jours`` days.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .. import catalogue as cat
+from ..campaign import MESSAGE_STATUS_WORDS, CampaignView, load_campaign_view
 from ..config import Config
-from ..journal import Journal
-from .messages import REMINDER, STATUS_WORDS, ChasedAgent, address_of, reminder_message
+from ..journal import REMINDER, Journal
+from .messages import ChasedAgent, address_of, reminder_message
 
 
 @dataclass
@@ -44,50 +44,30 @@ class ReminderRun:
     mail: "object | None" = None  # pipeline.mail.MailRun of the delivery (None in simulation)
 
 
-def chased_by_evaluator(config: Config, today: dt.date) -> list[Reminder]:
-    """The agents to chase, grouped by evaluator (by address when known, else by name)."""
-    from ..workbooks import campaign_agents
-    from ..workbooks.tracking import CHASE, CHASE_DUE, CHASE_NO_REPORT, EVALUATOR_EMAIL, relance_rows
-
-    chased = relance_rows(campaign_agents(config, today=today))
+def chased_by_evaluator(view: CampaignView) -> list[Reminder]:
+    """The agents the view says to chase, grouped by evaluator (by address when known, else by
+    name), each with the view's reason and due date."""
     groups: dict[str, Reminder] = {}
-    for record in chased.to_dict("records"):
-        evaluator = str(record.get(cat.EVALUATOR) or "").strip()
-        address = address_of(str(record.get(EVALUATOR_EMAIL) or ""))
-        reason = str(record[CHASE])
-        # Each reason's own (tracking_rows); a missing report is due to HR by the campaign's return date.
-        due = config.campaign.return_to_hr if reason == CHASE_NO_REPORT else _date(record.get(CHASE_DUE))
-        name = " ".join(v for v in (str(record.get(cat.FIRST_NAME) or ""),
-                                    str(record.get(cat.LAST_NAME) or "").upper()) if v)
-        key = address.lower() or f"nom:{evaluator}"
-        group = groups.setdefault(key, Reminder(evaluator=evaluator, address=address, agents=[]))
-        group.agents.append(ChasedAgent(str(record[cat.AGENT_NUMBER]), name, reason, due))
+    for agent in view.chased():
+        address = address_of(agent.evaluator_email)
+        key = address.lower() or f"nom:{agent.evaluator}"
+        group = groups.setdefault(key, Reminder(evaluator=agent.evaluator, address=address, agents=[]))
+        group.agents.append(ChasedAgent(agent.number, agent.name, agent.chase.reason, agent.chase.due))
     return list(groups.values())
 
 
-def _date(value: object) -> dt.date | None:
-    if value is None or value != value:  # None, NaT/NaN
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    to_pydatetime = getattr(value, "to_pydatetime", None)
-    return to_pydatetime().date() if to_pydatetime else None
-
-
-def plan_reminders(config: Config, journal: Journal, today: dt.date) -> ReminderPlan:
+def plan_reminders(config: Config, journal: Journal, view: CampaignView) -> ReminderPlan:
     plan = ReminderPlan()
-    for reminder in chased_by_evaluator(config, today):
+    for reminder in chased_by_evaluator(view):
         if not reminder.address:
             plan.no_address.append(reminder)
             continue
         last = journal.last_message_to(reminder.address, REMINDER)
         if last is not None:
             reminder.last_sent = dt.datetime.fromisoformat(last.created_at).date()
-            reminder.last_state = STATUS_WORDS.get(last.status, last.status)
+            reminder.last_state = MESSAGE_STATUS_WORDS.get(last.status, last.status)
             reminder.next_allowed = reminder.last_sent + dt.timedelta(days=config.mail.reminder_days)
-            if today < reminder.next_allowed:
+            if view.today < reminder.next_allowed:
                 plan.too_soon.append(reminder)
                 continue
         plan.to_send.append(reminder)
@@ -103,8 +83,9 @@ def send_reminders(config: Config, *, simulation: bool = False, today: dt.date |
     at = at or dt.datetime.now().astimezone()
     today = today or at.date()
     stamp = dt.datetime.combine(today, at.timetz())
+    view = load_campaign_view(config, today=today)
     with Journal(config.state_dir) as journal:
-        plan = plan_reminders(config, journal, today)
+        plan = plan_reminders(config, journal, view)
         run = ReminderRun(plan=plan)
         if simulation:
             return run
@@ -122,5 +103,5 @@ def send_reminders(config: Config, *, simulation: bool = False, today: dt.date |
     with Journal(config.state_dir) as journal:  # what became of each: sent, drafted, waiting for a retry
         for reminder in plan.to_send:
             sent = journal.message(reminder.message_id) if reminder.message_id else None
-            reminder.last_state = STATUS_WORDS.get(sent.status, sent.status) if sent else ""
+            reminder.last_state = MESSAGE_STATUS_WORDS.get(sent.status, sent.status) if sent else ""
     return run

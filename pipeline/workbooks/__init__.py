@@ -33,26 +33,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 
-import pandas as pd
 
+from .. import catalogue as cat
+from ..campaign import campaign_view
 from ..config import Config
 from ..files import replace_atomically
-from .. import catalogue as cat
 from ..journal import CurrentReport, FileRow, Journal
-from ..mail import last_messages
 from ..naming import PLAN_NAME, TRACKING_NAME
 from ..roster import load_roster
 from .costs import CostCatalogueError, TrainingCatalogue, cost_summaries, load_training_catalogue
 from .csv_export import write_plan_csv
 from .harmonisation import AppraisalFacts
 from .titles import group_titles
-from .tracking import TrackingFacts, tracking_rows, write_tracking
-from .training_plan import need_rows, training_rows, with_grouped_titles, write_plan
+from .tracking import relance_rows, tracking_rows, write_tracking
+from .training_plan import need_frame, need_records, training_rows, with_grouped_titles, write_plan
 
-__all__ = ["campaign_agents", "group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
+__all__ = ["group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"]
 
 log = logging.getLogger("entretiens")
 
@@ -60,41 +58,33 @@ log = logging.getLogger("entretiens")
 def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
     """Rebuild outbox/plan_de_formation.xlsx, outbox/plan_de_formation.csv and
     outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)); return
-    the paths written. Called once per pass, never per file. The plan's rows are
-    gone before the tracking's are built: both are never in memory together."""
+    the paths written. Called once per pass, never per file. The campaign view
+    (:func:`pipeline.campaign.campaign_view`) and the training needs are read in one pass over
+    the journal, one report's content in memory at a time; the plan's rows are gone before the
+    tracking's are built: both are never in memory together."""
     today = today or dt.date.today()
     catalogue, campaign = config.catalogue, config.campaign.key
-    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
-    listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster}
+    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else None
+    listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster or ()}
     categories = {number: r.extra.get("categorie", "") for number, r in listed.items()}
-    current: dict[str, TrackingFacts] = {}
     appraisals: list[AppraisalFacts] = []
-    latest: dict[str, TrackingFacts] = {}
-    facts_of_file: dict[int, TrackingFacts] = {}  # an agent's last file is most often its current version
+    accepted: list[dict] = []  # the needs of each report's accepted version
+    waiting: list[dict] = []  # the needs of a turned-away report with no accepted version
+    reported: set[str] = set()
 
-    def keeping_tracking_facts(reports: Iterable[CurrentReport]) -> Iterable[CurrentReport]:
-        for report in reports:
-            current[report.agent_number] = facts_of_file[report.file.id] = TrackingFacts.of(report.file, catalogue)
-            appraisals.append(AppraisalFacts.of(report.file, catalogue, listed.get(report.agent_number)))
-            yield report
+    def each_report(report: CurrentReport) -> None:
+        reported.add(report.agent_number)
+        appraisals.append(AppraisalFacts.of(report.file, catalogue, listed.get(report.agent_number)))
+        accepted.extend(need_records(report.campaign, report.agent_number, report.file, catalogue, categories))
 
-    def still_rejected(files: Iterable[FileRow]) -> Iterable[tuple[str | None, str | None, FileRow]]:
-        """The last file of each agent with no accepted version, when it was turned away."""
-        for file in files:
-            latest[file.agent_number] = facts_of_file.get(file.id) or TrackingFacts.of(file, catalogue)
-            if file.agent_number not in current and file.outcome is not None and file.outcome.turned_away:
-                yield file.campaign, file.agent_number, file
+    def each_last_file(file: FileRow) -> None:
+        if file.agent_number not in reported and file.outcome is not None and file.outcome.turned_away:
+            waiting.extend(need_records(file.campaign, file.agent_number, file, catalogue, categories))
 
-    # One report's content in memory at a time: its needs and its tracking facts.
     with Journal(config.state_dir) as journal:
-        needs = need_rows(((r.campaign, r.agent_number, r.file)
-                           for r in keeping_tracking_facts(journal.iter_current_reports(campaign))),
-                          catalogue, categories)
-        pending = need_rows(still_rejected(journal.iter_latest_by_agent(campaign)), catalogue, categories)
-        messages = last_messages(config, journal)
-        signed = {copy.agent_number: copy for copy in journal.signed_copies()
-                  if copy.campaign == campaign}  # each agent's last one received
-    del facts_of_file
+        view = campaign_view(config, journal, roster, today, each_report=each_report, each_last_file=each_last_file)
+    needs, pending = need_frame(accepted, catalogue), need_frame(waiting, catalogue)
+    del accepted, waiting
     needs, pending = with_grouped_titles(needs, catalogue, pending)
     trainings = _training_catalogue(config)
     costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []
@@ -106,27 +96,14 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     ]
     need_count = len(needs)
     del needs, pending, costs
-    agents = tracking_rows(config, current, latest, roster, today, messages=messages, signed=signed)
-    del current, latest, roster, listed, messages, signed
+    agents, chased = tracking_rows(config, view), relance_rows(config, view)
+    del view, roster, listed
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
-                                      lambda p: write_tracking(p, agents, config, today, appraisals),
+                                      lambda p: write_tracking(p, agents, chased, config, today, appraisals),
                                       keep_beside=True))
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
              need_count, len(agents), ", ".join(p.name for p in written))
     return written
-
-
-def campaign_agents(config: Config, *, today: dt.date | None = None) -> pd.DataFrame:
-    """The «\u202fSuivi\u202f» sheet's rows (:func:`tracking.tracking_rows`), without writing anything:
-    one per roster agent, then one per other agent of the campaign the journal knows."""
-    today = today or dt.date.today()
-    catalogue, campaign = config.catalogue, config.campaign.key
-    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else []
-    with Journal(config.state_dir) as journal:
-        current = {r.agent_number: TrackingFacts.of(r.file, catalogue) for r in journal.iter_current_reports(campaign)}
-        latest = {f.agent_number: TrackingFacts.of(f, catalogue) for f in journal.iter_latest_by_agent(campaign)}
-        messages = last_messages(config, journal)
-    return tracking_rows(config, current, latest, roster, today, messages=messages)
 
 
 def _training_catalogue(config: Config) -> TrainingCatalogue | None:

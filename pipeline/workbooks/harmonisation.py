@@ -29,6 +29,7 @@ import pandas as pd
 from .. import catalogue as cat
 from ..catalogue import Catalogue
 from ..journal import FileRow
+from ..records import ReportContent
 from ..roster import MAN, WOMAN, RosterRow
 from ..text import canonical_choice
 from .sheets import NOT_FILLED, NUMBER, TEXT, Book, SheetColumn, cell_text
@@ -59,9 +60,8 @@ class AppraisalFacts:
 
     @classmethod
     def of(cls, file: FileRow, catalogue: Catalogue, listed: RosterRow | None) -> "AppraisalFacts":
-        content = file.content or {}
-        fields = content.get("champs") or {}
-        tables = content.get("tableaux") or {}
+        content = file.report or ReportContent()
+        fields = content.fields
         levels = {}
         for criterion in catalogue.criteria_fields:
             level = canonical_choice(str(fields.get(criterion.key) or ""), criterion.choices or [])
@@ -70,11 +70,11 @@ class AppraisalFacts:
         results: list[str] = []
         attainment = _attainment_column(catalogue)
         if attainment is not None:
-            for row in tables.get(cat.PREVIOUS_RESULTS) or []:
+            for row in content.rows(cat.PREVIOUS_RESULTS):
                 level = canonical_choice(str(row.get(attainment.key) or ""), attainment.choices or [])
                 if level:
                     results.append(level)
-        needs = sum(1 for row in tables.get(cat.TRAINING_NEEDS) or [] if any(str(v).strip() for v in row.values()))
+        needs = sum(1 for row in content.rows(cat.TRAINING_NEEDS) if any(str(v).strip() for v in row.values()))
         return cls(
             evaluator=cell_text(fields.get(cat.EVALUATOR) or (listed.values.get(cat.EVALUATOR) if listed else "")),
             service=cell_text(fields.get(cat.SERVICE) or (listed.values.get(cat.SERVICE) if listed else "")),

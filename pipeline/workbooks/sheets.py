@@ -3,8 +3,7 @@
 - :class:`SheetColumn` (a DataFrame column, its French header, its kind:
   :data:`TEXT`, :data:`DATE` or :data:`NUMBER`) and :func:`field_columns`, the
   columns of catalogue fields headed by their labels;
-- :func:`cell_text`, user text made safe for a cell, and :func:`content_date`,
-  a date of a report's content read from the journal;
+- :func:`cell_text`, user text made safe for a cell;
 - :class:`Book`, an XlsxWriter workbook that writes user text as text, never
   as a formula or a link: sheets, Excel tables (with a total row), column
   widths, dates as real Excel dates, the stacked-bar chart.
@@ -58,12 +57,6 @@ def cell_text(value: object) -> str:
         marker = f" […] (texte coupé : {len(text)} caractères, la limite d'une cellule est {MAX_CELL})"
         text = text[:MAX_CELL - len(marker)] + marker
     return text
-
-
-def content_date(content: dict, key: str) -> dt.date | None:
-    """The date ``key`` of a report's content as the journal keeps it (ISO text), or None."""
-    text = (content.get("dates") or {}).get(key)
-    return dt.date.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)

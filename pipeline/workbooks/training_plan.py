@@ -30,7 +30,7 @@ from .. import catalogue as cat
 from ..catalogue import Catalogue, Column
 from ..journal import CurrentReport, FileRow
 from ..text import canonical_choice
-from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, content_date,
+from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text,
                      field_columns)
 from .titles import group_titles
 
@@ -121,31 +121,44 @@ def need_rows(files: Iterable[tuple[str | None, str | None, FileRow]], catalogue
               categories: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per training need of each (campaign, agent number, file), titles not
     yet grouped: see :func:`with_grouped_titles`."""
-    columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
-    identity = [c.id for c in field_columns(catalogue, PLAN_IDENTITY)]
-    categories = categories or {}
     records = []
     for campaign, agent_number, file in files:
-        content = file.content or {}
-        fields = content.get("champs") or {}
-        base = {key: cell_text(fields.get(key)) for key in identity}
-        base[cat.CAMPAIGN] = base.get(cat.CAMPAIGN) or cell_text(campaign)
-        base[cat.AGENT_NUMBER] = base.get(cat.AGENT_NUMBER) or cell_text(agent_number)
-        base[CATEGORY.id] = cell_text(categories.get(base[cat.AGENT_NUMBER], ""))
-        base[cat.REVIEW_DATE] = content_date(content, cat.REVIEW_DATE)
-        base[SOURCE_FILE] = cell_text(file.original_name)
-        for row in (content.get("tableaux") or {}).get(cat.TRAINING_NEEDS) or []:
-            if not any(str(v).strip() for v in row.values()):
-                continue
-            record = dict(base)
-            for column in columns:
-                text = cell_text(row.get(column.key)).strip()
-                if column.choices and text:
-                    text = canonical_choice(text, column.choices) or text
-                record[need_id(column)] = text
-                if column.meanings:
-                    record[_meaning_id(column)] = column.meanings.get(text, "")
-            records.append(record)
+        records += need_records(campaign, agent_number, file, catalogue, categories)
+    return need_frame(records, catalogue)
+
+
+def need_records(campaign: str | None, agent_number: str | None, file: FileRow, catalogue: Catalogue,
+                 categories: Mapping[str, str] | None = None) -> list[dict]:
+    """The training needs of one report, one record each (:func:`need_frame` makes the table):
+    what the plan keeps of a report, so that its whole content need not stay in memory."""
+    content = file.report
+    if content is None:
+        return []
+    columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
+    base = {key: cell_text(content.fields.get(key)) for key in (c.id for c in field_columns(catalogue, PLAN_IDENTITY))}
+    base[cat.CAMPAIGN] = base.get(cat.CAMPAIGN) or cell_text(campaign)
+    base[cat.AGENT_NUMBER] = base.get(cat.AGENT_NUMBER) or cell_text(agent_number)
+    base[CATEGORY.id] = cell_text((categories or {}).get(base[cat.AGENT_NUMBER], ""))
+    base[cat.REVIEW_DATE] = content.dates.get(cat.REVIEW_DATE)
+    base[SOURCE_FILE] = cell_text(file.original_name)
+    records = []
+    for row in content.rows(cat.TRAINING_NEEDS):
+        if not any(str(v).strip() for v in row.values()):
+            continue
+        record = dict(base)
+        for column in columns:
+            text = cell_text(row.get(column.key)).strip()
+            if column.choices and text:
+                text = canonical_choice(text, column.choices) or text
+            record[need_id(column)] = text
+            if column.meanings:
+                record[_meaning_id(column)] = column.meanings.get(text, "")
+        records.append(record)
+    return records
+
+
+def need_frame(records: list[dict], catalogue: Catalogue) -> pd.DataFrame:
+    """The «\u202fBesoins\u202f» table of :func:`need_records`' records."""
     return pd.DataFrame.from_records(
         records, columns=[c.id for c in need_columns(catalogue) if c.id != GROUPED_TITLE])
 

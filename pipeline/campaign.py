@@ -1,0 +1,451 @@
+"""The campaign view: where each agent of the campaign stands, computed once for every display.
+
+:func:`campaign_view` is a pure function of (configuration, journal, roster, day). For each agent
+of the roster, then each other agent the journal knows, it gives an :class:`AgentState`:
+
+    current    the newest accepted version of the report: stage, file, when received
+    dates      each date of the workflow, the report's first, else the roster's (an invitation
+               dated in the roster was sent that day, an interview dated there held that day)
+    deadlines  every deadline with its limit, the date it was done and where that date comes
+               from, its state (pipeline.deadlines.deadline_state) and how many days late
+    rejection  the last file received, when it was turned away: its reasons and the date its
+               correction is due (as its note says)
+    chase      whether to chase, why, whom (évaluateur, agent, autorité) and by when
+    message    the last message sent about the agent (pipeline.mail records them)
+
+``etat`` (text and JSON), the tracking workbook («\u202fSuivi\u202f», «\u202fRelances\u202f») and
+``relancer`` display it; nothing about lateness or chasing is computed anywhere else. The words
+of these states (situations, reasons to chase, a message's state) are spelt here only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import catalogue as cat
+from .catalogue import EVALUATOR_PARTY
+from .deadlines import LATE, MISSED, OVERDUE, PENDING, agent_deadlines, correction_due
+from .journal import DRAFTED, FAILED, QUEUED, REJECTION_NOTE, REMINDER, SENDING, SENT, UNCERTAIN, CurrentReport, \
+    FileRow, Journal, MessageRow
+from .outcomes import Outcome, is_error
+from .records import PdfSignature, ReportContent
+from .text import canonical_choice, format_date
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .roster import RosterRow
+
+# -- words: how the campaign's states are said, here only ----------------------------------------
+
+# An agent's situation when no version of their report was accepted.
+NO_REPORT = "aucun compte rendu reçu"
+REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
+# A rejected last file whose report has a newer accepted version: nothing to correct any more.
+REJECTION_RESOLVED = "rejet résolu par une version acceptée"
+# Why an agent is chased: no report, a pending rejection, a step overdue (chase_overdue).
+CHASE_NO_REPORT = NO_REPORT
+CHASE_REJECTION = "rejet en attente d'une version corrigée"
+# How the final stage was reached.
+NOTIFIED_SIGNED = "signée par l'agent"
+NOTIFIED_REFUSED = "refus de signer, valant notification : {mode}"
+NO_MODE = "mode non indiqué"
+# Where the date a step was done comes from.
+FROM_REPORT, FROM_ROSTER, FROM_RECEIPT = "compte rendu", "liste des agents", "réception du compte rendu"
+# Messages (the journal's ``messages`` table): their kinds and states, as people read them.
+MESSAGE_KIND_WORDS = {REJECTION_NOTE: "Note de rejet", REMINDER: "Relance"}
+MESSAGE_STATUS_WORDS = {
+    QUEUED: "en attente d'envoi",
+    SENDING: "envoi en cours",
+    SENT: "envoyé",
+    DRAFTED: "brouillon écrit",
+    FAILED: "échec de l'envoi",
+    UNCERTAIN: "envoi incertain",
+}
+# A rejected report whose evaluator has no address (roster column «\u202fcourriel évaluateur\u202f»).
+NOTE_NOT_SENT = "note non envoyée : adresse inconnue"
+# A file no agent could be read from (unreadable): nobody to write to.
+NOTE_NOT_SENT_NO_AGENT = "note non envoyée : agent non identifié"
+
+# The identity an agent is shown with, roster first, else their report.
+IDENTITY = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE, cat.EVALUATOR)
+
+
+def chase_overdue(label: str) -> str:
+    """Why an agent is chased when a step's deadline passed with the step not done."""
+    return f"{label} : {OVERDUE}"
+
+
+def described_message(message: MessageRow) -> str:
+    """«\u202fNote de rejet : envoyé le 29/11/2026\u202f»: a message and its state, as people read it."""
+    text = (f"{MESSAGE_KIND_WORDS.get(message.kind, message.kind)} : "
+            f"{MESSAGE_STATUS_WORDS.get(message.status, message.status)}")
+    when = message.sent_at if message.status in (SENT, DRAFTED) else None
+    if when:
+        text += f" le {format_date(dt.datetime.fromisoformat(when).date())}"
+    return text
+
+
+# -- the records of the view --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineState:
+    """One deadline of an agent: ``due`` (its limit), ``done`` (the day the step was done, when
+    known) and ``done_from`` (:data:`FROM_REPORT`, :data:`FROM_ROSTER`, :data:`FROM_RECEIPT`),
+    ``state`` (pipeline.deadlines: à venir, respectée, en retard, dépassée, sans objet...),
+    ``owner`` (whom the step waits for), ``days_late`` (done late: the days past the limit;
+    overdue: the days since it passed; else ``None``)."""
+
+    key: str
+    label: str
+    due: dt.date | None
+    done: dt.date | None
+    done_from: str
+    state: str
+    owner: str
+    days_late: int | None
+
+    @property
+    def missed(self) -> bool:
+        return self.state in MISSED
+
+
+@dataclass(frozen=True, slots=True)
+class FileSeen:
+    """A received file, as the view shows it: the last one of an agent, or one no agent could be
+    read from. ``errors``: its errors, each «\u202flabel : message\u202f»; ``messages``: the same without
+    the labels (what ``etat`` prints)."""
+
+    file_id: int
+    name: str
+    received_at: dt.datetime
+    outcome: Outcome | None
+    reason_code: str | None
+    note: str | None
+    errors: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+
+    @property
+    def received(self) -> dt.date:
+        return self.received_at.date()
+
+    @property
+    def turned_away(self) -> bool:
+        return self.outcome is not None and self.outcome.turned_away
+
+    @classmethod
+    def of(cls, row: FileRow) -> "FileSeen":
+        errors = [f for f in row.findings if is_error(f)]
+        return cls(file_id=row.id, name=row.original_name, received_at=row.received_moment, outcome=row.outcome,
+                   reason_code=row.reason_code, note=row.note,
+                   errors=tuple(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", "")
+                                for f in errors),
+                   messages=tuple(f["message"] for f in errors))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRejection:
+    """The agent's last file was turned away: it waits for a corrected report, due ``due``."""
+
+    file: FileSeen
+    due: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Chase:
+    """Why to chase an agent's report, whom (catalogue.EVALUATOR_PARTY, AGENT_PARTY,
+    AUTHORITY_PARTY), by when, and how many days that is past (``None``: not yet)."""
+
+    reason: str
+    whom: str
+    due: dt.date | None
+    days_late: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LastMessage:
+    """The last message about an agent, as people read it (:func:`described_message`), and its day."""
+
+    text: str
+    day: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentVersion:
+    """The newest accepted version of an agent's report."""
+
+    stage: int
+    name: str  # as received
+    location: str  # where it is now (its stage folder)
+    received_at: dt.datetime
+    notification: str  # how the final stage was reached (NOTIFIED_SIGNED...), "" before it
+
+    @property
+    def received(self) -> dt.date:
+        return self.received_at.date()
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCopySeen:
+    """The last signed copy (a scanned PDF) received for the agent's report."""
+
+    received: dt.date
+    signatures: tuple[PdfSignature, ...]
+
+
+@dataclass(slots=True)
+class AgentState:
+    """Where one agent stands (see the module's docstring)."""
+
+    number: str
+    identity: dict[str, str]  # IDENTITY keys -> text, roster first, else the report
+    evaluator_email: str  # the roster's «\u202fcourriel évaluateur\u202f», "" when none
+    in_roster: bool
+    situation: str  # the stage's label, or NO_REPORT / REJECTED_ONLY
+    current: CurrentVersion | None
+    dates: dict[str, dt.date | None]  # every date field of the catalogue
+    deadlines: tuple[DeadlineState, ...]
+    last_file: FileSeen | None
+    rejection: PendingRejection | None
+    chase: Chase | None
+    message: LastMessage | None = None
+    signed_copy: SignedCopySeen | None = None
+
+    @property
+    def stage(self) -> int | None:
+        return self.current.stage if self.current else None
+
+    @property
+    def name(self) -> str:
+        """``Élodie MARTIN``."""
+        return " ".join(v for v in (self.identity.get(cat.FIRST_NAME, ""),
+                                    self.identity.get(cat.LAST_NAME, "").upper()) if v)
+
+    @property
+    def evaluator(self) -> str:
+        return self.identity.get(cat.EVALUATOR, "")
+
+    @property
+    def missed(self) -> list[DeadlineState]:
+        """The deadlines missed: done late, or overdue."""
+        return [d for d in self.deadlines if d.missed]
+
+    @property
+    def days_late(self) -> int | None:
+        """The most days late of the missed deadlines, ``None`` when none is."""
+        return max((d.days_late or 0 for d in self.missed), default=0) or None
+
+    @property
+    def rejection_resolved(self) -> bool:
+        """The last file was turned away, but an accepted version came after it."""
+        return bool(self.last_file and self.last_file.turned_away and self.rejection is None)
+
+
+@dataclass
+class CampaignView:
+    """The campaign on ``today``: ``agents`` (the roster's, in its order, then the other agents
+    the journal knows, by number) and the files turned away that no agent could be read from."""
+
+    campaign: str
+    today: dt.date
+    agents: list[AgentState] = field(default_factory=list)
+    unidentified: list[FileSeen] = field(default_factory=list)
+    with_roster: bool = False
+
+    def per_stage(self, catalogue: cat.Catalogue) -> dict[int, int]:
+        counts = {s.number: 0 for s in catalogue.stages}
+        for agent in self.agents:
+            if agent.stage is not None:
+                counts[agent.stage] = counts.get(agent.stage, 0) + 1
+        return counts
+
+    def chased(self) -> list[AgentState]:
+        """The agents to chase, by evaluator name (agents without one last), then in the view's order."""
+        chased = [(i, a) for i, a in enumerate(self.agents) if a.chase is not None]
+        chased.sort(key=lambda item: (item[1].evaluator == "", item[1].evaluator.casefold(), item[0]))
+        return [a for _, a in chased]
+
+
+# -- building it --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ReportFacts:
+    """What the view keeps of a report read (not its whole content): identity and dates."""
+
+    identity: dict[str, str]
+    dates: dict[str, dt.date]  # filled dates, of fields without an error
+
+    @classmethod
+    def of(cls, row: FileRow, date_keys: list[str]) -> "_ReportFacts | None":
+        content = row.report
+        if content is None:
+            return None
+        wrong = {f.get("field") for f in row.findings if is_error(f)}  # a date refused as a typo is not a date
+        return cls(identity={k: content.text(k) for k in IDENTITY if content.text(k)},
+                   dates={k: day for k in date_keys if (day := content.dates.get(k)) and k not in wrong})
+
+
+def _notification(content: ReportContent | None, catalogue: cat.Catalogue) -> str:
+    if content is None:
+        return ""
+    if content.fields.get(cat.REFUSED_TO_SIGN) is True:
+        typed = content.text(cat.NOTIFICATION_MODE)
+        mode = canonical_choice(typed, catalogue.field(cat.NOTIFICATION_MODE).choices or []) or typed
+        return NOTIFIED_REFUSED.format(mode=mode or NO_MODE)
+    return NOTIFIED_SIGNED
+
+
+def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] | None, today: dt.date, *,
+                  each_report: Callable[[CurrentReport], None] | None = None,
+                  each_last_file: Callable[[FileRow], None] | None = None) -> CampaignView:
+    """Where each agent of ``config``'s campaign stands on ``today``, from the journal and the
+    roster (``None``: no roster configured). Reads the journal, writes nothing.
+
+    ``each_report`` is called with each report's newest accepted version and ``each_last_file``
+    with each agent's last file, as the journal streams them: what else needs their whole
+    content (the training plan) reads it in the same pass, one report in memory at a time."""
+    catalogue, campaign = config.catalogue, config.campaign.key
+    date_keys = [f.key for f in catalogue.single_fields if f.kind == "date"]
+    listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster or ()}
+    current: dict[str, tuple[CurrentVersion, _ReportFacts | None]] = {}
+    facts_of_file: dict[int, _ReportFacts | None] = {}  # an agent's last file is most often its current version
+    for report in journal.iter_current_reports(campaign):
+        facts = facts_of_file[report.file.id] = _ReportFacts.of(report.file, date_keys)
+        final = report.stage >= catalogue.final_stage
+        current[report.agent_number] = (CurrentVersion(
+            stage=report.stage, name=report.file.original_name, location=report.location,
+            received_at=report.file.received_moment,
+            notification=_notification(report.file.report, catalogue) if final else ""), facts)
+        if each_report:
+            each_report(report)
+    latest: dict[str, tuple[FileSeen, _ReportFacts | None]] = {}
+    for row in journal.iter_latest_by_agent(campaign):
+        facts = facts_of_file[row.id] if row.id in facts_of_file else _ReportFacts.of(row, date_keys)
+        latest[row.agent_number] = (FileSeen.of(row), facts)
+        if each_last_file:
+            each_last_file(row)
+    del facts_of_file
+    signed = {copy.agent_number: SignedCopySeen(copy.received_day, tuple(copy.signatures))
+              for copy in journal.signed_copies() if copy.campaign == campaign}  # each agent's last one
+    messages = _last_messages(config, journal, {n: seen for n, (seen, _) in latest.items() if seen.turned_away})
+    view = CampaignView(campaign=campaign, today=today, with_roster=roster is not None,
+                        unidentified=[FileSeen.of(row) for row in journal.iter_unidentified_rejections(campaign)])
+    others = sorted((set(current) | set(latest) | set(signed)) - set(listed))
+    for number in [*listed, *others]:
+        agent = _agent_state(config, number, listed.get(number), current.get(number), latest.get(number),
+                             date_keys, today)
+        agent.message = messages.get(number)
+        agent.signed_copy = signed.get(number)
+        view.agents.append(agent)
+    return view
+
+
+def _agent_state(config: Config, number: str, listed: RosterRow | None,
+                 current: tuple[CurrentVersion, _ReportFacts | None] | None,
+                 latest: tuple[FileSeen, _ReportFacts | None] | None,
+                 date_keys: list[str], today: dt.date) -> AgentState:
+    from .roster import EVALUATOR_EMAIL
+
+    catalogue = config.catalogue
+    version, report_facts = current or (None, None)
+    last, last_facts = latest or (None, None)
+    # The report's facts: its accepted version's, else those of the last file read (a rejected
+    # report still says when the interview was held).
+    facts = report_facts or last_facts
+    identity = {k: v for k in IDENTITY if (v := (listed.values.get(k, "") if listed else "")
+                                                  or (facts.identity.get(k, "") if facts else ""))}
+    identity[cat.AGENT_NUMBER] = number
+    dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
+    sources: dict[str, str] = {}
+    if listed:
+        for key, day in ((cat.REVIEW_DATE, listed.review_date), (cat.INVITATION_DATE, listed.invitation_date)):
+            if day is not None:
+                dates[key], sources[key] = day, FROM_ROSTER
+    for key, day in (facts.dates.items() if facts else ()):
+        dates[key], sources[key] = day, FROM_REPORT
+    finished = version is not None and version.stage >= catalogue.final_stage
+    received = version.received if version else None
+    deadlines = []
+    planned = {key for key, source in sources.items() if source == FROM_ROSTER}
+    for d, state in agent_deadlines(config, dates, received, finished=finished, today=today, planned=planned):
+        done = d.done if state not in (PENDING, OVERDUE) else None
+        days = ((d.done - d.due).days if state == LATE else (today - d.due).days if state == OVERDUE else None)
+        owner = d.owner or (catalogue.stage(version.stage).waits_for if version else EVALUATOR_PARTY) or ""
+        deadlines.append(DeadlineState(
+            key=d.key, label=d.label, due=d.due, done=done,
+            done_from=(sources.get(d.done_key, "") if d.done_key else FROM_RECEIPT) if done else "",
+            state=state, owner=owner, days_late=days))
+    pending = last is not None and last.turned_away and not (version and version.received_at > last.received_at)
+    rejection = PendingRejection(last, correction_due(config, last.received)) if pending else None
+    agent = AgentState(
+        number=number, identity=identity,
+        evaluator_email=(listed.extra.get(EVALUATOR_EMAIL, "") if listed else "").strip(),
+        in_roster=listed is not None,
+        situation=catalogue.stage(version.stage).label if version else (REJECTED_ONLY if last else NO_REPORT),
+        current=version, dates=dates, deadlines=tuple(deadlines), last_file=last, rejection=rejection,
+        chase=None)
+    agent.chase = _chase(agent, today)
+    return agent
+
+
+def _chase(agent: AgentState, today: dt.date) -> Chase | None:
+    """Why and whom to chase, by when: a pending rejection (its correction's due date), no report
+    once the interview date has passed or when it is unknown (the first step still open), else
+    the step the longest overdue (its owner, or whoever holds the report at its stage)."""
+
+    def chase(reason: str, whom: str, due: dt.date | None) -> Chase:
+        return Chase(reason, whom, due, (today - due).days if due is not None and due < today else None)
+
+    if agent.rejection is not None:
+        return chase(CHASE_REJECTION, EVALUATOR_PARTY, agent.rejection.due)
+    if agent.current is None and agent.last_file is None:
+        interview = agent.dates.get(cat.REVIEW_DATE)
+        if interview is not None and interview > today:
+            return None
+        step = next((d for d in agent.deadlines if d.state in (PENDING, OVERDUE) and d.due is not None), None)
+        return chase(CHASE_NO_REPORT, EVALUATOR_PARTY, step.due if step else None)
+    overdue = [d for d in agent.deadlines if d.state == OVERDUE]
+    if not overdue:
+        return None
+    worst = min(overdue, key=lambda d: d.due)
+    return chase(chase_overdue(worst.label), worst.owner, worst.due)
+
+
+def _last_messages(config: Config, journal: Journal, turned_away: dict[str, FileSeen]) -> dict[str, LastMessage]:
+    """Agent number -> the last message about them. A pending rejection whose note could not be
+    sent (no address) says «\u202fnote non envoyée : adresse inconnue\u202f» unless a message came after it."""
+    campaign = config.campaign.key
+    latest: dict[str, MessageRow] = {}
+    for message in journal.messages():
+        if message.campaign == campaign:
+            for agent in message.agents:
+                latest[agent] = message
+    shown = {agent: LastMessage(described_message(m), _day(m.sent_at or m.created_at)) for agent, m in latest.items()}
+    if config.mail.mode != "aucun" and config.mail.rejection_notes:
+        for number, seen in turned_away.items():
+            last = latest.get(number)
+            if seen.note and not journal.messages_of_file(seen.file_id) and (
+                    last is None or last.created_at < seen.received_at.isoformat()):
+                shown[number] = LastMessage(NOTE_NOT_SENT, None)
+    return shown
+
+
+def _day(stamp: str | None) -> dt.date | None:
+    return dt.datetime.fromisoformat(stamp).date() if stamp else None
+
+
+def load_campaign_view(config: Config, *, today: dt.date | None = None, **hooks) -> CampaignView:
+    """:func:`campaign_view` of the configured journal and roster (``liste_agents``), on ``today``
+    (default: the machine's day). Raises :class:`~pipeline.outcomes.RosterError` when the
+    configured roster is missing or unusable."""
+    from .examine import roster_agents
+
+    roster = roster_agents(config)
+    with Journal(config.state_dir) as journal:
+        return campaign_view(config, journal, None if roster is None else roster.values(),
+                             today or dt.date.today(), **hooks)
+
