@@ -31,11 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import xlsxwriter  # noqa: E402
 
 from pipeline import catalogue as cat  # noqa: E402
+from pipeline.campaign import campaign_view  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.journal import Journal  # noqa: E402
+from pipeline.records import ReportContent  # noqa: E402
 from pipeline.roster import load_roster  # noqa: E402
 from pipeline.workbooks import rebuild_workbooks  # noqa: E402
-from pipeline.workbooks.tracking import TrackingFacts, tracking_columns, tracking_rows  # noqa: E402
+from pipeline.workbooks.tracking import tracking_columns, tracking_rows  # noqa: E402
 from pipeline.workbooks.training_plan import need_columns, training_rows  # noqa: E402
 
 TODAY = dt.date(2027, 2, 15)
@@ -71,14 +73,14 @@ def variants(title: str, rng: random.Random) -> str:
 
 
 def content_for(catalogue, number: str, person: dict, needs: list[dict], stage: int,
-                review: dt.date, rng: random.Random) -> dict:
+                review: dt.date, rng: random.Random) -> ReportContent:
     champs, dates = {}, {}
     for f in catalogue.single_fields:
         if f.kind == "date":
             owner = f.marks_stage or f.required_from or 1
             day = review + dt.timedelta(days=4 * owner + rng.randrange(0, 30)) if owner <= stage else None
             champs[f.key] = day.strftime("%d/%m/%Y") if day else ""
-            dates[f.key] = day.isoformat() if day else None
+            dates[f.key] = day
         elif f.kind == "bool":
             champs[f.key] = False
         elif f.kind == "choice":
@@ -87,13 +89,13 @@ def content_for(catalogue, number: str, person: dict, needs: list[dict], stage: 
             champs[f.key] = f"{f.label} : réponse rédigée lors de l'entretien, assez longue pour être plausible."
     champs.update(person)
     champs.update({cat.AGENT_NUMBER: number, cat.CAMPAIGN: "2026", cat.REPORT_ID: f"2026-{number}"})
-    dates[cat.REVIEW_DATE] = review.isoformat()
+    dates[cat.REVIEW_DATE] = review
     tables = {}
     for f in catalogue.table_fields:
         tables[f.key] = [{c.key: (c.choices or [""])[0] if c.kind == "choice" else f"{c.label} {n}"
                           for c in f.columns or []} for n in (1, 2)]
     tables[cat.TRAINING_NEEDS] = needs
-    return {"champs": champs, "tableaux": tables, "dates": dates, "version_formulaire": catalogue.version()}
+    return ReportContent(fields=champs, tables=tables, dates=dates, form_version=catalogue.version())
 
 
 def build_workspace(base: Path, n_needs: int, n_agents: int) -> Config:
@@ -198,15 +200,13 @@ def main() -> None:
         config = build_workspace(base, args.needs, args.agents)
         print(f"journal synthétisé ({args.agents} agents, {args.needs} besoins) en "
               f"{time.perf_counter() - start:.1f} s")
-        with Journal(config.state_dir) as journal:
-            reports, latest = journal.current_reports("2026"), journal.latest_by_agent("2026")
-            needs = training_rows(reports, config.catalogue)
-            current = {r.agent_number: TrackingFacts.of(r.file, config.catalogue) for r in reports}
-            latest = {n: TrackingFacts.of(row, config.catalogue) for n, row in latest.items()}
         roster = load_roster(config.roster_path, config.catalogue).rows
-        agents = tracking_rows(config, current, latest, roster, TODAY)
+        with Journal(config.state_dir) as journal:
+            reports = journal.current_reports("2026")
+            needs = training_rows(reports, config.catalogue)
+            agents = tracking_rows(config, campaign_view(config, journal, roster, TODAY))
         sheets = [as_rows(needs, need_columns(config.catalogue)), as_rows(agents, tracking_columns(config))]
-        del reports, current, latest, roster
+        del reports, roster
 
         rebuilds, floors = [], []
         for _ in range(args.runs):
