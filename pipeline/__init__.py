@@ -38,6 +38,7 @@ if TYPE_CHECKING:
                            TemplateError, UnreadableReport)
     from .process import HandledFile, PassResult
     from .status import Status
+    from .campaign import CampaignView
     from .watch.lock import WatcherState
     from .mail import MailRun
     from .mail.reminders import ReminderRun
@@ -46,11 +47,11 @@ if TYPE_CHECKING:
 __all__ = [
     # functions
     "load_config", "process_inbox", "reexamine_files", "check_files", "generate_documents", "rebuild_workbooks",
-    "campaign_status", "watcher_state", "build_templates", "run_service", "send_reminders", "deliver_messages",
-    "archive_campaign",
+    "campaign_view", "campaign_status", "watcher_state", "build_templates", "run_service", "send_reminders",
+    "deliver_messages", "archive_campaign",
     # what they return or take
     "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
-    "WatcherState", "ReminderRun", "MailRun", "ArchiveResult",
+    "CampaignView", "WatcherState", "ReminderRun", "MailRun", "ArchiveResult",
     # exceptions
     "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
     "UnreadableReport", "NotReexaminable",
@@ -153,10 +154,25 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     return rebuild_workbooks(config, today=today)
 
 
+def campaign_view(config: Config, *, today: dt.date | None = None) -> CampaignView:
+    """Where each agent of the campaign stands on ``today`` (default: the machine's day), from the
+    journal and the roster: what ``etat``, the tracking workbook and ``relancer`` display. A
+    :class:`CampaignView` whose ``agents`` (the roster's in its order, then the others the journal
+    knows) each have ``current`` (stage, file), ``dates``, ``deadlines`` (each with ``due``,
+    ``done``, ``done_from``, ``state``, ``owner``, ``days_late``), ``rejection`` (a pending one,
+    with the ``due`` date of its correction), ``chase`` (``reason``, ``whom``, ``due``,
+    ``days_late``) and ``message`` (the last one sent). Raises :class:`RosterError` when the
+    configured roster cannot be read."""
+    from .campaign import load_campaign_view
+
+    return load_campaign_view(config, today=today)
+
+
 def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
     """Where the campaign stands, from the journal alone (``entretiens etat``): a :class:`Status`
     with ``per_stage`` (stage number -> reports), ``rejected``, ``late``, ``missing`` (roster agents
-    without an accepted report), ``files_received``, ``duplicates``; ``as_json()`` for tools."""
+    without an accepted report), ``chased`` (whom to chase, why and by when, as the campaign view
+    says), ``files_received``, ``duplicates``; ``as_json()`` for tools."""
     from .status import campaign_status
 
     return campaign_status(config, today=today)
@@ -245,6 +261,7 @@ def archive_campaign(config: Config, *, renderer=None,
 _LAZY = {
     "Config": "config", "Watch": "config", "PassResult": "process", "HandledFile": "process",
     "Outcome": "outcomes", "Examination": "examine", "GenerateResult": "generate", "Status": "status",
+    "CampaignView": "campaign",
     "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders", "ArchiveResult": "archive",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
                      "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),

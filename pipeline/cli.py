@@ -17,6 +17,7 @@ import math
 import os
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 from . import command_names as names
@@ -398,6 +399,11 @@ def cmd_status(args) -> int:
         print(f"Agents sans compte rendu accepté : {len(status.missing)}, par évaluateur :")
         for evaluator, agents in status.missing_by_evaluator().items():
             print(f"  {evaluator} : " + ", ".join(f"{a['nom']} ({a['matricule']})" for a in agents))
+    if status.chased:
+        whom = Counter(item["qui"] for item in status.chased)
+        print(f"Agents à relancer : {len(status.chased)} (" + ", ".join(f"{who} : {n}" for who, n in whom.items())
+              + f") ; le détail : «\u202f{command_line(names.REMIND, '--simulation')}\u202f» ou la feuille «\u202fRelances\u202f» "
+              "du suivi de campagne.")
     return EXIT_OK
 
 

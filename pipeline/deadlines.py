@@ -1,9 +1,10 @@
 """The campaign's deadlines for one report (SPEC 4): warnings, never rejections.
 
 The delays of each public service (:data:`PRESETS`), and the deadlines of one
-report computed from its dates (:func:`deadlines`). Used by validation (a late
-date becomes a warning), ``status`` and the tracking workbook (due dates, late
-and overdue flags).
+report computed from its dates (:func:`deadlines`), each with its state on a given
+day (:func:`agent_deadlines`). Used by validation (a late date becomes a warning) and
+the campaign view (:mod:`pipeline.campaign`), which ``etat``, the tracking workbook
+and ``relancer`` display.
 """
 
 from __future__ import annotations

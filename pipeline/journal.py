@@ -2,7 +2,7 @@
 
 Every file received (checksum, original name, times), what was read, the
 findings, the outcome, the destination and every move. The workbooks and
-``status`` are rebuilt from it. It lives on a local disk: SQLite locking is
+``etat`` are rebuilt from it. It lives on a local disk: SQLite locking is
 unreliable on network file systems (see :func:`warn_if_network_fs`).
 """
 

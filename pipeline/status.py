@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .campaign import (MESSAGE_STATUS_WORDS, NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, AgentState, CampaignView,
                        FileSeen, campaign_view)
+from .command_names import GENERATE, command_line
 from .config import Config
 from .inbox import SPECIAL_ENTRY, list_inbox, not_ready
 from .journal import FAILED, QUEUED, UNCERTAIN, Journal
@@ -170,7 +171,7 @@ def _roster(config: Config, status: Status) -> list[RosterRow] | None:
     roster = load_roster(path, config.catalogue)
     if roster.problems:
         status.problems.append(f"La liste des agents a {len(roster.problems)} ligne(s) à corriger : ces agents "
-                               "n'apparaissent nulle part («\u202fentretiens generer\u202f» les détaille).")
+                               f"n'apparaissent nulle part («\u202f{command_line(GENERATE)}\u202f» les détaille).")
     return roster.rows
 
 

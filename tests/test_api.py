@@ -16,7 +16,7 @@ from pipeline.watch import acquire_lock
 from tests.conftest import REPO
 
 FUNCTIONS = ["load_config", "process_inbox", "check_files", "generate_documents", "rebuild_workbooks",
-             "campaign_status", "watcher_state", "build_templates", "run_service", "archive_campaign"]
+             "campaign_view", "campaign_status", "watcher_state", "build_templates", "run_service", "archive_campaign"]
 HEAVY = ("pandas", "xlsxwriter", "pydantic", "yaml", "holidays", "docx", "docxtpl", "lxml", "watchdog",
          "rapidfuzz", "openpyxl")
 

@@ -102,7 +102,7 @@ def pending_rejections(journal: Journal, campaign: str) -> list[FileRow]:
 def queue_rejection_notes(config: Config, journal: Journal, roster: dict[str, RosterRow], *,
                           at: dt.datetime) -> list[str]:
     """Queue each pending rejection's note for its evaluator, once per rejected file; a file whose
-    evaluator has no address is left (``status`` says «\u202fnote non envoyée : adresse inconnue\u202f»)
+    evaluator has no address is left (``etat`` says «\u202fnote non envoyée : adresse inconnue\u202f»)
     and queued later if the roster gains the address. Returns the Message-IDs queued."""
     from ..notes import agent_described
 

@@ -1,5 +1,5 @@
 """The watcher's mail: a background thread that delivers messages, so that a slow or absent SMTP
-server never delays the processing of files (``entretiens watch``)."""
+server never delays the processing of files (``entretiens surveiller``)."""
 
 from __future__ import annotations
 

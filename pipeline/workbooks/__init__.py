@@ -1,6 +1,6 @@
 """The training plan and the campaign tracking workbooks, rebuilt from the journal (SPEC 5).
 
-:func:`rebuild_workbooks` runs once per pass (and for ``entretiens report``)::
+:func:`rebuild_workbooks` runs once per pass (and for ``entretiens classeurs``)::
 
     read       the journal: newest accepted version of each report, last file of
                each agent; the roster
