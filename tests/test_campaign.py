@@ -269,3 +269,16 @@ def test_relancer_names_each_agent_s_due_date_as_etat_says_it(workspace, capsys)
         (line,) = [line for line in printed.splitlines() if f"(matricule {item['matricule']})" in line]
         assert item["motif"] in line
         assert (f"échéance : {due}" in line) if due else ("échéance" not in line)
+
+
+def test_etat_counts_the_agents_to_chase_by_whom_and_says_where_the_detail_is(workspace, capsys):
+    from pipeline.cli import main
+
+    assert main(["etat", "--config", str(workspace.config.base_dir / "config.yaml")]) == 0
+    printed = capsys.readouterr().out
+    chased = campaign_status(workspace.config).chased
+    whom = {item["qui"] for item in chased}
+    (line,) = [line for line in printed.splitlines() if line.startswith("Agents à relancer")]
+    assert line.startswith(f"Agents à relancer : {len(chased)} (")
+    assert all(f"{who} : " in line for who in whom)
+    assert "«\u202fentretiens relancer --simulation\u202f»" in line and "«\u202fRelances\u202f»" in line
