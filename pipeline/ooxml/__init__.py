@@ -16,10 +16,10 @@ from .editing import (add_table_row, append_paragraph, append_run, remove_contro
                       set_cell_text, set_checkbox, set_control_date, set_control_text, tracked_deletion,
                       tracked_insertion, unwrap_control)
 from .ns import NSMAP, element, parse_xml, qn, serialize
-from .reading import (PartIndex, body, cell_grid_span, cell_text, control_alias, control_checkbox_state,
-                      control_date_value, control_property, control_showing_placeholder, control_tag, core_property,
-                      enclosing, enclosing_cell, first_paragraph_text, grid_positions, has_merged_cells, holds_picture,
-                      iter_controls,
+from .reading import (CORE_PART, PartIndex, body, cell_grid_span, cell_text, control_alias,
+                      control_checkbox_state, control_date_value, control_property, control_showing_placeholder,
+                      control_tag, core_property, enclosing, enclosing_cell, first_paragraph_text, footer_parts,
+                      grid_positions, has_merged_cells, holds_picture, iter_controls,
                       iter_paragraphs, iter_tables, main_content_type, office_document_target, paragraph_text,
                       table_rows)
 
@@ -27,9 +27,10 @@ __all__ = [
     # ns
     "NSMAP", "element", "parse_xml", "qn", "serialize",
     # reading
-    "PartIndex", "body", "cell_grid_span", "cell_text", "control_alias", "control_checkbox_state",
+    "CORE_PART", "PartIndex", "body", "cell_grid_span", "cell_text", "control_alias", "control_checkbox_state",
     "control_date_value", "control_property", "control_showing_placeholder", "control_tag", "core_property",
-    "enclosing", "enclosing_cell", "first_paragraph_text", "grid_positions", "has_merged_cells", "iter_controls",
+    "enclosing", "enclosing_cell", "first_paragraph_text", "footer_parts", "grid_positions", "has_merged_cells",
+    "iter_controls",
     "iter_paragraphs", "iter_tables", "main_content_type", "office_document_target", "paragraph_text",
     "table_rows",
     # building

@@ -408,6 +408,14 @@ class PartIndex:
 # Package parts: core properties, content types, relationships.
 # ---------------------------------------------------------------------------
 
+CORE_PART = "docProps/core.xml"  # the core document properties, where a package has them
+
+
+def footer_parts(names: list[str]) -> list[str]:
+    """The footer parts among a package's part names (``word/footer1.xml``...), in their order."""
+    return [name for name in names if name.startswith("word/footer") and name.endswith(".xml")]
+
+
 def core_property(root: etree._Element, name: str) -> str | None:
     """A core document property (``docProps/core.xml``), e.g. ``dc:identifier``;
     ``None`` when absent or blank."""
