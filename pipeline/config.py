@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, WORKING_DAYS, DelayRules
+from .form import Form, template_form
 from .naming import ARCHIVES
 from .files import describe_failure
 from .outcomes import ConfigError, describe_validation_error
@@ -251,6 +252,7 @@ class Config(_Section):
     # Set by load_config: where relative paths start.
     base_dir: Path = Field(Path("."), exclude=True)
     _catalogue: Catalogue = PrivateAttr()
+    _form: Form | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Config":
@@ -311,6 +313,14 @@ class Config(_Section):
     @property
     def catalogue(self) -> Catalogue:
         return self._catalogue
+
+    @property
+    def form(self) -> Form:
+        """The form returned reports are read by (pipeline/form.py): our own template's, made
+        from the catalogue once, when first asked."""
+        if self._form is None:
+            self._form = template_form(self._catalogue)
+        return self._form
 
     def model_post_init(self, __context: Any) -> None:
         # Built once: the catalogue overrides are validated with the rest.
