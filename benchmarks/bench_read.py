@@ -87,9 +87,9 @@ def floor(files: list[Path]) -> None:
             etree.fromstring(archive.read("word/document.xml"))
 
 
-def reading(files: list[Path], catalogue) -> None:
+def reading(files: list[Path], form) -> None:
     for path in files:
-        read_report(path, catalogue)
+        read_report(path, form)
 
 
 def best_of(passes: int, *runs) -> list[float]:
@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(p.stat().st_size for p in files) / len(files) / 1024
         print(f"{len(files)} reports ({args.distinct} distinct, kind {args.kind}, {size:.0f} KB each) made in "
               f"{time.perf_counter() - start:.1f} s")
-        catalogue = config.catalogue
-        raw, full = best_of(args.passes, lambda: floor(files), lambda: reading(files, catalogue))
+        form = config.form
+        raw, full = best_of(args.passes, lambda: floor(files), lambda: reading(files, form))
 
     per_raw, per_full = raw / len(files) * 1000, full / len(files) * 1000
     ratio = full / raw

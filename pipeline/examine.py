@@ -99,7 +99,7 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
     if is_pdf_candidate(Path(path), name or Path(path).name) and is_regular_file(Path(path)):
         return examine_pdf(result, config)
     try:
-        result.report = read_report(path, config.catalogue, limits=package_limits(config), name=name)
+        result.report = read_report(path, config.form, limits=package_limits(config), name=name)
     except UnreadableReport as exc:
         result.error = exc
         return result

@@ -148,7 +148,7 @@ def _invited_on(report: Path, config: Config) -> dt.date | None:
     from .read import read_report
 
     try:
-        value = read_report(report, config.catalogue).values.get(cat.INVITATION_DATE)
+        value = read_report(report, config.form).values.get(cat.INVITATION_DATE)
         return parse_date(value) if isinstance(value, str) and value else None
     except (EntretiensError, OSError):
         return None

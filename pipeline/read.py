@@ -1,15 +1,16 @@
 """Reading a returned report as Word and LibreOffice leave it.
 
-:func:`read_report` takes a file and returns a :class:`Report` (every
-catalogue field: its value or empty; tables as lists of rows; the report's
-identity; the template version), or raises a
+:func:`read_report` takes a file and the form it follows (:class:`~pipeline.form.Form`,
+``Config.form``) and returns a :class:`Report` (every catalogue field: its value or
+empty; tables as lists of rows; the report's identity; the form version), or raises a
 :class:`~pipeline.outcomes.UnreadableReport` subclass with a French reason.
 
-Each single-value field is found, in order: by its control's tag (Word,
-LibreOffice 25), by the label cell of its label/value row (LibreOffice 7.4
-drops every tag, a user may delete a control), then by the control's alias.
-The whole value cell is read, so text typed next to a control, or the
-paragraphs LibreOffice moves out of a control, are kept.
+Where things are comes from the form; this module knows how to look at each kind of
+place (:class:`~pipeline.form.FieldPlace`). For our own template each single-value field
+is found, in order: by its control's tag (Word, LibreOffice 25), by the label cell of its
+label/value row (LibreOffice 7.4 drops every tag, a user may delete a control), then by
+the control's alias. The whole value cell is read, so text typed next to a control, or
+the paragraphs LibreOffice moves out of a control, are kept.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ooxml
-from .catalogue import AGENT_NUMBER, CAMPAIGN, REPORT_ID, Catalogue, Field
+from .catalogue import Catalogue, Field
 from .dates import parse_date
+from .form import FieldPlace, Form, Identity, Recognition, TablePlace, VersionMarks, template_form
 from .outcomes import NotAReport, UnreadableDate, WrongTemplateVersion
 from .preflight import PackageLimits, open_package
 from .text import drop_invisible, normalize_identifier, normalize_label
@@ -51,10 +53,6 @@ TICK_MARKS = frozenset(
 TICK_WORDS = frozenset({"x", "oui", "yes", "vrai", "coche", "cochee", "ok"})
 EMPTY_BOX_MARKS = frozenset("☐□❑◻⬜▢\uf0a8\uf06f\uf071\uf0a3\uf02a\uf0a1")
 EMPTY_BOX_WORDS = frozenset({"non", "no", "faux", "non coche", "non cochee"})
-VERSION_IN_FOOTER = re.compile(r"Formulaire\s+(CR-[0-9a-f]{6,})")
-CORE_PART = "docProps/core.xml"
-# Fewer labels than this and no tag: a Word document, but not a report.
-MIN_LABELS_FOR_A_REPORT = 5
 
 Value = str | bool
 
@@ -68,7 +66,7 @@ class Report:
     unreadable_dates: dict[str, str] = field(default_factory=dict)  # key -> French message
     unrecognised_marks: dict[str, str] = field(default_factory=dict)  # check box key -> what its cell holds
     pictures: list[str] = field(default_factory=list)  # text fields answered by a picture alone
-    found_by: dict[str, str] = field(default_factory=dict)  # key -> tag | label | alias
+    found_by: dict[str, str] = field(default_factory=dict)  # key -> kind of place found at: tag | label | alias
     not_in_form: list[str] = field(default_factory=list)  # catalogue fields absent from the file
     report_id: str | None = None
     campaign: str | None = None
@@ -194,28 +192,38 @@ class _Index:
                 return any(states)
         return _typed(clean_text(self.part.cell(cell)), kind)
 
-    def read_single(self, field: Field) -> tuple[Value, str | None, list, object]:
-        """The value, how it was found, the controls holding it, and its value cell (or None)."""
-        controls = self.by_tag.get(field.key)
-        if controls:
-            return self.control_value(controls[0], field.kind), "tag", controls, ooxml.enclosing_cell(controls[0])
-        cell = self.value_cells.get(normalize_label(field.label))
-        if cell is not None:
-            return self.cell_value(cell, field.kind), "label", list(ooxml.iter_controls(cell)), cell
-        controls = self.by_alias.get(normalize_label(field.label))
-        if controls:
-            return self.control_value(controls[0], field.kind), "alias", controls, ooxml.enclosing_cell(controls[0])
-        return (False if field.kind == "bool" else ""), None, [], None
+    def read_single(self, kind: str,
+                    places: tuple[FieldPlace, ...]) -> tuple[Value, FieldPlace | None, list, object]:
+        """The value of a field of ``kind`` at the first of its ``places`` found in the document,
+        that place (``None``: none found), the controls holding it, and its value cell (or None)."""
+        for place in places:
+            if place.kind == "tag":
+                controls = self.by_tag.get(place.match)
+                if controls:
+                    return self.control_value(controls[0], kind), place, controls, ooxml.enclosing_cell(controls[0])
+            elif place.kind == "label":
+                cell = self.value_cells.get(place.match)
+                if cell is not None:
+                    return self.cell_value(cell, kind), place, list(ooxml.iter_controls(cell)), cell
+            elif place.kind == "alias":
+                controls = self.by_alias.get(place.match)
+                if controls:
+                    return self.control_value(controls[0], kind), place, controls, ooxml.enclosing_cell(controls[0])
+            else:
+                raise ValueError(f"no reader for a place of kind {place.kind!r}")
+        return (False if kind == "bool" else ""), None, [], None
 
-    def read_table(self, field: Field) -> list[dict[str, str]] | None:
-        columns = field.columns or []
-        wanted = [normalize_label(c.label) for c in columns]
+    def read_table(self, place: TablePlace) -> list[dict[str, str]] | None:
+        """The rows of the first table whose header row holds ``place``'s labels, by column
+        key; ``None`` when no table has them."""
+        keys, wanted = list(place.headers), place.matches
+        wanted_set = set(wanted)
         for index, tbl in enumerate(self._tables):
             rows = self.rows(index)
             if not rows or len(rows[0]) < len(wanted):
                 continue
             labels = self.header(index)
-            if not set(wanted) <= set(labels):  # same columns, possibly moved or one added
+            if not wanted_set <= set(labels):  # same columns, possibly moved or one added
                 continue
             # Grid columns, so that merged cells keep each value in its column.
             positions = ooxml.grid_positions if ooxml.has_merged_cells(tbl) else _plain_positions
@@ -226,7 +234,7 @@ class _Index:
                          for pos, tc in zip(positions(cells), cells)}
                 if [normalize_label(t) for t in texts.values()] == labels:
                     continue  # header repeated (copy-paste, page break)
-                row = {c.key: texts.get(column_at[w], "") for c, w in zip(columns, wanted)}
+                row = {key: texts.get(column_at[w], "") for key, w in zip(keys, wanted)}
                 if any(row.values()):
                     result.append(row)
             return result
@@ -249,55 +257,76 @@ def _date_control_value(controls: list) -> str | None:
     return None
 
 
-def _template_version(package, core) -> str | None:
-    version = ooxml.core_property(core, "cp:version") if core is not None else None
-    if version:
+def _is_report(index: _Index, rule: Recognition) -> bool:
+    """Whether the document shows the signs of a report of its form (see :class:`Recognition`)."""
+    if not rule.tags.isdisjoint(index.by_tag):
+        return True
+    return len(rule.labels.intersection(index.value_cells)) >= rule.min_labels
+
+
+def _form_version(package, core, marks: VersionMarks) -> str | None:
+    """The form version the file says it was made from; ``None`` when it says none."""
+    version = ooxml.core_property(core, marks.property) if core is not None and marks.property else None
+    if version or marks.in_footer is None:
         return version
     # LibreOffice or a user may have dropped the property: the footer says it too.
-    for name in package.names():
-        if name.startswith("word/footer") and name.endswith(".xml"):
-            match = VERSION_IN_FOOTER.search(
-                " ".join(ooxml.paragraph_text(p) for p in ooxml.iter_paragraphs(package.xml_part(name)))
-            )
-            if match:
-                return match.group(1)
+    for name in ooxml.footer_parts(package.names()):
+        match = marks.in_footer.search(
+            " ".join(ooxml.paragraph_text(p) for p in ooxml.iter_paragraphs(package.xml_part(name)))
+        )
+        if match:
+            return match.group(1)
     return None
 
 
-def read_report(path: Path, catalogue: Catalogue, *,
+_last_template_form: Form | None = None
+
+
+def _template_form_of(catalogue: Catalogue) -> Form:
+    """Our template's form for ``catalogue``, made once for the last catalogue asked for."""
+    global _last_template_form
+    form = _last_template_form
+    if form is None or form.catalogue is not catalogue:
+        form = _last_template_form = template_form(catalogue)
+    return form
+
+
+def read_report(path: Path, form: Form | Catalogue, *,
                 limits: PackageLimits = PackageLimits(), name: str | None = None) -> Report:
-    """Read one returned report. Raises an UnreadableReport subclass when it cannot, whose
-    message names the file as ``name`` (the name it was received under), else its own."""
+    """Read one returned report by ``form`` (``Config.form``). A catalogue is short for its own
+    template's form (:func:`~pipeline.form.template_form`), for tests and scripts. Raises an
+    UnreadableReport subclass when it cannot, whose message names the file as ``name`` (the
+    name it was received under), else its own."""
+    if isinstance(form, Catalogue):
+        form = _template_form_of(form)
     path = Path(path)
     name = name or path.name
     with open_package(path, limits=limits) as package:
         root = package.xml_part(package.main_part)
         index = _Index(root)
-        known_tags = {f.key for f in catalogue.single_fields} & set(index.by_tag)
-        if not known_tags and len(
-            {normalize_label(f.label) for f in catalogue.single_fields} & set(index.value_cells)
-        ) < MIN_LABELS_FOR_A_REPORT:
+        if not _is_report(index, form.recognition):
             raise NotAReport.because(name=name)
-        core = package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None
-        version = _template_version(package, core)
-        if version and version != catalogue.version():
-            raise WrongTemplateVersion.because(name=name, found=version, current=catalogue.version())
+        core = package.xml_part(ooxml.CORE_PART) if package.has_part(ooxml.CORE_PART) else None
+        version = _form_version(package, core, form.version_marks)
+        if version and version != form.version:
+            raise WrongTemplateVersion.because(name=name, found=version, current=form.version)
         report = Report(path=path, values={}, tables={}, template_version=version)
-        for f in catalogue.fields:
+        for f in form.catalogue.fields:
             if f.kind == "table":
-                rows = index.read_table(f)
+                place = form.tables.get(f.key)
+                rows = index.read_table(place) if place is not None else None
                 if rows is None:
                     report.not_in_form.append(f.key)
                     rows = []
                 report.tables[f.key] = rows
                 continue
-            value, how, controls, cell = index.read_single(f)
+            value, found_at, controls, cell = index.read_single(f.kind, form.places.get(f.key, ()))
             if f.kind == "text" and not str(value).strip() and cell is not None and ooxml.holds_picture(cell):
                 report.pictures.append(f.key)  # a scanned signature pasted in, with no name typed
-            if how is None:
+            if found_at is None:
                 report.not_in_form.append(f.key)
             else:
-                report.found_by[f.key] = how
+                report.found_by[f.key] = found_at.kind
             if f.kind == "date":
                 iso = _date_control_value(controls)
                 _read_date(report, f, iso or value)
@@ -305,7 +334,9 @@ def read_report(path: Path, catalogue: Catalogue, *,
                 report.unrecognised_marks[f.key] = value
                 value = False
             report.values[f.key] = value
-        _identify(report, ooxml.core_property(core, "dc:identifier") if core is not None else None)
+        identity = form.identity
+        _identify(report, identity, ooxml.core_property(core, identity.identifier_property)
+                  if core is not None and identity.identifier_property else None)
     return report
 
 
@@ -317,14 +348,14 @@ def _read_date(report: Report, f: Field, text: Value) -> None:
         report.unreadable_dates[f.key] = exc.message
 
 
-def _identify(report: Report, core_identifier: str | None) -> None:
+def _identify(report: Report, identity: Identity, core_identifier: str | None) -> None:
     """Report identifier from its field, else the document properties; campaign and
-    agent number from it, else from their own fields."""
-    identifier = normalize_identifier(str(report.values.get(REPORT_ID) or "")) or (
+    agent number from it, else from their own fields (the fields ``identity`` names)."""
+    identifier = normalize_identifier(str(report.values.get(identity.identifier_field) or "")) or (
         normalize_identifier(core_identifier) if core_identifier else None)
     report.report_id = identifier
-    campaign = normalize_identifier(str(report.values.get(CAMPAIGN) or ""))
-    number = normalize_identifier(str(report.values.get(AGENT_NUMBER) or ""))
+    campaign = normalize_identifier(str(report.values.get(identity.campaign_field) or ""))
+    number = normalize_identifier(str(report.values.get(identity.agent_number_field) or ""))
     if identifier and "-" in identifier:
         # The identifier wins: it was written by `generate`, the fields can be retyped.
         id_campaign, _, id_number = identifier.partition("-")

@@ -8,6 +8,7 @@ filled with ``pipeline.filling``; every bad file is built for real.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -21,9 +22,10 @@ from lxml import etree
 import lo
 from pipeline import catalogue as cat
 from pipeline import ooxml
-from pipeline.text import format_date
+from pipeline.text import format_date, normalize_identifier
 from pipeline.outcomes import NotAReport, UnreadableReport, WrongTemplateVersion, ZipBomb
 from pipeline.filling import ReportForm, answers, fill_report
+from pipeline.form import FieldPlace, Recognition, TablePlace
 from pipeline.preflight import PackageLimits
 from pipeline.read import Report, read_report
 from pipeline.validate import ValidationContext, validate
@@ -387,6 +389,88 @@ def test_finds_a_field_by_its_control_alias_when_tag_and_label_are_gone(stage4, 
     ooxml.set_cell_text(label_cell, "Vos missions")  # label rewritten: only the alias is left
     report = saved(form, tmp_path)
     assert (report.values["missions"], report.found_by["missions"]) == ("Accueil", "alias")
+
+
+# -- the form it follows ----------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def form(ws):
+    return ws.config.form
+
+
+def relabelled(report: Path, catalogue, key: str, label: str, destination: Path) -> Path:
+    """``report`` with ``key``'s answer typed in its cell (no control left) and its label cell
+    rewritten as ``label``: what another form prints for the same field."""
+    edited = ReportForm(report, catalogue).fill(key, "Accueil des patients", how="cell")
+    ooxml.set_cell_text(ooxml.enclosing(edited.value_cell(key), "w:tr")[0], label)
+    return edited.save(destination)
+
+
+def test_a_field_is_found_by_the_label_its_form_gives_not_the_catalogues(stage4, catalogue, form, tmp_path):
+    path = relabelled(stage4, catalogue, "missions", "Missions confiées à l'agent", tmp_path / "autre.docx")
+    assert "missions" in read_report(path, form).not_in_form  # the catalogue's label is not printed
+    places = {**form.places, "missions": (FieldPlace("label", "Missions confiées à l’agent :"),)}
+    report = read_report(path, dataclasses.replace(form, places=places))
+    assert (report.values["missions"], report.found_by["missions"]) == ("Accueil des patients", "label")
+    assert report.not_in_form == [] and report.report_id == REPORT_ID
+
+
+def test_a_table_is_found_by_the_header_labels_its_form_gives(stage4, catalogue, form, tmp_path):
+    edited = ReportForm(stage4, catalogue)
+    first = ooxml.table_rows(edited.table("objectifs"))[0][0]
+    ooxml.set_cell_text(first, "Objectif fixé")
+    path = edited.save(tmp_path / "entete.docx")
+    assert read_report(path, form).tables["objectifs"] == []
+    headers = {**form.tables["objectifs"].headers, "objectif": "Objectif fixé"}
+    report = read_report(path, dataclasses.replace(form, tables={**form.tables, "objectifs": TablePlace(headers)}))
+    assert report.tables["objectifs"] == read(stage4, catalogue).tables["objectifs"] != []
+
+
+def test_a_field_its_form_does_not_place_is_absent_from_the_form(stage4, form):
+    places = {key: found for key, found in form.places.items() if key != "missions"}
+    report = read_report(stage4, dataclasses.replace(form, places=places))
+    assert report.not_in_form == ["missions"] and report.values["missions"] == ""
+    assert "missions" not in report.found_by
+
+
+def test_the_forms_own_reading_gives_what_the_catalogue_reading_gives(stage4, catalogue, form):
+    assert read_report(stage4, form) == read_report(stage4, catalogue)
+
+
+def test_a_report_of_another_form_version_is_refused_by_the_form(bad, catalogue, form, stage4):
+    path, _ = bad["autre_version"]
+    with pytest.raises(WrongTemplateVersion) as caught:
+        read_report(path, form)
+    assert lo.OTHER_VERSION in caught.value.message and form.version in caught.value.message
+    with pytest.raises(WrongTemplateVersion) as caught:  # a form of another version refuses ours
+        read_report(stage4, dataclasses.replace(form, version=lo.OTHER_VERSION))
+    assert catalogue.version() in caught.value.message and lo.OTHER_VERSION in caught.value.message
+
+
+def test_a_word_document_that_is_not_a_report_is_refused_by_the_form(bad, form, stage4, tmp_path):
+    path, _ = bad["pas_un_compte_rendu"]
+    with pytest.raises(NotAReport) as caught:
+        read_report(path, form)
+    assert path.name in caught.value.message
+    tagless = ReportForm(stage4, form.catalogue).drop_all_tags().save(tmp_path / "sans balises.docx")
+    assert read_report(tagless, form).report_id == REPORT_ID
+    demanding = Recognition(tags=form.recognition.tags, labels=form.recognition.labels, min_labels=10_000)
+    with pytest.raises(NotAReport):  # the rule is the form's: no tag, and too few of its labels
+        read_report(tagless, dataclasses.replace(form, recognition=demanding))
+
+
+def test_the_identifier_is_looked_for_where_the_form_says(stage4, catalogue, form, tmp_path):
+    emptied = saved(ReportForm(stage4, catalogue).fill("identifiant", ""), tmp_path)
+    assert emptied.report_id == REPORT_ID  # from the document properties
+
+    def identified_by(prop):
+        identity = dataclasses.replace(form.identity, identifier_property=prop)
+        report = read_report(emptied.path, dataclasses.replace(form, identity=identity))
+        return report.report_id, report.campaign, report.agent_number
+
+    assert identified_by(None) == (REPORT_ID, "2026", AGENT)  # rebuilt from campaign and agent number
+    title = ooxml.core_property(ooxml.parse_xml(lo.parts_of(emptied.path)["docProps/core.xml"]), "dc:title")
+    assert identified_by("dc:title") == (normalize_identifier(title), "2026", AGENT)
 
 
 # -- LibreOffice round trips ------------------------------------------------------------
