@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, WORKING_DAYS, DelayRules
+from .employer_form import EmployerFormFile, employer_form, read_mapping
 from .form import Form, template_form
 from .naming import ARCHIVES
 from .files import describe_failure
@@ -248,11 +249,15 @@ class Config(_Section):
     parallel_reading: ParallelReading = Field(default_factory=ParallelReading, alias="lecture_parallele")
     mail: Mail = Field(default_factory=Mail, alias="courriel")
     catalogue_overrides: dict[str, Any] | None = Field(None, alias="catalogue")
+    # The employer's own form (pipeline/employer_form.py): the mapping file « entretiens formulaire
+    # importer » writes; without it, the product's own template.
+    employer_form: Path | None = Field(None, alias="formulaire")
 
     # Set by load_config: where relative paths start.
     base_dir: Path = Field(Path("."), exclude=True)
     _catalogue: Catalogue = PrivateAttr()
     _form: Form | None = PrivateAttr(None)
+    _employer: EmployerFormFile | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Config":
@@ -316,16 +321,35 @@ class Config(_Section):
 
     @property
     def form(self) -> Form:
-        """The form returned reports are read by (pipeline/form.py): our own template's, made
-        from the catalogue once, when first asked."""
+        """The form returned reports are read by (pipeline/form.py): the employer's own
+        (``formulaire``), else our own template's; made from the catalogue once, when first asked."""
         if self._form is None:
-            self._form = template_form(self._catalogue)
+            self._form = (employer_form(self._catalogue, self._employer) if self._employer is not None
+                          else template_form(self._catalogue))
         return self._form
 
+    @property
+    def employer_mapping(self) -> EmployerFormFile | None:
+        """The employer's form mapping (``formulaire``), ``None`` with the product's own form."""
+        return self._employer
+
+    @property
+    def employer_model_path(self) -> Path | None:
+        """The employer's blank form the mapping was made from (its ``modele``, relative to the
+        mapping file)."""
+        if self._employer is None or self.employer_form is None:
+            return None
+        return self.path(self.employer_form).parent / self._employer.model
+
     def model_post_init(self, __context: Any) -> None:
-        # Built once: the catalogue overrides are validated with the rest.
-        self._catalogue = apply_overrides(for_public_service(BASE_CATALOGUE, self.public_service),
-                                          self.catalogue_overrides)
+        # Built once: the catalogue overrides are validated with the rest. The employer's form
+        # adapts the catalogue first (its labels, choices, own fields); config.yaml's own
+        # « catalogue » section comes last.
+        catalogue = for_public_service(BASE_CATALOGUE, self.public_service)
+        if self.employer_form is not None:
+            self._employer = read_mapping(self.path(self.employer_form))
+            catalogue = apply_overrides(catalogue, self._employer.catalogue)
+        self._catalogue = apply_overrides(catalogue, self.catalogue_overrides)
 
 
 def load_config(path: Path | str | None = None) -> Config:

@@ -28,7 +28,17 @@ from .text import normalize_label
 #: (as written); ``label``: the value cell of the two-cell row whose label cell reads the
 #: text; ``alias``: the content control whose alias reads the text (label and alias
 #: compared as labels are: case, accents, spacing, quotes, a trailing colon do not matter).
-PlaceKind = Literal["tag", "label", "alias"]
+#: An employer's own form (pipeline/employer_form.py) adds, all read on a
+#: :class:`pipeline.layout.Layout`:
+#: ``after_label``: the rest of the line after the label (« Nom : MARTIN ...... »), up to
+#: ``until`` (the next label on that line); ``below_label``: the lines under the label, up to
+#: the next label or heading (or ``until``); ``cell``: the cell to the ``direction`` (right,
+#: below) of the cell reading the label, in the column headed ``column`` when given;
+#: ``boxes``: the ticked one of the boxes (☐ ☒, « [X] », a check box field) in front of
+#: ``options``' texts, near the label; ``grid``: in the row headed by the label (and its
+#: sub-row ``row``), the column holding a mark, ``options`` naming each choice's column header;
+#: ``form_field``: the legacy form field (or ODF field) of that name.
+PlaceKind = Literal["tag", "label", "alias", "after_label", "below_label", "cell", "boxes", "grid", "form_field"]
 # Texts compared as written; the others as labels (normalize_label).
 _EXACT_KINDS = frozenset({"tag"})
 
@@ -38,13 +48,29 @@ VERSION_IN_FOOTER = re.compile(r"Formulaire\s+(CR-[0-9a-f]{6,})")
 MIN_LABELS_FOR_A_REPORT = 5
 
 
+Direction = Literal["right", "below"]
+
+
 @dataclass(frozen=True)
 class FieldPlace:
     """One place where a single-value field may be found: its kind and its text (the tag,
-    the label as printed, the alias). ``match`` is the text as it is compared."""
+    the label as printed, the alias). ``match`` is the text as it is compared.
+
+    An employer's form's places (see :data:`PlaceKind`) say more: ``until`` (the next label on
+    the line), ``direction`` and ``column`` (a cell's), ``row`` (a grid's sub-row), ``options``
+    (choice -> the text printed after its box, or the grid column's header), ``section`` (the
+    heading the place is under, when the label is printed more than once) and ``occurrence``
+    (the n-th match, 1-based, the last resort)."""
 
     kind: PlaceKind
     text: str
+    until: str | None = None
+    direction: Direction = "right"
+    column: str | None = None
+    row: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    section: str | None = None
+    occurrence: int = 1
     match: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -54,9 +80,14 @@ class FieldPlace:
 @dataclass(frozen=True)
 class TablePlace:
     """A table field: the table whose header row holds these labels, one per column
-    (column key -> label as printed), in any order, other columns allowed."""
+    (column key -> label as printed), in any order, other columns allowed. An employer's form
+    may say which ``section`` it is under, and, for a column answered by ticking a box in its
+    cells (« ☐ Atteint ☐ Partiellement atteint »), its ``options`` (column key -> choice ->
+    text printed after the box)."""
 
     headers: dict[str, str]
+    section: str | None = None
+    options: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, hash=False)
     matches: tuple[str, ...] = field(init=False, repr=False, compare=False)  # as compared, in ``headers``' order
 
     def __post_init__(self) -> None:

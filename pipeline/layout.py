@@ -1,0 +1,160 @@
+"""A document as its reader sees it, the same for a .docx and an .odt: lines and tables.
+
+An employer's own form has no content controls: its values sit after a label on a line
+(« Nom : ........ »), on the lines below a label, in the cell beside or below a label, in a
+ticked box (« ☒ Oui », « [X] »), in a grid cell holding an « X », in a legacy Word form field.
+What reads and writes such forms works on this model, built from either format by
+:func:`pipeline.ooxml.layout.docx_layout` or :func:`pipeline.odf.odt_layout` (the only code
+that knows their XML):
+
+    Layout   the body's blocks in order; the text of headers and footers; document properties
+    Line     a paragraph: its pieces (text, tabs, boxes, form fields) in order
+    Table    rows of cells placed on the table's grid (merged cells span, covered ones point
+             to the cell that covers them), cells holding blocks (nested tables included)
+
+A :class:`Piece` keeps the XML element it came from (``source``), for the code that writes a
+value back into the same place (:mod:`pipeline.employer_template`); readers never use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+#: What a piece of a line is. ``text``: typed text (glyph boxes « ☐ » and « [X] » are text:
+#: what they mean is the reader's business); ``tab``; ``break``: a line break inside the
+#: paragraph; ``field``: a form field (legacy Word FORMTEXT / FORMCHECKBOX / FORMDROPDOWN, an
+#: ODF input field or control, a content control): ``text`` its value, ``checked`` for a check
+#: box, ``name`` its name or tag, ``field_kind`` text | checkbox | dropdown | date.
+PieceKind = Literal["text", "tab", "break", "field"]
+FieldKind = Literal["text", "checkbox", "dropdown", "date"]
+
+
+@dataclass(eq=False)
+class Piece:
+    kind: PieceKind
+    text: str = ""
+    checked: bool | None = None
+    name: str | None = None
+    field_kind: FieldKind | None = None
+    choices: tuple[str, ...] = ()  # a drop-down's entries
+    placeholder: bool = False  # a field still showing its placeholder: no answer
+    source: object = field(default=None, repr=False)  # the XML element, for writing back
+
+    @property
+    def shown(self) -> str:
+        """The piece as the page shows it: a tab as ``\\t``, a break as ``\\n``, a check box
+        as ☒ or ☐, an unanswered field as nothing."""
+        if self.kind == "tab":
+            return "\t"
+        if self.kind == "break":
+            return "\n"
+        if self.kind == "field" and self.field_kind == "checkbox":
+            return "☒" if self.checked else "☐"
+        return "" if self.placeholder else self.text
+
+
+@dataclass(eq=False)
+class Line:
+    """A paragraph. ``style``: its style name (« Heading 1 », « Titre 2 »...), ``None`` when it
+    has none; ``heading``: its outline level (1, 2...) when it is a heading."""
+
+    pieces: list[Piece] = field(default_factory=list)
+    style: str | None = None
+    heading: int | None = None
+    source: object = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        return "".join(p.shown for p in self.pieces)
+
+
+@dataclass(eq=False)
+class Cell:
+    """A table cell at (``row``, ``column``) of its table's grid, spanning ``row_span`` rows and
+    ``column_span`` grid columns; ``blocks``: its lines and nested tables."""
+
+    row: int
+    column: int
+    row_span: int = 1
+    column_span: int = 1
+    blocks: list[Block] = field(default_factory=list)
+    source: object = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[Line]:
+        """Its own lines (not those of a nested table)."""
+        return [b for b in self.blocks if isinstance(b, Line)]
+
+    @property
+    def text(self) -> str:
+        """Its lines' text, one per line (nested tables left out)."""
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(eq=False)
+class Table:
+    """``rows``: each row's cells, left to right, as the file has them (a covered cell is not
+    there); ``grid_columns``: how many columns the grid has. :meth:`cell_at` finds the cell
+    covering a grid position."""
+
+    rows: list[list[Cell]] = field(default_factory=list)
+    grid_columns: int = 0
+    source: object = field(default=None, repr=False)
+
+    def cell_at(self, row: int, column: int) -> Cell | None:
+        """The cell covering grid position (``row``, ``column``), merged cells included."""
+        for r in range(row, -1, -1):
+            if r >= len(self.rows):
+                continue
+            for cell in self.rows[r]:
+                if cell.column <= column < cell.column + cell.column_span and r + cell.row_span > row:
+                    return cell
+        return None
+
+    def cells(self) -> Iterator[Cell]:
+        for row in self.rows:
+            yield from row
+
+
+Block = Union[Line, Table]
+
+
+@dataclass(eq=False)
+class Layout:
+    """A whole document: its body's ``blocks`` in order, the text of its ``headers`` and
+    ``footers``, its document ``properties`` (``dc:identifier``, ``cp:version``, custom ones by
+    name) and the format it came from (``docx`` or ``odt``)."""
+
+    blocks: list[Block] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    footers: list[str] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+    format: Literal["docx", "odt"] = "docx"
+
+    def lines(self) -> Iterator[tuple[Line, Cell | None]]:
+        """Every line of the body in reading order, nested tables included, with the cell
+        holding it (``None`` outside tables)."""
+        yield from _lines(self.blocks, None)
+
+    def tables(self) -> Iterator[Table]:
+        """Every table, nested ones after the one holding them."""
+        yield from _tables(self.blocks)
+
+
+def _lines(blocks: list[Block], cell: Cell | None) -> Iterator[tuple[Line, Cell | None]]:
+    for block in blocks:
+        if isinstance(block, Line):
+            yield block, cell
+        else:
+            for inner in block.cells():
+                yield from _lines(inner.blocks, inner)
+
+
+def _tables(blocks: list[Block]) -> Iterator[Table]:
+    for block in blocks:
+        if isinstance(block, Table):
+            yield block
+            for inner in block.cells():
+                yield from _tables(inner.blocks)
