@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from . import command_names  # its FIELDS is the command's name, this module's is the field list
-from .outcomes import ConfigError, describe_validation_error
+from .outcomes import ERROR, WARNING, ConfigError, Severity, describe_validation_error
 
 Kind = Literal["text", "date", "choice", "number", "bool", "table"]
 ColumnKind = Literal["text", "date", "choice", "number"]
@@ -164,6 +164,33 @@ class Field(_Frozen):
         return self
 
 
+class Answer(_Frozen):
+    """One answer a report can give to one field, as a :class:`Contradiction` names it.
+
+    By default the field is answered: a box ticked, a table with a row, anything written; with
+    ``one_of`` its value is one of these, with ``none_of`` none of these (a choice as the form
+    lists it, a number as digits). ``empty``: the field is left empty instead (a box not ticked)."""
+
+    field: str
+    one_of: list[str] | None = None
+    none_of: list[str] | None = None
+    empty: bool = False
+
+
+class Contradiction(_Frozen):
+    """Two answers a report cannot give together (« L'agent encadre-t-il des agents ? » : non, and
+    « Nombre d'agents encadrés » : 4). Declared here, as data: validation reports each one given
+    (``reponses_contradictoires``) with both fields as the form prints them and what to correct,
+    with the rule's ``severity`` (``erreur``: the report is turned away; ``avertissement``: it is
+    accepted and the finding says what to check). ``advice``, French, replaces the sentence said
+    from the two answers on what to correct. Not part of the form's version: the form is the same."""
+
+    key: str
+    answers: tuple[Answer, Answer]
+    severity: Severity = ERROR
+    advice: str | None = None
+
+
 class Catalogue(_Frozen):
     stages: list[Stage]
     sections: list[Section]
@@ -171,6 +198,8 @@ class Catalogue(_Frozen):
     # The workflow's dates in the order they must come (each on or after the one before it
     # that is filled): a report dated before its own interview gets a procedure annulled.
     date_order: list[str] = []
+    # Pairs of answers that cannot both be true (see :class:`Contradiction`).
+    contradictions: list[Contradiction] = []
     # The public service's texts, cited on the form (see :data:`PUBLIC_SERVICES`).
     legal_basis: str = ""
     appeal_routes: str = ""
@@ -202,6 +231,17 @@ class Catalogue(_Frozen):
         for key in self.date_order:
             if key not in keys or next(f for f in self.fields if f.key == key).kind != "date":
                 raise ValueError(f"date_order cite «\u202f{key}\u202f», qui n'est pas un champ date du catalogue")
+        rule_keys = [rule.key for rule in self.contradictions]
+        twice = sorted({k for k in rule_keys if rule_keys.count(k) > 1})
+        if twice:
+            raise ValueError(f"contradictions en double : {', '.join(twice)}")
+        by_key = {f.key: f for f in self.fields}
+        for rule in self.contradictions:
+            for answer in rule.answers:
+                problem = _answer_problem(answer, by_key.get(answer.field))
+                if problem:
+                    raise ValueError(f"la contradiction «\u202f{rule.key}\u202f» {problem} ; modifiez-la ou "
+                                     "retirez-la (catalogue.contradictions de config.yaml)")
         return self
 
     # -- lookups -----------------------------------------------------------
@@ -293,6 +333,26 @@ class Catalogue(_Frozen):
                 for f in self.fields
             ],
         }
+
+
+def _answer_problem(answer: Answer, f: Field | None) -> str | None:
+    """What is wrong with ``answer`` for the field it names (``f``: None when there is none)."""
+    if f is None:
+        return f"cite un champ inconnu «\u202f{answer.field}\u202f»"
+    values = [*(answer.one_of or []), *(answer.none_of or [])]
+    if answer.empty and values:
+        return f"donne des valeurs au champ «\u202f{f.key}\u202f» qu'elle dit vide (empty)"
+    if values and f.kind in ("bool", "table"):
+        return (f"donne des valeurs au champ «\u202f{f.key}\u202f», qui est "
+                + ("une case : elle est cochée, ou vide (empty)" if f.kind == "bool" else "un tableau"))
+    if f.kind == "choice":
+        unknown = [v for v in values if v not in (f.choices or [])]
+        if unknown:
+            return (f"cite «\u202f{unknown[0]}\u202f», qui n'est pas une valeur du champ «\u202f{f.key}\u202f» "
+                    f"(valeurs : {', '.join(f.choices or [])})")
+    if f.kind == "number" and not all(v.isdigit() for v in values):
+        return f"attend des nombres entiers pour le champ «\u202f{f.key}\u202f»"
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -526,6 +586,54 @@ APPEAL_ROUTES = (
 DATE_ORDER = [INVITATION_DATE, REVIEW_DATE, EVALUATOR_SIGNATURE_DATE, COMMUNICATION_DATE, AGENT_ACK_DATE,
               VISA_DATE, NOTIFICATION_DATE, REVISION_REQUEST_DATE, REVISION_DECISION_DATE, CAP_REFERRAL_DATE]
 
+_MANAGES_NOT, _MANAGES_YES = (Answer(field=_MANAGES.field, one_of=[answer]) for answer in YES_NO[::-1])
+# Pairs of answers a report cannot give together (README « Adapting the form »: the severities and why).
+# Other pairs looked at and left out, being true together: a non-manager rated on « Capacité
+# d'encadrement ou à exercer des fonctions d'un niveau supérieur » (higher functions); an appraisal of
+# promotion prospects below the top step; a CPF request by an agent the interview did not inform; a
+# reason written beside a favourable opinion (« favorable, sous réserve… »); an appeal asked, not decided.
+CONTRADICTIONS = [
+    # Errors. Two facts the evaluator signs, one of them wrong, and the manager's answer decides what the
+    # report must hold (the management criterion and its appraisal): once signed they can no longer
+    # change (modification_apres_signature), so the report goes back now.
+    Contradiction(key="non_encadrant_avec_agents_encadres",
+                  answers=(_MANAGES_NOT, Answer(field="nombre_agents_encadres", none_of=["0"]))),
+    Contradiction(key="encadrant_sans_agent_encadre",
+                  answers=(_MANAGES_YES, Answer(field="nombre_agents_encadres", one_of=["0"]))),
+    Contradiction(key="encadrant_capacite_sans_objet",
+                  answers=(_MANAGES_YES, Answer(field="capacite_encadrement", one_of=[NOT_APPLICABLE]))),
+    # The refusal to sign counts as notification and starts the appeal windows, the tracking says how
+    # the report was notified: a report cannot say both that the agent signed it and refused to.
+    Contradiction(key="refus_de_signer_et_signature_de_l_agent",
+                  answers=(Answer(field=REFUSED_TO_SIGN), Answer(field="signature_agent"))),
+    # Warnings. Free text may describe occasional supervision (interns, an interim) that does not make
+    # the agent a manager.
+    Contradiction(key="non_encadrant_avec_appreciation_de_l_encadrement", severity=WARNING,
+                  answers=(_MANAGES_NOT, Answer(field="appreciation_encadrement",
+                                                none_of=[NOT_APPLICABLE, "néant", "non concerné"]))),
+    # The rows are explicit needs (an incomplete one is an error of its own) and the training plan keeps
+    # them; the box is the cheaper slip (ticked before the discussion): said, not worth sending a signed
+    # report round the workflow again.
+    Contradiction(key="aucun_besoin_avec_besoins_de_formation", severity=WARNING,
+                  answers=(Answer(field=NO_TRAINING_NEED), Answer(field=TRAINING_NEEDS))),
+    Contradiction(key="premier_entretien_avec_resultats", severity=WARNING,
+                  answers=(Answer(field=FIRST_REVIEW), Answer(field=PREVIOUS_RESULTS))),
+    # The agent's signature, required without a refusal, says how the report was notified; the mode
+    # written beside it changes nothing, but one of the two is a slip.
+    Contradiction(key="mode_de_notification_sans_refus", severity=WARNING,
+                  answers=(Answer(field=NOTIFICATION_MODE), Answer(field=REFUSED_TO_SIGN, empty=True))),
+    # « 13. Recours » is HR's own part, corrected by HR: an error would turn the report away and write
+    # to its evaluator. A missing date leaves a window of the tracking uncounted.
+    Contradiction(key="decision_sans_demande_de_revision", severity=WARNING,
+                  answers=(Answer(field=REVISION_DECISION), Answer(field=REVISION_REQUEST_DATE, empty=True))),
+    Contradiction(key="decision_de_revision_sans_date", severity=WARNING,
+                  answers=(Answer(field=REVISION_DECISION), Answer(field=REVISION_DECISION_DATE, empty=True))),
+    Contradiction(key="date_de_decision_sans_decision", severity=WARNING,
+                  answers=(Answer(field=REVISION_DECISION_DATE), Answer(field=REVISION_DECISION, empty=True))),
+    Contradiction(key="saisine_cap_sans_demande_de_revision", severity=WARNING,
+                  answers=(Answer(field=CAP_REFERRAL_DATE), Answer(field=REVISION_REQUEST_DATE, empty=True))),
+]
+
 
 
 class PublicService(_Frozen):
@@ -597,7 +705,8 @@ def for_public_service(catalogue: Catalogue, key: str) -> Catalogue:
 
 
 # The catalogue as the hospital service words it: the default public service.
-BASE = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS, date_order=DATE_ORDER)
+BASE = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS, date_order=DATE_ORDER,
+                 contradictions=CONTRADICTIONS)
 DEFAULT = for_public_service(BASE, "hospitaliere")
 
 
@@ -611,15 +720,18 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
     Accepted keys (French, as HR writes them in config.yaml):
     ``ajouter`` (a list of new fields, same keys as a field of this module),
     ``modifier`` (field key -> attributes to replace, e.g. ``required_from: null``),
-    ``retirer`` (a list of field keys).
+    ``retirer`` (a list of field keys),
+    ``contradictions`` (the same three for :class:`Contradiction` rules: ``ajouter`` new rules,
+    ``modifier`` a rule's attributes by its key, e.g. ``severity: avertissement``, ``retirer`` keys).
+    A rule about a removed field goes with it.
     """
     if not overrides:
         return base
-    unknown = set(overrides) - {"ajouter", "modifier", "retirer"}
+    unknown = set(overrides) - {"ajouter", "modifier", "retirer", "contradictions"}
     if unknown:
         raise ConfigError(
             f"catalogue : clé inconnue «\u202f{sorted(unknown)[0]}\u202f» "
-            "(clés possibles : ajouter, modifier, retirer)."
+            "(clés possibles : ajouter, modifier, retirer, contradictions)."
         )
     fields = [f.model_dump() for f in base.fields]
     by_key = {f["key"]: f for f in fields}
@@ -649,24 +761,63 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
         by_key[key].update(changes)
     for new in overrides.get("ajouter") or []:
         fields.append(new)
+    contradictions = _adapted_contradictions(base, overrides.get("contradictions"), kept=set(by_key))
     try:
         return Catalogue(
             stages=[s.model_dump() for s in base.stages],
             sections=[s.model_dump() for s in base.sections],
             fields=fields,
             date_order=[key for key in base.date_order if key in by_key],
+            contradictions=contradictions,
             legal_basis=base.legal_basis, appeal_routes=base.appeal_routes,
         )
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise ConfigError(f"catalogue : {_first_error(exc, fields)}") from None
+        raise ConfigError(f"catalogue : {_first_error(exc, fields, contradictions)}") from None
 
 
-def _first_error(exc: ValueError, fields: list[dict]) -> str:
-    """Name the field by its key, not by its position in the list."""
+def _adapted_contradictions(base: Catalogue, changes: Any, *, kept: set[str]) -> list[Any]:
+    """``base``'s contradictions, less those about a removed field (not in ``kept``), with
+    ``catalogue.contradictions`` applied (``ajouter``, ``modifier``, ``retirer``)."""
+    rules = [rule.model_dump() for rule in base.contradictions]
+    gone = {rule["key"] for rule in rules if any(a["field"] not in kept for a in rule["answers"])}
+    rules = [rule for rule in rules if rule["key"] not in gone]
+    if changes is None:
+        return rules
+    listing = (f"la commande «\u202f{command_names.command_line(command_names.FIELDS)}\u202f» donne la liste "
+               "des contradictions")
+    if not isinstance(changes, dict) or set(changes) - {"ajouter", "modifier", "retirer"}:
+        raise ConfigError("catalogue.contradictions : les clés possibles sont ajouter, modifier et retirer.")
+    by_key = {rule["key"]: rule for rule in rules}
+    for key in changes.get("retirer") or []:
+        if key in gone:
+            continue  # its field is removed: the rule went with it
+        if key not in by_key:
+            raise ConfigError(f"catalogue.contradictions.retirer : la contradiction «\u202f{key}\u202f» n'existe "
+                              f"pas ({listing}).")
+        rules.remove(by_key.pop(key))
+    for key, attributes in (changes.get("modifier") or {}).items():
+        if key not in by_key:
+            raise ConfigError(f"catalogue.contradictions.modifier : la contradiction «\u202f{key}\u202f» n'existe "
+                              f"pas ({listing}).")
+        if not isinstance(attributes, dict):
+            raise ConfigError(f"catalogue.contradictions.modifier.{key} : une liste d'attributs est attendue.")
+        if "key" in attributes:
+            raise ConfigError(f"catalogue.contradictions.modifier.{key} : la clé d'une contradiction ne se "
+                              "modifie pas.")
+        by_key[key].update(attributes)
+    rules.extend(changes.get("ajouter") or [])
+    return rules
+
+
+def _first_error(exc: ValueError, fields: list[dict], contradictions: list[Any] = ()) -> str:
+    """Name the field (or the contradiction) by its key, not by its position in the list."""
     errors = getattr(exc, "errors", None)
     if not callable(errors):
         return str(exc)
     loc = list(errors()[0].get("loc", ()))
-    if len(loc) >= 2 and loc[0] == "fields" and isinstance(loc[1], int) and loc[1] < len(fields):
-        loc = [str(fields[loc[1]].get("key", loc[1])), *loc[2:]]
+    for name, items in (("fields", fields), ("contradictions", contradictions)):
+        if len(loc) >= 2 and loc[0] == name and isinstance(loc[1], int) and loc[1] < len(items):
+            item = items[loc[1]]
+            key = item.get("key", loc[1]) if isinstance(item, dict) else loc[1]
+            loc = ([] if name == "fields" else ["contradictions"]) + [str(key), *loc[2:]]
     return describe_validation_error(exc, location=".".join(str(p) for p in loc))

@@ -172,6 +172,19 @@ def cmd_fields(args) -> int:
         for c in f.columns or []:
             extra = f" : {', '.join(c.choices)}" if c.choices else ""
             print(f"  {'':<28}   colonne {c.key} «\u202f{c.label}\u202f» ({KIND_WORDS[c.kind]}){extra}")
+    if catalogue.contradictions:
+        print("\nRéponses contradictoires (section «\u202fcatalogue: contradictions\u202f» de config.yaml) :")
+    for rule in catalogue.contradictions:
+        said = []
+        for answer in rule.answers:
+            if answer.empty:
+                said.append(f"{answer.field} vide")
+            elif answer.one_of or answer.none_of:
+                said.append(answer.field + (f" = {', '.join(answer.one_of)}" if answer.one_of else "")
+                            + (f" ≠ {', '.join(answer.none_of)}" if answer.none_of else ""))
+            else:
+                said.append(f"{answer.field} rempli")
+        print(f"  {rule.key}  [{rule.severity}]\n  {'':<28} {' et '.join(said)}")
     return EXIT_OK
 
 

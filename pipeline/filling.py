@@ -64,13 +64,17 @@ class ReportForm:
         raise KeyError(f"no table for {key}")
 
     def holds_value(self, key: str) -> bool:
+        return bool(self.value_text(key))
+
+    def value_text(self, key: str) -> str:
+        """What the value cell of the single field ``key`` reads ("" for a table, or none)."""
         if self.catalogue.field(key).kind == "table":
-            return False
+            return ""
         try:
             cell = self.value_cell(key)
         except KeyError:
-            return False
-        return bool(clean_text(ooxml.cell_text(cell)))
+            return ""
+        return clean_text(ooxml.cell_text(cell))
 
     # -- what a person does ------------------------------------------------------
 
@@ -195,6 +199,29 @@ def answers(catalogue: Catalogue, *, stage: int, review: dt.date,
     return result
 
 
+def _without_contradictions(catalogue: Catalogue, given: dict[str, object], *, prefilled: dict[str, str],
+                            kept: set[str]) -> None:
+    """Drop from ``given`` each made-up answer that, with the others and what ``generate`` wrote
+    (``prefilled``), gives a contradiction the catalogue declares: a person whose agent manages nobody
+    leaves the number of agents managed empty. Answers in ``kept`` (the caller's) stay."""
+    from .validate import answer_given  # validation's reading of an answer, not a copy of it
+
+    for rule in catalogue.contradictions:
+        values = {a.field: prefilled.get(a.field, given.get(a.field)) for a in rule.answers}
+        values = {key: (value == ooxml.CHECKED_BOX if isinstance(value, str) and catalogue.field(key).kind == "bool"
+                        else value) for key, value in values.items()}  # a box as generated: ☐ or ☒
+        if all(answer_given(a, catalogue.field(a.field), values[a.field], filled=_is_answer(values[a.field]))
+               for a in rule.answers):
+            made_up = [a.field for a in rule.answers
+                       if not a.empty and a.field in given and a.field not in kept and a.field not in prefilled]
+            if made_up:
+                del given[made_up[-1]]
+
+
+def _is_answer(value: object) -> bool:
+    return value is True or isinstance(value, dt.date) or (isinstance(value, (str, list)) and bool(value))
+
+
 def fill_report(source: Path, destination: Path, catalogue: Catalogue, *, stage: int = 1,
                 review: dt.date | None = None, overrides: dict[str, object] | None = None,
                 omit: tuple[str, ...] = (), how: str = "control",
@@ -202,8 +229,12 @@ def fill_report(source: Path, destination: Path, catalogue: Catalogue, *, stage:
     """Fill a generated report up to ``stage`` and save it to ``destination``."""
     form = ReportForm(source, catalogue)
     review = review or dt.date(2026, 12, 14)
-    for key, value in answers(catalogue, stage=stage, review=review, overrides=overrides).items():
-        if key in omit or (key not in (overrides or {}) and form.holds_value(key)):
+    given = answers(catalogue, stage=stage, review=review, overrides=overrides)
+    prefilled = {f.key: text for f in catalogue.single_fields
+                 if f.key not in (overrides or {}) and (text := form.value_text(f.key))}
+    _without_contradictions(catalogue, given, prefilled=prefilled, kept={*(overrides or {}), *omit})
+    for key, value in given.items():
+        if key in omit or key in prefilled:
             continue  # pre-filled by `generate`: a person leaves it as it is
         f = catalogue.field(key)
         if f.kind == "table":

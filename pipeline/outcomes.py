@@ -189,10 +189,33 @@ INCOMPLETE_ROW = Reason("ligne_incomplete", ERROR, {
     "because": "Tableau «\u202f{table}\u202f», ligne {row} : la colonne «\u202f{column}\u202f» doit être remplie{because}. "
                "Complétez-la.",
 })
-CONTRADICTORY_ANSWERS = Reason("reponses_contradictoires", WARNING, {
-    "": "«\u202f{box}\u202f» est coché alors que le tableau «\u202f{table}\u202f» contient {rows} ligne(s). Décochez la "
-        "case ou videz le tableau.",
+#: Two answers the catalogue declares contradictory (``Catalogue.contradictions``): each declared
+#: rule says its own severity (an error, or a warning); this one is the default.
+CONTRADICTORY_ANSWERS = Reason("reponses_contradictoires", ERROR, {
+    "": "{first} alors que {second} : ces deux réponses se contredisent. Rectifiez celle qui est fausse : "
+        "{first_fix}, ou {second_fix}.",
+    "advice": "{first} alors que {second} : ces deux réponses se contredisent. {advice}",
 })
+#: One answer of a contradiction, as the form prints it (``{label}``: the field's label).
+ANSWER_GIVEN = {
+    "value": "la réponse à «\u202f{label}\u202f» est «\u202f{value}\u202f»",
+    "written": "la rubrique «\u202f{label}\u202f» est remplie",
+    "ticked": "la case «\u202f{label}\u202f» est cochée",
+    "not_ticked": "la case «\u202f{label}\u202f» n'est pas cochée",
+    "rows": "le tableau «\u202f{label}\u202f» contient {rows} ligne(s)",
+    "empty": "la rubrique «\u202f{label}\u202f» est vide",
+    "empty_table": "le tableau «\u202f{label}\u202f» est vide",
+}
+#: What the manager does to one answer of a contradiction, to take it back.
+ANSWER_FIX = {
+    "value": "corrigez «\u202f{label}\u202f»",
+    "written": "effacez «\u202f{label}\u202f»",
+    "ticked": "décochez «\u202f{label}\u202f»",
+    "not_ticked": "cochez «\u202f{label}\u202f»",
+    "rows": "videz le tableau «\u202f{label}\u202f»",
+    "empty": "remplissez «\u202f{label}\u202f»",
+    "empty_table": "remplissez le tableau «\u202f{label}\u202f»",
+}
 TOO_MANY_OBJECTIVES = Reason("objectifs_trop_nombreux", WARNING, {
     "": "{count} objectifs sont fixés, au-delà des {maximum} recommandés. Resserrez-les si possible.",
 })

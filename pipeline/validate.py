@@ -8,16 +8,17 @@ tells the manager what to do, and findings come in the order of the form.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .catalogue import NEXT_OBJECTIVES, Catalogue, Column, Condition, Field
+from .catalogue import NEXT_OBJECTIVES, Answer, Catalogue, Column, Condition, Field
 from .config import Config
 from .deadlines import deadlines
-from .outcomes import (CONTRADICTORY_ANSWERS, DATE_AFTER_RECEIPT, DATES_OUT_OF_ORDER, EMPTY_REPORT, EMPTY_TABLE, ERROR, PICTURE_ONLY, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
+from .outcomes import (ANSWER_FIX, ANSWER_GIVEN, CONTRADICTORY_ANSWERS, DATE_AFTER_RECEIPT, DATES_OUT_OF_ORDER, EMPTY_REPORT, EMPTY_TABLE, ERROR, PICTURE_ONLY, UNRECOGNISED_MARK, FIELD_GONE, INCOMPLETE_ROW, INVALID_CHOICE,
                        INVALID_NUMBER, LATE, MISSING_FIELD, NO_IDENTIFIER, TOO_MANY_OBJECTIVES, UNKNOWN_AGENT,
                        UNREADABLE_DATE, WARNING, WRONG_CAMPAIGN, BECAUSE, ROW_NAMED, ROW_NUMBERED, Finding,
-                       Reason)
+                       Reason, Severity)
 from .read import Report
 from .text import canonical_choice, format_date, same_choice, shown_value
 
@@ -99,10 +100,12 @@ class _Checker:
         self.report, self.catalogue, self.stage, self.context = report, catalogue, stage, context
         self.findings: list[Finding] = []
 
-    def add(self, reason: Reason, f: Field | None, variant: str = "", /, **params: object) -> None:
-        self.findings.append(reason.finding(
-            variant, label=f.label if f else "", field=f.key if f else None,
-            order=self.catalogue.position(f.key) if f else -1, **params))
+    def add(self, reason: Reason, f: Field | None, variant: str = "", /, *, severity: Severity | None = None,
+            **params: object) -> None:
+        """``severity``: the reason's own unless given (a declared contradiction says its own)."""
+        finding = reason.finding(variant, label=f.label if f else "", field=f.key if f else None,
+                                 order=self.catalogue.position(f.key) if f else -1, **params)
+        self.findings.append(finding if severity is None else dataclasses.replace(finding, severity=severity))
 
     def stage_marker(self) -> Field:
         """The field whose answer placed the document at its stage (the first filled one)."""
@@ -165,9 +168,6 @@ class _Checker:
                 lines = "une ligne complète" if needed == 1 else f"{needed} lignes complètes"
                 self.add(EMPTY_TABLE, f, table=f.label, lines=lines, columns=self._required_columns(f),
                          because=because)
-        if waived and rows:
-            self.add(CONTRADICTORY_ANSWERS, f, box=self.catalogue.field(f.unless_checked).label, table=f.label,
-                     rows=len(rows))
         if f.key == NEXT_OBJECTIVES and len(rows) > self.context.max_objectives:
             self.add(TOO_MANY_OBJECTIVES, f, count=len(rows), maximum=self.context.max_objectives)
 
@@ -201,6 +201,48 @@ class _Checker:
         if column.required_if is not None:
             return _condition_holds(column.required_if, row.get(column.required_if.field, ""))
         return column.required
+
+    def check_contradictions(self) -> None:
+        """Each pair of answers the catalogue declares contradictory (``Catalogue.contradictions``) that
+        the report gives, with the rule's severity, on the later of its two fields in the form."""
+        report = self.report
+        unsure = {*report.not_in_form, *report.unreadable_dates, *report.unrecognised_marks}
+        for rule in self.catalogue.contradictions:
+            if any(a.field in unsure for a in rule.answers) or not all(self._gives(a) for a in rule.answers):
+                continue  # a field gone, or read unsure, has a finding of its own
+            first, second = (self._answer_said(a) for a in rule.answers)
+            where = max((self.catalogue.field(a.field) for a in rule.answers), key=lambda f: self.catalogue.position(f.key))
+            params = {"first": first[0][:1].upper() + first[0][1:], "second": second[0]}
+            if rule.advice:
+                self.add(CONTRADICTORY_ANSWERS, where, "advice", advice=rule.advice, severity=rule.severity, **params)
+            else:
+                self.add(CONTRADICTORY_ANSWERS, where, first_fix=first[1], second_fix=second[1],
+                         severity=rule.severity, **params)
+
+    def _gives(self, answer: Answer) -> bool:
+        f = self.catalogue.field(answer.field)
+        return answer_given(answer, f, self.report.values.get(f.key, ""), filled=self.report.is_filled(f.key))
+
+    def _answer_said(self, answer: Answer) -> tuple[str, str]:
+        """The answer as the form prints it, and what to do to take it back."""
+        f = self.catalogue.field(answer.field)
+        if f.kind == "bool":
+            way = "not_ticked" if answer.empty else "ticked"
+        elif answer.empty:
+            way = "empty_table" if f.kind == "table" else "empty"
+        elif f.kind == "table":
+            way = "rows"
+        elif f.kind in ("choice", "number", "date") and f.key not in self.report.pictures:
+            way = "value"
+        else:
+            way = "written"
+        value = self.report.values.get(f.key, "")
+        if f.kind == "choice":
+            value = canonical_choice(value, f.choices or []) or value
+        elif f.kind == "date" and self.report.dates.get(f.key):
+            value = format_date(self.report.dates[f.key])
+        said = {"label": f.label, "value": " ".join(str(value).split()), "rows": len(self.report.tables.get(f.key, []))}
+        return ANSWER_GIVEN[way].format(**said), ANSWER_FIX[way].format(**said)
 
     def check_date_order(self) -> None:
         """The workflow's dates in order (``Catalogue.date_order``): each one filled is on or
@@ -239,6 +281,26 @@ class _Checker:
             self.add(UNKNOWN_AGENT, None, number=report.agent_number)
 
 
+def answer_given(answer: Answer, f: Field, value: object, *, filled: bool) -> bool:
+    """Whether the field ``f``, answered or not (``filled``) with ``value``, gives ``answer``."""
+    if answer.empty or not filled:
+        return answer.empty and not filled
+    if answer.one_of is not None and not any(_same_answer(f, value, v) for v in answer.one_of):
+        return False
+    return not any(_same_answer(f, value, v) for v in answer.none_of or [])
+
+
+def _same_answer(f: Field, value: object, expected: str) -> bool:
+    """``value``, as read, is the answer ``expected`` names: a choice as the form lists it (« Oui, 3
+    agents » is « oui », as validation reads it), a number by its value (« 00 » is « 0 »)."""
+    text = str(value).strip()
+    if f.kind == "choice":
+        text = canonical_choice(text, f.choices or []) or text
+    elif f.kind == "number" and text.isdigit() and expected.isdigit():
+        return int(text) == int(expected)
+    return same_choice(text, expected)
+
+
 def is_blank(report: Report, catalogue: Catalogue) -> bool:
     """Nothing the manager writes is written: every field ``generate`` does not fill is
     empty, and no table row holds more than a pre-filled first column."""
@@ -271,6 +333,7 @@ def validate(report: Report, catalogue: Catalogue, context: ValidationContext) -
             checker.check_table(f)
         else:
             checker.check_single(f)
+    checker.check_contradictions()
     checker.check_date_order()
     checker.check_not_after_receipt()
     if context.config is not None:

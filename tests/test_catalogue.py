@@ -357,3 +357,62 @@ def test_only_a_date_field_can_be_one_that_cannot_come_after_the_day_received():
     assert not new.field(cat.CAP_REFERRAL_DATE).past_when_received
     with pytest.raises(ConfigError, match="perspectives_carriere.*n'est pas une date"):
         apply_overrides(DEFAULT, {"modifier": {"perspectives_carriere": {"past_when_received": True}}})
+
+
+# -- contradictions: declared pairs of answers, adapted from config.yaml -------------------------------
+
+
+@pytest.mark.parametrize("service", sorted(cat.PUBLIC_SERVICES))
+def test_the_declared_contradictions_are_not_part_of_the_forms_version(service):
+    """A contradiction rule changes what validation says, not the form: reports made before stay valid."""
+    worded = cat.for_public_service(cat.BASE, service)
+    bare = cat.Catalogue(**worded.model_dump() | {"contradictions": []})
+    assert worded.contradictions and bare.version() == worded.version()
+    adapted = apply_overrides(worded, {"contradictions": {
+        "modifier": {rule.key: {"severity": "avertissement"} for rule in worded.contradictions},
+        "ajouter": [{"key": "autre", "answers": [{"field": "perspectives_mobilite"},
+                                                  {"field": "perspectives_carriere", "empty": True}]}]}})
+    assert adapted.version() == worded.version()
+    assert {rule.severity for rule in adapted.contradictions} == {"avertissement", "erreur"}
+
+
+def test_every_declared_contradiction_names_fields_of_the_catalogue_and_values_they_take():
+    for rule in DEFAULT.contradictions:
+        for answer in rule.answers:
+            field = DEFAULT.field(answer.field)
+            if field.kind == "choice":
+                assert set(answer.one_of or []) | set(answer.none_of or []) <= set(field.choices), rule.key
+
+
+def test_removing_a_field_removes_the_contradictions_about_it():
+    keys = {rule.key for rule in DEFAULT.contradictions if "appreciation_encadrement" in
+            [a.field for a in rule.answers]}
+    new = apply_overrides(DEFAULT, {"retirer": ["appreciation_encadrement"],
+                                    "contradictions": {"retirer": sorted(keys)}})
+    assert keys and not keys & {rule.key for rule in new.contradictions}
+    assert len(new.contradictions) == len(DEFAULT.contradictions) - len(keys)
+
+
+@pytest.mark.parametrize(("changes", "said"), [
+    ({"retirer": ["inconnue"]}, "la contradiction «\u202finconnue\u202f» n'existe pas (la commande «\u202fentretiens champs\u202f»"),
+    ({"modifier": {"inconnue": {"severity": "avertissement"}}}, "«\u202finconnue\u202f» n'existe pas"),
+    ({"modifier": {"encadrant_sans_agent_encadre": {"severity": "grave"}}},
+     "clé «\u202fcontradictions.encadrant_sans_agent_encadre.severity\u202f», valeur «\u202fgrave\u202f» : valeur "
+     "non autorisée (valeurs possibles : erreur ou avertissement)"),
+    ({"enlever": []}, "les clés possibles sont ajouter, modifier et retirer"),
+    ({"ajouter": [{"key": "x", "answers": [{"field": "encadre_agents", "one_of": ["peut-être"]},
+                                           {"field": "missions"}]}]},
+     "«\u202fpeut-être\u202f», qui n'est pas une valeur du champ «\u202fencadre_agents\u202f»"),
+    ({"ajouter": [{"key": "x", "answers": [{"field": "teletravial"}, {"field": "missions"}]}]},
+     "la contradiction «\u202fx\u202f» cite un champ inconnu «\u202fteletravial\u202f»"),
+    ({"ajouter": [{"key": "x", "answers": [{"field": cat.REFUSED_TO_SIGN, "one_of": ["oui"]}, {"field": "missions"}]}]},
+     "qui est une case : elle est cochée, ou vide (empty)"),
+])
+def test_a_mistake_in_the_contradictions_of_config_is_named_in_french(changes, said):
+    assert said in _error({"contradictions": changes})
+
+
+def test_a_field_change_that_breaks_a_declared_contradiction_says_which_and_how_to_fix_it():
+    message = _error({"modifier": {"encadre_agents": {"choices": ["oui", "non, mais des stagiaires"]}}})
+    assert "«\u202fnon\u202f», qui n'est pas une valeur du champ «\u202fencadre_agents\u202f»" in message
+    assert "modifiez-la ou retirez-la (catalogue.contradictions de config.yaml)" in message

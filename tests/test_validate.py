@@ -693,3 +693,142 @@ def test_the_agents_two_signatures_are_two_fields(blanks, config, tmp_path):
     exam = check(config, filled(blanks, tmp_path, stage=2))
     assert exam.validation.stage == 2 and exam.validation.accepted, found(exam)
     assert exam.report.values["signature_agent_observations"] and not exam.report.values["signature_agent"]
+
+
+# -- contradictions declared in the catalogue --------------------------------------------------------
+
+CONTRADICTIONS = CATALOGUE.contradictions
+MANAGES_FIELD = CATALOGUE.field(MANAGES.field)
+MANAGED_COUNT = next(f for f in CATALOGUE.fields if f.required_if == MANAGES and f.kind == "number")
+# HR's « Recours » dates, after a notification at stage 4 and before RECEIVED.
+HR_DATES = {cat.REVISION_REQUEST_DATE: dt.date(2027, 1, 11), cat.REVISION_DECISION_DATE: dt.date(2027, 1, 18),
+            cat.CAP_REFERRAL_DATE: dt.date(2027, 1, 25)}
+
+
+def value_giving(answer: cat.Answer, *, negated: bool = False) -> object:
+    """A value of ``answer``'s field that gives it (``negated``: that gives the field without it);
+    ``None``: the field left empty."""
+    f = CATALOGUE.field(answer.field)
+    if negated and not (answer.one_of or answer.none_of):
+        answer = cat.Answer(field=f.key, empty=not answer.empty)
+    elif negated:  # the field answered otherwise
+        answer = cat.Answer(field=f.key, one_of=answer.none_of, none_of=answer.one_of)
+    if answer.empty:
+        return False if f.kind == "bool" else None
+    if f.kind == "bool":
+        return True
+    if f.kind == "table":
+        return [need()] if f.key == TRAINING_NEEDS else [
+            {c.key: (c.choices[0] if c.choices else f"{c.label} 1") for c in f.columns if c.required_if is None}]
+    if answer.one_of:
+        return answer.one_of[0]
+    avoid = set(answer.none_of or [])
+    if f.kind == "choice":
+        return next(c for c in f.choices if c not in avoid)
+    if f.kind == "number":
+        return next(n for n in ("4", "3") if n not in avoid)
+    if f.kind == "date":
+        return HR_DATES.get(f.key, dt.date(2027, 1, 11))
+    return f"{f.label} : réponse écrite."
+
+
+def giving(*pairs: tuple[cat.Answer, object]) -> dict:
+    """``fill_report`` arguments for a notified report whose fields hold these values."""
+    overrides, omit = {}, []
+    for answer, value in pairs:
+        if value is None:
+            omit.append(answer.field)
+        else:
+            overrides[answer.field] = value
+    if overrides.get(cat.REFUSED_TO_SIGN) is True:  # a refusal says how the report was notified
+        overrides.setdefault(cat.NOTIFICATION_MODE, cat.NOTIFICATION_MODES[0])
+    return {"stage": 4, "overrides": overrides, "omit": tuple(omit)}
+
+
+def about(exam: Examination, rule: cat.Contradiction) -> list:
+    """The contradiction findings naming both fields of ``rule`` as the form prints them."""
+    labels = [f"«\u202f{CATALOGUE.field(a.field).label}\u202f»" for a in rule.answers]
+    return [f for f in exam.validation.findings
+            if f.code == "reponses_contradictoires" and all(label in f.message for label in labels)]
+
+
+def test_the_catalogue_declares_the_contradictions_of_the_form():
+    """Each pair that cannot both be true, with its severity: the rules the README's « Adapting the form »
+    explains."""
+    declared = {(*(a.field for a in rule.answers), rule.severity) for rule in CONTRADICTIONS}
+    assert {(MANAGES_FIELD.key, MANAGED_COUNT.key, ERROR), (cat.REFUSED_TO_SIGN, "signature_agent", ERROR),
+            (cat.NO_TRAINING_NEED, TRAINING_NEEDS, WARNING), (cat.FIRST_REVIEW, cat.PREVIOUS_RESULTS, WARNING),
+            (cat.REVISION_DECISION, cat.REVISION_REQUEST_DATE, WARNING)} <= declared
+
+
+@pytest.mark.parametrize("rule", CONTRADICTIONS, ids=lambda rule: rule.key)
+def test_a_report_giving_both_answers_of_a_declared_contradiction_gets_one_finding_naming_both_fields(
+        blanks, config, tmp_path, rule):
+    """GIVEN a notified report holding both answers of a contradiction the catalogue declares WHEN
+    checked THEN one finding names both fields as the form prints them and what to correct, with the
+    rule's severity, on the later field of the two; an error turns the report away."""
+    exam = check(config, filled(blanks, tmp_path, **giving(*((a, value_giving(a)) for a in rule.answers))))
+    (finding,) = about(exam, rule)
+    later = max((CATALOGUE.field(a.field) for a in rule.answers), key=lambda f: CATALOGUE.position(f.key))
+    assert (finding.severity, finding.field, finding.label) == (rule.severity, later.key, later.label)
+    assert "se contredisent" in finding.message and "Rectifiez celle qui est fausse" in finding.message
+    if rule.severity == ERROR:
+        assert not exam.validation.accepted
+
+
+@pytest.mark.parametrize("rule", CONTRADICTIONS, ids=lambda rule: rule.key)
+def test_a_report_giving_one_answer_of_a_declared_contradiction_and_not_the_other_is_not_contradictory(
+        blanks, config, tmp_path, rule):
+    first, second = rule.answers
+    exam = check(config, filled(blanks, tmp_path, **giving((first, value_giving(first)),
+                                                            (second, value_giving(second, negated=True)))))
+    assert about(exam, rule) == []
+
+
+def test_an_agent_managing_nobody_with_four_agents_managed_is_rejected_naming_both_answers(
+        blanks, config, tmp_path):
+    """Issue 25, item 11: « L'agent encadre-t-il des agents ? : non » with « Nombre d'agents encadrés : 4 »
+    was accepted silently."""
+    exam = check(config, filled(blanks, tmp_path, overrides={MANAGES_FIELD.key: "non", MANAGED_COUNT.key: "4"}))
+    assert errors(exam) == [("reponses_contradictoires", MANAGED_COUNT.key)]
+    assert exam.validation.errors[0].message == (
+        f"La réponse à «\u202f{MANAGES_FIELD.label}\u202f» est «\u202fnon\u202f» alors que la réponse à "
+        f"«\u202f{MANAGED_COUNT.label}\u202f» est «\u202f4\u202f» : ces deux réponses se contredisent. Rectifiez "
+        f"celle qui est fausse : corrigez «\u202f{MANAGES_FIELD.label}\u202f», ou corrigez «\u202f{MANAGED_COUNT.label}\u202f».")
+    zero = check(config, filled(blanks, tmp_path, name="zero.docx",
+                                overrides={MANAGES_FIELD.key: "Non", MANAGED_COUNT.key: "0"}))
+    assert zero.validation.findings == []
+
+
+def test_a_refusal_to_sign_ticked_beside_the_agents_signature_says_to_untick_it_or_erase_the_name(
+        blanks, config, tmp_path):
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides={
+        cat.REFUSED_TO_SIGN: True, cat.NOTIFICATION_MODE: cat.NOTIFICATION_MODES[1], "signature_agent": "Léa Martin"}))
+    (finding,) = exam.validation.errors
+    refusal, signature = (CATALOGUE.field(key).label for key in (cat.REFUSED_TO_SIGN, "signature_agent"))
+    assert finding.code == "reponses_contradictoires"
+    assert f"décochez «\u202f{refusal}\u202f», ou effacez «\u202f{signature}\u202f»" in finding.message
+
+
+def test_a_contradiction_adapted_in_config_keeps_the_form_and_changes_what_is_said(blanks, config, tmp_path):
+    """GIVEN config.yaml's « catalogue: contradictions » making a rule a warning, removing another and adding
+    one with its own advice WHEN a report giving each is checked THEN each finding follows the config."""
+    from pipeline.validate import ValidationContext, validate
+
+    adapted = cat.apply_overrides(CATALOGUE, {"contradictions": {
+        "modifier": {"non_encadrant_avec_agents_encadres": {"severity": WARNING}},
+        "retirer": ["refus_de_signer_et_signature_de_l_agent"],
+        "ajouter": [{"key": "mobilite_sans_perspectives", "severity": ERROR,
+                     "advice": "Décrivez le projet de mobilité dans les perspectives.",
+                     "answers": [{"field": "perspectives_mobilite", "none_of": ["aucun"]},
+                                 {"field": CAREER, "one_of": ["néant"]}]}]}})
+    assert adapted.version() == CATALOGUE.version()
+    exam = check(config, filled(blanks, tmp_path, stage=4, overrides={
+        MANAGES_FIELD.key: "non", MANAGED_COUNT.key: "4", cat.REFUSED_TO_SIGN: True,
+        cat.NOTIFICATION_MODE: cat.NOTIFICATION_MODES[0], "signature_agent": "Léa Martin",
+        "perspectives_mobilite": "Mutation souhaitée en 2028.", CAREER: "Néant"}))
+    validation = validate(exam.report, adapted, ValidationContext(campaign="2026", received=RECEIVED))
+    said = [(f.field, f.severity) for f in validation.findings if f.code == "reponses_contradictoires"]
+    assert said == [(MANAGED_COUNT.key, WARNING), ("perspectives_mobilite", ERROR)]
+    (added,) = [f for f in validation.findings if f.field == "perspectives_mobilite"]
+    assert added.message.endswith("se contredisent. Décrivez le projet de mobilité dans les perspectives.")
