@@ -145,7 +145,7 @@ def cmd_demo(args) -> int:
     if not args.verbose:  # the summary says what happened; per-file lines only with -v
         logging.getLogger("entretiens").setLevel(logging.WARNING)
     print(f"Préparation de la campagne de démonstration dans {args.dir}...", file=sys.stderr)
-    print(summary(run_demo(args.dir)))
+    print(summary(run_demo(args.dir, **({"public_service": args.public_service} if args.public_service else {}))))
     return EXIT_OK
 
 
@@ -481,9 +481,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "40 agents fictifs, comptes rendus et convocations, comptes rendus remplis "
                     "comme le feraient les évaluateurs (complets, incomplets, fichiers abîmés, "
                     "étapes suivantes), puis les traite et résume ce qui s'est passé.",
-        epilog=f"Exemple : {command_line(names.DEMO, '/tmp/campagne-test')}")
+        epilog=f"Exemple : {command_line(names.DEMO, '/tmp/campagne-test --fonction-publique territoriale')}")
     demo.add_argument("dir", nargs="?", type=Path, default=Path("demo"), metavar="DOSSIER",
                       help="dossier à créer, nouveau ou vide (par défaut ./demo)")
+    demo.add_argument("--fonction-publique", dest="public_service", default=None, metavar="PROFIL",
+                      choices=["hospitaliere", "etat", "territoriale"],
+                      help="fonction publique de la démonstration : hospitaliere (par défaut), etat ou "
+                           "territoriale ; le formulaire, l'autorité qui vise et les délais sont les siens")
     demo.set_defaults(handler=cmd_demo)
 
     fields = commands.add_parser(

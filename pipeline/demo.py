@@ -25,13 +25,14 @@ from openpyxl import Workbook
 from . import catalogue as cat
 from .command_names import STATUS, command_line
 from .config import load_config
-from .outcomes import FolderNotEmpty, Outcome
+from .outcomes import ConfigError, FolderNotEmpty, Outcome
 from .files import make_dirs
 from .naming import DUPLICATES, HISTORY, MAIL_FOLDER, REJECTS, REPORT_SUFFIX, SIGNED_COPIES_DIR, TO_SEND
 from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
 from .signed_copies import page_code, specimen_scan
+from .text import agreed, counted
 
 # Agents whose notified report comes back printed, signed and scanned (one batch scan).
 SCANNED = (8, 16)
@@ -41,19 +42,62 @@ FIRST_NAMES = ["Élodie", "Moussa", "Anne-Sophie", "Çağla", "Jean-François", 
 LAST_NAMES = ["Martin", "N'Diaye", "D'Arcy-Lefèvre", "Öztürk", "Lefèbvre", "Le Goff", "Dubois",
               "Ben Saïd", "Fontaine", "O'Neill", "Garçon", "Müller", "Da Silva", "L'Hôte",
               "Bernard", "Nguyễn", "Perrin", "De La Tour", "Morel", "Faure"]
-SERVICES = [("Cardiologie", "Sophie Durand", "Cadre de santé"),
-            ("Urgences", "Claire Fontaine", "Cadre supérieure de santé"),
-            ("Ressources humaines", "Marc Lemoine", "Responsable RH"),
-            ("Services techniques", "Paul Girard", "Ingénieur principal"),
-            ("Pharmacie", "Isabelle Roux", "Pharmacienne cheffe")]
-# The evaluators' addresses (roster column « courriel évaluateur »); the pharmacy's is missing, as
-# happens: its rejection notes show « note non envoyée : adresse inconnue ».
-EVALUATOR_EMAILS = {"Sophie Durand": "sophie.durand@chu-exemple.fr", "Claire Fontaine": "claire.fontaine@chu-exemple.fr",
-                    "Marc Lemoine": "marc.lemoine@chu-exemple.fr", "Paul Girard": "paul.girard@chu-exemple.fr"}
-# Grades of the hospital public service and their category (aides-soignants in B since 2022).
-CATEGORIES = {"Infirmier en soins généraux": "A", "Aide-soignant": "B", "Adjoint administratif": "C",
-              "Technicien supérieur hospitalier": "B", "Préparateur en pharmacie": "B", "Cadre de santé": "A"}
-GRADES = list(CATEGORIES)
+
+
+@dataclass(frozen=True)
+class Employer:
+    """The demo's employer in one public service (``fonction_publique``): its services with their
+    evaluator and the evaluator's function, its grades with their category, the grade whose agents
+    manage a team, and the domain of its addresses."""
+
+    services: tuple[tuple[str, str, str], ...]
+    categories: dict[str, str]
+    manager_grade: str
+    domain: str
+
+    @property
+    def grades(self) -> list[str]:
+        return list(self.categories)
+
+    def email(self, evaluator: str) -> str:
+        """The evaluator's address (roster column « courriel évaluateur »); the last service's is
+        missing, as happens: its rejection notes show « note non envoyée : adresse inconnue »."""
+        if evaluator == self.services[-1][1]:
+            return ""
+        first, last = evaluator.lower().split()
+        return f"{first}.{last}@{self.domain}"
+
+
+EVALUATORS = ("Sophie Durand", "Claire Fontaine", "Marc Lemoine", "Paul Girard", "Isabelle Roux")
+EMPLOYERS = {
+    # A hospital; aides-soignants in category B since 2022.
+    "hospitaliere": Employer(
+        services=tuple(zip(("Cardiologie", "Urgences", "Ressources humaines", "Services techniques", "Pharmacie"),
+                           EVALUATORS, ("Cadre de santé", "Cadre supérieure de santé", "Responsable RH",
+                                        "Ingénieur principal", "Pharmacienne cheffe"))),
+        categories={"Infirmier en soins généraux": "A", "Aide-soignant": "B", "Adjoint administratif": "C",
+                    "Technicien supérieur hospitalier": "B", "Préparateur en pharmacie": "B", "Cadre de santé": "A"},
+        manager_grade="Cadre de santé", domain="chu-exemple.fr"),
+    # A town; auxiliaires de puériculture in category B since 2022.
+    "territoriale": Employer(
+        services=tuple(zip(("Finances", "Petite enfance", "Ressources humaines", "Services techniques", "État civil"),
+                           EVALUATORS, ("Directrice des finances", "Coordinatrice petite enfance", "Responsable RH",
+                                        "Ingénieur principal", "Responsable de l'état civil"))),
+        categories={"Rédacteur territorial": "B", "Auxiliaire de puériculture": "B",
+                    "Adjoint administratif territorial": "C", "Technicien territorial": "B",
+                    "Adjoint technique territorial": "C", "Attaché territorial": "A"},
+        manager_grade="Attaché territorial", domain="ville-exemple.fr"),
+    # A State service in a département.
+    "etat": Employer(
+        services=tuple(zip(("Budget", "Accueil des usagers", "Ressources humaines", "Logistique", "Contrôle de légalité"),
+                           EVALUATORS, ("Cheffe du bureau du budget", "Cheffe de section", "Responsable RH",
+                                        "Chef du service logistique", "Cheffe du pôle"))),
+        categories={"Secrétaire administratif": "B", "Adjoint administratif": "C", "Technicien de l'intérieur": "B",
+                    "Adjoint technique": "C", "Ingénieur des services techniques": "A",
+                    "Attaché d'administration de l'État": "A"},
+        manager_grade="Attaché d'administration de l'État", domain="service-etat-exemple.fr"),
+}
+DEFAULT_PUBLIC_SERVICE = "hospitaliere"  # the embedded defaults' ``fonction_publique``
 # Training needs as managers write them: similar titles on purpose (the plan groups them).
 TRAININGS = [
     ["Excel perfectionnement", "T1", "plan de formation", "haute", "1er semestre 2027", "favorable", ""],
@@ -76,6 +120,7 @@ FORMULA_TITLE = '=HYPERLINK("http://exemple.invalid","Formation urgente")'
 class DemoResult:
     folder: Path
     agents: int
+    public_service: str = DEFAULT_PUBLIC_SERVICE  # ``fonction_publique`` of its config.yaml
     passes: list[PassResult] = field(default_factory=list)
     libreoffice_used: bool = False
     workbooks: list[Path] = field(default_factory=list)
@@ -86,7 +131,7 @@ def _review_date(review_start: dt.date, n: int) -> dt.date:
     return review_start + dt.timedelta(days=n // 4)
 
 
-def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
+def _write_roster(path: Path, count: int, review_start: dt.date, employer: Employer) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "Agents"
@@ -94,25 +139,26 @@ def _write_roster(path: Path, count: int, review_start: dt.date) -> None:
                   "fonction de l'évaluateur", "date de convocation", "date d'entretien", "heure",
                   "lieu", "encadrant", "catégorie", "courriel évaluateur"])
     for n in range(count):
-        service, evaluator, function = SERVICES[n % len(SERVICES)]
+        service, evaluator, function = employer.services[n % len(employer.services)]
         review = _review_date(review_start, n)
-        grade = GRADES[n % len(GRADES)]
+        grade = employer.grades[n % len(employer.grades)]
         sheet.append([
             _agent_number(n), LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
             grade, service, f"{grade} – {service}", evaluator, function,
             review - dt.timedelta(days=12), review, f"{9 + n % 8}:00", f"Bureau de {evaluator}",
-            "oui" if grade == "Cadre de santé" else "non", CATEGORIES[grade], EVALUATOR_EMAILS.get(evaluator, ""),
+            "oui" if grade == employer.manager_grade else "non", employer.categories[grade],
+            employer.email(evaluator),
         ])
     book.save(path)
 
 
-def _write_config(folder: Path, review_start: dt.date) -> None:
+def _write_config(folder: Path, review_start: dt.date, public_service: str) -> None:
     """The embedded defaults, the campaign set around its interviews (from ``review_start``, a
-    month before its deadline, as HR plans it)."""
+    month before its deadline, as HR plans it), under ``public_service`` (``fonction_publique``)."""
     text = (Path(__file__).parent / "defaults" / "config.yaml").read_text(encoding="utf-8")
     deadline = review_start + dt.timedelta(days=30)
     for key, value in (("annee", review_start.year), ("date_limite_entretiens", deadline),
-                       ("date_retour_rh", deadline + dt.timedelta(days=28))):
+                       ("date_retour_rh", deadline + dt.timedelta(days=28)), ("fonction_publique", public_service)):
         text, found = re.subn(rf"^(\s*{key}:\s*)\S+", rf"\g<1>{value}", text, count=1, flags=re.M)
         assert found == 1, key  # the defaults name each once
     (folder / "config.yaml").write_text(text, encoding="utf-8")
@@ -139,8 +185,13 @@ def _saved_by_libreoffice(source: Path, target: Path) -> bool:
     return True
 
 
-def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
-    """Build and run a whole synthetic campaign in ``folder`` (new or empty)."""
+def run_demo(folder: Path, *, agents: int = 40, public_service: str = DEFAULT_PUBLIC_SERVICE) -> DemoResult:
+    """Build and run a whole synthetic campaign in ``folder`` (new or empty), under ``public_service``
+    (``fonction_publique``: ``hospitaliere``, ``etat`` or ``territoriale``): its config.yaml says it,
+    the templates are built for that service's form, and the roster is that of such an employer."""
+    if public_service not in EMPLOYERS:
+        raise ConfigError(f"fonction publique «\u202f{public_service}\u202f» inconnue (valeurs possibles : "
+                          f"{', '.join(EMPLOYERS)}).")
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise FolderNotEmpty(
@@ -150,10 +201,10 @@ def run_demo(folder: Path, *, agents: int = 40) -> DemoResult:
     # The interviews took place over the past weeks: a pass receives files on the machine's day,
     # and a date after it in a report is a typo (``date_posterieure_reception``).
     review_start = dt.date.today() - dt.timedelta(days=45)
-    _write_config(folder, review_start)
+    _write_config(folder, review_start, public_service)
     config = load_config(folder / "config.yaml")
-    _write_roster(config.roster_path, agents, review_start=review_start)
-    result = DemoResult(folder=folder, agents=agents)
+    _write_roster(config.roster_path, agents, review_start=review_start, employer=EMPLOYERS[public_service])
+    result = DemoResult(folder=folder, agents=agents, public_service=config.public_service)
     generated = generate(config, today=config.campaign.review_deadline - dt.timedelta(days=50))
     catalogue = config.catalogue
     inbox = config.inbox
@@ -236,19 +287,23 @@ def summary(result: DemoResult) -> str:
     config = load_config(result.folder / "config.yaml")
     handled = [h for p in result.passes for h in p.handled]
     count = lambda kind: sum(1 for h in handled if h.outcome == kind)  # noqa: E731
+    service = cat.PUBLIC_SERVICES[config.public_service]
     lines = [
         f"Campagne de démonstration prête dans {result.folder}",
+        f"  {service.name[:1].upper() + service.name[1:]} (fonction_publique : {service.key}) : formulaire "
+        f"{config.catalogue.version()}, visé par {service.visa_authority}.",
         f"  {result.agents} agents ; comptes rendus et convocations générés dans "
         f"{config.outbox / TO_SEND}",
         f"  {len(handled)} fichiers reçus en deux passages : {count(Outcome.ACCEPTED)} acceptés, "
         f"{count(Outcome.REJECTED)} rejetés (incomplets), {count(Outcome.UNREADABLE)} illisibles, "
-        f"{count(Outcome.DUPLICATE)} doublon(s)"
-        + (f", {count(Outcome.SIGNED_COPY)} exemplaire(s) signé(s)." if count(Outcome.SIGNED_COPY) else "."),
+        f"{Outcome.DUPLICATE.counted(count(Outcome.DUPLICATE))}"
+        + (f", {Outcome.SIGNED_COPY.counted(count(Outcome.SIGNED_COPY))}." if count(Outcome.SIGNED_COPY) else "."),
     ]
     signed = count(Outcome.SIGNED_COPY)
     if signed:
-        lines.append(f"  {signed} numérisation(s) d'exemplaires signés (PDF) reconnue(s) par le code imprimé sur "
-                     f"chaque page et classée(s) dans {config.outbox / SIGNED_COPIES_DIR}.")
+        lines.append(f"  {counted(signed, 'numérisation', 'numérisations')} d'exemplaires signés (PDF) "
+                     f"{agreed(signed, 'reconnue', 'reconnues')} par le code imprimé sur chaque page et "
+                     f"{agreed(signed, 'classée', 'classées')} dans {config.outbox / SIGNED_COPIES_DIR}.")
     if result.libreoffice_used:
         lines.append("  Un compte rendu a été enregistré par LibreOffice : il est lu comme les autres.")
     lines.append("Où regarder :")

@@ -72,3 +72,44 @@ def test_the_tracking_says_how_each_final_report_was_notified(demo):
     assert sorted(final) == ["refus de signer, valant notification : lettre recommandée avec accusé de réception",
                              "signée par l'agent", "signée par l'agent"]
     assert {r[notified] for r in rows[1:] if r[stage] != 4} == {None}
+
+
+OTHER_SERVICES = ("etat", "territoriale")
+
+
+@pytest.mark.parametrize("service", ["hospitaliere", *OTHER_SERVICES])
+def test_the_demo_runs_under_each_public_service_with_that_services_form(demo, tmp_path_factory, service):
+    """GIVEN ``entretiens demo --fonction-publique <service>`` WHEN it runs THEN its config.yaml names the
+    service, its templates are built for that service's form (its reports are read and accepted, and
+    cite its decree), and the summary names the service and the authority that gives the visa. The
+    other services run on a roster of 20 agents (every case of the demo is in its first 17), to keep the
+    suite short."""
+    import zipfile
+
+    from pipeline import catalogue as cat
+    from pipeline.naming import REPORT_SUFFIX, TO_SEND
+
+    result = demo if service == "hospitaliere" else run_demo(
+        tmp_path_factory.mktemp(f"demo-{service}") / "demo", agents=20, public_service=service)
+    config = load_config(result.folder / "config.yaml")
+    expected = cat.PUBLIC_SERVICES[service]
+    assert result.public_service == config.public_service == service
+    assert config.catalogue.version() == cat.for_public_service(cat.BASE, service).version()
+    handled = Counter(h.outcome for p in result.passes for h in p.handled)
+    assert handled[Outcome.ACCEPTED] >= result.agents // 2 and handled[Outcome.REJECTED] >= 5
+    assert (handled[Outcome.UNREADABLE], handled[Outcome.DUPLICATE], handled[Outcome.SIGNED_COPY]) == (2, 1, 1)
+    report = next((config.outbox / TO_SEND).glob(f"*{REPORT_SUFFIX}"))
+    with zipfile.ZipFile(report) as archive:
+        assert expected.legal_basis[:40] in archive.read("word/document.xml").decode()
+    text = summary(result)
+    assert f"(fonction_publique : {service}) : formulaire {config.catalogue.version()}, visé par " \
+           f"{expected.visa_authority}." in text
+    assert f"Visa de {expected.visa_authority}, en attente de notification" in text
+
+
+def test_the_demo_refuses_an_unknown_public_service(tmp_path):
+    from pipeline.outcomes import ConfigError
+
+    with pytest.raises(ConfigError, match="«\u202fcommunale\u202f» inconnue"):
+        run_demo(tmp_path / "demo", public_service="communale")
+    assert not (tmp_path / "demo").exists()
