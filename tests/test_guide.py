@@ -95,13 +95,13 @@ def test_the_options_every_command_takes_are_described_once():
         assert f"`{option}`" in top
 
 
-def test_every_column_of_the_workbooks_is_described():
-    from pipeline.config import load_config
+def test_every_column_of_the_workbooks_is_described(tmp_path):
+    from pipeline.config import Config
     from pipeline.workbooks.costs import cost_columns
     from pipeline.workbooks.tracking import relance_columns, tracking_columns
     from pipeline.workbooks.training_plan import need_columns, pending_columns
 
-    config = load_config(None)  # the embedded defaults
+    config = Config(base_dir=tmp_path)  # the embedded defaults
     text = plain(page("classeurs.md"))
     headers = [c.header for c in [*need_columns(config.catalogue), *pending_columns(config.catalogue),
                                   *tracking_columns(config), *relance_columns(config),
