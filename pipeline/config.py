@@ -21,7 +21,9 @@ from .employer_form import EmployerFormFile, employer_form, read_mapping
 from .form import Form, template_form
 from .naming import ARCHIVES
 from .files import describe_failure
-from .outcomes import ConfigError, describe_validation_error
+from .dates import parse_date
+from .outcomes import ConfigError, UnreadableDate, describe_validation_error
+from .text import format_date
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 
@@ -36,14 +38,36 @@ def _french_yes_no(value: object) -> object:
 YesNo = Annotated[bool, BeforeValidator(_french_yes_no)]
 
 
+def _french_date(value: object) -> object:
+    """A date as HR writes it («\u202f28/02/2027\u202f», «\u202f28/02/27\u202f», «\u202f28 février 2027\u202f»,
+    «\u202f2027-02-28\u202f»), read by the product's own parser (:func:`pipeline.dates.parse_date`) so
+    that config.yaml and the roster agree. YAML would make a date of ``2027-02-28`` alone, and
+    refuse ``2027-02-31`` without naming its key: the loader leaves dates as text (see
+    :class:`_UniqueKeyLoader`)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"une date est attendue, sous la forme JJ/MM/AAAA (par exemple 28/02/2027)"
+                         + ("" if value is None or isinstance(value, str) else f", et non «\u202f{value}\u202f»"))
+    try:
+        return parse_date(value)
+    except UnreadableDate as exc:
+        raise ValueError(exc.message[0].lower() + exc.message[1:].rstrip(".")) from None
+
+
+FrenchDate = Annotated[dt.date, BeforeValidator(_french_date)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
 class Campaign(_Section):
     year: int = Field(2026, alias="annee", ge=2000, le=2100)
-    review_deadline: dt.date = Field(dt.date(2027, 1, 31), alias="date_limite_entretiens")
-    return_to_hr: dt.date = Field(dt.date(2027, 2, 28), alias="date_retour_rh")
+    review_deadline: FrenchDate = Field(dt.date(2027, 1, 31), alias="date_limite_entretiens")
+    return_to_hr: FrenchDate = Field(dt.date(2027, 2, 28), alias="date_retour_rh")
 
     @property
     def key(self) -> str:
@@ -263,9 +287,9 @@ class Config(_Section):
     def _dates_in_order(self) -> "Config":
         if self.campaign.return_to_hr < self.campaign.review_deadline:
             raise ValueError(
-                f"campagne.date_retour_rh ({self.campaign.return_to_hr.isoformat()}) doit être "
+                f"campagne.date_retour_rh ({format_date(self.campaign.return_to_hr)}) doit être "
                 "postérieure ou égale à campagne.date_limite_entretiens "
-                f"({self.campaign.review_deadline.isoformat()})"
+                f"({format_date(self.campaign.review_deadline)})"
             )
         return self
 
@@ -377,9 +401,6 @@ def load_config(path: Path | str | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"Impossible de lire le fichier de configuration {path} : "
                           f"{describe_failure(exc)}.") from None
-    except ValueError as exc:  # PyYAML builds dates itself: 2027-02-31 raises here, with no line
-        raise ConfigError(f"{path} : une date n'existe pas ({_impossible_date(exc)}). Vérifiez les dates "
-                          "(AAAA-MM-JJ), par exemple campagne.date_limite_entretiens.") from None
     except _DuplicateKey as exc:
         raise ConfigError(f"{path} (ligne {exc.line}) : la clé «\u202f{exc.key}\u202f» est écrite deux fois au même "
                           "niveau ; seule la dernière serait lue. Gardez-en une seule.") from None
@@ -404,7 +425,7 @@ class _DuplicateKey(yaml.YAMLError):
 
 class _UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing a key written twice in one mapping (it keeps the last, silently:
-    a second «\u202fannee:\u202f» pasted lower down would win without a word)."""
+    a second «\u202fannee:\u202f» pasted lower down would win without a word), and leaving dates as text."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -416,14 +437,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _impossible_date(exc: ValueError) -> str:
-    """PyYAML's English reason for an impossible date, said in French."""
-    text = str(exc)
-    if "day is out of range" in text:
-        return "jour trop grand pour le mois"
-    if "month must be" in text:
-        return "mois hors de 1 à 12"
-    return "date impossible"
+# A date is left as the text written (``2027-02-28`` as ``28/02/2027`` is): :func:`_french_date`
+# reads it with the key it belongs to, where PyYAML would raise for ``2027-02-31`` naming none.
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
 
 
 def _explain(exc: ValidationError) -> str:

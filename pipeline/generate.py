@@ -1,6 +1,12 @@
 """``generate``: one pre-filled report and one invitation per agent of the roster,
 rendered by :mod:`pipeline.render` from the templates :mod:`pipeline.template_build`
-makes (built here when a new workspace has none yet)."""
+makes (built here when a new workspace has none yet).
+
+A row is judged only by dates the user wrote: its review date against its invitation date
+from the roster. Without one, nothing is checked against the day ``generer`` runs: the
+invitation letter is dated that day (the date of a letter; an earlier letter keeps its own),
+the report's « Date de la convocation » is left for the evaluator, and one notice for the
+whole roster says that the minimum delay could not be checked."""
 
 from __future__ import annotations
 
@@ -14,13 +20,14 @@ from . import catalogue as cat
 from .catalogue import Catalogue
 from .command_names import GENERATE, command_line
 from .config import Config
+from . import ooxml
 from .dates import add_days, is_working_day
 from .deadlines import WORKING_DAYS, DelayRules
 from .files import make_dirs, move_no_clobber, unique_path
 from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, PREVIOUS_VERSIONS, REPORT_SUFFIX, REPORT_TEMPLATE,
                      TEMPLATE_NAMES, TO_SEND, agent_file_stem, report_id)
 from .dates import parse_date
-from .outcomes import EntretiensError, RosterError
+from .outcomes import EntretiensError, RosterError, UnreadableDate
 from .render import check_templates, fingerprint, render, rendered_fingerprint, templates_command
 from .roster import Roster, RosterProblem, RosterRow, load_roster
 from .signed_copies import page_code
@@ -59,7 +66,8 @@ class GenerateResult:
     reports: list[Path] = field(default_factory=list)  # every report of the roster, written or not
     invitations: list[Path] = field(default_factory=list)
     problems: list[RosterProblem] = field(default_factory=list)  # rows left out, to correct
-    notices: list[RosterProblem] = field(default_factory=list)  # rows made, with something to know
+    # Rows made, with something to know; first, those about the whole roster (``line`` None).
+    notices: list[RosterProblem] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)  # new files
     updated: list[Path] = field(default_factory=list)  # rewritten: their line of the roster changed
     unchanged: list[Path] = field(default_factory=list)  # already there, the same: left as they are
@@ -113,20 +121,22 @@ def ensure_templates(config: Config) -> None:
     check_templates(folder, config.catalogue, TEMPLATE_NAMES, rebuild_hint=templates_command(config))
 
 
-def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
-                       rules: DelayRules) -> tuple[str | None, str | None]:
-    """(why the row is left out, what to know about it) for the review date of a roster row."""
-    review = row.review_date
+def _review_date_notes(row: RosterRow, config: Config, rules: DelayRules) -> tuple[str | None, str | None]:
+    """(why the row is left out, what to know about it) for the review date of a roster row,
+    judged against the roster's own invitation date only, never against a date the user did
+    not write (the day ``generer`` runs)."""
+    review, invitation = row.review_date, row.invitation_date
     if review is None:
         return None, ("pas encore de date d'entretien : le compte rendu est produit, la convocation le "
                       f"sera quand la date sera dans la liste (relancez alors «\u202f{command_line(GENERATE)}\u202f»).")
-    if review < invitation_date:
-        return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
-                f"{format_date(invitation_date)} ; corrigez l'une des deux dates. La ligne est ignorée."), None
     calendar, minimum = config.delays.holiday_calendar, rules.invitation_min_days
-    if review < add_days(invitation_date, minimum, working_days=rules.counting == WORKING_DAYS, calendar=calendar):
+    if invitation is not None and review < invitation:
+        return (f"l'entretien du {format_date(review)} a lieu avant la convocation du "
+                f"{format_date(invitation)} ; corrigez l'une des deux dates. La ligne est ignorée."), None
+    if invitation is not None and review < add_days(invitation, minimum, working_days=rules.counting == WORKING_DAYS,
+                                                    calendar=calendar):
         return (f"l'entretien du {format_date(review)} a lieu moins de {minimum} jours après la convocation "
-                f"du {format_date(invitation_date)} ; choisissez une date plus tardive. La ligne est ignorée."), None
+                f"du {format_date(invitation)} ; choisissez une date plus tardive. La ligne est ignorée."), None
     notes = []
     if review > config.campaign.review_deadline:
         notes.append(f"après la date limite des entretiens ({format_date(config.campaign.review_deadline)})")
@@ -140,18 +150,65 @@ def _review_date_notes(row: RosterRow, config: Config, invitation_date: dt.date,
     return None, None
 
 
-def _invited_on(report: Path, config: Config) -> dt.date | None:
-    """The invitation date an earlier generation gave a row without one (the day it ran): kept, so
-    that running ``generate`` again another day leaves that row's documents unchanged."""
-    if not os.path.lexists(report):
+def _letter_date(letter: Path) -> dt.date | None:
+    """The date an invitation letter made by an earlier run carries («\u202fLe mercredi 2 décembre
+    2026\u202f»): kept, so that running ``generer`` again another day leaves the letter unchanged."""
+    if not os.path.lexists(letter):
         return None
-    from .read import read_report
+    from .preflight import open_package
 
     try:
-        value = read_report(report, config.form).values.get(cat.INVITATION_DATE)
-        return parse_date(value) if isinstance(value, str) and value else None
-    except (EntretiensError, OSError):
+        with open_package(letter) as package:
+            root = ooxml.parse_xml(package.read_part(package.main_part))
+    except (EntretiensError, OSError, KeyError, ValueError, SyntaxError):
         return None
+    for paragraph in ooxml.iter_paragraphs(ooxml.body(root)):
+        text = ooxml.paragraph_text(paragraph).strip()
+        if text.startswith("Le "):
+            try:
+                return parse_date(text)
+            except UnreadableDate:
+                continue
+    return None
+
+
+def _undated_notice(undated: list[tuple[RosterRow, dt.date]], config: Config, rules: DelayRules,
+                    today: dt.date) -> RosterProblem:
+    """The one notice, for the whole roster, about the invitations the roster gives no date for:
+    the minimum delay could not be checked; what their letters and reports carry instead."""
+    minimum, count = rules.invitation_min_days, len(undated)
+    many = count > 1
+    agents = f"{count} agent{'s' * many}"
+    if any(cat.INVITATION_DATE in row.values for row, _ in undated):
+        missing = f"ne donne pas de date de convocation pour {agents} dont l'entretien est daté"
+    else:
+        missing = f"n'a pas de colonne «\u202fdate de convocation\u202f» ({agents} dont l'entretien est daté)"
+    days = {dated for _, dated in undated}
+    if len(days) == 1:
+        produced = "elles ont été produites" if many else "elle a été produite"
+        dated = f"la date du {format_date(days.pop())}, jour où {produced}"
+    else:
+        dated = "chacune la date du jour où elle a été produite"
+    soon = add_days(today, minimum, working_days=rules.counting == WORKING_DAYS,
+                    calendar=config.delays.holiday_calendar)
+    close = sum(row.review_date < soon for row, _ in undated)
+    within = f"l'entretien a lieu dans moins de {minimum} jours, ou a déjà eu lieu : vérifiez que"
+    if not close:
+        hurry = ""
+    elif not many:
+        hurry = f"{within[0].upper()}{within[1:]} la convocation parvient à temps. "
+    elif close == 1:
+        hurry = f"Pour l'un d'eux, {within} sa convocation lui parvient à temps. "
+    else:
+        hurry = f"Pour {close} d'entre eux, {within} leur convocation leur parvient à temps. "
+    return RosterProblem(None, (
+        f"la liste des agents {missing} : le délai d'au moins {minimum} jours entre la convocation et l'entretien "
+        "n'a donc pas été vérifié, et les documents sont produits. "
+        + (f"Leurs convocations portent {dated} ; la «\u202fDate de la convocation\u202f» de leurs comptes rendus"
+           if many else f"Sa convocation porte {dated} ; la «\u202fDate de la convocation\u202f» de son compte rendu")
+        + " est laissée à remplir par l'évaluateur. " + hurry
+        + f"Envoyez chaque convocation au moins {minimum} jours avant l'entretien, ou indiquez sa date dans la "
+        f"colonne «\u202fdate de convocation\u202f» de la liste et relancez «\u202f{command_line(GENERATE)}\u202f»."))
 
 
 def _write(template: Path, context: dict, target: Path, result: GenerateResult, *, rewrite: bool,
@@ -181,7 +238,10 @@ def generate(config: Config, roster_path: Path | None = None, *,
     one is rewritten, its previous version kept in ``a_envoyer/versions précédentes/``);
     ``rewrite_all`` rewrites every one. A row without a review date gets its report and no
     invitation yet; a review after the campaign deadline, on a weekend or a public holiday
-    is made and noted."""
+    is made and noted. A row is left out only for its own dates (a review before its
+    invitation, or too soon after it): without an invitation date in the roster, the letter
+    is dated ``today`` (or keeps the date an earlier run gave it), nothing is judged by that
+    date, and one notice about the whole roster (``line`` None, first) says so."""
     roster_path = roster_path or config.roster_path
     if roster_path is None:
         raise RosterError("Aucune liste des agents : indiquez --roster ou liste_agents dans config.yaml.")
@@ -193,20 +253,18 @@ def generate(config: Config, roster_path: Path | None = None, *,
     rules = config.delay_rules()  # once, not per roster row
     out = config.outbox / TO_SEND
     make_dirs(out)
-    result = GenerateResult(problems=list(roster.problems))
+    result = GenerateResult(problems=list(roster.problems), notices=list(roster.notices))
     campaign = config.campaign.key
+    undated: list[tuple[RosterRow, dt.date]] = []  # invitations the roster gives no date for
     for done, row in enumerate(roster.rows, 1):
         stem = agent_file_stem(campaign, row.values[cat.AGENT_NUMBER], row.values.get(cat.LAST_NAME, ""),
                                row.values.get(cat.FIRST_NAME, ""))
-        invitation_date = row.invitation_date or _invited_on(out / f"{stem}{REPORT_SUFFIX}", config) or today
-        left_out, notice = _review_date_notes(row, config, invitation_date, rules)
+        left_out, notice = _review_date_notes(row, config, rules)
         if left_out:
             result.problems.append(RosterProblem(row.line, f"{row.person} : {left_out}"))
             continue
         if notice:
             result.notices.append(RosterProblem(row.line, f"{row.person} : {notice}"))
-        if row.review_date is not None and not row.values.get(cat.INVITATION_DATE):
-            row.values[cat.INVITATION_DATE] = format_date(invitation_date)
         context = report_context(config.catalogue, campaign, row,
                                  previous_objectives(row.values[cat.AGENT_NUMBER]))
         code = page_code(config.catalogue.version(), campaign, row.values[cat.AGENT_NUMBER])
@@ -214,10 +272,17 @@ def generate(config: Config, roster_path: Path | None = None, *,
                                      result, rewrite=rewrite_all, identifier=context["f"][cat.REPORT_ID],
                                      page_code=code))
         if row.review_date is not None:
-            result.invitations.append(_write(
-                config.templates / INVITATION_TEMPLATE, invitation_context(config, row, invitation_date),
-                out / f"{stem}{INVITATION_SUFFIX}", result, rewrite=rewrite_all))
+            letter = out / f"{stem}{INVITATION_SUFFIX}"
+            dated = row.invitation_date or _letter_date(letter) or today
+            if row.invitation_date is None:
+                undated.append((row, dated))
+            result.invitations.append(_write(config.templates / INVITATION_TEMPLATE,
+                                             invitation_context(config, row, dated), letter, result,
+                                             rewrite=rewrite_all))
         if progress:
             progress(done, len(roster.rows))
+    if undated:
+        result.notices.append(_undated_notice(undated, config, rules, today))
     result.problems.sort(key=lambda p: p.line)
+    result.notices.sort(key=lambda p: (p.line is not None, p.line or 0))
     return result

@@ -3,7 +3,10 @@
 Columns are matched without regard to case, accents or punctuation, against
 the ``roster_columns`` of the catalogue's fields plus the invitation's own
 details (time, place, civility). A row with a problem is reported with its
-number as the spreadsheet shows it; the other rows are kept.
+number as the spreadsheet shows it; the other rows are kept. A ``.csv`` is read in
+the encoding it was saved in (:func:`pipeline.spreadsheets.decode_csv`, helped by
+the column names it must hold); a character lost before it was read («\u202fÇa?la\u202f»)
+is noted with its row and column, the row kept.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from .catalogue import AGENT_NUMBER, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
+from .catalogue import AGENT_NUMBER, EVALUATOR, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
 from .dates import parse_date
 from .outcomes import RosterError, UnreadableDate
-from .spreadsheets import UnreadableSpreadsheet, find_header, read_cells, spreadsheet_text
+from .command_names import GENERATE, command_line
+from .spreadsheets import UnreadableSpreadsheet, find_header, lost_character, read_cells, spreadsheet_text
 from .text import fold, format_date, normalize_identifier
 
 # Invitation details that are not fields of the report.
@@ -71,27 +75,28 @@ class RosterRow:
 
 @dataclass
 class RosterProblem:
-    line: int
+    line: int | None  # None: the roster as a whole
     message: str
 
     def __str__(self) -> str:
-        return f"Ligne {self.line} : {self.message}"
+        return self.message if self.line is None else f"Ligne {self.line} : {self.message}"
 
 
 @dataclass
 class Roster:
     rows: list[RosterRow] = field(default_factory=list)
-    problems: list[RosterProblem] = field(default_factory=list)
+    problems: list[RosterProblem] = field(default_factory=list)  # rows left out, to correct
+    notices: list[RosterProblem] = field(default_factory=list)  # rows kept, with something to correct
     header_line: int = 1  # the spreadsheet line holding the column names
 
     def by_agent(self) -> dict[str, RosterRow]:
         return {row.values[AGENT_NUMBER]: row for row in self.rows}
 
 
-def _read_cells(path: Path) -> list[list[object]]:
+def _read_cells(path: Path, wanted: dict[str, list[str]]) -> list[list[object]]:
     """The roster's lines as cells; raises :class:`RosterError` for a file that is not a roster."""
     try:
-        return read_cells(path)
+        return read_cells(path, wanted)
     except FileNotFoundError:
         raise RosterError(f"Liste des agents introuvable : {path}.") from None
     except UnreadableSpreadsheet as exc:
@@ -118,14 +123,39 @@ def _column_names(catalogue: Catalogue) -> dict[str, list[str]]:
     return wanted
 
 
+# Columns that hold a person's name: any «\u202f?\u202f» in them is a lost letter.
+NAME_COLUMNS = (LAST_NAME, FIRST_NAME, EVALUATOR)
+
+
+def _lost_characters(line: int, who: str, texts: dict[str, str], found: dict[str, int],
+                     header: list[object]) -> list[RosterProblem]:
+    """A notice for each cell of a row holding a character lost before the file was read
+    (:func:`~pipeline.spreadsheets.lost_character`), naming the column as the file does."""
+    notices = []
+    for key, text in texts.items():
+        if lost_character(text, name=key in NAME_COLUMNS):
+            column = spreadsheet_text(header[found[key]]) if found[key] < len(header) else key
+            why = ("«\u202f\ufffd\u202f» : des octets illisibles dans le codage du reste du fichier, collés d'un fichier "
+                   "d'un autre codage" if "\ufffd" in text else "«\u202f?\u202f» à la place d'une lettre : le fichier a été "
+                   "enregistré dans un codage qui n'a pas cette lettre")
+            notices.append(RosterProblem(line, (
+                f"{who} : la colonne «\u202f{column}\u202f» contient «\u202f{text}\u202f», où un caractère a été perdu "
+                f"avant la lecture du fichier ({why}). Les documents sont produits avec ce texte : corrigez-le dans "
+                "la liste, enregistrez-la au format .xlsx ou «\u202fCSV UTF-8\u202f», puis relancez "
+                f"«\u202f{command_line(GENERATE)}\u202f».")))
+    return notices
+
+
 def load_roster(path: Path, catalogue: Catalogue) -> Roster:
     """Read the roster; raise :class:`RosterError` only when the file as a whole is unusable.
 
     The header is the line, among the first :data:`HEADER_SEARCH_LINES`, that names the most
-    known columns (an HR system may export title lines above it): ``Roster.header_line``."""
+    known columns (an HR system may export title lines above it): ``Roster.header_line``.
+    ``Roster.problems``: rows left out; ``Roster.notices``: rows kept that hold a character
+    lost before the file was read."""
     path = Path(path)
-    cells = _read_cells(path)
     wanted = _column_names(catalogue)
+    cells = _read_cells(path, wanted)
     required = [f for f in catalogue.fields if f.roster_required]
     header_index, found = find_header(cells, wanted)
     missing = [f for f in required if f.key not in found]
@@ -169,6 +199,7 @@ def load_roster(path: Path, catalogue: Catalogue) -> Roster:
         except UnreadableDate as exc:
             roster.problems.append(RosterProblem(line, f"{who} : {exc.message} La ligne est ignorée."))
             continue
+        roster.notices += _lost_characters(line, who, texts, found, cells[header_index])
         invitation_texts = {key: texts.pop(key, "") for key in INVITATION_COLUMNS}
         extra = {key: texts.pop(key, "") for key in EXTRA_COLUMNS}
         row = RosterRow(line=line, values=texts, invitation=invitation_texts, review_date=review,

@@ -136,9 +136,9 @@ MISTAKES = [
     ("campagne:\n  anne: 2026\n", "campagne.anne", "2026", "clé inconnue"),
     ("campagne_annee: 2026\n", "campagne_annee", "2026", "clé inconnue"),
     ("campagne:\n  date_limite_entretiens: demain\n", "campagne.date_limite_entretiens",
-     "demain", "AAAA-MM-JJ"),
+     "demain", "JJ/MM/AAAA"),
     ("campagne:\n  date_retour_rh: 31/02/2027\n", "campagne.date_retour_rh", "31/02/2027",
-     "AAAA-MM-JJ"),
+     "février 2027 n'a que 28 jours"),
     ("campagne:\n  annee: deux mille\n", "campagne.annee", "deux mille", "nombre entier"),
     ("objectifs_max: -1\n", "objectifs_max", "-1", "trop petite"),
     ("objectifs_max: 2.5\n", "objectifs_max", "2.5", "nombre entier"),
@@ -227,12 +227,57 @@ def test_commented_repository_config_is_valid_yaml():
     assert isinstance(yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8")), dict)
 
 
-@pytest.mark.parametrize(("text", "said"), [("2027-02-31", "jour trop grand pour le mois"),
-                                            ("2027-13-01", "mois hors de 1 à 12")])
-def test_an_impossible_date_in_config_is_said_in_french(tmp_path, text, said):
-    with pytest.raises(ConfigError) as caught:
-        load_config(write(tmp_path, f"campagne:\n  date_limite_entretiens: {text}\n"))
-    assert "une date n'existe pas" in caught.value.message and said in caught.value.message
+# -- dates as a French HR officer writes them ------------------------------------------------------
+
+DATE_KEYS = ["date_limite_entretiens", "date_retour_rh"]
+
+
+@pytest.mark.parametrize("key", DATE_KEYS)
+@pytest.mark.parametrize("written", [
+    "2027-02-28",  # YAML itself makes a date of it
+    "28/02/2027",  # and a string of these
+    "28/02/27",
+    "28 février 2027",
+    "28 fevrier 2027",
+    "'28/02/2027'",
+    "dimanche 28 février 2027",
+    "2027-02-28 00:00:00",
+])
+def test_every_date_setting_reads_dates_as_hr_writes_them(tmp_path, key, written):
+    """GIVEN a date setting written the French way, the ISO way or with its weekday WHEN config.yaml
+    is loaded THEN it is that date, read by the parser that reads the roster's dates."""
+    from pipeline.dates import parse_date
+
+    other = {"date_limite_entretiens": "2027-01-31", "date_retour_rh": "2027-03-31"}
+    other[key] = written
+    config = load_config(write(tmp_path, "campagne:\n" + "".join(f"  {k}: {v}\n" for k, v in other.items())))
+    assert getattr(config.campaign, {"date_limite_entretiens": "review_deadline",
+                                     "date_retour_rh": "return_to_hr"}[key]) == dt.date(2027, 2, 28)
+    assert parse_date(written.strip("'")) == dt.date(2027, 2, 28)  # the roster reads it alike
+
+
+@pytest.mark.parametrize("key", DATE_KEYS)
+@pytest.mark.parametrize(("written", "said"), [
+    ("2027-02-31", "février 2027 n'a que 28 jours"),  # YAML's own date, impossible
+    ("31/02/2027", "février 2027 n'a que 28 jours"),
+    ("30 février 2027", "février 2027 n'a que 28 jours"),
+    ("2027-13-01", "n'est pas une date valide"),
+    ("31/04/27", "avril 2027 n'a que 30 jours"),
+    ("lundi 28 février 2027", "le 28/02/2027 est un dimanche, pas un lundi"),
+    ("fin février", "JJ/MM/AAAA"),
+    ("20270228", "JJ/MM/AAAA"),
+])
+def test_an_impossible_date_setting_names_its_key_in_french(tmp_path, key, written, said):
+    message = error_of(write(tmp_path, f"campagne:\n  {key}: {written}\n"))
+    assert "config.yaml" in message and f"«\u202fcampagne.{key}\u202f»" in message
+    assert said in message
+    assert "Traceback" not in message and "Value error" not in message and "Input should" not in message
+
+
+def test_the_order_of_the_campaign_dates_is_said_with_french_dates(tmp_path):
+    message = error_of(write(tmp_path, (
+        "campagne:\n  date_limite_entretiens: 31 janvier 2027\n  date_retour_rh: 01/01/2027\n")))
+    assert "01/01/2027" in message and "31/01/2027" in message
 
 
 @pytest.mark.parametrize("service, authority", [("hospitaliere", "l'autorité investie du pouvoir de nomination"),

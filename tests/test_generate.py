@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from pipeline.generate import generate
 from pipeline.naming import TO_SEND
 from tests.conftest import (
     FIFTY,
+    ROSTER_HEADER,
     TODAY,
     TRICKY_AGENTS,
     Docx,
@@ -152,6 +154,23 @@ def test_generate_reads_csv_rosters_as_excel_saves_them(tmp_path, sep, encoding)
     assert report.value("poste") == "Cadre de l’unité"
 
 
+def test_the_example_roster_saved_by_excel_for_mac_gives_every_document_with_every_accent_right(tmp_path):
+    """GIVEN examples/agents.csv saved by Excel for Mac as «\u202fCSV Macintosh\u202f» (Mac Roman, CR line ends;
+    shared/cases/round3), where «\u202fÇağla\u202f» became «\u202fÇa?la\u202f» WHEN generate runs THEN every agent's
+    report and invitation are made with every accent right, and one notice names her line and column."""
+    roster = Path(__file__).resolve().parent / "field_cases" / "roster_excel_mac_macroman.csv"
+    result = generate(make_config(tmp_path), roster, today=TODAY)
+    assert result.problems == [] and len(result.reports) == len(result.invitations) == 5
+    reports = {Docx(p).value(cat.AGENT_NUMBER): Docx(p) for p in result.reports}
+    assert [reports[n].value(cat.FIRST_NAME) + " " + reports[n].value(cat.LAST_NAME) for n in sorted(reports)] == [
+        "Élodie Martin", "Moussa N'Diaye", "Anne-Sophie D'Arcy-Lefèvre", "Ça?la Öztürk", "Jean-François Lefèbvre"]
+    assert reports["100231"].value(cat.GRADE) == "Infirmière en soins généraux"
+    letter = Docx(next(p for p in result.invitations if "100233" in p.name)).text()
+    assert "Salle « Orion »" in letter
+    (notice,) = result.notices
+    assert str(notice).startswith("Ligne 5 : Ça?la ÖZTÜRK : la colonne «\u202fprénom\u202f» contient «\u202fÇa?la\u202f»")
+
+
 def test_generate_writes_an_excel_time_as_hours_and_minutes(tmp_path):
     rows = [agent(100701, "Martin", "Élodie", heure=dt.time(9, 30))]
     result = run(tmp_path, rows, name="agents.xlsx")
@@ -204,14 +223,6 @@ def test_invitation_delay_follows_the_config_override(tmp_path):
     assert "moins de 15 jours" in str(result.problems[0])
 
 
-def test_review_date_is_checked_against_today_when_no_invitation_date(tmp_path):
-    rows = [agent("101001", "Roux", "Luc", **{"date de convocation": "",
-                                               "date d'entretien": "05/11/2026"})]
-    result = run(tmp_path, rows)
-    assert result.reports == []
-    assert "02/11/2026" in str(result.problems[0])  # TODAY
-
-
 def test_generate_without_any_roster_says_where_to_give_one(tmp_path):
     with pytest.raises(RosterError) as caught:
         generate(make_config(tmp_path), None, today=TODAY)
@@ -255,28 +266,87 @@ def test_generate_again_writes_only_what_is_new_or_changed_and_keeps_the_replace
     assert len(third.updated) == 6 and third.unchanged == []
 
 
-def test_a_row_without_an_invitation_date_keeps_the_day_it_was_first_invited_on(tmp_path):
-    """GIVEN rows without an invitation date (dated the day generate runs) WHEN generate runs again
-    on later days THEN their documents are unchanged, never rewritten because the day changed; a
-    new row is dated its own day; a date given since in the roster wins."""
+def test_a_letter_without_an_invitation_date_in_the_roster_keeps_the_day_it_was_first_made(tmp_path):
+    """GIVEN rows without an invitation date (their letters dated the day generate runs) WHEN generate
+    runs again on later days, even after the interviews THEN their documents are unchanged and no row
+    is judged by those days; a new row's letter is dated its own day; a date given since in the
+    roster wins, in the letter and in the report."""
     rows = [agent(f"10170{n}", name, "Luc", **{"date de convocation": ""}) for n, name in
             enumerate(("Roux", "Petit", "Noir"))]
     roster = write_csv(tmp_path / "agents.csv", rows[:2])
     config = make_config(tmp_path)
     first = generate(config, roster, today=TODAY)
     assert len(first.written) == 4
-    for days in (1, 7):
+    for days in (1, 7, 60):  # 60: after the interviews of 14/12/2026
         again = generate(config, roster, today=TODAY + dt.timedelta(days=days))
-        assert len(again.unchanged) == 4 and again.updated == again.written == []
+        assert len(again.unchanged) == 4 and again.updated == again.written == again.problems == []
     later = TODAY + dt.timedelta(days=3)
     write_csv(roster, [rows[0], agent("101701", "Petit", "Luc", **{"date de convocation": "03/11/2026"}), rows[2]])
     third = generate(config, roster, today=later)
     folder = tmp_path / "outbox" / TO_SEND
     assert [p.name for p in third.unchanged] == ["2026_101700_ROUX_Luc - compte rendu.docx",
                                                  "2026_101700_ROUX_Luc - convocation.docx"]
-    assert Docx(folder / "2026_101700_ROUX_Luc - compte rendu.docx").value(cat.INVITATION_DATE) == "02/11/2026"
-    assert Docx(folder / "2026_101701_PETIT_Luc - compte rendu.docx").value(cat.INVITATION_DATE) == "03/11/2026"
-    assert Docx(folder / "2026_101702_NOIR_Luc - compte rendu.docx").value(cat.INVITATION_DATE) == "05/11/2026"
+    for stem, letter, report in (("2026_101700_ROUX_Luc", "Le lundi 2 novembre 2026", ""),
+                                 ("2026_101701_PETIT_Luc", "Le mardi 3 novembre 2026", "03/11/2026"),
+                                 ("2026_101702_NOIR_Luc", "Le jeudi 5 novembre 2026", "")):
+        assert letter in Docx(folder / f"{stem} - convocation.docx").paragraphs()
+        assert Docx(folder / f"{stem} - compte rendu.docx").value(cat.INVITATION_DATE) == report
+
+
+# -- a roster without invitation dates: never judged by a date the user did not write ------------------
+
+WITHOUT_INVITATION_COLUMN = [c for c in ROSTER_HEADER if c != "date de convocation"]
+# Interviews before the day generate runs (TODAY, Monday 2 November 2026), that day, less than 8 days
+# after it, and later: none is dropped.
+UNDATED_REVIEWS = ["16/10/2026", "02/11/2026", "05/11/2026", "09/11/2026", "10/11/2026", "14/12/2026"]
+UNDATED = [agent(f"1019{n:02d}", f"Nom{n}", "Luc", **{"date de convocation": "", "date d'entretien": day})
+           for n, day in enumerate(UNDATED_REVIEWS)]
+ROSTERS_WITHOUT_INVITATION_DATES = {  # what the roster is -> (rows, header, what the notice says)
+    "no_column": (UNDATED, WITHOUT_INVITATION_COLUMN, "n'a pas de colonne «\u202fdate de convocation\u202f»"),
+    "empty_column": (UNDATED, ROSTER_HEADER, "ne donne pas de date de convocation pour 6 agents"),
+    "some_rows_dated": ([*UNDATED, agent("101990", "Daté", "Léa"),
+                         agent("101991", "Avant", "Noé", **{"date de convocation": "20/12/2026"})],
+                        ROSTER_HEADER, "ne donne pas de date de convocation pour 6 agents"),
+    "working_days_and_a_longer_delay": (UNDATED, WITHOUT_INVITATION_COLUMN, "au moins 15 jours"),
+}
+
+
+@pytest.mark.parametrize("kind", ROSTERS_WITHOUT_INVITATION_DATES)
+def test_a_roster_without_invitation_dates_gets_every_document_and_one_notice(tmp_path, kind):
+    """GIVEN a roster whose interviews have no invitation date (interviews already held, today, within
+    the minimum delay, later) WHEN generate runs THEN every agent's report and invitation are made, no
+    row is dropped for the day generate runs, and ONE notice about the whole roster says what could
+    not be checked, what the letters and reports carry, and what to do."""
+    rows, header, said = ROSTERS_WITHOUT_INVITATION_DATES[kind]
+    settings = ({"delais": {"convocation_jours_avant": 15, "decompte": "ouvres"}}
+                if kind == "working_days_and_a_longer_delay" else {})
+    roster = write_csv(tmp_path / "agents.csv", rows, header=header)
+    result = generate(make_config(tmp_path, **settings), roster, today=TODAY)
+    dated = [r for r in rows if r.get("date de convocation")]
+    assert [str(p) for p in result.problems] == (
+        ["Ligne 9 : Noé AVANT : l'entretien du 14/12/2026 a lieu avant la convocation du 20/12/2026 ; corrigez "
+         "l'une des deux dates. La ligne est ignorée."] if dated else [])  # the user's own dates still checked
+    assert len(result.reports) == len(result.invitations) == len(rows) - len(result.problems)
+    (notice,) = result.notices
+    assert notice.line is None and str(notice).startswith("la liste des agents ")
+    assert said in str(notice) and "n'a donc pas été vérifié" in str(notice)
+    assert "la date du 02/11/2026, jour où elles ont été produites" in str(notice)
+    assert "«\u202fDate de la convocation\u202f» de leurs comptes rendus est laissée à remplir" in str(notice)
+    close = "Pour 4 d'entre eux" if not settings else "Pour 5 d'entre eux"  # 15 working days: until 24/11
+    assert close in str(notice) and "relancez «\u202fentretiens generer\u202f»" in str(notice)
+    for row in UNDATED:
+        stem = f"2026_{row['matricule']}_{row['nom'].upper()}_Luc"
+        folder = tmp_path / "outbox" / TO_SEND
+        assert "Le lundi 2 novembre 2026" in Docx(folder / f"{stem} - convocation.docx").paragraphs()
+        assert Docx(folder / f"{stem} - compte rendu.docx").value(cat.INVITATION_DATE) == ""
+
+
+def test_one_agent_without_an_invitation_date_is_told_in_the_singular(tmp_path):
+    rows = [agent("101992", "Roux", "Luc", **{"date de convocation": "", "date d'entretien": "14/12/2026"})]
+    result = run(tmp_path, rows)
+    (notice,) = result.notices
+    assert "pour 1 agent dont" in str(notice) and "Sa convocation porte la date du 02/11/2026" in str(notice)
+    assert "Pour" not in str(notice)  # its interview is well after the 8 days
 
 
 def test_a_row_without_an_interview_date_gets_its_report_and_waits_for_its_invitation(tmp_path):

@@ -5,7 +5,11 @@ when it cannot be used."""
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
+import io
+from pathlib import Path
 
 import pytest
 
@@ -240,3 +244,158 @@ def test_the_agent_sex_comes_from_the_sexe_column_else_the_civility(tmp_path, se
     rows = [{**agent("100907", "Roux", "Camille"), "Sexe": sexe, "civilité": civilite}]
     (row,) = read(write_csv(tmp_path / "agents.csv", rows, header=header)).rows
     assert row.sex == expected
+
+
+# -- encodings, as spreadsheet programs save a CSV ---------------------------------------------------
+
+FIELD_CASES = Path(__file__).resolve().parent / "field_cases"  # copied from shared/cases/round3
+LINE_ENDS = {"CR": "\r", "LF": "\n", "CRLF": "\r\n"}
+# Names every encoding below can hold (Latin-1's letters), then what each one adds.
+FRENCH = [
+    agent("100231", "Martin", "Élodie", grade="Infirmière en soins généraux", lieu="Bureau du cadre, bâtiment B"),
+    agent("100232", "D'Arcy-Lefèvre", "Anne-Sophie", poste="Gestionnaire paie & carrière", lieu="Salle « Orion »"),
+    agent("100233", "Noël", "Anaïs", service="Pôle mère-enfant", **{"évaluateur": "Hélène Caron"}),
+    agent("100234", "Lefèbvre", "Jean-François", poste="Cadre de l'unité; site Nord"),
+    agent("100235", "Dupont", "Ève", grade="Aide-soignante", **{"évaluateur": "Jérôme Bâty"}),
+]
+OEUVRE = agent("100236", "Cœur", "Bénédicte", poste="Régisseuse d’avances (€)", service="Œuvres sociales")
+CAGLA = agent("100237", "Öztürk", "Çağla", poste="Technicienne", **{"évaluateur": "Łukasz Wróbel"})
+# (encoding, byte order mark, separator, rows): each as a program saves it.
+SAVED_AS = {
+    "excel_mac_csv_macintosh": ("mac_roman", b"", ";", [*FRENCH, agent("100236", "Cœur", "Bénédicte")]),
+    "excel_windows_csv": ("cp1252", b"", ";", [*FRENCH, OEUVRE]),
+    "excel_texte_unicode": ("utf_16_le", codecs.BOM_UTF16_LE, "\t", [*FRENCH, OEUVRE, CAGLA]),
+    "utf16_big_endian": ("utf_16_be", codecs.BOM_UTF16_BE, "\t", [*FRENCH, OEUVRE, CAGLA]),
+    "utf16_without_bom": ("utf_16_le", b"", "\t", [*FRENCH, OEUVRE, CAGLA]),
+    "excel_csv_utf8": ("utf_8", codecs.BOM_UTF8, ";", [*FRENCH, OEUVRE, CAGLA]),
+    "libreoffice_utf8_without_bom": ("utf_8", b"", ",", [*FRENCH, OEUVRE, CAGLA]),
+    "latin1": ("latin_1", b"", ";", FRENCH),
+    "latin9_lookalike": ("iso8859_15", b"", ";", [*FRENCH, agent("100236", "Cœur", "Bénédicte", poste="Régie (€)")]),
+    "excel_csv_ms_dos": ("cp850", b"", ";", FRENCH),
+}
+
+
+def saved(path, rows, *, encoding, mark=b"", sep=";", line_end="\r\n", header=ROSTER_HEADER):
+    """A roster as a spreadsheet program saves it: ``encoding`` (after its byte order ``mark``),
+    ``sep``, ``line_end``."""
+    text = io.StringIO()
+    out = csv.writer(text, delimiter=sep, lineterminator=line_end)
+    out.writerow(header)
+    for row in rows:
+        out.writerow([row.get(column, "") for column in header])
+    path.write_bytes(mark + text.getvalue().encode(encoding))
+    return path
+
+
+def as_read(row) -> dict[str, str]:
+    return {cat.AGENT_NUMBER: row.values[cat.AGENT_NUMBER], "nom": row.values[cat.LAST_NAME],
+            "prénom": row.values[cat.FIRST_NAME], "grade": row.values[cat.GRADE], "service": row.values[cat.SERVICE],
+            "poste": row.values["poste"], "évaluateur": row.values[cat.EVALUATOR], "lieu": row.invitation["lieu"]}
+
+
+def as_written(row) -> dict[str, str]:
+    return {cat.AGENT_NUMBER: row["matricule"], **{c: row[c] for c in ("nom", "prénom", "grade", "service", "poste",
+                                                                       "évaluateur", "lieu")}}
+
+
+@pytest.mark.parametrize("line_end", LINE_ENDS.values(), ids=LINE_ENDS.keys())
+@pytest.mark.parametrize("program", SAVED_AS)
+def test_a_csv_roster_is_read_in_the_encoding_and_line_ends_it_was_saved_with(tmp_path, program, line_end):
+    """GIVEN a roster saved by a spreadsheet program in its encoding, separator and line ends
+    WHEN it is read THEN every accent, «\u202fœ\u202f», «\u202f€\u202f», «\u202fğ\u202f» is right and no line is lost."""
+    encoding, mark, sep, rows = SAVED_AS[program]
+    roster = read(saved(tmp_path / "agents.csv", rows, encoding=encoding, mark=mark, sep=sep, line_end=line_end))
+    assert roster.problems == [] and roster.notices == []
+    assert [as_read(row) for row in roster.rows] == [as_written(row) for row in rows]
+    assert [row.line for row in roster.rows] == list(range(2, len(rows) + 2))
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "mac_roman", "cp850", "iso8859_15"])
+def test_a_roster_whose_column_names_have_no_accent_is_read_by_its_names(tmp_path, encoding):
+    """GIVEN column names typed without accents (nothing to tell the encoding by) WHEN the roster
+    is read THEN its names still read right: the most plausible French text is kept."""
+    header = ["matricule", "nom", "prenom", "evaluateur", "date d'entretien", "lieu"]
+    rows = [{**row, "prenom": row["prénom"], "evaluateur": row["évaluateur"]} for row in FRENCH[:4]]
+    roster = read(saved(tmp_path / "agents.csv", rows, encoding=encoding, header=header))
+    assert [row.person for row in roster.rows] == ["Élodie MARTIN", "Anne-Sophie D'ARCY-LEFÈVRE", "Anaïs NOËL",
+                                                   "Jean-François LEFÈBVRE"]
+    assert roster.rows[2].values[cat.EVALUATOR] == "Hélène Caron"
+
+
+def test_the_example_roster_saved_by_excel_for_mac_reads_with_every_accent_right():
+    """GIVEN examples/agents.csv saved by Excel for Mac as «\u202fCSV Macintosh\u202f» (Mac Roman, CR line
+    ends; shared/cases/round3) WHEN it is read THEN every value is the example's, but for the «\u202fğ\u202f»
+    Mac Roman has not: lost before we read it, flagged on its row and column."""
+    roster = read(FIELD_CASES / "roster_excel_mac_macroman.csv")
+    example = read(Path(__file__).resolve().parents[1] / "examples" / "agents.csv")
+    assert roster.problems == []
+    assert [(r.line, r.values, r.invitation) for r in roster.rows if r.line != 5] == \
+           [(r.line, r.values, r.invitation) for r in example.rows if r.line != 5]
+    (cagla,) = [r for r in roster.rows if r.line == 5]
+    assert (cagla.values[cat.FIRST_NAME], cagla.values[cat.LAST_NAME]) == ("Ça?la", "Öztürk")
+    (notice,) = roster.notices
+    assert str(notice).startswith("Ligne 5 : ")
+    assert "«\u202fprénom\u202f»" in str(notice) and "«\u202fÇa?la\u202f»" in str(notice)
+
+
+# -- characters lost before the roster was read ----------------------------------------------------------
+
+
+def pasted_from_another_encoding(path):
+    """A UTF-8 roster with one line pasted from a Windows-1252 file: its «\u202fé\u202f» is no UTF-8."""
+    good = saved(path, [FRENCH[0]], encoding="utf_8").read_bytes()
+    bad = saved(path, [agent("100238", "Ménard", "Léa")], encoding="cp1252").read_bytes().split(b"\r\n", 1)[1]
+    path.write_bytes(good + bad)
+    return path
+
+
+LOST = {  # how a letter gets lost -> (file, line, column as the file names it, value read)
+    "excel_windows_csv_without_g_breve": (
+        lambda p: saved(p, [FRENCH[0], agent("100237", "Öztürk", "Ça?la")], encoding="cp1252"),
+        3, "prénom", "Ça?la"),
+    "excel_mac_without_l_stroke": (
+        lambda p: saved(p, [agent("100239", "Wróbel", "?ukasz")], encoding="mac_roman", line_end="\r"),
+        2, "prénom", "?ukasz"),
+    "evaluator_name_ending_in_a_lost_letter": (
+        lambda p: saved(p, [agent("100240", "Roux", "Luc", **{"évaluateur": "René Gu?"})], encoding="cp1252"),
+        2, "évaluateur", "René Gu?"),
+    "utf8_with_a_line_from_windows_1252": (pasted_from_another_encoding, 3, "nom", "M\ufffdnard"),
+    "xlsx_made_from_a_damaged_csv": (
+        lambda p: write_xlsx(p.with_suffix(".xlsx"), [agent("100241", "Ren?", "Luc")]), 2, "Nom", "Ren?"),
+}
+
+
+@pytest.mark.parametrize("case", LOST)
+def test_a_character_lost_before_reading_is_flagged_with_its_row_and_column_and_the_row_kept(tmp_path, case):
+    make, line, column, value = LOST[case]
+    roster = read(make(tmp_path / "agents.csv"))
+    assert roster.problems == []
+    assert any(row.line == line and value in row.values.values() for row in roster.rows)
+    assert {notice.line for notice in roster.notices} == {line}
+    (notice,) = [str(n) for n in roster.notices if f"«\u202f{column}\u202f»" in str(n)]
+    assert notice.startswith(f"Ligne {line} : ") and f"«\u202f{value}\u202f»" in notice
+    assert "perdu" in notice and "entretiens generer" in notice
+
+
+def test_a_question_mark_that_is_punctuation_is_not_a_lost_letter(tmp_path):
+    rows = [agent("100242", "Roux", "Luc", lieu="Salle à confirmer ?", poste="Référent qualité?"),
+            agent("100243", "Petit", "Noé", lieu="Bureau 12 (?)")]
+    roster = read(saved(tmp_path / "agents.csv", rows, encoding="cp1252"))
+    assert roster.notices == [] and len(roster.rows) == 2
+
+
+def test_a_csv_that_is_in_fact_a_workbook_is_read_as_one(tmp_path):
+    workbook = write_xlsx(tmp_path / "agents.xlsx", [agent("100244", "Roux", "Luc")])
+    (row,) = read(workbook.rename(tmp_path / "agents.csv")).rows
+    assert row.person == "Luc ROUX"
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00\x01" * 256, "classeur Excel 97-2003"),  # an .xls renamed
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "pas un fichier texte"),
+])
+def test_a_csv_that_is_not_text_is_refused_in_french(tmp_path, content, said):
+    (tmp_path / "agents.csv").write_bytes(content)
+    with pytest.raises(RosterError) as caught:
+        read(tmp_path / "agents.csv")
+    assert said in caught.value.message and ".xlsx" in caught.value.message

@@ -33,7 +33,8 @@ from rapidfuzz import fuzz, process
 from .. import catalogue as cat
 from ..catalogue import Catalogue
 from ..outcomes import EntretiensError
-from ..spreadsheets import SPREADSHEET_SUFFIXES, UnreadableSpreadsheet, find_header, read_cells, spreadsheet_text
+from ..spreadsheets import (SPREADSHEET_SUFFIXES, UnreadableSpreadsheet, find_header, lost_character, read_cells,
+                            spreadsheet_text)
 from ..text import fold
 from .sheets import NOT_FILLED, NUMBER, SheetColumn
 from .titles import title_words, title_key
@@ -153,7 +154,7 @@ def load_training_catalogue(path: Path | str) -> TrainingCatalogue:
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         raise CostCatalogueError(f"{what} doit être un fichier .xlsx ou .csv.")
     try:
-        cells = read_cells(path)
+        cells = read_cells(path, COLUMN_NAMES)  # in the encoding its column names read right in, as the roster
     except (OSError, UnreadableSpreadsheet):
         raise CostCatalogueError(f"{what} ne peut pas être lu : enregistrez-le au format .xlsx ou .csv "
                                  "et réessayez.") from None
@@ -196,6 +197,10 @@ def load_training_catalogue(path: Path | str) -> TrainingCatalogue:
             result.problems.append(f"ligne {line} : «\u202f{title}\u202f» figure déjà ligne {seen[key].line} ; "
                                    "la ligne est ignorée")
             continue
+        if lost_character(title):
+            result.problems.append(f"ligne {line} : «\u202f{title}\u202f» a perdu un caractère avant la lecture du "
+                                   "fichier («\u202f?\u202f» ou «\u202f\ufffd\u202f» à la place d'une lettre) ; corrigez "
+                                   "l'intitulé et enregistrez le catalogue au format .xlsx ou «\u202fCSV UTF-8\u202f»")
         seen[key] = Training(title, spreadsheet_text(raw.get(PROVIDER)), days, cost, line)
         result.trainings.append(seen[key])
     if not result.trainings:
