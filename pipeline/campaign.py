@@ -68,6 +68,8 @@ MESSAGE_STATUS_WORDS = {
 NOTE_NOT_SENT = "note non envoyée : adresse inconnue"
 # A file no agent could be read from (unreadable): nobody to write to.
 NOTE_NOT_SENT_NO_AGENT = "note non envoyée : agent non identifié"
+# A rejected report whose evaluator's cell is not a list of valid addresses (pipeline.mail says its line).
+NOTE_NOT_SENT_BAD_ADDRESS = "note non envoyée : adresse à corriger dans la liste des agents"
 
 # The identity an agent is shown with, roster first, else their report.
 IDENTITY = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE, cat.EVALUATOR)
@@ -339,6 +341,8 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
         agent = _agent_state(config, number, listed.get(number), current.get(number), latest.get(number),
                              date_keys, today)
         agent.message = messages.get(number)
+        if agent.message and agent.message.text == NOTE_NOT_SENT and not _valid_addresses(agent.evaluator_email):
+            agent.message = LastMessage(NOTE_NOT_SENT_BAD_ADDRESS, None)
         agent.signed_copy = signed.get(number)
         view.agents.append(agent)
     return view
@@ -432,6 +436,17 @@ def _last_messages(config: Config, journal: Journal, turned_away: dict[str, File
                     last is None or last.created_at < seen.received_at.isoformat()):
                 shown[number] = LastMessage(NOTE_NOT_SENT, None)
     return shown
+
+
+def _valid_addresses(cell: str) -> bool:
+    """True when a «\u202fcourriel évaluateur\u202f» cell is empty or a list of valid addresses."""
+    from .mail.addresses import AddressError, mailboxes
+
+    try:
+        mailboxes(cell)
+    except AddressError:
+        return False
+    return True
 
 
 def _day(stamp: str | None) -> dt.date | None:

@@ -299,7 +299,7 @@ def cmd_remind(args) -> int:
     mode = config.mail.mode
     if args.simulation:
         print("Simulation : rien n'est écrit ni envoyé.")
-    if not (plan.to_send or plan.too_soon or plan.no_address):
+    if not (plan.to_send or plan.too_soon or plan.no_address or plan.bad_address):
         print("Aucun agent à relancer : pas de compte rendu manquant, de rejet en attente ni d'étape en retard.")
     for reminder in plan.to_send:
         # What became of it (sent, draft written, waiting for another try), not what was meant.
@@ -319,6 +319,8 @@ def cmd_remind(args) -> int:
               "par un autre moyen :")
         for agent in reminder.agents:
             print(f"  {agent.line().strip()}")
+    for reminder in plan.bad_address:
+        print(f"Attention : {reminder.problem}", file=sys.stderr)
     if run.mail is not None:
         if summary := run.mail.summary(config):
             print(summary)

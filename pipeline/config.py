@@ -243,11 +243,21 @@ class Mail(_Section):
 
     @model_validator(mode="after")
     def _usable(self) -> "Mail":
-        from email.utils import parseaddr
+        from .mail.addresses import AddressError, header_text, mailboxes
 
-        for key, value in (("expediteur", self.sender), ("copie_rh", self.hr_copy)):
-            if value is not None and "@" not in parseaddr(value)[1]:
-                raise ValueError(f"courriel.{key} : «\u202f{value}\u202f» n'est pas une adresse électronique "
+        for key, value, single in (("expediteur", self.sender, True), ("copie_rh", self.hr_copy, False)):
+            if value is None:
+                continue
+            try:
+                count = len(mailboxes(value))
+                if single and count > 1:
+                    raise AddressError(f"«\u202f{header_text(value)}\u202f» contient plusieurs adresses : un seul "
+                                       "expéditeur est possible")
+            except AddressError as exc:
+                raise ValueError(f"courriel.{key} : {exc} (ex. «\u202fService RH <rh@exemple.fr>\u202f»"
+                                 + (")" if single else ", ou plusieurs adresses séparées par «\u202f;\u202f»)")) from None
+            if not count and single:
+                raise ValueError("courriel.expediteur : l'adresse de l'expéditeur est vide "
                                  "(ex. «\u202fService RH <rh@exemple.fr>\u202f»)")
         if self.mode == "envoi" and not self.smtp.host:
             raise ValueError("courriel.mode: envoi demande le serveur d'envoi courriel.smtp.hote "

@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS messages (
     file_id       INTEGER REFERENCES files(id),  -- the rejected file a note is about
     campaign      TEXT,
     agents        TEXT NOT NULL,          -- JSON list of the agent numbers it is about
-    recipient     TEXT NOT NULL,          -- the evaluator's address
+    recipient     TEXT NOT NULL,          -- the evaluator's addresses, joined by ", "
     subject       TEXT NOT NULL,
     raw           BLOB NOT NULL,          -- the message as sent, bytes
     status        TEXT NOT NULL,          -- QUEUED | SENDING | SENT | DRAFTED | FAILED | UNCERTAIN

@@ -41,7 +41,7 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import DRAFTED, FAILED, QUEUED, SENT, UNCERTAIN, Journal
 from pipeline.mail import dispatch
-from pipeline.campaign import NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT
+from pipeline.campaign import NOTE_NOT_SENT, NOTE_NOT_SENT_BAD_ADDRESS, NOTE_NOT_SENT_NO_AGENT
 from pipeline.journal import REJECTION_NOTE, REMINDER
 from pipeline.mail.reminders import send_reminders
 from pipeline.mail.worker import MailWorker
@@ -117,25 +117,54 @@ class Received:
     message: email.message.EmailMessage
 
 
+DROP = "(connexion coupée)"  # a Recorder's reply that cuts the connection instead of answering
+
+
 @dataclass
 class Recorder:
-    """aiosmtpd handler: keeps what it accepts; may refuse a recipient or DATA, or hold DATA."""
+    """aiosmtpd handler: keeps what it accepts; may refuse the sender, a recipient or DATA, hold
+    DATA, or cut the connection (:data:`DROP`) where a real server or network would."""
 
     received: list[Received] = field(default_factory=list)
     refuse_rcpt: str | None = None  # "550 ..." for every recipient
     refuse_data: str | None = None  # "451 ..." at the end of DATA
     hold_data: float = 0.0  # seconds before answering DATA (after keeping the message)
     kept: threading.Event = field(default_factory=threading.Event)
+    refuse_mail: list[str] = field(default_factory=list)  # replies to the next MAIL FROM, one each
+    rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply (or DROP, once)
+    data_replies: dict[str, str] = field(default_factory=dict)  # first recipient -> reply after DATA (or DROP, once)
+    mail_from_seen: int = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mail_from_seen += 1
+        if self.refuse_mail:
+            return self.refuse_mail.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_rcpt:
             return self.refuse_rcpt
+        if (reply := self.rcpt_replies.get(address)) is not None:
+            if reply != DROP:
+                return reply
+            del self.rcpt_replies[address]
+            server.transport.close()
+            return "250 OK"  # never read: the connection is gone
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse_data:
             return self.refuse_data
+        if (reply := self.data_replies.get(envelope.rcpt_tos[0])) is not None:
+            if reply != DROP:
+                return reply
+            del self.data_replies[envelope.rcpt_tos[0]]
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed(envelope.content)))
+            server.transport.close()  # the message was received, its answer never comes
+            return "250 OK"
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed(envelope.content)))
         self.kept.set()
         if self.hold_data:
@@ -491,6 +520,385 @@ def test_a_deliverer_killed_after_the_server_kept_the_message_never_sends_it_aga
     assert [m.status for m in stored.values()].count(SENT) == 1
 
 
+# -- one message's trouble is that message's alone (issue 25) ----------------------------------------
+
+SECOND_ALBERT = "a.noir@autre.example"
+GREYLISTED = (f"450 4.2.0 <{SOPHIE_MAIL}>: Recipient address rejected: Greylisted, see "
+              "http://postgrey.schweikert.ch/help/chu.example.html")
+
+
+def with_roster(config_path: Path, **cells: dict) -> Path:
+    """The workspace's roster with some agents' cells changed: ``with_roster(p, **{"300002": {...}})``."""
+    rows = [dict(row, **cells.get(row["matricule"], {})) for row in ROSTER]
+    write_csv(config_path.parent / "agents.csv", rows, header=[*ROSTER_HEADER, EMAIL])
+    return config_path
+
+
+def by_recipient(config_path: Path) -> dict:
+    return {m.recipient: m for m in messages(config_path)}
+
+
+@pytest.mark.parametrize("rules, albert_cell, deferred_to, expected", [
+    pytest.param({"rcpt_replies": {SOPHIE_MAIL: GREYLISTED}}, None, SOPHIE_MAIL, "450 4.2.0", id="greylisted-at-rcpt"),
+    pytest.param({"rcpt_replies": {SOPHIE_MAIL: "451 4.7.1 <sophie.durand@chu.example>: Recipient address rejected: "
+                                                "Please try again later"}},
+                 None, SOPHIE_MAIL, "451 4.7.1", id="4.7.1-at-rcpt"),
+    pytest.param({"rcpt_replies": {SECOND_ALBERT: f"450 4.2.0 <{SECOND_ALBERT}>: Recipient address rejected: Greylisted"}},
+                 f"{ALBERT_MAIL}; {SECOND_ALBERT}", f"{ALBERT_MAIL}, {SECOND_ALBERT}", "450 4.2.0",
+                 id="one-of-two-addresses"),
+    pytest.param({"rcpt_replies": {HR_COPY: "452 4.2.2 <rh-copie@chu.example>: Mailbox full"}, "once": HR_COPY},
+                 None, None, "452 4.2.2", id="4xx-for-the-hr-copy-of-the-first"),
+    pytest.param({"refuse_mail": ["451 4.3.0 Temporary lookup failure"]}, None, None, "451 4.3.0",
+                 id="4xx-at-mail-from"),
+    pytest.param({"data_replies": {SOPHIE_MAIL: "452 4.3.1 Insufficient system storage"}}, None, SOPHIE_MAIL,
+                 "452 4.3.1", id="4xx-after-data"),
+    pytest.param({"rcpt_replies": {SOPHIE_MAIL: "421 4.7.0 Too many errors, closing connection"}}, None, SOPHIE_MAIL,
+                 "421 4.7.0", id="421-server-closing"),
+    pytest.param({"rcpt_replies": {SOPHIE_MAIL: DROP}}, None, SOPHIE_MAIL, "connexion interrompue",
+                 id="connection-cut-at-rcpt"),
+])
+def test_a_temporary_refusal_defers_that_message_alone_and_the_others_go_in_the_same_run(
+        processed, tmp_path, rules, albert_cell, deferred_to, expected):
+    """GIVEN two notes to send and a server that puts off one of them (a greylisted recipient,
+    one of an evaluator's two addresses, a 4xx at MAIL FROM or after DATA, a 421, a cut
+    connection) WHEN mail is delivered THEN that note waits with its own reason and wait, the
+    other is sent in the same run, and the next try sends the first."""
+    rules = dict(rules)
+    once = rules.pop("once", None)
+    handler = Recorder(**rules)
+    start = dt.datetime.now().astimezone()
+    with Server(handler) as server:
+        config_path = workspace(processed, tmp_path, smtp_settings(server.port))
+        if albert_cell:
+            with_roster(config_path, **{"300002": {EMAIL: albert_cell}})
+        config = load_config(config_path)
+        if once:  # only the first message's copy is put off: the second is asked after it
+            original = handler.handle_RCPT
+
+            async def first_copy_only(server_, session, envelope, address, options):
+                reply = await original(server_, session, envelope, address, options)
+                if address == once:
+                    handler.rcpt_replies.pop(once, None)
+                return reply
+            handler.handle_RCPT = first_copy_only
+        run = dispatch(config, at=start)
+        stored = by_recipient(config_path)
+        (waiting,) = [m for m in stored.values() if m.status == QUEUED]
+        (sent,) = [m for m in stored.values() if m.status == SENT]
+        if deferred_to:
+            assert waiting.recipient == deferred_to
+        assert expected in waiting.error and waiting.attempts == 1 and waiting.next_attempt
+        assert sent.error is None and expected not in (sent.error or "")
+        assert run.delivery.sent == [sent.message_id] and run.delivery.retried == [waiting.message_id]
+        assert run.delivery.failed == [] and run.delivery.held == []
+        assert [r.message["Message-ID"] for r in handler.received] == [sent.message_id]
+        said = [p for p in run.problems if expected in p]
+        assert len(said) == 1 and waiting.recipient in said[0] and "nouvel essai" in said[0]
+        assert not any(f"à {sent.recipient} " in p for p in run.problems)  # the other note is not blamed
+        handler.rcpt_replies.clear(), handler.data_replies.clear(), handler.refuse_mail.clear()
+        later = dispatch(config, at=start + dt.timedelta(minutes=2))
+    assert later.delivery.sent == [waiting.message_id]
+    assert sorted(r.message["Message-ID"] for r in handler.received) == sorted({sent.message_id, waiting.message_id})
+    if albert_cell:
+        albert = next(r for r in handler.received if ALBERT_MAIL in r.recipients)
+        assert albert.recipients == [ALBERT_MAIL, SECOND_ALBERT, HR_COPY]
+
+
+def test_a_connection_cut_while_one_message_is_sent_makes_that_one_uncertain_and_the_others_go(processed, tmp_path):
+    handler = Recorder(data_replies={SOPHIE_MAIL: DROP})
+    with Server(handler) as server:
+        config_path = workspace(processed, tmp_path, smtp_settings(server.port))
+        run = dispatch(load_config(config_path))
+    stored = by_recipient(config_path)
+    assert stored[SOPHIE_MAIL].status == UNCERTAIN and stored[ALBERT_MAIL].status == SENT
+    assert run.delivery.uncertain == [stored[SOPHIE_MAIL].message_id]
+    assert run.delivery.sent == [stored[ALBERT_MAIL].message_id]
+    assert any("peut-être été reçu" in p and SOPHIE_MAIL in p for p in run.problems)
+
+
+def test_an_address_refused_for_good_among_an_evaluator_s_addresses_leaves_the_others_served(processed, tmp_path):
+    handler = Recorder(rcpt_replies={SECOND_ALBERT: f"550 5.1.1 <{SECOND_ALBERT}>: Recipient address rejected: "
+                                                    "User unknown in virtual mailbox table"})
+    with Server(handler) as server:
+        config_path = with_roster(workspace(processed, tmp_path, smtp_settings(server.port)),
+                                  **{"300002": {EMAIL: f"{ALBERT_MAIL}, {SECOND_ALBERT}"}})
+        run = dispatch(load_config(config_path))
+    albert = by_recipient(config_path)[f"{ALBERT_MAIL}, {SECOND_ALBERT}"]
+    assert albert.status == SENT and "550 5.1.1" in albert.error and SECOND_ALBERT in albert.error
+    assert [r.recipients for r in handler.received if ALBERT_MAIL in r.recipients] == [[ALBERT_MAIL, HR_COPY]]
+    assert any(SECOND_ALBERT in p and "courriel évaluateur" in p for p in run.problems)
+    assert len(run.delivery.sent) == 2
+
+
+# -- a refusal of the sender or of the account is a setting to fix (issue 25) ---------------------
+
+SEND_AS = "550 5.7.60 SMTP; Client does not have permissions to send as this sender"
+LOGIN = {"identifiant": "rh-entretiens", "mot_de_passe_variable": "ENTRETIENS_TEST_MDP"}
+
+
+@dataclass
+class Account:
+    """The test server's one account; ``accepted`` false: every login is refused (535 5.7.8)."""
+
+    accepted: bool = True
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=self.accepted and auth_data.login == b"rh-entretiens", handled=False)
+
+
+@pytest.mark.parametrize("rules, login, expected", [
+    pytest.param({"refuse_data": SEND_AS}, True, ["courriel.expediteur", "Envoyer en tant que", "«\u202frh-entretiens\u202f»"],
+                 id="5.7.60-after-data"),
+    pytest.param({"refuse_data": "550 5.7.1 Client does not have permissions to send as this sender"}, True,
+                 ["courriel.expediteur", "Envoyer en tant que"], id="5.7.1-send-as-after-data"),
+    pytest.param({"refuse_mail": ["550 5.7.1 <rh@chu.example>: Sender address rejected: not owned by user rh"] * 20},
+                 False, ["courriel.expediteur"], id="550-5.7.1-at-mail-from"),
+    pytest.param({"refuse_mail": ["553 5.1.8 <rh@chu.example>: Sender address rejected: Domain not found"] * 20},
+                 False, ["courriel.expediteur"], id="553-5.1.8-at-mail-from"),
+    pytest.param({"refuse_mail": ["530 5.7.0 Authentication required"] * 20}, False,
+                 ["courriel.smtp.identifiant", "ENTRETIENS_SMTP_MOT_DE_PASSE"], id="530-at-mail-from"),
+    pytest.param({"rcpt_replies": {SOPHIE_MAIL: f"554 5.7.1 <{SOPHIE_MAIL}>: Relay access denied",
+                                   ALBERT_MAIL: f"554 5.7.1 <{ALBERT_MAIL}>: Relay access denied"}}, False,
+                 ["relais", "courriel.smtp.identifiant"], id="554-5.7.1-relay-denied-at-rcpt"),
+    pytest.param({"account": False}, True, ["identifiant ou mot de passe refusé", "535", "courriel.smtp.identifiant"],
+                 id="535-authentication"),
+])
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_refusal_of_the_sender_or_the_account_keeps_the_notes_and_says_the_setting_once(
+        processed, tmp_path, monkeypatch, rules, login, expected):
+    """GIVEN a server that refuses the sender or the account (Exchange's 5.7.60 after DATA, a
+    sender rejected at MAIL FROM, authentication required or refused, relaying denied) WHEN mail
+    is delivered, again and again past ``essais_max`` THEN one French sentence names the setting,
+    never an evaluator's address; the notes stay queued, no try counted; once the server accepts,
+    the next run sends each once."""
+    monkeypatch.setenv("ENTRETIENS_TEST_MDP", "s3cret")
+    rules = dict(rules)
+    account = Account(rules.pop("account", True))
+    handler = Recorder(**rules)
+    start = dt.datetime.now().astimezone()
+    with Server(handler, authenticator=account, auth_require_tls=False) as server:
+        config_path = workspace(processed, tmp_path, {**smtp_settings(server.port, **(LOGIN if login else {})),
+                                                      "essais_max": 2})
+        config = load_config(config_path)
+        for hours in (0, 1, 7):
+            run = dispatch(config, at=start + dt.timedelta(hours=hours))
+            said = [p for p in run.problems if p.startswith("Courriels non envoyés")]
+            assert len(said) == 1 and len(run.problems) == 1, run.problems
+            assert all(words in said[0] for words in expected), said[0]
+            assert "Vérifiez l'adresse" not in said[0] and "courriel évaluateur" not in said[0]
+            assert "sans que cela compte comme un essai" in said[0]
+            assert len(run.delivery.held) == 2 and run.delivery.failed == run.delivery.sent == []
+            assert run.delivery.settings_problem
+            stored = messages(config_path)
+            assert {m.status for m in stored} == {QUEUED} and {m.attempts for m in stored} == {0}
+            assert all("correction de la configuration" in m.error for m in stored)
+        assert handler.received == []
+        status = campaign_status(config, today=AFTER_REVIEW)
+        assert len(status.message_problems) == 2 and status.messages == {QUEUED: 2}
+        handler.refuse_data, account.accepted = None, True  # the setting fixed
+        handler.refuse_mail.clear(), handler.rcpt_replies.clear()
+        fixed = dispatch(config, at=start + dt.timedelta(hours=8))
+        dispatch(config, at=start + dt.timedelta(hours=9))
+    assert len(fixed.delivery.sent) == 2 and fixed.problems == []
+    assert len(handler.received) == 2 and len({r.message["Message-ID"] for r in handler.received}) == 2
+    assert {m.status for m in messages(config_path)} == {SENT}
+
+
+def test_a_refused_hr_copy_is_a_setting_to_fix_not_the_evaluator_s_address(processed, tmp_path):
+    handler = Recorder(rcpt_replies={HR_COPY: f"550 5.1.1 <{HR_COPY}>: Recipient address rejected: User unknown"})
+    with Server(handler) as server:
+        config_path = workspace(processed, tmp_path, smtp_settings(server.port))
+        run = dispatch(load_config(config_path))
+    (said,) = run.problems
+    assert "courriel.copie_rh" in said and HR_COPY in said and "courriel évaluateur" not in said
+    assert {m.status for m in messages(config_path)} == {QUEUED} and handler.received == []
+
+
+def test_traiter_prints_a_refused_sender_once_whatever_the_number_of_notes(processed, tmp_path, capsys):
+    with Server(Recorder(refuse_data=SEND_AS)) as server:
+        config_path = workspace(processed, tmp_path, smtp_settings(server.port))
+        assert main(["traiter", "--config", str(config_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("Courriels non envoyés") == 1 and "courriel.expediteur" in captured.err
+    assert "2 en attente d'un réglage à corriger" in captured.out
+    assert "Vérifiez l'adresse" not in captured.err
+
+
+def test_the_watcher_s_mail_thread_waits_after_a_refused_sender_instead_of_trying_every_round(processed, tmp_path):
+    handler = Recorder(refuse_mail=["550 5.7.1 Sender address rejected: not owned by user rh"] * 20)
+    with Server(handler) as server:
+        config = load_config(workspace(processed, tmp_path, smtp_settings(server.port)))
+        worker = MailWorker(config, every=3600).start()
+        for _ in range(3):
+            before = worker.rounds
+            worker.poke()
+            deadline = time.monotonic() + 30
+            while worker.rounds == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+        worker.stop()
+    assert worker.rounds >= 3 and handler.mail_from_seen == 1 and worker.held_until > time.monotonic()
+    assert {m.status for m in messages(config.base_dir / "config.yaml")} == {QUEUED}
+
+
+# -- no value ever injects a header nor stops another message (issue 25) --------------------------
+
+HOSTILE = {
+    "LF": "MARTIN\nBcc: intrus@pirate.example",
+    "CRLF": "MARTIN\r\nBcc: intrus@pirate.example",
+    "U+2028": "MARTIN\u2028Bcc: intrus@pirate.example",
+    "NUL": "MAR\x00TIN\x00Bcc: intrus@pirate.example",
+    "bidi-and-long": "MARTIN\u202e" + "x" * 5000,
+}
+
+
+def set_file_row(config_path: Path, agent_number: str, **changes) -> None:
+    """Change what the journal says of an agent's file: ``nom`` (the report's agent name) or
+    ``original_name`` (the file name as received)."""
+    import sqlite3
+
+    db = sqlite3.connect(load_config(config_path).state_dir / "journal.sqlite3")
+    with db:
+        for row_id, content in db.execute("SELECT id, content FROM files WHERE agent_number=?", (agent_number,)):
+            if "nom" in changes:
+                data = json.loads(content)
+                data["champs"]["nom"] = changes["nom"]
+                db.execute("UPDATE files SET content=? WHERE id=?", (json.dumps(data), row_id))
+            if "original_name" in changes:
+                db.execute("UPDATE files SET original_name=? WHERE id=?", (changes["original_name"], row_id))
+    db.close()
+
+
+@pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
+@pytest.mark.parametrize("place", ["agent name", "evaluator name", "file name"])
+def test_no_character_in_a_name_or_a_file_name_injects_a_header_or_stops_a_note(processed, tmp_path, place, value):
+    handler = Recorder()
+    with Server(handler) as server:
+        config_path = workspace(processed, tmp_path, smtp_settings(server.port))
+        if place == "agent name":
+            set_file_row(config_path, "300001", nom=value)
+        elif place == "file name":
+            set_file_row(config_path, "300001", original_name=value + ".docx")
+        else:
+            with_roster(config_path, **{"300001": {"évaluateur": value}})
+        run = dispatch(load_config(config_path))
+    assert len(run.queued) == 2 and len(run.delivery.sent) == 2 and run.problems == []
+    assert sorted(r.recipients[0] for r in handler.received) == [ALBERT_MAIL, SOPHIE_MAIL]
+    for received in handler.received:
+        message = received.message
+        assert "Bcc" not in message and "pirate.example" not in " ".join(received.recipients)
+        for name, header in message.items():
+            assert not any(c in str(header) for c in "\r\n\x00\u2028\u2029\u202e"), (name, header)
+            assert "pirate.example" not in str(header) or name in ("Subject", "To"), (name, header)
+        assert len(message["Subject"]) <= 250
+        (attachment,) = message.iter_attachments()
+        assert not any(c in attachment.get_filename() for c in "\r\n\x00\u2028")
+    with Journal(load_config(config_path).state_dir) as journal:
+        for stored in journal.messages():
+            assert not any(c in stored.subject for c in "\r\n\x00\u2028")
+            raw = journal.message_bytes(stored.message_id)
+            assert b"\x00" not in raw and all(len(line) <= 998 for line in raw.split(b"\r\n"))
+            assert not any(line.lower().startswith(b"bcc") for line in raw.split(b"\r\n"))
+
+
+@pytest.mark.parametrize("failing", ["rejection_message", "_note"])
+def test_a_note_that_cannot_be_composed_is_said_with_its_file_and_never_stops_the_others(processed, tmp_path,
+                                                                                           monkeypatch, failing):
+    import pipeline.mail as mail_module
+
+    original = getattr(mail_module, failing)
+
+    def failing_for_martin(*args, **kwargs):
+        row = args[1] if failing == "_note" else None
+        if (row is not None and row.agent_number == "300001") or kwargs.get("address") == SOPHIE_MAIL:
+            raise OSError(5, "Input/output error")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mail_module, failing, failing_for_martin)
+    config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
+    run = dispatch(config)
+    assert [m.recipient for m in messages(config.base_dir / "config.yaml")] == [ALBERT_MAIL]
+    (said,) = [p for p in run.problems if "CR Martin.docx" in p]
+    assert said.startswith("Note de rejet de «\u202fCR Martin.docx\u202f» non mise en file d'envoi")
+    monkeypatch.setattr(mail_module, failing, original)
+    assert len(dispatch(config).queued) == 1  # at the next pass
+
+
+# -- address cells as HR types them (issue 25) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", [
+    f"{ALBERT_MAIL}, {SECOND_ALBERT}",
+    f"{ALBERT_MAIL} ; {SECOND_ALBERT};",
+    f'Albert Noir <{ALBERT_MAIL}>; "Noir, Albert" <{SECOND_ALBERT}>',
+    f"{ALBERT_MAIL}\n{SECOND_ALBERT}",  # Alt+Entrée in the cell
+    f"{ALBERT_MAIL} {SECOND_ALBERT}",
+    f"mailto:{ALBERT_MAIL}\u00a0;\u00a0{SECOND_ALBERT.upper()}",
+], ids=["comma", "semicolon", "display-names", "line-break", "space", "mailto-nbsp-upper-case"])
+def test_every_address_of_a_cell_is_a_recipient(processed, tmp_path, cell):
+    handler = Recorder()
+    with Server(handler) as server:
+        config_path = with_roster(workspace(processed, tmp_path, smtp_settings(server.port)),
+                                  **{"300002": {EMAIL: cell}})
+        run = dispatch(load_config(config_path))
+    assert len(run.delivery.sent) == 2 and run.problems == []
+    albert = next(r for r in handler.received if ALBERT_MAIL in r.recipients)
+    assert [a.lower() for a in albert.recipients] == [ALBERT_MAIL, SECOND_ALBERT, HR_COPY]
+    assert [a.addr_spec.lower() for a in albert.message["To"].addresses] == [ALBERT_MAIL, SECOND_ALBERT]
+    assert by_recipient(config_path).keys() >= {SOPHIE_MAIL}
+    assert [m.recipient.lower() for m in messages(config_path) if ALBERT_MAIL in m.recipient] == [
+        f"{ALBERT_MAIL}, {SECOND_ALBERT}"]
+
+
+@pytest.mark.parametrize("cell, why", [
+    (f"{ALBERT_MAIL}\r\nBcc: intrus@pirate.example", "Bcc: intrus@pirate.example\u202f» n'est pas une adresse"),
+    (f"{ALBERT_MAIL}, pas-une-adresse", "il manque «\u202f@\u202f»"),
+    (f"{ALBERT_MAIL}; a.noir@autre", "n'a pas de point"),
+    (f"{ALBERT_MAIL} (secrétariat)", "elle contient une espace"),
+    (f"{ALBERT_MAIL}\x00", "caractère de contrôle"),
+], ids=["crlf-injection", "one-invalid-among-valid", "domain-without-dot", "comment", "nul"])
+def test_a_cell_that_is_not_a_list_of_addresses_is_a_warning_with_its_row_and_no_message(processed, tmp_path,
+                                                                                         cell, why):
+    config_path = with_roster(workspace(processed, tmp_path, {"mode": "brouillon"}), **{"300002": {EMAIL: cell}})
+    config = load_config(config_path)
+    run = dispatch(config)
+    assert [m.recipient for m in messages(config_path)] == [SOPHIE_MAIL]  # Sophie's note goes all the same
+    (said,) = run.problems
+    assert said.startswith("Liste des agents, ligne 3, colonne «\u202fcourriel évaluateur\u202f» : ")
+    assert why in said and "Paul BERNARD" in said and "séparées par «\u202f;\u202f»" in said
+    assert "\r" not in said and "\n" not in said
+    plan = send_reminders(config, today=AFTER_REVIEW).plan
+    (bad,) = plan.bad_address
+    assert bad.evaluator == ALBERT and "ligne 3" in bad.problem and why in bad.problem
+    assert [r.address for r in plan.to_send] == [SOPHIE_MAIL]
+    assert not any(ALBERT_MAIL in m.recipient for m in messages(config_path))
+    said_by_status = {item["matricule"]: item["courriel"] for item in campaign_status(config, today=AFTER_REVIEW).rejected}
+    assert said_by_status["300002"] == NOTE_NOT_SENT_BAD_ADDRESS
+    assert said_by_status["300003"] == NOTE_NOT_SENT  # no address at all
+
+
+def test_an_evaluator_with_two_addresses_is_reminded_once_per_period(processed, tmp_path):
+    config_path = with_roster(workspace(processed, tmp_path, {"mode": "brouillon"}),
+                              **{"300002": {EMAIL: f"{ALBERT_MAIL}; {SECOND_ALBERT}"}})
+    config = load_config(config_path)
+    first = send_reminders(config, today=AFTER_REVIEW)
+    assert f"{ALBERT_MAIL}, {SECOND_ALBERT}" in [r.address for r in first.plan.to_send]
+    again = send_reminders(config, today=AFTER_REVIEW + dt.timedelta(days=3))
+    assert again.queued == [] and f"{ALBERT_MAIL}, {SECOND_ALBERT}" in [r.address for r in again.plan.too_soon]
+    draft = next(Path(m.draft) for m in messages(config_path) if m.kind == REMINDER and SECOND_ALBERT in m.recipient)
+    assert [a.addr_spec for a in parsed(draft.read_bytes())["To"].addresses] == [ALBERT_MAIL, SECOND_ALBERT]
+
+
+def test_several_hr_copies_are_all_in_copy(processed, tmp_path):
+    handler = Recorder()
+    with Server(handler) as server:
+        config_path = workspace(processed, tmp_path, {**smtp_settings(server.port),
+                                                      "copie_rh": f"RH <{HR_COPY}>; direction@chu.example"})
+        dispatch(load_config(config_path))
+    assert all(r.recipients[1:] == [HR_COPY, "direction@chu.example"] for r in handler.received)
+    assert all([a.addr_spec for a in r.message["Cc"].addresses] == [HR_COPY, "direction@chu.example"]
+               for r in handler.received)
+
+
 # -- reminders -------------------------------------------------------------------------------------
 
 
@@ -595,6 +1003,11 @@ def test_the_watcher_s_mail_thread_sends_the_reminders_once_a_day_when_asked(pro
     ({"mode": "envoi"}, "courriel.smtp.hote"),
     ({"mode": "courrier"}, "courriel.mode"),
     ({"expediteur": "Service RH"}, "n'est pas une adresse électronique"),
+    ({"expediteur": "Service RH <rh@chu>"}, "courriel.expediteur : «\u202fService RH <rh@chu>\u202f» n'est pas"),
+    ({"expediteur": "rh@chu.example, autre@chu.example"}, "un seul expéditeur est possible"),
+    ({"expediteur": "rh@chu.example\r\nBcc: intrus@pirate.example"}, "courriel.expediteur : «\u202fBcc: intrus"),
+    ({"copie_rh": "rh@chu.example\r\nBcc: intrus@pirate.example"}, "courriel.copie_rh : «\u202fBcc: intrus"),
+    ({"copie_rh": "rh@chu.example, direction@chu"}, "courriel.copie_rh : «\u202fdirection@chu\u202f»"),
     ({"smtp": {"mot_de_passe": "en clair"}}, "mot_de_passe"),
 ])
 def test_mail_settings_mistakes_are_said_at_start(tmp_path, mail, expected):

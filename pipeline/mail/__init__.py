@@ -27,11 +27,15 @@ from .. import catalogue as cat
 from ..config import Config
 from ..deadlines import correction_due
 from ..examine import roster_agents
-from ..files import is_regular_file
+from ..files import describe_failure, is_regular_file
 from ..journal import REJECTION_NOTE, FileRow, Journal
-from ..naming import MAIL_FOLDER
+from ..naming import MAIL_FOLDER, shown_name
 from ..roster import EVALUATOR_EMAIL, RosterRow
-from .messages import address_of, rejection_message
+from .addresses import FILE_NAME_LIMIT, NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
+from .messages import rejection_message
+
+# The roster's column of the evaluators' addresses, as warnings name it.
+EVALUATOR_EMAIL_COLUMN = "courriel évaluateur"
 
 if TYPE_CHECKING:
     from .delivery import Delivery
@@ -63,6 +67,8 @@ class MailRun:
             parts.append(f"{len(d.failed)} en échec")
         if d.uncertain:
             parts.append(f"{len(d.uncertain)} à l'envoi incertain")
+        if d.held:
+            parts.append(f"{len(d.held)} en attente d'un réglage à corriger")
         return ("Courriels : " + ", ".join(parts) + ".") if parts else ""
 
 
@@ -80,7 +86,8 @@ def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool
     with Journal(config.state_dir) as journal:
         if config.mail.rejection_notes:
             try:
-                run.queued = queue_rejection_notes(config, journal, roster_agents(config) or {}, at=at)
+                run.queued = queue_rejection_notes(config, journal, roster_agents(config) or {}, at=at,
+                                                   problems=run.problems)
             except Exception as exc:  # noqa: BLE001 - mail never undoes a pass
                 run.problems.append(f"Notes de rejet non mises en file d'envoi : {exc}.")
                 log.warning("%s", run.problems[-1], exc_info=log.isEnabledFor(logging.DEBUG))
@@ -100,31 +107,65 @@ def pending_rejections(journal: Journal, campaign: str) -> list[FileRow]:
 
 
 def queue_rejection_notes(config: Config, journal: Journal, roster: dict[str, RosterRow], *,
-                          at: dt.datetime) -> list[str]:
+                          at: dt.datetime, problems: list[str] | None = None) -> list[str]:
     """Queue each pending rejection's note for its evaluator, once per rejected file; a file whose
     evaluator has no address is left (``etat`` says «\u202fnote non envoyée : adresse inconnue\u202f»)
-    and queued later if the roster gains the address. Returns the Message-IDs queued."""
-    from ..notes import agent_described
-
+    and queued later if the roster gains the address. A cell that is not a list of valid
+    addresses is a warning naming its roster line, and no message. Each note is queued on its
+    own: one that cannot be (its note unreadable...) is a warning naming its file and never
+    stops the others. Warnings go to ``problems`` (and the log). Returns the Message-IDs queued."""
+    problems = [] if problems is None else problems
     queued = []
     for row in pending_rejections(journal, config.campaign.key):
         if not row.note or journal.messages_of_file(row.id):
             continue
-        listed = roster.get(row.agent_number or "")
-        address = address_of(listed.extra.get(EVALUATOR_EMAIL)) if listed else ""
-        if not address:
+        try:
+            message_id = _queue_note(config, journal, row, roster.get(row.agent_number or ""), at=at,
+                                     problems=problems)
+        except Exception as exc:  # noqa: BLE001 - one note never stops the others
+            problems.append(f"Note de rejet de «\u202f{header_text(shown_name(row.original_name), FILE_NAME_LIMIT)}\u202f» "
+                            f"non mise en file d'envoi ({describe_failure(exc)}) : nouvel essai au prochain passage ; "
+                            "les autres notes partent normalement.")
+            log.warning("%s", problems[-1], exc_info=log.isEnabledFor(logging.DEBUG))
             continue
-        evaluator = (listed.values.get(cat.EVALUATOR) or (row.report.text(cat.EVALUATOR) if row.report else "")).strip()
-        note_name, note = _note(config, row, evaluator)
-        composed = rejection_message(
-            config, key=f"{row.campaign}|{row.id}|{row.checksum}|{row.received_at}", evaluator=evaluator,
-            address=address, agent=agent_described(row), file_name=row.original_name, received=row.received_day,
-            answer_by=correction_due(config, row.received_day), note_name=note_name, note=note, when=at)
-        if journal.queue_message(message_id=composed.message_id, kind=REJECTION_NOTE, file_id=row.id,
-                                 campaign=row.campaign, agents=[row.agent_number], recipient=address,
-                                 subject=composed.subject, raw=composed.raw, created_at=at):
-            queued.append(composed.message_id)
+        if message_id:
+            queued.append(message_id)
     return queued
+
+
+def _queue_note(config: Config, journal: Journal, row: FileRow, listed: RosterRow | None, *,
+                at: dt.datetime, problems: list[str]) -> str | None:
+    """Queue one rejected file's note; the Message-ID, or None when it is not queued (no address,
+    an address cell to correct: said in ``problems``, or queued already)."""
+    from ..notes import agent_described
+
+    if listed is None:
+        return None
+    agent = header_text(agent_described(row), NAME_LIMIT + 30)
+    cell = listed.extra.get(EVALUATOR_EMAIL)
+    try:
+        recipients = mailboxes(cell)
+    except AddressError:
+        problems.append(cell_problem(cell, line=listed.line, column=EVALUATOR_EMAIL_COLUMN,
+                                     consequence=f"la note de rejet de {agent} n'est pas envoyée"))
+        log.warning("%s", problems[-1])
+        return None
+    if not recipients:
+        return None
+    address = joined(recipients)
+    evaluator = header_text(listed.values.get(cat.EVALUATOR) or (row.report.text(cat.EVALUATOR) if row.report else ""),
+                            NAME_LIMIT)
+    note_name, note = _note(config, row, evaluator)
+    composed = rejection_message(
+        config, key=f"{row.campaign}|{row.id}|{row.checksum}|{row.received_at}", evaluator=evaluator,
+        address=address, agent=agent, file_name=header_text(shown_name(row.original_name), FILE_NAME_LIMIT),
+        received=row.received_day, answer_by=correction_due(config, row.received_day),
+        note_name=header_text(shown_name(note_name), FILE_NAME_LIMIT), note=note, when=at)
+    if journal.queue_message(message_id=composed.message_id, kind=REJECTION_NOTE, file_id=row.id,
+                             campaign=row.campaign, agents=[row.agent_number], recipient=address,
+                             subject=composed.subject, raw=composed.raw, created_at=at):
+        return composed.message_id
+    return None
 
 
 def _note(config: Config, row: FileRow, evaluator: str) -> tuple[str, bytes]:

@@ -12,11 +12,12 @@ import hashlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formatdate
 
 from ..config import Config
 from ..journal import REJECTION_NOTE, REMINDER
 from ..text import format_date, long_date
+from .addresses import FILE_NAME_LIMIT, SUBJECT_LIMIT, AddressError, Mailbox, header_text, mailboxes, split_joined
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 # Opened by Outlook as a message ready to send, not as one received.
@@ -24,9 +25,22 @@ DRAFT_HEADER = b"X-Unsent: 1\r\n"
 
 
 def address_of(text: str | None) -> str:
-    """The bare address of ``"Name <a@b.fr>"`` or ``"a@b.fr"``; "" when there is none."""
-    address = parseaddr(text or "")[1].strip()
-    return address if "@" in address and " " not in address else ""
+    """The first address of ``"Name <a@b.fr>"`` or ``"a@b.fr"`` (a setting checked at start);
+    "" when there is none or it is not a valid list of addresses."""
+    try:
+        boxes = mailboxes(text)
+    except AddressError:
+        return ""
+    return boxes[0].address if boxes else ""
+
+
+def _listed(text: str | None) -> list[Mailbox]:
+    """The addresses of a setting (``courriel.copie_rh``, ``service_rh.courriel``); [] when it is
+    not a list of addresses (``service_rh.courriel`` may be a sentence: then no Reply-To)."""
+    try:
+        return mailboxes(text)
+    except AddressError:
+        return []
 
 
 def message_id(kind: str, key: str, sender: str) -> str:
@@ -41,22 +55,27 @@ def message_id(kind: str, key: str, sender: str) -> str:
 class Composed:
     message_id: str
     kind: str
-    recipient: str  # the evaluator's bare address
+    recipient: str  # the evaluator's bare addresses, joined by ", " (the journal's «\u202frecipient\u202f»)
     subject: str
     raw: bytes
 
 
 def _message(config: Config, *, mid: str, to_name: str, to_address: str, subject: str, body: str,
              when: dt.datetime) -> EmailMessage:
+    """Every header from text made safe for it (:func:`~.addresses.header_text`: no line break nor
+    control character, a bounded length): a name, a subject, a file name never adds a header
+    nor stops a message. ``to_address``: one address or several, joined by ", "; the evaluator's
+    name is shown for one address alone."""
     mail = config.mail
     message = EmailMessage(policy=SMTP)
-    message["From"] = mail.sender
-    message["To"] = formataddr((to_name, to_address)) if to_name else to_address
-    if mail.hr_copy:
-        message["Cc"] = mail.hr_copy
-    if config.hr.email and address_of(config.hr.email):
-        message["Reply-To"] = config.hr.email
-    message["Subject"] = subject
+    message["From"] = ", ".join(box.formatted() for box in _listed(mail.sender)[:1])
+    recipients = [Mailbox(address) for address in split_joined(to_address)]
+    message["To"] = ", ".join(box.formatted(to_name if len(recipients) == 1 else "") for box in recipients)
+    if copies := _listed(mail.hr_copy):
+        message["Cc"] = ", ".join(box.formatted() for box in copies)
+    if reply_to := _listed(config.hr.email):
+        message["Reply-To"] = ", ".join(box.formatted() for box in reply_to)
+    message["Subject"] = header_text(subject, SUBJECT_LIMIT)
     message["Date"] = formatdate(when.timestamp(), localtime=True)
     message["Message-ID"] = mid
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no automatic replies to it
@@ -90,8 +109,9 @@ def rejection_message(config: Config, *, key: str, evaluator: str, address: str,
     mid = message_id(REJECTION_NOTE, key, config.mail.sender)
     message = _message(config, mid=mid, to_name=evaluator, to_address=address, subject=subject, body=body,
                        when=when)
-    message.add_attachment(note, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=note_name)
-    return Composed(mid, REJECTION_NOTE, address, subject, message.as_bytes())
+    message.add_attachment(note, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1],
+                           filename=header_text(note_name, FILE_NAME_LIMIT))
+    return Composed(mid, REJECTION_NOTE, address, str(message["Subject"]), message.as_bytes())
 
 
 @dataclass(frozen=True)
@@ -133,7 +153,7 @@ def reminder_message(config: Config, *, key: str, evaluator: str, address: str, 
     mid = message_id(REMINDER, key, config.mail.sender)
     message = _message(config, mid=mid, to_name=evaluator, to_address=address, subject=subject, body=body,
                        when=when)
-    return Composed(mid, REMINDER, address, subject, message.as_bytes())
+    return Composed(mid, REMINDER, address, str(message["Subject"]), message.as_bytes())
 
 
 def draft_bytes(raw: bytes) -> bytes:

@@ -14,27 +14,32 @@ from dataclasses import dataclass, field
 from ..campaign import MESSAGE_STATUS_WORDS, CampaignView, load_campaign_view
 from ..config import Config
 from ..journal import REMINDER, Journal
-from .messages import ChasedAgent, address_of, reminder_message
+from .addresses import NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
+from .messages import ChasedAgent, reminder_message
 
 
 @dataclass
 class Reminder:
     evaluator: str
-    address: str  # "" when the roster has none
+    address: str  # "" when the roster has none; several: joined by ", " (as the journal's «\u202frecipient\u202f»)
     agents: list[ChasedAgent]
     last_sent: dt.date | None = None  # the previous reminder to this address
     next_allowed: dt.date | None = None  # too soon: not before this day
     last_state: str = ""  # what became of the previous reminder, in French («\u202fenvoyé\u202f», «\u202fen attente d'envoi\u202f»…)
     message_id: str = ""  # this run's reminder, once queued
+    cell: str = ""  # the roster's cell, when it is not a list of valid addresses (bad_address)
+    problem: str = ""  # then the French warning: its roster line, its column, what to write
 
 
 @dataclass
 class ReminderPlan:
-    """Who gets a reminder now, who had one too recently, who has no address."""
+    """Who gets a reminder now, who had one too recently, who has no address, whose address cell
+    is not a list of valid addresses (``Reminder.problem`` says its roster line)."""
 
     to_send: list[Reminder] = field(default_factory=list)
     too_soon: list[Reminder] = field(default_factory=list)
     no_address: list[Reminder] = field(default_factory=list)
+    bad_address: list[Reminder] = field(default_factory=list)
 
 
 @dataclass
@@ -45,20 +50,29 @@ class ReminderRun:
 
 
 def chased_by_evaluator(view: CampaignView) -> list[Reminder]:
-    """The agents the view says to chase, grouped by evaluator (by address when known, else by
-    name), each with the view's reason and due date."""
+    """The agents the view says to chase, grouped by evaluator (by their addresses when known,
+    else by the cell that is not a list of valid addresses, else by name), each with the view's
+    reason and due date. Names are made one line (:func:`~.addresses.header_text`)."""
     groups: dict[str, Reminder] = {}
     for agent in view.chased():
-        address = address_of(agent.evaluator_email)
-        key = address.lower() or f"nom:{agent.evaluator}"
-        group = groups.setdefault(key, Reminder(evaluator=agent.evaluator, address=address, agents=[]))
-        group.agents.append(ChasedAgent(agent.number, agent.name, agent.chase.reason, agent.chase.due))
+        evaluator, cell = header_text(agent.evaluator, NAME_LIMIT), agent.evaluator_email
+        try:
+            address, bad = joined(mailboxes(cell)), ""
+        except AddressError:
+            address, bad = "", cell
+        key = f"adresse:{address.lower()}" if address else f"cellule:{bad}" if bad else f"nom:{evaluator}"
+        group = groups.setdefault(key, Reminder(evaluator=evaluator, address=address, agents=[], cell=bad))
+        group.agents.append(ChasedAgent(agent.number, header_text(agent.name, NAME_LIMIT), agent.chase.reason,
+                                        agent.chase.due))
     return list(groups.values())
 
 
 def plan_reminders(config: Config, journal: Journal, view: CampaignView) -> ReminderPlan:
     plan = ReminderPlan()
     for reminder in chased_by_evaluator(view):
+        if reminder.cell:
+            plan.bad_address.append(reminder)
+            continue
         if not reminder.address:
             plan.no_address.append(reminder)
             continue
@@ -75,9 +89,11 @@ def plan_reminders(config: Config, journal: Journal, view: CampaignView) -> Remi
 
 
 def send_reminders(config: Config, *, simulation: bool = False, today: dt.date | None = None,
-                   at: dt.datetime | None = None) -> ReminderRun:
+                   at: dt.datetime | None = None, deliver_now: bool = True) -> ReminderRun:
     """Plan the reminders of ``today``; unless ``simulation``, queue them (one Message-ID per
-    evaluator and day) and deliver as ``courriel.mode`` says (:func:`pipeline.mail.dispatch`)."""
+    evaluator and day) and deliver as ``courriel.mode`` says (:func:`pipeline.mail.dispatch`;
+    ``deliver_now=False``: queue only, as the watcher's mail thread does while it waits after a
+    setting the server refused)."""
     from . import dispatch
 
     at = at or dt.datetime.now().astimezone()
@@ -87,6 +103,7 @@ def send_reminders(config: Config, *, simulation: bool = False, today: dt.date |
     with Journal(config.state_dir) as journal:
         plan = plan_reminders(config, journal, view)
         run = ReminderRun(plan=plan)
+        _say_bad_cells(config, plan.bad_address)
         if simulation:
             return run
         for reminder in plan.to_send:
@@ -99,9 +116,27 @@ def send_reminders(config: Config, *, simulation: bool = False, today: dt.date |
                                      created_at=stamp):
                 run.queued.append(composed.message_id)
             reminder.message_id = composed.message_id
-    run.mail = dispatch(config, at=at)
+    run.mail = dispatch(config, at=at, deliver_now=deliver_now)
     with Journal(config.state_dir) as journal:  # what became of each: sent, drafted, waiting for a retry
         for reminder in plan.to_send:
             sent = journal.message(reminder.message_id) if reminder.message_id else None
             reminder.last_state = MESSAGE_STATUS_WORDS.get(sent.status, sent.status) if sent else ""
     return run
+
+
+def _say_bad_cells(config: Config, reminders: list[Reminder]) -> None:
+    """Each address cell that is not a list of valid addresses: a warning naming its roster
+    lines (the rows of the evaluator's agents) and column (``Reminder.problem``, logged)."""
+    if not reminders:
+        return
+    from ..examine import roster_agents
+    from . import EVALUATOR_EMAIL_COLUMN, log
+
+    rows = roster_agents(config) or {}
+    for reminder in reminders:
+        lines = [rows[a.number].line for a in reminder.agents if a.number in rows]
+        who = reminder.evaluator or "l'évaluateur"
+        reminder.problem = cell_problem(reminder.cell, line=lines,
+                                        column=EVALUATOR_EMAIL_COLUMN,
+                                        consequence=f"pas de relance pour {who} ({len(reminder.agents)} agent(s))")
+        log.warning("%s", reminder.problem)

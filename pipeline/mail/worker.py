@@ -6,19 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 from ..config import Config
 
 log = logging.getLogger("entretiens")
 
 DELIVERY_EVERY_S = 60.0  # queued messages (and retries due) are looked at this often, or when poked
+# After a setting refused by the server (the sender, the account, the login), the next delivery
+# waits 5 min, 10, 20... at most 6 h: a wrong password is not tried every minute (an account
+# locked out). Fixing config.yaml or the password means restarting the service: it tries at once.
+SETTINGS_WAIT_S, SETTINGS_LONGEST_WAIT_S = 300.0, 6 * 3600.0
 
 
 class MailWorker:
     """Delivers what :func:`pipeline.mail.dispatch` finds due, in its own thread (its own journal
     connection), every :data:`DELIVERY_EVERY_S` seconds and whenever :meth:`poke` is called (after
     each workbook rebuild). With ``courriel.relances_automatiques``, it also sends the reminders,
-    once a day at most (each evaluator at most once per ``courriel.relances_jours``)."""
+    once a day at most (each evaluator at most once per ``courriel.relances_jours``). After a
+    setting the server refused, it only queues until the wait is over (:data:`SETTINGS_WAIT_S`)."""
 
     def __init__(self, config: Config, *, every: float = DELIVERY_EVERY_S):
         self.config, self.every = config, every
@@ -26,6 +32,8 @@ class MailWorker:
         self._thread = threading.Thread(target=self._run, name="entretiens-courriels", daemon=True)
         self.reminded_on: dt.date | None = None
         self.rounds = 0  # deliveries done (tests and health)
+        self.held_until = 0.0  # time.monotonic(): no delivery before, a setting being refused
+        self._settings_refusals = 0
 
     def start(self) -> "MailWorker":
         self._thread.start()
@@ -50,11 +58,13 @@ class MailWorker:
             self._wake.clear()
             stopping = self._stopping.is_set()
             try:
-                dispatch(self.config)  # at stop too: what the last rebuild queued goes out before the end
+                # At stop too: what the last rebuild queued goes out before the end.
+                self._delivered(dispatch(self.config, deliver_now=time.monotonic() >= self.held_until))
                 today = dt.date.today()
                 if not stopping and self.config.mail.automatic_reminders and self.reminded_on != today:
                     self.reminded_on = today
-                    run = send_reminders(self.config, today=today)
+                    run = send_reminders(self.config, today=today,
+                                         deliver_now=time.monotonic() >= self.held_until)
                     if run.queued:
                         log.info("Relances automatiques : %d message(s) aux évaluateurs.", len(run.queued))
             except Exception:  # noqa: BLE001 - mail never stops the service; tried again at the next round
@@ -62,3 +72,17 @@ class MailWorker:
             self.rounds += 1
             if stopping:
                 break
+
+    def _delivered(self, run) -> None:
+        """After a delivery: a setting refused makes the next one wait, doubling each time."""
+        delivery = run.delivery
+        if delivery is None or delivery.busy:
+            return
+        if delivery.settings_problem:
+            self._settings_refusals += 1
+            wait = min(SETTINGS_WAIT_S * 2 ** (self._settings_refusals - 1), SETTINGS_LONGEST_WAIT_S)
+            self.held_until = time.monotonic() + wait
+            log.warning("Courriels : prochain essai d'envoi dans %d min (ou dès le redémarrage du service, après "
+                        "la correction).", wait // 60)
+        else:
+            self._settings_refusals, self.held_until = 0, 0.0
