@@ -14,6 +14,9 @@ that knows their XML):
 
 A :class:`Piece` keeps the XML element it came from (``source``), for the code that writes a
 value back into the same place (:mod:`pipeline.employer_template`); readers never use it.
+
+:func:`layout_of` gives the layout of a package opened by :func:`pipeline.preflight.open_document`,
+whichever its format.
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ from dataclasses import dataclass, field
 from typing import Literal, Union
 
 #: What a piece of a line is. ``text``: typed text (glyph boxes « ☐ » and « [X] » are text:
-#: what they mean is the reader's business); ``tab``; ``break``: a line break inside the
+#: what they mean is the reader's business); ``tab``: ``leader`` the character its tab stop
+#: draws up to it (« . », « _ », « - », « · »), ``None`` for none; ``break``: a line break inside the
 #: paragraph; ``field``: a form field (legacy Word FORMTEXT / FORMCHECKBOX / FORMDROPDOWN, an
 #: ODF input field or control, a content control): ``text`` its value, ``checked`` for a check
-#: box, ``name`` its name or tag, ``field_kind`` text | checkbox | dropdown | date.
+#: box, ``name`` its name or tag, ``alias`` its title (a content control's alias, an ODF field's
+#: description or a form control's label), ``value`` what it stores when that is not its text
+#: (a date control's ISO date), ``field_kind`` text | checkbox | dropdown | date.
 PieceKind = Literal["text", "tab", "break", "field"]
 FieldKind = Literal["text", "checkbox", "dropdown", "date"]
 
@@ -40,6 +46,9 @@ class Piece:
     field_kind: FieldKind | None = None
     choices: tuple[str, ...] = ()  # a drop-down's entries
     placeholder: bool = False  # a field still showing its placeholder: no answer
+    alias: str | None = None  # a field's title
+    value: str | None = None  # what a field stores, when not its text: a date's ISO date
+    leader: str | None = None  # a tab's leader character
     source: object = field(default=None, repr=False)  # the XML element, for writing back
 
     @property
@@ -124,8 +133,10 @@ Block = Union[Line, Table]
 @dataclass(eq=False)
 class Layout:
     """A whole document: its body's ``blocks`` in order, the text of its ``headers`` and
-    ``footers``, its document ``properties`` (``dc:identifier``, ``cp:version``, custom ones by
-    name) and the format it came from (``docx`` or ``odt``)."""
+    ``footers`` (one text each), its document ``properties`` and the format it came from
+    (``docx`` or ``odt``). Properties have the same names in both formats: the core ones as
+    ``dc:identifier``, ``dc:title``, ``cp:version`` (an .odt saved from a .docx keeps these),
+    ``meta:...`` for an .odt's own, custom ones by their name."""
 
     blocks: list[Block] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
@@ -141,6 +152,29 @@ class Layout:
     def tables(self) -> Iterator[Table]:
         """Every table, nested ones after the one holding them."""
         yield from _tables(self.blocks)
+
+    def fields(self) -> Iterator[tuple[Piece, Line, Cell | None]]:
+        """Every form field of the body in reading order, with its line and the cell holding
+        it (``None`` outside tables)."""
+        for line, cell in self.lines():
+            for piece in line.pieces:
+                if piece.kind == "field":
+                    yield piece, line, cell
+
+
+def blocks_text(blocks: list[Block]) -> str:
+    """The text of blocks as the page shows it, one line a line (tables' cells row by row)."""
+    return "\n".join(line.text for line, _ in _lines(blocks, None))
+
+
+def layout_of(package) -> Layout:
+    """The layout of a package opened by :func:`pipeline.preflight.open_document`: a .docx or
+    an .odt (``package.format``)."""
+    if package.format == "odt":
+        from .odf import package_layout
+    else:
+        from .ooxml.layout import package_layout
+    return package_layout(package)
 
 
 def _lines(blocks: list[Block], cell: Cell | None) -> Iterator[tuple[Line, Cell | None]]:

@@ -444,14 +444,22 @@ class EncryptedDocument(UnreadableReport):
     sentences = {"": "Ce fichier est protégé par un mot de passe et ne peut pas être lu. Ouvrez-le "
                      "dans Word, retirez le mot de passe (Fichier > Informations > Protéger le "
                      "document > Chiffrer avec mot de passe, puis effacez-le), enregistrez-le et "
-                     "déposez-le de nouveau."}
+                     "déposez-le de nouveau.",
+                 "opendocument": "Ce document LibreOffice (.odt) est protégé par un mot de passe et ne peut pas "
+                                 "être lu. Ouvrez-le dans LibreOffice, enregistrez-le sans mot de passe (Fichier > "
+                                 "Enregistrer sous, décochez «\u202fEnregistrer avec mot de passe\u202f») et "
+                                 "déposez-le de nouveau."}
 
 
 class MacroDocument(UnreadableReport):
     code = "format_docm"
     sentences = {"": "Ce fichier est un document Word avec macros (.docm). Enregistrez-le sans macros "
                      "au format .docx (Fichier > Enregistrer sous > Document Word) et déposez-le de "
-                     "nouveau."}
+                     "nouveau.",
+                 "opendocument": "Ce document LibreOffice (.odt) contient des macros : par précaution, il n'est "
+                                 "pas lu. Enregistrez-le au format Word (Fichier > Enregistrer sous > type "
+                                 "«\u202fWord 2007-365 (.docx)\u202f», qui ne garde pas les macros) et déposez-le "
+                                 "de nouveau."}
 
 
 class WrongOfficeType(UnreadableReport):
@@ -464,6 +472,12 @@ class WrongOfficeType(UnreadableReport):
         "no_main_part": f"Ce fichier ne contient pas de document principal : ce n'est pas un document "
                         f"Word. {SEND_DOCX}",
         "template": f"Ce fichier est un modèle Word (.dotx ou .dotm), pas un document. Ouvrez-le, {SAVE_AS}.",
+        # Where an .odt is read (pipeline.preflight.open_document): the other OpenDocument files.
+        "opendocument_template": "Ce fichier est un modèle LibreOffice (.ott), pas un document. Ouvrez-le, "
+                                 "enregistrez-le au format .odt ou .docx (Fichier > Enregistrer sous) et "
+                                 "déposez-le de nouveau.",
+        "opendocument_other": "Ce fichier est {what}, pas un document texte. Déposez le compte rendu lui-même, "
+                              "enregistré au format .odt ou .docx.",
     }
 
 

@@ -1,4 +1,4 @@
-"""Check a received (untrusted) file and open it as a .docx package.
+"""Check a received (untrusted) file and open it as a .docx package (or an .odt, :func:`open_document`).
 
 Identified by content, never by name; zip directory checked (parts, sizes, ratios) before anything is
 decompressed; reads capped at the declared size; XML parsed by ``pipeline.ooxml``'s hardened parser.
@@ -21,6 +21,7 @@ from pathlib import Path
 import olefile  # installed with msoffcrypto-tool, which reads OLE containers with it
 from lxml import etree
 
+from . import odf
 from .ooxml import main_content_type, office_document_target, parse_xml
 from .outcomes import (DuplicatePart, EmailMessage, EmptyFile, EncryptedDocument, FileUnavailable, HostileXml,
                        LegacyDoc, MacroDocument, NotARegularFile, NotAZip, RightsProtected, TruncatedZip,
@@ -66,6 +67,9 @@ def _shown(name: str) -> str:
 
 class DocxPackage:
     """An opened, checked .docx. Context manager (closes the zip). Built by ``open_package``."""
+
+    format = "docx"
+    _parse = staticmethod(parse_xml)  # the hardened parser of the package's XML
 
     def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile,
                  limits: PackageLimits = PackageLimits()):
@@ -113,7 +117,7 @@ class DocxPackage:
                                   limit=_mo(self.limits.max_xml_bytes))
         data = self.read_part(name)
         try:
-            self._parsed[key] = parse_xml(data)
+            self._parsed[key] = self._parse(data)
             return self._parsed[key]
         except (ValueError, etree.LxmlError) as exc:  # ValueError: a DOCTYPE (entity expansion, external entities)
             what = HostileXml.sentences["doctype" if isinstance(exc, ValueError) else "malformed"]
@@ -143,6 +147,61 @@ class DocxPackage:
         _check_content_type((main_content_type(types, self.main_part) or "").lower())
         self.main_part = self._parts[self.main_part.lower()].filename
         self.xml_part(self.main_part)  # refuse hostile or broken XML now rather than later
+
+
+class OdtPackage(DocxPackage):
+    """An opened, checked .odt (OpenDocument text, LibreOffice's own format): parts read and
+    parsed under the same caps as a .docx's, by ``pipeline.odf``'s parser. Built by
+    ``open_document``."""
+
+    format = "odt"
+    _parse = staticmethod(odf.parse_xml)
+
+    def __init__(self, path: Path, data: bytes, archive: zipfile.ZipFile,
+                 limits: PackageLimits = PackageLimits()):
+        super().__init__(path, data, archive, limits)
+        self.main_part = odf.CONTENT_PART
+
+    def _check(self) -> None:
+        """Check the package's media type (its ``mimetype`` entry, else its manifest), refuse
+        encryption and macros, parse its content."""
+        manifest = self.xml_part(_ODF_MANIFEST) if self.has_part(_ODF_MANIFEST) else None
+        media_type = None
+        if self.has_part("mimetype") and self._parts["mimetype"].file_size <= 200:
+            media_type = self.read_part("mimetype").decode("ascii", "replace").strip()
+        elif manifest is not None:
+            media_type = odf.manifest_media_type(manifest)
+        if media_type == odf.TEXT_TEMPLATE:
+            raise WrongOfficeType.because("opendocument_template")
+        if media_type != odf.TEXT:
+            kind = (media_type or "").removeprefix(odf.MEDIA_TYPE_PREFIX).removesuffix("-template")
+            raise WrongOfficeType.because("opendocument_other", what=_ODF_KINDS.get(kind, "un fichier OpenDocument"))
+        if manifest is not None and odf.manifest_encrypted(manifest):
+            raise EncryptedDocument.because("opendocument")
+        if any(name.startswith(_ODF_MACRO_FOLDERS) and name not in _ODF_LIBRARY_LISTS for name in self._parts):
+            raise MacroDocument.because("opendocument")
+        if not self.has_part(self.main_part):
+            raise WrongOfficeType.because("no_main_part")
+        self.xml_part(self.main_part)  # refuse hostile or broken XML now rather than later
+
+
+_ODF_MANIFEST = "META-INF/manifest.xml"
+# What the other OpenDocument media types are (application/vnd.oasis.opendocument.<kind>...).
+_ODF_KINDS = {"spreadsheet": "un classeur (LibreOffice Calc, .ods)", "presentation": "une présentation (LibreOffice "
+              "Impress, .odp)", "graphics": "un dessin (LibreOffice Draw, .odg)", "formula": "une formule (.odf)",
+              "chart": "un graphique (.odc)", "database": "une base de données (LibreOffice Base, .odb)",
+              "text-master": "un document maître (.odm)", "text-web": "une page web (.oth)"}
+# Where an OpenDocument package keeps macros (lower case, as the package's part names are looked
+# up); the library lists alone (empty libraries) are not macros.
+_ODF_MACRO_FOLDERS = ("basic/", "scripts/")
+_ODF_LIBRARY_LISTS = frozenset(("basic/script-lc.xml", "basic/dialog-lc.xml"))
+
+
+def _holds_opendocument(archive: zipfile.ZipFile) -> bool:
+    """Whether a zip is an OpenDocument package: a ``mimetype`` entry or a manifest, and no OOXML
+    content types."""
+    names = {name.lower() for name in archive.namelist()}
+    return "[content_types].xml" not in names and bool({"mimetype", _ODF_MANIFEST.lower()} & names)
 
 
 def _check_content_type(content_type: str) -> None:
@@ -260,8 +319,19 @@ def _check_directory(data: bytes, infos: list[zipfile.ZipInfo], limits: PackageL
 
 
 def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> DocxPackage:
-    """Check a received file and open it; raise a pipeline.outcomes.UnreadableReport subclass with a precise French message otherwise."""
-    path = Path(path)
+    """Check a received file and open it; raise a pipeline.outcomes.UnreadableReport subclass with a precise French message otherwise.
+    An .odt is refused with its reason: :func:`open_document` opens it."""
+    return _open(Path(path), limits, opendocument=False)
+
+
+def open_document(path: Path, *, limits: PackageLimits = PackageLimits()) -> DocxPackage | OdtPackage:
+    """Check a received file and open it as a .docx or an .odt (OpenDocument text), under the same caps
+    (``package.format`` says which); raise as :func:`open_package` does otherwise, an .ods, .odp or
+    .ott with its own reason."""
+    return _open(Path(path), limits, opendocument=True)
+
+
+def _open(path: Path, limits: PackageLimits, *, opendocument: bool) -> DocxPackage:
     data = _read_received(path, limits)
     if not data.strip(b"\x00"):
         raise EmptyFile.because()
@@ -279,7 +349,8 @@ def open_package(path: Path, *, limits: PackageLimits = PackageLimits()) -> Docx
         archive = zipfile.ZipFile(io.BytesIO(data))
     except _ZIP_ERRORS:
         raise TruncatedZip.because() from None
-    package = DocxPackage(path, data, archive, limits)
+    kind = OdtPackage if opendocument and _holds_opendocument(archive) else DocxPackage
+    package = kind(path, data, archive, limits)
     try:
         _check_directory(data, archive.infolist(), limits)
         package._check()

@@ -20,7 +20,7 @@ import pytest
 from tests.lo import patch_declared_size
 
 from pipeline import outcomes as errors
-from pipeline.preflight import DocxPackage, PackageLimits, looks_complete, open_package
+from pipeline.preflight import DocxPackage, OdtPackage, PackageLimits, looks_complete, open_document, open_package
 
 # In CI the repository is cloned elsewhere with a copy of shared/ beside the clone.
 REAL_WORLD = Path(__file__).resolve().parent.parent.parent / "shared" / "testdata" / "real-world"
@@ -507,3 +507,147 @@ def test_open_package_refuses_an_xml_part_too_large_to_parse_safely(tmp_path):
     assert "word/document.xml" in exc.message and "1,0 Mo" in exc.message
     with open_package(path) as package:  # the default cap lets it through
         assert package.xml_part("word/document.xml") is not None
+
+
+# --- OpenDocument text (.odt), opened by open_document -------------------------------------
+
+ODT = "application/vnd.oasis.opendocument.text"
+ODF_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ODF_CONTENT = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="{ODF_OFFICE}" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+               "<text:p>Compte rendu d'entretien professionnel</text:p></office:text></office:body>"
+               "</office:document-content>").encode()
+FORMS = Path(__file__).resolve().parents[2] / "shared" / "forms"
+
+
+def manifest(media_type: str = ODT, extra: str = "") -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+            f'opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" '
+            f'manifest:media-type="{media_type}"/><manifest:file-entry manifest:full-path="content.xml" '
+            f'manifest:media-type="text/xml">{extra}</manifest:file-entry></manifest:manifest>').encode()
+
+
+def odf_bytes(media_type: str | None = ODT, *, replace: dict[str, bytes] | None = None,
+              drop: tuple[str, ...] = ()) -> bytes:
+    """An OpenDocument package as LibreOffice writes it: ``mimetype`` first and stored."""
+    parts = {"mimetype": (media_type or "").encode(), "content.xml": ODF_CONTENT,
+             "META-INF/manifest.xml": manifest(media_type or ODT)}
+    parts.update(replace or {})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            if name not in drop and not (name == "mimetype" and media_type is None):
+                archive.writestr(name, content, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def refused_odf(path: Path, kind: type[errors.UnreadableReport], **kwargs) -> errors.UnreadableReport:
+    """open_document refuses ``path`` with exactly ``kind`` and a French message saying what to do."""
+    with pytest.raises(errors.UnreadableReport) as caught:
+        open_document(path, **kwargs)
+    exc = caught.value
+    assert type(exc) is kind, f"{type(exc).__name__}: {exc.message}"
+    assert "déposez" in exc.message.lower(), exc.message
+    return exc
+
+
+def test_open_document_opens_an_odt_and_reads_its_parts(tmp_path):
+    path = write(tmp_path, "cr.odt", odf_bytes())
+    with open_document(path) as package:
+        assert isinstance(package, OdtPackage) and package.format == "odt"
+        assert package.main_part == "content.xml" and package.has_part("META-INF/manifest.xml")
+        assert package.xml_part("content.xml").tag == f"{{{ODF_OFFICE}}}document-content"
+
+
+def test_open_document_opens_a_docx_as_open_package_does(tmp_path):
+    with open_document(write(tmp_path, "cr.docx", docx_bytes())) as package:
+        assert type(package) is DocxPackage and package.format == "docx"
+        assert package.main_part == "word/document.xml"
+
+
+def test_open_document_knows_an_odt_by_its_manifest_when_mimetype_is_missing(tmp_path):
+    with open_document(write(tmp_path, "cr.odt", odf_bytes(None))) as package:
+        assert package.format == "odt"
+
+
+def test_open_package_still_refuses_an_odt_that_open_document_opens(tmp_path):
+    path = write(tmp_path, "cr.odt", odf_bytes())
+    assert "OpenDocument" in rejected(path, errors.WrongOfficeType).message
+
+
+@pytest.mark.parametrize("media_type, said", [
+    ("application/vnd.oasis.opendocument.spreadsheet", "classeur"),
+    ("application/vnd.oasis.opendocument.presentation", "présentation"),
+    ("application/vnd.oasis.opendocument.graphics", "dessin"),
+    ("application/vnd.oasis.opendocument.spreadsheet-template", "classeur"),
+    ("application/vnd.oasis.opendocument.unknown", "OpenDocument"),
+])
+def test_open_document_names_the_other_opendocument_files(tmp_path, media_type, said):
+    exc = refused_odf(write(tmp_path, "cr.odt", odf_bytes(media_type)), errors.WrongOfficeType)
+    assert said in exc.message and ".odt ou .docx" in exc.message
+    assert exc.code == "pas_un_document_word"
+
+
+def test_open_document_refuses_an_opendocument_template(tmp_path):
+    exc = refused_odf(write(tmp_path, "modele.ott", odf_bytes("application/vnd.oasis.opendocument.text-template")),
+                      errors.WrongOfficeType)
+    assert "modèle LibreOffice (.ott)" in exc.message
+
+
+def test_open_document_refuses_an_odt_saved_with_a_password(tmp_path):
+    encrypted = manifest(extra='<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x">'
+                               '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" '
+                               'manifest:initialisation-vector="x"/></manifest:encryption-data>')
+    data = odf_bytes(replace={"META-INF/manifest.xml": encrypted, "content.xml": random.randbytes(2000)})
+    exc = refused_odf(write(tmp_path, "cr.odt", data), errors.EncryptedDocument)
+    assert "LibreOffice" in exc.message and "mot de passe" in exc.message
+
+
+def test_open_document_refuses_an_odt_holding_macros(tmp_path):
+    data = odf_bytes(replace={"Basic/script-lc.xml": b"<library/>", "Basic/Standard/Module1.xml": b"<module/>"})
+    assert "macros" in refused_odf(write(tmp_path, "cr.odt", data), errors.MacroDocument).message
+    with open_document(write(tmp_path, "vide.odt", odf_bytes(replace={"Basic/script-lc.xml": b"<library/>"}))):
+        pass  # the list of libraries alone holds no macro
+
+
+def test_open_document_refuses_an_odt_without_content(tmp_path):
+    refused_odf(write(tmp_path, "cr.odt", odf_bytes(drop=("content.xml",))), errors.WrongOfficeType)
+
+
+def test_open_document_refuses_billion_laughs_in_the_content_of_an_odt(tmp_path):
+    exc = refused_odf(write(tmp_path, "cr.odt", odf_bytes(replace={"content.xml": BILLION_LAUGHS})),
+                      errors.HostileXml)
+    assert "content.xml" in exc.message and "lollol" not in exc.message
+
+
+def test_open_document_refuses_malformed_content(tmp_path):
+    data = odf_bytes(replace={"content.xml": ODF_CONTENT[:-30]})
+    assert "mal formé" in refused_odf(write(tmp_path, "cr.odt", data), errors.HostileXml).message
+
+
+def test_open_document_applies_the_same_caps_to_an_odt(tmp_path):
+    bomb = odf_bytes(replace={"Pictures/vide.png": bytes(20 * 1024 * 1024)})
+    assert "taux de compression" in refused_odf(write(tmp_path, "bombe.odt", bomb), errors.ZipBomb).message
+    big = ODF_CONTENT.replace(b"</office:text>", b"<text:p>" + random.randbytes(600_000).hex().encode()
+                              + b"</text:p></office:text>")
+    path = write(tmp_path, "lourd.odt", odf_bytes(replace={"content.xml": big}))
+    exc = refused_odf(path, errors.ZipBomb, limits=PackageLimits(max_xml_bytes=1024 * 1024))
+    assert "content.xml" in exc.message
+    refused_odf(write(tmp_path, "parties.odt", odf_bytes()), errors.ZipBomb, limits=PackageLimits(max_parts=2))
+
+
+def test_open_document_refuses_an_odt_part_held_twice(tmp_path):
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("mimetype", ODT)
+            archive.writestr("content.xml", ODF_CONTENT)
+            archive.writestr("content.xml", b"<autre/>")
+    refused_odf(write(tmp_path, "double.odt", out.getvalue()), errors.DuplicatePart)
+
+
+@pytest.mark.skipif(not FORMS.is_dir(), reason=f"{FORMS} is missing (shared/ is expected beside the repository clone)")
+def test_open_document_opens_an_employer_s_form_saved_by_libreoffice():
+    with open_document(FORMS / "C_commune_grille_rempli.odt") as package:
+        assert package.format == "odt" and package.has_part("styles.xml") and package.has_part("meta.xml")
