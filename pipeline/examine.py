@@ -15,7 +15,7 @@ from .outcomes import RosterError, UnreadableReport
 from .preflight import PackageLimits
 from .files import is_regular_file
 from .read import Report, read_report
-from .signed_copies import Identification, identify, is_pdf_candidate
+from .signed_copies import Identification, identify, is_signed_copy_candidate
 from .validate import Validation, ValidationContext, validate
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
     """Read and validate one file. An unreadable file is an outcome, not an exception; its
     reason names the file as ``name`` (the name it was received under, not a work name)."""
     result = Examination(path=Path(path))
-    if is_pdf_candidate(Path(path), name or Path(path).name) and is_regular_file(Path(path)):
+    if is_signed_copy_candidate(Path(path), name or Path(path).name) and is_regular_file(Path(path)):
         return examine_pdf(result, config)
     try:
         result.report = read_report(path, config.form, limits=package_limits(config), name=name)
@@ -109,8 +109,9 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
 
 
 def examine_pdf(result: Examination, config: Config) -> Examination:
-    """A PDF (a signed copy): the reports its pages name, or why it cannot be filed
-    (``entretiens verifier``; a pass files it, see ``Processor.plan_signed_copy``)."""
+    """A PDF or an image (a signed copy): the reports its pages name, or why it cannot be filed
+    (``entretiens verifier``; a pass files it, see ``Processor.plan_signed_copy``). An image is
+    held to a PDF's caps (``limites_fichiers.pdf_taille_max_mo``, ``pdf_pages_max``)."""
     caps = config.file_caps
     try:
         result.signed = identify(result.path, campaign=config.campaign.key, max_mb=caps.max_pdf_mb,

@@ -397,7 +397,9 @@ class EmptyFile(UnreadableReport):
     sentences = {"": "Le fichier est vide : la copie ou l'enregistrement n'a sans doute pas abouti. "
                      "Déposez de nouveau le compte rendu enregistré au format .docx.",
                  "pdf": "Le fichier PDF est vide : la numérisation ou la copie n'a sans doute pas abouti. "
-                        "Numérisez de nouveau le compte rendu signé et déposez le PDF."}
+                        "Numérisez de nouveau le compte rendu signé et déposez le PDF.",
+                 "image": "L'image est vide : la numérisation, la photo ou la copie n'a sans doute pas abouti. "
+                          "Numérisez de nouveau les pages signées en PDF et déposez le PDF."}
 
 
 class NotAZip(UnreadableReport):
@@ -410,6 +412,11 @@ class NotAZip(UnreadableReport):
                    f"Ouvrez le compte rendu dans Word, {SAVE_AS}.",
         "convertible": f"Ce fichier est {{what}}, pas un document .docx. Ouvrez-le dans Word, {SAVE_AS}.",
         "other": f"Ce fichier est {{what}}, pas un document Word. {SEND_DOCX}",
+        # An image (a photo or a scan of the signed pages) under a Word document's name.
+        "image": "Ce fichier est {what}, pas un document Word : changer son extension ne le convertit pas. S'il "
+                 "s'agit de l'exemplaire signé (photo ou numérisation des pages signées), déposez-le sous son "
+                 "extension d'origine ({extension}) ou, mieux, numérisé en PDF ; sinon, déposez le compte rendu "
+                 "lui-même au format .docx, tel qu'enregistré par Word.",
     }
 
 
@@ -612,10 +619,49 @@ class UnidentifiedPdf(UnreadableReport):
                      "pu être lus. " + SCAN_ADVICE + " Puis déposez le PDF de nouveau."}
 
 
+# -- an image dropped in the inbox (a copier's scan to a folder, a photo): a signed copy too --
+
+
+class UnreadableImage(UnreadableReport):
+    code = "image_illisible"
+    sentences = {
+        "": "Ce fichier ne s'ouvre pas comme une image : il est abîmé, incomplet (copie interrompue) ou d'un autre "
+            "type renommé. Numérisez de nouveau les pages signées en PDF, puis déposez le PDF.",
+        "heif": "Cette photo est au format HEIC (iPhone), que le service ne sait pas lire. Numérisez plutôt les "
+                "pages signées en PDF, ou envoyez la photo en JPEG (sur l'iPhone : Réglages > Appareil photo > "
+                "Formats > « Le plus compatible »), puis déposez-la de nouveau.",
+        "conversion": "Cette image est dans une variante de son format que le service ne sait pas reproduire en PDF "
+                      "sans perte. Numérisez les pages signées en PDF, puis déposez le PDF.",
+    }
+
+
+class ImageTooLarge(UnreadableReport):
+    code = "image_trop_volumineuse"
+    sentences = {
+        "pages": "Cette image compte {pages} pages, au-delà de la limite de {limit} : par précaution, elle n'est "
+                 "pas lue. Numérisez les comptes rendus signés en plusieurs lots, en PDF.",
+        "file_size": "Cette image pèse {size}, au-delà de la limite de {limit}. Numérisez les pages signées "
+                     "en PDF, en niveaux de gris, entre 200 et 300 dpi (ppp).",
+        "image": "La page {page} de cette image compte {pixels} millions de pixels, bien au-delà d'une page "
+                 "numérisée ou d'une photo : par précaution, elle n'est pas lue. Numérisez les pages signées "
+                 "en PDF, entre 200 et 300 dpi (ppp).",
+    }
+
+
+class UnidentifiedImage(UnreadableReport):
+    """An image (a photo, a scan to a folder) on no page of which the report's code could be read."""
+    code = "image_non_identifiee"
+    sentences = {"": "Le code carré imprimé en haut des pages du compte rendu n'a pu être lu sur aucune page de "
+                     "cette image (photo ou numérisation) : elle ne peut pas être rattachée à un compte rendu. "
+                     "Plutôt qu'une photo, numérisez les pages signées en PDF. " + SCAN_ADVICE +
+                     " Puis déposez le PDF."}
+
+
 #: Every reason a file cannot be read, in the order the README lists them.
 UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, RightsProtected, EmailMessage, MacroDocument, WrongOfficeType,
                       TruncatedZip, ZipBomb, DuplicatePart, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
-                      FileUnavailable, InterruptedTwice, EncryptedPdf, DamagedPdf, PdfTooLarge, UnidentifiedPdf)
+                      FileUnavailable, InterruptedTwice, EncryptedPdf, DamagedPdf, PdfTooLarge, UnidentifiedPdf,
+                      UnreadableImage, ImageTooLarge, UnidentifiedImage)
 
 
 # -- pydantic's error types, said in French (config.yaml and catalogue overrides) --

@@ -26,6 +26,7 @@ from .ooxml import main_content_type, office_document_target, parse_xml
 from .outcomes import (DuplicatePart, EmailMessage, EmptyFile, EncryptedDocument, FileUnavailable, HostileXml,
                        LegacyDoc, MacroDocument, NotARegularFile, NotAZip, RightsProtected, TruncatedZip,
                        WrongOfficeType, ZipBomb)
+from .signed_copies import IMAGE_FORMATS, image_format  # a photo or a scan under a .docx name
 
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 WORD_MACRO = "application/vnd.ms-word.document.macroenabled.main+xml"
@@ -37,10 +38,8 @@ _SMALL_PART = 64 * 1024  # below this size, a high compression ratio is harmless
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
                NotImplementedError, OverflowError, IndexError)  # what zipfile raises on damaged archives
 # First bytes of what people send instead of a .docx: (magic, what it is, can Word re-save it as .docx?)
-_MAGIC = [(b"{\\rtf", "un document RTF", True), (b"MIME-Version:", "une page web archivée (.mht)", True),
-          (b"\x89PNG", "une image PNG", False), (b"\xff\xd8\xff", "une image JPEG (scan ou photo)", False),
-          (b"GIF8", "une image GIF", False), (b"II*\x00", "une image TIFF (scan)", False),
-          (b"MM\x00*", "une image TIFF (scan)", False)]
+_MAGIC = [(b"{\\rtf", "un document RTF", True), (b"MIME-Version:", "une page web archivée (.mht)", True)]
+# Images (a photo or a scan of the signed pages) are told by signed_copies.image_format.
 
 
 @dataclass(frozen=True)
@@ -246,8 +245,12 @@ def _not_zip_error(head: bytes) -> NotAZip:
     what, convertible = None, True
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     found = [(name, conv) for magic, name, conv in _MAGIC if head.startswith(magic)]
+    image = image_format(head)
     if b"%PDF-" in head[:1024]:
         what, convertible = "un PDF (peut-être renommé en .docx)", False
+    elif image is not None:
+        what, extensions = IMAGE_FORMATS[image]
+        return NotAZip.because("image", what=what, extension=extensions[0])
     elif found:
         what, convertible = found[0]
     elif text.startswith((b"<!doctype html", b"<html")) or b"<html" in text[:1024]:

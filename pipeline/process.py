@@ -62,7 +62,7 @@ from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION,
 from .parallel import ExaminationPool, start_pool, worker_count
 from .records import ReportContent, SignedCopyContent
 from .render import check_templates, templates_command
-from .signed_copies import identify, is_pdf_candidate, pdf_signatures, write_pages
+from .signed_copies import identify, image_extension, is_signed_copy_candidate, pdf_signatures, write_pages
 from .text import canonical_choice, format_date
 
 log = logging.getLogger("entretiens")
@@ -254,7 +254,7 @@ class Processor:
                 self._handled(None, result, done, len(files), progress)
             else:
                 work_path, row = claimed
-                readable = not (is_pdf_candidate(work_path, row.original_name) and is_regular_file(work_path))
+                readable = not (is_signed_copy_candidate(work_path, row.original_name) and is_regular_file(work_path))
                 future = pool.submit(work_path, self._received_day(row), row.original_name) if readable else None
                 ahead.append((path, claimed, future))
             while len(ahead) > READ_AHEAD_PER_WORKER * workers:
@@ -422,7 +422,7 @@ class Processor:
         if original is not None:
             self.plan_duplicate(row, original, work_path)
             return
-        if is_pdf_candidate(work_path, row.original_name) and is_regular_file(work_path):
+        if is_signed_copy_candidate(work_path, row.original_name) and is_regular_file(work_path):
             with self._reading_here(row):  # its pages rendered and decoded here
                 self.plan_signed_copy(row, work_path)
             return
@@ -533,10 +533,11 @@ class Processor:
         self._reserve_paths(str(destination), str(note_path_for(destination, REJECTION_SUFFIX)), None)
 
     def plan_signed_copy(self, row: FileRow, work_path: Path) -> None:
-        """A PDF: filed, bytes unchanged, as the signed copy of the report its pages name
-        (:mod:`pipeline.signed_copies`); a batch scan of several reports kept whole in
-        ``exemplaires_signes/lots`` and split into one PDF per report; unreadable or
-        unidentified, to ``rejets`` with its note."""
+        """A PDF or an image: filed, bytes unchanged, as the signed copy of the report its pages
+        name (:mod:`pipeline.signed_copies`), an image with the PDF made of it without loss beside
+        it (its copy's PDF, written after it as a batch's parts are); a batch scan of several
+        reports kept whole in ``exemplaires_signes/lots`` and split into one PDF per report;
+        unreadable or unidentified, to ``rejets`` with its note."""
         caps = self.config.file_caps
         try:
             found = identify(work_path, campaign=self.config.campaign.key, max_mb=caps.max_pdf_mb,
@@ -555,10 +556,15 @@ class Processor:
                                 [f.as_json() for f in wrong])
             return
         outbox = self.config.outbox
+        image = None  # an image of one report: where it is filed, beside its copy's PDF
         for copy in found.copies:
             wanted = signed_copies_folder(outbox, copy.campaign, copy.agent_number) / signed_copy_name(
                 copy.campaign, copy.agent_number, *self._agent_names(copy.report_id))
-            if found.is_batch and self._part_written_before(work_path, copy.pages, wanted):
+            if found.image_format and not found.is_batch:
+                image, pdf = self._image_and_pdf(row, work_path, copy.pages, wanted.with_suffix(
+                    image_extension(found.image_format, row.original_name)))
+                copy.path = str(pdf)
+            elif found.is_batch and self._part_written_before(work_path, copy.pages, wanted):
                 copy.path = str(wanted)
             elif not found.is_batch and self._placed_before(row, work_path, wanted):
                 copy.path = str(wanted)
@@ -570,17 +576,35 @@ class Processor:
             placed = self._placed_before(row, work_path, wanted)
             destination = wanted if placed else unique_path(wanted, reserved=self._is_reserved)
         else:
-            destination = Path(found.copies[0].path)
+            destination = image or Path(found.copies[0].path)
         # The reports are named in the content only: the report, campaign and agent columns are a
         # report's versions' (its current version, the tracking's last outcome), which a copy is not.
         self.journal.plan(
             row.id, outcome=Outcome.SIGNED_COPY, reason_code=None, destination=str(destination), note=None,
             previous_move=None, report_id=None, campaign=None, agent_number=None, stage=None,
-            content=SignedCopyContent(found.page_count, tuple(found.copies), tuple(pdf_signatures(work_path))),
+            content=SignedCopyContent(found.page_count, tuple(found.copies),
+                                      () if found.image_format else tuple(pdf_signatures(work_path))),
             findings=[])
         self._reserve(self.journal.file(row.id))
         log.info("«\u202f%s\u202f» : exemplaire signé de %s (%d page(s))", row.original_name,
                  ", ".join(f"{c.report_id} ({c.found_by} page {c.page})" for c in found.copies), found.page_count)
+
+    def _image_and_pdf(self, row: FileRow, work_path: Path, pages: list[int], wanted: Path) -> tuple[Path, Path]:
+        """Where an image of one report is filed and where the PDF made of it goes: the same name
+        but for the extension, both free and promised to no other file (« … (2).jpg » beside
+        « … (2).pdf »); or the image's name a power cut left this very file under, its plan lost."""
+        def taken(path: Path) -> bool:
+            return os.path.lexists(path) or self._is_reserved(path)
+
+        if self._placed_before(row, work_path, wanted):
+            pdf = wanted.with_suffix(".pdf")
+            if taken(pdf) and not self._part_written_before(work_path, pages, pdf):
+                pdf = unique_path(pdf, reserved=self._is_reserved)
+            return wanted, pdf
+        candidate, n = wanted, 2
+        while taken(candidate) or taken(candidate.with_suffix(".pdf")):
+            candidate, n = wanted.with_name(f"{wanted.stem} ({n}){wanted.suffix}"), n + 1
+        return candidate, candidate.with_suffix(".pdf")
 
     def _part_written_before(self, batch: Path, pages: list[int], wanted: Path) -> bool:
         """Whether ``wanted`` already holds these pages of this batch: written before a power cut
