@@ -217,7 +217,7 @@ class _Walk:
         self.space, self.leaders, self.tabs = True, leaders, 0
         boxes = self.boxes = []
         self.inline(p, line.pieces)
-        piece = self._collecting()
+        piece = self._collecting() if self.marks else None
         if piece is not None:
             piece.text += "\n"  # a form field's text going on in the next paragraph
         out.append(line)

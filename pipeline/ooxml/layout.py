@@ -300,7 +300,7 @@ class _Walk:
         self.leaders, self.tabs, self.style_hides = leaders, 0, hides
         boxes = self.boxes = []
         self.inline(p, line.pieces)
-        field = self._collecting()
+        field = self._collecting() if self.fields else None
         if field is not None:
             field.text += "\n"  # a form field's result going on in the next paragraph
         if line.pieces or mark is None or mark.find(_DEL) is None:  # not a paragraph deleted whole
