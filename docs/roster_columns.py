@@ -27,11 +27,15 @@ END = "<!-- end of roster -->"
 PURPOSES = {
     "heure": "time of the review, in the invitation (« 09:30 »; an Excel time works)",
     "lieu": "place of the review, in the invitation",
-    "civilite": "how the invitation greets the agent (« Madame », « Monsieur »; default « Madame, Monsieur »)",
+    "civilite": "the agent's civility (« Madame », « Mme », « Monsieur », « M. »): how the invitation greets and "
+                "addresses them; unknown, « Madame, Monsieur » and words that agree with no one",
     "courriel_evaluateur": "the evaluator's e-mail address",
     "courriel_agent": "the agent's e-mail address",
     "categorie": "the agent's category (A, B, C): the training plan's and the access-to-training figures",
     "sexe": "« F » or « H » (femme, homme): the access-to-training figures; else read from « civilité »",
+    "civilite_evaluateur": "the evaluator's civility, when their name does not start with it (« Mme Céline Roux »): "
+                           "the rejection note's « évaluatrice » or « évaluateur », the invitation's « votre "
+                           "supérieure hiérarchique directe »; unknown, neutral words",
 }
 
 

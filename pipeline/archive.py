@@ -32,8 +32,8 @@ from pathlib import Path
 
 from .catalogue import FIRST_NAME, LAST_NAME
 from .config import Config
-from .files import (FILE_MODE, describe_failure, is_regular_file, make_dirs, private_copy, remove_leftover_temporaries, replace_if_changed,
-                    sha256)
+from .files import (FILE_MODE, describe_failure, disk_full, is_regular_file, make_dirs, private_copy,
+                    remove_leftover_temporaries, replace_if_changed, sha256)
 from .journal import FileRow, Journal
 from .naming import (ARCHIVE_HISTORY_NAME, ARCHIVE_INDEX_NAME, ARCHIVE_WORKBOOKS, CHECKSUMS_NAME, PLAN_NAME,
                      SIGNED_COPIES_DIR, TEMP_PREFIX, TRACKING_NAME, archive_agent_folder_name, archived_report_name,
@@ -305,6 +305,8 @@ def archive_campaign(config: Config, *, renderer=None,
                 try:
                     agents.append(run.agent(journal, number, roster.get(number), by_agent.get(number, [])))
                 except OSError as exc:  # a file moved by a pass meanwhile, a share gone: the others go on
+                    if disk_full(exc):  # but not on a full disk: the command stops, and says so once
+                        raise
                     problem = ARCHIVE_AGENT_FAILED.format(agent=number, reason=describe_failure(exc))
                     run.notices.append(problem)
                     agents.append(AgentArchive(number, "", "", None, False, 0, "", None, [problem]))

@@ -11,6 +11,7 @@ neither pydantic nor pandas.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -24,10 +25,12 @@ from . import command_names as names
 from . import (archive_campaign, build_templates, campaign_status, check_files, generate_documents, load_config,
                process_inbox, rebuild_workbooks, reexamine_files, run_service, send_reminders, watcher_state)
 from .command_names import FORMER_NAMES, PROGRAM, command_line
-from .naming import PREVIOUS_VERSIONS, TO_SEND, shown_name
-from .outcomes import PASS_OUTCOMES, EntretiensError
+from .files import describe_failure, disk_full, full_folder
+from .logs import LINE, TOLD_BY_THE_COMMAND, CommandLog, quiet_disk_full_tracebacks
+from .naming import COMMANDS_LOG_NAME, PREVIOUS_VERSIONS, TO_SEND, shown_name
+from .outcomes import PASS_OUTCOMES, DiskFull, EntretiensError
 from .signed_copies import BY_CODE
-from .text import KIND_WORDS, shown_value
+from .text import KIND_WORDS, agreed, counted, shown_value
 
 EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -137,15 +140,43 @@ def _progress(done: int, total: int) -> None:
           file=sys.stderr, flush=True)
 
 
+# -- what every command that writes does ---------------------------------------
+
+
+def _loaded(args):
+    """The configuration of a command that writes, its log lines going to the state folder's log file
+    from now on (pipeline/logs.py), the console keeping the French account."""
+    config = load_config(args.config)
+    args.log.to_file(config.state_dir, COMMANDS_LOG_NAME)
+    return config
+
+
+@contextlib.contextmanager
+def _writing(command: str, *folders: Path):
+    """Around what a command writes: a full disk, under whatever error it comes, stops the command
+    with :class:`~pipeline.outcomes.DiskFull` (French: which disk, what stays as it is, what to do;
+    exit 1), never a traceback. ``folders``: where the command writes, the likeliest first."""
+    try:
+        yield
+    except DiskFull as exc:  # the library's own (a pass): said as this command says it (the demo's passes)
+        if exc.command == command:
+            raise
+        raise DiskFull.stopped(command, exc.folder) from exc
+    except Exception as exc:
+        if (full := disk_full(exc)) is None:
+            raise
+        raise DiskFull.stopped(command, full_folder(full, list(folders))) from exc
+
+
 # -- commands ----------------------------------------------------------------
 
 def cmd_demo(args) -> int:
     from .demo import run_demo, summary
 
-    if not args.verbose:  # the summary says what happened; per-file lines only with -v
-        logging.getLogger("entretiens").setLevel(logging.WARNING)
     print(f"Préparation de la campagne de démonstration dans {args.dir}...", file=sys.stderr)
-    print(summary(run_demo(args.dir, **({"public_service": args.public_service} if args.public_service else {}))))
+    with _writing(names.DEMO, args.dir):  # the summary says what happened; per-file lines only with -v
+        done = run_demo(args.dir, **({"public_service": args.public_service} if args.public_service else {}))
+    print(summary(done))
     return EXIT_OK
 
 
@@ -189,33 +220,39 @@ def cmd_fields(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    config = load_config(args.config)
-    result = generate_documents(config, roster=args.roster, progress=_progress, rewrite_all=args.tout)
+    config = _loaded(args)
+    with _writing(names.GENERATE, config.outbox / TO_SEND, config.state_dir):
+        result = generate_documents(config, roster=args.roster, progress=_progress, rewrite_all=args.tout)
     for problem in result.problems:
         print(f"Attention, {problem}", file=sys.stderr)
     for notice in result.notices:
         print(f"Remarque, {notice}", file=sys.stderr)
     folder = config.outbox / TO_SEND
-    print(f"{len(result.reports)} compte(s) rendu(s) pré-rempli(s) et "
-          f"{len(result.invitations)} convocation(s) dans {folder} : {len(result.written)} nouveau(x), "
-          f"{len(result.updated)} mis à jour, {len(result.unchanged)} inchangé(s), laissé(s) tel(s) quel(s).")
+    print(f"{counted(len(result.reports), 'compte rendu pré-rempli', 'comptes rendus pré-remplis')} et "
+          f"{counted(len(result.invitations), 'convocation', 'convocations')} dans {folder} : "
+          f"{counted(len(result.written), 'nouveau', 'nouveaux')}, {len(result.updated)} mis à jour, "
+          f"{counted(len(result.unchanged), 'inchangé, laissé tel quel', 'inchangés, laissés tels quels')}.")
     if result.replaced:
         print(f"Les versions remplacées sont gardées dans {folder / PREVIOUS_VERSIONS}.")
     if result.problems:
-        print(f"{len(result.problems)} ligne(s) de la liste des agents à corriger (voir ci-dessus).")
+        print(f"{counted(len(result.problems), 'ligne', 'lignes')} de la liste des agents à corriger (voir ci-dessus).")
     return EXIT_OK
 
 
 def cmd_reexamine(args) -> int:
-    config = load_config(args.config)
-    result = reexamine_files(config, args.files)
+    config = _loaded(args)
+    with _writing(names.REEXAMINE, config.outbox, config.state_dir):
+        result = reexamine_files(config, args.files)
     print(format_pass(result, config))
     print_outputs(result, config)
-    return EXIT_OK
+    return EXIT_RUN_PROBLEM if result.outputs_disk_full else EXIT_OK
 
 
 def cmd_templates(args) -> int:
-    for path in build_templates(load_config(args.config)):
+    config = load_config(args.config)
+    with _writing(names.TEMPLATES, config.templates):
+        built = build_templates(config)
+    for path in built:
         print(f"Modèle écrit : {path}")
     return EXIT_OK
 
@@ -238,41 +275,75 @@ def cmd_check(args) -> int:
 def cmd_process(args) -> int:
     from .parallel import settle_startup_objects
 
-    config = load_config(args.config)
+    config = _loaded(args)
     settle_startup_objects()  # an entry point's business: the process lives for the pass
-    result = process_inbox(config, progress=_progress)  # takes the lock: never while `surveiller` runs
+    try:
+        with _writing(names.PROCESS, config.outbox, config.state_dir, config.inbox):
+            result = process_inbox(config, progress=_progress)  # takes the lock: never while `surveiller` runs
+    except DiskFull as stopped:  # what was done before, then (main) why it stopped and what to do
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # after the progress bar's line
+        if stopped.partial is not None:
+            print(format_pass(stopped.partial, config))
+        raise
     print(format_pass(result, config))
     print_outputs(result, config)
-    return EXIT_OK
+    return EXIT_RUN_PROBLEM if result.outputs_disk_full else EXIT_OK  # the files placed, not the workbooks
 
 
 def print_outputs(result, config) -> None:
-    """The messages and workbooks a pass ended with, and their problems."""
-    if result.mail is not None:
-        if summary := result.mail.summary(config):
-            print(summary)
-        for problem in result.mail.problems:
-            print(f"Attention : {problem}", file=sys.stderr)
+    """The messages and workbooks a pass ended with. Their problems are warnings of the log, which the
+    console shows once (pipeline/logs.py): not printed again here."""
+    if result.mail is not None and (summary := result.mail.summary(config)):
+        print(summary)
     for path in result.workbooks:
         print(f"Classeur mis à jour : {path}")
-    if result.workbooks_problem:
-        print(f"Attention : {result.workbooks_problem}", file=sys.stderr)
 
 
 def format_pass(result, config) -> str:
+    """What a pass did, as ``traiter`` and ``reexaminer`` tell it: the counts, then one line per file
+    with where it went (in the outbox), its outcome and, for a file turned away, why, shortly (the
+    note says everything; the codes are in the log)."""
     lines = []
     if not result.handled:
         lines.append(f"Aucun fichier à traiter dans {config.inbox}.")
     else:
-        parts = [f"{result.count(o)} {o.plural}" for o in PASS_OUTCOMES if result.count(o)]
-        lines.append(f"{len(result.handled)} fichier(s) traité(s) : " + ", ".join(parts) + ".")
-        for handled in result.handled:
-            reason = f" ({handled.reason_code})" if handled.reason_code else ""
-            lines.append(f"  {handled.received_name} -> {handled.destination}{reason}")
+        parts = [o.counted(result.count(o)) for o in PASS_OUTCOMES if result.count(o)]
+        lines.append(f"{counted(len(result.handled), 'fichier traité', 'fichiers traités')} (dossier de sortie : "
+                     f"{config.outbox}) : " + ", ".join(parts) + ".")
+        lines.extend(f"  {handled_line(handled, config.outbox)}" for handled in result.handled)
     if result.left_alone:
-        lines.append(f"{len(result.left_alone)} fichier(s) laissé(s) dans le dossier d'entrée pour l'instant :")
+        lines.append(f"{counted(len(result.left_alone), 'fichier laissé', 'fichiers laissés')} dans le dossier "
+                     "d'entrée pour l'instant :")
         lines.extend(f"  {name} : {why}" for name, why in result.left_alone)
     return "\n".join(lines)
+
+
+def handled_line(handled, outbox: Path) -> str:
+    """«\u202fCR LEROY.docx -> rejets/CR LEROY.docx : rejeté – La rubrique «\u202fAppréciation générale\u202f» n'est
+    pas remplie (et 2 autres points : voir la note)\u202f»."""
+    try:
+        where = Path(handled.destination).relative_to(outbox)
+    except ValueError:
+        where = handled.destination
+    line = f"{handled.received_name} -> {where} : {handled.outcome.word}"
+    if handled.reasons:
+        line += f" – {first_sentence(handled.reasons[0])}"
+        if others := len(handled.reasons) - 1:
+            line += f" (et {counted(others, 'autre point', 'autres points')} : voir la note)"
+    return line
+
+
+def first_sentence(message: str) -> str:
+    """The first sentence of a French message, without its full stop: what is wrong, before what to
+    do («\u202fLa rubrique «\u202fX\u202f» n'est pas remplie. Complétez-la.\u202f» -> «\u202fLa rubrique «\u202fX\u202f» n'est
+    pas remplie\u202f»). A full stop inside «\u202f\u202f» (a quoted value, «\u202fM. Roux\u202f») ends nothing."""
+    depth = 0
+    for index, char in enumerate(message):
+        depth += (char == "«") - (char == "»")
+        if char == "." and depth <= 0 and (index + 1 == len(message) or message[index + 1] in " \n"):
+            return message[:index].rstrip()
+    return message.rstrip().rstrip(".")
 
 
 def cmd_watch(args) -> int:
@@ -285,7 +356,10 @@ def cmd_watch(args) -> int:
 
 
 def cmd_workbooks(args) -> int:
-    for path in rebuild_workbooks(load_config(args.config)):
+    config = _loaded(args)
+    with _writing(names.WORKBOOKS, config.outbox, config.state_dir):
+        written = rebuild_workbooks(config)
+    for path in written:
         print(f"Écrit : {path}")
     return EXIT_OK
 
@@ -293,8 +367,9 @@ def cmd_workbooks(args) -> int:
 def cmd_remind(args) -> int:
     from .text import format_date
 
-    config = load_config(args.config)
-    run = send_reminders(config, simulation=args.simulation)
+    config = _loaded(args)
+    with _writing(names.REMIND, config.outbox, config.state_dir):
+        run = send_reminders(config, simulation=args.simulation)
     plan = run.plan
     mode = config.mail.mode
     if args.simulation:
@@ -306,7 +381,7 @@ def cmd_remind(args) -> int:
         state = (("serait envoyée" if mode == "envoi" else "serait écrite en brouillon") if args.simulation
                  else f"({reminder.last_state})")
         print(f"Relance à {reminder.evaluator or '(évaluateur non indiqué)'} <{reminder.address}> {state} : "
-              f"{len(reminder.agents)} agent(s)")
+              f"{counted(len(reminder.agents), 'agent', 'agents')}")
         for agent in reminder.agents:
             print(f"  {agent.line().strip()}")
     for reminder in plan.too_soon:
@@ -315,35 +390,36 @@ def cmd_remind(args) -> int:
               f"{format_date(reminder.next_allowed)} (courriel.relances_jours : {config.mail.reminder_days}).")
     for reminder in plan.no_address:
         print(f"Pas de relance pour {reminder.evaluator or '(évaluateur non indiqué)'} : adresse inconnue (colonne "
-              f"«\u202fcourriel évaluateur\u202f» de la liste des agents) ; {len(reminder.agents)} agent(s) à relancer "
-              "par un autre moyen :")
+              f"«\u202fcourriel évaluateur\u202f» de la liste des agents) ; {counted(len(reminder.agents), 'agent', 'agents')} "
+              "à relancer par un autre moyen :")
         for agent in reminder.agents:
             print(f"  {agent.line().strip()}")
     for reminder in plan.bad_address:
         print(f"Attention : {reminder.problem}", file=sys.stderr)
-    if run.mail is not None:
-        if summary := run.mail.summary(config):
-            print(summary)
-        for problem in run.mail.problems:
-            print(f"Attention : {problem}", file=sys.stderr)
+    if run.mail is not None and (summary := run.mail.summary(config)):
+        print(summary)  # its problems are the log's warnings: on the console once (pipeline/logs.py)
     return EXIT_OK
 
 
 def cmd_archive(args) -> int:
-    result = archive_campaign(load_config(args.config), progress=_progress)
+    config = _loaded(args)
+    with _writing(names.ARCHIVE, config.archives, config.state_dir):
+        result = archive_campaign(config, progress=_progress)
     complete = len(result.agents) - len(result.missing())
-    print(f"Archive de la campagne dans {result.folder} : {len(result.agents)} agent(s), {complete} dossier(s) "
-          f"complet(s), {len(result.written)} fichier(s) écrit(s) (dont {result.rendered} PDF/A), le reste inchangé.")
+    print(f"Archive de la campagne dans {result.folder} : {counted(len(result.agents), 'agent', 'agents')}, "
+          f"{counted(complete, 'dossier complet', 'dossiers complets')}, "
+          f"{counted(len(result.written), 'fichier écrit', 'fichiers écrits')} (dont {result.rendered} PDF/A), "
+          "le reste inchangé.")
     for notice in result.notices:
         print(f"Attention : {notice}", file=sys.stderr)
     if result.missing():
-        print(f"{len(result.missing())} agent(s) à compléter, détail dans {result.index} :")
+        print(f"{counted(len(result.missing()), 'agent', 'agents')} à compléter, détail dans {result.index} :")
         shown = result.missing()[:MESSAGES_SHOWN * 4]
         for agent in shown:
             print(f"  {agent.agent_number} {agent.last_name.upper()} {agent.first_name} – il manque : "
                   + " ; ".join(agent.missing))
         if len(result.missing()) > len(shown):
-            print(f"  … et {len(result.missing()) - len(shown)} autre(s) : voir {result.index}")
+            print(f"  … et {counted(len(result.missing()) - len(shown), 'autre', 'autres')} : voir {result.index}")
     return EXIT_OK
 
 
@@ -364,12 +440,13 @@ def cmd_status(args) -> int:
         print(line)
     for problem in status.problems:
         print(f"Attention : {problem}")
-    print(f"Campagne {status.campaign} : {status.files_received} fichier(s) reçu(s), "
-          f"{status.duplicates} doublon(s).")
+    print(f"Campagne {status.campaign} : {counted(status.files_received, 'fichier reçu', 'fichiers reçus')}, "
+          f"{counted(status.duplicates, 'doublon', 'doublons')}.")
     for number, count in status.per_stage.items():
         print(f"  Étape {number} – {status.stage_labels[number]} : {count}")
     if status.signed_copies:
-        print(f"  Exemplaire signé reçu (PDF numérisé) : {status.signed_copies} compte(s) rendu(s)")
+        print(f"  Exemplaire signé reçu (PDF numérisé) : "
+              f"{counted(status.signed_copies, 'compte rendu', 'comptes rendus')}")
     if status.rejected:
         print(f"Rejets en attente de correction : {len(status.rejected)}")
         for item in status.rejected:
@@ -382,7 +459,8 @@ def cmd_status(args) -> int:
             for message in shown:
                 print(f"    - {message}")
             if len(item["messages"]) > len(shown):
-                print(f"    - et {len(item['messages']) - len(shown)} autre(s) point(s) : voir la note {item['note']}")
+                others = counted(len(item["messages"]) - len(shown), "autre point", "autres points")
+                print(f"    - et {others} : voir la note {item['note']}")
             if item.get("courriel"):
                 print(f"    Courriel : {item['courriel']}")
     if status.late:
@@ -429,10 +507,11 @@ def format_examination(result, catalogue) -> str:
         lines.append(f"   Illisible ({result.error.code}) : {result.error.message}")
         return "\n".join(lines)
     if result.signed:
-        lines.append(f"   EXEMPLAIRE SIGNÉ (PDF) – {result.signed.page_count} page(s)")
+        lines.append(f"   EXEMPLAIRE SIGNÉ (PDF) – {counted(result.signed.page_count, 'page', 'pages')}")
         for copy in result.signed.copies:
             how = "le code imprimé" if copy.found_by == BY_CODE else "l'identifiant écrit dans le texte"
-            lines.append(f"   identifiant {copy.report_id} : page(s) {', '.join(map(str, copy.pages))} "
+            lines.append(f"   identifiant {copy.report_id} : {agreed(len(copy.pages), 'page', 'pages')} "
+                         f"{', '.join(map(str, copy.pages))} "
                          f"(reconnu par {how}, page {copy.page})")
         return "\n".join(lines)
     report, validation = result.report, result.validation
@@ -442,7 +521,7 @@ def format_examination(result, catalogue) -> str:
     for f in catalogue.fields:
         if f.kind == "table":
             rows = report.tables.get(f.key, [])
-            lines.append(f"   {f.label} : {len(rows)} ligne(s)")
+            lines.append(f"   {f.label} : {counted(len(rows), 'ligne', 'lignes')}")
             for row in rows:
                 lines.append("      - " + " | ".join(v for v in row.values() if v))
             continue
@@ -526,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "et le journal garde les deux examens. Rien n'est supprimé.",
         epilog="Exemple : " + command_line(names.REEXAMINE, '"outbox/rejets/CR Martin.docx"'))
     reexamine.add_argument("files", nargs="+", type=Path, metavar="FICHIER",
-                           help="fichier(s) du dossier «\u202frejets\u202f» à examiner de nouveau")
+                           help="un ou plusieurs fichiers du dossier «\u202frejets\u202f» à examiner de nouveau")
     reexamine.set_defaults(handler=cmd_reexamine)
 
     templates = commands.add_parser(
@@ -545,7 +624,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "les constats (erreurs, avertissements), sans rien déplacer ni écrire.",
         epilog=f"Exemple : {command_line(names.CHECK, 'inbox/*.docx --json')}")
     check.add_argument("files", nargs="+", type=Path, metavar="FICHIER",
-                       help="fichier(s) .docx à lire, ou PDF d'exemplaires signés")
+                       help="un ou plusieurs fichiers .docx à lire, ou PDF d'exemplaires signés")
     check.add_argument("--json", action="store_true", help="sortie JSON (voir le README)")
     check.set_defaults(handler=cmd_check)
 
@@ -628,31 +707,47 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.config = getattr(args, "config", None)
-    # Our own messages (French) at INFO, -v: DEBUG; the libraries' (English: pikepdf, pyHanko...)
-    # only when something goes wrong.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    # The libraries' own lines (English: pikepdf, pyHanko...) only when something goes wrong.
+    logging.basicConfig(level=logging.WARNING, format=LINE, stream=sys.stderr)
     # Passed on to the processes multiprocessing starts: its resource tracker would warn in English
     # about the reading pool's semaphores after a `kill -9` of the pass (it removes them anyway).
     if _QUIET_RESOURCE_TRACKER not in sys.warnoptions:
         sys.warnoptions.append(_QUIET_RESOURCE_TRACKER)
-    log.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
+    # Ours (French): one account on the terminal, the per-file lines in the log file (commands that
+    # write) or, with -v, on the console; the watcher logs everything to the console and its file.
+    args.log = CommandLog(args.command, verbose=args.verbose, service=args.command == names.WATCH)
+    quiet_disk_full_tracebacks()
     try:
         return args.handler(args)
     except EntretiensError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
-        return EXIT_RUN_PROBLEM
+        return _failed(exc.message)
     except BrokenPipeError:  # output piped into `head`
         return EXIT_OK
     except KeyboardInterrupt:  # Ctrl-C: every step is journaled, the next run takes up what was under way
+        log.info("interrompu (Ctrl-C)")
         print("\nInterrompu : ce qui était fait est à sa place ; les fichiers en cours seront repris par "
               "la prochaine commande.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except OSError as exc:
-        print(f"Erreur : {exc.strerror or exc} ({exc.filename or ''}).", file=sys.stderr)
-        return EXIT_RUN_PROBLEM
+    except Exception as exc:
+        if full := disk_full(exc):  # a command that writes says which disk (_writing); any other, this
+            return _failed(DiskFull.stopped(args.command, full_folder(full, [Path.cwd()])).message)
+        if not isinstance(exc, OSError):
+            raise
+        # Ours say it in French («\u202fdossier d'entrée introuvable\u202f»); the system's, in English: said in French.
+        said = exc.strerror if exc.strerror and exc.errno and exc.strerror != os.strerror(exc.errno) else None
+        return _failed(f"{said or describe_failure(exc)}" + (f" ({exc.filename})" if exc.filename else "") + ".")
+    finally:
+        args.log.close()
+
+
+def _failed(message: str) -> int:
+    """A problem with the run: said once on the console, in French, and kept in the log file."""
+    log.error("%s", message, extra=TOLD_BY_THE_COMMAND)
+    print(f"Erreur : {message}", file=sys.stderr)
+    return EXIT_RUN_PROBLEM
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
 from .signed_copies import page_code, specimen_scan
+from .text import agreed, counted
 
 # Agents whose notified report comes back printed, signed and scanned (one batch scan).
 SCANNED = (8, 16)
@@ -295,13 +296,14 @@ def summary(result: DemoResult) -> str:
         f"{config.outbox / TO_SEND}",
         f"  {len(handled)} fichiers reçus en deux passages : {count(Outcome.ACCEPTED)} acceptés, "
         f"{count(Outcome.REJECTED)} rejetés (incomplets), {count(Outcome.UNREADABLE)} illisibles, "
-        f"{count(Outcome.DUPLICATE)} doublon(s)"
-        + (f", {count(Outcome.SIGNED_COPY)} exemplaire(s) signé(s)." if count(Outcome.SIGNED_COPY) else "."),
+        f"{Outcome.DUPLICATE.counted(count(Outcome.DUPLICATE))}"
+        + (f", {Outcome.SIGNED_COPY.counted(count(Outcome.SIGNED_COPY))}." if count(Outcome.SIGNED_COPY) else "."),
     ]
     signed = count(Outcome.SIGNED_COPY)
     if signed:
-        lines.append(f"  {signed} numérisation(s) d'exemplaires signés (PDF) reconnue(s) par le code imprimé sur "
-                     f"chaque page et classée(s) dans {config.outbox / SIGNED_COPIES_DIR}.")
+        lines.append(f"  {counted(signed, 'numérisation', 'numérisations')} d'exemplaires signés (PDF) "
+                     f"{agreed(signed, 'reconnue', 'reconnues')} par le code imprimé sur chaque page et "
+                     f"{agreed(signed, 'classée', 'classées')} dans {config.outbox / SIGNED_COPIES_DIR}.")
     if result.libreoffice_used:
         lines.append("  Un compte rendu a été enregistré par LibreOffice : il est lu comme les autres.")
     lines.append("Où regarder :")

@@ -14,6 +14,7 @@ import filecmp
 import hashlib
 import logging
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -48,6 +49,38 @@ def describe_failure(exc: BaseException) -> str:
     if cause.errno in (errno.EIO, errno.ESTALE, errno.EHOSTDOWN, errno.EHOSTUNREACH, errno.ENOTCONN):
         return f"partage réseau indisponible ({cause.strerror or cause})"
     return f"erreur d'accès ({cause.strerror or cause})"
+
+
+def disk_full(exc: BaseException | None) -> OSError | None:
+    """The «\u202fdisk full\u202f» (or quota exceeded) system error behind ``exc``, looking through
+    wrappers and causes as :func:`describe_failure` does; ``None`` for any other failure."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return exc
+        inner = next((a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)), None)
+        exc = inner or exc.__cause__ or exc.__context__
+    return None
+
+
+def full_folder(exc: OSError, folders: list[Path]) -> Path:
+    """Which of ``folders`` (a command's outputs, first the likeliest) sits on the disk that is full:
+    the one holding the file that could not be written when the error names it, else the one
+    with the least room left now."""
+    if exc.filename:
+        failed = Path(os.path.abspath(exc.filename))
+        for folder in folders:
+            if failed.is_relative_to(os.path.abspath(folder)):
+                return Path(folder)
+        return failed.parent
+    room = {}
+    for folder in folders:
+        try:
+            room[folder] = shutil.disk_usage(folder).free
+        except OSError:
+            continue
+    return min(room, key=room.get) if room else Path(folders[0])
 
 
 def make_dirs(path: Path) -> Path:

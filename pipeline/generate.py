@@ -97,16 +97,31 @@ def report_context(catalogue: Catalogue, campaign: str, row: RosterRow,
 
 
 def invitation_context(config: Config, row: RosterRow, invitation_date: dt.date) -> dict:
+    from .civility import EVALUATOR_CIVILITY, Addressee, civility_of
+
     values = {f.key: row.values.get(f.key, "") for f in config.catalogue.single_fields}
+    # Addressed as the roster's «\u202fcivilité\u202f» columns (or a title before the evaluator's name) say,
+    # in neutral words when they do not.
+    agent = Addressee(" ".join(filter(None, (values.get(cat.FIRST_NAME), values.get(cat.LAST_NAME)))),
+                      civility_of(row.invitation.get("civilite")))
+    evaluator = Addressee.of(values.get(cat.EVALUATOR), row.extra.get(EVALUATOR_CIVILITY))
+    superior = evaluator.word("votre supérieur hiérarchique direct", "votre supérieure hiérarchique directe",
+                              "votre responsable hiérarchique")
     return {
         "f": {**values, cat.CAMPAIGN: config.campaign.key},
         "c": {
             "employeur": config.hr.name,
+            "destinataire": agent.formally,  # «\u202fMadame Élodie Martin\u202f»
             "date_convocation": long_date(invitation_date),
             "date_entretien": long_date(row.review_date) or row.values.get(cat.REVIEW_DATE, ""),
             "heure": row.invitation.get("heure", "") or "à convenir",
-            "lieu": row.invitation.get("lieu", "") or "à préciser par votre évaluateur",
-            "civilite": row.invitation.get("civilite", "") or "Madame, Monsieur",
+            "lieu": row.invitation.get("lieu", "") or f"à préciser par {superior}",
+            "civilite": agent.salutation,  # «\u202fMadame\u202f», «\u202fMonsieur\u202f», «\u202fMadame, Monsieur\u202f»
+            # «\u202fvotre supérieure hiérarchique directe, Mme Céline Roux\u202f», «\u202fCéline Roux, votre responsable
+            # hiérarchique\u202f»
+            "evaluateur": (f"{superior}, {evaluator.titled}" if evaluator.civility
+                           else ", ".join(filter(None, (evaluator.name, superior)))),
+            "signature": config.hr.name,  # service_rh.nom: who signs the letter
         },
     }
 

@@ -217,4 +217,5 @@ LOCK_NAME = "surveillance.lock"
 MAIL_LOCK_NAME = "courriels.lock"  # one deliverer of messages at a time
 HEALTH_NAME = "sante.json"
 LOG_NAME = "surveillance.log"
+COMMANDS_LOG_NAME = "commandes.log"  # the other commands' log lines (pipeline/logs.py)
 TEMP_PREFIX = ".tmp-"  # files being written, renamed into place when complete

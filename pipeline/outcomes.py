@@ -22,6 +22,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from . import command_names as names
+from .command_names import command_line
+
 # ---------------------------------------------------------------------------
 # Outcomes of a received file.
 # ---------------------------------------------------------------------------
@@ -44,8 +47,12 @@ class Outcome(enum.StrEnum):
 
     @property
     def plural(self) -> str:
-        """``accepté(s)``: after a count."""
+        """``acceptés``: after a count of two or more."""
         return _WORDS[self][1]
+
+    def counted(self, count: int) -> str:
+        """«\u202f1 accepté\u202f», «\u202f3 acceptés\u202f»: a count of files with this outcome."""
+        return f"{count} {self.word if abs(count) < 2 else self.plural}"
 
     @property
     def counter(self) -> str:
@@ -63,12 +70,12 @@ class Outcome(enum.StrEnum):
 
 
 _WORDS = {
-    Outcome.ACCEPTED: ("accepté", "accepté(s)", "acceptes"),
-    Outcome.REJECTED: ("rejeté", "rejeté(s)", "rejetes"),
-    Outcome.UNREADABLE: ("illisible", "illisible(s)", "illisibles"),
-    Outcome.DUPLICATE: ("doublon", "doublon(s)", "doublons"),
-    Outcome.SUPERSEDED: ("remplacé", "remplacé(s)", "remplaces"),
-    Outcome.SIGNED_COPY: ("exemplaire signé", "exemplaire(s) signé(s)", "exemplaires_signes"),
+    Outcome.ACCEPTED: ("accepté", "acceptés", "acceptes"),
+    Outcome.REJECTED: ("rejeté", "rejetés", "rejetes"),
+    Outcome.UNREADABLE: ("illisible", "illisibles", "illisibles"),
+    Outcome.DUPLICATE: ("doublon", "doublons", "doublons"),
+    Outcome.SUPERSEDED: ("remplacé", "remplacés", "remplaces"),
+    Outcome.SIGNED_COPY: ("exemplaire signé", "exemplaires signés", "exemplaires_signes"),
 }
 #: Outcomes a pass can give a file, in the order summaries list them.
 PASS_OUTCOMES = (Outcome.ACCEPTED, Outcome.REJECTED, Outcome.UNREADABLE, Outcome.DUPLICATE, Outcome.SIGNED_COPY)
@@ -202,7 +209,7 @@ ANSWER_GIVEN = {
     "written": "la rubrique «\u202f{label}\u202f» est remplie",
     "ticked": "la case «\u202f{label}\u202f» est cochée",
     "not_ticked": "la case «\u202f{label}\u202f» n'est pas cochée",
-    "rows": "le tableau «\u202f{label}\u202f» contient {rows} ligne(s)",
+    "rows": "le tableau «\u202f{label}\u202f» contient {lines}",
     "empty": "la rubrique «\u202f{label}\u202f» est vide",
     "empty_table": "le tableau «\u202f{label}\u202f» est vide",
 }
@@ -346,6 +353,52 @@ class FolderNotEmpty(EntretiensError):
     """The demo is asked to write into a folder that already holds something."""
 
     code = "dossier_occupe"
+
+
+class DiskFull(EntretiensError):
+    """A disk the command writes on is full: the command stops at once, whatever it was doing,
+    instead of failing again file after file. What was done is in its place; what was under way
+    is taken up by the next run. ``partial``: what the run did before it stopped (a pass's
+    ``PassResult``), when the command has something to show of it."""
+
+    code = "disque_plein"
+    #: The disk, what stays as it is, and what to do; each command's own ``after`` and ``then``.
+    sentence = ("Le disque où se trouve {folder} est plein : la commande s'est arrêtée. Rien n'est perdu : {after}. "
+                "Libérez de la place sur ce disque (ou faites-le faire par le service informatique), puis {then}.")
+    after_and_then = {
+        names.PROCESS: ("ce qui a été traité est à sa place ; les autres fichiers attendent dans le dossier d'entrée "
+                        "(celui qui était en cours, dans la zone de travail)",
+                        f"relancez «\u202f{command_line(names.PROCESS)}\u202f» : elle reprend là où elle s'est arrêtée"),
+        names.REEXAMINE: ("ce qui a été examiné de nouveau est à sa place ; le fichier en cours attend dans la zone de "
+                          "travail, les autres sont toujours dans «\u202frejets\u202f»",
+                          f"lancez «\u202f{command_line(names.PROCESS)}\u202f», qui termine le fichier en cours, puis "
+                          f"«\u202f{command_line(names.REEXAMINE)}\u202f» pour les fichiers restés dans «\u202frejets\u202f»"),
+        names.GENERATE: ("les documents déjà écrits sont complets, les précédents sont gardés",
+                         f"relancez «\u202f{command_line(names.GENERATE)}\u202f» : seuls les documents manquants ou "
+                         "changés sont produits"),
+        names.WORKBOOKS: ("les classeurs précédents sont intacts",
+                          f"relancez «\u202f{command_line(names.WORKBOOKS)}\u202f»"),
+        names.ARCHIVE: ("les fichiers déjà archivés sont complets",
+                        f"relancez «\u202f{command_line(names.ARCHIVE)}\u202f» : seul ce qui manque est fait"),
+        names.REMIND: ("les relances déjà enregistrées le restent et ne seront pas envoyées deux fois",
+                       f"relancez «\u202f{command_line(names.REMIND)}\u202f»"),
+        names.DEMO: ("la démonstration, incomplète, n'a rien touché hors de son dossier",
+                     "supprimez le dossier de la démonstration (ou choisissez-en un autre) et relancez "
+                     f"«\u202f{command_line(names.DEMO)}\u202f»"),
+    }
+
+    def __init__(self, message: str, *, command: str = "", folder: object = None, partial: object = None):
+        super().__init__(message)
+        self.command, self.folder, self.partial = command, folder, partial
+
+    @classmethod
+    def stopped(cls, command: str, folder: object, *, partial: object = None) -> "DiskFull":
+        """The French message of ``command`` (a French command name) stopped by a full disk, the one
+        holding ``folder``."""
+        after, then = cls.after_and_then.get(command, ("ce qui a été fait est à sa place",
+                                                       f"relancez «\u202f{command_line(command)}\u202f»"))
+        return cls(cls.sentence.format(folder=folder, after=after, then=then), command=command, folder=folder,
+                   partial=partial)
 
 
 class UnreadableDate(ValueError):

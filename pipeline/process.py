@@ -43,27 +43,29 @@ from pathlib import Path
 
 from . import catalogue as cat
 from .catalogue import Catalogue
-from .command_names import WORKBOOKS, command_line
+from .civility import EVALUATOR_CIVILITY, Addressee
+from .command_names import PROCESS, WORKBOOKS, command_line
 from .config import Config
 from .examine import Examination, examine, roster_agents
-from .files import (are_same_file, create_atomically, describe_failure, holds_same_bytes, is_regular_file,
-                    link_no_clobber, make_dirs, move_no_clobber, private_copy, remove_leftover_temporaries, sha256,
-                    sync_folder, unique_path)
+from .files import (are_same_file, create_atomically, describe_failure, disk_full, full_folder, holds_same_bytes,
+                    is_regular_file, link_no_clobber, make_dirs, move_no_clobber, private_copy,
+                    remove_leftover_temporaries, sha256, sync_folder, unique_path)
 from .inbox import SPECIAL_ENTRY, InboxListing, check_outside_inbox, list_inbox, not_ready
 from .journal import CLAIMED, DONE, CurrentReport, FileRow, Journal, warn_if_network_fs
+from .logs import TOLD_BY_THE_COMMAND
 from .naming import (DUPLICATE_SUFFIX, DUPLICATES, HISTORY, REJECTION_SUFFIX, REJECTS, SHARE_WORK_FOLDER,
                      SIGNED_COPIES_DIR, WORK_FOLDER, agent_file_stem, history_folder, is_work_name, note_path_for,
                      outbox_name, received_name_of, reexamination_of, shown_name, signed_batches_folder,
                      signed_copies_folder, signed_copy_name, stage_folder, work_name)
 from .notes import write_duplicate_note, write_rejection_note
 from .outcomes import (CHANGED_AFTER_SIGNATURE, DUPLICATE, ERROR, OLDER_VERSION, REFUSED_TO_SIGN,
-                       REVISED_AFTER_APPEAL, STAGE_SKIPPED, UNKNOWN_AGENT, WRONG_CAMPAIGN, Finding, InterruptedTwice,
-                       NotReexaminable, Outcome, UnreadableReport)
+                       REVISED_AFTER_APPEAL, STAGE_SKIPPED, UNKNOWN_AGENT, WRONG_CAMPAIGN, DiskFull, Finding,
+                       InterruptedTwice, NotReexaminable, Outcome, UnreadableReport, is_error)
 from .parallel import ExaminationPool, start_pool, worker_count
 from .records import ReportContent, SignedCopyContent
 from .render import check_templates, templates_command
 from .signed_copies import identify, image_extension, is_signed_copy_candidate, pdf_signatures, write_pages
-from .text import canonical_choice, format_date
+from .text import canonical_choice, counted, format_date
 
 log = logging.getLogger("entretiens")
 
@@ -89,6 +91,8 @@ class HandledFile:
     reason_code: str | None = None
     stage: int | None = None
     report_id: str | None = None
+    # Why, in French: the sentences of a turned-away file's errors (of a duplicate's finding), in order.
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,6 +102,7 @@ class PassResult:
     left_alone: list[tuple[str, str]] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
     workbooks_problem: str | None = None  # French: why the workbooks could not be rebuilt
+    outputs_disk_full: bool = False  # the mail or the workbooks failed on a full disk: a problem with the run
     mail: "MailRun | None" = None  # the rejection notes queued and the messages delivered (pipeline.mail)
 
     def count(self, outcome: Outcome) -> int:
@@ -148,8 +153,11 @@ class Processor:
         make_dirs(config.outbox)
         roster = roster_agents(config)
         self.agents = None if roster is None else set(roster)
-        # Each agent's evaluator: the addressee of a rejection note when the report names none.
-        self.evaluators = {number: row.values.get(cat.EVALUATOR, "") for number, row in (roster or {}).items()}
+        # Each agent's evaluator: the addressee of a rejection note when the report names none («\u202fMme Céline
+        # Roux\u202f» when the roster's «\u202fcivilité de l'évaluateur\u202f» says so; pipeline.civility).
+        self.evaluators = {
+            number: Addressee.of(row.values.get(cat.EVALUATOR, ""), row.extra.get(EVALUATOR_CIVILITY)).titled
+            for number, row in (roster or {}).items()}
         # Placed (linked to their destination), not yet synced nor marked done: row, moves, work path.
         self._unsynced: list[tuple[FileRow, list[tuple[str, str, str]], Path]] = []
         # Paths promised to a file planned but not yet done (destination, note, history place):
@@ -157,6 +165,7 @@ class Processor:
         self._reserved: set[str] = set()
         for row in self.journal.unfinished():
             self._reserve(row)
+        self.full: OSError | None = None  # a file failed on a full disk: a pass stops (run_pass)
 
     def close(self) -> None:
         try:
@@ -202,8 +211,13 @@ class Processor:
         """Recover what a crash left, then take every file of the inbox that is ready, by the
         watcher's rules (unchanged for ``surveillance.stabilite_s``, readable by the service, a
         complete zip or no zip at all: :func:`pipeline.inbox.not_ready`); the others stay in the
-        inbox for a later pass, listed with why, as is what is not a file (a pipe, a socket)."""
+        inbox for a later pass, listed with why, as is what is not a file (a pipe, a socket).
+
+        A full disk stops the pass at once (:class:`~pipeline.outcomes.DiskFull`, what was done
+        in its ``partial``) rather than failing again file after file: the files not taken wait
+        in the inbox, the one under way in the work area, and the next pass takes them up."""
         result = PassResult(handled=self.recover())
+        self._stop_if_full(result)
         listing = self.list_inbox()
         for path in listing.special:
             result.left_alone.append((self.received_name(path), SPECIAL_ENTRY))
@@ -227,8 +241,18 @@ class Processor:
         else:
             for done, path in enumerate(files, 1):
                 self._handled(self._guarded(self.process_file, path), result, done, len(files), progress)
+                if self.full:
+                    break
         self._sync_or_finish_later()
+        self._stop_if_full(result)
         return result
+
+    def _stop_if_full(self, result: PassResult) -> None:
+        """Raise :class:`~pipeline.outcomes.DiskFull` when a file failed on a full disk (``self.full``)."""
+        if self.full:
+            self._sync_or_finish_later()  # what was placed before is marked done, if the journal can be written
+            folder = full_folder(self.full, [self.config.outbox, self.config.state_dir, self.config.inbox])
+            raise DiskFull.stopped(PROCESS, folder, partial=result) from self.full
 
     def _run_ahead(self, files: list[Path], pool: ExaminationPool, workers: int, result: PassResult,
                    progress: Callable[[int, int], None] | None) -> None:
@@ -257,9 +281,11 @@ class Processor:
                 readable = not (is_signed_copy_candidate(work_path, row.original_name) and is_regular_file(work_path))
                 future = pool.submit(work_path, self._received_day(row), row.original_name) if readable else None
                 ahead.append((path, claimed, future))
-            while len(ahead) > READ_AHEAD_PER_WORKER * workers:
+            while len(ahead) > READ_AHEAD_PER_WORKER * workers and not self.full:
                 decide_oldest()
-        while ahead:
+            if self.full:  # the files claimed ahead wait in the work area for the next pass
+                return
+        while ahead and not self.full:
             decide_oldest()
 
     def _handled(self, handled: HandledFile | None, result: PassResult, done: int, total: int,
@@ -304,8 +330,11 @@ class Processor:
         try:
             return step(path)
         except OSError as exc:
+            if disk_full(exc):  # a pass stops at once (run_pass), and says so once, not per file
+                self.full = self.full or exc
             log.error("fichier «\u202f%s\u202f» laissé en attente, nouvel essai au prochain passage : %s",
-                      shown_name(path.name), exc.strerror or exc, exc_info=log.isEnabledFor(logging.DEBUG))
+                      shown_name(path.name), describe_failure(exc), exc_info=log.isEnabledFor(logging.DEBUG),
+                      extra=TOLD_BY_THE_COMMAND if disk_full(exc) else None)
             return None
 
     def _sync_or_finish_later(self) -> None:
@@ -314,9 +343,11 @@ class Processor:
         try:
             self.sync()
         except OSError as exc:
+            if disk_full(exc):
+                self.full = self.full or exc
             log.error("lot de fichiers placés non confirmé (%s) : ils restent dans la zone de travail "
-                      "et seront terminés au prochain passage", exc.strerror or exc,
-                      exc_info=log.isEnabledFor(logging.DEBUG))
+                      "et seront terminés au prochain passage", describe_failure(exc),
+                      exc_info=log.isEnabledFor(logging.DEBUG), extra=TOLD_BY_THE_COMMAND if disk_full(exc) else None)
 
     # -- claim, checksum -----------------------------------------------------------
 
@@ -586,8 +617,9 @@ class Processor:
                                       () if found.image_format else tuple(pdf_signatures(work_path))),
             findings=[])
         self._reserve(self.journal.file(row.id))
-        log.info("«\u202f%s\u202f» : exemplaire signé de %s (%d page(s))", row.original_name,
-                 ", ".join(f"{c.report_id} ({c.found_by} page {c.page})" for c in found.copies), found.page_count)
+        log.info("«\u202f%s\u202f» : exemplaire signé de %s (%s)", row.original_name,
+                 ", ".join(f"{c.report_id} ({c.found_by} page {c.page})" for c in found.copies),
+                 counted(found.page_count, "page", "pages"))
 
     def _image_and_pdf(self, row: FileRow, work_path: Path, pages: list[int], wanted: Path) -> tuple[Path, Path]:
         """Where an image of one report is filed and where the PDF made of it goes: the same name
@@ -709,8 +741,10 @@ class Processor:
         self._unsynced.append((row, moves, work_path))
         log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
                  row.outcome.word, f" ({row.reason_code})" if row.reason_code else "")
+        reasons = () if row.outcome == Outcome.ACCEPTED else tuple(
+            f["message"] for f in row.findings if is_error(f) or row.outcome == Outcome.DUPLICATE)
         return HandledFile(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,
-                           row.report_id)
+                           row.report_id, reasons)
 
     def _check_outbox(self) -> None:
         """The outbox is still there: one moved away (or a share gone) while the service runs must
@@ -896,6 +930,7 @@ def _outputs(config: Config, result: PassResult) -> None:
     except Exception as exc:  # noqa: BLE001 - the files are placed: mail never undoes the pass
         result.mail = MailRun(problems=[f"Courriels non traités ({describe_failure(exc)}) : ils le seront au "
                                         "prochain passage."])
+        result.outputs_disk_full |= disk_full(exc) is not None
         log.warning("%s", result.mail.problems[0])
     try:
         result.workbooks = rebuild_workbooks(config)
@@ -903,4 +938,5 @@ def _outputs(config: Config, result: PassResult) -> None:
         result.workbooks_problem = (
             f"Classeurs non mis à jour ({describe_failure(exc)}) : les fichiers ont bien été traités. "
             f"Libérez de la place (ou fermez le classeur ouvert), puis lancez «\u202f{command_line(WORKBOOKS)}\u202f».")
+        result.outputs_disk_full |= disk_full(exc) is not None
         log.warning("%s", result.workbooks_problem)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -27,7 +28,7 @@ from .outcomes import TemplateError
 
 #: Version of the letters' templates (invitation, rejection note): raise it when the
 #: context they are rendered with changes, so that older templates are refused.
-LETTERS_VERSION = "lettres-2"
+LETTERS_VERSION = "lettres-3"  # 3: the civility of the person addressed, the kind of rejection
 CORE_PART = "docProps/core.xml"
 
 
@@ -117,7 +118,11 @@ def render(template: Path, context: dict, destination: Path, *,
     if identifier:
         props.identifier = identifier
     target = destination if overwrite else unique_path(destination)
-    replace_atomically(target, lambda tmp: doc.save(str(tmp)))
+    # Saved in memory, then written: a full disk fails the write alone, and leaves no half-written
+    # zip open to fail again when it is collected (a traceback on the console).
+    saved = io.BytesIO()
+    doc.save(saved)
+    replace_atomically(target, lambda tmp: tmp.write_bytes(saved.getvalue()))
     return target
 
 

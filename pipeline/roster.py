@@ -38,6 +38,7 @@ EXTRA_COLUMNS = {
     AGENT_EMAIL: ["courriel agent", "courriel de l'agent", "courriel", "mail agent", "e-mail agent"],
     "categorie": ["catégorie", "categorie statutaire", "catégorie hiérarchique"],
     "sexe": ["sexe", "genre"],
+    "civilite_evaluateur": ["civilité de l'évaluateur", "civilité évaluateur"],  # pipeline.civility
 }
 # The agent's sex, for the access-to-training figures (rapport social unique).
 WOMAN, MAN = "femme", "homme"

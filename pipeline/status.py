@@ -21,7 +21,7 @@ from .inbox import SPECIAL_ENTRY, list_inbox, not_ready
 from .journal import FAILED, QUEUED, UNCERTAIN, Journal
 from .naming import shown_name
 from .roster import RosterRow, load_roster
-from .text import format_date
+from .text import counted, format_date
 
 
 @dataclass
@@ -170,7 +170,7 @@ def _roster(config: Config, status: Status) -> list[RosterRow] | None:
         return None
     roster = load_roster(path, config.catalogue)
     if roster.problems:
-        status.problems.append(f"La liste des agents a {len(roster.problems)} ligne(s) à corriger : ces agents "
+        status.problems.append(f"La liste des agents a {counted(len(roster.problems), 'ligne', 'lignes')} à corriger : ces agents "
                                f"n'apparaissent nulle part («\u202f{command_line(GENERATE)}\u202f» les détaille).")
     return roster.rows
 

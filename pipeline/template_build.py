@@ -190,16 +190,16 @@ def build_invitation_template(path: Path) -> None:
     doc = _new_document("Convocation à l'entretien professionnel", version=LETTERS_VERSION)
     top = doc.add_paragraph()
     top.add_run("{{ c.employeur }}").bold = True
-    right = doc.add_paragraph("{{ f.prenom }} {{ f.nom }}\n{{ f.grade }}\n{{ f.service }}")
+    right = doc.add_paragraph("{{ c.destinataire }}\n{{ f.grade }}\n{{ f.service }}")
     right.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph("Le {{ c.date_convocation }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     subject = doc.add_paragraph()
     subject.add_run("Objet : convocation à l'entretien professionnel – campagne {{ f.campagne }}").bold = True
     doc.add_paragraph("{{ c.civilite }},")
+    # Words that agree with the agent's and the evaluator's civility come from the context (pipeline.civility).
     doc.add_paragraph(
-        "Dans le cadre de la campagne d'évaluation {{ f.campagne }}, vous êtes convoqué(e) à votre "
-        "entretien professionnel annuel, conduit par votre supérieur hiérarchique direct, "
-        "{{ f.evaluateur }}."
+        "Dans le cadre de la campagne d'évaluation {{ f.campagne }}, nous vous convoquons à votre "
+        "entretien professionnel annuel, conduit par {{ c.evaluateur }}."
     )
     _details_table(doc, [
         ("Date", "{{ c.date_entretien }}"),
@@ -219,7 +219,7 @@ def build_invitation_template(path: Path) -> None:
         "objectifs pour l'année à venir, votre manière de servir, vos besoins de formation et vos "
         "perspectives d'évolution professionnelle."
     )
-    doc.add_paragraph("Le service des ressources humaines")
+    doc.add_paragraph("{{ c.signature }}")  # service_rh.nom
     replace_atomically(path, lambda tmp: doc.save(str(tmp)))
 
 
@@ -227,7 +227,7 @@ def build_rejection_template(path: Path) -> None:
     doc = _new_document("Note de rejet d'un compte rendu d'entretien professionnel", version=LETTERS_VERSION)
     doc.add_paragraph("{{ n.titre }}", style="Title")
     doc.add_paragraph("{%p if n.destinataire %}")
-    doc.add_paragraph("À l'attention de {{ n.destinataire }}, évaluateur")
+    doc.add_paragraph("À l'attention de {{ n.destinataire }}")  # «\u202fMme Céline Roux, évaluatrice\u202f»
     doc.add_paragraph("{%p endif %}")
     _details_table(doc, [
         ("Agent", "{{ n.agent }}"),

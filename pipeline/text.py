@@ -111,6 +111,20 @@ def long_date(day: dt.date | None) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def agreed(count: int, singular: str, plural: str) -> str:
+    """The words that agree with ``count``: ``singular`` for 0 and 1 (French puts a count below
+    two in the singular: «\u202f0 fichier traité\u202f», «\u202f1,5 jour\u202f»), ``plural`` from 2."""
+    return singular if abs(count) < 2 else plural
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """``count`` followed by the words agreed with it, every word of the phrase given in both forms
+    (French plurals are not a matter of an added «\u202fs\u202f»):
+    ``counted(n, "compte rendu pré-rempli", "comptes rendus pré-remplis")`` ->
+    «\u202f1 compte rendu pré-rempli\u202f», «\u202f12 comptes rendus pré-remplis\u202f». Never «\u202f(s)\u202f»."""
+    return f"{count} {agreed(count, singular, plural)}"
+
+
 def shown_value(value: object) -> str:
     """A read value as a person reads it: a check box is «\u202fcoché\u202f» or «\u202fnon coché\u202f»."""
     if isinstance(value, bool):

@@ -20,7 +20,7 @@ from .outcomes import (ANSWER_FIX, ANSWER_GIVEN, CONTRADICTORY_ANSWERS, DATE_AFT
                        UNREADABLE_DATE, WARNING, WRONG_CAMPAIGN, BECAUSE, ROW_NAMED, ROW_NUMBERED, Finding,
                        Reason, Severity)
 from .read import Report
-from .text import canonical_choice, format_date, same_choice, shown_value
+from .text import canonical_choice, counted, format_date, same_choice, shown_value
 
 
 @dataclass
@@ -241,7 +241,8 @@ class _Checker:
             value = canonical_choice(value, f.choices or []) or value
         elif f.kind == "date" and self.report.dates.get(f.key):
             value = format_date(self.report.dates[f.key])
-        said = {"label": f.label, "value": " ".join(str(value).split()), "rows": len(self.report.tables.get(f.key, []))}
+        rows = len(self.report.tables.get(f.key, []))
+        said = {"label": f.label, "value": " ".join(str(value).split()), "lines": counted(rows, "ligne", "lignes")}
         return ANSWER_GIVEN[way].format(**said), ANSWER_FIX[way].format(**said)
 
     def check_date_order(self) -> None:

@@ -32,3 +32,9 @@ def tmpfs(mount_point: Path, size: str = "64m"):
 
 def other_device(a: Path, b: Path) -> bool:
     return os.stat(a).st_dev != os.stat(b).st_dev
+
+
+def resize(mount_point: Path, size: str) -> None:
+    """Give a tmpfs mounted by :func:`tmpfs` another size: room freed (or taken) on a disk, its
+    files kept."""
+    subprocess.run(["mount", "-o", f"remount,size={size}", str(mount_point)], check=True, capture_output=True)

@@ -362,7 +362,7 @@ def test_the_command_archives_and_says_what_is_missing(tmp_path, blanks):
     process_inbox(config, received_on=RECEIVED)
     done = run_cli("archiver", cwd=tmp_path / "ws")
     assert done.returncode == 0, done.stderr
-    assert "Archive de la campagne" in done.stdout and "4 agent(s), 0 dossier(s) complet(s)" in done.stdout
+    assert "Archive de la campagne" in done.stdout and "4 agents, 0 dossier complet" in done.stdout
     assert "100003 L’HÔTE Zoé – il manque : compte rendu à l'étape finale (étape atteinte : 2)" in done.stdout
     assert (tmp_path / "ws" / "archives" / CAMPAIGN / ARCHIVE_INDEX_NAME).exists()
     assert "Traceback" not in done.stderr

@@ -189,7 +189,7 @@ def test_check_prints_for_each_file_what_was_read_and_the_verdict(checked, recei
     assert "Missions principales du poste : (vide)" in out
     assert "[erreur] compte_rendu_vide : Le compte rendu n'a pas été rempli" in out
     assert "[erreur] champ_manquant : La rubrique «\u202fMissions principales du poste\u202f»" in out
-    assert "Objectifs pour l'année à venir : 2 ligne(s)" in out
+    assert "Objectifs pour l'année à venir : 2 lignes" in out
     assert "Aucun constat." in out
     assert f"Illisible ({received['codes']['pdf_renomme']}) : Ce fichier est un PDF" in out
     assert "Illisible (format_docm) : " in out

@@ -330,8 +330,8 @@ def test_generate_end_to_end_in_a_fresh_workspace(tmp_path):
     done = run_cli("generer", "--roster", "liste agents.csv", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     good = len(TRICKY_AGENTS)
-    assert f"{good} compte(s) rendu(s) pré-rempli(s) et {good} convocation(s)" in done.stdout
-    assert "1 ligne(s) de la liste des agents à corriger" in done.stdout
+    assert f"{good} comptes rendus pré-remplis et {good} convocations" in done.stdout
+    assert "1 ligne de la liste des agents à corriger" in done.stdout
     assert f"Ligne {good + 2} : Évaluateur SANS : valeur manquante dans «\u202févaluateur\u202f»" in done.stderr
     produced = sorted(p.name for p in (tmp_path / "outbox" / "a_envoyer").iterdir())
     assert len(produced) == 2 * good
@@ -343,3 +343,151 @@ def test_fields_says_the_kinds_in_french(capsys):
     out = capsys.readouterr().out
     assert "[texte, obligatoire dès l'étape 1]" in out and "[tableau, " in out and "[case à cocher, " in out
     assert not any(f"[{kind}," in out for kind in ("text", "choice", "bool", "table", "number"))
+
+
+# -- traiter's account: one French account on the terminal, the log lines in the log ---------------
+
+
+@pytest.fixture(scope="module")
+def returned(tmp_path_factory) -> Path:
+    """What managers sent back, made once: a complete report, an incomplete one, one nobody filled,
+    an empty file and a byte-identical copy of the first."""
+    from pipeline.filling import fill_report
+    from pipeline.generate import generate
+    from tests.conftest import TODAY, before_the_clock
+
+    base = tmp_path_factory.mktemp("renvois")
+    config = write_workspace(base / "ws", PASS_AGENTS)
+    blanks = {p.name.split("_")[1]: p for p in generate(config, today=TODAY).reports}
+    out = base / "renvois"
+    out.mkdir()
+    fill_report(blanks["100231"], out / "CR Martin.docx", DEFAULT, stage=1, **before_the_clock())
+    fill_report(blanks["100232"], out / "CR Leroy.docx", DEFAULT, stage=1, omit=(APPRAISAL,), **before_the_clock())
+    shutil.copyfile(blanks["100233"], out / "CR Petit.docx")  # sent back as it was generated
+    (out / "vide.docx").write_bytes(b"")
+    shutil.copyfile(out / "CR Martin.docx", out / "renvoi CR Martin.docx")
+    return out
+
+
+PASS_AGENTS = [agent("100231", "Martin", "Élodie"), agent("100232", "Leroy", "Marc"), agent("100233", "Petit", "Zoé")]
+APPRAISAL = DEFAULT.field("appreciation_generale").key
+
+
+def pass_workspace(base: Path, returned: Path) -> Path:
+    """A workspace whose inbox holds the files sent back, dropped an hour ago; its config.yaml."""
+    from tests.conftest import settle
+
+    config = write_workspace(base / "ws", PASS_AGENTS)
+    shutil.copytree(returned, config.inbox)
+    settle(config.inbox)
+    return config.base_dir / "config.yaml"
+
+
+def test_traiter_tells_each_file_s_outcome_and_why_in_french(tmp_path, returned, capfd):
+    """GIVEN five files sent back WHEN `traiter` runs THEN its account says, for each, where it went,
+    its outcome and why in French (the first problem, short; how many others), counts agreeing in
+    number, and no reason code."""
+    config_path = pass_workspace(tmp_path, returned)
+    assert main(["traiter", "--config", str(config_path)]) == 0
+    out = capfd.readouterr().out
+    outbox = config_path.parent / "outbox"
+    assert f"5 fichiers traités (dossier de sortie : {outbox}) : 1 accepté, 2 rejetés, 1 illisible, 1 doublon." in out
+    lines = out.splitlines()
+    expected = [
+        "  CR Leroy.docx -> rejets/CR Leroy.docx : rejeté – La rubrique «\u202fAppréciation générale\u202f» n'est "
+        "pas remplie",
+        "  CR Martin.docx -> 1_attente_observations_agent/2026_100231_MARTIN_Élodie.docx : accepté",
+        "  CR Petit.docx -> rejets/CR Petit.docx : rejeté – Le compte rendu n'a pas été rempli : aucune rubrique de "
+        "l'évaluation n'est complétée",
+        "  renvoi CR Martin.docx -> doublons/renvoi CR Martin.docx : doublon – Copie identique de «\u202fCR "
+        "Martin.docx\u202f», déjà traité",
+        "  vide.docx -> rejets/vide.docx : illisible – Le fichier est vide : la copie ou l'enregistrement n'a sans "
+        "doute pas abouti",
+    ]
+    assert [line for line in lines if line.startswith("  ")] == expected
+    for code in ("champ_manquant", "compte_rendu_vide", "fichier_vide", "(doublon)"):
+        assert code not in out
+
+
+def test_traiter_s_log_lines_go_to_the_log_file_not_between_the_account_s_lines(tmp_path, returned, capfd):
+    """GIVEN files to take WHEN `traiter` runs without -v THEN standard error holds nothing (no
+    «\u202fINFO\u202f» line per file, no warning: nothing went wrong), and the per-file lines, reason codes
+    included, are in the state folder's log file."""
+    config_path = pass_workspace(tmp_path, returned)
+    assert main(["traiter", "--config", str(config_path)]) == 0
+    captured = capfd.readouterr()
+    assert captured.err == ""
+    assert "INFO" not in captured.out and "sha256" not in captured.out
+    log_file = config_path.parent / ".entretiens" / "commandes.log"
+    logged = log_file.read_text(encoding="utf-8")
+    assert "INFO [traiter] reçu CR Leroy.docx" in logged
+    assert "rejeté (champ_manquant)" in logged and "illisible (fichier_vide)" in logged
+    assert oct(log_file.stat().st_mode & 0o777) == "0o640"
+
+
+def test_with_v_the_log_lines_are_on_the_console_too(tmp_path, returned, capfd):
+    config_path = pass_workspace(tmp_path, returned)
+    assert main(["-v", "traiter", "--config", str(config_path)]) == 0
+    captured = capfd.readouterr()
+    assert " INFO reçu CR Leroy.docx" in captured.err and "(champ_manquant)" in captured.err
+    assert "INFO" not in captured.out and "5 fichiers traités" in captured.out
+
+
+def test_a_problem_with_the_run_is_said_once_in_french(tmp_path, returned, capfd, monkeypatch):
+    """GIVEN workbooks that cannot be written WHEN `traiter` runs THEN the warning is on standard
+    error once, as «\u202fAttention : …\u202f», not also as a log line; the pass itself succeeded."""
+    import pipeline.workbooks
+
+    def refused(config):
+        raise PermissionError(13, "Permission denied", str(config.outbox / "suivi_campagne.xlsx"))
+
+    monkeypatch.setattr(pipeline.workbooks, "rebuild_workbooks", refused)
+    config_path = pass_workspace(tmp_path, returned)
+    assert main(["traiter", "--config", str(config_path)]) == 0
+    captured = capfd.readouterr()
+    assert captured.err.count("Classeurs non mis à jour") == 1
+    assert captured.err.startswith("Attention : Classeurs non mis à jour (accès refusé")
+    assert "WARNING" not in captured.err and "Classeurs non mis à jour" not in captured.out
+    assert "Classeurs non mis à jour" in (config_path.parent / ".entretiens" / "commandes.log").read_text("utf-8")
+
+
+@pytest.mark.parametrize("command", [["classeurs"], ["reexaminer", "outbox/rejets/vide.docx"], ["generer"],
+                                     ["archiver"]])
+def test_other_commands_that_write_keep_their_log_lines_in_the_log_file(tmp_path, returned, capfd, monkeypatch,
+                                                                      command):
+    config_path = pass_workspace(tmp_path, returned)
+    assert main(["traiter", "--config", str(config_path)]) == 0
+    capfd.readouterr()
+    monkeypatch.chdir(config_path.parent)
+    log_file = config_path.parent / ".entretiens" / "commandes.log"
+    before = log_file.read_text("utf-8")
+    assert main([*command, "--config", str(config_path)]) == 0
+    captured = capfd.readouterr()
+    assert captured.err == "" and "INFO" not in captured.out
+    logged = log_file.read_text("utf-8")[len(before):]
+    assert all(f" [{command[0]}] " in line for line in logged.splitlines())  # generer logs nothing per file
+
+
+def test_the_command_as_cron_runs_it_prints_the_account_and_nothing_on_standard_error(tmp_path, returned):
+    """The real command in a child process: standard output holds the French account, standard
+    error nothing (no log line, no traceback)."""
+    config_path = pass_workspace(tmp_path, returned)
+    done = run_cli("traiter", "--config", str(config_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "5 fichiers traités" in done.stdout and "rejets/CR Leroy.docx : rejeté – La rubrique" in done.stdout
+    assert "Classeur mis à jour" in done.stdout
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("La rubrique «\u202fX\u202f» n'est pas remplie. Complétez-la.", "La rubrique «\u202fX\u202f» n'est pas remplie"),
+    ("La rubrique «\u202fX\u202f» contient «\u202fM. Roux\u202f», qui n'est pas une valeur prévue. Choisissez.",
+     "La rubrique «\u202fX\u202f» contient «\u202fM. Roux\u202f», qui n'est pas une valeur prévue"),
+    ("Ce fichier est au format Word 97-2003 (.doc). Enregistrez-le.", "Ce fichier est au format Word 97-2003 (.doc)"),
+    ("Une seule phrase sans point", "Une seule phrase sans point"),
+    ("Une phrase.", "Une phrase"),
+])
+def test_the_account_gives_a_reason_s_first_sentence(line, expected):
+    from pipeline.cli import first_sentence
+
+    assert first_sentence(line) == expected

@@ -24,7 +24,7 @@ def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(demo):
     assert sorted(p.parent.name for p in (outbox / SIGNED_COPIES_DIR).glob("*/*/*.pdf")) == ["200108", "200116"]
     assert all(not p.left_alone for p in result.passes)
     text = summary(result)
-    assert "1 numérisation(s) d'exemplaires signés (PDF) reconnue(s)" in text
+    assert "1 numérisation d'exemplaires signés (PDF) reconnue par le code imprimé sur chaque page et classée" in text
     assert f"50 fichiers reçus en deux passages : {handled[Outcome.ACCEPTED]} acceptés" in text
     assert f"Ensuite : entretiens etat --config {result.folder / 'config.yaml'}" in text  # the French name
     assert [w.name for w in result.workbooks] == ["plan_de_formation.xlsx", "plan_de_formation.csv",

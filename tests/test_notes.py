@@ -111,7 +111,7 @@ def test_rejection_note_is_addressed_to_the_evaluator_with_a_date_and_a_contact(
     row = file_row(content={"champs": {cat.FIRST_NAME: "Çağla", cat.LAST_NAME: "Öztürk",
                                        cat.EVALUATOR: "Sophie Durand"}})
     cells, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx"))
-    assert "À l'attention de Sophie Durand, évaluateur" in paragraphs
+    assert "À l'attention de Sophie Durand, responsable de l'évaluation" in paragraphs  # civility unknown
     assert cells["À renvoyer avant le"] == "jeudi 31 décembre 2026"  # 21 December + 10 days
     assert "Une question ? Contact : Mme Claire Martin – 01 23 45 67 89 – rh@exemple.fr" in paragraphs
     assert any("avant le jeudi 31 décembre 2026" in p for p in paragraphs)
@@ -119,7 +119,7 @@ def test_rejection_note_is_addressed_to_the_evaluator_with_a_date_and_a_contact(
 
 def test_rejection_note_takes_the_evaluator_from_the_roster_when_the_report_names_none(config, tmp_path):
     _, paragraphs = read(write_rejection_note(file_row(), config, tmp_path / "note.docx", evaluator="Marc Lemoine"))
-    assert "À l'attention de Marc Lemoine, évaluateur" in paragraphs
+    assert "À l'attention de Marc Lemoine, responsable de l'évaluation" in paragraphs
 
 
 def test_rejection_note_says_where_to_send_it_back_once(config, tmp_path):
@@ -220,3 +220,143 @@ def test_a_rendered_note_never_lets_a_guillemet_wrap_alone(config, tmp_path):
     cells, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx"))
     text = "\n".join([*paragraphs, *cells.values()])
     assert "«" in text and "« " not in text and " »" not in text
+
+
+# -- whom the note addresses, and how (pipeline/civility.py) ----------------------------------------
+
+
+def attention_line(row: FileRow, config, tmp_path: Path, **evaluator) -> str:
+    _, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx", **evaluator))
+    (line,) = [p for p in paragraphs if p.startswith("À l'attention de")]
+    return line
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("Mme Céline Roux", "À l'attention de Mme Céline Roux, évaluatrice"),
+    ("Madame Céline Roux", "À l'attention de Mme Céline Roux, évaluatrice"),
+    ("MME  Céline Roux", "À l'attention de Mme Céline Roux, évaluatrice"),
+    ("Mlle Zoé L’Hôte", "À l'attention de Mme Zoé L’Hôte, évaluatrice"),  # « Mademoiselle » is no longer written
+    ("M. Benoît Girard", "À l'attention de M. Benoît Girard, évaluateur"),
+    ("Monsieur Benoît Girard", "À l'attention de M. Benoît Girard, évaluateur"),
+    ("M Benoît Girard", "À l'attention de M. Benoît Girard, évaluateur"),
+    ("Sophie Durand", "À l'attention de Sophie Durand, responsable de l'évaluation"),  # unknown: epicene
+])
+def test_the_note_addresses_the_evaluator_by_the_civility_written_before_the_name(config, tmp_path, written,
+                                                                                 expected):
+    row = file_row(content={"champs": {cat.FIRST_NAME: "Çağla", cat.LAST_NAME: "Öztürk", cat.EVALUATOR: written}})
+    line = attention_line(row, config, tmp_path)
+    assert line == expected
+    assert "·" not in line and "(e)" not in line  # no point médian, no bracketed ending
+
+
+@pytest.mark.parametrize(("roster", "named", "expected"), [
+    # the roster's « civilité de l'évaluateur », put before the roster's name by the pass
+    ("Mme Céline Roux", "", "À l'attention de Mme Céline Roux, évaluatrice"),
+    ("M. Benoît Girard", "", "À l'attention de M. Benoît Girard, évaluateur"),
+    # the report names the same evaluator without a title: the roster's civility applies
+    ("Mme Céline Roux", "céline  roux", "À l'attention de Mme céline roux, évaluatrice"),
+    # the report names someone else: nothing is assumed of them
+    ("Mme Céline Roux", "Paul Morel", "À l'attention de Paul Morel, responsable de l'évaluation"),
+    # a title in the report's own cell wins
+    ("Mme Céline Roux", "M. Céline Roux", "À l'attention de M. Céline Roux, évaluateur"),
+])
+def test_the_roster_s_civility_of_the_evaluator_addresses_the_note(config, tmp_path, roster, named, expected):
+    champs = {cat.FIRST_NAME: "Çağla", cat.LAST_NAME: "Öztürk", **({cat.EVALUATOR: named} if named else {})}
+    assert attention_line(file_row(content={"champs": champs}), config, tmp_path, evaluator=roster) == expected
+
+
+def test_the_pass_gives_the_note_the_roster_s_civility_of_the_evaluator(tmp_path):
+    """GIVEN a roster with the column « civilité de l'évaluateur » and a report that names no evaluator
+    WHEN a pass rejects it THEN its note addresses « Mme …, évaluatrice »."""
+    from pipeline.civility import EVALUATOR_CIVILITY
+    from pipeline.process import Processor
+    from pipeline.roster import EXTRA_COLUMNS
+    from tests.conftest import ROSTER_HEADER, agent, write_csv
+
+    column = EXTRA_COLUMNS[EVALUATOR_CIVILITY][0]
+    write_csv(tmp_path / "agents.csv", [agent("100233", "Öztürk", "Çağla", **{"évaluateur": "Céline Roux", column: "Madame"})],
+              header=[*ROSTER_HEADER, column])
+    config = make_config(tmp_path, liste_agents="agents.csv", service_rh=HR)
+    config.inbox.mkdir()
+    with Processor(config) as processor:
+        assert processor.evaluators["100233"] == "Mme Céline Roux"
+    row = file_row(content={"champs": {cat.FIRST_NAME: "Çağla", cat.LAST_NAME: "Öztürk"}})
+    assert attention_line(row, config, tmp_path, evaluator=processor.evaluators["100233"]) == (
+        "À l'attention de Mme Céline Roux, évaluatrice")
+
+
+# -- what the note asks, by kind of rejection --------------------------------------------------------
+
+
+def rejected_for(*codes: str, outcome: str = "rejected") -> FileRow:
+    return file_row(outcome=outcome, reason_code=codes[0],
+                    findings=[finding(code, APPRAISAL, f"Constat {code}. Ce qu'il faut faire.") for code in codes])
+
+
+RESEND = "faites signer de nouveau"
+# kind -> (codes of that kind: each alone, and mixed with an incomplete report's), title, words of what to do
+KINDS = {
+    "unfilled": (["compte_rendu_vide"], "Compte rendu à remplir", "Menez l'entretien"),
+    "other_campaign": (["campagne_erronee"], "Compte rendu d'une autre campagne",
+                       "Reportez les réponses dans le compte rendu pré-rempli de la campagne 2026"),
+    "agent_to_check": (["agent_inconnu", "identifiant_absent"], "Agent à vérifier", "Vérifiez le matricule"),
+    "older_version": (["version_anterieure"], "Version déjà dépassée", "il n'y a rien à faire"),
+    "changed_after_signature": (["modification_apres_signature"], "Compte rendu modifié après signature",
+                                "Repartez de la version signée"),
+    "incomplete": (["champ_manquant", "tableau_vide", "ligne_incomplete", "dates_incoherentes", "choix_invalide",
+                    "date_posterieure_reception", "reponses_contradictoires"], "Compte rendu à compléter",
+                   "Corrigez le compte rendu dans le fichier d'origine"),
+}
+
+
+@pytest.mark.parametrize(("kind", "code"), [(kind, code) for kind, (codes, *_) in KINDS.items() for code in codes])
+def test_what_the_note_asks_follows_the_kind_of_rejection(config, tmp_path, kind, code):
+    codes, title, to_do = KINDS[kind]
+    _, paragraphs = read(write_rejection_note(rejected_for(code), config, tmp_path / "note.docx"))
+    asked = paragraphs[paragraphs.index("Que faire") + 1]
+    assert paragraphs[0] == title
+    assert to_do in asked and HR["retour"] in asked
+    # Signing again is asked only where a signed part may have changed: never of a report nobody filled.
+    assert (RESEND in asked) == (kind == "incomplete")
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "incomplete"])
+def test_a_rejection_of_a_kind_and_incomplete_is_told_by_its_kind(config, tmp_path, kind):
+    """The incomplete points are listed with the others; what to do is the kind's."""
+    codes, title, to_do = KINDS[kind]
+    note = write_rejection_note(rejected_for("champ_manquant", codes[0]), config, tmp_path / "note.docx")
+    _, paragraphs = read(note)
+    assert paragraphs[0] == title
+    assert to_do in paragraphs[paragraphs.index("Que faire") + 1]
+
+
+@pytest.mark.parametrize("code", ["format_doc", "fichier_vide", "pdf_non_identifie", "protege_par_mot_de_passe"])
+def test_an_unreadable_file_s_note_asks_to_send_it_again(config, tmp_path, code):
+    row = rejected_for(code, outcome="unreadable")
+    _, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx"))
+    asked = paragraphs[paragraphs.index("Que faire") + 1]
+    assert paragraphs[0] == "Fichier à renvoyer" and asked.startswith("Faites ce qui est indiqué ci-dessus")
+    assert RESEND not in asked
+
+
+def test_the_note_of_a_report_nobody_filled_says_so_and_asks_no_new_signature(tmp_path):
+    """GIVEN the pre-filled report sent back as it was generated WHEN a pass rejects it THEN its note
+    says it was not filled and asks to hold the review and fill it in, not to sign it again."""
+    import shutil
+
+    from pipeline.generate import generate
+    from pipeline.process import process_inbox
+    from tests.conftest import RECEIVED, TODAY, agent, settle, write_csv
+
+    write_csv(tmp_path / "agents.csv", [agent("100233", "Öztürk", "Çağla")])
+    config = make_config(tmp_path, liste_agents="agents.csv")
+    (blank,) = generate(config, today=TODAY).reports
+    config.inbox.mkdir()
+    shutil.copy(blank, config.inbox / "CR Öztürk.docx")
+    settle(config.inbox)
+    (handled,) = process_inbox(config, outputs=False, received_on=RECEIVED).handled
+    assert handled.reason_code == "compte_rendu_vide"
+    cells, paragraphs = read(config.outbox / "rejets" / f"CR Öztürk{REJECTION_SUFFIX}")
+    assert paragraphs[0] == "Compte rendu à remplir"
+    assert cells["Motif"] == "Le compte rendu reçu n'a pas été rempli."
+    assert not any("signer de nouveau" in p for p in paragraphs)

@@ -222,11 +222,13 @@ def test_a_duplicated_agent_number_names_both_people(tmp_path):
 
 
 def test_optional_columns_for_emails_and_category_are_read(tmp_path):
-    header = [*ROSTER_HEADER, "Courriel évaluateur", "Catégorie"]
-    rows = [{**agent("100905", "Roux", "Luc"), "Courriel évaluateur": "s.durand@exemple.fr", "Catégorie": "B"}]
+    header = [*ROSTER_HEADER, "Courriel évaluateur", "Catégorie", "Civilité de l'évaluateur"]
+    rows = [{**agent("100905", "Roux", "Luc"), "Courriel évaluateur": "s.durand@exemple.fr", "Catégorie": "B",
+             "Civilité de l'évaluateur": "Mme"}]
     (row,) = read(write_csv(tmp_path / "agents.csv", rows, header=header)).rows
     assert row.extra == {"courriel_evaluateur": "s.durand@exemple.fr", "courriel_agent": "", "categorie": "B",
-                         "sexe": ""}
+                         "sexe": "", "civilite_evaluateur": "Mme"}
+    assert row.invitation["civilite"] == ""  # the agent's own civility is another column
 
 
 def test_a_row_without_an_interview_date_is_kept(tmp_path):

@@ -431,7 +431,7 @@ def test_check_says_which_reports_a_pdf_holds_without_moving_it(tmp_path):
     assert found.accepted and found.as_json()["exemplaire_signe"]["pages"] == 4
     assert [(c["matricule"], c["pages"], c["trouve_par"]) for c in found.as_json()["exemplaire_signe"]["exemplaires"]] == [
         ("100001", [1, 2, 3], "code"), ("100003", [4], "code")]
-    assert "identifiant 2026-100003 : page(s) 4 (reconnu par le code imprimé, page 4)" in format_examination(
+    assert "identifiant 2026-100003 : page 4 (reconnu par le code imprimé, page 4)" in format_examination(
         found, DEFAULT)
     assert not broken.accepted and broken.as_json()["illisible"]["code"] == DamagedPdf.code
     assert batch.exists() and junk.exists()

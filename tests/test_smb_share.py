@@ -239,6 +239,6 @@ def test_process_takes_the_files_of_an_inbox_on_the_share(share, ws, sources, tm
                           cwd=ws.root, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
-    assert "10 fichier(s) traité(s)" in done.stdout
+    assert "10 fichiers traités" in done.stdout
     outcomes = assert_each_file_once_and_the_inbox_emptied(ws, exported, dropped)
     assert outcomes["accepted"] >= 6 and outcomes["duplicate"] == 1

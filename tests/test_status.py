@@ -208,7 +208,7 @@ def test_status_command_prints_a_french_summary(campaign):
     done = cli("etat", "--config", str(campaign.base_dir / "config.yaml"), cwd=campaign.base_dir)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "Campagne 2026 : 6 fichier(s) reçu(s), 1 doublon(s)." in out
+    assert "Campagne 2026 : 6 fichiers reçus, 1 doublon." in out
     assert f"Étape 1 – {DEFAULT.stage(1).label} : 1" in out
     assert f"Étape 2 – {DEFAULT.stage(2).label} : 1" in out
     assert "Rejets en attente de correction : 2" in out
@@ -225,8 +225,9 @@ def test_process_command_exits_zero_when_files_are_rejected(files, tmp_path):
         drop(config, report)
     done = cli("traiter", "--config", str(tmp_path / "ws" / "config.yaml"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "2 fichier(s) traité(s) : 1 accepté(s), 1 rejeté(s)." in done.stdout
-    assert f"CR Hote.docx -> {config.outbox / REJECTS / 'CR Hote.docx'} (champ_manquant)" in done.stdout
+    assert f"2 fichiers traités (dossier de sortie : {config.outbox}) : 1 accepté, 1 rejeté." in done.stdout
+    assert f"CR Hote.docx -> {REJECTS}/CR Hote.docx : rejeté – La rubrique «\u202f" in done.stdout
+    assert "champ_manquant" not in done.stdout  # the code is the log's
     assert (config.outbox / REJECTS / "CR Hote.docx").exists()
     assert list(config.inbox.iterdir()) == []
 

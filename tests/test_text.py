@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline.text import (canonical_choice, fold, format_date, long_date, normalize_date_text, normalize_header,
-                           normalize_identifier,
-                           normalize_label, shown_value, words)
+from pipeline.text import (agreed, canonical_choice, counted, fold, format_date, long_date, normalize_date_text,
+                           normalize_header, normalize_identifier, normalize_label, shown_value, words)
 
 
 def test_fold_drops_case_and_accents_but_keeps_spacing():
@@ -56,3 +55,55 @@ def test_a_check_box_is_shown_ticked_or_not():
                                    "２０２６－５００００１", "2026-\u202f500001"])
 def test_an_identifier_reads_the_same_however_it_was_retyped(typed):
     assert normalize_identifier(typed) == "2026-500001"
+
+
+# -- counts, and the words that agree with them ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "singular", "plural", "expected"), [
+    (0, "fichier traité", "fichiers traités", "0 fichier traité"),
+    (1, "fichier traité", "fichiers traités", "1 fichier traité"),
+    (2, "fichier traité", "fichiers traités", "2 fichiers traités"),
+    (12, "compte rendu pré-rempli", "comptes rendus pré-remplis", "12 comptes rendus pré-remplis"),
+    (3, "nouveau", "nouveaux", "3 nouveaux"),
+    (1, "inchangé, laissé tel quel", "inchangés, laissés tels quels", "1 inchangé, laissé tel quel"),
+    (5, "inchangé, laissé tel quel", "inchangés, laissés tels quels", "5 inchangés, laissés tels quels"),
+    (2, "exemplaire signé", "exemplaires signés", "2 exemplaires signés"),
+])
+def test_a_count_agrees_its_words_in_french(count, singular, plural, expected):
+    assert counted(count, singular, plural) == expected
+    assert agreed(count, singular, plural) == expected.split(" ", 1)[1]
+
+
+@pytest.mark.parametrize(("count", "expected"), [(0, "0 accepté"), (1, "1 accepté"), (2, "2 acceptés")])
+def test_an_outcome_counted_agrees(count, expected):
+    from pipeline.outcomes import Outcome
+
+    assert Outcome.ACCEPTED.counted(count) == expected
+    assert Outcome.SIGNED_COPY.counted(count).endswith("exemplaire signé" if count < 2 else "exemplaires signés")
+
+
+# The messages of pipeline/mail are another change's (issue 25 leaves them to it): their «\u202f(s)\u202f» go then.
+PENDING = {"mail/__init__.py", "mail/delivery.py", "mail/reminders.py", "mail/worker.py"}
+
+
+def test_no_message_writes_a_plural_as_an_s_in_brackets():
+    """«\u202f3 fichier(s) traité(s)\u202f» is how forms hedge, not how a message that knows its count writes:
+    every string of the product (docstrings and comments aside) agrees its words (text.counted)."""
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "pipeline"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).as_posix() in PENDING:
+            continue
+        tokens = list(tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline))
+        for before, token in zip([None, *tokens], tokens):
+            docstring = before is None or before.type in (tokenize.INDENT, tokenize.NEWLINE, tokenize.NL,
+                                                          tokenize.DEDENT)
+            if token.type == tokenize.STRING and not docstring and re.search(r"\w\(s\)(?!\})", token.string):
+                found.append(f"{path.name}:{token.start[0]}: {token.string[:60]}")
+    assert found == []

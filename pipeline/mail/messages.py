@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
 
+from ..civility import Addressee
 from ..config import Config
 from ..journal import REJECTION_NOTE, REMINDER
 from ..text import format_date, long_date
@@ -96,14 +97,14 @@ def rejection_message(config: Config, *, key: str, evaluator: str, address: str,
     campaign = config.campaign.key
     subject = f"Compte rendu d'entretien professionnel {campaign} à reprendre – {agent}"
     body = "\n".join([
-        f"Bonjour{' ' + evaluator if evaluator else ''},",
+        Addressee.of(evaluator).greeting,  # «\u202fBonjour Madame,\u202f», «\u202fBonjour,\u202f» when the civility is unknown
         "",
         f"Le compte rendu d'entretien professionnel {campaign} concernant {agent}, reçu le "
         f"{long_date(received)} sous le nom «\u202f{file_name}\u202f», ne peut pas être accepté en l'état.",
         "",
-        "La note jointe indique les points à reprendre. Corrigez le compte rendu dans le fichier "
-        "d'origine (ne repartez pas d'un modèle vierge), faites signer de nouveau si une partie signée a "
-        f"changé, puis déposez-le dans {config.hr.return_to} avant le {long_date(answer_by)}.",
+        # What to do depends on why (not filled, incomplete, changed after signature...): the note says it.
+        "La note jointe indique pourquoi et ce qu'il faut faire. Le compte rendu est à déposer dans "
+        f"{config.hr.return_to} avant le {long_date(answer_by)}, si la note le demande.",
         *_signature(config),
     ])
     mid = message_id(REJECTION_NOTE, key, config.mail.sender)
@@ -138,7 +139,7 @@ def reminder_message(config: Config, *, key: str, evaluator: str, address: str, 
     subject = (f"Entretiens professionnels {campaign} : "
                + ("1 compte rendu à suivre" if count == 1 else f"{count} comptes rendus à suivre"))
     body = "\n".join([
-        f"Bonjour{' ' + evaluator if evaluator else ''},",
+        Addressee.of(evaluator).greeting,
         "",
         f"Pour la campagne d'entretiens professionnels {campaign}, "
         + ("le compte rendu suivant attend" if count == 1 else "les comptes rendus suivants attendent")

@@ -159,8 +159,9 @@ class WatcherState:
                          + ("" if h.get("dossier_entree_accessible", True) else " – dossier d'entrée INACCESSIBLE"))
         counters = h.get("compteurs") or {}
         if counters:
-            shown = {o.counter: o.plural for o in Outcome}
-            lines.append("  Depuis le démarrage : " + ", ".join(f"{v} {shown.get(k, k)}" for k, v in counters.items()))
+            shown = {o.counter: o for o in Outcome}
+            lines.append("  Depuis le démarrage : " + ", ".join(shown[k].counted(v) if k in shown else f"{v} {k}"
+                                                                for k, v in counters.items()))
         for stuck in h.get("fichiers_bloques") or []:
             lines.append(f"  Fichier bloqué : {stuck.get('fichier')} ({stuck.get('motif')}, "
                          f"{stuck.get('essais')} essais)")

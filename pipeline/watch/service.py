@@ -4,7 +4,6 @@ signals, then run the observer and the :class:`~pipeline.watch.watcher.Watcher` 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import signal
 import threading
@@ -14,9 +13,9 @@ from pathlib import Path
 from ..config import Config, Watch
 from ..inbox import check_outside_inbox
 from ..outcomes import EntretiensError
-from ..files import FILE_MODE
 from ..process import HandledFile, Processor
 from .inbox import InboxEventHandler, InboxObserver
+from ..logs import file_handler
 from ..naming import LOG_NAME
 from .lock import acquire_lock
 from ..files import describe_failure
@@ -25,30 +24,14 @@ from ..mail.worker import MailWorker
 
 log = logging.getLogger("entretiens")
 
-LOG_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
 TICK = 0.1  # seconds between two steps of the main loop
 
 
 # -- the service ---------------------------------------------------------------------------------
 
 
-class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Log files readable by their owner and group only (SPEC 7)."""
-
-    def _open(self):
-        stream = super()._open()
-        try:
-            os.chmod(self.baseFilename, FILE_MODE)
-        except OSError:
-            pass
-        return stream
-
-
 def _add_file_log(state_dir: Path) -> tuple[logging.Handler, int]:
-    handler = _PrivateRotatingFileHandler(Path(state_dir) / LOG_NAME, maxBytes=LOG_BYTES,
-                                          backupCount=LOG_BACKUPS, encoding="utf-8")
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler = file_handler(Path(state_dir) / LOG_NAME)  # readable by owner and group only (SPEC 7)
     previous_level = log.level
     if log.getEffectiveLevel() > logging.INFO:
         log.setLevel(logging.INFO)

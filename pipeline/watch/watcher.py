@@ -19,6 +19,7 @@ from ..inbox import SPECIAL_ENTRY, list_inbox
 from ..naming import HEALTH_NAME, LOG_NAME, shown_name
 from ..outcomes import PASS_OUTCOMES
 from ..process import HandledFile
+from ..text import counted
 from .inbox import InboxFilter
 from .stability import Debouncer, StabilityTracker, StuckFile, _wall
 
@@ -260,7 +261,7 @@ class Watcher:
             log.info("Reprise de la zone de travail réussie.")
         self.recovery_at, self.recovery_failure = None, None
         if recovered:
-            log.info("Reprise après interruption : %d fichier(s) terminé(s).", len(recovered))
+            log.info("Reprise après interruption : %s.", counted(len(recovered), "fichier terminé", "fichiers terminés"))
         for handled in recovered:
             self._outcome(handled)
 
