@@ -205,6 +205,7 @@ class AgentState:
     number: str
     identity: dict[str, str]  # IDENTITY keys -> text, roster first, else the report
     evaluator_email: str  # the roster's «\u202fcourriel évaluateur\u202f», "" when none
+    evaluator_civility: str  # the roster's «\u202fcivilité de l'évaluateur\u202f», "" when none (pipeline.civility)
     in_roster: bool
     situation: str  # the stage's label, or NO_REPORT / REJECTED_ONLY
     current: CurrentVersion | None
@@ -352,6 +353,7 @@ def _agent_state(config: Config, number: str, listed: RosterRow | None,
                  current: tuple[CurrentVersion, _ReportFacts | None] | None,
                  latest: tuple[FileSeen, _ReportFacts | None] | None,
                  date_keys: list[str], today: dt.date) -> AgentState:
+    from .civility import EVALUATOR_CIVILITY
     from .roster import EVALUATOR_EMAIL
 
     catalogue = config.catalogue
@@ -388,6 +390,7 @@ def _agent_state(config: Config, number: str, listed: RosterRow | None,
     agent = AgentState(
         number=number, identity=identity,
         evaluator_email=(listed.extra.get(EVALUATOR_EMAIL, "") if listed else "").strip(),
+        evaluator_civility=(listed.extra.get(EVALUATOR_CIVILITY, "") if listed else "").strip(),
         in_roster=listed is not None,
         situation=catalogue.stage(version.stage).label if version else (REJECTED_ONLY if last else NO_REPORT),
         current=version, dates=dates, deadlines=tuple(deadlines), last_file=last, rejection=rejection,

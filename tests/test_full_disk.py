@@ -213,3 +213,26 @@ def test_the_demo_stops_on_a_full_disk_and_says_to_start_again_elsewhere(tmp_pat
     with tmpfs(tmp_path / "demo", size="300k"):
         done = run("demo", str(tmp_path / "demo"), cwd=tmp_path)
         assert_stopped_in_french(done, tmp_path / "demo", "supprimez le dossier de la démonstration")
+
+
+def test_relancer_stops_on_a_full_disk_and_a_second_run_writes_each_reminder_once(tmp_path, returned):
+    """GIVEN evaluators to remind (reports missing after the interview, rejections pending) and an
+    outbox with no room for the drafts WHEN `relancer` writes them THEN one French error says the disk
+    is full, exit 1, no English system text; once room is made, the next run writes each reminder
+    once (nothing was recorded as drafted that was not)."""
+    agents = [{**a, "courriel évaluateur": f"evaluateur{n % 3}@exemple.fr"} for n, a in enumerate(AGENTS)]
+    config = write_workspace(tmp_path / "ws", agents)
+    write_csv(config.base_dir / "agents.csv", agents, header=[*agents[0]])
+    with tmpfs(config.outbox, size="8m"):
+        drop(returned, config)
+        assert run("traiter", "--config", str(config.base_dir / "config.yaml"), cwd=tmp_path).returncode == 0
+        drafts = config.outbox / "courriels"
+        before = set(drafts.iterdir())
+        space = filler(config.outbox, 4 * 1024)
+        done = run("relancer", "--config", str(config.base_dir / "config.yaml"), cwd=tmp_path)
+        assert_stopped_in_french(done, config.outbox, "relancez «\u202fentretiens relancer\u202f»")
+        space.unlink()
+        again = run("relancer", "--config", str(config.base_dir / "config.yaml"), cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        reminders = sorted(p.name for p in set(drafts.iterdir()) - before if "Relance" in p.name)
+        assert len(reminders) == 3, reminders  # one per evaluator, once

@@ -318,7 +318,7 @@ def test_a_process_pass_drafts_the_notes_and_says_so(processed, tmp_path, capsys
     config_path = workspace(processed, tmp_path, {"mode": "brouillon"})
     assert main(["traiter", "--config", str(config_path)]) == 0
     out = capsys.readouterr().out
-    assert f"Courriels : 2 brouillon(s) écrit(s) dans {load_config(config_path).outbox / 'courriels'}" in out
+    assert f"Courriels : 2 brouillons écrits dans {load_config(config_path).outbox / 'courriels'}" in out
 
 
 # -- SMTP ------------------------------------------------------------------------------------------

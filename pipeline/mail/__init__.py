@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import catalogue as cat
+from ..civility import EVALUATOR_CIVILITY, Addressee
 from ..config import Config
+from ..text import counted
 from ..deadlines import correction_due
 from ..examine import roster_agents
 from ..files import describe_failure, is_regular_file
@@ -52,15 +54,16 @@ class MailRun:
     problems: list[str] = field(default_factory=list)  # French, for the person running the command
 
     def summary(self, config: Config) -> str:
-        """«\u202fCourriels : 2 brouillon(s) écrit(s) dans outbox/courriels…\u202f», or "" when nothing happened."""
+        """«\u202fCourriels : 2 brouillons écrits dans outbox/courriels…\u202f», or "" when nothing happened."""
         d = self.delivery
         if d is None:
             return ""
         parts = []
         if d.drafted:
-            parts.append(f"{len(d.drafted)} brouillon(s) écrit(s) dans {config.outbox / MAIL_FOLDER}")
+            parts.append(f"{counted(len(d.drafted), 'brouillon écrit', 'brouillons écrits')} dans "
+                         f"{config.outbox / MAIL_FOLDER}")
         if d.sent:
-            parts.append(f"{len(d.sent)} envoyé(s)")
+            parts.append(counted(len(d.sent), "envoyé", "envoyés"))
         if d.retried:
             parts.append(f"{len(d.retried)} en attente d'un nouvel essai")
         if d.failed:
@@ -153,8 +156,9 @@ def _queue_note(config: Config, journal: Journal, row: FileRow, listed: RosterRo
     if not recipients:
         return None
     address = joined(recipients)
-    evaluator = header_text(listed.values.get(cat.EVALUATOR) or (row.report.text(cat.EVALUATOR) if row.report else ""),
-                            NAME_LIMIT)
+    named = listed.values.get(cat.EVALUATOR) or (row.report.text(cat.EVALUATOR) if row.report else "")
+    # «\u202fMme Céline Roux\u202f» when the roster gives her civility: the note and the message address her so.
+    evaluator = header_text(Addressee.of(named, listed.extra.get(EVALUATOR_CIVILITY)).titled, NAME_LIMIT)
     note_name, note = _note(config, row, evaluator)
     composed = rejection_message(
         config, key=f"{row.campaign}|{row.id}|{row.checksum}|{row.received_at}", evaluator=evaluator,

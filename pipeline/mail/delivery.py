@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..files import FILE_MODE, create_atomically, make_dirs, remove_leftover_temporaries, unique_path
+from ..text import counted
+from ..files import (FILE_MODE, create_atomically, describe_failure, disk_full, make_dirs, remove_leftover_temporaries,
+                     unique_path)
 from ..journal import DRAFTED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, Journal, MessageRow, now
 from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, safe_filename, shorten_name
 from ..campaign import MESSAGE_KIND_WORDS
@@ -137,7 +139,9 @@ def _draft(config: Config, journal: Journal, message: MessageRow, result: Delive
     try:
         path = _write_draft(config, journal, message)
     except OSError as exc:
-        _failed_for_now(config, journal, message, f"brouillon impossible à écrire : {exc.strerror or exc}",
+        if disk_full(exc):
+            raise  # the command stops (outcomes.DiskFull); the message stays queued for the next run
+        _failed_for_now(config, journal, message, f"brouillon impossible à écrire : {describe_failure(exc)}",
                         dt.datetime.now().astimezone(), result)
         return
     journal.set_message(message.message_id, DRAFTED, durable=True, draft=str(path), sent_at=now())
@@ -392,7 +396,7 @@ def _send_all(config: Config, journal: Journal, due: list[MessageRow], at: dt.da
 def _all_wait(config: Config, journal: Journal, rest: list[MessageRow], reason: str, at: dt.datetime,
               result: Delivery) -> None:
     """The server cannot be reached: the messages left wait for the next delivery, said once."""
-    result.problems.append(f"Serveur d'envoi {config.mail.smtp.host} : {reason} ; {len(rest)} message(s) en attente, "
+    result.problems.append(f"Serveur d'envoi {config.mail.smtp.host} : {reason} ; {counted(len(rest), 'message', 'messages')} en attente, "
                            "nouvel essai plus tard.")
     for message in rest:
         _failed_for_now(config, journal, message, reason, at, result, log_it=False)
@@ -407,7 +411,7 @@ def _hold(journal: Journal, rest: list[MessageRow], exc: _Settings, result: Deli
                             error=f"en attente d'une correction de la configuration : {exc.reason}")
         result.held.append(message.message_id)
     result.settings_problem = exc.reason
-    result.problems.append(f"Courriels non envoyés : {exc.reason}. {exc.fix} {len(rest)} message(s) en attente : "
+    result.problems.append(f"Courriels non envoyés : {exc.reason}. {exc.fix} {counted(len(rest), 'message', 'messages')} en attente : "
                            "ils y restent, sans que cela compte comme un essai, et partiront au premier envoi "
                            "qui suivra la correction.")
 

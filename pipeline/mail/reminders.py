@@ -12,7 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..campaign import MESSAGE_STATUS_WORDS, CampaignView, load_campaign_view
+from ..civility import Addressee
 from ..config import Config
+from ..text import counted
 from ..journal import REMINDER, Journal
 from .addresses import NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
 from .messages import ChasedAgent, reminder_message
@@ -55,7 +57,9 @@ def chased_by_evaluator(view: CampaignView) -> list[Reminder]:
     reason and due date. Names are made one line (:func:`~.addresses.header_text`)."""
     groups: dict[str, Reminder] = {}
     for agent in view.chased():
-        evaluator, cell = header_text(agent.evaluator, NAME_LIMIT), agent.evaluator_email
+        # «\u202fMme Céline Roux\u202f» when the roster gives her civility: the message greets her so.
+        evaluator = header_text(Addressee.of(agent.evaluator, agent.evaluator_civility).titled, NAME_LIMIT)
+        cell = agent.evaluator_email
         try:
             address, bad = joined(mailboxes(cell)), ""
         except AddressError:
@@ -138,5 +142,5 @@ def _say_bad_cells(config: Config, reminders: list[Reminder]) -> None:
         who = reminder.evaluator or "l'évaluateur"
         reminder.problem = cell_problem(reminder.cell, line=lines,
                                         column=EVALUATOR_EMAIL_COLUMN,
-                                        consequence=f"pas de relance pour {who} ({len(reminder.agents)} agent(s))")
+                                        consequence=f"pas de relance pour {who} ({counted(len(reminder.agents), 'agent', 'agents')})")
         log.warning("%s", reminder.problem)

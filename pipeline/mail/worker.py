@@ -9,6 +9,7 @@ import threading
 import time
 
 from ..config import Config
+from ..text import counted
 
 log = logging.getLogger("entretiens")
 
@@ -66,7 +67,8 @@ class MailWorker:
                     run = send_reminders(self.config, today=today,
                                          deliver_now=time.monotonic() >= self.held_until)
                     if run.queued:
-                        log.info("Relances automatiques : %d message(s) aux évaluateurs.", len(run.queued))
+                        log.info("Relances automatiques : %s aux évaluateurs.",
+                                 counted(len(run.queued), "message", "messages"))
             except Exception:  # noqa: BLE001 - mail never stops the service; tried again at the next round
                 log.exception("Courriels : erreur inattendue ; nouvel essai dans %g s.", self.every)
             self.rounds += 1
