@@ -9,7 +9,7 @@
         <matricule> <NOM Prénom>/
             <matricule> - compte rendu <campagne>.docx   the final report, as accepted
             <matricule> - compte rendu <campagne>.pdf    its PDF/A-2b rendering
-            exemplaires_signes/*.pdf                     the signed copies filed in the outbox
+            exemplaires_signes/*.pdf, *.jpg…             the signed copies filed in the outbox (an image with its PDF)
             historique.csv                               every version received, from the journal
             empreintes.sha256                            checksums of the folder's files (sha256sum -c)
 
@@ -40,6 +40,7 @@ from .naming import (ARCHIVE_HISTORY_NAME, ARCHIVE_INDEX_NAME, ARCHIVE_WORKBOOKS
                      shown_name, signed_copies_folder)
 from .outcomes import (ARCHIVE_AGENT_FAILED, ARCHIVE_WITHOUT_PDFA, MISSING_ACCEPTED_REPORT, MISSING_ANY_REPORT, MISSING_FINAL_REPORT, MISSING_PDFA,
                        MISSING_SIGNED_COPY, PDFA_FAILED, PDFA_NOT_MADE_NO_OFFICE, PDFA_NOT_MADE_NOT_FINAL, Outcome)
+from .signed_copies import SIGNED_COPY_EXTENSIONS
 from .text import yes_no
 
 log = logging.getLogger("entretiens")
@@ -189,7 +190,8 @@ class _Run:
         stage = current.stage if current else None
         final = stage == self.final_stage
         signed_source = signed_copies_folder(self.config.outbox, self.campaign, number)
-        signed = sorted(p for p in signed_source.glob("*") if p.suffix.lower() == ".pdf"
+        # A copy received as an image is filed with the lossless PDF made of it: both go in.
+        signed = sorted(p for p in signed_source.glob("*") if p.suffix.lower() in SIGNED_COPY_EXTENSIONS
                         and not p.name.startswith(".") and is_regular_file(p)) if signed_source.is_dir() else []
         entry = AgentArchive(number, last, first, stage, final, 0, PDFA_NOT_MADE_NOT_FINAL, None)
         if not (current or files or signed):  # nothing received: a line of the index, no folder
@@ -234,7 +236,8 @@ class _Run:
             name = f"{SIGNED_COPIES_DIR}/{path.name}"
             if name not in checksums and is_regular_file(path) and not path.name.startswith(TEMP_PREFIX):
                 checksums[name] = recorded.get(name) or sha256(path)
-        entry.signed_copies = sum(1 for name in checksums if name.startswith(SIGNED_COPIES_DIR + "/"))
+        # A copy received as an image is its image and the PDF made of it: one copy.
+        entry.signed_copies = len({Path(name).stem for name in checksums if name.startswith(SIGNED_COPIES_DIR + "/")})
 
         self.write_text(folder / ARCHIVE_HISTORY_NAME, lambda tmp: _write_history(tmp, journal, files, self.config))
         checksums[ARCHIVE_HISTORY_NAME] = sha256(folder / ARCHIVE_HISTORY_NAME)

@@ -445,7 +445,7 @@ def cmd_status(args) -> int:
     for number, count in status.per_stage.items():
         print(f"  Étape {number} – {status.stage_labels[number]} : {count}")
     if status.signed_copies:
-        print(f"  Exemplaire signé reçu (PDF numérisé) : "
+        print(f"  Exemplaire signé reçu (PDF ou image numérisés) : "
               f"{counted(status.signed_copies, 'compte rendu', 'comptes rendus')}")
     if status.rejected:
         print(f"Rejets en attente de correction : {len(status.rejected)}")
@@ -507,7 +507,8 @@ def format_examination(result, catalogue) -> str:
         lines.append(f"   Illisible ({result.error.code}) : {result.error.message}")
         return "\n".join(lines)
     if result.signed:
-        lines.append(f"   EXEMPLAIRE SIGNÉ (PDF) – {counted(result.signed.page_count, 'page', 'pages')}")
+        kind = f"image {result.signed.image_format.upper()}" if result.signed.image_format else "PDF"
+        lines.append(f"   EXEMPLAIRE SIGNÉ ({kind}) – {counted(result.signed.page_count, 'page', 'pages')}")
         for copy in result.signed.copies:
             how = "le code imprimé" if copy.found_by == BY_CODE else "l'identifiant écrit dans le texte"
             lines.append(f"   identifiant {copy.report_id} : {agreed(len(copy.pages), 'page', 'pages')} "

@@ -828,6 +828,9 @@ def test_check_says_which_report_an_image_holds_without_moving_it(tmp_path):
     assert found.accepted and found.as_json()["exemplaire_signe"]["pages"] == 2
     assert [(c["matricule"], c["pages"]) for c in found.as_json()["exemplaire_signe"]["exemplaires"]] == [
         ("100003", [1, 2])]
+    from pipeline.cli import format_examination
+
+    assert "EXEMPLAIRE SIGNÉ (image TIFF) – 2 pages" in format_examination(found, config.catalogue)
     assert scan.exists()
 
 
