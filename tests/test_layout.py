@@ -434,6 +434,25 @@ def test_docx_headers_footers_and_properties():
                                  "cp:version": "CR-0a1b2c3d4e", "Matricule": "100231"}
 
 
+def test_docx_styles_are_read_once_per_styles_part_and_never_mixed_up(tmp_path):
+    """GIVEN two documents whose styles parts differ (a heading style renamed in one) WHEN both
+    are read, twice THEN each line has its own document's style name."""
+    def document(path: Path, heading_name: str) -> Path:
+        made = python_docx.Document()
+        made.add_heading("Identification", level=1)
+        made.save(path)
+        parts = lo.parts_of(path)
+        parts["word/styles.xml"] = parts["word/styles.xml"].replace(b'w:val="heading 1"',
+                                                                   f'w:val="{heading_name}"'.encode())
+        return lo.write_zip(path, parts)
+
+    first, second = document(tmp_path / "a.docx", "heading 1"), document(tmp_path / "b.docx", "Rubrique 1")
+    for _ in range(2):
+        for path, name in ((first, "Heading 1"), (second, "Rubrique 1")):
+            line = next(line for line, _ in file_layout(path).lines() if line.text == "Identification")
+            assert (line.style, line.heading) == (name, 1)
+
+
 # =====================================================================================
 # OpenDocument
 # =====================================================================================

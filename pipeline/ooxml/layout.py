@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from lxml import etree
@@ -647,7 +648,10 @@ def docx_layout(document: etree._Element, *, styles: etree._Element | None = Non
     (``w:document``, or any element holding paragraphs and tables), ``styles.xml``, the header
     and footer parts, ``docProps/core.xml`` and ``docProps/custom.xml``. A part not given is
     a part the document does not have."""
-    read_styles = _Styles(styles)
+    return _layout(document, _Styles(styles), headers, footers, core, custom)
+
+
+def _layout(document: etree._Element, read_styles: _Styles, headers, footers, core, custom) -> Layout:
     body = document.find(qn("w:body"))
     blocks = _Walk(read_styles, document).blocks(document if body is None else body, [])
     return Layout(
@@ -677,16 +681,37 @@ def _related_parts(package, main: str) -> dict[str, list[str]]:
     return related
 
 
+# The styles of the last few styles parts read, by their bytes: the reports of a campaign share
+# their template's styles.xml (300 KB and more from python-docx, several ms to parse).
+_STYLES_CACHE: OrderedDict[bytes, _Styles] = OrderedDict()
+_STYLES_CACHE_SIZE = 4
+
+
+def _package_styles(package, name: str | None) -> _Styles:
+    """The styles of the part ``name``, parsed once for every package holding the same bytes."""
+    if name is None:
+        return _Styles(None)
+    data = package.read_part(name)
+    styles = _STYLES_CACHE.get(data)
+    if styles is None:
+        styles = _STYLES_CACHE[data] = _Styles(package.xml_part(name))  # parsed under the package's caps
+        if len(_STYLES_CACHE) > _STYLES_CACHE_SIZE:
+            _STYLES_CACHE.popitem(last=False)
+    else:
+        _STYLES_CACHE.move_to_end(data)
+    return styles
+
+
 def package_layout(package) -> Layout:
     """The layout of an opened .docx package (:func:`pipeline.preflight.open_document`): its
     main part, with the styles, headers and footers it relates to and its properties."""
     related = _related_parts(package, package.main_part)
     styles = related[_STYLES_REL]
-    return docx_layout(
+    return _layout(
         package.xml_part(package.main_part),
-        styles=package.xml_part(styles[0]) if styles else None,
-        headers=[package.xml_part(name) for name in related[_HEADER_REL]],
-        footers=[package.xml_part(name) for name in related[_FOOTER_REL]],
-        core=package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None,
-        custom=package.xml_part(CUSTOM_PART) if package.has_part(CUSTOM_PART) else None,
+        _package_styles(package, styles[0] if styles else None),
+        [package.xml_part(name) for name in related[_HEADER_REL]],
+        [package.xml_part(name) for name in related[_FOOTER_REL]],
+        package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None,
+        package.xml_part(CUSTOM_PART) if package.has_part(CUSTOM_PART) else None,
     )
