@@ -182,4 +182,5 @@ def employer_form(catalogue: Catalogue, mapping: EmployerFormFile) -> Form:
                        if p.kind in ("after_label", "below_label", "cell", "grid") and p.match)
     return Form(catalogue=catalogue, version=mapping.fingerprint, places=places, tables=tables,
                 recognition=Recognition(tags=frozenset(), labels=labels),
-                version_marks=VersionMarks(property="cp:version", in_footer=None), identity=Identity())
+                version_marks=VersionMarks(property="cp:version", in_footer=None), identity=Identity(),
+                name=mapping.name)

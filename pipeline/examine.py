@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Config
-from .outcomes import RosterError, UnreadableReport
+from .outcomes import NO_IDENTIFIER, RosterError, UnreadableReport
 from .preflight import PackageLimits
 from .files import is_regular_file
 from .read import Report, read_report
@@ -103,9 +103,37 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
     except UnreadableReport as exc:
         result.error = exc
         return result
+    unmatched = None
+    if config.employer_mapping is not None:  # a copy of the employer's blank form names no identifier
+        from .employer_read import identify_agent
+
+        unmatched = identify_agent(result.report, config.campaign.key, lambda: roster_names(config))
     rules = ValidationContext.from_config(config, known_agents=agents, received=received)
     result.validation = validate(result.report, config.catalogue, rules)
+    if unmatched is not None:  # why its name did not give its agent, rather than « no identifier »
+        reason, params = unmatched
+        result.validation.findings = [reason.finding(**params) if f.code == NO_IDENTIFIER.code else f
+                                      for f in result.validation.findings]
     return result
+
+
+_ROSTER_NAMES: dict[tuple, dict] = {}
+
+
+def roster_names(config: Config) -> dict[tuple[str, str], list[str]] | None:
+    """The roster's agent numbers by name and first name (:func:`pipeline.employer_read.person_key`),
+    read once per roster file and state; ``None`` without a roster."""
+    from .employer_read import roster_names as by_name
+
+    path = config.roster_path
+    if path is None or not path.exists():
+        return None
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, config.catalogue.version())
+    if key not in _ROSTER_NAMES:
+        _ROSTER_NAMES.clear()
+        _ROSTER_NAMES[key] = by_name((roster_agents(config) or {}).items())
+    return _ROSTER_NAMES[key]
 
 
 def examine_pdf(result: Examination, config: Config) -> Examination:

@@ -142,6 +142,7 @@ class Form:
     recognition: Recognition
     version_marks: VersionMarks = VersionMarks()
     identity: Identity = Identity()
+    name: str | None = None  # as people call it (an employer's form: formulaire.yaml's « nom »)
 
 
 def template_form(catalogue: Catalogue) -> Form:

@@ -239,6 +239,19 @@ UNKNOWN_AGENT = Reason("agent_inconnu", ERROR, {
     "": "Le matricule {number} ne figure pas dans la liste des agents de la campagne. Vérifiez le "
         "matricule ou signalez l'agent au service RH.",
 })
+# A copy of an employer's blank form (no identifier, no agent number): its agent found by name in the roster.
+UNKNOWN_NAME = Reason("nom_inconnu", ERROR, {
+    "": "Ce compte rendu ne porte ni identifiant ni matricule, et aucun agent de la liste des agents de la "
+        "campagne ne s'appelle «\u202f{person}\u202f» : il ne peut être rattaché à aucun agent. Vérifiez "
+        "l'orthographe du nom et du prénom de l'agent sur le compte rendu, ou signalez l'agent au service RH "
+        "s'il manque à la liste.",
+})
+AMBIGUOUS_NAME = Reason("homonymes", ERROR, {
+    "": "Ce compte rendu ne porte ni identifiant ni matricule, et plusieurs agents de la liste des agents de "
+        "la campagne s'appellent «\u202f{person}\u202f» (matricules {numbers}) : il ne peut pas être rattaché "
+        "à l'un d'eux. Reportez les réponses dans le formulaire pré-rempli envoyé par le service RH, qui porte "
+        "l'identifiant de l'agent, puis déposez-le de nouveau.",
+})
 # -- deadlines (deadlines.py): a warning, never a rejection --
 LATE = Reason("delai_depasse", WARNING, {"": "{deadline} : le {done}, après l'échéance du {due}."})
 # -- the report's history (process.py: compare with the current version) --
@@ -588,7 +601,40 @@ class HostileXml(UnreadableReport):
 class NotAReport(UnreadableReport):
     code = "pas_un_compte_rendu"
     sentences = {"": "«\u202f{name}\u202f» est un document Word, mais pas un compte rendu d'entretien "
-                     "professionnel : aucune des rubriques du formulaire n'y figure. " + FROM_PREFILLED}
+                     "professionnel : aucune des rubriques du formulaire n'y figure. " + FROM_PREFILLED,
+                 "odt": "«\u202f{name}\u202f» est un document OpenDocument (LibreOffice), mais pas un compte rendu "
+                        "d'entretien professionnel : aucune des rubriques du formulaire n'y figure. " + FROM_PREFILLED}
+
+
+class OtherForm(UnreadableReport):
+    """A report on another form than the employer's form of the campaign (another employer's, an
+    older layout of the same, our own template's): both are named, the form by its name and
+    fingerprint, the file by what it says of itself (:attr:`parts`, put together by :meth:`what`)."""
+
+    code = "autre_formulaire"
+    _AGAIN = " Reportez les réponses dans le formulaire de la campagne, puis déposez-le de nouveau."
+    sentences = {
+        "": "«\u202f{name}\u202f» n'est pas rempli sur le formulaire de la campagne, «\u202f{form}\u202f» "
+            "({version}) : {what}, où seules {found} des {total} rubriques de ce formulaire figurent." + _AGAIN,
+        "one": "«\u202f{name}\u202f» n'est pas rempli sur le formulaire de la campagne, «\u202f{form}\u202f» "
+               "({version}) : {what}, où une seule des {total} rubriques de ce formulaire figure." + _AGAIN,
+        "none": "«\u202f{name}\u202f» n'est pas rempli sur le formulaire de la campagne, «\u202f{form}\u202f» "
+                "({version}) : {what}, où aucune des {total} rubriques de ce formulaire ne figure." + _AGAIN,
+        "stamped": "«\u202f{name}\u202f» n'est pas rempli sur le formulaire de la campagne, «\u202f{form}\u202f» "
+                   "({version}) : {what}." + _AGAIN,
+    }
+    #: What the file is, as a clause of the sentence.
+    parts = {
+        "title": "c'est le document «\u202f{title}\u202f»{footer}",
+        "footer": " (pied de page : «\u202f{footer}\u202f»)",
+        "template": "c'est un compte rendu sur le modèle du service RH (version {found})",
+        "version": "il a été établi sur une autre version de ce formulaire, ou sur un autre formulaire "
+                   "(empreinte {found})",
+    }
+
+    @classmethod
+    def what(cls, part: str, /, **params: object) -> str:
+        return cls.parts[part].format(**params)
 
 
 class WrongTemplateVersion(UnreadableReport):
@@ -712,7 +758,8 @@ class UnidentifiedImage(UnreadableReport):
 
 #: Every reason a file cannot be read, in the order the README lists them.
 UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, RightsProtected, EmailMessage, MacroDocument, WrongOfficeType,
-                      TruncatedZip, ZipBomb, DuplicatePart, HostileXml, NotAReport, WrongTemplateVersion, NotARegularFile,
+                      TruncatedZip, ZipBomb, DuplicatePart, HostileXml, NotAReport, OtherForm, WrongTemplateVersion,
+                      NotARegularFile,
                       FileUnavailable, InterruptedTwice, EncryptedPdf, DamagedPdf, PdfTooLarge, UnidentifiedPdf,
                       UnreadableImage, ImageTooLarge, UnidentifiedImage)
 

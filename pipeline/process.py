@@ -533,7 +533,7 @@ class Processor:
         campaign = report.campaign or self.config.campaign.key
         stem = agent_file_stem(campaign, report.values.get(cat.AGENT_NUMBER, ""),
                                report.values.get(cat.LAST_NAME, ""), report.values.get(cat.FIRST_NAME, ""))
-        destination = stage_folder(self.config.outbox, self.catalogue, stage) / f"{stem}.docx"
+        destination = stage_folder(self.config.outbox, self.catalogue, stage) / f"{stem}.{report.format}"
         previous = None
         if (current is None or Path(current.location) != destination) and not self._placed_before(
                 row, work_path, destination):

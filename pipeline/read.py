@@ -23,9 +23,10 @@ from pathlib import Path
 from . import ooxml
 from .catalogue import Catalogue, Field
 from .dates import parse_date
+from .employer_form import FINGERPRINT_PREFIX
 from .form import FieldPlace, Form, Identity, Recognition, TablePlace, VersionMarks, template_form
 from .outcomes import NotAReport, UnreadableDate, WrongTemplateVersion
-from .preflight import PackageLimits, open_package
+from .preflight import PackageLimits, open_document
 from .text import drop_invisible, normalize_identifier, normalize_label
 
 # Texts Word and our template show in an empty control. Read as "no answer"
@@ -46,15 +47,23 @@ _PLACEHOLDER_HINT = re.compile(r"Cliquez|Click|Choisissez|Choose")
 # keeps a symbol font's character in the private-use area: Wingdings' ticked box is U+F0FE,
 # as LibreOffice 7.4 writes it), or a word. Folded (case and accents do not matter).
 TICK_MARKS = frozenset(
-    "☒☑✓✔✗✘⊠⌧🗹🗷✅❎"  # typed, or from a font that maps to Unicode (Segoe UI Symbol...)
+    "☒☑✓✔✗✘✕✖⊠⌧🗹🗷✅❎"  # typed, or from a font that maps to Unicode (Segoe UI Symbol...)
+    "■▪◼⬛▣●◉"  # a filled square or dot: a box or a grid's cell blacked out
     "\uf0fe\uf0fd\uf0fc\uf0fb\uf078\uf0fa"  # Wingdings: ticked boxes, check marks, crosses
     "\uf050\uf04f\uf051\uf052\uf053\uf054\uf0d3"  # Wingdings 2
 )
 TICK_WORDS = frozenset({"x", "oui", "yes", "vrai", "coche", "cochee", "ok"})
-EMPTY_BOX_MARKS = frozenset("☐□❑◻⬜▢\uf0a8\uf06f\uf071\uf0a3\uf02a\uf0a1")
+EMPTY_BOX_MARKS = frozenset("☐□❑◻⬜▢○◯\uf0a8\uf06f\uf071\uf0a3\uf02a\uf0a1")
 EMPTY_BOX_WORDS = frozenset({"non", "no", "faux", "non coche", "non cochee"})
 
 Value = str | bool
+#: How a report was matched to its agent (``Report.identified_by``, kept in the journal).
+BY_IDENTIFIER_FIELD = "identifiant"  # the identifier's field (our template's)
+BY_PROPERTY = "propriete"  # the document property dc:identifier
+BY_FOOTER = "pied_de_page"  # « identifiant 2026-100231 » in a footer (an employer's form)
+BY_CODE = "code"  # the page code's payload (ENTRETIENS|version|campaign|number) in a custom property
+BY_AGENT_NUMBER = "matricule"  # the agent number's field
+BY_NAME = "nom_prenom"  # name and first name, found in the roster (a copy of an employer's blank form)
 
 
 @dataclass
@@ -72,6 +81,8 @@ class Report:
     campaign: str | None = None
     agent_number: str | None = None
     template_version: str | None = None
+    identified_by: str | None = None  # how it was matched to its agent (BY_*); None: it was not
+    format: str = "docx"  # the file's format: docx, odt
 
     def value(self, key: str) -> Value:
         if key in self.tables:
@@ -98,6 +109,7 @@ class Report:
             "images_seules": self.pictures,
             "lu_par": self.found_by,
             "absents_du_formulaire": self.not_in_form,
+            "identifie_par": self.identified_by,
         }
 
 
@@ -296,12 +308,22 @@ def read_report(path: Path, form: Form | Catalogue, *,
     """Read one returned report by ``form`` (``Config.form``). A catalogue is short for its own
     template's form (:func:`~pipeline.form.template_form`), for tests and scripts. Raises an
     UnreadableReport subclass when it cannot, whose message names the file as ``name`` (the
-    name it was received under), else its own."""
+    name it was received under), else its own.
+
+    Our template's .docx is read here, on its XML (the fast path); a copy of an employer's form
+    (.docx or .odt) and our template saved as an .odt are read on their layout by
+    :func:`pipeline.employer_read.read_layout`."""
     if isinstance(form, Catalogue):
         form = _template_form_of(form)
     path = Path(path)
     name = name or path.name
-    with open_package(path, limits=limits) as package:
+    with open_document(path, limits=limits) as package:
+        if package.format != "docx" or form.version.startswith(FINGERPRINT_PREFIX):
+            # An employer's form (.docx or .odt), or our template saved as an .odt: read on its layout.
+            from .employer_read import read_layout
+            from .layout import layout_of
+
+            return read_layout(layout_of(package), form, path=path, name=name)
         root = package.xml_part(package.main_part)
         index = _Index(root)
         if not _is_report(index, form.recognition):
@@ -351,8 +373,8 @@ def _read_date(report: Report, f: Field, text: Value) -> None:
 def _identify(report: Report, identity: Identity, core_identifier: str | None) -> None:
     """Report identifier from its field, else the document properties; campaign and
     agent number from it, else from their own fields (the fields ``identity`` names)."""
-    identifier = normalize_identifier(str(report.values.get(identity.identifier_field) or "")) or (
-        normalize_identifier(core_identifier) if core_identifier else None)
+    in_field = normalize_identifier(str(report.values.get(identity.identifier_field) or ""))
+    identifier = in_field or (normalize_identifier(core_identifier) if core_identifier else None)
     report.report_id = identifier
     campaign = normalize_identifier(str(report.values.get(identity.campaign_field) or ""))
     number = normalize_identifier(str(report.values.get(identity.agent_number_field) or ""))
@@ -365,3 +387,6 @@ def _identify(report: Report, identity: Identity, core_identifier: str | None) -
     report.agent_number = number or None
     if not report.report_id and campaign and number:
         report.report_id = f"{campaign}-{number}"
+    if report.agent_number:
+        report.identified_by = (BY_IDENTIFIER_FIELD if in_field and "-" in in_field else
+                                BY_PROPERTY if identifier and "-" in identifier else BY_AGENT_NUMBER)

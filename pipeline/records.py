@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # A report's content.
 FIELDS, TABLES, DATES, FORM_VERSION = "champs", "tableaux", "dates", "version_formulaire"
+IDENTIFIED_BY = "identifie_par"  # how the report was matched to its agent (pipeline.read's BY_*)
 # A signed copy's content: its page count, the reports found in it, its electronic signatures.
 PAGES, COPIES, SIGNATURES = "pages", "exemplaires_signes", "signatures"
 # One report found in a signed copy (SignedCopy).
@@ -38,28 +39,30 @@ Value = str | bool
 class ReportContent:
     """What was read of a report: ``fields`` (key -> text, or bool for a check box; "" when
     empty), ``tables`` (key -> rows that hold something, column key -> text), ``dates`` (key ->
-    the date read, ``None`` when empty or unreadable), ``form_version`` (« CR-0a1b2c3d4e »)."""
+    the date read, ``None`` when empty or unreadable), ``form_version`` (« CR-0a1b2c3d4e »),
+    ``identified_by`` (how it was matched to its agent: « identifiant », « nom_prenom »...)."""
 
     fields: dict[str, Value] = field(default_factory=dict)
     tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     dates: dict[str, dt.date | None] = field(default_factory=dict)
     form_version: str | None = None
+    identified_by: str | None = None
 
     @classmethod
     def of_report(cls, report: Report) -> "ReportContent":
         return cls(fields=report.values, tables=report.tables, dates=dict(report.dates),
-                   form_version=report.template_version)
+                   form_version=report.template_version, identified_by=report.identified_by)
 
     @classmethod
     def from_json(cls, data: dict) -> "ReportContent":
         return cls(fields=data.get(FIELDS) or {}, tables=data.get(TABLES) or {},
                    dates={k: dt.date.fromisoformat(v) if v else None for k, v in (data.get(DATES) or {}).items()},
-                   form_version=data.get(FORM_VERSION))
+                   form_version=data.get(FORM_VERSION), identified_by=data.get(IDENTIFIED_BY))
 
     def as_json(self) -> dict:
         return {FIELDS: self.fields, TABLES: self.tables,
                 DATES: {k: v.isoformat() if v else None for k, v in self.dates.items()},
-                FORM_VERSION: self.form_version}
+                FORM_VERSION: self.form_version, IDENTIFIED_BY: self.identified_by}
 
     def text(self, key: str) -> str:
         """A single field's text, stripped; "" when empty, absent or a check box."""

@@ -9,7 +9,7 @@ The JSON output is a list, one object per file, in the order given:
      "constats": [{"code", "severity", "label", "message", "field"}...],
      "contenu": {"fichier", "identifiant", "campagne", "matricule", "version_formulaire",
                  "champs", "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "lu_par",
-                 "absents_du_formulaire"} | null}
+                 "absents_du_formulaire", "identifie_par"} | null}
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ ENTRY_KEYS = {"fichier", "accepte", "etape", "illisible", "constats", "contenu"}
 FINDING_KEYS = {"code", "severity", "label", "message", "field"}
 CONTENT_KEYS = {"fichier", "identifiant", "campagne", "matricule", "version_formulaire", "champs",
                 "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "images_seules", "lu_par",
-                "absents_du_formulaire"}
+                "absents_du_formulaire", "identifie_par"}
 
 
 @pytest.fixture(scope="session")
