@@ -199,6 +199,16 @@ def answers(catalogue: Catalogue, *, stage: int, review: dt.date,
     return result
 
 
+def typed_answers(catalogue: Catalogue, *, stage: int, review: dt.date, overrides: dict[str, object] | None = None,
+                  omit: tuple[str, ...] = (), prefilled: dict[str, str] | None = None) -> dict[str, object]:
+    """What :func:`fill_report` types: :func:`answers`, less each made-up answer that would
+    contradict another (a person whose agent manages nobody leaves the number managed empty)
+    given what ``generate`` wrote (``prefilled``: field key -> text)."""
+    given = answers(catalogue, stage=stage, review=review, overrides=overrides)
+    _without_contradictions(catalogue, given, prefilled=prefilled or {}, kept={*(overrides or {}), *omit})
+    return given
+
+
 def _without_contradictions(catalogue: Catalogue, given: dict[str, object], *, prefilled: dict[str, str],
                             kept: set[str]) -> None:
     """Drop from ``given`` each made-up answer that, with the others and what ``generate`` wrote
@@ -229,10 +239,9 @@ def fill_report(source: Path, destination: Path, catalogue: Catalogue, *, stage:
     """Fill a generated report up to ``stage`` and save it to ``destination``."""
     form = ReportForm(source, catalogue)
     review = review or dt.date(2026, 12, 14)
-    given = answers(catalogue, stage=stage, review=review, overrides=overrides)
     prefilled = {f.key: text for f in catalogue.single_fields
                  if f.key not in (overrides or {}) and (text := form.value_text(f.key))}
-    _without_contradictions(catalogue, given, prefilled=prefilled, kept={*(overrides or {}), *omit})
+    given = typed_answers(catalogue, stage=stage, review=review, overrides=overrides, omit=omit, prefilled=prefilled)
     for key, value in given.items():
         if key in omit or key in prefilled:
             continue  # pre-filled by `generate`: a person leaves it as it is
