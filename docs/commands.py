@@ -83,12 +83,20 @@ def table(parser: argparse.ArgumentParser | None = None) -> str:
     top = [a for a in parser._actions if a.dest != "help"]
     rows = ["| command | what it does | options |", "|---|---|---|",
             f"| `{_synopsis(parser, top)}` | {_cell(parser.description)} | {_options(parser, top)} |"]
-    commands = _commands(parser)
+    rows += _rows(_commands(parser))
+    return "\n".join(rows) + "\n"
+
+
+def _rows(commands: argparse._SubParsersAction) -> list[str]:
+    """One row per command, then one per action of a command group (``entretiens formulaire importer``)."""
+    rows = []
     helps = {choice.dest: choice.help for choice in commands._choices_actions}
     for name, sub in commands.choices.items():
         own = [a for a in sub._actions if a.dest not in COMMON]
         rows.append(f"| `{_synopsis(sub, own)}` | {_cell(helps[name])} | {_options(sub, own)} |")
-    return "\n".join(rows) + "\n"
+        for group in (a for a in sub._actions if isinstance(a, argparse._SubParsersAction)):
+            rows += _rows(group)
+    return rows
 
 
 def section(parser: argparse.ArgumentParser | None = None) -> str:

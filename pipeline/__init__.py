@@ -43,18 +43,20 @@ if TYPE_CHECKING:
     from .mail import MailRun
     from .mail.reminders import ReminderRun
     from .archive import ArchiveResult
+    from .catalogue import Catalogue
+    from .employer_import import FormNotImportable, ImportResult
 
 __all__ = [
     # functions
     "load_config", "process_inbox", "reexamine_files", "check_files", "generate_documents", "rebuild_workbooks",
     "campaign_view", "campaign_status", "watcher_state", "build_templates", "run_service", "send_reminders",
-    "deliver_messages", "archive_campaign",
+    "deliver_messages", "archive_campaign", "import_form",
     # what they return or take
     "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
-    "CampaignView", "WatcherState", "ReminderRun", "MailRun", "ArchiveResult",
+    "CampaignView", "WatcherState", "ReminderRun", "MailRun", "ArchiveResult", "ImportResult",
     # exceptions
     "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
-    "UnreadableReport", "NotReexaminable",
+    "UnreadableReport", "NotReexaminable", "FormNotImportable",
 ]
 
 
@@ -257,12 +259,32 @@ def archive_campaign(config: Config, *, renderer=None,
     return archive_campaign(config, renderer=renderer, progress=progress)
 
 
+def import_form(path: str | Path, *, catalogue: Catalogue | None = None, output: str | Path | None = None,
+                today: dt.date | None = None) -> ImportResult:
+    """Map an employer's blank form (a .docx or an .odt) to the field catalogue and write the mapping,
+    formulaire.yaml, to ``output`` (``entretiens formulaire importer``): where the form holds each field
+    (after a label, under it, in a cell, in boxes, in a grid, a form field, a table), with a confidence;
+    the catalogue adapted (labels as printed, the employer's own scales, its own fields as additions,
+    the required fields it lacks made optional, the others listed to retire); its layout's fingerprint.
+    Each place is checked by reading a copy of the form with a value written there. ``catalogue``:
+    the one to map (default: the hospital service's; the command passes config.yaml's public service).
+    An existing ``output`` is never replaced: the mapping goes beside it under a dated name. Without
+    ``output`` nothing is written. Returns an :class:`ImportResult` (``mapping``, ``text``,
+    ``written``, ``kept``, ``summary()`` in French). Raises :class:`FormNotImportable` when the file is
+    not a form that can be mapped (a letter, a spreadsheet, an encrypted file, a .doc, no regulatory
+    part found), in French."""
+    from .employer_import import import_form
+
+    return import_form(path, catalogue=catalogue, output=output, today=today)
+
+
 # Types and exceptions, loaded on first use (PEP 562): name -> module under pipeline.
 _LAZY = {
     "Config": "config", "Watch": "config", "PassResult": "process", "HandledFile": "process",
     "Outcome": "outcomes", "Examination": "examine", "GenerateResult": "generate", "Status": "status",
     "CampaignView": "campaign",
     "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders", "ArchiveResult": "archive",
+    "ImportResult": "employer_import", "FormNotImportable": "employer_import",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
                      "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),
 }

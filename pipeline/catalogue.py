@@ -108,6 +108,9 @@ class Section(_Frozen):
     criteria: bool = False
     # Filled by HR, not by the evaluator and the agent (the appeal, when there is one).
     filled_by_hr: bool = False
+    # Other titles employers' forms give this part (« Manière de servir », « Valeur professionnelle »):
+    # how « entretiens formulaire importer » recognises it (:data:`SYNONYMS`). Not part of the version.
+    synonyms: list[str] = []
 
 
 class Column(_Frozen):
@@ -120,6 +123,8 @@ class Column(_Frozen):
     required: bool = False  # in a row that is not empty
     required_if: Condition | None = None
     width_cm: float = 4.0
+    # Other headers employers' forms print for this column (« Indicateur(s) »): see :data:`SYNONYMS`.
+    synonyms: list[str] = []
 
 
 class Field(_Frozen):
@@ -134,6 +139,10 @@ class Field(_Frozen):
     marks_stage: int | None = None
     # Filled by `generate` from the roster (column names accepted, any case/accents).
     roster_columns: list[str] = []
+    # Other wordings of the label on employers' own forms (« Nom et prénom de l'évaluateur »,
+    # « Supérieur hiérarchique direct », « N+1 »): how « entretiens formulaire importer » finds the
+    # field on a form (:data:`SYNONYMS`). Not part of the form's version: the form is the same.
+    synonyms: list[str] = []
     roster_required: bool = False  # `generate` reports a roster row without it
     prefilled: bool = False  # written by `generate` even without a roster column
     multiline: bool = False
@@ -703,6 +712,169 @@ def for_public_service(catalogue: Catalogue, key: str) -> Catalogue:
             item["help"] = worded(item["help"])
     return Catalogue(**data | {"legal_basis": service.legal_basis, "appeal_routes": worded(APPEAL_ROUTES)})
 
+
+# ---------------------------------------------------------------------------
+# Other wordings: how employers' own forms print a field, a column or a part.
+# ---------------------------------------------------------------------------
+
+#: What employers' forms print instead of a field's label (key) or a table column's header
+#: (``table.column``), as administrations word them: « entretiens formulaire importer »
+#: (pipeline/employer_import.py) finds the field on a form by its label, these and its roster
+#: columns. A generic label printed under a heading (« Date » under « Évaluateur », « Nom » in the
+#: column « Supérieur hiérarchique direct ») is compared with its heading before it: « évaluateur
+#: date ». « N+1 », « SHD » and « supérieur hiérarchique direct » are read as « évaluateur » there,
+#: « AIPN », « autorité territoriale » or « directeur » as « autorité ». Not part of the form's
+#: version. A field added in config.yaml may declare its own ``synonyms``.
+SYNONYMS: dict[str, list[str]] = {
+    REPORT_ID: ["identifiant", "référence du compte rendu"],
+    CAMPAIGN: ["année", "année de l'entretien", "campagne d'évaluation", "période évaluée"],
+    AGENT_NUMBER: ["matricule", "numéro de matricule", "numéro d'agent", "n° agent", "identifiant de l'agent"],
+    LAST_NAME: ["nom de famille", "nom", "nom patronymique", "nom de l'agent évalué", "agent nom"],
+    FIRST_NAME: ["prénom", "prénom de l'agent évalué", "agent prénom"],
+    GRADE: ["grade de l'agent", "grade détenu", "agent grade"],
+    SERVICE: ["service", "service / unité", "service / direction", "direction / service", "affectation",
+              "service d'affectation de l'agent", "structure", "unité de travail", "agent service"],
+    EVALUATOR: ["nom et prénom de l'évaluateur", "nom de l'évaluateur", "évaluateur",
+                "nom du supérieur hiérarchique direct", "supérieur hiérarchique direct nom",
+                "supérieur hiérarchique direct"],
+    "fonction_evaluateur": ["fonction de l'évaluateur", "fonctions de l'évaluateur", "évaluateur fonction",
+                            "évaluateur intitulé du poste", "qualité de l'évaluateur", "évaluateur qualité"],
+    INVITATION_DATE: ["date de la convocation", "date de convocation", "convoqué le", "date d'envoi de la convocation"],
+    REVIEW_DATE: ["date de l'entretien", "date de l'entretien professionnel", "date d'entretien", "entretien du",
+                  "entretien réalisé le"],
+    "poste": ["intitulé du poste", "poste occupé", "emploi occupé", "intitulé de l'emploi", "fonctions exercées",
+              "agent intitulé du poste", "agent fonction"],
+    "missions": ["missions principales du poste", "missions du poste", "missions et activités principales",
+                 "description des missions", "activités principales", "principales missions"],
+    "evolution_poste": ["évolution du poste", "mise à jour de la fiche de poste", "évolution des missions du poste"],
+    "encadre_agents": ["fonctions d'encadrement", "encadrement", "l'agent encadre-t-il", "encadre des agents",
+                       "exerce des fonctions d'encadrement", "agent encadrant"],
+    "nombre_agents_encadres": ["nombre d'agents encadrés", "si oui, nombre d'agents encadrés", "nombre d'agents",
+                               "effectif encadré"],
+    FIRST_REVIEW: ["premier entretien", "nouvel arrivant", "aucun objectif fixé l'an dernier"],
+    PREVIOUS_RESULTS: ["résultats professionnels obtenus", "résultats professionnels", "évaluation de l'année écoulée",
+                       "réalisation des objectifs de l'année écoulée", "objectifs de l'année écoulée",
+                       "objectifs fixés l'année précédente", "bilan des objectifs", "résultats obtenus"],
+    f"{PREVIOUS_RESULTS}.objectif": ["objectif fixé", "objectif", "objectifs fixés", "rappel des objectifs"],
+    f"{PREVIOUS_RESULTS}.atteinte": ["résultat", "résultats", "niveau d'atteinte", "atteinte", "degré de réalisation",
+                                     "résultat obtenu", "réalisation"],
+    f"{PREVIOUS_RESULTS}.commentaire": ["commentaires", "observations", "observations / éléments d'explication",
+                                        "éléments d'explication", "commentaire de l'évaluateur"],
+    "evenements": ["événements survenus au cours de la période écoulée", "faits marquants de l'année",
+                   "faits marquants", "contexte de l'année écoulée", "événements marquants"],
+    NEXT_OBJECTIVES: ["objectifs fixés pour la nouvelle année", "objectifs pour l'année à venir",
+                      "objectifs de l'année à venir", "objectifs fixés pour l'année à venir", "objectifs de l'année",
+                      "nouveaux objectifs", "objectifs pour l'année"],
+    f"{NEXT_OBJECTIVES}.objectif": ["objectif", "objectifs", "objectif fixé"],
+    f"{NEXT_OBJECTIVES}.indicateur": ["indicateur", "indicateurs", "indicateurs de réussite", "critères de réussite",
+                                      "indicateurs / critères de réussite", "indicateur de mesure",
+                                      "modalités d'évaluation"],
+    f"{NEXT_OBJECTIVES}.echeance": ["échéance", "délai", "date d'échéance", "calendrier"],
+    "competences": ["compétences professionnelles et techniques", "compétences professionnelles", "technicité",
+                    "compétences techniques"],
+    "contribution": ["contribution à l'activité", "efficacité dans l'emploi", "contribution au service",
+                     "implication dans le service"],
+    "qualites_relationnelles": ["qualités relationnelles", "qualités personnelles", "sens des relations humaines"],
+    "capacite_encadrement": ["capacité d'encadrement", "capacité d'encadrement ou d'expertise",
+                             "aptitude à l'encadrement", "capacité à exercer des fonctions d'un niveau supérieur"],
+    "appreciation_encadrement": ["appréciation de la manière d'exercer les fonctions d'encadrement",
+                                 "appréciation de l'encadrement", "manière d'exercer les fonctions d'encadrement",
+                                 "appréciation de la manière de les exercer"],
+    "acquis_experience": ["acquis de l'expérience professionnelle", "acquis de l'expérience", "compétences acquises"],
+    "appreciation_generale": ["appréciation générale", "appréciation générale sur la valeur professionnelle",
+                              "appréciation générale littérale", "appréciation littérale",
+                              "appréciation de l'évaluateur", "synthèse de l'évaluateur"],
+    NO_TRAINING_NEED: ["aucun besoin de formation", "pas de besoin de formation", "aucune demande de formation"],
+    CPF_INFORMATION: ["information sur le compte personnel de formation", "compte personnel de formation",
+                      "l'agent a été informé de ses droits à formation", "information sur le cpf"],
+    TRAINING_NEEDS: ["besoins de formation", "demandes de formation", "formations demandées", "formations envisagées",
+                     "besoins en formation"],
+    f"{TRAINING_NEEDS}.intitule": ["intitulé de la formation", "intitulé", "formation", "action de formation",
+                                   "thème de la formation", "formation demandée"],
+    f"{TRAINING_NEEDS}.type": ["type", "type de formation", "type d'action", "catégorie", "typologie"],
+    f"{TRAINING_NEEDS}.dispositif": ["dispositif", "organisme / dispositif", "organisme", "dispositif mobilisé",
+                                     "modalité"],
+    f"{TRAINING_NEEDS}.priorite": ["priorité", "ordre de priorité", "urgence"],
+    f"{TRAINING_NEEDS}.periode": ["période souhaitée", "période", "échéance souhaitée", "date souhaitée"],
+    f"{TRAINING_NEEDS}.avis": ["avis de l'évaluateur", "avis", "avis du supérieur hiérarchique"],
+    f"{TRAINING_NEEDS}.motif_avis": ["motif de l'avis défavorable", "motif", "motivation de l'avis"],
+    "perspectives_carriere": ["carrière", "perspectives de carrière", "évolution de carrière",
+                              "perspectives d'évolution professionnelle", "projet professionnel",
+                              "commentaires (carrière, mobilité)"],
+    "perspectives_mobilite": ["mobilité", "projet de mobilité", "souhaits de mobilité", "perspectives de mobilité"],
+    "echelon_sommital": ["agent au dernier échelon de son grade", "échelon sommital",
+                         "dernier échelon depuis trois ans"],
+    "appreciation_promotion": ["perspectives d'accès au grade supérieur", "appréciation des perspectives d'accès",
+                               "accès au grade supérieur"],
+    "attentes_agent": ["attentes de l'agent", "propositions de l'agent", "attentes et propositions",
+                       "souhaits et propositions de l'agent"],
+    "signature_evaluateur": ["évaluateur nom et prénom", "évaluateur nom", "évaluateur signature",
+                             "nom et prénom du signataire", "signature de l'évaluateur"],
+    EVALUATOR_SIGNATURE_DATE: ["évaluateur date", "date de signature de l'évaluateur", "date de signature",
+                               "signé par l'évaluateur le", "évaluateur fait le"],
+    COMMUNICATION_DATE: ["date de communication", "date de communication à l'agent", "communiqué à l'agent le",
+                         "date de remise du compte rendu à l'agent"],
+    "observations_agent": ["observations de l'agent", "observations éventuelles de l'agent", "remarques de l'agent",
+                           "observations de l'agent sur l'entretien"],
+    AGENT_ACK_DATE: ["agent date", "date de prise de connaissance", "pris connaissance le",
+                     "agent prise de connaissance date", "date de prise de connaissance du compte rendu"],
+    "signature_agent_observations": ["agent nom et prénom", "agent prise de connaissance nom et prénom",
+                                     "signature de l'agent après ses observations"],
+    "visa_autorite": ["visa autorité nom et qualité", "visa autorité nom et prénom", "visa nom et qualité",
+                      "visa nom et prénom", "visa autorité nom", "autorité nom et qualité"],
+    VISA_DATE: ["date du visa", "visa date", "visa autorité date", "autorité date", "visé le"],
+    NOTIFICATION_DATE: ["date de notification", "date de notification du compte rendu à l'agent",
+                        "compte rendu notifié à l'agent le", "notifié le", "notification date", "notifié à l'agent le"],
+    "signature_agent": ["signature de l'agent", "agent signature", "notification signature de l'agent",
+                        "signature de l'agent à la notification"],
+    REFUSED_TO_SIGN: ["refus de signer", "l'agent refuse de signer", "refus de signature"],
+    NOTIFICATION_MODE: ["mode de notification", "notification par lettre recommandée", "modalité de notification"],
+    REVISION_REQUEST_DATE: ["date de la demande de révision", "demande de révision reçue le"],
+    REVISION_DECISION: ["décision sur la demande de révision", "décision de l'autorité", "suite donnée à la demande"],
+    REVISION_DECISION_DATE: ["date de la décision", "date de la réponse à la demande de révision"],
+    CAP_REFERRAL_DATE: ["date de saisine de la cap", "saisine de la commission administrative paritaire",
+                        "date de saisine de la commission"],
+}
+
+#: Other titles employers' forms give a part of the report (section key -> titles).
+SECTION_SYNONYMS: dict[str, list[str]] = {
+    "identite": ["identification de l'agent", "identification", "identité de l'agent", "agent évalué",
+                 "supérieur hiérarchique direct", "évaluateur", "identification de l'agent et de l'évaluateur"],
+    "entretien": ["entretien", "date de l'entretien", "déroulement de l'entretien",
+                  "supérieur hiérarchique direct et entretien"],
+    "poste": ["description du poste", "description du poste occupé", "poste occupé", "fonctions exercées",
+              "description des fonctions", "emploi occupé"],
+    "resultats": ["résultats professionnels", "évaluation de l'année écoulée", "bilan de l'année écoulée",
+                  "réalisation des objectifs de l'année écoulée",
+                  "résultats professionnels et réalisation des objectifs"],
+    "objectifs": ["objectifs fixés pour la nouvelle année", "objectifs pour l'année à venir",
+                  "objectifs de l'année à venir"],
+    "maniere_de_servir": ["valeur professionnelle et manière de servir", "manière de servir",
+                          "appréciation de la valeur professionnelle", "critères d'appréciation",
+                          "valeur professionnelle"],
+    "acquis": ["acquis de l'expérience professionnelle", "acquis de l'expérience"],
+    "appreciation": ["appréciation générale", "appréciation littérale", "appréciation générale de l'évaluateur"],
+    "formation": ["besoins de formation", "formation", "entretien de formation", "besoins en formation"],
+    "perspectives": ["perspectives d'évolution professionnelle", "évolution professionnelle",
+                     "perspectives de carrière", "perspectives d'évolution"],
+    "attentes": ["attentes et propositions de l'agent", "propositions de l'agent", "attentes de l'agent"],
+    "signatures": ["signatures", "signatures et notification", "notification", "visa", "observations de l'agent",
+                   "signature"],
+    "recours": ["recours", "voies et délais de recours", "révision du compte rendu"],
+}
+
+
+def _with_synonyms(fields: list[Field], sections: list[Section]) -> tuple[list[Field], list[Section]]:
+    """``fields`` and ``sections`` with :data:`SYNONYMS` and :data:`SECTION_SYNONYMS` declared."""
+    def columns(f: Field) -> list[Column] | None:
+        return None if f.columns is None else [
+            c.model_copy(update={"synonyms": SYNONYMS.get(f"{f.key}.{c.key}", [])}) for c in f.columns]
+
+    return ([f.model_copy(update={"synonyms": SYNONYMS.get(f.key, []), "columns": columns(f)}) for f in fields],
+            [s.model_copy(update={"synonyms": SECTION_SYNONYMS.get(s.key, [])}) for s in sections])
+
+
+FIELDS, SECTIONS = _with_synonyms(FIELDS, SECTIONS)
 
 # The catalogue as the hospital service words it: the default public service.
 BASE = Catalogue(stages=STAGES, sections=SECTIONS, fields=FIELDS, date_order=DATE_ORDER,

@@ -22,8 +22,9 @@ from collections import Counter
 from pathlib import Path
 
 from . import command_names as names
-from . import (archive_campaign, build_templates, campaign_status, check_files, generate_documents, load_config,
-               process_inbox, rebuild_workbooks, reexamine_files, run_service, send_reminders, watcher_state)
+from . import (archive_campaign, build_templates, campaign_status, check_files, generate_documents, import_form,
+               load_config, process_inbox, rebuild_workbooks, reexamine_files, run_service, send_reminders,
+               watcher_state)
 from .command_names import FORMER_NAMES, PROGRAM, command_line
 from .files import describe_failure, disk_full, full_folder
 from .logs import LINE, TOLD_BY_THE_COMMAND, CommandLog, quiet_disk_full_tracebacks
@@ -254,6 +255,17 @@ def cmd_templates(args) -> int:
         built = build_templates(config)
     for path in built:
         print(f"Modèle écrit : {path}")
+    return EXIT_OK
+
+
+def cmd_form_import(args) -> int:
+    from .catalogue import BASE, for_public_service
+    from .employer_import import OUTPUT_NAME
+
+    config = load_config(args.config)  # its public service: the catalogue the form is mapped to
+    output = args.sortie if args.sortie is not None else config.base_dir / OUTPUT_NAME
+    result = import_form(args.model, catalogue=for_public_service(BASE, config.public_service), output=output)
+    print(result.summary())
     return EXIT_OK
 
 
@@ -701,7 +713,44 @@ def build_parser() -> argparse.ArgumentParser:
                     "LibreOffice, l'archive est faite sans PDF/A et le dit.",
         epilog=f"Exemple : {command_line(names.ARCHIVE, '--config /srv/entretiens/config.yaml')}")
     archive.set_defaults(handler=cmd_archive)
+
+    form = commands.add_parser(
+        names.FORM, parents=[common],
+        help="le formulaire propre à l'employeur : importer son modèle",
+        description="Le compte rendu sur le modèle de l'employeur (un .docx ou un .odt fait dans Word ou "
+                    "LibreOffice, avec ses tableaux, ses lignes « Nom : ...... », ses cases et ses grilles) "
+                    "au lieu du modèle du programme. Action : importer (écrit la correspondance du modèle, "
+                    "formulaire.yaml, à relire par le service RH).",
+        epilog=f"Exemple : {command_line(names.FORM, names.FORM_IMPORT, 'modele_CR_2026.docx')}")
+    form.set_defaults(handler=lambda args: _usage(form))
+    actions = form.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    form_import = actions.add_parser(
+        names.FORM_IMPORT, parents=[common],
+        help="lit le modèle vierge de l'employeur et écrit sa correspondance avec le catalogue des champs",
+        description="Lit le modèle vierge du compte rendu de l'employeur (.docx ou .odt) et écrit "
+                    "formulaire.yaml : pour chaque champ du catalogue, où le modèle le tient (libellé tel "
+                    "qu'imprimé, place de la valeur, cases, grille, tableau), avec une confiance de 0 à 1 ; les "
+                    "libellés et les échelles de l'employeur ; ses propres champs, proposés en ajout ; les "
+                    "champs obligatoires qu'il n'a pas, rendus facultatifs ; l'empreinte de sa mise en page. "
+                    "Chaque emplacement est essayé sur une copie du modèle. Affiche un résumé : champs placés, "
+                    "ce qui est à vérifier, où le fichier est écrit. Relisez le fichier, puis indiquez "
+                    "« formulaire: formulaire.yaml » dans config.yaml.",
+        epilog="Exemple : " + command_line(names.FORM, names.FORM_IMPORT,
+                                            '"Modèle CR CH Val-Sainte-Marie.docx" --sortie formulaire.yaml'))
+    form_import.add_argument("model", type=Path, metavar="MODELE",
+                             help="le modèle vierge du compte rendu de l'employeur (.docx ou .odt)")
+    form_import.add_argument("--sortie", type=Path, default=None, metavar="FICHIER",
+                             help="le fichier de correspondance à écrire (par défaut formulaire.yaml à côté de "
+                                  "config.yaml) ; un fichier qui existe déjà n'est jamais remplacé : la "
+                                  "correspondance est alors écrite à côté, sous un nom daté")
+    form_import.set_defaults(handler=cmd_form_import)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """A command group given without its action: its help, exit 2."""
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,8 @@ WATCH = "surveiller"
 STATUS = "etat"
 REMIND = "relancer"
 ARCHIVE = "archiver"
+FORM = "formulaire"  # a group: the employer's own form (pipeline/employer_form.py)
+FORM_IMPORT = "importer"  # « entretiens formulaire importer MODELE »: its mapping from the blank model
 
 # Each command's former English name, still accepted (hidden alias): command -> former name.
 FORMER_NAMES = {

@@ -113,14 +113,21 @@ def test_main_help_lists_every_command(capsys):
 # -- the commands' French names, and their former English names as hidden aliases ----------------
 
 
-FRENCH_NAMES = ["archiver", "champs", "classeurs", "demo", "etat", "generer", "modeles", "reexaminer",
+FRENCH_NAMES = ["archiver", "champs", "classeurs", "demo", "etat", "formulaire", "generer", "modeles", "reexaminer",
                 "relancer", "surveiller", "traiter", "verifier"]
+# The actions of a command group: group -> its actions.
+FRENCH_ACTIONS = {"formulaire": ["importer"]}
 
 
 def test_the_commands_have_their_french_names():
     assert subcommands() == FRENCH_NAMES
     constants = {value for key, value in vars(names).items() if key.isupper() and isinstance(value, str)}
-    assert constants - {names.PROGRAM} == set(FRENCH_NAMES)
+    actions = {action for group in FRENCH_ACTIONS.values() for action in group}
+    assert constants - {names.PROGRAM} == set(FRENCH_NAMES) | actions
+    for group, expected in FRENCH_ACTIONS.items():
+        (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+        (action,) = [a for a in commands.choices[group]._actions if isinstance(a, argparse._SubParsersAction)]
+        assert sorted(action.choices) == expected
     assert set(FORMER_NAMES) <= set(FRENCH_NAMES)
     assert sorted(FORMER_NAMES.values()) == ["check", "fields", "generate", "process", "report", "status",
                                              "templates", "watch"]

@@ -1,0 +1,705 @@
+"""« entretiens formulaire importer » (pipeline/employer_import.py): an employer's blank form read into
+formulaire.yaml.
+
+The two shared forms (../shared/forms: a hospital's labelled lines in .docx, a commune's tables and
+grid in .odt) are imported and compared, field by field, with the mappings written by hand as the
+reader's fixtures (tests/forms/); the mapping, loaded as ``formulaire:`` in a config.yaml, reads their
+filled copies as the fixtures do. Near-wording variants of labels (numbered, abbreviated, in capitals,
+with « : » or leaders) still match; a file that is no form gets its French report, never a traceback."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import re
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+import yaml
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from pipeline import catalogue as cat
+from pipeline.catalogue import BASE, Catalogue, for_public_service
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.employer_import import (FormNotImportable, candidates, fingerprint, form_labels, import_form,
+                                      map_layout, match)
+from pipeline.layout import Cell, Layout, Line, Piece, Table, layout_of
+from pipeline.preflight import open_document
+from pipeline.read import read_report
+from pipeline.text import normalize_label
+from tests.conftest import REPO
+
+SHARED = REPO.parent / "shared"
+FORMS = SHARED / "forms"
+FIXTURES = REPO / "tests" / "forms"
+REAL_WORLD = SHARED / "testdata" / "real-world"
+# Each shared form and the public service whose catalogue it is mapped to.
+SERVICES = {"B_hopital_lignes.docx": "hospitaliere", "C_commune_grille.odt": "territoriale"}
+NNBSP = "\u202f"
+
+needs_forms = pytest.mark.skipif(not FORMS.is_dir(), reason="../shared/forms is not there")
+# The places are checked, and the filled copies read, by the employer's-form reader.
+needs_reader = pytest.mark.skipif(importlib.util.find_spec("pipeline.employer_read") is None,
+                                  reason="pipeline/employer_read.py (the employer's-form reader) is not there")
+
+
+def catalogue_for(name: str) -> Catalogue:
+    return for_public_service(BASE, SERVICES[name])
+
+
+def fixture_mapping(name: str) -> dict:
+    path = FIXTURES / f"{Path(name).stem}.yaml"
+    if not path.exists():
+        pytest.skip(f"{path} (the reader's fixture) is not there")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def filled(name: str) -> Path:
+    model = FORMS / name
+    return model.with_name(f"{model.stem}_rempli{model.suffix}")
+
+
+def config_with(tmp_path: Path, mapping: Path, service: str):
+    """A config.yaml naming ``mapping`` as its ``formulaire``."""
+    folder = tmp_path / f"espace_{mapping.stem}"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump({"formulaire": str(mapping.resolve()),
+                                                        "fonction_publique": service}), encoding="utf-8")
+    return load_config(folder / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """Each shared form imported once: name -> (ImportResult, the formulaire.yaml written)."""
+    if not FORMS.is_dir():
+        pytest.skip("../shared/forms is not there")
+    done = {}
+    for name in SERVICES:
+        out = tmp_path_factory.mktemp(Path(name).stem) / "formulaire.yaml"
+        done[name] = (import_form(FORMS / name, catalogue=catalogue_for(name), output=out), out)
+    return done
+
+
+def required_held(name: str) -> list[str]:
+    """The catalogue's required fields the hand-written mapping places: those the form holds."""
+    places = fixture_mapping(name)["emplacements"]
+    return [f.key for f in catalogue_for(name).fields if f.required_from is not None and f.key in places]
+
+
+# -- the two shared forms, against the hand-written mappings ----------------------------------------
+
+_SAME_PLACE = ("apres_libelle", "sous_libelle", "cellule", "colonne", "direction", "grille", "rangee", "colonnes",
+               "cases", "libelle", "champ_formulaire", "controle")
+
+
+def comparable(spec: dict) -> dict:
+    """What says where a place is, compared as labels are (section, occurrence and until are checked by
+    reading the filled copy: two ways of saying one place)."""
+    def norm(value):
+        if isinstance(value, str):
+            return normalize_label(value)
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in value.items()}
+        return value
+    if "tableau" in spec:
+        return {"tableau": norm(spec["tableau"])}
+    return {key: norm(spec[key]) for key in _SAME_PLACE if key in spec}
+
+
+@needs_forms
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_every_required_field_the_form_holds_is_placed_where_the_hand_written_mapping_places_it(imported, name):
+    result, written = imported[name]
+    mine = yaml.safe_load(written.read_text(encoding="utf-8"))["emplacements"]
+    theirs = fixture_mapping(name)["emplacements"]
+    held = required_held(name)
+    assert len(held) >= 20
+    missing = [key for key in held if key not in mine]
+    assert missing == []
+    assert {key: comparable(mine[key]) for key in held} == {key: comparable(theirs[key]) for key in held}
+
+
+@needs_forms
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_the_mapping_loaded_as_formulaire_gives_the_places_of_the_hand_written_one(imported, name, tmp_path):
+    """GIVEN the importer's formulaire.yaml and the reader's fixture, each named by a config.yaml,
+    THEN the two Forms have the same places for every required field the form holds."""
+    _, written = imported[name]
+    mine = config_with(tmp_path, written, SERVICES[name]).form
+    theirs = config_with(tmp_path, FIXTURES / f"{Path(name).stem}.yaml", SERVICES[name]).form
+
+    def where(form, key):
+        if key in form.tables:
+            table = form.tables[key]
+            return table.matches, table.options
+        return [(p.kind, p.match, p.column, p.direction, p.row, p.options) for p in form.places[key]]
+    held = required_held(name)
+    assert {key: where(mine, key) for key in held} == {key: where(theirs, key) for key in held}
+    assert mine.version == yaml.safe_load(written.read_text(encoding="utf-8"))["empreinte"]
+
+
+@needs_reader
+@needs_forms
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_the_mapping_reads_the_filled_copy_as_the_hand_written_one_does(imported, name, tmp_path):
+    _, written = imported[name]
+    service = SERVICES[name]
+    mine = read_report(filled(name), config_with(tmp_path, written, service).form)
+    theirs = read_report(filled(name), config_with(tmp_path, FIXTURES / f"{Path(name).stem}.yaml", service).form)
+    keys = [f.key for f in catalogue_for(name).fields if f.key in fixture_mapping(name)["emplacements"]]
+    assert {k: mine.values.get(k, mine.tables.get(k)) for k in keys} == \
+        {k: theirs.values.get(k, theirs.tables.get(k)) for k in keys}
+    assert not mine.unrecognised_marks
+
+
+@needs_reader
+@needs_forms
+def test_the_filled_copies_read_the_values_a_correct_reader_finds(imported, tmp_path):
+    """The values of *_attendu.json, read through the imported mappings (a field the catalogue has,
+    and the form's own ones the importer added)."""
+    read = {name: read_report(filled(name), config_with(tmp_path, imported[name][1], SERVICES[name]).form)
+            for name in SERVICES}
+    hospital, commune = read["B_hopital_lignes.docx"], read["C_commune_grille.odt"]
+    assert (hospital.values["nom"], hospital.values["evaluateur"], hospital.values["date_entretien"]) == \
+        ("MARCHAND", "GUÉRIN Nathalie", "13/10/2026")
+    assert hospital.values["capacite_encadrement"] == "Très bon" and hospital.values["encadre_agents"] == "non"
+    assert hospital.values["civilite"] == "Madame" and hospital.values["date_naissance"] == "02/11/1990"
+    assert [row["type"] for row in hospital.tables["besoins_formation"]] == ["T3", "T1"]
+    assert (commune.values["nom"], commune.values["evaluateur"], commune.values["date_signature_evaluateur"]) == \
+        ("ROCHER", "PELLETIER", "22/10/2026")
+    grid = {p.key: p for p in imported["C_commune_grille.odt"][0].mapping.places.values()}
+    by_evaluator = next(k for k, p in grid.items() if p.candidate.kind == "grid" and not p.candidate.self_assessment)
+    by_agent = next(k for k, p in grid.items() if p.candidate.kind == "grid" and p.candidate.self_assessment)
+    assert (commune.values[by_evaluator], commune.values[by_agent]) == ("A", "B")  # Fiabilité…: by each
+    assert commune.values["date_visa"] == "" and commune.values["encadre_agents"] == "oui"
+
+
+@needs_forms
+@pytest.mark.parametrize("name, at_least", [("B_hopital_lignes.docx", 30), ("C_commune_grille.odt", 28)])
+def test_the_summary_says_how_many_fields_were_placed_and_their_share_of_the_catalogue(imported, name, at_least):
+    result, written = imported[name]
+    total = len(catalogue_for(name).fields)
+    placed = len(result.mapped)
+    assert placed >= at_least
+    summary = result.summary()
+    assert f"{placed} champs du catalogue sur {total} placés ({round(100 * placed / total)}\u00a0%)" in summary
+    assert summary.startswith(f"Modèle importé : {name} (empreinte F-")
+    assert "confiance moyenne 0," in summary
+    assert f"Correspondance écrite dans {written}." in summary
+    assert f"«{NNBSP}formulaire: formulaire.yaml{NNBSP}»" in summary
+    assert "Champs obligatoires absents du formulaire, rendus facultatifs" in summary
+    assert "Champs propres au formulaire proposés en ajout au catalogue" in summary
+
+
+@needs_forms
+def test_the_summary_names_what_hr_must_check(imported):
+    result, _ = imported["B_hopital_lignes.docx"]
+    summary = result.summary()
+    assert "À vérifier par le service RH" in summary
+    doubtful = "\n".join(line for line in summary.splitlines() if line.startswith("  - "))
+    assert f"«{NNBSP}Fonction{NNBSP}» -> fonction_evaluateur" in doubtful and "confiance 0," in doubtful
+    text = result.text
+    assert re.search(r"# À VÉRIFIER \(confiance 0,\d\d\) : «\u202fFonction\u202f».*\n.*\n  fonction_evaluateur:", text)
+
+
+@needs_forms
+def test_the_employer_s_labels_and_scales_replace_the_catalogue_s(imported):
+    hospital = imported["B_hopital_lignes.docx"][0].mapping.modified
+    commune = imported["C_commune_grille.odt"][0].mapping.modified
+    assert hospital["nom"]["label"] == "Nom de famille"
+    assert hospital["signature_evaluateur"]["label"] == "Évaluateur : nom et prénom"  # whose, for the notes
+    assert hospital["capacite_encadrement"]["choices"] == ["Excellent", "Très bon", "Bon", "À améliorer",
+                                                           cat.NOT_APPLICABLE]
+    types = next(c for c in hospital["besoins_formation"]["columns"] if c["key"] == "type")
+    assert types["choices"] == ["T1", "T2", "T3"] and types["meanings"]["T3"].startswith("développement")
+    assert "choices" not in next(c for c in hospital["besoins_formation"]["columns"] if c["key"] == "priorite")
+    assert commune["nom"]["label"] == "Nom (agent évalué)"
+    assert commune["evaluateur"]["label"] == "Nom (supérieur hiérarchique direct)"
+    kinds = next(c for c in commune["besoins_formation"]["columns"] if c["key"] == "type")
+    assert kinds["choices"][:3] == ["intégration", "professionnalisation", "perfectionnement"]
+    assert kinds["meanings"]["professionnalisation"].startswith("premier emploi")
+    results = next(c for c in commune["resultats"]["columns"] if c["key"] == "atteinte")
+    assert results["choices"] == cat.OBJECTIVE_SCALE  # the legend under the table, as the catalogue spells it
+
+
+@needs_forms
+def test_the_form_s_own_fields_are_proposed_as_additions_with_a_guessed_kind(imported):
+    added = {a["key"]: a for a in imported["B_hopital_lignes.docx"][0].mapping.added}
+    assert added["civilite"] == {"key": "civilite", "label": "Civilité", "section": "identite", "kind": "choice",
+                                 "choices": ["Madame", "Monsieur"]}
+    assert (added["date_naissance"]["kind"], added["echelon"]["kind"], added["nom_usage"]["kind"]) == \
+        ("date", "number", "text")
+    wishes = [a for a in added.values() if a["kind"] == "bool"]
+    assert len(wishes) == 6 and {a["section"] for a in wishes} == {"perspectives"}
+    criteria = [a for a in added.values() if a["section"] == "maniere_de_servir"]
+    assert len(criteria) == 8 and all(a["required_from"] == 1 and a["choices"][0] == "Excellent" for a in criteria)
+    commune = {a["key"]: a for a in imported["C_commune_grille.odt"][0].mapping.added}
+    assert commune["prenom_evaluateur"]["label"] == "Prénom (supérieur hiérarchique direct)"
+    grid = [a for a in commune.values() if a.get("choices") == ["A", "B", "C", "D"]]
+    by_evaluator = [a for a in grid if a["section"] == "maniere_de_servir"]
+    by_agent = [a for a in grid if a["key"].startswith("auto_")]
+    assert len(by_evaluator) == len(by_agent) == 10
+    assert all(a["required_from"] == 1 for a in by_evaluator) and not any("required_from" in a for a in by_agent)
+    assert {a["section"] for a in by_agent} == {"appreciation"}  # not a criterion compared across evaluators
+    managing = [a for a in by_evaluator if "required_if" in a]
+    assert [a["label"] for a in managing] == ["Capacité à organiser et animer une équipe",
+                                              "Capacité à transmettre ses savoirs"]
+
+
+@needs_forms
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_required_fields_the_form_lacks_are_made_optional_and_the_others_listed_to_retire(imported, name):
+    result, written = imported[name]
+    mapping = result.mapping
+    for key in (cat.REPORT_ID, cat.CAMPAIGN, cat.AGENT_NUMBER, cat.COMMUNICATION_DATE):
+        assert mapping.modified[key] == {"required_from": None}
+    data = yaml.safe_load(written.read_text(encoding="utf-8"))
+    assert "retirer" not in data["catalogue"]  # retiring is HR's decision: a commented list
+    text = written.read_text(encoding="utf-8")
+    assert "  # retirer:\n" in text and "  #   - evolution_poste " in text
+    assert f"{cat.AGENT_NUMBER} (Matricule) : l'agent est reconnu sans lui" in " ".join(text.split("# "))
+    adapted = mapping.adapted()
+    assert all(adapted.field(k).required_from is None for k in mapping.relaxed)
+    # The comment's procedure works: uncomment « retirer », drop the relaxed ones' lines under modifier.
+    retired = [k for k in mapping.absent if k not in cat.ROLE_KEYS]
+    overrides = mapping.overrides()
+    overrides["modifier"] = {k: v for k, v in overrides["modifier"].items() if k not in retired}
+    assert not {k for k in retired} & {f.key for f in cat.apply_overrides(mapping.catalogue,
+                                                                          {**overrides, "retirer": retired}).fields}
+
+
+@needs_reader
+@needs_forms
+def test_a_label_printed_more_than_once_is_looked_up_under_its_heading_or_by_its_rank(imported):
+    hospital = imported["B_hopital_lignes.docx"][0].mapping.places
+    commune = imported["C_commune_grille.odt"][0].mapping.places
+    assert hospital["date_visa"].spec == {"apres_libelle": "Date",
+                                          "section": "Visa du directeur d'établissement (ou de son représentant)"}
+    assert hospital["date_prise_connaissance"].spec["section"] == "Agent (prise de connaissance du compte rendu)"
+    signatures = "10. SIGNATURES ET NOTIFICATION"
+    assert commune["date_signature_evaluateur"].spec == {"apres_libelle": "Date", "section": signatures}
+    assert commune["date_prise_connaissance"].spec == {"apres_libelle": "Date", "section": signatures,
+                                                       "occurrence": 2}
+    assert commune["date_visa"].spec["occurrence"] == 3
+    assert all(p.checked for p in [*hospital.values(), *commune.values()])  # each read back by the reader
+
+
+@needs_forms
+def test_the_yaml_is_written_in_french_and_commented_above_each_part(imported):
+    result, written = imported["C_commune_grille.odt"]
+    text = written.read_text(encoding="utf-8")
+    assert text.startswith(f"# Formulaire de l'employeur «{NNBSP}C_commune_grille.odt{NNBSP}»")
+    assert "« " not in text and " »" not in text  # narrow no-break spaces inside the quotes
+    emplacements = text.split("\nemplacements:\n", 1)[1]
+    for title in ("1. IDENTIFICATION", "4. APPRÉCIATION DE LA VALEUR PROFESSIONNELLE",
+                  "10. SIGNATURES ET NOTIFICATION"):
+        assert f"  # {title}\n" in emplacements
+    data = yaml.safe_load(text)
+    assert data["modele"].endswith("/C_commune_grille.odt")  # relative to formulaire.yaml
+    assert (written.parent / data["modele"]).resolve() == (FORMS / "C_commune_grille.odt").resolve()
+    assert data["nom"] == "Compte rendu d'entretien professionnel annuel – Mairie de Saint-Exemple-sur-Loire"
+    assert all(0 <= place["confiance"] <= 1 for place in data["emplacements"].values())
+    assert data == result.mapping.as_data()  # the comments hide nothing and change nothing
+
+
+# -- the fingerprint -------------------------------------------------------------------------------------
+
+
+def layout_of_file(path: Path) -> Layout:
+    with open_document(path) as package:
+        return layout_of(package)
+
+
+@needs_forms
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_the_same_blank_form_gives_the_same_fingerprint_and_a_filled_copy_shows_its_labels(name):
+    blank, again = layout_of_file(FORMS / name), layout_of_file(FORMS / name)
+    assert fingerprint(blank) == fingerprint(again)
+    assert re.fullmatch(r"F-[0-9a-f]{10}", fingerprint(blank))
+    copy = "\n".join(normalize_label(line.text) for line, _ in layout_of_file(filled(name)).lines())
+    labels = form_labels(candidates(blank))
+    assert len(labels) >= 60
+    assert [label for label in labels if normalize_label(label) not in copy] == []
+
+
+@needs_forms
+def test_another_layout_gives_another_fingerprint():
+    hospital, commune = layout_of_file(FORMS / "B_hopital_lignes.docx"), layout_of_file(FORMS / "C_commune_grille.odt")
+    assert fingerprint(hospital) != fingerprint(commune)
+    before = fingerprint(hospital)
+    piece = next(p for line, _ in hospital.lines() for p in line.pieces if p.text.startswith("Corps"))
+    piece.text = piece.text.replace("Corps", "Corps d'origine")
+    assert fingerprint(hospital) != before
+
+
+# -- near wordings of labels, on forms built here ----------------------------------------------------------
+
+
+def line(text: str) -> Line:
+    """A paragraph; ``\\t`` is a tab drawing leader dots."""
+    pieces = []
+    for n, part in enumerate(text.split("\t")):
+        if n:
+            pieces.append(Piece("tab", leader="."))
+        if part:
+            pieces.append(Piece("text", part))
+    return Line(pieces)
+
+
+def table(rows: list[list[str]]) -> Table:
+    return Table(rows=[[Cell(r, c, blocks=[line(text)]) for c, text in enumerate(row)] for r, row in enumerate(rows)],
+                 grid_columns=max(map(len, rows)))
+
+
+def small_form(*identity: str, criteria: list[Line | Table] | None = None) -> Layout:
+    """A form of labelled lines with every regulatory part; ``identity``: its identification lines."""
+    blocks = [line("COMPTE RENDU D'ENTRETIEN PROFESSIONNEL"), line("I. IDENTIFICATION DE L'AGENT"),
+              *(line(text) for text in identity or ("Nom : \t", "Prénom : \t", "Date de l'entretien : \t")),
+              line("II. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR"),
+              table([["Objectif", "Indicateur", "Échéance"], ["", "", ""]]),
+              line("III. MANIÈRE DE SERVIR"), *(criteria or [line("Appréciation générale :"), line("\t")]),
+              line("IV. BESOINS DE FORMATION"), line("☐ Aucun besoin de formation exprimé"),
+              line("V. PERSPECTIVES D'ÉVOLUTION PROFESSIONNELLE"), line("Carrière :"), line("\t"), line("\t"),
+              line("VI. SIGNATURES"), line("L'évaluateur"), line("Nom et prénom : \tDate : \t")]
+    return Layout(blocks=blocks)
+
+
+def placed(layout: Layout, catalogue: Catalogue = cat.DEFAULT) -> dict[str, tuple[str, str]]:
+    """Field key -> (kind of place, label) as the importer matches them."""
+    return {m.field.key: (m.candidate.kind, m.candidate.text) for m in match(catalogue, candidates(layout))}
+
+
+@needs_reader
+@pytest.mark.parametrize("printed", [
+    "Nom et prénom de l'évaluateur : \t",
+    "NOM ET PRÉNOM DE L’ÉVALUATEUR :\t",  # capitals, a typographic apostrophe
+    "3.1 Nom et prénom de l'évaluateur : ......",  # numbered, typed leaders
+    "a) Nom et prénom du N+1 : \t",  # « N+1 »
+    "II - Nom, prénom de l'évaluateur (N+1) ________",  # no colon, underscores
+    "Nom du supérieur hiérarchique direct :\t",
+    "SHD : \t",
+    "Responsable hiérarchique direct : ......",
+])
+def test_the_evaluator_is_found_under_the_wordings_administrations_print(printed):
+    form = small_form("Nom : \t", "Prénom : \t", printed, "Date de l'entretien : \t")
+    label = re.sub(r"^(3\.1|a\)|II -) ", "", re.split(r" ?:|\t| [._]{3}", printed)[0])
+    assert placed(form)[cat.EVALUATOR] == ("after_label", label)
+    mapping, checked = map_layout(form, cat.DEFAULT)  # and the reader finds the value there
+    assert checked and mapping.places[cat.EVALUATOR].checked
+    assert mapping.places[cat.EVALUATOR].spec == {"apres_libelle": label}
+
+
+@needs_reader
+@pytest.mark.parametrize("printed", [
+    "Date de l'entretien : \t",
+    "DATE DE L'ENTRETIEN PROFESSIONNEL :\t",
+    "2. Date d'entretien ......",
+    "Entretien réalisé le : .....",
+    "Date de l’entretien annuel : ___________",
+])
+def test_the_review_date_is_found_under_its_wordings(printed):
+    form = small_form("Nom : \t", "Prénom : \t", printed)
+    kind, label = placed(form)[cat.REVIEW_DATE]
+    assert kind == "after_label" and normalize_label(label) in normalize_label(printed)
+    mapping, checked = map_layout(form, cat.DEFAULT)
+    assert checked and mapping.places[cat.REVIEW_DATE].checked
+
+
+@pytest.mark.parametrize("printed, key", [
+    ("N° agent : \t", cat.AGENT_NUMBER),
+    ("Matricule : ......", cat.AGENT_NUMBER),
+    ("Nb d'agents encadrés : \t", "nombre_agents_encadres"),
+    ("GRADE : \t", cat.GRADE),
+    ("Affectation (service) : \t", cat.SERVICE),
+    ("Fonctions exercées : \t", "poste"),
+])
+def test_abbreviations_and_other_words_for_a_field_still_match(printed, key):
+    assert placed(small_form("Nom : \t", "Prénom : \t", printed, "Date de l'entretien : \t"))[key][0] == \
+        "after_label"
+
+
+@pytest.mark.parametrize("headers, title", [
+    (["Objectifs", "Indicateurs de résultat", "Délai"], "OBJECTIFS FIXÉS POUR L'ANNÉE N+1"),
+    (["OBJECTIF", "INDICATEUR(S)", "ÉCHÉANCE"], "5. Objectifs pour l'année à venir"),
+    (["Objectif", "Critères de réussite", "Date d'échéance"], "Objectifs de l'année"),
+])
+def test_a_table_is_recognised_by_its_header_row_and_title(headers, title):
+    layout = small_form()
+    at = next(n for n, b in enumerate(layout.blocks) if isinstance(b, Table))
+    layout.blocks[at - 1:at + 1] = [line(title), table([headers, ["", "", ""]])]
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    place = mapping.places[cat.NEXT_OBJECTIVES].spec["tableau"]
+    assert place == dict(zip(["objectif", "indicateur", "echeance"], headers))
+
+
+@needs_reader
+def test_columns_under_two_headers_give_each_value_its_column_and_whose_it_is():
+    identity = table([["", "AGENT", "N+1"], ["NOM", "", ""], ["Prénom", "", ""], ["Grade", "", ""]])
+    layout = small_form("Date de l'entretien : \t")
+    layout.blocks.insert(2, identity)
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    assert mapping.places[cat.LAST_NAME].spec == {"cellule": "NOM", "colonne": "AGENT"}
+    assert mapping.places[cat.EVALUATOR].spec == {"cellule": "NOM", "colonne": "N+1"}
+    assert mapping.places[cat.GRADE].spec == {"cellule": "Grade", "colonne": "AGENT"}
+    added = {a["key"]: a for a in mapping.added}
+    assert added["prenom_evaluateur"]["label"] == "Prénom (N+1)"  # the evaluator's own: not the agent's
+    assert "grade_evaluateur" in added
+
+
+@needs_reader
+@pytest.mark.parametrize("boxes", ["☐ oui ☐ non", "[ ] OUI     [ ] NON", "□ Oui   □ Non"])
+def test_boxes_are_a_choice_whatever_the_glyph_and_case(boxes):
+    layout = small_form("Nom : \t", "Prénom : \t", f"Encadrement d'agents : {boxes}", "Date de l'entretien : \t")
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    spec = mapping.places["encadre_agents"].spec
+    assert list(spec["cases"]) == ["oui", "non"] and spec["libelle"] == "Encadrement d'agents"
+    assert checked and mapping.places["encadre_agents"].checked
+    assert "choices" not in mapping.modified.get("encadre_agents", {})  # the catalogue's own, as printed
+
+
+@needs_reader
+def test_a_grid_of_the_catalogue_s_criteria_keeps_them_and_the_agent_s_row_is_its_own_field():
+    grid = table([["Critères", "", "Expert", "Maîtrise", "À développer", "À acquérir"],
+                  ["Compétences professionnelles et technicité", "par l'agent", "", "", "", ""],
+                  ["", "par le N+1", "", "", "", ""],
+                  ["Contribution à l'activité du service", "par l'agent", "", "", "", ""],
+                  ["", "par le N+1", "", "", "", ""]])
+    grid.rows[1][0].row_span = grid.rows[3][0].row_span = 2  # the criterion over its two sub-rows
+    del grid.rows[2][0], grid.rows[4][0]
+    mapping, checked = map_layout(small_form(criteria=[grid]), cat.DEFAULT)
+    assert checked
+    assert mapping.places["competences"].spec == {
+        "grille": "Compétences professionnelles et technicité", "rangee": "par le N+1",
+        "colonnes": {"expert": "Expert", "maîtrise": "Maîtrise", "à développer": "À développer",
+                     "à acquérir": "À acquérir"}}
+    own = [a for a in mapping.added if a["key"].startswith("auto_")]
+    assert [a["label"] for a in own] == ["Compétences professionnelles et technicité (par l'agent)",
+                                         "Contribution à l'activité du service (par l'agent)"]
+
+
+@needs_forms
+def test_the_hospital_s_form_reworded_keeps_its_required_fields():
+    """GIVEN the hospital's form with its labels in capitals, numbered, « N+1 » for the evaluator,
+    THEN the same required fields are placed."""
+    layout = layout_of_file(FORMS / "B_hopital_lignes.docx")
+    before = {k for k in placed(layout, catalogue_for("B_hopital_lignes.docx"))}
+    layout = layout_of_file(FORMS / "B_hopital_lignes.docx")
+    for n, (line_, cell) in enumerate(layout.lines()):
+        for piece in line_.pieces:
+            if piece.kind == "text" and " : " in piece.text + " " and cell is None:
+                piece.text = piece.text.upper()
+            piece.text = piece.text.replace("DE L'ÉVALUATEUR", "DU N+1")
+        if line_.pieces and line_.pieces[0].kind == "text" and line_.pieces[0].text[:1].isalpha() and n % 2:
+            line_.pieces[0].text = f"{n % 9 + 1}.{n % 3 + 1} {line_.pieces[0].text}"
+    after = placed(layout, catalogue_for("B_hopital_lignes.docx"))
+    required = {f.key for f in catalogue_for("B_hopital_lignes.docx").fields if f.required_from is not None}
+    assert before & required <= set(after)
+    assert after[cat.EVALUATOR][1] == "NOM ET PRÉNOM DU N+1"
+
+
+@needs_reader
+def test_a_legacy_form_field_is_placed_by_its_name():
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks.insert(4, Line([Piece("text", "Date de l'entretien : "),
+                                  Piece("field", "", name="Texte12", field_kind="date", placeholder=True)]))
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert mapping.places[cat.REVIEW_DATE].spec == {"champ_formulaire": "Texte12"}
+    assert checked and mapping.places[cat.REVIEW_DATE].checked
+
+
+def test_a_catalogue_with_synonyms_keeps_the_form_s_version():
+    """Synonyms are how the importer finds a field, not what the form holds: the version is the same."""
+    def without(model):
+        return model.model_copy(update={"synonyms": []})
+    fields = [without(f).model_copy(update={"columns": [without(c) for c in f.columns] if f.columns else None})
+              for f in cat.DEFAULT.fields]
+    plain = cat.DEFAULT.model_copy(update={"fields": fields, "sections": [without(s) for s in cat.DEFAULT.sections]})
+    object.__setattr__(plain, "_version", None)
+    assert any(f.synonyms for f in cat.DEFAULT.fields) and not any(f.synonyms for f in plain.fields)
+    assert plain.version() == cat.DEFAULT.version()
+    assert set(cat.SYNONYMS) <= {f.key for f in cat.FIELDS} | {f"{f.key}.{c.key}" for f in cat.FIELDS
+                                                               for c in f.columns or []}
+
+
+# -- what is not a form -------------------------------------------------------------------------------------
+
+
+def written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def letter(path: Path) -> Path:
+    document = docx.Document()
+    document.add_paragraph("Direction des ressources humaines")
+    document.add_paragraph("Madame, Monsieur,")
+    document.add_paragraph("Nous vous prions de trouver ci-joint le calendrier de la campagne d'entretiens "
+                           "professionnels. Veuillez agréer nos salutations distinguées.")
+    document.add_paragraph("Objet : campagne 2026")
+    document.save(path)
+    return path
+
+
+def workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    book.active.append(["Nom", "Prénom", "Date de l'entretien"])
+    book.save(path)
+    return path
+
+
+def encrypted(path: Path) -> Path:
+    plain, out = io.BytesIO(), io.BytesIO()
+    docx.Document().save(plain)
+    OOXMLFile(io.BytesIO(plain.getvalue())).encrypt("secret", out)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda tmp: letter(tmp / "courrier.docx"), "ne ressemble pas à un compte rendu d'entretien professionnel"),
+    (lambda tmp: workbook(tmp / "tableau.xlsx"), "classeur"),
+    (lambda tmp: workbook(tmp / "modele.docx"), "classeur"),  # a spreadsheet under a Word name
+    (lambda tmp: encrypted(tmp / "modele.docx"), "mot de passe"),
+    (lambda tmp: written(tmp / "vide.docx", b""), "vide"),
+    (lambda tmp: written(tmp / "scan.docx", b"%PDF-1.7\n%%EOF\n"), "PDF"),
+    (lambda tmp: tmp / "absent.docx", "introuvable"),
+    (lambda tmp: tmp, "dossier"),
+])
+def test_what_is_not_a_form_gets_a_french_report(tmp_path, make, said):
+    path = make(tmp_path)
+    with pytest.raises(FormNotImportable) as raised:
+        import_form(path, output=tmp_path / "formulaire.yaml")
+    assert said in raised.value.message and raised.value.code == "formulaire_non_importable"
+    assert not (tmp_path / "formulaire.yaml").exists()
+
+
+@pytest.mark.skipif(not REAL_WORLD.is_dir(), reason="../shared/testdata/real-world is not there")
+@pytest.mark.parametrize("name, said", [
+    ("Specification_web_services_gestion_EAE.doc", "Word 97-2003 (.doc)"),  # a genuine .doc
+    ("CDC_Processus_de_traitement_EAE_0.1.docx", "aucune des parties"),  # a specification, not a form
+    ("EAE_Agent.doc", "aucune des parties"),  # a .docx under a .doc name
+])
+def test_real_documents_of_an_administration_that_are_no_form_are_refused(name, said):
+    with pytest.raises(FormNotImportable) as raised:
+        import_form(REAL_WORLD / name)
+    assert said in raised.value.message
+    assert "Vérifiez" in raised.value.message or "enregistrez-le" in raised.value.message  # what to do
+
+
+def test_a_form_without_most_regulatory_parts_says_which_are_missing(tmp_path):
+    document = docx.Document()
+    for text in ("FICHE DE POSTE", "Nom : ......", "Prénom : ......", "Grade : ......", "Missions : ......"):
+        document.add_paragraph(text)
+    document.save(tmp_path / "fiche.docx")
+    with pytest.raises(FormNotImportable) as raised:
+        import_form(tmp_path / "fiche.docx")
+    message = raised.value.message
+    assert "1 seule partie sur les 7 que tout modèle de compte rendu contient y a été trouvée " \
+           "(l'identité de l'agent et de l'évaluateur) ; il manque : la date de l'entretien, les objectifs" in message
+
+
+# -- never replacing a file ----------------------------------------------------------------------------------
+
+
+@needs_forms
+def test_an_existing_output_is_left_as_it_is_and_the_mapping_written_beside_it(tmp_path):
+    out = tmp_path / "formulaire.yaml"
+    out.write_text("# corrigé à la main par le service RH\n", encoding="utf-8")
+    first = import_form(FORMS / "C_commune_grille.odt", output=out)
+    second = import_form(FORMS / "C_commune_grille.odt", output=out)
+    assert out.read_text(encoding="utf-8") == "# corrigé à la main par le service RH\n"
+    assert first.kept == second.kept == out
+    assert first.written != second.written and first.written.parent == second.written.parent == tmp_path
+    assert re.fullmatch(r"formulaire \d{4}-\d\d-\d\d \d\dh\d\d( \(\d\))?\.yaml", second.written.name)
+    assert second.written.read_text(encoding="utf-8") == second.text
+    assert f"{out} existe déjà : il est laissé tel quel ; la correspondance est écrite à côté, dans " \
+           f"{second.written}." in second.summary()
+
+
+def test_without_an_output_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "modele.docx"
+    document = docx.Document()
+    for text in ("COMPTE RENDU D'ENTRETIEN PROFESSIONNEL", "IDENTIFICATION", "Nom : ......", "Prénom : ......",
+                 "Nom et prénom de l'évaluateur : ......", "Date de l'entretien : ......", "PERSPECTIVES",
+                 "Perspectives d'évolution de carrière : ......", "SIGNATURES", "Évaluateur",
+                 "Nom et prénom : ......", "Date : ......"):
+        document.add_paragraph(text)
+    document.save(path)
+    result = import_form(path)
+    assert result.written is None and list(tmp_path.iterdir()) == [path]
+    assert yaml.safe_load(result.text)["emplacements"]["evaluateur"]["apres_libelle"] == \
+        "Nom et prénom de l'évaluateur"
+
+
+# -- the command -----------------------------------------------------------------------------------------------
+
+
+@needs_forms
+def test_the_command_writes_beside_config_yaml_with_its_public_service_and_prints_the_summary(tmp_path, capsys):
+    (tmp_path / "config.yaml").write_text("fonction_publique: territoriale\n", encoding="utf-8")
+    code = main(["--config", str(tmp_path / "config.yaml"), "formulaire", "importer",
+                 str(FORMS / "C_commune_grille.odt")])
+    out = capsys.readouterr().out
+    assert code == 0
+    written = tmp_path / "formulaire.yaml"
+    assert f"Correspondance écrite dans {written}." in out and written.exists()
+    data = yaml.safe_load(written.read_text(encoding="utf-8"))
+    # The territorial catalogue: the visa is the territorial authority's.
+    assert "visa_autorite" in data["emplacements"]
+    config = load_config(tmp_path / "config.yaml")
+    assert config.public_service == "territoriale"
+
+
+@needs_forms
+def test_the_command_takes_sortie(tmp_path, capsys):
+    out = tmp_path / "sous-dossier" / "modele CH.yaml"
+    assert main(["formulaire", "importer", str(FORMS / "B_hopital_lignes.docx"), "--sortie", str(out)]) == 0
+    assert out.exists() and f"Correspondance écrite dans {out}." in capsys.readouterr().out
+
+
+def test_the_command_reports_a_file_that_is_no_form_in_french_with_exit_1(tmp_path, capsys):
+    code = main(["formulaire", "importer", str(letter(tmp_path / "courrier.docx")),
+                 "--sortie", str(tmp_path / "f.yaml")])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.err.startswith("Erreur : Le modèle «\u202fcourrier.docx\u202f» ne ressemble pas")
+    assert "Traceback" not in captured.err + captured.out and not (tmp_path / "f.yaml").exists()
+
+
+def test_the_group_without_its_action_shows_its_help_with_exit_2(capsys):
+    assert main(["formulaire"]) == 2
+    err = capsys.readouterr().err
+    assert "ACTION" in err and "importer" in err and "Exemple : entretiens formulaire importer" in err
+
+
+def test_the_command_help_has_an_example(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["formulaire", "importer", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "Exemple : entretiens formulaire importer" in out and "--sortie FICHIER" in out
+
+
+def test_the_library_function_is_public():
+    import pipeline
+
+    assert "import_form" in pipeline.__all__ and pipeline.FormNotImportable is FormNotImportable
+    assert json.dumps(pipeline.import_form.__doc__)
+
+
+def test_a_scale_without_the_catalogue_s_value_retires_the_contradiction_naming_it():
+    """« Capacité d'encadrement » rated on the form's own scale, without « sans objet »: the rule « a
+    manager's criterion cannot be sans objet » names a value the field no longer has, and goes."""
+    layout = small_form(criteria=[line("Capacité d'encadrement ou à exercer des fonctions d'un niveau supérieur :"),
+                                  line("☐ Excellent   ☐ Très bon   ☐ Bon   ☐ À améliorer"),
+                                  line("Appréciation générale :"), line("\t")])
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.modified["capacite_encadrement"]["choices"] == ["Excellent", "Très bon", "Bon", "À améliorer"]
+    assert mapping.retired_rules == ["encadrant_capacite_sans_objet"]
+    assert "encadrant_capacite_sans_objet" not in {rule.key for rule in mapping.adapted().contradictions}
