@@ -264,7 +264,8 @@ def cmd_form_import(args) -> int:
 
     config = load_config(args.config)  # its public service: the catalogue the form is mapped to
     output = args.sortie if args.sortie is not None else config.base_dir / OUTPUT_NAME
-    result = import_form(args.model, catalogue=for_public_service(BASE, config.public_service), output=output)
+    with _writing(names.FORM, Path(output).parent):
+        result = import_form(args.model, catalogue=for_public_service(BASE, config.public_service), output=output)
     print(result.summary())
     return EXIT_OK
 

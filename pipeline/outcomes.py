@@ -395,6 +395,8 @@ class DiskFull(EntretiensError):
                         f"relancez «\u202f{command_line(names.ARCHIVE)}\u202f» : seul ce qui manque est fait"),
         names.REMIND: ("les relances déjà enregistrées le restent et ne seront pas envoyées deux fois",
                        f"relancez «\u202f{command_line(names.REMIND)}\u202f»"),
+        names.FORM: ("le modèle n'a pas été touché et aucune correspondance n'a été écrite à moitié",
+                     f"relancez «\u202f{command_line(names.FORM, names.FORM_IMPORT)} MODELE\u202f»"),
         names.DEMO: ("la démonstration, incomplète, n'a rien touché hors de son dossier",
                      "supprimez le dossier de la démonstration (ou choisissez-en un autre) et relancez "
                      f"«\u202f{command_line(names.DEMO)}\u202f»"),

@@ -236,3 +236,19 @@ def test_relancer_stops_on_a_full_disk_and_a_second_run_writes_each_reminder_onc
         assert again.returncode == 0, again.stderr
         reminders = sorted(p.name for p in set(drafts.iterdir()) - before if "Relance" in p.name)
         assert len(reminders) == 3, reminders  # one per evaluator, once
+
+
+def test_formulaire_importer_stops_on_a_full_disk_and_writes_no_half_mapping(tmp_path):
+    model = REPO.parent / "shared" / "forms" / "B_hopital_lignes.docx"
+    if not model.exists():
+        pytest.skip("../shared/forms is not here")
+    out = tmp_path / "sortie"
+    with tmpfs(out, size="64k"):
+        space = filler(out, 512)
+        done = run("formulaire", "importer", str(model), "--sortie", str(out / "formulaire.yaml"), cwd=tmp_path)
+        assert_stopped_in_french(done, out, "relancez «\u202fentretiens formulaire importer MODELE\u202f»")
+        assert sorted(p.name for p in out.iterdir()) == ["remplissage"]  # no half-written mapping
+        space.unlink()
+        again = run("formulaire", "importer", str(model), "--sortie", str(out / "formulaire.yaml"), cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert (out / "formulaire.yaml").read_text(encoding="utf-8").startswith("#")
