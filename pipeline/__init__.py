@@ -190,10 +190,11 @@ def watcher_state(config: Config) -> WatcherState:
 
 def build_templates(config: Config) -> list[Path]:
     """Rebuild the Word templates (report, invitation, rejection note) in the config's templates
-    folder from its field catalogue (``entretiens modeles``); returns the paths written."""
+    folder from its field catalogue (``entretiens modeles``); the report's from the employer's own
+    file when ``formulaire`` names one (pipeline/employer_template.py); returns the paths written."""
     from .template_build import build_all
 
-    return build_all(config.catalogue, config.templates)
+    return build_all(config.catalogue, config.templates, config=config)
 
 
 def run_service(config: Config, *, settings: Watch | None = None, stop: threading.Event | None = None,

@@ -1,6 +1,8 @@
 """``generate``: one pre-filled report and one invitation per agent of the roster,
 rendered by :mod:`pipeline.render` from the templates :mod:`pipeline.template_build`
-makes (built here when a new workspace has none yet).
+makes (built here when a new workspace has none yet); with an employer's own form
+(``formulaire``), each report is the employer's file with the values at their mapped places
+(:mod:`pipeline.employer_template`), in its format.
 
 A row is judged only by dates the user wrote: its review date against its invitation date
 from the roster. Without one, nothing is checked against the day ``generer`` runs: the
@@ -128,12 +130,18 @@ def invitation_context(config: Config, row: RosterRow, invitation_date: dt.date)
 
 def ensure_templates(config: Config) -> None:
     """Build the templates when a new workspace has none; refuse a stale one
-    (every report made from a template of another form version would be rejected)."""
+    (every report made from a template of another form version would be rejected). With an
+    employer's form (``formulaire``), the report's template is the one made from its file."""
     folder = config.templates
-    if not any((folder / name).exists() for name in TEMPLATE_NAMES):
-        build_all(config.catalogue, folder)
+    names = TEMPLATE_NAMES
+    if config.employer_mapping is not None:
+        from .employer_template import template_name
+
+        names = (template_name(config), *(name for name in TEMPLATE_NAMES if name != REPORT_TEMPLATE))
+    if not any((folder / name).exists() for name in names):
+        build_all(config.catalogue, folder, config=config)
         return
-    check_templates(folder, config.catalogue, TEMPLATE_NAMES, rebuild_hint=templates_command(config))
+    check_templates(folder, config.catalogue, TEMPLATE_NAMES, rebuild_hint=templates_command(config), config=config)
 
 
 def _review_date_notes(row: RosterRow, config: Config, rules: DelayRules) -> tuple[str | None, str | None]:
@@ -226,20 +234,39 @@ def _undated_notice(undated: list[tuple[RosterRow, dt.date]], config: Config, ru
         f"colonne «\u202fdate de convocation\u202f» de la liste et relancez «\u202f{command_line(GENERATE)}\u202f»."))
 
 
-def _write(template: Path, context: dict, target: Path, result: GenerateResult, *, rewrite: bool,
-           identifier: str | None = None, page_code: str | None = None) -> Path:
+@dataclass
+class _Rendered:
+    """Documents rendered by docxtpl from one of our templates (:mod:`pipeline.render`). The report
+    made from an employer's form (:class:`pipeline.employer_template.EmployerTemplate`) is written
+    through the same three methods."""
+
+    template: Path
+    identifier: str | None = None
+    page_code: str | None = None
+
+    def fingerprint(self, context: dict) -> str:
+        return fingerprint(self.template, context)
+
+    def rendered(self, path: Path) -> str | None:
+        return rendered_fingerprint(path)
+
+    def write(self, context: dict, target: Path) -> Path:
+        return render(self.template, context, target, identifier=self.identifier, page_code=self.page_code)
+
+
+def _write(maker, context: dict, target: Path, result: GenerateResult, *, rewrite: bool) -> Path:
     """Write one document unless the same one is already there (its fingerprint); a changed
     one replaces it, the previous version kept in «\u202fversions précédentes\u202f»."""
     if os.path.lexists(target):
-        if not rewrite and rendered_fingerprint(target) == fingerprint(template, context):
+        if not rewrite and maker.rendered(target) == maker.fingerprint(context):
             result.unchanged.append(target)
             return target
         kept = unique_path(target.parent / PREVIOUS_VERSIONS / target.name)
         move_no_clobber(target, kept)
         result.replaced.append(kept)
-        result.updated.append(render(template, context, target, identifier=identifier, page_code=page_code))
+        result.updated.append(maker.write(context, target))
         return target
-    result.written.append(render(template, context, target, identifier=identifier, page_code=page_code))
+    result.written.append(maker.write(context, target))
     return target
 
 
@@ -262,6 +289,12 @@ def generate(config: Config, roster_path: Path | None = None, *,
         raise RosterError("Aucune liste des agents : indiquez --roster ou liste_agents dans config.yaml.")
     roster: Roster = load_roster(Path(roster_path), config.catalogue)
     ensure_templates(config)
+    employer = None
+    if config.employer_mapping is not None:  # the employer's own form, loaded once (pipeline/employer_template.py)
+        from .employer_template import EmployerTemplate, report_suffix
+
+        employer = EmployerTemplate.load(config, rebuild_hint=templates_command(config))
+    suffix = report_suffix(config, REPORT_SUFFIX) if employer is not None else REPORT_SUFFIX
     today = today or dt.date.today()
     if previous_objectives is None:
         previous_objectives = objectives_from_journal(config)
@@ -282,16 +315,15 @@ def generate(config: Config, roster_path: Path | None = None, *,
             result.notices.append(RosterProblem(row.line, f"{row.person} : {notice}"))
         context = report_context(config.catalogue, campaign, row,
                                  previous_objectives(row.values[cat.AGENT_NUMBER]))
-        code = page_code(config.catalogue.version(), campaign, row.values[cat.AGENT_NUMBER])
-        result.reports.append(_write(config.templates / REPORT_TEMPLATE, context, out / f"{stem}{REPORT_SUFFIX}",
-                                     result, rewrite=rewrite_all, identifier=context["f"][cat.REPORT_ID],
-                                     page_code=code))
+        maker = employer or _Rendered(config.templates / REPORT_TEMPLATE, context["f"][cat.REPORT_ID],
+                                      page_code(config.catalogue.version(), campaign, row.values[cat.AGENT_NUMBER]))
+        result.reports.append(_write(maker, context, out / f"{stem}{suffix}", result, rewrite=rewrite_all))
         if row.review_date is not None:
             letter = out / f"{stem}{INVITATION_SUFFIX}"
             dated = row.invitation_date or _letter_date(letter) or today
             if row.invitation_date is None:
                 undated.append((row, dated))
-            result.invitations.append(_write(config.templates / INVITATION_TEMPLATE,
+            result.invitations.append(_write(_Rendered(config.templates / INVITATION_TEMPLATE),
                                              invitation_context(config, row, dated), letter, result,
                                              rewrite=rewrite_all))
         if progress:

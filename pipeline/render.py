@@ -52,9 +52,16 @@ def _core_property(document: Path, name: str) -> str | None:
 
 
 def check_templates(folder: Path, catalogue, names: tuple[str, ...] = (REJECTION_TEMPLATE,),
-                    *, rebuild_hint: str = command_line(TEMPLATES)) -> None:
+                    *, rebuild_hint: str = command_line(TEMPLATES), config=None) -> None:
     """Raise :class:`TemplateError` (French, with the command that mends it) when one of
-    ``names`` is missing from ``folder`` or was built for another version."""
+    ``names`` is missing from ``folder`` or was built for another version. With ``config`` whose
+    ``formulaire`` names an employer's form, the report's template is the one made from the
+    employer's file (:func:`pipeline.employer_template.check_employer_template`)."""
+    if config is not None and config.employer_mapping is not None and REPORT_TEMPLATE in names:
+        from .employer_template import check_employer_template
+
+        check_employer_template(config, rebuild_hint)
+        names = tuple(name for name in names if name != REPORT_TEMPLATE)
     for name in names:
         template = Path(folder) / name
         if not template.exists():

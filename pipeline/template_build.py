@@ -256,11 +256,20 @@ def build_rejection_template(path: Path) -> None:
     replace_atomically(path, lambda tmp: doc.save(str(tmp)))
 
 
-def build_all(catalogue: Catalogue, folder: Path) -> list[Path]:
+def build_all(catalogue: Catalogue, folder: Path, *, config=None) -> list[Path]:
+    """Build the three templates in ``folder``. With ``config`` whose ``formulaire`` names an
+    employer's form, the report's template is made from the employer's own file, in its format
+    (:func:`pipeline.employer_template.build_employer_template`)."""
     make_dirs(folder)
     built = []
+    if config is not None and config.employer_mapping is not None:
+        from .employer_template import build_employer_template
+
+        built.append(build_employer_template(config, folder))
+    else:
+        build_report_template(catalogue, folder / REPORT_TEMPLATE)
+        built.append(folder / REPORT_TEMPLATE)
     for name, builder in (
-        (REPORT_TEMPLATE, lambda p: build_report_template(catalogue, p)),
         (INVITATION_TEMPLATE, build_invitation_template),
         (REJECTION_TEMPLATE, build_rejection_template),
     ):

@@ -1,0 +1,868 @@
+"""The campaign's report template made from the employer's own form, and each agent's report
+made from it.
+
+With ``formulaire: formulaire.yaml`` in config.yaml (pipeline/employer_form.py), the reports
+sent to the managers are the employer's own form, not ours:
+
+``entretiens modeles`` (:func:`build_employer_template`) copies the employer's blank form
+(``Config.employer_model_path``) into ``templates/compte_rendu.docx`` (or ``.odt``: its own
+format), its layout, styles, header, footer and logo untouched, and adds what every report
+needs: a paragraph at the end of every footer (a footer added where a page shows none) with
+the report's identifier in clear text and the page code's QR code
+(:func:`pipeline.signed_copies.page_code`, the form's fingerprint as its version), the form's
+fingerprint as the document's version (``cp:version``), the template's own stamp
+(:data:`STAMP_PROPERTY`: the way it is made, the mapping, the catalogue) and the employer's
+file's fingerprint (:data:`MODEL_PROPERTY`), so that
+:func:`check_employer_template` refuses a template made from another mapping or another file.
+Every place ``generer`` writes to is looked up then: a place the form does not show stops
+the command with the field and its place named.
+
+``entretiens generer`` (:class:`EmployerTemplate`, loaded once per run) writes each agent's
+report: the roster's values and last year's objectives AT THEIR MAPPED PLACES, found on the
+template's :class:`~pipeline.layout.Layout` with the reader's own lookups
+(:mod:`pipeline.employer_read`), so that what is written is where it is read:
+
+``after_label``  the blank after the label (its leader dots or underscores, its tab) replaced
+                 by the value; the line's other label stays where it was (its tab kept, the tab
+                 stop's dots removed)
+``below_label``  the first blank line under the label, else a new line after it
+``cell``         the value cell (to the right, below, in the column of a header), in its
+                 paragraph's style
+``boxes``        the right box ticked: ☐ -> ☒, « [ ] » -> « [X] », a check box field's state
+``grid``         « X » in the option's column of the criterion's row
+``form_field``, ``tag``   the form field or content control of that name
+tables           the rows under the header filled in order; more values than rows: rows added,
+                 copies of the last blank one (its formatting)
+
+and the identifier, the page code (the footer's picture), the document properties
+(``dc:identifier``, ``cp:version``, the page code's text as :data:`CODE_PROPERTY`, the
+fingerprint of what was written, as ``cp:contentStatus``, so that an unchanged report is not
+written again).
+
+Why lxml rather than a docxtpl template with placeholders at the mapped places: docxtpl knows
+no .odt, and a Jinja template would be re-parsed and rendered whole for every agent (a
+hundred milliseconds for a three-page form), the employer's own text read as template syntax;
+here the template is parsed and every place looked up once, and each report is a copy of the
+main part with a few elements changed (a few milliseconds), the other parts copied as they are.
+The XML itself is written by :mod:`pipeline.ooxml.filling` and :mod:`pipeline.odf.editing`.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from . import catalogue as cat
+from .form import FieldPlace, Form, TablePlace
+from .layout import Layout, Line, Piece
+from .outcomes import EntretiensError, TemplateError
+from .text import INVISIBLE, is_yes, normalize_label
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_STEM = "compte_rendu"  # templates/compte_rendu.docx or .odt, as the employer's file
+#: How the template is made: raise it when what build_employer_template writes changes.
+BUILDER_VERSION = "modele-employeur-1"
+#: The template's own stamp (a custom document property): see :func:`template_stamp`.
+STAMP_PROPERTY = "entretiens_modele"
+#: A fingerprint of the employer's file the template was made from (a custom document property).
+MODEL_PROPERTY = "entretiens_modele_employeur"
+#: The page code's text (``ENTRETIENS|<form>|<campaign>|<agent>``), a custom document property.
+CODE_PROPERTY = "entretiens_code_page"
+#: What the template's footer reads where each report reads its identifier.
+IDENTIFIER_TOKEN = "[identifiant]"
+_TOKEN = IDENTIFIER_TOKEN.encode()
+_SPACES = " \u00a0\u202f"
+_LEADER_CHARS = ".…·_\t" + _SPACES
+_COLON = re.compile(rf"[{_SPACES}]*:?[{_SPACES}]*")
+_MAX_REGION_LINES = 12  # lines after a label searched for its boxes, as the reader does
+# A box shown ticked: its glyph's ticked twin.
+_TICKED = {"☐": "☒", "□": "■", "❑": "■", "◻": "◼", "⬜": "⬛", "▢": "▣",
+           "○": "●", "◯": "●"}
+
+
+def _formats(fmt: str):
+    if fmt == "odt":
+        from .odf import editing
+
+        return editing
+    from .ooxml import filling
+
+    return filling
+
+
+# -- names, stamps, checks ----------------------------------------------------------------------
+
+
+def template_name(config) -> str:
+    """``compte_rendu.docx`` or ``compte_rendu.odt``: the employer's file's format."""
+    model = config.employer_model_path
+    suffix = model.suffix.lower()
+    if suffix not in (".docx", ".odt"):
+        raise TemplateError(
+            f"Le formulaire de l'employeur {model} n'est ni un document Word (.docx) ni un document "
+            "OpenDocument (.odt) : enregistrez-le dans l'un de ces formats, indiquez-le sous «\u202fmodele\u202f» "
+            f"dans {Path(config.employer_form).name}, puis reconstruisez les modèles.")
+    return TEMPLATE_STEM + suffix
+
+
+def template_path(config) -> Path:
+    return config.templates / template_name(config)
+
+
+def report_suffix(config, suffix: str) -> str:
+    """A report's file name suffix (`` - compte rendu.docx``) in the employer's file's format."""
+    return suffix[: -len(".docx")] + Path(template_name(config)).suffix if suffix.endswith(".docx") else suffix
+
+
+def _model_bytes(config) -> bytes:
+    model = config.employer_model_path
+    try:
+        return model.read_bytes()
+    except FileNotFoundError:
+        raise TemplateError(
+            f"Le formulaire de l'employeur {model} est introuvable. Vérifiez la clé «\u202fmodele\u202f» de "
+            f"{Path(config.employer_form).name} (chemin relatif à ce fichier).") from None
+    except OSError as exc:
+        raise TemplateError(f"Le formulaire de l'employeur {model} ne peut pas être lu ({exc.strerror}).") from None
+
+
+def template_stamp(config) -> str:
+    """What a template made from the employer's file must carry: a fingerprint of the way it is
+    made, the mapping and the catalogue (a change to one of them means the template must be made
+    again); the employer's file has its own (:func:`model_stamp`)."""
+    mapping = config.employer_mapping
+    data = json.dumps([BUILDER_VERSION, mapping.model_dump(mode="json", by_alias=True, warnings=False),
+                       config.catalogue.version()], sort_keys=True, ensure_ascii=False, default=str)
+    return "M-" + hashlib.sha256(data.encode()).hexdigest()[:12]
+
+
+def model_stamp(model: bytes) -> str:
+    """A fingerprint of the employer's file's bytes (:data:`MODEL_PROPERTY`)."""
+    return "sha256:" + hashlib.sha256(model).hexdigest()[:16]
+
+
+def check_employer_template(config, rebuild_hint: str) -> None:
+    """Raise :class:`TemplateError` (French, with the command that mends it) when the report
+    template made from the employer's file is missing or was made from another mapping, catalogue
+    or file. The employer's file moved away since is not an error: the template is its copy."""
+    path = template_path(config)
+    if not path.exists():
+        raise TemplateError(f"Le modèle {path} est introuvable. Construisez les modèles avec : {rebuild_hint}")
+    properties = _properties(path)
+    found, wanted = properties.get(STAMP_PROPERTY), template_stamp(config)
+    if found != wanted:
+        raise TemplateError(
+            f"Le modèle {path} a été construit pour une autre version du formulaire de l'employeur "
+            f"({found or 'inconnue'}) que celle attendue ({wanted}) : {Path(config.employer_form).name} ou le "
+            f"catalogue ont changé depuis. Reconstruisez les modèles avec : {rebuild_hint}")
+    model = config.employer_model_path
+    try:
+        data = model.read_bytes()
+    except OSError:
+        log.warning("Le formulaire de l'employeur %s est introuvable : le modèle %s, qui en est une copie, est "
+                    "utilisé tel quel.", model, path)
+        return
+    if properties.get(MODEL_PROPERTY) != model_stamp(data):
+        raise TemplateError(
+            f"Le fichier du formulaire de l'employeur {model.name} a changé depuis la construction du modèle "
+            f"{path}. Reconstruisez les modèles avec : {rebuild_hint}")
+
+
+def stamped(path: Path) -> str | None:
+    """The stamp a template made here carries (:data:`STAMP_PROPERTY`), ``None`` if none."""
+    return _properties(path).get(STAMP_PROPERTY)
+
+
+def rendered_fingerprint(path: Path) -> str | None:
+    """The fingerprint a report made here carries (``cp:contentStatus``), ``None`` if none."""
+    return _properties(path).get("cp:contentStatus")
+
+
+def _properties(path: Path) -> dict[str, str]:
+    """Core (``cp:...``) and custom properties of a .docx or an .odt made here; ``{}`` if unreadable."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "meta.xml" in names:
+                from .odf.editing import user_defined
+
+                return user_defined(archive.read("meta.xml"))
+            from .ooxml import CORE_PART, parse_xml
+            from .ooxml.filling import CUSTOM_PART, custom_properties
+
+            found = custom_properties(archive.read(CUSTOM_PART)) if CUSTOM_PART in names else {}
+            if CORE_PART in names:
+                core = parse_xml(archive.read(CORE_PART))
+                for el in core:
+                    if isinstance(el.tag, str) and el.text and el.tag.endswith("}contentStatus"):
+                        found["cp:contentStatus"] = el.text.strip()
+            return found
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, SyntaxError):
+        return {}
+
+
+# -- the package in memory ----------------------------------------------------------------------
+
+
+class _Package:
+    """Parts in memory, as :func:`pipeline.layout.layout_of` reads a package: part names ignore
+    case; each XML part parsed once, by the format's hardened parser."""
+
+    def __init__(self, parts: dict[str, bytes], fmt: str):
+        from . import odf, ooxml
+
+        self.parts, self.format = parts, fmt
+        self._names = {name.lower(): name for name in parts}
+        self._parsed: dict[str, object] = {}
+        self._parse = odf.parse_xml if fmt == "odt" else ooxml.parse_xml
+        self.main_part = _formats(fmt).main_part(parts)
+
+    def has_part(self, name: str) -> bool:
+        return name.lstrip("/").lower() in self._names
+
+    def read_part(self, name: str) -> bytes:
+        return self.parts[self._names[name.lstrip("/").lower()]]
+
+    def xml_part(self, name: str):
+        key = name.lstrip("/").lower()
+        if key not in self._parsed:
+            self._parsed[key] = self._parse(self.read_part(name))
+        return self._parsed[key]
+
+
+class _Entry:
+    """One part as a zip stores it: compressed once (an .odt's ``mimetype`` stored, as ODF requires)."""
+
+    __slots__ = ("name", "crc", "size", "method", "data")
+
+    def __init__(self, name: str, data: bytes):
+        self.name, self.crc, self.size = name.encode("utf-8"), zlib.crc32(data), len(data)
+        if name == "mimetype" or name.endswith("/"):
+            self.method, self.data = zipfile.ZIP_STORED, data
+        else:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            self.method, self.data = zipfile.ZIP_DEFLATED, packer.compress(data) + packer.flush()
+
+
+def _zip(entries: list[_Entry]) -> bytes:
+    """A zip of ``entries``, in their order (the parts a report shares with its template are
+    compressed once, for every report). Names in UTF-8, dated 1 January 1980, no zip64: a form
+    is far below its limits."""
+    out, directory = io.BytesIO(), io.BytesIO()
+    for entry in entries:
+        flags = 0x800 if not entry.name.isascii() else 0
+        offset = out.tell()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, entry.method, 0, 0x21, entry.crc,
+                              len(entry.data), entry.size, len(entry.name), 0))
+        out.write(entry.name)
+        out.write(entry.data)
+        directory.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, entry.method, 0, 0x21, entry.crc,
+                                    len(entry.data), entry.size, len(entry.name), 0, 0, 0, 0,
+                                    0x10 if entry.name.endswith(b"/") else 0, offset))
+        directory.write(entry.name)
+    start = out.tell()
+    out.write(directory.getvalue())
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory.getvalue()),
+                          start, 0))
+    return out.getvalue()
+
+
+def _package(parts: dict[str, bytes]) -> list[_Entry]:
+    """The zip entries of ``parts``: an .odt's ``mimetype`` first."""
+    names = sorted(parts, key=lambda name: name != "mimetype")
+    return [_Entry(name, parts[name]) for name in names]
+
+
+def _read_parts(path: Path) -> tuple[dict[str, bytes], str]:
+    """A .docx or an .odt's parts in their order, read under the same caps as a received file."""
+    from .preflight import open_document
+
+    with open_document(path) as package:
+        found = {name: package.read_part(name) for name in package.names()}
+        fmt = package.format
+    with zipfile.ZipFile(path) as archive:  # the order of its entries, folders included (an .odt's)
+        return {info.filename: b"" if info.is_dir() else found[info.filename] for info in archive.infolist()
+                if info.is_dir() or info.filename in found}, fmt
+
+
+# -- building the template -------------------------------------------------------------------
+
+
+def build_employer_template(config, folder: Path) -> Path:
+    """Make the campaign's report template from the employer's blank form (see the module's
+    docstring) in ``folder``; return its path. Raises :class:`TemplateError` (French) when the file
+    cannot be read, or when a place ``generer`` writes to is not in it."""
+    from .files import make_dirs, replace_atomically
+    from .signed_copies import CODE_WIDTH_MM, code_png, page_code
+
+    model = config.employer_model_path
+    name = template_name(config)
+    data = _model_bytes(config)
+    try:
+        parts, fmt = _read_parts(model)
+    except EntretiensError as exc:
+        raise TemplateError(f"Le formulaire de l'employeur {model} ne peut pas être lu : {exc.message}") from None
+    if "." + fmt != Path(name).suffix:
+        raise TemplateError(
+            f"Le formulaire de l'employeur {model} est un document {fmt.upper()} nommé "
+            f"«\u202f{model.suffix}\u202f» : renommez-le en «\u202f{model.stem}.{fmt}\u202f» et indiquez ce nom "
+            f"sous «\u202fmodele\u202f» dans {Path(config.employer_form).name}.")
+    fingerprint = config.employer_mapping.fingerprint
+    writer = _formats(fmt)
+    # The template's own code names no agent: read on a page, it identifies nothing.
+    picture = code_png(page_code(fingerprint, "", "")).getvalue()
+    parts = writer.add_page_code(parts, token=IDENTIFIER_TOKEN, picture=picture, width_mm=CODE_WIDTH_MM)
+    if fmt == "odt":
+        from .odf import parse_xml
+        from .odf.editing import expand_repeats, serialize
+
+        content = parse_xml(parts[writer.CONTENT_PART])
+        expand_repeats(content)
+        parts[writer.CONTENT_PART] = serialize(content)
+    now = _now()
+    parts = writer.set_properties(parts, core={"cp:version": fingerprint, "dcterms:modified": now},
+                                  custom={STAMP_PROPERTY: template_stamp(config), MODEL_PROPERTY: model_stamp(data)})
+    template = EmployerTemplate(config, parts, fmt)  # every place generer writes to is in the form, or TemplateError
+    make_dirs(folder)
+    target = Path(folder) / name
+    package = _zip(template.entries)
+    replace_atomically(target, lambda tmp: tmp.write_bytes(package))
+    return target
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- where each value goes ----------------------------------------------------------------------
+
+
+@dataclass
+class _Span:
+    """Characters ``start`` to ``end`` of a line's text to replace by a value (``tab``: a tab
+    kept after the value, its stop's leader removed)."""
+
+    line: Line
+    start: int
+    end: int
+    tab: Piece | None = None
+    before: str = ""  # what goes before the value (a space after a colon)
+    after: str = ""  # what goes after it (a space before the next label)
+
+
+@dataclass
+class _Target:
+    """Where one field's value goes: one of ``span`` (a line), ``cell`` (a cell's element),
+    ``piece`` (a form field), ``new_line_after`` (a line's element, the value on a new line after
+    it), ``options`` (choice -> one of those, for boxes and grids)."""
+
+    span: _Span | None = None
+    cell: object = None
+    piece: Piece | None = None
+    new_line_after: object = None
+    options: dict[str, "_Target"] = field(default_factory=dict)
+    mark: str = ""  # what ticks a box or a grid's cell
+
+
+@dataclass
+class _TableTarget:
+    """A table's blank rows (each: column key -> its cell's element) and the row to copy when
+    there are more values than rows."""
+
+    columns: dict[str, int]
+    rows: list[dict[str, object]]
+    row_elements: list[object]
+    prototype: object  # a blank row's element (the last one), copied for more rows
+    prototype_cells: dict[str, object]  # its cells' elements, by column key
+
+
+class _Places:
+    """The template's places, looked up on its layout with the reader's index."""
+
+    def __init__(self, layout: Layout, form: Form):
+        from .employer_read import _Document
+
+        self.doc = _Document(layout, form)
+
+    # -- offsets: the reader's text of a line drops invisible characters
+
+    def _offset(self, index: int, k: int) -> int:
+        """Offset ``k`` of the reader's text of line ``index`` in the line's own text."""
+        line = self.doc.lines[index]
+        text = line.text
+        if text == self.doc.texts[index]:
+            return k
+        count = 0
+        for position, char in enumerate(text):
+            if char in INVISIBLE:
+                continue
+            if count == k:
+                return position
+            count += 1
+        return len(text)
+
+    def _piece_at(self, line: Line, offset: int) -> Piece | None:
+        pos = 0
+        for piece in line.pieces:
+            size = len(piece.shown)
+            if pos <= offset < pos + size:
+                return piece
+            pos += size
+        return None
+
+    # -- each kind of place
+
+    def find(self, place: FieldPlace) -> _Target | None:
+        return getattr(self, f"_{place.kind}", self._unknown)(place)
+
+    def _unknown(self, place: FieldPlace) -> None:
+        return None
+
+    def _after_label(self, place: FieldPlace) -> _Target | None:
+        doc = self.doc
+        hit = doc.pick(place, doc.hits(place.text))
+        if hit is None:
+            return None
+        index, _, end = hit
+        text = doc.texts[index]
+        stop = end + len(doc.rest_of_line(hit, place.until))
+        slot = _COLON.match(text, end, stop).end()
+        leaders = slot
+        while leaders < stop and text[leaders] in _LEADER_CHARS:
+            leaders += 1
+        line = doc.lines[index]
+        before = "" if slot > 0 and text[slot - 1] in _SPACES + "\t" else " "
+        more = text[leaders:].strip(_SPACES) != ""  # another label (or a hint) after the blank
+        tabs = [i for i in range(slot, leaders) if text[i] == "\t"]
+        if more and tabs:  # keep the last tab: the next label stays at its stop
+            tab = self._piece_at(line, self._offset(index, tabs[-1]))
+            span = _Span(line, self._offset(index, slot), self._offset(index, tabs[-1]), tab=tab, before=before)
+        else:
+            span = _Span(line, self._offset(index, slot), self._offset(index, leaders), before=before,
+                         after=" " if more else "")
+        return _Target(span=span)
+
+    def _below_label(self, place: FieldPlace) -> _Target | None:
+        from .employer_read import _neighbour
+
+        doc = self.doc
+        hits = doc.hits(place.text)
+        hit = doc.pick(place, [h for h in hits if doc.line_start(h)]) or doc.pick(place, hits)
+        if hit is None:
+            return None
+        index = hit[0]
+        cell = doc.cells[index]
+        below = doc.following(index, until=place.until, same_cell=cell is not None)
+        if below:
+            first = below[0]
+            if not doc.texts[first].strip(_LEADER_CHARS):
+                line = doc.lines[first]
+                return _Target(span=_Span(line, 0, len(line.text)))
+        elif cell is not None:
+            under = _neighbour(doc.tables[index], cell, "below")
+            if under is not None:
+                return _Target(cell=under.source)
+        return _Target(new_line_after=doc.lines[index].source)
+
+    def _cell(self, place: FieldPlace) -> _Target | None:
+        from .employer_read import _column_header, _neighbour, _own_cell
+
+        doc = self.doc
+        for index in doc.in_scope(place, doc.cell_hits(place.text))[place.occurrence - 1:]:
+            table, label = doc.tables[index], doc.cells[index]
+            if place.column:
+                header = _column_header(doc, table, label, place.column)
+                if header is None:
+                    continue
+                value = _own_cell(table, label.row, header.column)
+            else:
+                value = _neighbour(table, label, place.direction)
+            if value is None or value is label:
+                continue
+            box = next((p for line in value.lines for p in line.pieces
+                        if p.kind == "field" and p.field_kind == "checkbox"), None)
+            return _Target(cell=value.source, piece=box)
+        return None
+
+    _label = _cell
+
+    def _boxes(self, place: FieldPlace) -> _Target | None:
+        from bisect import bisect_right
+
+        from .employer_read import _boxes_in, _option_pattern, pattern
+
+        doc = self.doc
+        if place.text:
+            hit = doc.pick(place, doc.hits(place.text))
+            if hit is None:
+                return None
+            region = [(hit[0], hit[2])] + [(i, 0) for i in doc.following(hit[0])[:_MAX_REGION_LINES]]
+        else:
+            candidates = sorted({bisect_right(doc.starts, match.start()) - 1 for _, printed in place.options
+                                 for match in pattern(printed).finditer(doc.doc_key)})
+            boxed = [(i, 0, 0) for i in candidates if _boxes_in(doc.texts[i], doc.keys[i], place.options)]
+            first = doc.pick(place, boxed)
+            if first is None:
+                return None
+            region = [(i, 0) for i in range(first[0], min(first[0] + len(place.options), len(doc.lines)))]
+        found: dict[str, _Target] = {}
+        for index, offset in region:
+            key = doc.keys[index]
+            here: dict[str, _Target] = {}
+            for choice, printed in place.options:
+                match = _option_pattern(printed).search(key[offset:])
+                if match:
+                    here[choice] = self._box(index, offset + match.start("box"), offset + match.end("box"))
+            if not here:
+                if found:
+                    break
+                continue
+            if set(here) & set(found):
+                break
+            found.update(here)
+        return _Target(options=found) if found else None
+
+    def _box(self, index: int, start: int, end: int) -> _Target:
+        line, text = self.doc.lines[index], self.doc.texts[index]
+        start_at, end_at = self._offset(index, start), self._offset(index, end)
+        piece = self._piece_at(line, start_at)
+        if piece is not None and piece.kind == "field":
+            return _Target(piece=piece)
+        box = text[start:end]
+        if box.startswith("["):
+            mark = "[X]"
+        elif box.startswith("("):
+            mark = "(X)"
+        elif "\ue000" <= box[:1] <= "\uf8ff":
+            mark = "\uf0fe"  # Wingdings' ticked box
+        else:
+            mark = _TICKED.get(box, "☒")
+        return _Target(span=_Span(line, start_at, end_at), mark=mark)
+
+    def _grid(self, place: FieldPlace) -> _Target | None:
+        from .employer_read import _grid_columns, _own_cell, label_key
+
+        doc = self.doc
+        for index in doc.in_scope(place, doc.cell_hits(place.text))[place.occurrence - 1:]:
+            table, criterion = doc.tables[index], doc.cells[index]
+            row = criterion.row
+            if place.row:
+                wanted = label_key(place.row)
+                row = next((r for r in range(criterion.row, criterion.row + criterion.row_span)
+                            for c in table.rows[r] if c is not criterion and doc.cell_key(c) == wanted), None)
+                if row is None:
+                    continue
+            columns = _grid_columns(doc, table, criterion.row, place.options)
+            if columns is None:
+                continue
+            options = {}
+            for choice, column in columns.items():
+                cell = _own_cell(table, row, column)
+                if cell is not None:
+                    options[choice] = _Target(cell=cell.source, mark="X")
+            return _Target(options=options)
+        return None
+
+    def _form_field(self, place: FieldPlace) -> _Target | None:
+        wanted = place.text.strip().casefold()
+        fields = [p for line in self.doc.lines for p in line.pieces
+                  if p.kind == "field" and (p.name or "").strip().casefold() == wanted]
+        return _Target(piece=fields[place.occurrence - 1]) if len(fields) >= place.occurrence else None
+
+    def _tag(self, place: FieldPlace) -> _Target | None:
+        fields = [p for line in self.doc.lines for p in line.pieces if p.kind == "field" and p.name == place.text]
+        return _Target(piece=fields[0]) if fields else None
+
+    # -- tables
+
+    def table(self, place: TablePlace) -> _TableTarget | None:
+        from .employer_read import _own_cell, label_key
+
+        doc = self.doc
+        keys = list(place.headers)
+        wanted = [label_key(label) for label in place.headers.values()]
+        for index in doc.in_scope(place, [i for i in doc.exact.get(wanted[0], ()) if doc.cells[i] is not None]):
+            table, row = doc.tables[index], doc.cells[index].row
+            columns: dict[str, int] = {}
+            for cell in table.rows[row]:
+                text = doc.cell_key(cell)
+                for key, label in zip(keys, wanted):
+                    if text == label and key not in columns:
+                        columns[key] = cell.column
+            if len(columns) < len(keys):
+                continue
+            written = [key for key in keys if key not in place.options]  # box columns are the evaluator's
+            header = [doc.cell_key(c) for c in table.rows[row]]
+            rows, elements = [], []
+            for r in range(row + 1, len(table.rows)):
+                own = [c for c in table.rows[r] if c.row == r]
+                if [doc.cell_key(c) for c in own] == header:
+                    continue  # the header repeated
+                if len(own) == 1 and own[0].column_span >= table.grid_columns > 1 and len(keys) > 1:
+                    continue  # a title across the table
+                cells = {key: _own_cell(table, r, columns[key]) for key in written}
+                if any(c is None or doc.cell_key(c).strip(_LEADER_CHARS) for c in cells.values()):
+                    continue  # not a blank row
+                rows.append({key: c.source for key, c in cells.items()})
+                elements.append(cells[written[0]].source.getparent() if written else None)
+            if not rows or any(e is None for e in elements):
+                return _TableTarget(columns, [], [], None, {})
+            return _TableTarget(columns, rows, elements, elements[-1], rows[-1])
+        return None
+
+
+# -- the template, loaded once; each report ---------------------------------------------------------
+
+
+@dataclass
+class _Missing:
+    key: str
+    label: str
+    where: str
+
+
+def _describe(place: FieldPlace | TablePlace) -> str:
+    if isinstance(place, TablePlace):
+        return "le tableau aux en-têtes " + ", ".join(f"«\u202f{h}\u202f»" for h in place.headers.values())
+    what = {"after_label": "après le libellé", "below_label": "sous le libellé", "cell": "dans la case du libellé",
+            "boxes": "les cases de", "grid": "la ligne de la grille", "form_field": "le champ de formulaire",
+            "tag": "le contrôle"}.get(place.kind, place.kind)
+    text = place.text or " / ".join(printed for _, printed in place.options)
+    return f"{what} «\u202f{text}\u202f»" + (f" (section «\u202f{place.section}\u202f»)" if place.section else "")
+
+
+class EmployerTemplate:
+    """The report template made from the employer's file, parsed and its places looked up once;
+    :meth:`report` makes one agent's report. Raises :class:`TemplateError` when a place is not in
+    the form."""
+
+    def __init__(self, config, parts: dict[str, bytes], fmt: str):
+        from .layout import layout_of
+
+        self.config, self.format, self.parts = config, fmt, parts
+        self.writer = _formats(fmt)
+        self.version = config.employer_mapping.fingerprint
+        package = _Package(parts, fmt)
+        self.main = package.main_part
+        layout = layout_of(package)
+        self.root = package.xml_part(self.main)  # the parsed main part: the layout's elements
+        self.stamp = layout.properties.get(STAMP_PROPERTY)
+        self.token_parts = [name for name, data in parts.items() if _TOKEN in data]
+        places = _Places(layout, config.form)
+        self.targets: dict[str, _Target] = {}
+        self.tables: dict[str, _TableTarget] = {}
+        missing: list[_Missing] = []
+        catalogue = config.catalogue
+        for f in catalogue.single_fields:
+            found = config.form.places.get(f.key, ())
+            if not f.filled_by_generate or not found:
+                continue
+            target = next((t for t in map(places.find, found) if t is not None), None)
+            if target is None:
+                missing.append(_Missing(f.key, f.label, _describe(found[0])))
+            else:
+                self.targets[f.key] = target
+        for f in catalogue.table_fields:
+            place = config.form.tables.get(f.key)
+            if place is None or f.key != cat.PREVIOUS_RESULTS:
+                continue  # only last year's objectives are written into a table
+            target = places.table(place)
+            if target is None:
+                missing.append(_Missing(f.key, f.label, _describe(place)))
+            else:
+                self.tables[f.key] = target
+        if missing:
+            first = missing[0]
+            more = f" (et {len(missing) - 1} autre{'s' * (len(missing) > 2)} : " + ", ".join(
+                m.key for m in missing[1:]) + ")" if len(missing) > 1 else ""
+            raise TemplateError(
+                f"Le formulaire de l'employeur {config.employer_model_path.name} ne montre pas où écrire «\u202f"
+                f"{first.label}\u202f» ({first.key}) : {first.where} est introuvable{more}. Corrigez cet "
+                f"emplacement dans {Path(config.employer_form).name}, puis reconstruisez les modèles.")
+        self._referenced = self._elements()
+        self.entries = _package(parts)  # compressed once: most parts are every report's
+
+    @classmethod
+    def load(cls, config, *, rebuild_hint: str) -> "EmployerTemplate":
+        """The template of ``config``'s templates folder, checked (:func:`check_employer_template`)."""
+        check_employer_template(config, rebuild_hint)
+        path = template_path(config)
+        try:
+            parts, fmt = _read_parts(path)
+        except EntretiensError as exc:
+            raise TemplateError(f"Le modèle {path} ne peut pas être lu ({exc.message}). Reconstruisez les modèles "
+                                f"avec : {rebuild_hint}") from None
+        return cls(config, parts, fmt)
+
+    # -- what is written
+
+    def _elements(self) -> set[int]:
+        """The template's elements the targets name (copied elements are found by them)."""
+        found: set[int] = set()
+
+        def add_line(line: Line) -> None:
+            found.add(id(line.source))
+            found.update(id(p.source) for p in line.pieces)
+
+        def add(target: _Target) -> None:
+            if target.span is not None:
+                add_line(target.span.line)
+            for el in (target.cell, target.new_line_after, target.piece.source if target.piece else None):
+                if el is not None:
+                    found.add(id(el))
+            for option in target.options.values():
+                add(option)
+
+        for target in self.targets.values():
+            add(target)
+        for table in self.tables.values():
+            found.update(id(el) for el in table.row_elements)
+            found.update(id(el) for row in table.rows for el in row.values())
+        return found
+
+    def fingerprint(self, context: dict) -> str:
+        """What a report of ``context`` is made of: two reports with one fingerprint are the same."""
+        data = json.dumps([self.stamp, context], sort_keys=True, ensure_ascii=False, default=str)
+        return "empreinte " + hashlib.sha256(data.encode()).hexdigest()[:16]
+
+    def rendered(self, path: Path) -> str | None:
+        """The fingerprint of the report already at ``path`` (:func:`rendered_fingerprint`)."""
+        return rendered_fingerprint(path)
+
+    def write(self, context: dict, destination: Path, *, overwrite: bool = False) -> Path:
+        """Write one agent's report (:meth:`report`) to a new file, never over an existing one (a
+        free name is taken) unless ``overwrite``; return its path."""
+        from .files import replace_atomically, unique_path
+
+        data = self.report(context)
+        target = destination if overwrite else unique_path(destination)
+        replace_atomically(target, lambda tmp: tmp.write_bytes(data))
+        return target
+
+    def report(self, context: dict) -> bytes:
+        """One agent's report (the bytes of its file) from the context :func:`pipeline.generate.report_context`
+        gives: ``f`` values, ``t`` tables, ``b`` check boxes (``"1"``/``"0"``)."""
+        from .signed_copies import code_png, page_code
+
+        values = context["f"]
+        identifier = values[cat.REPORT_ID]
+        code = page_code(self.version, values[cat.CAMPAIGN], values[cat.AGENT_NUMBER])
+        root = copy.deepcopy(self.root)
+        twin = {id(old): new for old, new in zip(self.root.iter(), root.iter()) if id(old) in self._referenced}
+        spans: list[tuple[_Span, str]] = []
+        for key, target in self.targets.items():
+            value = context.get("b", {}).get(key) == "1" if key in context.get("b", {}) else values.get(key, "")
+            self._write(target, key, value, spans, twin)
+        # Spans of one line from its end: the offsets of those before stay true.
+        for span, text in sorted(spans, key=lambda s: -s[0].start):
+            line = _rebound(span.line, twin)
+            self.writer.replace_text(line, span.start, span.end, text)
+            if span.tab is not None:
+                self.writer.clear_tab_leader(line, line.pieces[span.line.pieces.index(span.tab)])
+        for key, target in self.tables.items():
+            self._fill_table(target, [row for row in context.get("t", {}).get(key, []) if any(row.values())], twin)
+        changed = {self.main: self.writer.serialize(root), self.writer.CODE_PICTURE: code_png(code).getvalue()}
+        shown = escape(identifier).encode()
+        for name in self.token_parts:
+            changed[name] = self.parts[name].replace(_TOKEN, shown)
+        now = _now()
+        core = {"dc:identifier": identifier, "cp:version": self.version, "cp:contentStatus": self.fingerprint(context)}
+        if self.format == "docx":
+            core.update({"dcterms:created": now, "dcterms:modified": now})
+        properties = self.writer.set_properties(self.parts, core=core, custom={CODE_PROPERTY: code})
+        changed.update({name: data for name, data in properties.items() if data is not self.parts.get(name)})
+        return _zip([_Entry(entry.name.decode(), changed[entry.name.decode()]) if entry.name.decode() in changed
+                     else entry for entry in self.entries])
+
+    def _write(self, target: _Target, key: str, value, spans: list, twin: dict) -> None:
+        f = self.config.catalogue.field(key)
+        if target.options:
+            choice = _choice(value, f, target.options)
+            option = target.options.get(choice) if choice is not None else None
+            if option is None:
+                return
+            if option.piece is not None:
+                self.writer.set_field(_rebound_piece(option.piece, twin), True)
+            elif option.span is not None:
+                spans.append((option.span, option.mark))
+            elif option.cell is not None:
+                self.writer.write_cell(twin[id(option.cell)], option.mark)
+            return
+        box = target.piece is not None and target.piece.field_kind == "checkbox"
+        if f.kind == "bool" or isinstance(value, bool):
+            ticked = value if isinstance(value, bool) else is_yes(str(value))
+            if box:
+                self.writer.set_field(_rebound_piece(target.piece, twin), ticked)
+                return
+            value = "oui" if ticked else ""
+        text = str(value or "").strip()
+        if not text:
+            return
+        if target.piece is not None and (target.cell is None or box):
+            self.writer.set_field(_rebound_piece(target.piece, twin), is_yes(text) if box else text)
+        elif target.span is not None:
+            span = target.span
+            spans.append((span, span.before + text + span.after))
+        elif target.cell is not None:
+            self.writer.write_cell(twin[id(target.cell)], text)
+        elif target.new_line_after is not None:
+            self.writer.insert_line_after(twin[id(target.new_line_after)], text)
+
+    def _fill_table(self, target: _TableTarget, rows: list[dict[str, str]], twin: dict) -> None:
+        if not rows:
+            return
+        if not target.rows:
+            log.warning("Le tableau de %s n'a pas de ligne vide : les objectifs de l'an dernier n'y sont pas "
+                        "recopiés.", self.config.employer_model_path.name)
+            return
+        prototype = copy.deepcopy(twin[id(target.prototype)]) if len(rows) > len(target.rows) else None
+        cells = [{key: twin[id(el)] for key, el in row.items()} for row in target.rows]
+        last = twin[id(target.row_elements[-1])]
+        for _ in range(len(rows) - len(target.rows)):
+            last = self.writer.clone_row(prototype, last)
+            mapping = {id(old): new for old, new in zip(target.prototype.iter(), last.iter())}
+            cells.append({key: mapping[id(el)] for key, el in target.prototype_cells.items()})
+            self.writer.strip_bookmarks(last)  # their names are unique
+        for values, row in zip(rows, cells):
+            for key, el in row.items():
+                text = str(values.get(key) or "").strip()
+                if text:
+                    self.writer.write_cell(el, text)
+
+
+def _choice(value, f, options: dict[str, _Target]) -> str | None:
+    """The option a value ticks: a check box field's « oui » (the only option, or the one meaning
+    yes; « non » when it is not ticked and the form has such a box); a choice by its name."""
+    if isinstance(value, bool) or f.kind == "bool":
+        ticked = value if isinstance(value, bool) else is_yes(str(value))
+        names = {normalize_label(choice): choice for choice in options}
+        if ticked:
+            return names.get("oui") or (next(iter(options)) if len(options) == 1 else None)
+        return names.get("non")
+    wanted = normalize_label(str(value or ""))
+    if not wanted:
+        return None
+    return next((choice for choice in options if normalize_label(choice) == wanted), None)
+
+
+def _rebound(line: Line, twin: dict) -> Line:
+    """``line`` on the report's copy: its elements and its pieces' replaced by their copies."""
+    return Line(pieces=[_rebound_piece(p, twin) for p in line.pieces], style=line.style, heading=line.heading,
+                source=twin[id(line.source)])
+
+
+def _rebound_piece(piece: Piece, twin: dict) -> Piece:
+    return dataclasses.replace(piece, source=twin[id(piece.source)])
