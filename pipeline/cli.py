@@ -624,10 +624,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     templates = commands.add_parser(
         names.TEMPLATES, parents=[common],
-        help="reconstruit les modèles Word à partir du catalogue des champs",
-        description="Reconstruit les modèles Word (compte rendu, convocation, note de rejet) du dossier "
-                    "des modèles à partir du catalogue des champs, après un changement du catalogue "
-                    "(section «\u202fcatalogue\u202f» de config.yaml). Les traitements ne les modifient jamais.",
+        help="reconstruit les modèles (compte rendu, convocation, note de rejet) à partir du catalogue des champs "
+             "ou du formulaire de l'employeur",
+        description="Reconstruit les modèles du dossier des modèles : le compte rendu à partir du catalogue des "
+                    "champs, ou, quand config.yaml indique «\u202fformulaire\u202f», à partir du modèle de "
+                    "l'employeur (sa mise en page gardée, l'identifiant et le code carré ajoutés en bas de chaque "
+                    "page) ; la convocation et la note de rejet. À lancer après un changement du catalogue (section "
+                    "«\u202fcatalogue\u202f» de config.yaml) ou du formulaire. Les traitements ne les modifient jamais.",
         epilog=f"Exemple : {command_line(names.TEMPLATES, '--config /srv/entretiens/config.yaml')}")
     templates.set_defaults(handler=cmd_templates)
 

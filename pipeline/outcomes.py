@@ -679,7 +679,8 @@ class FileUnavailable(UnreadableReport):
 
 # -- a PDF dropped in the inbox: a signed copy (signed_copies.py) --
 SCAN_ADVICE = ("Numérisez chaque page entière, sans la recadrer, entre 200 et 300 dpi (ppp) : le code carré "
-               "imprimé en haut de chaque page doit rester visible et net.")
+               "imprimé sur chaque page (en haut, ou en bas sur le formulaire de l'employeur) doit rester visible "
+               "et net.")
 
 
 class EncryptedPdf(UnreadableReport):
@@ -716,7 +717,7 @@ class UnidentifiedPdf(UnreadableReport):
     """A PDF on no page of which the report's code or identifier could be read."""
     code = "pdf_non_identifie"
     sentences = {"": "Aucune page de ce PDF ne permet de reconnaître le compte rendu : ni le code carré imprimé "
-                     "en haut des pages, ni l'identifiant écrit en bas de page («\u202fidentifiant 2026-…\u202f») n'ont "
+                     "sur les pages, ni l'identifiant écrit en bas de page («\u202fidentifiant 2026-…\u202f») n'ont "
                      "pu être lus. " + SCAN_ADVICE + " Puis déposez le PDF de nouveau."}
 
 
@@ -752,7 +753,7 @@ class ImageTooLarge(UnreadableReport):
 class UnidentifiedImage(UnreadableReport):
     """An image (a photo, a scan to a folder) on no page of which the report's code could be read."""
     code = "image_non_identifiee"
-    sentences = {"": "Le code carré imprimé en haut des pages du compte rendu n'a pu être lu sur aucune page de "
+    sentences = {"": "Le code carré imprimé sur les pages du compte rendu n'a pu être lu sur aucune page de "
                      "cette image (photo ou numérisation) : elle ne peut pas être rattachée à un compte rendu. "
                      "Plutôt qu'une photo, numérisez les pages signées en PDF. " + SCAN_ADVICE +
                      " Puis déposez le PDF."}
