@@ -719,7 +719,7 @@ def for_public_service(catalogue: Catalogue, key: str) -> Catalogue:
 
 #: What employers' forms print instead of a field's label (key) or a table column's header
 #: (``table.column``), as administrations word them: « entretiens formulaire importer »
-#: (pipeline/employer_import.py) finds the field on a form by its label, these and its roster
+#: (pipeline/employer_import/) finds the field on a form by its label, these and its roster
 #: columns. A generic label printed under a heading (« Date » under « Évaluateur », « Nom » in the
 #: column « Supérieur hiérarchique direct ») is compared with its heading before it: « évaluateur
 #: date ». « N+1 », « SHD » and « supérieur hiérarchique direct » are read as « évaluateur » there,

@@ -1,0 +1,234 @@
+"""The places a blank form offers (:func:`candidates`), and its fingerprint.
+
+The layout is walked in reading order (the reader's: paragraphs, then each table row by row),
+keeping the part of the form each line is in (a title: a heading, a numbered line in capitals, a
+line in capitals, a table's title row) and the heading of a group of lines (« Évaluateur
+(supérieur hiérarchique direct) »). Each place where a value goes becomes a
+:class:`~.candidate.Candidate`: a label followed by a colon and an empty zone, a label over lines of
+leaders, boxes, form fields here; the places of tables (label cells, grids, tables of rows to fill)
+in :mod:`.tables`. A generic label (« Nom », « Date », « Nom et prénom ») keeps the column header or
+group heading it is printed under as its ``context``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ..employer_form import FINGERPRINT_PREFIX
+from ..layout import Cell, Layout, Line, Piece, Table
+from ..text import fold, normalize_label
+from .candidate import Candidate
+from .lines import (boxes_of, cell_text, inline_labels, is_signature, is_title_text, is_value_line,
+                    starts_with_box)
+from .tables import walk_table
+from .wording import BOX_RE, bare, clean, printed
+
+
+class Walk:
+    """One walk of a layout in reading order, collecting :class:`Candidate` places in ``found``."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.numbers = {id(line): i for i, (line, _) in enumerate(layout.lines())}
+        self.found: list[Candidate] = []
+        self.title: str | None = None
+        self.heading: str | None = None  # a group heading under the title
+        self.question: str | None = None  # a line ending with « : » before boxes
+        self.table_title: str | None = None  # the line before a table
+        self.column_context: str | None = None  # the header over the cell being read
+
+    def blocks(self, blocks: list, cell: Cell | None = None, table: Table | None = None) -> None:
+        i = 0
+        while i < len(blocks):
+            block = blocks[i]
+            if isinstance(block, Table):
+                legend_lines = walk_table(self, block, following=blocks[i + 1:])
+                i += 1 + legend_lines
+                self.table_title = self.question = None
+                continue
+            i = self.line(blocks, i, cell, table)
+
+    def line(self, blocks: list, i: int, cell: Cell | None, table: Table | None) -> int:
+        """The places of line ``blocks[i]`` (and of the lines of leaders under it); returns the index
+        of the next block to read."""
+        line = blocks[i]
+        text = clean(line.text)
+        if not text.strip() or is_value_line(line):
+            return i + 1
+        zone = 0
+        while i + 1 + zone < len(blocks) and isinstance(blocks[i + 1 + zone], Line) and \
+                is_value_line(blocks[i + 1 + zone]):
+            zone += 1
+        following = blocks[i + 1 + zone] if i + 1 + zone < len(blocks) else None
+        fields = [p for p in line.pieces if p.kind == "field" and p.field_kind in ("text", "date", "dropdown")]
+        if fields:
+            self.form_fields(line, fields, cell, table)
+            return i + 1
+        if cell is None and is_title_text(text, line) or line.heading:
+            self.set_title(text)
+            if zone:
+                self.below_label(printed(text), blocks, line)
+            return i + 1 + zone
+        if BOX_RE.search(text):
+            return self.box_lines(blocks, i, cell, table)
+        labels = inline_labels(line)
+        if labels:
+            last_alone = len(labels) == 1 and not clean(labels[0][2]).strip(" .…_\t")
+            if last_alone and zone:
+                self.below_label(labels[0][0], blocks, line)
+                return i + 1 + zone
+            if last_alone and isinstance(following, Line) and starts_with_box(following):
+                self.question = bare(labels[0][0])
+                return i + 1
+            if last_alone and isinstance(following, Table) and cell is None:
+                self.table_title = labels[0][0]
+                return i + 1
+            for n, (label, offset, _) in enumerate(labels):
+                until = bare(labels[n + 1][0]) if n + 1 < len(labels) else None
+                self.add(Candidate("after_label", bare(label), self.number(line), until=until,
+                                   handwritten=is_signature(label), mark={"after": (line, offset)}))
+            return i + 1
+        # A line without a colon: a label over lines to write on, a question, a table's title, a heading.
+        if zone:
+            self.below_label(printed(text), blocks, line)
+            return i + 1 + zone
+        if isinstance(following, Line) and starts_with_box(following) and len(text.split()) <= 25:
+            self.question = bare(text)
+            return i + 1
+        if isinstance(following, Table) and cell is None:
+            self.table_title = text.strip()
+            return i + 1
+        if cell is None and len(text.split()) <= 15 and not text.rstrip().endswith("."):
+            self.heading = text.strip()
+        return i + 1
+
+    def number(self, line: Line) -> int:
+        """``line``'s rank in the layout's reading order (-1 for a line it does not hold)."""
+        return self.numbers.get(id(line), -1)
+
+    def below_label(self, label: str, blocks: list, line: Line) -> None:
+        """A place on the lines of leaders under ``line`` of ``blocks``, named by ``label``."""
+        self.add(Candidate("below_label", label, self.number(line), mark={"below": (blocks, line)}))
+
+    def set_title(self, text: str) -> None:
+        self.title, self.heading, self.question, self.table_title = clean(text).strip(), None, None, None
+
+    def add(self, candidate: Candidate) -> None:
+        candidate.title = candidate.title or self.title
+        if candidate.context is None and candidate.kind != "table":
+            if self.column_context:
+                candidate.context, candidate.context_kind = self.column_context, "column"
+            elif self.heading:
+                candidate.context, candidate.context_kind = self.heading, "heading"
+        self.found.append(candidate)
+
+    def form_fields(self, line: Line, fields: list[Piece], cell: Cell | None, table: Table | None) -> None:
+        before = ""
+        for piece in line.pieces:
+            if piece in fields:
+                label = bare(before) or piece.alias or self.left_label(cell, table) or piece.name or ""
+                self.add(Candidate("form_field", label, self.number(line), field_name=piece.name,
+                                   field_kind=piece.field_kind, choices=[c for c in piece.choices if c.strip()],
+                                   control=self.layout.format == "docx" and piece.alias is not None,
+                                   mark={"piece": piece}))
+                before = ""
+            else:
+                before += piece.shown
+
+    @staticmethod
+    def left_label(cell: Cell | None, table: Table | None) -> str | None:
+        """The label in the cell to the left of ``cell``, ``None`` outside a table."""
+        if cell is None or table is None or cell.column == 0:
+            return None
+        left = table.cell_at(cell.row, cell.column - 1)
+        return bare(cell_text(left)) or None if left is not None and left is not cell else None
+
+    def box_lines(self, blocks: list, i: int, cell: Cell | None, table: Table | None) -> int:
+        """A line with boxes: a choice when they are on one line, one yes/no field a box when each
+        has its line (a list of wishes); the labels after the boxes (« — lequel : … ») too."""
+        first = blocks[i]
+        pre, options, post = boxes_of(first)
+        question = bare(pre) or self.question or self.left_label(cell, table)
+        if len(options) >= 2 or bare(pre):
+            self.add(Candidate("boxes", bare(pre) or question or "", self.number(first),
+                               question=question, options=[o for o, _ in options],
+                               mark={"ticks": [(first, offset) for _, offset in options]}))
+            self.after_boxes(first, options, post)
+            self.question = None
+            return i + 1
+        j = i
+        while j < len(blocks) and isinstance(blocks[j], Line) and starts_with_box(blocks[j]):
+            line = blocks[j]
+            _, found, post = boxes_of(line)
+            if len(found) != 1:
+                break
+            (text, offset), = found
+            self.add(Candidate("box", question or "", self.number(line), question=question,
+                               options=[text], mark={"ticks": [(line, offset)]}))
+            self.after_boxes(line, found, post)
+            j += 1
+        self.question = None
+        return max(j, i + 1)
+
+    def after_boxes(self, line: Line, options: list[tuple[str, int]], post: int | None) -> None:
+        """The labels after the last box of ``line`` (from ``post``); one in lower case is the box's
+        (« ☐ examen professionnel — lequel : … »)."""
+        if post is None:
+            return
+        labels = inline_labels(line, start=post)
+        option = options[-1][0] if options else None
+        for n, (label, offset, _) in enumerate(labels):
+            until = bare(labels[n + 1][0]) if n + 1 < len(labels) else None
+            self.add(Candidate("after_label", bare(label), self.number(line), until=until,
+                               question=option if label[:1].islower() else None, mark={"after": (line, offset)}))
+
+
+def candidates(layout: Layout) -> list[Candidate]:
+    """Every place of the form where a value is written, in reading order (see the module)."""
+    walk = Walk(layout)
+    walk.blocks(layout.blocks)
+    _mark_criteria(walk.found)
+    return walk.found
+
+
+def _mark_criteria(found: list[Candidate]) -> None:
+    """Box lines rated on a scale that three lines or more share are criteria; a criterion under a
+    heading about management (« encadrement ») is one of a manager's."""
+    scales: dict[tuple[str, ...], int] = {}
+    for c in found:
+        if c.kind == "boxes":
+            key = tuple(fold(o) for o in c.options)
+            scales[key] = scales.get(key, 0) + 1
+    shared = [set(scale) for scale, count in scales.items() if count >= 3]
+    for c in found:
+        if c.kind == "boxes" and any(scale <= {fold(o) for o in c.options} for scale in shared):
+            c.criteria = True
+            c.management = c.management or "encadr" in fold(c.context or "")
+
+
+def form_labels(found: list[Candidate]) -> list[str]:
+    """The labels of a form's places in reading order, as printed: each place's label, its column
+    header, sub-row and choices, each table's headers. Never what is written in them: they are the
+    same in every copy of the form, blank or filled."""
+    labels: list[str] = []
+    previous = None
+    for c in found:
+        label = c.question if c.kind in ("box", "boxes") else c.label
+        texts = c.headers if c.kind == "table" else [label if label != previous else None, c.column, c.row,
+                                                      *c.options]
+        previous = label
+        for text in texts:
+            if text and (not labels or labels[-1] != text):
+                labels.append(text)
+    return labels
+
+
+def fingerprint(layout: Layout, found: list[Candidate] | None = None) -> str:
+    """The form's layout fingerprint, ``F-`` and ten hex digits, from its labels in reading order
+    (:func:`form_labels`) and its tables' widths: the same blank form gives the same fingerprint,
+    another layout (a label reworded, a table's column added) another one."""
+    found = candidates(layout) if found is None else found
+    shape = [[normalize_label(label) for label in form_labels(found)], [t.grid_columns for t in layout.tables()]]
+    digest = hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()
+    return f"{FINGERPRINT_PREFIX}{digest[:10]}"
