@@ -395,6 +395,23 @@ def _our_offices(exclude: Path) -> set[int]:
     return pids
 
 
+def _descendants(pid: int) -> set[int]:
+    """Pids of the processes ``pid`` started, and of those they started: this test's own, whatever
+    else runs on the machine (another test worker's LibreOffice, another run of the suite)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def _profiles(pids: set[int]) -> set[Path]:
     """The private profiles (``entretiens-lo-*``) the LibreOffice processes ``pids`` were started
     with: those of this test's archiver only, whatever else runs on the machine."""
@@ -416,14 +433,13 @@ def test_an_archiver_killed_mid_run_leaves_no_half_file_nor_libreoffice_and_a_re
     written THEN no file of the archive is half written under its final name, its LibreOffice
     shuts down, and the next run completes the archive."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    before = _our_offices(office._profile_dir)
     run = subprocess.Popen([sys.executable, "-m", "pipeline", "archiver"], cwd=fresh.config.base_dir, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first_pdf = fresh.archive / "100001 MARTIN Léa" / "100001 - compte rendu 2026.pdf"
     deadline = time.monotonic() + 120
     while not first_pdf.exists() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    started = _our_offices(office._profile_dir) - before
+    started = _our_offices(office._profile_dir) & _descendants(run.pid)
     profiles = _profiles(started)
     run.kill()
     run.wait()
