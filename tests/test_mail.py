@@ -208,10 +208,17 @@ class Server:
     """A running aiosmtpd server on 127.0.0.1 (context manager)."""
 
     def __init__(self, handler: Recorder, **smtp: object):
-        self.handler, self.port = handler, free_port()
+        self.handler, self.port, self.smtp = handler, free_port(), smtp
         self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, **smtp)
 
     def __enter__(self) -> "Server":
+        for _ in range(4):  # the port taken since free_port() (another test worker's server): another one
+            try:
+                self.controller.start()
+                return self
+            except OSError:
+                self.port = free_port()
+                self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **self.smtp)
         self.controller.start()
         return self
 
