@@ -275,5 +275,135 @@ def main(argv: list[str]) -> int:
     return 3
 
 
+# -- many runs from one process (the crash matrix) --------------------------------------------------------
+
+
+def serve() -> int:
+    """``python tests/crash_runner.py --serve``: import the product once, then answer each request line
+    (JSON) of standard input with one JSON line, ``{"returncode": N, "stdout": ..., "stderr": ...}``
+    (N < 0: killed by signal -N). Each request runs in a process of its own, forked from this one: what a
+    run patches, and how it dies, never reaches the next, and none pays Python's start and the imports.
+
+        {"argv": [CONFIG, POINT, VICTIM], "env": {...}}   this script's main(): a pass killed at POINT
+        {"command": [ARG, ...], "cwd": DIR}               the command, as ``python -m pipeline ARG...``
+    """
+    import importlib
+    import json
+    import pkgutil
+
+    import pipeline
+
+    for module in pkgutil.walk_packages(pipeline.__path__, "pipeline."):
+        if module.name.rpartition(".")[2] not in ("__main__", "uno_worker"):  # uno_worker: LibreOffice's Python
+            importlib.import_module(module.name)
+    for line in sys.stdin:
+        sys.stdout.write(json.dumps(_forked(json.loads(line))) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _forked(request: dict) -> dict:
+    import atexit
+    import tempfile
+    import traceback
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the run: its own output files, nothing to read, exits as python does
+            code = 1
+            try:
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                os.environ.update(request.get("env", {}))
+                os.chdir(request.get("cwd", "."))
+                if "argv" in request:
+                    code = main([__file__, *request["argv"]])
+                else:
+                    from pipeline.cli import main as command
+
+                    sys.argv = ["python -m pipeline", *request["command"]]
+                    code = command(request["command"])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+                if not isinstance(exc.code, int) and exc.code is not None:
+                    print(exc.code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                try:
+                    atexit._run_exitfuncs()
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        output = {}
+        for name, handle in (("stdout", out), ("stderr", err)):
+            handle.seek(0)
+            output[name] = handle.read().decode("utf-8", errors="replace")
+    return {"returncode": os.waitstatus_to_exitcode(status), **output}
+
+
+class Runner:
+    """Client of :func:`serve` (a context manager): ``crash(config, point, victim)`` is
+    ``python tests/crash_runner.py CONFIG POINT VICTIM`` and ``command(*args, cwd=)`` is
+    ``python -m pipeline ARGS`` run in ``cwd``; each returns a ``subprocess.CompletedProcess``."""
+
+    def __init__(self, env: dict[str, str], timeout: float = 120.0):
+        import subprocess
+        import tempfile
+
+        self.timeout = timeout
+        self.errors = tempfile.TemporaryFile()
+        self.server = subprocess.Popen([sys.executable, __file__, "--serve"], env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=self.errors, text=True, encoding="utf-8",
+                                       start_new_session=True)
+
+    def crash(self, config: Path, point: str, victim: str = "", *, durable: Path | None = None):
+        env = {"CRASH_DURABLE_JOURNAL": str(durable)} if durable else {}
+        return self._ask({"argv": [str(config), point, victim], "env": env, "cwd": str(Path(config).parent)},
+                         ["crash_runner.py", str(config), point, victim])
+
+    def command(self, *args: str, cwd: Path):
+        return self._ask({"command": list(args), "cwd": str(cwd)}, ["python", "-m", "pipeline", *args])
+
+    def _ask(self, request: dict, args: list[str]):
+        import json
+        import select
+        import subprocess
+
+        self.server.stdin.write(json.dumps(request) + "\n")
+        self.server.stdin.flush()
+        if not select.select([self.server.stdout], [], [], self.timeout)[0]:
+            self.close()
+            raise subprocess.TimeoutExpired(args, self.timeout)
+        line = self.server.stdout.readline()
+        if not line:
+            self.errors.seek(0)
+            raise RuntimeError(f"crash_runner --serve ended: {self.errors.read().decode(errors='replace')}")
+        answer = json.loads(line)
+        return subprocess.CompletedProcess(args, answer["returncode"], answer["stdout"], answer["stderr"])
+
+    def close(self) -> None:
+        if self.server.poll() is None:
+            self.server.stdin.close()
+            try:
+                self.server.wait(10)
+            except Exception:
+                os.killpg(self.server.pid, signal.SIGKILL)  # the server and a run it forked
+                self.server.wait()
+        self.server.stdout.close()
+        self.errors.close()
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main(sys.argv))

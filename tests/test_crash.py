@@ -2,8 +2,11 @@
 exactly one place, once, byte for byte; nothing doubled in the journal (SPEC 7).
 
 Each scenario runs tests/crash_runner.py in a child process that kills itself at one
-point while handling one file, then the real command ``python -m pipeline traiter``,
-then checks the workspace and the journal, and that one more pass changes nothing.
+point while handling one file, then the command ``python -m pipeline traiter`` (its
+main(), in a process of its own), then checks the workspace and the journal, and that
+one more pass changes nothing. Both processes are forked from one that imported the
+product once (``crash_runner.py --serve``, one per test worker): a case pays no Python
+start-up nor imports, and nothing of a killed run reaches the next.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from pipeline.naming import SIGNED_COPIES_DIR, SIGNED_COPY_SUFFIX
 from pipeline.signed_copies import page_code, specimen_scan
 from pipeline.process import process_inbox
 from tests.conftest import REPO, TEMPLATES, TODAY, agent, before_the_clock, settle, write_csv
+from tests.crash_runner import Runner
 from tests.mounts import other_device, tmpfs
 
 RUNNER = Path(__file__).resolve().parent / "crash_runner.py"
@@ -200,7 +204,7 @@ def _scene(tmp_path, drops, setup) -> Scene:
         assert other_device(config.inbox, config.state_dir) == (setup == "inbox_elsewhere")
     shutil.copyfile(drops / FIRST, config.inbox / FIRST)
     settle(config.inbox)
-    (outcome,) = process_inbox(config).handled
+    (outcome,) = process_inbox(config, outputs=False).handled  # the workbooks: rebuilt by every pass below
     assert outcome.outcome == "accepted"
     for name in [*EXPECTED, IGNORED]:
         shutil.copyfile(drops / name, config.inbox / name)
@@ -213,6 +217,13 @@ def run(*command: str, cwd: Path, **environment: str) -> subprocess.CompletedPro
     env = {**os.environ, "PYTHONPATH": str(REPO), **environment}
     return subprocess.run([sys.executable, *command], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def runner() -> Runner:
+    """Killed passes and the command after them, each forked from one process (see crash_runner.serve)."""
+    with Runner({**os.environ, "PYTHONPATH": str(REPO)}) as server:
+        yield server
 
 
 def area_of(path: Path, outbox: Path) -> str:
@@ -233,7 +244,7 @@ def snapshot(config: Config) -> dict:
 
 
 @pytest.mark.parametrize("setup, point, victim", MATRIX, indirect=["setup"])
-def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, point, victim):
+def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, runner, point, victim):
     """GIVEN a stage-1 report already accepted, and seven files in the inbox: its stage-2
     version, another agent's report, a byte-identical copy of it and a new version of it at
     the same stage, an incomplete report, a renamed PDF and an empty file
@@ -241,13 +252,13 @@ def test_a_pass_killed_at_any_step_loses_nothing_and_doubles_nothing(scene, poin
     `python -m pipeline traiter` then runs normally
     THEN every file is in exactly one place, byte for byte, with one note where one is
     due; the work area and the journal are clean; one more pass changes nothing."""
-    killed = run(str(RUNNER), str(scene.config_path), point, victim, cwd=scene.config.base_dir)
+    killed = runner.crash(scene.config_path, point, victim)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert_everything_placed_once_after_a_pass(scene)
+    assert_everything_placed_once_after_a_pass(scene, runner)
 
 
 @pytest.mark.parametrize("setup, point, victim", POWER_CUTS, indirect=["setup"])
-def test_after_a_power_cut_the_journal_lost_nothing_is_placed_twice(scene, point, victim):
+def test_after_a_power_cut_the_journal_lost_nothing_is_placed_twice(scene, runner, point, victim):
     """GIVEN a pass that died at a step whose journal commits were not synced yet
     WHEN the journal comes back as it was at its last sync point (a power cut) while the
     links and copies made meanwhile are on disk THEN the next pass recognises them: no
@@ -257,19 +268,18 @@ def test_after_a_power_cut_the_journal_lost_nothing_is_placed_twice(scene, point
     durable.mkdir()
     for part in state.glob(JOURNAL_NAME + "*"):  # synced at the end of the previous pass
         shutil.copyfile(part, durable / part.name)
-    killed = run(str(RUNNER), str(scene.config_path), point, victim, cwd=scene.config.base_dir,
-                 CRASH_DURABLE_JOURNAL=str(durable))
+    killed = runner.crash(scene.config_path, point, victim, durable=durable)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     for part in state.glob(JOURNAL_NAME + "*"):
         part.unlink()
     for part in durable.iterdir():
         shutil.copyfile(part, state / part.name)
-    assert_everything_placed_once_after_a_pass(scene)
+    assert_everything_placed_once_after_a_pass(scene, runner)
 
 
-def assert_everything_placed_once_after_a_pass(scene: Scene) -> None:
+def assert_everything_placed_once_after_a_pass(scene: Scene, runner: Runner) -> None:
     config = scene.config
-    done = run("-m", "pipeline", "-v", "traiter", "--config", str(scene.config_path), cwd=config.base_dir)
+    done = runner.command("-v", "traiter", "--config", str(scene.config_path), cwd=config.base_dir)
     print(done.stdout, done.stderr)
     assert done.returncode == 0, done.stderr
 
@@ -350,14 +360,14 @@ def test_without_a_crash_the_scene_ends_as_expected(scene):
             assert area_of(Path(outcome.destination), scene.config.outbox) == EXPECTED[outcome.received_name]
 
 
-def test_a_file_whose_reading_killed_the_run_twice_is_set_aside(scene):
+def test_a_file_whose_reading_killed_the_run_twice_is_set_aside(scene, runner):
     """GIVEN a file the run dies on while reading it (memory exhausted, a crash), twice
     WHEN the next pass starts THEN that file goes to rejets unread, with a note that says
     why, and every other file is processed: it never blocks the files behind it again."""
     for _ in range(2):
-        killed = run(str(RUNNER), str(scene.config_path), "examine", "scan", cwd=scene.config.base_dir)
+        killed = runner.crash(scene.config_path, "examine", "scan")
         assert killed.returncode == -signal.SIGKILL, killed.stderr
-    done = run("-m", "pipeline", "traiter", "--config", str(scene.config_path), cwd=scene.config.base_dir)
+    done = runner.command("traiter", "--config", str(scene.config_path), cwd=scene.config.base_dir)
     assert done.returncode == 0, done.stderr
     rejets = scene.config.outbox / REJECTS
     assert (rejets / "scan.docx").exists() and (rejets / f"scan{REJECTION_SUFFIX}").exists()
@@ -367,8 +377,8 @@ def test_a_file_whose_reading_killed_the_run_twice_is_set_aside(scene):
     assert {r.status for r in rows.values()} == {"done"} and len(rows) == len(EXPECTED) + 1
 
 
-def test_a_run_that_died_once_reading_a_file_reads_it_again(scene):
-    killed = run(str(RUNNER), str(scene.config_path), "examine", "scan", cwd=scene.config.base_dir)
+def test_a_run_that_died_once_reading_a_file_reads_it_again(scene, runner):
+    killed = runner.crash(scene.config_path, "examine", "scan")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     process_inbox(scene.config)
     with Journal(scene.config.state_dir) as journal:
