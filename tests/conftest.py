@@ -242,6 +242,40 @@ def fifty_campaign(tmp_path_factory) -> Campaign:
     return Campaign(config, roster, result, calls)
 
 
+# -- running in parallel (pytest-xdist: ``-n auto --dist loadgroup`` in pyproject's addopts) -----------
+
+# Every worker has its own temporary folders (tmp_path_factory), LibreOffice profiles, UNO pipes and
+# ports. These modules run whole on one worker: the first two hold something of the machine's, or time
+# a service; the others have a costly module- or session-wide set-up (a campaign generated, filled and
+# processed, LibreOffice conversions, the demo) used by many of their tests, which one worker then
+# builds once instead of each worker for the few tests it would be given.
+ONE_WORKER_MODULES = {
+    "test_smb_share",  # smbd listens on 127.0.0.1:445, the machine's only SMB port
+    "test_watch_service",  # the watcher's timing windows are its subject; its reports are made once
+    "test_archive", "test_campaign", "test_check", "test_demo", "test_generate", "test_mail", "test_parallel",
+    "test_read", "test_signed_copies", "test_status", "test_workbooks", "test_workbooks_costs",
+    "test_workbooks_tracking",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` with each module of ONE_WORKER_MODULES as one group, every other test on
+    its own. The groups are named here, not by ``xdist_group`` marks: xdist 3.8 passes a mark to the
+    scheduler by rewriting the test's node id, which pytest 9.2 no longer lets it do (the marks are
+    then silently ignored: pytest-xdist issue 1386)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return module if Path(module).stem in ONE_WORKER_MODULES else super()._split_scope(nodeid)
+
+    return ModuleGroups(config, log)
+
+
 # -- LibreOffice ------------------------------------------------------------------------------
 
 
