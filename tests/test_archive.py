@@ -475,3 +475,21 @@ def test_without_uno_each_document_gets_its_own_libreoffice_and_is_a_pdfa_all_th
         with pytest.raises(RenderError):
             converter.render(tmp_path / "absent.docx", tmp_path / "absent.pdf")
     assert check_pdfa(tmp_path / "seul.pdf").ok and not (tmp_path / "absent.pdf").exists()
+
+
+def test_a_signed_copy_received_as_an_image_is_archived_with_its_pdf_as_one_copy(fresh, office):
+    """GIVEN Paul's signed copy photographed (a JPEG), filed as the signed-copy step files it: the
+    image as received and the lossless PDF made of it, under one name WHEN the campaign is archived
+    THEN both are in his folder, and the index counts one signed copy, nothing missing."""
+    from PIL import Image
+
+    signed = signed_copies_folder(fresh.config.outbox, CAMPAIGN, "100002")
+    signed.mkdir(parents=True)
+    stem = "2026_100002_NDIAYE_Paul - exemplaire signé"
+    Image.new("L", (400, 560), 255).save(signed / f"{stem}.jpg", "JPEG")
+    office.render(fresh.versions["100002"], signed / f"{stem}.pdf")
+    archive_campaign(fresh.config, renderer=office)
+    paul = fresh.folder_of("100002")
+    assert sorted(p.name for p in (paul / SIGNED_COPIES_DIR).iterdir()) == [f"{stem}.jpg", f"{stem}.pdf"]
+    row = next(r for r in read_csv(fresh.archive / ARCHIVE_INDEX_NAME) if r["Matricule"] == "100002")
+    assert (row["Exemplaires signés"], row["Manque"]) == ("1", "")
