@@ -7,7 +7,7 @@
         empreintes.sha256              checksums of index.csv and the workbooks (sha256sum -c)
         classeurs/                     the campaign's workbooks, copied from the outbox
         <matricule> <NOM Prénom>/
-            <matricule> - compte rendu <campagne>.docx   the final report, as accepted
+            <matricule> - compte rendu <campagne>.docx   the final report, as accepted (.odt when it is one)
             <matricule> - compte rendu <campagne>.pdf    its PDF/A-2b rendering
             exemplaires_signes/*.pdf, *.jpg…             the signed copies filed in the outbox (an image with its PDF)
             historique.csv                               every version received, from the journal
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ from .naming import (ARCHIVE_HISTORY_NAME, ARCHIVE_INDEX_NAME, ARCHIVE_WORKBOOKS
                      shown_name, signed_copies_folder)
 from .outcomes import (ARCHIVE_AGENT_FAILED, ARCHIVE_WITHOUT_PDFA, MISSING_ACCEPTED_REPORT, MISSING_ANY_REPORT, MISSING_FINAL_REPORT, MISSING_PDFA,
                        MISSING_SIGNED_COPY, PDFA_FAILED, PDFA_NOT_MADE_NO_OFFICE, PDFA_NOT_MADE_NOT_FINAL, Outcome)
+from .preflight import holds_opendocument
 from .signed_copies import SIGNED_COPY_EXTENSIONS
 from .text import yes_no
 
@@ -49,6 +51,20 @@ HISTORY_HEADER = ["Reçu le", "Fichier reçu", "Résultat", "Motif", "Étape", "
 INDEX_HEADER = ["Matricule", "Nom", "Prénom", "Étape atteinte", "Compte rendu final", "Exemplaires signés",
                 "PDF/A", "Dossier d'archive", "Manque"]
 WORKBOOK_NAMES = (f"{PLAN_NAME}.xlsx", f"{PLAN_NAME}.csv", f"{TRACKING_NAME}.xlsx")
+
+
+#: The extensions of an archived final report: its own format's.
+REPORT_EXTENSIONS = frozenset((".docx", ".odt"))
+
+
+def report_extension(path: Path) -> str:
+    """The extension a final report is archived under: ``.odt`` for an OpenDocument text, else
+    ``.docx``, told by its content (a report may have been received under another name)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return ".odt" if holds_opendocument(package) else ".docx"
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return ".docx"
 
 
 @dataclass
@@ -207,11 +223,17 @@ class _Run:
         checksums: dict[str, str] = {}
 
         if final:
-            docx_name = archived_report_name(self.campaign, number, ".docx")
+            extension = report_extension(Path(current.location))
+            report_name = archived_report_name(self.campaign, number, extension)
             pdf_name = archived_report_name(self.campaign, number, ".pdf")
             before = len(self.written)
-            checksums[docx_name] = self.copy_in(Path(current.location), folder / docx_name, recorded.get(docx_name))
-            report_changed = len(self.written) > before or recorded.get(docx_name) != checksums[docx_name]
+            checksums[report_name] = self.copy_in(Path(current.location), folder / report_name,
+                                                  recorded.get(report_name))
+            report_changed = len(self.written) > before or recorded.get(report_name) != checksums[report_name]
+            for other in REPORT_EXTENSIONS - {extension}:  # the previous version, in the other format: ours
+                stale = folder / archived_report_name(self.campaign, number, other)
+                if is_regular_file(stale):
+                    stale.unlink()
             pdf = folder / pdf_name
             if report_changed and is_regular_file(pdf):
                 pdf.unlink()  # the rendering of the report's previous version: ours, and wrong now
@@ -219,7 +241,7 @@ class _Run:
                 checksums[pdf_name] = recorded[pdf_name]
             elif self.renderer is None:
                 entry.pdfa = PDFA_NOT_MADE_NO_OFFICE
-            elif (error := self.render(folder / docx_name, pdf)) is not None:
+            elif (error := self.render(folder / report_name, pdf)) is not None:
                 entry.pdfa = PDFA_FAILED.format(error=error)
                 self.notices.append(f"{shown_name(folder.name)} : {error}.")
             else:

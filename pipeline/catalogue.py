@@ -86,6 +86,8 @@ class Condition(_Frozen):
 # Who a step of the workflow waits for (a deadline's owner, a stage's holder): whom to chase.
 EVALUATOR_PARTY, AGENT_PARTY, AUTHORITY_PARTY = "évaluateur", "agent", "autorité"
 Party = Literal["évaluateur", "agent", "autorité"]
+# The evaluator's own manager: reminded too when a step the evaluator owes stays undone (no stage waits for them).
+MANAGER_PARTY = "N+2"
 
 
 class Stage(_Frozen):
@@ -890,7 +892,10 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
     """Return a new catalogue with config's ``catalogue`` section applied.
 
     Accepted keys (French, as HR writes them in config.yaml):
-    ``ajouter`` (a list of new fields, same keys as a field of this module),
+    ``ajouter`` (a list of new fields, same keys as a field of this module, each placed after the
+    last field of its ``section``, or right after the field ``after: <key>`` names: a field's place
+    is where the form, the rejection notes and the exports list it; the first field of a section
+    that has none goes before the fields of the sections after it),
     ``modifier`` (field key -> attributes to replace, e.g. ``required_from: null``),
     ``retirer`` (a list of field keys),
     ``contradictions`` (the same three for :class:`Contradiction` rules: ``ajouter`` new rules,
@@ -932,7 +937,7 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
                 "l'application s'en sert.")
         by_key[key].update(changes)
     for new in overrides.get("ajouter") or []:
-        fields.append(new)
+        _insert(fields, new, base)
     contradictions = _adapted_contradictions(base, overrides.get("contradictions"), kept=set(by_key))
     try:
         return Catalogue(
@@ -945,6 +950,37 @@ def apply_overrides(base: Catalogue, overrides: dict[str, Any] | None) -> Catalo
         )
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
         raise ConfigError(f"catalogue : {_first_error(exc, fields, contradictions)}") from None
+
+
+def _insert(fields: list[dict[str, Any]], new: Any, base: Catalogue) -> None:
+    """Place an added field in ``fields``: right after the field its ``after`` names, else after the
+    last field of its section, else before the first field of a section that comes after its own
+    in the catalogue's order; at the end when its section is unknown (refused afterwards)."""
+    if not isinstance(new, dict):
+        fields.append(new)  # refused by the catalogue's validation, with its reason
+        return
+    new = dict(new)
+    after = new.pop("after", None)
+    keys = [f.get("key") for f in fields]
+    if after is not None:
+        if after not in keys:
+            listing = command_names.command_line(command_names.FIELDS)
+            raise ConfigError(f"catalogue.ajouter.{new.get('key')} : after «\u202f{after}\u202f» n'est pas un "
+                              f"champ du catalogue (la commande «\u202f{listing}\u202f» donne la liste des clés).")
+        fields.insert(keys.index(after) + 1, new)
+        return
+    section = new.get("section")
+    own = [i for i, f in enumerate(fields) if f.get("section") == section]
+    if own:
+        fields.insert(own[-1] + 1, new)
+        return
+    order = [s.key for s in base.sections]
+    if section in order:
+        later = set(order[order.index(section) + 1:])
+        at = next((i for i, f in enumerate(fields) if f.get("section") in later), len(fields))
+        fields.insert(at, new)
+        return
+    fields.append(new)
 
 
 def _adapted_contradictions(base: Catalogue, changes: Any, *, kept: set[str]) -> list[Any]:

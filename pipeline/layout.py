@@ -37,6 +37,22 @@ PieceKind = Literal["text", "tab", "break", "field"]
 FieldKind = Literal["text", "checkbox", "dropdown", "date"]
 
 
+class Deferred:
+    """A value worked out when it is first asked for: an .odt's style names and tab leaders, which
+    need styles.xml, parsed only when someone looks at them (a reader rarely does)."""
+
+    __slots__ = ("get",)
+
+    def __init__(self, get):
+        self.get = get
+
+    def __copy__(self) -> Deferred:
+        return self
+
+    def __deepcopy__(self, memo) -> Deferred:  # what it gives does not change: shared by copies
+        return self
+
+
 @dataclass(eq=False)
 class Piece:
     kind: PieceKind
@@ -48,26 +64,41 @@ class Piece:
     placeholder: bool = False  # a field still showing its placeholder: no answer
     alias: str | None = None  # a field's title
     value: str | None = None  # what a field stores, when not its text: a date's ISO date
-    leader: str | None = None  # a tab's leader character
+    leader: str | None = None  # a tab's leader character (may be worked out when first asked for)
     source: object = field(default=None, repr=False)  # the XML element, for writing back
 
     @property
     def shown(self) -> str:
         """The piece as the page shows it: a tab as ``\\t``, a break as ``\\n``, a check box
         as ☒ or ☐, an unanswered field as nothing."""
-        if self.kind == "tab":
+        kind = self.kind
+        if kind == "text":
+            return "" if self.placeholder else self.text
+        if kind == "tab":
             return "\t"
-        if self.kind == "break":
+        if kind == "break":
             return "\n"
-        if self.kind == "field" and self.field_kind == "checkbox":
+        if self.field_kind == "checkbox":
             return "☒" if self.checked else "☐"
         return "" if self.placeholder else self.text
+
+
+def text_piece(text: str, source: object) -> Piece:
+    """A text piece made the quick way (a layout makes hundreds): its other attributes at their
+    defaults, the class's."""
+    piece = _new(Piece)
+    piece.kind, piece.text, piece.source = "text", text, source
+    return piece
+
+
+_new = object.__new__
 
 
 @dataclass(eq=False)
 class Line:
     """A paragraph. ``style``: its style name (« Heading 1 », « Titre 2 »...), ``None`` when it
-    has none; ``heading``: its outline level (1, 2...) when it is a heading."""
+    has none (an .odt's worked out when first asked for); ``heading``: its outline level (1, 2...)
+    when it is a heading."""
 
     pieces: list[Piece] = field(default_factory=list)
     style: str | None = None
@@ -76,7 +107,7 @@ class Line:
 
     @property
     def text(self) -> str:
-        return "".join(p.shown for p in self.pieces)
+        return "".join([p.text if p.kind == "text" and not p.placeholder else p.shown for p in self.pieces])
 
 
 @dataclass(eq=False)
@@ -136,7 +167,8 @@ class Layout:
     ``footers`` (one text each), its document ``properties`` and the format it came from
     (``docx`` or ``odt``). Properties have the same names in both formats: the core ones as
     ``dc:identifier``, ``dc:title``, ``cp:version`` (an .odt saved from a .docx keeps these),
-    ``meta:...`` for an .odt's own, custom ones by their name."""
+    ``meta:...`` for an .odt's own, custom ones by their name. Headers and footers are read
+    when first asked for (a reader of a report that names its agent never asks)."""
 
     blocks: list[Block] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
@@ -167,6 +199,31 @@ def blocks_text(blocks: list[Block]) -> str:
     return "\n".join(line.text for line, _ in _lines(blocks, None))
 
 
+def _deferred(name: str) -> property:
+    """The dataclass field ``name`` as an attribute that may hold a :class:`Deferred`, worked out
+    (once) when the attribute is first read: the extractors give an .odt's style names and tab
+    leaders, and both formats' headers and footers, that way."""
+    private = "_" + name
+
+    def get(self):
+        value = self.__dict__.get(private)
+        if value.__class__ is Deferred:
+            value = self.__dict__[private] = value.get()
+        return value
+
+    def set(self, value) -> None:
+        self.__dict__[private] = value
+
+    return property(get, set)
+
+
+# Set once the dataclasses are made: their __init__ (and dataclasses.replace) go through them.
+Piece.leader = _deferred("leader")
+Line.style = _deferred("style")
+Layout.headers = _deferred("headers")
+Layout.footers = _deferred("footers")
+
+
 def layout_of(package) -> Layout:
     """The layout of a package opened by :func:`pipeline.preflight.open_document`: a .docx or
     an .odt (``package.format``)."""
@@ -175,6 +232,13 @@ def layout_of(package) -> Layout:
     else:
         from .ooxml.layout import package_layout
     return package_layout(package)
+
+
+def part_key(package, name: str) -> tuple:
+    """What tells a part's bytes from another's, as a cache's key: the part as the zip stores it
+    (not decompressed again) when the package says, else its bytes (a package in memory)."""
+    stored = getattr(package, "stored_part", None)
+    return stored(name) if stored is not None else (package.read_part(name),)
 
 
 def _lines(blocks: list[Block], cell: Cell | None) -> Iterator[tuple[Line, Cell | None]]:

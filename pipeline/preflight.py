@@ -104,6 +104,18 @@ class DocxPackage:
             raise TruncatedZip.because()
         return content
 
+    def stored_part(self, name: str) -> tuple[int, int, int, bytes]:
+        """The part as the zip stores it (method, size, checksum, compressed bytes): the same for
+        two packages holding the same part, without decompressing it (a cache's key: the parts a
+        template's reports share, its 350 KB styles.xml). KeyError for a missing part."""
+        info, data = self._parts[name.lstrip("/").lower()], self._data
+        start = info.header_offset
+        if not 0 <= start <= len(data) - 30 or data[start:start + 4] != b"PK\x03\x04":
+            raise TruncatedZip.because()
+        name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+        begin = start + 30 + name_len + extra_len
+        return info.compress_type, info.file_size, info.CRC, data[begin:begin + info.compress_size]
+
     def xml_part(self, name: str) -> etree._Element:
         """The part parsed by the hardened parser; malformed XML or a DOCTYPE raises HostileXml.
         Parsed once: the main part, checked when the package is opened, is not parsed again."""
@@ -196,7 +208,7 @@ _ODF_MACRO_FOLDERS = ("basic/", "scripts/")
 _ODF_LIBRARY_LISTS = frozenset(("basic/script-lc.xml", "basic/dialog-lc.xml"))
 
 
-def _holds_opendocument(archive: zipfile.ZipFile) -> bool:
+def holds_opendocument(archive: zipfile.ZipFile) -> bool:
     """Whether a zip is an OpenDocument package: a ``mimetype`` entry or a manifest, and no OOXML
     content types."""
     names = {name.lower() for name in archive.namelist()}
@@ -352,7 +364,7 @@ def _open(path: Path, limits: PackageLimits, *, opendocument: bool) -> DocxPacka
         archive = zipfile.ZipFile(io.BytesIO(data))
     except _ZIP_ERRORS:
         raise TruncatedZip.because() from None
-    kind = OdtPackage if opendocument and _holds_opendocument(archive) else DocxPackage
+    kind = OdtPackage if opendocument and holds_opendocument(archive) else DocxPackage
     package = kind(path, data, archive, limits)
     try:
         _check_directory(data, archive.infolist(), limits)

@@ -493,3 +493,21 @@ def test_a_signed_copy_received_as_an_image_is_archived_with_its_pdf_as_one_copy
     assert sorted(p.name for p in (paul / SIGNED_COPIES_DIR).iterdir()) == [f"{stem}.jpg", f"{stem}.pdf"]
     row = next(r for r in read_csv(fresh.archive / ARCHIVE_INDEX_NAME) if r["Matricule"] == "100002")
     assert (row["Exemplaires signés"], row["Manque"]) == ("1", "")
+
+
+def test_a_final_report_is_archived_under_the_extension_of_its_own_format(tmp_path):
+    """GIVEN final reports as an OpenDocument text (received under a .docx name) and as a .docx
+    (under an .odt name) WHEN the archive names them THEN each keeps its own format's extension."""
+    import zipfile
+
+    from pipeline.archive import report_extension
+
+    odt, docx = tmp_path / "copie.docx", tmp_path / "rapport.odt"
+    with zipfile.ZipFile(odt, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        package.writestr("content.xml", "<office:document-content/>")
+    with zipfile.ZipFile(docx, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<w:document/>")
+    assert (report_extension(odt), report_extension(docx)) == (".odt", ".docx")
+    assert report_extension(tmp_path / "absent.docx") == ".docx"

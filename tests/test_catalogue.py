@@ -233,6 +233,29 @@ def test_apply_overrides_adds_a_field_to_a_section():
         DEFAULT.field("teletravail")  # the default is left alone
 
 
+def test_an_added_field_goes_after_the_last_field_of_its_section_or_right_after_the_field_it_names():
+    new = apply_overrides(DEFAULT, {"ajouter": [
+        {"key": "teletravail", "label": "Modalités de télétravail", "section": "poste"},
+        {"key": "nom_usage", "label": "Nom d'usage", "section": "identite", "after": "nom"}]})
+    keys = [f.key for f in new.fields]
+    last_of_post = [f.key for f in DEFAULT.fields_in("poste")][-1]
+    assert keys[keys.index("teletravail") - 1] == last_of_post
+    assert new.fields[keys.index("teletravail") + 1].section != "poste"  # before the next section's fields
+    assert keys[keys.index("nom") + 1] == "nom_usage" and "after" not in new.field("nom_usage").model_dump()
+    # The place is part of the form's shape: the same field elsewhere is another form.
+    moved = apply_overrides(DEFAULT, {"ajouter": [
+        {"key": "teletravail", "label": "Modalités de télétravail", "section": "poste", "after": "missions"}]})
+    alone = apply_overrides(DEFAULT, {"ajouter": [
+        {"key": "teletravail", "label": "Modalités de télétravail", "section": "poste"}]})
+    assert len({DEFAULT.version(), moved.version(), alone.version()}) == 3
+
+
+def test_an_added_field_after_a_field_that_does_not_exist_is_refused():
+    message = _error({"ajouter": [{"key": "teletravail", "label": "Télétravail", "section": "poste",
+                                   "after": "mission"}]})
+    assert "after" in message and "mission" in message
+
+
 def test_apply_overrides_relaxes_a_requirement():
     new = apply_overrides(DEFAULT, {"modifier": {"perspectives_carriere": {"required_from": None}}})
     assert new.field("perspectives_carriere").required_from is None

@@ -347,6 +347,26 @@ def test_form_fields_by_name(tmp_path):
     assert report.dates[cat.REVIEW_DATE] == dt.date(2026, 10, 13)  # the date the field stores
 
 
+def test_a_form_field_s_section_picks_the_field_of_that_name_under_its_title(tmp_path):
+    """GIVEN two form fields of one name (« Date »), one under each signatory's title, and places
+    saying under which WHEN the copy is read THEN each reads the field under its own title, and a
+    place whose title is not in the copy is absent."""
+    form = employer_form(tmp_path, """\
+        date_signature_evaluateur: {champ_formulaire: Date, section: SIGNATURE DE L'ÉVALUATEUR}
+        date_prise_connaissance: {champ_formulaire: Date, section: SIGNATURE DE L'AGENT}
+        date_visa: {champ_formulaire: Date, section: VISA DE L'AUTORITÉ}
+        grade: {apres_libelle: Grade}
+        """)
+    document = layout("Grade : IDE", line("SIGNATURE DE L'AGENT", heading=2),
+                      Line(pieces=[Piece("text", "Date : "), Piece("field", "16/10/2026", name="Date")]),
+                      line("SIGNATURE DE L'ÉVALUATEUR", heading=2),
+                      Line(pieces=[Piece("text", "Date : "), Piece("field", "15/10/2026", name="Date")]))
+    report = read(document, form)
+    assert report.dates[cat.EVALUATOR_SIGNATURE_DATE] == dt.date(2026, 10, 15)
+    assert report.dates["date_prise_connaissance"] == dt.date(2026, 10, 16)
+    assert "date_visa" in report.not_in_form
+
+
 SMALL = """\
     nom: {apres_libelle: Nom de famille}
     prenom: {apres_libelle: Prénom}

@@ -31,11 +31,13 @@ What the page shows:
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import Block, Cell, Layout, Line, Piece, Table, blocks_text
+from ..layout import Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, part_key
 from .ns import NSMAP, qn
 
 _P, _H, _SPAN, _A, _S, _TAB, _LINE_BREAK = (qn("text:p"), qn("text:h"), qn("text:span"), qn("text:a"),
@@ -101,17 +103,50 @@ _PREFIXES = {uri: prefix for prefix, uri in NSMAP.items()}
 
 class _Styles:
     """Paragraph styles by name: the common ones (styles.xml) and the automatic ones of the
-    part being read. An automatic style (« P1 ») stands for the common style it derives from."""
+    part being read. An automatic style (« P1 ») stands for the common style it derives from.
 
-    def __init__(self, common: dict[str, etree._Element], automatic: dict[str, etree._Element]):
-        self._common, self._automatic = common, automatic
+    Both are given as functions, called when a style is first asked for: a line's style name and
+    a tab's leader are :class:`~pipeline.layout.Deferred`, worked out when someone looks at them,
+    so that a reader that never does never parses styles.xml."""
+
+    def __init__(self, common: Callable[[], dict[str, etree._Element]],
+                 automatic: Callable[[], dict[str, etree._Element]]):
+        self._sources = (common, automatic)
+        self._common: dict[str, etree._Element] | None = None
+        self._automatic: dict[str, etree._Element] = {}
         self._found: dict[str | None, tuple[str | None, list[str | None]]] = {}
+        self._names: dict[str | None, Deferred] = {}
+        self._leaders: dict[tuple[str | None, int], Deferred] = {}
+
+    def name(self, style: str | None) -> Deferred | None:
+        """The name shown of a paragraph of style ``style``, worked out when asked for."""
+        if style is None:
+            return None
+        found = self._names.get(style)
+        if found is None:
+            found = self._names[style] = Deferred(lambda: self.paragraph(style)[0])
+        return found
+
+    def leader(self, style: str | None, index: int) -> Deferred | None:
+        """The leader of the ``index``-th tab of a paragraph of style ``style``, when asked for."""
+        if style is None:
+            return None
+        key = (style, index)
+        found = self._leaders.get(key)
+        if found is None:
+            def leader() -> str | None:
+                leaders = self.paragraph(style)[1]
+                return leaders[index] if index < len(leaders) else None
+            found = self._leaders[key] = Deferred(leader)
+        return found
 
     def paragraph(self, name: str | None) -> tuple[str | None, list[str | None]]:
         """(the style's name as shown, the leaders of its tab stops in order)."""
         found = self._found.get(name)
         if found is not None:
             return found
+        if self._common is None:
+            self._common, self._automatic = self._sources[0](), self._sources[1]()
         shown, leaders, seen = None, None, set()
         style = self._automatic.get(name) if name else None
         automatic = style is not None
@@ -174,13 +209,16 @@ class _Mark:
     start: int
 
 
+_new = object.__new__  # text pieces made the quick way (pipeline.layout.text_piece)
+
+
 class _Walk:
     def __init__(self, styles: _Styles, controls: dict[str, etree._Element]):
         self.styles, self.controls = styles, controls
         self.marks: list[_Mark] = []
         self.cells_left = CELLS_CAP
         self.space = True  # the last character was a space, or the paragraph has just begun
-        self.leaders: list[str | None] = []
+        self.style: str | None = None  # the paragraph's style (its tabs' leaders)
         self.tabs = 0
         self.boxes: list[etree._Element] = []
 
@@ -206,20 +244,21 @@ class _Walk:
         return out
 
     def paragraph(self, p: etree._Element, out: list[Block]) -> None:
-        name, leaders = self.styles.paragraph(p.get(_STYLE_NAME))
+        style = p.get(_STYLE_NAME)
         heading = None
         if p.tag == _H:
             try:
                 heading = max(1, int(p.get(_OUTLINE_LEVEL) or 1))
             except ValueError:
                 heading = 1
-        line = Line(style=name, heading=heading, source=p)
-        self.space, self.leaders, self.tabs = True, leaders, 0
+        line = Line([], self.styles.name(style), heading, p)
+        self.space, self.style, self.tabs = True, style, 0
         boxes = self.boxes = []
         self.inline(p, line.pieces)
-        piece = self._collecting() if self.marks else None
-        if piece is not None:
-            piece.text += "\n"  # a form field's text going on in the next paragraph
+        if self.marks:
+            piece = self._collecting()
+            if piece is not None:
+                piece.text += "\n"  # a form field's text going on in the next paragraph
         out.append(line)
         for box in boxes:
             self.blocks(box, out)
@@ -227,8 +266,9 @@ class _Walk:
     # -- inline content ---------------------------------------------------------------
 
     def inline(self, parent: etree._Element, pieces: list[Piece]) -> None:
-        if parent.text:
-            self.text(parent.text, parent, pieces)
+        text = parent.text
+        if text:
+            self.text(text, parent, pieces)
         for child in parent:
             tag = child.tag
             if tag == _SPAN or tag == _A:
@@ -241,10 +281,9 @@ class _Walk:
                 self.emit(Piece("text", " " * count, source=child), pieces)
                 self.space = False
             elif tag == _TAB:
-                leaders, index = self.leaders, self.tabs
+                index = self.tabs
                 self.tabs += 1
-                self.emit(Piece("tab", leader=leaders[index] if index < len(leaders) else None, source=child),
-                          pieces)
+                self.emit(Piece("tab", leader=self.styles.leader(self.style, index), source=child), pieces)
                 self.space = False
             elif tag == _LINE_BREAK:
                 self.emit(Piece("break", source=child), pieces)
@@ -279,8 +318,9 @@ class _Walk:
                     self.inline(base, pieces)
             elif isinstance(tag, str) and tag.startswith(_TEXT_NS) and tag not in _NOT_INLINE_TEXT:
                 self.inline(child, pieces)  # a field (date, page number, variable...) shows its text
-            if child.tail:
-                self.text(child.tail, child, pieces)
+            text = child.tail
+            if text:
+                self.text(text, child, pieces)
 
     def text(self, text: str, source: etree._Element, pieces: list[Piece]) -> None:
         """Character data, its white space collapsed as ODF says."""
@@ -292,10 +332,12 @@ class _Walk:
             text = text[1:]
         if text:
             self.space = text[-1] == " "
+            piece = _new(Piece)  # made the quick way: the other attributes at their defaults
+            piece.kind, piece.text, piece.source = "text", text, source
             if self.marks:
-                self.emit(Piece("text", text, source=source), pieces)
+                self.emit(piece, pieces)
             else:
-                pieces.append(Piece("text", text, source=source))
+                pieces.append(piece)
 
     def emit(self, piece: Piece, pieces: list[Piece]) -> None:
         if piece.kind == "field":
@@ -432,11 +474,17 @@ class _Walk:
         return table
 
 
+_ATTRS: dict[str, tuple[str, str]] = {}
+
+
 def _attr(el: etree._Element, name: str) -> str | None:
     """An attribute of a content control or its list item, in LibreOffice's extension
     namespace or in text's."""
-    value = el.get(qn(f"loext:{name}"))
-    return value if value is not None else el.get(qn(f"text:{name}"))
+    names = _ATTRS.get(name)
+    if names is None:
+        names = _ATTRS[name] = (qn(f"loext:{name}"), qn(f"text:{name}"))
+    value = el.get(names[0])
+    return value if value is not None else el.get(names[1])
 
 
 def _finish(piece: Piece | None) -> None:
@@ -559,13 +607,16 @@ def _properties(meta: etree._Element | None) -> dict[str, str]:
 _PAGE_PARTS = ("header", "header-left", "header-first", "footer", "footer-left", "footer-first")
 
 
-def _page_texts(styles: etree._Element | None, walk: _Walk) -> tuple[list[str], list[str]]:
+def _page_texts(styles: etree._Element | None) -> tuple[list[str], list[str]]:
     """The text of each master page's headers and of its footers (styles.xml)."""
     headers: list[str] = []
     footers: list[str] = []
     masters = styles.find(qn("office:master-styles")) if styles is not None else None
     if masters is None:
         return headers, footers
+    common = styles.find(qn("office:styles"))
+    walk = _Walk(_Styles(lambda: _paragraph_styles(common),
+                         lambda: _paragraph_styles(styles.find(qn("office:automatic-styles")))), {})
     for page in masters.iterchildren(qn("style:master-page")):
         for part in page:
             kind = etree.QName(part).localname if isinstance(part.tag, str) else ""
@@ -580,26 +631,71 @@ def odt_layout(content: etree._Element, *, styles: etree._Element | None = None,
     """The layout of an OpenDocument text from its parsed parts: content.xml (or any element
     holding paragraphs and tables), styles.xml (style names, tab stops, headers and footers)
     and meta.xml (properties). A part not given is a part the document does not have."""
-    common = styles.find(qn("office:styles")) if styles is not None else None
+    return _layout(content, lambda: styles, meta)
+
+
+def _layout(content: etree._Element, styles_part: Callable[[], etree._Element | None],
+            meta: etree._Element | None,
+            page_texts: Callable[[], tuple[list[str], list[str]]] | None = None) -> Layout:
+    """The layout, styles.xml (``styles_part()``) read only when a style name, a tab's leader, a
+    header or a footer is first asked for."""
+    parsed: list[etree._Element | None] = []
+
+    def styles() -> etree._Element | None:
+        if not parsed:
+            parsed.append(styles_part())
+        return parsed[0]
+
+    def common() -> dict[str, etree._Element]:
+        part = styles()
+        return _paragraph_styles(part.find(qn("office:styles")) if part is not None else None)
+
     text = content.find(f"{qn('office:body')}/{qn('office:text')}")
     body = text if text is not None else content
-    walk = _Walk(_Styles(_paragraph_styles(common), _paragraph_styles(content.find(qn("office:automatic-styles")))),
+    walk = _Walk(_Styles(common, lambda: _paragraph_styles(content.find(qn("office:automatic-styles")))),
                  _form_controls(body))
     blocks = walk.blocks(body, [])
-    page_walk = _Walk(_Styles(_paragraph_styles(common),
-                              _paragraph_styles(styles.find(qn("office:automatic-styles"))
-                                                if styles is not None else None)), {})
-    headers, footers = _page_texts(styles, page_walk)
-    return Layout(blocks=blocks, headers=headers, footers=footers, properties=_properties(meta), format="odt")
+    pages: list[tuple[list[str], list[str]]] = []
+
+    def page(which: int) -> list[str]:
+        if not pages:
+            pages.append(page_texts() if page_texts is not None else _page_texts(styles()))
+        return pages[0][which]
+
+    return Layout(blocks=blocks, headers=Deferred(lambda: page(0)), footers=Deferred(lambda: page(1)),
+                  properties=_properties(meta), format="odt")
 
 
 CONTENT_PART, STYLES_PART, META_PART = "content.xml", "styles.xml", "meta.xml"
 
 
+# The headers and footers of the last few styles.xml read, by their bytes as stored: copies of one
+# blank form share it (100 KB from LibreOffice, a millisecond to parse), and a reader looks at their
+# footers for an identifier when the copy has no other.
+_PAGES_CACHE: OrderedDict[tuple, tuple[list[str], list[str]]] = OrderedDict()
+_PAGES_CACHE_SIZE = 4
+
+
 def package_layout(package) -> Layout:
-    """The layout of an opened .odt package (:func:`pipeline.preflight.open_document`)."""
-    return odt_layout(
+    """The layout of an opened .odt package (:func:`pipeline.preflight.open_document`); its
+    styles.xml parsed only when a style name or a tab's leader is asked for, or a header or a
+    footer that no package holding the same styles.xml has shown before."""
+    has_styles = package.has_part(STYLES_PART)
+
+    def pages() -> tuple[list[str], list[str]]:
+        key = part_key(package, STYLES_PART)
+        found = _PAGES_CACHE.get(key)
+        if found is None:
+            found = _PAGES_CACHE[key] = _page_texts(package.xml_part(STYLES_PART))
+            if len(_PAGES_CACHE) > _PAGES_CACHE_SIZE:
+                _PAGES_CACHE.popitem(last=False)
+        else:
+            _PAGES_CACHE.move_to_end(key)
+        return [*found[0]], [*found[1]]
+
+    return _layout(
         package.xml_part(CONTENT_PART),
-        styles=package.xml_part(STYLES_PART) if package.has_part(STYLES_PART) else None,
-        meta=package.xml_part(META_PART) if package.has_part(META_PART) else None,
+        lambda: package.xml_part(STYLES_PART) if has_styles else None,
+        package.xml_part(META_PART) if package.has_part(META_PART) else None,
+        pages if has_styles else None,
     )

@@ -27,6 +27,7 @@ Each piece, line, cell and table keeps the element it came from (``source``).
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 from collections import OrderedDict
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import Block, Cell, Layout, Line, Piece, Table, blocks_text
+from ..layout import Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, part_key, text_piece
 from .ns import NSMAP, qn
 from .reading import (CORE_PART, _flag_on, control_checkbox_state, control_date_value, control_showing_placeholder,
                       symbol_text)
@@ -102,6 +103,7 @@ class _Styles:
         self.hide = False  # whether some style hides its text
         self._paragraphs: dict[str | None, tuple[str | None, int | None, list[str | None], bool]] = {}
         self._hidden: dict[str, bool] = {}
+        self._leaders: dict[tuple, list[str | None]] = {}
         if root is None:
             return
         for el in root.iterchildren(_STYLE):
@@ -167,6 +169,17 @@ class _Styles:
             _merge_stops(stops, style.tabs)
         hidden = next((s.hidden for s in chain if s.hidden is not None), False)
         found = self._paragraphs[style_id] = (name, level, [stops[p][1] for p in sorted(stops)], hidden)
+        return found
+
+    def leaders(self, style_id: str | None, own: list[tuple[int, str, str | None]]) -> list[str | None]:
+        """The tab leaders of a paragraph of style ``style_id`` that sets its own stops ``own``
+        (its ``w:tabs``), in stop order; worked out once for each such pair."""
+        key = (style_id, tuple(own))
+        found = self._leaders.get(key)
+        if found is None:
+            stops = self.stops(style_id)
+            _merge_stops(stops, own)
+            found = self._leaders[key] = [stops[position][1] for position in sorted(stops)]
         return found
 
     def stops(self, style_id: str | None) -> dict[int, tuple[str, str | None]]:
@@ -235,6 +248,9 @@ class _Field:
     selected: int = 0
 
 
+_new = object.__new__  # text pieces made the quick way (pipeline.layout.text_piece)
+
+
 class _Walk:
     """One walk of a part, building blocks. Fields may span runs and paragraphs: the open
     ones are a stack kept across the walk."""
@@ -294,16 +310,15 @@ class _Walk:
         if outline is not None:
             level = outline + 1 if 0 <= outline < 9 else None
         if tabs is not None:
-            stops = self.styles.stops(style_id)
-            _merge_stops(stops, _tab_stops(tabs))
-            leaders = [stops[position][1] for position in sorted(stops)]
-        line = Line(style=name, heading=level, source=p)
+            leaders = self.styles.leaders(style_id, _tab_stops(tabs))
+        line = Line([], name, level, p)
         self.leaders, self.tabs, self.style_hides = leaders, 0, hides
         boxes = self.boxes = []
         self.inline(p, line.pieces)
-        field = self._collecting() if self.fields else None
-        if field is not None:
-            field.text += "\n"  # a form field's result going on in the next paragraph
+        if self.fields:
+            field = self._collecting()
+            if field is not None:
+                field.text += "\n"  # a form field's result going on in the next paragraph
         if line.pieces or mark is None or mark.find(_DEL) is None:  # not a paragraph deleted whole
             out.append(line)
         for box in boxes:  # a text box's paragraphs, after the paragraph it is anchored in
@@ -312,10 +327,26 @@ class _Walk:
     # -- inline content ---------------------------------------------------------------
 
     def inline(self, parent: etree._Element, pieces: list[Piece]) -> None:
+        check_runs, append = self.check_runs, pieces.append
         for child in parent:
             tag = child.tag
             if tag == _R:
-                self.run(child, pieces)
+                # A run of text with no field open and nothing hidden, the most common thing there is,
+                # read here; anything else in it by run().
+                if self.fields or self.placeholder or check_runs or self.style_hides:
+                    self.run(child, pieces)
+                    continue
+                for el in child:
+                    tag = el.tag
+                    if tag == _T:
+                        text = el.text
+                        if text:
+                            piece = _new(Piece)
+                            piece.kind, piece.text, piece.source = "text", text, el
+                            append(piece)
+                    elif tag != _RPR:
+                        self.run(child, pieces, False, el)
+                        break
             elif tag in _INLINE_WRAPPERS:
                 self.inline(child, pieces)
             elif tag == _SDT:
@@ -328,20 +359,36 @@ class _Walk:
                     self.inline(choice, pieces)
             # w:del, w:moveFrom: not shown; w:pPr, bookmarks, proofing marks, comments: no text
 
-    def run(self, r: etree._Element, pieces: list[Piece], hidden: bool | None = None) -> None:
+    def run(self, r: etree._Element, pieces: list[Piece], hidden: bool | None = None,
+            start: etree._Element | None = None) -> None:
+        """A run's content (from its child ``start`` on, when given: what came before it read)."""
         if hidden is None:
             hidden = self._run_hidden(r[0]) if self.check_runs and len(r) and r[0].tag == _RPR else self.style_hides
-        for el in r:
+        plain = not self.fields and not self.placeholder
+        for el in (r if start is None else itertools.chain((start,), start.itersiblings())):
             tag = el.tag
             if tag == _T:
-                if not hidden and el.text:
-                    self.text(el.text, el, pieces)
+                if not hidden:
+                    text = el.text
+                    if text:
+                        if plain:
+                            pieces.append(text_piece(text, el))
+                        else:
+                            self.text(text, el, pieces)
+            elif tag == _RPR:
+                continue
             elif tag == _TAB:
                 if not hidden:
                     self.tab(el, pieces, self._next_leader())
             elif tag == _BR or tag == _CR:
                 if not hidden and el.get(_TYPE) in (None, "textWrapping"):  # a page break is not a line
                     self.line_break(el, pieces)
+            elif tag == _FLD_CHAR:
+                self.field_char(el, pieces)
+                plain = not self.fields and not self.placeholder
+            elif tag == _INSTR_TEXT:
+                if self.fields and not self.fields[-1].in_result:
+                    self.fields[-1].instruction += el.text or ""
             elif tag == _SYM:
                 if not hidden:
                     self.text(symbol_text(el), el, pieces)
@@ -351,11 +398,6 @@ class _Walk:
             elif tag == _PTAB:
                 if not hidden:
                     self.tab(el, pieces, _LEADERS.get(el.get(_LEADER) or ""))
-            elif tag == _FLD_CHAR:
-                self.field_char(el, pieces)
-            elif tag == _INSTR_TEXT:
-                if self.fields and not self.fields[-1].in_result:
-                    self.fields[-1].instruction += el.text or ""
             elif tag == _DRAWING or tag == _PICT:
                 if not hidden:
                     self.boxes.extend(_text_boxes(el))
@@ -363,6 +405,7 @@ class _Walk:
                 choice = el.find(_CHOICE)
                 if choice is not None:
                     self.run(choice, pieces, hidden)
+                    plain = not self.fields and not self.placeholder
 
     def _run_hidden(self, rpr: etree._Element) -> bool:
         vanish = rpr.find(_VANISH)
@@ -683,35 +726,58 @@ def _related_parts(package, main: str) -> dict[str, list[str]]:
 
 # The styles of the last few styles parts read, by their bytes: the reports of a campaign share
 # their template's styles.xml (300 KB and more from python-docx, several ms to parse).
-_STYLES_CACHE: OrderedDict[bytes, _Styles] = OrderedDict()
+_STYLES_CACHE: OrderedDict[tuple, _Styles] = OrderedDict()
 _STYLES_CACHE_SIZE = 4
 
 
 def _package_styles(package, name: str | None) -> _Styles:
-    """The styles of the part ``name``, parsed once for every package holding the same bytes."""
+    """The styles of the part ``name``, parsed once for every package holding the same bytes (as
+    the zip stores them: the part is not even decompressed again)."""
     if name is None:
         return _Styles(None)
-    data = package.read_part(name)
-    styles = _STYLES_CACHE.get(data)
-    if styles is None:
-        styles = _STYLES_CACHE[data] = _Styles(package.xml_part(name))  # parsed under the package's caps
-        if len(_STYLES_CACHE) > _STYLES_CACHE_SIZE:
-            _STYLES_CACHE.popitem(last=False)
+    return _cached(_STYLES_CACHE, (part_key(package, name),), lambda: _Styles(package.xml_part(name)))
+
+
+# The text of the last few headers and footers read, by their part's bytes and their styles': the
+# reports of a template share them, and a reader looks there for an identifier.
+_PAGES_CACHE: OrderedDict[tuple, str] = OrderedDict()
+_PAGES_CACHE_SIZE = 16
+
+
+def _cached(cache: OrderedDict, key: tuple, make):
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = make()  # parsed (and checked) under the package's caps
+        if len(cache) > (_STYLES_CACHE_SIZE if cache is _STYLES_CACHE else _PAGES_CACHE_SIZE):
+            cache.popitem(last=False)
     else:
-        _STYLES_CACHE.move_to_end(data)
-    return styles
+        cache.move_to_end(key)
+    return found
 
 
 def package_layout(package) -> Layout:
     """The layout of an opened .docx package (:func:`pipeline.preflight.open_document`): its
-    main part, with the styles, headers and footers it relates to and its properties."""
+    main part, with the styles it relates to and its properties; the text of the headers and
+    footers it relates to when first asked for."""
     related = _related_parts(package, package.main_part)
-    styles = related[_STYLES_REL]
-    return _layout(
-        package.xml_part(package.main_part),
-        _package_styles(package, styles[0] if styles else None),
-        [package.xml_part(name) for name in related[_HEADER_REL]],
-        [package.xml_part(name) for name in related[_FOOTER_REL]],
-        package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None,
-        package.xml_part(CUSTOM_PART) if package.has_part(CUSTOM_PART) else None,
+    styles_part = related[_STYLES_REL][0] if related[_STYLES_REL] else None
+    read_styles = _package_styles(package, styles_part)
+    styles_key = part_key(package, styles_part) if styles_part else None
+
+    def texts(names: list[str]) -> Deferred:
+        def text(name: str) -> str:
+            part = package.xml_part(name)
+            return blocks_text(_Walk(read_styles, part).blocks(part, []))
+        return Deferred(lambda: [_cached(_PAGES_CACHE, (part_key(package, name), styles_key), lambda: text(name))
+                                 for name in names])
+
+    document = package.xml_part(package.main_part)
+    body = document.find(qn("w:body"))
+    return Layout(
+        blocks=_Walk(read_styles, document).blocks(document if body is None else body, []),
+        headers=texts(related[_HEADER_REL]),
+        footers=texts(related[_FOOTER_REL]),
+        properties=_properties(package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None,
+                               package.xml_part(CUSTOM_PART) if package.has_part(CUSTOM_PART) else None),
+        format="docx",
     )
