@@ -36,6 +36,13 @@ PURPOSES = {
     "civilite_evaluateur": "the evaluator's civility, when their name does not start with it (« Mme Céline Roux »): "
                            "the rejection note's « évaluatrice » or « évaluateur », the invitation's « votre "
                            "supérieure hiérarchique directe »; unknown, neutral words",
+    "n2": "the evaluator's own manager (N+2), reminded too when a step the evaluator owes stays undone "
+          "(`courriel.relances_n2_apres_jours` after the first reminder)",
+    "courriel_n2": "the N+2's e-mail address",
+    "evaluateur_delegue": "who evaluates by delegation of the evaluator: the form names them « Céline Roux, par "
+                          "délégation de Benoît Girard »",
+    "courriel_evaluateur_delegue": "the delegate's e-mail address: the evaluator's messages (rejection notes, "
+                                   "reminders) go to it instead of « courriel évaluateur »",
 }
 
 

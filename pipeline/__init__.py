@@ -211,12 +211,16 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
 
 
 def send_reminders(config: Config, *, simulation: bool = False, today: dt.date | None = None) -> ReminderRun:
-    """One reminder per evaluator with agents to chase (``entretiens relancer``): no report once the
-    interview date has passed, a rejection waiting for its correction, a step overdue, each with its
-    due date; never twice to one address within ``courriel.relances_jours``. Returns a
-    :class:`ReminderRun`: ``plan`` (``to_send``, ``too_soon``, ``no_address``: lists of reminders with
-    ``evaluator``, ``address``, ``agents``), ``queued`` (Message-IDs) and ``mail`` (the delivery, a
-    :class:`MailRun`). ``simulation``: the plan only, nothing recorded nor sent. Raises
+    """A reminder to each one a step waits for (``entretiens relancer``): the evaluator (or their
+    delegate: no report once the interview date has passed, a rejection waiting for its correction,
+    a step overdue), the agent (their observations, before the end of their delay), the authority
+    (visas beyond their delay, one message), the evaluator's N+2 (a step still undone after a
+    reminder), each agent with its due date; never twice to one address within
+    ``courriel.relances_jours``; a reminder queued earlier whose step moved is cancelled. Returns a
+    :class:`ReminderRun`: ``plan`` (``to_send``, ``too_soon``, ``no_address``, ``bad_address``: lists
+    of reminders with ``party``, ``name``, ``address``, ``copy``, ``agents``), ``queued``
+    (Message-IDs), ``cancelled`` and ``mail`` (the delivery, a :class:`MailRun`). ``simulation``:
+    the plan only, nothing recorded nor sent. Raises
     :class:`ConfigError` when ``courriel.mode`` is ``aucun`` (unless ``simulation``), :class:`RosterError`
     when the roster cannot be read."""
     from .mail.reminders import send_reminders

@@ -10,8 +10,12 @@ of the roster, then each other agent the journal knows, it gives an :class:`Agen
                from, its state (pipeline.deadlines.deadline_state) and how many days late
     rejection  the last file received, when it was turned away: its reasons and the date its
                correction is due (as its note says)
-    chase      whether to chase, why, whom (évaluateur, agent, autorité) and by when
+    chase      whether to chase, why, whom (évaluateur, agent, autorité) and by when; what the
+               step is (it changes when the stage moves), the first reminder about it, and
+               whether the evaluator's N+2 is reminded too (a step still undone
+               ``courriel.relances_n2_apres_jours`` after that first reminder)
     message    the last message sent about the agent (pipeline.mail records them)
+    last_reminder  the last reminder about the agent: to whom, when, what became of it
 
 ``etat`` (text and JSON), the tracking workbook («\u202fSuivi\u202f», «\u202fRelances\u202f») and
 ``relancer`` display it; nothing about lateness or chasing is computed anywhere else. The words
@@ -22,14 +26,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from . import catalogue as cat
-from .catalogue import EVALUATOR_PARTY
+from .catalogue import AGENT_PARTY, EVALUATOR_PARTY, MANAGER_PARTY
 from .deadlines import LATE, MISSED, OVERDUE, PENDING, agent_deadlines, correction_due
 from .journal import DRAFTED, FAILED, QUEUED, REJECTION_NOTE, REMINDER, SENDING, SENT, UNCERTAIN, CurrentReport, \
     FileRow, Journal, MessageRow
+from .journal import AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, MANAGER_REMINDER, ReminderItem
 from .outcomes import Outcome, is_error
 from .records import PdfSignature, ReportContent
 from .text import canonical_choice, format_date
@@ -45,9 +50,13 @@ NO_REPORT = "aucun compte rendu reçu"
 REJECTED_ONLY = "compte rendu reçu mais rejeté : en attente d'une version corrigée"
 # A rejected last file whose report has a newer accepted version: nothing to correct any more.
 REJECTION_RESOLVED = "rejet résolu par une version acceptée"
-# Why an agent is chased: no report, a pending rejection, a step overdue (chase_overdue).
+# Why an agent is chased: no report, a pending rejection, a step overdue (chase_overdue), the agent's
+# step whose limit is near (chase_soon: courriel.relances_agent_jours_avant before it).
 CHASE_NO_REPORT = NO_REPORT
 CHASE_REJECTION = "rejet en attente d'une version corrigée"
+DUE_SOON = "échéance proche"
+# What a chase waits for (Chase.step): the same until the stage moves or another file comes.
+STEP_NO_REPORT, STEP_REJECTION = "aucun_compte_rendu", "rejet"
 # How the final stage was reached.
 NOTIFIED_SIGNED = "signée par l'agent"
 NOTIFIED_REFUSED = "refus de signer, valant notification : {mode}"
@@ -55,7 +64,9 @@ NO_MODE = "mode non indiqué"
 # Where the date a step was done comes from.
 FROM_REPORT, FROM_ROSTER, FROM_RECEIPT = "compte rendu", "liste des agents", "réception du compte rendu"
 # Messages (the journal's ``messages`` table): their kinds and states, as people read them.
-MESSAGE_KIND_WORDS = {REJECTION_NOTE: "Note de rejet", REMINDER: "Relance"}
+MESSAGE_KIND_WORDS = {REJECTION_NOTE: "Note de rejet", REMINDER: "Relance",
+                      AGENT_REMINDER: "Relance de l'agent", AUTHORITY_REMINDER: "Relance de l'autorité",
+                      MANAGER_REMINDER: "Relance du N+2"}
 MESSAGE_STATUS_WORDS = {
     QUEUED: "en attente d'envoi",
     SENDING: "envoi en cours",
@@ -63,7 +74,11 @@ MESSAGE_STATUS_WORDS = {
     DRAFTED: "brouillon écrit",
     FAILED: "échec de l'envoi",
     UNCERTAIN: "envoi incertain",
+    CANCELLED: "annulé (l'étape a avancé avant l'envoi)",
 }
+# Whom each kind of reminder reminds (ReminderSeen.party).
+REMINDER_PARTIES = {REMINDER: EVALUATOR_PARTY, AGENT_REMINDER: AGENT_PARTY, AUTHORITY_REMINDER: cat.AUTHORITY_PARTY,
+                    MANAGER_REMINDER: MANAGER_PARTY}
 # A rejected report whose evaluator has no address (roster column «\u202fcourriel évaluateur\u202f»).
 NOTE_NOT_SENT = "note non envoyée : adresse inconnue"
 # A file no agent could be read from (unreadable): nobody to write to.
@@ -78,6 +93,19 @@ IDENTITY = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GR
 def chase_overdue(label: str) -> str:
     """Why an agent is chased when a step's deadline passed with the step not done."""
     return f"{label} : {OVERDUE}"
+
+
+def chase_soon(label: str) -> str:
+    """Why the agent is chased before the limit of their step («\u202féchéance proche\u202f»)."""
+    return f"{label} : {DUE_SOON}"
+
+
+def n2_reminded(agent: "AgentState") -> str:
+    """Whom the N+2 reminder of an agent's chase goes to: the roster's N+2 (their name, else their
+    address), "" when the chase is not escalated."""
+    if agent.chase is None or not agent.chase.escalated:
+        return ""
+    return agent.n2 or agent.n2_email or MANAGER_PARTY
 
 
 def described_message(message: MessageRow) -> str:
@@ -159,12 +187,42 @@ class PendingRejection:
 @dataclass(frozen=True, slots=True)
 class Chase:
     """Why to chase an agent's report, whom (catalogue.EVALUATOR_PARTY, AGENT_PARTY,
-    AUTHORITY_PARTY), by when, and how many days that is past (``None``: not yet)."""
+    AUTHORITY_PARTY), by when, and how many days that is past (``None``: not yet).
+
+    ``step``: what is awaited (:data:`STEP_NO_REPORT`, ``rejet:<file>``, ``<deadline key>:<stage>``),
+    the same as long as the stage does not move: a reminder queued for another step is not sent
+    (pipeline.mail.reminders). ``first_reminder``: the day of the first reminder about this step
+    (sent, or written as a draft); ``escalated``: the evaluator's N+2 (catalogue.MANAGER_PARTY)
+    is reminded too, the step still undone ``courriel.relances_n2_apres_jours`` after it."""
 
     reason: str
     whom: str
     due: dt.date | None
     days_late: int | None
+    step: str = ""
+    first_reminder: dt.date | None = None
+    escalated: bool = False
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Whom the reminders of this chase go to: its party, then the N+2 when escalated."""
+        return (self.whom, MANAGER_PARTY) if self.escalated else (self.whom,)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSeen:
+    """A reminder about an agent: to whom (``party``: évaluateur, agent, autorité, N+2; its
+    addresses), the day it was made for, what became of it (:data:`MESSAGE_STATUS_WORDS`)."""
+
+    party: str
+    recipient: str
+    day: dt.date
+    state: str
+
+    @property
+    def text(self) -> str:
+        """«\u202fagent (lea.martin@exemple.fr), le 05/01/2027 : envoyé\u202f»."""
+        return f"{self.party} ({self.recipient}), le {format_date(self.day)} : {self.state}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +274,27 @@ class AgentState:
     chase: Chase | None
     message: LastMessage | None = None
     signed_copy: SignedCopySeen | None = None
+    # Whom else messages go to (roster columns, "" when none): the agent («\u202fcourriel agent\u202f»),
+    # the evaluator's delegate («\u202févaluateur délégué\u202f», its «\u202fcourriel évaluateur délégué\u202f»:
+    # they get the evaluator's messages) and N+2 («\u202fN+2\u202f», «\u202fcourriel N+2\u202f»).
+    agent_email: str = ""
+    agent_civility: str = ""  # the roster's «\u202fcivilité\u202f» (pipeline.civility)
+    delegate: str = ""
+    delegate_email: str = ""
+    n2: str = ""
+    n2_email: str = ""
+    last_reminder: ReminderSeen | None = None
+
+    @property
+    def evaluator_cell(self) -> str:
+        """Where the evaluator's messages go: the delegate's address cell when the roster gives
+        one, else the evaluator's."""
+        return self.delegate_email or self.evaluator_email
+
+    @property
+    def delegated(self) -> bool:
+        """The evaluator's messages go to their delegate."""
+        return bool(self.delegate_email)
 
     @property
     def stage(self) -> int | None:
@@ -338,11 +417,15 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
     view = CampaignView(campaign=campaign, today=today, with_roster=roster is not None,
                         unidentified=[FileSeen.of(row) for row in journal.iter_unidentified_rejections(campaign)])
     others = sorted((set(current) | set(latest) | set(signed)) - set(listed))
+    reminded: dict[str, list[ReminderItem]] = {}
+    for item in journal.reminder_items(campaign=campaign):
+        reminded.setdefault(item.agent_number, []).append(item)
     for number in [*listed, *others]:
         agent = _agent_state(config, number, listed.get(number), current.get(number), latest.get(number),
                              date_keys, today)
+        _with_reminders(config, agent, reminded.get(number, []), today)
         agent.message = messages.get(number)
-        if agent.message and agent.message.text == NOTE_NOT_SENT and not _valid_addresses(agent.evaluator_email):
+        if agent.message and agent.message.text == NOTE_NOT_SENT and not _valid_addresses(agent.evaluator_cell):
             agent.message = LastMessage(NOTE_NOT_SENT_BAD_ADDRESS, None)
         agent.signed_copy = signed.get(number)
         view.agents.append(agent)
@@ -354,7 +437,7 @@ def _agent_state(config: Config, number: str, listed: RosterRow | None,
                  latest: tuple[FileSeen, _ReportFacts | None] | None,
                  date_keys: list[str], today: dt.date) -> AgentState:
     from .civility import EVALUATOR_CIVILITY
-    from .roster import EVALUATOR_EMAIL
+    from .roster import AGENT_EMAIL, DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, MANAGER, MANAGER_EMAIL
 
     catalogue = config.catalogue
     version, report_facts = current or (None, None)
@@ -387,39 +470,76 @@ def _agent_state(config: Config, number: str, listed: RosterRow | None,
             state=state, owner=owner, days_late=days))
     pending = last is not None and last.turned_away and not (version and version.received_at > last.received_at)
     rejection = PendingRejection(last, correction_due(config, last.received)) if pending else None
+    def cell(key: str) -> str:
+        return (listed.extra.get(key, "") if listed else "").strip()
+
     agent = AgentState(
         number=number, identity=identity,
-        evaluator_email=(listed.extra.get(EVALUATOR_EMAIL, "") if listed else "").strip(),
-        evaluator_civility=(listed.extra.get(EVALUATOR_CIVILITY, "") if listed else "").strip(),
+        evaluator_email=cell(EVALUATOR_EMAIL), evaluator_civility=cell(EVALUATOR_CIVILITY),
         in_roster=listed is not None,
         situation=catalogue.stage(version.stage).label if version else (REJECTED_ONLY if last else NO_REPORT),
         current=version, dates=dates, deadlines=tuple(deadlines), last_file=last, rejection=rejection,
-        chase=None)
-    agent.chase = _chase(agent, today)
+        chase=None, agent_email=cell(AGENT_EMAIL),
+        agent_civility=(listed.invitation.get("civilite", "") if listed else "").strip(),
+        delegate=cell(DELEGATE), delegate_email=cell(DELEGATE_EMAIL), n2=cell(MANAGER), n2_email=cell(MANAGER_EMAIL))
+    agent.chase = _chase(agent, today, agent_lead=config.mail.agent_lead_days)
     return agent
 
 
-def _chase(agent: AgentState, today: dt.date) -> Chase | None:
+def _chase(agent: AgentState, today: dt.date, *, agent_lead: int = 0) -> Chase | None:
     """Why and whom to chase, by when: a pending rejection (its correction's due date), no report
     once the interview date has passed or when it is unknown (the first step still open), else
-    the step the longest overdue (its owner, or whoever holds the report at its stage)."""
+    the step the longest overdue (its owner, or whoever holds the report at its stage), else the
+    agent's own step when its limit is at most ``agent_lead`` days ahead (their observations)."""
 
-    def chase(reason: str, whom: str, due: dt.date | None) -> Chase:
-        return Chase(reason, whom, due, (today - due).days if due is not None and due < today else None)
+    def chase(reason: str, whom: str, due: dt.date | None, step: str) -> Chase:
+        return Chase(reason, whom, due, (today - due).days if due is not None and due < today else None, step)
 
     if agent.rejection is not None:
-        return chase(CHASE_REJECTION, EVALUATOR_PARTY, agent.rejection.due)
+        return chase(CHASE_REJECTION, EVALUATOR_PARTY, agent.rejection.due,
+                     f"{STEP_REJECTION}:{agent.rejection.file.file_id}")
     if agent.current is None and agent.last_file is None:
         interview = agent.dates.get(cat.REVIEW_DATE)
         if interview is not None and interview > today:
             return None
         step = next((d for d in agent.deadlines if d.state in (PENDING, OVERDUE) and d.due is not None), None)
-        return chase(CHASE_NO_REPORT, EVALUATOR_PARTY, step.due if step else None)
+        return chase(CHASE_NO_REPORT, EVALUATOR_PARTY, step.due if step else None, STEP_NO_REPORT)
+    stage = agent.stage or 0
     overdue = [d for d in agent.deadlines if d.state == OVERDUE]
-    if not overdue:
-        return None
-    worst = min(overdue, key=lambda d: d.due)
-    return chase(chase_overdue(worst.label), worst.owner, worst.due)
+    if overdue:
+        worst = min(overdue, key=lambda d: d.due)
+        return chase(chase_overdue(worst.label), worst.owner, worst.due, f"{worst.key}:{stage}")
+    soon = [d for d in agent.deadlines if d.state == PENDING and d.owner == AGENT_PARTY and d.due is not None
+            and (d.due - today).days <= agent_lead]
+    if soon:
+        first = min(soon, key=lambda d: d.due)
+        return chase(chase_soon(first.label), first.owner, first.due, f"{first.key}:{stage}")
+    return None
+
+
+# The reminders that count as made (for the first reminder of a step, and the N+2's delay): sent,
+# written as a draft, or perhaps received (an uncertain sending).
+_MADE = (SENT, DRAFTED, UNCERTAIN)
+
+
+def _with_reminders(config: Config, agent: AgentState, items: list[ReminderItem], today: dt.date) -> None:
+    """The agent's last reminder (to whom, when), the first reminder about their chase's step and
+    whether the evaluator's N+2 is reminded too: the step the evaluator owes is still undone
+    ``courriel.relances_n2_apres_jours`` after that first reminder, and the roster names an N+2."""
+    shown = [i for i in items if i.status != CANCELLED]
+    if shown:
+        last = shown[-1]
+        agent.last_reminder = ReminderSeen(REMINDER_PARTIES.get(last.kind, last.party), last.recipient,
+                                           _day(last.created_at), MESSAGE_STATUS_WORDS.get(last.status, last.status))
+    chase = agent.chase
+    if chase is None:
+        return
+    first = min((_day(i.created_at) for i in items if i.step == chase.step and i.status in _MADE
+                 and i.party != MANAGER_PARTY), default=None)
+    after = config.mail.manager_after_days
+    escalated = bool(chase.whom == EVALUATOR_PARTY and first is not None and after and (agent.n2 or agent.n2_email)
+                     and (today - first).days >= after)
+    agent.chase = replace(chase, first_reminder=first, escalated=escalated)
 
 
 def _last_messages(config: Config, journal: Journal, turned_away: dict[str, FileSeen]) -> dict[str, LastMessage]:

@@ -389,22 +389,26 @@ def cmd_remind(args) -> int:
         print("Simulation : rien n'est écrit ni envoyé.")
     if not (plan.to_send or plan.too_soon or plan.no_address or plan.bad_address):
         print("Aucun agent à relancer : pas de compte rendu manquant, de rejet en attente ni d'étape en retard.")
+    if run.cancelled:
+        print(f"{counted(len(run.cancelled), 'relance en attente annulée', 'relances en attente annulées')} : "
+              "l'étape a avancé avant l'envoi.")
+    # Per recipient (evaluator or delegate, agent, authority, N+2): what became of their reminder.
     for reminder in plan.to_send:
         # What became of it (sent, draft written, waiting for another try), not what was meant.
         state = (("serait envoyée" if mode == "envoi" else "serait écrite en brouillon") if args.simulation
                  else f"({reminder.last_state})")
-        print(f"Relance à {reminder.evaluator or '(évaluateur non indiqué)'} <{reminder.address}> {state} : "
+        copy = f", copie à <{reminder.copy}>" if reminder.copy else ""
+        print(f"Relance {reminder.to_whom} <{reminder.address}>{copy} {state} : "
               f"{counted(len(reminder.agents), 'agent', 'agents')}")
         for agent in reminder.agents:
             print(f"  {agent.line().strip()}")
     for reminder in plan.too_soon:
-        print(f"Pas de relance pour {reminder.evaluator or reminder.address} : une relance du "
+        print(f"Pas de relance pour {reminder.whom if reminder.name else reminder.address} : une relance du "
               f"{format_date(reminder.last_sent)} existe déjà ({reminder.last_state}) ; prochaine relance possible le "
               f"{format_date(reminder.next_allowed)} (courriel.relances_jours : {config.mail.reminder_days}).")
     for reminder in plan.no_address:
-        print(f"Pas de relance pour {reminder.evaluator or '(évaluateur non indiqué)'} : adresse inconnue (colonne "
-              f"«\u202fcourriel évaluateur\u202f» de la liste des agents) ; {counted(len(reminder.agents), 'agent', 'agents')} "
-              "à relancer par un autre moyen :")
+        print(f"Pas de relance pour {reminder.whom} : adresse inconnue ({reminder.where}) ; "
+              f"{counted(len(reminder.agents), 'agent', 'agents')} à relancer par un autre moyen :")
         for agent in reminder.agents:
             print(f"  {agent.line().strip()}")
     for reminder in plan.bad_address:
@@ -507,8 +511,9 @@ def cmd_status(args) -> int:
             print(f"  {evaluator} : " + ", ".join(f"{a['nom']} ({a['matricule']})" for a in agents))
     if status.chased:
         whom = Counter(item["qui"] for item in status.chased)
+        escalated = sum(1 for item in status.chased if item["n2"])  # their evaluator's N+2 reminded too
         print(f"Agents à relancer : {len(status.chased)} (" + ", ".join(f"{who} : {n}" for who, n in whom.items())
-              + f") ; le détail : «\u202f{command_line(names.REMIND, '--simulation')}\u202f» ou la feuille «\u202fRelances\u202f» "
+              + (f" ; N+2 relancé aussi : {escalated}" if escalated else "") + f") ; le détail : «\u202f{command_line(names.REMIND, '--simulation')}\u202f» ou la feuille «\u202fRelances\u202f» "
               "du suivi de campagne.")
     return EXIT_OK
 
@@ -693,13 +698,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     remind = commands.add_parser(
         names.REMIND, parents=[common],
-        help="relance chaque évaluateur par courriel : comptes rendus manquants, rejets, retards",
-        description="Écrit à chaque évaluateur un message qui liste ses agents à relancer (compte rendu non "
-                    "reçu après la date d'entretien, rejet en attente de correction, étape en retard), avec "
-                    "les échéances : un brouillon .eml dans outbox/courriels (courriel.mode: brouillon) ou un "
-                    "envoi par le serveur de messagerie (mode: envoi). Un évaluateur n'est pas relancé plus "
-                    "d'une fois par période de courriel.relances_jours jours. Les adresses viennent de la "
-                    "colonne «\u202fcourriel évaluateur\u202f» de la liste des agents.",
+        help="relance par courriel ceux qu'une étape attend : évaluateurs, agents, autorité, N+2",
+        description="Écrit à chacun de ceux qu'une étape attend un message qui liste ses agents à relancer, avec "
+                    "les échéances : à l'évaluateur (ou à son délégué) pour un compte rendu non reçu après la date "
+                    "d'entretien, un rejet en attente de correction, une étape en retard ; à l'agent, son "
+                    "évaluateur en copie, quelques jours avant la fin de son délai d'observations "
+                    "(courriel.relances_agent_jours_avant) ; à l'autorité (autorite.courriel), en un seul "
+                    "message, pour les visas en attente au-delà de delais.visa_jours ; au N+2 quand la première "
+                    "relance de l'évaluateur date de courriel.relances_n2_apres_jours jours sans effet. Un "
+                    "brouillon .eml dans outbox/courriels (courriel.mode: brouillon) ou un envoi par le serveur "
+                    "de messagerie (mode: envoi). Personne n'est relancé plus d'une fois par période de "
+                    "courriel.relances_jours jours ; une relance pas encore partie quand l'étape avance est "
+                    "annulée. Les adresses viennent de la liste des agents (colonnes «\u202fcourriel "
+                    "évaluateur\u202f», «\u202fcourriel évaluateur délégué\u202f», «\u202fcourriel agent\u202f», "
+                    "«\u202fcourriel N+2\u202f»).",
         epilog=f"Exemple : {command_line(names.REMIND, '--simulation')}")
     remind.add_argument("--simulation", action="store_true",
                         help="affiche ce qui serait envoyé, sans rien écrire ni envoyer")

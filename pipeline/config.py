@@ -93,6 +93,7 @@ class Delays(_Section):
     # An employer's own delays, on top of the decree's (none by default).
     evaluator_days: int | None = Field(None, alias="signature_evaluateur_jours", ge=0)
     visa_days: int | None = Field(None, alias="visa_jours", ge=0)
+    notification_days: int | None = Field(None, alias="notification_jours", ge=0)  # after the visa
     # How delays after an event are counted: calendaires, ouvres or francs (jours francs).
     counting: Literal["calendaires", "ouvres", "francs"] | None = Field(None, alias="decompte")
     working_days: YesNo = Field(False, alias="jours_ouvres")  # decompte: ouvres, as older configs say it
@@ -238,6 +239,11 @@ class Mail(_Section):
     rejection_notes: YesNo = Field(True, alias="notes_de_rejet")  # each rejection note to the evaluator
     reminder_days: int = Field(7, alias="relances_jours", ge=1)  # at most one reminder per evaluator per N days
     automatic_reminders: YesNo = Field(False, alias="relances_automatiques")  # `watch` sends them itself
+    # The agent is reminded this many days before the end of their delay for observations (0: on its last day).
+    agent_lead_days: int = Field(5, alias="relances_agent_jours_avant", ge=0)
+    # The evaluator's N+2 is reminded too when the first reminder about a step is this many days old
+    # and the step is still not done (0: never).
+    manager_after_days: int = Field(14, alias="relances_n2_apres_jours", ge=0)
     max_attempts: int = Field(8, alias="essais_max", ge=1)  # SMTP tries (with backoff) before giving up
     smtp: Smtp = Field(default_factory=Smtp, alias="smtp")
 
@@ -265,6 +271,33 @@ class Mail(_Section):
         return self
 
 
+class Authority(_Section):
+    """The authority that gives the visa (section «\u202fautorite\u202f»): whom its reminders go to.
+
+    ``courriel``: one address or several separated by «\u202f;\u202f» (a secretariat's too); without it,
+    the visas waiting are listed by ``relancer`` for HR to pass on."""
+
+    name: str | None = Field(None, alias="nom")  # «\u202fM. Jean Dupont\u202f»: how its reminder greets it
+    title: str | None = Field(None, alias="titre")  # «\u202fdirecteur général\u202f»
+    email: str | None = Field(None, alias="courriel")
+
+    @model_validator(mode="after")
+    def _addresses(self) -> "Authority":
+        from .mail.addresses import AddressError, mailboxes
+
+        try:
+            mailboxes(self.email)
+        except AddressError as exc:
+            raise ValueError(f"autorite.courriel : {exc} (ex. «\u202fDirection générale <direction@exemple.fr>\u202f», "
+                             "ou plusieurs adresses séparées par «\u202f;\u202f»)") from None
+        return self
+
+    @property
+    def described(self) -> str:
+        """«\u202fM. Jean Dupont, directeur général\u202f», "" when neither is given."""
+        return ", ".join(part for part in (self.name, self.title) if part)
+
+
 class Config(_Section):
     campaign: Campaign = Field(default_factory=Campaign, alias="campagne")
     public_service: Literal["hospitaliere", "etat", "territoriale"] = Field(
@@ -282,6 +315,7 @@ class Config(_Section):
     watch: Watch = Field(default_factory=Watch, alias="surveillance")
     parallel_reading: ParallelReading = Field(default_factory=ParallelReading, alias="lecture_parallele")
     mail: Mail = Field(default_factory=Mail, alias="courriel")
+    authority: Authority = Field(default_factory=Authority, alias="autorite")  # whom visa reminders go to
     catalogue_overrides: dict[str, Any] | None = Field(None, alias="catalogue")
     # The employer's own form (pipeline/employer_form.py): the mapping file « entretiens formulaire
     # importer » writes; without it, the product's own template.
@@ -342,7 +376,7 @@ class Config(_Section):
         overrides = {
             name: value
             for name in ("invitation_min_days", "communication_days", "agent_days", "evaluator_days",
-                         "visa_days", "counting")
+                         "visa_days", "notification_days", "counting")
             if (value := getattr(self.delays, name)) is not None
         }
         if self.delays.working_days and self.delays.counting is None:

@@ -39,6 +39,7 @@ class DelayRules:
     # the evaluator signs within 5 jours francs, the authority gives its visa within 10):
     evaluator_days: int | None = None  # evaluator's signature at most N days after the review
     visa_days: int | None = None  # visa at most N days after the agent's acknowledgement
+    notification_days: int | None = None  # notification to the agent at most N days after the visa
     counting: str = CALENDAR_DAYS  # CALENDAR_DAYS | WORKING_DAYS | JOURS_FRANCS
 
 
@@ -211,6 +212,11 @@ def deadlines(dates: dict[str, dt.date | None], config,
             "visa", f"Visa dans les {rules.visa_days} {unit} après la prise de connaissance par l'agent",
             after(acknowledged, rules.visa_days), dates.get(cat.VISA_DATE), owner=AUTHORITY_PARTY,
             done_key=cat.VISA_DATE))
+    if rules.notification_days is not None:  # whoever notifies: the stage's (catalogue.Stage.waits_for)
+        found.append(Deadline(
+            "notification", f"Notification à l'agent dans les {rules.notification_days} {unit} après le visa",
+            after(dates.get(cat.VISA_DATE), rules.notification_days), notified, owner=None,
+            done_key=cat.NOTIFICATION_DATE))
     return found + [
         Deadline("retour_rh", "Retour du compte rendu au service RH",
                  config.campaign.return_to_hr, received, owner=None),

@@ -80,6 +80,8 @@ def report_context(catalogue: Catalogue, campaign: str, row: RosterRow,
                    previous: list[str]) -> dict:
     """The docxtpl context of one report: ``f`` field values, ``t`` table rows."""
     values = {f.key: row.values.get(f.key, "") for f in catalogue.single_fields}
+    if cat.EVALUATOR in values:  # «\u202fCéline Roux, par délégation de Benoît Girard\u202f» with a delegate
+        values[cat.EVALUATOR] = row.evaluator_on_form
     values[cat.CAMPAIGN] = campaign
     values[cat.REPORT_ID] = report_id(campaign, row.values[cat.AGENT_NUMBER])
     tables = {}

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,10 +32,16 @@ log = logging.getLogger("entretiens")
 CLAIMED, PLANNED, DONE = "claimed", "planned", "done"
 # A message's progress (messages.status): queued, then, over SMTP, sending (recorded before the
 # DATA command) and sent; or drafted (an .eml file for HR); failed for good (a refusal, or every
-# try spent); uncertain: a run died while it was being sent, so it is never sent again by itself.
+# try spent); uncertain: a run died while it was being sent, so it is never sent again by itself;
+# cancelled: a reminder not sent yet whose step moved meanwhile (pipeline.mail.reminders), never sent.
 QUEUED, SENDING, SENT, DRAFTED, FAILED, UNCERTAIN = "queued", "sending", "sent", "drafted", "failed", "uncertain"
+CANCELLED = "cancelled"
 # A message's kind (messages.kind): a rejected file's note to its evaluator, or a reminder.
 REJECTION_NOTE, REMINDER = "note_de_rejet", "relance"
+# Reminders to the others a step waits for (pipeline.mail.reminders): the agent (their observations),
+# the authority (its visas), the evaluator's own manager (N+2: a step still not done after a reminder).
+AGENT_REMINDER, AUTHORITY_REMINDER, MANAGER_REMINDER = "relance_agent", "relance_autorite", "relance_n2"
+REMINDER_KINDS = (REMINDER, AGENT_REMINDER, AUTHORITY_REMINDER, MANAGER_REMINDER)
 
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
 
@@ -91,10 +98,19 @@ CREATE TABLE IF NOT EXISTS messages (
     error         TEXT,                   -- the server's reason of the last failure
     draft         TEXT,                   -- the .eml file written (brouillon, or an uncertain sending)
     created_at    TEXT NOT NULL,
-    sent_at       TEXT                    -- sent, or written as a draft
+    sent_at       TEXT,                   -- sent, or written as a draft
+    copies        TEXT                    -- addresses in copy, joined by ", " (a refusal never fails the message)
 );
 CREATE INDEX IF NOT EXISTS messages_file ON messages(file_id);
 CREATE INDEX IF NOT EXISTS messages_recipient ON messages(recipient, kind);
+CREATE TABLE IF NOT EXISTS reminder_items (
+    message_id    TEXT NOT NULL,          -- messages.message_id of the reminder
+    agent_number  TEXT NOT NULL,          -- an agent it is about
+    party         TEXT NOT NULL,          -- whom it reminds: évaluateur, agent, autorité, N+2
+    step          TEXT NOT NULL,          -- what it waits for (pipeline.campaign.Chase.step)
+    PRIMARY KEY (message_id, agent_number)
+);
+CREATE INDEX IF NOT EXISTS reminder_items_agent ON reminder_items(agent_number);
 CREATE TABLE IF NOT EXISTS moves (
     id        INTEGER PRIMARY KEY,
     file_id   INTEGER REFERENCES files(id),
@@ -223,6 +239,7 @@ class MessageRow:
     draft: str | None
     created_at: str
     sent_at: str | None
+    copies: str = ""  # addresses in copy, joined by ", " (courtesy: a refusal never fails the message)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "MessageRow":
@@ -230,11 +247,27 @@ class MessageRow:
                    campaign=row["campaign"], agents=json.loads(row["agents"]), recipient=row["recipient"],
                    subject=row["subject"], status=row["status"], attempts=row["attempts"],
                    next_attempt=row["next_attempt"], error=row["error"], draft=row["draft"],
-                   created_at=row["created_at"], sent_at=row["sent_at"])
+                   created_at=row["created_at"], sent_at=row["sent_at"], copies=row["copies"] or "")
 
 
 _MESSAGE_COLUMNS = ("id, message_id, kind, file_id, campaign, agents, recipient, subject, status, attempts,"
-                    " next_attempt, error, draft, created_at, sent_at")
+                    " next_attempt, error, draft, created_at, sent_at, copies")
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One agent of a reminder (table ``reminder_items``) with its message's recipient and state:
+    whom it reminded (``party``), about what (``step``), when."""
+
+    message_id: str
+    kind: str
+    agent_number: str
+    party: str
+    step: str
+    recipient: str
+    status: str
+    created_at: str
+    sent_at: str | None
 
 
 @dataclass
@@ -350,6 +383,8 @@ class Journal:
             self.db.execute("ALTER TABLE files ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0")
         if "reexamination_of" not in columns:
             self.db.execute("ALTER TABLE files ADD COLUMN reexamination_of INTEGER")
+        if "copies" not in {row["name"] for row in self.db.execute("PRAGMA table_info(messages)")}:
+            self.db.execute("ALTER TABLE messages ADD COLUMN copies TEXT")  # a journal from before copies
 
     def close(self) -> None:
         self.db.close()
@@ -606,15 +641,43 @@ class Journal:
 
     def queue_message(self, *, message_id: str, kind: str, file_id: int | None, campaign: str | None,
                       agents: list[str], recipient: str, subject: str, raw: bytes,
-                      created_at: dt.datetime | None = None) -> bool:
+                      created_at: dt.datetime | None = None, copies: str = "",
+                      items: Iterable[tuple[str, str, str]] = ()) -> bool:
         """Record a message to send, synced; False when this Message-ID is known already (it is
-        queued once, whatever happens to it next). ``created_at``: when it was composed (now)."""
-        with self._synchronous(True):
+        queued once, whatever happens to it next). ``created_at``: when it was composed (now);
+        ``copies``: addresses in copy (joined by ", "); ``items``: a reminder's (agent number,
+        party, step), recorded in the same transaction."""
+        with self._synchronous(True), self.db:
+            self.db.execute("BEGIN IMMEDIATE")
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO messages (message_id, kind, file_id, campaign, agents, recipient, subject,"
-                " raw, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " raw, status, created_at, copies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (message_id, kind, file_id, campaign, json.dumps(agents), recipient, subject, raw, QUEUED,
-                 created_at.isoformat(timespec="seconds") if created_at else now()))
+                 created_at.isoformat(timespec="seconds") if created_at else now(), copies or None))
+            if cursor.rowcount == 1:
+                self.db.executemany("INSERT OR IGNORE INTO reminder_items (message_id, agent_number, party, step)"
+                                    " VALUES (?, ?, ?, ?)", [(message_id, *item) for item in items])
+        return cursor.rowcount == 1
+
+    def reminder_items(self, *, campaign: str | None = None, message_id: str | None = None) -> list[ReminderItem]:
+        """The agents of every reminder (of a campaign's; of one message), oldest message first."""
+        where, args = (" WHERE m.campaign=?", (campaign,)) if campaign else ("", ())
+        if message_id:
+            where, args = where + (" AND" if where else " WHERE") + " i.message_id=?", (*args, message_id)
+        return [ReminderItem(message_id=r["message_id"], kind=r["kind"], agent_number=r["agent_number"],
+                             party=r["party"], step=r["step"], recipient=r["recipient"], status=r["status"],
+                             created_at=r["created_at"], sent_at=r["sent_at"])
+                for r in self.db.execute(
+                    "SELECT i.message_id, m.kind, i.agent_number, i.party, i.step, m.recipient, m.status,"
+                    " m.created_at, m.sent_at FROM reminder_items i JOIN messages m ON m.message_id = i.message_id"
+                    f"{where} ORDER BY m.id, i.rowid", args)]
+
+    def cancel_message(self, message_id: str, reason: str) -> bool:
+        """Mark a message not sent yet (queued) cancelled, synced; False when it is not queued any
+        more (another deliverer took it)."""
+        with self._synchronous(True):
+            cursor = self.db.execute("UPDATE messages SET status=?, error=? WHERE message_id=? AND status=?",
+                                     (CANCELLED, reason, message_id, QUEUED))
         return cursor.rowcount == 1
 
     def message(self, message_id: str) -> MessageRow | None:
@@ -636,10 +699,10 @@ class Journal:
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE file_id=? ORDER BY id", (file_id,))]
 
     def last_message_to(self, recipient: str, kind: str) -> MessageRow | None:
-        """The newest message of this kind to this address that was not given up."""
+        """The newest message of this kind to this address that was not given up (nor cancelled)."""
         row = self.db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE recipient=? COLLATE NOCASE"
-                              " AND kind=? AND status != ? ORDER BY id DESC LIMIT 1",
-                              (recipient, kind, FAILED)).fetchone()
+                              " AND kind=? AND status NOT IN (?, ?) ORDER BY id DESC LIMIT 1",
+                              (recipient, kind, FAILED, CANCELLED)).fetchone()
         return MessageRow.from_row(row) if row else None
 
     def set_message(self, message_id: str, status: str, *, durable: bool = False, **changes: object) -> None:

@@ -39,7 +39,18 @@ EXTRA_COLUMNS = {
     "categorie": ["catégorie", "categorie statutaire", "catégorie hiérarchique"],
     "sexe": ["sexe", "genre"],
     "civilite_evaluateur": ["civilité de l'évaluateur", "civilité évaluateur"],  # pipeline.civility
+    # The evaluator's own manager, reminded too when a step stays undone (pipeline.mail.reminders), and
+    # the evaluator's delegate, who then gets the evaluator's messages and is named on the form.
+    "n2": ["N+2", "N+2 de l'évaluateur", "supérieur de l'évaluateur", "responsable de l'évaluateur"],
+    "courriel_n2": ["courriel N+2", "courriel du N+2", "mail N+2", "e-mail N+2"],
+    "evaluateur_delegue": ["évaluateur délégué", "évaluateur par délégation", "délégué"],
+    "courriel_evaluateur_delegue": ["courriel évaluateur délégué", "courriel du délégué", "courriel délégué",
+                                    "mail délégué", "e-mail délégué"],
 }
+MANAGER, MANAGER_EMAIL = "n2", "courriel_n2"  # RosterRow.extra keys
+DELEGATE, DELEGATE_EMAIL = "evaluateur_delegue", "courriel_evaluateur_delegue"
+# How the form names an evaluator's delegate (the report's «\u202fNom et prénom de l'évaluateur\u202f»).
+DELEGATION = "{delegate}, par délégation de {evaluator}"
 # The agent's sex, for the access-to-training figures (rapport social unique).
 WOMAN, MAN = "femme", "homme"
 _WOMEN = {"f", "femme", "feminin", "madame", "mme", "mlle", "mademoiselle"}
@@ -67,6 +78,13 @@ class RosterRow:
             if word in _MEN:
                 return MAN
         return ""
+
+    @property
+    def evaluator_on_form(self) -> str:
+        """The evaluator as the form names them: «\u202fCéline Roux, par délégation de Benoît Girard\u202f»
+        when the roster names a delegate (column «\u202févaluateur délégué\u202f»), else the evaluator."""
+        evaluator, delegate = self.values.get(EVALUATOR, ""), self.extra.get(DELEGATE, "").strip()
+        return DELEGATION.format(delegate=delegate, evaluator=evaluator) if delegate and evaluator else evaluator
 
     @property
     def person(self) -> str:

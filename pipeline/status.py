@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .campaign import (MESSAGE_STATUS_WORDS, NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, AgentState, CampaignView,
-                       FileSeen, campaign_view)
+                       FileSeen, campaign_view, n2_reminded)
 from .command_names import GENERATE, command_line
 from .config import Config
 from .inbox import SPECIAL_ENTRY, list_inbox, not_ready
@@ -120,10 +120,16 @@ def _agents(config: Config, view: CampaignView, status: Status) -> None:
                             "date_limite": d.due.isoformat() if d.due else None,
                             "fait_le": d.done.isoformat() if d.done else None} for d in agent.missed)
     for agent in view.chased():
-        chase = agent.chase
+        chase, last = agent.chase, agent.last_reminder
         status.chased.append({**_who(agent), "motif": chase.reason, "qui": chase.whom,
                               "echeance": chase.due.isoformat() if chase.due else None,
-                              "jours_de_retard": chase.days_late})
+                              "jours_de_retard": chase.days_late,
+                              # The N+2 reminded too (their name), the first reminder about the step, the
+                              # last reminder about the agent: to whom, when, what became of it.
+                              "n2": n2_reminded(agent) or None,
+                              "premiere_relance": chase.first_reminder.isoformat() if chase.first_reminder else None,
+                              "derniere_relance": {"qui": last.party, "a": last.recipient, "le": last.day.isoformat(),
+                                                   "etat": last.state} if last else None})
     status.rejected += [{**_rejection(seen, {"matricule": None, "nom": "", "evaluateur": ""}),
                          "courriel": "" if mail_off else NOTE_NOT_SENT_NO_AGENT} for seen in view.unidentified]
 

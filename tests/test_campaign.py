@@ -255,6 +255,36 @@ def test_etat_the_tracking_workbook_and_relancer_agree_on_every_agent(workspace)
         ("100003", OVERDUE), ("100006", LATE), ("100008", OVERDUE), ("100009", OVERDUE)}
 
 
+def test_etat_relances_and_relancer_agree_on_whom_else_and_the_last_reminder(workspace, tmp_path):
+    """Once reminders were written (drafts, in a copy of the workspace): the N+2 reminded too, the
+    first reminder about each step and the last reminder about each agent, the same in ``etat`` and
+    «\u202fRelances\u202f»; ``relancer`` writes to the party ``etat`` names."""
+    import shutil
+
+    base = shutil.copytree(workspace.config.base_dir, tmp_path / "copie")
+    config = load_config(base / "config.yaml")
+    run = send_reminders(config, today=TODAY)
+    assert run.queued
+    status = campaign_status(config, today=TODAY)
+    (tracking,) = [p for p in rebuild_workbooks(config, today=TODAY) if p.name == "suivi_campagne.xlsx"]
+    number = config.catalogue.field(cat.AGENT_NUMBER).label
+    said_by_status = {c["matricule"]: (c["n2"], c["premiere_relance"], c["derniere_relance"] and (
+        f"{c['derniere_relance']['qui']} ({c['derniere_relance']['a']}) : {c['derniere_relance']['etat']}",
+        c["derniere_relance"]["le"])) for c in status.chased}
+    said_by_workbook = {r[number]: (r["N+2 relancé aussi"], r["Première relance de l'étape"] and _day(
+        r["Première relance de l'étape"]).isoformat(), r["Dernière relance à"] and (
+        r["Dernière relance à"], _day(r["Dernière relance le"]).isoformat())) for r in _sheet(tracking, "Relances")}
+    assert said_by_status == said_by_workbook
+    # Written to the evaluators (the agent and the authority have no address here: their evaluator, HR).
+    reminded = {c["matricule"] for c in status.chased if c["derniere_relance"]}
+    assert reminded == {"100001", "100003", "100004", "100006", "100007", "100008"}
+    assert {c["derniere_relance"]["qui"] for c in status.chased if c["derniere_relance"]} == {EVALUATOR_PARTY}
+    assert all(c["premiere_relance"] == TODAY.isoformat() for c in status.chased if c["matricule"] in reminded)
+    plan = send_reminders(config, simulation=True, today=TODAY).plan
+    assert {a.number: r.party for r in plan.all for a in r.agents} == {
+        **{n: EVALUATOR_PARTY for n in reminded}, "100009": AUTHORITY_PARTY}
+
+
 def test_relancer_names_each_agent_s_due_date_as_etat_says_it(workspace, capsys):
     """The commands themselves, on the machine's day: whatever it is, they say the same."""
     from pipeline.cli import main

@@ -16,7 +16,7 @@ import pytest
 from pipeline import catalogue as cat
 from pipeline.catalogue import DEFAULT
 from pipeline.outcomes import RosterError
-from pipeline.roster import load_roster
+from pipeline.roster import EXTRA_COLUMNS, load_roster
 from tests.conftest import ROSTER_HEADER, agent, write_csv, write_xlsx
 
 
@@ -226,8 +226,10 @@ def test_optional_columns_for_emails_and_category_are_read(tmp_path):
     rows = [{**agent("100905", "Roux", "Luc"), "Courriel évaluateur": "s.durand@exemple.fr", "Catégorie": "B",
              "Civilité de l'évaluateur": "Mme"}]
     (row,) = read(write_csv(tmp_path / "agents.csv", rows, header=header)).rows
-    assert row.extra == {"courriel_evaluateur": "s.durand@exemple.fr", "courriel_agent": "", "categorie": "B",
-                         "sexe": "", "civilite_evaluateur": "Mme"}
+    expected = {"courriel_evaluateur": "s.durand@exemple.fr", "courriel_agent": "", "categorie": "B",
+                "sexe": "", "civilite_evaluateur": "Mme"}
+    assert {key: row.extra[key] for key in expected} == expected
+    assert set(row.extra) == set(EXTRA_COLUMNS) and not any(row.extra[key] for key in set(row.extra) - set(expected))
     assert row.invitation["civilite"] == ""  # the agent's own civility is another column
 
 

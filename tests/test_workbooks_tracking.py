@@ -232,7 +232,10 @@ def test_the_evaluator_s_e_mail_comes_from_the_roster_when_it_has_it(tracking):
 def test_relances_lists_the_agents_to_chase_by_evaluator(tracking):
     rows = tracking.rows("after", "Relances")
     assert list(rows[0]) == [EVALUATOR, "Courriel de l'évaluateur", NUMBER, LAST_NAME, FIRST_NAME, SERVICE,
-                             "Motif de relance", "À relancer", "Échéance", "Jours de retard"]
+                             "Motif de relance", "À relancer", "Échéance", "Jours de retard",
+                             # whom else and when (issue 29): empty until a reminder was written
+                             "N+2 relancé aussi", "Première relance de l'étape", "Dernière relance à",
+                             "Dernière relance le"]
     assert [(r[EVALUATOR], r[NUMBER]) for r in rows] == [(ALBERT, "200002"), (SOPHIE, "200001"),
                                                          (SOPHIE, "200005")]
     paul, lea, ines = rows

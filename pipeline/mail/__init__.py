@@ -1,15 +1,17 @@
-"""Messages to evaluators (config section «\u202fcourriel\u202f»): each rejection note, and reminders.
+"""Messages (config section «\u202fcourriel\u202f»): each rejection note, and reminders.
 
     queue     rejection notes: the last file of each agent of the campaign that was turned
-              away, whose evaluator has an address (roster column «\u202fcourriel évaluateur\u202f»),
-              once per file; reminders: one per evaluator (``entretiens relancer``), at most
-              once per ``courriel.relances_jours``. Each message is composed once, with a stable
+              away, whose evaluator has an address (roster column «\u202fcourriel évaluateur\u202f»,
+              or «\u202fcourriel évaluateur délégué\u202f»: the delegate gets the evaluator's messages),
+              once per file; reminders (``entretiens relancer``, :mod:`.reminders`): to the
+              evaluators, the agents, the authority and the evaluators' N+2, each at most once
+              per ``courriel.relances_jours``. Each message is composed once, with a stable
               Message-ID, and recorded in the journal (table ``messages``) before anything else.
     deliver   ``brouillon``: an ``.eml`` file in ``outbox/courriels/`` for HR to send from their
               own mail client; ``envoi``: SMTP, tried again with backoff (:mod:`.delivery`).
 
 Modules: :mod:`.messages` (what messages say), :mod:`.delivery` (drafts, SMTP, never twice),
-:mod:`.reminders` (one message per evaluator, for the agents the campaign view says to chase).
+:mod:`.reminders` (a message to each one a step waits for: evaluator, agent, authority, N+2).
 What became of each message is shown by the campaign view (pipeline.campaign).
 Mail never stops a pass nor undoes it: its problems are French sentences in the result.
 """
@@ -32,12 +34,12 @@ from ..examine import roster_agents
 from ..files import describe_failure, is_regular_file
 from ..journal import REJECTION_NOTE, FileRow, Journal
 from ..naming import MAIL_FOLDER, shown_name
-from ..roster import EVALUATOR_EMAIL, RosterRow
+from ..roster import DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, RosterRow
 from .addresses import FILE_NAME_LIMIT, NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
 from .messages import rejection_message
 
-# The roster's column of the evaluators' addresses, as warnings name it.
-EVALUATOR_EMAIL_COLUMN = "courriel évaluateur"
+# The roster's column of the evaluators' addresses (and of their delegates'), as warnings name it.
+EVALUATOR_EMAIL_COLUMN, DELEGATE_EMAIL_COLUMN = "courriel évaluateur", "courriel évaluateur délégué"
 
 if TYPE_CHECKING:
     from .delivery import Delivery
@@ -72,13 +74,18 @@ class MailRun:
             parts.append(f"{len(d.uncertain)} à l'envoi incertain")
         if d.held:
             parts.append(f"{len(d.held)} en attente d'un réglage à corriger")
+        if d.cancelled:
+            parts.append(f"{counted(len(d.cancelled), 'relance annulée', 'relances annulées')} (l'étape a avancé "
+                         "avant l'envoi)")
         return ("Courriels : " + ", ".join(parts) + ".") if parts else ""
 
 
-def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool = True) -> MailRun:
+def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool = True,
+             today: dt.date | None = None) -> MailRun:
     """Queue the rejection notes not sent yet, then deliver what is due (``courriel.mode``:
     nothing at all with ``aucun``; ``deliver_now=False``: queue only, as the watcher does before
-    a rebuild, its mail thread delivering). Never raises for a mail problem (``MailRun.problems``);
+    a rebuild, its mail thread delivering); a reminder whose step moved on ``today`` (by default
+    ``at``'s day) is cancelled, not sent. Never raises for a mail problem (``MailRun.problems``);
     an unusable journal (:class:`~pipeline.outcomes.JournalUnavailable`) propagates."""
     from .delivery import deliver
 
@@ -96,7 +103,7 @@ def dispatch(config: Config, *, at: dt.datetime | None = None, deliver_now: bool
                 log.warning("%s", run.problems[-1], exc_info=log.isEnabledFor(logging.DEBUG))
         if not deliver_now:
             return run
-        run.delivery = deliver(config, journal, at=at)
+        run.delivery = deliver(config, journal, at=at, today=today)
     run.problems.extend(run.delivery.problems)
     for problem in run.delivery.problems:
         log.warning("%s", problem)
@@ -145,11 +152,14 @@ def _queue_note(config: Config, journal: Journal, row: FileRow, listed: RosterRo
     if listed is None:
         return None
     agent = header_text(agent_described(row), NAME_LIMIT + 30)
-    cell = listed.extra.get(EVALUATOR_EMAIL)
+    # The evaluator's delegate gets the note when the roster gives the delegate's address.
+    delegated = bool(listed.extra.get(DELEGATE_EMAIL, "").strip())
+    cell = listed.extra.get(DELEGATE_EMAIL if delegated else EVALUATOR_EMAIL)
     try:
         recipients = mailboxes(cell)
     except AddressError:
-        problems.append(cell_problem(cell, line=listed.line, column=EVALUATOR_EMAIL_COLUMN,
+        problems.append(cell_problem(cell, line=listed.line,
+                                     column=DELEGATE_EMAIL_COLUMN if delegated else EVALUATOR_EMAIL_COLUMN,
                                      consequence=f"la note de rejet de {agent} n'est pas envoyée"))
         log.warning("%s", problems[-1])
         return None
@@ -158,7 +168,9 @@ def _queue_note(config: Config, journal: Journal, row: FileRow, listed: RosterRo
     address = joined(recipients)
     named = listed.values.get(cat.EVALUATOR) or (row.report.text(cat.EVALUATOR) if row.report else "")
     # «\u202fMme Céline Roux\u202f» when the roster gives her civility: the note and the message address her so.
-    evaluator = header_text(Addressee.of(named, listed.extra.get(EVALUATOR_CIVILITY)).titled, NAME_LIMIT)
+    person = (Addressee.of(listed.extra.get(DELEGATE, "")) if delegated and listed.extra.get(DELEGATE, "").strip()
+              else Addressee.of(named, listed.extra.get(EVALUATOR_CIVILITY)))
+    evaluator = header_text(person.titled, NAME_LIMIT)
     note_name, note = _note(config, row, evaluator)
     composed = rejection_message(
         config, key=f"{row.campaign}|{row.id}|{row.checksum}|{row.received_at}", evaluator=evaluator,

@@ -32,7 +32,8 @@ from ..config import Config
 from ..text import counted
 from ..files import (FILE_MODE, create_atomically, describe_failure, disk_full, make_dirs, remove_leftover_temporaries,
                      unique_path)
-from ..journal import DRAFTED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, Journal, MessageRow, now
+from ..journal import (AGENT_REMINDER, AUTHORITY_REMINDER, DRAFTED, FAILED, MANAGER_REMINDER, QUEUED, REMINDER_KINDS,
+                       SENDING, SENT, UNCERTAIN, Journal, MessageRow, now)
 from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, safe_filename, shorten_name
 from ..campaign import MESSAGE_KIND_WORDS
 from .addresses import header_text, mailboxes, split_joined
@@ -54,6 +55,7 @@ class Delivery:
     failed: list[str] = field(default_factory=list)  # failed for good
     uncertain: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # kept queued, untried: a setting to fix (settings_problem)
+    cancelled: list[str] = field(default_factory=list)  # reminders whose step moved before they were sent
     problems: list[str] = field(default_factory=list)
     settings_problem: str | None = None  # the sender, the account, the login refused: said once
     busy: bool = False  # another deliverer holds the lock: it delivers
@@ -84,10 +86,12 @@ class MailLock:
             self.fd = -1
 
 
-def deliver(config: Config, journal: Journal, *, at: dt.datetime | None = None) -> Delivery:
+def deliver(config: Config, journal: Journal, *, at: dt.datetime | None = None,
+            today: dt.date | None = None) -> Delivery:
     """Deliver every queued message that is due at ``at`` (now by default), after marking as
-    UNCERTAIN those a dead run left SENDING. Never raises for a mail problem: it is recorded on
-    the message and said in ``Delivery.problems``."""
+    UNCERTAIN those a dead run left SENDING, and as CANCELLED the reminders whose step moved
+    since they were queued (the campaign view on ``today``, by default ``at``'s day). Never
+    raises for a mail problem: it is recorded on the message and said in ``Delivery.problems``."""
     at = at or dt.datetime.now().astimezone()
     result = Delivery()
     lock = MailLock(config.state_dir)
@@ -100,6 +104,13 @@ def deliver(config: Config, journal: Journal, *, at: dt.datetime | None = None) 
             _uncertain(config, journal, message, result)
         due = [m for m in journal.messages(QUEUED)
                if not m.next_attempt or dt.datetime.fromisoformat(m.next_attempt) <= at]
+        if any(m.kind in REMINDER_KINDS for m in due):  # a reminder whose step moved meanwhile is not sent
+            from .reminders import cancel_stale_reminders
+
+            cancelled = cancel_stale_reminders(config, journal, [m for m in due if m.kind in REMINDER_KINDS],
+                                               today=today or at.date())
+            result.cancelled.extend(cancelled)
+            due = [m for m in due if m.message_id not in cancelled]
         if not due:
             return result
         if config.mail.mode == "envoi":
@@ -424,8 +435,11 @@ def _send_one(config: Config, journal: Journal, server: smtplib.SMTP, message: M
     was accepted is said in ``result.problems`` and kept in the message's error."""
     sender = address_of(config.mail.sender)
     evaluators = split_joined(message.recipient)
+    # In copy (the evaluator of an agent's reminder...): each one refused for good is said, the
+    # message goes on to the others.
+    courtesy = [a for a in dict.fromkeys(split_joined(message.copies)) if a.lower() not in {e.lower() for e in evaluators}]
     copies = [a for a in (box.address for box in mailboxes(config.mail.hr_copy))
-              if a.lower() not in {e.lower() for e in evaluators}]
+              if a.lower() not in {e.lower() for e in [*evaluators, *courtesy]}]
     refused: list[tuple[str, str]] = []
     try:
         server.ehlo_or_helo_if_needed()
@@ -439,8 +453,11 @@ def _send_one(config: Config, journal: Journal, server: smtplib.SMTP, message: M
             _rset(server)
             said = " ; ".join(_naming(address, text) for address, text in refused)
             raise _Refused(said, f"Message «\u202f{message.subject}\u202f» refusé pour {message.recipient} : {said}. "
-                                 "Vérifiez l'adresse (colonne «\u202fcourriel évaluateur\u202f» de la liste des agents) ; "
+                                 f"Vérifiez l'adresse ({address_source(message.kind)}) ; "
                                  "le message n'est pas renvoyé.")
+        for address in courtesy:
+            if (text := _recipient(config, server, message, address)) is not None:
+                refused.append((address, text))
         for address in copies:
             if (text := _recipient(config, server, message, address)) is not None:
                 _rset(server)
@@ -465,9 +482,25 @@ def _send_one(config: Config, journal: Journal, server: smtplib.SMTP, message: M
     journal.set_message(message.message_id, SENT, durable=True, sent_at=now(),
                         error=f"refusé pour {said}" if refused else None)
     if refused:
+        source = address_source(message.kind if refused[0][0] in evaluators else None)
         result.problems.append(f"Message «\u202f{message.subject}\u202f» envoyé à {message.recipient} sauf à une adresse "
-                               f"refusée par le serveur : {said}. Vérifiez-la (colonne «\u202fcourriel évaluateur\u202f» "
-                               "de la liste des agents).")
+                               f"refusée par le serveur : {said}. Vérifiez-la ({source}).")
+
+
+# Where the main recipients' addresses of each kind of message come from (said when the server
+# refuses one); an evaluator's (and the copies of an agent's or an N+2's reminder) by default.
+ADDRESS_SOURCES = {
+    AGENT_REMINDER: "colonne «\u202fcourriel agent\u202f» de la liste des agents",
+    AUTHORITY_REMINDER: "autorite.courriel dans config.yaml",
+    MANAGER_REMINDER: "colonne «\u202fcourriel N+2\u202f» de la liste des agents",
+}
+EVALUATOR_SOURCE = ("colonne «\u202fcourriel évaluateur\u202f» de la liste des agents, ou «\u202fcourriel évaluateur "
+                    "délégué\u202f» quand un délégué est indiqué")
+
+
+def address_source(kind: str | None) -> str:
+    """Where the addresses of a message of ``kind`` come from (``None``: its copies, evaluators)."""
+    return ADDRESS_SOURCES.get(kind or "", EVALUATOR_SOURCE)
 
 
 def _recipient(config: Config, server: smtplib.SMTP, message: MessageRow, address: str) -> str | None:

@@ -67,7 +67,7 @@ class MailWorker:
                     run = send_reminders(self.config, today=today,
                                          deliver_now=time.monotonic() >= self.held_until)
                     if run.queued:
-                        log.info("Relances automatiques : %s aux évaluateurs.",
+                        log.info("Relances automatiques : %s (évaluateurs, agents, autorité, N+2).",
                                  counted(len(run.queued), "message", "messages"))
             except Exception:  # noqa: BLE001 - mail never stops the service; tried again at the next round
                 log.exception("Courriels : erreur inattendue ; nouvel essai dans %g s.", self.every)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import catalogue as cat
-from ..campaign import IDENTITY, NO_REPORT, REJECTED_ONLY, REJECTION_RESOLVED, CampaignView
+from ..campaign import IDENTITY, NO_REPORT, REJECTED_ONLY, REJECTION_RESOLVED, CampaignView, n2_reminded
 from ..catalogue import Catalogue
 from ..config import Config
 from ..deadlines import deadlines
@@ -44,6 +44,8 @@ EVALUATOR_EMAIL, DAYS_LATE = "evaluator_email", "days_late"
 LAST_MESSAGE, LAST_MESSAGE_ON = "last_message", "last_message_on"  # the campaign view's last message
 # «\u202fRelances\u202f»: why, whom and by when.
 CHASE, CHASE_WHOM, CHASE_DUE, CHASE_DAYS = "chase", "chase_whom", "chase_due", "chase_days"
+# … the N+2 reminded too, the first reminder about the step, the last reminder about the agent.
+CHASE_N2, FIRST_REMINDER, LAST_REMINDER_TO, LAST_REMINDER_ON = "chase_n2", "first_reminder", "last_to", "last_on"
 SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
 
 
@@ -92,6 +94,10 @@ def relance_columns(config: Config) -> list[SheetColumn]:
         SheetColumn(CHASE_WHOM, "À relancer"),
         SheetColumn(CHASE_DUE, "Échéance", DATE),
         SheetColumn(CHASE_DAYS, "Jours de retard", NUMBER),
+        SheetColumn(CHASE_N2, "N+2 relancé aussi"),
+        SheetColumn(FIRST_REMINDER, "Première relance de l'étape", DATE),
+        SheetColumn(LAST_REMINDER_TO, "Dernière relance à"),
+        SheetColumn(LAST_REMINDER_ON, "Dernière relance le", DATE),
     ]
 
 
@@ -171,6 +177,11 @@ def relance_rows(config: Config, view: CampaignView) -> pd.DataFrame:
         record[EVALUATOR_EMAIL] = cell_text(agent.evaluator_email)
         record[CHASE], record[CHASE_WHOM] = agent.chase.reason, agent.chase.whom
         record[CHASE_DUE], record[CHASE_DAYS] = agent.chase.due, agent.chase.days_late
+        record[CHASE_N2] = cell_text(n2_reminded(agent))
+        record[FIRST_REMINDER] = agent.chase.first_reminder
+        last = agent.last_reminder
+        record[LAST_REMINDER_TO] = cell_text(f"{last.party} ({last.recipient}) : {last.state}") if last else ""
+        record[LAST_REMINDER_ON] = last.day if last else None
         records.append(record)
     return pd.DataFrame.from_records(records, columns=[c.id for c in relance_columns(config)])
 
