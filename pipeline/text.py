@@ -105,10 +105,12 @@ def format_date(day: dt.date | None) -> str:
 
 
 def long_date(day: dt.date | None) -> str:
-    """``jeudi 3 décembre 2026``; the empty string for ``None``."""
+    """``jeudi 3 décembre 2026``, ``jeudi 1er octobre 2026`` (French writes the first of the month as an
+    ordinal); the empty string for ``None``."""
     if day is None:
         return ""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
 
 
 def agreed(count: int, singular: str, plural: str) -> str:

@@ -264,7 +264,7 @@ def test_the_agent_gets_her_own_reminder_with_her_evaluator_in_copy(processed, t
                                                "d'ici le 16/10/2026")
         said = " ".join(body(lea.message).split())
         assert said.startswith("Bonjour Madame,")
-        assert "communiqué le jeudi 1 octobre 2026" in said and "jusqu'au vendredi 16 octobre 2026" in said
+        assert "communiqué le jeudi 1er octobre 2026" in said and "jusqu'au vendredi 16 octobre 2026" in said
         assert f"le remettre à {SOPHIE}" in said
         assert "Appréciation" not in said  # nothing of the evaluation
         assert not any(SOPHIE_MAIL in to(r) for r in handler.received)  # Sophie owes nothing herself

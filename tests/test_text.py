@@ -44,6 +44,8 @@ def test_a_typed_choice_means_the_allowed_one(typed, meant):
 def test_dates_are_written_the_french_way():
     assert format_date(dt.date(2026, 3, 5)) == "05/03/2026" and format_date(None) == ""
     assert long_date(dt.date(2026, 12, 3)) == "jeudi 3 décembre 2026" and long_date(None) == ""
+    assert long_date(dt.date(2026, 10, 1)) == "jeudi 1er octobre 2026"  # the first of the month, an ordinal
+    assert long_date(dt.date(2027, 2, 11)) == "jeudi 11 février 2027"
 
 
 def test_a_check_box_is_shown_ticked_or_not():
