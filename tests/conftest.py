@@ -255,6 +255,7 @@ ONE_WORKER_MODULES = {
     "test_archive", "test_campaign", "test_check", "test_demo", "test_generate", "test_mail", "test_parallel",
     "test_read", "test_signed_copies", "test_status", "test_workbooks", "test_workbooks_costs",
     "test_workbooks_tracking",
+    "test_civility", "test_employer_import", "test_employer_read", "test_employer_template", "test_layout",
 }
 
 
