@@ -9,11 +9,14 @@ Runs ``pipeline.demo.run_demo`` in a temporary folder, then writes into
   report with the most problems, as LibreOffice Writer prints it;
 - ``plan_de_formation.png``: the «\u202fGraphique\u202f» sheet of
   ``outbox/plan_de_formation.xlsx`` (the grouped titles by type and the chart),
-  as LibreOffice Calc prints it.
+  as LibreOffice Calc prints it;
+- ``tableau_de_bord.png``: the top of ``outbox/tableau_de_bord.html`` as headless
+  Chromium shows it;
+- ``synthese_campagne.png``: ``outbox/synthese_campagne.pdf``, its one page.
 
-Needs LibreOffice Writer and Calc and poppler's pdftoppm/pdftotext. On Debian:
+Needs LibreOffice Writer and Calc, poppler's pdftoppm/pdftotext and Chromium. On Debian:
 ``apt-get install -y --no-install-recommends libreoffice-writer-nogui
-libreoffice-calc-nogui poppler-utils``. LibreOffice 7.4 or later (one PDF page
+libreoffice-calc-nogui poppler-utils chromium``. LibreOffice 7.4 or later (one PDF page
 per sheet).
 """
 
@@ -48,7 +51,10 @@ INSTALL = {
     "pdftoppm": "poppler-utils",
     "pdftotext": "poppler-utils",
     "pdfinfo": "poppler-utils",
+    "chromium": "chromium",
 }
+DASHBOARD_WINDOW = (1240, 1900)  # px: the dashboard's top, its key figures and the progress chart
+DASHBOARD_WIDTH = 820  # px of the picture
 CALC_MISSING = (
     "LibreOffice could not convert the spreadsheet {name} to PDF. LibreOffice Calc is probably "
     "not installed (Writer alone converts only documents). On Debian/Ubuntu:\n"
@@ -152,6 +158,25 @@ def chart_page(pdf: Path, sheet_names: list[str]) -> int:
         "7.4 or later is needed (one page per sheet, the SinglePageSheets PDF option)")
 
 
+def dashboard_picture(page: Path, target: Path, tmp: Path) -> Path:
+    """The top of the dashboard as headless Chromium shows it, scaled down to DASHBOARD_WIDTH,
+    in 256 colours (its flat colours and text lose nothing)."""
+    from PIL import Image
+
+    shot = tmp / "tableau_de_bord.png"
+    width, height = DASHBOARD_WINDOW
+    done = subprocess.run([shutil.which("chromium"), "--headless", "--disable-gpu", "--no-sandbox",
+                           "--hide-scrollbars", f"--window-size={width},{height}",
+                           f"--user-data-dir={tmp / 'chromium'}", f"--screenshot={shot}", page.resolve().as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    if not shot.exists():
+        raise PictureError(f"Chromium did not take the screenshot of {page.name} ({done.stderr.strip()[-300:]})")
+    picture = Image.open(shot).convert("RGB")
+    picture = picture.resize((DASHBOARD_WIDTH, round(height * DASHBOARD_WIDTH / width)), Image.LANCZOS)
+    picture.quantize(256).save(target, optimize=True)
+    return target
+
+
 def make_pictures(out: Path = IMG) -> list[Path]:
     check_tools()
     out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +201,9 @@ def make_pictures(out: Path = IMG) -> list[Path]:
         page = chart_page(pdf, names)
         print(f"  training-plan chart: page {page} of {page_count(pdf)}")
         made.append(render(pdf, page, out / "plan_de_formation.png"))
+
+        made.append(dashboard_picture(config.outbox / "tableau_de_bord.html", out / "tableau_de_bord.png", tmp))
+        made.append(render(config.outbox / "synthese_campagne.pdf", 1, out / "synthese_campagne.png"))
     for path in made:
         print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
     return made

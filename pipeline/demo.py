@@ -27,7 +27,8 @@ from .command_names import STATUS, command_line
 from .config import load_config
 from .outcomes import ConfigError, FolderNotEmpty, Outcome
 from .files import make_dirs
-from .naming import DUPLICATES, HISTORY, MAIL_FOLDER, REJECTS, REPORT_SUFFIX, SIGNED_COPIES_DIR, TO_SEND
+from .naming import (DASHBOARD_NAME, DUPLICATES, HISTORY, MAIL_FOLDER, REJECTS, REPORT_SUFFIX, SIGNED_COPIES_DIR,
+                     SUMMARY_NAME, TO_SEND)
 from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
@@ -318,7 +319,9 @@ def summary(result: DemoResult) -> str:
     lines.append(f"  {drafts}  ({count}) – notes de rejet pour les évaluateurs, en brouillons à envoyer "
                  "(courriel.mode : brouillon)")
     lines.append(f"  {config.outbox / HISTORY}  – versions précédentes, conservées")
+    said = {DASHBOARD_NAME: "  – le tableau de bord, à ouvrir dans un navigateur",
+            SUMMARY_NAME: "  – la synthèse d'une page pour la direction"}
     for workbook in result.workbooks:
-        lines.append(f"  {workbook}")
+        lines.append(f"  {workbook}{said.get(workbook.name, '')}")
     lines.append(f"Ensuite : {command_line(STATUS, '--config', result.folder / 'config.yaml')}")
     return "\n".join(lines)

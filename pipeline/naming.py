@@ -114,6 +114,8 @@ TO_SEND = "a_envoyer"  # pre-filled reports and invitations made by `generate`
 PREVIOUS_VERSIONS = "versions précédentes"  # in TO_SEND: documents a new generation replaced
 REJECTS, DUPLICATES, HISTORY = "rejets", "doublons", "historique"
 PLAN_NAME, TRACKING_NAME = "plan_de_formation", "suivi_campagne"
+# The campaign at a glance, rebuilt with the workbooks (pipeline/dashboard/): a page for HR, one A4 page for management.
+DASHBOARD_NAME, SUMMARY_NAME = "tableau_de_bord.html", "synthese_campagne.pdf"
 REJECTION_SUFFIX = " - note de rejet.docx"
 DUPLICATE_SUFFIX = " - doublon.txt"
 MAIL_FOLDER = "courriels"  # messages written as .eml drafts (courriel.mode: brouillon)

@@ -767,6 +767,72 @@ UNREADABLE_REASONS = (EmptyFile, NotAZip, LegacyDoc, EncryptedDocument, RightsPr
                       UnreadableImage, ImageTooLarge, UnidentifiedImage)
 
 
+#: Every reason's short French name, as a count of rejections by reason shows it (the dashboard,
+#: the summary): a reason added above needs its name here (tests/test_outcomes.py enumerates them).
+REASON_NAMES = {
+    # a report read, but incomplete or inconsistent
+    MISSING_FIELD.code: "rubrique obligatoire non remplie",
+    EMPTY_REPORT.code: "compte rendu non rempli",
+    FIELD_GONE.code: "rubrique disparue du formulaire",
+    UNREADABLE_DATE.code: "date illisible",
+    INVALID_CHOICE.code: "valeur non prévue",
+    UNRECOGNISED_MARK.code: "case non reconnue",
+    PICTURE_ONLY.code: "rubrique remplie d'une image seule",
+    DATES_OUT_OF_ORDER.code: "dates dans le désordre",
+    DATE_AFTER_RECEIPT.code: "date postérieure à la réception",
+    INVALID_NUMBER.code: "nombre invalide",
+    EMPTY_TABLE.code: "tableau sans ligne complète",
+    INCOMPLETE_ROW.code: "ligne de tableau incomplète",
+    CONTRADICTORY_ANSWERS.code: "réponses contradictoires",
+    TOO_MANY_OBJECTIVES.code: "objectifs trop nombreux",
+    NO_IDENTIFIER.code: "agent non identifiable",
+    WRONG_CAMPAIGN.code: "autre campagne",
+    UNKNOWN_AGENT.code: "matricule absent de la liste des agents",
+    UNKNOWN_NAME.code: "nom absent de la liste des agents",
+    AMBIGUOUS_NAME.code: "homonymes dans la liste des agents",
+    LATE.code: "délai dépassé",
+    REFUSED_TO_SIGN.code: "refus de signer",
+    STAGE_SKIPPED.code: "étape sautée",
+    OLDER_VERSION.code: "version antérieure",
+    CHANGED_AFTER_SIGNATURE.code: "modifié après la signature de l'évaluateur",
+    REVISED_AFTER_APPEAL.code: "révisé après recours",
+    DUPLICATE.code: "copie identique",
+    # a file that cannot be read as a report
+    EmptyFile.code: "fichier vide",
+    NotAZip.code: "pas un document .docx",
+    LegacyDoc.code: "format Word 97-2003 (.doc)",
+    EncryptedDocument.code: "protégé par un mot de passe",
+    RightsProtected.code: "protégé par une étiquette de confidentialité",
+    EmailMessage.code: "message Outlook",
+    MacroDocument.code: "document avec macros (.docm)",
+    WrongOfficeType.code: "pas un document Word",
+    TruncatedZip.code: "fichier tronqué",
+    ZipBomb.code: "fichier trop volumineux une fois décompressé",
+    DuplicatePart.code: "partie en double",
+    HostileXml.code: "contenu XML invalide",
+    NotAReport.code: "pas un compte rendu",
+    OtherForm.code: "autre formulaire",
+    WrongTemplateVersion.code: "version du formulaire non reconnue",
+    NotARegularFile.code: "pas un fichier ordinaire",
+    FileUnavailable.code: "fichier inaccessible",
+    InterruptedTwice.code: "traitement interrompu deux fois",
+    EncryptedPdf.code: "PDF protégé par un mot de passe",
+    DamagedPdf.code: "PDF endommagé",
+    PdfTooLarge.code: "PDF trop volumineux",
+    UnidentifiedPdf.code: "exemplaire signé non rattaché",
+    UnreadableImage.code: "image illisible",
+    ImageTooLarge.code: "image trop volumineuse",
+    UnidentifiedImage.code: "photo d'exemplaire signé non rattachée",
+}
+
+
+def reason_name(code: str | None) -> str:
+    """«\u202frubrique obligatoire non remplie\u202f»: a reason's short French name (its code when it has none)."""
+    if not code:
+        return "motif non indiqué"
+    return REASON_NAMES.get(code, code)
+
+
 # -- pydantic's error types, said in French (config.yaml and catalogue overrides) --
 
 _VALIDATION_MESSAGES = {

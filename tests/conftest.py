@@ -252,7 +252,8 @@ def fifty_campaign(tmp_path_factory) -> Campaign:
 ONE_WORKER_MODULES = {
     "test_smb_share",  # smbd listens on 127.0.0.1:445, the machine's only SMB port
     "test_watch_service",  # the watcher's timing windows are its subject; its reports are made once
-    "test_archive", "test_campaign", "test_check", "test_demo", "test_generate", "test_mail", "test_parallel",
+    "test_archive", "test_campaign", "test_check", "test_dashboard", "test_demo", "test_generate", "test_mail",
+    "test_parallel",
     "test_read", "test_signed_copies", "test_status", "test_workbooks", "test_workbooks_costs",
     "test_workbooks_tracking",
     "test_civility", "test_employer_import", "test_employer_read", "test_employer_template", "test_layout",

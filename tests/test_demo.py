@@ -28,7 +28,8 @@ def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(demo):
     assert f"50 fichiers reçus en deux passages : {handled[Outcome.ACCEPTED]} acceptés" in text
     assert f"Ensuite : entretiens etat --config {result.folder / 'config.yaml'}" in text  # the French name
     assert [w.name for w in result.workbooks] == ["plan_de_formation.xlsx", "plan_de_formation.csv",
-                                                  "suivi_campagne.xlsx"]
+                                                  "suivi_campagne.xlsx", "tableau_de_bord.html",
+                                                  "synthese_campagne.pdf"]
 
 
 @pytest.fixture(scope="module")

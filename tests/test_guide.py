@@ -131,3 +131,15 @@ def test_the_guide_links_its_pages_and_the_readme_links_the_guide():
     index = page("README.md")
     assert [name for name in PAGES[1:] if f"]({name})" not in index] == []
     assert "docs/guide/" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_guide_describes_the_dashboard_and_the_summary():
+    """Each part of the dashboard (its table of contents) and the summary are described in
+    docs/guide/classeurs.md, and the guide's index names both files."""
+    template = (REPO / "pipeline" / "dashboard" / "templates" / "tableau_de_bord.html").read_text(encoding="utf-8")
+    parts = re.findall(r'<li><a href="#[^"]+">([^<]+)</a></li>', template)
+    assert len(parts) >= 6
+    text = plain(page("classeurs.md"))
+    assert [part for part in parts if f"« {part} »" not in text] == []
+    assert "`tableau_de_bord.html`" in text and "`synthese_campagne.pdf`" in text and "une page A4" in text
+    assert "tableau_de_bord.html" in page("README.md") and "synthese_campagne.pdf" in page("README.md")

@@ -70,3 +70,12 @@ def test_guillemets_hold_narrow_no_break_spaces_in_every_sentence():
 def test_every_finding_code_is_listed_in_the_readme():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert [r.code for r in REASONS if f"`{r.code}`" not in readme] == []
+
+
+def test_every_reason_has_a_short_french_name_for_the_counts_by_reason():
+    """The dashboard and the summary count rejections by reason under its name, never its code."""
+    codes = {r.code for r in REASONS} | {cls.code for cls in UNREADABLE_REASONS}
+    assert sorted(codes - set(outcomes.REASON_NAMES)) == [], "nommez ces motifs dans outcomes.REASON_NAMES"
+    assert outcomes.reason_name("champ_manquant") == "rubrique obligatoire non remplie"
+    assert outcomes.reason_name("code_inconnu") == "code_inconnu" and outcomes.reason_name(None)
+    assert len(set(outcomes.REASON_NAMES.values())) == len(outcomes.REASON_NAMES)

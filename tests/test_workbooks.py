@@ -162,10 +162,11 @@ def built(tmp_path_factory) -> Built:
 # -- what is written, where ------------------------------------------------------------------
 
 
-def test_rebuild_writes_the_three_files_in_the_outbox_readable_by_owner_and_group(built):
+def test_rebuild_writes_the_workbooks_then_the_pages_in_the_outbox_readable_by_owner_and_group(built):
     outbox = built.config.outbox
     assert built.written == [outbox / "plan_de_formation.xlsx", outbox / "plan_de_formation.csv",
-                             outbox / "suivi_campagne.xlsx"]
+                             outbox / "suivi_campagne.xlsx", outbox / "tableau_de_bord.html",
+                             outbox / "synthese_campagne.pdf"]
     for path in built.written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
     assert not [p.name for p in outbox.iterdir() if p.name.startswith(".tmp-")]
@@ -473,8 +474,8 @@ def test_a_target_that_cannot_be_replaced_leaves_the_new_file_beside_it(built, t
     assert beside.parent == blocked.parent and (blocked / "garde.txt").read_text() == "rien ne se perd"
     assert len(openpyxl.load_workbook(beside)["Besoins"]["A"]) == ROWS + 1
     assert stat.S_IMODE(beside.stat().st_mode) == 0o640
-    assert written[1:] == [tmp_path / "sortie" / "plan_de_formation.csv",
-                           tmp_path / "sortie" / "suivi_campagne.xlsx"]
+    assert written[1:3] == [tmp_path / "sortie" / "plan_de_formation.csv",
+                            tmp_path / "sortie" / "suivi_campagne.xlsx"]
     (message,) = [r.getMessage() for r in caplog.records
                   if r.levelno == logging.WARNING and "plan_de_formation.xlsx" in r.getMessage()]
     assert "Impossible de remplacer" in message and beside.name in message
@@ -492,12 +493,13 @@ def test_rebuilding_replaces_the_previous_workbooks(built, tmp_path):
     written = rebuild_workbooks(config, today=TODAY)
     assert written[2] == old and old.read_bytes().startswith(b"PK")
     assert sorted(p.name for p in old.parent.iterdir()) == [
-        "plan_de_formation.csv", "plan_de_formation.xlsx", "suivi_campagne.xlsx"]
+        "plan_de_formation.csv", "plan_de_formation.xlsx", "suivi_campagne.xlsx", "synthese_campagne.pdf",
+        "tableau_de_bord.html"]
 
 
 def test_an_empty_journal_still_gives_workbooks_listing_every_agent_as_missing(tmp_path):
     config = write_workspace(tmp_path / "ws", [LEA, ZOE])
-    plan, csv_path, tracking = rebuild_workbooks(config, today=TODAY)
+    plan, csv_path, tracking, *pages = rebuild_workbooks(config, today=TODAY)
     assert openpyxl.load_workbook(plan)["Besoins"].max_row <= 2
     assert len(pd.read_csv(csv_path, sep=";", encoding="utf-8-sig")) == 0
     frame = pd.read_excel(tracking, sheet_name="Suivi", dtype={NUMBER: str})

@@ -85,7 +85,7 @@ def variant(base: Path, name: str, catalogue: str | None) -> Config:
 
 
 def rebuild(config: Config) -> Path:
-    plan, _, _ = rebuild_workbooks(config, today=TODAY)
+    plan, *_ = rebuild_workbooks(config, today=TODAY)
     return plan
 
 

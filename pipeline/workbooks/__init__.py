@@ -12,6 +12,8 @@
     publish    temporary file in the outbox, renamed into place; if the target
                cannot be replaced (open in Excel on a share), the new file stays
                beside it under a dated name and a warning says so
+    pages      the dashboard page and the one-page summary (pipeline.dashboard), from
+               the same view, needs and appraisals: tableau_de_bord.html, synthese_campagne.pdf
 
 One module per output, and what they share:
 
@@ -38,6 +40,7 @@ from pathlib import Path
 
 from .. import catalogue as cat
 from ..campaign import campaign_view
+from ..catalogue import PUBLIC_SERVICES
 from ..config import Config
 from ..files import replace_atomically
 from ..journal import CurrentReport, FileRow, Journal
@@ -57,11 +60,15 @@ log = logging.getLogger("entretiens")
 
 def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
     """Rebuild outbox/plan_de_formation.xlsx, outbox/plan_de_formation.csv and
-    outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)); return
-    the paths written. Called once per pass, never per file. The campaign view
+    outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)), then the dashboard
+    and the summary (outbox/tableau_de_bord.html, outbox/synthese_campagne.pdf: pipeline.dashboard);
+    return the paths written. Called once per pass, never per file. The campaign view
     (:func:`pipeline.campaign.campaign_view`) and the training needs are read in one pass over
     the journal, one report's content in memory at a time; the plan's rows are gone before the
-    tracking's are built: both are never in memory together."""
+    tracking's are built: both are never in memory together. The dashboard's figures are taken
+    from each as it goes (a few small tables)."""
+    from .. import dashboard
+
     today = today or dt.date.today()
     catalogue, campaign = config.catalogue, config.campaign.key
     roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else None
@@ -83,11 +90,13 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
 
     with Journal(config.state_dir) as journal:
         view = campaign_view(config, journal, roster, today, each_report=each_report, each_last_file=each_last_file)
+        files_received, duplicates = journal.count_files(campaign)
     needs, pending = need_frame(accepted, catalogue), need_frame(waiting, catalogue)
     del accepted, waiting
     needs, pending = with_grouped_titles(needs, catalogue, pending)
     trainings = _training_catalogue(config)
     costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []
+    training = dashboard.training_figures(needs, pending, catalogue, costs)
     written = [
         replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx",
                            lambda p: write_plan(p, needs, catalogue, campaign, pending, costs), keep_beside=True),
@@ -97,12 +106,19 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     need_count = len(needs)
     del needs, pending, costs
     agents, chased = tracking_rows(config, view), relance_rows(config, view)
+    progress = dashboard.progress_figures(catalogue, view, files_received=files_received, duplicates=duplicates)
     del view, roster, listed
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
                                       lambda p: write_tracking(p, agents, chased, config, today, appraisals),
                                       keep_beside=True))
+    del agents, chased
+    figures = dashboard.CampaignFigures(
+        progress=progress, training=training, equality=dashboard.equality_figures(appraisals, catalogue),
+        hr_name=config.hr.name, public_service=PUBLIC_SERVICES[config.public_service].name,
+        workbooks=[p.name for p in written])
+    written += dashboard.write_campaign_pages(config, figures)
     log.info("classeurs reconstruits : %d besoins de formation, %d agents suivis (%s)",
-             need_count, len(agents), ", ".join(p.name for p in written))
+             need_count, progress.agents, ", ".join(p.name for p in written))
     return written
 
 
