@@ -33,6 +33,8 @@ PURPOSES = {
     "courriel_agent": "the agent's e-mail address",
     "categorie": "the agent's category (A, B, C): the training plan's and the access-to-training figures",
     "sexe": "« F » or « H » (femme, homme): the access-to-training figures; else read from « civilité »",
+    "date_arrivee": "the day the agent took up the post: who is reviewed (`campagne.presence_minimale_mois`, see « Who "
+                    "is reviewed »); empty, the agent is reviewed",
     "civilite_evaluateur": "the evaluator's civility, when their name does not start with it (« Mme Céline Roux »): "
                            "the rejection note's « évaluatrice » or « évaluateur », the invitation's « votre "
                            "supérieure hiérarchique directe »; unknown, neutral words",
@@ -44,6 +46,9 @@ PURPOSES = {
     "courriel_evaluateur_delegue": "the delegate's e-mail address: the evaluator's messages (rejection notes, "
                                    "reminders) go to it instead of « courriel évaluateur »",
 }
+
+# Roster-only columns that are not text.
+FORMATS = {"date_arrivee": "JJ/MM/AAAA, or an Excel date"}
 
 
 def table() -> str:
@@ -57,7 +62,7 @@ def table() -> str:
         lines.append(f"| {f.roster_columns[0]} | {', '.join(f.roster_columns[1:]) or '—'} | "
                      f"{'yes' if f.roster_required else 'no'} | « {f.label} » of the report | {kind} |")
     for key, names in {**INVITATION_COLUMNS, **EXTRA_COLUMNS}.items():
-        lines.append(f"| {names[0]} | {', '.join(names[1:]) or '—'} | no | {PURPOSES[key]} | text |")
+        lines.append(f"| {names[0]} | {', '.join(names[1:]) or '—'} | no | {PURPOSES[key]} | {FORMATS.get(key, 'text')} |")
     return "\n".join(lines)
 
 

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from .watch.lock import WatcherState
     from .mail import MailRun
     from .mail.reminders import ReminderRun
+    from .mail.announcement import AnnouncementRun
+    from .mail.invitations import InvitationRun
     from .archive import ArchiveResult
     from .catalogue import Catalogue
     from .employer_import import FormNotImportable, ImportResult
@@ -50,10 +52,11 @@ __all__ = [
     # functions
     "load_config", "process_inbox", "reexamine_files", "check_files", "generate_documents", "rebuild_workbooks",
     "campaign_view", "campaign_status", "watcher_state", "build_templates", "run_service", "send_reminders",
-    "deliver_messages", "archive_campaign", "import_form",
+    "deliver_messages", "archive_campaign", "import_form", "announce_campaign", "send_invitations",
     # what they return or take
     "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
-    "CampaignView", "WatcherState", "ReminderRun", "MailRun", "ArchiveResult", "ImportResult",
+    "CampaignView", "WatcherState", "ReminderRun", "MailRun", "ArchiveResult", "ImportResult", "AnnouncementRun",
+    "InvitationRun",
     # exceptions
     "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
     "UnreadableReport", "NotReexaminable", "FormNotImportable",
@@ -232,6 +235,46 @@ def send_reminders(config: Config, *, simulation: bool = False, today: dt.date |
     return send_reminders(config, simulation=simulation, today=today)
 
 
+def _mail_on(config: Config, simulation: bool, what: str) -> None:
+    from .outcomes import ConfigError
+
+    if config.mail.mode == "aucun" and not simulation:
+        raise ConfigError(f"Les courriels sont désactivés (courriel.mode: aucun dans config.yaml) : {what}. Choisissez "
+                          "mode: brouillon ou envoi, ou lancez avec --simulation.")
+
+
+def announce_campaign(config: Config, *, simulation: bool = False, today: dt.date | None = None) -> AnnouncementRun:
+    """The campaign's announcement (``entretiens annoncer``): one message to each agent reviewed with an
+    address (roster «\u202fcourriel agent\u202f»), the documents of ``annonce.documents`` attached, its
+    subject and text from ``annonce``; once per agent (a run after the roster gained agents writes to
+    those alone). Returns an :class:`AnnouncementRun`: ``plan`` (``to_send`` and ``already``, each
+    ``number``, ``who``, ``address``, ``state``; ``no_address``, ``bad_address``, ``not_reviewed``,
+    ``notices``: lines with their French reasons), ``queued`` (Message-IDs), ``mail`` (the delivery).
+    ``simulation``: the plan only, nothing recorded nor sent. Raises :class:`ConfigError` (mail off
+    unless ``simulation``; the documents' folder missing or empty) and :class:`RosterError`."""
+    from .mail.announcement import announce_campaign
+
+    _mail_on(config, simulation, "aucune annonce n'est écrite")
+    return announce_campaign(config, simulation=simulation, today=today)
+
+
+def send_invitations(config: Config, *, simulation: bool = False, today: dt.date | None = None) -> InvitationRun:
+    """Invitations to the review by mail (``entretiens convoquer``): to each agent reviewed, the evaluator in
+    copy, the invitation letter, the pre-filled report and the job description (``convocation.fiches_de_poste``)
+    attached, with a calendar invitation (Europe/Paris) at the roster's date, time and place; never fewer
+    than ``delais.convocation_jours_avant`` days ahead; a changed date, time or place sends an update (same
+    UID, higher SEQUENCE), a row gone from the roster a cancellation; a run sends only what changed. Makes
+    the documents first (as ``generer``: only what changed). Returns an :class:`InvitationRun`: ``plan``
+    (``to_send``: each ``who``, ``why``, ``interview``, ``state``; ``held``, ``notices``, ``not_reviewed``:
+    lines with their French reasons; ``up_to_date``), ``queued``, ``mail``, ``generated``. ``simulation``:
+    the plan only, nothing written nor sent. Raises :class:`ConfigError` (mail off unless ``simulation``;
+    the job descriptions' folder missing), :class:`RosterError`, :class:`TemplateError`."""
+    from .mail.invitations import send_invitations
+
+    _mail_on(config, simulation, "aucune convocation n'est écrite")
+    return send_invitations(config, simulation=simulation, today=today)
+
+
 def deliver_messages(config: Config) -> MailRun:
     """Queue the rejection notes not sent yet and deliver every message due (``courriel.mode``:
     ``.eml`` drafts in ``outbox/courriels/`` or SMTP, failures tried again with backoff); what
@@ -289,6 +332,7 @@ _LAZY = {
     "Outcome": "outcomes", "Examination": "examine", "GenerateResult": "generate", "Status": "status",
     "CampaignView": "campaign",
     "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders", "ArchiveResult": "archive",
+    "AnnouncementRun": "mail.announcement", "InvitationRun": "mail.invitations",
     "ImportResult": "employer_import", "FormNotImportable": "employer_import",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
                      "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),

@@ -35,6 +35,7 @@ from .deadlines import LATE, MISSED, OVERDUE, PENDING, agent_deadlines, correcti
 from .journal import DRAFTED, FAILED, QUEUED, REJECTION_NOTE, REMINDER, SENDING, SENT, UNCERTAIN, CurrentReport, \
     FileRow, Journal, MessageRow
 from .journal import AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, MANAGER_REMINDER, ReminderItem
+from .journal import ANNOUNCEMENT, INVITATION, INVITATION_CANCEL, INVITATION_UPDATE
 from .outcomes import Outcome, is_error
 from .records import PdfSignature, ReportContent
 from .text import canonical_choice, format_date
@@ -63,6 +64,7 @@ NOTIFIED_REFUSED = "refus de signer, valant notification : {mode}"
 NO_MODE = "mode non indiqué"
 # Where the date a step was done comes from.
 FROM_REPORT, FROM_ROSTER, FROM_RECEIPT = "compte rendu", "liste des agents", "réception du compte rendu"
+FROM_MAIL = "courriel de convocation"  # the invitation sent by `convoquer` (pipeline.mail.invitations)
 # Messages (the journal's ``messages`` table): their kinds and states, as people read them.
 MESSAGE_KIND_WORDS = {REJECTION_NOTE: "Note de rejet", REMINDER: "Relance",
                       AGENT_REMINDER: "Relance de l'agent", AUTHORITY_REMINDER: "Relance de l'autorité",
@@ -76,6 +78,10 @@ MESSAGE_STATUS_WORDS = {
     UNCERTAIN: "envoi incertain",
     CANCELLED: "annulé (l'étape a avancé avant l'envoi)",
 }
+# Messages to agents (pipeline.mail.announcement, pipeline.mail.invitations).
+MESSAGE_KIND_WORDS.update({ANNOUNCEMENT: "Annonce de la campagne", INVITATION: "Convocation",
+                           INVITATION_UPDATE: "Modification de la convocation",
+                           INVITATION_CANCEL: "Annulation de la convocation"})
 # Whom each kind of reminder reminds (ReminderSeen.party).
 REMINDER_PARTIES = {REMINDER: EVALUATOR_PARTY, AGENT_REMINDER: AGENT_PARTY, AUTHORITY_REMINDER: cat.AUTHORITY_PARTY,
                     MANAGER_REMINDER: MANAGER_PARTY}
@@ -227,7 +233,8 @@ class ReminderSeen:
 
 @dataclass(frozen=True, slots=True)
 class LastMessage:
-    """The last message about an agent, as people read it (:func:`described_message`), and its day."""
+    """The last message about an agent, as people read it (:func:`described_message` and to whom:
+    «\u202fConvocation : envoyé le 02/12/2026 à lea.martin@exemple.fr\u202f»), and its day."""
 
     text: str
     day: dt.date | None
@@ -284,6 +291,8 @@ class AgentState:
     n2: str = ""
     n2_email: str = ""
     last_reminder: ReminderSeen | None = None
+    # False: below the minimum time in post (pipeline.reviewed), no report expected from them.
+    reviewed: bool = True
 
     @property
     def evaluator_cell(self) -> str:
@@ -417,12 +426,19 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
     view = CampaignView(campaign=campaign, today=today, with_roster=roster is not None,
                         unidentified=[FileSeen.of(row) for row in journal.iter_unidentified_rejections(campaign)])
     others = sorted((set(current) | set(latest) | set(signed)) - set(listed))
+    mailed = journal.invitation_days(campaign)  # the invitations `convoquer` sent: their day
+    from .reviewed import not_reviewed_situation, who_is_reviewed
+
+    left_out = who_is_reviewed(config, listed.values()).numbers_not_reviewed if roster is not None else {}
     reminded: dict[str, list[ReminderItem]] = {}
     for item in journal.reminder_items(campaign=campaign):
         reminded.setdefault(item.agent_number, []).append(item)
     for number in [*listed, *others]:
         agent = _agent_state(config, number, listed.get(number), current.get(number), latest.get(number),
-                             date_keys, today)
+                             date_keys, today, mailed_invitation=mailed.get(number))
+        if number in left_out and agent.current is None and agent.last_file is None:  # not reviewed
+            agent.reviewed, agent.situation = False, not_reviewed_situation(config)
+            agent.deadlines, agent.chase = (), None
         _with_reminders(config, agent, reminded.get(number, []), today)
         agent.message = messages.get(number)
         if agent.message and agent.message.text == NOTE_NOT_SENT and not _valid_addresses(agent.evaluator_cell):
@@ -435,7 +451,7 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
 def _agent_state(config: Config, number: str, listed: RosterRow | None,
                  current: tuple[CurrentVersion, _ReportFacts | None] | None,
                  latest: tuple[FileSeen, _ReportFacts | None] | None,
-                 date_keys: list[str], today: dt.date) -> AgentState:
+                 date_keys: list[str], today: dt.date, mailed_invitation: dt.date | None = None) -> AgentState:
     from .civility import EVALUATOR_CIVILITY
     from .roster import AGENT_EMAIL, DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, MANAGER, MANAGER_EMAIL
 
@@ -454,6 +470,8 @@ def _agent_state(config: Config, number: str, listed: RosterRow | None,
         for key, day in ((cat.REVIEW_DATE, listed.review_date), (cat.INVITATION_DATE, listed.invitation_date)):
             if day is not None:
                 dates[key], sources[key] = day, FROM_ROSTER
+    if dates.get(cat.INVITATION_DATE) is None and mailed_invitation is not None:  # sent by `convoquer`
+        dates[cat.INVITATION_DATE], sources[cat.INVITATION_DATE] = mailed_invitation, FROM_MAIL
     for key, day in (facts.dates.items() if facts else ()):
         dates[key], sources[key] = day, FROM_REPORT
     finished = version is not None and version.stage >= catalogue.final_stage
@@ -551,7 +569,8 @@ def _last_messages(config: Config, journal: Journal, turned_away: dict[str, File
         if message.campaign == campaign:
             for agent in message.agents:
                 latest[agent] = message
-    shown = {agent: LastMessage(described_message(m), _day(m.sent_at or m.created_at)) for agent, m in latest.items()}
+    shown = {agent: LastMessage(f"{described_message(m)} à {m.recipient}", _day(m.sent_at or m.created_at))
+             for agent, m in latest.items()}
     if config.mail.mode != "aucun" and config.mail.rejection_notes:
         for number, seen in turned_away.items():
             last = latest.get(number)

@@ -228,6 +228,7 @@ def cmd_generate(args) -> int:
         print(f"Attention, {problem}", file=sys.stderr)
     for notice in result.notices:
         print(f"Remarque, {notice}", file=sys.stderr)
+    print_not_reviewed(result.not_reviewed, config, consequence="sans compte rendu ni convocation")
     folder = config.outbox / TO_SEND
     print(f"{counted(len(result.reports), 'compte rendu pré-rempli', 'comptes rendus pré-remplis')} et "
           f"{counted(len(result.invitations), 'convocation', 'convocations')} dans {folder} : "
@@ -418,6 +419,93 @@ def cmd_remind(args) -> int:
     return EXIT_OK
 
 
+def print_not_reviewed(lines, config, *, consequence: str) -> None:
+    """The agents below the minimum time in post (pipeline.reviewed), with their reasons: what
+    ``generer``, ``annoncer`` and ``convoquer`` show before anything else."""
+    if not lines:
+        return
+    from .text import format_date
+
+    campaign = config.campaign
+    print(f"Agents non évalués cette campagne (moins de {campaign.min_months_in_post} mois dans le poste au "
+          f"{format_date(campaign.presence_day)}) : {len(lines)}, {consequence} :")
+    for line in lines:
+        print(f"  {line}")
+
+
+def cmd_announce(args) -> int:
+    from . import announce_campaign
+
+    config = _loaded(args)
+    with _writing(names.ANNOUNCE, config.outbox, config.state_dir):
+        run = announce_campaign(config, simulation=args.simulation)
+    plan = run.plan
+    if args.simulation:
+        print("Simulation : rien n'est écrit ni envoyé.")
+    for problem in plan.roster_problems:
+        print(f"Attention, {problem}", file=sys.stderr)
+    print_not_reviewed(plan.not_reviewed, config, consequence="sans annonce")
+    for notice in plan.notices:
+        print(f"Remarque, {notice}")
+    documents = ", ".join(path.name for path in plan.documents) or "aucun"
+    print(f"Annonce de la campagne {config.campaign.key} : "
+          f"{counted(len(plan.to_send), 'agent à informer', 'agents à informer')}, "
+          f"{counted(len(plan.already), 'déjà informé', 'déjà informés')} ; documents joints : {documents}.")
+    mode = config.mail.mode
+    for announced in plan.to_send:
+        state = (("serait envoyée" if mode == "envoi" else "serait écrite en brouillon") if args.simulation
+                 else announced.state or "non mise en file d'envoi")
+        print(f"  {announced.who} <{announced.address}> : {state}")
+    if plan.no_address:
+        print(f"Sans adresse : {counted(len(plan.no_address), 'agent', 'agents')}, à informer par un autre moyen :")
+        for line in plan.no_address:
+            print(f"  {line}")
+    for line in plan.bad_address:
+        print(f"Attention, {line}", file=sys.stderr)
+    if run.mail is not None and (summary := run.mail.summary(config)):
+        print(summary)  # its problems are the log's warnings: on the console once (pipeline/logs.py)
+    return EXIT_OK
+
+
+def cmd_invite(args) -> int:
+    from . import send_invitations
+    from .mail.invitations import CANCELLED, MOVED
+
+    config = _loaded(args)
+    with _writing(names.INVITE, config.outbox, config.state_dir):
+        run = send_invitations(config, simulation=args.simulation)
+    plan = run.plan
+    if args.simulation:
+        print("Simulation : rien n'est écrit ni envoyé ; les documents seront produits (ou mis à jour) avant l'envoi.")
+    for problem in plan.roster_problems:
+        print(f"Attention, {problem}", file=sys.stderr)
+    print_not_reviewed(plan.not_reviewed, config, consequence="sans convocation")
+    print(f"Convocations de la campagne {config.campaign.key} : "
+          f"{counted(len(plan.to_send), 'message à envoyer', 'messages à envoyer')}, "
+          f"{counted(len(plan.up_to_date), 'convocation à jour', 'convocations à jour')} (rien à renvoyer).")
+    mode = config.mail.mode
+    for invitation in plan.to_send:
+        if invitation.why == CANCELLED:
+            what = f"annulation de l'entretien {invitation.interview.said()}"
+        elif invitation.why == MOVED:
+            what = f"modification : entretien {invitation.interview.said()}"
+        else:
+            what = f"{invitation.why} : entretien {invitation.interview.said()}"
+        state = (("serait envoyée" if mode == "envoi" else "serait écrite en brouillon") if args.simulation
+                 else invitation.state or "non mise en file d'envoi")
+        copy = f", copie à <{invitation.copy}>" if invitation.copy else ""
+        print(f"  {invitation.who} <{invitation.address}>{copy} : {what} – {state}")
+    if plan.held:
+        print(f"Convocations non envoyées, à corriger : {len(plan.held)}")
+        for line in plan.held:
+            print(f"  {line}")
+    for notice in plan.notices:
+        print(f"Remarque, {notice}")
+    if run.mail is not None and (summary := run.mail.summary(config)):
+        print(summary)
+    return EXIT_OK
+
+
 def cmd_archive(args) -> int:
     config = _loaded(args)
     with _writing(names.ARCHIVE, config.archives, config.state_dir):
@@ -505,6 +593,13 @@ def cmd_status(args) -> int:
                   + (f" ; nouvel essai à partir du {retry[8:10]}/{retry[5:7]}/{retry[:4]} à {retry[11:16]}"
                      if retry else "")
                   + (f" (brouillon : {item['brouillon']})" if item["brouillon"] else ""))
+    if status.not_reviewed:  # below the minimum time in post (pipeline.reviewed): no report expected
+        print(f"Agents non évalués cette campagne : {len(status.not_reviewed)} ({status.not_reviewed[0]['motif']}) : "
+              + ", ".join(f"{a['nom']} ({a['matricule']})" for a in status.not_reviewed))
+    if status.last_messages:  # each agent's last message: what, to whom, when
+        print(f"Dernier courriel par agent : {len(status.last_messages)}")
+        for number, last in status.last_messages.items():
+            print(f"  {last.get('nom') or 'matricule'} ({number}) : {last['courriel']}")
     if status.missing:
         print(f"Agents sans compte rendu accepté : {len(status.missing)}, par évaluateur :")
         for evaluator, agents in status.missing_by_evaluator().items():
@@ -716,6 +811,37 @@ def build_parser() -> argparse.ArgumentParser:
     remind.add_argument("--simulation", action="store_true",
                         help="affiche ce qui serait envoyé, sans rien écrire ni envoyer")
     remind.set_defaults(handler=cmd_remind)
+
+    announce = commands.add_parser(
+        names.ANNOUNCE, parents=[common],
+        help="annonce la campagne à chaque agent évalué, par courriel, avec les documents de la campagne",
+        description="Écrit à chaque agent évalué qui a une adresse (colonne «\u202fcourriel agent\u202f» de la liste "
+                    "des agents) l'annonce de la campagne, avec en pièces jointes les documents du dossier "
+                    "annonce.documents (la note de service, le guide de l'entretien) ; son objet et son texte sont "
+                    "ceux de la section annonce de config.yaml. Un brouillon .eml dans outbox/courriels "
+                    "(courriel.mode: brouillon) ou un envoi par le serveur de messagerie (mode: envoi). Une fois par "
+                    "agent : relancée, elle n'écrit qu'aux agents ajoutés depuis à la liste. Les agents sans adresse, "
+                    "et ceux qui ne sont pas évalués cette campagne (campagne.presence_minimale_mois), sont listés.",
+        epilog=f"Exemple : {command_line(names.ANNOUNCE, '--simulation')}")
+    announce.add_argument("--simulation", action="store_true",
+                          help="affiche ce qui serait envoyé et à qui, sans rien écrire ni envoyer")
+    announce.set_defaults(handler=cmd_announce)
+
+    invite = commands.add_parser(
+        names.INVITE, parents=[common],
+        help="envoie à chaque agent sa convocation à l'entretien par courriel, avec l'invitation d'agenda",
+        description="Envoie à chaque agent évalué, son évaluateur en copie, la convocation, le compte rendu "
+                    "pré-rempli et la fiche de poste (dossier convocation.fiches_de_poste), avec une invitation "
+                    "d'agenda à la date, l'heure et le lieu de l'entretien (colonnes «\u202fdate d'entretien\u202f», "
+                    "«\u202fheure\u202f», «\u202flieu\u202f» de la liste des agents). Jamais moins de "
+                    "delais.convocation_jours_avant jours avant l'entretien. Relancée, elle n'envoie que ce qui a "
+                    "changé : une date, une heure ou un lieu modifiés (une mise à jour de l'invitation), une ligne "
+                    "retirée de la liste (une annulation). Les documents sont d'abord produits comme par "
+                    f"«\u202f{command_line(names.GENERATE)}\u202f».",
+        epilog=f"Exemple : {command_line(names.INVITE, '--simulation')}")
+    invite.add_argument("--simulation", action="store_true",
+                        help="affiche ce qui serait envoyé et à qui, sans rien écrire ni envoyer")
+    invite.set_defaults(handler=cmd_invite)
 
     archive = commands.add_parser(
         names.ARCHIVE, parents=[common],

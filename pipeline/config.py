@@ -64,14 +64,48 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
+def _matricules(value: object) -> object:
+    """A list of agent numbers as HR writes them in YAML: ``["100231", 100232]`` (a number YAML
+    read as such is its digits), each normalized as the roster's (spaces, dashes)."""
+    from .text import normalize_identifier
+
+    if value is None:
+        return ()
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("une liste de matricules est attendue (ex. [\"100231\", \"100232\"])")
+    numbers = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
+            raise ValueError(f"«\u202f{item}\u202f» n'est pas un matricule (ex. [\"100231\", \"100232\"])")
+        numbers.append(normalize_identifier(str(item)))
+    return tuple(numbers)
+
+
+Matricules = Annotated[tuple[str, ...], BeforeValidator(_matricules)]
+
+
 class Campaign(_Section):
     year: int = Field(2026, alias="annee", ge=2000, le=2100)
     review_deadline: FrenchDate = Field(dt.date(2027, 1, 31), alias="date_limite_entretiens")
     return_to_hr: FrenchDate = Field(dt.date(2027, 2, 28), alias="date_retour_rh")
+    # Who is reviewed (pipeline/reviewed.py): an agent in post («\u202fdate d'arrivée\u202f» of the roster)
+    # for less than this many months on the reference day is not (0: every agent is); the exceptions,
+    # by agent number, are.
+    min_months_in_post: int = Field(0, alias="presence_minimale_mois", ge=0, le=120)
+    presence_reference: FrenchDate | None = Field(None, alias="date_reference_presence")  # None: 31/12 of annee
+    presence_exceptions: Matricules = Field((), alias="exceptions_presence")
 
     @property
     def key(self) -> str:
         return str(self.year)
+
+    @property
+    def presence_day(self) -> dt.date:
+        """The day the time in post is counted to: ``date_reference_presence``, else the last day of
+        the year the campaign reviews (31 December of ``annee``)."""
+        return self.presence_reference or dt.date(self.year, 12, 31)
 
 
 class Folders(_Section):
@@ -271,6 +305,67 @@ class Mail(_Section):
         return self
 
 
+# The announcement's default words (section «\u202fannonce\u202f»); {names} are filled in for each agent.
+ANNOUNCEMENT_SUBJECT = "Campagne d'entretiens professionnels {campagne}"
+ANNOUNCEMENT_TEXT = (
+    "La campagne d'entretiens professionnels {campagne} commence. Votre entretien annuel avec {evaluateur} "
+    "aura lieu d'ici le {date_limite} : vous recevrez une convocation au moins {jours_convocation} jours "
+    "avant, avec le compte rendu pré-rempli qui servira de support à l'échange et votre fiche de poste.\n\n"
+    "Vous trouverez ci-joints les documents de la campagne. Nous vous invitons à les lire pour préparer "
+    "cet échange : le bilan de l'année écoulée, vos objectifs, vos besoins de formation et vos perspectives "
+    "d'évolution professionnelle."
+)
+# What the announcement's subject and text may name, and what each becomes.
+ANNOUNCEMENT_NAMES = {
+    "campagne": "l'année de la campagne",
+    "date_limite": "la date limite des entretiens, en toutes lettres",
+    "evaluateur": "l'évaluateur de l'agent, avec sa civilité",
+    "jours_convocation": "le délai minimal de la convocation, en jours",
+    "service_rh": "le nom du service RH (service_rh.nom)",
+}
+
+
+def _known_names(text: str, key: str) -> str:
+    """A text whose «\u202f{nom}\u202f» are all known (:data:`ANNOUNCEMENT_NAMES`), braces balanced."""
+    import string
+
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        raise ValueError(f"annonce.{key} : une accolade «\u202f{{\u202f» ou «\u202f}}\u202f» est seule ; pour l'écrire "
+                         "telle quelle, doublez-la («\u202f{{\u202f», «\u202f}}\u202f»)") from None
+    unknown = [name for name in names if name not in ANNOUNCEMENT_NAMES]
+    if unknown:
+        known = ", ".join(f"{{{name}}}" for name in ANNOUNCEMENT_NAMES)
+        raise ValueError(f"annonce.{key} : «\u202f{{{unknown[0]}}}\u202f» n'est pas connu ; possibles : {known}")
+    return text
+
+
+class Announcement(_Section):
+    """The campaign's announcement to every agent reviewed (section «\u202fannonce\u202f», ``entretiens
+    annoncer``): the documents of a folder attached (the internal note, the guide), a subject and a
+    text that may name :data:`ANNOUNCEMENT_NAMES` (French defaults)."""
+
+    documents: Path | None = Field(Path("documents_campagne"), alias="documents")
+    subject: str = Field(ANNOUNCEMENT_SUBJECT, alias="objet", min_length=1)
+    text: str = Field(ANNOUNCEMENT_TEXT, alias="texte", min_length=1)
+
+    @model_validator(mode="after")
+    def _names(self) -> "Announcement":
+        _known_names(self.subject, "objet")
+        _known_names(self.text, "texte")
+        return self
+
+
+class Invitations(_Section):
+    """Invitations by mail (section «\u202fconvocation\u202f», ``entretiens convoquer``): the folder of the
+    job descriptions (a file named with the agent number, else with the post's title), and the
+    interview's length in the calendar when the roster's «\u202fheure\u202f» gives only its start."""
+
+    job_descriptions: Path | None = Field(None, alias="fiches_de_poste")
+    duration_minutes: int = Field(60, alias="duree_minutes", ge=5, le=480)
+
+
 class Authority(_Section):
     """The authority that gives the visa (section «\u202fautorite\u202f»): whom its reminders go to.
 
@@ -316,6 +411,8 @@ class Config(_Section):
     parallel_reading: ParallelReading = Field(default_factory=ParallelReading, alias="lecture_parallele")
     mail: Mail = Field(default_factory=Mail, alias="courriel")
     authority: Authority = Field(default_factory=Authority, alias="autorite")  # whom visa reminders go to
+    announcement: Announcement = Field(default_factory=Announcement, alias="annonce")
+    invitations: Invitations = Field(default_factory=Invitations, alias="convocation")
     catalogue_overrides: dict[str, Any] | None = Field(None, alias="catalogue")
     # The employer's own form (pipeline/employer_form.py): the mapping file « entretiens formulaire
     # importer » writes; without it, the product's own template.

@@ -74,6 +74,10 @@ class GenerateResult:
     updated: list[Path] = field(default_factory=list)  # rewritten: their line of the roster changed
     unchanged: list[Path] = field(default_factory=list)  # already there, the same: left as they are
     replaced: list[Path] = field(default_factory=list)  # where the previous versions were kept
+    # Agents below the minimum time in post (pipeline.reviewed): no documents, each with its reason.
+    not_reviewed: list[RosterProblem] = field(default_factory=list)
+    # Agent number -> (report, invitation letter or None without a review date): what ``convoquer`` attaches.
+    documents: dict[str, tuple[Path, Path | None]] = field(default_factory=dict)
 
 
 def report_context(catalogue: Catalogue, campaign: str, row: RosterRow,
@@ -173,6 +177,12 @@ def _review_date_notes(row: RosterRow, config: Config, rules: DelayRules) -> tup
         return None, (f"l'entretien du {format_date(review)} est prévu " + " et ".join(notes)
                       + " : vérifiez la date. Les documents sont produits.")
     return None, None
+
+
+def row_left_out(row: RosterRow, config: Config) -> str | None:
+    """Why ``generate`` leaves this row out for its own dates (an interview before its invitation,
+    or too soon after it), ``None`` when it makes its documents."""
+    return _review_date_notes(row, config, config.delay_rules())[0]
 
 
 def _letter_date(letter: Path) -> dt.date | None:
@@ -303,10 +313,14 @@ def generate(config: Config, roster_path: Path | None = None, *,
     rules = config.delay_rules()  # once, not per roster row
     out = config.outbox / TO_SEND
     make_dirs(out)
-    result = GenerateResult(problems=list(roster.problems), notices=list(roster.notices))
+    from .reviewed import who_is_reviewed
+
+    selection = who_is_reviewed(config, roster.rows)  # below the minimum time in post: no documents
+    result = GenerateResult(problems=list(roster.problems), notices=[*roster.notices, *selection.notices],
+                            not_reviewed=selection.not_reviewed)
     campaign = config.campaign.key
     undated: list[tuple[RosterRow, dt.date]] = []  # invitations the roster gives no date for
-    for done, row in enumerate(roster.rows, 1):
+    for done, row in enumerate(selection.reviewed, 1):
         stem = agent_file_stem(campaign, row.values[cat.AGENT_NUMBER], row.values.get(cat.LAST_NAME, ""),
                                row.values.get(cat.FIRST_NAME, ""))
         left_out, notice = _review_date_notes(row, config, rules)
@@ -320,6 +334,7 @@ def generate(config: Config, roster_path: Path | None = None, *,
         maker = employer or _Rendered(config.templates / REPORT_TEMPLATE, context["f"][cat.REPORT_ID],
                                       page_code(config.catalogue.version(), campaign, row.values[cat.AGENT_NUMBER]))
         result.reports.append(_write(maker, context, out / f"{stem}{suffix}", result, rewrite=rewrite_all))
+        letter = None
         if row.review_date is not None:
             letter = out / f"{stem}{INVITATION_SUFFIX}"
             dated = row.invitation_date or _letter_date(letter) or today
@@ -328,8 +343,9 @@ def generate(config: Config, roster_path: Path | None = None, *,
             result.invitations.append(_write(_Rendered(config.templates / INVITATION_TEMPLATE),
                                              invitation_context(config, row, dated), letter, result,
                                              rewrite=rewrite_all))
+        result.documents[row.values[cat.AGENT_NUMBER]] = (result.reports[-1], letter)
         if progress:
-            progress(done, len(roster.rows))
+            progress(done, len(selection.reviewed))
     if undated:
         result.notices.append(_undated_notice(undated, config, rules, today))
     result.problems.sort(key=lambda p: p.line)

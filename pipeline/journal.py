@@ -38,6 +38,13 @@ QUEUED, SENDING, SENT, DRAFTED, FAILED, UNCERTAIN = "queued", "sending", "sent",
 CANCELLED = "cancelled"
 # A message's kind (messages.kind): a rejected file's note to its evaluator, or a reminder.
 REJECTION_NOTE, REMINDER = "note_de_rejet", "relance"
+# Messages to agents (pipeline.mail.announcement, pipeline.mail.invitations): the campaign's
+# announcement; an invitation to the review, its update (a new date, time or place, or an address
+# corrected) and its cancellation (the agent's row removed from the roster).
+ANNOUNCEMENT = "annonce"
+INVITATION, INVITATION_UPDATE, INVITATION_CANCEL = "convocation", "convocation_modifiee", "convocation_annulee"
+# What an invitation's last message asked of the calendars (invitations.method, iCalendar's METHOD).
+REQUEST, CANCEL = "REQUEST", "CANCEL"
 # Reminders to the others a step waits for (pipeline.mail.reminders): the agent (their observations),
 # the authority (its visas), the evaluator's own manager (N+2: a step still not done after a reminder).
 AGENT_REMINDER, AUTHORITY_REMINDER, MANAGER_REMINDER = "relance_agent", "relance_autorite", "relance_n2"
@@ -111,6 +118,18 @@ CREATE TABLE IF NOT EXISTS reminder_items (
     PRIMARY KEY (message_id, agent_number)
 );
 CREATE INDEX IF NOT EXISTS reminder_items_agent ON reminder_items(agent_number);
+CREATE TABLE IF NOT EXISTS invitations (
+    campaign      TEXT NOT NULL,
+    agent_number  TEXT NOT NULL,
+    uid           TEXT NOT NULL,          -- the calendar event's UID: its updates and cancellation keep it
+    sequence      INTEGER NOT NULL,       -- the SEQUENCE of the last message: 0, then one more per change
+    method        TEXT NOT NULL,          -- REQUEST | CANCEL: what the last message asked of the calendars
+    said          TEXT NOT NULL,          -- JSON: what the last message said (date, times, place, recipients)
+    message_id    TEXT NOT NULL,          -- the last message (messages.message_id), queued with this row
+    dated_by      TEXT NOT NULL,          -- the message that gave the interview its current date
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (campaign, agent_number)
+);
 CREATE TABLE IF NOT EXISTS moves (
     id        INTEGER PRIMARY KEY,
     file_id   INTEGER REFERENCES files(id),
@@ -268,6 +287,28 @@ class ReminderItem:
     status: str
     created_at: str
     sent_at: str | None
+
+
+@dataclass
+class InvitationRow:
+    """An agent's invitation by mail, as its last message left it (table ``invitations``):
+    ``said`` is what that message said (pipeline.mail.invitations reads it)."""
+
+    campaign: str
+    agent_number: str
+    uid: str
+    sequence: int
+    method: str  # REQUEST | CANCEL
+    said: dict
+    message_id: str
+    dated_by: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "InvitationRow":
+        return cls(campaign=row["campaign"], agent_number=row["agent_number"], uid=row["uid"],
+                   sequence=row["sequence"], method=row["method"], said=json.loads(row["said"]),
+                   message_id=row["message_id"], dated_by=row["dated_by"], updated_at=row["updated_at"])
 
 
 @dataclass
@@ -715,6 +756,74 @@ class Journal:
         with self._synchronous(durable):
             self.db.execute(f"UPDATE messages SET status=?{assignments} WHERE message_id=?",
                             (status, *changes.values(), message_id))
+
+    def messages_of_kind(self, campaign: str, *kinds: str) -> list[MessageRow]:
+        """The campaign's messages of these kinds, oldest first."""
+        return [MessageRow.from_row(r) for r in self.db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE campaign=? AND kind IN ({', '.join('?' * len(kinds))})"
+            " ORDER BY id", (campaign, *kinds))]
+
+    # -- invitations by mail (pipeline.mail.invitations) ---------------------------------------
+
+    def invitation(self, campaign: str, agent_number: str) -> InvitationRow | None:
+        row = self.db.execute("SELECT * FROM invitations WHERE campaign=? AND agent_number=?",
+                              (campaign, agent_number)).fetchone()
+        return InvitationRow.from_row(row) if row else None
+
+    def invitations(self, campaign: str) -> list[InvitationRow]:
+        """Every agent's invitation of the campaign, by agent number."""
+        return [InvitationRow.from_row(r) for r in self.db.execute(
+            "SELECT * FROM invitations WHERE campaign=? ORDER BY agent_number", (campaign,))]
+
+    def queue_invitation(self, *, campaign: str, agent_number: str, uid: str, sequence: int, method: str,
+                         said: dict, dates_it: bool, previous_sequence: int | None, message_id: str, kind: str,
+                         recipient: str, subject: str, raw: bytes, created_at: dt.datetime,
+                         copies: str = "") -> bool:
+        """Queue an invitation's message and record what it says, in one transaction synced to disk:
+        both or neither, whenever the run dies. ``previous_sequence``: the SEQUENCE the caller saw
+        (``None``: no invitation yet); when the row changed since (another run queued a message for
+        this agent meanwhile), nothing is written and False is returned, as when this Message-ID is
+        queued already. ``dates_it``: this message gives the interview its date (a first invitation,
+        a new date), the one whose day the campaign view takes as the invitation's. ``copies``: the
+        addresses in copy (the evaluator's), joined by ", "."""
+        stamp = created_at.isoformat(timespec="seconds")
+        with self._synchronous(True), self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if self.db.execute("SELECT 1 FROM messages WHERE message_id=?", (message_id,)).fetchone():
+                self.db.execute("ROLLBACK")
+                return False
+            if previous_sequence is None:
+                written = self.db.execute(
+                    "INSERT OR IGNORE INTO invitations (campaign, agent_number, uid, sequence, method, said,"
+                    " message_id, dated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (campaign, agent_number, uid, sequence, method, json.dumps(said, ensure_ascii=False),
+                     message_id, message_id, stamp)).rowcount
+            else:
+                written = self.db.execute(
+                    "UPDATE invitations SET uid=?, sequence=?, method=?, said=?, message_id=?,"
+                    " dated_by=CASE WHEN ? THEN ? ELSE dated_by END, updated_at=?"
+                    " WHERE campaign=? AND agent_number=? AND sequence=?",
+                    (uid, sequence, method, json.dumps(said, ensure_ascii=False), message_id, dates_it,
+                     message_id, stamp, campaign, agent_number, previous_sequence)).rowcount
+            if written != 1:
+                self.db.execute("ROLLBACK")
+                return False
+            self.db.execute(
+                "INSERT INTO messages (message_id, kind, file_id, campaign, agents, recipient, subject, raw,"
+                " status, created_at, copies) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (message_id, kind, campaign, json.dumps([agent_number]), recipient, subject, raw, QUEUED, stamp,
+                 copies or None))
+        return True
+
+    def invitation_days(self, campaign: str) -> dict[str, dt.date]:
+        """Agent number -> the day the invitation to their interview's current date went (sent, or
+        written as a draft for HR to send): what the campaign view takes as the invitation's date
+        when the roster gives none. A cancelled invitation, or one not gone yet, gives none."""
+        rows = self.db.execute(
+            "SELECT i.agent_number, m.sent_at FROM invitations i JOIN messages m ON m.message_id = i.dated_by"
+            " WHERE i.campaign=? AND i.method=? AND m.status IN (?, ?) AND m.sent_at IS NOT NULL",
+            (campaign, REQUEST, SENT, DRAFTED))
+        return {number: dt.datetime.fromisoformat(sent_at).date() for number, sent_at in rows}
 
     def moves(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM moves ORDER BY id").fetchall()

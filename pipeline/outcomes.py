@@ -284,6 +284,80 @@ DUPLICATE = Reason("doublon", WARNING, {
     "": "Copie identique de «\u202f{original}\u202f», déjà traité.",
 })
 
+# -- an agent left out of the campaign or of a message to agents (reviewed.py, mail/announcement.py,
+# mail/invitations.py): listed for HR by `generer`, `annoncer`, `convoquer`, never a note. An error
+# holds that agent's message until HR corrects what it says; a warning is to know. --
+NOT_LONG_ENOUGH_IN_POST = Reason("presence_insuffisante", WARNING, {
+    "": "{who} : arrivée dans le poste le {arrival}, moins de {months} mois de présence au {reference} "
+        "(campagne.presence_minimale_mois) : pas d'entretien professionnel cette campagne ; ni compte rendu, "
+        "ni convocation, ni annonce. Pour l'évaluer quand même, ajoutez «\u202f{number}\u202f» à "
+        "campagne.exceptions_presence dans config.yaml.",
+    "exception": "{who} : arrivée dans le poste le {arrival}, moins de {months} mois de présence au {reference} : "
+                 "entretien maintenu par exception (campagne.exceptions_presence).",
+})
+UNREADABLE_ARRIVAL = Reason("date_arrivee_illisible", WARNING, {
+    "": "{who} : la date d'arrivée «\u202f{text}\u202f» ne peut pas être lue ({why}) ; l'agent est compté "
+        "parmi les agents évalués. Corrigez-la dans la liste des agents (JJ/MM/AAAA).",
+})
+NO_AGENT_ADDRESS = Reason("courriel_agent_absent", WARNING, {
+    "": "{who} : pas d'adresse dans la colonne «\u202fcourriel agent\u202f» de la liste des agents : {what} "
+        "ne lui est pas envoyée. Informez l'agent par un autre moyen, ou ajoutez son adresse et relancez "
+        "«\u202f{command}\u202f».",
+})
+BAD_AGENT_ADDRESS = Reason("courriel_agent_invalide", ERROR, {
+    "": "{problem}",
+})
+NO_EVALUATOR_COPY = Reason("courriel_evaluateur_absent", WARNING, {
+    "": "{who} : pas d'adresse dans la colonne «\u202fcourriel évaluateur\u202f» : la convocation part à l'agent "
+        "sans copie à son évaluateur ({evaluator}), que le service RH informe lui-même.",
+    "invalid": "{problem}",
+})
+INVITATION_TOO_LATE = Reason("convocation_trop_tardive", ERROR, {
+    "": "{who} : l'entretien du {review} est dans moins de {days} {unit} : la convocation devait partir au plus "
+        "tard le {due} (delais.convocation_jours_avant). Elle n'est pas envoyée : fixez dans la liste des "
+        "agents une date d'entretien plus tardive, puis relancez «\u202f{command}\u202f».",
+    "update": "{who} : la nouvelle date d'entretien, le {review}, est dans moins de {days} {unit} : la "
+              "modification devait partir au plus tard le {due} (delais.convocation_jours_avant). Elle n'est "
+              "pas envoyée : l'agent garde la convocation du {previous}. Fixez une date plus tardive, puis "
+              "relancez «\u202f{command}\u202f».",
+})
+INVITATION_UNDATED = Reason("convocation_sans_date", WARNING, {
+    "": "{who} : pas encore de date d'entretien dans la liste des agents : la convocation partira quand la date y "
+        "sera (relancez alors «\u202f{command}\u202f»).",
+    "cleared": "{who} : la date d'entretien a été effacée de la liste des agents ; la convocation du {previous} "
+               "envoyée à l'agent reste valable. Indiquez la nouvelle date pour envoyer une modification, ou "
+               "retirez la ligne de l'agent pour annuler la convocation.",
+})
+UNREADABLE_TIME = Reason("heure_illisible", ERROR, {
+    "": "{who} : l'heure de l'entretien n'est pas indiquée (colonne «\u202fheure\u202f» de la liste des agents) : "
+        "la convocation, qui inscrit l'entretien à l'agenda, n'est pas envoyée. Indiquez l'heure (ex. 09:30, "
+        "9h30 ou 9h30-10h30), puis relancez «\u202f{command}\u202f».",
+    "unreadable": "{who} : l'heure de l'entretien «\u202f{text}\u202f» ne peut pas être lue : la convocation, qui "
+                  "inscrit l'entretien à l'agenda, n'est pas envoyée. Écrivez-la comme 09:30, 9h30 ou "
+                  "9h30-10h30, puis relancez «\u202f{command}\u202f».",
+})
+NO_JOB_DESCRIPTION = Reason("fiche_de_poste_introuvable", ERROR, {
+    "": "{who} : aucune fiche de poste dans {folder} dont le nom porte le matricule {number} ou soit l'intitulé du "
+        "poste{post} : la convocation n'est pas envoyée. Déposez-y la fiche (ex. «\u202f{number} - fiche de "
+        "poste.pdf\u202f»), puis relancez «\u202f{command}\u202f».",
+    "several": "{who} : plusieurs fiches de poste dans {folder} lui correspondent ({names}) : la convocation "
+               "n'est pas envoyée. Gardez-en une seule (ou nommez la sienne avec son matricule {number}), "
+               "puis relancez «\u202f{command}\u202f».",
+})
+DOCUMENTS_NOT_MADE = Reason("documents_non_produits", ERROR, {
+    "": "{who} : la convocation et le compte rendu pré-rempli n'ont pas pu être produits ({why}) : la "
+        "convocation n'est pas envoyée. Corrigez la ligne de la liste des agents, puis relancez "
+        "«\u202f{command}\u202f».",
+})
+CANCELLATION_HELD = Reason("annulation_suspendue", WARNING, {
+    "": "{who} n'est plus dans la liste des agents : sa convocation du {previous} serait annulée, mais la liste a "
+        "{lines} à corriger (voir ci-dessus) et l'agent est peut-être sur l'une d'elles. Aucune annulation "
+        "n'est envoyée tant qu'elles ne sont pas corrigées.",
+    "empty": "{who} n'est plus dans la liste des agents : sa convocation du {previous} serait annulée, mais la "
+             "liste ne compte plus aucun agent : un mauvais fichier a sans doute remplacé la liste. Aucune "
+             "annulation n'est envoyée.",
+})
+
 # ---------------------------------------------------------------------------
 # Exceptions.
 # ---------------------------------------------------------------------------
@@ -824,6 +898,22 @@ REASON_NAMES = {
     ImageTooLarge.code: "image trop volumineuse",
     UnidentifiedImage.code: "photo d'exemplaire signé non rattachée",
 }
+
+
+# An agent left out of the campaign or of a message to agents (listed by generer, annoncer, convoquer).
+REASON_NAMES.update({
+    NOT_LONG_ENOUGH_IN_POST.code: "présence dans le poste insuffisante",
+    UNREADABLE_ARRIVAL.code: "date d'arrivée illisible",
+    NO_AGENT_ADDRESS.code: "agent sans adresse électronique",
+    BAD_AGENT_ADDRESS.code: "adresse de l'agent à corriger",
+    NO_EVALUATOR_COPY.code: "convocation sans copie à l'évaluateur",
+    INVITATION_TOO_LATE.code: "convocation trop tardive",
+    INVITATION_UNDATED.code: "convocation sans date d'entretien",
+    UNREADABLE_TIME.code: "heure de l'entretien illisible",
+    NO_JOB_DESCRIPTION.code: "fiche de poste introuvable",
+    DOCUMENTS_NOT_MADE.code: "documents de la convocation non produits",
+    CANCELLATION_HELD.code: "annulation de la convocation suspendue",
+})
 
 
 def reason_name(code: str | None) -> str:

@@ -48,6 +48,10 @@ EXTRA_COLUMNS = {
                                     "mail délégué", "e-mail délégué"],
 }
 MANAGER, MANAGER_EMAIL = "n2", "courriel_n2"  # RosterRow.extra keys
+# The day the agent took up the post: who is reviewed (pipeline.reviewed, campagne.presence_minimale_mois).
+ARRIVAL_DATE = "date_arrivee"
+EXTRA_COLUMNS[ARRIVAL_DATE] = ["date d'arrivée", "date d'affectation", "date d'arrivée dans le poste",
+                               "date de prise de poste", "date arrivée"]
 DELEGATE, DELEGATE_EMAIL = "evaluateur_delegue", "courriel_evaluateur_delegue"
 # How the form names an evaluator's delegate (the report's «\u202fNom et prénom de l'évaluateur\u202f»).
 DELEGATION = "{delegate}, par délégation de {evaluator}"

@@ -47,6 +47,7 @@ class Status:
     messages: dict[str, int] = field(default_factory=dict)
     message_problems: list[dict] = field(default_factory=list)
     last_messages: dict[str, dict] = field(default_factory=dict)
+    not_reviewed: list[dict] = field(default_factory=list)  # roster agents below the minimum time in post
 
     def as_json(self) -> dict:
         return {
@@ -65,6 +66,7 @@ class Status:
             "courriels": self.messages,
             "courriels_a_verifier": self.message_problems,
             "dernier_courriel_par_agent": self.last_messages,
+            "non_evalues": self.not_reviewed,
         }
 
     def missing_by_evaluator(self) -> dict[str, list[dict]]:
@@ -106,13 +108,16 @@ def _agents(config: Config, view: CampaignView, status: Status) -> None:
     mail_off = config.mail.mode == "aucun" or not config.mail.rejection_notes
     for agent in view.agents:
         who = _who(agent)
-        if agent.in_roster and agent.current is None:
+        if agent.in_roster and agent.current is None and agent.reviewed:
             status.missing.append(who)
+        if not agent.reviewed:  # below the minimum time in post (pipeline.reviewed)
+            status.not_reviewed.append({**who, "motif": agent.situation})
         if agent.signed_copy is not None:
             status.signed_copies += 1
         if agent.message is not None:
             status.last_messages[agent.number] = {
-                "courriel": agent.message.text, "date": agent.message.day.isoformat() if agent.message.day else None}
+                "courriel": agent.message.text, "date": agent.message.day.isoformat() if agent.message.day else None,
+                "nom": agent.name}
         if agent.rejection is not None:
             status.rejected.append({**_rejection(agent.rejection.file, who), "courriel": (
                 agent.message.text if agent.message else "" if mail_off else NOTE_NOT_SENT)})

@@ -34,6 +34,7 @@ from ..files import (FILE_MODE, create_atomically, describe_failure, disk_full, 
                      unique_path)
 from ..journal import (AGENT_REMINDER, AUTHORITY_REMINDER, DRAFTED, FAILED, MANAGER_REMINDER, QUEUED, REMINDER_KINDS,
                        SENDING, SENT, UNCERTAIN, Journal, MessageRow, now)
+from ..journal import ANNOUNCEMENT, INVITATION, INVITATION_CANCEL, INVITATION_UPDATE
 from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, safe_filename, shorten_name
 from ..campaign import MESSAGE_KIND_WORDS
 from .addresses import header_text, mailboxes, split_joined
@@ -496,6 +497,12 @@ ADDRESS_SOURCES = {
 }
 EVALUATOR_SOURCE = ("colonne «\u202fcourriel évaluateur\u202f» de la liste des agents, ou «\u202fcourriel évaluateur "
                     "délégué\u202f» quand un délégué est indiqué")
+
+
+# Messages to agents (pipeline.mail.announcement, pipeline.mail.invitations): to the agent, an
+# invitation's evaluator in copy.
+ADDRESS_SOURCES.update(dict.fromkeys((ANNOUNCEMENT, INVITATION, INVITATION_UPDATE, INVITATION_CANCEL),
+                                     "colonne «\u202fcourriel agent\u202f» de la liste des agents"))
 
 
 def address_source(kind: str | None) -> str:
