@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from .civility import EVALUATOR_CIVILITY
 from .catalogue import AGENT_NUMBER, EVALUATOR, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
 from .dates import parse_date
 from .outcomes import RosterError, UnreadableDate
@@ -32,27 +33,36 @@ INVITATION_COLUMNS = {
 # Optional columns that are not fields of the report either: who to write to, and the
 # figures of the workbooks.
 EVALUATOR_EMAIL, AGENT_EMAIL = "courriel_evaluateur", "courriel_agent"  # RosterRow.extra keys
+# The evaluator's own manager, reminded too when a step stays undone (pipeline.mail.reminders), and
+# the evaluator's delegate, who then gets the evaluator's messages and is named on the form.
+MANAGER, MANAGER_EMAIL = "n2", "courriel_n2"
+DELEGATE, DELEGATE_EMAIL = "evaluateur_delegue", "courriel_evaluateur_delegue"
+# The day the agent took up the post: who is reviewed (pipeline.reviewed, campagne.presence_minimale_mois).
+ARRIVAL_DATE = "date_arrivee"
+# Each optional column's names as HR writes them, the first one as messages name the column.
 EXTRA_COLUMNS = {
     EVALUATOR_EMAIL: ["courriel évaluateur", "courriel de l'évaluateur", "mail évaluateur",
-                            "e-mail évaluateur", "adresse électronique de l'évaluateur"],
+                      "e-mail évaluateur", "adresse électronique de l'évaluateur"],
     AGENT_EMAIL: ["courriel agent", "courriel de l'agent", "courriel", "mail agent", "e-mail agent"],
     "categorie": ["catégorie", "categorie statutaire", "catégorie hiérarchique"],
     "sexe": ["sexe", "genre"],
-    "civilite_evaluateur": ["civilité de l'évaluateur", "civilité évaluateur"],  # pipeline.civility
-    # The evaluator's own manager, reminded too when a step stays undone (pipeline.mail.reminders), and
-    # the evaluator's delegate, who then gets the evaluator's messages and is named on the form.
-    "n2": ["N+2", "N+2 de l'évaluateur", "supérieur de l'évaluateur", "responsable de l'évaluateur"],
-    "courriel_n2": ["courriel N+2", "courriel du N+2", "mail N+2", "e-mail N+2"],
-    "evaluateur_delegue": ["évaluateur délégué", "évaluateur par délégation", "délégué"],
-    "courriel_evaluateur_delegue": ["courriel évaluateur délégué", "courriel du délégué", "courriel délégué",
-                                    "mail délégué", "e-mail délégué"],
+    EVALUATOR_CIVILITY: ["civilité de l'évaluateur", "civilité évaluateur"],  # pipeline.civility
+    MANAGER: ["N+2", "N+2 de l'évaluateur", "supérieur de l'évaluateur", "responsable de l'évaluateur"],
+    MANAGER_EMAIL: ["courriel N+2", "courriel du N+2", "mail N+2", "e-mail N+2"],
+    DELEGATE: ["évaluateur délégué", "évaluateur par délégation", "délégué"],
+    DELEGATE_EMAIL: ["courriel évaluateur délégué", "courriel du délégué", "courriel délégué", "mail délégué",
+                     "e-mail délégué"],
+    ARRIVAL_DATE: ["date d'arrivée", "date d'affectation", "date d'arrivée dans le poste", "date de prise de poste",
+                   "date arrivée"],
 }
-MANAGER, MANAGER_EMAIL = "n2", "courriel_n2"  # RosterRow.extra keys
-# The day the agent took up the post: who is reviewed (pipeline.reviewed, campagne.presence_minimale_mois).
-ARRIVAL_DATE = "date_arrivee"
-EXTRA_COLUMNS[ARRIVAL_DATE] = ["date d'arrivée", "date d'affectation", "date d'arrivée dans le poste",
-                               "date de prise de poste", "date arrivée"]
-DELEGATE, DELEGATE_EMAIL = "evaluateur_delegue", "courriel_evaluateur_delegue"
+
+
+def column_name(key: str) -> str:
+    """How messages name an optional column of the roster (a key of :data:`EXTRA_COLUMNS`):
+    «\u202fcourriel évaluateur\u202f»."""
+    return EXTRA_COLUMNS[key][0]
+
+
 # How the form names an evaluator's delegate (the report's «\u202fNom et prénom de l'évaluateur\u202f»).
 DELEGATION = "{delegate}, par délégation de {evaluator}"
 # The agent's sex, for the access-to-training figures (rapport social unique).

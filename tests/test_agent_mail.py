@@ -545,3 +545,18 @@ def test_a_job_description_is_found_by_agent_number_else_by_post(tmp_path):
     assert names("100233", "Agent d’accueil") == ["Agent d'accueil.pdf"]
     assert names("100234", "secrétaire  médicale") == ["Fiche de poste - Secrétaire médicale.odt"]
     assert names("100235", "Jardinier") == [] and names("100236", "") == []
+
+
+def test_the_invitation_s_copy_goes_to_the_evaluator_s_delegate_when_the_roster_gives_the_delegate_s_address(
+        prepared, tmp_path):
+    """The delegate holds the review (the letter and the report name them) and gets the evaluator's other
+    messages: the invitation's copy goes to them too; without the delegate's address, to the evaluator."""
+    config_path = workspace(prepared, tmp_path, {"mode": "brouillon"})
+    rows = roster_rows()
+    rows[0] |= {"évaluateur délégué": "Céline Roux", "courriel évaluateur délégué": "celine.roux@chu.example"}
+    rows[1] |= {"évaluateur délégué": "Marc Lemoine"}  # no address: the copy stays with the evaluator
+    write_csv(config_path.parent / "agents.csv", rows,
+              header=[*ROSTER_HEADER, *COLUMNS, "évaluateur délégué", "courriel évaluateur délégué"])
+    copies = {i.number: i.copy for i in invite(config_path).plan.to_send}
+    assert copies["400001"] == "celine.roux@chu.example"
+    assert copies["400002"] == ALBERT and copies["400003"] == SOPHIE

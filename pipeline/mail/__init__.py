@@ -34,12 +34,12 @@ from ..examine import roster_agents
 from ..files import describe_failure, is_regular_file
 from ..journal import REJECTION_NOTE, FileRow, Journal
 from ..naming import MAIL_FOLDER, shown_name
-from ..roster import DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, RosterRow
+from ..roster import DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, RosterRow, column_name
 from .addresses import FILE_NAME_LIMIT, NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
 from .messages import rejection_message
 
 # The roster's column of the evaluators' addresses (and of their delegates'), as warnings name it.
-EVALUATOR_EMAIL_COLUMN, DELEGATE_EMAIL_COLUMN = "courriel évaluateur", "courriel évaluateur délégué"
+EVALUATOR_EMAIL_COLUMN, DELEGATE_EMAIL_COLUMN = column_name(EVALUATOR_EMAIL), column_name(DELEGATE_EMAIL)
 
 if TYPE_CHECKING:
     from .delivery import Delivery

@@ -24,7 +24,7 @@ from ..config import Config
 from ..files import describe_failure
 from ..journal import ANNOUNCEMENT, FAILED, Journal
 from ..outcomes import BAD_AGENT_ADDRESS, NO_AGENT_ADDRESS, ConfigError, JournalUnavailable, RosterError
-from ..roster import AGENT_EMAIL, RosterProblem, load_roster
+from ..roster import AGENT_EMAIL, RosterProblem, column_name, load_roster
 from .addresses import NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
 from .agent_messages import announcement_message
 from .attachments import Attachment, folder_documents
@@ -127,7 +127,7 @@ def announce_campaign(config: Config, *, simulation: bool = False, today: dt.dat
                 address = joined(mailboxes(cell))
             except AddressError:
                 plan.bad_address.append(RosterProblem(row.line, BAD_AGENT_ADDRESS.say(problem=cell_problem(
-                    cell, line=None, column="courriel agent", consequence=f"l'annonce n'est pas envoyée à {who(row)}"))))
+                    cell, line=None, column=column_name(AGENT_EMAIL), consequence=f"l'annonce n'est pas envoyée à {who(row)}"))))
                 continue
             if not address:
                 plan.no_address.append(RosterProblem(row.line, NO_AGENT_ADDRESS.say(

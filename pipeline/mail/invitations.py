@@ -39,7 +39,7 @@ from ..journal import CANCEL, INVITATION, INVITATION_CANCEL, INVITATION_UPDATE, 
 from ..outcomes import (BAD_AGENT_ADDRESS, CANCELLATION_HELD, DOCUMENTS_NOT_MADE, INVITATION_TOO_LATE,
                         INVITATION_UNDATED, NO_AGENT_ADDRESS, NO_EVALUATOR_COPY, NO_JOB_DESCRIPTION, UNREADABLE_TIME,
                         ConfigError, JournalUnavailable)
-from ..roster import AGENT_EMAIL, EVALUATOR_EMAIL, RosterProblem, RosterRow, load_roster
+from ..roster import AGENT_EMAIL, DELEGATE_EMAIL, EVALUATOR_EMAIL, RosterProblem, RosterRow, column_name, load_roster
 from ..text import counted, format_date
 from .addresses import AddressError, NAME_LIMIT, cell_problem, header_text, joined, mailboxes
 from .agent_messages import Interview, invitation_message
@@ -48,7 +48,8 @@ from .calendar import read_time, slot
 
 log = logging.getLogger("entretiens")
 
-AGENT_EMAIL_COLUMN, EVALUATOR_EMAIL_COLUMN = "courriel agent", "courriel évaluateur"
+AGENT_EMAIL_COLUMN, EVALUATOR_EMAIL_COLUMN = column_name(AGENT_EMAIL), column_name(EVALUATOR_EMAIL)
+DELEGATE_EMAIL_COLUMN = column_name(DELEGATE_EMAIL)
 POST = "poste"  # the catalogue's «\u202fIntitulé du poste\u202f» (roster «\u202fposte\u202f»): a job description's other name
 # Why an invitation goes, as the command says it.
 FIRST, MOVED, READDRESSED, CANCELLED = "convocation", "modification", "nouvel envoi", "annulation"
@@ -253,12 +254,17 @@ def _planned(config: Config, row: RosterRow, record: InvitationRow | None, plan:
                                                                           command=command)))
         return None
     evaluator = Addressee.of(row.values.get(cat.EVALUATOR), row.extra.get(EVALUATOR_CIVILITY))
+    # The evaluator's delegate holds the review when the roster gives the delegate's address: the copy
+    # goes to them, as the evaluator's other messages do (and the letter names them).
+    delegated = bool(row.extra.get(DELEGATE_EMAIL, "").strip())
+    cell, column = ((row.extra.get(DELEGATE_EMAIL), DELEGATE_EMAIL_COLUMN) if delegated
+                    else (row.extra.get(EVALUATOR_EMAIL), EVALUATOR_EMAIL_COLUMN))
     try:
-        copy = joined(mailboxes(row.extra.get(EVALUATOR_EMAIL)))
+        copy = joined(mailboxes(cell))
     except AddressError:
         copy = ""
         plan.notices.append(RosterProblem(row.line, NO_EVALUATOR_COPY.say("invalid", problem=cell_problem(
-            row.extra.get(EVALUATOR_EMAIL), line=None, column=EVALUATOR_EMAIL_COLUMN,
+            cell, line=None, column=column,
             consequence=f"la convocation de {who} part sans copie à son évaluateur"))))
     else:
         if not copy:

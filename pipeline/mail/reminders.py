@@ -36,6 +36,7 @@ from ..civility import Addressee
 from ..config import Config
 from ..journal import (AGENT_REMINDER, AUTHORITY_REMINDER, MANAGER_REMINDER, QUEUED, REMINDER, REMINDER_KINDS,
                        Journal, MessageRow)
+from ..roster import AGENT_EMAIL, DELEGATE_EMAIL, EVALUATOR_EMAIL, MANAGER_EMAIL, column_name
 from ..text import counted
 from .addresses import NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
 from .messages import (ChasedAgent, Composed, agent_reminder_message, authority_reminder_message,
@@ -44,8 +45,8 @@ from .messages import (ChasedAgent, Composed, agent_reminder_message, authority_
 log = logging.getLogger("entretiens")
 
 # Where each party's addresses come from, as the warnings and ``relancer`` name it.
-EVALUATOR_COLUMN, DELEGATE_COLUMN = "courriel évaluateur", "courriel évaluateur délégué"
-AGENT_COLUMN, MANAGER_COLUMN = "courriel agent", "courriel N+2"
+EVALUATOR_COLUMN, DELEGATE_COLUMN = column_name(EVALUATOR_EMAIL), column_name(DELEGATE_EMAIL)
+AGENT_COLUMN, MANAGER_COLUMN = column_name(AGENT_EMAIL), column_name(MANAGER_EMAIL)
 AUTHORITY_SETTING = "autorite.courriel"
 KINDS = {EVALUATOR_PARTY: REMINDER, AGENT_PARTY: AGENT_REMINDER, AUTHORITY_PARTY: AUTHORITY_REMINDER,
          MANAGER_PARTY: MANAGER_REMINDER}
