@@ -15,7 +15,9 @@ passes after a warm-up:
       content.xml);
   (b) ``read_report``: preflight, layout (or our .docx's XML index), every field, tables, identity;
   (c) of which the layout: ``preflight.open_document`` + ``layout.layout_of`` (pipeline.ooxml.layout,
-      pipeline.odf: parsing every part it reads, styles and footers included, and the walk);
+      pipeline.odf: the parts it reads and the walk; headers, footers and an .odt's styles.xml are
+      read when first asked for, which the reading in (b) does for a copy that names no agent
+      otherwise, and (c) does not);
   (d) of which the reading: ``employer_read.read_layout`` on the layout built.
 
 Printed in milliseconds of this process's CPU time per document (steadier than wall time on a

@@ -15,6 +15,12 @@ that knows their XML):
 A :class:`Piece` keeps the XML element it came from (``source``), for the code that writes a
 value back into the same place (:mod:`pipeline.employer_template`); readers never use it.
 
+What a reader rarely looks at is worked out when first asked for (a :class:`Deferred` behind the
+attribute): the text of headers and footers, an .odt's style names and tab leaders (its styles.xml
+parsed then). The extractors make the many text pieces, lines and cells the quick way
+(:func:`text_piece`, :func:`new_line`, :func:`new_cell`): the same objects, their other
+attributes at their defaults.
+
 :func:`layout_of` gives the layout of a package opened by :func:`pipeline.preflight.open_document`,
 whichever its format.
 """
@@ -89,6 +95,22 @@ def text_piece(text: str, source: object) -> Piece:
     piece = _new(Piece)
     piece.kind, piece.text, piece.source = "text", text, source
     return piece
+
+
+def new_line(style: str | Deferred | None, heading: int | None, source: object) -> Line:
+    """A line with no pieces yet, made the quick way, as :func:`text_piece` (its style may be a
+    :class:`Deferred`)."""
+    line = _new(Line)
+    line.pieces, line._style, line.heading, line.source = [], style, heading, source
+    return line
+
+
+def new_cell(row: int, column: int, row_span: int, column_span: int, blocks: list, source: object) -> Cell:
+    """A cell made the quick way, as :func:`text_piece`."""
+    cell = _new(Cell)
+    cell.row, cell.column, cell.row_span, cell.column_span, cell.blocks, cell.source = (
+        row, column, row_span, column_span, blocks, source)
+    return cell
 
 
 _new = object.__new__

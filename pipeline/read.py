@@ -301,11 +301,11 @@ _was_enabled = False
 
 @contextlib.contextmanager
 def collector_paused():
-    """Python's cycle collector paused while a report is read: a read makes thousands of objects
-    (a layout's pieces, lines, cells, the reader's index) that all die with it, by reference
-    counting, and hold no cycle; collected every 700 of them as they are made, the living ones
-    moved to the older generations, they cost up to a millisecond a report in collections that
-    find nothing. Nested and threaded reads pause it once; it runs again as before when the last
+    """Python's cycle collector paused while a report is read on its layout: a read makes
+    thousands of objects (a layout's pieces, lines, cells, the reader's index) that all die with
+    it, by reference counting, and hold no cycle; collected every 700 of them as they are made,
+    the living ones moved to the older generations, they cost up to a millisecond a report in
+    collections that find nothing. Nested and threaded reads pause it once; it runs again as before when the last
     one ends."""
     global _pauses, _was_enabled
     with _pause_lock:
@@ -348,13 +348,14 @@ def read_report(path: Path, form: Form | Catalogue, *,
         form = _template_form_of(form)
     path = Path(path)
     name = name or path.name
-    with collector_paused(), open_document(path, limits=limits) as package:
+    with open_document(path, limits=limits) as package:
         if package.format != "docx" or form.version.startswith(FINGERPRINT_PREFIX):
             # An employer's form (.docx or .odt), or our template saved as an .odt: read on its layout.
             from .employer_read import read_layout
             from .layout import layout_of
 
-            return read_layout(layout_of(package), form, path=path, name=name)
+            with collector_paused():
+                return read_layout(layout_of(package), form, path=path, name=name)
         root = package.xml_part(package.main_part)
         index = _Index(root)
         if not _is_report(index, form.recognition):

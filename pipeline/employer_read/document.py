@@ -8,7 +8,6 @@ finds its places with it too, so that what is written is where it is read.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -18,12 +17,9 @@ from itertools import accumulate
 from ..form import FieldPlace, Form, TablePlace
 from ..layout import Cell, Layout, Line, Piece, Table
 from ..text import normalize_label
-from .folding import (INVISIBLE_CHARS, NUMBER_ONLY, NUMBERING, capitals, ends_label, field_start, folded, label_key,
-                      past_instruction, pattern, whole)
+from .folding import (INVISIBLE_CHARS, NUMBER_ONLY, NUMBERING, STRIP, capitals, ends_label, field_start, folded,
+                      label_key, past_instruction, pattern, whole)
 
-# Spacing other than a line's end (keys hold no other "\n"), and what whole() strips at a label's end.
-_SPACING = re.compile(r"[^\S\n]+")
-_STRIP = " :*.…_\t\x0b"
 Hit = tuple[int, int, int]  # line index, start and end of the match in the line
 _NO_LINES = (0, 0)
 
@@ -44,12 +40,20 @@ class Document:
         self._firsts: dict[int, int] | None = None  # a cell's first line that is its own and not blank
         self.found: dict[tuple, object] = {}  # what one place found that another asks again (headers)
         self._walk(layout.blocks, None, None)
+        texts = self.texts = [line.text for line in self.lines]
+        for i, text in enumerate(texts):
+            if not text.isascii():  # invisible characters dropped, composed as labels are
+                if INVISIBLE_CHARS.search(text):
+                    text = texts[i] = INVISIBLE_CHARS.sub("", text)
+                if not unicodedata.is_normalized("NFC", text):
+                    texts[i] = unicodedata.normalize("NFC", text)
         self.doc_key = folded("\x00".join(self.texts)).replace("\x00", "\n")
         self.keys = self.doc_key.split("\n")
-        # Each line as a label (folding.whole), the whole document at once: spacing collapsed, ends stripped.
-        self.wholes = [key.rstrip(_STRIP).lstrip(" :") for key in _SPACING.sub(" ", self.doc_key).split("\n")]
+        # Each line as a label (folding.whole, written out: a call a line costs as much again).
+        self.wholes = [" ".join(key.split()).rstrip(STRIP).lstrip(" :") for key in self.keys]
         self.starts = [0, *accumulate(len(key) + 1 for key in self.keys)][:-1]  # each line's offset in doc_key
         self._exact: dict[str, list[int]] | None = None
+        self._latin: bytes | None = None  # doc_key, a character outside Latin-1 as « ? »
         self._hits: dict[str, list[Hit]] = {}
         self._by_line: dict[int, list[int]] | None = None
         self._scopes: dict[str, tuple[int, int] | None] = {}
@@ -62,19 +66,12 @@ class Document:
         self._inline_labels = self.labels.inline
 
     def _walk(self, blocks, cell: Cell | None, table: Table | None) -> None:
-        lines, cells, tables, texts = self.lines, self.cells, self.tables, self.texts
+        lines, cells, tables = self.lines, self.cells, self.tables
         for block in blocks:
             if block.__class__ is Line or isinstance(block, Line):
-                text = block.text
-                if not text.isascii():
-                    if INVISIBLE_CHARS.search(text):
-                        text = INVISIBLE_CHARS.sub("", text)
-                    if not unicodedata.is_normalized("NFC", text):
-                        text = unicodedata.normalize("NFC", text)
                 lines.append(block)
                 cells.append(cell)
                 tables.append(table)
-                texts.append(text)
             else:
                 for row in block.rows:
                     for inner in row:
@@ -112,10 +109,23 @@ class Document:
             capital = text.lstrip()[:1].isupper()
             doc, starts, texts, keys = self.doc_key, self.starts, self.texts, self.keys
             # As printed (C speed); as retyped, with other spacing, only when it is nowhere as printed.
-            spans, at, size = [], doc.find(literal), len(literal)
-            while at >= 0:
-                spans.append((at, at + size))
-                at = doc.find(literal, at + 1)
+            spans, size = [], len(literal)
+            try:  # looked for in the document's one-byte copy: several times as fast
+                wanted, unsure = literal.encode("latin-1"), "?" in literal
+            except UnicodeEncodeError:
+                at = doc.find(literal)
+                while at >= 0:
+                    spans.append((at, at + size))
+                    at = doc.find(literal, at + 1)
+            else:
+                search = self._latin
+                if search is None:
+                    search = self._latin = doc.encode("latin-1", "replace")  # one byte a character
+                at = search.find(wanted)
+                while at >= 0:
+                    if not unsure or doc.startswith(literal, at):  # « ? » stands for any other character
+                        spans.append((at, at + size))
+                    at = search.find(wanted, at + 1)
             if not spans:
                 spans = [match.span() for match in pattern(text).finditer(doc)]
             for begin, finish in spans:

@@ -55,7 +55,7 @@ NUMBERING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})*)\.?\s+(?=\S)")
 # Nothing, or a numbering (« 3.1 »), a bullet or a box, before a label at the start of its line.
 NUMBER_ONLY = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[-•–—*]|\[[^\]]{0,3}\]|\([^)]?\)"
                          r"|[\u2190-\u2bff\ue000-\uf8ff\U0001f300-\U0001faff]|x)?\s*")
-_STRIP = " :*.…_\t\x0b"
+STRIP = " :*.…_\t\x0b"  # what a label's end is stripped of
 # A box: « [ ] », « [X] », « ( ) », a symbol (☐ ☒ ✓ ■ ●, Wingdings in the private-use area), or an
 # « x » typed in its place; on folded text (« X » is « x »).
 BOX = (r"(?P<box>\[[^\]\n\x0b]{0,3}\]|\([^)\n\x0b]?\)|[\u2190-\u2bff\ue000-\uf8ff\U0001f300-\U0001faff]"
@@ -79,7 +79,7 @@ def label_key(text: str) -> str:
 
 def whole(key: str) -> str:
     """A folded text as a whole label: spacing collapsed, leaders and colons stripped at its ends."""
-    return " ".join(key.split()).rstrip(_STRIP).lstrip(" :")
+    return " ".join(key.split()).rstrip(STRIP).lstrip(" :")
 
 
 def drop(text: str) -> str:

@@ -54,10 +54,25 @@ def box_state(box: str) -> bool | str:
     return _as_bool(box)
 
 
+_FIRST_WORDS: dict[str, str] = {}
+
+
+def _first_word(text: str) -> str:
+    """The first word (or sign) of the option ``text`` as folded: a line without it cannot hold
+    the option, and is not searched for it."""
+    found = _FIRST_WORDS.get(text)
+    if found is None:
+        words = re.findall(r"\w+|[^\w\s]", label_key(text))
+        found = _FIRST_WORDS[text] = words[0] if words else ""
+    return found
+
+
 def boxes_in(text: str, key: str, options: tuple[tuple[str, str], ...]) -> dict[str, bool | str]:
     """The options whose box is on this line, and each box's state."""
     found: dict[str, bool | str] = {}
     for choice, printed in options:
+        if _first_word(printed) not in key:
+            continue
         match = option_pattern(printed).search(key)
         if match:
             found[choice] = box_state(text[match.start("box"):match.end("box")])

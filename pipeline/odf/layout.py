@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, part_key
+from ..layout import Block, Cell, Deferred, Layout, Piece, Table, blocks_text, new_cell, new_line, part_key
 from .ns import NSMAP, qn
 
 _P, _H, _SPAN, _A, _S, _TAB, _LINE_BREAK = (qn("text:p"), qn("text:h"), qn("text:span"), qn("text:a"),
@@ -115,30 +115,22 @@ class _Styles:
         self._common: dict[str, etree._Element] | None = None
         self._automatic: dict[str, etree._Element] = {}
         self._found: dict[str | None, tuple[str | None, list[str | None]]] = {}
-        self._names: dict[str | None, Deferred] = {}
-        self._leaders: dict[tuple[str | None, int], Deferred] = {}
 
     def name(self, style: str | None) -> Deferred | None:
         """The name shown of a paragraph of style ``style``, worked out when asked for."""
         if style is None:
             return None
-        found = self._names.get(style)
-        if found is None:
-            found = self._names[style] = Deferred(lambda: self.paragraph(style)[0])
-        return found
+        return Deferred(lambda: self.paragraph(style)[0])
 
     def leader(self, style: str | None, index: int) -> Deferred | None:
         """The leader of the ``index``-th tab of a paragraph of style ``style``, when asked for."""
         if style is None:
             return None
-        key = (style, index)
-        found = self._leaders.get(key)
-        if found is None:
-            def leader() -> str | None:
-                leaders = self.paragraph(style)[1]
-                return leaders[index] if index < len(leaders) else None
-            found = self._leaders[key] = Deferred(leader)
-        return found
+
+        def leader() -> str | None:
+            leaders = self.paragraph(style)[1]
+            return leaders[index] if index < len(leaders) else None
+        return Deferred(leader)
 
     def paragraph(self, name: str | None) -> tuple[str | None, list[str | None]]:
         """(the style's name as shown, the leaders of its tab stops in order)."""
@@ -219,6 +211,10 @@ class _Walk:
         self.cells_left = CELLS_CAP
         self.space = True  # the last character was a space, or the paragraph has just begun
         self.style: str | None = None  # the paragraph's style (its tabs' leaders)
+        # Each style's name and tab leaders, as Deferred, made once by the walk (not kept by the
+        # styles: a Deferred holds them, and they would hold it, a cycle only the collector frees).
+        self.names: dict[str, Deferred] = {}
+        self.leaders: dict[tuple[str, int], Deferred] = {}
         self.tabs = 0
         self.boxes: list[etree._Element] = []
 
@@ -251,7 +247,10 @@ class _Walk:
                 heading = max(1, int(p.get(_OUTLINE_LEVEL) or 1))
             except ValueError:
                 heading = 1
-        line = Line([], self.styles.name(style), heading, p)
+        name = self.names.get(style)
+        if name is None and style is not None:
+            name = self.names[style] = self.styles.name(style)
+        line = new_line(name, heading, p)
         self.space, self.style, self.tabs = True, style, 0
         boxes = self.boxes = []
         self.inline(p, line.pieces)
@@ -283,7 +282,10 @@ class _Walk:
             elif tag == _TAB:
                 index = self.tabs
                 self.tabs += 1
-                self.emit(Piece("tab", leader=self.styles.leader(self.style, index), source=child), pieces)
+                leader = self.leaders.get((self.style, index))
+                if leader is None and self.style is not None:
+                    leader = self.leaders[self.style, index] = self.styles.leader(self.style, index)
+                self.emit(Piece("tab", leader=leader, source=child), pieces)
                 self.space = False
             elif tag == _LINE_BREAK:
                 self.emit(Piece("break", source=child), pieces)
@@ -464,8 +466,8 @@ class _Walk:
                         for copy in range(self._repeat(repeated) if repeated else 1):
                             if free > column:  # a span not followed by its covered cells
                                 column = free
-                            row.append(Cell(index, column, row_span, column_span,
-                                            blocks if copy == 0 else list(blocks), cell_el))
+                            row.append(new_cell(index, column, row_span, column_span,
+                                                blocks if copy == 0 else list(blocks), cell_el))
                             self.cells_left -= 1
                             free, column = column + column_span, column + 1
                 table.rows.append(row)

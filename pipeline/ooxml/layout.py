@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, part_key, text_piece
+from ..layout import (Block, Cell, Deferred, Layout, Piece, Table, blocks_text, new_cell, new_line, part_key,
+                      text_piece)
 from .ns import NSMAP, qn
 from .reading import (CORE_PART, _flag_on, control_checkbox_state, control_date_value, control_showing_placeholder,
                       symbol_text)
@@ -311,7 +312,7 @@ class _Walk:
             level = outline + 1 if 0 <= outline < 9 else None
         if tabs is not None:
             leaders = self.styles.leaders(style_id, _tab_stops(tabs))
-        line = Line([], name, level, p)
+        line = new_line(name, level, p)
         self.leaders, self.tabs, self.style_hides = leaders, 0, hides
         boxes = self.boxes = []
         self.inline(p, line.pieces)
@@ -570,7 +571,7 @@ class _Walk:
                     row[-1].column_span += span
                     column += span
                     continue
-                cell = Cell(row=index, column=column, column_span=span, source=tc)
+                cell = new_cell(index, column, 1, span, [], tc)
                 self.blocks(tc, cell.blocks)
                 row.append(cell)
                 for covered in range(column, column + span):
