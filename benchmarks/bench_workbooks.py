@@ -6,8 +6,8 @@ the catalogue, and a 20,000-row roster CSV. What is timed is
 ``rebuild_workbooks`` itself: reading the journal and the roster, building the
 rows, grouping the titles, the summaries, writing both workbooks and the CSV.
 
-The floor is a plain XlsxWriter write of the same rows (the «\u202fBesoins\u202f» and
-«\u202fSuivi\u202f» sheets, ``write_row``, no table, no format) in the same run. Target:
+The floor is a plain XlsxWriter write of the same rows (the «\u202fBesoins\u202f», «\u202fSuivi\u202f» and
+«\u202fÉchéances\u202f» sheets, ``write_row``, no table, no format) in the same run. Target:
 rebuild <= 2 x floor; best of ``--runs`` each, interleaved (a shared machine is
 noisy). Peak memory: peak RSS (VmHWM) of a fresh process doing one rebuild.
 
@@ -48,8 +48,8 @@ from pipeline.journal import Journal  # noqa: E402
 from pipeline.records import ReportContent  # noqa: E402
 from pipeline.roster import load_roster  # noqa: E402
 from pipeline.workbooks import rebuild_workbooks  # noqa: E402
-from pipeline.workbooks.tracking import tracking_columns, tracking_rows  # noqa: E402
-from pipeline.workbooks.training_plan import need_columns, training_rows  # noqa: E402
+from pipeline.workbooks.tracking import deadline_columns, tracking_columns, tracking_rows  # noqa: E402
+from pipeline.workbooks.training_plan import need_columns, need_id, need_table, training_rows  # noqa: E402
 
 TODAY = dt.date(2027, 2, 15)
 SERVICES = ["Cardiologie", "Urgences", "Pédiatrie", "Ressources humaines", "Finances", "Accueil",
@@ -255,7 +255,8 @@ def main() -> None:
             reports = journal.current_reports("2026")
             needs = training_rows(reports, config.catalogue)
             agents = tracking_rows(config, campaign_view(config, journal, roster, TODAY))
-        sheets = [as_rows(needs, need_columns(config.catalogue)), as_rows(agents, tracking_columns(config))]
+        sheets = [as_rows(needs, need_columns(config.catalogue)), as_rows(agents, tracking_columns(config)),
+                  as_rows(agents, deadline_columns(config))]
         del reports, roster
 
         rebuilds, floors, pages = [], [], []
@@ -273,7 +274,7 @@ def main() -> None:
         before, after = map(float, child.stdout.split()[-2:])
 
         print(f"lignes : {len(needs)} besoins, {needs['grouped_title'].nunique()} intitulés regroupés "
-              f"(sur {needs[need_columns(config.catalogue)[6].id].nunique()} libellés distincts), "
+              f"(sur {needs[need_id(need_table(config.catalogue)[0])].nunique()} libellés distincts), "
               f"{len(agents)} agents suivis")
         for path in written:
             print(f"  {path.name} : {path.stat().st_size / 1e6:.1f} Mo")

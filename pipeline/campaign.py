@@ -7,7 +7,8 @@ of the roster, then each other agent the journal knows, it gives an :class:`Agen
     dates      each date of the workflow, the report's first, else the roster's (an invitation
                dated in the roster was sent that day, an interview dated there held that day)
     deadlines  every deadline with its limit, the date it was done and where that date comes
-               from, its state (pipeline.deadlines.deadline_state) and how many days late
+               from, its state (pipeline.deadlines.deadline_state) and how many days late;
+               ``next_deadline``, the first one still open, and whom it waits for
     rejection  the last file received, when it was turned away: its reasons and the date its
                correction is due (as its note says)
     chase      whether to chase, why, whom (évaluateur, agent, autorité) and by when; what the
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from . import catalogue as cat
 from .catalogue import AGENT_PARTY, EVALUATOR_PARTY, MANAGER_PARTY
-from .deadlines import LATE, MISSED, OVERDUE, PENDING, agent_deadlines, correction_due
+from .deadlines import LATE, MISSED, OPEN, OVERDUE, PENDING, agent_deadlines, correction_due, short_name
 from .journal import DRAFTED, FAILED, QUEUED, REJECTION_NOTE, REMINDER, SENDING, SENT, UNCERTAIN, CurrentReport, \
     FileRow, Journal, MessageRow
 from .journal import AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, MANAGER_REMINDER, ReminderItem
@@ -147,6 +148,16 @@ class DeadlineState:
     @property
     def missed(self) -> bool:
         return self.state in MISSED
+
+    @property
+    def open(self) -> bool:
+        """Not done yet (à venir, dépassée): the step is still awaited."""
+        return self.state in OPEN
+
+    @property
+    def name(self) -> str:
+        """The step in a few words (pipeline.deadlines.SHORT_NAMES): «\u202fCommunication du compte rendu\u202f»."""
+        return short_name(self.key, self.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +334,13 @@ class AgentState:
     def missed(self) -> list[DeadlineState]:
         """The deadlines missed: done late, or overdue."""
         return [d for d in self.deadlines if d.missed]
+
+    @property
+    def next_deadline(self) -> DeadlineState | None:
+        """The next deadline: the first of the workflow still open (à venir or dépassée), with its
+        limit, its state and whom it waits for (``owner``); ``None`` when every step is done (or no
+        longer applies). The agent's appeal windows are never open: they are nobody's step."""
+        return next((d for d in self.deadlines if d.open), None)
 
     @property
     def days_late(self) -> int | None:

@@ -73,6 +73,12 @@ class Deadline:
     # event it does not apply.
     optional: bool = False
 
+    @property
+    def name(self) -> str:
+        """The step in a few words (:data:`SHORT_NAMES`), its rule aside: «\u202fCommunication du compte
+        rendu\u202f» for «\u202fCommunication du compte rendu dans les 30 jours après l'entretien\u202f»."""
+        return short_name(self.key, self.label)
+
     def late(self) -> bool:
         """Done after its due date."""
         return bool(not self.informative and self.due and self.done and self.done > self.due)
@@ -97,6 +103,29 @@ class Deadline:
         return LATE_REASON.say(**self.late_params()) if self.late() else None
 
 
+# Each deadline's short name: the tracking's «\u202fProchaine échéance\u202f», printed beside its limit
+# (the full label, with its rule, heads its columns in «\u202fÉchéances\u202f»).
+SHORT_NAMES = {
+    "convocation": "Convocation",
+    "entretien": "Entretien",
+    "signature_evaluateur": "Signature de l'évaluateur",
+    "communication": "Communication du compte rendu",
+    "observations": "Prise de connaissance par l'agent",
+    "visa": "Visa",
+    "notification": "Notification à l'agent",
+    "retour_rh": "Retour au service RH",
+    "revision": "Demande de révision",
+    "reponse_revision": "Réponse à la demande de révision",
+    "saisine_cap": "Saisine de la CAP",
+    "recours_contentieux": "Recours contentieux",
+}
+
+
+def short_name(key: str, label: str) -> str:
+    """The short name of the deadline ``key`` (:data:`SHORT_NAMES`), else its ``label``."""
+    return SHORT_NAMES.get(key, label)
+
+
 # The state of a deadline, as the campaign view says it (``etat``, the tracking workbook, the
 # reminders): the only place these words are spelt.
 LATE, OVERDUE, ON_TIME, PENDING = "en retard", "dépassée", "respectée", "à venir"
@@ -105,6 +134,7 @@ NOT_DATED = "effectuée, date non indiquée"
 NOT_APPLICABLE = "sans objet"  # no limit applies (no appeal; nothing to count the delay from)
 RUNNING, EXPIRED = "en cours", "expiré"  # the agent's appeal window
 MISSED = (LATE, OVERDUE)
+OPEN = (PENDING, OVERDUE)  # not done yet: the step is still awaited
 
 
 def deadline_state(deadline: Deadline, today: dt.date, *, finished: bool = False,

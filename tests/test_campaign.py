@@ -241,10 +241,10 @@ def test_etat_the_tracking_workbook_and_relancer_agree_on_every_agent(workspace)
     assert {n: (reason, due) for n, (reason, _, due, _) in said_by_status.items()} == said_by_reminders
     assert set(said_by_status) == {"100001", "100003", "100004", "100006", "100007", "100008", "100009"}
 
-    # « Suivi » and ``etat`` list the same deadlines missed, with the same limits and states.
-    suivi = {r[number]: r for r in _sheet(tracking, "Suivi")}
+    # « Échéances » and ``etat`` list the same deadlines missed, with the same limits and states.
+    detail = {r[number]: r for r in _sheet(tracking, "Échéances")}
     missed_in_workbook = set()
-    for agent_number, row in suivi.items():
+    for agent_number, row in detail.items():
         for header, value in row.items():
             if header.endswith(" : état") and value in ("en retard", "dépassée"):
                 label = header.removesuffix(" : état")
@@ -253,6 +253,10 @@ def test_etat_the_tracking_workbook_and_relancer_agree_on_every_agent(workspace)
     assert missed_in_workbook == missed_in_status
     assert {(n, state) for n, _, state, _ in missed_in_status} == {
         ("100003", OVERDUE), ("100006", LATE), ("100008", OVERDUE), ("100009", OVERDUE)}
+    # « Suivi »'s next deadline of an agent, when overdue, is one ``etat`` says is missed, same limit.
+    overdue_next = {(r[number], _day(r["Date limite"]).isoformat()) for r in _sheet(tracking, "Suivi")
+                    if r["État de l'échéance"] == OVERDUE}
+    assert overdue_next and overdue_next <= {(n, due) for n, _, state, due in missed_in_status if state == OVERDUE}
 
 
 def test_etat_relances_and_relancer_agree_on_whom_else_and_the_last_reminder(workspace, tmp_path):

@@ -3,7 +3,11 @@ is what happened."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -32,32 +36,189 @@ def test_the_demo_campaign_runs_end_to_end_and_says_what_happened(demo):
                                                   "synthese_campagne.pdf"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo(tmp_path_factory):
+    """The demo, built once for the session (the print tests below use it too)."""
     return run_demo(tmp_path_factory.mktemp("demo") / "demo")
 
 
-@pytest.mark.libreoffice
-def test_the_workbooks_print_in_landscape_on_a_few_pages(demo, convert):
-    """GIVEN the demo's workbooks (53 training needs, 40 agents) WHEN LibreOffice prints them
-    THEN every page is landscape, with page numbers, and the whole thing takes a few pages
-    (it took 26 and 22 portrait pages, charts cut across)."""
+# -- printed by LibreOffice Calc -------------------------------------------------------------------
+
+CROWD = 120  # agents: the campaign a new user tried (the tracking printed on 35 pages, 29 of « Suivi »)
+PER_PAGE = 30  # « Suivi » prints at most one page per PER_PAGE agents
+SUMMARIES = {"suivi_campagne": ["Synthèse", "Accès à la formation"],
+             "plan_de_formation": ["Par type et intitulé", "Par service", "Par catégorie", "Par dispositif",
+                                   "Par priorité", "Par avis de l'évaluateur", "Graphique"]}
+
+
+@dataclass
+class PrintedBook:
+    """A workbook as LibreOffice Calc prints it to PDF: each page's sheet (named at the right of the
+    page's header) and text (pdftotext, columns kept in place); and the workbook itself (openpyxl)."""
+
+    book: object  # openpyxl.Workbook
+    pages: list[tuple[str, str]]  # (sheet, text) in print order
+    landscape: bool
+
+    def of(self, sheet: str) -> list[str]:
+        return [text for name, text in self.pages if name == sheet]
+
+    def rows(self, sheet: str) -> list[dict[str, object]]:
+        values = list(self.book[sheet].iter_rows(values_only=True))
+        return [dict(zip(values[0], row)) for row in values[1:]]
+
+
+def shows(page: str, header: str) -> bool:
+    """Whether the printed ``page`` shows ``header``: each of its words (a header wraps on a few lines)."""
+    return all(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", page) for word in header.split())
+
+
+def printed_book(xlsx: Path, pdf: Path) -> PrintedBook:
     import subprocess
 
-    folder = convert([w for w in demo.workbooks if w.suffix == ".xlsx"], "pdf")
-    pages = {}
-    for pdf in sorted(folder.glob("*.pdf")):
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-        pages[pdf.stem] = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
-        width, height = (float(v) for v in next(line for line in info.splitlines()
-                                                 if line.startswith("Page size:")).split()[2:5:2])
-        assert width > height, pdf.name
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-        assert f"Page 1 sur {pages[pdf.stem]}" in text
-    # Nine sheets in the plan (needs, needs not yet validated, six summaries, the chart); five in
-    # the tracking (agents with every date and deadline, appeal windows included, summary and
-    # chart, chases, six distributions, access to training).
-    assert pages["plan_de_formation"] <= 17 and pages["suivi_campagne"] <= 18, pages
+    import openpyxl
+    import pypdfium2
+
+    book = openpyxl.load_workbook(xlsx)
+    document = pypdfium2.PdfDocument(pdf)
+    landscape = all(page.get_size()[0] > page.get_size()[1] for page in document)
+    count = len(document)
+    document.close()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = text.split("\f")[:count]
+    assert len(pages) == count, pdf.name
+    named = []
+    for page in pages:
+        head = next(line for line in page.splitlines() if line.strip()).rstrip()
+        (sheet,) = [n for n in book.sheetnames if head.endswith(n) and not any(
+            head.endswith(o) and len(o) > len(n) for o in book.sheetnames)]
+        named.append((sheet, page))
+    return PrintedBook(book, named, landscape)
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory):
+    """The demo campaign with CROWD agents."""
+    return run_demo(tmp_path_factory.mktemp("crowd") / "demo", agents=CROWD)
+
+
+@pytest.fixture(scope="module")
+def printed(demo, crowd, convert, tmp_path_factory):
+    """The workbooks of the demo and of the CROWD-agent campaign, printed to PDF by LibreOffice Calc
+    (one soffice call), and as Calc computes every sheet (one more): {(agents, workbook): ...}."""
+    import shutil
+
+    from tests.test_workbooks import computed_in_calc
+
+    folder = tmp_path_factory.mktemp("printed")
+    books = {}
+    for agents, result in ((demo.agents, demo), (crowd.agents, crowd)):
+        for workbook in (w for w in result.workbooks if w.suffix == ".xlsx"):
+            books[agents, workbook.stem] = Path(shutil.copy(workbook, folder / f"{agents}_{workbook.name}"))
+    pdfs = convert(list(books.values()), "pdf")
+    calc = computed_in_calc(list(books.values()), convert)
+    return {key: printed_book(xlsx, pdfs / f"{xlsx.stem}.pdf") for key, xlsx in books.items()}, calc
+
+
+@pytest.mark.libreoffice
+def test_suivi_prints_the_stage_and_the_next_deadline_on_one_page_per_30_agents(printed):
+    """GIVEN the demo (40 agents) and a campaign of 120 WHEN Calc prints the tracking THEN « Suivi »
+    comes first, on at most one page per 30 agents, every page as wide as the paper: the name,
+    first name, service, « Étape », « Situation », the next deadline, its limit, state and whom it
+    waits for, each agent on one line of one page; the matricule and the other columns stay on
+    screen. (With 120 agents it printed on 29 pages: three of identity columns only, « Étape » on
+    the fourth, each agent's row on 8 strips of pages.)"""
+    books, _ = printed
+    for agents in (40, CROWD):
+        tracking = books[agents, "suivi_campagne"]
+        suivi, rows = tracking.of("Suivi"), tracking.rows("Suivi")
+        assert len(rows) >= agents and tracking.pages[0][0] == "Suivi"
+        assert 1 <= len(suivi) <= math.ceil(len(rows) / PER_PAGE), (agents, len(suivi))
+        for page in suivi:  # one page width: every page has every printed column, the stage first of all
+            for header in ("Nom de l'agent", "Service d'affectation", "Étape", "Situation", "Prochaine échéance",
+                           "Date limite", "En attente de"):
+                assert shows(page, header), (agents, header)
+            assert not shows(page, "Matricule") and not shows(page, "Courriel")
+        assert shows(suivi[0], "Étape") and shows(suivi[0], "Situation")
+        lines = [line for page in suivi for line in page.splitlines()]
+        for (last, first, service), count in Counter(
+                (r["Nom de l'agent"], r["Prénom de l'agent"], r["Service d'affectation"]) for r in rows).items():
+            one_line = re.compile(rf"^\s*{re.escape(last)}\s+{re.escape(first)}\s+{re.escape(service)}\s")
+            assert sum(1 for line in lines if one_line.match(line)) == count, (agents, last, first)
+        upcoming = [r for r in rows if r["État de l'échéance"] == "dépassée"]
+        assert upcoming and all(r["Prochaine échéance"] in "\n".join(suivi) for r in upcoming)
+
+
+@pytest.mark.libreoffice
+def test_the_tracking_prints_its_detail_and_lists_on_the_page_width_each_summary_on_one_page(printed):
+    """GIVEN the same workbooks WHEN printed THEN « Échéances » prints on strips of pages as wide
+    as the paper, the agent (name, first name, service) on every page, each strip on at most one
+    page per 30 agents; « Relances » as wide as the paper, on at most one page per 30 agents to
+    chase; « Synthèse » (table and chart) and « Accès à la formation » on one page each;
+    « Harmonisation » on the paper's width. In all, against 17 pages for the demo and 35 for 120
+    agents before."""
+    books, _ = printed
+    for agents in (40, CROWD):
+        tracking = books[agents, "suivi_campagne"]
+        assert [name for name, _ in tracking.pages] == sorted(
+            (name for name, _ in tracking.pages), key=tracking.book.sheetnames.index)  # each sheet in one run
+        per_page = math.ceil(len(tracking.rows("Suivi")) / PER_PAGE)
+        detail = tracking.of("Échéances")
+        strips = tracking.book["Échéances"].print_area.count("!")  # its print ranges
+        assert strips == 2 and 1 <= len(detail) <= strips * per_page, (agents, len(detail))
+        for page in detail:
+            assert all(shows(page, h) for h in ("Nom de l'agent", "Prénom de l'agent", "Service d'affectation"))
+            assert shows(page, "Convocation") != shows(page, "Recours")  # the workflow, or the appeal
+        chased = tracking.of("Relances")
+        assert 1 <= len(chased) <= math.ceil(len(tracking.rows("Relances")) / PER_PAGE)
+        assert all(shows(page, "Motif de relance") and shows(page, "Jours de retard") for page in chased)
+        for sheet in SUMMARIES["suivi_campagne"]:
+            assert len(tracking.of(sheet)) == 1, (agents, sheet)
+        assert "Agents par étape du compte rendu" in tracking.of("Synthèse")[0]  # the chart, with its table
+        equality = tracking.of("Harmonisation")
+        assert 1 <= len(equality) <= 3 and shows(equality[0], "Regroupement")
+        assert "(%)" in "".join(equality)  # the levels' shares: the rightmost columns, printed
+        budget = per_page * (1 + strips) + math.ceil(len(tracking.rows("Relances")) / PER_PAGE) + 2 + 3
+        assert len(tracking.pages) <= budget, (agents, len(tracking.pages), budget)
+    assert len(books[40, "suivi_campagne"].pages) <= 9 and len(books[CROWD, "suivi_campagne"].pages) <= 15
+
+
+@pytest.mark.libreoffice
+def test_the_plan_prints_the_needs_on_the_page_width_and_each_summary_on_one_page(printed):
+    """GIVEN the same training plans WHEN printed THEN every page of « Besoins » has who and the
+    whole request, title, type, scheme and priority side by side (one page width: it printed on
+    3 pages across, Type, Dispositif and Priorité away from the titles), at most one page per 30
+    needs; each summary (and the chart with its table) on one page."""
+    books, _ = printed
+    for agents in (40, CROWD):
+        plan = books[agents, "plan_de_formation"]
+        needs = plan.of("Besoins")
+        assert 1 <= len(needs) <= math.ceil(len(plan.rows("Besoins")) / PER_PAGE), (agents, len(needs))
+        for page in needs:
+            for header in ("Nom de l'agent", "Service d'affectation", "Intitulé de la formation", "Type",
+                           "Dispositif", "Priorité", "Période souhaitée", "Avis de l'évaluateur"):
+                assert shows(page, header), (agents, header)
+            assert not shows(page, "Fichier source") and not shows(page, "regroupé")
+            header = next(line for line in page.splitlines() if "Intitulé" in line)  # the headers' first line
+            columns = [header.index(h) for h in ("Intitulé", "Type", "Dispositif", "Priorité")]
+            assert columns == sorted(columns)  # side by side, in that order
+        for sheet in SUMMARIES["plan_de_formation"]:
+            assert len(plan.of(sheet)) == 1, (agents, sheet)
+        assert len(plan.of("Besoins non validés")) <= math.ceil(len(plan.rows("Besoins non validés")) / PER_PAGE)
+
+
+@pytest.mark.libreoffice
+def test_every_printed_page_is_landscape_and_numbered_and_every_total_adds_up_in_calc(printed):
+    """Every page of the four workbooks is A4 landscape with « Page N sur M » below; recalculated by
+    Calc, no cell holds an error and every total row adds up."""
+    from tests.test_workbooks import totals_checked
+
+    books, calc = printed
+    for key, book in books.items():
+        assert book.landscape, key
+        assert f"Page 1 sur {len(book.pages)}" in book.pages[0][1], key
+    assert totals_checked(calc) >= 40
 
 
 def test_the_tracking_says_how_each_final_report_was_notified(demo):

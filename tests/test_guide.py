@@ -98,13 +98,13 @@ def test_the_options_every_command_takes_are_described_once():
 def test_every_column_of_the_workbooks_is_described(tmp_path):
     from pipeline.config import Config
     from pipeline.workbooks.costs import cost_columns
-    from pipeline.workbooks.tracking import relance_columns, tracking_columns
+    from pipeline.workbooks.tracking import deadline_columns, relance_columns, tracking_columns
     from pipeline.workbooks.training_plan import need_columns, pending_columns
 
     config = Config(base_dir=tmp_path)  # the embedded defaults
     text = plain(page("classeurs.md"))
     headers = [c.header for c in [*need_columns(config.catalogue), *pending_columns(config.catalogue),
-                                  *tracking_columns(config), *relance_columns(config),
+                                  *tracking_columns(config), *deadline_columns(config), *relance_columns(config),
                                   *(c for columns in cost_columns().values() for c in columns)]]
     # A deadline's two columns (« … : échéance », « … : état ») are described by its label.
     headers = {re.sub(r" : (échéance|état)$", "", header) for header in headers}

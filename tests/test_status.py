@@ -271,7 +271,7 @@ def test_status_and_the_tracking_workbook_say_the_same_lateness(campaign):
     day = campaign.campaign.return_to_hr + dt.timedelta(days=3)
     status = campaign_status(campaign, today=day)
     rebuild_workbooks(campaign, today=day)
-    sheet = openpyxl.load_workbook(campaign.outbox / "suivi_campagne.xlsx")["Suivi"]
+    sheet = openpyxl.load_workbook(campaign.outbox / "suivi_campagne.xlsx")["Échéances"]
     header = [c.value for c in sheet[1]]
     number_at = header.index(DEFAULT.field("matricule").label)
     in_workbook = sorted((row[number_at], header[i].removesuffix(" : état"), value)

@@ -124,6 +124,11 @@ class Built:
         (row,) = [r for r in self.rows("tracking", "Suivi") if r[NUMBER] == number]
         return row
 
+    def deadlines(self, number: str) -> dict[str, object]:
+        """The agent's row of « Échéances »: each deadline's limit and state."""
+        (row,) = [r for r in self.rows("tracking", "Échéances") if r[NUMBER] == number]
+        return row
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Built:
@@ -189,9 +194,36 @@ def test_plan_sheets_and_headers_are_french_and_named_by_the_catalogue(built):
                                      "Par avis de l'évaluateur", "Graphique"]
     headers = [c.value for c in built.plan["Besoins"][1]]
     assert headers == [
-        CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME, SERVICE, GRADE, "Catégorie",
-        TITLE.label, "Intitulé regroupé", KIND.label, "Type : signification", SCHEME.label,
-        PRIORITY.label, PERIOD.label, OPINION.label, REASON.label, REVIEW, "Fichier source"]
+        CAMPAIGN, NUMBER, LAST_NAME, FIRST_NAME, SERVICE,
+        TITLE.label, KIND.label, SCHEME.label, PRIORITY.label, PERIOD.label, OPINION.label, REASON.label,
+        "Intitulé regroupé", "Type : signification", GRADE, "Catégorie", REVIEW, "Fichier source"]
+
+
+def fitted(ws) -> tuple[int, int] | None:
+    """How many pages wide and tall a sheet is shrunk to (0: as many as it takes), ``None`` when
+    it is not (an absent fitToWidth or fitToHeight is 1, the file format's default)."""
+    if not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage:
+        return None
+    setup = ws.page_setup
+    return (1 if setup.fitToWidth is None else setup.fitToWidth, 1 if setup.fitToHeight is None else setup.fitToHeight)
+
+
+def test_the_needs_print_side_by_side_on_the_page_width(built):
+    """« Besoins » prints who (name, first name, service) and the request (title, type, scheme,
+    priority, period, opinion and its reason) side by side, shrunk to the page's width, its header
+    on every page; the other columns stay on screen. « Besoins non validés » prints the same way."""
+    for name in ("Besoins", "Besoins non validés"):
+        ws = built.plan[name]
+        headers = [c.value for c in ws[1]]
+        (area,) = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
+        first, last = re.fullmatch(r"'?[^!]+'?!\$([A-Z]+)\$1:\$([A-Z]+)\$\d+", area).groups()
+        printed = headers[openpyxl.utils.column_index_from_string(first) - 1:
+                          openpyxl.utils.column_index_from_string(last)]
+        assert printed == [LAST_NAME, FIRST_NAME, SERVICE, TITLE.label, KIND.label, SCHEME.label,
+                           PRIORITY.label, PERIOD.label, OPINION.label, REASON.label], name
+        assert fitted(ws) == (1, 0), name  # one page wide, as many down as it takes
+        assert ws.print_title_rows == "$1:$1", name
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, name
 
 
 def test_a_need_row_carries_the_agent_the_request_and_its_source_file(built):
@@ -295,7 +327,8 @@ def test_every_sheet_is_an_excel_table_with_filters_and_the_data_sheet_header_is
         (table,) = ws.tables.values()
         assert table.ref.startswith("A1:") and table.autoFilter is not None, name
     assert built.plan["Besoins"].freeze_panes == "A2"
-    assert built.tracking["Suivi"].freeze_panes == "B2"
+    assert built.tracking["Suivi"].freeze_panes == "D2"  # the header; the matricule, name and first name
+    assert built.tracking["Échéances"].freeze_panes == "D2"
     widths = built.plan["Besoins"].column_dimensions
     assert 8 <= widths["G"].width <= 62 and widths["A"].width >= 8
 
@@ -376,7 +409,9 @@ def test_tracking_has_one_row_per_roster_agent_then_agents_outside_it(built):
     rows = built.rows("tracking", "Suivi")
     assert [r[NUMBER] for r in rows] == [a["matricule"] for a in ROSTER] + ["100099"]
     assert [r["Dans la liste des agents"] for r in rows] == ["oui"] * len(ROSTER) + ["non"]
-    assert built.tracking.sheetnames == ["Suivi", "Synthèse", "Relances", "Harmonisation", "Accès à la formation"]
+    assert built.tracking.sheetnames == ["Suivi", "Échéances", "Synthèse", "Relances", "Harmonisation",
+                                         "Accès à la formation"]
+    assert [r[NUMBER] for r in built.rows("tracking", "Échéances")] == [r[NUMBER] for r in rows]
 
 
 def test_tracking_shows_the_stage_and_its_label(built):
@@ -413,21 +448,58 @@ def test_dates_of_the_report_are_real_dates(built):
 
 
 def test_a_late_invitation_is_flagged_with_its_due_date(built):
-    lea = built.agent("100001")
+    lea = built.deadlines("100001")
     (state,) = [h for h in lea if h.startswith("Convocation") and h.endswith(": état")]
     (due,) = [h for h in lea if h.startswith("Convocation") and h.endswith(": échéance")]
     assert lea[state] == "en retard"
     assert lea[due] == dt.datetime(2026, 12, 6)  # 8 days before the review of 14/12/2026
-    assert lea["Alertes de délai"] >= 1
+    assert (lea[LAST_NAME], lea[FIRST_NAME], lea[SERVICE]) == ("Martin", "Léa", "Cardiologie")  # who, again
+    assert built.agent("100001")["Alertes de délai"] >= 1
 
 
 def test_a_deadline_passed_without_the_step_done_is_overdue_but_not_once_filed(built):
-    communication = next(h for h in built.agent("100002") if h.startswith("Communication") and h.endswith(": état"))
-    assert built.agent("100002")[communication] == "dépassée"  # stage 1 on 1 March 2027
-    ines = built.agent("100005")
+    paul = built.deadlines("100002")
+    communication = next(h for h in paul if h.startswith("Communication") and h.endswith(": état"))
+    assert paul[communication] == "dépassée"  # stage 1 on 1 March 2027
+    ines = built.deadlines("100005")
     assert "dépassée" not in ines.values()  # filed in the agent's record: nothing is overdue
+    assert "dépassée" not in built.agent("100005").values()
     returned = next(h for h in ines if h.startswith("Retour") and h.endswith(": état"))
-    assert built.agent("100003")[returned] == "dépassée"
+    assert built.deadlines("100003")[returned] == "dépassée"
+
+
+def test_suivi_shows_the_next_deadline_its_limit_its_state_and_whom_it_waits_for(built):
+    """« Suivi » gives each agent's next deadline: the first step still open (« à venir » or
+    « dépassée »), by its short name, with its limit (the one « Échéances » gives it) and whom it
+    waits for; nothing once every step is done."""
+    paul = built.agent("100002")  # stage 1 on 1 March 2027: his report was never communicated
+    assert (paul["Prochaine échéance"], paul["État de l'échéance"], paul["En attente de"]) == (
+        "Communication du compte rendu", "dépassée", "évaluateur")
+    due = next(h for h in built.deadlines("100002") if h.startswith("Communication") and h.endswith(": échéance"))
+    assert paul["Date limite"] == built.deadlines("100002")[due]
+    zoe = built.agent("100003")  # nothing received: the communication waits, overdue
+    assert (zoe["Prochaine échéance"], zoe["État de l'échéance"]) == (
+        "Communication du compte rendu", "dépassée")
+    ines = built.agent("100005")  # filed: no step left
+    assert (ines["Prochaine échéance"], ines["Date limite"], ines["État de l'échéance"],
+            ines["En attente de"]) == (None, None, None, None)
+    headers = [c.value for c in built.tracking["Suivi"][1]]
+    assert headers[:10] == [NUMBER, LAST_NAME, FIRST_NAME, SERVICE, "Étape", "Situation", "Prochaine échéance",
+                            "Date limite", "État de l'échéance", "En attente de"]
+
+
+def test_suivi_prints_who_the_stage_and_the_next_deadline_on_the_page_width(built):
+    """« Suivi » prints from the name to whom the next deadline waits for, shrunk to the page's
+    width, one line per agent (no cell of it wraps); the matricule and the other columns stay on
+    screen. « Échéances » prints on strips as wide as the page, who on each."""
+    ws = built.tracking["Suivi"]
+    assert ws.print_area == "'Suivi'!$B$1:$J$8"  # the header and the seven agents
+    assert fitted(ws) == (1, 0)
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
+    assert not any(c.alignment.wrap_text for row in ws["B2:J8"] for c in row)
+    detail = built.tracking["Échéances"]
+    assert detail.print_title_cols == "$B:$D" and detail.print_title_rows == "$1:$1"
+    assert fitted(detail) == (1, 0)
 
 
 def test_synthesis_counts_agents_per_stage_and_per_service(built):

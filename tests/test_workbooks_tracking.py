@@ -63,9 +63,14 @@ class Tracking:
         (row,) = [r for r in self.rows(when) if r[NUMBER] == number]
         return row
 
+    def deadlines(self, when: str, number: str) -> dict[str, object]:
+        """The agent's row of « Échéances »: each deadline's limit and state."""
+        (row,) = [r for r in self.rows(when, "Échéances") if r[NUMBER] == number]
+        return row
+
 
 def state(row: dict[str, object], key: str) -> object:
-    """The state of the deadline whose label starts with ``key``."""
+    """The state of the deadline whose label starts with ``key`` (a row of « Échéances »)."""
     (header,) = [h for h in row if h.startswith(key) and h.endswith(" : état")]
     return row[header]
 
@@ -109,18 +114,21 @@ def tracking(tmp_path_factory) -> Tracking:
 
 
 def test_days_late_of_an_agent_without_report_count_from_the_oldest_step_still_open(tracking):
-    paul = tracking.agent("after", "200002")
+    paul = tracking.deadlines("after", "200002")
     assert state(paul, "Convocation") == "respectée"  # the roster's invitation date, passed: sent that day
     communication_due = REVIEW + dt.timedelta(days=30)
     assert state(paul, "Communication") == "dépassée"
-    assert paul["Jours de retard"] == (AFTER - communication_due).days == 47
+    assert tracking.agent("after", "200002")["Jours de retard"] == (AFTER - communication_due).days == 47
 
 
 def test_days_late_of_a_stage_not_done_count_from_its_due_date(tracking):
-    lea = tracking.agent("after", "200001")
-    assert state(lea, "Communication") == "dépassée"
+    assert state(tracking.deadlines("after", "200001"), "Communication") == "dépassée"
     communication_due = REVIEW + dt.timedelta(days=30)
+    lea = tracking.agent("after", "200001")
     assert lea["Jours de retard"] == (AFTER - communication_due).days == 47
+    # « Suivi » names it as her next deadline, with that limit and whom it waits for.
+    assert (lea["Prochaine échéance"], lea["Date limite"], lea["État de l'échéance"], lea["En attente de"]) == (
+        "Communication du compte rendu", dt.datetime.combine(communication_due, dt.time()), "dépassée", "évaluateur")
 
 
 def test_days_late_are_blank_when_nothing_is_late(tracking):
@@ -138,25 +146,29 @@ def test_days_late_agree_with_the_alerts(tracking):
 
 
 def test_an_agent_without_report_has_nothing_met_before_the_due_dates(tracking):
-    paul = tracking.agent("before", "200002")
+    paul = tracking.deadlines("before", "200002")
     assert state(paul, "Entretien avant la date limite") == "à venir"
     assert state(paul, "Convocation") == "à venir"
     assert "respectée" not in paul.values()
+    # His next deadline: the invitation, 8 days before the roster's interview, still to come.
+    suivi = tracking.agent("before", "200002")
+    assert (suivi["Prochaine échéance"], suivi["Date limite"], suivi["État de l'échéance"],
+            suivi["En attente de"]) == ("Convocation", dt.datetime(2026, 12, 6), "à venir", "évaluateur")
 
 
 def test_an_agent_without_report_has_the_roster_s_dates_done_once_past_and_the_rest_overdue(tracking):
-    paul = tracking.agent("after", "200002")
+    paul = tracking.deadlines("after", "200002")
     assert state(paul, "Entretien avant la date limite") == "respectée"  # held on the roster's day
     assert state(paul, "Communication") == state(paul, "Retour du compte rendu") == "dépassée"
 
 
 def test_a_report_s_own_dates_are_judged_once_they_are_past(tracking):
-    zoe = tracking.agent("after", "200003")
+    zoe = tracking.deadlines("after", "200003")
     assert state(zoe, "Convocation") == "respectée"
     assert state(zoe, "Entretien avant la date limite") == "respectée"
     # A report's dates are what happened, whatever day the tracking is rebuilt on (they were checked
     # against the day it was received); the roster's are a plan until their day comes.
-    early = tracking.agent("before", "200003")
+    early = tracking.deadlines("before", "200003")
     assert state(early, "Entretien avant la date limite") == "respectée"
 
 
@@ -245,7 +257,7 @@ def test_relances_lists_the_agents_to_chase_by_evaluator(tracking):
     # The first step still open: the report's communication, 30 days after the interview.
     assert paul["Échéance"] == dt.datetime(2027, 1, 13) and paul["Jours de retard"] == 47
     assert paul["À relancer"] == "évaluateur"
-    communication = next(h for h in tracking.agent("after", "200001") if h.startswith("Communication"))
+    communication = next(h for h in tracking.deadlines("after", "200001") if h.startswith("Communication"))
     label = communication.removesuffix(" : échéance").removesuffix(" : état")
     assert lea["Motif de relance"] == chase_overdue(label) == f"{label} : dépassée"
     assert lea["Échéance"] == dt.datetime(2027, 1, 13) and lea["Jours de retard"] == 47
@@ -289,7 +301,12 @@ def test_relances_is_a_table_with_its_header_frozen_and_printed_like_the_others(
     assert sheet.freeze_panes == "A2"
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
-    assert tracking.after.sheetnames == ["Suivi", "Synthèse", "Relances", "Harmonisation", "Accès à la formation"]
+    # Printed as wide as the page: whom to chase, why and by when (the reminders made stay on screen).
+    assert sheet.print_area == f"'Relances'!$A$1:$J${sheet.max_row}"
+    assert [c.value for c in sheet[1]][9] == "Jours de retard"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+    assert tracking.after.sheetnames == ["Suivi", "Échéances", "Synthèse", "Relances", "Harmonisation",
+                                         "Accès à la formation"]
 
 
 # -- the one lateness computation (pipeline.deadlines, behind the campaign view) -------------------

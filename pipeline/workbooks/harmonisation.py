@@ -111,10 +111,13 @@ class Distribution:
 
     @property
     def columns(self) -> list[SheetColumn]:
+        """The group, its reports, whether it differs (the test), then the share of each level: the
+        verdict and the test at the same place in every table, whatever its number of levels (the
+        sheet prints no wider than its widest table)."""
         return [SheetColumn(GROUP, "Regroupement"), SheetColumn(NAME, "Nom"),
                 SheetColumn(REPORTS, self.unit, NUMBER),
-                *[SheetColumn(f"level.{level}", f"{level} (%)", NUMBER) for level in self.levels],
-                SheetColumn(P_VALUE, "p (khi-deux)", NUMBER), SheetColumn(VERDICT, "Écart", TEXT)]
+                SheetColumn(VERDICT, "Écart", TEXT), SheetColumn(P_VALUE, "p (khi-deux)", NUMBER),
+                *[SheetColumn(f"level.{level}", f"{level} (%)", NUMBER) for level in self.levels]]
 
 
 def distributions(facts: list[AppraisalFacts], catalogue: Catalogue) -> list[Distribution]:
@@ -215,15 +218,21 @@ def write_equality_sheets(book: Book, facts: Iterable[AppraisalFacts], catalogue
     facts = list(facts)
     sheet = book.sheet("Harmonisation")
     threshold = f"{SIGNIFICANCE:g}".replace(".", ",")
-    sheet.write_string(0, 0, f"Répartition des niveaux par évaluateur et par service, comparée au reste de la "
-                             f"campagne (test du khi-deux, écart marqué si p < {threshold} ; groupes de moins "
-                             f"de {MIN_REPORTS} comptes rendus non testés)", book.bold)
     top = 2
-    for index, distribution in enumerate(distributions(facts, catalogue), 1):
+    tables = distributions(facts, catalogue)
+    for index, distribution in enumerate(tables, 1):
         sheet.write_string(top, 0, distribution.title, book.bold)
         top = book.table(sheet, distribution.frame, distribution.columns, name=f"Harmonisation {index}",
                          top=top + 1) + 1
+    # Over the tables' width, wrapped on two lines: a longer line would widen the printed page.
+    sheet.merge_range(0, 0, 0, max((len(d.columns) for d in tables), default=1) - 1,
+                      f"Répartition des niveaux par évaluateur et par service, comparée au reste de la "
+                      f"campagne (test du khi-deux, écart marqué si p < {threshold} ; groupes de moins "
+                      f"de {MIN_REPORTS} comptes rendus non testés)", book.bold_wrap)
+    sheet.set_row(0, 33)
+    book.print_on_one_page(sheet)
     access = book.sheet("Accès à la formation")
     book.table(access, training_access(facts), ACCESS_COLUMNS, name="Acces formation")
     access.freeze_panes(1, 0)
+    book.print_on_one_page(access)
 

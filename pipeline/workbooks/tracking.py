@@ -1,16 +1,23 @@
 """The campaign tracking, ``suivi_campagne.xlsx``: one row per agent, as the campaign view says.
 
 Sheets: «\u202fSuivi\u202f» (one row per roster agent, then one per other agent the
-journal knows: stage, dates, deadlines and their state, days late, last file received),
+journal knows: who, stage and situation, the next deadline, its limit and state and whom it
+waits for, the columns that print on one page width, then on screen the dates, days late, last
+file received...), «\u202fÉchéances\u202f» (the same agents: each deadline's limit and state),
 «\u202fSynthèse\u202f» (agents per stage, agents per service, a chart per stage) and
 «\u202fRelances\u202f» (per evaluator, the agents to chase: no report, a pending
 rejection, a step not done by its due date; whom and by when).
+
+Printed (A4 landscape): «\u202fSuivi\u202f» from the name to whom the next deadline waits for, one
+line per agent, on the page's width; «\u202fÉchéances\u202f» on strips of pages across, the agent on
+each; «\u202fRelances\u202f» on the page's width, up to the days late; each summary on one page.
 
 Every value comes from :class:`pipeline.campaign.CampaignView` (:func:`tracking_rows` only lays
 it out): lateness and chasing are computed there, once, for ``etat`` and ``relancer`` too.
 
 Where to add a column: the «\u202fSuivi\u202f» sheet's columns are
-:func:`tracking_columns`, the «\u202fSynthèse\u202f» tables' :data:`STAGE_COLUMNS` and
+:func:`tracking_columns` (:func:`printed_columns` says which print), the «\u202fÉchéances\u202f»
+sheet's :func:`deadline_columns`, the «\u202fSynthèse\u202f» tables' :data:`STAGE_COLUMNS` and
 :func:`service_columns`, the «\u202fRelances\u202f» sheet's :func:`relance_columns`, all
 just below; a value for it in :func:`tracking_rows` (or :func:`relance_rows`).
 """
@@ -30,7 +37,7 @@ from ..deadlines import deadlines
 from ..records import PdfSignature
 from ..text import format_date, yes_no
 from .harmonisation import AppraisalFacts, write_equality_sheets
-from .sheets import AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text, field_columns
+from .sheets import AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, WHO_WIDTH, Book, SheetColumn, cell_text, field_columns
 
 IN_ROSTER, STAGE, SITUATION, ALERTS = "in_roster", "stage", "situation", "alerts"
 LAST_FILE, LAST_RECEIVED, LAST_OUTCOME, REASONS = "last_file", "last_received", "last_outcome", "reasons"
@@ -47,6 +54,14 @@ CHASE, CHASE_WHOM, CHASE_DUE, CHASE_DAYS = "chase", "chase_whom", "chase_due", "
 # … the N+2 reminded too, the first reminder about the step, the last reminder about the agent.
 CHASE_N2, FIRST_REMINDER, LAST_REMINDER_TO, LAST_REMINDER_ON = "chase_n2", "first_reminder", "last_to", "last_on"
 SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
+# The next deadline (AgentState.next_deadline): what, by when, its state, whom it waits for.
+NEXT, NEXT_DUE, NEXT_STATE, NEXT_WHOM = "next", "next_due", "next_state", "next_whom"
+# Who an agent is, in «\u202fSuivi\u202f» and «\u202fÉchéances\u202f»: the first columns, frozen on screen
+# up to the first name; printed from the name.
+WHO = (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE)
+PRINTED_WHO = (cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE)
+SITUATION_WIDTH = 90  # printed, a situation (a stage's label) stays on one line up to this many characters
+STATE_WIDTH = 14  # printed, a deadline's state wraps beyond it («\u202feffectuée, date non indiquée\u202f»)
 
 
 # ---------------------------------------------------------------------------
@@ -55,23 +70,24 @@ SHORT_NO_REPORT, SHORT_REJECTED = "Aucun compte rendu", "Rejeté"
 
 
 def tracking_columns(config: Config) -> list[SheetColumn]:
-    """Columns of the «\u202fSuivi\u202f» sheet, in order."""
+    """Columns of the «\u202fSuivi\u202f» sheet, in order: who, where the report stands and its next
+    deadline (what prints, :func:`printed_columns`), then on screen the rest."""
     catalogue = config.catalogue
-    due = []
-    for deadline in deadlines({}, config):
-        due.append(SheetColumn(f"due.{deadline.key}", f"{deadline.label} : échéance", DATE))
-        due.append(SheetColumn(f"state.{deadline.key}", f"{deadline.label} : état"))
     return [
-        *field_columns(catalogue, IDENTITY),
+        *field_columns(catalogue, WHO, wrap_at=WHO_WIDTH),
+        SheetColumn(STAGE, "Étape", NUMBER),
+        SheetColumn(SITUATION, "Situation", wrap_at=SITUATION_WIDTH),
+        SheetColumn(NEXT, "Prochaine échéance"),
+        SheetColumn(NEXT_DUE, "Date limite", DATE),
+        SheetColumn(NEXT_STATE, "État de l'échéance"),
+        SheetColumn(NEXT_WHOM, "En attente de"),
+        *field_columns(catalogue, (cat.GRADE, cat.EVALUATOR)),
         SheetColumn(EVALUATOR_EMAIL, "Courriel de l'évaluateur"),
         SheetColumn(IN_ROSTER, "Dans la liste des agents"),
-        SheetColumn(STAGE, "Étape", NUMBER),
-        SheetColumn(SITUATION, "Situation"),
         *_date_fields(catalogue),
         SheetColumn(NOTIFIED, "Notification"),
         SheetColumn(SIGNED_RECEIVED, "Exemplaire signé reçu le", DATE),
         SheetColumn(SIGNATURES, "Signatures électroniques de l'exemplaire"),
-        *due,
         SheetColumn(ALERTS, "Alertes de délai", NUMBER),
         SheetColumn(DAYS_LATE, "Jours de retard", NUMBER),
         SheetColumn(LAST_FILE, "Dernier fichier reçu"),
@@ -81,6 +97,23 @@ def tracking_columns(config: Config) -> list[SheetColumn]:
         SheetColumn(LAST_MESSAGE, "Dernier courriel"),
         SheetColumn(LAST_MESSAGE_ON, "Courriel du", DATE),
     ]
+
+
+def printed_columns(columns: list[SheetColumn]) -> tuple[int, int]:
+    """The first and last of ``columns`` (:func:`tracking_columns`) that print: from the agent's name
+    to whom the next deadline waits for (the matricule and the rest stay on screen)."""
+    ids = [c.id for c in columns]
+    return next(i for i, key in enumerate(ids) if key in (*PRINTED_WHO, STAGE)), ids.index(NEXT_WHOM)
+
+
+def deadline_columns(config: Config) -> list[SheetColumn]:
+    """Columns of the «\u202fÉchéances\u202f» sheet: who (as in «\u202fSuivi\u202f»), then each deadline of
+    the workflow, its limit («\u202f… : échéance\u202f») and its state («\u202f… : état\u202f»)."""
+    due = []
+    for deadline in deadlines({}, config):
+        due.append(SheetColumn(f"due.{deadline.key}", f"{deadline.label} : échéance", DATE))
+        due.append(SheetColumn(f"state.{deadline.key}", f"{deadline.label} : état", wrap_at=STATE_WIDTH))
+    return [*field_columns(config.catalogue, WHO, wrap_at=WHO_WIDTH), *due]
 
 
 def relance_columns(config: Config) -> list[SheetColumn]:
@@ -103,7 +136,7 @@ def relance_columns(config: Config) -> list[SheetColumn]:
 
 # « Synthèse », « Par étape »: what :func:`situation_counts` gives.
 STAGE_COLUMNS = [SheetColumn(SHORT_SITUATION, "Étape"), SheetColumn(AGENTS, "Agents", NUMBER),
-                 SheetColumn(SITUATION, "Situation")]
+                 SheetColumn(SITUATION, "Situation", wrap_at=SITUATION_WIDTH)]
 
 
 def service_columns(service_label: str, situations: list[str]) -> list[SheetColumn]:
@@ -132,10 +165,10 @@ def signature_text(signatures: tuple[PdfSignature, ...] | list[PdfSignature]) ->
 
 
 def tracking_rows(config: Config, view: CampaignView) -> pd.DataFrame:
-    """«\u202fSuivi\u202f»: one row per agent of the campaign view, in its order (the roster's agents,
-    then the others the journal knows)."""
+    """«\u202fSuivi\u202f» and «\u202fÉchéances\u202f»: one row per agent of the campaign view, in its order
+    (the roster's agents, then the others the journal knows)."""
     catalogue = config.catalogue
-    columns = tracking_columns(config)
+    columns = [*tracking_columns(config), *deadline_columns(config)[len(field_columns(catalogue, WHO)):]]
     identity = [c.id for c in field_columns(catalogue, IDENTITY)]
     date_keys = [c.id for c in _date_fields(catalogue)]
     records = []
@@ -144,6 +177,12 @@ def tracking_rows(config: Config, view: CampaignView) -> pd.DataFrame:
         record[EVALUATOR_EMAIL] = cell_text(agent.evaluator_email)
         record[IN_ROSTER] = yes_no(agent.in_roster) if view.with_roster else ""
         record[STAGE], record[SITUATION] = agent.stage, agent.situation
+        upcoming = agent.next_deadline
+        if upcoming is not None:
+            record[NEXT], record[NEXT_DUE] = upcoming.name, upcoming.due
+            record[NEXT_STATE], record[NEXT_WHOM] = upcoming.state, upcoming.owner
+        else:
+            record[NEXT], record[NEXT_DUE], record[NEXT_STATE], record[NEXT_WHOM] = "", None, "", ""
         record.update({key: agent.dates.get(key) for key in date_keys})
         record[NOTIFIED] = agent.current.notification if agent.current else ""
         copy = agent.signed_copy
@@ -229,8 +268,18 @@ def write_tracking(path: Path, agents: pd.DataFrame, chased: pd.DataFrame, confi
     campaign = config.campaign.key
     book = Book(path, f"Suivi de la campagne {campaign}")
     follow = book.sheet("Suivi")
-    book.table(follow, agents, tracking_columns(config), name="Suivi")
-    follow.freeze_panes(1, 1)
+    columns = tracking_columns(config)
+    book.table(follow, agents, columns, name="Suivi", printed=printed_columns(columns))
+    who = field_columns(catalogue, WHO)
+    frozen = next((i + 1 for i, c in enumerate(who) if c.id == cat.FIRST_NAME), 1)
+    follow.freeze_panes(1, frozen)  # the header, and who: the matricule, the name and first name
+    detail = book.sheet("Échéances")
+    columns = deadline_columns(config)
+    end = book.table(detail, agents, columns, name="Échéances")
+    detail.freeze_panes(1, frozen)
+    printed_who = [i for i, c in enumerate(who) if c.id in PRINTED_WHO] or [0]
+    book.print_strips(detail, rows=(0, end - 1), repeat=(printed_who[0], len(who) - 1),
+                      groups=[(i, i + 1) for i in range(len(who), len(columns), 2)])
     summary = book.sheet("Synthèse")
     summary.write_string(0, 0, f"Campagne {campaign} : situation au {format_date(today)}", book.bold)
     stages = situation_counts(agents, catalogue)
@@ -244,10 +293,12 @@ def write_tracking(path: Path, agents: pd.DataFrame, chased: pd.DataFrame, confi
                       "data_labels": {"value": True}})
     chart.set_title({"name": "Agents par étape du compte rendu", "name_font": {"size": 12}})
     chart.set_legend({"none": True})
-    summary.set_h_pagebreaks([end + 1])  # the chart on a page of its own, never cut
     summary.insert_chart(end + 1, 0, chart)
+    book.print_on_one_page(summary, chart=(480, 288))  # the tables and, below them, the chart (its size)
     chase = book.sheet("Relances")
-    book.table(chase, chased, relance_columns(config), name="Relances")
+    columns = relance_columns(config)
+    # Printed: whom to chase, why and by when; the reminders already made stay on screen.
+    book.table(chase, chased, columns, name="Relances", printed=(0, [c.id for c in columns].index(CHASE_DAYS)))
     chase.freeze_panes(1, 0)
     if appraisals is not None:
         write_equality_sheets(book, appraisals, catalogue)

@@ -30,11 +30,14 @@ from .. import catalogue as cat
 from ..catalogue import Catalogue, Column
 from ..journal import CurrentReport, FileRow
 from ..text import canonical_choice
-from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, Book, SheetColumn, cell_text,
-                     field_columns)
+from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, WHO_WIDTH, Book, SheetColumn, bar_chart_size,
+                     cell_text, field_columns)
 from .titles import group_titles
 
 PLAN_IDENTITY = (cat.CAMPAIGN, cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE)
+# «\u202fBesoins\u202f» prints who (these), then the training table's columns side by side.
+PRINTED_IDENTITY = (cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE)
+FREE_TEXT_WIDTH = 30  # printed, a free text of the training table (a title, a reason) wraps beyond it
 GROUPED_TITLE, SOURCE_FILE, REQUESTS = "grouped_title", "source_file", "requests"
 CHART_TITLES = 15  # grouped titles shown in the training chart
 
@@ -50,20 +53,28 @@ PENDING_SHEET = "Besoins non validés"
 
 
 def need_columns(catalogue: Catalogue) -> list[SheetColumn]:
-    """Columns of the «\u202fBesoins\u202f» sheet and of the CSV, in order: the agent (and
-    their category), the training table's columns (the grouped title after the
-    title, a coded choice's meaning after it), the review date, the source file."""
-    title, _, _ = need_table(catalogue)
-    need = []
-    for column in catalogue.field(cat.TRAINING_NEEDS).columns or []:
-        need.append(SheetColumn(need_id(column), column.label))
-        if column is title:
-            need.append(GROUPED)
-        if column.meanings:
-            need.append(SheetColumn(_meaning_id(column), f"{column.label} : signification"))
-    return [*field_columns(catalogue, PLAN_IDENTITY), CATEGORY, *need,
+    """Columns of the «\u202fBesoins\u202f» sheet and of the CSV, in order: the agent (campaign,
+    number, name, first name, service), the training table's columns side by side (the title,
+    its type, scheme, priority...: what prints, :func:`printed_need_columns`), then the grouped
+    title and each coded choice's meaning, the agent's grade and category, the review date, the
+    source file."""
+    table = catalogue.field(cat.TRAINING_NEEDS).columns or []
+    need = [SheetColumn(need_id(c), c.label, wrap_at=FREE_TEXT_WIDTH if c.kind == "text" else None) for c in table]
+    beside = [GROUPED, *[SheetColumn(_meaning_id(c), f"{c.label} : signification") for c in table if c.meanings]]
+    who = field_columns(catalogue, [key for key in PLAN_IDENTITY if key != cat.GRADE], wrap_at=WHO_WIDTH)
+    return [*who, *need, *beside, *field_columns(catalogue, [cat.GRADE]), CATEGORY,
             *field_columns(catalogue, [cat.REVIEW_DATE], DATE),
             SheetColumn(SOURCE_FILE, "Fichier source")]
+
+
+def printed_need_columns(columns: list[SheetColumn], catalogue: Catalogue) -> tuple[int, int]:
+    """The first and last of ``columns`` (:func:`need_columns`, or :func:`pending_columns`) that
+    print: who (name, first name, service), then the training table's columns, side by side on the
+    page's width; the others stay on screen."""
+    ids = [c.id for c in columns]
+    table = [need_id(c) for c in catalogue.field(cat.TRAINING_NEEDS).columns or []]
+    first = next((i for i, key in enumerate(ids) if key in (*PRINTED_IDENTITY, *table)), 0)
+    return first, max((ids.index(key) for key in table if key in ids), default=len(ids) - 1)
 
 
 def pending_columns(catalogue: Catalogue) -> list[SheetColumn]:
@@ -284,21 +295,24 @@ def write_plan(path: Path, frame: pd.DataFrame, catalogue: Catalogue, campaign: 
     cost sheets (``costs.cost_summaries``) when a training catalogue is configured."""
     book = Book(path, f"Plan de formation, campagne {campaign}")
     needs = book.sheet("Besoins")
-    book.table(needs, frame, need_columns(catalogue), name="Besoins")
+    columns = need_columns(catalogue)
+    book.table(needs, frame, columns, name="Besoins", printed=printed_need_columns(columns, catalogue))
     needs.freeze_panes(1, 0)
     if pending is not None and len(pending):
         sheet = book.sheet(PENDING_SHEET)
-        book.table(sheet, pending.assign(**{PENDING.id: PENDING_STATE}), pending_columns(catalogue),
-                   name=PENDING_SHEET)
+        columns = pending_columns(catalogue)
+        book.table(sheet, pending.assign(**{PENDING.id: PENDING_STATE}), columns, name=PENDING_SHEET,
+                   printed=printed_need_columns(columns, catalogue))
         sheet.freeze_panes(1, 0)
     for summary in [*plan_summaries(frame, catalogue), *costs]:
         sheet = book.sheet(summary.sheet)
         book.table(sheet, summary.frame, summary.columns, name=sheet.name, totals=summary.totals)
         sheet.freeze_panes(1, 0)
+        book.print_on_one_page(sheet)
     data, columns = chart_data(frame, catalogue)
     sheet = book.sheet("Graphique")
     end = book.table(sheet, data, columns, name="Graphique")
-    sheet.set_h_pagebreaks([end + 1])  # the chart on a page of its own, never cut
+    book.print_on_one_page(sheet, chart=bar_chart_size(len(data)))  # the table and, below it, the chart
     shown = (f"les {len(data)} intitulés les plus demandés" if len(data) >= CHART_TITLES
              else f"{len(data)} intitulé{'s' if len(data) > 1 else ''}")
     book.stacked_bar(sheet, data, columns, f"Demandes de formation par intitulé et par type ({shown})",
