@@ -876,3 +876,19 @@ def test_what_goes_the_signed_copies_way(tmp_path, name, content, signed_copy):
 ])
 def test_images_are_told_by_their_first_bytes(head, expected):
     assert signed_copies.image_format(head) == expected
+
+
+def test_a_cut_short_photo_is_refused_even_after_the_dashboard_s_summary_was_made_in_the_process(workspace, tmp_path):
+    """WeasyPrint, which makes the one-page summary after a pass, tells Pillow to accept cut-short images
+    for the whole process: the watcher's next pass must still refuse a photo cut short."""
+    from PIL import ImageFile
+
+    from pipeline.dashboard.summary import _weasyprint
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    _weasyprint()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is before is False
+    whole = encoded(specimen_picture(code_of("100001")), "JPEG", quality=80)
+    (tmp_path / "coupée.jpg").write_bytes(whole[: len(whole) // 3])
+    (handled,) = run(workspace, tmp_path / "coupée.jpg").handled
+    assert (handled.outcome, handled.reason_code) == (Outcome.UNREADABLE, UnreadableImage.code)

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+from ..command_names import WORKBOOKS, command_line
 from .figures import CampaignFigures, Table
 from .page import render
 
@@ -32,13 +33,20 @@ class SummaryUnavailable(Exception):
 
 
 def _weasyprint():
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: a system library (Pango) is missing
         raise SummaryUnavailable(
             f"La synthèse PDF n'est pas produite : la bibliothèque WeasyPrint ne peut pas être chargée "
             f"({exc.__class__.__name__}). Installez les paquets libpango-1.0-0 et libpangoft2-1.0-0, "
-            "puis relancez «\u202fentretiens classeurs\u202f».") from None
+            f"puis relancez «\u202f{command_line(WORKBOOKS)}\u202f».") from None
+    finally:
+        # WeasyPrint makes Pillow accept cut-short images for the whole process (weasyprint/images.py):
+        # a signed copy photographed and cut short must still be refused by the next pass (the watcher).
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return weasyprint
 
 
