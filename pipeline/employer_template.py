@@ -19,8 +19,8 @@ the command with the field and its place named.
 
 ``entretiens generer`` (:class:`EmployerTemplate`, loaded once per run) writes each agent's
 report: the roster's values and last year's objectives AT THEIR MAPPED PLACES, found on the
-template's :class:`~pipeline.layout.Layout` with the reader's own lookups
-(:mod:`pipeline.employer_read`), so that what is written is where it is read:
+template's :class:`~pipeline.layout.Layout` by the reader's own place-finding
+(:class:`pipeline.employer_read.Finder`), so that what is written is where it is read:
 
 ``after_label``  the blank after the label (its leader dots or underscores, its tab) replaced
                  by the value; the line's other label stays where it was (its tab kept, the tab
@@ -62,6 +62,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from . import catalogue as cat
@@ -69,6 +70,9 @@ from .form import FieldPlace, Form, TablePlace
 from .layout import Layout, Line, Piece
 from .outcomes import EntretiensError, TemplateError
 from .text import INVISIBLE, is_yes, normalize_label
+
+if TYPE_CHECKING:
+    from .employer_read import Stretch
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +91,6 @@ _TOKEN = IDENTIFIER_TOKEN.encode()
 _SPACES = " \u00a0\u202f"
 _LEADER_CHARS = ".…·_\t" + _SPACES
 _COLON = re.compile(rf"[{_SPACES}]*:?[{_SPACES}]*")
-_MAX_REGION_LINES = 12  # lines after a label searched for its boxes, as the reader does
 # A box shown ticked: its glyph's ticked twin.
 _TICKED = {"☐": "☒", "□": "■", "❑": "■", "◻": "◼", "⬜": "⬛", "▢": "▣",
            "○": "●", "◯": "●"}
@@ -390,12 +393,14 @@ class _TableTarget:
 
 
 class _Places:
-    """The template's places, looked up on its layout with the reader's index."""
+    """The template's places, found on its layout by the reader's :class:`~pipeline.employer_read.Finder`:
+    each kind of place turned into where its value is written."""
 
     def __init__(self, layout: Layout, form: Form):
-        from .employer_read import _Document
+        from .employer_read import Document, Finder
 
-        self.doc = _Document(layout, form)
+        self.doc = Document(layout, form)
+        self.finder = Finder(self.doc)
 
     # -- offsets: the reader's text of a line drops invisible characters
 
@@ -432,18 +437,16 @@ class _Places:
         return None
 
     def _after_label(self, place: FieldPlace) -> _Target | None:
-        doc = self.doc
-        hit = doc.pick(place, doc.hits(place.text))
-        if hit is None:
+        rest = self.finder.after_label(place)
+        if rest is None:
             return None
-        index, _, end = hit
-        text = doc.texts[index]
-        stop = end + len(doc.rest_of_line(hit, place.until))
+        index, end, stop = rest.line, rest.start, rest.end
+        text = self.doc.texts[index]
         slot = _COLON.match(text, end, stop).end()
         leaders = slot
         while leaders < stop and text[leaders] in _LEADER_CHARS:
             leaders += 1
-        line = doc.lines[index]
+        line = self.doc.lines[index]
         before = "" if slot > 0 and text[slot - 1] in _SPACES + "\t" else " "
         more = text[leaders:].strip(_SPACES) != ""  # another label (or a hint) after the blank
         tabs = [i for i in range(slot, leaders) if text[i] == "\t"]
@@ -456,172 +459,87 @@ class _Places:
         return _Target(span=span)
 
     def _below_label(self, place: FieldPlace) -> _Target | None:
-        from .employer_read import _neighbour
-
         doc = self.doc
-        hits = doc.hits(place.text)
-        hit = doc.pick(place, [h for h in hits if doc.line_start(h)]) or doc.pick(place, hits)
-        if hit is None:
+        below = self.finder.below_label(place)
+        if below is None:
             return None
-        index = hit[0]
-        cell = doc.cells[index]
-        below = doc.following(index, until=place.until, same_cell=cell is not None)
-        if below:
-            first = below[0]
+        if below.lines:
+            first = below.lines[0]
             if not doc.texts[first].strip(_LEADER_CHARS):
                 line = doc.lines[first]
                 return _Target(span=_Span(line, 0, len(line.text)))
-        elif cell is not None:
-            under = _neighbour(doc.tables[index], cell, "below")
-            if under is not None:
-                return _Target(cell=under.source)
-        return _Target(new_line_after=doc.lines[index].source)
+        elif below.under is not None:
+            return _Target(cell=below.under.source)
+        return _Target(new_line_after=doc.lines[below.rest.line].source)
 
     def _cell(self, place: FieldPlace) -> _Target | None:
-        from .employer_read import _column_header, _neighbour, _own_cell
-
-        doc = self.doc
-        for index in doc.in_scope(place, doc.cell_hits(place.text))[place.occurrence - 1:]:
-            table, label = doc.tables[index], doc.cells[index]
-            if place.column:
-                header = _column_header(doc, table, label, place.column)
-                if header is None:
-                    continue
-                value = _own_cell(table, label.row, header.column)
-            else:
-                value = _neighbour(table, label, place.direction)
-            if value is None or value is label:
-                continue
-            box = next((p for line in value.lines for p in line.pieces
-                        if p.kind == "field" and p.field_kind == "checkbox"), None)
-            return _Target(cell=value.source, piece=box)
-        return None
+        value = self.finder.cell(place)
+        if value is None:
+            return None
+        box = next((p for line in value.lines for p in line.pieces
+                    if p.kind == "field" and p.field_kind == "checkbox"), None)
+        return _Target(cell=value.source, piece=box)
 
     _label = _cell
 
     def _boxes(self, place: FieldPlace) -> _Target | None:
-        from bisect import bisect_right
+        found = self.finder.boxes(place)
+        if found is None or not found.boxes:
+            return None
+        return _Target(options={choice: self._box(box) for choice, box in found.boxes.items()})
 
-        from .employer_read import _boxes_in, _option_pattern, pattern
-
-        doc = self.doc
-        if place.text:
-            hit = doc.pick(place, doc.hits(place.text))
-            if hit is None:
-                return None
-            region = [(hit[0], hit[2])] + [(i, 0) for i in doc.following(hit[0])[:_MAX_REGION_LINES]]
-        else:
-            candidates = sorted({bisect_right(doc.starts, match.start()) - 1 for _, printed in place.options
-                                 for match in pattern(printed).finditer(doc.doc_key)})
-            boxed = [(i, 0, 0) for i in candidates if _boxes_in(doc.texts[i], doc.keys[i], place.options)]
-            first = doc.pick(place, boxed)
-            if first is None:
-                return None
-            region = [(i, 0) for i in range(first[0], min(first[0] + len(place.options), len(doc.lines)))]
-        found: dict[str, _Target] = {}
-        for index, offset in region:
-            key = doc.keys[index]
-            here: dict[str, _Target] = {}
-            for choice, printed in place.options:
-                match = _option_pattern(printed).search(key[offset:])
-                if match:
-                    here[choice] = self._box(index, offset + match.start("box"), offset + match.end("box"))
-            if not here:
-                if found:
-                    break
-                continue
-            if set(here) & set(found):
-                break
-            found.update(here)
-        return _Target(options=found) if found else None
-
-    def _box(self, index: int, start: int, end: int) -> _Target:
-        line, text = self.doc.lines[index], self.doc.texts[index]
-        start_at, end_at = self._offset(index, start), self._offset(index, end)
+    def _box(self, box: Stretch) -> _Target:
+        index = box.line
+        line = self.doc.lines[index]
+        start_at, end_at = self._offset(index, box.start), self._offset(index, box.end)
         piece = self._piece_at(line, start_at)
         if piece is not None and piece.kind == "field":
             return _Target(piece=piece)
-        box = text[start:end]
-        if box.startswith("["):
+        shown = box.text(self.doc)
+        if shown.startswith("["):
             mark = "[X]"
-        elif box.startswith("("):
+        elif shown.startswith("("):
             mark = "(X)"
-        elif "\ue000" <= box[:1] <= "\uf8ff":
+        elif "\ue000" <= shown[:1] <= "\uf8ff":
             mark = "\uf0fe"  # Wingdings' ticked box
         else:
-            mark = _TICKED.get(box, "☒")
+            mark = _TICKED.get(shown, "☒")
         return _Target(span=_Span(line, start_at, end_at), mark=mark)
 
     def _grid(self, place: FieldPlace) -> _Target | None:
-        from .employer_read import _grid_columns, _own_cell, label_key
-
-        doc = self.doc
-        for index in doc.in_scope(place, doc.cell_hits(place.text))[place.occurrence - 1:]:
-            table, criterion = doc.tables[index], doc.cells[index]
-            row = criterion.row
-            if place.row:
-                wanted = label_key(place.row)
-                row = next((r for r in range(criterion.row, criterion.row + criterion.row_span)
-                            for c in table.rows[r] if c is not criterion and doc.cell_key(c) == wanted), None)
-                if row is None:
-                    continue
-            columns = _grid_columns(doc, table, criterion.row, place.options)
-            if columns is None:
-                continue
-            options = {}
-            for choice, column in columns.items():
-                cell = _own_cell(table, row, column)
-                if cell is not None:
-                    options[choice] = _Target(cell=cell.source, mark="X")
-            return _Target(options=options)
-        return None
+        found = self.finder.grid(place)
+        if found is None:
+            return None
+        return _Target(options={choice: _Target(cell=cell.source, mark="X") for choice, cell in found.cells.items()
+                                if cell is not None})
 
     def _form_field(self, place: FieldPlace) -> _Target | None:
-        wanted = place.text.strip().casefold()
-        fields = [p for line in self.doc.lines for p in line.pieces
-                  if p.kind == "field" and (p.name or "").strip().casefold() == wanted]
-        return _Target(piece=fields[place.occurrence - 1]) if len(fields) >= place.occurrence else None
+        found = self.finder.form_field(place)
+        return _Target(piece=found[1]) if found is not None else None
 
     def _tag(self, place: FieldPlace) -> _Target | None:
-        fields = [p for line in self.doc.lines for p in line.pieces if p.kind == "field" and p.name == place.text]
-        return _Target(piece=fields[0]) if fields else None
+        found = self.finder.tag(place)
+        return _Target(piece=found[1]) if found is not None else None
 
     # -- tables
 
     def table(self, place: TablePlace) -> _TableTarget | None:
-        from .employer_read import _own_cell, label_key
-
+        """The table's blank rows (every written column's cell blank, leader dots aside)."""
         doc = self.doc
-        keys = list(place.headers)
-        wanted = [label_key(label) for label in place.headers.values()]
-        for index in doc.in_scope(place, [i for i in doc.exact.get(wanted[0], ()) if doc.cells[i] is not None]):
-            table, row = doc.tables[index], doc.cells[index].row
-            columns: dict[str, int] = {}
-            for cell in table.rows[row]:
-                text = doc.cell_key(cell)
-                for key, label in zip(keys, wanted):
-                    if text == label and key not in columns:
-                        columns[key] = cell.column
-            if len(columns) < len(keys):
-                continue
-            written = [key for key in keys if key not in place.options]  # box columns are the evaluator's
-            header = [doc.cell_key(c) for c in table.rows[row]]
-            rows, elements = [], []
-            for r in range(row + 1, len(table.rows)):
-                own = [c for c in table.rows[r] if c.row == r]
-                if [doc.cell_key(c) for c in own] == header:
-                    continue  # the header repeated
-                if len(own) == 1 and own[0].column_span >= table.grid_columns > 1 and len(keys) > 1:
-                    continue  # a title across the table
-                cells = {key: _own_cell(table, r, columns[key]) for key in written}
-                if any(c is None or doc.cell_key(c).strip(_LEADER_CHARS) for c in cells.values()):
-                    continue  # not a blank row
-                rows.append({key: c.source for key, c in cells.items()})
-                elements.append(cells[written[0]].source.getparent() if written else None)
-            if not rows or any(e is None for e in elements):
-                return _TableTarget(columns, [], [], None, {})
-            return _TableTarget(columns, rows, elements, elements[-1], rows[-1])
-        return None
+        found = self.finder.table(place)
+        if found is None:
+            return None
+        written = [key for key in place.headers if key not in place.options]  # box columns are the evaluator's
+        rows, elements = [], []
+        for r in found.rows:
+            cells = {key: found.cell(r, key) for key in written}
+            if any(c is None or doc.cell_key(c).strip(_LEADER_CHARS) for c in cells.values()):
+                continue  # not a blank row
+            rows.append({key: c.source for key, c in cells.items()})
+            elements.append(cells[written[0]].source.getparent() if written else None)
+        if not rows or any(e is None for e in elements):
+            return _TableTarget(found.columns, [], [], None, {})
+        return _TableTarget(found.columns, rows, elements, elements[-1], rows[-1])
 
 
 # -- the template, loaded once; each report ---------------------------------------------------------

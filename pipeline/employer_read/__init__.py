@@ -44,29 +44,22 @@ The package, each module read in one sitting:
 
 - :mod:`.folding`   text as compared: folding, labels as keys and patterns, what starts and ends a label;
 - :mod:`.document`  a layout indexed once: lines, their folded text, labels, sections, titles, fields;
-- :mod:`.places`    each kind of place read on it (:class:`~.places.Reader`), boxes, cells;
+- :mod:`.finding`   where each kind of place is on it (:class:`~.finding.Finder`): the reader reads
+                    there, the template writer (:mod:`pipeline.employer_template`) writes there;
+- :mod:`.places`    each kind of place read where it is found (:class:`~.places.Reader`), boxes' states;
 - :mod:`.tables`    a table field's rows;
 - :mod:`.report`    the whole report: recognition, version, every field, identity (:func:`read_layout`);
 - :mod:`.roster`    a copy of the blank form matched to its agent by name (:func:`identify_agent`).
 """
 
-from .document import Document, Hit, Labels, labels_of
-from .folding import drop, folded, label_key, pattern
-from .places import (Read, Reader, box_state, boxes_in, column_header, grid_columns, neighbour, option_pattern,
-                     own_cell, ticked)
+from .document import Document, Hit
+from .finding import Below, Boxes, FieldAt, Finder, GridRow, Stretch, TableRows
 from .report import MIN_SHARE, REPORT_WORDS, is_employer_form, read_layout
 from .roster import identify_agent, person_key, roster_names
-from .tables import read_table
 
 __all__ = [
     "MIN_SHARE", "REPORT_WORDS", "is_employer_form", "read_layout",  # report
     "identify_agent", "person_key", "roster_names",  # roster
-    "Document", "Hit", "label_key", "pattern", "drop",  # what the template writer looks places up with
+    # where each place is, for the template writer to write there
+    "Document", "Hit", "Finder", "Stretch", "Below", "Boxes", "GridRow", "TableRows", "FieldAt",
 ]
-
-# The names these had in the single module employer_read.py, for the code written against it
-# (pipeline.employer_template finds its places with the reader's own index and helpers).
-_Document, _Read, _Reader, _Labels, _labels_of = Document, Read, Reader, Labels, labels_of
-_boxes_in, _box_state, _option_pattern, _ticked = boxes_in, box_state, option_pattern, ticked
-_own_cell, _neighbour, _column_header, _grid_columns = own_cell, neighbour, column_header, grid_columns
-_read_table, _folded = read_table, folded

@@ -1,9 +1,9 @@
 """A layout indexed once for the reader: its lines in reading order, their text and its folded
 copy, where each label of the form is written, sections, titles and what follows a label.
 
-:class:`Document` is what every kind of place (:mod:`.places`) and the recognition of a copy
-(:mod:`.report`) look things up in; the template writer (:mod:`pipeline.employer_template`)
-finds its places with it too, so that what is written is where it is read.
+:class:`Document` is what every kind of place is found in (:mod:`.finding`), for the reader
+(:mod:`.places`, :mod:`.tables`) and the template writer (:mod:`pipeline.employer_template`)
+alike, and what the recognition of a copy (:mod:`.report`) looks things up in.
 """
 
 from __future__ import annotations
