@@ -6,9 +6,9 @@ outside :mod:`pipeline.odf` writes an ODF ``{urn:oasis:...}`` name.
 
 from __future__ import annotations
 
-import functools
-
 from lxml import etree
+
+from ..hardened_xml import hardened_parser, qn_for
 
 NSMAP = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -28,31 +28,14 @@ NSMAP = {
     "loext": "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0",
     "field": "urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0",
 }
-_URIS = {**NSMAP, "xml": "http://www.w3.org/XML/1998/namespace"}
+#: ``qn("text:p")`` -> ``"{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"``.
+qn = qn_for(NSMAP)
+_PARSER = hardened_parser()
 
 #: The media types an OpenDocument package declares in its ``mimetype`` entry.
 TEXT = "application/vnd.oasis.opendocument.text"
 TEXT_TEMPLATE = "application/vnd.oasis.opendocument.text-template"
 MEDIA_TYPE_PREFIX = "application/vnd.oasis.opendocument."
-
-
-@functools.lru_cache(maxsize=None)
-def qn(name: str) -> str:
-    """``"text:p"`` -> ``"{urn:oasis:...:text:1.0}p"``."""
-    prefix, local = name.split(":")
-    return f"{{{_URIS[prefix]}}}{local}"
-
-
-# The same settings as pipeline.ooxml's parser: received files are untrusted.
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
 
 
 def parse_xml(data: bytes) -> etree._Element:

@@ -6,9 +6,9 @@ module outside this package writes a ``{http://...}`` name.
 
 from __future__ import annotations
 
-import functools
-
 from lxml import etree
+
+from ..hardened_xml import hardened_parser, qn_for
 
 NSMAP = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -20,28 +20,10 @@ NSMAP = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "dcterms": "http://purl.org/dc/terms/",
 }
-# Bound by XML itself, never declared: known to qn (``xml:space``), kept out of NSMAP.
-_URIS = {**NSMAP, "xml": "http://www.w3.org/XML/1998/namespace"}
-
-
-@functools.lru_cache(maxsize=None)
-def qn(name: str) -> str:
-    """``"w:tag"`` -> ``"{http://...main}tag"``."""
-    prefix, local = name.split(":")
-    return f"{{{_URIS[prefix]}}}{local}"
-
-
-# Received files are untrusted: no DTD, no entity expansion, no network,
-# no huge-tree mode (lxml's own depth/size limits stay on).
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+#: ``qn("w:tag")`` -> ``"{http://...main}tag"``; ``xml:space`` known too (bound by XML itself,
+#: never declared, kept out of NSMAP).
+qn = qn_for(NSMAP)
+_PARSER = hardened_parser()
 
 
 # Word's « Strict Open XML » save (ISO/IEC 29500 Strict): the same elements under other
