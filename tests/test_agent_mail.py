@@ -38,7 +38,7 @@ from pipeline.mail.invitations import send_invitations
 from pipeline.outcomes import ConfigError
 from pipeline.roster import load_roster
 from tests.conftest import REPO, ROSTER_HEADER, TEMPLATES, agent, write_csv
-from tests.test_mail import Recorder, Server, parsed
+from tests.mailkit import Recorder, Server, kill_once_kept, messages, parsed, workspace
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = dt.date(2027, 3, 1)  # the library's day: every interview below is more than 8 days ahead
@@ -106,23 +106,9 @@ def prepared(tmp_path_factory) -> Path:
     return base
 
 
-def workspace(prepared: Path, tmp_path: Path, mail: dict) -> Path:
-    base = tmp_path / "espace"
-    shutil.copytree(prepared, base)
-    settings = yaml.safe_load((base / "config.yaml").read_text(encoding="utf-8"))
-    settings["courriel"] = mail
-    (base / "config.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-    return base / "config.yaml"
-
-
 def smtp(port: int) -> dict:
     return {"mode": "envoi", "expediteur": "Service RH <rh@chu.example>",
             "smtp": {"hote": "127.0.0.1", "port": port, "securite": "aucune", "delai_s": 5}}
-
-
-def messages(config_path: Path, *kinds: str) -> list:
-    with Journal(load_config(config_path).state_dir) as journal:
-        return [m for m in journal.messages() if not kinds or m.kind in kinds]
 
 
 def event(message):
@@ -495,12 +481,7 @@ def test_convoquer_killed_at_any_step_sends_nothing_twice_and_loses_nothing(prep
         if point == "during_data":
             handler.hold_data, handler.kept = 60, type(handler.kept)()
             child = run_command(config_path, wait=False)
-            try:
-                assert handler.kept.wait(120), "the server never received a message"
-            finally:
-                os.kill(child.pid, signal.SIGKILL)
-                child.wait()
-            handler.hold_data = 0
+            kill_once_kept(handler, child, timeout=120)
         else:
             assert run_command(config_path, point=point).returncode == -signal.SIGKILL
         for _ in range(2):

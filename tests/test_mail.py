@@ -10,27 +10,20 @@ mail off; each test copies it and turns mail on as it needs.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import email
 import json
 import os
-import shutil
-import signal
 import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
-from email import policy
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from pipeline import catalogue as cat
@@ -50,6 +43,7 @@ from pipeline.process import process_inbox
 from pipeline.status import campaign_status
 from pipeline.workbooks import rebuild_workbooks
 from tests.conftest import RECEIVED, REPO, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
+from tests.mailkit import DROP, Recorder, Server, free_port, kill_once_kept, messages, parsed, run_rounds, workspace
 
 EMAIL = "courriel évaluateur"
 SOPHIE, ALBERT, ISABELLE = "Sophie Durand", "Albert Noir", "Isabelle Roux"
@@ -88,94 +82,7 @@ def processed(tmp_path_factory) -> Path:
     return base
 
 
-def workspace(processed: Path, tmp_path: Path, mail: dict) -> Path:
-    """A copy of the processed workspace with ``courriel`` set to ``mail``; returns config.yaml."""
-    base = tmp_path / "espace"
-    shutil.copytree(processed, base)
-    settings = yaml.safe_load((base / "config.yaml").read_text(encoding="utf-8"))
-    settings["courriel"] = mail
-    (base / "config.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-    return base / "config.yaml"
-
-
-def messages(config_path: Path) -> list:
-    with Journal(load_config(config_path).state_dir) as journal:
-        return journal.messages()
-
-
-def parsed(data: bytes) -> email.message.EmailMessage:
-    return email.message_from_bytes(data, policy=policy.default)
-
-
 # -- a real SMTP server ----------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    sender: str
-    recipients: list[str]
-    message: email.message.EmailMessage
-
-
-DROP = "(connexion coupée)"  # a Recorder's reply that cuts the connection instead of answering
-
-
-@dataclass
-class Recorder:
-    """aiosmtpd handler: keeps what it accepts; may refuse the sender, a recipient or DATA, hold
-    DATA, or cut the connection (:data:`DROP`) where a real server or network would."""
-
-    received: list[Received] = field(default_factory=list)
-    refuse_rcpt: str | None = None  # "550 ..." for every recipient
-    refuse_data: str | None = None  # "451 ..." at the end of DATA
-    hold_data: float = 0.0  # seconds before answering DATA (after keeping the message)
-    kept: threading.Event = field(default_factory=threading.Event)
-    refuse_mail: list[str] = field(default_factory=list)  # replies to the next MAIL FROM, one each
-    rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply (or DROP, once)
-    data_replies: dict[str, str] = field(default_factory=dict)  # first recipient -> reply after DATA (or DROP, once)
-    mail_from_seen: int = 0
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        self.mail_from_seen += 1
-        if self.refuse_mail:
-            return self.refuse_mail.pop(0)
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse_rcpt:
-            return self.refuse_rcpt
-        if (reply := self.rcpt_replies.get(address)) is not None:
-            if reply != DROP:
-                return reply
-            del self.rcpt_replies[address]
-            server.transport.close()
-            return "250 OK"  # never read: the connection is gone
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse_data:
-            return self.refuse_data
-        if (reply := self.data_replies.get(envelope.rcpt_tos[0])) is not None:
-            if reply != DROP:
-                return reply
-            del self.data_replies[envelope.rcpt_tos[0]]
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed(envelope.content)))
-            server.transport.close()  # the message was received, its answer never comes
-            return "250 OK"
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed(envelope.content)))
-        self.kept.set()
-        if self.hold_data:
-            await asyncio.sleep(self.hold_data)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -202,28 +109,6 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                        serialization.NoEncryption()))
     return folder / "cert.pem", folder / "key.pem"
-
-
-class Server:
-    """A running aiosmtpd server on 127.0.0.1 (context manager)."""
-
-    def __init__(self, handler: Recorder, **smtp: object):
-        self.handler, self.port, self.smtp = handler, free_port(), smtp
-        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, **smtp)
-
-    def __enter__(self) -> "Server":
-        for _ in range(4):  # the port taken since free_port() (another test worker's server): another one
-            try:
-                self.controller.start()
-                return self
-            except OSError:
-                self.port = free_port()
-                self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **self.smtp)
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.controller.stop()
 
 
 def smtp_settings(port: int, **extra: object) -> dict:
@@ -507,12 +392,7 @@ def test_a_deliverer_killed_after_the_server_kept_the_message_never_sends_it_aga
         config_path = workspace(processed, tmp_path, smtp_settings(server.port, delai_s=120))
         child = subprocess.Popen([sys.executable, "-c", SENDER_SCRIPT, str(config_path)], cwd=REPO,
                                  env={**os.environ, "PYTHONPATH": str(REPO)})
-        try:
-            assert handler.kept.wait(60), "the server never received the message"
-        finally:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
-        handler.hold_data = 0
+        kill_once_kept(handler, child)
         config = load_config(config_path)
         run = dispatch(config)
         dispatch(config)
@@ -736,12 +616,7 @@ def test_the_watcher_s_mail_thread_waits_after_a_refused_sender_instead_of_tryin
     with Server(handler) as server:
         config = load_config(workspace(processed, tmp_path, smtp_settings(server.port)))
         worker = MailWorker(config, every=3600).start()
-        for _ in range(3):
-            before = worker.rounds
-            worker.poke()
-            deadline = time.monotonic() + 30
-            while worker.rounds == before and time.monotonic() < deadline:
-                time.sleep(0.05)
+        run_rounds(worker, 3)
         worker.stop()
     assert worker.rounds >= 3 and handler.mail_from_seen == 1 and worker.held_until > time.monotonic()
     assert {m.status for m in messages(config.base_dir / "config.yaml")} == {QUEUED}
@@ -992,12 +867,7 @@ def test_the_watcher_s_mail_thread_delivers_what_was_queued(processed, tmp_path)
 def test_the_watcher_s_mail_thread_sends_the_reminders_once_a_day_when_asked(processed, tmp_path):
     config = load_config(workspace(processed, tmp_path, {"mode": "brouillon", "relances_automatiques": True}))
     worker = MailWorker(config, every=3600).start()
-    for _ in range(3):
-        before = worker.rounds
-        worker.poke()
-        deadline = time.monotonic() + 30
-        while worker.rounds == before and time.monotonic() < deadline:
-            time.sleep(0.05)
+    run_rounds(worker, 3)
     worker.stop()
     kinds = [m.kind for m in messages(config.base_dir / "config.yaml")]
     assert kinds.count(REMINDER) == 2 and kinds.count(REJECTION_NOTE) == 2  # the pending rejections' evaluators

@@ -26,11 +26,8 @@ import datetime as dt
 import email
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
 from email import policy
 from pathlib import Path
 
@@ -46,7 +43,7 @@ from pipeline.config import load_config
 from pipeline.filling import ReportForm, fill_report
 from pipeline.generate import generate
 from pipeline.journal import (AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, DRAFTED, FAILED, MANAGER_REMINDER,
-                              REJECTION_NOTE, REMINDER, SENT, UNCERTAIN, Journal)
+                              REJECTION_NOTE, REMINDER, SENT, UNCERTAIN)
 from pipeline.mail import dispatch
 from pipeline.mail.reminders import send_reminders
 from pipeline.mail.worker import MailWorker
@@ -55,7 +52,8 @@ from pipeline.process import process_inbox
 from pipeline.status import campaign_status
 from pipeline.workbooks import rebuild_workbooks
 from tests.conftest import REPO, ROSTER_HEADER, TEMPLATES, agent, settle, write_csv
-from tests.test_mail import Received, Recorder, Server, free_port, parsed
+from tests import mailkit
+from tests.mailkit import Received, Recorder, Server, free_port, kill_once_kept, messages, parsed, run_rounds
 
 SOPHIE, SOPHIE_MAIL = "Sophie Durand", "sophie.durand@chu.example"
 ALBERT, ALBERT_MAIL = "Albert Noir", "albert.noir@chu.example"
@@ -132,12 +130,7 @@ def processed(tmp_path_factory) -> Path:
 
 def workspace(processed: Path, tmp_path: Path, **mail) -> Path:
     """A copy of the processed workspace with ``courriel`` set to :data:`MAIL` and ``mail``; config.yaml."""
-    base = tmp_path / "espace"
-    shutil.copytree(processed, base)
-    settings = yaml.safe_load((base / "config.yaml").read_text(encoding="utf-8"))
-    settings["courriel"] = {**MAIL, **mail}
-    (base / "config.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-    return base / "config.yaml"
+    return mailkit.workspace(processed, tmp_path, {**MAIL, **mail})
 
 
 def smtp(port: int, wait: float = 5) -> dict:
@@ -158,11 +151,6 @@ def planned(config_path: Path, on: str) -> dict[tuple[str, str], dict[str, objec
     """What ``relancer --simulation`` would send on a day: (party, address) -> agent number -> chase line."""
     plan = relancer(config_path, on, simulation=True).plan
     return {(r.party, r.address): {a.number: a for a in r.agents} for r in (*plan.to_send, *plan.too_soon)}
-
-
-def messages(config_path: Path) -> list:
-    with Journal(load_config(config_path).state_dir) as journal:
-        return journal.messages()
 
 
 def by_kind(received: list, kind_subject: str) -> list:
@@ -449,12 +437,7 @@ def test_a_kill_during_the_sending_of_any_reminder_duplicates_nothing(processed,
         on = "16/10"
         child = subprocess.Popen([sys.executable, "-c", REMINDER_SCRIPT, str(config_path), day(on).isoformat()],
                                  cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
-        try:
-            assert handler.kept.wait(60), "the server never received the message"
-        finally:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
-        handler.hold_data = 0
+        kill_once_kept(handler, child)
         run = dispatch(load_config(config_path), today=day(on))
         for _ in range(2):
             relancer(config_path, on)
@@ -575,12 +558,7 @@ def test_relancer_says_whom_it_could_not_reach(processed, tmp_path, capsys):
 def test_the_watcher_s_mail_thread_reminds_every_party_once_a_day(processed, tmp_path):
     config = load_config(workspace(processed, tmp_path, mode="brouillon", relances_automatiques=True))
     worker = MailWorker(config, every=3600).start()
-    for _ in range(2):
-        before = worker.rounds
-        worker.poke()
-        deadline = time.monotonic() + 30
-        while worker.rounds == before and time.monotonic() < deadline:
-            time.sleep(0.05)
+    run_rounds(worker, 2)
     worker.stop()
     kinds = sorted(m.kind for m in messages(config.base_dir / "config.yaml") if m.kind != REJECTION_NOTE)
     assert kinds == sorted([REMINDER, REMINDER, AGENT_REMINDER, AUTHORITY_REMINDER])
