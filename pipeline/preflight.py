@@ -86,13 +86,7 @@ class DocxPackage:
     def read_part(self, name: str) -> bytes:
         """The part's bytes, never more than its declared size (itself within the limits). KeyError for a
         missing part; ZipBomb if the stream is larger than declared; TruncatedZip if damaged (zlib, size, CRC)."""
-        info, data = self._parts[name.lstrip("/").lower()], self._data
-        start = info.header_offset
-        if not 0 <= start <= len(data) - 30 or data[start:start + 4] != b"PK\x03\x04":
-            raise TruncatedZip.because()
-        name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
-        begin = start + 30 + name_len + extra_len
-        raw = data[begin:begin + info.compress_size]
+        info, raw = self._entry(name)
         try:  # at most one byte more than declared is ever produced
             content = (raw[:info.file_size + 1] if info.compress_type == zipfile.ZIP_STORED
                        else zlib.decompressobj(-15).decompress(raw, info.file_size + 1))
@@ -108,13 +102,20 @@ class DocxPackage:
         """The part as the zip stores it (method, size, checksum, compressed bytes): the same for
         two packages holding the same part, without decompressing it (a cache's key: the parts a
         template's reports share, its 350 KB styles.xml). KeyError for a missing part."""
+        info, raw = self._entry(name)
+        return info.compress_type, info.file_size, info.CRC, raw
+
+    def _entry(self, name: str) -> tuple[zipfile.ZipInfo, bytes]:
+        """The part's entry in the zip's directory and its bytes as stored, found through its local
+        header. KeyError for a missing part; TruncatedZip when the header is not where the directory
+        says."""
         info, data = self._parts[name.lstrip("/").lower()], self._data
         start = info.header_offset
         if not 0 <= start <= len(data) - 30 or data[start:start + 4] != b"PK\x03\x04":
             raise TruncatedZip.because()
         name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
         begin = start + 30 + name_len + extra_len
-        return info.compress_type, info.file_size, info.CRC, data[begin:begin + info.compress_size]
+        return info, data[begin:begin + info.compress_size]
 
     def xml_part(self, name: str) -> etree._Element:
         """The part parsed by the hardened parser; malformed XML or a DOCTYPE raises HostileXml.
