@@ -118,7 +118,7 @@ def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> d
     answer_by, place = _answer_by(row, config), config.hr.return_to
     kind = rejection_kind(row)
     campaign = config.campaign.key
-    said = {"place": place, "by": f" avant le {answer_by}." if answer_by else ".", "campaign": campaign,
+    said = {"place": place, "by": f" avant le {answer_by}" if answer_by else "", "campaign": campaign,
             "errors": counted(len(errors), "point", "points")}
     person = addressee(row, evaluator)
     title = person.word("évaluateur", "évaluatrice", "responsable de l'évaluation")

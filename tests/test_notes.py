@@ -360,3 +360,17 @@ def test_the_note_of_a_report_nobody_filled_says_so_and_asks_no_new_signature(tm
     assert paragraphs[0] == "Compte rendu à remplir"
     assert cells["Motif"] == "Le compte rendu reçu n'a pas été rempli."
     assert not any("signer de nouveau" in p for p in paragraphs)
+
+
+@pytest.mark.parametrize("outcome, reason", [("rejected", "champ_manquant"), ("rejected", "campagne_differente"),
+                                             ("rejected", "agent_inconnu"), ("unreadable", "pas_un_docx"),
+                                             ("rejected", "compte_rendu_vide")])
+def test_each_kind_of_note_ends_its_sentences_with_one_full_stop(tmp_path, outcome, reason):
+    """GIVEN each kind of rejection WHEN its note's reason and « Que faire » are written THEN no
+    sentence ends with two full stops (« avant le lundi 21 décembre 2026.. » was in every note)."""
+    config = make_config(tmp_path, service_rh=HR)
+    row = file_row(outcome=outcome, reason_code=reason,
+                   findings=[finding(reason, None, "Le fichier ne convient pas. Corrigez-le.")])
+    said = rejection_context(row, config)["n"]
+    for text in (said["motif"], said["que_faire"]):
+        assert ".." not in text and text.endswith("."), text
