@@ -38,6 +38,7 @@ if TYPE_CHECKING:
                            TemplateError, UnreadableReport)
     from .process import HandledFile, PassResult
     from .status import Status
+    from .employers import ConsolidatedStatus, EmployersPass
     from .campaign import CampaignView
     from .watch.lock import WatcherState
     from .mail import MailRun
@@ -51,12 +52,12 @@ if TYPE_CHECKING:
 __all__ = [
     # functions
     "load_config", "process_inbox", "reexamine_files", "check_files", "generate_documents", "rebuild_workbooks",
-    "campaign_view", "campaign_status", "watcher_state", "build_templates", "run_service", "send_reminders",
+    "campaign_view", "campaign_status", "consolidated_status", "watcher_state", "build_templates", "run_service", "send_reminders",
     "deliver_messages", "archive_campaign", "import_form", "announce_campaign", "send_invitations",
     # what they return or take
     "Config", "Watch", "PassResult", "HandledFile", "Outcome", "Examination", "GenerateResult", "Status",
     "CampaignView", "WatcherState", "ReminderRun", "MailRun", "ArchiveResult", "ImportResult", "AnnouncementRun",
-    "InvitationRun",
+    "InvitationRun", "ConsolidatedStatus", "EmployersPass",
     # exceptions
     "EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError", "AlreadyRunning",
     "UnreadableReport", "NotReexaminable", "FormNotImportable",
@@ -75,7 +76,8 @@ def load_config(path: str | Path | None = None) -> Config:
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
-                  outputs: bool = True, received_on: dt.date | None = None) -> PassResult:
+                  outputs: bool = True, received_on: dt.date | None = None,
+                  employer: str | None = None) -> PassResult | EmployersPass:
     """One pass over the inbox, as ``entretiens traiter``: first finish what an interrupted run
     left, then take every file in the inbox to exactly one place (a stage folder, ``rejets``
     with its note, ``doublons``), then rebuild the workbooks once (unless ``outputs=False``).
@@ -87,12 +89,27 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
     when given) rejects it as a typo (``date_posterieure_reception``).
     Takes the workspace lock for the pass: raises :class:`AlreadyRunning` while the watcher
     or another pass works on this workspace; :class:`TemplateError` when the rejection note's
-    template is missing or stale; :class:`RosterError` when the configured roster cannot be read."""
+    template is missing or stale; :class:`RosterError` when the configured roster cannot be read.
+
+    With several employers (``employeurs``): the files of the shared inbox routed to their
+    employer, then one pass per employer with work (or the one ``employer`` names), then the
+    consolidated workbook; returns an :class:`EmployersPass` (``routing``, ``passes``: each
+    employer's view and :class:`PassResult`). ``employer`` for a workspace without employers
+    raises :class:`ConfigError`."""
     from .process import process_inbox
     from .watch.lock import acquire_lock
 
+    if employer is not None and not config.employers:
+        from .employers import views_of
+
+        views_of(config, employer)  # raises: the option needs employers
     lock = acquire_lock(config.state_dir, command="process")
     try:
+        if config.employers:  # several employers: routed, then one pass each (pipeline/employers.py)
+            from .employers import process_employers
+
+            return process_employers(config, progress=progress, outputs=outputs, received_on=received_on,
+                                     employer=employer)
         return process_inbox(config, progress=progress, outputs=outputs, received_on=received_on)
     finally:
         lock.release()
@@ -153,10 +170,16 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     """Rebuild the training plan (``outbox/plan_de_formation.xlsx`` and ``.csv``) and the campaign
     tracking (``outbox/suivi_campagne.xlsx``) from the journal (``entretiens classeurs``); returns
     the paths written. A workbook open elsewhere is written beside it under a dated name.
-    Imports pandas and XlsxWriter on first call."""
+    With several employers (``employeurs``): each one's, in its own outbox folder, then the
+    consolidated ``outbox/suivi_employeurs.xlsx``. Imports pandas and XlsxWriter on first call."""
     from .workbooks import rebuild_workbooks
 
-    return rebuild_workbooks(config, today=today)
+    if not config.employers:
+        return rebuild_workbooks(config, today=today)
+    from .employers import write_consolidated_workbook
+
+    written = [path for view in config.employer_views() for path in rebuild_workbooks(view, today=today)]
+    return written + [write_consolidated_workbook(config, today=today)]
 
 
 def campaign_view(config: Config, *, today: dt.date | None = None) -> CampaignView:
@@ -181,6 +204,16 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
     from .status import campaign_status
 
     return campaign_status(config, today=today)
+
+
+def consolidated_status(config: Config, *, today: dt.date | None = None) -> ConsolidatedStatus:
+    """``etat`` for a workspace that serves several employers (``employeurs``): each employer's
+    :class:`Status` and figures (agents, per stage, without a report, rejections waiting, late, to
+    chase), and their totals, which are the sums of the employers' own. For one employer, use
+    :func:`campaign_status` on ``config.employer_view(code)``."""
+    from .employers import consolidated_status
+
+    return consolidated_status(config, today=today)
 
 
 def watcher_state(config: Config) -> WatcherState:
@@ -334,6 +367,7 @@ _LAZY = {
     "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders", "ArchiveResult": "archive",
     "AnnouncementRun": "mail.announcement", "InvitationRun": "mail.invitations",
     "ImportResult": "employer_import", "FormNotImportable": "employer_import",
+    "ConsolidatedStatus": "employers", "EmployersPass": "employers",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
                      "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),
 }

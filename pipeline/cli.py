@@ -144,12 +144,51 @@ def _progress(done: int, total: int) -> None:
 # -- what every command that writes does ---------------------------------------
 
 
+def _config(args):
+    """The configuration a command works on: config.yaml's, or the employer's view of it when the
+    command runs once per employer (:func:`_per_employer`)."""
+    return args.view if getattr(args, "view", None) is not None else load_config(args.config)
+
+
 def _loaded(args):
     """The configuration of a command that writes, its log lines going to the state folder's log file
     from now on (pipeline/logs.py), the console keeping the French account."""
-    config = load_config(args.config)
-    args.log.to_file(config.state_dir, COMMANDS_LOG_NAME)
+    config = _config(args)
+    if not getattr(args, "logging_to_file", False):
+        args.log.to_file(config.state_dir, COMMANDS_LOG_NAME)
     return config
+
+
+# Commands that work on one employer at a time: with several employers (config.yaml «\u202femployeurs\u202f»),
+# run once per employer (or for the one --employeur names), each under a heading.
+PER_EMPLOYER = (names.GENERATE, names.REEXAMINE, names.TEMPLATES, names.WORKBOOKS, names.REMIND, names.ANNOUNCE,
+                names.INVITE, names.ARCHIVE)
+
+
+def _per_employer(args) -> int | None:
+    """Run the command once per employer of a workspace that serves several; ``None`` when the
+    workspace serves one (the command runs as always)."""
+    from .employers import employer_label, views_of, write_consolidated_workbook
+
+    if args.command not in PER_EMPLOYER:
+        return None
+    config = args.view = load_config(args.config)  # loaded once: the handler takes it (_config)
+    if not config.employers:
+        if args.employer is not None:
+            views_of(config, args.employer)  # says why --employeur does not apply
+        return None
+    views = views_of(config, args.employer)
+    args.log.to_file(config.state_dir, COMMANDS_LOG_NAME)
+    args.logging_to_file = True
+    code = EXIT_OK
+    for view in views:
+        print(f"== Employeur {employer_label(view)} ==")
+        args.view = view
+        code = max(code, args.handler(args))
+    if args.command == names.WORKBOOKS and args.employer is None:
+        with _writing(names.WORKBOOKS, config.outbox):
+            print(f"Écrit : {write_consolidated_workbook(config)}")
+    return code
 
 
 @contextlib.contextmanager
@@ -182,7 +221,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_fields(args) -> int:
-    catalogue = load_config(args.config).catalogue
+    config = load_config(args.config)
+    if args.employer is not None:
+        from .employers import views_of
+
+        config = views_of(config, args.employer)[0]
+    catalogue = config.catalogue
     if args.json:
         print(json.dumps(catalogue.as_json(), ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -251,7 +295,7 @@ def cmd_reexamine(args) -> int:
 
 
 def cmd_templates(args) -> int:
-    config = load_config(args.config)
+    config = _config(args)
     with _writing(names.TEMPLATES, config.templates):
         built = build_templates(config)
     for path in built:
@@ -263,7 +307,11 @@ def cmd_form_import(args) -> int:
     from .catalogue import BASE, for_public_service
     from .employer_import import OUTPUT_NAME
 
-    config = load_config(args.config)  # its public service: the catalogue the form is mapped to
+    config = load_config(args.config)  # its public service (the employer's): the catalogue the form is mapped to
+    if args.employer is not None:
+        from .employers import views_of
+
+        config = views_of(config, args.employer)[0]
     output = args.sortie if args.sortie is not None else config.base_dir / OUTPUT_NAME
     with _writing(names.FORM, Path(output).parent):
         result = import_form(args.model, catalogue=for_public_service(BASE, config.public_service), output=output)
@@ -277,7 +325,13 @@ def cmd_check(args) -> int:
     for path in absent:  # a typo in the command, not a file that vanished: said so, exit 1
         print(f"Erreur : le fichier «\u202f{shown_name(str(path))}\u202f» n'existe pas. Vérifiez son nom et son dossier.",
               file=sys.stderr)
-    results = check_files(config, [path for path in args.files if path not in absent])
+    present = [path for path in args.files if path not in absent]
+    if config.employers:  # each file examined as its employer's (found as a pass would route it)
+        from .employers import check_employers_files
+
+        results = check_employers_files(config, present, employer=args.employer)
+    else:
+        results = check_files(config, present)
     if args.json:
         print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -293,16 +347,51 @@ def cmd_process(args) -> int:
     settle_startup_objects()  # an entry point's business: the process lives for the pass
     try:
         with _writing(names.PROCESS, config.outbox, config.state_dir, config.inbox):
-            result = process_inbox(config, progress=_progress)  # takes the lock: never while `surveiller` runs
+            # takes the lock: never while `surveiller` runs
+            result = process_inbox(config, progress=_progress, employer=args.employer)
     except DiskFull as stopped:  # what was done before, then (main) why it stopped and what to do
         if sys.stderr.isatty():
             print(file=sys.stderr)  # after the progress bar's line
         if stopped.partial is not None:
             print(format_pass(stopped.partial, config))
         raise
+    if config.employers:
+        print(format_employers_pass(result, config))
+        return EXIT_RUN_PROBLEM if result.outputs_disk_full else EXIT_OK
     print(format_pass(result, config))
     print_outputs(result, config)
     return EXIT_RUN_PROBLEM if result.outputs_disk_full else EXIT_OK  # the files placed, not the workbooks
+
+
+def format_employers_pass(done, config) -> str:
+    """A pass over several employers: the files routed from the shared inbox, those no employer
+    could be found for (with why), then each employer's pass as ``traiter`` tells one, then the
+    consolidated workbook."""
+    from .employers import UNASSIGNED_FOLDER, employer_label
+
+    lines = []
+    routing = done.routing
+    if routing.routed:
+        lines.append(f"{counted(len(routing.routed), 'fichier aiguillé', 'fichiers aiguillés')} vers son employeur : "
+                     + ", ".join(f"{code} : {n}" for code, n in Counter(r.employer for r in routing.routed).items()) + ".")
+    if routing.unassigned:
+        lines.append(f"{counted(len(routing.unassigned), 'fichier', 'fichiers')} sans employeur, mis dans "
+                     f"{config.outbox / UNASSIGNED_FOLDER} avec une note :")
+        lines.extend(f"  {item.received_name} : {first_sentence(item.reason)}" for item in routing.unassigned)
+    if routing.left_alone:
+        lines.append(f"{counted(len(routing.left_alone), 'fichier laissé', 'fichiers laissés')} dans le dossier "
+                     "d'entrée pour l'instant :")
+        lines.extend(f"  {name} : {why}" for name, why in routing.left_alone)
+    if not done.passes and not routing.routed and not routing.unassigned:
+        lines.append(f"Aucun fichier à traiter dans {config.inbox}.")
+    for view, result in done.passes:
+        lines.append(f"== Employeur {employer_label(view)} ==")
+        lines.append(format_pass(result, view))
+        if result.mail is not None and (summary := result.mail.summary(view)):
+            lines.append(summary)
+        lines.extend(f"Classeur mis à jour : {path}" for path in result.workbooks)
+    lines.extend(f"Classeur de tous les employeurs mis à jour : {path}" for path in done.workbooks)
+    return "\n".join(lines)
 
 
 def print_outputs(result, config) -> None:
@@ -366,6 +455,10 @@ def cmd_watch(args) -> int:
     config = load_config(args.config)
     settings = config.watch.updated(polling=args.polling, poll_interval=args.interval)
     settle_startup_objects()
+    if config.employers:  # several employers: a routed pass after each quiet time (pipeline/watch/service.py)
+        from .watch.service import run_employers_service
+
+        return run_employers_service(config, settings=settings)
     return run_service(config, settings=settings)
 
 
@@ -535,6 +628,14 @@ def cmd_status(args) -> int:
     from .status import late_line
 
     config = load_config(args.config)
+    if config.employers and args.employer is None:
+        return print_consolidated_status(config, as_json=args.json)
+    if args.employer is not None:
+        from .employers import employer_label, views_of
+
+        config = views_of(config, args.employer)[0]
+        if not args.json:
+            print(f"Employeur {employer_label(config)}")
     status = campaign_status(config)
     watcher = watcher_state(config)
     if args.json:
@@ -613,6 +714,37 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
+def print_consolidated_status(config, *, as_json: bool) -> int:
+    """``etat`` for every employer: one block per employer (its figures), then the totals."""
+    from . import consolidated_status
+
+    consolidated = consolidated_status(config)
+    watcher = watcher_state(config)
+    if as_json:
+        print(json.dumps({**consolidated.as_json(), "surveillance": watcher.as_json()}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for line in watcher.lines():
+        print(line)
+    print(f"Campagne {consolidated.campaign}, {counted(len(consolidated.employers), 'employeur', 'employeurs')} "
+          f"(le détail d'un employeur : «\u202f{command_line(names.STATUS, '--employeur CODE')}\u202f»).")
+    for figures in [f for f, _ in consolidated.employers] + [consolidated.total]:
+        title = f"{figures.code} – {figures.name}" if figures.code else figures.name
+        print(f"{title} : {counted(figures.agents, 'agent', 'agents')}, "
+              f"{counted(figures.files_received, 'fichier reçu', 'fichiers reçus')}, "
+              f"{figures.without_report} sans compte rendu, "
+              f"{counted(figures.rejected, 'rejet à corriger', 'rejets à corriger')}, "
+              f"{counted(figures.late, 'agent', 'agents')} en retard, {figures.chased} à relancer.")
+        print("  " + " ; ".join(f"étape {n} : {count}" for n, count in figures.per_stage.items()))
+        for problem in figures.problems:
+            print(f"  Attention : {problem}")
+    if consolidated.unassigned:
+        from .employers import UNASSIGNED_FOLDER
+
+        print(f"Fichiers sans employeur : {consolidated.unassigned}, dans {config.outbox / UNASSIGNED_FOLDER} "
+              "(chacun avec sa note).")
+    return EXIT_OK
+
+
 def format_examination(result, catalogue) -> str:
     """What ``verifier`` prints for one file, in French."""
     lines = [f"== {result.path}"]
@@ -659,6 +791,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, metavar="CHEMIN",
                         help="fichier de configuration (par défaut ./config.yaml, "
                              "sinon les valeurs par défaut intégrées)")
+    common.add_argument("--employeur", dest="employer", default=argparse.SUPPRESS, metavar="CODE",
+                        help="un seul des employeurs de config.yaml (clé employeurs), par son code")
     parser = _Parser(
         prog=PROGRAM,
         description="Comptes rendus d'entretien professionnel : génération, contrôle, "
@@ -899,6 +1033,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.config = getattr(args, "config", None)
+    args.employer = getattr(args, "employer", None)
     # The libraries' own lines (English: pikepdf, pyHanko...) only when something goes wrong.
     logging.basicConfig(level=logging.WARNING, format=LINE, stream=sys.stderr)
     # Passed on to the processes multiprocessing starts: its resource tracker would warn in English
@@ -913,6 +1048,8 @@ def main(argv: list[str] | None = None) -> int:
     args.log = CommandLog(args.command, verbose=args.verbose, service=args.command == names.WATCH)
     quiet_disk_full_tracebacks()
     try:
+        if (code := _per_employer(args)) is not None:
+            return code
         return args.handler(args)
     except EntretiensError as exc:
         return _failed(exc.message)

@@ -97,9 +97,15 @@ class Campaign(_Section):
     presence_reference: FrenchDate | None = Field(None, alias="date_reference_presence")  # None: 31/12 of annee
     presence_exceptions: Matricules = Field((), alias="exceptions_presence")
 
+    # Set on one employer's view of a workspace that serves several (Config.employer_view): the
+    # employer's code joins the year in the campaign's key, hence in every identifier.
+    _employer_code: str | None = PrivateAttr(None)
+
     @property
     def key(self) -> str:
-        return str(self.year)
+        """«\u202f2026\u202f»; «\u202f2026_C044\u202f» for employer C044 of a workspace that serves several:
+        the same agent number in two employers makes two reports (``2026_C044-100231``)."""
+        return str(self.year) if self._employer_code is None else f"{self.year}{EMPLOYER_KEY_SEPARATOR}{self._employer_code}"
 
     @property
     def presence_day(self) -> dt.date:
@@ -393,6 +399,58 @@ class Authority(_Section):
         return ", ".join(part for part in (self.name, self.title) if part)
 
 
+EMPLOYER_CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,29}$"  # a folder's name and part of every identifier
+EMPLOYER_KEY_SEPARATOR = "_"
+PublicService = Literal["hospitaliere", "etat", "territoriale"]
+
+
+class Employer(_Section):
+    """One employer of a workspace that serves several (section «\u202femployeurs\u202f»: a centre de
+    gestion, a group of hospitals, a ministry's platform): its code (its folders, and its reports'
+    identifiers), name, public service, appointing authority (who gives the visa), roster, form,
+    HR contact (who signs its notes), training catalogue and delays. What is not given is the
+    workspace's, except the roster: each employer has its own or none.
+
+    ``autorite``, ``service_rh`` and ``delais`` give only the keys that differ from the workspace's."""
+
+    code: str = Field(pattern=EMPLOYER_CODE)
+    name: str = Field(alias="nom", min_length=1)
+    public_service: PublicService | None = Field(None, alias="fonction_publique")
+    authority: dict[str, Any] = Field(default_factory=dict, alias="autorite")
+    roster: Path | None = Field(None, alias="liste_agents")
+    employer_form: Path | None = Field(None, alias="formulaire")
+    training_catalogue: Path | None = Field(None, alias="catalogue_formations")
+    hr: dict[str, Any] = Field(default_factory=dict, alias="service_rh")
+    delays: dict[str, Any] = Field(default_factory=dict, alias="delais")
+    # Where its relative paths start: config.yaml's folder, or its own file's (employeurs: a folder).
+    base_dir: Path | None = Field(None, alias="dossier_de_base")
+    source: str | None = Field(None, alias="fichier_source")  # its file, named in messages
+
+
+def _employer_files(folder: Path) -> list[dict]:
+    """``employeurs: employeurs/``: one YAML file per employer, in name order, each remembering its
+    folder (its relative paths start there) and its name (said in messages)."""
+    if not folder.is_dir():
+        raise ValueError(f"employeurs : le dossier {folder} est introuvable (un fichier .yaml par employeur)")
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".yaml", ".yml") or path.name.startswith((".", "~")):
+            continue
+        try:
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            what = f"la clé «\u202f{exc.key}\u202f» est écrite deux fois" if isinstance(exc, _DuplicateKey) else (
+                "pas enregistré en UTF-8" if isinstance(exc, UnicodeDecodeError) else
+                "illisible" if isinstance(exc, OSError) else "pas un YAML valide")
+            raise ValueError(f"employeurs : {path.name} : {what}") from None
+        if not isinstance(raw, dict):
+            raise ValueError(f"employeurs : {path.name} : une liste de clés «\u202fclé: valeur\u202f» est attendue")
+        found.append({**raw, "dossier_de_base": path.parent, "fichier_source": path.name})
+    if not found:
+        raise ValueError(f"employeurs : le dossier {folder} ne contient aucun fichier .yaml")
+    return found
+
+
 class Config(_Section):
     campaign: Campaign = Field(default_factory=Campaign, alias="campagne")
     public_service: Literal["hospitaliere", "etat", "territoriale"] = Field(
@@ -417,12 +475,43 @@ class Config(_Section):
     # The employer's own form (pipeline/employer_form.py): the mapping file « entretiens formulaire
     # importer » writes; without it, the product's own template.
     employer_form: Path | None = Field(None, alias="formulaire")
+    # A workspace that serves several employers (pipeline/employers.py): the list, or a folder of
+    # one file per employer. Empty: one employer, the workspace itself, as always.
+    employers: tuple[Employer, ...] = Field((), alias="employeurs")
 
     # Set by load_config: where relative paths start.
     base_dir: Path = Field(Path("."), exclude=True)
+    # Set on one employer's view of the workspace (employer_view): which employer it is.
+    employer: Employer | None = Field(None, exclude=True)
+    _employer_views: dict[str, "Config"] | None = PrivateAttr(None)
     _catalogue: Catalogue = PrivateAttr()
     _form: Form | None = PrivateAttr(None)
     _employer: EmployerFormFile | None = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _employer_folder(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(folder := data.get("employeurs"), str):
+            base = Path(data.get("base_dir") or ".")
+            data = {**data, "employeurs": _employer_files(folder if Path(folder).is_absolute() else base / folder)}
+        return data
+
+    @model_validator(mode="after")
+    def _employers_consistent(self) -> "Config":
+        seen: dict[str, str] = {}
+        for employer in self.employers:
+            where = f"employeurs ({employer.source or employer.code})"
+            if (other := seen.get(employer.code.casefold())) is not None:
+                raise ValueError(f"{where} : le code «\u202f{employer.code}\u202f» est déjà celui de {other} ; "
+                                 "chaque employeur a son propre code")
+            seen[employer.code.casefold()] = employer.source or employer.name
+            for section, model, current in (("autorite", Authority, self.authority), ("service_rh", HRContact, self.hr),
+                                            ("delais", Delays, self.delays)):
+                try:
+                    model.model_validate({**current.model_dump(by_alias=True), **getattr(employer, _OWN[section])})
+                except ValidationError as exc:
+                    raise ValueError(f"{where} : {section} : {_explain(exc)}") from None
+        return self
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Config":
@@ -506,6 +595,52 @@ class Config(_Section):
             return None
         return self.path(self.employer_form).parent / self._employer.model
 
+    def employer_views(self) -> list["Config"]:
+        """Each employer's view of a workspace that serves several (``employeurs``), in the
+        config's order; ``[self]`` for a workspace of one employer."""
+        return [self.employer_view(employer) for employer in self.employers] or [self]
+
+    def employer_view(self, employer: Employer | str) -> "Config":
+        """The workspace as one employer sees it: the config every command uses for that employer.
+        Its folders are the workspace's with the code under each (``inbox/C044``,
+        ``outbox/C044``, ``templates/C044``, the state folder's ``C044``, ``archives/C044``), its
+        campaign key carries the code (``2026_C044``), its public service, authority, roster,
+        form, HR contact, training catalogue and delays are the employer's where given.
+        Raises ``KeyError`` for a code the workspace does not know."""
+        if isinstance(employer, str):
+            wanted = employer.casefold()
+            employer = next((e for e in self.employers if e.code.casefold() == wanted), None) or _unknown(employer)
+        if self._employer_views is None:
+            self._employer_views = {}
+        if (view := self._employer_views.get(employer.code)) is not None:
+            return view
+        base = employer.base_dir or self.base_dir
+
+        def own(path: Path | None) -> Path | None:
+            return None if path is None else path if path.is_absolute() else base / path
+
+        code = employer.code
+        campaign = self.campaign.model_copy()
+        campaign._employer_code = code
+        merged = {name: model.model_validate({**current.model_dump(by_alias=True), **getattr(employer, _OWN[name])})
+                  for name, model, current in (("autorite", Authority, self.authority), ("service_rh", HRContact, self.hr),
+                                               ("delais", Delays, self.delays))}
+        view = self.model_copy(update={
+            "campaign": campaign,
+            "public_service": employer.public_service or self.public_service,
+            "authority": merged["autorite"], "hr": merged["service_rh"], "delays": merged["delais"],
+            "roster": own(employer.roster),
+            "employer_form": own(employer.employer_form) or (self.path(self.employer_form) if self.employer_form else None),
+            "training_catalogue": own(employer.training_catalogue) or self.training_catalogue_path,
+            "folders": self.folders.model_copy(update={
+                "inbox": self.inbox / code, "outbox": self.outbox / code, "templates": self.templates / code,
+                "state": self.state_dir / code, "archives": self.archives / code}),
+            "employers": (), "employer": employer})
+        view._form, view._employer, view._employer_views = None, None, None
+        view.model_post_init(None)
+        self._employer_views[employer.code] = view
+        return view
+
     def model_post_init(self, __context: Any) -> None:
         # Built once: the catalogue overrides are validated with the rest. The employer's form
         # adapts the catalogue first (its labels, choices, own fields); config.yaml's own
@@ -515,6 +650,13 @@ class Config(_Section):
             self._employer = read_mapping(self.path(self.employer_form))
             catalogue = apply_overrides(catalogue, self._employer.catalogue)
         self._catalogue = apply_overrides(catalogue, self.catalogue_overrides)
+
+
+_OWN = {"autorite": "authority", "service_rh": "hr", "delais": "delays"}  # an employer's own keys, by section
+
+
+def _unknown(code: str):
+    raise KeyError(code)
 
 
 def load_config(path: Path | str | None = None) -> Config:

@@ -190,3 +190,80 @@ def _serve(watcher: Watcher, settings: Watch, stop: threading.Event, received: l
         restore_logs()
         watcher.finish()
         log.info("Surveillance arrêtée.")
+
+
+def run_employers_service(config: Config, *, settings: Watch | None = None,
+                          stop: threading.Event | None = None) -> int:
+    """The watcher of a workspace that serves several employers (``employeurs``): a routed pass
+    (:func:`pipeline.employers.process_employers`: files of the shared inbox to their employer,
+    one pass per employer with work, the employers' and the consolidated workbooks) after each
+    quiet time following a change in the inbox (``surveillance.stabilite_s``), and at least every
+    ``surveillance.rescan_s``. Same lock, logs, signals and return codes as :func:`run_service`."""
+    import time
+
+    from ..employers import process_employers
+
+    settings = config.watch if settings is None else settings
+    stop = stop or threading.Event()
+    try:
+        check_outside_inbox(config)
+        lock = acquire_lock(config.state_dir)
+    except EntretiensError as exc:
+        log.error("%s", exc.message)
+        return 1
+    except OSError as exc:
+        log.error("Dossier d'état %s inutilisable : %s.", config.state_dir, describe_failure(exc))
+        return 1
+    try:
+        handler, previous_level = _add_file_log(config.state_dir)
+    except OSError as exc:
+        lock.release()
+        log.error("Journal de la surveillance impossible à ouvrir dans %s : %s.", config.state_dir,
+                  describe_failure(exc))
+        return 1
+    received: list[int] = []
+    restore_signals = _install_signals(stop, received)
+    last_change = [time.monotonic()]
+    changed = threading.Event()
+    changed.set()  # a first pass at start: what arrived while the service was stopped
+
+    def note_event(path: str) -> None:
+        last_change[0] = time.monotonic()
+        changed.set()
+
+    observer = InboxObserver(config.inbox, InboxEventHandler(note_event), settings)
+    log.info("Surveillance démarrée (processus %d) : dossier d'entrée %s partagé par %d employeurs, mode %s.",
+             os.getpid(), config.inbox, len(config.employers), settings.mode)
+    next_rescan = time.monotonic() + settings.rescan_interval
+    try:
+        while not stop.is_set():
+            try:
+                observer.ensure()
+                now = time.monotonic()
+                if now >= next_rescan:
+                    changed.set()
+                    next_rescan = now + settings.rescan_interval
+                if changed.is_set() and now - last_change[0] >= settings.stability_window:
+                    changed.clear()
+                    done = process_employers(config)
+                    for view, result in done.passes:
+                        for handled in result.handled:
+                            log.info("[%s] «\u202f%s\u202f» -> %s : %s", view.employer.code, handled.received_name,
+                                     handled.destination, handled.outcome.word)
+                    if done.routing.left_alone:
+                        changed.set()  # still being copied: looked at again after the next quiet time
+            except EntretiensError as exc:
+                log.error("%s", exc.message)
+            except Exception:  # noqa: BLE001 - the service never stops on an error
+                log.exception("Erreur inattendue dans la boucle de surveillance ; le service continue.")
+                stop.wait(1.0)
+            stop.wait(TICK)
+        return 0
+    finally:
+        observer.stop()
+        log.info("Surveillance arrêtée.")
+        restore_signals()
+        log.removeHandler(handler)
+        handler.close()
+        log.setLevel(previous_level)
+        lock.release()

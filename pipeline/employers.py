@@ -1,0 +1,513 @@
+"""A workspace that serves several employers (config.yaml ``employeurs``): a centre de gestion,
+a group of hospitals, a ministry's HR platform.
+
+Each employer is a workspace of its own inside the shared one (:meth:`Config.employer_view`):
+its inbox, outbox, templates, journal and archives under its code, its roster, form, authority,
+HR contact and delays, its campaign key carrying its code (``2026_C044``), hence its reports'
+identifiers (``2026_C044-100231``: the same agent number in two communes is two agents).
+Everything that works on one workspace works on one employer unchanged. This module adds what
+spans them:
+
+- :func:`route_inbox`: a file dropped in the shared inbox (at its top, or in any subfolder that
+  is not an employer's code) goes to its employer's inbox folder (``inbox/<code>/``), found by
+  its identifier (or a signed copy's page codes), else by its agent in the employers' rosters
+  (agent number, then name); a file no employer can be found for goes to
+  ``outbox/non_attribues/`` with a French note saying why and what to do. Nothing is read twice
+  for nothing: files already in ``inbox/<code>/`` are not opened here.
+- :func:`process_employers`: routing, then one pass per employer with something to do, then
+  the consolidated workbook.
+- :func:`consolidated_status` and :func:`write_consolidated_workbook`: the views for all
+  employers (``etat`` without ``--employeur``; ``outbox/suivi_employeurs.xlsx``), whose counts
+  are the sums of the employers' own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalogue as cat
+from .config import Config
+from .files import make_dirs, rename_no_clobber, replace_atomically, unique_path
+from .inbox import list_inbox, not_ready
+from .naming import is_ignored, shown_name
+from .outcomes import ConfigError, UnreadableReport
+
+log = logging.getLogger("entretiens")
+
+UNASSIGNED_FOLDER = "non_attribues"  # outbox/: files no employer could be found for, each with its note
+UNASSIGNED_NOTE_SUFFIX = " - motif.txt"
+CONSOLIDATED_NAME = "suivi_employeurs.xlsx"
+
+NO_EMPLOYER = ("Ce fichier ne dit pas de quel employeur il est : ni son identifiant, ni son matricule, ni le nom "
+               "de l'agent ne se retrouvent chez un des employeurs de config.yaml.")
+SEVERAL_EMPLOYERS = ("L'agent {agent} se trouve dans les listes de plusieurs employeurs ({codes}) : le fichier ne "
+                     "permet pas de savoir lequel.")
+BATCH_OF_SEVERAL = ("Ce lot numérisé contient des comptes rendus de plusieurs employeurs ({codes}) : numérisez "
+                    "séparément les comptes rendus de chaque employeur.")
+WHAT_TO_DO = ("Déposez-le dans le sous-dossier de son employeur, dans le dossier d'entrée (par exemple "
+              "{example}) : il sera traité au prochain passage.")
+
+
+def unknown_employer(config: Config, code: str) -> ConfigError:
+    known = ", ".join(e.code for e in config.employers) or "aucun"
+    return ConfigError(f"L'employeur «\u202f{code}\u202f» n'est pas dans config.yaml (employeurs : {known}).")
+
+
+def views_of(config: Config, code: str | None = None) -> list[Config]:
+    """The employers' views a command works on: the one ``code`` names, else every one
+    (``[config]`` for a workspace of one employer). Raises :class:`ConfigError` for an unknown
+    code, or a code given to a workspace without ``employeurs``."""
+    if code is None:
+        return config.employer_views()
+    if not config.employers:
+        raise ConfigError("L'option --employeur ne sert que si config.yaml liste des employeurs (clé employeurs).")
+    try:
+        return [config.employer_view(code)]
+    except KeyError:
+        raise unknown_employer(config, code) from None
+
+
+def employer_label(view: Config) -> str:
+    """«\u202fC044 – Commune de Saint-Aignan\u202f»; "" for a workspace of one employer."""
+    return f"{view.employer.code} – {view.employer.name}" if view.employer is not None else ""
+
+
+# -- routing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Routed:
+    received_name: str  # as dropped, relative to the shared inbox
+    employer: str  # its code
+    path: Path  # where it is now (in the employer's inbox folder)
+
+
+@dataclass
+class Unassigned:
+    received_name: str
+    path: Path  # in outbox/non_attribues
+    reason: str  # French
+
+
+@dataclass
+class Routing:
+    routed: list[Routed] = field(default_factory=list)
+    unassigned: list[Unassigned] = field(default_factory=list)
+    left_alone: list[tuple[str, str]] = field(default_factory=list)  # not ready yet: (name, why)
+
+
+class _Rosters:
+    """The employers' rosters, each read when first needed (a file with no identifier only)."""
+
+    def __init__(self, views: list[Config]):
+        self.views = views
+        self._numbers: dict[str, dict] = {}
+
+    def numbers(self, view: Config) -> dict:
+        from .examine import roster_agents
+
+        code = view.employer.code
+        if code not in self._numbers:
+            try:
+                self._numbers[code] = roster_agents(view) or {}
+            except Exception as exc:  # noqa: BLE001 - a roster that cannot be read routes nothing, said in the log
+                log.warning("Liste des agents de l'employeur %s illisible pour l'aiguillage : %s",
+                            code, getattr(exc, "message", exc))
+                self._numbers[code] = {}
+        return self._numbers[code]
+
+    def holding(self, number: str, last_name: str, first_name: str) -> list[Config]:
+        """The employers whose roster has this agent number; when several, those whose row has
+        this name too."""
+        from .employer_read import person_key
+
+        found = [v for v in self.views if number in self.numbers(v)]
+        if len(found) > 1 and last_name:
+            wanted = person_key(last_name, first_name)
+            same = [v for v in found if person_key(self.numbers(v)[number].values.get(cat.LAST_NAME, ""),
+                                                   self.numbers(v)[number].values.get(cat.FIRST_NAME, ""))[0] == wanted[0]]
+            found = same or found
+        return found
+
+    def named(self, last_name: str, first_name: str, views: list[Config]) -> list[tuple[Config, str]]:
+        from .employer_read import person_key
+
+        wanted = person_key(last_name, first_name)
+        return [(v, number) for v in views for number, row in self.numbers(v).items()
+                if person_key(row.values.get(cat.LAST_NAME, ""), row.values.get(cat.FIRST_NAME, "")) == wanted]
+
+
+def _form_groups(views: list[Config]) -> list[list[Config]]:
+    """The employers grouped by the form their reports are read with (the product's own form of a
+    public service, or an employer's mapping): a file is read once per group at most."""
+    groups: dict[tuple, list[Config]] = {}
+    for view in views:
+        key = (str(view.employer_form) if view.employer_form else None, view.public_service)
+        groups.setdefault(key, []).append(view)
+    return list(groups.values())
+
+
+def _employer_of(path: Path, name: str, config: Config, views: list[Config], rosters: _Rosters
+                 ) -> tuple[Config | None, str]:
+    """The employer a received file belongs to, or ``None`` and why (French)."""
+    from .examine import package_limits
+    from .read import read_report
+    from .signed_copies import identify, is_signed_copy_candidate
+
+    by_key = {v.campaign.key.casefold(): v for v in views}
+    if is_signed_copy_candidate(path, name):
+        caps = config.file_caps
+        try:
+            found = identify(path, campaign=config.campaign.key, max_mb=caps.max_pdf_mb, max_pages=caps.max_pdf_pages)
+        except UnreadableReport as exc:
+            return None, exc.message
+        owners = []
+        for copy in found.copies:
+            view = by_key.get(copy.campaign.casefold())
+            if view is None:
+                holders = rosters.holding(copy.agent_number, "", "")
+                view = holders[0] if len(holders) == 1 else None
+            owners.append(view)
+        codes = {v.employer.code for v in owners if v is not None}
+        if len(codes) > 1:
+            return None, BATCH_OF_SEVERAL.format(codes=", ".join(sorted(codes)))
+        if codes and None not in owners:
+            return next(v for v in owners if v is not None), ""
+        return None, NO_EMPLOYER
+    error: UnreadableReport | None = None
+    read = False  # by one form at least: then why it went nowhere is the employers', not the file's
+    reason = NO_EMPLOYER
+    for group in _form_groups(views):
+        try:
+            report = read_report(path, group[0].form, limits=package_limits(group[0]), name=name)
+        except UnreadableReport as exc:
+            error = error or exc
+            continue
+        read = True
+        if report.campaign and (view := by_key.get(report.campaign.casefold())) is not None:
+            return view, ""
+        last, first = (str(report.values.get(k) or "") for k in (cat.LAST_NAME, cat.FIRST_NAME))
+        if report.agent_number:
+            holders = rosters.holding(report.agent_number, last, first)
+            if len(holders) == 1:
+                return holders[0], ""
+            if holders:
+                reason = SEVERAL_EMPLOYERS.format(agent=report.agent_number,
+                                                  codes=", ".join(v.employer.code for v in holders))
+                continue
+        if last.strip():
+            named = rosters.named(last, first, group)
+            if len({v.employer.code for v, _ in named}) == 1:
+                return named[0][0], ""
+            if named:
+                reason = SEVERAL_EMPLOYERS.format(agent=f"{first} {last.upper()}".strip(),
+                                                  codes=", ".join(sorted({v.employer.code for v, _ in named})))
+    return None, error.message if error is not None and not read else reason
+
+
+def route_inbox(config: Config) -> Routing:
+    """Take each ready file of the shared inbox that is not yet in an employer's folder to its
+    employer's (``inbox/<code>/``, keeping its subfolders), or to ``outbox/non_attribues/`` with
+    a note. A file still being copied stays for a later pass. Never overwrites: a name already
+    taken gets a number («\u202fCR (2).docx\u202f»)."""
+    routing = Routing()
+    inbox = config.inbox
+    if not config.employers or not inbox.is_dir():
+        return routing
+    views = config.employer_views()
+    codes = {v.employer.code for v in views}  # as written: inbox/<code> is the employer's inbox folder
+    watch = config.watch
+    ignored = tuple(watch.ignore_patterns)
+    rosters = _Rosters(views)
+    for path in list_inbox(inbox, ignored).files:
+        relative = path.relative_to(inbox)
+        if len(relative.parts) > 1 and relative.parts[0] in codes:
+            continue  # already its employer's
+        name = str(relative)
+        why = not_ready(path, window=watch.stability_window, incomplete_after=watch.incomplete_after)
+        if why is not None:
+            routing.left_alone.append((shown_name(name), why))
+            continue
+        view, reason = _employer_of(path, path.name, config, views, rosters)
+        if view is not None:
+            target = _move(path, view.inbox / relative)
+            routing.routed.append(Routed(shown_name(name), view.employer.code, target))
+            log.info("«\u202f%s\u202f» aiguillé vers l'employeur %s.", shown_name(name), view.employer.code)
+        else:
+            target = _move(path, config.outbox / UNASSIGNED_FOLDER / relative.name)
+            example = views[0].inbox.relative_to(config.base_dir) if views[0].inbox.is_relative_to(
+                config.base_dir) else views[0].inbox
+            _write_note(target, reason, WHAT_TO_DO.format(example=f"{example}{os.sep}"))
+            routing.unassigned.append(Unassigned(shown_name(name), target, reason))
+            log.warning("«\u202f%s\u202f» n'a pu être attribué à aucun employeur : %s Il est dans %s.",
+                        shown_name(name), reason, target.parent)
+    return routing
+
+
+def _move(path: Path, target: Path) -> Path:
+    make_dirs(target.parent)
+    for _ in range(5):  # another process may take the name between the check and the rename
+        free = unique_path(target)
+        try:
+            rename_no_clobber(path, free)
+            return free
+        except FileExistsError:
+            continue
+    raise FileExistsError(target)
+
+
+def _write_note(target: Path, reason: str, what_to_do: str) -> None:
+    note = target.with_name(target.name + UNASSIGNED_NOTE_SUFFIX)
+    text = f"Fichier : {target.name}\n\n{reason}\n\n{what_to_do}\n"
+    replace_atomically(unique_path(note), lambda p: p.write_text(text, encoding="utf-8"))
+
+
+# -- the pass over every employer -------------------------------------------------------------------
+
+
+@dataclass
+class EmployersPass:
+    """What :func:`process_employers` did: the routing, then each employer's pass (its view and
+    its :class:`~pipeline.process.PassResult`), then the consolidated workbook."""
+
+    routing: Routing
+    passes: list[tuple[Config, object]] = field(default_factory=list)
+    workbooks: list[Path] = field(default_factory=list)
+    workbooks_problem: str | None = None
+
+    @property
+    def handled(self) -> list:
+        return [handled for _, result in self.passes for handled in result.handled]
+
+    @property
+    def outputs_disk_full(self) -> bool:
+        return any(result.outputs_disk_full for _, result in self.passes)
+
+
+def has_work(view: Config) -> bool:
+    """Whether an employer's pass has anything to do: a file in its inbox folder, or one an
+    interrupted pass left in its work area."""
+    from .naming import WORK_FOLDER
+
+    for folder in (view.inbox, view.state_dir / WORK_FOLDER):
+        try:
+            with os.scandir(folder) as entries:
+                if any(not is_ignored(entry.name) for entry in entries):
+                    return True
+        except FileNotFoundError:
+            continue
+    return False
+
+
+def process_employers(config: Config, *, progress: Callable[[int, int], None] | None = None,
+                      outputs: bool = True, received_on: dt.date | None = None,
+                      employer: str | None = None) -> EmployersPass:
+    """Route the shared inbox (:func:`route_inbox`), then one pass for each employer with work
+    (:func:`pipeline.process.process_inbox` on its view: its stage folders, notes, mail and
+    workbooks), then the consolidated workbook. ``employer``: that one only (routing still
+    takes every file of the shared inbox to its employer's folder)."""
+    from .process import process_inbox
+
+    done = EmployersPass(routing=route_inbox(config))
+    for view in views_of(config, employer):
+        if employer is not None or has_work(view):
+            done.passes.append((view, process_inbox(view, progress=progress, outputs=outputs,
+                                                    received_on=received_on)))
+    moved = done.passes or done.routing.routed or done.routing.unassigned
+    if outputs and (moved or not (config.outbox / CONSOLIDATED_NAME).exists()):
+        try:
+            done.workbooks = [write_consolidated_workbook(config)]
+        except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
+            from .command_names import WORKBOOKS, command_line
+            from .files import describe_failure
+
+            done.workbooks_problem = (f"Classeur de tous les employeurs non mis à jour ({describe_failure(exc)}) : "
+                                      f"lancez «\u202f{command_line(WORKBOOKS)}\u202f».")
+            log.warning("%s", done.workbooks_problem)
+    return done
+
+
+def check_employers_files(config: Config, paths: list[Path], *, employer: str | None = None) -> list:
+    """``verifier`` in a workspace of several employers: each file examined as its employer's (the
+    one ``employer`` names, else the one a pass would route it to); a file no employer can be
+    found for is an :class:`~pipeline.examine.Examination` with its reason as error."""
+    from .examine import Examination, examine, known_agents
+
+    views = views_of(config, employer)
+    rosters = _Rosters(views)
+    results = []
+    for path in map(Path, paths):
+        view, reason = (views[0], "") if employer is not None else _employer_of(path, path.name, config, views, rosters)
+        if view is None:
+            error = UnreadableReport(reason)
+            error.code = "employeur_introuvable"
+            results.append(Examination(path=path, error=error))
+        else:
+            results.append(examine(path, view, agents=known_agents(view)))
+    return results
+
+
+# -- views for all employers --------------------------------------------------------------------
+
+
+@dataclass
+class EmployerFigures:
+    """One employer's line of the consolidated views."""
+
+    code: str
+    name: str
+    public_service: str
+    agents: int = 0  # reviewed agents of its roster, and agents with a report outside it
+    per_stage: dict[int, int] = field(default_factory=dict)
+    without_report: int = 0
+    rejected: int = 0  # rejections waiting for a correction
+    late: int = 0  # agents with a deadline missed
+    chased: int = 0
+    files_received: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "nom": self.name, "fonction_publique": self.public_service,
+                "agents": self.agents, "par_etape": {str(k): v for k, v in self.per_stage.items()},
+                "sans_compte_rendu": self.without_report, "rejets": self.rejected, "en_retard": self.late,
+                "a_relancer": self.chased, "fichiers_recus": self.files_received, "problemes": self.problems}
+
+
+@dataclass
+class ConsolidatedStatus:
+    """``etat`` for every employer: each one's :class:`~pipeline.status.Status`, its figures, and
+    the totals (sums of the employers' figures)."""
+
+    campaign: str
+    employers: list[tuple[EmployerFigures, object]]
+    stage_labels: dict[int, str]
+    unassigned: int = 0  # files in outbox/non_attribues
+
+    @property
+    def total(self) -> EmployerFigures:
+        total = EmployerFigures(code="", name="Tous les employeurs", public_service="",
+                                per_stage={n: 0 for n in self.stage_labels})
+        for figures, _ in self.employers:
+            total.agents += figures.agents
+            total.without_report += figures.without_report
+            total.rejected += figures.rejected
+            total.late += figures.late
+            total.chased += figures.chased
+            total.files_received += figures.files_received
+            for number, count in figures.per_stage.items():
+                total.per_stage[number] = total.per_stage.get(number, 0) + count
+        return total
+
+    def as_json(self) -> dict:
+        return {"campagne": self.campaign, "employeurs": [f.as_json() for f, _ in self.employers],
+                "total": self.total.as_json(), "non_attribues": self.unassigned}
+
+
+def figures_of(view: Config, status) -> EmployerFigures:
+    late = {item["matricule"] for item in status.late}
+    return EmployerFigures(
+        code=view.employer.code, name=view.employer.name, public_service=view.public_service,
+        agents=sum(status.per_stage.values()) + len(status.missing), per_stage=dict(status.per_stage),
+        without_report=len(status.missing), rejected=len(status.rejected), late=len(late),
+        chased=len(status.chased), files_received=status.files_received, problems=list(status.problems))
+
+
+def consolidated_status(config: Config, *, today: dt.date | None = None) -> ConsolidatedStatus:
+    """Each employer's status (:func:`pipeline.status.campaign_status` on its view) and the totals."""
+    from .status import campaign_status
+
+    views = config.employer_views()
+    employers = []
+    for view in views:
+        status = campaign_status(view, today=today)
+        employers.append((figures_of(view, status), status))
+    unassigned = config.outbox / UNASSIGNED_FOLDER
+    count = sum(1 for p in unassigned.iterdir() if not p.name.endswith(UNASSIGNED_NOTE_SUFFIX)) \
+        if unassigned.is_dir() else 0
+    return ConsolidatedStatus(campaign=config.campaign.key, employers=employers, unassigned=count,
+                              stage_labels={s.number: s.label for s in config.catalogue.stages})
+
+
+SUMMARY_SHEET, AGENTS_SHEET = "Employeurs", "Suivi"
+
+
+def write_consolidated_workbook(config: Config, *, today: dt.date | None = None) -> Path:
+    """``outbox/suivi_employeurs.xlsx``: «\u202fEmployeurs\u202f», one line per employer (agents, per
+    stage, without a report, rejections waiting, late, to chase) and the totals; «\u202fSuivi\u202f»,
+    every agent of every employer with their employer, stage, situation and next deadline, as
+    each employer's own tracking workbook says them (the same campaign view)."""
+    import xlsxwriter
+
+    from .campaign import load_campaign_view
+    from .status import campaign_status
+    from .text import format_date
+
+    today = today or dt.date.today()
+    stages = config.catalogue.stages
+    target = config.outbox / CONSOLIDATED_NAME
+    make_dirs(config.outbox)
+    rows: list[list] = []
+    agent_rows: list[list] = []
+    for view in config.employer_views():
+        figures = figures_of(view, campaign_status(view, today=today))
+        rows.append([figures.code, figures.name, figures.public_service, figures.agents,
+                     *(figures.per_stage.get(s.number, 0) for s in stages), figures.without_report,
+                     figures.rejected, figures.late, figures.chased])
+        for agent in load_campaign_view(view, today=today).agents:
+            if not agent.reviewed:
+                continue
+            upcoming = agent.next_deadline
+            agent_rows.append([figures.code, agent.number, agent.identity.get(cat.LAST_NAME, ""),
+                               agent.identity.get(cat.FIRST_NAME, ""), agent.identity.get(cat.SERVICE, ""),
+                               agent.evaluator, agent.situation,
+                               upcoming.label if upcoming else "", format_date(upcoming.due) if upcoming and upcoming.due else "",
+                               upcoming.state if upcoming else ""])
+
+    def write(path: Path) -> None:
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False})
+        bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        headers = ["Code", "Employeur", "Fonction publique", "Agents", *(s.label for s in stages),
+                   "Sans compte rendu", "Rejets à corriger", "Agents en retard", "À relancer"]
+        sheet = book.add_worksheet(SUMMARY_SHEET)
+        sheet.write_row(0, 0, headers, bold)
+        for i, row in enumerate(rows, 1):
+            sheet.write_row(i, 0, row)
+        last = len(rows)
+        sheet.write(last + 1, 1, "Total", bold)
+        for column in range(3, len(headers)):
+            letter = xlsxwriter.utility.xl_col_to_name(column)
+            total = sum(r[column] for r in rows)
+            sheet.write_formula(last + 1, column, f"=SUM({letter}2:{letter}{last + 1})", bold, total)
+        sheet.set_column(0, 0, 10)
+        sheet.set_column(1, 1, 34)
+        sheet.set_column(2, len(headers) - 1, 14)
+        sheet.freeze_panes(1, 2)
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
+        agents = book.add_worksheet(AGENTS_SHEET)
+        agents.write_row(0, 0, ["Code employeur", "Matricule", "Nom de l'agent", "Prénom de l'agent",
+                                "Service d'affectation", "Évaluateur", "Étape / Situation", "Prochaine échéance",
+                                "Date limite", "État"], bold)
+        for i, row in enumerate(agent_rows, 1):
+            agents.write_row(i, 0, row)
+        agents.set_column(0, 1, 12)
+        agents.set_column(2, 5, 20)
+        agents.set_column(6, 7, 36)
+        agents.set_column(8, 9, 12)
+        agents.freeze_panes(1, 2)
+        agents.autofilter(0, 0, max(len(agent_rows), 1), 9)
+        agents.set_landscape()
+        agents.set_paper(9)
+        agents.fit_to_pages(1, 0)
+        agents.repeat_rows(0)
+        book.close()
+
+    return replace_atomically(target, write, keep_beside=True)

@@ -1,0 +1,373 @@
+"""A workspace that serves several employers (config.yaml « employeurs », pipeline/employers.py):
+a commune under the territorial profile on the product's own form, a hospital under the hospital
+profile on its own form (../shared/forms/B_hopital_lignes.docx), each with its roster, the same
+agent number in both. A whole campaign through the library: documents per employer, returned
+reports dropped in the one shared inbox and routed, notes signed by each employer's HR, the
+employers' and the consolidated views whose counts add up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+import yaml
+
+import pipeline
+from pipeline import catalogue as cat
+from pipeline.config import load_config
+from pipeline.employers import (CONSOLIDATED_NAME, UNASSIGNED_FOLDER, UNASSIGNED_NOTE_SUFFIX, route_inbox)
+from pipeline.filling import fill_report
+from pipeline.generate import generate
+from pipeline.journal import Journal
+from pipeline.naming import REJECTS, TO_SEND, stage_folder
+from pipeline.outcomes import WRONG_CAMPAIGN, ConfigError, OtherForm
+from pipeline.signed_copies import page_code, specimen_scan
+from tests.conftest import settle
+from tests.lo import REPO, run_cli
+
+SHARED = REPO.parent / "shared" / "forms"
+B_FORM, B_FILLED = SHARED / "B_hopital_lignes.docx", SHARED / "B_hopital_lignes_rempli.docx"
+TODAY = dt.date(2026, 11, 2)  # documents generated
+RECEIVED = dt.date(2026, 11, 30)  # reports returned
+HEADER = "matricule;nom;prénom;grade;service;poste;évaluateur;date de convocation;date d'entretien\n"
+COMMUNE_HR = "Service des ressources humaines de Saint-Aignan"
+HOSPITAL_HR = "Direction des ressources humaines du CH de Blain"
+
+
+def write_workspace(base: Path) -> Path:
+    """config.yaml with two employers, their rosters (agent 100001 in both: two people) and the
+    hospital's form mapping."""
+    if not B_FORM.exists() or not B_FILLED.exists():
+        pytest.skip("les formulaires partagés (../shared/forms) sont absents")
+    (base / "sta").mkdir(parents=True)
+    (base / "chb").mkdir()
+    (base / "sta" / "agents.csv").write_text(
+        HEADER + "100001;MARTIN;Élodie;Adjoint administratif;Accueil;Agent d'accueil;Sophie Durand;"
+                 "02/11/2026;16/11/2026\n"
+                 "100002;LEROY;Paul;Adjoint technique;Voirie;Agent de voirie;Marc Petit;02/11/2026;17/11/2026\n",
+        encoding="utf-8")
+    (base / "chb" / "agents.csv").write_text(
+        HEADER + "100001;MARCHAND;Élodie;Infirmière en soins généraux;Médecine polyvalente;Infirmière;"
+                 "Nathalie GUÉRIN;29/09/2026;13/10/2026\n"
+                 "200002;THOMAS;Julie;Aide-soignante;Gériatrie;Aide-soignante;Nathalie GUÉRIN;02/11/2026;"
+                 "18/11/2026\n", encoding="utf-8")
+    mapping = yaml.safe_load((REPO / "tests" / "forms" / "B_hopital_lignes.yaml").read_text(encoding="utf-8"))
+    mapping["modele"] = str(B_FORM)
+    (base / "chb" / "formulaire.yaml").write_text(yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False),
+                                                  encoding="utf-8")
+    config = {
+        "campagne": {"annee": 2026, "date_limite_entretiens": "31/01/2027", "date_retour_rh": "28/02/2027"},
+        "fonction_publique": "territoriale",
+        "courriel": {"mode": "aucun"},
+        "employeurs": [
+            {"code": "STA", "nom": "Commune de Saint-Aignan", "liste_agents": "sta/agents.csv",
+             "autorite": {"nom": "M. Jean Dupont", "titre": "maire"},
+             "service_rh": {"nom": COMMUNE_HR, "contact": "Mme Claire Martin"}},
+            {"code": "CHB", "nom": "Centre hospitalier de Blain", "fonction_publique": "hospitaliere",
+             "liste_agents": "chb/agents.csv", "formulaire": "chb/formulaire.yaml",
+             "service_rh": {"nom": HOSPITAL_HR}},
+        ],
+    }
+    (base / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return base / "config.yaml"
+
+
+def text_of(path: Path) -> str:
+    if path.suffix == ".docx":
+        document = docx.Document(str(path))
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+    return zipfile.ZipFile(path).read("content.xml").decode()
+
+
+class Campaign:
+    def __init__(self, base: Path):
+        self.base = base
+        self.config = load_config(write_workspace(base))
+        self.commune, self.hospital = (self.config.employer_view(code) for code in ("STA", "CHB"))
+        self.documents: dict[str, dict[str, Path]] = {}
+        for view in (self.commune, self.hospital):
+            pipeline.build_templates(view)
+            result = generate(view, today=TODAY)
+            assert not result.problems, result.problems
+            self.documents[view.employer.code] = {
+                number: next(p for p in result.reports if f"_{number}_" in p.name)
+                for number in ("100001", "100002", "200002") if any(f"_{number}_" in p.name for p in result.reports)}
+
+    def drop(self, source: Path, name: str) -> Path:
+        target = self.config.inbox / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return target
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory) -> Campaign:
+    """The campaign after one pass: every report returned to the shared inbox at once."""
+    found = Campaign(tmp_path_factory.mktemp("employeurs"))
+    sta = found.documents["STA"]
+    made = found.base / "rendus"
+    made.mkdir()
+    fill_report(sta["100001"], made / "CR MARTIN.docx", found.commune.catalogue, stage=1, review=dt.date(2026, 11, 16))
+    fill_report(sta["100002"], made / "CR LEROY.docx", found.commune.catalogue, stage=1, review=dt.date(2026, 11, 17),
+                omit=("appreciation_generale",))
+    found.drop(made / "CR MARTIN.docx", "CR MARTIN.docx")
+    found.drop(made / "CR LEROY.docx", "Voirie/CR LEROY.docx")  # a service's folder, dragged whole
+    found.drop(B_FILLED, "CR MARCHAND.docx")  # the hospital's form filled by hand: no identifier
+    found.drop(found.documents["CHB"]["200002"], "CR THOMAS.docx")  # returned blank
+    settle(found.config.inbox)
+    found.result = pipeline.process_inbox(found.config, received_on=RECEIVED)
+    return found
+
+
+def test_each_employers_documents_cite_its_decree_and_its_authority(campaign):
+    """GIVEN a commune (territorial) and a hospital (hospital, its own form) WHEN generer runs per
+    employer THEN each employer's reports are in its own folder, the commune's on the product's
+    form citing décret 2014-1526 and « l'autorité territoriale », the hospital's on its own form
+    (.docx) citing décret 2020-719; each identifier carries the employer: agent 100001 of each is
+    two reports."""
+    commune = text_of(campaign.documents["STA"]["100001"])
+    assert "2014-1526" in commune and "autorité territoriale" in commune and "2020-719" not in commune
+    hospital = text_of(campaign.documents["CHB"]["100001"])
+    assert "2020-719" in hospital and "2014-1526" not in hospital
+    for code, view in (("STA", campaign.commune), ("CHB", campaign.hospital)):
+        for path in campaign.documents[code].values():
+            assert path.parent == campaign.config.outbox / code / TO_SEND
+            assert path.name.startswith(f"2026_{code}_")
+    assert {campaign.commune.campaign.key, campaign.hospital.campaign.key} == {"2026_STA", "2026_CHB"}
+
+
+def test_every_returned_report_reaches_its_employers_folders(campaign):
+    """GIVEN the four reports dropped in the shared inbox (one in a service's subfolder, one a
+    copy of the hospital's form with no identifier, agent 100001 in both employers) WHEN traiter
+    runs THEN each is in its employer's outbox, known to its employer's journal only, under its
+    employer's identifier; the inbox is empty."""
+    done = campaign.result
+    assert sorted((r.received_name, r.employer) for r in done.routing.routed) == [
+        ("CR MARCHAND.docx", "CHB"), ("CR MARTIN.docx", "STA"), ("CR THOMAS.docx", "CHB"),
+        (str(Path("Voirie/CR LEROY.docx")), "STA")]
+    assert not done.routing.unassigned
+    assert not [p for p in campaign.config.inbox.rglob("*") if p.is_file()]
+    seen = {}
+    for view in (campaign.commune, campaign.hospital):
+        with Journal(view.state_dir) as journal:
+            seen[view.employer.code] = {row.report_id: row for row in journal.files()}
+    assert set(seen["STA"]) == {"2026_STA-100001", "2026_STA-100002"}
+    assert set(seen["CHB"]) == {"2026_CHB-100001", "2026_CHB-200002"}
+    for view, person in ((campaign.commune, "MARTIN_Élodie"), (campaign.hospital, "MARCHAND_Élodie")):
+        first_stage = stage_folder(view.outbox, view.catalogue, 1)
+        assert (first_stage / f"{view.campaign.key}_100001_{person}.docx").exists()  # 100001 twice: two agents
+    assert (campaign.commune.outbox / REJECTS / "Voirie CR LEROY.docx").exists()  # its folder in its name
+    assert (campaign.hospital.outbox / REJECTS / "CR THOMAS.docx").exists()
+
+
+def test_each_note_is_signed_by_its_employers_hr(campaign):
+    """GIVEN one report rejected in each employer WHEN its note is written THEN it is signed by that
+    employer's HR contact (service_rh of its entry), never the other's."""
+    commune = text_of(next((campaign.commune.outbox / REJECTS).glob("*note de rejet.docx")))
+    hospital = text_of(next((campaign.hospital.outbox / REJECTS).glob("CR THOMAS*note de rejet.docx")))
+    assert COMMUNE_HR in commune and "Mme Claire Martin" in commune and HOSPITAL_HR not in commune
+    assert HOSPITAL_HR in hospital and COMMUNE_HR not in hospital
+
+
+def test_the_consolidated_views_add_up_to_the_employers_own(campaign):
+    """GIVEN the campaign after the pass WHEN etat (consolidated and per employer) and the
+    workbooks are asked THEN each employer's figures are its own etat's, the totals are their sums,
+    the consolidated workbook says the same per employer and lists every agent with their employer;
+    each employer has its own tracking workbook."""
+    consolidated = pipeline.consolidated_status(campaign.config, today=RECEIVED)
+    total = consolidated.total
+    for figures, status in consolidated.employers:
+        own = pipeline.campaign_status(campaign.config.employer_view(figures.code), today=RECEIVED)
+        assert figures.per_stage == own.per_stage and figures.rejected == len(own.rejected)
+        assert figures.without_report == len(own.missing) and figures.chased == len(own.chased)
+        assert figures.files_received == own.files_received == 2
+    assert total.agents == 4 and total.files_received == 4
+    assert total.per_stage == {n: sum(f.per_stage[n] for f, _ in consolidated.employers) for n in total.per_stage}
+    assert total.rejected == sum(f.rejected for f, _ in consolidated.employers) >= 2
+    assert sum(total.per_stage.values()) + total.without_report == total.agents
+
+    written = pipeline.rebuild_workbooks(campaign.config, today=RECEIVED)
+    for code in ("STA", "CHB"):
+        assert campaign.config.outbox / code / "suivi_campagne.xlsx" in written
+    book = openpyxl.load_workbook(campaign.config.outbox / CONSOLIDATED_NAME, read_only=True)
+    summary = list(book["Employeurs"].iter_rows(values_only=True))
+    by_code = {row[0]: row for row in summary[1:] if row[0]}
+    for figures, _ in consolidated.employers:
+        row = by_code[figures.code]
+        assert row[1] == figures.name and row[3] == figures.agents
+        assert list(row[4:4 + len(figures.per_stage)]) == list(figures.per_stage.values())
+    agents = list(book["Suivi"].iter_rows(values_only=True))[1:]
+    assert sorted((row[0], row[1]) for row in agents) == [
+        ("CHB", "100001"), ("CHB", "200002"), ("STA", "100001"), ("STA", "100002")]
+
+
+def test_etat_says_the_totals_and_one_employer_on_request(campaign):
+    """GIVEN the campaign WHEN « entretiens etat » runs, consolidated, as JSON, for one employer,
+    for an unknown one THEN the totals are the sums, --employeur gives that employer's etat, and
+    an unknown code is a French error, exit 1."""
+    shown = run_cli("etat", "--json", cwd=campaign.base)
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert [e["code"] for e in data["employeurs"]] == ["STA", "CHB"]
+    assert data["total"]["agents"] == sum(e["agents"] for e in data["employeurs"]) == 4
+    one = run_cli("etat", "--employeur", "chb", cwd=campaign.base)
+    assert one.returncode == 0 and "Centre hospitalier de Blain" in one.stdout and "2026_CHB" in one.stdout
+    unknown = run_cli("etat", "--employeur", "XYZ", cwd=campaign.base)
+    assert unknown.returncode == 1 and "«\u202fXYZ\u202f» n'est pas dans config.yaml" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
+# -- routing, kind by kind ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh(campaign, tmp_path) -> Campaign:
+    """A workspace like the campaign's, its documents generated, nothing received yet."""
+    shutil.copytree(campaign.base, tmp_path / "ws", ignore=shutil.ignore_patterns(".entretiens", "inbox",
+                                                                                 "rejets", "non_attribues"))
+    found = Campaign.__new__(Campaign)
+    found.base = tmp_path / "ws"
+    found.config = load_config(found.base / "config.yaml")
+    found.commune, found.hospital = (found.config.employer_view(c) for c in ("STA", "CHB"))
+    found.documents = {code: {n: found.base / p.relative_to(campaign.base) for n, p in docs.items()}
+                       for code, docs in campaign.documents.items()}
+    found.config.inbox.mkdir()
+    return found
+
+
+def test_a_file_goes_to_the_employer_its_identifier_or_its_agent_names(fresh, tmp_path):
+    """GIVEN files dropped in the shared inbox, each naming its employer another way: the
+    identifier (agent 100001 of each employer), a report of the year before the employers were
+    set (identifier « 2026-100002 »: found by its agent number, in one roster only), the
+    hospital's form filled by hand (by the agent's name), a scanned signed copy (its page codes)
+    WHEN the inbox is routed THEN each is in its employer's inbox folder, in the same subfolder."""
+    sta, chb = fresh.documents["STA"], fresh.documents["CHB"]
+    fresh.drop(sta["100001"], "a/CR MARTIN.docx")
+    fresh.drop(chb["100001"], "CR MARCHAND genere.docx")
+    older = fill_report(sta["100002"], tmp_path / "older.docx", fresh.commune.catalogue, stage=1,
+                        review=dt.date(2026, 11, 17),
+                        overrides={cat.REPORT_ID: "2026-100002", cat.CAMPAIGN: "2026"})
+    fresh.drop(older, "CR LEROY ancien.docx")
+    fresh.drop(B_FILLED, "CR MARCHAND rempli.docx")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(specimen_scan([page_code(fresh.hospital.catalogue.version(), "2026_CHB", "200002")] * 2))
+    fresh.drop(scan, "scan THOMAS.pdf")
+    settle(fresh.config.inbox)
+    routing = route_inbox(fresh.config)
+    assert not routing.unassigned, [(u.received_name, u.reason) for u in routing.unassigned]
+    assert sorted((r.received_name, r.employer, r.path.relative_to(fresh.config.inbox)) for r in routing.routed) == [
+        ("CR LEROY ancien.docx", "STA", Path("STA/CR LEROY ancien.docx")),
+        ("CR MARCHAND genere.docx", "CHB", Path("CHB/CR MARCHAND genere.docx")),
+        ("CR MARCHAND rempli.docx", "CHB", Path("CHB/CR MARCHAND rempli.docx")),
+        (str(Path("a/CR MARTIN.docx")), "STA", Path("STA/a/CR MARTIN.docx")),
+        ("scan THOMAS.pdf", "CHB", Path("CHB/scan THOMAS.pdf")),
+    ]
+
+
+def test_a_file_no_employer_can_be_found_for_is_set_aside_with_why(fresh, tmp_path):
+    """GIVEN files whose employer cannot be known: unreadable (a text file, an empty file), a
+    report of an agent in no roster, a report whose agent number is in both rosters under
+    another name WHEN the inbox is routed THEN each is in outbox/non_attribues with a note saying
+    why and where to drop it; nothing stays in the inbox, nothing is lost."""
+    sta = fresh.documents["STA"]
+    fresh.drop(Path(__file__), "notes.txt")
+    (fresh.config.inbox / "vide.docx").write_bytes(b"")
+    stranger = fill_report(sta["100002"], tmp_path / "stranger.docx", fresh.commune.catalogue, stage=1,
+                           review=dt.date(2026, 11, 17), overrides={
+                               cat.REPORT_ID: "2026-999999", cat.CAMPAIGN: "2026", cat.AGENT_NUMBER: "999999",
+                               cat.LAST_NAME: "INCONNU", cat.FIRST_NAME: "Jean"})
+    fresh.drop(stranger, "CR INCONNU.docx")
+    both = fill_report(sta["100001"], tmp_path / "both.docx", fresh.commune.catalogue, stage=1,
+                       review=dt.date(2026, 11, 16), overrides={
+                           cat.REPORT_ID: "2026-100001", cat.CAMPAIGN: "2026", cat.LAST_NAME: "DURAND"})
+    fresh.drop(both, "CR DURAND.docx")
+    settle(fresh.config.inbox)
+    routing = route_inbox(fresh.config)
+    assert not routing.routed
+    reasons = {u.received_name: u.reason for u in routing.unassigned}
+    assert set(reasons) == {"notes.txt", "vide.docx", "CR INCONNU.docx", "CR DURAND.docx"}
+    assert "fichier texte" in reasons["notes.txt"] and "vide" in reasons["vide.docx"]
+    assert "aucun employeur" not in reasons["CR INCONNU.docx"] and "ni son identifiant" in reasons["CR INCONNU.docx"]
+    assert "plusieurs employeurs (STA, CHB)" in reasons["CR DURAND.docx"]
+    folder = fresh.config.outbox / UNASSIGNED_FOLDER
+    for unassigned in routing.unassigned:
+        assert unassigned.path.parent == folder and unassigned.path.exists()
+        note = unassigned.path.with_name(unassigned.path.name + UNASSIGNED_NOTE_SUFFIX).read_text(encoding="utf-8")
+        assert unassigned.reason in note and str(Path("inbox") / "STA") in note
+    assert not [p for p in fresh.config.inbox.rglob("*") if p.is_file()]
+
+
+def test_a_file_in_its_employers_folder_is_left_to_its_employers_pass(fresh):
+    """GIVEN a report dropped straight into inbox/CHB (the other way HR may work), and one of the
+    commune's dropped there by mistake WHEN traiter runs THEN routing leaves both where they are:
+    the hospital's pass takes them, the commune's report turned away there as another campaign's
+    (its identifier says 2026_STA), never moved to another employer; the commune has no pass."""
+    fresh.drop(fresh.documents["CHB"]["200002"], "CHB/CR THOMAS.docx")
+    fresh.drop(fresh.documents["STA"]["100002"], "CHB/CR LEROY.docx")
+    settle(fresh.config.inbox)
+    done = pipeline.process_inbox(fresh.config, received_on=RECEIVED, outputs=False)
+    assert not done.routing.routed and not done.routing.unassigned
+    assert [view.employer.code for view, _ in done.passes] == ["CHB"]
+    (_, result), = done.passes
+    handled = {h.received_name: h for h in result.handled}
+    assert set(handled) == {"CR THOMAS.docx", "CR LEROY.docx"}
+    assert all(h.destination.startswith(str(fresh.hospital.outbox)) for h in result.handled)
+    assert handled["CR LEROY.docx"].reason_code in (WRONG_CAMPAIGN.code, OtherForm.code)
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+def test_each_employer_is_the_workspace_with_its_own_settings(tmp_path):
+    """GIVEN employers listed in a folder of one file each (relative paths from that file) WHEN
+    the config is loaded THEN each view has its folders under its code, its key, its public service
+    and delays, the workspace's HR settings where it gives none; a workspace without employers is
+    one employer, as always."""
+    folder = tmp_path / "employeurs"
+    folder.mkdir()
+    (folder / "c044.yaml").write_text("code: C044\nnom: Commune de Blain\nliste_agents: agents_c044.csv\n"
+                                      "delais: {visa_jours: 12}\nservice_rh: {contact: M. Paul Roux}\n",
+                                      encoding="utf-8")
+    (folder / "h01.yml").write_text("code: H01\nnom: CH de Savenay\nfonction_publique: hospitaliere\n", encoding="utf-8")
+    (folder / "lisez-moi.txt").write_text("pas un employeur", encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("fonction_publique: territoriale\nservice_rh: {nom: CDG 44, retour: "
+                                          "le portail}\nemployeurs: employeurs\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    c044, h01 = config.employer_views()
+    assert (c044.employer.code, c044.campaign.key, c044.public_service) == ("C044", "2026_C044", "territoriale")
+    assert c044.roster_path == folder / "agents_c044.csv" and h01.roster_path is None
+    assert (c044.inbox, c044.outbox, c044.state_dir) == (config.inbox / "C044", config.outbox / "C044",
+                                                        config.state_dir / "C044")
+    assert c044.delay_rules().visa_days == 12 and h01.delay_rules().visa_days is None
+    assert (c044.hr.name, c044.hr.contact, c044.hr.return_to) == ("CDG 44", "M. Paul Roux", "le portail")
+    assert h01.public_service == "hospitaliere" and h01.catalogue.version() != c044.catalogue.version()
+    assert config.employer_view("c044") is c044
+    (tmp_path / "seul.yaml").write_text("fonction_publique: etat\n", encoding="utf-8")
+    alone = load_config(tmp_path / "seul.yaml")
+    assert alone.employer_views() == [alone] and alone.campaign.key == "2026" and alone.employer is None
+
+
+@pytest.mark.parametrize("employers, said", [
+    ("[{code: A1, nom: Un}, {code: a1, nom: Deux}]", "«\u202fa1\u202f» est déjà celui de Un"),
+    ("[{code: 'C 44', nom: Un}]", "code"),
+    ("[{code: A1, nom: Un, adresse: ici}]", "adresse"),
+    ("[{code: A1, nom: Un, service_rh: {telephon: 01}}]", "service_rh"),
+    ("[{code: A1, nom: Un, fonction_publique: militaire}]", "fonction_publique"),
+    ("[{code: A1}]", "nom"),
+    ("dossier_absent", "introuvable"),
+])
+def test_a_wrong_employer_entry_is_said_in_french_at_load(tmp_path, employers, said):
+    """GIVEN an employer entry with a mistake (a code twice whatever its case, a code with a space,
+    an unknown key, a wrong HR key, an unknown public service, no name, a missing folder) WHEN the
+    config is loaded THEN a ConfigError names it."""
+    (tmp_path / "config.yaml").write_text(f"employeurs: {employers}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path / "config.yaml")
+    assert said in raised.value.message and "employeurs" in raised.value.message
