@@ -38,7 +38,8 @@ if TYPE_CHECKING:
                            TemplateError, UnreadableReport)
     from .process import HandledFile, PassResult
     from .status import Status
-    from .employers import ConsolidatedStatus, EmployersPass
+    from .consolidated import ConsolidatedStatus
+    from .employers import EmployersPass
     from .campaign import CampaignView
     from .watch.lock import WatcherState
     from .mail import MailRun
@@ -176,7 +177,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
 
     if not config.employers:
         return rebuild_workbooks(config, today=today)
-    from .employers import write_consolidated_workbook
+    from .consolidated import write_consolidated_workbook
 
     written = [path for view in config.employer_views() for path in rebuild_workbooks(view, today=today)]
     return written + [write_consolidated_workbook(config, today=today)]
@@ -211,7 +212,7 @@ def consolidated_status(config: Config, *, today: dt.date | None = None) -> Cons
     :class:`Status` and figures (agents, per stage, without a report, rejections waiting, late, to
     chase), and their totals, which are the sums of the employers' own. For one employer, use
     :func:`campaign_status` on ``config.employer_view(code)``."""
-    from .employers import consolidated_status
+    from .consolidated import consolidated_status
 
     return consolidated_status(config, today=today)
 
@@ -367,7 +368,7 @@ _LAZY = {
     "WatcherState": "watch.lock", "MailRun": "mail", "ReminderRun": "mail.reminders", "ArchiveResult": "archive",
     "AnnouncementRun": "mail.announcement", "InvitationRun": "mail.invitations",
     "ImportResult": "employer_import", "FormNotImportable": "employer_import",
-    "ConsolidatedStatus": "employers", "EmployersPass": "employers",
+    "ConsolidatedStatus": "consolidated", "EmployersPass": "employers",
     **dict.fromkeys(["EntretiensError", "ConfigError", "OutboxInsideInbox", "RosterError", "TemplateError",
                      "AlreadyRunning", "UnreadableReport", "NotReexaminable"], "outcomes"),
 }

@@ -168,7 +168,8 @@ PER_EMPLOYER = (names.GENERATE, names.REEXAMINE, names.TEMPLATES, names.WORKBOOK
 def _per_employer(args) -> int | None:
     """Run the command once per employer of a workspace that serves several; ``None`` when the
     workspace serves one (the command runs as always)."""
-    from .employers import employer_label, views_of, write_consolidated_workbook
+    from .consolidated import write_consolidated_workbook
+    from .employers import employer_label, views_of
 
     if args.command not in PER_EMPLOYER:
         return None

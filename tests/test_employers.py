@@ -21,7 +21,8 @@ import yaml
 import pipeline
 from pipeline import catalogue as cat
 from pipeline.config import load_config
-from pipeline.employers import (CONSOLIDATED_NAME, UNASSIGNED_FOLDER, UNASSIGNED_NOTE_SUFFIX, route_inbox)
+from pipeline.consolidated import CONSOLIDATED_NAME
+from pipeline.employers import UNASSIGNED_FOLDER, UNASSIGNED_NOTE_SUFFIX, route_inbox
 from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal

@@ -1,0 +1,176 @@
+"""The views of a workspace that serves several employers (pipeline/employers.py), for all of
+them: ``etat`` without ``--employeur`` (:func:`consolidated_status`) and the consolidated workbook
+``outbox/suivi_employeurs.xlsx`` (:func:`write_consolidated_workbook`). Every figure is one
+employer's own (its :func:`~pipeline.status.campaign_status`, its campaign view), the totals their
+sums: the consolidated view never says something the employer's own does not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalogue as cat
+from .config import Config
+from .employers import UNASSIGNED_FOLDER, UNASSIGNED_NOTE_SUFFIX
+from .files import make_dirs, replace_atomically
+
+CONSOLIDATED_NAME = "suivi_employeurs.xlsx"
+
+
+@dataclass
+class EmployerFigures:
+    """One employer's line of the consolidated views."""
+
+    code: str
+    name: str
+    public_service: str
+    agents: int = 0  # reviewed agents of its roster, and agents with a report outside it
+    per_stage: dict[int, int] = field(default_factory=dict)
+    without_report: int = 0
+    rejected: int = 0  # rejections waiting for a correction
+    late: int = 0  # agents with a deadline missed
+    chased: int = 0
+    files_received: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "nom": self.name, "fonction_publique": self.public_service,
+                "agents": self.agents, "par_etape": {str(k): v for k, v in self.per_stage.items()},
+                "sans_compte_rendu": self.without_report, "rejets": self.rejected, "en_retard": self.late,
+                "a_relancer": self.chased, "fichiers_recus": self.files_received, "problemes": self.problems}
+
+
+@dataclass
+class ConsolidatedStatus:
+    """``etat`` for every employer: each one's :class:`~pipeline.status.Status`, its figures, and
+    the totals (sums of the employers' figures)."""
+
+    campaign: str
+    employers: list[tuple[EmployerFigures, object]]
+    stage_labels: dict[int, str]
+    unassigned: int = 0  # files in outbox/non_attribues
+
+    @property
+    def total(self) -> EmployerFigures:
+        total = EmployerFigures(code="", name="Tous les employeurs", public_service="",
+                                per_stage={n: 0 for n in self.stage_labels})
+        for figures, _ in self.employers:
+            total.agents += figures.agents
+            total.without_report += figures.without_report
+            total.rejected += figures.rejected
+            total.late += figures.late
+            total.chased += figures.chased
+            total.files_received += figures.files_received
+            for number, count in figures.per_stage.items():
+                total.per_stage[number] = total.per_stage.get(number, 0) + count
+        return total
+
+    def as_json(self) -> dict:
+        return {"campagne": self.campaign, "employeurs": [f.as_json() for f, _ in self.employers],
+                "total": self.total.as_json(), "non_attribues": self.unassigned}
+
+
+def figures_of(view: Config, status) -> EmployerFigures:
+    late = {item["matricule"] for item in status.late}
+    return EmployerFigures(
+        code=view.employer.code, name=view.employer.name, public_service=view.public_service,
+        agents=sum(status.per_stage.values()) + len(status.missing), per_stage=dict(status.per_stage),
+        without_report=len(status.missing), rejected=len(status.rejected), late=len(late),
+        chased=len(status.chased), files_received=status.files_received, problems=list(status.problems))
+
+
+def consolidated_status(config: Config, *, today: dt.date | None = None) -> ConsolidatedStatus:
+    """Each employer's status (:func:`pipeline.status.campaign_status` on its view) and the totals."""
+    from .status import campaign_status
+
+    views = config.employer_views()
+    employers = []
+    for view in views:
+        status = campaign_status(view, today=today)
+        employers.append((figures_of(view, status), status))
+    unassigned = config.outbox / UNASSIGNED_FOLDER
+    count = sum(1 for p in unassigned.iterdir() if not p.name.endswith(UNASSIGNED_NOTE_SUFFIX)) \
+        if unassigned.is_dir() else 0
+    return ConsolidatedStatus(campaign=config.campaign.key, employers=employers, unassigned=count,
+                              stage_labels={s.number: s.label for s in config.catalogue.stages})
+
+
+SUMMARY_SHEET, AGENTS_SHEET = "Employeurs", "Suivi"
+
+
+def write_consolidated_workbook(config: Config, *, today: dt.date | None = None) -> Path:
+    """``outbox/suivi_employeurs.xlsx``: «\u202fEmployeurs\u202f», one line per employer (agents, per
+    stage, without a report, rejections waiting, late, to chase) and the totals; «\u202fSuivi\u202f»,
+    every agent of every employer with their employer, stage, situation and next deadline, as
+    each employer's own tracking workbook says them (the same campaign view)."""
+    import xlsxwriter
+
+    from .campaign import load_campaign_view
+    from .status import campaign_status
+    from .text import format_date
+
+    today = today or dt.date.today()
+    stages = config.catalogue.stages
+    target = config.outbox / CONSOLIDATED_NAME
+    make_dirs(config.outbox)
+    rows: list[list] = []
+    agent_rows: list[list] = []
+    for view in config.employer_views():
+        figures = figures_of(view, campaign_status(view, today=today))
+        rows.append([figures.code, figures.name, figures.public_service, figures.agents,
+                     *(figures.per_stage.get(s.number, 0) for s in stages), figures.without_report,
+                     figures.rejected, figures.late, figures.chased])
+        for agent in load_campaign_view(view, today=today).agents:
+            if not agent.reviewed:
+                continue
+            upcoming = agent.next_deadline
+            agent_rows.append([figures.code, agent.number, agent.identity.get(cat.LAST_NAME, ""),
+                               agent.identity.get(cat.FIRST_NAME, ""), agent.identity.get(cat.SERVICE, ""),
+                               agent.evaluator, agent.situation,
+                               upcoming.label if upcoming else "", format_date(upcoming.due) if upcoming and upcoming.due else "",
+                               upcoming.state if upcoming else ""])
+
+    def write(path: Path) -> None:
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False})
+        bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        headers = ["Code", "Employeur", "Fonction publique", "Agents", *(s.label for s in stages),
+                   "Sans compte rendu", "Rejets à corriger", "Agents en retard", "À relancer"]
+        sheet = book.add_worksheet(SUMMARY_SHEET)
+        sheet.write_row(0, 0, headers, bold)
+        for i, row in enumerate(rows, 1):
+            sheet.write_row(i, 0, row)
+        last = len(rows)
+        sheet.write(last + 1, 1, "Total", bold)
+        for column in range(3, len(headers)):
+            letter = xlsxwriter.utility.xl_col_to_name(column)
+            total = sum(r[column] for r in rows)
+            sheet.write_formula(last + 1, column, f"=SUM({letter}2:{letter}{last + 1})", bold, total)
+        sheet.set_column(0, 0, 10)
+        sheet.set_column(1, 1, 34)
+        sheet.set_column(2, len(headers) - 1, 14)
+        sheet.freeze_panes(1, 2)
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
+        agents = book.add_worksheet(AGENTS_SHEET)
+        agents.write_row(0, 0, ["Code employeur", "Matricule", "Nom de l'agent", "Prénom de l'agent",
+                                "Service d'affectation", "Évaluateur", "Étape / Situation", "Prochaine échéance",
+                                "Date limite", "État"], bold)
+        for i, row in enumerate(agent_rows, 1):
+            agents.write_row(i, 0, row)
+        agents.set_column(0, 1, 12)
+        agents.set_column(2, 5, 20)
+        agents.set_column(6, 7, 36)
+        agents.set_column(8, 9, 12)
+        agents.freeze_panes(1, 2)
+        agents.autofilter(0, 0, max(len(agent_rows), 1), 9)
+        agents.set_landscape()
+        agents.set_paper(9)
+        agents.fit_to_pages(1, 0)
+        agents.repeat_rows(0)
+        book.close()
+
+    return replace_atomically(target, write, keep_beside=True)
