@@ -99,9 +99,34 @@ def consolidated_status(config: Config, *, today: dt.date | None = None) -> Cons
 SUMMARY_SHEET, AGENTS_SHEET = "Employeurs", "Suivi"
 
 
+def training_demand(view: Config) -> tuple[int, float | None]:
+    """An employer's training needs and their estimated cost (``None`` without a training
+    catalogue, or when none of its titles has a price), from its exported plan
+    (``outbox/<code>/plan_de_formation.csv``, as its last rebuild wrote it): the consolidation
+    reads what each employer publishes, as it would another workspace's."""
+    import pandas as pd
+
+    from .naming import PLAN_NAME
+    from .workbooks import _training_catalogue
+    from .workbooks.costs import ESTIMATED_COST, costed_rows
+    from .workbooks.training_plan import GROUPED, GROUPED_TITLE
+
+    path = view.outbox / f"{PLAN_NAME}.csv"
+    if not path.exists():
+        return 0, None
+    frame = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    trainings = _training_catalogue(view) if len(frame) else None
+    if trainings is None or GROUPED.header not in frame.columns:
+        return len(frame), None
+    costed = costed_rows(frame.rename(columns={GROUPED.header: GROUPED_TITLE}), trainings)
+    cost = costed[ESTIMATED_COST].sum(min_count=1)
+    return len(frame), None if pd.isna(cost) else float(cost)
+
+
 def write_consolidated_workbook(config: Config, *, today: dt.date | None = None) -> Path:
     """``outbox/suivi_employeurs.xlsx``: «\u202fEmployeurs\u202f», one line per employer (agents, per
-    stage, without a report, rejections waiting, late, to chase) and the totals; «\u202fSuivi\u202f»,
+    stage, without a report, rejections waiting, late, to chase, training needs and their estimated
+    cost: :func:`training_demand`) and the totals; «\u202fSuivi\u202f»,
     every agent of every employer with their employer, stage, situation and next deadline, as
     each employer's own tracking workbook says them (the same campaign view)."""
     import xlsxwriter
@@ -118,9 +143,10 @@ def write_consolidated_workbook(config: Config, *, today: dt.date | None = None)
     agent_rows: list[list] = []
     for view in config.employer_views():
         figures = figures_of(view, campaign_status(view, today=today))
+        needs, cost = training_demand(view)
         rows.append([figures.code, figures.name, figures.public_service, figures.agents,
                      *(figures.per_stage.get(s.number, 0) for s in stages), figures.without_report,
-                     figures.rejected, figures.late, figures.chased])
+                     figures.rejected, figures.late, figures.chased, needs, cost])
         for agent in load_campaign_view(view, today=today).agents:
             if not agent.reviewed:
                 continue
@@ -136,17 +162,23 @@ def write_consolidated_workbook(config: Config, *, today: dt.date | None = None)
                                                "strings_to_urls": False})
         bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         headers = ["Code", "Employeur", "Fonction publique", "Agents", *(s.label for s in stages),
-                   "Sans compte rendu", "Rejets à corriger", "Agents en retard", "À relancer"]
+                   "Sans compte rendu", "Rejets à corriger", "Agents en retard", "À relancer",
+                   "Besoins de formation", "Coût estimé des formations (€)"]
         sheet = book.add_worksheet(SUMMARY_SHEET)
         sheet.write_row(0, 0, headers, bold)
+        euros = book.add_format({"num_format": "#,##0 €"})
+        euros_total = book.add_format({"num_format": "#,##0 €", "bold": True})
         for i, row in enumerate(rows, 1):
-            sheet.write_row(i, 0, row)
+            sheet.write_row(i, 0, row[:-1])
+            if row[-1] is not None:  # no catalogue, or no title priced: left blank, not 0 €
+                sheet.write_number(i, len(headers) - 1, row[-1], euros)
         last = len(rows)
         sheet.write(last + 1, 1, "Total", bold)
         for column in range(3, len(headers)):
             letter = xlsxwriter.utility.xl_col_to_name(column)
-            total = sum(r[column] for r in rows)
-            sheet.write_formula(last + 1, column, f"=SUM({letter}2:{letter}{last + 1})", bold, total)
+            total = sum(r[column] or 0 for r in rows)
+            sheet.write_formula(last + 1, column, f"=SUM({letter}2:{letter}{last + 1})",
+                                euros_total if column == len(headers) - 1 else bold, total)
         sheet.set_column(0, 0, 10)
         sheet.set_column(1, 1, 34)
         sheet.set_column(2, len(headers) - 1, 14)

@@ -58,6 +58,8 @@ def write_workspace(base: Path) -> Path:
                  "Nathalie GUÉRIN;29/09/2026;13/10/2026\n"
                  "200002;THOMAS;Julie;Aide-soignante;Gériatrie;Aide-soignante;Nathalie GUÉRIN;02/11/2026;"
                  "18/11/2026\n", encoding="utf-8")
+    (base / "sta" / "catalogue.csv").write_text("intitulé;organisme;durée (jours);coût par personne\n"
+                                                "Intitulé de la formation 1;CNFPT;2;350\n", encoding="utf-8")
     mapping = yaml.safe_load((REPO / "tests" / "forms" / "B_hopital_lignes.yaml").read_text(encoding="utf-8"))
     mapping["modele"] = str(B_FORM)
     (base / "chb" / "formulaire.yaml").write_text(yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False),
@@ -68,6 +70,7 @@ def write_workspace(base: Path) -> Path:
         "courriel": {"mode": "aucun"},
         "employeurs": [
             {"code": "STA", "nom": "Commune de Saint-Aignan", "liste_agents": "sta/agents.csv",
+             "catalogue_formations": "sta/catalogue.csv",
              "autorite": {"nom": "M. Jean Dupont", "titre": "maire"},
              "service_rh": {"nom": COMMUNE_HR, "contact": "Mme Claire Martin"}},
             {"code": "CHB", "nom": "Centre hospitalier de Blain", "fonction_publique": "hospitaliere",
@@ -207,6 +210,28 @@ def test_the_consolidated_views_add_up_to_the_employers_own(campaign):
     agents = list(book["Suivi"].iter_rows(values_only=True))[1:]
     assert sorted((row[0], row[1]) for row in agents) == [
         ("CHB", "100001"), ("CHB", "200002"), ("STA", "100001"), ("STA", "100002")]
+
+
+def test_the_consolidated_training_demand_is_each_employers_plan(campaign):
+    """GIVEN the commune with a training catalogue, the hospital without WHEN the workbooks are
+    rebuilt THEN « Employeurs » gives each employer the needs of its own plan and, for the commune,
+    the estimated cost its own plan's « Coûts par intitulé » adds up to; none for the hospital."""
+    pipeline.rebuild_workbooks(campaign.config, today=RECEIVED)
+    book = openpyxl.load_workbook(campaign.config.outbox / CONSOLIDATED_NAME, read_only=True)
+    rows = list(book["Employeurs"].iter_rows(values_only=True))
+    needs_at, cost_at = rows[0].index("Besoins de formation"), rows[0].index("Coût estimé des formations (€)")
+    by_code = {row[0]: row for row in rows[1:] if row[0]}
+    for view in (campaign.commune, campaign.hospital):
+        plan = openpyxl.load_workbook(view.outbox / "plan_de_formation.xlsx", read_only=True)
+        own_needs = sum(1 for row in list(plan["Besoins"].iter_rows(values_only=True))[1:] if any(row))
+        assert by_code[view.employer.code][needs_at] == own_needs
+    assert by_code["STA"][needs_at] >= 1 and by_code["CHB"][needs_at] >= 1
+    plan = openpyxl.load_workbook(campaign.commune.outbox / "plan_de_formation.xlsx", read_only=True)
+    costs = list(plan["Coûts par intitulé"].iter_rows(values_only=True))
+    column = costs[0].index("Coût estimé (€)")
+    own_cost = sum(row[column] for row in costs[1:] if isinstance(row[column], (int, float)) and row[0] != "Total")
+    assert own_cost > 0 and by_code["STA"][cost_at] == pytest.approx(own_cost)
+    assert by_code["CHB"][cost_at] is None
 
 
 def test_etat_says_the_totals_and_one_employer_on_request(campaign):
