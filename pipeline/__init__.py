@@ -177,10 +177,10 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
 
     if not config.employers:
         return rebuild_workbooks(config, today=today)
-    from .consolidated import write_consolidated_workbook
+    from .consolidated import consolidated_outputs
 
     written = [path for view in config.employer_views() for path in rebuild_workbooks(view, today=today)]
-    return written + [write_consolidated_workbook(config, today=today)]
+    return written + consolidated_outputs(config, today=today)
 
 
 def campaign_view(config: Config, *, today: dt.date | None = None) -> CampaignView:

@@ -168,7 +168,7 @@ PER_EMPLOYER = (names.GENERATE, names.REEXAMINE, names.TEMPLATES, names.WORKBOOK
 def _per_employer(args) -> int | None:
     """Run the command once per employer of a workspace that serves several; ``None`` when the
     workspace serves one (the command runs as always)."""
-    from .consolidated import write_consolidated_workbook
+    from .consolidated import consolidated_outputs
     from .employers import employer_label, views_of
 
     if args.command not in PER_EMPLOYER:
@@ -188,7 +188,8 @@ def _per_employer(args) -> int | None:
         code = max(code, args.handler(args))
     if args.command == names.WORKBOOKS and args.employer is None:
         with _writing(names.WORKBOOKS, config.outbox):
-            print(f"Écrit : {write_consolidated_workbook(config)}")
+            for path in consolidated_outputs(config):
+                print(f"Écrit : {path}")
     return code
 
 

@@ -99,6 +99,15 @@ def consolidated_status(config: Config, *, today: dt.date | None = None) -> Cons
 SUMMARY_SHEET, AGENTS_SHEET = "Employeurs", "Suivi"
 
 
+def consolidated_outputs(config: Config, *, today: dt.date | None = None) -> list[Path]:
+    """What is rebuilt for all employers after their own outputs: the consolidated workbook, and
+    for a centre de gestion the final reports gathered for the CAP (pipeline/cap.py); the paths
+    written."""
+    from .cap import gather_for_cap
+
+    return [write_consolidated_workbook(config, today=today), *gather_for_cap(config)]
+
+
 def training_demand(view: Config) -> tuple[int, float | None]:
     """An employer's training needs and their estimated cost (``None`` without a training
     catalogue, or when none of its titles has a price), from its exported plan

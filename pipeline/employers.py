@@ -308,7 +308,7 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
     (:func:`pipeline.process.process_inbox` on its view: its stage folders, notes, mail and
     workbooks), then the consolidated workbook. ``employer``: that one only (routing still
     takes every file of the shared inbox to its employer's folder)."""
-    from .consolidated import CONSOLIDATED_NAME, write_consolidated_workbook
+    from .consolidated import CONSOLIDATED_NAME, consolidated_outputs
     from .process import process_inbox
 
     done = EmployersPass(routing=route_inbox(config))
@@ -319,7 +319,7 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
     moved = done.passes or done.routing.routed or done.routing.unassigned
     if outputs and (moved or not (config.outbox / CONSOLIDATED_NAME).exists()):
         try:
-            done.workbooks = [write_consolidated_workbook(config)]
+            done.workbooks = consolidated_outputs(config)
         except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
             from .command_names import WORKBOOKS, command_line
             from .files import describe_failure
