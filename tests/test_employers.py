@@ -21,6 +21,7 @@ import yaml
 import pipeline
 from pipeline import catalogue as cat
 from pipeline.config import load_config
+from pipeline.cap import CAP_FOLDER, CAP_INDEX
 from pipeline.consolidated import CONSOLIDATED_NAME
 from pipeline.employers import UNASSIGNED_FOLDER, UNASSIGNED_NOTE_SUFFIX, route_inbox
 from pipeline.filling import fill_report
@@ -256,8 +257,8 @@ def test_etat_says_the_totals_and_one_employer_on_request(campaign):
 @pytest.fixture
 def fresh(campaign, tmp_path) -> Campaign:
     """A workspace like the campaign's, its documents generated, nothing received yet."""
-    shutil.copytree(campaign.base, tmp_path / "ws", ignore=shutil.ignore_patterns(".entretiens", "inbox",
-                                                                                 "rejets", "non_attribues"))
+    shutil.copytree(campaign.base, tmp_path / "ws", ignore=shutil.ignore_patterns(
+        ".entretiens", "inbox", "rejets", "non_attribues", "[0-9]_*", "rendus", CAP_FOLDER))
     found = Campaign.__new__(Campaign)
     found.base = tmp_path / "ws"
     found.config = load_config(found.base / "config.yaml")
@@ -397,3 +398,27 @@ def test_a_wrong_employer_entry_is_said_in_french_at_load(tmp_path, employers, s
     with pytest.raises(ConfigError) as raised:
         load_config(tmp_path / "config.yaml")
     assert said in raised.value.message and "employeurs" in raised.value.message
+
+
+def test_a_communes_final_reports_are_gathered_for_the_cap_once(fresh, tmp_path):
+    """GIVEN a centre de gestion: the commune (territorial) has a notified report, the hospital
+    (hospital profile) one too WHEN traiter runs, twice THEN the commune's final report is in
+    outbox/pour_la_cap/STA with an index naming the agent and the notification date, gathered once
+    (the second pass adds nothing); the hospital, not under the territorial decree, has no folder."""
+    last = fresh.commune.catalogue.stages[-1].number
+    final = fill_report(fresh.documents["STA"]["100001"], tmp_path / "final.docx", fresh.commune.catalogue,
+                        stage=last, review=dt.date(2026, 11, 16))
+    fresh.drop(final, "CR MARTIN notifié.docx")
+    settle(fresh.config.inbox)
+    done = pipeline.process_inbox(fresh.config, received_on=dt.date(2026, 12, 20))  # after its last date
+    (view, result), = done.passes
+    assert [(h.outcome.word, h.stage) for h in result.handled] == [("accepté", last)], result.handled[0].reasons
+    folder = fresh.config.outbox / CAP_FOLDER
+    gathered = sorted(p.name for p in (folder / "STA").iterdir())
+    assert gathered == ["2026_STA_100001_MARTIN_Élodie.docx", CAP_INDEX]
+    index = (folder / "STA" / CAP_INDEX).read_text(encoding="utf-8-sig")
+    assert "100001;MARTIN;Élodie" in index and "2026_STA_100001_MARTIN_Élodie.docx" in index
+    assert not (folder / "CHB").exists()
+    assert folder / "STA" / CAP_INDEX in done.workbooks
+    pipeline.rebuild_workbooks(fresh.config, today=RECEIVED)
+    assert sorted(p.name for p in (folder / "STA").iterdir()) == gathered
