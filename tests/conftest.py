@@ -257,6 +257,7 @@ ONE_WORKER_MODULES = {
     "test_read", "test_signed_copies", "test_status", "test_workbooks", "test_workbooks_costs",
     "test_workbooks_tracking",
     "test_civility", "test_employer_import", "test_employer_read", "test_employer_template", "test_layout",
+    "test_employers",
 }
 
 

@@ -422,3 +422,41 @@ def test_a_communes_final_reports_are_gathered_for_the_cap_once(fresh, tmp_path)
     assert folder / "STA" / CAP_INDEX in done.workbooks
     pipeline.rebuild_workbooks(fresh.config, today=RECEIVED)
     assert sorted(p.name for p in (folder / "STA").iterdir()) == gathered
+
+
+def test_the_watcher_routes_and_takes_each_file_to_its_employer(fresh, tmp_path):
+    """GIVEN the watcher of a workspace of two employers running WHEN a report of each employer is
+    dropped in the shared inbox THEN, after the quiet time, each is in its employer's first stage
+    folder and the consolidated workbook exists; the service stops on request with 0."""
+    import threading
+
+    from pipeline.watch.service import run_employers_service
+
+    path = fresh.base / "config.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["surveillance"] = {"stabilite_s": 0.3, "rescan_s": 2}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    config = load_config(path)
+    stop, codes = threading.Event(), []
+    service = threading.Thread(target=lambda: codes.append(run_employers_service(config, stop=stop)))
+    service.start()
+    try:
+        made = fill_report(fresh.documents["STA"]["100001"], tmp_path / "m.docx", fresh.commune.catalogue, stage=1,
+                           review=dt.date(2026, 11, 16))
+        fresh.drop(made, "CR MARTIN.docx")
+        fresh.drop(B_FILLED, "CR MARCHAND.docx")
+        expected = [stage_folder(view.outbox, view.catalogue, 1) / f"{view.campaign.key}_100001_{person}.docx"
+                    for view, person in ((config.employer_view("STA"), "MARTIN_Élodie"),
+                                         (config.employer_view("CHB"), "MARCHAND_Élodie"))]
+        deadline = dt.datetime.now() + dt.timedelta(seconds=60)
+        while not all(p.exists() for p in expected) and dt.datetime.now() < deadline:
+            stop.wait(0.2)
+        assert all(p.exists() for p in expected), list(config.outbox.rglob("*.docx"))
+        deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+        while not (config.outbox / CONSOLIDATED_NAME).exists() and dt.datetime.now() < deadline:
+            stop.wait(0.2)
+        assert (config.outbox / CONSOLIDATED_NAME).exists()
+    finally:
+        stop.set()
+        service.join(60)
+    assert codes == [0]
