@@ -17,7 +17,7 @@ from pipeline.cli import build_parser
 from tests.conftest import REPO
 
 GUIDE = REPO / "docs" / "guide"
-PAGES = ("README.md", "campagne.md", "commandes.md", "classeurs.md", "motifs.md", "questions.md")
+PAGES = ("README.md", "campagne.md", "commandes.md", "classeurs.md", "motifs.md", "questions.md", "employeurs.md")
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 
@@ -83,15 +83,15 @@ def test_every_command_is_described_with_its_options_and_an_example(name):
     example = re.search(r"^```sh\n(.*?)^```", text, re.M | re.S)
     assert example and f"entretiens {name}" in example[1], f"{name} : pas d'exemple"
     for action in commands()[name]._actions:
-        if set(action.option_strings) & {"-h", "--help", "--config"}:
-            continue  # --config: the options every command takes, said once at the top
+        if set(action.option_strings) & {"-h", "--help", "--config", "--employeur"}:
+            continue  # --config, --employeur: the options every command takes, said once at the top
         shown = action.option_strings[0] if action.option_strings else action.metavar
         assert f"`{shown}" in text, f"{name} : {shown} non décrit"
 
 
 def test_the_options_every_command_takes_are_described_once():
     top = page("commandes.md").split("\n## ", 1)[0]
-    for option in ("--config CHEMIN", "-v", "--verbose"):
+    for option in ("--config CHEMIN", "-v", "--verbose", "--employeur CODE"):
         assert f"`{option}`" in top
 
 
