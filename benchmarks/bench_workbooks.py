@@ -109,7 +109,10 @@ def content_for(catalogue, number: str, person: dict, needs: list[dict], stage: 
     return ReportContent(fields=champs, tables=tables, dates=dates, form_version=catalogue.version())
 
 
-def build_workspace(base: Path, n_needs: int, n_agents: int) -> Config:
+def build_workspace(base: Path, n_needs: int, n_agents: int, *, earlier_rejections: int = 0) -> Config:
+    """A workspace in ``base``: the roster (agents.csv), the journal of a pass. 90 % of the agents
+    have an accepted report, 5 % a rejected one only, 5 % nothing; ``earlier_rejections`` of the
+    agents with an accepted report had a first version turned away before it (a file more each)."""
     rng = random.Random(2026)
     config = Config.model_validate({"liste_agents": "agents.csv", "base_dir": base,
                                     "dossiers": {"entree": "inbox", "sortie": "outbox", "etat": "etat"}})
@@ -134,9 +137,23 @@ def build_workspace(base: Path, n_needs: int, n_agents: int) -> Config:
         per_report[i] += 1
     journal = Journal(config.state_dir)
     journal.db.execute("PRAGMA synchronous=OFF")  # setup speed only; reading is unchanged
+    planned = []  # finished in batches, as a pass does (one synced transaction per batch)
+    corrected = set(range(0, with_report, max(1, with_report // earlier_rejections))[:earlier_rejections]) \
+        if earlier_rejections else set()
     for index, (number, person, review) in enumerate(people):
         if index >= with_report and index % 2:
             continue  # nothing received
+        if index in corrected:
+            row = journal.claim(f"w{index}v1__{number}.docx", f"CR {person[cat.LAST_NAME]} v1.docx",
+                                f"{index:063x}f", 40_000)
+            content = content_for(catalogue, number, person, [], 1, review, rng)
+            journal.plan(row.id, outcome="rejected", reason_code="champ_manquant",
+                         destination=str(config.outbox / "rejets" / f"{number}.docx"), note=None,
+                         previous_move=None, report_id=f"2026-{number}", campaign="2026", agent_number=number,
+                         stage=1, content=content, findings=[{
+                             "code": "champ_manquant", "severity": "erreur", "label": "Objectifs",
+                             "message": "Remplissez les objectifs."}])
+            planned.append(row.id)
         accepted = index < with_report
         needs = [dict(zip([c.key for c in columns], [
             variants(rng.choice(TRAININGS), rng), rng.choice(["T1", "T2", "T3"]),
@@ -152,7 +169,11 @@ def build_workspace(base: Path, n_needs: int, n_agents: int) -> Config:
                      destination=str(config.outbox / f"{number}.docx"), note=None, previous_move=None,
                      report_id=f"2026-{number}", campaign="2026", agent_number=number, stage=stage,
                      content=content, findings=findings)
-        journal.finish(journal.file(row.id))
+        planned.append(row.id)
+        if len(planned) >= 500:
+            journal.finish_all([(journal.file(i), []) for i in planned])
+            planned.clear()
+    journal.finish_all([(journal.file(i), []) for i in planned])
     journal.close()
     return config
 

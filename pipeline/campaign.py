@@ -34,7 +34,7 @@ from . import catalogue as cat
 from .catalogue import AGENT_PARTY, EVALUATOR_PARTY, MANAGER_PARTY
 from .deadlines import LATE, MISSED, OPEN, OVERDUE, PENDING, agent_deadlines, correction_due, short_name
 from .journal import DRAFTED, FAILED, QUEUED, REJECTION_NOTE, REMINDER, SENDING, SENT, UNCERTAIN, CurrentReport, \
-    FileRow, Journal, MessageRow
+    FileRow, FileSummary, Journal, MessageRow
 from .journal import AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, MANAGER_REMINDER, ReminderItem
 from .journal import ANNOUNCEMENT, INVITATION, INVITATION_CANCEL, INVITATION_UPDATE
 from .outcomes import Outcome, is_error
@@ -184,7 +184,7 @@ class FileSeen:
         return self.outcome is not None and self.outcome.turned_away
 
     @classmethod
-    def of(cls, row: FileRow) -> "FileSeen":
+    def of(cls, row: FileRow | FileSummary) -> "FileSeen":
         errors = [f for f in row.findings if is_error(f)]
         return cls(file_id=row.id, name=row.original_name, received_at=row.received_moment, outcome=row.outcome,
                    reason_code=row.reason_code, note=row.note,
@@ -389,7 +389,7 @@ class _ReportFacts:
     dates: dict[str, dt.date]  # filled dates, of fields without an error
 
     @classmethod
-    def of(cls, row: FileRow, date_keys: list[str]) -> "_ReportFacts | None":
+    def of(cls, row: FileRow | FileSummary, date_keys: list[str]) -> "_ReportFacts | None":
         content = row.report
         if content is None:
             return None
@@ -420,23 +420,26 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
     catalogue, campaign = config.catalogue, config.campaign.key
     date_keys = [f.key for f in catalogue.single_fields if f.kind == "date"]
     listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster or ()}
+    if each_report is None and each_last_file is None:  # the files without their contents: a few bytes each
+        reports, last_files = journal.campaign_files(campaign)
+        current_files: Iterable[tuple[str, int, str, FileRow | FileSummary]] = reports
+        latest_files: Iterable[FileRow | FileSummary] = last_files.values()
+    else:  # the whole of each, one at a time, for the hooks
+        current_files = ((r.agent_number, r.stage, r.location, r.file)
+                         for r in _called(journal.iter_current_reports(campaign), each_report))
+        latest_files = _called(journal.iter_latest_by_agent(campaign), each_last_file)
     current: dict[str, tuple[CurrentVersion, _ReportFacts | None]] = {}
     facts_of_file: dict[int, _ReportFacts | None] = {}  # an agent's last file is most often its current version
-    for report in journal.iter_current_reports(campaign):
-        facts = facts_of_file[report.file.id] = _ReportFacts.of(report.file, date_keys)
-        final = report.stage >= catalogue.final_stage
-        current[report.agent_number] = (CurrentVersion(
-            stage=report.stage, name=report.file.original_name, location=report.location,
-            received_at=report.file.received_moment,
-            notification=_notification(report.file.report, catalogue) if final else ""), facts)
-        if each_report:
-            each_report(report)
+    final_stage = catalogue.final_stage
+    for agent_number, stage, location, file in current_files:
+        facts = facts_of_file[file.id] = _ReportFacts.of(file, date_keys)
+        current[agent_number] = (CurrentVersion(
+            stage=stage, name=file.original_name, location=location, received_at=file.received_moment,
+            notification=_notification(file.report, catalogue) if stage >= final_stage else ""), facts)
     latest: dict[str, tuple[FileSeen, _ReportFacts | None]] = {}
-    for row in journal.iter_latest_by_agent(campaign):
+    for row in latest_files:
         facts = facts_of_file[row.id] if row.id in facts_of_file else _ReportFacts.of(row, date_keys)
         latest[row.agent_number] = (FileSeen.of(row), facts)
-        if each_last_file:
-            each_last_file(row)
     del facts_of_file
     signed = {copy.agent_number: SignedCopySeen(copy.received_day, tuple(copy.signatures))
               for copy in journal.signed_copies() if copy.campaign == campaign}  # each agent's last one
@@ -464,6 +467,14 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
         agent.signed_copy = signed.get(number)
         view.agents.append(agent)
     return view
+
+
+def _called(items: Iterable, hook: Callable | None) -> Iterable:
+    """``items``, each given to ``hook`` (when there is one) as it goes."""
+    for item in items:
+        if hook:
+            hook(item)
+        yield item
 
 
 def _agent_state(config: Config, number: str, listed: RosterRow | None,

@@ -138,6 +138,20 @@ CREATE TABLE IF NOT EXISTS moves (
     reason    TEXT NOT NULL,
     at        TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS file_facts (
+    file_id   INTEGER PRIMARY KEY REFERENCES files(id),
+    facts     TEXT NOT NULL           -- JSON: records.ReportContent.facts() of files.content
+);
+"""
+# Made after the columns a journal from before them lacks are added (Journal._open). A campaign's
+# overview (Journal.campaign_files, etat) reads the files of 100,000 agents from files_view alone,
+# never the rows themselves (each holds the report read, several KB); the others find the few
+# files a status needs (signed copies, rejections examined again) without reading every row.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS files_view ON files(campaign, status, agent_number, id, outcome, received_at,
+                                                original_name, reason_code, note, findings);
+CREATE INDEX IF NOT EXISTS files_outcome ON files(outcome, status);
+CREATE INDEX IF NOT EXISTS files_reexamination ON files(reexamination_of) WHERE reexamination_of IS NOT NULL;
 """
 
 
@@ -239,6 +253,36 @@ class FileRow:
             duplicate_of=row["duplicate_of"], reexamination_of=row["reexamination_of"],
             interrupted=row["interrupted"],
         )
+
+
+_CHUNK = 500  # ids per statement (SQLite's limit on parameters is 999 in older versions)
+
+
+@dataclass(slots=True)
+class FileSummary:
+    """A finished file as a campaign's overview reads it (:meth:`Journal.campaign_files`): what
+    :class:`FileRow` gives of it, its content aside: ``report`` holds only the report's facts
+    (:meth:`~pipeline.records.ReportContent.facts`), ``None`` when nothing was read."""
+
+    id: int
+    agent_number: str
+    outcome: Outcome | None
+    received_at: str
+    original_name: str
+    reason_code: str | None
+    note: str | None
+    findings: list[dict]
+    report: ReportContent | None
+
+    @property
+    def received_moment(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.received_at)
+
+    @classmethod
+    def of(cls, row: tuple, report: ReportContent | None) -> "FileSummary":
+        file_id, agent, outcome, received_at, name, reason, note, findings = row
+        return cls(file_id, agent, Outcome.of(outcome), received_at, name, reason, note,
+                   json.loads(findings) if findings and findings != "[]" else [], report)
 
 
 @dataclass
@@ -426,6 +470,7 @@ class Journal:
             self.db.execute("ALTER TABLE files ADD COLUMN reexamination_of INTEGER")
         if "copies" not in {row["name"] for row in self.db.execute("PRAGMA table_info(messages)")}:
             self.db.execute("ALTER TABLE messages ADD COLUMN copies TEXT")  # a journal from before copies
+        self.db.executescript(INDEXES)
 
     def close(self) -> None:
         self.db.close()
@@ -473,7 +518,9 @@ class Journal:
         """Record what will be done with a file: not synced (see :meth:`finish_all`), unless
         ``durable`` (the plan moves a file recovery could not put back: it must survive a
         power cut, and with it every commit before it)."""
-        with self._synchronous(durable):
+        facts = content.facts() if isinstance(content, ReportContent) else None
+        with self._synchronous(durable), self.db:
+            self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
                 "UPDATE files SET status=?, outcome=?, reason_code=?, destination=?, note=?,"
                 " previous_move=?, report_id=?, campaign=?, agent_number=?, stage=?, content=?, findings=?,"
@@ -483,6 +530,11 @@ class Journal:
                  stage, json.dumps(content.as_json(), ensure_ascii=False) if content is not None else None,
                  json.dumps(findings, ensure_ascii=False), duplicate_of, file_id),
             )
+            if facts is None:
+                self.db.execute("DELETE FROM file_facts WHERE file_id=?", (file_id,))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO file_facts (file_id, facts) VALUES (?, ?)",
+                                (file_id, json.dumps(facts.as_json(), ensure_ascii=False, separators=(",", ":"))))
 
     def count_interruption(self, file_id: int, change: int) -> None:
         """``+1`` just before this process reads a claimed file, ``-1`` once the reading ended
@@ -548,8 +600,9 @@ class Journal:
         return FileRow.from_row(row) if row else None
 
     def unfinished(self) -> list[FileRow]:
-        rows = self.db.execute("SELECT * FROM files WHERE status != ? ORDER BY id", (DONE,)).fetchall()
-        return [FileRow.from_row(r) for r in rows]
+        ids = [i for (i,) in self.db.execute("SELECT id FROM files INDEXED BY files_outcome WHERE status != ?",
+                                             (DONE,))]
+        return [self.file(i) for i in sorted(ids)]
 
     def done_with_checksum(self, checksum: str) -> FileRow | None:
         """The first finished file with these bytes (not itself a duplicate)."""
@@ -614,6 +667,59 @@ class Journal:
             (DONE, *away, campaign))
         for row in rows:
             yield FileRow.from_row(row)
+
+    def campaign_files(self, campaign: str) -> tuple[list[tuple[str, int, str, "FileSummary"]],
+                                                      dict[str, "FileSummary"]]:
+        """What :func:`pipeline.campaign.campaign_view` reads of a campaign's files, without their
+        contents: each report's newest accepted version, as (agent number, stage, location, file),
+        in the order of :meth:`iter_current_reports`; and the last finished file of each agent, as
+        :meth:`iter_latest_by_agent` gives it. Each :class:`FileSummary` holds the report's facts
+        (:meth:`~pipeline.records.ReportContent.facts`) in place of its content: read from the
+        index ``files_view`` and the table ``file_facts``, a few bytes a file."""
+        last: dict[str, int] = {}
+        rows: dict[int, tuple] = {}
+        for row in self.db.execute(
+                "SELECT id, agent_number, outcome, received_at, original_name, reason_code, note, findings"
+                " FROM files INDEXED BY files_view WHERE campaign=? AND status=? AND agent_number IS NOT NULL"
+                " ORDER BY agent_number, id", (campaign, DONE)):
+            rows[row[0]] = tuple(row)
+            if row[2] is not None and row[2] != Outcome.DUPLICATE:
+                last[row[1]] = row[0]
+        current = [tuple(r) for r in self.db.execute(
+            "SELECT agent_number, stage, location, file_id FROM reports WHERE campaign=? ORDER BY report_id",
+            (campaign,))]
+        missing = [file_id for *_, file_id in current if file_id not in rows]
+        for file_id in missing:  # not expected: a report's version is a finished file of its campaign
+            row = self.db.execute("SELECT id, agent_number, outcome, received_at, original_name, reason_code,"
+                                  " note, findings FROM files WHERE id=?", (file_id,)).fetchone()
+            rows[file_id] = tuple(row)
+        wanted = list(dict.fromkeys([*(file_id for *_, file_id in current), *last.values()]))
+        facts = self._facts(wanted)
+        summaries = {i: FileSummary.of(rows[i], facts.get(i)) for i in wanted}
+        return ([(agent, stage, location, summaries[file_id]) for agent, stage, location, file_id in current],
+                {agent: summaries[file_id] for agent, file_id in last.items()})
+
+    def _facts(self, file_ids: list[int]) -> dict[int, ReportContent]:
+        """The facts of these files (:meth:`~pipeline.records.ReportContent.facts`); for a file the
+        journal recorded before it kept them, taken from its content. No entry: nothing read, or
+        a signed copy."""
+        found: dict[int, ReportContent] = {}
+        for start in range(0, len(file_ids), _CHUNK):
+            chunk = file_ids[start:start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for file_id, facts in self.db.execute(
+                    f"SELECT file_id, facts FROM file_facts WHERE file_id IN ({marks})", chunk):
+                found[file_id] = ReportContent.from_json(json.loads(facts))
+            older = [i for i in chunk if i not in found]
+            if not older:
+                continue
+            for file_id, content in self.db.execute(
+                    f"SELECT id, content FROM files WHERE id IN ({', '.join('?' * len(older))})"
+                    " AND content IS NOT NULL", older):
+                data = json.loads(content)
+                if not is_signed_copy_content(data):
+                    found[file_id] = ReportContent.from_json(data).facts()
+        return found
 
     def count_files(self, campaign: str) -> tuple[int, int]:
         """Files received for this campaign or for none (unreadable ones), and how many of them

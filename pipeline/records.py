@@ -64,6 +64,14 @@ class ReportContent:
                 DATES: {k: v.isoformat() if v else None for k, v in self.dates.items()},
                 FORM_VERSION: self.form_version, IDENTIFIED_BY: self.identified_by}
 
+    def facts(self) -> "ReportContent":
+        """What a campaign's overview reads of the report (pipeline.campaign): the fields of
+        :func:`fact_fields` and every date, not its long texts nor its tables. The journal keeps it
+        beside the content (table ``file_facts``), small: ``etat`` reads it for 100,000 reports."""
+        return ReportContent(fields={k: self.fields[k] for k in fact_fields() if k in self.fields},
+                             dates=dict(self.dates), form_version=self.form_version,
+                             identified_by=self.identified_by)
+
     def text(self, key: str) -> str:
         """A single field's text, stripped; "" when empty, absent or a check box."""
         value = self.fields.get(key)
@@ -84,6 +92,15 @@ class ReportContent:
         from .catalogue import AGENT_NUMBER
 
         return self.text(AGENT_NUMBER)
+
+
+def fact_fields() -> tuple[str, ...]:
+    """The fields of :meth:`ReportContent.facts`: the agent's identity (as the campaign view shows
+    it when the roster does not), and how the final stage was reached."""
+    from . import catalogue as cat  # pydantic: not for a process that only reads the journal
+
+    return (cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE, cat.EVALUATOR,
+            cat.REFUSED_TO_SIGN, cat.NOTIFICATION_MODE)
 
 
 @dataclass(frozen=True, slots=True)

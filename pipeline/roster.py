@@ -12,17 +12,25 @@ is noted with its row and column, the row kept.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 from .civility import EVALUATOR_CIVILITY
 from .catalogue import AGENT_NUMBER, EVALUATOR, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
-from .dates import parse_date
 from .outcomes import RosterError, UnreadableDate
 from .command_names import GENERATE, command_line
-from .spreadsheets import UnreadableSpreadsheet, find_header, lost_character, read_cells, spreadsheet_text
 from .text import fold, format_date, normalize_identifier
+
+# pipeline.spreadsheets (pandas, openpyxl) and pipeline.dates (holidays) are imported when a roster
+# is read from its file, not when it comes from the state folder's cache (see load_roster).
+
+log = logging.getLogger("entretiens")
 
 # Invitation details that are not fields of the report.
 INVITATION_COLUMNS = {
@@ -128,6 +136,8 @@ class Roster:
 
 def _read_cells(path: Path, wanted: dict[str, list[str]]) -> list[list[object]]:
     """The roster's lines as cells; raises :class:`RosterError` for a file that is not a roster."""
+    from .spreadsheets import UnreadableSpreadsheet, read_cells
+
     try:
         return read_cells(path, wanted)
     except FileNotFoundError:
@@ -164,6 +174,8 @@ def _lost_characters(line: int, who: str, texts: dict[str, str], found: dict[str
                      header: list[object]) -> list[RosterProblem]:
     """A notice for each cell of a row holding a character lost before the file was read
     (:func:`~pipeline.spreadsheets.lost_character`), naming the column as the file does."""
+    from .spreadsheets import lost_character, spreadsheet_text
+
     notices = []
     for key, text in texts.items():
         if lost_character(text, name=key in NAME_COLUMNS):
@@ -179,14 +191,146 @@ def _lost_characters(line: int, who: str, texts: dict[str, str], found: dict[str
     return notices
 
 
-def load_roster(path: Path, catalogue: Catalogue) -> Roster:
+def load_roster(path: Path, catalogue: Catalogue, *, cache_dir: Path | None = None) -> Roster:
     """Read the roster; raise :class:`RosterError` only when the file as a whole is unusable.
 
     The header is the line, among the first :data:`HEADER_SEARCH_LINES`, that names the most
     known columns (an HR system may export title lines above it): ``Roster.header_line``.
     ``Roster.problems``: rows left out; ``Roster.notices``: rows kept that hold a character
-    lost before the file was read."""
+    lost before the file was read.
+
+    ``cache_dir`` (the state folder): what was read is kept there (:data:`CACHE_NAME`) and given
+    back while the file is the same one, unchanged (see :func:`_cache_key`): a campaign's roster
+    of 100,000 agents takes seconds to read from an .xlsx, a fraction of one from the cache."""
     path = Path(path)
+    if cache_dir is None:
+        return _read_roster(path, catalogue)
+    try:
+        before = _file_key(path)
+    except OSError:
+        return _read_roster(path, catalogue)  # missing: the reading says so in French
+    key = _cache_key(path, before, catalogue)
+    cache = Path(cache_dir) / CACHE_NAME
+    if (cached := _cached(cache, key)) is not None:
+        return cached
+    roster = _read_roster(path, catalogue)
+    try:
+        after = _file_key(path)
+    except OSError:
+        return roster
+    # Kept only when the file did not change while it was read, and was last written long enough
+    # ago that a change within the same time stamp (a coarse clock, a network share) cannot follow.
+    if after == before and time.time() - before["mtime_ns"] / 1e9 > _SETTLED_S:
+        _keep(cache, key, roster)
+    return roster
+
+
+# The roster read, kept in the state folder (load_roster's ``cache_dir``); its key says which file,
+# in which state, read by which code, for which catalogue.
+CACHE_NAME = "liste_agents.cache.json"
+_CACHE_FORMAT = 1
+_SETTLED_S = 2.0  # a roster written less than this ago is read again next time
+# The modules whose code reads a roster: a new version of one of them reads it again.
+_READING_MODULES = ("pipeline.roster", "pipeline.spreadsheets", "pipeline.dates", "pipeline.text",
+                    "pipeline.outcomes", "pipeline.command_names", "pipeline.civility")
+
+
+def _file_key(path: Path) -> dict:
+    """The roster file as it is now: which file (device, inode, path), its size and its times
+    (a change of its content changes ``ctime``, whatever a program does to ``mtime``)."""
+    info = os.stat(path)
+    return {"path": str(path.resolve()), "dev": info.st_dev, "ino": info.st_ino, "size": info.st_size,
+            "mtime_ns": info.st_mtime_ns, "ctime_ns": info.st_ctime_ns}
+
+
+def _cache_key(path: Path, file: dict, catalogue: Catalogue) -> dict:
+    code = []
+    for name in _READING_MODULES:
+        try:
+            info = os.stat(Path(__file__).with_name(name.rsplit(".", 1)[1] + ".py"))
+            code.append([name, info.st_size, info.st_mtime_ns])
+        except OSError:
+            code.append([name, None, None])
+    columns = json.dumps([_column_names(catalogue), [f.key for f in catalogue.fields if f.roster_required],
+                          [f.roster_columns for f in catalogue.fields if f.roster_required]],
+                         ensure_ascii=False, sort_keys=True)
+    return {"format": _CACHE_FORMAT, "file": file, "code": code,
+            "columns": hashlib.sha256(columns.encode()).hexdigest()}
+
+
+def _cached(cache: Path, key: dict) -> Roster | None:
+    """The roster kept in ``cache`` under ``key``; ``None`` when there is none, another, or
+    anything wrong with it (it is then read from its file again)."""
+    try:
+        with open(cache, encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("key") != key:
+            return None
+        return _from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _keep(cache: Path, key: dict, roster: Roster) -> None:
+    """Write the cache beside the journal: a temporary file renamed over the previous one. Never
+    fails the command: a state folder that cannot take it is read from the file next time."""
+    data = _as_json(roster)
+    if data is None:
+        return
+    data["key"] = key
+    temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        if not cache.parent.is_dir():
+            return
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        with open(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+        os.replace(temporary, cache)
+    except OSError as exc:
+        log.debug("liste des agents : cache non écrit (%s)", exc)
+        try:
+            temporary.unlink()
+        except OSError:
+            pass
+
+
+def _as_json(roster: Roster) -> dict | None:
+    """The roster as columns: the keys of each part of a row once, each row as a flat list of
+    its texts. ``None`` (not kept) when rows do not all have the same keys."""
+    if not roster.rows:
+        shapes = [[], [], []]
+    else:
+        first = roster.rows[0]
+        shapes = [list(first.values), list(first.invitation), list(first.extra)]
+    rows = []
+    for row in roster.rows:
+        if [list(row.values), list(row.invitation), list(row.extra)] != shapes:
+            return None
+        rows.append([row.line, row.review_date.isoformat() if row.review_date else None,
+                     row.invitation_date.isoformat() if row.invitation_date else None,
+                     *row.values.values(), *row.invitation.values(), *row.extra.values()])
+    return {"header_line": roster.header_line, "keys": shapes, "rows": rows,
+            "problems": [[p.line, p.message] for p in roster.problems],
+            "notices": [[p.line, p.message] for p in roster.notices]}
+
+
+def _from_json(data: dict) -> Roster:
+    values_keys, invitation_keys, extra_keys = data["keys"]
+    a, b = 3 + len(values_keys), 3 + len(values_keys) + len(invitation_keys)
+    day = dt.date.fromisoformat
+    rows = [RosterRow(line=r[0], values=dict(zip(values_keys, r[3:a])), invitation=dict(zip(invitation_keys, r[a:b])),
+                      review_date=day(r[1]) if r[1] else None, invitation_date=day(r[2]) if r[2] else None,
+                      extra=dict(zip(extra_keys, r[b:]))) for r in data["rows"]]
+    return Roster(rows=rows, problems=[RosterProblem(line, message) for line, message in data["problems"]],
+                  notices=[RosterProblem(line, message) for line, message in data["notices"]],
+                  header_line=data["header_line"])
+
+
+def _read_roster(path: Path, catalogue: Catalogue) -> Roster:
+    """:func:`load_roster` from the file itself."""
+    from .dates import parse_date
+    from .spreadsheets import find_header, spreadsheet_text
+
     wanted = _column_names(catalogue)
     cells = _read_cells(path, wanted)
     required = [f for f in catalogue.fields if f.roster_required]

@@ -179,7 +179,7 @@ def _roster(config: Config, status: Status) -> list[RosterRow] | None:
         status.problems.append(f"La liste des agents indiquée dans config.yaml (liste_agents) est introuvable : "
                                f"{path}. Les agents sans compte rendu ne peuvent pas être listés.")
         return None
-    roster = load_roster(path, config.catalogue)
+    roster = load_roster(path, config.catalogue, cache_dir=config.state_dir)
     if roster.problems:
         status.problems.append(f"La liste des agents a {counted(len(roster.problems), 'ligne', 'lignes')} à corriger : ces agents "
                                f"n'apparaissent nulle part («\u202f{command_line(GENERATE)}\u202f» les détaille).")

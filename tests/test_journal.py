@@ -143,6 +143,38 @@ def test_latest_by_agent_gives_each_agents_last_finished_file_of_the_campaign(jo
     assert {k: v.id for k, v in latest.items()} == {"100001": last.id, "100002": other.id}
 
 
+def test_campaign_files_give_what_the_full_rows_give_with_the_reports_facts_only(journal):
+    """etat's read (Journal.campaign_files): the current versions and each agent's last file, as
+    iter_current_reports and iter_latest_by_agent give them, the report's content cut to its facts;
+    a file recorded before the facts were kept has them taken from its content."""
+    content = ReportContent(fields={cat.AGENT_NUMBER: "100001", cat.LAST_NAME: "Martin", "poste": "Long texte",
+                                    cat.REFUSED_TO_SIGN: True},
+                            tables={cat.TRAINING_NEEDS: [{"intitule": "Excel"}]},
+                            dates={cat.REVIEW_DATE: dt.date(2026, 12, 14), cat.VISA_DATE: None}, form_version="CR-1")
+    first = handled(journal, "w1__a.docx", "01" * 32, content=content)
+    handled(journal, "w2__b.docx", "02" * 32, outcome="rejected", stage=2, content=content,
+            findings=[{"code": "champ_manquant", "severity": "erreur", "field": cat.REVIEW_DATE, "message": "M."}])
+    handled(journal, "w3__c.docx", "03" * 32, agent_number="100002", report_id="2026-100002", content=None)
+    handled(journal, "w4__d.docx", "04" * 32, outcome="duplicate", content=None)
+    handled(journal, "w5__e.docx", "05" * 32, campaign="2025", report_id="2025-100001")
+    journal.db.execute("DELETE FROM file_facts WHERE file_id=?", (first.id,))  # as an older journal's
+    current, latest = journal.campaign_files("2026")
+    full_current = list(journal.iter_current_reports("2026"))
+    assert [(a, s, loc, f.id) for a, s, loc, f in current] == [
+        (c.agent_number, c.stage, c.location, c.file.id) for c in full_current]
+    full_latest = journal.latest_by_agent("2026")
+    assert {a: f.id for a, f in latest.items()} == {a: f.id for a, f in full_latest.items()}
+    for summary, row in [*((f, c.file) for (*_, f), c in zip(current, full_current)),
+                         *((latest[a], full_latest[a]) for a in latest)]:
+        for name in ("id", "agent_number", "outcome", "received_at", "received_moment", "original_name",
+                     "reason_code", "note", "findings"):
+            assert getattr(summary, name) == getattr(row, name), name
+        assert summary.report == (row.report.facts() if row.report else None)
+    facts = current[0][3].report
+    assert facts.fields == {cat.AGENT_NUMBER: "100001", cat.LAST_NAME: "Martin", cat.REFUSED_TO_SIGN: True}
+    assert facts.tables == {} and facts.dates == content.dates and facts.form_version == "CR-1"
+
+
 def test_current_reports_can_be_limited_to_one_campaign(journal):
     handled(journal, "w1__a.docx", "01" * 32)
     handled(journal, "w2__b.docx", "02" * 32, campaign="2025", report_id="2025-100001")

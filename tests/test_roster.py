@@ -9,6 +9,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -403,3 +404,79 @@ def test_a_csv_that_is_not_text_is_refused_in_french(tmp_path, content, said):
     with pytest.raises(RosterError) as caught:
         read(tmp_path / "agents.csv")
     assert said in caught.value.message and ".xlsx" in caught.value.message
+
+
+# -- the roster kept in the state folder (load_roster's cache_dir) -------------------------------
+
+def _aged(path: Path, seconds: float = 60) -> Path:
+    """The file as if written ``seconds`` ago: a roster written just now is read again next time."""
+    when = path.stat().st_mtime - seconds
+    os.utime(path, (when, when))
+    return path
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx])
+def test_a_roster_read_once_comes_from_the_state_folder_the_same(tmp_path, monkeypatch, writer):
+    from pipeline import roster as module
+
+    path = _aged(writer(tmp_path / ("agents.csv" if writer is write_csv else "agents.xlsx"), [
+        agent("100901", "Martin", "Léa", **{"date d'entretien": dt.datetime(2026, 12, 14)}),
+        agent("100902", "", "Paul"), agent("100903", "Ça?la", "Zoé")]))
+    state = tmp_path / "etat"
+    state.mkdir()
+    first = load_roster(path, DEFAULT, cache_dir=state)
+    assert [p.name for p in state.iterdir()] == [module.CACHE_NAME]  # nothing else, nowhere else
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "etat"])
+    from_file = read(path)
+    monkeypatch.setattr(module, "_read_roster", lambda *a: pytest.fail("read again from the file"))
+    again = load_roster(path, DEFAULT, cache_dir=state)
+    assert again == first == from_file
+    assert again.problems and again.notices  # kept too
+
+
+def test_a_changed_roster_is_read_again_even_at_the_same_size_and_time(tmp_path):
+    path = _aged(write_csv(tmp_path / "agents.csv", [agent("100911", "Martin", "Léa")]))
+    state = tmp_path / "etat"
+    state.mkdir()
+    assert load_roster(path, DEFAULT, cache_dir=state).rows[0].values[cat.LAST_NAME] == "Martin"
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"Martin", b"Mertin"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # same modification time
+    assert load_roster(path, DEFAULT, cache_dir=state).rows[0].values[cat.LAST_NAME] == "Mertin"
+    another = _aged(write_csv(tmp_path / "autre.csv", [agent("100912", "Petit", "Marc")]))
+    assert [r.values[cat.AGENT_NUMBER] for r in load_roster(another, DEFAULT, cache_dir=state).rows] == ["100912"]
+
+
+def test_a_roster_written_just_now_or_a_damaged_cache_is_read_from_the_file(tmp_path):
+    from pipeline.roster import CACHE_NAME
+
+    state = tmp_path / "etat"
+    state.mkdir()
+    path = write_csv(tmp_path / "agents.csv", [agent("100921", "Martin", "Léa")])
+    load_roster(path, DEFAULT, cache_dir=state)
+    assert not (state / CACHE_NAME).exists()  # a change within the same time stamp could follow
+    _aged(path)
+    load_roster(path, DEFAULT, cache_dir=state)
+    (state / CACHE_NAME).write_text('{"key": ', encoding="utf-8")
+    assert load_roster(path, DEFAULT, cache_dir=state) == read(path)
+    missing = tmp_path / "absent.csv"
+    with pytest.raises(RosterError):
+        load_roster(missing, DEFAULT, cache_dir=state)
+
+
+def test_etat_shows_the_roster_as_it_is_now(tmp_path):
+    """The cached roster never hides an edit: an agent added, a name corrected, shown at once."""
+    from pipeline.config import Config
+    from pipeline.status import campaign_status
+
+    path = _aged(write_csv(tmp_path / "agents.csv", [agent("100931", "Martin", "Léa")]))
+    config = Config.model_validate({"liste_agents": "agents.csv", "base_dir": tmp_path,
+                                    "dossiers": {"entree": "inbox", "sortie": "outbox", "etat": "etat"}})
+    (tmp_path / "inbox").mkdir()
+    today = dt.date(2027, 2, 15)
+    assert [(a["matricule"], a["nom"]) for a in campaign_status(config, today=today).missing] == [
+        ("100931", "Léa MARTIN")]
+    campaign_status(config, today=today)
+    write_csv(path, [agent("100931", "Martín", "Léa"), agent("100932", "Petit", "Marc")])
+    assert [(a["matricule"], a["nom"]) for a in campaign_status(config, today=today).missing] == [
+        ("100931", "Léa MARTÍN"), ("100932", "Marc PETIT")]

@@ -71,7 +71,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
 
     today = today or dt.date.today()
     catalogue, campaign = config.catalogue, config.campaign.key
-    roster = load_roster(config.roster_path, catalogue).rows if config.roster_path else None
+    roster = (load_roster(config.roster_path, catalogue, cache_dir=config.state_dir).rows
+              if config.roster_path else None)
     listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster or ()}
     categories = {number: r.extra.get("categorie", "") for number, r in listed.items()}
     appraisals: list[AppraisalFacts] = []
