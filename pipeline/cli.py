@@ -623,6 +623,15 @@ def cmd_archive(args) -> int:
     return EXIT_OK
 
 
+def cmd_consolidate(args) -> int:
+    from .consolidated import consolidate
+
+    with _writing(names.CONSOLIDATE, args.sortie.parent):
+        written = consolidate(args.exports, args.sortie)
+    print(f"Écrit : {written} ({counted(len(args.exports), 'export', 'exports')}).")
+    return EXIT_OK
+
+
 MESSAGES_SHOWN = 5  # rejection reasons printed per file by `etat`; the note has them all
 
 
@@ -991,6 +1000,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "LibreOffice, l'archive est faite sans PDF/A et le dit.",
         epilog=f"Exemple : {command_line(names.ARCHIVE, '--config /srv/entretiens/config.yaml')}")
     archive.set_defaults(handler=cmd_archive)
+
+    consolidate = commands.add_parser(
+        names.CONSOLIDATE, parents=[common],
+        help="un classeur pour les employeurs de plusieurs dossiers de travail, à partir de leurs exports",
+        description="Écrit un classeur (feuilles «\u202fEmployeurs\u202f» et «\u202fSuivi\u202f», comme "
+                    "suivi_employeurs.xlsx) pour les employeurs de plusieurs dossiers de travail, chacun sur sa "
+                    "machine : donnez le fichier export_employeurs.json du dossier de sortie de chacun.",
+        epilog=f"Exemple : {command_line(names.CONSOLIDATE, 'cdg_nord/export_employeurs.json cdg_sud/export_employeurs.json')}")
+    consolidate.add_argument("exports", nargs="+", type=Path, metavar="EXPORT",
+                             help="le fichier export_employeurs.json de chaque dossier de travail")
+    consolidate.add_argument("--sortie", type=Path, default=Path("suivi_employeurs_consolide.xlsx"), metavar="FICHIER",
+                             help="le classeur écrit (par défaut suivi_employeurs_consolide.xlsx dans le dossier courant)")
+    consolidate.set_defaults(handler=cmd_consolidate)
 
     form = commands.add_parser(
         names.FORM, parents=[common],

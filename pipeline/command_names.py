@@ -31,6 +31,7 @@ ARCHIVE = "archiver"
 FORM = "formulaire"  # a group: the employer's own form (pipeline/employer_form.py)
 FORM_IMPORT = "importer"  # « entretiens formulaire importer MODELE »: its mapping from the blank model
 ANNOUNCE = "annoncer"  # the campaign's announcement to every agent reviewed (pipeline/mail/announcement.py)
+CONSOLIDATE = "consolider"  # one workbook from several workspaces' exports (pipeline/consolidated.py)
 INVITE = "convoquer"  # invitations to the review by mail, with a calendar invitation (pipeline/mail/invitations.py)
 
 # Each command's former English name, still accepted (hidden alias): command -> former name.

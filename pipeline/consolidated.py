@@ -99,13 +99,97 @@ def consolidated_status(config: Config, *, today: dt.date | None = None) -> Cons
 SUMMARY_SHEET, AGENTS_SHEET = "Employeurs", "Suivi"
 
 
+EXPORT_NAME = "export_employeurs.json"  # outbox/: what a workspace publishes for a consolidation
+EXPORT_FORMAT = 1
+
+
 def consolidated_outputs(config: Config, *, today: dt.date | None = None) -> list[Path]:
-    """What is rebuilt for all employers after their own outputs: the consolidated workbook, and
-    for a centre de gestion the final reports gathered for the CAP (pipeline/cap.py); the paths
-    written."""
+    """What is rebuilt for all employers after their own outputs: the workspace's export
+    (``outbox/export_employeurs.json``: :func:`workspace_export`), the consolidated workbook made
+    from it, and for a centre de gestion the final reports gathered for the CAP (pipeline/cap.py);
+    the paths written."""
+    import json
+
     from .cap import gather_for_cap
 
-    return [write_consolidated_workbook(config, today=today), *gather_for_cap(config)]
+    export = workspace_export(config, today=today)
+    make_dirs(config.outbox)
+    published = replace_atomically(config.outbox / EXPORT_NAME, lambda p: p.write_text(
+        json.dumps(export, ensure_ascii=False, indent=1), encoding="utf-8"))
+    workbook = write_consolidated_workbook(config.outbox / CONSOLIDATED_NAME, [export])
+    return [workbook, published, *gather_for_cap(config)]
+
+
+def workspace_export(config: Config, *, today: dt.date | None = None) -> dict:
+    """What a workspace of several employers publishes for a consolidation (its own, or one over
+    several workspaces: ``entretiens consolider``), as JSON: the campaign's year, the stages, the
+    day, and per employer its figures (:class:`EmployerFigures`, as its ``etat``), its training
+    demand (:func:`training_demand`) and, under ``suivi``, its agents (employer, number, name, first name, service,
+    evaluator, situation, next deadline, its limit and state, as its tracking workbook)."""
+    from .campaign import load_campaign_view
+    from .status import campaign_status
+    from .text import format_date
+
+    today = today or dt.date.today()
+    employers = []
+    for view in config.employer_views():
+        figures = figures_of(view, campaign_status(view, today=today))
+        needs, cost = training_demand(view)
+        agents = []
+        for agent in load_campaign_view(view, today=today).agents:
+            if not agent.reviewed:
+                continue
+            upcoming = agent.next_deadline
+            agents.append([figures.code, agent.number, agent.identity.get(cat.LAST_NAME, ""),
+                           agent.identity.get(cat.FIRST_NAME, ""), agent.identity.get(cat.SERVICE, ""),
+                           agent.evaluator, agent.situation, upcoming.label if upcoming else "",
+                           format_date(upcoming.due) if upcoming and upcoming.due else "",
+                           upcoming.state if upcoming else ""])
+        employers.append({**figures.as_json(), "besoins_de_formation": needs, "cout_estime": cost, "suivi": agents})
+    return {"format": EXPORT_FORMAT, "campagne": config.campaign.year, "jour": today.isoformat(),
+            "etapes": {str(s.number): s.label for s in config.catalogue.stages}, "employeurs": employers}
+
+
+def read_export(path: Path) -> dict:
+    """A workspace's export, checked; raises :class:`~pipeline.outcomes.ConfigError` in French
+    when the file cannot be read or is not an export of this program."""
+    import json
+
+    from .files import describe_failure
+    from .outcomes import ConfigError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Export illisible : {path} ({describe_failure(exc)}).") from None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT or not isinstance(data.get("employeurs"), list):
+        raise ConfigError(f"{path} n'est pas un export de campagne d'entretiens (le fichier {EXPORT_NAME} que "
+                          "chaque dossier de travail écrit dans son dossier de sortie).")
+    return data
+
+
+def consolidate(paths: list[Path], target: Path) -> Path:
+    """One workbook (``target``) for the employers of several workspaces, from their exports
+    (``outbox/export_employeurs.json`` of each, copied from their machines): the campaign of one
+    year, each employer once. Raises :class:`~pipeline.outcomes.ConfigError` in French otherwise."""
+    from .outcomes import ConfigError
+
+    exports = [(Path(path), read_export(Path(path))) for path in paths]
+    years = {data["campagne"] for _, data in exports}
+    if len(years) > 1:
+        raise ConfigError("Ces exports sont de campagnes différentes (" + ", ".join(map(str, sorted(years)))
+                          + ") : consolidez les exports d'une même campagne.")
+    seen: dict[str, Path] = {}
+    for path, data in exports:
+        for employer in data["employeurs"]:
+            if (other := seen.get(employer["code"])) is not None:
+                raise ConfigError(f"L'employeur «\u202f{employer['code']}\u202f» est dans deux exports ({other} et {path}) : "
+                                  "chaque employeur doit être suivi par un seul dossier de travail.")
+            seen[employer["code"]] = path
+    make_dirs(Path(target).parent)
+    return write_consolidated_workbook(Path(target), [data for _, data in exports])
 
 
 def training_demand(view: Config) -> tuple[int, float | None]:
@@ -132,45 +216,24 @@ def training_demand(view: Config) -> tuple[int, float | None]:
     return len(frame), None if pd.isna(cost) else float(cost)
 
 
-def write_consolidated_workbook(config: Config, *, today: dt.date | None = None) -> Path:
-    """``outbox/suivi_employeurs.xlsx``: «\u202fEmployeurs\u202f», one line per employer (agents, per
-    stage, without a report, rejections waiting, late, to chase, training needs and their estimated
-    cost: :func:`training_demand`) and the totals; «\u202fSuivi\u202f»,
-    every agent of every employer with their employer, stage, situation and next deadline, as
-    each employer's own tracking workbook says them (the same campaign view)."""
+def write_consolidated_workbook(target: Path, exports: list[dict]) -> Path:
+    """The consolidated workbook of one or several workspaces' exports (:func:`workspace_export`):
+    «\u202fEmployeurs\u202f», one line per employer (agents, per stage, without a report, rejections
+    waiting, late, to chase, training needs and their estimated cost) and the totals; «\u202fSuivi\u202f»,
+    every agent of every employer with their employer, stage, situation and next deadline, as each
+    employer's own tracking workbook says them (the same campaign view)."""
     import xlsxwriter
 
-    from .campaign import load_campaign_view
-    from .status import campaign_status
-    from .text import format_date
-
-    today = today or dt.date.today()
-    stages = config.catalogue.stages
-    target = config.outbox / CONSOLIDATED_NAME
-    make_dirs(config.outbox)
-    rows: list[list] = []
-    agent_rows: list[list] = []
-    for view in config.employer_views():
-        figures = figures_of(view, campaign_status(view, today=today))
-        needs, cost = training_demand(view)
-        rows.append([figures.code, figures.name, figures.public_service, figures.agents,
-                     *(figures.per_stage.get(s.number, 0) for s in stages), figures.without_report,
-                     figures.rejected, figures.late, figures.chased, needs, cost])
-        for agent in load_campaign_view(view, today=today).agents:
-            if not agent.reviewed:
-                continue
-            upcoming = agent.next_deadline
-            agent_rows.append([figures.code, agent.number, agent.identity.get(cat.LAST_NAME, ""),
-                               agent.identity.get(cat.FIRST_NAME, ""), agent.identity.get(cat.SERVICE, ""),
-                               agent.evaluator, agent.situation,
-                               upcoming.label if upcoming else "", format_date(upcoming.due) if upcoming and upcoming.due else "",
-                               upcoming.state if upcoming else ""])
+    stages = list(exports[0]["etapes"].items())
+    rows = [[e["code"], e["nom"], e["fonction_publique"], e["agents"], *(e["par_etape"].get(n, 0) for n, _ in stages),
+             e["sans_compte_rendu"], e["rejets"], e["en_retard"], e["a_relancer"], e["besoins_de_formation"],
+             e["cout_estime"]] for export in exports for e in export["employeurs"]]
 
     def write(path: Path) -> None:
         book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                                "strings_to_urls": False})
         bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        headers = ["Code", "Employeur", "Fonction publique", "Agents", *(s.label for s in stages),
+        headers = ["Code", "Employeur", "Fonction publique", "Agents", *(label for _, label in stages),
                    "Sans compte rendu", "Rejets à corriger", "Agents en retard", "À relancer",
                    "Besoins de formation", "Coût estimé des formations (€)"]
         sheet = book.add_worksheet(SUMMARY_SHEET)
@@ -200,14 +263,18 @@ def write_consolidated_workbook(config: Config, *, today: dt.date | None = None)
         agents.write_row(0, 0, ["Code employeur", "Matricule", "Nom de l'agent", "Prénom de l'agent",
                                 "Service d'affectation", "Évaluateur", "Étape / Situation", "Prochaine échéance",
                                 "Date limite", "État"], bold)
-        for i, row in enumerate(agent_rows, 1):
-            agents.write_row(i, 0, row)
+        count = 0
+        for export in exports:
+            for employer in export["employeurs"]:
+                for row in employer["suivi"]:
+                    count += 1
+                    agents.write_row(count, 0, row)
         agents.set_column(0, 1, 12)
         agents.set_column(2, 5, 20)
         agents.set_column(6, 7, 36)
         agents.set_column(8, 9, 12)
         agents.freeze_panes(1, 2)
-        agents.autofilter(0, 0, max(len(agent_rows), 1), 9)
+        agents.autofilter(0, 0, max(count, 1), 9)
         agents.set_landscape()
         agents.set_paper(9)
         agents.fit_to_pages(1, 0)

@@ -22,7 +22,7 @@ import pipeline
 from pipeline import catalogue as cat
 from pipeline.config import load_config
 from pipeline.cap import CAP_FOLDER, CAP_INDEX
-from pipeline.consolidated import CONSOLIDATED_NAME
+from pipeline.consolidated import CONSOLIDATED_NAME, EXPORT_NAME
 from pipeline.employers import UNASSIGNED_FOLDER, UNASSIGNED_NOTE_SUFFIX, route_inbox
 from pipeline.filling import fill_report
 from pipeline.generate import generate
@@ -460,3 +460,34 @@ def test_the_watcher_routes_and_takes_each_file_to_its_employer(fresh, tmp_path)
         stop.set()
         service.join(60)
     assert codes == [0]
+
+
+def test_several_workspaces_are_consolidated_by_their_exports(campaign, fresh, tmp_path):
+    """GIVEN two workspaces, each serving two employers (on two machines), each having written its
+    export WHEN « entretiens consolider » is given both exports THEN one workbook lists the four
+    employers, their totals the sums of the two exports' figures, and every agent of both; the same
+    export twice, or a file that is no export, is a French error, exit 1, nothing written."""
+    pipeline.rebuild_workbooks(campaign.config, today=RECEIVED)
+    path = fresh.base / "config.yaml"
+    text = path.read_text(encoding="utf-8").replace("code: STA", "code: NAN").replace("code: CHB", "code: SAV")
+    path.write_text(text, encoding="utf-8")
+    second = load_config(path)
+    pipeline.rebuild_workbooks(second, today=RECEIVED)
+    exports = [campaign.config.outbox / EXPORT_NAME, second.outbox / EXPORT_NAME]
+    shown = run_cli("consolider", *map(str, exports), "--sortie", str(tmp_path / "region.xlsx"), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    book = openpyxl.load_workbook(tmp_path / "region.xlsx", read_only=True, data_only=True)
+    rows = list(book["Employeurs"].iter_rows(values_only=True))
+    codes = [row[0] for row in rows[1:] if row[0]]
+    assert codes == ["STA", "CHB", "NAN", "SAV"]
+    published = [json.loads(p.read_text(encoding="utf-8")) for p in exports]
+    total = next(row for row in rows if row[1] == "Total")
+    assert total[3] == sum(e["agents"] for data in published for e in data["employeurs"]) == 8
+    assert len(list(book["Suivi"].iter_rows(values_only=True))) - 1 == 8
+    twice = run_cli("consolider", str(exports[0]), str(exports[0]), "--sortie", str(tmp_path / "twice.xlsx"),
+                    cwd=tmp_path)
+    assert twice.returncode == 1 and "«\u202fSTA\u202f» est dans deux exports" in twice.stderr
+    (tmp_path / "autre.json").write_text('{"a": 1}', encoding="utf-8")
+    other = run_cli("consolider", str(tmp_path / "autre.json"), "--sortie", str(tmp_path / "x.xlsx"), cwd=tmp_path)
+    assert other.returncode == 1 and "n'est pas un export" in other.stderr and "Traceback" not in other.stderr
+    assert not (tmp_path / "twice.xlsx").exists() and not (tmp_path / "x.xlsx").exists()
