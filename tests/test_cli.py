@@ -113,7 +113,7 @@ def test_main_help_lists_every_command(capsys):
 # -- the commands' French names, and their former English names as hidden aliases ----------------
 
 
-FRENCH_NAMES = ["annoncer", "archiver", "champs", "classeurs", "convoquer", "demo", "etat", "formulaire", "generer",
+FRENCH_NAMES = ["annoncer", "archiver", "champs", "classeurs", "consolider", "convoquer", "demo", "etat", "formulaire", "generer",
                 "modeles", "reexaminer", "relancer", "surveiller", "traiter", "verifier"]
 # The actions of a command group: group -> its actions.
 FRENCH_ACTIONS = {"formulaire": ["importer"]}
