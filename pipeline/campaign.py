@@ -454,8 +454,9 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
     reminded: dict[str, list[ReminderItem]] = {}
     for item in journal.reminder_items(campaign=campaign):
         reminded.setdefault(item.agent_number, []).append(item)
+    settled = _Settled(config)
     for number in [*listed, *others]:
-        agent = _agent_state(config, number, listed.get(number), current.get(number), latest.get(number),
+        agent = _agent_state(settled, number, listed.get(number), current.get(number), latest.get(number),
                              date_keys, today, mailed_invitation=mailed.get(number))
         if number in left_out and agent.current is None and agent.last_file is None:  # not reviewed
             agent.reviewed, agent.situation = False, not_reviewed_situation(config)
@@ -477,7 +478,31 @@ def _called(items: Iterable, hook: Callable | None) -> Iterable:
         yield item
 
 
-def _agent_state(config: Config, number: str, listed: RosterRow | None,
+class _Settled:
+    """The configuration as :func:`campaign_view` reads it for each agent: what it derives (the
+    delay rules, each stage by its number) computed once, not once per agent; the rest read from
+    the configuration itself. And the deadline states already made: the same state of the same
+    deadline is one object, shared by the agents it is true of (a view of 100,000 agents holds a
+    million of them otherwise)."""
+
+    def __init__(self, config: Config):
+        self._config = config
+        self.catalogue = config.catalogue
+        self._rules = config.delay_rules()
+        self.stages = {s.number: s for s in self.catalogue.stages}
+        self.states: dict[tuple, DeadlineState] = {}
+
+    def delay_rules(self):
+        return self._rules
+
+    def stage(self, number: int):
+        return self.stages.get(number) or self.catalogue.stage(number)
+
+    def __getattr__(self, name: str):
+        return getattr(self._config, name)
+
+
+def _agent_state(config: _Settled, number: str, listed: RosterRow | None,
                  current: tuple[CurrentVersion, _ReportFacts | None] | None,
                  latest: tuple[FileSeen, _ReportFacts | None] | None,
                  date_keys: list[str], today: dt.date, mailed_invitation: dt.date | None = None) -> AgentState:
@@ -507,14 +532,17 @@ def _agent_state(config: Config, number: str, listed: RosterRow | None,
     received = version.received if version else None
     deadlines = []
     planned = {key for key, source in sources.items() if source == FROM_ROSTER}
+    states = config.states
+    holder = (config.stage(version.stage).waits_for if version else EVALUATOR_PARTY) or ""
     for d, state in agent_deadlines(config, dates, received, finished=finished, today=today, planned=planned):
         done = d.done if state not in (PENDING, OVERDUE) else None
         days = ((d.done - d.due).days if state == LATE else (today - d.due).days if state == OVERDUE else None)
-        owner = d.owner or (catalogue.stage(version.stage).waits_for if version else EVALUATOR_PARTY) or ""
-        deadlines.append(DeadlineState(
-            key=d.key, label=d.label, due=d.due, done=done,
-            done_from=(sources.get(d.done_key, "") if d.done_key else FROM_RECEIPT) if done else "",
-            state=state, owner=owner, days_late=days))
+        owner = d.owner or holder
+        done_from = (sources.get(d.done_key, "") if d.done_key else FROM_RECEIPT) if done else ""
+        shared = (d.key, d.label, d.due, done, done_from, state, owner, days)
+        if (made := states.get(shared)) is None:
+            made = states[shared] = DeadlineState(*shared)
+        deadlines.append(made)
     pending = last is not None and last.turned_away and not (version and version.received_at > last.received_at)
     rejection = PendingRejection(last, correction_due(config, last.received)) if pending else None
     def cell(key: str) -> str:
@@ -524,7 +552,7 @@ def _agent_state(config: Config, number: str, listed: RosterRow | None,
         number=number, identity=identity,
         evaluator_email=cell(EVALUATOR_EMAIL), evaluator_civility=cell(EVALUATOR_CIVILITY),
         in_roster=listed is not None,
-        situation=catalogue.stage(version.stage).label if version else (REJECTED_ONLY if last else NO_REPORT),
+        situation=config.stage(version.stage).label if version else (REJECTED_ONLY if last else NO_REPORT),
         current=version, dates=dates, deadlines=tuple(deadlines), last_file=last, rejection=rejection,
         chase=None, agent_email=cell(AGENT_EMAIL),
         agent_civility=(listed.invitation.get("civilite", "") if listed else "").strip(),

@@ -142,7 +142,13 @@ CREATE TABLE IF NOT EXISTS file_facts (
     file_id   INTEGER PRIMARY KEY REFERENCES files(id),
     facts     TEXT NOT NULL           -- JSON: records.ReportContent.facts() of files.content
 );
+CREATE TABLE IF NOT EXISTS changes (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    n         INTEGER NOT NULL        -- one more for each row any program writes in the other tables
+);
 """
+# The tables whose every change counts (Journal.fingerprint): what anything shown is made of.
+COUNTED_TABLES = ("files", "reports", "messages", "reminder_items", "invitations", "moves", "file_facts")
 # Made after the columns a journal from before them lacks are added (Journal._open). A campaign's
 # overview (Journal.campaign_files, etat) reads the files of 100,000 agents from files_view alone,
 # never the rows themselves (each holds the report read, several KB); the others find the few
@@ -152,7 +158,9 @@ CREATE INDEX IF NOT EXISTS files_view ON files(campaign, status, agent_number, i
                                                 original_name, reason_code, note, findings);
 CREATE INDEX IF NOT EXISTS files_outcome ON files(outcome, status);
 CREATE INDEX IF NOT EXISTS files_reexamination ON files(reexamination_of) WHERE reexamination_of IS NOT NULL;
-"""
+""" + "".join(f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_counted AFTER {event} ON {table}"
+              " BEGIN UPDATE changes SET n = n + 1; END;\n"
+              for table in COUNTED_TABLES for event in ("INSERT", "UPDATE", "DELETE"))
 
 
 def now() -> str:
@@ -471,6 +479,8 @@ class Journal:
         if "copies" not in {row["name"] for row in self.db.execute("PRAGMA table_info(messages)")}:
             self.db.execute("ALTER TABLE messages ADD COLUMN copies TEXT")  # a journal from before copies
         self.db.executescript(INDEXES)
+        if self.db.execute("SELECT 1 FROM changes").fetchone() is None:
+            self.db.execute("INSERT OR IGNORE INTO changes (id, n) VALUES (1, 0)")
 
     def close(self) -> None:
         self.db.close()
@@ -720,6 +730,15 @@ class Journal:
                 if not is_signed_copy_content(data):
                     found[file_id] = ReportContent.from_json(data).facts()
         return found
+
+    def fingerprint(self) -> list[int | None]:
+        """What the journal holds, in a few numbers: they change whenever any program commits
+        anything to it (the count of rows written, kept by triggers, and the newest ids), so a
+        result computed from the journal is still true while they are the same (etat's, kept in
+        the state folder: pipeline.status)."""
+        return list(self.db.execute(
+            "SELECT (SELECT n FROM changes WHERE id = 1), (SELECT MAX(id) FROM files),"
+            " (SELECT MAX(id) FROM messages), (SELECT MAX(id) FROM moves)").fetchone())
 
     def count_files(self, campaign: str) -> tuple[int, int]:
         """Files received for this campaign or for none (unreadable ones), and how many of them

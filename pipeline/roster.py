@@ -206,7 +206,7 @@ def load_roster(path: Path, catalogue: Catalogue, *, cache_dir: Path | None = No
     if cache_dir is None:
         return _read_roster(path, catalogue)
     try:
-        before = _file_key(path)
+        before = file_key(path)
     except OSError:
         return _read_roster(path, catalogue)  # missing: the reading says so in French
     key = _cache_key(path, before, catalogue)
@@ -215,12 +215,12 @@ def load_roster(path: Path, catalogue: Catalogue, *, cache_dir: Path | None = No
         return cached
     roster = _read_roster(path, catalogue)
     try:
-        after = _file_key(path)
+        after = file_key(path)
     except OSError:
         return roster
     # Kept only when the file did not change while it was read, and was last written long enough
     # ago that a change within the same time stamp (a coarse clock, a network share) cannot follow.
-    if after == before and time.time() - before["mtime_ns"] / 1e9 > _SETTLED_S:
+    if after == before and time.time() - before["mtime_ns"] / 1e9 > SETTLED_S:
         _keep(cache, key, roster)
     return roster
 
@@ -229,13 +229,13 @@ def load_roster(path: Path, catalogue: Catalogue, *, cache_dir: Path | None = No
 # in which state, read by which code, for which catalogue.
 CACHE_NAME = "liste_agents.cache.json"
 _CACHE_FORMAT = 1
-_SETTLED_S = 2.0  # a roster written less than this ago is read again next time
+SETTLED_S = 2.0  # a roster written less than this ago is read again next time
 # The modules whose code reads a roster: a new version of one of them reads it again.
 _READING_MODULES = ("pipeline.roster", "pipeline.spreadsheets", "pipeline.dates", "pipeline.text",
                     "pipeline.outcomes", "pipeline.command_names", "pipeline.civility")
 
 
-def _file_key(path: Path) -> dict:
+def file_key(path: Path) -> dict:
     """The roster file as it is now: which file (device, inode, path), its size and its times
     (a change of its content changes ``ctime``, whatever a program does to ``mtime``)."""
     info = os.stat(path)

@@ -11,7 +11,12 @@ Only the current campaign's files are counted, and files no campaign could be re
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import os
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .campaign import (MESSAGE_STATUS_WORDS, NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, AgentState, CampaignView,
                        FileSeen, campaign_view, n2_reminded)
@@ -22,6 +27,8 @@ from .journal import FAILED, QUEUED, UNCERTAIN, Journal
 from .naming import shown_name
 from .roster import RosterRow, load_roster
 from .text import counted, format_date
+
+log = logging.getLogger("entretiens")
 
 
 @dataclass
@@ -85,21 +92,120 @@ def campaign_status(config: Config, *, today: dt.date | None = None) -> Status:
     catalogue = config.catalogue
     status = Status(campaign=config.campaign.key, per_stage={s.number: 0 for s in catalogue.stages},
                     stage_labels={s.number: s.label for s in catalogue.stages})
-    roster = _roster(config, status)
+    with Journal(config.state_dir) as journal:
+        key = _saved_key(config, journal, today)
+        if not _restored(config.state_dir, key, status):
+            roster = _roster(config, status)
+            view = campaign_view(config, journal, roster, today)
+            status.files_received, status.duplicates = journal.count_files(status.campaign)
+            status.waiting = [{"fichier": row.original_name, "recu_le": row.received_at,
+                               "destination_prevue": row.destination} for row in journal.unfinished()]
+            _messages(journal, status)
+            _agents(config, view, status)
+            del view
+            _save(config.state_dir, key, status)
     _training_catalogue(config, status)
     if not config.inbox.is_dir():
         status.problems.append(f"Le dossier d'entrée {config.inbox} n'existe pas : aucun fichier ne peut être "
                                "reçu. Créez-le, ou corrigez dossiers.entree dans config.yaml.")
     else:
         status.not_taken = _not_taken(config)
-    with Journal(config.state_dir) as journal:
-        view = campaign_view(config, journal, roster, today)
-        status.files_received, status.duplicates = journal.count_files(status.campaign)
-        status.waiting = [{"fichier": row.original_name, "recu_le": row.received_at,
-                           "destination_prevue": row.destination} for row in journal.unfinished()]
-        _messages(journal, status)
-    _agents(config, view, status)
     return status
+
+
+# -- the status kept in the state folder -------------------------------------------------------
+#
+# What ``etat`` computes from the journal and the roster (100,000 agents: seconds) is kept in the
+# state folder, keyed by everything it is made of: the journal's fingerprint (it changes with any
+# row any program writes: pipeline.journal.Journal.fingerprint), the roster file (which file, its
+# size and times), the configuration and the catalogue, the day, the code. The inbox and the
+# training catalogue are looked at each time.
+SAVED_NAME = "etat.cache.json"
+_SAVED_FORMAT = 1
+_SAVED_FIELDS = ("per_stage", "rejected", "late", "missing", "chased", "files_received", "duplicates",
+                 "signed_copies", "waiting", "problems", "messages", "message_problems", "last_messages",
+                 "not_reviewed")
+
+
+def _saved_key(config: Config, journal: Journal, today: dt.date) -> dict | None:
+    """The key of the status on ``today``; ``None`` when it cannot be known for sure (a journal
+    not counting its changes, a roster written within the last seconds)."""
+    import hashlib
+
+    import holidays
+
+    from .roster import SETTLED_S, file_key
+
+    fingerprint = journal.fingerprint()
+    if fingerprint[0] is None:
+        return None
+    roster = None
+    if config.roster_path is not None:
+        try:
+            roster = file_key(config.roster_path)
+        except OSError:
+            roster = "absent"
+        else:
+            if time.time() - roster["mtime_ns"] / 1e9 <= SETTLED_S:
+                return None
+    settings = "\n".join([config.model_dump_json(), config.catalogue.model_dump_json(), str(config.state_dir),
+                          str(config.roster_path), str(config.inbox), str(config.outbox), holidays.__version__])
+    return {"format": _SAVED_FORMAT, "today": today.isoformat(), "journal": fingerprint, "roster": roster,
+            "settings": hashlib.sha256(settings.encode()).hexdigest(), "code": _code_stamp()}
+
+
+def _code_stamp() -> str:
+    """The product's code as installed (each module's size and time): another version computes
+    another status."""
+    import hashlib
+
+    root = Path(__file__).parent
+    stamp = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        stamp.update(f"{path.relative_to(root)} {info.st_size} {info.st_mtime_ns}\n".encode())
+    return stamp.hexdigest()
+
+
+def _restored(folder: Path, key: dict | None, status: Status) -> bool:
+    """Fill ``status`` from the one kept under ``key``; False when there is none (or another)."""
+    if key is None:
+        return False
+    try:
+        with open(folder / SAVED_NAME, encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("key") != key:
+            return False
+        saved = data["status"]
+        values = {name: saved[name] for name in _SAVED_FIELDS}
+        values["per_stage"] = {int(number): count for number, count in values["per_stage"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    for name, value in values.items():
+        setattr(status, name, value)
+    return True
+
+
+def _save(folder: Path, key: dict | None, status: Status) -> None:
+    """Keep the status beside the journal (a temporary file renamed); never fails the command."""
+    if key is None:
+        return
+    temporary = folder / f"{SAVED_NAME}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        with open(fd, "w", encoding="utf-8") as handle:
+            json.dump({"key": key, "status": {name: getattr(status, name) for name in _SAVED_FIELDS}}, handle,
+                      ensure_ascii=False, separators=(",", ":"))
+        os.replace(temporary, folder / SAVED_NAME)
+    except (OSError, TypeError, ValueError) as exc:
+        log.debug("etat : état non conservé (%s)", exc)
+        try:
+            temporary.unlink()
+        except OSError:
+            pass
 
 
 def _agents(config: Config, view: CampaignView, status: Status) -> None:

@@ -317,3 +317,39 @@ def test_status_is_silent_about_a_usable_training_catalogue(tmp_path):
     (tmp_path / "ws" / "catalogue.csv").write_text("intitulé;coût par personne\nExcel;300\n", encoding="utf-8")
     status = campaign_status(config, today=TODAY)
     assert not [p for p in status.problems if "catalogue" in p.lower()]
+
+
+def test_the_status_kept_in_the_state_folder_is_given_back_until_what_it_shows_changes(tmp_path, monkeypatch):
+    """etat keeps what it computed beside the journal (100,000 agents: seconds to compute), and
+    computes it again as soon as the journal, the roster, the configuration or the day changes."""
+    from pipeline import status as status_module
+    from pipeline.journal import Journal
+
+    config = write_workspace(tmp_path / "ws")
+    roster = config.roster_path
+    os.utime(roster, (roster.stat().st_mtime - 60,) * 2)  # a roster written just now is never trusted
+    first = campaign_status(config, today=TODAY).as_json()
+    assert (config.state_dir / status_module.SAVED_NAME).exists()
+
+    def computed(*args, **kwargs):
+        raise AssertionError("computed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(status_module, "campaign_view", computed)
+        assert campaign_status(config, today=TODAY).as_json() == first
+        with pytest.raises(AssertionError, match="computed again"):
+            campaign_status(config, today=TODAY + dt.timedelta(days=1))
+    with Journal(config.state_dir) as journal:  # a file claimed by a pass, in another process
+        journal.claim("w1__CR Martin.docx", "CR Martin.docx", "ab" * 32, 10)
+    assert [w["fichier"] for w in campaign_status(config, today=TODAY).waiting] == ["CR Martin.docx"]
+    write_csv(roster, AGENTS + [agent("100005", "Roux", "Céline")])
+    os.utime(roster, (roster.stat().st_mtime - 60,) * 2)
+    assert "100005" in [a["matricule"] for a in campaign_status(config, today=TODAY).missing]
+    (config.base_dir / "config.yaml").write_text(yaml.safe_dump(
+        {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)},
+         "campagne": {"date_limite_entretiens": "2026-12-01"}}, allow_unicode=True), encoding="utf-8")
+    changed, later = load_config(config.base_dir / "config.yaml"), dt.date(2027, 1, 10)
+    assert campaign_status(config, today=later).late == []
+    assert {item["echeance"] for item in campaign_status(changed, today=later).late} == {
+        "Entretien avant la date limite de la campagne"}
+    assert campaign_status(config, today=later).late == []
