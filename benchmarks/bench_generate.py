@@ -5,13 +5,17 @@ Run by hand, not a test:
 
     python benchmarks/bench_generate.py            # 200 agents, every form
     python benchmarks/bench_generate.py --n 50 --forms B_hopital_lignes
+    python benchmarks/bench_generate.py --n 10000 --forms            # our template alone
+    python benchmarks/bench_generate.py --n 10000 --forms --docxtpl  # as before shape_fill: docxtpl, one process
 
 For each form: a fresh workspace (config.yaml, roster, the form's mapping from tests/forms/),
 the templates built first (``entretiens modeles``, timed apart), then one ``generate`` run
 writing every report and invitation (previous objectives for one agent in two, more than the
 results table's blank rows for one in four), timed whole; printed: documents (reports and
-invitations) per second, and the reports' own share, measured apart as the time to make N
-reports alone (our template: docxtpl's ``render``; an employer's: ``EmployerTemplate.write``).
+invitations) per second, how they were made (our template: pipeline/shape_fill.py, or docxtpl
+for each document with ``--docxtpl``; in how many worker processes, pipeline/generate_pool.py:
+generate's own choice unless ``--workers``), and the reports' own share, measured apart in this
+process as the time to make and write up to 200 reports alone (``--no-alone``: not measured).
 """
 
 from __future__ import annotations
@@ -64,35 +68,41 @@ def workspace(folder: Path, n: int, form: str | None) -> Path:
     return folder / "config.yaml"
 
 
-def reports_alone(config, folder: Path) -> float:
-    """Seconds to make every report of the roster alone, without the invitations."""
+ALONE = 200  # reports made and written alone, at most
+
+
+def reports_alone(config, folder: Path) -> tuple[float, int]:
+    """Seconds to make and write up to :data:`ALONE` reports of the roster alone, without the
+    invitations, in this process; and how many."""
     from pipeline import catalogue as cat
+    from pipeline.generate_pool import EMPLOYER_FORM, OUR_TEMPLATE, Job, Makers
     from pipeline.naming import REPORT_TEMPLATE
-    from pipeline.render import render, templates_command
     from pipeline.signed_copies import page_code
 
     roster = load_roster(config.roster_path, config.catalogue)
     out = folder / "seuls"
     out.mkdir()
-    employer = None
+    makers = Makers(config)
+    suffix = ".docx"
     if config.employer_mapping is not None:
-        from pipeline.employer_template import EmployerTemplate
-
-        employer = EmployerTemplate.load(config, rebuild_hint=templates_command(config))
+        suffix = f".{makers.employer().format}"
+    rows = roster.rows[:ALONE]
     start = time.perf_counter()
-    for i, row in enumerate(roster.rows):
-        context = report_context(config.catalogue, config.campaign.key, row, previous(row.values[cat.AGENT_NUMBER]))
-        if employer is not None:
-            employer.write(context, out / f"{i}.{employer.format}")
+    for i, row in enumerate(rows):
+        number = row.values[cat.AGENT_NUMBER]
+        context = report_context(config.catalogue, config.campaign.key, row, previous(number))
+        if config.employer_mapping is not None:
+            makers.write(Job(EMPLOYER_FORM, context, out / f"{i}{suffix}"))
         else:
-            render(config.templates / REPORT_TEMPLATE, context, out / f"{i}.docx",
-                   identifier=context["f"][cat.REPORT_ID],
-                   page_code=page_code(config.catalogue.version(), config.campaign.key, row.values[cat.AGENT_NUMBER]))
-    return time.perf_counter() - start
+            makers.write(Job(OUR_TEMPLATE, context, out / f"{i}{suffix}", config.templates / REPORT_TEMPLATE,
+                             context["f"][cat.REPORT_ID], page_code(config.catalogue.version(), config.campaign.key,
+                                                                    number)))
+    return time.perf_counter() - start, len(rows)
 
 
-def measure(n: int, form: str | None, root: Path) -> dict:
+def measure(n: int, form: str | None, root: Path, *, workers: int | None, alone: bool, docxtpl: bool) -> dict:
     import pipeline
+    from pipeline.generate_pool import worker_count
 
     folder = root / (form or "notre_modele")
     config = load_config(workspace(folder, n, form))
@@ -100,21 +110,33 @@ def measure(n: int, form: str | None, root: Path) -> dict:
     pipeline.build_templates(config)
     built = time.perf_counter() - start
     start = time.perf_counter()
-    result = generate(config, today=TODAY, previous_objectives=previous)
+    result = generate(config, today=TODAY, previous_objectives=previous, workers=workers)
     seconds = time.perf_counter() - start
     documents = len(result.written)
     assert len(result.reports) == n and not result.problems, result.problems
-    alone = reports_alone(config, folder)
+    alone_seconds, alone_n = reports_alone(config, folder) if alone else (0.0, 0)
     size = sum(p.stat().st_size for p in result.reports) / n / 1024
-    return {"form": form or "notre modèle (docxtpl)", "built": built, "seconds": seconds, "documents": documents,
-            "alone": alone, "n": n, "size": size, "suffix": result.reports[0].suffix}
+    how = "docxtpl" if docxtpl and form is None else "formulaire" if form else "shape_fill"
+    return {"form": f"{form or 'notre modèle'} ({how}, {worker_count(n, workers)} proc.)", "built": built,
+            "seconds": seconds, "documents": documents, "alone": alone_seconds, "alone_n": alone_n, "n": n,
+            "size": size, "suffix": result.reports[0].suffix}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200, help="agents in the roster (default 200)")
     parser.add_argument("--forms", nargs="*", default=list(FORMS), help="employer's forms (default: every one)")
+    parser.add_argument("--docxtpl", action="store_true",
+                        help="our template rendered by docxtpl for each document, in one process (before shape_fill)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: generate's own choice; 0: none)")
+    parser.add_argument("--no-alone", dest="alone", action="store_false", help="do not time reports alone")
     args = parser.parse_args(argv)
+    if args.docxtpl:
+        from pipeline.shape_fill import ShapeFill
+
+        ShapeFill.docxtpl_only = True  # seen by this process only: no workers then
+        args.workers = 0
     missing = [f for f in args.forms if not (SHARED / f"{f}{FORMS[f]}").exists()]
     if missing:
         print(f"formulaires absents de {SHARED} : {', '.join(missing)}")
@@ -122,13 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_generate_") as tmp:
         for form in [None, *args.forms]:
-            rows.append(measure(args.n, form, Path(tmp)))
+            rows.append(measure(args.n, form, Path(tmp), workers=args.workers, alone=args.alone,
+                                docxtpl=args.docxtpl))
     print(f"generate, {args.n} agents (one report and one invitation each):")
-    print(f"{'form':<28} {'modeles':>8} {'generer':>8} {'documents/s':>12} {'reports alone':>14} {'report':>9}")
+    print(f"{'form':<44} {'modeles':>8} {'generer':>8} {'documents/s':>12} {'reports alone':>14} {'report':>9}")
     for r in rows:
-        print(f"{r['form']:<28} {r['built']:>7.2f}s {r['seconds']:>7.1f}s {r['documents'] / r['seconds']:>12.1f} "
-              f"{r['n'] / r['alone']:>10.1f}/s {r['alone'] / r['n'] * 1000:>6.1f} ms  ({r['suffix']}, "
-              f"{r['size']:.0f} KB)")
+        alone = (f"{r['alone_n'] / r['alone']:>12.1f}/s {r['alone'] / r['alone_n'] * 1000:>6.1f} ms" if r["alone_n"]
+                 else f"{'-':>14} {'-':>9}")
+        print(f"{r['form']:<44} {r['built']:>7.2f}s {r['seconds']:>7.1f}s {r['documents'] / r['seconds']:>12.1f} "
+              f"{alone}  ({r['suffix']}, {r['size']:.0f} KB)")
     return 0
 
 

@@ -30,7 +30,8 @@ from .naming import (INVITATION_SUFFIX, INVITATION_TEMPLATE, PREVIOUS_VERSIONS, 
                      TEMPLATE_NAMES, TO_SEND, agent_file_stem, report_id)
 from .dates import parse_date
 from .outcomes import EntretiensError, RosterError, UnreadableDate
-from .render import check_templates, fingerprint, render, rendered_fingerprint, templates_command
+from .generate_pool import EMPLOYER_FORM, OUR_TEMPLATE, DocumentWriter, Job, Makers, worker_count
+from .render import check_templates, rendered_fingerprint, templates_command
 from .roster import Roster, RosterProblem, RosterRow, load_roster
 from .signed_copies import page_code
 from .template_build import build_all
@@ -248,25 +249,42 @@ def _undated_notice(undated: list[tuple[RosterRow, dt.date]], config: Config, ru
 
 @dataclass
 class _Rendered:
-    """Documents rendered by docxtpl from one of our templates (:mod:`pipeline.render`). The report
-    made from an employer's form (:class:`pipeline.employer_template.EmployerTemplate`) is written
-    through the same three methods."""
+    """Documents made from one of our templates, as docxtpl renders them (:mod:`pipeline.render`,
+    made faster by :mod:`pipeline.shape_fill`)."""
 
+    makers: Makers
     template: Path
     identifier: str | None = None
     page_code: str | None = None
 
     def fingerprint(self, context: dict) -> str:
-        return fingerprint(self.template, context)
+        return self.makers.fill(self.template).fingerprint(context)
 
     def rendered(self, path: Path) -> str | None:
         return rendered_fingerprint(path)
 
-    def write(self, context: dict, target: Path) -> Path:
-        return render(self.template, context, target, identifier=self.identifier, page_code=self.page_code)
+    def job(self, context: dict, target: Path) -> Job:
+        return Job(OUR_TEMPLATE, context, target, self.template, self.identifier, self.page_code)
 
 
-def _write(maker, context: dict, target: Path, result: GenerateResult, *, rewrite: bool) -> Path:
+@dataclass
+class _EmployerForm:
+    """The report made from an employer's form (:class:`pipeline.employer_template.EmployerTemplate`)."""
+
+    employer: object
+
+    def fingerprint(self, context: dict) -> str:
+        return self.employer.fingerprint(context)
+
+    def rendered(self, path: Path) -> str | None:
+        return self.employer.rendered(path)
+
+    def job(self, context: dict, target: Path) -> Job:
+        return Job(EMPLOYER_FORM, context, target)
+
+
+def _write(maker, context: dict, target: Path, result: GenerateResult, writer: DocumentWriter, *,
+           rewrite: bool) -> Path:
     """Write one document unless the same one is already there (its fingerprint); a changed
     one replaces it, the previous version kept in «\u202fversions précédentes\u202f»."""
     if os.path.lexists(target):
@@ -276,9 +294,9 @@ def _write(maker, context: dict, target: Path, result: GenerateResult, *, rewrit
         kept = unique_path(target.parent / PREVIOUS_VERSIONS / target.name)
         move_no_clobber(target, kept)
         result.replaced.append(kept)
-        result.updated.append(maker.write(context, target))
+        writer.write(maker.job(context, target), result.updated)
         return target
-    result.written.append(maker.write(context, target))
+    writer.write(maker.job(context, target), result.written)
     return target
 
 
@@ -286,7 +304,7 @@ def generate(config: Config, roster_path: Path | None = None, *,
              today: dt.date | None = None,
              previous_objectives: PreviousObjectives | None = None,
              progress: Callable[[int, int], None] | None = None,
-             rewrite_all: bool = False) -> GenerateResult:
+             rewrite_all: bool = False, workers: int | None = None) -> GenerateResult:
     """Write one pre-filled report and one invitation per valid roster row: only what is new
     or changed (a document already there with the same content is left as it is; a changed
     one is rewritten, its previous version kept in ``a_envoyer/versions précédentes/``);
@@ -295,7 +313,11 @@ def generate(config: Config, roster_path: Path | None = None, *,
     is made and noted. A row is left out only for its own dates (a review before its
     invitation, or too soon after it): without an invitation date in the roster, the letter
     is dated ``today`` (or keeps the date an earlier run gave it), nothing is judged by that
-    date, and one notice about the whole roster (``line`` None, first) says so."""
+    date, and one notice about the whole roster (``line`` None, first) says so.
+
+    A long roster's documents are made and written by worker processes
+    (:mod:`pipeline.generate_pool`): ``workers`` of them (0: none; by default one per processor,
+    at most 4, from :data:`~pipeline.generate_pool.FROM_ROWS` rows); the result is the same."""
     roster_path = roster_path or config.roster_path
     if roster_path is None:
         raise RosterError("Aucune liste des agents : indiquez --roster ou liste_agents dans config.yaml.")
@@ -320,32 +342,39 @@ def generate(config: Config, roster_path: Path | None = None, *,
                             not_reviewed=selection.not_reviewed)
     campaign = config.campaign.key
     undated: list[tuple[RosterRow, dt.date]] = []  # invitations the roster gives no date for
-    for done, row in enumerate(selection.reviewed, 1):
-        stem = agent_file_stem(campaign, row.values[cat.AGENT_NUMBER], row.values.get(cat.LAST_NAME, ""),
-                               row.values.get(cat.FIRST_NAME, ""))
-        left_out, notice = _review_date_notes(row, config, rules)
-        if left_out:
-            result.problems.append(RosterProblem(row.line, f"{row.person} : {left_out}"))
-            continue
-        if notice:
-            result.notices.append(RosterProblem(row.line, f"{row.person} : {notice}"))
-        context = report_context(config.catalogue, campaign, row,
-                                 previous_objectives(row.values[cat.AGENT_NUMBER]))
-        maker = employer or _Rendered(config.templates / REPORT_TEMPLATE, context["f"][cat.REPORT_ID],
-                                      page_code(config.catalogue.version(), campaign, row.values[cat.AGENT_NUMBER]))
-        result.reports.append(_write(maker, context, out / f"{stem}{suffix}", result, rewrite=rewrite_all))
-        letter = None
-        if row.review_date is not None:
-            letter = out / f"{stem}{INVITATION_SUFFIX}"
-            dated = row.invitation_date or _letter_date(letter) or today
-            if row.invitation_date is None:
-                undated.append((row, dated))
-            result.invitations.append(_write(_Rendered(config.templates / INVITATION_TEMPLATE),
-                                             invitation_context(config, row, dated), letter, result,
-                                             rewrite=rewrite_all))
-        result.documents[row.values[cat.AGENT_NUMBER]] = (result.reports[-1], letter)
-        if progress:
-            progress(done, len(selection.reviewed))
+    makers = Makers(config, employer)
+    employer_form = _EmployerForm(employer) if employer is not None else None
+    total = len(selection.reviewed)
+    with DocumentWriter(makers, worker_count(total, workers)) as writer:
+        for done, row in enumerate(selection.reviewed, 1):
+            stem = agent_file_stem(campaign, row.values[cat.AGENT_NUMBER], row.values.get(cat.LAST_NAME, ""),
+                                   row.values.get(cat.FIRST_NAME, ""))
+            left_out, notice = _review_date_notes(row, config, rules)
+            if left_out:
+                result.problems.append(RosterProblem(row.line, f"{row.person} : {left_out}"))
+                continue
+            if notice:
+                result.notices.append(RosterProblem(row.line, f"{row.person} : {notice}"))
+            context = report_context(config.catalogue, campaign, row,
+                                     previous_objectives(row.values[cat.AGENT_NUMBER]))
+            maker = employer_form or _Rendered(makers, config.templates / REPORT_TEMPLATE, context["f"][cat.REPORT_ID],
+                                               page_code(config.catalogue.version(), campaign,
+                                                         row.values[cat.AGENT_NUMBER]))
+            result.reports.append(_write(maker, context, out / f"{stem}{suffix}", result, writer,
+                                         rewrite=rewrite_all))
+            letter = None
+            if row.review_date is not None:
+                letter = out / f"{stem}{INVITATION_SUFFIX}"
+                dated = row.invitation_date or _letter_date(letter) or today
+                if row.invitation_date is None:
+                    undated.append((row, dated))
+                result.invitations.append(_write(_Rendered(makers, config.templates / INVITATION_TEMPLATE),
+                                                 invitation_context(config, row, dated), letter, result, writer,
+                                                 rewrite=rewrite_all))
+            result.documents[row.values[cat.AGENT_NUMBER]] = (result.reports[-1], letter)
+            if progress:
+                writer.then(lambda done=done: progress(done, total))
+        writer.finish()
     if undated:
         result.notices.append(_undated_notice(undated, config, rules, today))
     result.problems.sort(key=lambda p: p.line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -18,6 +19,7 @@ from pipeline.catalogue import DEFAULT
 from pipeline.outcomes import RosterError
 from pipeline.generate import generate
 from pipeline.naming import TO_SEND
+from pipeline.signed_copies import code_png, page_code
 from tests.conftest import (
     FIFTY,
     ROSTER_HEADER,
@@ -501,3 +503,275 @@ def test_libreoffice_opens_and_saves_all_fifty_reports_with_every_field(
         assert ooxml.cell_text(rows["Nom de l'agent"][0][1]) == f"Nom{int(number) - 200000:02d}"
         assert doc.core_property("dc:identifier") == f"2026-{number}"
         assert doc.core_property("cp:version") == DEFAULT.version()
+
+
+# -- documents made without docxtpl for each: docxtpl's own, part by part ------------------------------
+#
+# pipeline/shape_fill.py renders our templates with docxtpl once per shape of context, and writes each
+# agent's values into that rendering's bytes. Held here to docxtpl's rendering of the same context
+# (pipeline.render.rendered_document, what generate wrote until then): the same parts, and every
+# part the same bytes, the page code's picture among them. Both are made with one date (``NOW``).
+
+NOW = dt.datetime(2026, 11, 2, 9, 30, 15)
+LONG = "Wolfeschlegelsteinhausenbergerdorff-Ærøskøbing " * 30
+HOSTILE = {  # case -> (a value, whether shape_fill writes it itself rather than let docxtpl render the document)
+    "xml_specials": ("Tom & Jerry <R&D> \"guillemets\" 'apostrophe' l’Hôte >>", True),
+    "line_breaks": ("première ligne\ndeuxième ligne\n  troisième, en retrait", True),
+    "tabs": ("avant\taprès\tfin ; & <b>\tx", True),
+    "very_long": (LONG, True),
+    "accents_and_beyond_the_bmp": ("Zoë Çağla Ñúñez Łódź 𝔄𝔫𝔫𝔢 😀 ☒ ☐ \u202f« »", True),
+    "spaces_around": ("  Lefèvre  ", True),
+    "percent_and_underscore": ("taux_% 100 % _x_", True),
+    # docxtpl's own rendering: a brace (docxtpl turns « {_{ » into « {{ »), a carriage return (the XML
+    # parser makes it a line break), an empty line or one of spaces (a parser may drop it)
+    "template_syntax": ("{{ f.nom }} {% if x %}{_{", False),
+    "carriage_return": ("ligne\r\nsuivante", False),
+    "empty_line": ("avant\n\naprès", False),
+    "only_spaces": ("   ", False),
+}
+OPTIONAL = ("fonction_evaluateur", cat.INVITATION_DATE, "poste")
+
+
+def _hostile_row(tmp_path, value: str, previous: int):
+    """A roster row whose every written value is ``value`` (or a variant), optional columns empty."""
+    from pipeline.roster import load_roster
+
+    config = make_config(tmp_path)
+    roster = load_roster(write_csv(tmp_path / "agents.csv", [agent("100990", "Roux", "Luc")]), config.catalogue)
+    (row,) = roster.rows
+    for n, key in enumerate((cat.LAST_NAME, cat.FIRST_NAME, cat.GRADE, cat.SERVICE, cat.EVALUATOR)):
+        row.values[key] = value if n % 2 == 0 else f"{value[::-1]} {n}"
+    for key in OPTIONAL:
+        row.values[key] = ""
+    row.invitation["lieu"], row.invitation["heure"] = value, ""
+    objectives = [f"{value} – objectif {k + 1}" for k in range(previous)]
+    return config, row, objectives
+
+
+def _same_shape_other_values(context):
+    """A context of the same shape (the same keys, rows, empty values) with other values."""
+    if isinstance(context, dict):
+        return {key: _same_shape_other_values(value) for key, value in context.items()}
+    if isinstance(context, list):
+        return [_same_shape_other_values(value) for value in context]
+    return context and f"autre {len(context)}"
+
+
+def assert_same_parts(made: bytes, reference: bytes) -> None:
+    from pipeline.shape_fill import parts
+
+    made_parts, reference_parts = parts(made), parts(reference)
+    assert sorted(made_parts) == sorted(reference_parts)
+    for name, data in reference_parts.items():
+        assert made_parts[name] == data, name
+
+
+@pytest.mark.parametrize("previous", [0, 2, 5], ids=["no_objective", "two_objectives", "five_objectives"])
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_report_made_from_its_shape_is_docxtpls_part_by_part(tmp_path, case, previous):
+    """GIVEN a report's context with hostile values (XML specials, line breaks, tabs, very long,
+    beyond the BMP, empty optional columns; no, some or more last-year objectives than the results
+    table's 3 blank rows) WHEN shape_fill makes it from a shape built with other values THEN its
+    parts are docxtpl's, byte for byte, its page code's picture included; and it was made without
+    docxtpl unless the value is one docxtpl alone renders."""
+    from pipeline.generate import report_context
+    from pipeline.render import rendered_document
+    from pipeline.shape_fill import ShapeFill
+
+    value, fast = HOSTILE[case]
+    config, row, objectives = _hostile_row(tmp_path, value, previous)
+    context = report_context(config.catalogue, "2026", row, objectives)
+    identifier = context["f"][cat.REPORT_ID]
+    version = config.catalogue.version()
+    picture = code_png(page_code(version, "2026", "100990")).getvalue()
+    template = config.templates / "compte_rendu.docx"
+    filler = ShapeFill(template)
+    # The shape is built from another agent: other values, another page code of the same size.
+    filler.document(_same_shape_other_values(context), identifier="2026-100991",
+                    picture=code_png(page_code(version, "2026", "100991")).getvalue(), now=NOW)
+    made = filler.document(context, identifier=identifier, picture=picture, now=NOW)
+    assert filler.fast == int(fast)
+    assert_same_parts(made, rendered_document(template, context, identifier=identifier, code_picture=picture,
+                                              now=NOW))
+
+
+def test_a_first_review_and_a_long_identifier_are_docxtpls_too(tmp_path):
+    from pipeline.generate import report_context
+    from pipeline.render import rendered_document
+    from pipeline.shape_fill import ShapeFill
+
+    config, row, _ = _hostile_row(tmp_path, HOSTILE["xml_specials"][0], 0)
+    row.values[cat.FIRST_REVIEW] = "oui"  # no row at all in last year's results
+    context = report_context(config.catalogue, "2026", row, ["ignoré"])
+    assert context["t"][cat.PREVIOUS_RESULTS] == []
+    identifier = "2026-R&D<1>'\"-" + "9" * 40
+    picture = code_png(page_code(config.catalogue.version(), "2026", "R&D<1>'\"-" + "9" * 40)).getvalue()
+    template = config.templates / "compte_rendu.docx"
+    filler = ShapeFill(template)
+    filler.document(_same_shape_other_values(context), identifier="x" * len(identifier), picture=picture, now=NOW)
+    made = filler.document(context, identifier=identifier, picture=picture, now=NOW)
+    assert filler.fast == 1
+    assert_same_parts(made, rendered_document(template, context, identifier=identifier, code_picture=picture,
+                                              now=NOW))
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_an_invitation_made_from_its_shape_is_docxtpls_part_by_part(tmp_path, case):
+    from pipeline.generate import invitation_context
+    from pipeline.render import rendered_document
+    from pipeline.shape_fill import ShapeFill
+
+    value, fast = HOSTILE[case]
+    config, row, _ = _hostile_row(tmp_path, value, 0)
+    context = invitation_context(config, row, TODAY)
+    template = config.templates / "convocation.docx"
+    filler = ShapeFill(template)
+    filler.document(_same_shape_other_values(context), now=NOW)
+    made = filler.document(context, now=NOW)
+    assert filler.fast == int(fast)
+    assert_same_parts(made, rendered_document(template, context, now=NOW))
+
+
+# -- generate with worker processes: the documents, files and result of generate without them ------------
+
+_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
+
+
+def _documents(folder: Path) -> dict[str, dict[str, bytes]]:
+    """Every document of a folder: its parts, the creation and modification dates left out (the
+    moment each was written)."""
+    from pipeline.shape_fill import parts
+
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            found[str(path.relative_to(folder))] = {
+                name: _DATES.sub(rb"\1", data) if name == "docProps/core.xml" else data
+                for name, data in parts(path.read_bytes()).items()}
+    return found
+
+
+HOSTILE_ROSTER = [
+    *TRICKY_AGENTS,
+    *(agent(f"1005{n:02d}", f"Nom & <{n}> “{n}”", f"Prénom{n} 𝔄", service=f"Service\t{n}",
+            poste="" if n % 3 else f"Poste {'très ' * n}long",
+            **{"fonction de l'évaluateur": "" if n % 2 else "Cadre",
+               "date de convocation": "" if n % 5 == 0 else "02/12/2026",
+               "date d'entretien": "" if n % 7 == 0 else "14/12/2026"})
+      for n in range(40)),
+]
+
+
+def _previous(number: str) -> list[str]:
+    return [f"Objectif {k} de « {number} » & <suite>" for k in range((0, 2, 5, 3)[int(number) % 4])]
+
+
+def _run_generate(base: Path, *, workers: int, progress: list | None = None, rewrite_all: bool = False):
+    base.mkdir(exist_ok=True)
+    roster = write_csv(base / "agents.csv", HOSTILE_ROSTER)
+    return generate(make_config(base), roster, today=TODAY, previous_objectives=_previous, rewrite_all=rewrite_all,
+                    workers=workers, progress=(lambda *step: progress.append(step)) if progress is not None else None)
+
+
+def _named(result) -> dict[str, list]:
+    return {key: [getattr(p, "name", p) for p in value] if isinstance(value, list) else value
+            for key, value in vars(result).items() if key != "documents"}
+
+
+def test_generate_with_workers_writes_the_documents_docxtpl_writes(tmp_path, monkeypatch):
+    """GIVEN a roster with hostile values, empty optional columns, 0 to 5 last-year objectives WHEN
+    generate runs with two worker processes THEN it returns what generate returns rendering every
+    document with docxtpl in its own process, in the same order, and writes the same files, each
+    with the same parts (their dates of creation aside); run again, it leaves them all as they are;
+    asked to rewrite them, it keeps the previous versions as before."""
+    from pipeline.shape_fill import ShapeFill
+
+    steps: list = []
+    fast = _run_generate(tmp_path / "fast", workers=2, progress=steps)
+    with monkeypatch.context() as patched:
+        patched.setattr(ShapeFill, "docxtpl_only", True)
+        reference_steps: list = []
+        reference = _run_generate(tmp_path / "docxtpl", workers=0, progress=reference_steps)
+    assert len(fast.written) == 2 * len(HOSTILE_ROSTER) - 6  # 6 rows without an interview date
+    assert _named(fast) == _named(reference) and steps == reference_steps
+    assert [str(p).replace("fast", "docxtpl") for p in fast.written] == [str(p) for p in reference.written]
+    written = _documents(tmp_path / "fast" / "outbox")
+    assert written == _documents(tmp_path / "docxtpl" / "outbox")
+    again = _run_generate(tmp_path / "fast", workers=2)
+    assert len(again.unchanged) == len(fast.written) and again.written == again.updated == []
+    rewritten = _run_generate(tmp_path / "fast", workers=2, rewrite_all=True)
+    assert [p.name for p in rewritten.updated] == [p.name for p in fast.written]
+    assert len(list((tmp_path / "fast" / "outbox" / TO_SEND / "versions précédentes").iterdir())) == len(
+        fast.written)
+
+
+def test_generate_with_workers_on_an_employers_form_writes_what_it_writes_alone(tmp_path):
+    from tests.test_employer_template import write_workspace
+
+    results = {}
+    for workers in (0, 2):
+        config = write_workspace(tmp_path / str(workers), "B_hopital_lignes")
+        results[workers] = generate(config, today=TODAY, previous_objectives=_previous, workers=workers)
+    assert _named(results[2]) == _named(results[0]) and results[2].written
+    assert _documents(tmp_path / "2" / "outbox") == _documents(tmp_path / "0" / "outbox")
+
+
+CTRL_C_RUN = """
+import sys
+from pathlib import Path
+from pipeline.generate import generate
+from tests.conftest import TODAY, agent, make_config, write_csv
+
+if __name__ == "__main__":
+    base = Path(sys.argv[1])
+    roster = write_csv(base / "agents.csv", [agent(f"1{n:05d}", f"Nom{n}", "Luc") for n in range(3000)])
+
+    def progress(done, total):
+        if done == 40:
+            print("workers busy", flush=True)
+
+    generate(make_config(base), roster, today=TODAY, progress=progress, workers=2)
+"""
+
+
+def test_ctrl_c_during_generate_leaves_no_worker_and_no_half_written_file(tmp_path):
+    """GIVEN generate writing a long roster's documents with two workers WHEN Ctrl-C reaches the
+    terminal's process group THEN the run stops, no process of the group is left, and no temporary
+    file is left in the outbox."""
+    import signal
+    import sys
+
+    REPO = Path(__file__).resolve().parents[1]
+    child = subprocess.Popen([sys.executable, "-c", CTRL_C_RUN, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True, text=True)
+    try:
+        assert child.stdout.readline() == "workers busy\n", child.stderr.read()
+        os.killpg(child.pid, signal.SIGINT)
+        _, errors = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode != 0 and "KeyboardInterrupt" in errors
+    deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+    while _group(child.pid) and dt.datetime.now() < deadline:
+        import time
+
+        time.sleep(0.1)
+    assert _group(child.pid) == []
+    folder = tmp_path / "outbox" / TO_SEND
+    left = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+    assert left == [] and 40 < len(list(folder.iterdir())) < 6000
+
+
+def _group(group: int) -> list[int]:
+    """The processes of a process group (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
