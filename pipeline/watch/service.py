@@ -3,6 +3,7 @@ signals, then run the observer and the :class:`~pipeline.watch.watcher.Watcher` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -101,6 +102,43 @@ def _install_signals(stop: threading.Event, received: list[int]) -> Callable[[],
     return restore
 
 
+class _CannotStart(Exception):
+    """The service cannot start; the French reason is logged already."""
+
+
+@contextlib.contextmanager
+def _service_running(config: Config, stop: threading.Event):
+    """What every watcher holds while it runs: the workspace's lock, its log file, SIGTERM/SIGINT
+    setting ``stop``; yields the signals received. Raises :class:`_CannotStart` (the reason
+    logged) when another instance runs, the outbox lies in the inbox, or the state dir is unusable."""
+    try:
+        check_outside_inbox(config)
+        lock = acquire_lock(config.state_dir)
+    except EntretiensError as exc:
+        log.error("%s", exc.message)
+        raise _CannotStart from None
+    except OSError as exc:
+        log.error("Dossier d'état %s inutilisable : %s.", config.state_dir, describe_failure(exc))
+        raise _CannotStart from None
+    try:
+        handler, previous_level = _add_file_log(config.state_dir)
+    except OSError as exc:
+        lock.release()
+        log.error("Journal de la surveillance impossible à ouvrir dans %s : %s.", config.state_dir,
+                  describe_failure(exc))
+        raise _CannotStart from None
+    received: list[int] = []
+    restore_signals = _install_signals(stop, received)
+    try:
+        yield received
+    finally:
+        restore_signals()
+        log.removeHandler(handler)
+        handler.close()
+        log.setLevel(previous_level)
+        lock.release()
+
+
 def run_service(config: Config, *, settings: Watch | None = None, stop: threading.Event | None = None,
                 on_outcome: Callable[[HandledFile], None] | None = None) -> int:
     """The watcher service: blocks until ``stop`` is set or SIGTERM/SIGINT arrives, then finishes the
@@ -111,43 +149,22 @@ def run_service(config: Config, *, settings: Watch | None = None, stop: threadin
     settings = config.watch if settings is None else settings
     stop = stop or threading.Event()
     try:
-        check_outside_inbox(config)
-        lock = acquire_lock(config.state_dir)
+        with _service_running(config, stop) as received:
+            mail = MailWorker(config).start() if config.mail.mode != "aucun" else None
+            try:
+                with Processor(config) as processor:
+                    watcher = Watcher(config, settings, processor, on_outcome=on_outcome,
+                                      rebuild=_rebuild_then_deliver(mail))
+                    _serve(watcher, settings, stop, received)
+            finally:
+                if mail is not None:
+                    mail.stop()
+            return 0
+    except _CannotStart:
+        return 1
     except EntretiensError as exc:
         log.error("%s", exc.message)
         return 1
-    except OSError as exc:
-        log.error("Dossier d'état %s inutilisable : %s.", config.state_dir, describe_failure(exc))
-        return 1
-    try:
-        handler, previous_level = _add_file_log(config.state_dir)
-    except OSError as exc:
-        lock.release()
-        log.error("Journal de la surveillance impossible à ouvrir dans %s : %s.", config.state_dir,
-                  describe_failure(exc))
-        return 1
-    received: list[int] = []
-    restore_signals = _install_signals(stop, received)
-    try:
-        mail = MailWorker(config).start() if config.mail.mode != "aucun" else None
-        try:
-            with Processor(config) as processor:
-                watcher = Watcher(config, settings, processor, on_outcome=on_outcome,
-                                  rebuild=_rebuild_then_deliver(mail))
-                _serve(watcher, settings, stop, received)
-        finally:
-            if mail is not None:
-                mail.stop()
-        return 0
-    except EntretiensError as exc:
-        log.error("%s", exc.message)
-        return 1
-    finally:
-        restore_signals()
-        log.removeHandler(handler)
-        handler.close()
-        log.setLevel(previous_level)
-        lock.release()
 
 
 def _rebuild_then_deliver(mail: MailWorker | None) -> Callable[[Config], object]:
@@ -199,30 +216,22 @@ def run_employers_service(config: Config, *, settings: Watch | None = None,
     one pass per employer with work, the employers' and the consolidated workbooks) after each
     quiet time following a change in the inbox (``surveillance.stabilite_s``), and at least every
     ``surveillance.rescan_s``. Same lock, logs, signals and return codes as :func:`run_service`."""
-    import time
-
     from ..employers import process_employers
 
     settings = config.watch if settings is None else settings
     stop = stop or threading.Event()
     try:
-        check_outside_inbox(config)
-        lock = acquire_lock(config.state_dir)
-    except EntretiensError as exc:
-        log.error("%s", exc.message)
+        with _service_running(config, stop):
+            _serve_employers(config, settings, stop, process_employers)
+        return 0
+    except _CannotStart:
         return 1
-    except OSError as exc:
-        log.error("Dossier d'état %s inutilisable : %s.", config.state_dir, describe_failure(exc))
-        return 1
-    try:
-        handler, previous_level = _add_file_log(config.state_dir)
-    except OSError as exc:
-        lock.release()
-        log.error("Journal de la surveillance impossible à ouvrir dans %s : %s.", config.state_dir,
-                  describe_failure(exc))
-        return 1
-    received: list[int] = []
-    restore_signals = _install_signals(stop, received)
+
+
+def _serve_employers(config: Config, settings: Watch, stop: threading.Event, process_employers) -> None:
+    """The loop of :func:`run_employers_service`, until ``stop``."""
+    import time
+
     last_change = [time.monotonic()]
     changed = threading.Event()
     changed.set()  # a first pass at start: what arrived while the service was stopped
@@ -258,12 +267,6 @@ def run_employers_service(config: Config, *, settings: Watch | None = None,
                 log.exception("Erreur inattendue dans la boucle de surveillance ; le service continue.")
                 stop.wait(1.0)
             stop.wait(TICK)
-        return 0
     finally:
         observer.stop()
         log.info("Surveillance arrêtée.")
-        restore_signals()
-        log.removeHandler(handler)
-        handler.close()
-        log.setLevel(previous_level)
-        lock.release()
