@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,11 +101,14 @@ class Routing:
 
 
 class _Rosters:
-    """The employers' rosters, each read when first needed (a file with no identifier only)."""
+    """The employers' rosters, each read when first needed (a file with no identifier only); and
+    what routing looks up for every file, made once: the employers by campaign key, and by form."""
 
     def __init__(self, views: list[Config]):
         self.views = views
         self._numbers: dict[str, dict] = {}
+        self.by_key = {v.campaign.key.casefold(): v for v in views}
+        self.form_groups = _form_groups(views)
 
     def numbers(self, view: Config) -> dict:
         from .examine import roster_agents
@@ -149,14 +154,49 @@ def _form_groups(views: list[Config]) -> list[list[Config]]:
     return list(groups.values())
 
 
+PROPERTIES_PART, MAIN_PART = "docProps/core.xml", "word/document.xml"
+PROPERTIES_MAX_BYTES = 64 * 1024  # a document's core properties take about 1 KB
+MAIN_PART_MAX_BYTES = 8 * 1024 * 1024  # larger: read whole, under the package's own limits
+_IDENTIFIER_PROPERTY = re.compile(rb"<dc:identifier>([^<]{1,200})</dc:identifier>")
+
+
+def _identifier_in_properties(path: Path) -> str | None:
+    """The identifier ``generate`` wrote in a .docx report's document properties
+    (``dc:identifier`` of docProps/core.xml), when the document's text holds it too (its
+    identifier's field, unless retyped: the field wins, as when the report is read), found
+    without parsing the document: about a tenth of a reading's time. ``None`` otherwise (an
+    .odt, a copy of an employer's form filled by hand, an identifier retyped, a broken file:
+    those are read whole)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            properties, main = archive.getinfo(PROPERTIES_PART), archive.getinfo(MAIN_PART)
+            if properties.file_size > PROPERTIES_MAX_BYTES or main.file_size > MAIN_PART_MAX_BYTES:
+                return None
+            found = _IDENTIFIER_PROPERTY.search(archive.read(properties))
+            if found is None:
+                return None
+            identifier = found.group(1).strip()
+            if not identifier or identifier not in archive.read(main):
+                return None
+    except (OSError, KeyError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile):
+        return None
+    from .text import normalize_identifier
+
+    return normalize_identifier(identifier.decode("utf-8", "replace")) or None
+
+
 def _employer_of(path: Path, name: str, config: Config, views: list[Config], rosters: _Rosters
                  ) -> tuple[Config | None, str]:
-    """The employer a received file belongs to, or ``None`` and why (French)."""
+    """The employer a received file belongs to, or ``None`` and why (French).
+
+    A report made here says it in its document properties: its identifier's campaign key
+    (``2026_C044-100231``) names the employer, and the file is not read here (its employer's
+    pass reads it). Otherwise it is read by each employer's form in turn."""
     from .examine import package_limits
     from .read import read_report
     from .signed_copies import identify, is_signed_copy_candidate
 
-    by_key = {v.campaign.key.casefold(): v for v in views}
+    by_key = rosters.by_key
     if is_signed_copy_candidate(path, name):
         caps = config.file_caps
         try:
@@ -176,10 +216,13 @@ def _employer_of(path: Path, name: str, config: Config, views: list[Config], ros
         if codes and None not in owners:
             return next(v for v in owners if v is not None), ""
         return None, NO_EMPLOYER
+    identifier = _identifier_in_properties(path)
+    if identifier and "-" in identifier and (view := by_key.get(identifier.partition("-")[0].casefold())) is not None:
+        return view, ""
     error: UnreadableReport | None = None
     read = False  # by one form at least: then why it went nowhere is the employers', not the file's
     reason = NO_EMPLOYER
-    for group in _form_groups(views):
+    for group in rosters.form_groups:
         try:
             report = read_report(path, group[0].form, limits=package_limits(group[0]), name=name)
         except UnreadableReport as exc:
@@ -301,6 +344,65 @@ def has_work(view: Config) -> bool:
     return False
 
 
+OUTPUTS_IN_WORKERS_FROM = 8  # employers with a pass: below, their outputs are made here, one after the other
+
+
+def _employers_outputs(config: Config, passes: list[tuple[Config, object]]) -> None:
+    """Each employer's outputs after its pass (:func:`pipeline.process._outputs`: its rejection
+    notes' mail, then its workbooks, dashboard and summary), once every pass is done. For many
+    employers, in worker processes (as many as ``lecture_parallele`` gives a pass, one per
+    processor): an employer's outputs take about a second whatever its size, mostly the
+    workbooks and the summary's PDF, and each employer's are its own files, so they are made
+    side by side. A worker that fails makes that employer's here."""
+    from .parallel import worker_count
+    from .process import _outputs
+
+    reading = config.parallel_reading
+    workers = min(worker_count(reading.workers, len(passes), OUTPUTS_IN_WORKERS_FROM), len(passes))
+    if workers < 2:
+        for view, result in passes:
+            _outputs(view, result)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    except (ImportError, NotImplementedError, OSError):  # no shared memory, no more processes
+        for view, result in passes:
+            _outputs(view, result)
+        return
+    with executor:
+        futures = []
+        for view, result in passes:
+            try:
+                futures.append((view, result, executor.submit(_outputs_in_worker, view)))
+            except (BrokenProcessPool, OSError, RuntimeError):  # the workers could not start
+                futures.append((view, result, None))
+        for view, result, future in futures:
+            try:
+                if future is None:
+                    raise BrokenProcessPool
+                made = future.result()
+            except BrokenProcessPool:  # a worker killed (out of memory): its employer's outputs made here
+                _outputs(view, result)
+                continue
+            for name, value in made.items():
+                setattr(result, name, value)
+
+
+def _outputs_in_worker(view: Config) -> dict:
+    """In a worker of :func:`_employers_outputs`: one employer's outputs; what the pass's result
+    records of them."""
+    from .process import PassResult, _outputs
+
+    result = PassResult()
+    _outputs(view, result)
+    return {"mail": result.mail, "workbooks": result.workbooks, "workbooks_problem": result.workbooks_problem,
+            "outputs_disk_full": result.outputs_disk_full}
+
+
 def process_employers(config: Config, *, progress: Callable[[int, int], None] | None = None,
                       outputs: bool = True, received_on: dt.date | None = None,
                       employer: str | None = None) -> EmployersPass:
@@ -314,8 +416,10 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
     done = EmployersPass(routing=route_inbox(config))
     for view in views_of(config, employer):
         if employer is not None or has_work(view):
-            done.passes.append((view, process_inbox(view, progress=progress, outputs=outputs,
+            done.passes.append((view, process_inbox(view, progress=progress, outputs=False,
                                                     received_on=received_on)))
+    if outputs:
+        _employers_outputs(config, done.passes)
     moved = done.passes or done.routing.routed or done.routing.unassigned
     if outputs and (moved or not (config.outbox / CONSOLIDATED_NAME).exists()):
         try:
