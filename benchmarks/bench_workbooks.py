@@ -21,6 +21,10 @@ fresh process and said apart.
 
     python benchmarks/bench_workbooks.py [--needs 50000] [--agents 20000]
     python benchmarks/bench_workbooks.py --agents 11112 --needs 25000 --runs 3
+    python benchmarks/bench_workbooks.py --no-floor --runs 1 --workspace /var/tmp/etat-100k  # bench_status's
+
+At 100,000 agents the floor (which reads everything again) is left out: ``--no-floor`` times the
+rebuild and its pages only, on a workspace built here or by bench_status.py (``--workspace``).
 """
 
 from __future__ import annotations
@@ -208,8 +212,7 @@ def _status_mb(field: str) -> float:
 def peak_memory(base: Path) -> None:
     """Child mode: one rebuild in a fresh process; print its RSS before and its peak RSS.
     (ru_maxrss would also count the parent's memory copied at fork time.)"""
-    config = Config.model_validate({"liste_agents": "agents.csv", "base_dir": base,
-                                    "dossiers": {"entree": "inbox", "sortie": "outbox", "etat": "etat"}})
+    config = workspace_config(base)
     before = _status_mb("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
     rebuild_workbooks(config, today=TODAY)
@@ -255,15 +258,62 @@ def import_cost() -> float:
     return float(done.stdout.split()[-1])
 
 
+def workspace_config(base: Path) -> Config:
+    """The workspace's own config.yaml when it has one (bench_status.py's), else this benchmark's."""
+    if (base / "config.yaml").exists():
+        from pipeline.config import load_config
+
+        return load_config(base / "config.yaml")
+    return Config.model_validate({"liste_agents": "agents.csv", "base_dir": base,
+                                  "dossiers": {"entree": "inbox", "sortie": "outbox", "etat": "etat"}})
+
+
+def rebuild_only(args) -> None:
+    """``--no-floor``: ``--runs`` rebuilds in this process (the workbooks and the pages timed
+    apart), then one in a fresh process for its peak memory; no floor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.workspace or Path(tmp)
+        if args.workspace is None:
+            start = time.perf_counter()
+            build_workspace(base, args.needs, args.agents)
+            print(f"journal synthétisé ({args.agents} agents, {args.needs} besoins) en "
+                  f"{time.perf_counter() - start:.1f} s", flush=True)
+        config = workspace_config(base)
+        timer = PageTimer()
+        for index in range(1, args.runs + 1):
+            cpu = time.process_time()
+            workbooks, glance, written = timer.rebuild(config)
+            cpu = time.process_time() - cpu
+            first = " (imports de pygal et WeasyPrint compris)" if index == 1 else ""
+            print(f"passage {index} : classeurs {workbooks:.1f} s, tableau de bord et synthèse {glance:.1f} s "
+                  f"(+{100 * glance / workbooks:.1f} %){first}, en tout {workbooks + glance:.1f} s, "
+                  f"{cpu:.1f} s de processeur", flush=True)
+        for path in written:
+            print(f"  {path.name} : {path.stat().st_size / 1e6:.1f} Mo")
+        child = subprocess.run([sys.executable, __file__, "--peak-memory", str(base)],
+                               capture_output=True, text=True, check=True)
+        before, after = map(float, child.stdout.split()[-2:])
+        print(f"mémoire (processus neuf, RSS) : {before:.0f} Mo après les imports, "
+              f"pic {after:.0f} Mo pendant rebuild_workbooks (+{after - before:.0f} Mo)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--needs", type=int, default=50_000)
     parser.add_argument("--agents", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=2, help="best of N, rebuild and floor interleaved")
+    parser.add_argument("--workspace", type=Path,
+                        help="a workspace built by bench_status.py (its config.yaml, its .xlsx roster): "
+                             "used as it is, nothing synthesised")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="the rebuild and its pages only (large sizes: the floor reads everything again)")
     parser.add_argument("--peak-memory", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.peak_memory:
         peak_memory(args.peak_memory)
+        return
+    if args.no_floor:
+        rebuild_only(args)
         return
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)

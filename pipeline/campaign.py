@@ -410,24 +410,26 @@ def _notification(content: ReportContent | None, catalogue: cat.Catalogue) -> st
 
 def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] | None, today: dt.date, *,
                   each_report: Callable[[CurrentReport], None] | None = None,
-                  each_last_file: Callable[[FileRow], None] | None = None) -> CampaignView:
+                  each_turned_away: Callable[[FileRow], None] | None = None) -> CampaignView:
     """Where each agent of ``config``'s campaign stands on ``today``, from the journal and the
     roster (``None``: no roster configured). Reads the journal, writes nothing.
 
-    ``each_report`` is called with each report's newest accepted version and ``each_last_file``
-    with each agent's last file, as the journal streams them: what else needs their whole
-    content (the training plan) reads it in the same pass, one report in memory at a time."""
+    The view reads the files without their contents (:meth:`~pipeline.journal.Journal.campaign_files`:
+    their facts only). ``each_report`` is called with each report's newest accepted version, and
+    ``each_turned_away`` with each agent's last file when it was turned away (a rejection waiting
+    for a corrected report), whole, as the journal streams them: what needs their whole content
+    (the training plan) reads it that way, one report in memory at a time."""
     catalogue, campaign = config.catalogue, config.campaign.key
     date_keys = [f.key for f in catalogue.single_fields if f.kind == "date"]
     listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster or ()}
-    if each_report is None and each_last_file is None:  # the files without their contents: a few bytes each
-        reports, last_files = journal.campaign_files(campaign)
-        current_files: Iterable[tuple[str, int, str, FileRow | FileSummary]] = reports
-        latest_files: Iterable[FileRow | FileSummary] = last_files.values()
-    else:  # the whole of each, one at a time, for the hooks
-        current_files = ((r.agent_number, r.stage, r.location, r.file)
-                         for r in _called(journal.iter_current_reports(campaign), each_report))
-        latest_files = _called(journal.iter_latest_by_agent(campaign), each_last_file)
+    if each_report is not None:
+        for report in journal.iter_current_reports(campaign):
+            each_report(report)
+    if each_turned_away is not None:
+        for row in journal.iter_latest_by_agent(campaign, turned_away_only=True):
+            each_turned_away(row)
+    current_files, last_files = journal.campaign_files(campaign)  # a few bytes a file
+    latest_files = last_files.values()
     current: dict[str, tuple[CurrentVersion, _ReportFacts | None]] = {}
     facts_of_file: dict[int, _ReportFacts | None] = {}  # an agent's last file is most often its current version
     final_stage = catalogue.final_stage
@@ -468,14 +470,6 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
         agent.signed_copy = signed.get(number)
         view.agents.append(agent)
     return view
-
-
-def _called(items: Iterable, hook: Callable | None) -> Iterable:
-    """``items``, each given to ``hook`` (when there is one) as it goes."""
-    for item in items:
-        if hook:
-            hook(item)
-        yield item
 
 
 class _Settled:

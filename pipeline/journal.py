@@ -289,8 +289,11 @@ class FileSummary:
     @classmethod
     def of(cls, row: tuple, report: ReportContent | None) -> "FileSummary":
         file_id, agent, outcome, received_at, name, reason, note, findings = row
-        return cls(file_id, agent, Outcome.of(outcome), received_at, name, reason, note,
-                   json.loads(findings) if findings and findings != "[]" else [], report)
+        return cls(file_id, agent, _OUTCOMES[outcome] if outcome is not None else None, received_at, name, reason,
+                   note, json.loads(findings) if findings and findings != "[]" else [], report)
+
+
+_OUTCOMES = {o.value: o for o in Outcome}  # Outcome(value), without the enum's lookup
 
 
 @dataclass
@@ -688,16 +691,18 @@ class Journal:
         index ``files_view`` and the table ``file_facts``, a few bytes a file."""
         last: dict[str, int] = {}
         rows: dict[int, tuple] = {}
-        for row in self.db.execute(
+        plain = self.db.cursor()
+        plain.row_factory = None  # tuples: 100,000 rows
+        for row in plain.execute(
                 "SELECT id, agent_number, outcome, received_at, original_name, reason_code, note, findings"
                 " FROM files INDEXED BY files_view WHERE campaign=? AND status=? AND agent_number IS NOT NULL"
                 " ORDER BY agent_number, id", (campaign, DONE)):
-            rows[row[0]] = tuple(row)
+            rows[row[0]] = row
             if row[2] is not None and row[2] != Outcome.DUPLICATE:
                 last[row[1]] = row[0]
-        current = [tuple(r) for r in self.db.execute(
+        current = plain.execute(
             "SELECT agent_number, stage, location, file_id FROM reports WHERE campaign=? ORDER BY report_id",
-            (campaign,))]
+            (campaign,)).fetchall()
         missing = [file_id for *_, file_id in current if file_id not in rows]
         for file_id in missing:  # not expected: a report's version is a finished file of its campaign
             row = self.db.execute("SELECT id, agent_number, outcome, received_at, original_name, reason_code,"
@@ -714,12 +719,15 @@ class Journal:
         journal recorded before it kept them, taken from its content. No entry: nothing read, or
         a signed copy."""
         found: dict[int, ReportContent] = {}
+        plain = self.db.cursor()
+        plain.row_factory = None
+        loads, from_json = json.loads, ReportContent.from_json
         for start in range(0, len(file_ids), _CHUNK):
             chunk = file_ids[start:start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
-            for file_id, facts in self.db.execute(
+            for file_id, facts in plain.execute(
                     f"SELECT file_id, facts FROM file_facts WHERE file_id IN ({marks})", chunk):
-                found[file_id] = ReportContent.from_json(json.loads(facts))
+                found[file_id] = from_json(loads(facts))
             older = [i for i in chunk if i not in found]
             if not older:
                 continue

@@ -85,12 +85,13 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
         appraisals.append(AppraisalFacts.of(report.file, catalogue, listed.get(report.agent_number)))
         accepted.extend(need_records(report.campaign, report.agent_number, report.file, catalogue, categories))
 
-    def each_last_file(file: FileRow) -> None:
-        if file.agent_number not in reported and file.outcome is not None and file.outcome.turned_away:
+    def each_turned_away(file: FileRow) -> None:
+        if file.agent_number not in reported:
             waiting.extend(need_records(file.campaign, file.agent_number, file, catalogue, categories))
 
     with Journal(config.state_dir) as journal:
-        view = campaign_view(config, journal, roster, today, each_report=each_report, each_last_file=each_last_file)
+        view = campaign_view(config, journal, roster, today, each_report=each_report,
+                             each_turned_away=each_turned_away)
         files_received, duplicates = journal.count_files(campaign)
     needs, pending = need_frame(accepted, catalogue), need_frame(waiting, catalogue)
     del accepted, waiting
