@@ -415,6 +415,8 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
 
     done = EmployersPass(routing=route_inbox(config))
     for view in views_of(config, employer):
+        if employer is not None:
+            make_dirs(view.inbox)  # where HR may drop its files straight away, from now on
         if employer is not None or has_work(view):
             done.passes.append((view, process_inbox(view, progress=progress, outputs=False,
                                                     received_on=received_on)))

@@ -491,3 +491,12 @@ def test_several_workspaces_are_consolidated_by_their_exports(campaign, fresh, t
     other = run_cli("consolider", str(tmp_path / "autre.json"), "--sortie", str(tmp_path / "x.xlsx"), cwd=tmp_path)
     assert other.returncode == 1 and "n'est pas un export" in other.stderr and "Traceback" not in other.stderr
     assert not (tmp_path / "twice.xlsx").exists() and not (tmp_path / "x.xlsx").exists()
+
+
+def test_traiter_for_one_employer_with_nothing_received_yet(fresh):
+    """GIVEN no file ever received for the hospital (no inbox/CHB yet) WHEN « traiter --employeur
+    CHB » runs THEN it says there is nothing to take, makes inbox/CHB for HR to drop into, exit 0."""
+    assert not (fresh.config.inbox / "CHB").exists()
+    shown = run_cli("traiter", "--employeur", "CHB", cwd=fresh.base)
+    assert shown.returncode == 0, shown.stderr
+    assert "Aucun fichier à traiter" in shown.stdout and (fresh.config.inbox / "CHB").is_dir()
