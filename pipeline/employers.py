@@ -50,6 +50,9 @@ BATCH_OF_SEVERAL = ("Ce lot numérisé contient des comptes rendus de plusieurs 
                     "séparément les comptes rendus de chaque employeur.")
 WHAT_TO_DO = ("Déposez-le dans le sous-dossier de son employeur, dans le dossier d'entrée (par exemple "
               "{example}) : il sera traité au prochain passage.")
+WHAT_TO_DO_UNREADABLE = ("Une fois corrigé comme indiqué ci-dessus, déposez-le de nouveau dans le dossier d'entrée (ou "
+                         "dans le sous-dossier de son employeur, par exemple {example}).")
+UNREADABLE_MARK = "\x00"  # before a reason that is the file's (unreadable), not the employers
 
 
 def unknown_employer(config: Config, code: str) -> ConfigError:
@@ -160,6 +163,24 @@ MAIN_PART_MAX_BYTES = 8 * 1024 * 1024  # larger: read whole, under the package's
 _IDENTIFIER_PROPERTY = re.compile(rb"<dc:identifier>([^<]{1,200})</dc:identifier>")
 
 
+def _owner_by_properties(path: Path, by_key: dict[str, Config]) -> Config | None:
+    """The employer a .docx made here names in its document properties (``dc:identifier``), read
+    alone: a file in an employer's inbox folder is checked with it, at a small part of a reading's
+    cost. ``None`` when the properties name none (not ours, an .odt, unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            properties = archive.getinfo(PROPERTIES_PART)
+            if properties.file_size > PROPERTIES_MAX_BYTES:
+                return None
+            found = _IDENTIFIER_PROPERTY.search(archive.read(properties))
+    except (OSError, KeyError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile):
+        return None
+    if found is None:
+        return None
+    key, dash, _ = found.group(1).decode("utf-8", "replace").strip().partition("-")
+    return by_key.get(key.casefold()) if dash else None
+
+
 def _identifier_in_properties(path: Path) -> str | None:
     """The identifier ``generate`` wrote in a .docx report's document properties
     (``dc:identifier`` of docProps/core.xml), when the document's text holds it too (its
@@ -202,7 +223,7 @@ def _employer_of(path: Path, name: str, config: Config, views: list[Config], ros
         try:
             found = identify(path, campaign=config.campaign.key, max_mb=caps.max_pdf_mb, max_pages=caps.max_pdf_pages)
         except UnreadableReport as exc:
-            return None, exc.message
+            return None, UNREADABLE_MARK + exc.message
         owners = []
         for copy in found.copies:
             view = by_key.get(copy.campaign.casefold())
@@ -247,7 +268,7 @@ def _employer_of(path: Path, name: str, config: Config, views: list[Config], ros
             if named:
                 reason = SEVERAL_EMPLOYERS.format(agent=f"{first} {last.upper()}".strip(),
                                                   codes=", ".join(sorted({v.employer.code for v, _ in named})))
-    return None, error.message if error is not None and not read else reason
+    return None, UNREADABLE_MARK + error.message if error is not None and not read else reason
 
 
 def route_inbox(config: Config) -> Routing:
@@ -266,9 +287,14 @@ def route_inbox(config: Config) -> Routing:
     rosters = _Rosters(views)
     for path in list_inbox(inbox, ignored).files:
         relative = path.relative_to(inbox)
-        if len(relative.parts) > 1 and relative.parts[0] in codes:
-            continue  # already its employer's
         name = str(relative)
+        if len(relative.parts) > 1 and relative.parts[0] in codes:
+            # Already in an employer's folder: left to its pass, unless its document properties name
+            # another employer of the workspace (dropped in the wrong folder: taken to its own).
+            owner = _owner_by_properties(path, rosters.by_key)
+            if owner is None or owner.employer.code == relative.parts[0]:
+                continue
+            relative = Path(*relative.parts[1:])
         why = not_ready(path, window=watch.stability_window, incomplete_after=watch.incomplete_after)
         if why is not None:
             routing.left_alone.append((shown_name(name), why))
@@ -280,13 +306,30 @@ def route_inbox(config: Config) -> Routing:
             log.info("«\u202f%s\u202f» aiguillé vers l'employeur %s.", shown_name(name), view.employer.code)
         else:
             target = _move(path, config.outbox / UNASSIGNED_FOLDER / relative.name)
-            example = views[0].inbox.relative_to(config.base_dir) if views[0].inbox.is_relative_to(
-                config.base_dir) else views[0].inbox
-            _write_note(target, reason, WHAT_TO_DO.format(example=f"{example}{os.sep}"))
+            _write_note(target, name, reason, _what_to_do(config, views, read=not reason.startswith(UNREADABLE_MARK)))
+            reason = reason.removeprefix(UNREADABLE_MARK)
             routing.unassigned.append(Unassigned(shown_name(name), target, reason))
             log.warning("«\u202f%s\u202f» n'a pu être attribué à aucun employeur : %s Il est dans %s.",
                         shown_name(name), reason, target.parent)
     return routing
+
+
+def _remove_if_empty(folder: Path, top: Path) -> None:
+    """A subfolder below ``top`` (an employer's inbox folder) that routing made for a file, once its
+    pass has taken the file, goes, and its parents emptied with it; ``top`` itself and a folder still
+    holding anything stay. HR's own folders of the shared inbox are never removed."""
+    while folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()  # only ever removes an empty folder
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _what_to_do(config: Config, views: list[Config], *, read: bool) -> str:
+    example = views[0].inbox
+    example = example.relative_to(config.base_dir) if example.is_relative_to(config.base_dir) else example
+    return (WHAT_TO_DO if read else WHAT_TO_DO_UNREADABLE).format(example=f"{example}{os.sep}")
 
 
 def _move(path: Path, target: Path) -> Path:
@@ -301,9 +344,11 @@ def _move(path: Path, target: Path) -> Path:
     raise FileExistsError(target)
 
 
-def _write_note(target: Path, reason: str, what_to_do: str) -> None:
+def _write_note(target: Path, received: str, reason: str, what_to_do: str) -> None:
     note = target.with_name(target.name + UNASSIGNED_NOTE_SUFFIX)
-    text = f"Fichier : {target.name}\n\n{reason}\n\n{what_to_do}\n"
+    kept = f" (rangé ici sous le nom {target.name})" if received != target.name else ""
+    text = (f"Fichier reçu : {shown_name(received)}{kept}\n\n{reason.removeprefix(UNREADABLE_MARK)}\n\n"
+            f"{what_to_do}\n")
     replace_atomically(unique_path(note), lambda p: p.write_text(text, encoding="utf-8"))
 
 
@@ -335,12 +380,10 @@ def has_work(view: Config) -> bool:
     from .naming import WORK_FOLDER
 
     for folder in (view.inbox, view.state_dir / WORK_FOLDER):
-        try:
-            with os.scandir(folder) as entries:
-                if any(not is_ignored(entry.name) for entry in entries):
-                    return True
-        except FileNotFoundError:
-            continue
+        for _, subfolders, names in os.walk(folder):  # nothing for a folder that does not exist
+            subfolders[:] = [d for d in subfolders if not is_ignored(d)]
+            if any(not is_ignored(name) for name in names):
+                return True  # an empty folder left by routing or HR is no work
     return False
 
 
@@ -420,6 +463,8 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
         if employer is not None or has_work(view):
             done.passes.append((view, process_inbox(view, progress=progress, outputs=False,
                                                     received_on=received_on)))
+    for routed in done.routing.routed:  # the subfolders routing made, emptied by their pass
+        _remove_if_empty(routed.path.parent, config.inbox / routed.employer)
     if outputs:
         _employers_outputs(config, done.passes)
     moved = done.passes or done.routing.routed or done.routing.unassigned

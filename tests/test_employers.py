@@ -328,25 +328,48 @@ def test_a_file_no_employer_can_be_found_for_is_set_aside_with_why(fresh, tmp_pa
         assert unassigned.path.parent == folder and unassigned.path.exists()
         note = unassigned.path.with_name(unassigned.path.name + UNASSIGNED_NOTE_SUFFIX).read_text(encoding="utf-8")
         assert unassigned.reason in note and str(Path("inbox") / "STA") in note
+        assert f"Fichier reçu : {unassigned.received_name}" in note
+    unreadable = (folder / ("notes.txt" + UNASSIGNED_NOTE_SUFFIX)).read_text(encoding="utf-8")
+    assert "Une fois corrigé" in unreadable and "Déposez-le dans le sous-dossier" not in unreadable
     assert not [p for p in fresh.config.inbox.rglob("*") if p.is_file()]
 
 
-def test_a_file_in_its_employers_folder_is_left_to_its_employers_pass(fresh):
+def test_a_file_in_an_employers_folder_stays_unless_it_names_another_employer(fresh):
     """GIVEN a report dropped straight into inbox/CHB (the other way HR may work), and one of the
-    commune's dropped there by mistake WHEN traiter runs THEN routing leaves both where they are:
-    the hospital's pass takes them, the commune's report turned away there as another campaign's
-    (its identifier says 2026_STA), never moved to another employer; the commune has no pass."""
+    commune's dropped there by mistake WHEN traiter runs THEN the hospital's report stays for the
+    hospital's pass; the commune's, whose identifier names the commune, is taken to the commune's
+    folder and accepted or turned away there, by the commune's HR, never by the hospital's."""
     fresh.drop(fresh.documents["CHB"]["200002"], "CHB/CR THOMAS.docx")
-    fresh.drop(fresh.documents["STA"]["100002"], "CHB/CR LEROY.docx")
+    fresh.drop(fresh.documents["STA"]["100002"], "CHB/sous-dossier/CR LEROY.docx")
     settle(fresh.config.inbox)
     done = pipeline.process_inbox(fresh.config, received_on=RECEIVED, outputs=False)
-    assert not done.routing.routed and not done.routing.unassigned
-    assert [view.employer.code for view, _ in done.passes] == ["CHB"]
-    (_, result), = done.passes
-    handled = {h.received_name: h for h in result.handled}
-    assert set(handled) == {"CR THOMAS.docx", "CR LEROY.docx"}
-    assert all(h.destination.startswith(str(fresh.hospital.outbox)) for h in result.handled)
-    assert handled["CR LEROY.docx"].reason_code in (WRONG_CAMPAIGN.code, OtherForm.code)
+    assert [(r.received_name, r.employer) for r in done.routing.routed] == [
+        (str(Path("CHB/sous-dossier/CR LEROY.docx")), "STA")]
+    assert not done.routing.unassigned
+    passes = {view.employer.code: result for view, result in done.passes}
+    assert sorted(passes) == ["CHB", "STA"]
+    assert [h.received_name for h in passes["CHB"].handled] == ["CR THOMAS.docx"]
+    (leroy,) = passes["STA"].handled
+    assert leroy.destination.startswith(str(fresh.commune.outbox))
+    assert not (fresh.config.inbox / "STA" / "sous-dossier").exists()  # made by routing, gone once taken
+    assert (fresh.config.inbox / "CHB").is_dir()
+
+
+def test_empty_folders_are_no_work_and_an_idle_pass_rewrites_nothing(fresh):
+    """GIVEN employers' inbox folders holding only empty subfolders (left by HR) WHEN traiter runs
+    THEN no employer has a pass and no workbook is rewritten (it took 6 s and 15 files for 3
+    employers, each pass)."""
+    from pipeline.employers import has_work
+
+    for code in ("STA", "CHB"):
+        (fresh.config.inbox / code / "Voirie" / "vide").mkdir(parents=True)
+    (fresh.config.inbox / "STA" / "~$verrou.docx").write_bytes(b"x")  # Word's lock file: ignored
+    assert not any(has_work(view) for view in fresh.config.employer_views())
+    pipeline.rebuild_workbooks(fresh.config, today=RECEIVED)
+    before = {p: p.stat().st_mtime_ns for p in fresh.config.outbox.rglob("*.xlsx")}
+    done = pipeline.process_inbox(fresh.config, received_on=RECEIVED)
+    assert done.passes == [] and done.workbooks == []
+    assert {p: p.stat().st_mtime_ns for p in fresh.config.outbox.rglob("*.xlsx")} == before
 
 
 # -- configuration ------------------------------------------------------------------------------
