@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from .catalogue import BASE as BASE_CATALOGUE, Catalogue, apply_overrides, for_public_service
 from .deadlines import PRESETS, WORKING_DAYS, DelayRules
@@ -49,7 +51,7 @@ def _french_date(value: object) -> object:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"une date est attendue, sous la forme JJ/MM/AAAA (par exemple 28/02/2027)"
+        raise ValueError("une date est attendue, sous la forme JJ/MM/AAAA (par exemple 28/02/2027)"
                          + ("" if value is None or isinstance(value, str) else f", et non «\u202f{value}\u202f»"))
     try:
         return parse_date(value)
@@ -401,6 +403,7 @@ class Authority(_Section):
 
 EMPLOYER_CODE = r"^[A-Za-z0-9][A-Za-z0-9_]{0,29}$"  # a folder's name and part of every identifier
 EMPLOYER_KEY_SEPARATOR = "_"
+RESERVED_CODES = {"non_attribues", "pour_la_cap"}  # the outbox's own folders beside the employers' (employers.py, cap.py)
 PublicService = Literal["hospitaliere", "etat", "territoriale"]
 
 
@@ -413,11 +416,11 @@ class Employer(_Section):
 
     ``autorite``, ``service_rh`` and ``delais`` give only the keys that differ from the workspace's."""
 
-    code: str = Field(pattern=EMPLOYER_CODE)
+    code: str
     name: str = Field(alias="nom", min_length=1)
     public_service: PublicService | None = Field(None, alias="fonction_publique")
     authority: dict[str, Any] = Field(default_factory=dict, alias="autorite")
-    roster: Path | None = Field(None, alias="liste_agents")
+    roster: Path = Field(alias="liste_agents")  # each employer its own (a workspace's would mix them)
     employer_form: Path | None = Field(None, alias="formulaire")
     training_catalogue: Path | None = Field(None, alias="catalogue_formations")
     hr: dict[str, Any] = Field(default_factory=dict, alias="service_rh")
@@ -425,6 +428,18 @@ class Employer(_Section):
     # Where its relative paths start: config.yaml's folder, or its own file's (employeurs: a folder).
     base_dir: Path | None = Field(None, alias="dossier_de_base")
     source: str | None = Field(None, alias="fichier_source")  # its file, named in messages
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _usable_code(cls, value: object) -> object:
+        code = str(value).strip() if isinstance(value, (str, int)) else value
+        if not isinstance(code, str) or not re.fullmatch(EMPLOYER_CODE, code):
+            raise ValueError(f"le code «\u202f{value}\u202f» n'est pas utilisable : lettres sans accent, chiffres et _, "
+                             "30 au plus, sans espace (il nomme les dossiers de l'employeur), par exemple C044")
+        if code.casefold() in RESERVED_CODES:
+            raise ValueError(f"le code «\u202f{code}\u202f» est le nom d'un dossier du programme "
+                             f"({', '.join(sorted(RESERVED_CODES))}) : choisissez-en un autre")
+        return code
 
 
 def _employer_files(folder: Path) -> list[dict]:
@@ -445,7 +460,12 @@ def _employer_files(folder: Path) -> list[dict]:
             raise ValueError(f"employeurs : {path.name} : {what}") from None
         if not isinstance(raw, dict):
             raise ValueError(f"employeurs : {path.name} : une liste de clés «\u202fclé: valeur\u202f» est attendue")
-        found.append({**raw, "dossier_de_base": path.parent, "fichier_source": path.name})
+        entry = {**raw, "dossier_de_base": path.parent, "fichier_source": path.name}
+        try:
+            Employer.model_validate(entry)
+        except ValidationError as exc:
+            raise ValueError(f"employeurs : {path.name} : {_explain(exc).removesuffix('.')}") from None
+        found.append(entry)
     if not found:
         raise ValueError(f"employeurs : le dossier {folder} ne contient aucun fichier .yaml")
     return found
@@ -510,7 +530,7 @@ class Config(_Section):
                 try:
                     model.model_validate({**current.model_dump(by_alias=True), **getattr(employer, _OWN[section])})
                 except ValidationError as exc:
-                    raise ValueError(f"{where} : {section} : {_explain(exc)}") from None
+                    raise ValueError(f"{where} : {section} : {_explain(exc).removesuffix('.')}") from None
         return self
 
     @model_validator(mode="after")
@@ -652,7 +672,8 @@ class Config(_Section):
         self._catalogue = apply_overrides(catalogue, self.catalogue_overrides)
 
 
-_OWN = {"autorite": "authority", "service_rh": "hr", "delais": "delays"}  # an employer's own keys, by section
+_OWN = {"autorite": "authority", "service_rh": "hr", "delais": "delays"}
+_MODELS = ()  # the sections whose keys an unknown key is compared with (set below, once all are defined)  # an employer's own keys, by section
 
 
 def _unknown(code: str):
@@ -726,4 +747,18 @@ _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.
 
 
 def _explain(exc: ValidationError) -> str:
-    return describe_validation_error(exc)
+    """The first error in French; for an unknown key, the known key it is closest to, if any
+    («\u202femployeur\u202f» for «\u202femployeurs\u202f»)."""
+    said = describe_validation_error(exc)
+    error = exc.errors()[0]
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        import difflib
+
+        known = {field.alias or name for model in _MODELS for name, field in model.model_fields.items()}
+        close = difflib.get_close_matches(str(error["loc"][-1]), sorted(known), n=1, cutoff=0.75)
+        if close:
+            said = said.removesuffix(".") + f" ; vouliez-vous écrire «\u202f{close[0]}\u202f» ?"
+    return said
+
+_MODELS = (Config, Campaign, Folders, Delays, FileCaps, HRContact, Watch, ParallelReading, Mail, Smtp, Announcement,
+           Invitations, Authority, Employer)

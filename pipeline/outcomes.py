@@ -966,15 +966,17 @@ def describe_validation_error(exc, *, location: str | None = None) -> str:
         text += f" (limite : {ctx.get('gt', ctx.get('ge', ctx.get('le')))})"
     value = err.get("input")
     secret = any(word in key.lower() for word in SECRET_KEY_WORDS)
-    shown = ("" if kind in ("missing", "value_error") or isinstance(value, dict) or value is None or secret
+    section = isinstance(value, dict) or (kind == "extra_forbidden" and isinstance(value, list))  # a misnamed section
+    shown = ("" if kind in ("missing", "value_error") or section or value is None or secret
              else f", valeur «\u202f{value}\u202f»")  # a password is never repeated on a console or in a log
     if secret and kind == "extra_forbidden":
         text += (" : un mot de passe ne s'écrit jamais dans config.yaml ; mettez-le dans la variable "
                  "d'environnement nommée par courriel.smtp.mot_de_passe_variable (par défaut "
                  "ENTRETIENS_SMTP_MOT_DE_PASSE), et retirez cette ligne")
+    end = "" if text.endswith((".", "?", "!")) else "."  # a sentence of ours may end with its own mark
     if not key:
-        return f"{text}."
-    return f"clé «\u202f{key}\u202f»{shown} : {text}."
+        return f"{text}{end}"
+    return f"clé «\u202f{key}\u202f»{shown} : {text}{end}"
 
 
 # Keys whose values are never shown in a message (a password written where it should not be).

@@ -385,14 +385,15 @@ def test_each_employer_is_the_workspace_with_its_own_settings(tmp_path):
     (folder / "c044.yaml").write_text("code: C044\nnom: Commune de Blain\nliste_agents: agents_c044.csv\n"
                                       "delais: {visa_jours: 12}\nservice_rh: {contact: M. Paul Roux}\n",
                                       encoding="utf-8")
-    (folder / "h01.yml").write_text("code: H01\nnom: CH de Savenay\nfonction_publique: hospitaliere\n", encoding="utf-8")
+    (folder / "h01.yml").write_text("code: H01\nnom: CH de Savenay\nfonction_publique: hospitaliere\n"
+                                    "liste_agents: /srv/h01/agents.xlsx\n", encoding="utf-8")
     (folder / "lisez-moi.txt").write_text("pas un employeur", encoding="utf-8")
     (tmp_path / "config.yaml").write_text("fonction_publique: territoriale\nservice_rh: {nom: CDG 44, retour: "
                                           "le portail}\nemployeurs: employeurs\n", encoding="utf-8")
     config = load_config(tmp_path / "config.yaml")
     c044, h01 = config.employer_views()
     assert (c044.employer.code, c044.campaign.key, c044.public_service) == ("C044", "2026_C044", "territoriale")
-    assert c044.roster_path == folder / "agents_c044.csv" and h01.roster_path is None
+    assert c044.roster_path == folder / "agents_c044.csv" and h01.roster_path == Path("/srv/h01/agents.xlsx")
     assert (c044.inbox, c044.outbox, c044.state_dir) == (config.inbox / "C044", config.outbox / "C044",
                                                         config.state_dir / "C044")
     assert c044.delay_rules().visa_days == 12 and h01.delay_rules().visa_days is None
@@ -405,12 +406,17 @@ def test_each_employer_is_the_workspace_with_its_own_settings(tmp_path):
 
 
 @pytest.mark.parametrize("employers, said", [
-    ("[{code: A1, nom: Un}, {code: a1, nom: Deux}]", "«\u202fa1\u202f» est déjà celui de Un"),
-    ("[{code: 'C 44', nom: Un}]", "code"),
-    ("[{code: A1, nom: Un, adresse: ici}]", "adresse"),
-    ("[{code: A1, nom: Un, service_rh: {telephon: 01}}]", "service_rh"),
-    ("[{code: A1, nom: Un, fonction_publique: militaire}]", "fonction_publique"),
-    ("[{code: A1}]", "nom"),
+    ("[{code: A1, nom: Un, liste_agents: a.csv}, {code: a1, nom: Deux, liste_agents: b.csv}]",
+     "«\u202fa1\u202f» est déjà celui de Un"),
+    ("[{code: 'C 44', nom: Un, liste_agents: a.csv}]", "le code «\u202fC 44\u202f» n'est pas utilisable"),
+    ("[{code: BOUÉE, nom: Un, liste_agents: a.csv}]", "lettres sans accent"),
+    ("[{code: non_attribues, nom: Un, liste_agents: a.csv}]", "est le nom d'un dossier du programme"),
+    ("[{code: A1, nom: Un, liste_agents: a.csv, adresse: ici}]", "adresse"),
+    ("[{code: A1, nom: Un, liste_agents: a.csv, service_rh: {telephon: 01}}]",
+     "service_rh : clé «\u202ftelephon\u202f», valeur «\u202f1\u202f» : clé inconnue ; vouliez-vous écrire «\u202ftelephone\u202f» ?"),
+    ("[{code: A1, nom: Un, liste_agents: a.csv, fonction_publique: militaire}]", "fonction_publique"),
+    ("[{code: A1, liste_agents: a.csv}]", "nom"),
+    ("[{code: A1, nom: Un}]", "«\u202femployeurs.0.liste_agents\u202f» : valeur obligatoire manquante"),
     ("dossier_absent", "introuvable"),
 ])
 def test_a_wrong_employer_entry_is_said_in_french_at_load(tmp_path, employers, said):
@@ -420,7 +426,29 @@ def test_a_wrong_employer_entry_is_said_in_french_at_load(tmp_path, employers, s
     (tmp_path / "config.yaml").write_text(f"employeurs: {employers}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as raised:
         load_config(tmp_path / "config.yaml")
-    assert said in raised.value.message and "employeurs" in raised.value.message
+    assert said in raised.value.message and "employeurs" in raised.value.message, raised.value.message
+    assert ".." not in raised.value.message and "?." not in raised.value.message
+    assert "pattern" not in raised.value.message and "String" not in raised.value.message  # pydantic's English
+
+
+def test_a_mistake_in_one_employers_file_names_that_file(tmp_path):
+    """GIVEN employers in a folder of files, one with a misspelt key WHEN the config is loaded
+    THEN the message names that file and the key, not « employeurs.2 »; « employeur » for
+    « employeurs » is said with the key meant."""
+    folder = tmp_path / "employeurs"
+    folder.mkdir()
+    (folder / "a1.yaml").write_text("code: A1\nnom: Un\nliste_agents: a.csv\n", encoding="utf-8")
+    (folder / "c101.yaml").write_text("code: C101\nnom: Deux\nliste_agents: b.csv\nautorite: {nom: M. X}\n"
+                                      "delai: {visa_jours: 3}\n", encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("employeurs: employeurs\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path / "config.yaml")
+    assert "c101.yaml" in raised.value.message and "«\u202fdelai\u202f»" in raised.value.message
+    assert "vouliez-vous écrire «\u202fdelais\u202f» ?" in raised.value.message
+    (tmp_path / "config.yaml").write_text("employeur: employeurs\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path / "config.yaml")
+    assert "vouliez-vous écrire «\u202femployeurs\u202f» ?" in raised.value.message
 
 
 def test_a_communes_final_reports_are_gathered_for_the_cap_once(fresh, tmp_path):
