@@ -183,9 +183,16 @@ def _per_employer(args) -> int | None:
     args.logging_to_file = True
     code = EXIT_OK
     for view in views:
-        print(f"== Employeur {employer_label(view)} ==")
+        print(f"== Employeur {employer_label(view)} ==", flush=True)
         args.view = view
-        code = max(code, args.handler(args))
+        try:
+            code = max(code, args.handler(args))
+        except DiskFull:
+            raise  # the disk is everyone's: the command stops
+        except EntretiensError as exc:  # this employer's mistake (its roster, its form): the others go on
+            log.error("%s", exc.message, extra=TOLD_BY_THE_COMMAND)
+            print(f"Erreur pour l'employeur {employer_label(view)} : {exc.message}", file=sys.stderr, flush=True)
+            code = EXIT_RUN_PROBLEM
     if args.command == names.WORKBOOKS and args.employer is None:
         with _writing(names.WORKBOOKS, config.outbox):
             for path in consolidated_outputs(config):
@@ -359,7 +366,7 @@ def cmd_process(args) -> int:
         raise
     if config.employers:
         print(format_employers_pass(result, config))
-        return EXIT_RUN_PROBLEM if result.outputs_disk_full else EXIT_OK
+        return EXIT_RUN_PROBLEM if result.outputs_disk_full or result.failed else EXIT_OK
     print(format_pass(result, config))
     print_outputs(result, config)
     return EXIT_RUN_PROBLEM if result.outputs_disk_full else EXIT_OK  # the files placed, not the workbooks
@@ -374,7 +381,7 @@ def format_employers_pass(done, config) -> str:
     lines = []
     routing = done.routing
     if routing.routed:
-        lines.append(f"{counted(len(routing.routed), 'fichier aiguillé', 'fichiers aiguillés')} vers son employeur : "
+        lines.append(f"{counted(len(routing.routed), 'fichier aiguillé vers son employeur', 'fichiers aiguillés vers leur employeur')} : "
                      + ", ".join(f"{code} : {n}" for code, n in Counter(r.employer for r in routing.routed).items()) + ".")
     if routing.unassigned:
         lines.append(f"{counted(len(routing.unassigned), 'fichier', 'fichiers')} sans employeur, mis dans "
@@ -392,7 +399,10 @@ def format_employers_pass(done, config) -> str:
         if result.mail is not None and (summary := result.mail.summary(view)):
             lines.append(summary)
         lines.extend(f"Classeur mis à jour : {path}" for path in result.workbooks)
-    lines.extend(f"Classeur de tous les employeurs mis à jour : {path}" for path in done.workbooks)
+    lines.extend(f"Tous les employeurs : écrit {path}" for path in done.workbooks)
+    for code, why in done.failed:
+        lines.append(f"Employeur {employer_label(config.employer_view(code))} non traité : {why} Ses fichiers "
+                     "restent dans son dossier d'entrée pour le prochain passage.")
     return "\n".join(lines)
 
 

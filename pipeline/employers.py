@@ -35,7 +35,7 @@ from .config import Config
 from .files import make_dirs, rename_no_clobber, replace_atomically, unique_path
 from .inbox import list_inbox, not_ready
 from .naming import is_ignored, shown_name
-from .outcomes import ConfigError, UnreadableReport
+from .outcomes import ConfigError, DiskFull, EntretiensError, UnreadableReport
 
 log = logging.getLogger("entretiens")
 
@@ -364,6 +364,9 @@ class EmployersPass:
     passes: list[tuple[Config, object]] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
     workbooks_problem: str | None = None
+    # Employers whose pass could not run (their roster or templates unusable): (code, French why).
+    # The others' passes ran: one employer's mistake never holds up the rest.
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def handled(self) -> list:
@@ -461,8 +464,15 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
         if employer is not None:
             make_dirs(view.inbox)  # where HR may drop its files straight away, from now on
         if employer is not None or has_work(view):
-            done.passes.append((view, process_inbox(view, progress=progress, outputs=False,
-                                                    received_on=received_on)))
+            try:
+                done.passes.append((view, process_inbox(view, progress=progress, outputs=False,
+                                                        received_on=received_on)))
+            except DiskFull:
+                raise  # the disk is everyone's: the run stops
+            except EntretiensError as exc:
+                done.failed.append((view.employer.code, exc.message))
+                log.error("Employeur %s : %s Ses fichiers restent dans %s.", employer_label(view), exc.message,
+                          view.inbox)
     for routed in done.routing.routed:  # the subfolders routing made, emptied by their pass
         _remove_if_empty(routed.path.parent, config.inbox / routed.employer)
     if outputs:

@@ -551,3 +551,23 @@ def test_traiter_for_one_employer_with_nothing_received_yet(fresh):
     shown = run_cli("traiter", "--employeur", "CHB", cwd=fresh.base)
     assert shown.returncode == 0, shown.stderr
     assert "Aucun fichier à traiter" in shown.stdout and (fresh.config.inbox / "CHB").is_dir()
+
+
+def test_one_employers_missing_roster_holds_up_no_other(fresh):
+    """GIVEN the hospital's roster moved away (a typo in its path) WHEN traiter and generer run
+    THEN the commune's files are taken and its documents made; the hospital is named with why,
+    its files wait in its folder; exit 1 (a problem to fix), never a traceback."""
+    (fresh.base / "chb" / "agents.csv").rename(fresh.base / "chb" / "agents_ancienne.csv")
+    fresh.drop(fresh.documents["STA"]["100001"], "CR MARTIN.docx")
+    fresh.drop(fresh.documents["CHB"]["200002"], "CR THOMAS.docx")
+    settle(fresh.config.inbox)
+    shown = run_cli("traiter", cwd=fresh.base)
+    assert shown.returncode == 1 and "Traceback" not in shown.stderr
+    assert "Employeur CHB – Centre hospitalier de Blain non traité" in shown.stdout
+    assert "agents.csv" in shown.stdout and "== Employeur STA" in shown.stdout
+    assert list((fresh.config.inbox / "CHB").glob("CR THOMAS.docx"))
+    assert not list(fresh.config.inbox.glob("STA/*.docx"))
+    made = run_cli("generer", cwd=fresh.base)
+    assert made.returncode == 1 and "Traceback" not in made.stderr
+    assert "Erreur pour l'employeur CHB – Centre hospitalier de Blain" in made.stderr
+    assert "== Employeur STA" in made.stdout and "comptes rendus pré-remplis" in made.stdout
