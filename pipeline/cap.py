@@ -22,7 +22,7 @@ from .config import Config
 from .files import holds_same_bytes, link_no_clobber, make_dirs, replace_atomically, sha256, unique_path
 from .journal import Journal
 from .naming import stage_folder
-from .text import format_date
+from .text import counted, format_date
 
 log = logging.getLogger("entretiens")
 
@@ -69,7 +69,8 @@ def gather_for_cap(config: Config) -> list[Path]:
         replace_atomically(index, lambda p: write_csv(p, ["Matricule", "Nom", "Prénom", "Grade", "Service",
                                                           "Date de notification", "Fichier"], rows))
         written.append(index)
-        log.info("Pour la CAP : %d comptes rendus de l'employeur %s dans %s.", len(rows), view.employer.code, target)
+        log.info("Pour la CAP : %s de l'employeur %s dans %s.", counted(len(rows), "compte rendu", "comptes rendus"),
+                 view.employer.code, target)
     return written
 
 

@@ -193,6 +193,10 @@ def _per_employer(args) -> int | None:
             log.error("%s", exc.message, extra=TOLD_BY_THE_COMMAND)
             print(f"Erreur pour l'employeur {employer_label(view)} : {exc.message}", file=sys.stderr, flush=True)
             code = EXIT_RUN_PROBLEM
+    if args.command == names.GENERATE:
+        from .employers import make_inbox_folders
+
+        make_inbox_folders(config)  # where HR may drop each employer's reports (etat says none is missing)
     if args.command == names.WORKBOOKS and args.employer is None:
         with _writing(names.WORKBOOKS, config.outbox):
             for path in consolidated_outputs(config):
@@ -758,6 +762,10 @@ def print_consolidated_status(config, *, as_json: bool) -> int:
         print("  " + " ; ".join(f"étape {n} : {count}" for n, count in figures.per_stage.items()))
         for problem in figures.problems:
             print(f"  Attention : {problem}")
+    if consolidated.not_routed:
+        print(f"Dans le dossier d'entrée partagé, pas encore aiguillés : {len(consolidated.not_routed)}")
+        for item in consolidated.not_routed:
+            print(f"  {item['fichier']} : {item['motif']}")
     if consolidated.unassigned:
         from .employers import UNASSIGNED_FOLDER
 

@@ -50,6 +50,9 @@ class ConsolidatedStatus:
     employers: list[tuple[EmployerFigures, object]]
     stage_labels: dict[int, str]
     unassigned: int = 0  # files in outbox/non_attribues
+    # In the shared inbox, outside the employers' folders: not routed yet, and why (still being
+    # copied...; else routed by the next pass).
+    not_routed: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> EmployerFigures:
@@ -68,7 +71,7 @@ class ConsolidatedStatus:
 
     def as_json(self) -> dict:
         return {"campagne": self.campaign, "employeurs": [f.as_json() for f, _ in self.employers],
-                "total": self.total.as_json(), "non_attribues": self.unassigned}
+                "total": self.total.as_json(), "non_attribues": self.unassigned, "pas_encore_aiguilles": self.not_routed}
 
 
 def figures_of(view: Config, status) -> EmployerFigures:
@@ -93,7 +96,35 @@ def consolidated_status(config: Config, *, today: dt.date | None = None) -> Cons
     count = sum(1 for p in unassigned.iterdir() if not p.name.endswith(UNASSIGNED_NOTE_SUFFIX)) \
         if unassigned.is_dir() else 0
     return ConsolidatedStatus(campaign=config.campaign.key, employers=employers, unassigned=count,
-                              stage_labels={s.number: s.label for s in config.catalogue.stages})
+                              stage_labels={int(n): label for n, label in stage_labels(views).items()},
+                              not_routed=_not_routed(config))
+
+
+NEXT_PASS = "aiguillé vers son employeur au prochain passage"
+
+
+def _not_routed(config: Config) -> list[dict]:
+    """The files of the shared inbox outside the employers' folders, each with why it waits."""
+    from .inbox import list_inbox, not_ready
+    from .naming import shown_name
+
+    codes = {e.code for e in config.employers}
+    watch = config.watch
+    try:
+        files = list_inbox(config.inbox, tuple(watch.ignore_patterns)).files
+    except OSError:
+        return []
+    waiting = []
+    for path in files:
+        relative = path.relative_to(config.inbox)
+        if len(relative.parts) > 1 and relative.parts[0] in codes:
+            continue
+        try:
+            why = not_ready(path, window=watch.stability_window, incomplete_after=watch.incomplete_after)
+        except OSError:
+            continue  # taken meanwhile
+        waiting.append({"fichier": shown_name(str(relative)), "motif": why or NEXT_PASS})
+    return waiting
 
 
 SUMMARY_SHEET, AGENTS_SHEET = "Employeurs", "Suivi"
@@ -128,7 +159,6 @@ def workspace_export(config: Config, *, today: dt.date | None = None) -> dict:
     evaluator, situation, next deadline, its limit and state, as its tracking workbook)."""
     from .campaign import load_campaign_view
     from .status import campaign_status
-    from .text import format_date
 
     today = today or dt.date.today()
     employers = []
@@ -143,11 +173,20 @@ def workspace_export(config: Config, *, today: dt.date | None = None) -> dict:
             agents.append([figures.code, agent.number, agent.identity.get(cat.LAST_NAME, ""),
                            agent.identity.get(cat.FIRST_NAME, ""), agent.identity.get(cat.SERVICE, ""),
                            agent.evaluator, agent.situation, upcoming.label if upcoming else "",
-                           format_date(upcoming.due) if upcoming and upcoming.due else "",
+                           upcoming.due.isoformat() if upcoming and upcoming.due else "",
                            upcoming.state if upcoming else ""])
         employers.append({**figures.as_json(), "besoins_de_formation": needs, "cout_estime": cost, "suivi": agents})
     return {"format": EXPORT_FORMAT, "campagne": config.campaign.year, "jour": today.isoformat(),
-            "etapes": {str(s.number): s.label for s in config.catalogue.stages}, "employeurs": employers}
+            "etapes": stage_labels(config.employer_views()), "employeurs": employers}
+
+
+def stage_labels(views: list[Config]) -> dict[str, str]:
+    """The stages' labels the employers share; where they differ (the visa of «\u202fl'autorité
+    territoriale\u202f» in a commune, of the AIPN in a hospital), the words every employer's fits."""
+    said = {tuple(s.label for s in view.catalogue.stages) for view in views}
+    if len(said) == 1:
+        return {str(s.number): s.label for s in views[0].catalogue.stages}
+    return {str(s.number): s.label.replace("{autorite}", "l'autorité") for s in cat.BASE.stages}
 
 
 def read_export(path: Path) -> dict:
@@ -263,12 +302,16 @@ def write_consolidated_workbook(target: Path, exports: list[dict]) -> Path:
         agents.write_row(0, 0, ["Code employeur", "Matricule", "Nom de l'agent", "Prénom de l'agent",
                                 "Service d'affectation", "Évaluateur", "Étape / Situation", "Prochaine échéance",
                                 "Date limite", "État"], bold)
+        day = book.add_format({"num_format": "dd/mm/yyyy"})
         count = 0
         for export in exports:
             for employer in export["employeurs"]:
                 for row in employer["suivi"]:
                     count += 1
-                    agents.write_row(count, 0, row)
+                    agents.write_row(count, 0, row[:8])
+                    if row[8]:  # a date Calc and Excel sort and filter as one
+                        agents.write_datetime(count, 8, dt.datetime.fromisoformat(row[8]), day)
+                    agents.write(count, 9, row[9])
         agents.set_column(0, 1, 12)
         agents.set_column(2, 5, 20)
         agents.set_column(6, 7, 36)

@@ -271,6 +271,13 @@ def _employer_of(path: Path, name: str, config: Config, views: list[Config], ros
     return None, UNREADABLE_MARK + error.message if error is not None and not read else reason
 
 
+def make_inbox_folders(config: Config) -> None:
+    """Each employer's inbox folder (``inbox/<code>/``), for HR to drop its files straight into."""
+    for view in config.employer_views():
+        if view.employer is not None:
+            make_dirs(view.inbox)
+
+
 def route_inbox(config: Config) -> Routing:
     """Take each ready file of the shared inbox that is not yet in an employer's folder to its
     employer's (``inbox/<code>/``, keeping its subfolders), or to ``outbox/non_attribues/`` with
@@ -460,9 +467,8 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
     from .process import process_inbox
 
     done = EmployersPass(routing=route_inbox(config))
+    make_inbox_folders(config)
     for view in views_of(config, employer):
-        if employer is not None:
-            make_dirs(view.inbox)  # where HR may drop its files straight away, from now on
         if employer is not None or has_work(view):
             try:
                 done.passes.append((view, process_inbox(view, progress=progress, outputs=False,

@@ -571,3 +571,26 @@ def test_one_employers_missing_roster_holds_up_no_other(fresh):
     assert made.returncode == 1 and "Traceback" not in made.stderr
     assert "Erreur pour l'employeur CHB – Centre hospitalier de Blain" in made.stderr
     assert "== Employeur STA" in made.stdout and "comptes rendus pré-remplis" in made.stdout
+
+
+def test_etat_of_a_new_workspace_warns_of_nothing_and_shows_what_waits_in_the_shared_inbox(fresh, tmp_path):
+    """GIVEN a workspace whose documents were just made (generer), and a report HR has just put in
+    the shared inbox WHEN etat runs THEN no employer is said to lack its inbox folder (it made them),
+    and the report is listed as waiting to be routed; the consolidated workbook's stages fit both
+    employers' words and its « Suivi » limits are dates."""
+    assert run_cli("generer", cwd=fresh.base).returncode == 0
+    assert all((fresh.config.inbox / code).is_dir() for code in ("STA", "CHB"))
+    fresh.drop(fresh.documents["STA"]["100001"], "Voirie/CR MARTIN.docx")
+    shown = run_cli("etat", "--json", cwd=fresh.base)
+    data = json.loads(shown.stdout)
+    assert not [p for e in data["employeurs"] for p in e["problemes"] if "n'existe pas" in p]
+    assert [item["fichier"] for item in data["pas_encore_aiguilles"]] == [str(Path("Voirie/CR MARTIN.docx"))]
+    text = run_cli("etat", cwd=fresh.base).stdout
+    assert "pas encore aiguillés : 1" in text and "Voirie" in text
+    pipeline.rebuild_workbooks(fresh.config, today=RECEIVED)
+    book = openpyxl.load_workbook(fresh.config.outbox / CONSOLIDATED_NAME, read_only=True)
+    headers = next(book["Employeurs"].iter_rows(values_only=True))
+    assert "Visa de l'autorité, en attente de notification" in headers
+    assert not [h for h in headers if h and "territoriale" in h]
+    limits = [row[8] for row in list(book["Suivi"].iter_rows(values_only=True))[1:] if row[8]]
+    assert limits and all(isinstance(limit, dt.datetime) for limit in limits)
