@@ -154,14 +154,19 @@ def _saved_key(config: Config, journal: Journal, today: dt.date) -> dict | None:
             "settings": hashlib.sha256(settings.encode()).hexdigest(), "code": _code_stamp()}
 
 
+# The modules whose code makes the status kept (what campaign_status and the campaign view run).
+_COMPUTING = ("status", "campaign", "deadlines", "dates", "journal", "records", "roster", "reviewed", "spreadsheets",
+              "catalogue", "config", "civility", "text", "outcomes", "naming", "command_names", "mail/addresses")
+
+
 def _code_stamp() -> str:
-    """The product's code as installed (each module's size and time): another version computes
-    another status."""
+    """The code that computes the status, as installed (each module's size and time): another
+    version computes another status."""
     import hashlib
 
     root = Path(__file__).parent
     stamp = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in (root / f"{name}.py" for name in _COMPUTING):
         try:
             info = path.stat()
         except OSError:

@@ -330,6 +330,8 @@ def test_the_status_kept_in_the_state_folder_is_given_back_until_what_it_shows_c
     os.utime(roster, (roster.stat().st_mtime - 60,) * 2)  # a roster written just now is never trusted
     first = campaign_status(config, today=TODAY).as_json()
     assert (config.state_dir / status_module.SAVED_NAME).exists()
+    package = Path(status_module.__file__).parent  # the code it is keyed by
+    assert all((package / f"{name}.py").exists() for name in status_module._COMPUTING)
 
     def computed(*args, **kwargs):
         raise AssertionError("computed again")
