@@ -507,10 +507,18 @@ def test_the_watcher_routes_and_takes_each_file_to_its_employer(fresh, tmp_path)
         while not (config.outbox / CONSOLIDATED_NAME).exists() and dt.datetime.now() < deadline:
             stop.wait(0.2)
         assert (config.outbox / CONSOLIDATED_NAME).exists()
+        deadline = dt.datetime.now() + dt.timedelta(seconds=30)  # its health is written once the pass is done
+        while not any("2 acceptés" in line for line in pipeline.watcher_state(config).lines()) \
+                and dt.datetime.now() < deadline:
+            stop.wait(0.2)
+        running = pipeline.watcher_state(config)
+        assert running.running and "mode ?" not in running.lines()[0] and "démarrée le ?" not in running.lines()[0]
+        assert any("2 acceptés" in line for line in running.lines()), running.lines()
     finally:
         stop.set()
         service.join(60)
     assert codes == [0]
+    assert "arrêtée (dernier arrêt le" in pipeline.watcher_state(config).lines()[0]
 
 
 def test_several_workspaces_are_consolidated_by_their_exports(campaign, fresh, tmp_path):

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..logs import file_handler
 from ..naming import LOG_NAME
 from .lock import acquire_lock
 from ..files import describe_failure
+from .stability import _wall
 from .watcher import Watcher, rebuild_outputs
 from ..mail.worker import MailWorker
 
@@ -244,6 +246,12 @@ def _serve_employers(config: Config, settings: Watch, stop: threading.Event, pro
     log.info("Surveillance démarrée (processus %d) : dossier d'entrée %s partagé par %d employeurs, mode %s.",
              os.getpid(), config.inbox, len(config.employers), settings.mode)
     next_rescan = time.monotonic() + settings.rescan_interval
+    health = {"pid": os.getpid(), "hote": socket.gethostname(), "etat": "en cours", "demarre_le": _wall(),
+              "arrete_le": None, "dernier_balayage": None, "derniers_classeurs": None,
+              "dossier_entree": str(config.inbox), "dossier_entree_accessible": True, "mode": settings.mode,
+              "stabilite_s": settings.stability_window, "en_attente": 0, "compteurs": {},
+              "echecs_temporaires": 0, "fichiers_bloques": []}
+    _write_health(config, health)  # what etat shows of the service: the same file as one employer's watcher
     try:
         while not stop.is_set():
             try:
@@ -259,6 +267,12 @@ def _serve_employers(config: Config, settings: Watch, stop: threading.Event, pro
                         for handled in result.handled:
                             log.info("[%s] «\u202f%s\u202f» -> %s : %s", view.employer.code, handled.received_name,
                                      handled.destination, handled.outcome.word)
+                            counters = health["compteurs"]
+                            counters[handled.outcome.counter] = counters.get(handled.outcome.counter, 0) + 1
+                    health.update(dernier_balayage=_wall(), en_attente=len(done.routing.left_alone),
+                                  mis_a_jour_le=_wall(), derniers_classeurs=_wall() if done.workbooks
+                                  else health["derniers_classeurs"])
+                    _write_health(config, health)
                     if done.routing.left_alone:
                         changed.set()  # still being copied: looked at again after the next quiet time
             except EntretiensError as exc:
@@ -269,4 +283,21 @@ def _serve_employers(config: Config, settings: Watch, stop: threading.Event, pro
             stop.wait(TICK)
     finally:
         observer.stop()
+        health.update(etat="arrêté", arrete_le=_wall(), mis_a_jour_le=_wall())
+        _write_health(config, health)
         log.info("Surveillance arrêtée.")
+
+
+def _write_health(config: Config, health: dict) -> None:
+    """The service's health file (what ``etat`` shows of it), written atomically; a failure is
+    logged, never raised."""
+    import json
+
+    from ..files import replace_atomically
+    from ..naming import HEALTH_NAME
+
+    data = json.dumps(health, ensure_ascii=False, indent=2) + "\n"
+    try:
+        replace_atomically(Path(config.state_dir) / HEALTH_NAME, lambda tmp: tmp.write_text(data, encoding="utf-8"))
+    except OSError as exc:
+        log.warning("Fichier de santé non écrit : %s", describe_failure(exc))
