@@ -135,7 +135,7 @@ class WatcherState:
     processing: int | None = None  # pid of an `entretiens traiter` pass holding the lock instead
 
     def as_json(self) -> dict:
-        return {"en_cours": self.running, "pid": self.pid, "traitement_process_en_cours": self.processing,
+        return {"en_cours": self.running, "pid": self.pid, "traitement_en_cours": self.processing,
                 **{k: v for k, v in self.health.items() if k != "pid"}}
 
     def lines(self) -> list[str]:
