@@ -148,8 +148,12 @@ def _saved_key(config: Config, journal: Journal, today: dt.date) -> dict | None:
         else:
             if time.time() - roster["mtime_ns"] / 1e9 <= SETTLED_S:
                 return None
-    settings = "\n".join([config.model_dump_json(), config.catalogue.model_dump_json(), str(config.state_dir),
-                          str(config.roster_path), str(config.inbox), str(config.outbox), holidays.__version__])
+    try:
+        settings = "\n".join([config.model_dump_json(), config.catalogue.model_dump_json(), str(config.state_dir),
+                              str(config.roster_path), str(config.inbox), str(config.outbox), holidays.__version__])
+    except Exception as exc:  # noqa: BLE001 - a setting that cannot be written down: computed each time
+        log.debug("etat : réglages non résumables (%s)", exc)
+        return None
     return {"format": _SAVED_FORMAT, "today": today.isoformat(), "journal": fingerprint, "roster": roster,
             "settings": hashlib.sha256(settings.encode()).hexdigest(), "code": _code_stamp()}
 
