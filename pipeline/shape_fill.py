@@ -23,8 +23,10 @@ Only the values differ from one agent's document to the next, so:
   UTF-8, or as what the probe showed for it at that place. The parts without values are not
   touched: the zip is a copy of the rendering's own deflated entries, the parts with values
   added to it.
-* The first document of each shape is made both ways and compared part by part (the same parts,
-  the same bytes): a shape that does not give docxtpl's document is never used again.
+* The first document of each shape is rendered by docxtpl; at the second, the shape is built, and
+  kept only if it makes the first document as docxtpl did (the same parts, the same bytes): a
+  shape that does not give docxtpl's document is never used. A shape of a single document costs
+  no more than docxtpl.
 
 A value the probe cannot stand for (an empty line or a line of spaces, a control character, a
 brace, a character of the markers' range...) and a context that is not only text get the
@@ -56,6 +58,8 @@ _PROBED_IN = re.compile("[&<>\"'\t\n]")
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f{}\ud800-\udfff\ue000-\ue0ff\ufffe\uffff]")
 _NOW = dt.datetime(1901, 2, 3, 4, 5, 6)  # the date a probe is rendered with: its text is the date's place
 _NOW_TEXT = _NOW.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+#: Shapes kept (and shapes met once), at most: the oldest are forgotten beyond.
+MAX_SHAPES = 64
 _STATUS, _IDENTIFIER = "status", "id"  # markers of the fingerprint's place, and the identifier's leaf
 
 
@@ -252,6 +256,7 @@ class ShapeFill:
         self.template = Path(template)
         self.version = stamped_version(self.template)
         self._shapes: dict[tuple, _Shape | None] = {}  # None: a shape docxtpl alone makes
+        self._seen: dict[tuple, tuple] = {}  # shapes met once: their document, as docxtpl made it
         self.fast = self.reference = 0  # documents made each way (the benchmark prints them)
 
     def fingerprint(self, context: dict) -> str:
@@ -298,16 +303,27 @@ class ShapeFill:
         return (tuple((path, value == "") for path, value in leaves), size), values
 
     def _first(self, key, context, values, identifier, picture, now, status) -> bytes:
-        """The first document of a shape: rendered by docxtpl, and the shape kept if it makes the
-        same document."""
-        reference = self._reference(context, identifier, picture, now, status)
+        """A document of a shape not built yet. The first of its shape is rendered by docxtpl and
+        kept aside (a shape of one document costs no more than docxtpl); the second builds the
+        shape, which is kept if it makes the first document as docxtpl did (the same parts, the
+        same bytes), and makes the second."""
+        seen = self._seen.pop(key, None)
+        if seen is None:
+            reference = self._reference(context, identifier, picture, now, status)
+            self._seen[key] = (context, values, identifier, picture, now, status, reference)
+            while len(self._seen) > MAX_SHAPES:
+                del self._seen[next(iter(self._seen))]
+            return reference
+        first_context, first_values, first_identifier, first_picture, first_now, first_status, reference = seen
         try:
-            shape = self._build(context, identifier, picture)
-            same = _parts(shape.document(values, status, now, picture)) == _parts(reference)
+            shape = self._build(first_context, first_identifier, first_picture)
+            same = _parts(shape.document(first_values, first_status, first_now, first_picture)) == _parts(reference)
         except Unfit:
             shape, same = None, False
         self._shapes[key] = shape if same else None
-        return reference
+        while len(self._shapes) > MAX_SHAPES:
+            del self._shapes[next(iter(self._shapes))]
+        return self.document(context, identifier=identifier, picture=picture, now=now)
 
     def _build(self, context: dict, identifier: str | None, picture: bytes | None) -> _Shape:
         leaves = _leaves(context)

@@ -522,6 +522,7 @@ HOSTILE = {  # case -> (a value, whether shape_fill writes it itself rather than
     "accents_and_beyond_the_bmp": ("Zoë Çağla Ñúñez Łódź 𝔄𝔫𝔫𝔢 😀 ☒ ☐ \u202f« »", True),
     "spaces_around": ("  Lefèvre  ", True),
     "percent_and_underscore": ("taux_% 100 % _x_", True),
+    "unusual_characters": ("DEL\x7f NEL\x85 LS\u2028 PS\u2029 ZWJ\u200d BOM\ufeff NBSP\xa0 \U0010fffd", True),
     # docxtpl's own rendering: a brace (docxtpl turns « {_{ » into « {{ »), a carriage return (the XML
     # parser makes it a line break), an empty line or one of spaces (a parser may drop it)
     "template_syntax": ("{{ f.nom }} {% if x %}{_{", False),
