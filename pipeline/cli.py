@@ -664,8 +664,8 @@ def cmd_status(args) -> int:
     status = campaign_status(config)
     watcher = watcher_state(config)
     if args.json:
-        print(json.dumps({**status.as_json(), "surveillance": watcher.as_json()},
-                         ensure_ascii=False, indent=2))
+        # One line: json's indented writer is Python's own, ~1.5 s of the 2 s budget at 100,000 agents.
+        print(json.dumps({**status.as_json(), "surveillance": watcher.as_json()}, ensure_ascii=False))
         return EXIT_OK
     for line in watcher.lines():
         print(line)
