@@ -199,8 +199,8 @@ def _per_employer(args) -> int | None:
         make_inbox_folders(config)  # where HR may drop each employer's reports (etat says none is missing)
     if args.command == names.WORKBOOKS and args.employer is None:
         with _writing(names.WORKBOOKS, config.outbox):
-            for path in consolidated_outputs(config):
-                print(f"Écrit : {path}")
+            for line in written_for_all(consolidated_outputs(config), config):
+                print(line)
     return code
 
 
@@ -402,12 +402,27 @@ def format_employers_pass(done, config) -> str:
         lines.append(format_pass(result, view))
         if result.mail is not None and (summary := result.mail.summary(view)):
             lines.append(summary)
-        lines.extend(f"Classeur mis à jour : {path}" for path in result.workbooks)
-    lines.extend(f"Tous les employeurs : écrit {path}" for path in done.workbooks)
+        if result.workbooks:  # one line per employer: a centre de gestion has hundreds
+            lines.append(f"Classeurs mis à jour dans {view.outbox} : " + ", ".join(p.name for p in result.workbooks))
+    lines.extend(written_for_all(done.workbooks, config))
     for code, why in done.failed:
         lines.append(f"Employeur {employer_label(config.employer_view(code))} non traité : {why} Ses fichiers "
                      "restent dans son dossier d'entrée pour le prochain passage.")
     return "\n".join(lines)
+
+
+def written_for_all(paths: list[Path], config) -> list[str]:
+    """What was written for all employers, in a few lines: the consolidated files by name, the CAP's
+    folders counted (one per commune)."""
+    from .cap import CAP_FOLDER
+
+    cap = config.outbox / CAP_FOLDER
+    gathered = [p for p in paths if p.is_relative_to(cap)]
+    lines = [f"Tous les employeurs : écrit {p}" for p in paths if p not in gathered]
+    if gathered:
+        folders = counted(len(gathered), "dossier d'employeur mis à jour", "dossiers d'employeurs mis à jour")
+        lines.append(f"Pour la CAP : {folders} dans {cap}")
+    return lines
 
 
 def print_outputs(result, config) -> None:
