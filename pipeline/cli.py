@@ -497,6 +497,9 @@ def cmd_workbooks(args) -> int:
     config = _loaded(args)
     with _writing(names.WORKBOOKS, config.outbox, config.state_dir):
         written = rebuild_workbooks(config)
+    if config.employer is not None:  # one line per employer: a centre de gestion has hundreds
+        print(f"Écrit dans {config.outbox} : " + ", ".join(path.name for path in written))
+        return EXIT_OK
     for path in written:
         print(f"Écrit : {path}")
     return EXIT_OK
