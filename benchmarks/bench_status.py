@@ -92,8 +92,8 @@ def workspace(base: Path, agents: int, needs: int) -> Path:
     return config_path
 
 
-def command(base: Path, *args: str, forget: bool = False) -> tuple[float, float]:
-    """One ``python -m pipeline etat ...`` in a fresh process: (seconds, its peak RSS in MB).
+def command(base: Path, *args: str, forget: bool = False) -> tuple[float, float, float]:
+    """One ``python -m pipeline etat ...`` in a fresh process: (seconds, its CPU seconds, its peak RSS in MB).
     ``forget``: the status kept in the state folder removed first (computed again, as after a pass)."""
     if forget:
         forget_status(base / "etat")
@@ -106,7 +106,7 @@ def command(base: Path, *args: str, forget: bool = False) -> tuple[float, float]
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"entretiens etat a échoué (code {child.returncode})")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def forget_status(state: Path) -> None:
@@ -121,14 +121,18 @@ def forget_all(state: Path) -> None:
     (state / CACHE_NAME).unlink(missing_ok=True)
 
 
-def timed(function) -> float:
-    start = time.perf_counter()
+def timed(function) -> tuple[float, float]:
+    """(seconds, CPU seconds of this process) that ``function()`` took."""
+    start, cpu = time.perf_counter(), time.process_time()
     function()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def said(times: list[float]) -> str:
-    return f"médiane {statistics.median(times):.2f} s ({', '.join(f'{t:.2f}' for t in times)})"
+def said(times: list[tuple[float, ...]]) -> str:
+    """«\u202fmédiane 1.23 s (CPU 1.01 s) (1.20, 1.23, 1.30)\u202f»: the median wall and CPU times, each run's wall time."""
+    walls, cpus = [t[0] for t in times], [t[1] for t in times]
+    return (f"médiane {statistics.median(walls):.2f} s (CPU {statistics.median(cpus):.2f} s) "
+            f"({', '.join(f'{t:.2f}' for t in walls)})")
 
 
 def main() -> None:
@@ -153,18 +157,21 @@ def main() -> None:
         print(f"campagne : {sum(status.per_stage.values())} comptes rendus acceptés, {status.files_received} "
               f"fichiers reçus, {len(status.missing)} agents sans compte rendu, {len(status.chased)} à relancer, "
               f"{len(status.late)} échéances manquées")
-        print(f"campaign_status, rien de conservé (liste des agents lue dans le .xlsx) : {first:.2f} s")
+        print(f"charge de la machine (moyenne sur 1, 5, 15 min) : {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"campaign_status, rien de conservé (liste des agents lue dans le .xlsx) : {first[0]:.2f} s "
+              f"(CPU {first[1]:.2f} s)")
         print(f"campaign_status, état recalculé (après un passage ; liste des agents conservée) : {said(computed)}")
         print(f"campaign_status, état conservé : {said(kept)}")
 
         forget_all(state)
-        cold, cold_peak = command(base)
-        print(f"entretiens etat, rien de conservé : {cold:.2f} s, pic {cold_peak:.0f} Mo")
+        cold, cold_cpu, cold_peak = command(base)
+        print(f"entretiens etat, rien de conservé : {cold:.2f} s (CPU {cold_cpu:.2f} s), pic {cold_peak:.0f} Mo")
         for extra in ((), ("--json",)):
             for forget, what in ((True, "état recalculé"), (False, "état conservé")):
                 runs = [command(base, *extra, forget=forget) for _ in range(args.runs)]
-                print(f"entretiens etat{''.join(' ' + e for e in extra)}, {what} : {said([t for t, _ in runs])}, "
-                      f"pic {max(p for _, p in runs):.0f} Mo (cible <= 2 s)")
+                print(f"entretiens etat{''.join(' ' + e for e in extra)}, {what} : {said(runs)}, "
+                      f"pic {max(p for *_, p in runs):.0f} Mo (cible <= 2 s)")
+        print(f"charge de la machine (moyenne sur 1, 5, 15 min) : {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
