@@ -25,20 +25,24 @@ of these states (situations, reasons to chase, a message's state) are spelt here
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from . import catalogue as cat
 from .catalogue import AGENT_PARTY, EVALUATOR_PARTY, MANAGER_PARTY
-from .deadlines import LATE, MISSED, OPEN, OVERDUE, PENDING, agent_deadlines, correction_due, short_name
+from .deadlines import LATE, MISSED, OPEN, OVERDUE, PENDING, Schedule, correction_due, short_name
 from .journal import DRAFTED, FAILED, QUEUED, REJECTION_NOTE, REMINDER, SENDING, SENT, UNCERTAIN, CurrentReport, \
     FileRow, FileSummary, Journal, MessageRow
 from .journal import AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, MANAGER_REMINDER, ReminderItem
 from .journal import ANNOUNCEMENT, INVITATION, INVITATION_CANCEL, INVITATION_UPDATE
 from .outcomes import Outcome, is_error
+from .civility import EVALUATOR_CIVILITY
 from .records import PdfSignature, ReportContent
+from .roster import AGENT_EMAIL, DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, MANAGER, MANAGER_EMAIL
 from .text import canonical_choice, format_date
 
 if TYPE_CHECKING:
@@ -185,7 +189,9 @@ class FileSeen:
 
     @classmethod
     def of(cls, row: FileRow | FileSummary) -> "FileSeen":
-        errors = [f for f in row.findings if is_error(f)]
+        errors = [f for f in row.findings if is_error(f)] if row.findings else None
+        if not errors:
+            return cls(row.id, row.original_name, row.received_moment, row.outcome, row.reason_code, row.note)
         return cls(file_id=row.id, name=row.original_name, received_at=row.received_moment, outcome=row.outcome,
                    reason_code=row.reason_code, note=row.note,
                    errors=tuple(f"{f['label']} : {f['message']}" if f.get("label") else f.get("message", "")
@@ -393,9 +399,18 @@ class _ReportFacts:
         content = row.report
         if content is None:
             return None
-        wrong = {f.get("field") for f in row.findings if is_error(f)}  # a date refused as a typo is not a date
-        return cls(identity={k: content.text(k) for k in IDENTITY if content.text(k)},
-                   dates={k: day for k in date_keys if (day := content.dates.get(k)) and k not in wrong})
+        fields, read = content.fields, content.dates
+        identity = {}
+        for key in IDENTITY:  # ReportContent.text: a single field's text, stripped
+            value = fields.get(key)
+            if isinstance(value, str) and (value := value.strip()):
+                identity[key] = value
+        if row.findings:
+            wrong = {f.get("field") for f in row.findings if is_error(f)}  # a date refused as a typo is not a date
+            dates = {k: day for k in date_keys if (day := read.get(k)) and k not in wrong}
+        else:
+            dates = {k: day for k in date_keys if (day := read.get(k))}
+        return cls(identity, dates)
 
 
 def _notification(content: ReportContent | None, catalogue: cat.Catalogue) -> str:
@@ -428,6 +443,29 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
     if each_turned_away is not None:
         for row in journal.iter_latest_by_agent(campaign, turned_away_only=True):
             each_turned_away(row)
+    with _collector_paused():
+        return _view(config, journal, roster, listed, date_keys, today)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector paused while the view is made: it makes millions of objects
+    (100,000 agents), none of them in a cycle (freed as ever when no longer used), and the
+    collector, run every few hundred of them, walked the growing view again and again (a third
+    of the time). Resumed after (unless it was already paused)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _view(config: Config, journal: Journal, roster: Iterable[RosterRow] | None, listed: dict[str, RosterRow],
+          date_keys: list[str], today: dt.date) -> CampaignView:
+    """:func:`campaign_view` once its hooks are called."""
+    catalogue, campaign = config.catalogue, config.campaign.key
     current_files, last_files = journal.campaign_files(campaign)  # a few bytes a file
     latest_files = last_files.values()
     current: dict[str, tuple[CurrentVersion, _ReportFacts | None]] = {}
@@ -484,6 +522,9 @@ class _Settled:
         self.catalogue = config.catalogue
         self._rules = config.delay_rules()
         self.stages = {s.number: s for s in self.catalogue.stages}
+        self.schedule = Schedule.of(config)  # the deadlines' labels and rules, each limit counted once
+        self.final_stage = self.catalogue.final_stage
+        self.agent_lead_days = config.mail.agent_lead_days
         self.states: dict[tuple, DeadlineState] = {}
 
     def delay_rules(self):
@@ -500,59 +541,83 @@ def _agent_state(config: _Settled, number: str, listed: RosterRow | None,
                  current: tuple[CurrentVersion, _ReportFacts | None] | None,
                  latest: tuple[FileSeen, _ReportFacts | None] | None,
                  date_keys: list[str], today: dt.date, mailed_invitation: dt.date | None = None) -> AgentState:
-    from .civility import EVALUATOR_CIVILITY
-    from .roster import AGENT_EMAIL, DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, MANAGER, MANAGER_EMAIL
-
-    catalogue = config.catalogue
+    # Run once per agent (100,000 in a large campaign): written for speed, each step as plain as it goes.
     version, report_facts = current or (None, None)
     last, last_facts = latest or (None, None)
     # The report's facts: its accepted version's, else those of the last file read (a rejected
     # report still says when the interview was held).
     facts = report_facts or last_facts
-    identity = {k: v for k in IDENTITY if (v := (listed.values.get(k, "") if listed else "")
-                                                  or (facts.identity.get(k, "") if facts else ""))}
+    reported = facts.identity if facts is not None else _NOTHING
+    if listed is not None:
+        values = listed.values
+        identity = {k: v for k in IDENTITY if (v := values.get(k, "") or reported.get(k, ""))}
+    else:
+        identity = {k: v for k in IDENTITY if (v := reported.get(k, ""))}
     identity[cat.AGENT_NUMBER] = number
     dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
     sources: dict[str, str] = {}
-    if listed:
-        for key, day in ((cat.REVIEW_DATE, listed.review_date), (cat.INVITATION_DATE, listed.invitation_date)):
-            if day is not None:
-                dates[key], sources[key] = day, FROM_ROSTER
-    if dates.get(cat.INVITATION_DATE) is None and mailed_invitation is not None:  # sent by `convoquer`
+    if listed is not None:
+        if listed.review_date is not None:
+            dates[cat.REVIEW_DATE] = listed.review_date
+            sources[cat.REVIEW_DATE] = FROM_ROSTER
+        if listed.invitation_date is not None:
+            dates[cat.INVITATION_DATE] = listed.invitation_date
+            sources[cat.INVITATION_DATE] = FROM_ROSTER
+    if mailed_invitation is not None and dates.get(cat.INVITATION_DATE) is None:  # sent by `convoquer`
         dates[cat.INVITATION_DATE], sources[cat.INVITATION_DATE] = mailed_invitation, FROM_MAIL
-    for key, day in (facts.dates.items() if facts else ()):
-        dates[key], sources[key] = day, FROM_REPORT
-    finished = version is not None and version.stage >= catalogue.final_stage
-    received = version.received if version else None
+    if facts is not None:
+        for key, day in facts.dates.items():
+            dates[key] = day
+            sources[key] = FROM_REPORT
+    # The roster's dates (only they are a plan), unless the report gave its own.
+    planned = [key for key in _ROSTER_DATES if sources.get(key) is FROM_ROSTER] if listed is not None else ()
+    if version is not None:
+        stage = config.stage(version.stage)
+        finished = version.stage >= config.final_stage
+        received = version.received
+        holder = stage.waits_for or ""
+        situation = stage.label
+    else:
+        finished, received, holder = False, None, EVALUATOR_PARTY
+        situation = REJECTED_ONLY if last else NO_REPORT
     deadlines = []
-    planned = {key for key, source in sources.items() if source == FROM_ROSTER}
     states = config.states
-    holder = (config.stage(version.stage).waits_for if version else EVALUATOR_PARTY) or ""
-    for d, state in agent_deadlines(config, dates, received, finished=finished, today=today, planned=planned):
-        done = d.done if state not in (PENDING, OVERDUE) else None
-        days = ((d.done - d.due).days if state == LATE else (today - d.due).days if state == OVERDUE else None)
-        owner = d.owner or holder
-        done_from = (sources.get(d.done_key, "") if d.done_key else FROM_RECEIPT) if done else ""
-        shared = (d.key, d.label, d.due, done, done_from, state, owner, days)
+    for step, due, done, state in config.schedule.evaluate(dates, received, finished=finished, today=today,
+                                                           planned=planned):
+        if state is PENDING or state is OVERDUE:
+            done = None
+        owner = step.owner or holder
+        done_from = (sources.get(step.done_key, "") if step.done_key else FROM_RECEIPT) if done else ""
+        shared = (step, due, done, done_from, state, owner)
         if (made := states.get(shared)) is None:
-            made = states[shared] = DeadlineState(*shared)
+            days = ((done - due).days if state == LATE else (today - due).days if state == OVERDUE else None)
+            made = states[shared] = DeadlineState(step.key, step.label, due, done, done_from, state, owner, days)
         deadlines.append(made)
     pending = last is not None and last.turned_away and not (version and version.received_at > last.received_at)
     rejection = PendingRejection(last, correction_due(config, last.received)) if pending else None
-    def cell(key: str) -> str:
-        return (listed.extra.get(key, "") if listed else "").strip()
-
+    if listed is not None:
+        extra = listed.extra
+        cells = [extra.get(key, "").strip() for key in _ROSTER_CELLS] if extra else _NO_CELLS
+        agent_civility = listed.invitation.get("civilite", "").strip()
+    else:
+        cells, agent_civility = _NO_CELLS, ""
+    evaluator_email, evaluator_civility, agent_email, delegate, delegate_email, n2, n2_email = cells
     agent = AgentState(
         number=number, identity=identity,
-        evaluator_email=cell(EVALUATOR_EMAIL), evaluator_civility=cell(EVALUATOR_CIVILITY),
-        in_roster=listed is not None,
-        situation=config.stage(version.stage).label if version else (REJECTED_ONLY if last else NO_REPORT),
+        evaluator_email=evaluator_email, evaluator_civility=evaluator_civility,
+        in_roster=listed is not None, situation=situation,
         current=version, dates=dates, deadlines=tuple(deadlines), last_file=last, rejection=rejection,
-        chase=None, agent_email=cell(AGENT_EMAIL),
-        agent_civility=(listed.invitation.get("civilite", "") if listed else "").strip(),
-        delegate=cell(DELEGATE), delegate_email=cell(DELEGATE_EMAIL), n2=cell(MANAGER), n2_email=cell(MANAGER_EMAIL))
-    agent.chase = _chase(agent, today, agent_lead=config.mail.agent_lead_days)
+        chase=None, agent_email=agent_email, agent_civility=agent_civility,
+        delegate=delegate, delegate_email=delegate_email, n2=n2, n2_email=n2_email)
+    agent.chase = _chase(agent, today, agent_lead=config.agent_lead_days)
     return agent
+
+
+_NOTHING: dict = {}
+_ROSTER_DATES = (cat.REVIEW_DATE, cat.INVITATION_DATE)  # the dates a roster gives (RosterRow)
+# The roster's cells an agent's state keeps (RosterRow.extra), in AgentState's order.
+_ROSTER_CELLS = (EVALUATOR_EMAIL, EVALUATOR_CIVILITY, AGENT_EMAIL, DELEGATE, DELEGATE_EMAIL, MANAGER, MANAGER_EMAIL)
+_NO_CELLS = ("",) * len(_ROSTER_CELLS)
 
 
 def _chase(agent: AgentState, today: dt.date, *, agent_lead: int = 0) -> Chase | None:
@@ -574,14 +639,17 @@ def _chase(agent: AgentState, today: dt.date, *, agent_lead: int = 0) -> Chase |
         step = next((d for d in agent.deadlines if d.state in (PENDING, OVERDUE) and d.due is not None), None)
         return chase(CHASE_NO_REPORT, EVALUATOR_PARTY, step.due if step else None, STEP_NO_REPORT)
     stage = agent.stage or 0
-    overdue = [d for d in agent.deadlines if d.state == OVERDUE]
-    if overdue:
-        worst = min(overdue, key=lambda d: d.due)
+    worst = first = None  # the step the longest overdue; the agent's own step the nearest, when near
+    for d in agent.deadlines:
+        if d.state == OVERDUE:
+            if worst is None or d.due < worst.due:
+                worst = d
+        elif (worst is None and d.state == PENDING and d.owner == AGENT_PARTY and d.due is not None
+              and (d.due - today).days <= agent_lead and (first is None or d.due < first.due)):
+            first = d
+    if worst is not None:
         return chase(chase_overdue(worst.label), worst.owner, worst.due, f"{worst.key}:{stage}")
-    soon = [d for d in agent.deadlines if d.state == PENDING and d.owner == AGENT_PARTY and d.due is not None
-            and (d.due - today).days <= agent_lead]
-    if soon:
-        first = min(soon, key=lambda d: d.due)
+    if first is not None:
         return chase(chase_soon(first.label), first.owner, first.due, f"{first.key}:{stage}")
     return None
 
@@ -595,6 +663,8 @@ def _with_reminders(config: Config, agent: AgentState, items: list[ReminderItem]
     """The agent's last reminder (to whom, when), the first reminder about their chase's step and
     whether the evaluator's N+2 is reminded too: the step the evaluator owes is still undone
     ``courriel.relances_n2_apres_jours`` after that first reminder, and the roster names an N+2."""
+    if not items:  # no reminder about the agent: their chase is as _chase made it
+        return
     shown = [i for i in items if i.status != CANCELLED]
     if shown:
         last = shown[-1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from . import catalogue as cat
 from .catalogue import AGENT_PARTY, AUTHORITY_PARTY, EVALUATOR_PARTY
@@ -150,40 +150,241 @@ def deadline_state(deadline: Deadline, today: dt.date, *, finished: bool = False
       count its delay from);
     - the agent's appeal window (``informative``): ``en cours`` or ``expiré``, ``sans objet``
       before the notification."""
-    if deadline.informative:
-        return NOT_APPLICABLE if deadline.due is None else (EXPIRED if today > deadline.due else RUNNING)
-    done = deadline.done
-    if deadline.due is None:  # nothing to count its delay from
-        if deadline.optional or done is not None:
+    return _state(deadline.informative, deadline.optional, deadline.due, deadline.done, today,
+                  finished or done_later)
+
+
+def _state(informative: bool, optional: bool, due: dt.date | None, done: dt.date | None, today: dt.date,
+           shown_done: bool) -> str:
+    """:func:`deadline_state` of a deadline given by its parts; ``shown_done``: a later step is
+    dated, or the report is finished."""
+    if informative:
+        return NOT_APPLICABLE if due is None else (EXPIRED if today > due else RUNNING)
+    if due is None:  # nothing to count its delay from
+        if optional or done is not None:
             return NOT_APPLICABLE
-        return NOT_DATED if done_later or finished else PENDING
+        return NOT_DATED if shown_done else PENDING
     if done is not None:
-        return LATE if done > deadline.due else ON_TIME
-    if done_later or finished:
+        return LATE if done > due else ON_TIME
+    if shown_done:
         return NOT_DATED
-    return OVERDUE if today > deadline.due else PENDING
+    return OVERDUE if today > due else PENDING
+
+
+class Step:
+    """One deadline of a set of rules, what it is for every report (its key, label, owner, the
+    date that marks it done, its place in the workflow's dates); its limit is counted from the
+    first of ``starts`` given (none: the campaign's fixed ``due``), each start's limit counted
+    once (:meth:`due_of`)."""
+
+    __slots__ = ("key", "label", "informative", "owner", "done_key", "optional", "position", "starts", "due",
+                 "_count", "_dues", "received")
+
+    def __init__(self, key: str, label: str, *, starts: tuple[str, ...] = (), count=None,
+                 due: dt.date | None = None, informative: bool = False, owner: str | None = EVALUATOR_PARTY,
+                 done_key: str | None = None, optional: bool = False, received: bool = False,
+                 order: tuple[str, ...] = ()):
+        self.key, self.label, self.informative, self.owner = key, label, informative, owner
+        self.done_key, self.optional, self.starts, self.due = done_key, optional, starts, due
+        self.position = order.index(done_key) if done_key in order else None
+        self.received = received  # done when the report reached HR (retour_rh)
+        self._count, self._dues = count, {}
+
+    def due_of(self, dates: dict[str, dt.date | None]) -> dt.date | None:
+        """The limit of this step for a report of these ``dates``."""
+        if not self.starts:
+            return self.due
+        for key in self.starts:
+            start = dates.get(key)
+            if start:
+                break
+        else:
+            return None
+        try:
+            return self._dues[start]
+        except KeyError:
+            due = self._dues[start] = self._count(start)
+            return due
+
+    def done_of(self, dates: dict[str, dt.date | None], received: dt.date | None) -> dt.date | None:
+        """The day it was done, as the report's ``dates`` say (``received``: when it reached HR)."""
+        if self.done_key is not None:
+            return dates.get(self.done_key)
+        return received if self.received else None
+
+    def deadline(self, dates: dict[str, dt.date | None], received: dt.date | None) -> Deadline:
+        return Deadline(self.key, self.label, self.due_of(dates), self.done_of(dates, received),
+                        informative=self.informative, owner=self.owner, done_key=self.done_key,
+                        optional=self.optional)
+
+
+class Schedule:
+    """The deadlines of one set of rules (the delays, how they are counted, the holidays, the
+    campaign's dates, the workflow's order of dates): their labels and rules made once, each
+    limit counted once per day it counts from, then shared by every report (:meth:`of`)."""
+
+    def __init__(self, rules: DelayRules, calendar: str, review_deadline: dt.date | None,
+                 return_to_hr: dt.date | None, order: tuple[str, ...]):
+        self.order = order
+        unit = COUNTING_WORDS[rules.counting]
+        working = rules.counting == WORKING_DAYS
+
+        def after(days: int):
+            if rules.counting == JOURS_FRANCS:
+                return lambda start: add_jours_francs(start, days, calendar)
+            return lambda start: add_days(start, days, working_days=working, calendar=calendar)
+
+        def francs(days: int):
+            return lambda start: add_jours_francs(start, days, calendar)
+
+        def months(count: int):
+            return lambda start: add_months(start, count)
+
+        def step(*args, **kwargs) -> Step:
+            return Step(*args, order=order, **kwargs)
+
+        # The invitation's minimum is counted back from the review: in working days when the others
+        # are, else in calendar days (jours francs only run forward from an event).
+        found = [
+            step("convocation", f"Convocation au moins {rules.invitation_min_days} jours avant l'entretien",
+                 starts=(cat.REVIEW_DATE,), done_key=cat.INVITATION_DATE,
+                 count=lambda start: add_days(start, -rules.invitation_min_days, working_days=working,
+                                              calendar=calendar)),
+            step("entretien", "Entretien avant la date limite de la campagne", due=review_deadline,
+                 done_key=cat.REVIEW_DATE),
+        ]
+        if rules.evaluator_days is not None:
+            found.append(step(
+                "signature_evaluateur",
+                f"Signature de l'évaluateur dans les {rules.evaluator_days} {unit} après l'entretien",
+                starts=(cat.REVIEW_DATE,), count=after(rules.evaluator_days), done_key=cat.EVALUATOR_SIGNATURE_DATE))
+        found += [
+            step("communication",
+                 f"Communication du compte rendu dans les {rules.communication_days} {unit} après l'entretien",
+                 starts=(cat.REVIEW_DATE,), count=after(rules.communication_days), done_key=cat.COMMUNICATION_DATE),
+            step("observations",
+                 f"Prise de connaissance par l'agent dans les {rules.agent_days} {unit} après la communication",
+                 starts=(cat.COMMUNICATION_DATE,), count=after(rules.agent_days), owner=AGENT_PARTY,
+                 done_key=cat.AGENT_ACK_DATE),
+        ]
+        if rules.visa_days is not None:
+            found.append(step(
+                "visa", f"Visa dans les {rules.visa_days} {unit} après la prise de connaissance par l'agent",
+                starts=(cat.AGENT_ACK_DATE,), count=after(rules.visa_days), owner=AUTHORITY_PARTY,
+                done_key=cat.VISA_DATE))
+        if rules.notification_days is not None:  # whoever notifies: the stage's (catalogue.Stage.waits_for)
+            found.append(step(
+                "notification", f"Notification à l'agent dans les {rules.notification_days} {unit} après le visa",
+                starts=(cat.VISA_DATE,), count=after(rules.notification_days), owner=None,
+                done_key=cat.NOTIFICATION_DATE))
+        found += [
+            step("retour_rh", "Retour du compte rendu au service RH", due=return_to_hr, owner=None, received=True),
+            step("revision",
+                 f"Demande de révision possible ({rules.appeal_days} jours francs après la notification)",
+                 starts=(cat.NOTIFICATION_DATE,), count=francs(rules.appeal_days), informative=True,
+                 owner=AGENT_PARTY),
+            # The appeal, when there is one (the « Recours » part): the authority answers within
+            # 15 jours francs; the agent may then refer to the CAP within a month, and go to court
+            # within two months of the notification or of the answer.
+            step("reponse_revision",
+                 f"Réponse à la demande de révision ({rules.appeal_days} jours francs après la demande)",
+                 starts=(cat.REVISION_REQUEST_DATE,), count=francs(rules.appeal_days), owner=AUTHORITY_PARTY,
+                 done_key=cat.REVISION_DECISION_DATE, optional=True),
+            step("saisine_cap", "Saisine de la CAP possible (un mois après la réponse)",
+                 starts=(cat.REVISION_DECISION_DATE,), count=months(1), informative=True, owner=AGENT_PARTY),
+            step("recours_contentieux",
+                 "Recours devant le tribunal administratif possible (deux mois après la notification ou la réponse)",
+                 starts=(cat.REVISION_DECISION_DATE, cat.NOTIFICATION_DATE), count=months(2), informative=True,
+                 owner=AGENT_PARTY),
+        ]
+        self.steps: tuple[Step, ...] = tuple(found)
+        # What :meth:`evaluate` reads of each step, unpacked at once; ``rank``: its place in the
+        # workflow's order of dates (none: after every date, never shown done by a later one).
+        self._plan = tuple((step, step.starts, step._dues, step._count, step.due, step.done_key, step.received,
+                            step.informative, step.optional, len(order) if step.position is None else step.position)
+                           for step in found)
+        self._backwards = tuple(reversed(list(enumerate(order))))
+
+    @classmethod
+    def of(cls, config) -> "Schedule":
+        """The schedule of ``config``'s rules: made once for each set of rules a process meets."""
+        key = (config.delay_rules(), config.delays.holiday_calendar, config.campaign.review_deadline,
+               config.campaign.return_to_hr, tuple(config.catalogue.date_order))
+        schedule = _SCHEDULES.get(key)
+        if schedule is None:
+            if len(_SCHEDULES) >= 32:  # a long-lived process meeting many configurations
+                _SCHEDULES.clear()
+            schedule = _SCHEDULES[key] = cls(*key)
+        return schedule
+
+    def evaluate(self, dates: dict[str, dt.date | None], received: dt.date | None, *, finished: bool,
+                 today: dt.date, planned: Collection[str] = ()) -> list[tuple[Step, dt.date | None,
+                                                                             dt.date | None, str]]:
+        """Each step of one agent as (step, its limit, the day it was done, its state): what
+        :func:`agent_deadlines` says, without making a :class:`Deadline` of each. Run for each
+        agent of a campaign (100,000 in a large one): :meth:`Step.due_of`, :meth:`Step.done_of`
+        and :func:`_state` written out in place."""
+        get = dates.get
+        last_known = -1  # the last date of the workflow known (a plan counts once its day has come)
+        for position, key in self._backwards:
+            day = get(key)
+            if day is not None and (not planned or key not in planned or day <= today):
+                last_known = position
+                break
+        found = []
+        for step, starts, dues, count, fixed, done_key, by_receipt, informative, optional, rank in self._plan:
+            if starts:
+                for key in starts:
+                    start = get(key)
+                    if start:
+                        due = dues.get(start)
+                        if due is None:
+                            due = dues[start] = count(start)
+                        break
+                else:
+                    due = None
+            else:
+                due = fixed
+            if done_key is not None:
+                done = get(done_key)
+                if done is not None and planned and done > today and done_key in planned:  # a plan, still ahead
+                    done = None
+            else:
+                done = received if by_receipt else None
+            if informative:
+                state = NOT_APPLICABLE if due is None else (EXPIRED if today > due else RUNNING)
+            elif due is None:  # nothing to count its delay from
+                if optional or done is not None:
+                    state = NOT_APPLICABLE
+                else:
+                    state = NOT_DATED if finished or last_known > rank else PENDING
+            elif done is not None:
+                state = LATE if done > due else ON_TIME
+            elif finished or last_known > rank:
+                state = NOT_DATED
+            else:
+                state = OVERDUE if today > due else PENDING
+            found.append((step, due, done, state))
+        return found
+
+
+_SCHEDULES: dict[tuple, Schedule] = {}
 
 
 def agent_deadlines(config, dates: dict[str, dt.date | None], received: dt.date | None, *,
                     finished: bool, today: dt.date, planned: Collection[str] = ()) -> list[tuple[Deadline, str]]:
     """Every deadline of one agent with its state (:func:`deadline_state`): the one computation
-    behind the campaign view (:mod:`pipeline.campaign`). ``dates``: what is known of the
-    workflow's dates, the report's first, else the roster's (an invitation dated in the roster
-    was sent that day, an interview dated there held that day); ``planned``: the keys of
-    ``dates`` that are a plan (the roster's), a step done only once their day has come (a
-    report's dates are what happened: it was checked against the day it was received);
-    ``received``: when the report's newest accepted version came (``None``: none yet);
+    behind the campaign view (:mod:`pipeline.campaign`, through :meth:`Schedule.evaluate`).
+    ``dates``: what is known of the workflow's dates, the report's first, else the roster's (an
+    invitation dated in the roster was sent that day, an interview dated there held that day);
+    ``planned``: the keys of ``dates`` that are a plan (the roster's), a step done only once their
+    day has come (a report's dates are what happened: it was checked against the day it was
+    received); ``received``: when the report's newest accepted version came (``None``: none yet);
     ``finished``: at the final stage."""
-    order = config.catalogue.date_order
-    known = {key for key, day in dates.items() if day is not None and (key not in planned or day <= today)}
-    states = []
-    for d in deadlines(dates, config, received):
-        if d.done_key in planned and d.done_key not in known:
-            d = replace(d, done=None)
-        position = order.index(d.done_key) if d.done_key in order else None
-        done_later = position is not None and any(key in known for key in order[position + 1:])
-        states.append((d, deadline_state(d, today, finished=finished, done_later=done_later)))
-    return states
+    return [(Deadline(step.key, step.label, due, done, informative=step.informative, owner=step.owner,
+                      done_key=step.done_key, optional=step.optional), state)
+            for step, due, done, state in Schedule.of(config).evaluate(dates, received, finished=finished,
+                                                                        today=today, planned=planned)]
 
 
 def correction_due(config, received: dt.date) -> dt.date:
@@ -195,76 +396,4 @@ def correction_due(config, received: dt.date) -> dt.date:
 def deadlines(dates: dict[str, dt.date | None], config,
               received: dt.date | None = None) -> list[Deadline]:
     """Every deadline of one report from its dates (catalogue keys -> date)."""
-    rules = config.delay_rules()
-    calendar = config.delays.holiday_calendar
-    review = dates.get(cat.REVIEW_DATE)
-    communicated = dates.get(cat.COMMUNICATION_DATE)
-    acknowledged = dates.get(cat.AGENT_ACK_DATE)
-    notified = dates.get(cat.NOTIFICATION_DATE)
-    requested = dates.get(cat.REVISION_REQUEST_DATE)
-    decided = dates.get(cat.REVISION_DECISION_DATE)
-    unit = COUNTING_WORDS[rules.counting]
-
-    def after(start: dt.date | None, days: int) -> dt.date | None:
-        if start is None:
-            return None
-        if rules.counting == JOURS_FRANCS:
-            return add_jours_francs(start, days, calendar)
-        return add_days(start, days, working_days=rules.counting == WORKING_DAYS, calendar=calendar)
-
-    # The invitation's minimum is counted back from the review: in working days when the others
-    # are, else in calendar days (jours francs only run forward from an event).
-    invitation_due = (add_days(review, -rules.invitation_min_days, working_days=rules.counting == WORKING_DAYS,
-                               calendar=calendar) if review else None)
-    found = [
-        Deadline("convocation", f"Convocation au moins {rules.invitation_min_days} jours avant l'entretien",
-                 invitation_due, dates.get(cat.INVITATION_DATE), done_key=cat.INVITATION_DATE),
-        Deadline("entretien", "Entretien avant la date limite de la campagne",
-                 config.campaign.review_deadline, review, done_key=cat.REVIEW_DATE),
-    ]
-    if rules.evaluator_days is not None:
-        found.append(Deadline(
-            "signature_evaluateur",
-            f"Signature de l'évaluateur dans les {rules.evaluator_days} {unit} après l'entretien",
-            after(review, rules.evaluator_days), dates.get(cat.EVALUATOR_SIGNATURE_DATE),
-            done_key=cat.EVALUATOR_SIGNATURE_DATE))
-    found += [
-        Deadline("communication",
-                 f"Communication du compte rendu dans les {rules.communication_days} {unit} après l'entretien",
-                 after(review, rules.communication_days), communicated, done_key=cat.COMMUNICATION_DATE),
-        Deadline("observations",
-                 f"Prise de connaissance par l'agent dans les {rules.agent_days} {unit} après la communication",
-                 after(communicated, rules.agent_days), acknowledged, owner=AGENT_PARTY,
-                 done_key=cat.AGENT_ACK_DATE),
-    ]
-    if rules.visa_days is not None:
-        found.append(Deadline(
-            "visa", f"Visa dans les {rules.visa_days} {unit} après la prise de connaissance par l'agent",
-            after(acknowledged, rules.visa_days), dates.get(cat.VISA_DATE), owner=AUTHORITY_PARTY,
-            done_key=cat.VISA_DATE))
-    if rules.notification_days is not None:  # whoever notifies: the stage's (catalogue.Stage.waits_for)
-        found.append(Deadline(
-            "notification", f"Notification à l'agent dans les {rules.notification_days} {unit} après le visa",
-            after(dates.get(cat.VISA_DATE), rules.notification_days), notified, owner=None,
-            done_key=cat.NOTIFICATION_DATE))
-    return found + [
-        Deadline("retour_rh", "Retour du compte rendu au service RH",
-                 config.campaign.return_to_hr, received, owner=None),
-        Deadline("revision",
-                 f"Demande de révision possible ({rules.appeal_days} jours francs après la notification)",
-                 add_jours_francs(notified, rules.appeal_days, calendar) if notified else None, None,
-                 informative=True, owner=AGENT_PARTY),
-        # The appeal, when there is one (the « Recours » part): the authority answers within
-        # 15 jours francs; the agent may then refer to the CAP within a month, and go to court
-        # within two months of the notification or of the answer.
-        Deadline("reponse_revision",
-                 f"Réponse à la demande de révision ({rules.appeal_days} jours francs après la demande)",
-                 add_jours_francs(requested, rules.appeal_days, calendar) if requested else None, decided,
-                 owner=AUTHORITY_PARTY, done_key=cat.REVISION_DECISION_DATE, optional=True),
-        Deadline("saisine_cap", "Saisine de la CAP possible (un mois après la réponse)",
-                 add_months(decided, 1) if decided else None, None, informative=True, owner=AGENT_PARTY),
-        Deadline("recours_contentieux",
-                 "Recours devant le tribunal administratif possible (deux mois après la notification ou la réponse)",
-                 add_months(decided or notified, 2) if (decided or notified) else None, None, informative=True,
-                 owner=AGENT_PARTY),
-    ]
+    return [step.deadline(dates, received) for step in Schedule.of(config).steps]
