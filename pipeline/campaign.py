@@ -329,8 +329,8 @@ class AgentState:
     @property
     def name(self) -> str:
         """``Élodie MARTIN``."""
-        return " ".join(v for v in (self.identity.get(cat.FIRST_NAME, ""),
-                                    self.identity.get(cat.LAST_NAME, "").upper()) if v)
+        first, last = self.identity.get(cat.FIRST_NAME, ""), self.identity.get(cat.LAST_NAME, "").upper()
+        return f"{first} {last}" if first and last else first or last
 
     @property
     def evaluator(self) -> str:
@@ -339,7 +339,7 @@ class AgentState:
     @property
     def missed(self) -> list[DeadlineState]:
         """The deadlines missed: done late, or overdue."""
-        return [d for d in self.deadlines if d.missed]
+        return [d for d in self.deadlines if d.state in MISSED]
 
     @property
     def next_deadline(self) -> DeadlineState | None:

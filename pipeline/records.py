@@ -55,9 +55,10 @@ class ReportContent:
 
     @classmethod
     def from_json(cls, data: dict) -> "ReportContent":
-        return cls(fields=data.get(FIELDS) or {}, tables=data.get(TABLES) or {},
-                   dates={k: dt.date.fromisoformat(v) if v else None for k, v in (data.get(DATES) or {}).items()},
-                   form_version=data.get(FORM_VERSION), identified_by=data.get(IDENTIFIED_BY))
+        known = _DAYS.get  # a campaign's reports share a few hundred days: each read once
+        return cls(data.get(FIELDS) or {}, data.get(TABLES) or {},
+                   {k: (known(v) or _day(v)) if v else None for k, v in (data.get(DATES) or {}).items()},
+                   data.get(FORM_VERSION), data.get(IDENTIFIED_BY))
 
     def as_json(self) -> dict:
         return {FIELDS: self.fields, TABLES: self.tables,
@@ -92,6 +93,19 @@ class ReportContent:
         from .catalogue import AGENT_NUMBER
 
         return self.text(AGENT_NUMBER)
+
+
+_DAYS: dict[str, dt.date] = {}  # ISO text -> its date, as stored contents spell them
+
+
+def _day(text: str) -> dt.date:
+    """The date of a stored ISO day, read once (:data:`_DAYS`: a few thousand at most in a
+    journal's life; emptied past 100,000 all the same)."""
+    day = dt.date.fromisoformat(text)
+    if len(_DAYS) >= 100_000:
+        _DAYS.clear()
+    _DAYS[text] = day
+    return day
 
 
 def fact_fields() -> tuple[str, ...]:

@@ -221,8 +221,14 @@ def _agents(config: Config, view: CampaignView, status: Status) -> None:
     """What the campaign view says of each agent, as ``etat`` shows it."""
     status.per_stage = view.per_stage(config.catalogue)
     mail_off = config.mail.mode == "aucun" or not config.mail.rejection_notes
+    said: dict[int, dict] = {}  # id of a deadline state (one object, shared by the agents it is true of) -> its words
     for agent in view.agents:
-        who = _who(agent)
+        missed = agent.missed
+        if not (missed or agent.rejection is not None or not agent.reviewed
+                or (agent.in_roster and agent.current is None)):
+            who = None  # nothing below names the agent
+        else:
+            who = _who(agent)
         if agent.in_roster and agent.current is None and agent.reviewed:
             status.missing.append(who)
         if not agent.reviewed:  # below the minimum time in post (pipeline.reviewed)
@@ -236,9 +242,12 @@ def _agents(config: Config, view: CampaignView, status: Status) -> None:
         if agent.rejection is not None:
             status.rejected.append({**_rejection(agent.rejection.file, who), "courriel": (
                 agent.message.text if agent.message else "" if mail_off else NOTE_NOT_SENT)})
-        status.late.extend({**who, "echeance": d.label, "etat": d.state, "qui": d.owner,
-                            "date_limite": d.due.isoformat() if d.due else None,
-                            "fait_le": d.done.isoformat() if d.done else None} for d in agent.missed)
+        for d in missed:
+            if (deadline := said.get(id(d))) is None:
+                deadline = said[id(d)] = {"echeance": d.label, "etat": d.state, "qui": d.owner,
+                                      "date_limite": d.due.isoformat() if d.due else None,
+                                      "fait_le": d.done.isoformat() if d.done else None}
+            status.late.append({**who, **deadline})
     for agent in view.chased():
         chase, last = agent.chase, agent.last_reminder
         status.chased.append({**_who(agent), "motif": chase.reason, "qui": chase.whom,
