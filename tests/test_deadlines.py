@@ -14,7 +14,7 @@ from pipeline.catalogue import DEFAULT
 from pipeline.config import Config, load_config
 from pipeline.deadlines import PRESETS
 from pipeline.text import format_date
-from pipeline.deadlines import deadlines
+from pipeline.deadlines import Deadline, deadlines
 from pipeline.examine import examine, known_agents
 from pipeline.filling import fill_report
 from pipeline.generate import generate
@@ -434,3 +434,41 @@ def test_a_roster_date_is_a_plan_until_its_day_then_the_step_done(key, roster_ke
     assert states(planned, today=planned[roster_key], planned=tuple(planned))[key] == ON_TIME
     # A report's own date is what happened, whatever the day it is judged on.
     assert states(planned, today=before)[key] == ON_TIME
+
+
+# -- the schedule: what agent_deadlines computes for each agent, written out for speed ---------------
+
+
+@pytest.mark.parametrize("delays", [
+    {},
+    {"jours_ouvres": True, "jours_feries": "alsace_moselle"},
+    {"decompte": "francs", "signature_evaluateur_jours": 5, "visa_jours": 10, "notification_jours": 3},
+    {"decompte": "ouvres", "visa_jours": 4},
+])
+def test_each_agent_s_deadlines_are_those_of_its_dates_judged_one_by_one(delays):
+    """Schedule.evaluate (each limit counted once per start day, the states written out) says
+    what deadlines() and deadline_state() say of each deadline, on random dates, plans and days."""
+    import random
+
+    from pipeline.deadlines import Schedule, agent_deadlines, deadline_state
+
+    config = config_with(delais=delays)
+    order = config.catalogue.date_order
+    rng = random.Random(2027)
+    start = dt.date(2026, 11, 1)
+    for _ in range(1000):  # days close together: a plan on the very day, a step done on its limit
+        dates = {key: start + dt.timedelta(days=rng.randrange(0, 40)) if rng.random() < 0.6 else None
+                 for key in order}
+        planned = [key for key in (cat.REVIEW_DATE, cat.INVITATION_DATE) if rng.random() < 0.3]
+        received = start + dt.timedelta(days=rng.randrange(0, 60)) if rng.random() < 0.5 else None
+        finished, today = rng.random() < 0.2, start + dt.timedelta(days=rng.randrange(0, 90))
+        known = {k for k, day in dates.items() if day is not None and (k not in planned or day <= today)}
+        expected = []
+        for d in deadlines(dates, config, received):  # the computation agent_deadlines made before Schedule
+            if d.done_key in planned and d.done_key not in known:
+                d = Deadline(d.key, d.label, d.due, None, d.informative, d.owner, d.done_key, d.optional)
+            position = order.index(d.done_key) if d.done_key in order else None
+            later = position is not None and any(key in known for key in order[position + 1:])
+            expected.append((d, deadline_state(d, today, finished=finished, done_later=later)))
+        assert agent_deadlines(config, dates, received, finished=finished, today=today, planned=planned) == expected
+    assert Schedule.of(config) is Schedule.of(config_with(delais=delays))  # made once for the same rules
