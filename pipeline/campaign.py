@@ -443,16 +443,16 @@ def campaign_view(config: Config, journal: Journal, roster: Iterable[RosterRow] 
     if each_turned_away is not None:
         for row in journal.iter_latest_by_agent(campaign, turned_away_only=True):
             each_turned_away(row)
-    with _collector_paused():
+    with collector_paused():
         return _view(config, journal, roster, listed, date_keys, today)
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """Python's cycle collector paused while the view is made: it makes millions of objects
-    (100,000 agents), none of them in a cycle (freed as ever when no longer used), and the
-    collector, run every few hundred of them, walked the growing view again and again (a third
-    of the time). Resumed after (unless it was already paused)."""
+def collector_paused():
+    """Python's cycle collector paused while the view is made (and read: ``etat``'s lists): it
+    makes millions of objects (100,000 agents), none of them in a cycle (freed as ever when no
+    longer used), and the collector, run every few hundred of them, walked the growing view again
+    and again (a third of the time). Resumed after (unless it was already paused)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .campaign import (MESSAGE_STATUS_WORDS, NOTE_NOT_SENT, NOTE_NOT_SENT_NO_AGENT, AgentState, CampaignView,
-                       FileSeen, campaign_view, n2_reminded)
+                       FileSeen, campaign_view, collector_paused, n2_reminded)
 from .command_names import GENERATE, command_line
 from .config import Config
 from .inbox import SPECIAL_ENTRY, list_inbox, not_ready
@@ -219,6 +219,11 @@ def _save(folder: Path, key: dict | None, status: Status) -> None:
 
 def _agents(config: Config, view: CampaignView, status: Status) -> None:
     """What the campaign view says of each agent, as ``etat`` shows it."""
+    with collector_paused():  # the view is dropped right after: the collector never walks it
+        _listed(config, view, status)
+
+
+def _listed(config: Config, view: CampaignView, status: Status) -> None:
     status.per_stage = view.per_stage(config.catalogue)
     mail_off = config.mail.mode == "aucun" or not config.mail.rejection_notes
     said: dict[int, dict] = {}  # id of a deadline state (one object, shared by the agents it is true of) -> its words
