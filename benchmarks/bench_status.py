@@ -15,6 +15,9 @@ config.yaml. What is timed:
     (start-up, imports, configuration, the output included), in the same three cases, median
     of ``--runs``; its peak RSS.
 
+Each figure comes with its CPU time (this process's, or the command's own), and the machine's load
+average is printed before and after: on a shared machine the wall time says as much of the others.
+
 The workspace is kept with ``--workspace DIR`` (built once, reused by the next runs: building
 100,000 reports takes a few minutes)::
 
