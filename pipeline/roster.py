@@ -284,7 +284,7 @@ def _keep(cache: Path, key: dict, roster: Roster) -> None:
             return
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
         with open(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+            handle.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))  # dump: Python's slow writer
         os.replace(temporary, cache)
     except OSError as exc:
         log.debug("liste des agents : cache non écrit (%s)", exc)
