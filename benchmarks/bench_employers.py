@@ -1,8 +1,9 @@
 """Many employers in one workspace (issue 27, item 4): the whole ``entretiens traiter`` over a
 backlog of N reports spread over E employers, against the parse floor on the same files.
 
-Run by hand, not a test (about an hour with the defaults on a 2-core machine; disk: about
-40 KB per report, twice, under ``--dir``):
+Run by hand, not a test (about 80 minutes with the defaults on a busy 2-core machine: the set-up
+6 minutes, each run at N = 100,000 about 18, floor included; disk: about 45 KB per report under
+``--dir``, the runs' files being hard links to them):
 
     python benchmarks/bench_employers.py                          # N = 50,000 and 100,000, E = 300
     python benchmarks/bench_employers.py --sizes 3000 --employers 30 --modes shared
@@ -47,7 +48,10 @@ In that order, for each size and mode:
       readers included).
 
 Targets (issue 27): traiter <= 4x the floor (a); peak memory <= 500 MB; growth of the
-command's time from N = 50,000 to 100,000 <= 2.1x. At 100,000 one run per mode is what an
+command's time from N = 50,000 to 100,000 <= 2.1x. Mind that with E = 300, N = 50,000 gives each
+employer 167 files, below ``lecture_parallele.a_partir_de`` (200): its passes read in one process
+and its floor is measured so, while N = 100,000 reads with 2: the growth then compares two ways of
+reading, not two sizes (keep N/E above 200 at both sizes to measure growth alone). At 100,000 one run per mode is what an
 hour affords: the figures are single runs, said so in the output.
 """
 
@@ -472,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     compileall.compile_dir(REPO / "pipeline", quiet=1)  # as an installed package has them
 
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+                            text=True).stdout.strip() or "? (not a git checkout)"
     dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no", "pipeline"],
                            capture_output=True, text=True).stdout.strip()
     print(f"commit {commit}{' (+ uncommitted changes in pipeline/)' if dirty else ''}; {os.cpu_count()} cores; "
