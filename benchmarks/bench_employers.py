@@ -353,19 +353,10 @@ def _pss_mb(pid: int) -> float:
 
 
 def _tree(pid: int) -> list[int]:
-    found = [pid]
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            children = [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-        for child in children:
-            found += _tree(child)
-    return found
+    """The process and its descendants (Linux's /proc), as bench_e2e.py finds them."""
+    from bench_e2e import _descendants
+
+    return [pid, *_descendants(pid)]
 
 
 class TreePeak:
@@ -411,7 +402,7 @@ def run_command(config_path: Path, log_path: Path) -> dict:
 def check_run(base: Path, n: int) -> None:
     outcomes: Counter = Counter()
     reports: set[str] = set()
-    for journal in (base / ".etat").glob(f"*/journal.sqlite3"):
+    for journal in (base / ".etat").glob("*/journal.sqlite3"):
         with sqlite3.connect(journal) as db:
             outcomes.update(dict(db.execute("SELECT outcome, COUNT(*) FROM files GROUP BY outcome").fetchall()))
             reports.update(r for (r,) in db.execute("SELECT report_id FROM files WHERE outcome='accepted'"))
