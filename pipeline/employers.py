@@ -12,8 +12,10 @@ spans them:
   is not an employer's code) goes to its employer's inbox folder (``inbox/<code>/``), found by
   its identifier (or a signed copy's page codes), else by its agent in the employers' rosters
   (agent number, then name); a file no employer can be found for goes to
-  ``outbox/non_attribues/`` with a French note saying why and what to do. Nothing is read twice
-  for nothing: files already in ``inbox/<code>/`` are not opened here.
+  ``outbox/non_attribues/`` with a French note saying why and what to do. A report made here is
+  routed by its document properties, without being read before its employer's pass reads it; a
+  file already in ``inbox/<code>/`` is only checked that way (one of another employer is taken
+  to its own folder).
 - :func:`process_employers`: routing, then one pass per employer with something to do, then
   the consolidated workbook.
 - the views for all employers are pipeline/consolidated.py's.
@@ -52,7 +54,11 @@ WHAT_TO_DO = ("Déposez-le dans le sous-dossier de son employeur, dans le dossie
               "{example}) : il sera traité au prochain passage.")
 WHAT_TO_DO_UNREADABLE = ("Une fois corrigé comme indiqué ci-dessus, déposez-le de nouveau dans le dossier d'entrée (ou "
                          "dans le sous-dossier de son employeur, par exemple {example}).")
-UNREADABLE_MARK = "\x00"  # before a reason that is the file's (unreadable), not the employers
+
+
+class _Unreadable(str):
+    """A reason that is the file's (it cannot be read), not the employers': its note says to drop
+    it again once corrected, rather than in its employer's folder."""
 
 
 def unknown_employer(config: Config, code: str) -> ConfigError:
@@ -223,7 +229,7 @@ def _employer_of(path: Path, name: str, config: Config, views: list[Config], ros
         try:
             found = identify(path, campaign=config.campaign.key, max_mb=caps.max_pdf_mb, max_pages=caps.max_pdf_pages)
         except UnreadableReport as exc:
-            return None, UNREADABLE_MARK + exc.message
+            return None, _Unreadable(exc.message)
         owners = []
         for copy in found.copies:
             view = by_key.get(copy.campaign.casefold())
@@ -268,7 +274,7 @@ def _employer_of(path: Path, name: str, config: Config, views: list[Config], ros
             if named:
                 reason = SEVERAL_EMPLOYERS.format(agent=f"{first} {last.upper()}".strip(),
                                                   codes=", ".join(sorted({v.employer.code for v, _ in named})))
-    return None, UNREADABLE_MARK + error.message if error is not None and not read else reason
+    return None, _Unreadable(error.message) if error is not None and not read else reason
 
 
 def make_inbox_folders(config: Config) -> None:
@@ -313,8 +319,8 @@ def route_inbox(config: Config) -> Routing:
             log.info("«\u202f%s\u202f» aiguillé vers l'employeur %s.", shown_name(name), view.employer.code)
         else:
             target = _move(path, config.outbox / UNASSIGNED_FOLDER / relative.name)
-            _write_note(target, name, reason, _what_to_do(config, views, read=not reason.startswith(UNREADABLE_MARK)))
-            reason = reason.removeprefix(UNREADABLE_MARK)
+            _write_note(target, name, reason, _what_to_do(config, views, read=not isinstance(reason, _Unreadable)))
+            reason = str(reason)
             routing.unassigned.append(Unassigned(shown_name(name), target, reason))
             log.warning("«\u202f%s\u202f» n'a pu être attribué à aucun employeur : %s Il est dans %s.",
                         shown_name(name), reason, target.parent)
@@ -354,7 +360,7 @@ def _move(path: Path, target: Path) -> Path:
 def _write_note(target: Path, received: str, reason: str, what_to_do: str) -> None:
     note = target.with_name(target.name + UNASSIGNED_NOTE_SUFFIX)
     kept = f" (rangé ici sous le nom {target.name})" if received != target.name else ""
-    text = (f"Fichier reçu : {shown_name(received)}{kept}\n\n{reason.removeprefix(UNREADABLE_MARK)}\n\n"
+    text = (f"Fichier reçu : {shown_name(received)}{kept}\n\n{reason}\n\n"
             f"{what_to_do}\n")
     replace_atomically(unique_path(note), lambda p: p.write_text(text, encoding="utf-8"))
 
