@@ -24,6 +24,7 @@ spans them:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import os
 import re
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from . import catalogue as cat
 from .config import Config
-from .files import make_dirs, rename_no_clobber, replace_atomically, unique_path
+from .files import copy_no_clobber, make_dirs, rename_no_clobber, replace_atomically, unique_path
 from .inbox import list_inbox, not_ready
 from .naming import is_ignored, shown_name
 from .outcomes import ConfigError, DiskFull, EntretiensError, UnreadableReport
@@ -346,6 +347,9 @@ def _what_to_do(config: Config, views: list[Config], *, read: bool) -> str:
 
 
 def _move(path: Path, target: Path) -> Path:
+    """``path`` moved to ``target``, or beside it under a free name; never over a file. Across
+    file systems (the inbox on a share, the outbox on the local disk) a complete copy first, the
+    original removed only then: a crash leaves the file in the inbox, at worst copied twice."""
     make_dirs(target.parent)
     for _ in range(5):  # another process may take the name between the check and the rename
         free = unique_path(target)
@@ -354,6 +358,15 @@ def _move(path: Path, target: Path) -> Path:
             return free
         except FileExistsError:
             continue
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            try:
+                copy_no_clobber(path, free)
+            except FileExistsError:
+                continue
+            os.unlink(path)
+            return free
     raise FileExistsError(target)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -602,3 +603,47 @@ def test_etat_of_a_new_workspace_warns_of_nothing_and_shows_what_waits_in_the_sh
     assert not [h for h in headers if h and "territoriale" in h]
     limits = [row[8] for row in list(book["Suivi"].iter_rows(values_only=True))[1:] if row[8]]
     assert limits and all(isinstance(limit, dt.datetime) for limit in limits)
+
+
+@pytest.mark.libreoffice
+def test_the_consolidated_workbook_computes_in_libreoffice_calc(campaign, convert):
+    """GIVEN the consolidated workbook of the campaign WHEN LibreOffice Calc opens it, recalculates
+    and writes each sheet THEN no cell is an error, the totals of « Employeurs » add up column by
+    column, and « Suivi » holds its four agents with their limits as Calc dates (JJ/MM/AAAA)."""
+    from tests.test_workbooks import computed_in_calc, totals_checked
+
+    pipeline.rebuild_workbooks(campaign.config, today=RECEIVED)
+    sheets = computed_in_calc([campaign.config.outbox / CONSOLIDATED_NAME], convert)
+    assert totals_checked({k: v for k, v in sheets.items() if k.endswith("Employeurs")}) >= 8
+    (agents,) = [rows for name, rows in sheets.items() if name.endswith("Suivi")]
+    assert len(agents) == 5 and all(re.fullmatch(r"\d\d/\d\d/\d{4}", row[8]) for row in agents[1:] if row[8])
+
+
+def test_a_file_set_aside_from_an_inbox_on_another_file_system_is_moved_whole(fresh, tmp_path):
+    """GIVEN the shared inbox on another file system than the outbox (a share mounted beside the
+    local disk: a real tmpfs) WHEN files no employer can be found for, and one that can, are routed
+    THEN each unassigned file is in outbox/non_attribues, whole, with its note, and gone from the
+    inbox (a rename cannot cross: it is copied, then removed); the routed one is in its employer's
+    folder on the share."""
+    from tests.mounts import other_device, tmpfs
+
+    with tmpfs(tmp_path / "partage") as share:
+        path = fresh.base / "config.yaml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["dossiers"] = {"entree": str(share), "sortie": "outbox"}
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        config = load_config(path)
+        assert other_device(share, config.outbox)
+        (share / "notes.txt").write_text("pas un compte rendu", encoding="utf-8")
+        (share / "Voirie").mkdir()
+        (share / "Voirie" / "vide.docx").write_bytes(b"")
+        shutil.copyfile(fresh.documents["STA"]["100001"], share / "CR MARTIN.docx")
+        settle(share)
+        routing = route_inbox(config)
+        assert [(r.received_name, r.employer) for r in routing.routed] == [("CR MARTIN.docx", "STA")]
+        assert (share / "STA" / "CR MARTIN.docx").exists()
+        folder = config.outbox / UNASSIGNED_FOLDER
+        assert sorted(u.received_name for u in routing.unassigned) == sorted(["notes.txt", str(Path("Voirie/vide.docx"))])
+        assert (folder / "notes.txt").read_text(encoding="utf-8") == "pas un compte rendu"
+        assert (folder / "vide.docx").exists() and (folder / ("vide.docx" + UNASSIGNED_NOTE_SUFFIX)).exists()
+        assert not (share / "notes.txt").exists() and not (share / "Voirie" / "vide.docx").exists()
