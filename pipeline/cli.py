@@ -405,9 +405,7 @@ def format_employers_pass(done, config) -> str:
         if result.workbooks:  # one line per employer: a centre de gestion has hundreds
             lines.append(f"Classeurs mis à jour dans {view.outbox} : " + ", ".join(p.name for p in result.workbooks))
     lines.extend(written_for_all(done.workbooks, config))
-    for code, why in done.failed:
-        lines.append(f"Employeur {employer_label(config.employer_view(code))} non traité : {why} Ses fichiers "
-                     "restent dans son dossier d'entrée pour le prochain passage.")
+    lines.extend(said for _, said in done.failed)
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from . import catalogue as cat
 from .config import Config
 from .files import copy_no_clobber, make_dirs, rename_no_clobber, replace_atomically, unique_path
 from .inbox import list_inbox, not_ready
+from .logs import TOLD_BY_THE_COMMAND
 from .naming import is_ignored, shown_name
 from .outcomes import ConfigError, DiskFull, EntretiensError, UnreadableReport
 
@@ -55,6 +56,10 @@ WHAT_TO_DO = ("Déposez-le dans le sous-dossier de son employeur, dans le dossie
               "{example}) : il sera traité au prochain passage.")
 WHAT_TO_DO_UNREADABLE = ("Une fois corrigé comme indiqué ci-dessus, déposez-le de nouveau dans le dossier d'entrée (ou "
                          "dans le sous-dossier de son employeur, par exemple {example}).")
+
+
+NOT_PROCESSED = ("Employeur {employer} non traité : {why} Ses fichiers restent dans son dossier d'entrée ({inbox}) "
+                 "pour le prochain passage.")
 
 
 class _Unreadable(str):
@@ -390,7 +395,8 @@ class EmployersPass:
     passes: list[tuple[Config, object]] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
     workbooks_problem: str | None = None
-    # Employers whose pass could not run (their roster or templates unusable): (code, French why).
+    # Employers whose pass could not run (their roster or templates unusable): (code, the French
+    # sentence that says so: NOT_PROCESSED).
     # The others' passes ran: one employer's mistake never holds up the rest.
     failed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -495,9 +501,9 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
             except DiskFull:
                 raise  # the disk is everyone's: the run stops
             except EntretiensError as exc:
-                done.failed.append((view.employer.code, exc.message))
-                log.error("Employeur %s : %s Ses fichiers restent dans %s.", employer_label(view), exc.message,
-                          view.inbox)
+                said = NOT_PROCESSED.format(employer=employer_label(view), why=exc.message, inbox=view.inbox)
+                done.failed.append((view.employer.code, said))
+                log.error("%s", said, extra=TOLD_BY_THE_COMMAND)  # the command prints it once
     for routed in done.routing.routed:  # the subfolders routing made, emptied by their pass
         _remove_if_empty(routed.path.parent, config.inbox / routed.employer)
     if outputs:
