@@ -226,6 +226,35 @@ def test_the_needs_print_side_by_side_on_the_page_width(built):
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, name
 
 
+@pytest.mark.parametrize(("tables", "rows", "columns", "printed"), [
+    (1, 12, 6, ("landscape", (1, 1))),  # a short summary: one page, landscape
+    (2, 8, 14, ("landscape", (1, 1))),  # wide: landscape prints it larger
+    (5, 11, 9, ("portrait", (1, 1))),  # a table per criterion, one below the other (the demo's)
+    (6, 14, 8, ("portrait", (1, 1))),
+    (12, 30, 9, ("landscape", (1, 0))),  # under half its size on either page: as wide as the page
+    (3, 90, 5, ("landscape", (1, 0))),
+])
+def test_a_summary_prints_on_one_page_turned_the_way_that_prints_it_larger(tmp_path, tables, rows, columns,
+                                                                           printed):
+    """GIVEN a summary sheet of ``tables`` tables of ``rows`` rows and ``columns`` columns, one below
+    the other WHEN it is set to print THEN it prints on one page, landscape or upright whichever
+    shows it larger, while that keeps it at half its size or more; else as wide as the landscape
+    page, on the pages it needs."""
+    from pipeline.workbooks.sheets import Book, SheetColumn
+
+    frame = pd.DataFrame({f"c{i}": [f"valeur {r} {i}" for r in range(rows)] for i in range(columns)})
+    book = Book(tmp_path / "synthese.xlsx", "Synthèse")
+    sheet = book.sheet("Synthèse")
+    top = 0
+    for index in range(tables):
+        top = book.table(sheet, frame, [SheetColumn(f"c{i}", f"Colonne {i}") for i in range(columns)],
+                         name=f"Tableau {index}", top=top + 1) + 1
+    book.print_on_one_page(sheet)
+    book.close()
+    ws = openpyxl.load_workbook(tmp_path / "synthese.xlsx")["Synthèse"]
+    assert (ws.page_setup.orientation, fitted(ws)) == printed
+
+
 def test_a_need_row_carries_the_agent_the_request_and_its_source_file(built):
     (row,) = [r for r in built.rows("plan", "Besoins") if r[TITLE.label] == "Gestion du stress"]
     assert row[LAST_NAME] == "Roux" and row[FIRST_NAME] == "Inès"

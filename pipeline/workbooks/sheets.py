@@ -90,7 +90,8 @@ def field_columns(catalogue: Catalogue, keys: Iterable[str], kind: str = TEXT,
 PRINT_WIDTH, PRINT_SCALE = 260, 60
 STRIP_WIDTH, STRIP_COLUMN = 200, 24
 # A summary prints on one page when that shrinks it to SUMMARY_SCALE % at most (as Excel measures it:
-# Calibri 11, a character 7 pixels, rows of 15 points, on the A4 landscape page's PAGE points).
+# Calibri 11, a character 7 pixels, rows of 15 points, on the A4 landscape page's PAGE points, or
+# those turned upright).
 SUMMARY_SCALE = 50
 PAGE = (841.9 - 72, 595.3 - 97.2)
 
@@ -261,17 +262,22 @@ class Book:
     def print_on_one_page(self, sheet, *, chart: tuple[int, int] = (0, 0)) -> None:
         """A summary: the whole sheet (its tables and a ``chart`` of that many pixels, width and
         height, below them) on one page, when it stays readable once shrunk to it (SUMMARY_SCALE %
-        or more, in Excel's measures); a longer one (the equal-treatment figures of a campaign with
-        many evaluators and services) prints as wide as the page, on the pages it needs."""
+        or more, in Excel's measures): on the page turned landscape, or upright when a tall sheet
+        (the equal-treatment figures, a table per criterion) prints larger so; a longer one (those
+        of a campaign with many evaluators and services) prints as wide as the landscape page, on
+        the pages it needs."""
         tables = self._tables.get(sheet.name, [])
         bottom, right = max((t[2] for t in tables), default=0), max((t[3] for t in tables), default=0)
         heights, widths = self._heights.get(sheet.name, {}), self._widths.get(sheet.name, {})
         tall = sum(heights.get(row, 15) for row in range(bottom + 1)) + 0.75 * chart[1]
         wide = max(sum(0.75 * (7 * widths.get(col, 8.43) + 5) for col in range(right + 1)), 0.75 * chart[0])
-        if min(PAGE[0] / wide, PAGE[1] / tall) * 100 >= SUMMARY_SCALE:
-            sheet.fit_to_pages(1, 1)
-        else:
+        across, upright = (min(w / wide, h / tall) * 100 for w, h in (PAGE, PAGE[::-1]))
+        if max(across, upright) < SUMMARY_SCALE:
             sheet.fit_to_pages(1, 0)
+            return
+        if upright > across:
+            sheet.set_portrait()
+        sheet.fit_to_pages(1, 1)
 
     def print_strips(self, sheet, *, rows: tuple[int, int], repeat: tuple[int, int],
                      groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
