@@ -35,6 +35,8 @@ from pipeline.text import normalize_label
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "forms"
+# Copies saved by LibreOffice 25.2 (Debian 13), which CI's LibreOffice 7.4 cannot make: made by make.py there.
+LIBREOFFICE_25 = Path(__file__).parent / "field_cases" / "libreoffice_25"
 FORMS = Path(os.environ.get("ENTRETIENS_FORMULAIRES", REPO.parent / "shared" / "forms"))
 RECEIVED = dt.date(2026, 11, 2)
 
@@ -692,9 +694,18 @@ def shared_form(tmp_path: Path, form: str):
 
 
 @needs_forms
-@pytest.mark.parametrize("form", sorted(SHARED))
-def test_a_filled_copy_reads_every_value_its_form_expects(tmp_path, form):
+@pytest.mark.parametrize("form, saved", [
+    ("B_hopital_lignes", None), ("C_commune_grille", None),
+    # The same copies saved again by LibreOffice 25.2: the hospital's .docx as an .odt, the
+    # commune's .odt as an .odt of that version and as a .docx.
+    ("B_hopital_lignes", "B_hopital_lignes_rempli.odt"), ("C_commune_grille", "C_commune_grille_rempli.odt"),
+    ("C_commune_grille", "C_commune_grille_rempli.docx"),
+])
+def test_a_filled_copy_reads_every_value_its_form_expects(tmp_path, form, saved):
     config, copy = shared_form(tmp_path, form)
+    if saved is not None:
+        copy = LIBREOFFICE_25 / saved
+        assert "LibreOffice/25.2" in saved_by(copy)
     report = read_report(copy, config.form)
     attendu = json.loads((FORMS / f"{form}_attendu.json").read_text(encoding="utf-8"))
     values, empty = expected(attendu, SHARED[form][1])
@@ -716,6 +727,30 @@ def test_a_filled_copy_reads_every_value_its_form_expects(tmp_path, form):
     assert {f.key for f in catalogue.fields if f.kind == "bool" and report.values[f.key] is True} == ticked
     assert not report.unrecognised_marks and not report.unreadable_dates
     assert report.template_version == config.form.version and report.format == copy.suffix[1:]
+
+
+def saved_by(path: Path) -> str:
+    """The application that last saved an .odt or a .docx, as its document properties name it."""
+    with zipfile.ZipFile(path) as package:
+        if path.suffix == ".odt":
+            return etree.fromstring(package.read("meta.xml")).findtext(".//{*}generator") or ""
+        return etree.fromstring(package.read("docProps/app.xml")).findtext("{*}Application") or ""
+
+
+@needs_forms
+@pytest.mark.libreoffice
+def test_a_filled_copy_saved_in_the_other_format_by_libreoffice_reads_the_same(tmp_path, convert):
+    """GIVEN the hospital's filled .docx saved as an .odt, and the commune's filled .odt saved as a
+    .docx, by this machine's LibreOffice (7.4 in CI) WHEN read by their forms' mappings THEN every
+    value, tick and table row is the one the original copy gives."""
+    for form, target in (("B_hopital_lignes", "odt"), ("C_commune_grille", "docx")):
+        (tmp_path / form).mkdir()
+        config, copy = shared_form(tmp_path / form, form)
+        (saved,) = convert([copy], target).glob(f"*.{target}")
+        original, again = read_report(copy, config.form), read_report(saved, config.form)
+        assert "LibreOffice" in saved_by(saved) and again.format == target
+        assert again.values == original.values and again.tables == original.tables, form
+        assert again.template_version == original.template_version and not again.unrecognised_marks
 
 
 @needs_forms
@@ -928,6 +963,29 @@ def test_a_copy_whose_name_is_twice_in_the_roster_is_rejected_with_its_own_reaso
 
 
 # -- our own template saved as an .odt --------------------------------------------------------------------
+
+
+def test_our_own_report_saved_as_odt_by_libreoffice_25_is_accepted_like_its_docx(tmp_path, tmp_path_factory):
+    """GIVEN agent 100231's report filled at stage 1, and the same report saved as an .odt by
+    LibreOffice 25.2 (made by tests/field_cases/libreoffice_25/make.py; again whenever our
+    template changes) WHEN both are examined THEN the .odt is accepted at stage 1 with every value,
+    table and date of the .docx, its identifier and our template's version."""
+    import lo
+    from pipeline.examine import examine
+    from pipeline.filling import fill_report
+
+    ws = lo.workspace(tmp_path_factory)
+    odt = LIBREOFFICE_25 / "cr_100231.odt"
+    assert "LibreOffice/25.2" in saved_by(odt)
+    filled = fill_report(ws.reports["100231"], tmp_path / "cr.docx", ws.catalogue, stage=1, review=lo.REVIEW)
+    docx_exam, odt_exam = (examine(path, ws.config, received=dt.date(2027, 2, 1)) for path in (filled, odt))
+    assert odt_exam.report.template_version == ws.config.form.version, (
+        "cr_100231.odt was made from another version of our template: make it again "
+        "(tests/field_cases/libreoffice_25/make.py)")
+    assert odt_exam.error is None and odt_exam.accepted and odt_exam.stage == docx_exam.stage == 1
+    assert odt_exam.report.values == docx_exam.report.values and odt_exam.report.tables == docx_exam.report.tables
+    assert odt_exam.report.dates == docx_exam.report.dates and odt_exam.report.report_id == docx_exam.report.report_id
+    assert [f.code for f in odt_exam.validation.findings] == [f.code for f in docx_exam.validation.findings]
 
 
 def test_our_own_report_saved_as_odt_by_libreoffice_is_accepted_like_its_docx(tmp_path, tmp_path_factory):
