@@ -13,6 +13,10 @@ however the pass ends (:func:`_end_with`), and ignores Ctrl-C (the pass stops it
 dies (killed, out of memory) costs nothing but time: the files it was given are read again in the
 pass's own process; a machine that cannot start workers gets a pass that reads everything itself
 (:func:`start_pool`).
+
+A workspace of several employers starts one pool for all their passes (:func:`start_pool` on the
+workspace's configuration, then :meth:`ExaminationPool.serve` for each employer's view): starting
+two interpreters costs about half a second of processor, paid once rather than once per employer.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class ExaminationPool:
             workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker, initargs=(config, agents, os.getpid()))
         self._unsent: list[tuple[tuple[Path, dt.date | None, str], Future]] = []
+        self._view: tuple[str, set[str] | None] | None = None  # the employer the files sent belong to
+        self.workers = workers
         self.broken = False
         try:
             self._start(workers)
@@ -104,6 +110,14 @@ class ExaminationPool:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
 
+    def serve(self, view: Config, agents: set[str] | None) -> None:
+        """Read the files submitted from now on with ``view`` (an employer's view of the
+        configuration the pool started with: :meth:`Config.employer_view`) and its roster's
+        ``agents``; a workspace without employers is served as started."""
+        self._send()  # what was submitted before is read as it was submitted for
+        employer = getattr(view, "employer", None)
+        self._view = None if employer is None else (employer.code, agents)
+
     def submit(self, path: Path, received: dt.date | None, name: str) -> Future:
         future: Future = Future()
         self._unsent.append(((path, received, name), future))
@@ -116,7 +130,7 @@ class ExaminationPool:
         if not batch:
             return
         try:
-            sent = self._executor.submit(_examine_all, [request for request, _ in batch])
+            sent = self._executor.submit(_examine_all, [request for request, _ in batch], self._view)
         except (BrokenProcessPool, RuntimeError):  # workers gone, or shutting down
             self._note_broken()
             for _, future in batch:
@@ -243,14 +257,19 @@ def _ready() -> None:
     """A first task for each worker: makes the pool start them all at once."""
 
 
-def _examine_all(requests: list[tuple[Path, dt.date | None, str]]) -> list[tuple[Examination | None,
-                                                                                 BaseException | None]]:
-    """Each file's examination, or the exception it raised (one file's trouble is its own)."""
+def _examine_all(requests: list[tuple[Path, dt.date | None, str]], view: tuple[str, set[str] | None] | None = None
+                 ) -> list[tuple[Examination | None, BaseException | None]]:
+    """Each file's examination, or the exception it raised (one file's trouble is its own);
+    ``view``: the employer (code) whose files they are, and its roster's agents."""
     assert _config is not None, "worker not started by ExaminationPool"
+    config, agents = _config, _agents
+    if view is not None:
+        code, agents = view
+        config = _config.employer_view(code)  # made once, kept by the configuration
     results: list[tuple[Examination | None, BaseException | None]] = []
     for path, received, name in requests:
         try:
-            results.append((examine(path, _config, agents=_agents, received=received, name=name), None))
+            results.append((examine(path, config, agents=agents, received=received, name=name), None))
         except Exception as exc:  # noqa: BLE001 - raised again in the pass, as if read there
             results.append((None, exc))
     return results

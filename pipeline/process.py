@@ -207,7 +207,8 @@ class Processor:
             raise FileNotFoundError(2, "dossier d'entrée introuvable", str(inbox))
         return list_inbox(inbox, tuple(self.config.watch.ignore_patterns))
 
-    def run_pass(self, progress: Callable[[int, int], None] | None = None) -> PassResult:
+    def run_pass(self, progress: Callable[[int, int], None] | None = None, *,
+                 readers: ExaminationPool | None = None) -> PassResult:
         """Recover what a crash left, then take every file of the inbox that is ready, by the
         watcher's rules (unchanged for ``surveillance.stabilite_s``, readable by the service, a
         complete zip or no zip at all: :func:`pipeline.inbox.not_ready`); the others stay in the
@@ -215,7 +216,11 @@ class Processor:
 
         A full disk stops the pass at once (:class:`~pipeline.outcomes.DiskFull`, what was done
         in its ``partial``) rather than failing again file after file: the files not taken wait
-        in the inbox, the one under way in the work area, and the next pass takes them up."""
+        in the inbox, the one under way in the work area, and the next pass takes them up.
+
+        ``readers``: a pool already started for several passes (one per employer of a workspace,
+        :func:`pipeline.employers.process_employers`), which reads this pass's files and is left
+        running; else the pass starts its own when it has enough files (``lecture_parallele``)."""
         result = PassResult(handled=self.recover())
         self._stop_if_full(result)
         listing = self.list_inbox()
@@ -234,8 +239,10 @@ class Processor:
                          self.received_name(path), why)
         reading = self.config.parallel_reading
         workers = worker_count(reading.workers, len(files), reading.from_files)
-        pool = start_pool(self.config, self.agents, workers) if workers else None
-        if pool is not None:
+        if readers is not None and files:
+            readers.serve(self.config, self.agents)
+            self._run_ahead(files, readers, readers.workers, result, progress)
+        elif (pool := start_pool(self.config, self.agents, workers) if workers else None) is not None:
             with pool:
                 self._run_ahead(files, pool, workers, result, progress)
         else:
@@ -909,11 +916,13 @@ def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True,
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,
-                  outputs: bool = True, received_on: dt.date | None = None) -> PassResult:
+                  outputs: bool = True, received_on: dt.date | None = None,
+                  readers: ExaminationPool | None = None) -> PassResult:
     """One pass over the inbox, then rebuild the workbooks once (never per file).
-    ``progress(done, total)`` is called after each file; ``received_on``: see :class:`Processor`."""
+    ``progress(done, total)`` is called after each file; ``received_on``: see :class:`Processor`;
+    ``readers``: see :meth:`Processor.run_pass`."""
     with Processor(config, received_on=received_on) as processor:
-        result = processor.run_pass(progress)
+        result = processor.run_pass(progress, readers=readers)
     if outputs:
         _outputs(config, result)
     return result

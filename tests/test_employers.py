@@ -647,3 +647,48 @@ def test_a_file_set_aside_from_an_inbox_on_another_file_system_is_moved_whole(fr
         assert (folder / "notes.txt").read_text(encoding="utf-8") == "pas un compte rendu"
         assert (folder / "vide.docx").exists() and (folder / ("vide.docx" + UNASSIGNED_NOTE_SUFFIX)).exists()
         assert not (share / "notes.txt").exists() and not (share / "Voirie" / "vide.docx").exists()
+
+
+@pytest.mark.parametrize("per_employer", [1, 2])
+def test_one_pool_of_readers_reads_every_employers_files_each_with_its_own_form(fresh, tmp_path, monkeypatch,
+                                                                               per_employer):
+    """GIVEN reports of both employers in the shared inbox, more in all than a pass reads in
+    parallel from (« lecture_parallele.a_partir_de »), fewer for each employer (1 or 2 each) WHEN
+    traiter runs THEN one pool of readers is started for the two passes (not one per employer,
+    each costing two interpreters' start), every file is read by it, each with its employer's
+    view: the hospital's form filled by hand is accepted by its mapping, the commune's report
+    missing its appreciation rejected by our form's rules, agent 100001 twice as two agents."""
+    from pipeline import parallel
+
+    config_file = fresh.base / "config.yaml"
+    with config_file.open("a", encoding="utf-8") as handle:
+        handle.write(f"lecture_parallele:\n  processus: 2\n  a_partir_de: {2 * per_employer}\n")
+    config = load_config(config_file)
+    sta, chb = fresh.documents["STA"], fresh.documents["CHB"]
+    commune = config.employer_view("STA")
+    dropped = {"STA": [fill_report(sta["100001"], tmp_path / "CR MARTIN.docx", commune.catalogue, stage=1,
+                                   review=dt.date(2026, 11, 16)),
+                       fill_report(sta["100002"], tmp_path / "CR LEROY.docx", commune.catalogue, stage=1,
+                                   review=dt.date(2026, 11, 17), omit=("appreciation_generale",))],
+               "CHB": [B_FILLED, chb["200002"]]}
+    for files in dropped.values():
+        for source in files[:per_employer]:
+            fresh.drop(source, source.name)
+    settle(fresh.config.inbox)
+    started, served, submitted = [], [], []
+    original_init, original_serve, original_submit = (parallel.ExaminationPool.__init__, parallel.ExaminationPool.serve,
+                                                      parallel.ExaminationPool.submit)
+    monkeypatch.setattr(parallel.ExaminationPool, "__init__",
+                        lambda pool, *a, **k: started.append(a[2]) or original_init(pool, *a, **k))
+    monkeypatch.setattr(parallel.ExaminationPool, "serve",
+                        lambda pool, view, agents: served.append(view.employer.code) or original_serve(pool, view, agents))
+    monkeypatch.setattr(parallel.ExaminationPool, "submit",
+                        lambda pool, path, *a: submitted.append(path.name) or original_submit(pool, path, *a))
+    done = pipeline.process_inbox(config, received_on=RECEIVED)
+    assert started == [2] and served == ["STA", "CHB"] and len(submitted) == 2 * per_employer
+    outcomes = sorted((view.employer.code, h.received_name, h.outcome) for view, result in done.passes
+                      for h in result.handled)
+    expected = {"CR MARTIN.docx": "accepted", "CR LEROY.docx": "rejected",  # missing its appreciation
+                B_FILLED.name: "accepted", chb["200002"].name: "rejected"}  # the hospital's, returned blank
+    assert outcomes == sorted((code, p.name, expected[p.name]) for code, files in dropped.items()
+                              for p in files[:per_employer])
