@@ -134,16 +134,17 @@ EXPORT_NAME = "export_employeurs.json"  # outbox/: what a workspace publishes fo
 EXPORT_FORMAT = 1
 
 
-def consolidated_outputs(config: Config, *, today: dt.date | None = None) -> list[Path]:
+def consolidated_outputs(config: Config, *, today: dt.date | None = None,
+                         entries: dict[str, dict] | None = None) -> list[Path]:
     """What is rebuilt for all employers after their own outputs: the workspace's export
-    (``outbox/export_employeurs.json``: :func:`workspace_export`), the consolidated workbook made
-    from it, and for a centre de gestion the final reports gathered for the CAP (pipeline/cap.py);
-    the paths written."""
+    (``outbox/export_employeurs.json``: :func:`workspace_export`, with the ``entries`` already
+    made), the consolidated workbook made from it, and for a centre de gestion the final reports
+    gathered for the CAP (pipeline/cap.py); the paths written."""
     import json
 
     from .cap import gather_for_cap
 
-    export = workspace_export(config, today=today)
+    export = workspace_export(config, today=today, entries=entries)
     make_dirs(config.outbox)
     published = replace_atomically(config.outbox / EXPORT_NAME, lambda p: p.write_text(
         json.dumps(export, ensure_ascii=False, indent=1), encoding="utf-8"))
@@ -151,33 +152,42 @@ def consolidated_outputs(config: Config, *, today: dt.date | None = None) -> lis
     return [workbook, published, *gather_for_cap(config)]
 
 
-def workspace_export(config: Config, *, today: dt.date | None = None) -> dict:
+def workspace_export(config: Config, *, today: dt.date | None = None,
+                     entries: dict[str, dict] | None = None) -> dict:
     """What a workspace of several employers publishes for a consolidation (its own, or one over
     several workspaces: ``entretiens consolider``), as JSON: the campaign's year, the stages, the
-    day, and per employer its figures (:class:`EmployerFigures`, as its ``etat``), its training
-    demand (:func:`training_demand`) and, under ``suivi``, its agents (employer, number, name, first name, service,
-    evaluator, situation, next deadline, its limit and state, as its tracking workbook)."""
+    day, and per employer its :func:`employer_entry` (``entries``: those already made, by code,
+    for that day)."""
+    today = today or dt.date.today()
+    entries = entries or {}
+    employers = [entries.get(view.employer.code) or employer_entry(view, today=today)
+                 for view in config.employer_views()]
+    return {"format": EXPORT_FORMAT, "campagne": config.campaign.year, "jour": today.isoformat(),
+            "etapes": stage_labels(config.employer_views()), "employeurs": employers}
+
+
+def employer_entry(view: Config, *, today: dt.date, campaign=None) -> dict:
+    """One employer's part of the export: its figures (:class:`EmployerFigures`, as its ``etat``),
+    its training demand (:func:`training_demand`) and, under ``suivi``, its agents (employer,
+    number, name, first name, service, evaluator, situation, next deadline, its limit and state,
+    as its tracking workbook). ``campaign``: its campaign view on ``today`` when already made (the
+    workbooks' rebuild makes one), else made here."""
     from .campaign import load_campaign_view
     from .status import campaign_status
 
-    today = today or dt.date.today()
-    employers = []
-    for view in config.employer_views():
-        figures = figures_of(view, campaign_status(view, today=today))
-        needs, cost = training_demand(view)
-        agents = []
-        for agent in load_campaign_view(view, today=today).agents:
-            if not agent.reviewed:
-                continue
-            upcoming = agent.next_deadline
-            agents.append([figures.code, agent.number, agent.identity.get(cat.LAST_NAME, ""),
-                           agent.identity.get(cat.FIRST_NAME, ""), agent.identity.get(cat.SERVICE, ""),
-                           agent.evaluator, agent.situation, upcoming.label if upcoming else "",
-                           upcoming.due.isoformat() if upcoming and upcoming.due else "",
-                           upcoming.state if upcoming else ""])
-        employers.append({**figures.as_json(), "besoins_de_formation": needs, "cout_estime": cost, "suivi": agents})
-    return {"format": EXPORT_FORMAT, "campagne": config.campaign.year, "jour": today.isoformat(),
-            "etapes": stage_labels(config.employer_views()), "employeurs": employers}
+    figures = figures_of(view, campaign_status(view, today=today))
+    needs, cost = training_demand(view)
+    agents = []
+    for agent in (campaign or load_campaign_view(view, today=today)).agents:
+        if not agent.reviewed:
+            continue
+        upcoming = agent.next_deadline
+        agents.append([figures.code, agent.number, agent.identity.get(cat.LAST_NAME, ""),
+                       agent.identity.get(cat.FIRST_NAME, ""), agent.identity.get(cat.SERVICE, ""),
+                       agent.evaluator, agent.situation, upcoming.label if upcoming else "",
+                       upcoming.due.isoformat() if upcoming and upcoming.due else "",
+                       upcoming.state if upcoming else ""])
+    return {**figures.as_json(), "besoins_de_formation": needs, "cout_estime": cost, "suivi": agents}
 
 
 def stage_labels(views: list[Config]) -> dict[str, str]:

@@ -435,21 +435,22 @@ def pending_files(view: Config, *, stop_at: int | None = None) -> int:
 OUTPUTS_IN_WORKERS_FROM = 8  # employers with a pass: below, their outputs are made here, one after the other
 
 
-def _employers_outputs(config: Config, passes: list[tuple[Config, object]]) -> None:
+def _employers_outputs(config: Config, passes: list[tuple[Config, object]], today: dt.date) -> dict[str, dict]:
     """Each employer's outputs after its pass (:func:`pipeline.process._outputs`: its rejection
-    notes' mail, then its workbooks, dashboard and summary), once every pass is done. For many
+    notes' mail, then its workbooks, dashboard and summary), once every pass is done, and its part
+    of the workspace's export (:func:`pipeline.consolidated.employer_entry`, made from the
+    campaign view its workbooks were made from); those parts by employer code. For many
     employers, in worker processes (as many as ``lecture_parallele`` gives a pass, one per
     processor): an employer's outputs take about a second whatever its size, mostly the
     workbooks and the summary's PDF, and each employer's are its own files, so they are made
     side by side. A worker that fails makes that employer's here."""
-    from .process import _outputs
-
     reading = config.parallel_reading
     workers = min(worker_count(reading.workers, len(passes), OUTPUTS_IN_WORKERS_FROM), len(passes))
+    entries: dict[str, dict] = {}
     if workers < 2:
         for view, result in passes:
-            _outputs(view, result)
-        return
+            entries[view.employer.code] = _outputs_and_entry(view, result, today)
+        return entries
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -458,36 +459,55 @@ def _employers_outputs(config: Config, passes: list[tuple[Config, object]]) -> N
         executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     except (ImportError, NotImplementedError, OSError):  # no shared memory, no more processes
         for view, result in passes:
-            _outputs(view, result)
-        return
+            entries[view.employer.code] = _outputs_and_entry(view, result, today)
+        return entries
     with executor:
         futures = []
         for view, result in passes:
             try:
-                futures.append((view, result, executor.submit(_outputs_in_worker, view)))
+                futures.append((view, result, executor.submit(_outputs_in_worker, view, today)))
             except (BrokenProcessPool, OSError, RuntimeError):  # the workers could not start
                 futures.append((view, result, None))
         for view, result, future in futures:
             try:
                 if future is None:
                     raise BrokenProcessPool
-                made = future.result()
+                made, entries[view.employer.code] = future.result()
             except BrokenProcessPool:  # a worker killed (out of memory): its employer's outputs made here
-                _outputs(view, result)
+                entries[view.employer.code] = _outputs_and_entry(view, result, today)
                 continue
             for name, value in made.items():
                 setattr(result, name, value)
+    return entries
 
 
-def _outputs_in_worker(view: Config) -> dict:
-    """In a worker of :func:`_employers_outputs`: one employer's outputs; what the pass's result
-    records of them."""
-    from .process import PassResult, _outputs
+def _outputs_and_entry(view: Config, result, today: dt.date) -> dict | None:
+    """One employer's outputs (:func:`pipeline.process._outputs`), then its part of the export
+    from the campaign view its workbooks were made from (``None`` when they could not be made:
+    the export makes it again)."""
+    from .consolidated import employer_entry
+    from .process import _outputs
+
+    made = []
+    _outputs(view, result, today=today, on_view=made.append)
+    if not made or result.workbooks_problem:
+        return None
+    try:
+        return employer_entry(view, today=today, campaign=made[0])
+    except Exception as exc:  # noqa: BLE001 - the export makes it again, and says what fails
+        log.debug("partie de l'export non faite pour %s : %s", view.employer.code, exc)
+        return None
+
+
+def _outputs_in_worker(view: Config, today: dt.date) -> tuple[dict, dict | None]:
+    """In a worker of :func:`_employers_outputs`: one employer's outputs and its part of the
+    export; what the pass's result records of them."""
+    from .process import PassResult
 
     result = PassResult()
-    _outputs(view, result)
-    return {"mail": result.mail, "workbooks": result.workbooks, "workbooks_problem": result.workbooks_problem,
-            "outputs_disk_full": result.outputs_disk_full}
+    entry = _outputs_and_entry(view, result, today)
+    return ({"mail": result.mail, "workbooks": result.workbooks, "workbooks_problem": result.workbooks_problem,
+             "outputs_disk_full": result.outputs_disk_full}, entry)
 
 
 def process_employers(config: Config, *, progress: Callable[[int, int], None] | None = None,
@@ -517,12 +537,13 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
                 log.error("%s", said, extra=TOLD_BY_THE_COMMAND)  # the command prints it once
     for routed in done.routing.routed:  # the subfolders routing made, emptied by their pass
         _remove_if_empty(routed.path.parent, config.inbox / routed.employer)
-    if outputs:
-        _employers_outputs(config, done.passes)
+    today = dt.date.today()  # one day for every employer's outputs and the export made of them
+    entries = _employers_outputs(config, done.passes, today) if outputs else {}
     moved = done.passes or done.routing.routed or done.routing.unassigned
     if outputs and (moved or not (config.outbox / CONSOLIDATED_NAME).exists()):
         try:
-            done.workbooks = consolidated_outputs(config)
+            done.workbooks = consolidated_outputs(config, today=today,
+                                                  entries={k: v for k, v in entries.items() if v is not None})
         except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
             from .command_names import WORKBOOKS, command_line
             from .files import describe_failure

@@ -928,9 +928,11 @@ def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None
     return result
 
 
-def _outputs(config: Config, result: PassResult) -> None:
+def _outputs(config: Config, result: PassResult, *, today: dt.date | None = None,
+             on_view: Callable[[object], None] | None = None) -> None:
     """After a pass: the rejection notes to evaluators (queued, then drafted or sent), then the
-    workbooks, which show the messages. Neither undoes the pass: a problem is a French warning."""
+    workbooks, which show the messages (``today``, ``on_view``: see :func:`rebuild_workbooks`).
+    Neither undoes the pass: a problem is a French warning."""
     from .mail import MailRun, dispatch
     from .workbooks import rebuild_workbooks  # the outputs step reads the journal
 
@@ -942,7 +944,7 @@ def _outputs(config: Config, result: PassResult) -> None:
         result.outputs_disk_full |= disk_full(exc) is not None
         log.warning("%s", result.mail.problems[0])
     try:
-        result.workbooks = rebuild_workbooks(config)
+        result.workbooks = rebuild_workbooks(config, today=today, on_view=on_view)
     except Exception as exc:  # noqa: BLE001 - the files are placed: a workbook never undoes the pass
         result.workbooks_problem = (
             f"Classeurs non mis à jour ({describe_failure(exc)}) : les fichiers ont bien été traités. "

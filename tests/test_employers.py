@@ -692,3 +692,31 @@ def test_one_pool_of_readers_reads_every_employers_files_each_with_its_own_form(
                 B_FILLED.name: "accepted", chb["200002"].name: "rejected"}  # the hospital's, returned blank
     assert outcomes == sorted((code, p.name, expected[p.name]) for code, files in dropped.items()
                               for p in files[:per_employer])
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_the_export_made_with_each_employers_outputs_is_the_one_made_afresh(fresh, tmp_path, monkeypatch, in_workers):
+    """GIVEN reports of both employers WHEN traiter runs, each employer's outputs made here or in
+    worker processes (as from 8 employers: here from 2) THEN each employer's workbooks are written,
+    and the workspace's export, whose employer parts come from the campaign view each employer's
+    workbooks were made from, is the export computed afresh from the journals that day."""
+    from pipeline import employers
+    from pipeline.consolidated import workspace_export
+
+    if in_workers:
+        monkeypatch.setattr(employers, "OUTPUTS_IN_WORKERS_FROM", 2)
+    commune = fresh.commune
+    fresh.drop(fill_report(fresh.documents["STA"]["100001"], tmp_path / "CR MARTIN.docx", commune.catalogue,
+                           stage=1, review=dt.date(2026, 11, 16)), "CR MARTIN.docx")
+    fresh.drop(B_FILLED, "CR MARCHAND.docx")
+    fresh.drop(fresh.documents["CHB"]["200002"], "CR THOMAS.docx")
+    settle(fresh.config.inbox)
+    done = pipeline.process_inbox(fresh.config, received_on=RECEIVED)
+    assert not done.workbooks_problem and all(result.workbooks for _, result in done.passes)
+    for view in (fresh.commune, fresh.hospital):
+        assert (view.outbox / "suivi_campagne.xlsx").exists() and (view.outbox / "synthese_campagne.pdf").exists()
+    written = json.loads((fresh.config.outbox / EXPORT_NAME).read_text(encoding="utf-8"))
+    again = workspace_export(fresh.config, today=dt.date.fromisoformat(written["jour"]))
+    assert written == json.loads(json.dumps(again))
+    by_code = {e["code"]: e for e in written["employeurs"]}
+    assert [len(by_code[code]["suivi"]) for code in ("STA", "CHB")] == [2, 2]  # every agent of each roster

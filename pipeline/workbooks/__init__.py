@@ -35,11 +35,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 
 from .. import catalogue as cat
-from ..campaign import campaign_view
+from ..campaign import CampaignView, campaign_view
 from ..catalogue import PUBLIC_SERVICES
 from ..config import Config
 from ..files import replace_atomically
@@ -58,7 +59,8 @@ __all__ = ["group_titles", "rebuild_workbooks", "tracking_rows", "training_rows"
 log = logging.getLogger("entretiens")
 
 
-def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[Path]:
+def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
+                      on_view: Callable[[CampaignView], None] | None = None) -> list[Path]:
     """Rebuild outbox/plan_de_formation.xlsx, outbox/plan_de_formation.csv and
     outbox/suivi_campagne.xlsx from the journal (Journal(config.state_dir)), then the dashboard
     and the summary (outbox/tableau_de_bord.html, outbox/synthese_campagne.pdf: pipeline.dashboard);
@@ -66,7 +68,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
     (:func:`pipeline.campaign.campaign_view`) and the training needs are read in one pass over
     the journal, one report's content in memory at a time; the plan's rows are gone before the
     tracking's are built: both are never in memory together. The dashboard's figures are taken
-    from each as it goes (a few small tables)."""
+    from each as it goes (a few small tables). ``on_view``: given the campaign view once made (an
+    employer's outputs keep it for the workspace's export, rather than making it again)."""
     from .. import dashboard
 
     today = today or dt.date.today()
@@ -93,6 +96,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None) -> list[P
         view = campaign_view(config, journal, roster, today, each_report=each_report,
                              each_turned_away=each_turned_away)
         files_received, duplicates = journal.count_files(campaign)
+    if on_view is not None:
+        on_view(view)
     needs, pending = need_frame(accepted, catalogue), need_frame(waiting, catalogue)
     del accepted, waiting
     needs, pending = with_grouped_titles(needs, catalogue, pending)
