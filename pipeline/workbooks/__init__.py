@@ -47,6 +47,7 @@ from ..files import replace_atomically
 from ..journal import CurrentReport, FileRow, Journal
 from ..naming import PLAN_NAME, TRACKING_NAME
 from ..roster import load_roster
+from ..status import keep_status
 from .costs import CostCatalogueError, TrainingCatalogue, cost_summaries, load_training_catalogue
 from .csv_export import write_plan_csv
 from .harmonisation import AppraisalFacts
@@ -96,6 +97,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
         view = campaign_view(config, journal, roster, today, each_report=each_report,
                              each_turned_away=each_turned_away)
         files_received, duplicates = journal.count_files(campaign)
+        keep_status(config, journal, view, today)  # the next etat reads it
     if on_view is not None:
         on_view(view)
     needs, pending = need_frame(accepted, catalogue), need_frame(waiting, catalogue)
