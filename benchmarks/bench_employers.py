@@ -364,15 +364,18 @@ class TreePeak:
 
     def __init__(self, pid: int):
         self.pid, self.peak, self.processes = pid, 0.0, 0
+        self.at, self.shares = 0.0, []  # when the peak came (s from the start), each process's PSS then
+        self._start = time.perf_counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
             pids = _tree(self.pid)
-            total = sum(_pss_mb(pid) for pid in pids)
-            if total > self.peak:
-                self.peak, self.processes = total, len(pids)
+            shares = [_pss_mb(pid) for pid in pids]
+            if sum(shares) > self.peak:
+                self.peak, self.processes, self.shares = sum(shares), len(pids), shares
+                self.at = time.perf_counter() - self._start
 
     def __enter__(self) -> "TreePeak":
         self._thread.start()
@@ -396,7 +399,8 @@ def run_command(config_path: Path, log_path: Path) -> dict:
     if code not in (0,):
         raise SystemExit(f"entretiens traiter ended with {code}:\n{log_path.read_text(errors='replace')[-3000:]}")
     return {"command_s": wall, "command_cpu_s": usage.ru_utime + usage.ru_stime, "pss_peak_mb": peak.peak,
-            "pss_processes": peak.processes, "maxrss_mb": usage.ru_maxrss / 1024}
+            "pss_processes": peak.processes, "pss_shares": [round(mb) for mb in peak.shares],
+            "pss_peak_at_s": peak.at, "maxrss_mb": usage.ru_maxrss / 1024}
 
 
 def check_run(base: Path, n: int) -> None:
@@ -440,7 +444,8 @@ def describe(f: dict) -> str:
             f"{f['read_s']:6.1f} s ({f['read_s'] / f['n'] * 1000 * f['processes']:.2f} ms each per process), "
             f"parse alone {f['parse_s']:5.1f} s: ratio {f['command_s'] / f['read_s']:4.2f}x "
             f"(to the parse {f['command_s'] / f['parse_s']:4.1f}x); peak PSS of the tree {f['pss_peak_mb']:.0f} MB "
-            f"({f['pss_processes']} processes), ru_maxrss {f['maxrss_mb']:.0f} MB; "
+            f"({f['pss_processes']} processes: {' + '.join(map(str, f['pss_shares']))} MB, the command's first; "
+            f"at {f['pss_peak_at_s']:.0f} s), ru_maxrss {f['maxrss_mb']:.0f} MB; "
             f"load {f['load'][0]:.1f} -> {f['load'][1]:.1f}")
 
 

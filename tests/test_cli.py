@@ -445,7 +445,7 @@ def test_a_problem_with_the_run_is_said_once_in_french(tmp_path, returned, capfd
     error once, as «\u202fAttention : …\u202f», not also as a log line; the pass itself succeeded."""
     import pipeline.workbooks
 
-    def refused(config):
+    def refused(config, **options):
         raise PermissionError(13, "Permission denied", str(config.outbox / "suivi_campagne.xlsx"))
 
     monkeypatch.setattr(pipeline.workbooks, "rebuild_workbooks", refused)
