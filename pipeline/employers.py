@@ -41,7 +41,7 @@ from .inbox import list_inbox, not_ready
 from .logs import TOLD_BY_THE_COMMAND
 from .naming import is_ignored, shown_name
 from .outcomes import ConfigError, DiskFull, EntretiensError, UnreadableReport
-from .parallel import ExaminationPool, start_pool, worker_count
+from .parallel import ExaminationPool, release_free_memory, start_pool, worker_count
 
 log = logging.getLogger("entretiens")
 
@@ -510,6 +510,7 @@ def _outputs_in_worker(view: Config, today: dt.date) -> tuple[dict, dict | None]
 
     result = PassResult()
     entry = _outputs_and_entry(view, result, today)
+    release_free_memory()  # the worker's next employer starts from its imports, not from this one's peak
     return ({"mail": result.mail, "workbooks": result.workbooks, "workbooks_problem": result.workbooks_problem,
              "outputs_disk_full": result.outputs_disk_full}, entry)
 
@@ -541,6 +542,7 @@ def process_employers(config: Config, *, progress: Callable[[int, int], None] | 
                 log.error("%s", said, extra=TOLD_BY_THE_COMMAND)  # the command prints it once
     for routed in done.routing.routed:  # the subfolders routing made, emptied by their pass
         _remove_if_empty(routed.path.parent, config.inbox / routed.employer)
+    release_free_memory()  # what the passes left in the heap, before the outputs' workers start
     today = dt.date.today()  # one day for every employer's outputs and the export made of them
     entries = _employers_outputs(config, done.passes, today) if outputs else {}
     moved = done.passes or done.routing.routed or done.routing.unassigned

@@ -275,6 +275,18 @@ def _examine_all(requests: list[tuple[Path, dt.date | None, str]], view: tuple[s
     return results
 
 
+def release_free_memory() -> None:
+    """Collect what is left to collect and hand the heap's free memory back to the system: glibc's
+    malloc keeps what Python freed for later, so a process that works in bursts (one employer's
+    outputs after another's, the passes before the outputs) would keep its largest burst's size.
+    Nothing where malloc_trim does not exist (not glibc)."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def settle_startup_objects() -> None:
     """Take what imports and the configuration made (modules, catalogue, parsers) out of
     the cyclic garbage collector's rounds: they live as long as the process, and a long
