@@ -32,7 +32,7 @@ employer first) or already in ``inbox/<code>/`` (``routed``).
 In that order, for each size and mode:
 
   (a) the floor, in a fresh process: ``read_report`` of every file with its employer's form
-      (``Config.form``) in P processes (P: the readers a pass of N/E files starts,
+      (``Config.form``) in P processes (P: the readers the command starts for the N files,
       ``worker_count``: 2 here), the files split between them by employer, timed from the
       first file to the last once the processes are up. Why this is the fair floor: each
       report has to be read whole once at least (nothing else tells what it says), by the
@@ -48,10 +48,10 @@ In that order, for each size and mode:
       readers included).
 
 Targets (issue 27): traiter <= 4x the floor (a); peak memory <= 500 MB; growth of the
-command's time from N = 50,000 to 100,000 <= 2.1x. Mind that with E = 300, N = 50,000 gives each
-employer 167 files, below ``lecture_parallele.a_partir_de`` (200): its passes read in one process
-and its floor is measured so, while N = 100,000 reads with 2: the growth then compares two ways of
-reading, not two sizes (keep N/E above 200 at both sizes to measure growth alone). At 100,000 one run per mode is what an
+command's time from N = 50,000 to 100,000 <= 2.1x. The command reads every employer's files
+with one pool of readers (since e598e98), started when all the files together reach ``lecture_parallele.a_partir_de`` (200): the floor uses as many
+processes, whatever N/E (before, each employer's pass started its own from 200 files: at N = 50,000
+and E = 300, 167 files each, none). At 100,000 one run per mode is what an
 hour affords: the figures are single runs, said so in the output.
 """
 
@@ -423,7 +423,8 @@ def measure(root: Path, pool: Path, templates: Path, n: int, employers: int, mod
 
     base = root / f"ws_{tag}"
     config_path = prepare_run(base, pool, templates, n, employers, mode)
-    processes = max(worker_count("auto", max(n // employers, 1), 200), 1)
+    # As many as the command reads with: one pool for all the employers' files (since e598e98).
+    processes = max(worker_count("auto", n, 200), 1)
     done = subprocess.run([sys.executable, __file__, "--floor-child", str(config_path), "--processes", str(processes)],
                           capture_output=True, text=True)
     if done.returncode:
