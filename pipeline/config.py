@@ -679,8 +679,7 @@ class Config(_Section):
         self._catalogue = apply_overrides(catalogue, self.catalogue_overrides)
 
 
-_OWN = {"autorite": "authority", "service_rh": "hr", "delais": "delays"}
-_MODELS = ()  # the sections whose keys an unknown key is compared with (set below, once all are defined)  # an employer's own keys, by section
+_OWN = {"autorite": "authority", "service_rh": "hr", "delais": "delays"}  # an employer's own keys, by section
 
 
 def _unknown(code: str):
@@ -767,5 +766,7 @@ def _explain(exc: ValidationError) -> str:
             said = said.removesuffix(".") + f" ; vouliez-vous écrire «\u202f{close[0]}\u202f» ?"
     return said
 
+
+# The sections whose keys an unknown key is compared with (_explain).
 _MODELS = (Config, Campaign, Folders, Delays, FileCaps, HRContact, Watch, ParallelReading, Mail, Smtp, Announcement,
            Invitations, Authority, Employer)

@@ -177,6 +177,7 @@ def employer_entry(view: Config, *, today: dt.date, campaign=None) -> dict:
 
     figures = figures_of(view, campaign_status(view, today=today))
     needs, cost = training_demand(view)
+
     def rows():
         for agent in (campaign or load_campaign_view(view, today=today)).agents:
             if not agent.reviewed:
@@ -224,8 +225,6 @@ def _rows_as_lists(value: object) -> list:
     if isinstance(value, AgentRows):
         return list(value)
     raise TypeError(f"{type(value).__name__} n'est pas exportable en JSON")
-
-
 
 
 def stage_labels(views: list[Config]) -> dict[str, str]:

@@ -49,6 +49,9 @@ GC_YOUNG_THRESHOLD = 10_000
 # Set in each worker by _start_worker: what every examination of the pass reads.
 _config: Config | None = None
 _agents: set[str] | None = None
+# In each worker of a pool serving several employers: the roster's agents of the employer served
+# (ExaminationPool.serve), by the serving's number; sent to each worker once, not with every chunk.
+_served: dict[int, set[str] | None] = {}
 
 
 def worker_count(setting: int | str, files: int, from_files: int) -> int:
@@ -85,7 +88,12 @@ class ExaminationPool:
             workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker, initargs=(config, agents, os.getpid()))
         self._unsent: list[tuple[tuple[Path, dt.date | None, str], Future]] = []
-        self._view: tuple[str, set[str] | None] | None = None  # the employer the files sent belong to
+        # The employer the files sent belong to (ExaminationPool.serve): its code, the serving's
+        # number, its roster's agents, and the workers known to have them.
+        self._view: tuple[str, int] | None = None
+        self._view_agents: set[str] | None = None
+        self._served_by: set[int] = set()
+        self._servings = 0
         self.workers = workers
         self.broken = False
         try:
@@ -116,7 +124,9 @@ class ExaminationPool:
         ``agents``; a workspace without employers is served as started."""
         self._send()  # what was submitted before is read as it was submitted for
         employer = getattr(view, "employer", None)
-        self._view = None if employer is None else (employer.code, agents)
+        self._servings += 1
+        self._view = None if employer is None else (employer.code, self._servings)
+        self._view_agents, self._served_by = agents, set()
 
     def submit(self, path: Path, received: dt.date | None, name: str) -> Future:
         future: Future = Future()
@@ -130,13 +140,21 @@ class ExaminationPool:
         if not batch:
             return
         try:
-            sent = self._executor.submit(_examine_all, [request for request, _ in batch], self._view)
+            view = self._view
+            if view is not None:  # the roster's agents go with the chunks until every worker has them
+                view = (*view, len(self._served_by) < self.workers, self._view_agents)
+            sent = self._executor.submit(_examine_all, [request for request, _ in batch], view)
         except (BrokenProcessPool, RuntimeError):  # workers gone, or shutting down
             self._note_broken()
             for _, future in batch:
                 future.set_exception(BrokenProcessPool())
             return
-        sent.add_done_callback(lambda done: _hand_out(done, [future for _, future in batch]))
+        sent.add_done_callback(lambda done: _hand_out(done, [future for _, future in batch], self._acknowledge))
+
+    def _acknowledge(self, worker: int, serving: int | None) -> None:
+        """A worker read a chunk of ``serving``: it has that employer's agents from now on."""
+        if self._view is not None and serving == self._view[1]:
+            self._served_by.add(worker)
 
     def result(self, future: Future, read_here: Callable[[], Examination]) -> Examination:
         """The examination ``future`` stands for; ``read_here()`` when no worker could give it."""
@@ -207,8 +225,9 @@ class ReadHere(Exception):
     """A file's chunk came back from a worker as a whole failure: the file is read in the pass."""
 
 
-def _hand_out(done: Future, futures: list[Future]) -> None:
-    """A chunk's results to each file's future (in the pool's thread that receives them)."""
+def _hand_out(done: Future, futures: list[Future], acknowledge: Callable[[int, int | None], None]) -> None:
+    """A chunk's results to each file's future (in the pool's thread that receives them); the
+    worker that read it, and for which serving, to ``acknowledge``."""
     if done.cancelled():
         for future in futures:
             future.cancel()
@@ -217,7 +236,9 @@ def _hand_out(done: Future, futures: list[Future]) -> None:
         for future in futures:
             future.set_exception(ReadHere())
         return
-    for future, (examination, error) in zip(futures, done.result()):
+    worker, serving, results = done.result()
+    acknowledge(worker, serving)
+    for future, (examination, error) in zip(futures, results):
         if error is None:
             future.set_result(examination)
         else:
@@ -257,14 +278,23 @@ def _ready() -> None:
     """A first task for each worker: makes the pool start them all at once."""
 
 
-def _examine_all(requests: list[tuple[Path, dt.date | None, str]], view: tuple[str, set[str] | None] | None = None
-                 ) -> list[tuple[Examination | None, BaseException | None]]:
-    """Each file's examination, or the exception it raised (one file's trouble is its own);
-    ``view``: the employer (code) whose files they are, and its roster's agents."""
+def _examine_all(requests: list[tuple[Path, dt.date | None, str]],
+                 view: tuple[str, int, bool, set[str] | None] | None = None
+                 ) -> tuple[int, int | None, list[tuple[Examination | None, BaseException | None]]]:
+    """This worker's process id, the serving, and each file's examination or the exception it
+    raised (one file's trouble is its own). ``view``: the employer (code) whose files they are,
+    the serving's number, whether its roster's agents come with this chunk, and those agents
+    (kept for the serving's next chunks). A chunk of a serving whose agents this worker never got
+    raises KeyError: the whole chunk is read in the pass."""
     assert _config is not None, "worker not started by ExaminationPool"
-    config, agents = _config, _agents
+    config, agents, serving = _config, _agents, None
     if view is not None:
-        code, agents = view
+        code, serving, sent, agents = view
+        if sent:
+            for older in [n for n in _served if n < serving - 1]:  # this employer's, and the one before
+                del _served[older]
+            _served[serving] = agents
+        agents = _served[serving]
         config = _config.employer_view(code)  # made once, kept by the configuration
     results: list[tuple[Examination | None, BaseException | None]] = []
     for path, received, name in requests:
@@ -272,7 +302,7 @@ def _examine_all(requests: list[tuple[Path, dt.date | None, str]], view: tuple[s
             results.append((examine(path, config, agents=agents, received=received, name=name), None))
         except Exception as exc:  # noqa: BLE001 - raised again in the pass, as if read there
             results.append((None, exc))
-    return results
+    return os.getpid(), serving, results
 
 
 def release_free_memory() -> None:

@@ -122,17 +122,19 @@ def _from_view(config: Config, journal: Journal, view: CampaignView, status: Sta
     _agents(config, view, status)
 
 
-def keep_status(config: Config, journal: Journal, view: CampaignView, today: dt.date) -> None:
+def keep_status(config: Config, journal: Journal, view: CampaignView, today: dt.date, *,
+                roster_problems: int) -> None:
     """Keep the status :func:`campaign_status` gives on ``today``, made from a campaign ``view``
-    already made from ``journal`` (the workbooks' rebuild after a pass makes one): the first
-    ``etat`` after a pass then reads it (100,000 agents: under 2 s) rather than making the view
-    again. Never fails: a status not kept is computed by the next ``etat``."""
+    already made from ``journal`` and the configured roster (``roster_problems``: its lines to
+    correct), as the workbooks' rebuild after a pass makes them: the first ``etat`` after a pass
+    then reads it (100,000 agents: under 2 s) rather than making the view again. Never fails: a
+    status not kept is computed by the next ``etat``."""
     key = _saved_key(config, journal, today)
     if key is None:
         return
     status = _empty_status(config)
     try:
-        _roster(config, status)  # its problems, said by etat (the roster itself is the view's)
+        _say_roster_problems(status, roster_problems)
         _from_view(config, journal, view, status)
     except Exception as exc:  # noqa: BLE001 - etat computes it
         log.debug("etat : état non conservé (%s)", exc)
@@ -337,10 +339,14 @@ def _roster(config: Config, status: Status) -> list[RosterRow] | None:
                                f"{path}. Les agents sans compte rendu ne peuvent pas être listés.")
         return None
     roster = load_roster(path, config.catalogue, cache_dir=config.state_dir)
-    if roster.problems:
-        status.problems.append(f"La liste des agents a {counted(len(roster.problems), 'ligne', 'lignes')} à corriger : ces agents "
-                               f"n'apparaissent nulle part («\u202f{command_line(GENERATE)}\u202f» les détaille).")
+    _say_roster_problems(status, len(roster.problems))
     return roster.rows
+
+
+def _say_roster_problems(status: Status, count: int) -> None:
+    if count:
+        status.problems.append(f"La liste des agents a {counted(count, 'ligne', 'lignes')} à corriger : ces agents "
+                               f"n'apparaissent nulle part («\u202f{command_line(GENERATE)}\u202f» les détaille).")
 
 
 def _training_catalogue(config: Config, status: Status) -> None:

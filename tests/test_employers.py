@@ -738,3 +738,36 @@ def test_the_exports_agent_rows_are_kept_compact_and_given_back_as_written():
                                                                                    *rows[2][3:]]]
     assert pickle.loads(pickle.dumps(kept)) == kept
     assert json.loads(export_json({"employeurs": [{"suivi": kept}]}))["employeurs"][0]["suivi"] == list(kept)
+
+
+def test_the_shared_pool_reads_each_serving_with_that_employers_agents(fresh, tmp_path):
+    """GIVEN one pool for the workspace, serving the commune with a roster holding agent 100001,
+    then with one that does not, then the hospital WHEN twelve copies of Élodie Martin's report
+    are read in each serving (three chunks of four, two workers) THEN each serving's copies are
+    judged by its own roster: none unknown, then all unknown (no worker kept the first roster),
+    the hospital's by its own form; the roster travels with the chunks only until every worker
+    has it."""
+    from pipeline.parallel import ExaminationPool
+    from pipeline.validate import UNKNOWN_AGENT
+
+    report = fill_report(fresh.documents["STA"]["100001"], tmp_path / "CR MARTIN.docx", fresh.commune.catalogue,
+                         stage=1, review=dt.date(2026, 11, 16))
+    copies = [shutil.copy(report, tmp_path / f"copie {i}.docx") for i in range(12)]
+    carried = []
+    with ExaminationPool(fresh.config, None, 2) as pool:
+        original_submit = pool._executor.submit
+        pool._executor.submit = lambda f, requests, view=None: carried.append(view and view[2]) or original_submit(
+            f, requests, view)
+
+        def read(view, agents, paths):
+            pool.serve(view, agents)
+            futures = [pool.submit(Path(p), RECEIVED, Path(p).name) for p in paths]
+            return [pool.result(f, lambda: pytest.fail("lu dans le passage")) for f in futures]
+
+        known = read(fresh.commune, {"100001", "100002"}, copies)
+        unknown = read(fresh.commune, {"100002"}, copies)
+        hospital = read(fresh.hospital, {"100001", "200002"}, [B_FILLED])
+    assert not any(UNKNOWN_AGENT.code in [f.code for f in e.validation.errors] for e in known)
+    assert all(UNKNOWN_AGENT.code in [f.code for f in e.validation.errors] for e in unknown)
+    assert hospital[0].accepted and hospital[0].report.template_version == fresh.hospital.form.version
+    assert carried.count(True) >= 3 and carried[3] is True  # each serving's first chunk carries its roster

@@ -365,6 +365,7 @@ def test_a_pass_keeps_the_status_so_the_next_etat_does_not_compute_it(files, tmp
 
     config = write_workspace(tmp_path / "ws")
     roster = config.roster_path
+    write_csv(roster, AGENTS + [agent("", "Sans", "Matricule")])  # a line to correct: said by etat
     os.utime(roster, (roster.stat().st_mtime - 60,) * 2)  # a roster written just now is never trusted
     for source in (files.lea_v1, files.paul, files.zoe_incomplete):
         drop(config, source)
@@ -380,3 +381,4 @@ def test_a_pass_keeps_the_status_so_the_next_etat_does_not_compute_it(files, tmp
     (config.state_dir / status_module.SAVED_NAME).unlink()
     assert kept == campaign_status(config).as_json()
     assert sum(kept["par_etape"].values()) == 2 and len(kept["rejets"]) == 1
+    assert any("1 ligne à corriger" in problem for problem in kept["problemes"]), kept["problemes"]

@@ -75,8 +75,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
 
     today = today or dt.date.today()
     catalogue, campaign = config.catalogue, config.campaign.key
-    roster = (load_roster(config.roster_path, catalogue, cache_dir=config.state_dir).rows
-              if config.roster_path else None)
+    loaded = load_roster(config.roster_path, catalogue, cache_dir=config.state_dir) if config.roster_path else None
+    roster = loaded.rows if loaded is not None else None
     listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster or ()}
     categories = {number: r.extra.get("categorie", "") for number, r in listed.items()}
     appraisals: list[AppraisalFacts] = []
@@ -97,7 +97,8 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
         view = campaign_view(config, journal, roster, today, each_report=each_report,
                              each_turned_away=each_turned_away)
         files_received, duplicates = journal.count_files(campaign)
-        keep_status(config, journal, view, today)  # the next etat reads it
+        keep_status(config, journal, view, today,  # the next etat reads it
+                    roster_problems=len(loaded.problems) if loaded is not None else 0)
     if on_view is not None:
         on_view(view)
     needs, pending = need_frame(accepted, catalogue), need_frame(waiting, catalogue)
@@ -116,7 +117,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
     del needs, pending, costs
     agents, chased = tracking_rows(config, view), relance_rows(config, view)
     progress = dashboard.progress_figures(catalogue, view, files_received=files_received, duplicates=duplicates)
-    del view, roster, listed
+    del view, roster, listed, loaded
     written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
                                       lambda p: write_tracking(p, agents, chased, config, today, appraisals),
                                       keep_beside=True))
