@@ -744,7 +744,7 @@ def test_a_table_over_another_is_refused_as_xlsxwriter_would(tmp_path):
 def test_the_fast_cell_writer_writes_the_bytes_xlsxwriter_writes(tmp_path):
     """sheets.FastCells writes a text or number cell in one string: the same bytes as XlsxWriter's
     own writer, for every kind of cell the workbooks hold (text, numbers, dates, formulas, blanks,
-    cells with and without a format)."""
+    cells with and without a format, a cell without one taking its row's or its column's)."""
     import zipfile
 
     import xlsxwriter
@@ -765,8 +765,63 @@ def test_the_fast_cell_writer_writes_the_bytes_xlsxwriter_writes(tmp_path):
             sheet.write_number(row, 5, 46000 + row, date)
         sheet.write_formula(41, 2, "=SUBTOTAL(109,C2:C40)", wrap, 260)
         sheet.write_blank(42, 0, None, wrap)
-        sheet.set_row(3, 30, wrap)
+        sheet.set_row(3, 30, wrap)  # its cells without a format take the row's
+        sheet.set_column(3, 3, 20, date)  # and then the column's
+        sheet.set_column(6, 6, 20)  # a width, no format
+        sheet.write_string(5, 6, "sans format", None)
         book.close()
         return zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
 
     assert write(tmp_path / "fast.xlsx", FastCells) == write(tmp_path / "plain.xlsx", None)
+
+
+@pytest.mark.parametrize("shape", ["list", "gaps", "long texts", "spans", "one cell"])
+def test_a_column_written_at_once_is_the_file_of_its_cells_written_one_by_one(tmp_path, shape):
+    """FastCells.text_column and number_column store a whole column (one record per repeated
+    text): the package is the one XlsxWriter makes from the same cells written one by one, shared
+    strings and their counts, the rows' spans (16-row blocks of different widths), rows with a
+    height and no cell, blanks (None, NaN, "") and a text beyond Excel's limit included."""
+    import zipfile
+
+    import xlsxwriter
+
+    from pipeline.workbooks.sheets import FastCells
+
+    n = {"list": 300, "gaps": 120, "long texts": 20, "spans": 70, "one cell": 1}[shape]
+    texts = [f"Service « {row % 5} » & <{row % 3}>" if row % 4 else "" for row in range(n)]
+    numbers = [row / 7 if row % 6 else (None if row % 12 else float("nan")) for row in range(n)]
+    if shape == "gaps":
+        texts = [t if row % 10 < 5 else None for row, t in enumerate(texts)]
+    if shape == "long texts":
+        texts = ["é" * 40_000 if row % 3 == 0 else t for row, t in enumerate(texts)]
+    start = {"spans": lambda row: row // 16 % 4}.get(shape, lambda row: 0)
+
+    def write(path: Path, at_once: bool) -> dict[str, bytes]:
+        book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                               "strings_to_numbers": False})
+        sheet = book.add_worksheet("Suivi", worksheet_class=FastCells if at_once else None)
+        top, plain = book.add_format({"valign": "top"}), book.add_format({"num_format": "0.00"})
+        sheet.write_string(0, 0, "En-tête", top)
+        sheet.set_row(n + 3, 30)  # a height, no cell
+        for col, style in ((1, top), (3, None)):
+            if shape == "spans":  # each block of rows starts further right: spans of different widths
+                for row, value in enumerate(texts, 1):
+                    if value:
+                        sheet.write_string(row, col + start(row), value, style)
+            elif at_once:
+                sheet.text_column(1, col, texts, style)
+            else:
+                for row, value in enumerate(texts, 1):
+                    if value.__class__ is str and value:
+                        sheet.write_string(row, col, value, style)
+        if at_once:
+            sheet.number_column(1, 2, numbers, plain)
+        else:
+            for row, value in enumerate(numbers, 1):
+                if value is not None and value == value:
+                    sheet.write_number(row, 2, value, plain)
+        book.close()
+        with zipfile.ZipFile(path) as package:
+            return {name: package.read(name) for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml")}
+
+    assert write(tmp_path / "fast.xlsx", True) == write(tmp_path / "plain.xlsx", False)
