@@ -164,6 +164,68 @@ def built(tmp_path_factory) -> Built:
     return Built(config, written, openpyxl.load_workbook(written[0]), openpyxl.load_workbook(written[2]))
 
 
+
+def _package_parts(path: Path) -> dict[str, bytes]:
+    """A workbook's parts but its properties (they carry the time it was written)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist() if not name.startswith("docProps/")}
+
+
+@pytest.fixture(scope="module")
+def forked(built, tmp_path_factory) -> list[Path]:
+    """The same workspace's workbooks rebuilt with the plan written by a forked child, as a
+    large campaign's is (pipeline.beside), in a copy of the workspace."""
+    import shutil
+
+    import pipeline.beside
+
+    copy = tmp_path_factory.mktemp("fork") / "espace"
+    shutil.copytree(built.config.base_dir, copy)
+    config = load_config(copy / "config.yaml")
+    before, pipeline.beside.BESIDE_FROM = pipeline.beside.BESIDE_FROM, 0
+    try:
+        return rebuild_workbooks(config, today=TODAY)
+    finally:
+        pipeline.beside.BESIDE_FROM = before
+
+
+def test_a_plan_written_by_a_forked_child_is_the_plan_written_here(built, forked):
+    assert [p.name for p in forked] == [p.name for p in built.written]
+    for ours, theirs in zip(built.written, forked):
+        if ours.suffix == ".xlsx":
+            assert _package_parts(ours) == _package_parts(theirs), ours.name
+        elif ours.suffix == ".csv":
+            assert ours.read_bytes() == theirs.read_bytes()
+
+
+@pytest.mark.parametrize("beside_from", [0, 10**9], ids=["forked", "here"])
+def test_a_plan_that_cannot_be_written_does_not_keep_the_tracking_from_being_written(
+        built, tmp_path, monkeypatch, beside_from):
+    import errno
+    import shutil
+
+    import pipeline.beside
+    import pipeline.workbooks
+
+    copy = tmp_path / "espace"
+    shutil.copytree(built.config.base_dir, copy)
+    config = load_config(copy / "config.yaml")
+    tracking = config.outbox / "suivi_campagne.xlsx"
+    tracking.unlink()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pipeline.workbooks, "write_plan", full_disk)  # in the child too: it is forked
+    monkeypatch.setattr(pipeline.beside, "BESIDE_FROM", beside_from)
+    with pytest.raises(OSError) as raised:
+        rebuild_workbooks(config, today=TODAY)
+    assert raised.value.errno == errno.ENOSPC  # as the pass's outputs step tells a full disk
+    assert _package_parts(tracking) == _package_parts(next(p for p in built.written if p.name == tracking.name))
+
+
 # -- what is written, where ------------------------------------------------------------------
 
 

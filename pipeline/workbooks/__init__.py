@@ -43,6 +43,7 @@ from .. import catalogue as cat
 from ..campaign import CampaignView, campaign_view
 from ..catalogue import PUBLIC_SERVICES
 from ..config import Config
+from ..beside import run_beside
 from ..files import replace_atomically
 from ..journal import CurrentReport, FileRow, Journal
 from ..naming import PLAN_NAME, TRACKING_NAME
@@ -67,10 +68,13 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
     and the summary (outbox/tableau_de_bord.html, outbox/synthese_campagne.pdf: pipeline.dashboard);
     return the paths written. Called once per pass, never per file. The campaign view
     (:func:`pipeline.campaign.campaign_view`) and the training needs are read in one pass over
-    the journal, one report's content in memory at a time; the plan's rows are gone before the
-    tracking's are built: both are never in memory together. The dashboard's figures are taken
-    from each as it goes (a few small tables). ``on_view``: given the campaign view once made (an
-    employer's outputs keep it for the workspace's export, rather than making it again)."""
+    the journal, one report's content in memory at a time. A large plan
+    (:data:`pipeline.beside.BESIDE_FROM` needs) is written by a child process forked for it while
+    this one writes the tracking (:func:`pipeline.beside.run_beside`); a small one first, then the
+    tracking. A plan that cannot be written does not keep the tracking from being written (its
+    error is raised after). The dashboard's figures are taken from each as it goes (a few small
+    tables). ``on_view``: given the campaign view once made (an employer's outputs keep it for the
+    workspace's export, rather than making it again)."""
     from .. import dashboard
 
     today = today or dt.date.today()
@@ -107,21 +111,31 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
     trainings = _training_catalogue(config)
     costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []
     training = dashboard.training_figures(needs, pending, catalogue, costs)
-    written = [
-        replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx",
-                           lambda p: write_plan(p, needs, catalogue, campaign, pending, costs), keep_beside=True),
-        replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
-                           keep_beside=True),
-    ]
-    need_count = len(needs)
+
+    def plan() -> list[Path]:
+        return [
+            replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx",
+                               lambda p: write_plan(p, needs, catalogue, campaign, pending, costs), keep_beside=True),
+            replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
+                               keep_beside=True),
+        ]
+
+    # A large plan is written on the other processor while this one writes the tracking.
+    planned = run_beside(plan, size=len(needs) + len(pending), what="Plan de formation")
+    need_count = len(needs)  # the rows stay until the plan is written: a child's failure writes it here
+    try:
+        agents, chased = tracking_rows(config, view), relance_rows(config, view)
+        progress = dashboard.progress_figures(catalogue, view, files_received=files_received,
+                                              duplicates=duplicates)
+        del view, roster, listed, loaded
+        tracked = replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
+                                     lambda p: write_tracking(p, agents, chased, config, today, appraisals),
+                                     keep_beside=True)
+        del agents, chased
+    finally:
+        written = planned()
     del needs, pending, costs
-    agents, chased = tracking_rows(config, view), relance_rows(config, view)
-    progress = dashboard.progress_figures(catalogue, view, files_received=files_received, duplicates=duplicates)
-    del view, roster, listed, loaded
-    written.append(replace_atomically(config.outbox / f"{TRACKING_NAME}.xlsx",
-                                      lambda p: write_tracking(p, agents, chased, config, today, appraisals),
-                                      keep_beside=True))
-    del agents, chased
+    written.append(tracked)
     figures = dashboard.CampaignFigures(
         progress=progress, training=training, equality=dashboard.equality_figures(appraisals, catalogue),
         hr_name=config.hr.name, public_service=PUBLIC_SERVICES[config.public_service].name,
