@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import gc
 import logging
 import os
 import re
@@ -443,11 +444,13 @@ def _employers_outputs(config: Config, passes: list[tuple[Config, object]], toda
     """Each employer's outputs after its pass (:func:`pipeline.process._outputs`: its rejection
     notes' mail, then its workbooks, dashboard and summary), once every pass is done, and its part
     of the workspace's export (:func:`pipeline.consolidated.employer_entry`, made from the
-    campaign view its workbooks were made from); those parts by employer code. For many
-    employers, in worker processes (as many as ``lecture_parallele`` gives a pass, one per
-    processor): an employer's outputs take about a second whatever its size, mostly the
-    workbooks and the summary's PDF, and each employer's are its own files, so they are made
-    side by side. A worker that fails makes that employer's here."""
+    campaign view its workbooks were made from); those parts by employer code, in the passes'
+    order. For many employers, on every processor (as many as ``lecture_parallele`` gives a
+    pass): an employer's outputs take about a second whatever its size, mostly the workbooks and
+    the summary's PDF, and each employer's are its own files, so they are made side by side, by
+    this process and worker processes (one fewer than the processors: this process would
+    otherwise only wait, and a worker's imports alone weigh about 130 MB). A worker that fails
+    makes that employer's here."""
     reading = config.parallel_reading
     workers = min(worker_count(reading.workers, len(passes), OUTPUTS_IN_WORKERS_FROM), len(passes))
     entries: dict[str, dict] = {}
@@ -456,33 +459,54 @@ def _employers_outputs(config: Config, passes: list[tuple[Config, object]], toda
             entries[view.employer.code] = _outputs_and_entry(view, result, today)
         return entries
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn"))
     except (ImportError, NotImplementedError, OSError):  # no shared memory, no more processes
         for view, result in passes:
             entries[view.employer.code] = _outputs_and_entry(view, result, today)
         return entries
-    with executor:
-        futures = []
-        for view, result in passes:
-            try:
-                futures.append((view, result, executor.submit(_outputs_in_worker, view, today)))
-            except (BrokenProcessPool, OSError, RuntimeError):  # the workers could not start
-                futures.append((view, result, None))
-        for view, result, future in futures:
-            try:
-                if future is None:
-                    raise BrokenProcessPool
-                made, entries[view.employer.code] = future.result()
-            except BrokenProcessPool:  # a worker killed (out of memory): its employer's outputs made here
-                entries[view.employer.code] = _outputs_and_entry(view, result, today)
-                continue
-            for name, value in made.items():
-                setattr(result, name, value)
-    return entries
+
+    def here(view: Config, result) -> None:
+        entries[view.employer.code] = _outputs_and_entry(view, result, today)
+        release_free_memory()  # cheap: what the passes left is frozen out of the collector's rounds
+
+    def received(future, view: Config, result) -> None:
+        try:
+            made, entries[view.employer.code] = future.result()
+        except BrokenProcessPool:  # a worker killed (out of memory): its employer's outputs made here
+            here(view, result)
+            return
+        for name, value in made.items():
+            setattr(result, name, value)
+
+    waiting = list(reversed(passes))  # the workers take from the front, this process from the back
+    running: dict = {}
+    gc.freeze()  # the passes' results (100,000 handled files) never walked by this process's collections
+    try:
+        with executor:
+            while waiting or running:
+                # Each worker with one employer more in hand than it is making (never idle), while
+                # there are more employers left than processors.
+                while waiting and len(running) < (workers - 1) * (2 if len(waiting) > workers else 1):
+                    view, result = waiting.pop()
+                    try:
+                        running[executor.submit(_outputs_in_worker, view, today)] = (view, result)
+                    except (BrokenProcessPool, OSError, RuntimeError):  # the workers could not start
+                        here(view, result)
+                for future in [f for f in running if f.done()]:
+                    received(future, *running.pop(future))
+                if waiting:
+                    here(*waiting.pop(0))
+                elif running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        received(future, *running.pop(future))
+    finally:
+        gc.unfreeze()
+    return {view.employer.code: entries[view.employer.code] for view, _ in passes}
 
 
 def _outputs_and_entry(view: Config, result, today: dt.date) -> dict | None:

@@ -696,15 +696,19 @@ def test_one_pool_of_readers_reads_every_employers_files_each_with_its_own_form(
 
 @pytest.mark.parametrize("in_workers", [False, True])
 def test_the_export_made_with_each_employers_outputs_is_the_one_made_afresh(fresh, tmp_path, monkeypatch, in_workers):
-    """GIVEN reports of both employers WHEN traiter runs, each employer's outputs made here or in
-    worker processes (as from 8 employers: here from 2) THEN each employer's workbooks are written,
+    """GIVEN reports of both employers WHEN traiter runs, each employer's outputs made here, or by a
+    worker process and here (as from 8 employers: here from 2) THEN each employer's workbooks are written,
     and the workspace's export, whose employer parts come from the campaign view each employer's
     workbooks were made from, is the export computed afresh from the journals that day."""
     from pipeline import employers
     from pipeline.consolidated import export_json, workspace_export
 
-    if in_workers:
+    made_here = []
+    if in_workers:  # 2 employers on 2 processors or more: a worker, and this process
         monkeypatch.setattr(employers, "OUTPUTS_IN_WORKERS_FROM", 2)
+    original = employers._outputs_and_entry
+    monkeypatch.setattr(employers, "_outputs_and_entry",  # here only: a spawned worker has the original
+                        lambda view, *args: made_here.append(view.employer.code) or original(view, *args))
     commune = fresh.commune
     fresh.drop(fill_report(fresh.documents["STA"]["100001"], tmp_path / "CR MARTIN.docx", commune.catalogue,
                            stage=1, review=dt.date(2026, 11, 16)), "CR MARTIN.docx")
@@ -720,6 +724,7 @@ def test_the_export_made_with_each_employers_outputs_is_the_one_made_afresh(fres
     assert written == json.loads(export_json(again))
     by_code = {e["code"]: e for e in written["employeurs"]}
     assert [len(by_code[code]["suivi"]) for code in ("STA", "CHB")] == [2, 2]  # every agent of each roster
+    assert sorted(made_here) == (["CHB"] if in_workers else ["CHB", "STA"])  # the first employer to a worker
 
 
 def test_the_exports_agent_rows_are_kept_compact_and_given_back_as_written():
