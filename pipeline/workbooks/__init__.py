@@ -112,13 +112,15 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
     costs = cost_summaries(needs, catalogue, trainings) if trainings is not None else []
     training = dashboard.training_figures(needs, pending, catalogue, costs)
 
-    def plan() -> list[Path]:
-        return [
+    def plan() -> tuple[list[Path], object]:
+        """The plan written; and, made on the same processor, the equal-treatment figures."""
+        written = [
             replace_atomically(config.outbox / f"{PLAN_NAME}.xlsx",
                                lambda p: write_plan(p, needs, catalogue, campaign, pending, costs), keep_beside=True),
             replace_atomically(config.outbox / f"{PLAN_NAME}.csv", lambda p: write_plan_csv(p, needs, catalogue),
                                keep_beside=True),
         ]
+        return written, dashboard.equality_figures(appraisals, catalogue)
 
     # A large plan is written on the other processor while this one writes the tracking.
     planned = run_beside(plan, size=len(needs) + len(pending), what="Plan de formation")
@@ -133,11 +135,11 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
                                      keep_beside=True)
         del agents, chased
     finally:
-        written = planned()
+        written, equality = planned()
     del needs, pending, costs
     written.append(tracked)
     figures = dashboard.CampaignFigures(
-        progress=progress, training=training, equality=dashboard.equality_figures(appraisals, catalogue),
+        progress=progress, training=training, equality=equality,
         hr_name=config.hr.name, public_service=PUBLIC_SERVICES[config.public_service].name,
         workbooks=[p.name for p in written])
     written += dashboard.write_campaign_pages(config, figures)
