@@ -19,11 +19,13 @@ import unicodedata
 INVISIBLE = ("\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
              "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff")
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+_ANY_INVISIBLE = re.compile("[" + INVISIBLE + "]")
 
 
 def drop_invisible(text: str) -> str:
     """``text`` without :data:`INVISIBLE` characters: every value read goes through this."""
-    return text if text.isascii() else text.translate(_DROP_INVISIBLE)
+    # Looked for first: str.translate with a table goes through it one character at a time.
+    return text if text.isascii() or not _ANY_INVISIBLE.search(text) else text.translate(_DROP_INVISIBLE)
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
@@ -36,6 +38,8 @@ YES, NO = "oui", "non"
 
 def fold(text: str) -> str:
     """Lower case, without accents: ``"Évaluée"`` -> ``"evaluee"``. Spacing is kept."""
+    if text.isascii():  # nothing to decompose: the same, without a pass over each character
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
