@@ -432,10 +432,15 @@ def print_outputs(result, config) -> None:
         print(f"Classeur mis à jour : {path}")
 
 
+# Files of one outcome a pass's account lists one by one; the others are counted, and are in the log.
+SHOWN_PER_OUTCOME = 100
+
+
 def format_pass(result, config) -> str:
     """What a pass did, as ``traiter`` and ``reexaminer`` tell it: the counts, then one line per file
     with where it went (in the outbox), its outcome and, for a file turned away, why, shortly (the
-    note says everything; the codes are in the log)."""
+    note says everything; the codes are in the log); beyond :data:`SHOWN_PER_OUTCOME` files of one
+    outcome, one line counts the others and names the log that has them."""
     lines = []
     if not result.handled:
         lines.append(f"Aucun fichier à traiter dans {config.inbox}.")
@@ -443,7 +448,15 @@ def format_pass(result, config) -> str:
         parts = [o.counted(result.count(o)) for o in PASS_OUTCOMES if result.count(o)]
         lines.append(f"{counted(len(result.handled), 'fichier traité', 'fichiers traités')} (dossier de sortie : "
                      f"{config.outbox}) : " + ", ".join(parts) + ".")
-        lines.extend(f"  {handled_line(handled, config.outbox)}" for handled in result.handled)
+        shown: Counter = Counter()
+        for handled in result.handled:
+            shown[handled.outcome] += 1
+            if shown[handled.outcome] <= SHOWN_PER_OUTCOME:
+                lines.append(f"  {handled_line(handled, config.outbox)}")
+        log_file = config.state_dir / COMMANDS_LOG_NAME
+        for outcome in PASS_OUTCOMES:  # a backlog of 100,000 files is not told line by line
+            if (more := shown[outcome] - SHOWN_PER_OUTCOME) > 0:
+                lines.append(f"  … et {outcome.counted(more)} de plus : chacun est dans {log_file}.")
     if result.left_alone:
         lines.append(f"{counted(len(result.left_alone), 'fichier laissé', 'fichiers laissés')} dans le dossier "
                      "d'entrée pour l'instant :")

@@ -747,7 +747,8 @@ class Processor:
         moves.append((str(work_path), str(destination), row.reason_code or row.outcome))
         self._unsynced.append((row, moves, work_path))
         log.info("%s sha256=%s -> %s : %s%s", row.original_name, (row.checksum or "")[:12], destination,
-                 row.outcome.word, f" ({row.reason_code})" if row.reason_code else "")
+                 row.outcome.word,  # the reason's code, for IT; a duplicate's is its outcome's word
+                 f" ({row.reason_code})" if row.reason_code and row.reason_code != row.outcome.word else "")
         reasons = () if row.outcome == Outcome.ACCEPTED else tuple(
             f["message"] for f in row.findings if is_error(f) or row.outcome == Outcome.DUPLICATE)
         return HandledFile(row.original_name, row.outcome, str(destination), row.reason_code, row.stage,

@@ -416,6 +416,34 @@ def test_traiter_tells_each_file_s_outcome_and_why_in_french(tmp_path, returned,
         assert code not in out
 
 
+@pytest.mark.parametrize("shown", [0, 1, 2])
+def test_beyond_a_number_of_files_of_one_outcome_traiter_counts_them_and_names_the_log(
+        tmp_path, returned, capfd, monkeypatch, shown):
+    """GIVEN five files (1 accepted, 2 rejected, 1 unreadable, 1 duplicate) and an account that lists
+    ``shown`` files of each outcome (100 in use: a backlog of 100,000 files is not told line by line)
+    WHEN `traiter` runs THEN each outcome lists its first ``shown`` files, then one line counts the
+    others (agreed in number) and names the log, which has every file."""
+    import pipeline.cli
+
+    monkeypatch.setattr(pipeline.cli, "SHOWN_PER_OUTCOME", shown)
+    config_path = pass_workspace(tmp_path, returned)
+    assert main(["traiter", "--config", str(config_path)]) == 0
+    out = capfd.readouterr().out
+    log_file = config_path.parent / ".entretiens" / "commandes.log"
+    listed = [line for line in out.splitlines() if line.startswith("  ") and "de plus" not in line]
+    more = [line for line in out.splitlines() if "de plus" in line]
+    counts = {"accepté": 1, "rejeté": 2, "illisible": 1, "doublon": 1}
+    assert sorted(line.split(" : ")[1].split(" – ")[0] for line in listed) == sorted(
+        word for word, n in counts.items() for _ in range(min(n, shown)))
+    plural = {"accepté": "acceptés", "rejeté": "rejetés", "illisible": "illisibles", "doublon": "doublons"}
+    assert sorted(more) == sorted(
+        f"  … et {n - shown} {word if n - shown == 1 else plural[word]} de plus : chacun est dans {log_file}."
+        for word, n in counts.items() if n > shown)
+    logged = log_file.read_text(encoding="utf-8")
+    assert all(f"reçu {name}" in logged for name in ("CR Leroy.docx", "CR Martin.docx", "CR Petit.docx",
+                                                     "renvoi CR Martin.docx", "vide.docx"))
+
+
 def test_traiter_s_log_lines_go_to_the_log_file_not_between_the_account_s_lines(tmp_path, returned, capfd):
     """GIVEN files to take WHEN `traiter` runs without -v THEN standard error holds nothing (no
     «\u202fINFO\u202f» line per file, no warning: nothing went wrong), and the per-file lines, reason codes
@@ -429,6 +457,7 @@ def test_traiter_s_log_lines_go_to_the_log_file_not_between_the_account_s_lines(
     logged = log_file.read_text(encoding="utf-8")
     assert "INFO [traiter] reçu CR Leroy.docx" in logged
     assert "rejeté (champ_manquant)" in logged and "illisible (fichier_vide)" in logged
+    assert ": doublon\n" in logged and "doublon (doublon)" not in logged  # its code is its outcome's word
     assert oct(log_file.stat().st_mode & 0o777) == "0o640"
 
 
