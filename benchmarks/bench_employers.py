@@ -2,8 +2,8 @@
 backlog of N reports spread over E employers, against the parse floor on the same files.
 
 Run by hand, not a test (about 80 minutes with the defaults on a busy 2-core machine: the set-up
-6 minutes, each run at N = 100,000 about 18, floor included; disk: about 45 KB per report under
-``--dir``, the runs' files being hard links to them):
+6 minutes, each run at N = 100,000 about 20, floor included; disk: about 45 KB per report under
+``--dir``, twice during a run, its files being copies of them):
 
     python benchmarks/bench_employers.py                          # N = 50,000 and 100,000, E = 300
     python benchmarks/bench_employers.py --sizes 3000 --employers 30 --modes shared
@@ -24,10 +24,13 @@ the inbox nor set aside as unassigned. Each employer's roster (one CSV per emplo
 agents; every report is checked against it.
 
 Each run uses a fresh workspace (its config.yaml lists the E employers; the templates, built
-once, are shared through ``dossiers.modeles``) whose inbox holds the N files, hard links to
-the clones made once, dated an hour back (a pass leaves files copied within
-``stabilite_s``), either at the shared inbox's root (``shared``: every file routed to its
-employer first) or already in ``inbox/<code>/`` (``routed``).
+once, are shared through ``dossiers.modeles``) whose inbox holds the N files, copies of the
+clones made once, dated an hour back (a pass leaves files copied within ``stabilite_s``),
+either at the shared inbox's root (``shared``: every file routed to its employer first) or
+already in ``inbox/<code>/`` (``routed``). Copies, one name each, as HR drops files: a hard link
+to a file outside the inbox (what this benchmark made before 2026-12-07) is given bytes of its
+own by the pass (``_detach_other_names``: a copy, synced and checked), which no real backlog
+asks for.
 
 In that order, for each size and mode:
 
@@ -281,7 +284,7 @@ def prepare_run(base: Path, pool: Path, templates: Path, n: int, employers: int,
         folder.mkdir(parents=True, exist_ok=True)
         for j in numbers:
             target = folder / f"CR {name_of(j)}.docx"
-            os.link(pool / code_of(e) / target.name, target)
+            shutil.copyfile(pool / code_of(e) / target.name, target)
             os.utime(target, (settled, settled))
     return config_path
 
