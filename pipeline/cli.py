@@ -397,9 +397,10 @@ def format_employers_pass(done, config) -> str:
         lines.extend(f"  {name} : {why}" for name, why in routing.left_alone)
     if not done.passes and not routing.routed and not routing.unassigned:
         lines.append(f"Aucun fichier à traiter dans {config.inbox}.")
+    shown: Counter = Counter()  # files listed one by one, for all the employers together
     for view, result in done.passes:
         lines.append(f"== Employeur {employer_label(view)} ==")
-        lines.append(format_pass(result, view))
+        lines.append(format_pass(result, view, shown))
         if result.mail is not None and (summary := result.mail.summary(view)):
             lines.append(summary)
         if result.workbooks:  # one line per employer: a centre de gestion has hundreds
@@ -436,11 +437,12 @@ def print_outputs(result, config) -> None:
 SHOWN_PER_OUTCOME = 100
 
 
-def format_pass(result, config) -> str:
+def format_pass(result, config, shown: Counter | None = None) -> str:
     """What a pass did, as ``traiter`` and ``reexaminer`` tell it: the counts, then one line per file
     with where it went (in the outbox), its outcome and, for a file turned away, why, shortly (the
     note says everything; the codes are in the log); beyond :data:`SHOWN_PER_OUTCOME` files of one
-    outcome, one line counts the others and names the log that has them."""
+    outcome, one line counts the others and names the log that has them. ``shown``: the files
+    already listed by outcome, shared by the passes of one account (several employers')."""
     lines = []
     if not result.handled:
         lines.append(f"Aucun fichier à traiter dans {config.inbox}.")
@@ -448,15 +450,17 @@ def format_pass(result, config) -> str:
         parts = [o.counted(result.count(o)) for o in PASS_OUTCOMES if result.count(o)]
         lines.append(f"{counted(len(result.handled), 'fichier traité', 'fichiers traités')} (dossier de sortie : "
                      f"{config.outbox}) : " + ", ".join(parts) + ".")
-        shown: Counter = Counter()
-        for handled in result.handled:
-            shown[handled.outcome] += 1
-            if shown[handled.outcome] <= SHOWN_PER_OUTCOME:
+        shown = Counter() if shown is None else shown
+        left_out: Counter = Counter()
+        for handled in result.handled:  # a backlog of 100,000 files is not told line by line
+            if shown[handled.outcome] < SHOWN_PER_OUTCOME:
+                shown[handled.outcome] += 1
                 lines.append(f"  {handled_line(handled, config.outbox)}")
+            else:
+                left_out[handled.outcome] += 1
         log_file = config.state_dir / COMMANDS_LOG_NAME
-        for outcome in PASS_OUTCOMES:  # a backlog of 100,000 files is not told line by line
-            if (more := shown[outcome] - SHOWN_PER_OUTCOME) > 0:
-                lines.append(f"  … et {outcome.counted(more)} de plus : chacun est dans {log_file}.")
+        lines.extend(f"  … et {outcome.counted(left_out[outcome])} de plus : chacun est dans {log_file}."
+                     for outcome in PASS_OUTCOMES if left_out[outcome])
     if result.left_alone:
         lines.append(f"{counted(len(result.left_alone), 'fichier laissé', 'fichiers laissés')} dans le dossier "
                      "d'entrée pour l'instant :")

@@ -725,6 +725,17 @@ def test_the_export_made_with_each_employers_outputs_is_the_one_made_afresh(fres
     by_code = {e["code"]: e for e in written["employeurs"]}
     assert [len(by_code[code]["suivi"]) for code in ("STA", "CHB")] == [2, 2]  # every agent of each roster
     assert sorted(made_here) == (["CHB"] if in_workers else ["CHB", "STA"])  # the first employer to a worker
+    # The account lists files one by one up to a number per outcome for all employers together.
+    from pipeline import cli
+
+    monkeypatch.setattr(cli, "SHOWN_PER_OUTCOME", 1)
+    account = cli.format_employers_pass(done, fresh.config).splitlines()
+    sta, chb = account.index(next(a for a in account if a.startswith("== Employeur") and "STA" in a)), \
+        account.index(next(a for a in account if a.startswith("== Employeur") and "CHB" in a))
+    assert [a.split(" -> ")[0] for a in account[sta:] if a.startswith("  CR ")] == ["  CR MARTIN.docx",
+                                                                                    "  CR THOMAS.docx"]
+    assert [a for a in account[chb:] if "de plus" in a] == [
+        f"  … et 1 accepté de plus : chacun est dans {fresh.hospital.state_dir / 'commandes.log'}."]
 
 
 def test_the_exports_agent_rows_are_kept_compact_and_given_back_as_written():
