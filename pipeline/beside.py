@@ -4,6 +4,7 @@ classeurs``, the workbooks after a pass)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -11,7 +12,7 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 
@@ -43,11 +44,10 @@ def run_beside(work: Callable[[], T], *, size: int, what: str) -> Callable[[], T
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # else the child would write again what is still in their buffers
     read_end, write_end = os.pipe()
-    gc.freeze()  # the child's collections leave this process's objects (shared pages) alone
     try:
-        pid = os.fork()
+        with frozen():  # the child's collections leave this process's objects (shared pages) alone
+            pid = os.fork()
     except OSError:
-        gc.unfreeze()
         os.close(read_end)
         os.close(write_end)
         return _done(work)
@@ -66,7 +66,6 @@ def run_beside(work: Callable[[], T], *, size: int, what: str) -> Callable[[], T
         except BaseException:  # noqa: BLE001 - nothing may escape a forked child
             code = 1
         os._exit(code)
-    gc.unfreeze()
     os.close(write_end)
 
     def result() -> T:
@@ -82,6 +81,24 @@ def run_beside(work: Callable[[], T], *, size: int, what: str) -> Callable[[], T
         raise value
 
     return result
+
+
+@contextlib.contextmanager
+def frozen() -> Iterator[None]:
+    """Every object alive on entering kept out of the cyclic collector's rounds until leaving
+    (``gc.freeze``: 100,000 handled files, a fork's shared pages). On leaving they are collected
+    again as usual; in a process that had settled its start-up objects so
+    (:func:`pipeline.parallel.settle_startup_objects`), what is alive then is settled again,
+    rather than those start-up objects walked at every full collection from then on."""
+    settled = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()  # all of them: gc cannot thaw only what this call froze
+        if settled:
+            gc.collect()
+            gc.freeze()
 
 
 def _done(work: Callable[[], T]) -> Callable[[], T]:

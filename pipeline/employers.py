@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import gc
 import logging
 import os
 import re
@@ -42,6 +41,7 @@ from .inbox import list_inbox, not_ready
 from .logs import TOLD_BY_THE_COMMAND
 from .naming import is_ignored, shown_name
 from .outcomes import ConfigError, DiskFull, EntretiensError, UnreadableReport
+from .beside import frozen
 from .parallel import ExaminationPool, release_free_memory, start_pool, worker_count
 
 log = logging.getLogger("entretiens")
@@ -484,8 +484,7 @@ def _employers_outputs(config: Config, passes: list[tuple[Config, object]], toda
 
     waiting = list(reversed(passes))  # the workers take from the front, this process from the back
     running: dict = {}
-    gc.freeze()  # the passes' results (100,000 handled files) never walked by this process's collections
-    try:
+    with frozen():  # the passes' results (100,000 handled files) never walked by this process's collections
         with executor:
             while waiting or running:
                 # Each worker with one employer more in hand than it is making (never idle), while
@@ -504,8 +503,6 @@ def _employers_outputs(config: Config, passes: list[tuple[Config, object]], toda
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         received(future, *running.pop(future))
-    finally:
-        gc.unfreeze()
     return {view.employer.code: entries[view.employer.code] for view, _ in passes}
 
 

@@ -97,3 +97,38 @@ def test_no_child_is_left_behind():
     for pid in children:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reaped already
+
+
+FROZEN_CHECK = """
+import gc, weakref
+from pipeline.beside import frozen
+
+class Node:
+    pass
+
+if SETTLED:
+    gc.collect(); gc.freeze()  # as pipeline.parallel.settle_startup_objects does
+before = gc.get_freeze_count()
+with frozen():
+    inside = gc.get_freeze_count()
+    garbage = Node(); garbage.cycle = garbage  # cyclic garbage made meanwhile
+    dead = weakref.ref(garbage)
+    del garbage
+gc.collect()
+print(before > 0, inside > before, gc.get_freeze_count() > 0, dead() is None)
+"""
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["a command", "a process that settled its start-up objects"])
+def test_frozen_objects_are_collected_again_after_and_settled_again_where_they_were(settled):
+    """pipeline.beside.frozen (around a fork, around many employers' outputs): inside, what was alive
+    is frozen; after, a process that froze nothing has nothing frozen, and one that had settled its
+    start-up objects (the watcher) has what is alive settled again; cyclic garbage made meanwhile
+    is collected either way (in a fresh interpreter: the freeze is the whole process's)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", f"SETTLED = {settled}\n" + FROZEN_CHECK], capture_output=True,
+                          text=True, check=True)
+    before, froze, settled_after, collected = done.stdout.split()
+    assert (before, froze, settled_after, collected) == (str(settled), "True", str(settled), "True")
