@@ -400,7 +400,7 @@ def format_employers_pass(done, config) -> str:
     shown: Counter = Counter()  # files listed one by one, for all the employers together
     for view, result in done.passes:
         lines.append(f"== Employeur {employer_label(view)} ==")
-        lines.append(format_pass(result, view, shown))
+        lines.append(format_pass(result, view, shown, log_file=config.state_dir / COMMANDS_LOG_NAME))
         if result.mail is not None and (summary := result.mail.summary(view)):
             lines.append(summary)
         if result.workbooks:  # one line per employer: a centre de gestion has hundreds
@@ -437,12 +437,13 @@ def print_outputs(result, config) -> None:
 SHOWN_PER_OUTCOME = 100
 
 
-def format_pass(result, config, shown: Counter | None = None) -> str:
+def format_pass(result, config, shown: Counter | None = None, *, log_file: Path | None = None) -> str:
     """What a pass did, as ``traiter`` and ``reexaminer`` tell it: the counts, then one line per file
     with where it went (in the outbox), its outcome and, for a file turned away, why, shortly (the
     note says everything; the codes are in the log); beyond :data:`SHOWN_PER_OUTCOME` files of one
-    outcome, one line counts the others and names the log that has them. ``shown``: the files
-    already listed by outcome, shared by the passes of one account (several employers')."""
+    outcome, one line counts the others and names the log that has them (``log_file``: the
+    command's, by default ``config``'s). ``shown``: the files already listed by outcome, shared by
+    the passes of one account (several employers', whose log is the workspace's)."""
     lines = []
     if not result.handled:
         lines.append(f"Aucun fichier à traiter dans {config.inbox}.")
@@ -458,7 +459,7 @@ def format_pass(result, config, shown: Counter | None = None) -> str:
                 lines.append(f"  {handled_line(handled, config.outbox)}")
             else:
                 left_out[handled.outcome] += 1
-        log_file = config.state_dir / COMMANDS_LOG_NAME
+        log_file = log_file or config.state_dir / COMMANDS_LOG_NAME
         lines.extend(f"  … et {outcome.counted(left_out[outcome])} de plus : chacun est dans {log_file}."
                      for outcome in PASS_OUTCOMES if left_out[outcome])
     if result.left_alone:

@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalogue as cat
+from .beside import frozen
 from .config import Config
 from .files import copy_no_clobber, make_dirs, rename_no_clobber, replace_atomically, unique_path
 from .inbox import list_inbox, not_ready
 from .logs import TOLD_BY_THE_COMMAND
 from .naming import is_ignored, shown_name
 from .outcomes import ConfigError, DiskFull, EntretiensError, UnreadableReport
-from .beside import frozen
 from .parallel import ExaminationPool, release_free_memory, start_pool, worker_count
 
 log = logging.getLogger("entretiens")

@@ -21,8 +21,14 @@ def where() -> int:
     return os.getpid()
 
 
+@pytest.fixture(autouse=True)
+def no_other_thread():
+    """These tests fork, which run_beside does only in a process without other threads: a thread
+    another test left running in this process is named, rather than a test failing obscurely."""
+    assert [t.name for t in threading.enumerate() if t is not threading.main_thread()] == []
+
+
 def test_large_work_runs_in_a_child_and_its_result_comes_back():
-    assert threading.active_count() == 1  # a test's process has no other thread: it forks
     result = run_beside(lambda: (os.getpid(), os.getppid(), ["é", 3.5, {"clé": None}]), size=LARGE,
                         what="Plan de formation")
     pid, parent, value = result()

@@ -576,6 +576,8 @@ def test_one_employers_missing_roster_holds_up_no_other(fresh):
     assert "agents.csv" in shown.stdout and "== Employeur STA" in shown.stdout
     assert list((fresh.config.inbox / "CHB").glob("CR THOMAS.docx"))
     assert not list(fresh.config.inbox.glob("STA/*.docx"))
+    # Each file's line is in the workspace's log, the one traiter's account names for files it only counts.
+    assert "CR MARTIN.docx sha256=" in (fresh.config.state_dir / "commandes.log").read_text(encoding="utf-8")
     made = run_cli("generer", cwd=fresh.base)
     assert made.returncode == 1 and "Traceback" not in made.stderr
     assert "Erreur pour l'employeur CHB – Centre hospitalier de Blain" in made.stderr
@@ -734,8 +736,8 @@ def test_the_export_made_with_each_employers_outputs_is_the_one_made_afresh(fres
         account.index(next(a for a in account if a.startswith("== Employeur") and "CHB" in a))
     assert [a.split(" -> ")[0] for a in account[sta:] if a.startswith("  CR ")] == ["  CR MARTIN.docx",
                                                                                     "  CR THOMAS.docx"]
-    assert [a for a in account[chb:] if "de plus" in a] == [
-        f"  … et 1 accepté de plus : chacun est dans {fresh.hospital.state_dir / 'commandes.log'}."]
+    log_file = fresh.config.state_dir / "commandes.log"  # the workspace's: the command logs there
+    assert [a for a in account[chb:] if "de plus" in a] == [f"  … et 1 accepté de plus : chacun est dans {log_file}."]
 
 
 def test_the_exports_agent_rows_are_kept_compact_and_given_back_as_written():

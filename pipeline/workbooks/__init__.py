@@ -40,10 +40,10 @@ from pathlib import Path
 
 
 from .. import catalogue as cat
+from ..beside import run_beside
 from ..campaign import CampaignView, campaign_view
 from ..catalogue import PUBLIC_SERVICES
 from ..config import Config
-from ..beside import run_beside
 from ..files import replace_atomically
 from ..journal import CurrentReport, FileRow, Journal
 from ..naming import PLAN_NAME, TRACKING_NAME

@@ -119,14 +119,15 @@ class FastCells(Worksheet):
     - :meth:`text_column` and :meth:`number_column` store a column of cells at once: the sheet's
       bounds checked at its first and last row, one cell record per distinct value and format
       (the services, states and titles of a list repeat);
-    - a text or number cell with its own format is written as one string,
-      ``<c r="B7" s="3" t="s"><v>12</v></c>``, the very bytes :meth:`Worksheet._write_cell` writes
-      through its attribute list, a row's cells joined before they are written;
+    - a text or number cell is written as one string, ``<c r="B7" s="3" t="s"><v>12</v></c>``
+      (its format, else its row's, else its column's), the very bytes
+      :meth:`Worksheet._write_cell` writes through its attribute list, a row's cells joined
+      before they are written;
     - the rows' ``spans`` (the first and last column of each block of 16 rows) taken from each
       row's cells rather than by trying every column of the sheet.
 
     The file is the same, byte for byte, as XlsxWriter's own writer makes (tested). Any other cell
-    (a formula, a blank, a cell formatted by its row or column) goes through XlsxWriter's own code."""
+    (a formula, a blank, a date written as a datetime) goes through XlsxWriter's own code."""
 
     def text_column(self, first: int, col: int, values: list, style=None) -> None:
         """Write each non-empty ``str`` of ``values`` as a text cell, row ``first`` onwards, as
