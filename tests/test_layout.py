@@ -364,6 +364,56 @@ def tbl(rows: str, columns: int) -> str:
     return f"<w:tbl><w:tblGrid>{'<w:gridCol/>' * columns}</w:tblGrid>{rows}</w:tbl>"
 
 
+# A paragraph of plain runs (text, tabs, breaks) is read by a quicker path than the full walk
+# (pipeline.ooxml.layout._plain_paragraphs); beside every kind of paragraph that the full walk
+# must read, or that changes how the next one reads, it gives the same pieces.
+_PLAIN = (f"<w:p><w:pPr><w:tabs><w:tab w:val='left' w:leader='dot' w:pos='5386'/></w:tabs></w:pPr>"
+          f"{run('Nom :')}<w:r><w:tab/><w:t>MARTIN</w:t><w:br/><w:br w:type='page'/></w:r>"
+          f"<w:hyperlink r:id='rId9'>{run(' lien')}</w:hyperlink><w:ins w:id='1' w:author='A'>{run(' ajout')}</w:ins>"
+          f"<w:smartTag>{run(' étiquette')}</w:smartTag><w:bookmarkStart w:id='0' w:name='x'/>"
+          f"<w:proofErr w:type='spellStart'/>{run('fin')}<w:bookmarkEnd w:id='0'/></w:p>")
+_NEIGHBOURS = {  # blocks before and after a plain paragraph
+    "field spanning paragraphs": (
+        "<w:p>" + form_field("<w:name w:val='Long'/><w:textInput/>", "FORMTEXT", run("début"))
+        .removesuffix("<w:r><w:fldChar w:fldCharType='end'/></w:r>") + "</w:p>",
+        "<w:p><w:r><w:fldChar w:fldCharType='end'/></w:r></w:p>"),
+    "block control showing its placeholder": (control("<w:showingPlcHdr/>", _PLAIN), ""),
+    "style hiding its text": ("<w:p><w:pPr><w:pStyle w:val='Masque'/></w:pPr>" + _PLAIN[5:], ""),
+    "hidden run": (f"<w:p>{run('caché', '<w:vanish/>')}</w:p>", ""),
+    "text box": ("<w:p><w:r><w:drawing><w:txbxContent>" + _PLAIN + "</w:txbxContent></w:drawing></w:r>"
+                 + run(" après") + "</w:p>", ""),
+    "deleted paragraph": ("<w:p><w:pPr><w:rPr><w:del w:id='1' w:author='A'/></w:rPr></w:pPr></w:p>", ""),
+    "symbol and deletion": ("<w:p><w:r><w:sym w:font='Wingdings' w:char='F0FE'/></w:r>"
+                            "<w:del w:id='2' w:author='A'><w:r><w:t>effacé</w:t></w:r></w:del></w:p>", ""),
+}
+
+
+def _pieces(layout: Layout) -> list[tuple]:
+    return [(line.style, line.heading, line.source.sourceline, [
+        (p.kind, p.text, p.checked, p.name, p.field_kind, p.placeholder, p.leader, p.source.tag) for p in line.pieces])
+        for line, _ in layout.lines()]
+
+
+@pytest.mark.parametrize("neighbour", _NEIGHBOURS)
+def test_docx_plain_paragraph_reads_as_the_full_walk_reads_it_beside_any_other(neighbour, monkeypatch):
+    before, after = _NEIGHBOURS[neighbour]
+    body = "\n".join([_PLAIN, before, _PLAIN, after, _PLAIN,
+                      f"<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid><w:tr>{tc('')}</w:tr></w:tbl>".replace(
+                          "<w:p></w:p>", _PLAIN)])
+    styles = "<w:style w:type='paragraph' w:styleId='Masque'><w:name w:val='Masqué'/><w:rPr><w:vanish/></w:rPr></w:style>"
+    quick = docx(body, styles=styles)
+    monkeypatch.setattr("pipeline.ooxml.layout._plain_paragraphs", lambda part: {})
+    full = docx(body, styles=styles)
+    assert _pieces(quick) == _pieces(full)
+    assert "Nom :\tMARTIN\n lien ajout étiquettefin" in texts(quick)
+    assert [p.leader for p in only_tabs(quick)] == [p.leader for p in only_tabs(full)] and "." in [
+        p.leader for p in only_tabs(quick)]
+
+
+def only_tabs(layout: Layout) -> list[Piece]:
+    return [p for line, _ in layout.lines() for p in line.pieces if p.kind == "tab"]
+
+
 def test_docx_merged_cells_span_grid_columns():
     three, two = '<w:gridSpan w:val="3"/>', '<w:gridSpan w:val="2"/>'
     table = only_table(docx(tbl(f"<w:tr>{tc('Identification', three)}</w:tr>"

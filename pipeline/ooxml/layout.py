@@ -65,6 +65,15 @@ _ALTERNATE, _CHOICE = qn("mc:AlternateContent"), qn("mc:Choice")
 _LIST_ITEM, _DISPLAY_TEXT, _VALUE = qn("w:listItem"), qn("w:displayText"), qn("w:value")
 _SDT_PR, _TAG, _ALIAS, _SHOWING_PLACEHOLDER = qn("w:sdtPr"), qn("w:tag"), qn("w:alias"), qn("w:showingPlcHdr")
 _CHECKBOX, _DATE, _DROPDOWN, _COMBOBOX = qn("w14:checkbox"), qn("w:date"), qn("w:dropDownList"), qn("w:comboBox")
+_MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+
+# What makes a paragraph more than runs of text, tabs and breaks: anything that hides, drops or
+# holds text the paragraph's runs do not show as such (revisions, fields, controls, symbols,
+# drawings, text boxes, ruby, math). A paragraph holding none is read by one iteration in C over
+# its w:t, w:tab, w:br and w:cr (:func:`_plain_paragraphs`), the same pieces the full walk makes.
+_NOT_PLAIN = (_DEL, _MOVE_FROM, _SDT, _FLD_SIMPLE, _FLD_CHAR, _INSTR_TEXT, _ALTERNATE, _SYM, _PTAB,
+              _NO_BREAK_HYPHEN, _DRAWING, _PICT, _TXBX, qn("w:object"), qn("w:ruby"), qn("w:subDoc"),
+              _MATH + "oMath", _MATH + "oMathPara")
 
 # Inline containers whose content is read as if it were the paragraph's own.
 _INLINE_WRAPPERS = frozenset((_INS, _MOVE_TO, _HYPERLINK, _SMART_TAG, _CUSTOM_XML, _DIR, _BDO))
@@ -252,6 +261,51 @@ class _Field:
 _new = object.__new__  # text pieces made the quick way (pipeline.layout.text_piece)
 
 
+def _plain_paragraphs(part: etree._Element) -> dict[etree._Element, tuple[list[Piece], list[Piece]]]:
+    """The pieces of each paragraph of ``part`` made only of runs of text, tabs and breaks (see
+    :data:`_NOT_PLAIN`), with its tabs apart (their leaders depend on its style), in one iteration
+    in C over the part: what :meth:`_Walk.inline` makes of such a paragraph, when nothing in it is
+    hidden and no field is open."""
+    not_plain = {p for el in part.iter(*_NOT_PLAIN) for p in el.iterancestors(_P)}
+    for box in part.iter(_TXBX):  # a text box's paragraphs sit inside another paragraph
+        not_plain.update(box.iter(_P))
+    found: dict[etree._Element, tuple[list[Piece], list[Piece]]] = {}
+    pieces: list[Piece] = []
+    tabs: list[Piece] = []
+    append = pieces.append
+    skip = True
+    for el in part.iter(_P, _T, _TAB, _BR, _CR):
+        tag = el.tag
+        if tag == _T:
+            if skip:
+                continue
+            text = el.text
+            if text:
+                piece = _new(Piece)
+                piece.kind, piece.text, piece.source = "text", text, el
+                append(piece)
+        elif tag == _P:
+            skip = el in not_plain
+            if not skip:
+                pieces, tabs = [], []
+                append = pieces.append
+                found[el] = (pieces, tabs)
+        elif skip:
+            continue
+        elif tag == _TAB:
+            if el.getparent().tag == _TABS:
+                continue  # a tab stop of the paragraph's properties
+            piece = _new(Piece)
+            piece.kind, piece.source = "tab", el
+            append(piece)
+            tabs.append(piece)
+        elif el.get(_TYPE) in (None, "textWrapping"):  # a page break is not a line
+            piece = _new(Piece)
+            piece.kind, piece.source = "break", el
+            append(piece)
+    return found
+
+
 class _Walk:
     """One walk of a part, building blocks. Fields may span runs and paragraphs: the open
     ones are a stack kept across the walk."""
@@ -268,6 +322,10 @@ class _Walk:
         self.tabs = 0  # tabs met in the paragraph so far
         self.style_hides = False
         self.boxes: list[etree._Element] = []
+        # The pieces of the plain paragraphs, by paragraph (the keys keep their proxies alive, so
+        # the walk meets the same objects); empty where runs may hide text: all read in full.
+        self.plain: dict[etree._Element, tuple[list[Piece], list[Piece]]] = (
+            {} if self.check_runs else _plain_paragraphs(part))
 
     # -- blocks -----------------------------------------------------------------------
 
@@ -313,6 +371,13 @@ class _Walk:
         if tabs is not None:
             leaders = self.styles.leaders(style_id, _tab_stops(tabs))
         line = new_line(name, level, p)
+        plain = self.plain.get(p)
+        if plain is not None and not hides and not self.fields and not self.placeholder:
+            line.pieces, tab_pieces = plain
+            for index, piece in enumerate(tab_pieces):
+                piece.leader = leaders[index] if index < len(leaders) else None
+            out.append(line)
+            return
         self.leaders, self.tabs, self.style_hides = leaders, 0, hides
         boxes = self.boxes = []
         self.inline(p, line.pieces)
