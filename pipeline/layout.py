@@ -129,7 +129,12 @@ class Line:
 
     @property
     def text(self) -> str:
-        return "".join([p.text if p.kind == "text" and not p.placeholder else p.shown for p in self.pieces])
+        pieces = self.pieces
+        if len(pieces) == 1:  # one piece of text, the most common line there is
+            only = pieces[0]
+            if only.kind == "text" and not only.placeholder:
+                return only.text
+        return "".join([p.text if p.kind == "text" and not p.placeholder else p.shown for p in pieces])
 
 
 @dataclass(eq=False)

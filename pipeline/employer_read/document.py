@@ -66,18 +66,24 @@ class Document:
         self._inline_labels = self.labels.inline
 
     def _walk(self, blocks, cell: Cell | None, table: Table | None) -> None:
-        lines, cells, tables = self.lines, self.cells, self.tables
+        lines, cells, tables, ranges = self.lines, self.cells, self.tables, self._cell_range
         for block in blocks:
             if block.__class__ is Line or isinstance(block, Line):
                 lines.append(block)
                 cells.append(cell)
                 tables.append(table)
-            else:
-                for row in block.rows:
-                    for inner in row:
-                        first = len(lines)
-                        self._walk(inner.blocks, inner, block)
-                        self._cell_range[id(inner)] = (first, len(lines))
+                continue
+            for row in block.rows:
+                for inner in row:
+                    first = len(lines)
+                    for own in inner.blocks:  # a cell's lines here, a nested table's by the walk
+                        if own.__class__ is Line or isinstance(own, Line):
+                            lines.append(own)
+                            cells.append(inner)
+                            tables.append(block)
+                        else:
+                            self._walk((own,), inner, block)
+                    ranges[id(inner)] = (first, len(lines))
 
     # -- lookups ---------------------------------------------------------------------------------
 

@@ -271,7 +271,12 @@ class _Walk:
         for child in parent:
             tag = child.tag
             if tag == _SPAN or tag == _A:
-                self.inline(child, pieces)
+                if len(child):
+                    self.inline(child, pieces)
+                else:  # a span of text alone, the most common thing there is
+                    text = child.text
+                    if text:
+                        self.text(text, child, pieces)
             elif tag == _S:
                 try:
                     count = min(max(1, int(child.get(_C) or 1)), REPEAT_CAP)
