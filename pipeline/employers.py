@@ -34,7 +34,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml import etree
+
 from . import catalogue as cat
+from . import odf
 from .beside import frozen
 from .config import Config
 from .files import copy_no_clobber, make_dirs, rename_no_clobber, replace_atomically, unique_path
@@ -177,52 +180,74 @@ def _form_groups(views: list[Config]) -> list[list[Config]]:
 
 
 PROPERTIES_PART, MAIN_PART = "docProps/core.xml", "word/document.xml"
-PROPERTIES_MAX_BYTES = 64 * 1024  # a document's core properties take about 1 KB
+PROPERTIES_MAX_BYTES = 64 * 1024  # a document's core properties (an .odt's meta.xml) take about 1 KB
 MAIN_PART_MAX_BYTES = 8 * 1024 * 1024  # larger: read whole, under the package's own limits
 _IDENTIFIER_PROPERTY = re.compile(rb"<dc:identifier>([^<]{1,200})</dc:identifier>")
 
 
 def _owner_by_properties(path: Path, by_key: dict[str, Config]) -> Config | None:
-    """The employer a .docx made here names in its document properties (``dc:identifier``), read
-    alone: a file in an employer's inbox folder is checked with it, at a small part of a reading's
-    cost. ``None`` when the properties name none (not ours, an .odt, unreadable)."""
+    """The employer a report made here names in its document properties, read alone (a .docx's,
+    an .odt's: an employer's .odt form, our report saved by LibreOffice): a file in an employer's
+    inbox folder is checked with it, at a small part of a reading's cost. ``None`` when the
+    properties name none (not ours, unreadable)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            properties = archive.getinfo(PROPERTIES_PART)
-            if properties.file_size > PROPERTIES_MAX_BYTES:
-                return None
-            found = _IDENTIFIER_PROPERTY.search(archive.read(properties))
-    except (OSError, KeyError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile):
+            identifier, _ = _identifier_property(archive)
+    except _UNREADABLE:
         return None
-    if found is None:
-        return None
-    key, dash, _ = found.group(1).decode("utf-8", "replace").strip().partition("-")
+    key, dash, _ = (identifier or "").strip().partition("-")
     return by_key.get(key.casefold()) if dash else None
 
 
+def _identifier_property(archive: zipfile.ZipFile) -> tuple[str | None, tuple[str, ...]]:
+    """The ``dc:identifier`` of a package's properties (docProps/core.xml, an .odt's meta.xml:
+    LibreOffice keeps a .docx's there, ``entretiens modeles`` writes an employer's .odt form's
+    there), and the parts whose text shows a report's identifier (the field, the footer)."""
+    names = set(archive.namelist())
+    if PROPERTIES_PART in names:
+        properties = archive.getinfo(PROPERTIES_PART)
+        if properties.file_size > PROPERTIES_MAX_BYTES:
+            return None, ()
+        found = _IDENTIFIER_PROPERTY.search(archive.read(properties))
+        return (found.group(1).decode("utf-8", "replace") if found else None), (MAIN_PART,)
+    if odf.META_PART in names:
+        meta = archive.getinfo(odf.META_PART)
+        if meta.file_size > PROPERTIES_MAX_BYTES:
+            return None, ()
+        return odf.meta_properties(archive.read(meta)).get("dc:identifier"), (odf.CONTENT_PART, odf.STYLES_PART)
+    return None, ()
+
+
 def _identifier_in_properties(path: Path) -> str | None:
-    """The identifier ``generate`` wrote in a .docx report's document properties
-    (``dc:identifier`` of docProps/core.xml), when the document's text holds it too (its
-    identifier's field, unless retyped: the field wins, as when the report is read), found
-    without parsing the document: about a tenth of a reading's time. ``None`` otherwise (an
-    .odt, a copy of an employer's form filled by hand, an identifier retyped, a broken file:
-    those are read whole)."""
+    """The identifier ``generate`` wrote in a report's document properties (a .docx's, an .odt's),
+    when the document's text holds it too (its identifier's field, unless retyped: the field wins,
+    as when the report is read; an employer's form's footer), found without parsing the document:
+    about a tenth of a reading's time. ``None`` otherwise (a copy of an employer's form filled by
+    hand, an identifier retyped, a broken file: those are read whole)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            properties, main = archive.getinfo(PROPERTIES_PART), archive.getinfo(MAIN_PART)
-            if properties.file_size > PROPERTIES_MAX_BYTES or main.file_size > MAIN_PART_MAX_BYTES:
+            identifier, shown_in = _identifier_property(archive)
+            identifier = (identifier or "").strip()
+            if not identifier:
                 return None
-            found = _IDENTIFIER_PROPERTY.search(archive.read(properties))
-            if found is None:
+            wanted = identifier.encode("utf-8")
+            for name in shown_in:
+                info = archive.getinfo(name)
+                if info.file_size > MAIN_PART_MAX_BYTES:
+                    return None
+                if wanted in archive.read(info):
+                    break
+            else:
                 return None
-            identifier = found.group(1).strip()
-            if not identifier or identifier not in archive.read(main):
-                return None
-    except (OSError, KeyError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile):
+    except _UNREADABLE:
         return None
     from .text import normalize_identifier
 
-    return normalize_identifier(identifier.decode("utf-8", "replace")) or None
+    return normalize_identifier(identifier) or None
+
+
+_UNREADABLE = (OSError, KeyError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+               etree.LxmlError)
 
 
 def _employer_of(path: Path, name: str, config: Config, views: list[Config], rosters: _Rosters

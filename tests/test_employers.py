@@ -29,10 +29,11 @@ from pipeline.filling import fill_report
 from pipeline.generate import generate
 from pipeline.journal import Journal
 from pipeline.naming import REJECTS, TO_SEND, stage_folder
+from pipeline.odf.editing import meta_xml
 from pipeline.outcomes import WRONG_CAMPAIGN, ConfigError, OtherForm
 from pipeline.signed_copies import page_code, specimen_scan
 from tests.conftest import settle
-from tests.lo import REPO, run_cli
+from tests.lo import REPO, parts_of, rewrite_parts, run_cli
 
 SHARED = REPO.parent / "shared" / "forms"
 B_FORM, B_FILLED = SHARED / "B_hopital_lignes.docx", SHARED / "B_hopital_lignes_rempli.docx"
@@ -354,6 +355,58 @@ def test_a_file_in_an_employers_folder_stays_unless_it_names_another_employer(fr
     assert leroy.destination.startswith(str(fresh.commune.outbox))
     assert not (fresh.config.inbox / "STA" / "sous-dossier").exists()  # made by routing, gone once taken
     assert (fresh.config.inbox / "CHB").is_dir()
+
+
+LIBREOFFICE_25 = REPO / "tests" / "field_cases" / "libreoffice_25"
+
+
+def odt_named(source: Path, target: Path, identifier: str | None, meta: bytes | None = None) -> Path:
+    """A copy of an .odt saved by LibreOffice whose properties name ``identifier`` as LibreOffice
+    keeps a report's (meta.xml), its text too where it shows an identifier (our report's field);
+    or whose meta.xml is ``meta``."""
+    parts = parts_of(source)
+    if meta is None and identifier is not None:
+        meta = meta_xml(parts["meta.xml"], {"dc:identifier": identifier}, {})
+        parts["content.xml"] = parts["content.xml"].replace(b"2026-100231", identifier.encode())
+    return rewrite_parts(source, target, parts={"meta.xml": meta or parts["meta.xml"],
+                                                "content.xml": parts["content.xml"]})
+
+
+def test_an_odt_in_an_employers_folder_is_taken_to_the_employer_its_properties_name(fresh, tmp_path):
+    """GIVEN .odt reports in the employers' inbox folders (saved by LibreOffice: our template's, the
+    hospital's form): the commune's in the hospital's folder, the hospital's in a subfolder of the
+    commune's, and, staying where they are, one naming its own employer, one naming none, one
+    naming an employer the workspace does not have, one whose meta.xml declares an entity, one
+    whose meta.xml is far larger than any; and in the shared inbox, a report of another version of
+    the form naming the hospital WHEN the inbox is routed THEN the three are in their own
+    employer's folder, in the same subfolder, and the others have not moved."""
+    ours, hospital = LIBREOFFICE_25 / "cr_100231.odt", LIBREOFFICE_25 / "B_hopital_lignes_rempli.odt"
+    inbox = fresh.config.inbox
+    for folder in ("CHB", "STA/Soins"):
+        (inbox / folder).mkdir(parents=True)
+    odt_named(ours, inbox / "CHB" / "CR LEROY.odt", "2026_STA-100002")
+    odt_named(hospital, inbox / "STA" / "Soins" / "CR THOMAS.odt", "2026_chb-200002")
+    odt_named(ours, inbox / "CR MARCHAND ancien.odt", "2026_CHB-100001")  # an older version: its employer says so
+    staying = [
+        odt_named(ours, inbox / "STA" / "CR MARTIN.odt", "2026_STA-100001"),
+        odt_named(hospital, inbox / "CHB" / "CR MARCHAND.odt", None),
+        odt_named(ours, inbox / "CHB" / "CR AUTRE.odt", "2026_XYZ-100003"),
+        odt_named(ours, inbox / "CHB" / "CR ENTITE.odt", None, meta=(
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e "2026_STA-100002">]>'
+            b'<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0">&e;'
+            b'</office:document-meta>')),
+        odt_named(ours, inbox / "CHB" / "CR ENORME.odt", None, meta=meta_xml(
+            parts_of(ours)["meta.xml"], {"dc:identifier": "2026_STA-100002"}, {"Notes": "x" * 70_000})),
+    ]
+    settle(inbox)
+    routing = route_inbox(fresh.config)
+    assert not routing.unassigned
+    assert sorted((r.received_name, r.employer, r.path.relative_to(inbox)) for r in routing.routed) == [
+        (str(Path("CHB/CR LEROY.odt")), "STA", Path("STA/CR LEROY.odt")),
+        ("CR MARCHAND ancien.odt", "CHB", Path("CHB/CR MARCHAND ancien.odt")),
+        (str(Path("STA/Soins/CR THOMAS.odt")), "CHB", Path("CHB/Soins/CR THOMAS.odt")),
+    ]
+    assert all(path.is_file() for path in staying)
 
 
 def test_empty_folders_are_no_work_and_an_idle_pass_rewrites_nothing(fresh):

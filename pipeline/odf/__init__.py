@@ -7,7 +7,7 @@
 No module outside this package writes an ODF ``{urn:oasis:...}`` name or an XPath on ODF.
 """
 
-from .layout import CONTENT_PART, META_PART, STYLES_PART, odt_layout, package_layout
+from .layout import CONTENT_PART, META_PART, STYLES_PART, meta_properties, odt_layout, package_layout
 from .ns import (MEDIA_TYPE_PREFIX, NSMAP, TEXT, TEXT_TEMPLATE, manifest_encrypted, manifest_media_type,
                  parse_xml, qn)
 
@@ -16,5 +16,5 @@ __all__ = [
     "MEDIA_TYPE_PREFIX", "NSMAP", "TEXT", "TEXT_TEMPLATE", "manifest_encrypted", "manifest_media_type",
     "parse_xml", "qn",
     # layout
-    "CONTENT_PART", "META_PART", "STYLES_PART", "odt_layout", "package_layout",
+    "CONTENT_PART", "META_PART", "STYLES_PART", "meta_properties", "odt_layout", "package_layout",
 ]

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..layout import Block, Cell, Deferred, Layout, Piece, Table, blocks_text, new_cell, new_line, part_key
-from .ns import NSMAP, qn
+from .ns import NSMAP, parse_xml, qn
 
 _P, _H, _SPAN, _A, _S, _TAB, _LINE_BREAK = (qn("text:p"), qn("text:h"), qn("text:span"), qn("text:a"),
                                             qn("text:s"), qn("text:tab"), qn("text:line-break"))
@@ -609,6 +609,13 @@ def _properties(meta: etree._Element | None) -> dict[str, str]:
     for key, value in kept.items():
         found.setdefault(key, value)
     return found
+
+
+def meta_properties(data: bytes) -> dict[str, str]:
+    """The properties of a meta.xml given as bytes (as a layout has them: ``dc:identifier``...),
+    parsed by the hardened parser. Raises ``etree.XMLSyntaxError`` or ``ValueError`` as
+    :func:`~.ns.parse_xml` does."""
+    return _properties(parse_xml(data))
 
 
 _PAGE_PARTS = ("header", "header-left", "header-first", "footer", "footer-left", "footer-first")
