@@ -938,7 +938,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "les constats (erreurs, avertissements), sans rien déplacer ni écrire.",
         epilog=f"Exemple : {command_line(names.CHECK, 'inbox/*.docx --json')}")
     check.add_argument("files", nargs="+", type=Path, metavar="FICHIER",
-                       help="un ou plusieurs fichiers .docx à lire, ou PDF d'exemplaires signés")
+                       help="un ou plusieurs comptes rendus à lire (.docx, .odt), ou exemplaires signés numérisés "
+                            "(PDF, image)")
     check.add_argument("--json", action="store_true", help="sortie JSON (voir le README)")
     check.set_defaults(handler=cmd_check)
 
