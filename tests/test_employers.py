@@ -27,7 +27,7 @@ from pipeline.consolidated import CONSOLIDATED_NAME, EXPORT_NAME
 from pipeline.employers import UNASSIGNED_FOLDER, UNASSIGNED_NOTE_SUFFIX, route_inbox
 from pipeline.filling import fill_report
 from pipeline.generate import generate
-from pipeline.journal import Journal
+from pipeline.journal import REJECTION_NOTE, REMINDER, Journal
 from pipeline.naming import REJECTS, TO_SEND, stage_folder
 from pipeline.odf.editing import meta_xml
 from pipeline.outcomes import WRONG_CAMPAIGN, ConfigError, OtherForm
@@ -532,7 +532,8 @@ def test_a_communes_final_reports_are_gathered_for_the_cap_once(fresh, tmp_path)
 def test_the_watcher_routes_and_takes_each_file_to_its_employer(fresh, tmp_path):
     """GIVEN the watcher of a workspace of two employers running WHEN a report of each employer is
     dropped in the shared inbox THEN, after the quiet time, each is in its employer's first stage
-    folder and the consolidated workbook exists; the service stops on request with 0."""
+    folder and the consolidated workbook exists, its mail thread runs; the service stops on request
+    with 0, its mail thread with it."""
     import threading
 
     from pipeline.watch.service import run_employers_service
@@ -540,6 +541,7 @@ def test_the_watcher_routes_and_takes_each_file_to_its_employer(fresh, tmp_path)
     path = fresh.base / "config.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     raw["surveillance"] = {"stabilite_s": 0.3, "rescan_s": 2}
+    raw["courriel"] = {"mode": "brouillon", "expediteur": "rh@cdg.fr"}
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     config = load_config(path)
     stop, codes = threading.Event(), []
@@ -568,11 +570,70 @@ def test_the_watcher_routes_and_takes_each_file_to_its_employer(fresh, tmp_path)
         running = pipeline.watcher_state(config)
         assert running.running and "mode ?" not in running.lines()[0] and "démarrée le ?" not in running.lines()[0]
         assert any("2 acceptés" in line for line in running.lines()), running.lines()
+        assert "entretiens-courriels" in [thread.name for thread in threading.enumerate()]  # every employer's mail
     finally:
         stop.set()
         service.join(60)
     assert codes == [0]
+    assert "entretiens-courriels" not in [thread.name for thread in threading.enumerate()]
     assert "arrêtée (dernier arrêt le" in pipeline.watcher_state(config).lines()[0]
+
+
+def test_the_watchers_mail_thread_delivers_and_reminds_for_every_employer(fresh):
+    """GIVEN a workspace of two employers with mail as drafts and automatic reminders, each roster
+    giving its evaluators' addresses, and a pass that turned away a report of each employer
+    without its outputs (their notes not yet delivered) WHEN the watcher's mail thread runs a
+    round THEN each employer's note is a draft in that employer's own folder, to its evaluator,
+    and each employer's evaluator is reminded of the report to correct, in that employer's
+    journal; a second round the same day sends nothing more."""
+    from pipeline.mail.worker import MailWorker
+    from pipeline.naming import MAIL_FOLDER
+    from tests.mailkit import run_rounds
+
+    addresses = {"Marc Petit": "marc.petit@saint-aignan.fr", "Sophie Durand": "sophie.durand@saint-aignan.fr",
+                 "Nathalie GUÉRIN": "nathalie.guerin@ch-blain.fr"}
+    for code in ("sta", "chb"):
+        roster = fresh.base / code / "agents.csv"
+        lines = roster.read_text(encoding="utf-8").splitlines()
+        roster.write_text("\n".join([lines[0] + ";courriel évaluateur"] + [
+            line + ";" + next(a for name, a in addresses.items() if f";{name};" in line) for line in lines[1:]])
+            + "\n", encoding="utf-8")
+    path = fresh.base / "config.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["courriel"] = {"mode": "brouillon", "expediteur": "rh@cdg.fr", "relances_automatiques": True}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    config = load_config(path)
+    incomplete = fill_report(fresh.documents["STA"]["100002"], fresh.base / "leroy.docx", fresh.commune.catalogue,
+                             stage=1, review=dt.date(2026, 11, 17), omit=("appreciation_generale",))
+    fresh.drop(incomplete, "CR LEROY.docx")
+    fresh.drop(fresh.documents["CHB"]["200002"], "CR THOMAS.docx")  # returned blank
+    settle(config.inbox)
+    done = pipeline.process_inbox(config, received_on=RECEIVED, outputs=False)
+    assert sorted(h.outcome for _, result in done.passes for h in result.handled) == ["rejected", "rejected"]
+
+    def sent() -> dict[str, list[tuple[str, str]]]:
+        found = {}
+        for code in ("STA", "CHB"):
+            with Journal(config.employer_view(code).state_dir) as journal:
+                found[code] = sorted((m.kind, m.recipient) for m in journal.messages())
+        return found
+
+    assert sent() == {"STA": [], "CHB": []}
+    worker = MailWorker(config, every=3600).start()
+    try:
+        run_rounds(worker, 1)
+        first = sent()
+        run_rounds(worker, 1)
+    finally:
+        worker.stop()
+    assert first == sent()
+    marc, sophie, nathalie = (addresses[name] for name in ("Marc Petit", "Sophie Durand", "Nathalie GUÉRIN"))
+    assert first == {"STA": [(REJECTION_NOTE, marc), (REMINDER, marc), (REMINDER, sophie)],
+                     "CHB": [(REJECTION_NOTE, nathalie), (REMINDER, nathalie)]}
+    for code, count in (("STA", 3), ("CHB", 2)):
+        drafts = list((config.employer_view(code).outbox / MAIL_FOLDER).glob("*.eml"))
+        assert len(drafts) == count, drafts
+    assert not (config.outbox / MAIL_FOLDER).exists()
 
 
 def test_several_workspaces_are_consolidated_by_their_exports(campaign, fresh, tmp_path):

@@ -25,10 +25,13 @@ class MailWorker:
     connection), every :data:`DELIVERY_EVERY_S` seconds and whenever :meth:`poke` is called (after
     each workbook rebuild). With ``courriel.relances_automatiques``, it also sends the reminders,
     once a day at most (each evaluator at most once per ``courriel.relances_jours``). After a
-    setting the server refused, it only queues until the wait is over (:data:`SETTINGS_WAIT_S`)."""
+    setting the server refused, it only queues until the wait is over (:data:`SETTINGS_WAIT_S`).
+    For a workspace that serves several employers, it does so for each employer in turn (their
+    journals, their HR's notes and reminders; one mail server, one wait)."""
 
     def __init__(self, config: Config, *, every: float = DELIVERY_EVERY_S):
         self.config, self.every = config, every
+        self.views = config.employer_views()
         self._wake, self._stopping = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="entretiens-courriels", daemon=True)
         self.reminded_on: dt.date | None = None
@@ -58,19 +61,25 @@ class MailWorker:
             self._wake.wait(self.every)
             self._wake.clear()
             stopping = self._stopping.is_set()
-            try:
-                # At stop too: what the last rebuild queued goes out before the end.
-                self._delivered(dispatch(self.config, deliver_now=time.monotonic() >= self.held_until))
-                today = dt.date.today()
-                if not stopping and self.config.mail.automatic_reminders and self.reminded_on != today:
-                    self.reminded_on = today
-                    run = send_reminders(self.config, today=today,
-                                         deliver_now=time.monotonic() >= self.held_until)
-                    if run.queued:
-                        log.info("Relances automatiques : %s (évaluateurs, agents, autorité, N+2).",
-                                 counted(len(run.queued), "message", "messages"))
-            except Exception:  # noqa: BLE001 - mail never stops the service; tried again at the next round
-                log.exception("Courriels : erreur inattendue ; nouvel essai dans %g s.", self.every)
+            today = dt.date.today()
+            remind = not stopping and self.config.mail.automatic_reminders and self.reminded_on != today
+            reminded, failed = 0, False
+            for view in self.views:
+                try:
+                    # At stop too: what the last rebuild queued goes out before the end.
+                    self._delivered(dispatch(view, deliver_now=time.monotonic() >= self.held_until))
+                    if remind:
+                        reminded += len(send_reminders(view, today=today,
+                                                       deliver_now=time.monotonic() >= self.held_until).queued)
+                except Exception:  # noqa: BLE001 - mail never stops the service; tried again at the next round
+                    failed = True
+                    where = f" ({view.employer.code})" if view.employer is not None else ""
+                    log.exception("Courriels%s : erreur inattendue ; nouvel essai dans %g s.", where, self.every)
+            if remind and not failed:  # tried again otherwise: no one is reminded twice within relances_jours
+                self.reminded_on = today
+                if reminded:
+                    log.info("Relances automatiques : %s (évaluateurs, agents, autorité, N+2).",
+                             counted(reminded, "message", "messages"))
             self.rounds += 1
             if stopping:
                 break

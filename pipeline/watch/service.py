@@ -217,20 +217,29 @@ def run_employers_service(config: Config, *, settings: Watch | None = None,
     (:func:`pipeline.employers.process_employers`: files of the shared inbox to their employer,
     one pass per employer with work, the employers' and the consolidated workbooks) after each
     quiet time following a change in the inbox (``surveillance.stabilite_s``), and at least every
-    ``surveillance.rescan_s``. Same lock, logs, signals and return codes as :func:`run_service`."""
+    ``surveillance.rescan_s``; its mail thread delivers each employer's messages and, with
+    ``courriel.relances_automatiques``, sends each employer's reminders once a day. Same lock,
+    logs, signals and return codes as :func:`run_service`."""
     from ..employers import process_employers
 
     settings = config.watch if settings is None else settings
     stop = stop or threading.Event()
     try:
         with _service_running(config, stop):
-            _serve_employers(config, settings, stop, process_employers)
+            # One mail thread for every employer: retries, and the reminders with relances_automatiques.
+            mail = MailWorker(config).start() if config.mail.mode != "aucun" else None
+            try:
+                _serve_employers(config, settings, stop, process_employers, mail)
+            finally:
+                if mail is not None:
+                    mail.stop()
         return 0
     except _CannotStart:
         return 1
 
 
-def _serve_employers(config: Config, settings: Watch, stop: threading.Event, process_employers) -> None:
+def _serve_employers(config: Config, settings: Watch, stop: threading.Event, process_employers,
+                     mail: MailWorker | None = None) -> None:
     """The loop of :func:`run_employers_service`, until ``stop``."""
     import time
 
@@ -273,6 +282,8 @@ def _serve_employers(config: Config, settings: Watch, stop: threading.Event, pro
                                   mis_a_jour_le=_wall(), derniers_classeurs=_wall() if done.workbooks
                                   else health["derniers_classeurs"])
                     _write_health(config, health)
+                    if mail is not None and done.passes:
+                        mail.poke()
                     if done.routing.left_alone:
                         changed.set()  # still being copied: looked at again after the next quiet time
             except EntretiensError as exc:
