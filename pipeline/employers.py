@@ -183,6 +183,7 @@ PROPERTIES_PART, MAIN_PART = "docProps/core.xml", "word/document.xml"
 PROPERTIES_MAX_BYTES = 64 * 1024  # a document's core properties (an .odt's meta.xml) take about 1 KB
 MAIN_PART_MAX_BYTES = 8 * 1024 * 1024  # larger: read whole, under the package's own limits
 _IDENTIFIER_PROPERTY = re.compile(rb"<dc:identifier>([^<]{1,200})</dc:identifier>")
+_FOOTER_PARTS = "word/footer"  # where modeles writes the identifier on an employer's .docx form
 
 
 def _owner_by_properties(path: Path, by_key: dict[str, Config]) -> Config | None:
@@ -209,7 +210,8 @@ def _identifier_property(archive: zipfile.ZipFile) -> tuple[str | None, tuple[st
         if properties.file_size > PROPERTIES_MAX_BYTES:
             return None, ()
         found = _IDENTIFIER_PROPERTY.search(archive.read(properties))
-        return (found.group(1).decode("utf-8", "replace") if found else None), (MAIN_PART,)
+        footers = sorted(name for name in names if name.startswith(_FOOTER_PARTS) and name.endswith(".xml"))
+        return (found.group(1).decode("utf-8", "replace") if found else None), (MAIN_PART, *footers)
     if odf.META_PART in names:
         meta = archive.getinfo(odf.META_PART)
         if meta.file_size > PROPERTIES_MAX_BYTES:

@@ -275,8 +275,10 @@ def test_a_file_goes_to_the_employer_its_identifier_or_its_agent_names(fresh, tm
     """GIVEN files dropped in the shared inbox, each naming its employer another way: the
     identifier (agent 100001 of each employer), a report of the year before the employers were
     set (identifier « 2026-100002 »: found by its agent number, in one roster only), the
-    hospital's form filled by hand (by the agent's name), a scanned signed copy (its page codes)
-    WHEN the inbox is routed THEN each is in its employer's inbox folder, in the same subfolder."""
+    hospital's form filled by hand (by the agent's name), a scanned signed copy (its page codes),
+    a report of an older layout of the hospital's form (its properties and its footer name the
+    hospital: routed unread, its employer's pass says what is wrong) WHEN the inbox is routed
+    THEN each is in its employer's inbox folder, in the same subfolder."""
     sta, chb = fresh.documents["STA"], fresh.documents["CHB"]
     fresh.drop(sta["100001"], "a/CR MARTIN.docx")
     fresh.drop(chb["100001"], "CR MARCHAND genere.docx")
@@ -285,6 +287,11 @@ def test_a_file_goes_to_the_employer_its_identifier_or_its_agent_names(fresh, tm
                         overrides={cat.REPORT_ID: "2026-100002", cat.CAMPAIGN: "2026"})
     fresh.drop(older, "CR LEROY ancien.docx")
     fresh.drop(B_FILLED, "CR MARCHAND rempli.docx")
+    made = fresh.documents["CHB"]["200002"]  # of an older layout of the hospital's form: its pass will say so
+    core = re.sub(rb"<cp:version>[^<]*</cp:version>", b"<cp:version>F-0000000000</cp:version>",
+                  parts_of(made)["docProps/core.xml"])
+    older_layout = rewrite_parts(made, tmp_path / "ancien.docx", parts={"docProps/core.xml": core})
+    fresh.drop(older_layout, "CR THOMAS ancien.docx")
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(specimen_scan([page_code(fresh.hospital.catalogue.version(), "2026_CHB", "200002")] * 2))
     fresh.drop(scan, "scan THOMAS.pdf")
@@ -295,6 +302,7 @@ def test_a_file_goes_to_the_employer_its_identifier_or_its_agent_names(fresh, tm
         ("CR LEROY ancien.docx", "STA", Path("STA/CR LEROY ancien.docx")),
         ("CR MARCHAND genere.docx", "CHB", Path("CHB/CR MARCHAND genere.docx")),
         ("CR MARCHAND rempli.docx", "CHB", Path("CHB/CR MARCHAND rempli.docx")),
+        ("CR THOMAS ancien.docx", "CHB", Path("CHB/CR THOMAS ancien.docx")),
         (str(Path("a/CR MARTIN.docx")), "STA", Path("STA/a/CR MARTIN.docx")),
         ("scan THOMAS.pdf", "CHB", Path("CHB/scan THOMAS.pdf")),
     ]
