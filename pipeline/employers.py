@@ -40,6 +40,7 @@ from . import catalogue as cat
 from . import odf
 from .beside import frozen
 from .config import Config
+from .employer_form import FINGERPRINT_PREFIX
 from .files import copy_no_clobber, make_dirs, rename_no_clobber, replace_atomically, unique_path
 from .inbox import list_inbox, not_ready
 from .logs import TOLD_BY_THE_COMMAND
@@ -183,6 +184,7 @@ PROPERTIES_PART, MAIN_PART = "docProps/core.xml", "word/document.xml"
 PROPERTIES_MAX_BYTES = 64 * 1024  # a document's core properties (an .odt's meta.xml) take about 1 KB
 MAIN_PART_MAX_BYTES = 8 * 1024 * 1024  # larger: read whole, under the package's own limits
 _IDENTIFIER_PROPERTY = re.compile(rb"<dc:identifier>([^<]{1,200})</dc:identifier>")
+_VERSION_PROPERTY = re.compile(rb"<cp:version>([^<]{1,200})</cp:version>")
 _FOOTER_PARTS = "word/footer"  # where modeles writes the identifier on an employer's .docx form
 
 
@@ -203,20 +205,28 @@ def _owner_by_properties(path: Path, by_key: dict[str, Config]) -> Config | None
 def _identifier_property(archive: zipfile.ZipFile) -> tuple[str | None, tuple[str, ...]]:
     """The ``dc:identifier`` of a package's properties (docProps/core.xml, an .odt's meta.xml:
     LibreOffice keeps a .docx's there, ``entretiens modeles`` writes an employer's .odt form's
-    there), and the parts whose text shows a report's identifier (the field, the footer)."""
+    there), and the parts whose text shows a report's identifier as its reader takes it: the body
+    (our template's identifier field, which wins when retyped), and, on an employer's form (its
+    version a fingerprint), the footers where ``modeles`` prints it."""
     names = set(archive.namelist())
     if PROPERTIES_PART in names:
         properties = archive.getinfo(PROPERTIES_PART)
         if properties.file_size > PROPERTIES_MAX_BYTES:
             return None, ()
-        found = _IDENTIFIER_PROPERTY.search(archive.read(properties))
+        data = archive.read(properties)
+        found, version = _IDENTIFIER_PROPERTY.search(data), _VERSION_PROPERTY.search(data)
         footers = sorted(name for name in names if name.startswith(_FOOTER_PARTS) and name.endswith(".xml"))
-        return (found.group(1).decode("utf-8", "replace") if found else None), (MAIN_PART, *footers)
+        employer_form = version is not None and version.group(1).startswith(FINGERPRINT_PREFIX.encode())
+        return (found.group(1).decode("utf-8", "replace") if found else None), (
+            (MAIN_PART, *footers) if employer_form else (MAIN_PART,))
     if odf.META_PART in names:
         meta = archive.getinfo(odf.META_PART)
         if meta.file_size > PROPERTIES_MAX_BYTES:
             return None, ()
-        return odf.meta_properties(archive.read(meta)).get("dc:identifier"), (odf.CONTENT_PART, odf.STYLES_PART)
+        properties = odf.meta_properties(archive.read(meta))
+        employer_form = (properties.get("cp:version") or "").startswith(FINGERPRINT_PREFIX)
+        return properties.get("dc:identifier"), (
+            (odf.CONTENT_PART, odf.STYLES_PART) if employer_form else (odf.CONTENT_PART,))
     return None, ()
 
 
