@@ -65,15 +65,16 @@ __all__ = [
 ]
 
 
-def load_config(path: str | Path | None = None) -> Config:
+def load_config(path: str | Path | None = None, *, read_forms: bool = True) -> Config:
     """Load and validate config.yaml; relative paths in it start from its folder.
 
     With no ``path``, ``./config.yaml`` when it exists, otherwise the embedded defaults
     rooted in the current folder. Raises :class:`ConfigError` naming the key, the value
-    and what is allowed (or the file that cannot be read)."""
+    and what is allowed (or the file that cannot be read). ``read_forms=False``: the employer's
+    form mapping (``formulaire``) is left unread, as by the command that writes it."""
     from .config import load_config
 
-    return load_config(path)
+    return load_config(path, read_forms=read_forms)
 
 
 def process_inbox(config: Config, *, progress: Callable[[int, int], None] | None = None,

@@ -320,7 +320,9 @@ def cmd_form_import(args) -> int:
     from .catalogue import BASE, for_public_service
     from .employer_import import OUTPUT_NAME
 
-    config = load_config(args.config)  # its public service (the employer's): the catalogue the form is mapped to
+    # Its public service (the employer's): the catalogue the form is mapped to. The mapping this
+    # command writes may be named by config.yaml already, and not exist yet: not read.
+    config = load_config(args.config, read_forms=False)
     if args.employer is not None:
         from .employers import views_of
 

@@ -507,6 +507,7 @@ class Config(_Section):
     _catalogue: Catalogue = PrivateAttr()
     _form: Form | None = PrivateAttr(None)
     _employer: EmployerFormFile | None = PrivateAttr(None)
+    _read_forms: bool = PrivateAttr(True)  # False: the employers' form mappings left unread (load_config)
 
     @model_validator(mode="before")
     @classmethod
@@ -662,7 +663,7 @@ class Config(_Section):
         same = next((other for other in self._employer_views.values()
                      if (other.public_service, other.employer_form) == (view.public_service, view.employer_form)), None)
         if same is None:
-            view.model_post_init(None)
+            view.model_post_init({"read_forms": self._read_forms})
         else:
             view._catalogue, view._employer, view._form = same._catalogue, same._employer, same.form
         self._employer_views[employer.code] = view
@@ -671,9 +672,10 @@ class Config(_Section):
     def model_post_init(self, __context: Any) -> None:
         # Built once: the catalogue overrides are validated with the rest. The employer's form
         # adapts the catalogue first (its labels, choices, own fields); config.yaml's own
-        # « catalogue » section comes last.
+        # « catalogue » section comes last. Not read when the context says so (load_config).
+        self._read_forms = (__context or {}).get("read_forms", True)
         catalogue = for_public_service(BASE_CATALOGUE, self.public_service)
-        if self.employer_form is not None:
+        if self.employer_form is not None and self._read_forms:
             self._employer = read_mapping(self.path(self.employer_form))
             catalogue = apply_overrides(catalogue, self._employer.catalogue)
         self._catalogue = apply_overrides(catalogue, self.catalogue_overrides)
@@ -686,16 +688,18 @@ def _unknown(code: str):
     raise KeyError(code)
 
 
-def load_config(path: Path | str | None = None) -> Config:
-    """Load and validate config.yaml.
+def load_config(path: Path | str | None = None, *, read_forms: bool = True) -> Config:
+    """Load and validate config.yaml. Raises :class:`ConfigError` (French) when it cannot.
 
     With no path, ``./config.yaml`` is used when it exists, otherwise the
-    embedded defaults rooted in the current folder.
-    """
+    embedded defaults rooted in the current folder. ``read_forms=False``: the employer's form
+    mapping (``formulaire``) is not read, the product's own form stands in (for the command that
+    writes that mapping, which config.yaml may already name)."""
+    context = {"read_forms": read_forms}
     if path is None:
         path = Path(DEFAULT_CONFIG_NAME)
         if not path.exists():
-            return Config(base_dir=Path.cwd())
+            return Config.model_validate({"base_dir": Path.cwd()}, context=context)
     path = Path(path)
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
@@ -721,7 +725,7 @@ def load_config(path: Path | str | None = None) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} : une liste de clés «\u202fclé: valeur\u202f» est attendue.")
     try:
-        config = Config.model_validate({**raw, "base_dir": path.resolve().parent})
+        config = Config.model_validate({**raw, "base_dir": path.resolve().parent}, context=context)
     except ValidationError as exc:
         raise ConfigError(f"{path} : {_explain(exc)}") from None
     return config

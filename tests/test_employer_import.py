@@ -657,6 +657,34 @@ def test_the_command_writes_beside_config_yaml_with_its_public_service_and_print
 
 
 @needs_forms
+@pytest.mark.parametrize("config_yaml, employer", [
+    ("fonction_publique: territoriale\nformulaire: formulaire.yaml\n", None),
+    ("fonction_publique: territoriale\nformulaire: formulaires/commune.yaml\n", None),
+    ("employeurs:\n  - {code: C044, nom: Commune, liste_agents: c044.csv, formulaire: formulaire.yaml,\n"
+     "     fonction_publique: territoriale}\n  - {code: CHB, nom: CH, liste_agents: chb.csv}\n", "C044"),
+])
+def test_the_command_runs_where_config_yaml_names_the_mapping_it_is_about_to_write(tmp_path, capsys, config_yaml,
+                                                                                   employer):
+    """GIVEN config.yaml already naming the employer's mapping (``formulaire``, at the top or an
+    employer's), which does not exist yet WHEN the form is imported THEN the mapping is written, from
+    the employer's public service's catalogue, and config.yaml then loads with it."""
+    (tmp_path / "config.yaml").write_text(config_yaml, encoding="utf-8")
+    target = tmp_path / "formulaire.yaml"
+    options = ["--employeur", employer] if employer else []
+    code = main(["--config", str(tmp_path / "config.yaml"), *options, "formulaire", "importer",
+                 str(FORMS / "C_commune_grille.odt"), "--sortie", str(target)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "visa_autorite" in yaml.safe_load(target.read_text(encoding="utf-8"))["emplacements"]
+    if "formulaires/" in config_yaml:
+        (tmp_path / "formulaires").mkdir()
+        target.rename(tmp_path / "formulaires" / "commune.yaml")
+    config = load_config(tmp_path / "config.yaml")
+    view = config.employer_view(employer) if employer else config
+    assert view.employer_mapping is not None and view.form.version.startswith("F-")
+
+
+@needs_forms
 def test_the_command_takes_sortie(tmp_path, capsys):
     out = tmp_path / "sous-dossier" / "modele CH.yaml"
     assert main(["formulaire", "importer", str(FORMS / "B_hopital_lignes.docx"), "--sortie", str(out)]) == 0
