@@ -17,8 +17,8 @@ from itertools import accumulate
 from ..form import FieldPlace, Form, TablePlace
 from ..layout import Cell, Layout, Line, Piece, Table
 from ..text import normalize_label
-from .folding import (INVISIBLE_CHARS, NUMBER_ONLY, NUMBERING, STRIP, capitals, ends_label, field_start, folded,
-                      label_key, past_instruction, pattern, whole)
+from .folding import (INVISIBLE_CHARS, NUMBER_ONLY, NUMBERING, ROMAN_NUMBERING, STRIP, capitals, ends_label,
+                      field_start, folded, label_key, past_instruction, pattern, whole)
 
 Hit = tuple[int, int, int]  # line index, start and end of the match in the line
 _NO_LINES = (0, 0)
@@ -192,8 +192,8 @@ class Document:
         return self._multiline
 
     def titles(self) -> dict[int, int | None]:
-        """The title lines (line -> rank: 1 for « 3. », 2 for « 3.1 », a heading's level, ``None``
-        when unknown): headings, the sections the form names, numbered lines in capitals."""
+        """The title lines (line -> rank: 1 for « 3. » and « VI. », 2 for « 3.1 », a heading's level,
+        ``None`` when unknown): headings, the sections the form names, numbered lines in capitals."""
         if self._titles is None:
             titles: dict[int, int | None] = {}
             texts = self.texts
@@ -207,6 +207,11 @@ class Document:
                     numbered = NUMBERING.match(text)
                     if numbered and capitals(text[numbered.end():]):
                         titles[i] = numbered.group(1).count(".") + 1
+                        continue
+                if first in "IVX" or first.isspace():  # « VI. SIGNATURES »: a part, numbered the Roman way
+                    numbered = ROMAN_NUMBERING.match(text)
+                    if numbered and capitals(text[numbered.end():]):
+                        titles[i] = 1
             for section in self.labels.sections:
                 for i in self.exact.get(label_key(section), ()):
                     numbered = NUMBERING.match(texts[i])

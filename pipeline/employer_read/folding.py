@@ -52,6 +52,8 @@ def folded(text: str) -> str:
 
 LEADERS = re.compile(r"(?:[.…·_] ?){3,}|_{2,}|…{2,}")
 NUMBERING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})*)\.?\s+(?=\S)")
+# A part's numbering in Roman numerals (« VI. », « IV – », « II) »), a title of rank 1 before capitals.
+ROMAN_NUMBERING = re.compile(r"^\s*[IVX]{1,6}(?:\s*[.)–-]\s*|\s+[–-]\s+)(?=\S)")
 # Nothing, or a numbering (« 3.1 »), a bullet or a box, before a label at the start of its line.
 NUMBER_ONLY = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[-•–—*]|\[[^\]]{0,3}\]|\([^)]?\)"
                          r"|[\u2190-\u2bff\ue000-\uf8ff\U0001f300-\U0001faff]|x)?\s*")
