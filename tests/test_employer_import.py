@@ -482,6 +482,22 @@ def test_a_grid_of_the_catalogue_s_criteria_keeps_them_and_the_agent_s_row_is_it
                                          "Contribution à l'activité du service (par l'agent)"]
 
 
+def test_a_framed_box_under_a_title_its_instruction_or_a_label_is_the_place_to_write_in():
+    """Boxes to write in (tables of one empty cell) under a title, under a title's instruction in
+    brackets, under a label with its colon: each is the place of its field, read back."""
+    box = table([[""]])
+    layout = small_form(criteria=[line("Appréciation générale littérale"), line("(valeur professionnelle, résultats)"),
+                                  box])
+    layout.blocks[-2:-2] = [line("VI bis. OBSERVATIONS DE L'AGENT"), table([[""]]),
+                            line("Missions principales du poste :"), table([[""]])]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    assert mapping.places["appreciation_generale"].spec == {"sous_libelle": "(valeur professionnelle, résultats)"}
+    assert mapping.places["observations_agent"].spec == {"sous_libelle": "VI bis. OBSERVATIONS DE L'AGENT"}
+    assert mapping.places["missions"].spec == {"sous_libelle": "Missions principales du poste"}
+    assert all(mapping.places[key].checked for key in ("appreciation_generale", "observations_agent", "missions"))
+
+
 @needs_forms
 def test_the_hospital_s_form_reworded_keeps_its_required_fields():
     """GIVEN the hospital's form with its labels in capitals, numbered, « N+1 » for the evaluator,

@@ -206,6 +206,45 @@ def test_below_label_reads_the_lines_up_to_the_next_label_title_or_table(tmp_pat
     assert report.found_by["missions"] == "below_label"
 
 
+@pytest.mark.parametrize("title", ["VI. SIGNATURES", "IV – BESOINS DE FORMATION", "II) MANIÈRE DE SERVIR",
+                                   "  XII. OBSERVATIONS", "3. VALEUR PROFESSIONNELLE"])
+def test_below_label_ends_at_the_next_part_numbered_in_roman_or_arabic_numerals(tmp_path, title):
+    form = employer_form(tmp_path, """\
+        perspectives_carriere: {sous_libelle: Carrière}
+        """)
+    report = read(layout("Carrière :", "Préparer le concours,", "VI bis : rester dans le service.", title,
+                         "Texte imprimé du formulaire"), form)
+    assert report.values["perspectives_carriere"] == "Préparer le concours,\nVI bis : rester dans le service."
+
+
+def test_below_label_reads_the_framed_box_under_a_title_its_instruction_or_a_label(tmp_path):
+    """A box to write in (a table of one cell) under the label: under a title, under the title's
+    instruction in brackets, under a label with its colon, under a label with lines printed between
+    (the form's own text, never the answer); typed on several lines, or left empty."""
+    form = employer_form(tmp_path, """\
+        appreciation_generale: {sous_libelle: "(valeur professionnelle, manière de servir)"}
+        perspectives_carriere: {sous_libelle: 7. PERSPECTIVES D'ÉVOLUTION PROFESSIONNELLE}
+        observations_agent: {sous_libelle: Observations de l'agent}
+        missions: {sous_libelle: Missions du poste}
+        evenements: {sous_libelle: Événements de l'année}
+        """)
+    box = lambda text="": table([text])  # noqa: E731 - a framed box, as the forms draw it
+    report = read(layout(
+        "8. APPRÉCIATION GÉNÉRALE LITTÉRALE", "(valeur professionnelle, manière de servir)",
+        box("Agent rigoureux,\nà l'écoute."),
+        "7. PERSPECTIVES D'ÉVOLUTION PROFESSIONNELLE", box("Préparer le concours."),
+        "Observations de l'agent :", box(),
+        "Missions du poste", "(décrire les missions principales, sans abréviation)", box("Accueil du public"),
+        "Événements de l'année", "Déménagement du service.", table(["Date", "Événement"], ["", ""]),
+        "Signatures"), form)
+    assert report.values["appreciation_generale"] == "Agent rigoureux,\nà l'écoute."
+    assert report.values["perspectives_carriere"] == "Préparer le concours."
+    assert report.values["observations_agent"] == ""  # the box left empty: no instruction read as the answer
+    assert report.values["missions"] == "Accueil du public"
+    assert report.values["evenements"] == "Déménagement du service."  # a table of several cells is no box
+    assert report.found_by["appreciation_generale"] == "below_label"
+
+
 # -- cell -----------------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,8 @@ class Candidate:
 
     - ``after_label``: a label, a colon and an empty zone (leaders, a tab, the line's end); the next
       label on the line is ``until``;
-    - ``below_label``: a label, a title or an instruction over lines of leaders only;
+    - ``below_label``: a label, a title or an instruction over lines of leaders only, or over a framed
+      box (a table of one empty cell);
     - ``cell``: a label cell with an empty cell to its right or below it (``direction``); one per
       value column, with its header as ``column``, when a row has several;
     - ``boxes``: boxes on one line, a choice, with the ``question`` printed before them; ``box``: one

@@ -75,8 +75,10 @@ def _candidate_texts(c: Candidate) -> list[tuple[tuple[str, ...], float]]:
         texts.append((tokens(core(qualifier)) + tokens(core(text)), 1.0))
     elif is_generic(text) and c.title:
         texts.append((tokens(core(c.title)) + tokens(core(text)), 0.9))
-    if c.kind == "below_label" and (text.startswith("(") or is_title_text(text)) and c.title:
-        texts.append((tokens(core(c.title)), 1.0))  # the lines under a title, or under its instruction
+    if c.kind == "below_label" and (text.startswith("(") or is_title_text(text)):
+        # The lines (or the box) under a title, or under the instruction of a title or a heading.
+        over = c.context if c.context_kind == "heading" and text.startswith("(") else None
+        texts += [(tokens(core(t)), 1.0) for t in (over, c.title) if t]
     if c.kind == "grid" and c.row:
         texts.append((tokens(core(text)) + tokens(c.row), 0.95))
     return [(t, w) for t, w in texts if t]

@@ -5,8 +5,8 @@ keeping the part of the form each line is in (a title: a heading, a numbered lin
 line in capitals, a table's title row) and the heading of a group of lines (« Évaluateur
 (supérieur hiérarchique direct) »). Each place where a value goes becomes a
 :class:`~.candidate.Candidate`: a label followed by a colon and an empty zone, a label over lines of
-leaders, boxes, form fields here; the places of tables (label cells, grids, tables of rows to fill)
-in :mod:`.tables`. A generic label (« Nom », « Date », « Nom et prénom ») keeps the column header or
+leaders, a framed box (a table of one empty cell) under a line, boxes, form fields here; the
+places of tables (label cells, grids, tables of rows to fill) in :mod:`.tables`. A generic label (« Nom », « Date », « Nom et prénom ») keeps the column header or
 group heading it is printed under as its ``context``.
 """
 
@@ -43,6 +43,14 @@ class Walk:
         while i < len(blocks):
             block = blocks[i]
             if isinstance(block, Table):
+                before = blocks[i - 1] if i else None
+                box = _box(block) if cell is None and isinstance(before, Line) and clean(before.text).strip() else None
+                if box is not None:  # a framed box under a label, a title or its instruction: written in
+                    label = self.table_title or printed(clean(before.text))
+                    self.add(Candidate("below_label", label, self.number(before), mark={"cell": box}))
+                    i += 1
+                    self.table_title = self.question = None
+                    continue
                 legend_lines = walk_table(self, block, following=blocks[i + 1:])
                 i += 1 + legend_lines
                 self.table_title = self.question = None
@@ -182,6 +190,14 @@ class Walk:
             until = bare(labels[n + 1][0]) if n + 1 < len(labels) else None
             self.add(Candidate("after_label", bare(label), self.number(line), until=until,
                                question=option if label[:1].islower() else None, mark={"after": (line, offset)}))
+
+
+def _box(table: Table) -> Cell | None:
+    """The cell of a table of one empty cell: a framed box to write in."""
+    if len(table.rows) != 1 or len(table.rows[0]) != 1:
+        return None
+    only = table.rows[0][0]
+    return only if not cell_text(only) and not any(isinstance(b, Table) for b in only.blocks) else None
 
 
 def candidates(layout: Layout) -> list[Candidate]:

@@ -11,7 +11,8 @@ of our .docx (:func:`pipeline.read.read_report` dispatches here). Each kind of p
                   colon stripped; in paragraphs and inside cells (a label alone in its cell takes
                   the cell's next lines)
 ``below_label``   the lines after the label's line, up to the next line that starts with a label of
-                  the form, a title, a table (for a label outside tables) or ``until``; one per line
+                  the form, a title, a table (for a label outside tables) or ``until``; one per line;
+                  a framed box after them (a table of one cell), its lines instead
 ``cell``          the cell to the right of (or below) the cell reading the label, merged cells and
                   nested tables included; with ``column``, the cell of the label's row under the
                   header reading it (« AGENT ÉVALUÉ » / « SUPÉRIEUR HIÉRARCHIQUE DIRECT »)

@@ -189,7 +189,22 @@ class Finder:
         cell = doc.cells[line]
         lines = doc.following(line, until=place.until, same_cell=cell is not None)
         under = neighbour(doc.tables[line], cell, "below") if cell is not None and not lines else None
+        if cell is None:
+            box = self.box_after(lines[-1] if lines else line)
+            if box is not None:  # a framed box to write in: what is printed between is the form's
+                lines, under = [], box
         return Below(Stretch(line, end, end + len(doc.rest_of_line(hit, place.until))), lines, under)
+
+    def box_after(self, line: int) -> Cell | None:
+        """The box (a table of one cell, outside any other) that starts right after ``line``."""
+        doc = self.doc
+        after = line + 1
+        if after >= len(doc.lines):
+            return None
+        cell, table = doc.cells[after], doc.tables[after]
+        if cell is None or doc.lines_of(cell).start != after or len(table.rows) != 1 or len(table.rows[0]) != 1:
+            return None
+        return cell if doc.tables[line] is None else None
 
     def cell(self, place: FieldPlace) -> Cell | None:
         """The value cell of the label's cell: beside it in ``direction``, or in ``column``'s."""
