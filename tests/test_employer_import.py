@@ -436,6 +436,44 @@ def test_a_table_is_recognised_by_its_header_row_and_title(headers, title):
     assert place == dict(zip(["objectif", "indicateur", "echeance"], headers))
 
 
+@pytest.mark.parametrize("past_title, next_title, headers", [
+    ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
+     ["Objectif", "Résultat / Indicateur"]),
+    ("4. RÉSULTATS PROFESSIONNELS OBTENUS", "5. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR", ["Objectif", "Résultat ou indicateur"]),
+    ("Rappel des objectifs de l'année écoulée", "Objectifs de l'année N+1", ["Objectifs", "Indicateurs / résultats"]),
+])
+def test_two_tables_with_the_same_headers_are_told_apart_by_their_titles(past_title, next_title, headers):
+    """The ministry's way: last year's objectives and next year's in two tables of the same headers,
+    one of which names two things (« Résultat / Indicateur »): each table is its field, by its title."""
+    layout = small_form()
+    at = next(n for n, b in enumerate(layout.blocks) if isinstance(b, Table))
+    layout.blocks[at - 1:at + 1] = [line(past_title), table([headers, ["", ""], ["", ""]]),
+                                    line(next_title), table([headers, ["", ""], ["", ""]])]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    assert list(mapping.places[cat.PREVIOUS_RESULTS].spec["tableau"].values()) == headers
+    assert list(mapping.places[cat.NEXT_OBJECTIVES].spec["tableau"].values()) == headers
+    assert mapping.places[cat.PREVIOUS_RESULTS].candidate.line < mapping.places[cat.NEXT_OBJECTIVES].candidate.line
+    assert mapping.places[cat.PREVIOUS_RESULTS].checked and mapping.places[cat.NEXT_OBJECTIVES].checked
+
+
+@pytest.mark.parametrize("title, headers", [
+    ("6. BESOINS DE FORMATION", ["Intitulé", "Durée", "Priorité"]),
+    ("Besoins de formation", ["Formation demandée", "Période souhaitée"]),
+    ("BESOINS DE FORMATION", ["Action de formation", "Organisme", "Durée (jours)"]),
+])
+def test_a_table_titled_as_its_field_is_placed_without_a_column_the_catalogue_requires(title, headers):
+    """The training needs titled as such, without the catalogue's « Type » column: the table is the
+    field's all the same, its columns the form's own."""
+    layout = small_form()
+    at = next(n for n, b in enumerate(layout.blocks) if isinstance(b, Line) and "FORMATION" in b.text)
+    layout.blocks[at:at + 2] = [line(title), table([headers, [""] * len(headers), [""] * len(headers)])]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    assert list(mapping.places[cat.TRAINING_NEEDS].spec["tableau"].values()) == headers
+    assert mapping.places[cat.TRAINING_NEEDS].checked
+
+
 @needs_reader
 def test_columns_under_two_headers_give_each_value_its_column_and_whose_it_is():
     identity = table([["", "AGENT", "N+1"], ["NOM", "", ""], ["Prénom", "", ""], ["Grade", "", ""]])

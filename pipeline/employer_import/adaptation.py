@@ -273,15 +273,22 @@ def _retire_stale_rules(mapping: Mapping) -> None:
 
 
 def _looked_up_by(c: Candidate) -> str | None:
-    """The text the reader looks a place up by, when it is found by its label on a line."""
+    """The text the reader looks a place up by, when it is found by its label on a line (a table:
+    by its header row)."""
     if c.kind in ("after_label", "below_label"):
         return c.label
+    if c.kind == "table":
+        return _TABLE_HEADERS + " / ".join(c.headers)
     return c.question if c.kind in ("boxes", "box") else None
+
+
+_TABLE_HEADERS = "\x00"  # a table's headers never look like a label printed on a line
 
 
 def _scope_places(mapping: Mapping, found: list[Candidate]) -> None:
     """A label printed more than once (« Date » under each signatory) is looked up under the heading
-    of its group, else its part of the form, and by its rank there when that is not enough."""
+    of its group, else its part of the form, and by its rank there when that is not enough; tables
+    of the same headers under their titles."""
     printed_at: dict[str, list[Candidate]] = {}
     for c in found:
         text = _looked_up_by(c)
@@ -293,6 +300,10 @@ def _scope_places(mapping: Mapping, found: list[Candidate]) -> None:
         same = printed_at.get(normalize_label(text or ""), [])
         generic = is_generic(text or "") and c.context_kind == "heading"
         if (len(same) < 2 and not generic) or c.kind == "box" and all(o.question == c.question for o in same):
+            continue
+        if c.kind == "table":  # tables of the same headers (last year's objectives, next year's): by their title
+            if c.label and c.label != " / ".join(c.headers):
+                placed.spec["section"] = c.label
             continue
         section = c.heading_or_title
         if not section:

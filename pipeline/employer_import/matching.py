@@ -11,6 +11,7 @@ field and each place once, above :data:`MIN_SCORE`; the score is the place's ``c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..catalogue import Catalogue, Field
@@ -19,6 +20,7 @@ from .candidate import Candidate
 from .lines import is_title_text
 from .wording import GENERIC_WORDS, bare, core, is_generic, printed, role_of, similarity, tokens
 
+_ALTERNATIVES = re.compile(r"\s+/\s+|\s+ou\s+")  # « Résultat / Indicateur », « Durée ou échéance »
 #: Below this score a place is not given to a field (it is proposed as an addition instead).
 MIN_SCORE = 0.72
 #: Below this confidence a place is marked « à vérifier » in formulaire.yaml and the summary.
@@ -107,7 +109,10 @@ def table_columns(f: Field, c: Candidate) -> dict[str, tuple[int, float]]:
     for column in f.columns or []:
         texts = [tokens(core(column.label)), tokens(column.label), *(tokens(s) for s in column.synonyms)]
         for n, header in enumerate(c.headers):
-            score = max(similarity(t, tokens(core(header))) for t in texts if t)
+            # A header naming two things (« Résultat / Indicateur ») is each of them too.
+            wordings = [tokens(core(header))] + [tokens(core(part)) for part in _ALTERNATIVES.split(header)
+                                                 if part.strip() and part.strip() != header.strip()]
+            score = max(similarity(t, w) for t in texts if t for w in wordings if w)
             if score >= 0.75:
                 pairs.append((score, column.key, n))
     taken: dict[str, tuple[int, float]] = {}
@@ -126,7 +131,10 @@ def _table_score(f: Field, c: Candidate) -> float:
     if any(key not in columns for key in required):
         share *= 0.6
     title = text_score(f, c) if c.label else 0.5
-    return 0.45 * title + 0.55 * share
+    value = 0.45 * title + 0.55 * share
+    if title >= 0.9 and columns:  # the table titled as the field, its columns the form's own choice
+        value = max(value, title * (0.75 + 0.25 * share))
+    return value
 
 
 def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[str | None, str | None]) -> float:
