@@ -439,7 +439,8 @@ def test_a_table_is_recognised_by_its_header_row_and_title(headers, title):
 @pytest.mark.parametrize("past_title, next_title, headers", [
     ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
      ["Objectif", "Résultat / Indicateur"]),
-    ("4. RÉSULTATS PROFESSIONNELS OBTENUS", "5. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR", ["Objectif", "Résultat ou indicateur"]),
+    ("4. RÉSULTATS PROFESSIONNELS OBTENUS", "5. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR",
+     ["Objectif", "Résultat ou indicateur"]),
     ("Rappel des objectifs de l'année écoulée", "Objectifs de l'année N+1", ["Objectifs", "Indicateurs / résultats"]),
 ])
 def test_two_tables_with_the_same_headers_are_told_apart_by_their_titles(past_title, next_title, headers):

@@ -6,8 +6,9 @@ line in capitals, a table's title row) and the heading of a group of lines (« �
 (supérieur hiérarchique direct) »). Each place where a value goes becomes a
 :class:`~.candidate.Candidate`: a label followed by a colon and an empty zone, a label over lines of
 leaders, a framed box (a table of one empty cell) under a line, boxes, form fields here; the
-places of tables (label cells, grids, tables of rows to fill) in :mod:`.tables`. A generic label (« Nom », « Date », « Nom et prénom ») keeps the column header or
-group heading it is printed under as its ``context``.
+places of tables (label cells, grids, tables of rows to fill) in :mod:`.tables`. A generic label
+(« Nom », « Date », « Nom et prénom ») keeps the column header or group heading it is printed
+under as its ``context``.
 """
 
 from __future__ import annotations
