@@ -436,6 +436,34 @@ def test_a_table_is_recognised_by_its_header_row_and_title(headers, title):
     assert place == dict(zip(["objectif", "indicateur", "echeance"], headers))
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_table_of_one_empty_row_is_labels_over_their_values_unless_it_is_a_table_field(nested):
+    """The ministry's identity and signatures: a header row over one empty row, each header the label
+    of the cell under it (placed, read back); the same shape holding next year's objectives stays a
+    table; headers no field takes are proposed as fields of their own, not as a table."""
+    identity = table([["Nom", "Prénom", "Corps-grade", "Affectation"], ["", "", "", ""]])
+    own = table([["Date de naissance", "Échelon"], ["", ""]])
+    signatures = table([["Signature de l'évaluateur", "Date", "Signature de l'agent"], ["", "", ""]])
+    if nested:  # inside the cell of a frame, as the ministry's form draws them
+        identity = Table(rows=[[Cell(0, 0, blocks=[line("Agent évalué"), identity, own])]], grid_columns=1)
+        own = None
+    layout = small_form("Date de l'entretien : \t")
+    at = next(n for n, b in enumerate(layout.blocks) if isinstance(b, Line) and "IDENTIFICATION" in b.text)
+    layout.blocks[at + 1:at + 1] = [identity] + ([own] if own is not None else [])
+    layout.blocks[-2:] = [signatures]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    for key, label in ((cat.LAST_NAME, "Nom"), (cat.FIRST_NAME, "Prénom"), (cat.GRADE, "Corps-grade"),
+                       ("signature_evaluateur", "Signature de l'évaluateur"),
+                       ("signature_agent", "Signature de l'agent")):
+        assert mapping.places[key].spec == {"cellule": label, "direction": "dessous"}, key
+        assert mapping.places[key].checked, key
+    assert list(mapping.places[cat.NEXT_OBJECTIVES].spec["tableau"].values()) == ["Objectif", "Indicateur", "Échéance"]
+    added = {a["label"]: a["kind"] for a in mapping.added}
+    assert "Date de naissance" in added and "Échelon" in added and added["Échelon"] == "number"
+    assert all(a["kind"] != "table" for a in mapping.added)
+
+
 @pytest.mark.parametrize("past_title, next_title, headers", [
     ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
      ["Objectif", "Résultat / Indicateur"]),

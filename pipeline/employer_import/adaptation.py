@@ -24,7 +24,7 @@ from ..text import YES, fold, normalize_label
 from .candidate import Candidate
 from .lines import is_title_text
 from .mapping import Mapping, Placed, choice_keys, column_data, place_spec, table_spec
-from .matching import Match, candidate_role, title_sections
+from .matching import Match, candidate_role, reading_of, title_sections
 from .places import fingerprint
 from .regulatory_parts import missing_parts
 from .wording import bare, clean, core, in_capitals, is_generic, printed, sentence, slug, tokens, without_instructions
@@ -51,11 +51,18 @@ def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], 
     labels: dict[str, str] = {}  # field key -> label, to keep them unique
     previous_section = None
     manages = next((m for m in matches if m.field.key == _MANAGES), None)
+    # A table of one empty row is read as the match read it (as a table, or as labels over values);
+    # left unmatched, as labels over their values.
+    readings = {reading_of(m.candidate)[0]: reading_of(m.candidate)[1] for m in matches}
     for c in found:
         m = given.get(id(c))
         if m is not None:
             _place_field(mapping, m, labels)
             previous_section = m.field.section
+            continue
+        group, reading = reading_of(c)
+        if group is not None and reading != readings.get(group, "cells") and any(
+                o.alternative_of is not None for o in found if reading_of(o)[0] == group):
             continue
         if c.handwritten and is_generic(c.text) or c.kind in ("boxes", "box") and not c.options:
             continue

@@ -52,6 +52,9 @@ class Candidate:
     management: bool = False  # a criterion under a heading about management (encadrement)
     self_assessment: bool = False  # grid: the agent's own row
     handwritten: bool = False  # a « Signature » line: seen on paper, not typed
+    # cell: a header of a table of one empty row, read as labels over their values; the table
+    # candidate it is the other reading of (the match takes one reading or the other, never both).
+    alternative_of: "Candidate | None" = field(default=None, repr=False)
     mark: dict[str, Any] = field(default_factory=dict, repr=False)  # where check_with_reader writes a value
     wordings: list | None = field(default=None, repr=False)  # its texts as compared (match), made once
 

@@ -186,6 +186,14 @@ def title_sections(catalogue: Catalogue, found: list[Candidate]) -> dict[str | N
     return parts
 
 
+def reading_of(c: Candidate) -> tuple[int | None, str]:
+    """The table a place is one reading of (its id, ``None`` for any other place) and which reading:
+    « table », or « cells » for a header read as a label over its value."""
+    if c.alternative_of is not None:
+        return id(c.alternative_of), "cells"
+    return (id(c), "table") if c.kind == "table" else (None, "")
+
+
 def match(catalogue: Catalogue, found: list[Candidate]) -> list[Match]:
     """Each catalogue field with the place that holds it: the best pairs first, each field and each
     place once, :data:`MIN_SCORE` at least."""
@@ -199,8 +207,12 @@ def match(catalogue: Catalogue, found: list[Candidate]) -> list[Match]:
                 pairs.append((value, -catalogue.position(f.key), -n, f, c))
     given: dict[str, Match] = {}
     used: set[int] = set()
+    readings: dict[int, str] = {}  # a table of one empty row: read as a table, or as labels over values
     for value, _, _, f, c in sorted(pairs, key=lambda p: p[:3], reverse=True):
         if f.key in given or id(c) in used:
+            continue
+        group, reading = reading_of(c)
+        if group is not None and readings.setdefault(group, reading) != reading:
             continue
         given[f.key] = Match(f, c, value)
         used.add(id(c))

@@ -231,6 +231,8 @@ def form_labels(found: list[Candidate]) -> list[str]:
     labels: list[str] = []
     previous = None
     for c in found:
+        if c.alternative_of is not None:
+            continue  # the headers of its table, read the other way
         label = c.question if c.kind in ("box", "boxes") else c.label
         texts = c.headers if c.kind == "table" else [label if label != previous else None, c.column, c.row,
                                                       *c.options]

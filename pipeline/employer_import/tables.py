@@ -7,7 +7,9 @@ of criteria, a table of rows to fill, a table of labels and values.
 - a grid's row of empty cells under short choice headers (« A B C D »), one per sub-row (« par
   l'agent », « par l'évaluateur »: ``grid``);
 - a table whose header row is followed by empty rows (``table``, its box columns' options and the
-  legend printed under it: « Types : intégration — professionnalisation … »).
+  legend printed under it: « Types : intégration — professionnalisation … »); followed by one empty
+  row, it may as well be labels over their values (« Nom d'usage | Prénom | Corps-grade »): each
+  header is then also a ``cell`` with its value below, the match taking one reading or the other.
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ def _data_table(walk: Walk, table: Table, header: int, following: list) -> int:
                           walk.number(cells[0].lines[0]) if cells[0].lines else -1,
                           headers=headers, box_columns=boxes, mark={"cells": under, "ticks": ticks})
     walk.add(candidate)
+    if header + 2 == len(table.rows) and not boxes:  # one empty row: labels over their values, as likely
+        for cell, below in zip(cells, under.values()):
+            text = cell_text(cell)
+            if text and below is not None:
+                walk.add(Candidate("cell", printed(text), walk.number(cell.lines[0]), direction="below",
+                                   alternative_of=candidate, mark={"cell": below}))
     used = 0
     for block in following[:3]:
         if not isinstance(block, Line):
