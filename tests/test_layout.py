@@ -677,6 +677,29 @@ def test_odt_legacy_word_form_fields_kept_as_field_marks():
         ("Monsieur", "checkbox", "", False, False), ("R", "dropdown", "Non atteint", None, False)]
 
 
+@pytest.mark.parametrize("shown", [
+    "<field:fieldmark-separator/>\u2002\u2002\u2002\u2002\u2002",  # LibreOffice's: a separator, five en spaces
+    "\u2002\u2002\u2002\u2002\u2002",  # no separator
+    "<field:fieldmark-separator/><text:span text:style-name='T1'>\u2002\u2002</text:span> ",  # in a span
+    "<field:fieldmark-separator/>13/10/2025",  # last year's date, replaced
+])
+@pytest.mark.parametrize("kind", [(), (("Type", "date"),)])
+def test_odt_legacy_text_field_written_then_read(shown, kind):
+    """A legacy Word text field an .odt keeps (the ministry's « Date de l'entretien ») written by
+    the template's writer, then read: the value and nothing else between its start and its end."""
+    from pipeline.odf import editing
+
+    layout = odt(f"<text:p>Date de l'entretien : {mark('FORMTEXT', 'DateEntretien', *kind, start=True)}{shown}"
+                 "<field:fieldmark-end/> (jour de l'entretien)</text:p>")
+    (piece,) = fields(layout)
+    assert editing.set_field(piece, "16/10/2026")
+    root = piece.source.getroottree().getroot()
+    again = odf.odt_layout(odf.parse_xml(editing.serialize(root)))
+    (read,) = fields(again)
+    assert (read.name, read.text, read.placeholder) == ("DateEntretien", "16/10/2026", False)
+    assert texts(again) == ["Date de l'entretien : 16/10/2026 (jour de l'entretien)"]
+
+
 def test_odt_field_mark_code_before_its_separator_is_not_shown():
     layout = odt(f"<text:p>voir {mark('UNHANDLED', 'x', start=True)} REF _Ref1 \\h <field:fieldmark-separator/>"
                  "section 2<field:fieldmark-end/></text:p>")

@@ -46,6 +46,9 @@ _USER_DEFINED, _META_NAME, _VALUE_TYPE = qn("meta:user-defined"), qn("meta:name"
 _CONTROL_ID = qn("draw:control")
 _LOEXT_CONTROL, _TEXT_CONTROL = qn("loext:content-control"), qn("text:content-control")
 _FIELDMARKS = (qn("field:fieldmark"), qn("field:fieldmark-start"))
+_FIELDMARK_START, _FIELDMARK_SEPARATOR, _FIELDMARK_END = (qn("field:fieldmark-start"), qn("field:fieldmark-separator"),
+                                                         qn("field:fieldmark-end"))
+_SPAN = qn("text:span")
 _PARAM, _PARAM_NAME, _PARAM_VALUE = qn("field:param"), qn("field:name"), qn("field:value")
 _TEXT_INPUT = qn("text:text-input")
 _REPEAT_CAP = 200  # a repeat count above this is left as it is (no form has so many blank rows)
@@ -447,8 +450,8 @@ def insert_line_after(p: etree._Element, value: str) -> etree._Element:
 
 def set_field(piece, value: str | bool) -> bool:
     """Fill the field ``piece`` stands for: a content control (text, check box), a text input
-    field, a form control's check box or text, a legacy check box kept as a field mark. Returns
-    whether it could."""
+    field, a form control's check box or text, a legacy check box or text field kept as a field
+    mark. Returns whether it could."""
     el = piece.source
     if el.tag in (_LOEXT_CONTROL, _TEXT_CONTROL):
         prefix = "loext" if el.tag == _LOEXT_CONTROL else "text"
@@ -464,6 +467,8 @@ def set_field(piece, value: str | bool) -> bool:
     if el.tag == _TEXT_INPUT:
         _fill_inline(el, str(value))
         return True
+    if el.tag == _FIELDMARK_START and piece.field_kind in ("text", "date"):
+        return _fill_field_mark(el, str(value))
     if el.tag in _FIELDMARKS and piece.field_kind == "checkbox":
         param = next((p for p in el.iterchildren(_PARAM) if p.get(_PARAM_NAME) == "Checkbox_Checked"), None)
         if param is None:
@@ -481,6 +486,29 @@ def set_field(piece, value: str | bool) -> bool:
             control.set(qn("form:current-value"), str(value))
         return True
     return False
+
+
+def _fill_field_mark(start: etree._Element, value: str) -> bool:
+    """A legacy Word text field as LibreOffice keeps it: what is shown between its separator (or its
+    start) and its end, in the same paragraph, replaced by ``value``. False when its text runs across
+    other elements than plain text and spans (left as it is)."""
+    shown, end = [], None
+    for sibling in start.itersiblings():
+        if sibling.tag == _FIELDMARK_END:
+            end = sibling
+            break
+        shown.append(sibling)
+    if end is None:
+        return False
+    after = start
+    if shown and shown[0].tag == _FIELDMARK_SEPARATOR:
+        after, shown = shown[0], shown[1:]
+    if any(el.tag != _SPAN or len(el) for el in shown):
+        return False
+    for el in shown:
+        start.getparent().remove(el)
+    after.tail = _inline(value)
+    return True
 
 
 def _fill_inline(el: etree._Element, value: str) -> None:
