@@ -158,6 +158,10 @@ class Processor:
         self.evaluators = {
             number: Addressee.of(row.values.get(cat.EVALUATOR, ""), row.extra.get(EVALUATOR_CIVILITY)).titled
             for number, row in (roster or {}).items()}
+        # Each agent's names as the roster spells them: an accepted report's file is named with them
+        # when its form has no place for the names (an employer's form that prints none).
+        self.names = {number: (row.values.get(cat.LAST_NAME, ""), row.values.get(cat.FIRST_NAME, ""))
+                      for number, row in (roster or {}).items()}
         # Placed (linked to their destination), not yet synced nor marked done: row, moves, work path.
         self._unsynced: list[tuple[FileRow, list[tuple[str, str, str]], Path]] = []
         # Paths promised to a file planned but not yet done (destination, note, history place):
@@ -538,8 +542,11 @@ class Processor:
                         findings: list[dict], work_path: Path) -> None:
         report, stage = exam.report, exam.validation.stage
         campaign = report.campaign or self.config.campaign.key
-        stem = agent_file_stem(campaign, report.values.get(cat.AGENT_NUMBER, ""),
-                               report.values.get(cat.LAST_NAME, ""), report.values.get(cat.FIRST_NAME, ""))
+        number = report.values.get(cat.AGENT_NUMBER, "") or report.agent_number or ""
+        listed = self.names.get(number, ("", ""))
+        last, first = (str(report.values.get(key) or "").strip() or known
+                       for key, known in zip((cat.LAST_NAME, cat.FIRST_NAME), listed))
+        stem = agent_file_stem(campaign, number, last, first)
         destination = stage_folder(self.config.outbox, self.catalogue, stage) / f"{stem}.{report.format}"
         previous = None
         if (current is None or Path(current.location) != destination) and not self._placed_before(

@@ -943,6 +943,36 @@ def test_a_filled_copy_is_accepted_at_stage_1_identified_by_name_with_its_needs_
 
 
 @needs_forms
+@pytest.mark.parametrize("names", [(), ("nom",), ("prenom",), ("nom", "prenom")])
+def test_an_accepted_copy_is_named_with_the_roster_s_names_when_its_form_prints_none(tmp_path, templates, names):
+    """GIVEN an employer's form whose mapping places no agent's name (or only one of them), and a
+    copy identified by its document properties WHEN it is accepted THEN its file is named with the
+    names it gives, else the roster's: never « 2026_500001__.docx »."""
+    import yaml
+
+    config = workspace(tmp_path, "B_hopital_lignes", templates)
+    mapping = yaml.safe_load((tmp_path / "formulaire.yaml").read_text(encoding="utf-8"))
+    for key in names:  # as the importer writes a field the form lacks: no place, not required
+        del mapping["emplacements"][key]
+        mapping["catalogue"].setdefault("modifier", {}).setdefault(key, {})["required_from"] = None
+    (tmp_path / "formulaire.yaml").write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    copy = FORMS / SHARED["B_hopital_lignes"][0]
+    core = re.sub(rb"<dc:identifier>[^<]*</dc:identifier>|(?=</cp:coreProperties>)",
+                  b"<dc:identifier>2026-500001</dc:identifier>", zipfile.ZipFile(copy).read("docProps/core.xml"),
+                  count=1)
+    identified = tmp_path / "copie identifiee.docx"
+    with zipfile.ZipFile(copy) as source, zipfile.ZipFile(identified, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, core if info.filename == "docProps/core.xml" else source.read(info))
+    drop(config, identified)
+    (handled,) = run(config).handled
+    assert handled.outcome == "accepted", handled
+    first = "Elodie" if "prenom" in names else "Élodie"  # the roster's spelling, else the copy's
+    assert Path(handled.destination).name == f"2026_500001_MARCHAND_{first}.docx", handled.destination
+
+
+@needs_forms
 @pytest.mark.parametrize("form, own_label", [("B_hopital_lignes", "Aucun besoin de formation exprimé"),
                                              ("C_commune_grille", "Type de formation")])
 def test_a_copy_without_its_training_needs_is_rejected_naming_the_form_s_own_labels(tmp_path, form, own_label,
