@@ -573,6 +573,26 @@ def test_a_copy_of_the_blank_form_is_identified_by_name_in_the_roster_whatever_t
     assert (report.values[cat.AGENT_NUMBER], report.values[cat.CAMPAIGN]) == ("500001", "2026")
 
 
+@pytest.mark.parametrize("lines", [
+    ["Nom de famille : BERNARD", "Nom d'usage : Marchand", "Prénom : Élodie"],  # the roster's is the usage name
+    ["Nom de famille : ", "Nom d'usage : MARCHAND", "Prénom : Élodie"],  # only the usage name given
+    ["Nom de famille : Marchand", "Nom d'usage : Lefort", "Prénom : Élodie"],  # the roster's is the birth name
+    ["Nom de famille : ", "Nom de naissance : marchand", "Prénom : ELODIE"],
+])
+def test_a_copy_printing_several_names_is_identified_by_the_one_the_roster_knows(tmp_path, lines):
+    places = SMALL.rstrip() + "\n    nom_usage: {apres_libelle: Nom d'usage}\n    nom_naissance: {apres_libelle: Nom de naissance}\n"
+    form = employer_form(tmp_path, places, catalogue="""\
+        catalogue:
+          ajouter:
+            - {key: nom_usage, label: Nom d'usage, section: identite}
+            - {key: nom_naissance, label: Nom de naissance, section: identite}
+        """)
+    report = read(layout(*lines, "Grade : IDE", "Intitulé du poste : Infirmière", "Missions principales du poste"),
+                  form)
+    assert identify_agent(report, "2026", lambda: NAMES) is None
+    assert (report.agent_number, report.identified_by) == ("500001", "nom_prenom")
+
+
 @pytest.mark.parametrize("last, first, reason, said", [
     ("Martin", "Anne", AMBIGUOUS_NAME, "(matricules 500002, 500003)"),
     ("Dupont", "Jean", UNKNOWN_NAME, "«\u202fJean DUPONT\u202f»"),
