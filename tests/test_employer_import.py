@@ -464,6 +464,22 @@ def test_a_table_of_one_empty_row_is_labels_over_their_values_unless_it_is_a_tab
     assert all(a["kind"] != "table" for a in mapping.added)
 
 
+@pytest.mark.parametrize("printed, label", [
+    ("Signature de l'évaluateur", "Signature de l'évaluateur"),  # the catalogue's « (nom) » is not printed
+    ("SIGNATURE DE L'ÉVALUATEUR", "Signature de l'évaluateur"),
+    ("Signature de l'évaluateur (nom)", None),  # printed as the catalogue says it: nothing to change
+    ("Signature de l'évaluateur (nom et prénom)", "Signature de l'évaluateur (nom et prénom)"),
+])
+def test_a_note_names_a_field_as_the_form_prints_it_and_a_bare_date_by_whose_it_is(printed, label):
+    signatures = table([[printed, "Date", "Signature de l'agent"], ["", "", ""]])
+    layout = small_form()
+    layout.blocks[-2:] = [signatures]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked and mapping.places["signature_evaluateur"].spec["cellule"] == printed
+    assert mapping.modified.get("signature_evaluateur", {}).get("label") == label
+    assert "label" not in mapping.modified.get("date_signature_evaluateur", {})  # never « Date » alone
+
+
 @pytest.mark.parametrize("past_title, next_title, headers", [
     ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
      ["Objectif", "Résultat / Indicateur"]),

@@ -33,6 +33,7 @@ from .wording import bare, clean, core, in_capitals, is_generic, printed, senten
 _KNOWN_BOXES = {frozenset({"madame", "monsieur"}): ("civilite", "Civilité")}
 _NUMBER_WORDS = frozenset({"nombre", "echelon", "quotite", "anciennete"})
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+_BRACKETS = re.compile(r"\s*\([^)]*\)")
 _TICKED_RE = re.compile(r"[☒☑■✗✘✓✔]|\[\s?[xX✗✓]\s?\]")
 _MANAGES = "encadre_agents"  # the catalogue's « L'agent encadre-t-il des agents ? »
 
@@ -155,7 +156,9 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
     """The label HR and the rejection notes will name the field by: as printed, instructions in
     brackets left out, a title in capitals as a sentence, a generic label with whose it is
     (« Évaluateur : date », « Nom (agent évalué) »); the catalogue's own label when the form prints
-    it (with words in brackets) or when the printed one holds a year (« Objectifs 2027 »)."""
+    it (with words in brackets: the catalogue's own brackets only when the form prints them too) or
+    when the printed one holds a year (« Objectifs 2027 »), or is generic and says nothing of whose
+    it is (« Date » alone)."""
     if c.kind == "below_label" and c.label.startswith("(") and c.title:
         text = sentence(c.title)
     elif c.kind == "table" or c.kind == "below_label" and is_title_text(c.label):
@@ -177,7 +180,15 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
     elif c.kind == "grid" and c.self_assessment and c.row:
         text = f"{text} ({c.row})"
     if f is not None and (normalize_label(core(text)) == normalize_label(core(f.label)) or _YEAR_RE.search(text)):
-        return f.label
+        # The catalogue's words in brackets (« Signature de l'évaluateur (nom) ») only where the form
+        # prints them: a note names what the evaluator sees.
+        if _YEAR_RE.search(text):
+            return f.label
+        if "(" in text:
+            return text
+        return " ".join(_BRACKETS.sub("", f.label).split())
+    if f is not None and is_generic(c.text) and not (c.context or c.column):
+        return f.label  # « Date » alone in a row of signatures: the catalogue says whose
     return text
 
 
