@@ -160,7 +160,7 @@ class _Checker:
         # Rows with a problem already have their own findings: say "empty" only when
         # nothing was written at all, or too few rows were written.
         if required and not waived and complete < max(f.min_rows, 1) and complete == len(rows):
-            if f.unless_checked:
+            if f.unless_checked and f.unless_checked not in self.report.not_in_form:  # a box the form prints
                 self.add(EMPTY_TABLE, f, "unless_checked", table=f.label, columns=self._required_columns(f),
                          box=self.catalogue.field(f.unless_checked).label)
             else:

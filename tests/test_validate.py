@@ -219,6 +219,21 @@ def test_no_training_row_and_no_need_box_unchecked_is_an_empty_table(blanks, con
     assert not exam.accepted
 
 
+@pytest.mark.parametrize("absent", [(cat.NO_TRAINING_NEED,), (cat.NO_TRAINING_NEED, "nombre_agents_encadres")])
+def test_no_training_row_on_a_form_without_the_no_need_box_never_asks_to_tick_it(blanks, config, tmp_path, absent):
+    """An employer's form that prints no « Aucun besoin de formation » box: the note asks for a row,
+    never for a box the evaluator cannot find."""
+    from pipeline.validate import ValidationContext, validate
+
+    exam = check(config, filled(blanks, tmp_path, overrides={TRAINING_NEEDS: []}))
+    exam.report.not_in_form.extend(absent)
+    validation = validate(exam.report, config.catalogue, ValidationContext(campaign="2026", received=RECEIVED))
+    (finding,) = [f for f in validation.findings if (f.code, f.field) == ("tableau_vide", TRAINING_NEEDS)]
+    box = CATALOGUE.field(cat.NO_TRAINING_NEED).label
+    assert box not in finding.message and "cochez" not in finding.message
+    assert "au moins une ligne complète" in finding.message
+
+
 def test_no_need_box_checked_replaces_the_training_rows(blanks, config, tmp_path):
     exam = check(config, filled(blanks, tmp_path,
                                 overrides={TRAINING_NEEDS: [], cat.NO_TRAINING_NEED: True}))
