@@ -224,7 +224,7 @@ class Schedule:
     limit counted once per day it counts from, then shared by every report (:meth:`of`)."""
 
     def __init__(self, rules: DelayRules, calendar: str, review_deadline: dt.date | None,
-                 return_to_hr: dt.date | None, order: tuple[str, ...]):
+                 return_to_hr: dt.date | None, order: tuple[str, ...], untracked: frozenset[str] = frozenset()):
         self.order = order
         unit = COUNTING_WORDS[rules.counting]
         working = rules.counting == WORKING_DAYS
@@ -297,19 +297,23 @@ class Schedule:
                  starts=(cat.REVISION_DECISION_DATE, cat.NOTIFICATION_DATE), count=months(2), informative=True,
                  owner=AGENT_PARTY),
         ]
-        self.steps: tuple[Step, ...] = tuple(found)
+        # A step done by a date the form has no place for (an employer's form without the date of
+        # communication) is never known done: not followed, rather than always said missed.
+        self.steps: tuple[Step, ...] = tuple(step for step in found if step.done_key not in untracked)
         # What :meth:`evaluate` reads of each step, unpacked at once; ``rank``: its place in the
         # workflow's order of dates (none: after every date, never shown done by a later one).
         self._plan = tuple((step, step.starts, step._dues, step._count, step.due, step.done_key, step.received,
                             step.informative, step.optional, len(order) if step.position is None else step.position)
-                           for step in found)
+                           for step in self.steps)
         self._backwards = tuple(reversed(list(enumerate(order))))
 
     @classmethod
     def of(cls, config) -> "Schedule":
         """The schedule of ``config``'s rules: made once for each set of rules a process meets."""
+        places = config.form.places
+        untracked = frozenset(k for k in config.catalogue.date_order if k not in places and k not in _ROSTER_DATES)
         key = (config.delay_rules(), config.delays.holiday_calendar, config.campaign.review_deadline,
-               config.campaign.return_to_hr, tuple(config.catalogue.date_order))
+               config.campaign.return_to_hr, tuple(config.catalogue.date_order), untracked)
         schedule = _SCHEDULES.get(key)
         if schedule is None:
             if len(_SCHEDULES) >= 32:  # a long-lived process meeting many configurations
@@ -369,6 +373,8 @@ class Schedule:
 
 
 _SCHEDULES: dict[tuple, Schedule] = {}
+# The dates the roster may give when a report does not (an invitation sent, an interview held).
+_ROSTER_DATES = frozenset((cat.INVITATION_DATE, cat.REVIEW_DATE))
 
 
 def agent_deadlines(config, dates: dict[str, dt.date | None], received: dt.date | None, *,

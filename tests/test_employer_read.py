@@ -963,6 +963,23 @@ def test_a_filled_copy_is_accepted_at_stage_1_identified_by_name_with_its_needs_
 
 
 @needs_forms
+@pytest.mark.parametrize("form", [None, *sorted(SHARED)])
+def test_a_deadline_whose_date_the_form_does_not_print_is_not_followed(tmp_path, form):
+    """The hospital's and the commune's forms print no date of communication (nor the appeal's):
+    the deadline done by that date is not followed (it would be said missed for every agent);
+    with our own form every deadline is."""
+    from pipeline.deadlines import agent_deadlines
+
+    config = load_config(installed(tmp_path, form)) if form else load_config(None)
+    followed = {d.key for d, _ in agent_deadlines(config, {cat.REVIEW_DATE: dt.date(2026, 10, 1)}, None,
+                                                   finished=False, today=dt.date(2026, 12, 7))}
+    untracked = {"communication", "reponse_revision"} if form else set()
+    assert not followed & untracked and "entretien" in followed and "retour_rh" in followed
+    if form is None:
+        assert {"communication", "reponse_revision"} <= followed
+
+
+@needs_forms
 @pytest.mark.parametrize("names", [(), ("nom",), ("prenom",), ("nom", "prenom")])
 def test_an_accepted_copy_is_named_with_the_roster_s_names_when_its_form_prints_none(tmp_path, templates, names):
     """GIVEN an employer's form whose mapping places no agent's name (or only one of them), and a
