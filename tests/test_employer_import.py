@@ -736,6 +736,79 @@ def test_without_an_output_nothing_is_written(tmp_path, monkeypatch):
         "Nom et prénom de l'évaluateur"
 
 
+# -- a third layout: a ministry's CREP (tests/field_cases/employer_forms) ---------------------------------
+
+MINISTRY = REPO / "tests" / "field_cases" / "employer_forms"
+# Where the importer must place the ministry form's regulatory fields (its kind of place and label).
+MINISTRY_PLACES = {
+    cat.LAST_NAME: {"cellule": "Nom de famille", "direction": "dessous"},
+    cat.FIRST_NAME: {"cellule": "Prénom", "direction": "dessous"},
+    cat.GRADE: {"cellule": "Corps-grade", "direction": "dessous"},
+    "service": {"cellule": "Affectation", "direction": "dessous"},
+    "evaluateur": {"cellule": "Nom, prénom"},
+    cat.REVIEW_DATE: {"champ_formulaire": "DateEntretien"},
+    "appreciation_generale": {"sous_libelle": "(valeur professionnelle, manière de servir, réalisation des objectifs)"},
+    "observations_agent": {"sous_libelle": "(sur l'entretien, les appréciations portées et les perspectives)"},
+    "signature_evaluateur": {"cellule": "Signature de l'évaluateur", "direction": "dessous"},
+    "signature_agent": {"cellule": "Signature de l'agent", "direction": "dessous"},
+    "date_prise_connaissance": {"champ_formulaire": "DateConnaissance"},
+}
+
+
+@pytest.fixture(scope="module")
+def ministry(tmp_path_factory) -> dict[str, Path]:
+    """The ministry's form imported in both formats: each format's workspace's config.yaml."""
+    made = {}
+    for suffix in (".docx", ".odt"):
+        base = tmp_path_factory.mktemp("ministere" + suffix[1:])
+        import_form(MINISTRY / f"D_ministere_crep{suffix}", catalogue=for_public_service(BASE, "etat"),
+                    output=base / "formulaire.yaml")
+        (base / "config.yaml").write_text("fonction_publique: etat\nformulaire: formulaire.yaml\n", encoding="utf-8")
+        made[suffix] = base / "config.yaml"
+    return made
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".odt"])
+def test_the_ministry_s_form_has_each_regulatory_part_placed_and_read_back(ministry, suffix):
+    data = yaml.safe_load((ministry[suffix].parent / "formulaire.yaml").read_text(encoding="utf-8"))
+    places = data["emplacements"]
+    for key, where in MINISTRY_PLACES.items():
+        assert {k: v for k, v in places[key].items() if k != "confiance"} == where, key
+    tables = {key: places[key] for key in (cat.PREVIOUS_RESULTS, cat.NEXT_OBJECTIVES, cat.TRAINING_NEEDS)}
+    assert tables[cat.PREVIOUS_RESULTS]["section"] == "Objectifs de l'année écoulée et résultats obtenus"
+    assert tables[cat.NEXT_OBJECTIVES]["section"] == "Objectifs de l'année à venir"
+    assert list(tables[cat.TRAINING_NEEDS]["tableau"].values()) == ["Intitulé", "Durée", "Priorité"]
+    assert places["competences"]["grille"] == "Compétences professionnelles et technicité"
+    assert data["empreinte"] == yaml.safe_load((ministry[".docx"].parent / "formulaire.yaml").read_text(
+        encoding="utf-8"))["empreinte"]  # the same form in either format
+
+
+def test_the_ministry_s_form_filled_by_hand_reads_every_value_typed(ministry):
+    """A copy of the blank form filled by hand (no identifier): every typed value in its field,
+    last year's objectives and next year's apart, the framed boxes' texts, the ticked levels."""
+    config = load_config(ministry[".docx"])
+    report = read_report(MINISTRY / "D_ministere_crep_rempli.docx", config.form)
+    values = {k: v for k, v in report.values.items() if v not in ("", False)}
+    assert values == {
+        "nom": "BERNARD", "prenom": "Élodie", "nom_usage": "Martin",
+        "grade": "Secrétaire administrative de classe supérieure", "service": "Bureau du budget",
+        "evaluateur": "Thomas Garnier", "fonction_evaluateur": "Chef du bureau des affaires juridiques",
+        "date_naissance": "02/02/1990", "echelon": "4", "date_entretien": "21/10/2026",
+        "competences": "Bon", "contribution": "Bon", "capacites_professionnelles_relationnelle": "Très bon",
+        "capacite_encadrement": "Bon", "sens_service_public": "Très bon",
+        "perspectives_carriere": "PERSP-EM Mobilité envisagée vers un SGC.",
+        "appreciation_generale": "APPREC-EM Agente consciencieuse.",
+        "observations_agent": "OBS-EM Aucune observation particulière sinon merci.",
+        "signature_evaluateur": "Thomas Garnier", "date_signature_evaluateur": "22/10/2026",
+        "signature_agent": "É. Martin", "agent_pris_connaissance": True, "date_prise_connaissance": "23/10/2026"}
+    assert report.tables[cat.PREVIOUS_RESULTS] == [{"objectif": "PASSE-EM Tenir les délais de paie",
+                                                    "atteinte": "Atteint"}]
+    assert report.tables[cat.NEXT_OBJECTIVES] == [{"objectif": "FUTUR-EM Former une nouvelle gestionnaire",
+                                                   "indicateur": "Autonome en mars 2027"}]
+    assert report.tables[cat.TRAINING_NEEDS] == [{"intitule": "Réglementation de la paie", "duree": "2 jours",
+                                                  "priorite": "1"}]
+
+
 # -- the command -----------------------------------------------------------------------------------------------
 
 
