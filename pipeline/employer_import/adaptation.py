@@ -55,6 +55,7 @@ def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], 
     # A table of one empty row is read as the match read it (as a table, or as labels over values);
     # left unmatched, as labels over their values.
     readings = {reading_of(m.candidate)[0]: reading_of(m.candidate)[1] for m in matches}
+    read_both_ways = {id(o.alternative_of) for o in found if o.alternative_of is not None}
     for c in found:
         m = given.get(id(c))
         if m is not None:
@@ -62,8 +63,7 @@ def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], 
             previous_section = m.field.section
             continue
         group, reading = reading_of(c)
-        if group is not None and reading != readings.get(group, "cells") and any(
-                o.alternative_of is not None for o in found if reading_of(o)[0] == group):
+        if group in read_both_ways and reading != readings.get(group, "cells"):
             continue
         if c.handwritten and is_generic(c.text) or c.kind in ("boxes", "box") and not c.options:
             continue
