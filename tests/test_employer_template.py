@@ -111,6 +111,40 @@ def line_texts(path: Path) -> list[str]:
     return [line.text for line, _ in layout(path).lines()]
 
 
+MINISTRY = REPO / "tests" / "field_cases" / "employer_forms"
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".odt"])
+def test_the_form_s_own_identity_fields_are_written_from_the_roster_s_columns_of_their_name(tmp_path, suffix):
+    """GIVEN the ministry's form imported (its own « Nom d'usage », « Date de naissance »,
+    « Échelon ») and a roster with columns of those names, one agent's cells left empty WHEN
+    generer makes the reports THEN each is written under its label, read back; none is asked of a
+    roster without them."""
+    from pipeline.catalogue import BASE, for_public_service
+    from pipeline.employer_import import import_form
+    from tests.conftest import write_csv
+
+    import_form(MINISTRY / f"D_ministere_crep{suffix}", catalogue=for_public_service(BASE, "etat"),
+                output=tmp_path / "formulaire.yaml")
+    rows = [{"matricule": "300001", "nom": "Lefèvre-Dubois", "prénom": "Anaïs", "grade": "Attachée",
+             "affectation": "Bureau des marchés", "évaluateur": "Thomas Garnier", "date d'entretien": "15/10/2026",
+             "Nom d'usage": "Lefèvre-Dubois", "Date de naissance": "12/03/1985", "Échelon": "6"},
+            {"matricule": "300002", "nom": "O'Connor", "prénom": "Jean-Baptiste", "grade": "Secrétaire",
+             "affectation": "Bureau du budget", "évaluateur": "Thomas Garnier", "date d'entretien": "16/10/2026",
+             "Nom d'usage": "", "Date de naissance": "", "Échelon": ""}]
+    write_csv(tmp_path / "agents.csv", rows, header=list(rows[0]))
+    (tmp_path / "config.yaml").write_text("fonction_publique: etat\nformulaire: formulaire.yaml\n"
+                                          "liste_agents: agents.csv\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    result = generate(config, today=TODAY)
+    assert not result.problems, result.problems
+    read = {p.name.split("_")[1]: read_report(p, config.form).values for p in result.reports}
+    assert (read["300001"]["nom_usage"], read["300001"]["date_naissance"], read["300001"]["echelon"]) == (
+        "Lefèvre-Dubois", "12/03/1985", "6")
+    assert (read["300001"]["nom"], read["300001"]["service"]) == ("Lefèvre-Dubois", "Bureau des marchés")
+    assert (read["300002"]["nom_usage"], read["300002"]["date_naissance"], read["300002"]["echelon"]) == ("", "", "")
+
+
 # -- the template -----------------------------------------------------------------------------
 
 

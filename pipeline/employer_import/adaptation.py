@@ -36,6 +36,7 @@ _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 _BRACKETS = re.compile(r"\s*\([^)]*\)")
 _TICKED_RE = re.compile(r"[☒☑■✗✘✓✔]|\[\s?[xX✗✓]\s?\]")
 _MANAGES = "encadre_agents"  # the catalogue's « L'agent encadre-t-il des agents ? »
+_IDENTITY = "identite"  # the catalogue's section of the agent's identity
 
 
 def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], matches: list[Match]) -> Mapping:
@@ -71,6 +72,10 @@ def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], 
         section = _section_for(c, catalogue, votes, parts, previous_section)
         previous_section = section
         new: dict[str, Any] = {"key": key, "label": label_of(c), "section": section, "kind": _kind_for(c)}
+        if section == _IDENTITY and new["kind"] in ("text", "date", "number") and c.kind != "table":
+            # The form's own identity field (« Nom d'usage », « Date de naissance », « Échelon »):
+            # written by generer from the roster's column of that name, when the roster has one.
+            new["roster_columns"] = [new["label"]]
         keys = None
         if new["kind"] == "choice":
             keys = list(dict.fromkeys(bare(o) for o in (c.choices if c.kind == "form_field" else c.options)))
