@@ -89,6 +89,12 @@ _TOKEN = IDENTIFIER_TOKEN.encode()
 _SPACES = " \u00a0\u202f"
 _LEADER_CHARS = ".…·_\t" + _SPACES
 _COLON = re.compile(rf"[{_SPACES}]*:?[{_SPACES}]*")
+
+
+def _date_separator(text: str, i: int, stop: int) -> bool:
+    """Whether ``text[i]`` is the « / » between two runs of a date's blank (« ____/____/______ »):
+    part of the blank the date replaces."""
+    return text[i] == "/" and 0 < i < stop - 1 and text[i - 1] in "._…" and text[i + 1] in "._…"
 # A box shown ticked: its glyph's ticked twin.
 _TICKED = {"☐": "☒", "□": "■", "❑": "■", "◻": "◼", "⬜": "⬛", "▢": "▣",
            "○": "●", "◯": "●"}
@@ -421,7 +427,7 @@ class _Places:
         text = self.doc.texts[index]
         slot = _COLON.match(text, end, stop).end()
         leaders = slot
-        while leaders < stop and text[leaders] in _LEADER_CHARS:
+        while leaders < stop and (text[leaders] in _LEADER_CHARS or _date_separator(text, leaders, stop)):
             leaders += 1
         line = self.doc.lines[index]
         before = "" if slot > 0 and text[slot - 1] in _SPACES + "\t" else " "

@@ -125,6 +125,26 @@ def test_after_label_reads_the_rest_of_the_line_without_its_colon_leaders_and_ta
     assert report.found_by[cat.FIRST_NAME] == "after_label"
 
 
+@pytest.mark.parametrize("written, read_as", [
+    ("Date de l'entretien : ____/____/______", ""),  # the blank as printed: nothing typed
+    ("Date de l'entretien : ../../....", ""),
+    ("Date de l'entretien : 15/10/2026", "15/10/2026"),
+    ("Date de l'entretien : _14_/_10_/_2026_", "14/10/2026"),  # typed into the blank
+    ("Date de l'entretien : 15/10/2026/____/______", "15/10/2026"),  # typed over its first run only
+    ("Date de l'entretien : le ____/____/______", ""),
+])
+def test_a_date_s_blank_is_no_answer_and_a_date_typed_into_it_is_the_date(tmp_path, written, read_as):
+    form = employer_form(tmp_path, """\
+        date_entretien: {apres_libelle: Date de l'entretien}
+        signature_evaluateur: {apres_libelle: Signature de l'évaluateur}
+        """)
+    report = read(layout(written, "Signature de l'évaluateur : __________________   le ____/____/______"), form)
+    assert report.values["date_entretien"] == read_as
+    assert report.values["signature_evaluateur"] == ""  # its date's blank and the « le » the form's
+    assert report.dates["date_entretien"] == (parse_date(read_as) if read_as else None)
+    assert "date_entretien" not in report.unreadable_dates
+
+
 def test_two_fields_on_a_line_end_at_the_next_label_with_or_without_until(tmp_path):
     form = employer_form(tmp_path, """\
         grade: {apres_libelle: Grade, jusqu_a: Échelon}

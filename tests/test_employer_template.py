@@ -145,6 +145,31 @@ def test_the_form_s_own_identity_fields_are_written_from_the_roster_s_columns_of
     assert (read["300002"]["nom_usage"], read["300002"]["date_naissance"], read["300002"]["echelon"]) == ("", "", "")
 
 
+def test_a_date_s_blank_of_several_runs_is_replaced_whole_by_the_date(tmp_path):
+    """GIVEN a hospital's .odt form printing dates as « ____/____/______ » (the convocation, the
+    interview) WHEN generer writes the roster's dates THEN each blank is replaced whole: the line
+    reads the date and nothing of the blank, and the reader gives it back."""
+    from pipeline.catalogue import BASE, for_public_service
+    from pipeline.employer_import import import_form
+    from tests.conftest import write_csv
+
+    import_form(MINISTRY / "E_hopital_lignes_soulignees.odt", catalogue=for_public_service(BASE, "hospitaliere"),
+                output=tmp_path / "formulaire.yaml")
+    rows = [{"matricule": "400001", "nom": "Bernard", "prénom": "Claire", "évaluateur": "Nadia Girard",
+             "date de convocation": "01/10/2026", "date d'entretien": "15/10/2026"}]
+    write_csv(tmp_path / "agents.csv", rows, header=list(rows[0]))
+    (tmp_path / "config.yaml").write_text("formulaire: formulaire.yaml\nliste_agents: agents.csv\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    result = generate(config, today=TODAY)
+    assert not result.problems, result.problems
+    (report,) = result.reports
+    lines = line_texts(report)
+    assert "Date de l'entretien : 15/10/2026" in lines and "Date de la convocation : 01/10/2026" in lines
+    assert not any("2026/" in line for line in lines)  # nothing of the blank left after the date
+    values = read_report(report, config.form).values
+    assert (values["date_entretien"], values["date_convocation"]) == ("15/10/2026", "01/10/2026")
+
+
 # -- the template -----------------------------------------------------------------------------
 
 

@@ -164,6 +164,20 @@ def capitals(text: str) -> bool:
 
 
 def value_text(text: str) -> str:
-    """What was typed after a label: its colon, leaders and tabs gone."""
+    """What was typed after a label: its colon, leaders and tabs gone; a date's blank
+    (« ____/____/______ », « le ../../.... ») left as printed is nothing typed, a date typed into it
+    (« _14_/_10_/_2026_ ») the date."""
+    if "_" in text:
+        text = _UNDERSCORES_BY_DIGITS.sub("", text)
+    if "/" in text:
+        text = _BLANK_AFTER_DATE.sub("", DATE_BLANK.sub(" ", text))
     text = LEADERS.sub(" ", text.replace("\t", " "))
-    return clean_text(text.strip(" :\u00a0\u202f"))
+    text = clean_text(text.strip(" :\u00a0\u202f"))
+    return "" if _SEPARATORS_ONLY.fullmatch(text) else text
+
+
+# A date's blank as forms print it, with the word before it that is the form's (« le … »).
+DATE_BLANK = re.compile(r"(?:\b(?:le|du|au)\s+)?(?:[_.…]{2,}\s*/\s*){2}[_.…]{2,}")
+_BLANK_AFTER_DATE = re.compile(r"(?<=\d)(?:\s*/\s*[_.…]{2,})+")  # the rest of the blank after a date typed
+_UNDERSCORES_BY_DIGITS = re.compile(r"_+(?=\d)|(?<=\d)_+")
+_SEPARATORS_ONLY = re.compile(r"[\s/.]*")  # what is left of a blank whose leaders are gone
