@@ -480,6 +480,28 @@ def test_a_note_names_a_field_as_the_form_prints_it_and_a_bare_date_by_whose_it_
     assert "label" not in mapping.modified.get("date_signature_evaluateur", {})  # never « Date » alone
 
 
+@pytest.mark.parametrize("scale", [("Très satisfaisant", "Satisfaisant", "À améliorer", "Insuffisant"),
+                                   ("Excellent", "Très bon", "Bon", "Insuffisant"), ("A", "B", "C", "D")])
+def test_criteria_rated_by_a_drop_down_list_in_their_value_cell_take_its_entries_as_choices(scale):
+    """The centre de gestion's way: « criterion | a drop-down list » rows (a content control whose
+    first entry, « Choisissez un élément. », is no choice): each criterion placed in its value
+    cell, the list's entries as its choices, the choice read back."""
+    def drop_down(r: int) -> Cell:
+        piece = Piece("field", "Choisissez un élément.", field_kind="dropdown", placeholder=True, choices=scale)
+        return Cell(r, 1, blocks=[Line([piece])])
+
+    criteria = ["Compétences professionnelles et technicité", "Contribution à l'activité du service",
+                "Qualités relationnelles", "Capacité d'encadrement"]
+    grid = Table(rows=[[Cell(0, 0, blocks=[line("Critère")]), Cell(0, 1, blocks=[line("Niveau")])]] + [
+        [Cell(r, 0, blocks=[line(text)]), drop_down(r)] for r, text in enumerate(criteria, 1)], grid_columns=2)
+    mapping, checked = map_layout(small_form(criteria=[grid]), cat.DEFAULT)
+    assert checked
+    for key, text in zip(("competences", "contribution", "qualites_relationnelles", "capacite_encadrement"), criteria):
+        assert mapping.places[key].spec == {"cellule": text}, key
+        assert mapping.modified[key]["choices"] == list(scale), mapping.modified[key]
+        assert mapping.places[key].checked, key
+
+
 @pytest.mark.parametrize("past_title, next_title, headers", [
     ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
      ["Objectif", "Résultat / Indicateur"]),

@@ -332,9 +332,11 @@ def test_docx_date_control_gives_its_iso_date():
     assert (piece.field_kind, piece.text, piece.value) == ("date", "13/10/2026", "2026-10-13")
 
 
+@pytest.mark.parametrize("first", ["", "<w:listItem w:displayText='Choisissez un élément.' w:value=''/>"])
 @pytest.mark.parametrize("list_element", ["w:dropDownList", "w:comboBox"])
-def test_docx_drop_down_control_gives_its_entries(list_element):
-    items = "".join(f"<w:listItem w:displayText='{v}' w:value='{v}'/>" for v in ("oui", "non"))
+def test_docx_drop_down_control_gives_its_entries(list_element, first):
+    """Its entries, Word's « Choisissez un élément. » (an entry of no value) not among them."""
+    items = first + "".join(f"<w:listItem w:displayText='{v}' w:value='{v}'/>" for v in ("oui", "non"))
     sdt = control(f"<w:tag w:val='encadre'/><{list_element}>{items}</{list_element}>", run("non"))
     (piece,) = fields(docx(f"<w:p>{sdt}</w:p>"))
     assert (piece.field_kind, piece.text, piece.choices) == ("dropdown", "non", ("oui", "non"))

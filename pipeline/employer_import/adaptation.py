@@ -78,7 +78,7 @@ def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], 
             new["roster_columns"] = [new["label"]]
         keys = None
         if new["kind"] == "choice":
-            keys = list(dict.fromkeys(bare(o) for o in (c.choices if c.kind == "form_field" else c.options)))
+            keys = list(dict.fromkeys(bare(o) for o in (c.choices if c.kind in ("form_field", "cell") else c.options)))
             if keys:
                 new["choices"] = keys
             else:  # a drop-down without entries: written freely
@@ -123,8 +123,8 @@ def _place_field(mapping: Mapping, m: Match, labels: dict[str, str]) -> None:
             changes["columns"] = columns
     else:
         keys = None
-        if f.kind == "choice" and c.kind in ("boxes", "grid", "form_field"):
-            options = c.choices if c.kind == "form_field" else c.options
+        if f.kind == "choice" and (c.kind in ("boxes", "grid", "form_field") or c.choices):
+            options = c.choices if c.kind in ("form_field", "cell") else c.options
             keys = choice_keys(options, f.choices)
             if keys and not set(keys) <= set(f.choices or []):
                 changes["choices"] = keys
@@ -226,7 +226,7 @@ def _kind_for(c: Candidate) -> str:
     """An added field's kind, guessed from its place and its label."""
     if c.kind == "box":
         return "bool"
-    if c.kind in ("boxes", "grid") or c.kind == "form_field" and c.field_kind == "dropdown":
+    if c.kind in ("boxes", "grid") or c.kind in ("form_field", "cell") and c.field_kind == "dropdown":
         return "choice"
     if c.kind == "table":
         return "table"

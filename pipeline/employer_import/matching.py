@@ -141,6 +141,8 @@ def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[st
     """How sure it is that place ``c`` holds field ``f`` (0 to 1)."""
     if c.kind == "form_field":
         fit = _FORM_FIELD_FIT.get(c.field_kind or "text", _FORM_FIELD_FIT["text"]).get(f.kind, 0.0)
+    elif c.kind == "cell" and c.choices:  # a value cell holding a drop-down list: a choice's place
+        fit = 1.0 if f.kind == "choice" else 0.8 * _KIND_FIT[f.kind].get(c.kind, 0.0)
     else:
         fit = _KIND_FIT[f.kind].get(c.kind, 0.0)
     if not fit or c.self_assessment or c.handwritten and is_generic(c.text):

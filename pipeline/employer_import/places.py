@@ -210,18 +210,20 @@ def candidates(layout: Layout) -> list[Candidate]:
 
 
 def _mark_criteria(found: list[Candidate]) -> None:
-    """Box lines rated on a scale that three lines or more share are criteria; a criterion under a
-    heading about management (« encadrement ») is one of a manager's."""
+    """Box lines (or drop-down lists in value cells) rated on a scale that three or more share are
+    criteria; a criterion under a heading about management (« encadrement »), or naming it, is one
+    of a manager's."""
     scales: dict[tuple[str, ...], int] = {}
     for c in found:
-        if c.kind == "boxes":
-            key = tuple(fold(o) for o in c.options)
+        if c.kind == "boxes" or c.kind == "cell" and c.choices:
+            key = tuple(fold(o) for o in c.options or c.choices)
             scales[key] = scales.get(key, 0) + 1
     shared = [set(scale) for scale, count in scales.items() if count >= 3]
     for c in found:
-        if c.kind == "boxes" and any(scale <= {fold(o) for o in c.options} for scale in shared):
+        if (c.kind == "boxes" or c.kind == "cell" and c.choices) and \
+                any(scale <= {fold(o) for o in c.options or c.choices} for scale in shared):
             c.criteria = True
-            c.management = c.management or "encadr" in fold(c.context or "")
+            c.management = c.management or "encadr" in fold(c.context or "") or "encadr" in fold(c.text)
 
 
 def form_labels(found: list[Candidate]) -> list[str]:

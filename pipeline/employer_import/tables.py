@@ -124,12 +124,23 @@ def _label_cell(walk: Walk, table: Table, cell: Cell, text: str, header: int | N
         headers = [_header_over(table, header, v) for v in values]
         several = len(values) >= 2 and len({h for h in headers if h}) == len(values)
         for value, over in zip(values if several else values[:1], headers if several else headers[:1]):
+            entries = _drop_down(value)  # a list to choose from in the value cell: a choice
             walk.add(Candidate("cell", printed(text), number, column=over if several else None,
-                               context=over, context_kind="column" if over else None, mark={"cell": value}))
+                               context=over, context_kind="column" if over else None, mark={"cell": value},
+                               choices=entries, field_kind="dropdown" if entries else None))
         return
     below = _own_cell(table, cell.row + cell.row_span, cell.column)
     if below is not None and not cell_text(below) and not _is_column_header(table, cell):
         walk.add(Candidate("cell", printed(text), number, direction="below", mark={"cell": below}))
+
+
+def _drop_down(cell: Cell) -> list[str]:
+    """The entries of the drop-down list (a content control, a legacy field) a value cell holds."""
+    for line in cell.lines:
+        for piece in line.pieces:
+            if piece.kind == "field" and piece.field_kind == "dropdown" and piece.choices:
+                return [c for c in piece.choices if c.strip()]
+    return []
 
 
 def _grid(walk: Walk, table: Table, start: int) -> bool:

@@ -583,7 +583,8 @@ class _Walk:
         elif choices is not None:
             piece.field_kind = "dropdown"
             piece.choices = tuple(item.get(_DISPLAY_TEXT) or item.get(_VALUE) or ""
-                                  for item in choices.iter(_LIST_ITEM))
+                                  for item in choices.iter(_LIST_ITEM)
+                                  if item.get(_VALUE) != "")  # Word's « Choisissez un élément. »: no choice
         else:
             piece.field_kind = "text"
         if self.fields and not self._shown():
