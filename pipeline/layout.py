@@ -120,12 +120,14 @@ _new = object.__new__
 class Line:
     """A paragraph. ``style``: its style name (« Heading 1 », « Titre 2 »...), ``None`` when it
     has none (an .odt's worked out when first asked for); ``heading``: its outline level (1, 2...)
-    when it is a heading."""
+    when it is a heading; ``control``: the tag (else the title, else "") of the block content
+    control that holds it (a .docx's rich text area: « Appréciation générale »), ``None`` outside one."""
 
     pieces: list[Piece] = field(default_factory=list)
     style: str | None = None
     heading: int | None = None
     source: object = field(default=None, repr=False)
+    control: str | None = None
 
     @property
     def text(self) -> str:

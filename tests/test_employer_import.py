@@ -502,6 +502,19 @@ def test_criteria_rated_by_a_drop_down_list_in_their_value_cell_take_its_entries
         assert mapping.places[key].checked, key
 
 
+@pytest.mark.parametrize("label", ["Appréciation générale", "Appréciation générale :", "APPRÉCIATION GÉNÉRALE"])
+def test_a_rich_text_area_under_a_label_is_the_place_to_write_in(label):
+    """A block content control under a label (Word's rich text area, showing its placeholder on the
+    blank form): the label's field is written there, read back."""
+    area = line("")
+    area.control = "AppreciationGenerale"
+    layout = small_form(criteria=[line(label), area])
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    assert mapping.places["appreciation_generale"].spec == {"sous_libelle": label.rstrip(" :")}
+    assert mapping.places["appreciation_generale"].checked
+
+
 @pytest.mark.parametrize("past_title, next_title, headers", [
     ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
      ["Objectif", "Résultat / Indicateur"]),

@@ -351,6 +351,18 @@ def test_docx_block_row_and_cell_controls_are_read_through():
     assert grid(only_table(layout)) == [[(0, 0, 1, 1, "ligne"), (0, 1, 1, 1, "cellule")]]
 
 
+def test_docx_lines_of_a_block_control_name_it():
+    tagged = control("<w:alias w:val='Appréciation générale'/><w:tag w:val='AppreciationGenerale'/>",
+                     f"<w:p>{run('Agent fiable.')}</w:p><w:p>{run('À encourager.')}</w:p>")
+    titled = control("<w:alias w:val='Perspectives'/>", f"<w:p>{run('Concours en 2027.')}</w:p>")
+    bare = control("", f"<w:p>{run('sans nom')}</w:p>")
+    layout = docx(f"<w:p>{run('Appréciation générale')}</w:p>{tagged}{titled}{bare}<w:p>{run('hors')}</w:p>")
+    assert [(line.text, line.control) for line, _ in layout.lines()] == [
+        ("Appréciation générale", None), ("Agent fiable.", "AppreciationGenerale"),
+        ("À encourager.", "AppreciationGenerale"), ("Concours en 2027.", "Perspectives"), ("sans nom", ""),
+        ("hors", None)]
+
+
 def test_docx_block_control_showing_its_placeholder_shows_nothing():
     block = control("<w:showingPlcHdr/>", f"<w:p>{run('Cliquez ici pour taper du texte.')}</w:p>")
     assert texts(docx(block)) == [""]

@@ -70,13 +70,15 @@ class Walk:
                 is_value_line(blocks[i + 1 + zone]):
             zone += 1
         following = blocks[i + 1 + zone] if i + 1 + zone < len(blocks) else None
+        # A rich text area (a block content control) under the line: what is typed there is its value.
+        area = cell is None and line.control is None and isinstance(following, Line) and following.control is not None
         fields = [p for p in line.pieces if p.kind == "field" and p.field_kind in ("text", "date", "dropdown")]
         if fields:
             self.form_fields(line, fields, cell, table)
             return i + 1
         if cell is None and is_title_text(text, line) or line.heading:
             self.set_title(text)
-            if zone:
+            if zone or area:
                 self.below_label(printed(text), blocks, line)
             return i + 1 + zone
         if BOX_RE.search(text):
@@ -84,7 +86,7 @@ class Walk:
         labels = inline_labels(line)
         if labels:
             last_alone = len(labels) == 1 and not clean(labels[0][2]).strip(" .…_\t")
-            if last_alone and zone:
+            if last_alone and (zone or area):
                 self.below_label(labels[0][0], blocks, line)
                 return i + 1 + zone
             if last_alone and isinstance(following, Line) and starts_with_box(following):
@@ -99,7 +101,7 @@ class Walk:
                                    handwritten=is_signature(label), mark={"after": (line, offset)}))
             return i + 1
         # A line without a colon: a label over lines to write on, a question, a table's title, a heading.
-        if zone:
+        if zone or area:
             self.below_label(printed(text), blocks, line)
             return i + 1 + zone
         if isinstance(following, Line) and starts_with_box(following) and len(text.split()) <= 25:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import (Block, Cell, Deferred, Layout, Piece, Table, blocks_text, new_cell, new_line, part_key,
+from ..layout import (Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, new_cell, new_line, part_key,
                       text_piece)
 from .ns import NSMAP, qn
 from .reading import (CORE_PART, _flag_on, control_checkbox_state, control_date_value, control_showing_placeholder,
@@ -261,6 +261,18 @@ class _Field:
 _new = object.__new__  # text pieces made the quick way (pipeline.layout.text_piece)
 
 
+def _control_name(sdt: etree._Element) -> str:
+    """A block content control's tag, else its title, else ""."""
+    properties = sdt.find(_SDT_PR)
+    if properties is None:
+        return ""
+    for tag in (_TAG, _ALIAS):
+        found = properties.find(tag)
+        if found is not None and found.get(_VAL):
+            return found.get(_VAL)
+    return ""
+
+
 def _plain_paragraphs(part: etree._Element) -> dict[etree._Element, tuple[list[Piece], list[Piece]]]:
     """The pieces of each paragraph of ``part`` made only of runs of text, tabs and breaks (see
     :data:`_NOT_PLAIN`), with its tabs apart (their leaders depend on its style), in one iteration
@@ -341,8 +353,13 @@ class _Walk:
                 if content is not None:
                     hides = control_showing_placeholder(child)
                     self.placeholder += hides
+                    first = len(out)
                     self.blocks(content, out)
                     self.placeholder -= hides
+                    name = _control_name(child)
+                    for block in out[first:]:
+                        if block.__class__ is Line and block.control is None:
+                            block.control = name
             elif tag == _CUSTOM_XML:
                 self.blocks(child, out)
             elif tag == _ALTERNATE:
