@@ -844,6 +844,32 @@ def test_the_ministry_s_form_filled_by_hand_reads_every_value_typed(ministry):
                                                   "priorite": "1"}]
 
 
+HOSPITAL_PLACES = {
+    "evaluateur": {"cellule": "Nom, prénom", "section": "Évaluateur"},
+    "fonction_evaluateur": {"cellule": "Fonction", "section": "Évaluateur"},  # under the merged « Évaluateur »
+    "service": {"cellule": "Pôle / service", "section": "Affectation"},
+    cat.REVIEW_DATE: {"apres_libelle": "Date de l'entretien"},
+    "date_convocation": {"apres_libelle": "Date de la convocation"},
+    "signature_evaluateur": {"apres_libelle": "Signature de l'évaluateur"},
+}
+
+
+def test_the_hospital_s_form_of_merged_groups_dates_blanks_and_round_boxes_has_its_parts_placed():
+    """The hospital's .odt (tests/field_cases/employer_forms/E_…): label cells under a group merged
+    over two rows, dates as « ____/____/______ », criteria rated by « ○ Excellent ○ Très bon … »,
+    training needs under « Formation souhaitée »: each placed, read back."""
+    layout = layout_of_file(MINISTRY / "E_hopital_lignes_soulignees.odt")
+    mapping, checked = map_layout(layout, for_public_service(BASE, "hospitaliere"))
+    assert checked
+    for key, where in HOSPITAL_PLACES.items():
+        assert mapping.places[key].spec == where, key
+    for key in ("competences", "contribution", "capacite_encadrement"):
+        assert list(mapping.places[key].spec["cases"].values()) == ["Excellent", "Très bon", "Bon", "Insuffisant"]
+    assert mapping.places[cat.TRAINING_NEEDS].spec["tableau"] == {"intitule": "Formation souhaitée", "type": "Type"}
+    unchecked = [key for key, placed in mapping.places.items() if placed.checked is False]
+    assert not unchecked, unchecked
+
+
 # -- the command -----------------------------------------------------------------------------------------------
 
 

@@ -123,15 +123,28 @@ def _label_cell(walk: Walk, table: Table, cell: Cell, text: str, header: int | N
     if values:
         headers = [_header_over(table, header, v) for v in values]
         several = len(values) >= 2 and len({h for h in headers if h}) == len(values)
+        group = _group_label(table, cell)
         for value, over in zip(values if several else values[:1], headers if several else headers[:1]):
             entries = _drop_down(value)  # a list to choose from in the value cell: a choice
+            context, kind = (over, "column") if over else (group, "heading") if group else (None, None)
             walk.add(Candidate("cell", printed(text), number, column=over if several else None,
-                               context=over, context_kind="column" if over else None, mark={"cell": value},
+                               context=context, context_kind=kind, mark={"cell": value},
                                choices=entries, field_kind="dropdown" if entries else None))
         return
     below = _own_cell(table, cell.row + cell.row_span, cell.column)
     if below is not None and not cell_text(below) and not _is_column_header(table, cell):
         walk.add(Candidate("cell", printed(text), number, direction="below", mark={"cell": below}))
+
+
+def _group_label(table: Table, cell: Cell) -> str | None:
+    """The label of the group a label cell is in: the cell to its left merged over several rows
+    (« Évaluateur » over « Nom, prénom » and « Fonction »)."""
+    if cell.column == 0:
+        return None
+    left = table.cell_at(cell.row, cell.column - 1)
+    if left is None or left is cell or left.row_span < 2:
+        return None
+    return cell_text(left) or None
 
 
 def _drop_down(cell: Cell) -> list[str]:
