@@ -515,6 +515,29 @@ def test_a_rich_text_area_under_a_label_is_the_place_to_write_in(label):
     assert mapping.places["appreciation_generale"].checked
 
 
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_a_date_field_beside_a_signature_s_value_cell_is_the_signature_s_date(fmt):
+    """« Signature de l'évaluateur | [its name] | [a date picker] », no header over them: the date
+    picker (named) is the signature's date, read back by its name."""
+    def field_cell(r: int, c: int, kind: str, name: str) -> Cell:
+        return Cell(r, c, blocks=[Line([Piece("field", "Cliquez ici.", field_kind=kind, name=name, placeholder=True)])])
+
+    rows = [("Signature de l'évaluateur", "SignatureEvaluateur", "DateSignatureEvaluateur"),
+            ("Visa de l'autorité", "VisaAutorite", "DateVisa")]
+    signatures = Table(rows=[[Cell(r, 0, blocks=[line(label)]), field_cell(r, 1, "text", name),
+                              field_cell(r, 2, "date", date)] for r, (label, name, date) in enumerate(rows)],
+                       grid_columns=3)
+    layout = small_form()
+    layout.blocks[-2:] = [signatures]
+    layout.format = fmt
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    key = "controle" if fmt == "docx" else "champ_formulaire"
+    assert mapping.places[cat.EVALUATOR_SIGNATURE_DATE].spec == {key: "DateSignatureEvaluateur"}
+    assert mapping.places["date_visa"].spec == {key: "DateVisa"}
+    assert mapping.places[cat.EVALUATOR_SIGNATURE_DATE].checked and mapping.places["date_visa"].checked
+
+
 @pytest.mark.parametrize("past_title, next_title, headers", [
     ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
      ["Objectif", "Résultat / Indicateur"]),

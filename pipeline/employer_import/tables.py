@@ -130,6 +130,13 @@ def _label_cell(walk: Walk, table: Table, cell: Cell, text: str, header: int | N
             walk.add(Candidate("cell", printed(text), number, column=over if several else None,
                                context=context, context_kind=kind, mark={"cell": value},
                                choices=entries, field_kind="dropdown" if entries else None))
+        for value in [] if several else values[1:]:  # « Signature de l'évaluateur | … | [a date] »
+            dated = next((p for line in value.lines for p in line.pieces
+                          if p.kind == "field" and p.field_kind == "date" and p.name), None)
+            if dated is not None:
+                walk.add(Candidate("form_field", f"{printed(text)} : date", number, field_name=dated.name,
+                                   field_kind="date", control=walk.layout.format == "docx",
+                                   mark={"piece": dated}))
         return
     below = _own_cell(table, cell.row + cell.row_span, cell.column)
     if below is not None and not cell_text(below) and not _is_column_header(table, cell):
