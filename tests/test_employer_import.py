@@ -538,6 +538,36 @@ def test_a_date_field_beside_a_signature_s_value_cell_is_the_signature_s_date(fm
     assert mapping.places[cat.EVALUATOR_SIGNATURE_DATE].checked and mapping.places["date_visa"].checked
 
 
+@pytest.mark.parametrize("signatures, expected", [
+    # After the observations, before the visa: the agent's signature of their observations (stage 2).
+    (["Observations de l'agent :", "\t", "Signature de l'agent : \t", "Visa du directeur : \t"],
+     {"signature_agent_observations": "Signature de l'agent"}),
+    # No visa, no notification on the form: the same.
+    (["Observations de l'agent :", "\t", "Signature de l'agent : \t"],
+     {"signature_agent_observations": "Signature de l'agent"}),
+    # After the notification's date: the signature at the notification (stage 4).
+    (["Visa du directeur : \t", "Compte rendu notifié à l'agent le : \t", "Signature de l'agent : \t"],
+     {"signature_agent": "Signature de l'agent"}),
+    # Both printed: each in its place.
+    (["Signature de l'agent après ses observations : \t", "Visa du directeur : \t",
+      "Notifié le : \t", "Signature de l'agent à la notification : \t"],
+     {"signature_agent_observations": "Signature de l'agent après ses observations",
+      "signature_agent": "Signature de l'agent à la notification"}),
+])
+def test_the_agent_s_signature_is_the_one_its_place_in_the_workflow_says(signatures, expected):
+    """« Signature de l'agent » before any visa or notification is the one after the agent's
+    observations: read as the notification's, a report the agent has just signed would skip the
+    visa and be turned away for it."""
+    layout = small_form()
+    layout.blocks[-2:] = [line(text) for text in signatures]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert checked
+    for key, label in expected.items():
+        assert mapping.places[key].spec == {"apres_libelle": label}, key
+    for key in {"signature_agent_observations", "signature_agent"} - set(expected):
+        assert key not in mapping.places, key
+
+
 @pytest.mark.parametrize("past_title, next_title, headers", [
     ("Objectifs de l'année écoulée et résultats obtenus", "Objectifs de l'année à venir",
      ["Objectif", "Résultat / Indicateur"]),
@@ -808,7 +838,8 @@ MINISTRY_PLACES = {
     "appreciation_generale": {"sous_libelle": "(valeur professionnelle, manière de servir, réalisation des objectifs)"},
     "observations_agent": {"sous_libelle": "(sur l'entretien, les appréciations portées et les perspectives)"},
     "signature_evaluateur": {"cellule": "Signature de l'évaluateur", "direction": "dessous"},
-    "signature_agent": {"cellule": "Signature de l'agent", "direction": "dessous"},
+    # No visa nor notification on this form: the agent signs after their observations.
+    "signature_agent_observations": {"cellule": "Signature de l'agent", "direction": "dessous"},
     "date_prise_connaissance": {"champ_formulaire": "DateConnaissance"},
 }
 
@@ -858,7 +889,8 @@ def test_the_ministry_s_form_filled_by_hand_reads_every_value_typed(ministry):
         "appreciation_generale": "APPREC-EM Agente consciencieuse.",
         "observations_agent": "OBS-EM Aucune observation particulière sinon merci.",
         "signature_evaluateur": "Thomas Garnier", "date_signature_evaluateur": "22/10/2026",
-        "signature_agent": "É. Martin", "agent_pris_connaissance": True, "date_prise_connaissance": "23/10/2026"}
+        "signature_agent_observations": "É. Martin", "agent_pris_connaissance": True,
+        "date_prise_connaissance": "23/10/2026"}
     assert report.tables[cat.PREVIOUS_RESULTS] == [{"objectif": "PASSE-EM Tenir les délais de paie",
                                                     "atteinte": "Atteint"}]
     assert report.tables[cat.NEXT_OBJECTIVES] == [{"objectif": "FUTUR-EM Former une nouvelle gestionnaire",

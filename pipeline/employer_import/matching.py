@@ -218,4 +218,26 @@ def match(catalogue: Catalogue, found: list[Candidate]) -> list[Match]:
             continue
         given[f.key] = Match(f, c, value)
         used.add(id(c))
+    _agent_signature_by_its_place(catalogue, given)
     return sorted(given.values(), key=lambda m: catalogue.position(m.field.key))
+
+
+# The agent signs twice in the workflow: after their observations (stage 2), then when the report,
+# visaed, is notified (stage 4). A form prints « Signature de l'agent » for either.
+_AGENT_SIGNATURES = ("signature_agent_observations", "signature_agent")
+_AFTER_THE_VISA = ("visa_autorite", "date_visa", "date_notification")
+
+
+def _agent_signature_by_its_place(catalogue: Catalogue, given: dict[str, Match]) -> None:
+    """The agent's signature printed before any visa or notification place (or on a form that has
+    none) is the one after their observations, never the notification's: read as the
+    notification's, a report the agent has just signed would skip the visa."""
+    observations, notification = _AGENT_SIGNATURES
+    placed = given.get(notification)
+    if placed is None or observations in given or observations not in {f.key for f in catalogue.fields}:
+        return
+    before = [given[key].candidate.line for key in _AFTER_THE_VISA if key in given]
+    if any(line < placed.candidate.line for line in before):
+        return
+    del given[notification]
+    given[observations] = Match(catalogue.field(observations), placed.candidate, placed.score)
