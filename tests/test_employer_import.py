@@ -455,7 +455,7 @@ def test_a_table_of_one_empty_row_is_labels_over_their_values_unless_it_is_a_tab
     assert checked
     for key, label in ((cat.LAST_NAME, "Nom"), (cat.FIRST_NAME, "Prénom"), (cat.GRADE, "Corps-grade"),
                        ("signature_evaluateur", "Signature de l'évaluateur"),
-                       ("signature_agent", "Signature de l'agent")):
+                       ("signature_agent_observations", "Signature de l'agent")):  # no visa on this form
         assert mapping.places[key].spec == {"cellule": label, "direction": "dessous"}, key
         assert mapping.places[key].checked, key
     assert list(mapping.places[cat.NEXT_OBJECTIVES].spec["tableau"].values()) == ["Objectif", "Indicateur", "Échéance"]
