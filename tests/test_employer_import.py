@@ -925,6 +925,41 @@ def test_the_hospital_s_form_of_merged_groups_dates_blanks_and_round_boxes_has_i
     assert not unchecked, unchecked
 
 
+def test_the_centre_de_gestion_s_form_of_content_controls_is_placed_and_a_filled_report_read(tmp_path):
+    """The commune's form of content controls (tests/field_cases/employer_forms/F_…): criteria by
+    drop-down lists, rich text areas, date pickers beside the signatures; a report generer made from
+    it, filled by a manager, read with every value typed."""
+    import_form(MINISTRY / "F_cdg_controles.docx", catalogue=for_public_service(BASE, "territoriale"),
+                output=tmp_path / "formulaire.yaml")
+    (tmp_path / "config.yaml").write_text("fonction_publique: territoriale\nformulaire: formulaire.yaml\n",
+                                          encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    places = yaml.safe_load((tmp_path / "formulaire.yaml").read_text(encoding="utf-8"))["emplacements"]
+    assert {key: {k: v for k, v in places[key].items() if k != "confiance"} for key in (
+        "competences", "appreciation_generale", "date_signature_evaluateur", "signature_agent_observations")} == {
+        "competences": {"cellule": "Compétences professionnelles et techniques"},
+        "appreciation_generale": {"sous_libelle": "Appréciation générale"},
+        "date_signature_evaluateur": {"controle": "DateSignatureEvaluateur"},
+        "signature_agent_observations": {"cellule": "Signature de l'agent"}}
+    assert config.catalogue.field("competences").choices == ["Très satisfaisant", "Satisfaisant", "À améliorer",
+                                                             "Insuffisant"]
+    report = read_report(MINISTRY / "F_cdg_controles_rempli.docx", config.form)
+    values = {k: v for k, v in report.values.items() if v not in ("", False)}
+    assert values == {
+        "nom": "Lefebvre", "prenom": "Anaïs", "grade": "Adjoint technique territorial", "service": "Voirie",
+        "evaluateur": "Patrick Roux", "fonction_evaluateur": "Responsable des services techniques",
+        "date_entretien": "15/10/2026", "poste": "Agent de voirie", "encadre_agents": "oui",
+        "competences": "Satisfaisant", "contribution": "Très satisfaisant", "qualites_relationnelles": "À améliorer",
+        "capacite_encadrement": "Satisfaisant",
+        "appreciation_generale": "Agent fiable et investi, très apprécié des usagers.\n"
+                                 "Doit progresser dans le reporting des interventions.",
+        "perspectives_carriere": "Préparer le concours d'agent de maîtrise en 2027.",
+        "signature_evaluateur": "Patrick Roux", "date_signature_evaluateur": "20/10/2026"}
+    assert [row["intitule"] for row in report.tables[cat.TRAINING_NEEDS]] == [
+        "Signalisation temporaire de chantier", "Préparation au concours d'agent de maîtrise"]
+    assert len(report.tables[cat.NEXT_OBJECTIVES]) == 2 and report.report_id == "2026-300001"
+
+
 # -- the command -----------------------------------------------------------------------------------------------
 
 
