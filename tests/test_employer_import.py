@@ -905,7 +905,10 @@ HOSPITAL_PLACES = {
     "service": {"cellule": "Pôle / service", "section": "Affectation"},
     cat.REVIEW_DATE: {"apres_libelle": "Date de l'entretien"},
     "date_convocation": {"apres_libelle": "Date de la convocation"},
-    "signature_evaluateur": {"apres_libelle": "Signature de l'évaluateur"},
+    "signature_evaluateur": {"apres_libelle": "Signature de l'évaluateur", "jusqu_a": "le"},
+    # « Signature de l'évaluateur : ________ le ____/____/______ »: the date after « le », its own place
+    cat.EVALUATOR_SIGNATURE_DATE: {"apres_libelle": "le", "section": "VII – SIGNATURES"},
+    "date_visa": {"apres_libelle": "le", "section": "VII – SIGNATURES", "occurrence": 3},
 }
 
 

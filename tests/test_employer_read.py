@@ -145,6 +145,28 @@ def test_a_date_s_blank_is_no_answer_and_a_date_typed_into_it_is_the_date(tmp_pa
     assert "date_entretien" not in report.unreadable_dates
 
 
+@pytest.mark.parametrize("evaluator, agent, read_as", [
+    ("N. Girard   le 20/10/2026", "__________________   le ____/____/______",
+     ("N. Girard", "20/10/2026", "", "")),
+    ("N. Girard ______   le 20/10/2026", "É. Martin   le 2 novembre 2026",
+     ("N. Girard", "20/10/2026", "É. Martin", "2 novembre 2026")),
+    ("__________________   le ____/____/______", "É. Martin   le 02-11-2026", ("", "", "É. Martin", "02-11-2026")),
+])
+def test_a_date_after_le_on_a_signature_line_is_its_own_place(tmp_path, evaluator, agent, read_as):
+    """« Signature de l'évaluateur : ________ le ____/____/______ »: the signature up to « le », the
+    date after it (each « le » by its rank under the part's title), blank or typed."""
+    form = employer_form(tmp_path, """\
+        signature_evaluateur: {apres_libelle: Signature de l'évaluateur, jusqu_a: le}
+        date_signature_evaluateur: {apres_libelle: le, section: VII – SIGNATURES}
+        signature_agent_observations: {apres_libelle: Signature de l'agent, jusqu_a: le}
+        date_prise_connaissance: {apres_libelle: le, section: VII – SIGNATURES, occurrence: 2}
+        """)
+    report = read(layout("VII – SIGNATURES", f"Signature de l'évaluateur : {evaluator}", "Observations de l'agent :",
+                         f"Signature de l'agent : {agent}"), form)
+    assert (report.values["signature_evaluateur"], report.values["date_signature_evaluateur"],
+            report.values["signature_agent_observations"], report.values["date_prise_connaissance"]) == read_as
+
+
 def test_two_fields_on_a_line_end_at_the_next_label_with_or_without_until(tmp_path):
     form = employer_form(tmp_path, """\
         grade: {apres_libelle: Grade, jusqu_a: Échelon}

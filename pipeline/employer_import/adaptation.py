@@ -164,6 +164,8 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
     it (with words in brackets: the catalogue's own brackets only when the form prints them too) or
     when the printed one holds a year (« Objectifs 2027 »), or is generic and says nothing of whose
     it is (« Date » alone)."""
+    if c.kind == "after_label" and c.field_kind == "date" and c.context:  # « … le ____/____/______ »
+        return c.context
     if c.kind == "below_label" and c.label.startswith("(") and c.title:
         text = sentence(c.title)
     elif c.kind == "table" or c.kind == "below_label" and is_title_text(c.label):

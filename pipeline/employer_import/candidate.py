@@ -45,7 +45,8 @@ class Candidate:
     legends: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)  # table: column -> choices
     meanings: dict[int, dict[str, str]] = field(default_factory=dict)  # table: column -> code -> meaning
     field_name: str | None = None  # form_field
-    field_kind: str | None = None  # form_field: text, date, dropdown; cell: dropdown when it holds one
+    field_kind: str | None = None  # form_field: text, date, dropdown; cell: dropdown when it holds one;
+    # after_label: date for the blank after « … le » (a date's place only)
     choices: list[str] = field(default_factory=list)  # form_field, cell: a drop-down's entries
     control: bool = False  # form_field: a content control (tag), not a legacy form field
     criteria: bool = False  # one of several lines or rows rated on the same scale

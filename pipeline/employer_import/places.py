@@ -23,7 +23,7 @@ from .candidate import Candidate
 from .lines import (boxes_of, cell_text, inline_labels, is_signature, is_title_text, is_value_line,
                     starts_with_box)
 from .tables import walk_table
-from .wording import BOX_RE, bare, clean, printed
+from .wording import BOX_RE, DATE_AFTER, bare, clean, printed
 
 
 class Walk:
@@ -95,10 +95,19 @@ class Walk:
             if last_alone and isinstance(following, Table) and cell is None:
                 self.table_title = labels[0][0]
                 return i + 1
-            for n, (label, offset, _) in enumerate(labels):
+            for n, (label, offset, rest) in enumerate(labels):
                 until = bare(labels[n + 1][0]) if n + 1 < len(labels) else None
-                self.add(Candidate("after_label", bare(label), self.number(line), until=until,
+                # « Signature de l'évaluateur : ________ le ____/____/______ »: the date its own place.
+                dated = DATE_AFTER.search(rest)
+                if dated and n + 1 < len(labels) and offset + dated.start() > labels[n + 1][1]:
+                    dated = None
+                self.add(Candidate("after_label", bare(label), self.number(line),
+                                   until=dated.group("word") if dated else until,
                                    handwritten=is_signature(label), mark={"after": (line, offset)}))
+                if dated:
+                    self.add(Candidate("after_label", dated.group("word"), self.number(line), until=until,
+                                       context=f"{bare(label)} : date", context_kind="column", field_kind="date",
+                                       mark={"after": (line, offset + dated.end("word"))}))
             return i + 1
         # A line without a colon: a label over lines to write on, a question, a table's title, a heading.
         if zone or area:

@@ -101,6 +101,8 @@ def _write_values(mapping: Mapping, candidates: dict[str, Candidate]) -> dict[st
         c, spec = candidates[key], placed.spec
         mark = c.mark
         marker = _marker(n)
+        if c.kind == "after_label" and c.field_kind == "date":  # « … le » is a label only before a date
+            marker = f"{n % 28 + 1:02d}/{n % 12 + 1:02d}/2026"
         if "after" in mark:
             line, offset = mark["after"]
             if len(clean(line.text)) != len(line.text):

@@ -23,6 +23,9 @@ LEADER_RE = re.compile(LEADERS)
 # A box as printed on a blank (and filled) form: « [ ] », « [X] », « ( ) », a glyph, a Wingdings symbol.
 BOX_RE = re.compile(r"\[\s?[xX✗✘✓✔]?\s?\]|\(\s?\)|[☐☒☑✗✘□■❏❑◻◼▢○◯●◉][\ufe0e\ufe0f]?"
                     r"|[\uf06f\uf0a8\uf0fe\uf078\uf0fd\uf072]")
+# A date's blank after a word of the form (« … le ____/____/______ », « du ../../.... »): a place
+# of its own, for the date of what the line's label names.
+DATE_AFTER = re.compile(r"\s(?P<word>le|du)(?=\s+(?:[_.…]{2,}\s*/\s*){2}[_.…]{2,})")
 # A numbering before a label: « 3.1 », « 2. », « a) », « II - », « IV. ».
 _NUMBERING_RE = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\s*[.)°\-–—]?|[ivxlc]{1,5}\s*[.)\-–—]|[a-z]\s*[.)])\s+",
                            re.IGNORECASE)

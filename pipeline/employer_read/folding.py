@@ -133,7 +133,12 @@ def ends_label(key: str, end: int) -> bool:
     mark or the end of its line: a label, not the start of a longer text."""
     rest = key[end:].lstrip(" ")
     return (not rest or rest[0] in ":\t\x0b.…_[?" or bool(BOX_CHAR.match(rest[0]))
-            or rest[0] == "x" and rest[1:2] == " ")
+            or rest[0] == "x" and rest[1:2] == " "
+            # « … le 20/10/2026 »: a label ending with « le » or « du » is followed by its date
+            or rest[0].isdigit() and key[max(0, end - 3):end] in (" le", " du", "le", "du") and _DATE_START.match(rest))
+
+
+_DATE_START = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{1,2}(?:er)?\s+[a-zéû]{3,}")
 
 
 def past_instruction(key: str, end: int) -> int:
