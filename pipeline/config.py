@@ -25,7 +25,7 @@ from .naming import ARCHIVES
 from .files import describe_failure
 from .dates import parse_date
 from .outcomes import ConfigError, UnreadableDate, describe_validation_error
-from .text import format_date
+from .text import format_date, of
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 
@@ -523,7 +523,7 @@ class Config(_Section):
         for employer in self.employers:
             where = f"employeurs ({employer.source or employer.code})"
             if (other := seen.get(employer.code.casefold())) is not None:
-                raise ValueError(f"{where} : le code «\u202f{employer.code}\u202f» est déjà celui de {other} ; "
+                raise ValueError(f"{where} : le code «\u202f{employer.code}\u202f» est déjà celui {of(other)} ; "
                                  "chaque employeur a son propre code")
             seen[employer.code.casefold()] = employer.source or employer.name
             for section, model, current in (("autorite", Authority, self.authority), ("service_rh", HRContact, self.hr),

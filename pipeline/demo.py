@@ -33,7 +33,7 @@ from .filling import fill_report
 from .generate import generate
 from .process import PassResult, process_inbox
 from .signed_copies import page_code, specimen_scan
-from .text import agreed, counted
+from .text import agreed, counted, of
 
 # Agents whose notified report comes back printed, signed and scanned (one batch scan).
 SCANNED = (8, 16)
@@ -146,7 +146,7 @@ def _write_roster(path: Path, count: int, review_start: dt.date, employer: Emplo
         sheet.append([
             _agent_number(n), LAST_NAMES[n % len(LAST_NAMES)], FIRST_NAMES[(n * 7) % len(FIRST_NAMES)],
             grade, service, f"{grade} – {service}", evaluator, function,
-            review - dt.timedelta(days=12), review, f"{9 + n % 8}:00", f"Bureau de {evaluator}",
+            review - dt.timedelta(days=12), review, f"{9 + n % 8}:00", f"Bureau {of(evaluator)}",
             "oui" if grade == employer.manager_grade else "non", employer.categories[grade],
             employer.email(evaluator),
         ])

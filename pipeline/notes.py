@@ -20,7 +20,7 @@ from .naming import REJECTION_TEMPLATE
 from .outcomes import (CHANGED_AFTER_SIGNATURE, EMPTY_REPORT, NO_IDENTIFIER, OLDER_VERSION, UNKNOWN_AGENT,
                        WRONG_CAMPAIGN, Outcome, is_error)
 from .render import render
-from .text import counted, long_date
+from .text import counted, long_date, of
 
 
 def agent_described(row: FileRow) -> str:
@@ -125,6 +125,7 @@ def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> d
     return {"n": {
         "titre": kind.title,
         "destinataire": f"{person.titled}, {title}" if person.name else "",
+        "a_l_attention": of(f"{person.titled}, {title}") if person.name else "",  # « d'Isabelle Moreau, … »
         "agent": agent_described(row),
         "campagne": row.campaign or campaign,
         "fichier": row.original_name,

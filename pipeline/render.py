@@ -28,7 +28,7 @@ from .outcomes import TemplateError
 
 #: Version of the letters' templates (invitation, rejection note): raise it when the
 #: context they are rendered with changes, so that older templates are refused.
-LETTERS_VERSION = "lettres-3"  # 3: the civility of the person addressed, the kind of rejection
+LETTERS_VERSION = "lettres-4"  # 3: the civility of the person addressed, the kind of rejection; 4: « d'Isabelle »
 CORE_PART = "docProps/core.xml"
 
 

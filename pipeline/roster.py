@@ -25,7 +25,7 @@ from .civility import EVALUATOR_CIVILITY
 from .catalogue import AGENT_NUMBER, EVALUATOR, FIRST_NAME, INVITATION_DATE, LAST_NAME, REVIEW_DATE, Catalogue
 from .outcomes import RosterError, UnreadableDate
 from .command_names import GENERATE, command_line
-from .text import fold, format_date, normalize_identifier
+from .text import fold, format_date, normalize_identifier, of
 
 # pipeline.spreadsheets (pandas, openpyxl) and pipeline.dates (holidays) are imported when a roster
 # is read from its file, not when it comes from the state folder's cache (see load_roster).
@@ -72,7 +72,7 @@ def column_name(key: str) -> str:
 
 
 # How the form names an evaluator's delegate (the report's «\u202fNom et prénom de l'évaluateur\u202f»).
-DELEGATION = "{delegate}, par délégation de {evaluator}"
+DELEGATION = "{delegate}, par délégation {of_evaluator}"
 # The agent's sex, for the access-to-training figures (rapport social unique).
 WOMAN, MAN = "femme", "homme"
 _WOMEN = {"f", "femme", "feminin", "madame", "mme", "mlle", "mademoiselle"}
@@ -106,7 +106,7 @@ class RosterRow:
         """The evaluator as the form names them: «\u202fCéline Roux, par délégation de Benoît Girard\u202f»
         when the roster names a delegate (column «\u202févaluateur délégué\u202f»), else the evaluator."""
         evaluator, delegate = self.values.get(EVALUATOR, ""), self.extra.get(DELEGATE, "").strip()
-        return DELEGATION.format(delegate=delegate, evaluator=evaluator) if delegate and evaluator else evaluator
+        return DELEGATION.format(delegate=delegate, of_evaluator=of(evaluator)) if delegate and evaluator else evaluator
 
     @property
     def person(self) -> str:
@@ -363,8 +363,8 @@ def _read_roster(path: Path, catalogue: Catalogue) -> Roster:
         if number in seen:
             first = seen[number]
             roster.problems.append(RosterProblem(
-                line, f"le matricule {number} de {who} est déjà celui de {first.person} (ligne {first.line}) : "
-                      f"cette ligne est ignorée, le compte rendu de {who} n'est pas produit. Corrigez le "
+                line, f"le matricule {number} {of(who)} est déjà celui {of(first.person)} (ligne {first.line}) : "
+                      f"cette ligne est ignorée, le compte rendu {of(who)} n'est pas produit. Corrigez le "
                       "matricule de l'un des deux."))
             continue
         for key in (REVIEW_DATE, INVITATION_DATE):

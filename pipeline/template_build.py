@@ -227,7 +227,7 @@ def build_rejection_template(path: Path) -> None:
     doc = _new_document("Note de rejet d'un compte rendu d'entretien professionnel", version=LETTERS_VERSION)
     doc.add_paragraph("{{ n.titre }}", style="Title")
     doc.add_paragraph("{%p if n.destinataire %}")
-    doc.add_paragraph("À l'attention de {{ n.destinataire }}")  # «\u202fMme Céline Roux, évaluatrice\u202f»
+    doc.add_paragraph("À l'attention {{ n.a_l_attention }}")  # «\u202fde Mme Céline Roux\u202f», «\u202fd'Isabelle…\u202f»
     doc.add_paragraph("{%p endif %}")
     _details_table(doc, [
         ("Agent", "{{ n.agent }}"),

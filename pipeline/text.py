@@ -123,6 +123,13 @@ def agreed(count: int, singular: str, plural: str) -> str:
     return singular if abs(count) < 2 else plural
 
 
+def of(name: str) -> str:
+    """« de » before ``name``, elided before a vowel or a mute h as French writes it: « de Marc
+    Petit », « d'Isabelle Moreau », « d'Hélène Blanc », « de Mme Roux »."""
+    first = fold(name.lstrip()[:1])
+    return f"d'{name.lstrip()}" if first and first in "aeiouyh" else f"de {name}"
+
+
 def counted(count: int, singular: str, plural: str) -> str:
     """``count`` followed by the words agreed with it, every word of the phrase given in both forms
     (French plurals are not a matter of an added «\u202fs\u202f»):

@@ -145,7 +145,7 @@ def test_rejection_note_of_an_unreadable_file_gives_the_reason(config, tmp_path)
     cells, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx"))
     assert paragraphs[0] == "Fichier à renvoyer"  # not « Compte rendu à compléter »
     assert not any("faites signer" in p for p in paragraphs)
-    assert not any("À l'attention de" in p for p in paragraphs)
+    assert not any("À l'attention" in p for p in paragraphs)
     assert cells["Agent"] == "non identifié (fichier illisible)"
     assert cells["Campagne"] == config.campaign.key
     assert "ne peut pas être lu comme un compte rendu" in cells["Motif"]
@@ -227,7 +227,7 @@ def test_a_rendered_note_never_lets_a_guillemet_wrap_alone(config, tmp_path):
 
 def attention_line(row: FileRow, config, tmp_path: Path, **evaluator) -> str:
     _, paragraphs = read(write_rejection_note(row, config, tmp_path / "note.docx", **evaluator))
-    (line,) = [p for p in paragraphs if p.startswith("À l'attention de")]
+    (line,) = [p for p in paragraphs if p.startswith(("À l'attention de", "À l'attention d'"))]
     return line
 
 
@@ -240,6 +240,11 @@ def attention_line(row: FileRow, config, tmp_path: Path, **evaluator) -> str:
     ("Monsieur Benoît Girard", "À l'attention de M. Benoît Girard, évaluateur"),
     ("M Benoît Girard", "À l'attention de M. Benoît Girard, évaluateur"),
     ("Sophie Durand", "À l'attention de Sophie Durand, responsable de l'évaluation"),  # unknown: epicene
+    # Elided before a vowel or a mute h, as French writes it.
+    ("Isabelle Moreau", "À l'attention d'Isabelle Moreau, responsable de l'évaluation"),
+    ("Hélène Blanc", "À l'attention d'Hélène Blanc, responsable de l'évaluation"),
+    ("Élodie Martin", "À l'attention d'Élodie Martin, responsable de l'évaluation"),
+    ("Yves Olivier", "À l'attention d'Yves Olivier, responsable de l'évaluation"),
 ])
 def test_the_note_addresses_the_evaluator_by_the_civility_written_before_the_name(config, tmp_path, written,
                                                                                  expected):

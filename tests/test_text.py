@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from pipeline.text import (agreed, canonical_choice, counted, fold, format_date, long_date, normalize_date_text,
-                           normalize_header, normalize_identifier, normalize_label, shown_value, words)
+                           normalize_header, normalize_identifier, normalize_label, of, shown_value, words)
 
 
 def test_fold_drops_case_and_accents_but_keeps_spacing():
@@ -103,3 +103,12 @@ def test_no_message_writes_a_plural_as_an_s_in_brackets():
             if token.type == tokenize.STRING and not docstring and re.search(r"\w\(s\)(?!\})", token.string):
                 found.append(f"{path.name}:{token.start[0]}: {token.string[:60]}")
     assert found == []
+
+
+@pytest.mark.parametrize("name, said", [
+    ("Marc Petit", "de Marc Petit"), ("Isabelle Moreau", "d'Isabelle Moreau"), ("Hélène Blanc", "d'Hélène Blanc"),
+    ("Élodie MARTIN", "d'Élodie MARTIN"), ("Yves Roux", "d'Yves Roux"), ("Mme Céline Roux", "de Mme Céline Roux"),
+    ("Le Goff", "de Le Goff"), ("Agglomération du Pays", "d'Agglomération du Pays"), ("cet agent", "de cet agent"),
+])
+def test_of_elides_de_before_a_vowel_or_a_mute_h(name, said):
+    assert of(name) == said

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from .. import catalogue as cat
 from ..civility import EVALUATOR_CIVILITY, Addressee
 from ..config import Config
-from ..text import counted
+from ..text import counted, of
 from ..deadlines import correction_due
 from ..examine import roster_agents
 from ..files import describe_failure, is_regular_file
@@ -160,7 +160,7 @@ def _queue_note(config: Config, journal: Journal, row: FileRow, listed: RosterRo
     except AddressError:
         problems.append(cell_problem(cell, line=listed.line,
                                      column=DELEGATE_EMAIL_COLUMN if delegated else EVALUATOR_EMAIL_COLUMN,
-                                     consequence=f"la note de rejet de {agent} n'est pas envoyée"))
+                                     consequence=f"la note de rejet {of(agent)} n'est pas envoyée"))
         log.warning("%s", problems[-1])
         return None
     if not recipients:

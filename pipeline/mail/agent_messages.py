@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..civility import Addressee
 from ..config import Config
 from ..journal import ANNOUNCEMENT, CANCEL, INVITATION_CANCEL, INVITATION_UPDATE
-from ..text import long_date
+from ..text import long_date, of
 from .addresses import FILE_NAME_LIMIT, NAME_LIMIT, header_text, split_joined
 from .attachments import Attachment
 from .calendar import Attendee, Slot, invitation_ics
@@ -105,7 +105,7 @@ def invitation_message(config: Config, *, kind: str, method: str, uid: str, sequ
         subject = f"Annulation de votre convocation à l'entretien professionnel {campaign} du {at}"
         lines = [f"Votre entretien professionnel {campaign}{with_whom or ','} prévu {interview.said()}, est annulé. "
                  "L'invitation jointe le retire de votre agenda"
-                 + (f" et de celui de {evaluator_name}, en copie." if copy and evaluator_name else ".")]
+                 + (f" et de celui {of(evaluator_name)}, en copie." if copy and evaluator_name else ".")]
     else:
         documents_said = ("Vous trouverez ci-joints votre convocation, le compte rendu d'entretien pré-rempli qui "
                           "servira de support à l'échange" + (" et votre fiche de poste" if job_description else "")
@@ -127,7 +127,7 @@ def invitation_message(config: Config, *, kind: str, method: str, uid: str, sequ
                       + (evaluator_name or "votre responsable hiérarchique") + "."]
     body = "\n".join([agent.greeting, "", *lines, *_signature(config)])
     summary = f"Entretien professionnel {campaign} – {agent_name}" + (f" avec {evaluator_name}" if evaluator_name else "")
-    description = (f"Entretien professionnel {campaign} de {agent_name}"
+    description = (f"Entretien professionnel {campaign} {of(agent_name)}"
                    + (f" avec {evaluator_name}" if evaluator_name else "") + f". Convocation du service : {config.hr.name}.")
     organizer = Attendee(header_text(config.hr.name, NAME_LIMIT), address_of(config.mail.sender))
     attendees = [*(Attendee(agent_name, a) for a in split_joined(address)),

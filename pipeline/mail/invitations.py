@@ -40,7 +40,7 @@ from ..outcomes import (BAD_AGENT_ADDRESS, CANCELLATION_HELD, DOCUMENTS_NOT_MADE
                         INVITATION_UNDATED, NO_AGENT_ADDRESS, NO_EVALUATOR_COPY, NO_JOB_DESCRIPTION, UNREADABLE_TIME,
                         ConfigError, JournalUnavailable)
 from ..roster import AGENT_EMAIL, DELEGATE_EMAIL, EVALUATOR_EMAIL, RosterProblem, RosterRow, column_name, load_roster
-from ..text import counted, format_date
+from ..text import counted, format_date, of
 from .addresses import AddressError, NAME_LIMIT, cell_problem, header_text, joined, mailboxes
 from .agent_messages import Interview, invitation_message
 from .attachments import Attachment, job_descriptions
@@ -158,7 +158,7 @@ def send_invitations(config: Config, *, simulation: bool = False, today: dt.date
             except JournalUnavailable:
                 raise  # the journal locked, damaged or its disk full: the command stops, in French
             except Exception as exc:  # noqa: BLE001 - one invitation never stops the others
-                run.problems.append(f"Convocation de {invitation.who} non mise en file d'envoi "
+                run.problems.append(f"Convocation {of(invitation.who)} non mise en file d'envoi "
                                     f"({describe_failure(exc)}) : nouvel essai à la prochaine exécution de "
                                     f"«\u202f{command_line(INVITE)}\u202f» ; les autres partent normalement.")
                 log.warning("%s", run.problems[-1], exc_info=log.isEnabledFor(logging.DEBUG))
@@ -247,7 +247,7 @@ def _planned(config: Config, row: RosterRow, record: InvitationRow | None, plan:
     except AddressError:
         plan.held.append(RosterProblem(row.line, BAD_AGENT_ADDRESS.say(problem=cell_problem(
             row.extra.get(AGENT_EMAIL), line=None, column=AGENT_EMAIL_COLUMN,
-            consequence=f"la convocation de {who} n'est pas envoyée"))))
+            consequence=f"la convocation {of(who)} n'est pas envoyée"))))
         return None
     if not address:
         plan.notices.append(RosterProblem(row.line, NO_AGENT_ADDRESS.say(who=who, what="la convocation",
@@ -265,7 +265,7 @@ def _planned(config: Config, row: RosterRow, record: InvitationRow | None, plan:
         copy = ""
         plan.notices.append(RosterProblem(row.line, NO_EVALUATOR_COPY.say("invalid", problem=cell_problem(
             cell, line=None, column=column,
-            consequence=f"la convocation de {who} part sans copie à son évaluateur"))))
+            consequence=f"la convocation {of(who)} part sans copie à son évaluateur"))))
     else:
         if not copy:
             plan.notices.append(RosterProblem(row.line, NO_EVALUATOR_COPY.say(

@@ -18,7 +18,7 @@ from email.utils import formatdate
 from ..civility import Addressee
 from ..config import Config
 from ..journal import AGENT_REMINDER, AUTHORITY_REMINDER, MANAGER_REMINDER, REJECTION_NOTE, REMINDER
-from ..text import format_date, long_date
+from ..text import format_date, long_date, of
 from .addresses import FILE_NAME_LIMIT, NAME_LIMIT, SUBJECT_LIMIT, AddressError, Mailbox, header_text, mailboxes, split_joined
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -168,7 +168,7 @@ def reminder_message(config: Config, *, key: str, evaluator: str, address: str, 
     campaign = config.campaign.key
     count = len(agents)
     subject = f"Entretiens professionnels {campaign} : {_counted_reports(count)} à suivre"
-    delegation = ([f"Vous recevez ce message en tant qu'évaluateur par délégation de {' et de '.join(on_behalf_of)}.",
+    delegation = ([f"Vous recevez ce message en tant qu'évaluateur par délégation {' et '.join(map(of, on_behalf_of))}.",
                    ""] if on_behalf_of else [])
     body = "\n".join([
         Addressee.of(evaluator).greeting,

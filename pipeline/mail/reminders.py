@@ -37,7 +37,7 @@ from ..config import Config
 from ..journal import (AGENT_REMINDER, AUTHORITY_REMINDER, MANAGER_REMINDER, QUEUED, REMINDER, REMINDER_KINDS,
                        Journal, MessageRow)
 from ..roster import AGENT_EMAIL, DELEGATE_EMAIL, EVALUATOR_EMAIL, MANAGER_EMAIL, column_name
-from ..text import counted
+from ..text import counted, of
 from .addresses import NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
 from .messages import (ChasedAgent, Composed, agent_reminder_message, authority_reminder_message,
                        manager_reminder_message, reminder_message)
@@ -324,7 +324,7 @@ def _say_bad_cells(config: Config, reminders: list[Reminder]) -> None:
     for reminder in reminders:
         lines = [rows[a.number].line for a in reminder.agents if a.number in rows]
         if reminder.falls_back:
-            consequence = f"la relance de {reminder.name or 'cet agent'} est adressée à son évaluateur"
+            consequence = f"la relance {of(reminder.name or 'cet agent')} est adressée à son évaluateur"
         else:
             consequence = (f"pas de relance pour {reminder.whom} "
                            f"({counted(len(reminder.agents), 'agent', 'agents')})")
