@@ -469,7 +469,7 @@ def test_each_employer_is_the_workspace_with_its_own_settings(tmp_path):
 
 @pytest.mark.parametrize("employers, said", [
     ("[{code: A1, nom: Un, liste_agents: a.csv}, {code: a1, nom: Deux, liste_agents: b.csv}]",
-     "«\u202fa1\u202f» est déjà celui de Un"),
+     "«\u202fa1\u202f» est déjà celui d'Un"),
     ("[{code: 'C 44', nom: Un, liste_agents: a.csv}]", "le code «\u202fC 44\u202f» n'est pas utilisable"),
     ("[{code: BOUÉE, nom: Un, liste_agents: a.csv}]", "lettres sans accent"),
     ("[{code: non_attribues, nom: Un, liste_agents: a.csv}]", "est le nom d'un dossier du programme"),
