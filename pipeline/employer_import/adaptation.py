@@ -105,7 +105,7 @@ def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], 
             mapping.relaxed.append(f.key)
     _retire_stale_rules(mapping)
     _scope_places(mapping, found)
-    mapping.fingerprint = fingerprint(layout, found)
+    mapping.fingerprint = fingerprint(layout)
     mapping.name = form_name(layout)
     mapping.ticked = sum(len(_TICKED_RE.findall(clean(line.text))) for line, _ in layout.lines())
     mapping.parts_missing = missing_parts(mapping)

@@ -23,7 +23,7 @@ from .candidate import Candidate
 from .lines import (boxes_of, cell_text, inline_labels, is_signature, is_title_text, is_value_line,
                     starts_with_box)
 from .tables import walk_table
-from .wording import BOX_RE, DATE_AFTER, bare, clean, printed
+from .wording import BOX_RE, DATE_AFTER, LEADER_RE, bare, clean, printed
 
 
 class Walk:
@@ -256,11 +256,18 @@ def form_labels(found: list[Candidate]) -> list[str]:
     return labels
 
 
-def fingerprint(layout: Layout, found: list[Candidate] | None = None) -> str:
-    """The form's layout fingerprint, ``F-`` and ten hex digits, from its labels in reading order
-    (:func:`form_labels`) and its tables' widths: the same blank form gives the same fingerprint,
-    another layout (a label reworded, a table's column added) another one."""
-    found = candidates(layout) if found is None else found
-    shape = [[normalize_label(label) for label in form_labels(found)], [t.grid_columns for t in layout.tables()]]
+def fingerprint(layout: Layout) -> str:
+    """The form's layout fingerprint, ``F-`` and ten hex digits, from the text the blank form
+    prints, line by line in reading order (compared as labels are, its blanks left out), and its
+    tables' widths: the same blank form gives the same fingerprint, another layout (a label
+    reworded, a table's column added) another one. It does not depend on the places the importer
+    finds: a better importer leaves the reports of a form already imported readable."""
+    printed = [normalize_label(text) for text in (_printed(line) for line, _ in layout.lines()) if text]
+    shape = [printed, [t.grid_columns for t in layout.tables()]]
     digest = hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()
     return f"{FINGERPRINT_PREFIX}{digest[:10]}"
+
+
+def _printed(line: Line) -> str:
+    """What a line of the blank form prints, its blanks (leaders, tabs) left out."""
+    return " ".join(LEADER_RE.sub(" ", clean(line.text).replace("\t", " ")).split())
