@@ -141,6 +141,9 @@ class EmployerFormFile(_Spec):
 
     model: str = Field(alias="modele")
     fingerprint: str = Field(alias="empreinte")
+    # The fingerprints the same form had before (imported again by a later version of the program):
+    # the reports generated then, stamped with one of them, are still its own.
+    earlier: list[str] = Field(default_factory=list, alias="empreintes_precedentes")
     name: str | None = Field(None, alias="nom")
     catalogue: dict[str, Any] | None = None
     places: dict[str, AnyPlaceSpec] = Field(alias="emplacements")
@@ -180,7 +183,8 @@ def employer_form(catalogue: Catalogue, mapping: EmployerFormFile) -> Form:
                           "aucun champ du catalogue (ajoutez-le sous catalogue.ajouter, ou retirez-le).")
     labels = frozenset(p.match for found in places.values() for p in found
                        if p.kind in ("after_label", "below_label", "cell", "grid") and p.match)
-    return Form(catalogue=catalogue, version=mapping.fingerprint, places=places, tables=tables,
+    return Form(catalogue=catalogue, version=mapping.fingerprint, earlier_versions=frozenset(mapping.earlier),
+                places=places, tables=tables,
                 recognition=Recognition(tags=frozenset(), labels=labels),
                 version_marks=VersionMarks(property="cp:version", in_footer=None), identity=Identity(),
                 name=mapping.name)

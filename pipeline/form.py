@@ -143,6 +143,9 @@ class Form:
     version_marks: VersionMarks = VersionMarks()
     identity: Identity = Identity()
     name: str | None = None  # as people call it (an employer's form: formulaire.yaml's « nom »)
+    # An employer's form's fingerprints before this one (formulaire.yaml's « empreintes_precedentes »):
+    # a copy stamped with one of them is of this form.
+    earlier_versions: frozenset[str] = frozenset()
 
 
 def template_form(catalogue: Catalogue) -> Form:

@@ -29,6 +29,7 @@ from pipeline.employer_import import (FormNotImportable, candidates, fingerprint
                                       map_layout, match)
 from pipeline.layout import Cell, Layout, Line, Piece, Table, layout_of
 from pipeline.preflight import open_document
+from pipeline.outcomes import OtherForm
 from pipeline.read import read_report
 from pipeline.text import normalize_label
 from tests.conftest import REPO
@@ -827,6 +828,39 @@ def test_an_existing_output_is_left_as_it_is_and_the_mapping_written_beside_it(t
     assert second.written.read_text(encoding="utf-8") == second.text
     assert f"{out} existe déjà : il est laissé tel quel ; la correspondance est écrite à côté, dans " \
            f"{second.written}." in second.summary()
+
+
+@needs_reader
+def test_a_form_imported_again_keeps_the_reports_stamped_with_its_earlier_fingerprints(tmp_path):
+    """GIVEN the mapping of a form written by an earlier version of the program (another
+    fingerprint, itself after an older one) WHEN the same form is imported again THEN the new
+    mapping names both as « empreintes_precedentes », and a copy stamped with either is read as
+    the form's, one stamped with another form's fingerprint still turned away; a mapping of another
+    model gives none."""
+    from pipeline.employer_read import read_layout
+
+    first = import_form(FORMS / "C_commune_grille.odt", catalogue=for_public_service(BASE, "territoriale"),
+                        output=tmp_path / "formulaire.yaml")
+    old = first.written.read_text(encoding="utf-8").replace(
+        f"empreinte: {first.mapping.fingerprint}", "empreinte: F-0000000001\nempreintes_precedentes: [F-0000000002]")
+    first.written.write_text(old, encoding="utf-8")
+    again = import_form(FORMS / "C_commune_grille.odt", catalogue=for_public_service(BASE, "territoriale"),
+                        output=tmp_path / "formulaire.yaml")
+    assert again.mapping.earlier == ["F-0000000002", "F-0000000001"]
+    assert "empreintes_precedentes: [F-0000000002, F-0000000001]" in again.text
+    again.written.rename(tmp_path / "nouveau.yaml")
+    (tmp_path / "config.yaml").write_text("fonction_publique: territoriale\nformulaire: nouveau.yaml\n",
+                                          encoding="utf-8")
+    form = load_config(tmp_path / "config.yaml").form
+    copy = layout_of_file(FORMS / "C_commune_grille_rempli.odt")
+    for stamp in ("F-0000000001", "F-0000000002", form.version):
+        copy.properties["cp:version"] = stamp
+        assert read_layout(copy, form, path=Path("copie.odt"), name="copie.odt").template_version == form.version
+    copy.properties["cp:version"] = "F-0000000003"
+    with pytest.raises(OtherForm):
+        read_layout(copy, form, path=Path("copie.odt"), name="copie.odt")
+    other = import_form(FORMS / "B_hopital_lignes.docx", output=tmp_path / "formulaire.yaml")
+    assert other.mapping.earlier == []
 
 
 def test_without_an_output_nothing_is_written(tmp_path, monkeypatch):

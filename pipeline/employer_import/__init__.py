@@ -30,7 +30,7 @@ from ..catalogue import DEFAULT, Catalogue
 from ..layout import Layout
 from .adaptation import build_mapping
 from .candidate import Candidate
-from .formulaire_yaml import OUTPUT_NAME, model_path, output_path, render, write
+from .formulaire_yaml import OUTPUT_NAME, earlier_fingerprints, model_path, output_path, render, write
 from .mapping import Mapping, Placed
 from .matching import MIN_SCORE, SURE, Match, match
 from .model_file import FormNotImportable, read_model
@@ -62,6 +62,7 @@ def import_form(path: str | Path, *, catalogue: Catalogue | None = None, output:
         raise not_a_form(path, mapping)
     target, kept = output_path(output) if output is not None else (None, None)
     mapping.model = model_path(path, target)
+    mapping.earlier = earlier_fingerprints(kept, path, mapping.fingerprint)
     text = render(mapping, model_name=path.name, today=today)
     if target is not None:
         write(target, text)

@@ -58,6 +58,10 @@ def render(mapping: Mapping, *, model_name: str, today: dt.date) -> str:
     lines += _comment("Le modèle vierge (chemin relatif à ce fichier) et l'empreinte de sa mise en page : ses "
                       "libellés dans l'ordre et la forme de ses tableaux.", 0)
     lines += [f"modele: {_dump(mapping.model)}", f"empreinte: {mapping.fingerprint}"]
+    if mapping.earlier:
+        lines += _comment("Les empreintes de ce même modèle lues auparavant (une version précédente du "
+                          "programme) : les comptes rendus produits avec l'une d'elles restent lus comme les siens.", 0)
+        lines += [f"empreintes_precedentes: [{', '.join(mapping.earlier)}]"]
     if mapping.name:
         lines += [f"nom: {_dump(mapping.name)}"]
     lines += ["", "catalogue:"]
@@ -198,6 +202,30 @@ def model_path(model: Path, target: Path | None) -> str:
         return Path(os.path.relpath(model.resolve(), target.parent.resolve())).as_posix()
     except ValueError:  # another drive
         return str(model.resolve())
+
+
+def earlier_fingerprints(existing: Path | None, model: Path, fingerprint: str) -> list[str]:
+    """The fingerprints of the same model in the mapping ``existing`` (the file an import writes
+    beside), when they differ from ``fingerprint``: its « empreinte » and its own earlier ones.
+    Nothing when it maps another model or cannot be read (it is HR's file: never an error here)."""
+    if existing is None:
+        return []
+    import yaml
+
+    try:
+        data = yaml.safe_load(existing.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("modele"), str):
+        return []
+    named = Path(data["modele"])
+    named = named if named.is_absolute() else existing.parent / named
+    try:
+        same = named.resolve() == model.resolve() or named.name == model.name
+    except OSError:
+        same = named.name == model.name
+    found = [*(data.get("empreintes_precedentes") or []), data.get("empreinte")]
+    return list(dict.fromkeys(str(f) for f in found if f and str(f) != fingerprint)) if same else []
 
 
 def write(target: Path, text: str) -> None:

@@ -56,6 +56,7 @@ class Mapping:
     ticked: int = 0  # boxes ticked on the model: a filled copy rather than the blank form
     name: str | None = None
     fingerprint: str = ""
+    earlier: list[str] = field(default_factory=list)  # the same form's fingerprints before (empreintes_precedentes)
     model: str = ""
     parts_missing: list[str] = field(default_factory=list)
 
@@ -76,7 +77,9 @@ class Mapping:
 
     def as_data(self) -> dict[str, Any]:
         """formulaire.yaml as data (no comments)."""
-        return {"modele": self.model, "empreinte": self.fingerprint, **({"nom": self.name} if self.name else {}),
+        return {"modele": self.model, "empreinte": self.fingerprint,
+                **({"empreintes_precedentes": self.earlier} if self.earlier else {}),
+                **({"nom": self.name} if self.name else {}),
                 "catalogue": self.overrides(),
                 "emplacements": {key: {**p.spec, "confiance": p.confidence} for key, p in self.places.items()}}
 

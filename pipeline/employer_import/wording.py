@@ -21,8 +21,8 @@ from ..text import drop_invisible, fold
 LEADERS = r"(?:[.…·_] ?){3,}|_{2,}|…{2,}"
 LEADER_RE = re.compile(LEADERS)
 # A box as printed on a blank (and filled) form: « [ ] », « [X] », « ( ) », a glyph, a Wingdings symbol.
-BOX_RE = re.compile(r"\[\s?[xX✗✘✓✔]?\s?\]|\(\s?\)|[☐☒☑✗✘□■❏❑◻◼▢○◯●◉][\ufe0e\ufe0f]?"
-                    r"|[\uf06f\uf0a8\uf0fe\uf078\uf0fd\uf072]")
+BOX_RE = re.compile(r"\[\s?[xX✗✘✓✔]?\s?\]|\(\s?\)|[☐☒☑✗✘□■❏❑◻◼▢○◯●◉]"
+                    r"[\ufe0e\ufe0f]?|[\uf06f\uf0a8\uf0fe\uf078\uf0fd\uf072]")
 # A date's blank after a word of the form (« … le ____/____/______ », « du ../../.... »): a place
 # of its own, for the date of what the line's label names.
 DATE_AFTER = re.compile(r"\s(?P<word>le|du)(?=\s+(?:[_.…]{2,}\s*/\s*){2}[_.…]{2,})")

@@ -100,7 +100,8 @@ def _check_employer_form(doc: Document, form: Form, version: str | None, name: s
     """Turn away a copy of another layout: stamped with another fingerprint or our template's version,
     or showing too few of the form's labels (:data:`MIN_SHARE`)."""
     shown = form.name or form.version
-    if version and version != form.version and version.startswith((FINGERPRINT_PREFIX, "CR-")):
+    if version and version != form.version and version not in form.earlier_versions \
+            and version.startswith((FINGERPRINT_PREFIX, "CR-")):
         what = OtherForm.what("template" if version.startswith("CR-") else "version", found=version)
         raise OtherForm.because("stamped", name=name, form=shown, version=form.version, what=what)
     labels = doc.labels.shown
