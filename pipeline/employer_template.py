@@ -151,7 +151,9 @@ def template_stamp(config) -> str:
     made, the mapping and the catalogue (a change to one of them means the template must be made
     again); the employer's file has its own (:func:`model_stamp`)."""
     mapping = config.employer_mapping
-    data = json.dumps([BUILDER_VERSION, mapping.model_dump(mode="json", by_alias=True, warnings=False),
+    # The form's earlier fingerprints are not part of it: they change no template.
+    data = json.dumps([BUILDER_VERSION, mapping.model_dump(mode="json", by_alias=True, warnings=False,
+                                                            exclude={"earlier"}),
                        config.catalogue.version()], sort_keys=True, ensure_ascii=False, default=str)
     return "M-" + hashlib.sha256(data.encode()).hexdigest()[:12]
 
