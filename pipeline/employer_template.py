@@ -95,6 +95,8 @@ def _date_separator(text: str, i: int, stop: int) -> bool:
     """Whether ``text[i]`` is the « / » between two runs of a date's blank (« ____/____/______ »):
     part of the blank the date replaces."""
     return text[i] == "/" and 0 < i < stop - 1 and text[i - 1] in "._…" and text[i + 1] in "._…"
+
+
 # A box shown ticked: its glyph's ticked twin.
 _TICKED = {"☐": "☒", "□": "■", "❑": "■", "◻": "◼", "⬜": "⬛", "▢": "▣",
            "○": "●", "◯": "●"}

@@ -543,7 +543,7 @@ class Processor:
         report, stage = exam.report, exam.validation.stage
         campaign = report.campaign or self.config.campaign.key
         number = report.values.get(cat.AGENT_NUMBER, "") or report.agent_number or ""
-        listed = self.names.get(number, ("", ""))
+        listed = self.names.get(report.agent_number or number, ("", ""))  # the roster's numbers are normalized
         last, first = (str(report.values.get(key) or "").strip() or known
                        for key, known in zip((cat.LAST_NAME, cat.FIRST_NAME), listed))
         stem = agent_file_stem(campaign, number, last, first)

@@ -126,8 +126,8 @@ def agreed(count: int, singular: str, plural: str) -> str:
 def of(name: str) -> str:
     """« de » before ``name``, elided before a vowel or a mute h as French writes it: « de Marc
     Petit », « d'Isabelle Moreau », « d'Hélène Blanc », « de Mme Roux »."""
-    first = fold(name.lstrip()[:1])
-    return f"d'{name.lstrip()}" if first and first in "aeiouyh" else f"de {name}"
+    name = name.strip()
+    return f"d'{name}" if fold(name[:1]) in tuple("aeiouyh") else f"de {name}"
 
 
 def counted(count: int, singular: str, plural: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..catalogue import Catalogue, Field
+from ..catalogue import NOTIFICATION_DATE, VISA_DATE, Catalogue, Field
 from ..text import fold
 from .candidate import Candidate
 from .lines import is_title_text
@@ -227,7 +227,7 @@ def match(catalogue: Catalogue, found: list[Candidate]) -> list[Match]:
 # The agent signs twice in the workflow: after their observations (stage 2), then when the report,
 # visaed, is notified (stage 4). A form prints « Signature de l'agent » for either.
 _AGENT_SIGNATURES = ("signature_agent_observations", "signature_agent")
-_AFTER_THE_VISA = ("visa_autorite", "date_visa", "date_notification")
+_AFTER_THE_VISA = ("visa_autorite", VISA_DATE, NOTIFICATION_DATE)
 
 
 def _agent_signature_by_its_place(catalogue: Catalogue, given: dict[str, Match]) -> None:

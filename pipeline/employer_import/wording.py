@@ -15,6 +15,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
+from ..employer_read.folding import DATE_BLANK_RUNS
 from ..text import drop_invisible, fold
 
 # Leader dots, underscores, ellipses: the zone a value is written in.
@@ -25,7 +26,7 @@ BOX_RE = re.compile(r"\[\s?[xX✗✘✓✔]?\s?\]|\(\s?\)|[☐☒☑✗✘□■
                     r"[\ufe0e\ufe0f]?|[\uf06f\uf0a8\uf0fe\uf078\uf0fd\uf072]")
 # A date's blank after a word of the form (« … le ____/____/______ », « du ../../.... »): a place
 # of its own, for the date of what the line's label names.
-DATE_AFTER = re.compile(r"\s(?P<word>le|du)(?=\s+(?:[_.…]{2,}\s*/\s*){2}[_.…]{2,})")
+DATE_AFTER = re.compile(r"\s(?P<word>le|du)(?=\s+" + DATE_BLANK_RUNS + ")")
 # A numbering before a label: « 3.1 », « 2. », « a) », « II - », « IV. ».
 _NUMBERING_RE = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\s*[.)°\-–—]?|[ivxlc]{1,5}\s*[.)\-–—]|[a-z]\s*[.)])\s+",
                            re.IGNORECASE)

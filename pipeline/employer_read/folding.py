@@ -181,8 +181,10 @@ def value_text(text: str) -> str:
     return "" if _SEPARATORS_ONLY.fullmatch(text) else text
 
 
-# A date's blank as forms print it, with the word before it that is the form's (« le … »).
-DATE_BLANK = re.compile(r"(?:\b(?:le|du|au)\s+)?(?:[_.…]{2,}\s*/\s*){2}[_.…]{2,}")
+# A date's blank as forms print it (« ____/____/______ », « ../../.... »), with the word before it
+# that is the form's (« le … »).
+DATE_BLANK_RUNS = r"(?:[_.…]{2,}\s*/\s*){2}[_.…]{2,}"
+DATE_BLANK = re.compile(r"(?:\b(?:le|du|au)\s+)?" + DATE_BLANK_RUNS)
 _BLANK_AFTER_DATE = re.compile(r"(?<=\d)(?:\s*/\s*[_.…]{2,})+")  # the rest of the blank after a date typed
 _UNDERSCORES_BY_DIGITS = re.compile(r"_+(?=\d)|(?<=\d)_+")
 _SEPARATORS_ONLY = re.compile(r"[\s/.]*")  # what is left of a blank whose leaders are gone
