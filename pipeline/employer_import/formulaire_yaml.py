@@ -224,7 +224,8 @@ def earlier_fingerprints(existing: Path | None, model: Path, fingerprint: str) -
         same = named.resolve() == model.resolve() or named.name == model.name
     except OSError:
         same = named.name == model.name
-    found = [*(data.get("empreintes_precedentes") or []), data.get("empreinte")]
+    earlier = data.get("empreintes_precedentes") or []
+    found = [*([earlier] if isinstance(earlier, str) else earlier), data.get("empreinte")]
     return list(dict.fromkeys(str(f) for f in found if f and str(f) != fingerprint)) if same else []
 
 
