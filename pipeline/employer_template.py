@@ -22,13 +22,18 @@ report: the roster's values and last year's objectives AT THEIR MAPPED PLACES, f
 template's :class:`~pipeline.layout.Layout` by the reader's own place-finding
 (:class:`pipeline.employer_read.Finder`), so that what is written is where it is read:
 
-``after_label``  the blank after the label (its leader dots or underscores, its tab) replaced
-                 by the value; the line's other label stays where it was (its tab kept, the tab
-                 stop's dots removed)
-``below_label``  the first blank line under the label, else a new line after it
+``after_label``  the blank after the label (its leader dots or underscores) replaced by the
+                 value; a blank that is a tab to a stop keeps its tab (and the stop its leader's
+                 dots) after the value; the line's other label stays where it was (its tab kept,
+                 the tab stop's dots removed); a form field in the blank (an input field, a
+                 legacy FORMTEXT, a content control, a placeholder) gets the value inside it
+``below_label``  the first blank line under the label (its tabs kept, a field in it filled),
+                 else a new line after it
 ``cell``         the value cell (to the right, below, in the column of a header), in its
-                 paragraph's style
-``boxes``        the right box ticked: ☐ -> ☒, « [ ] » -> « [X] », a check box field's state
+                 paragraph's style; a text field in it filled
+``boxes``        the right box ticked: ☐ -> ☒, « [ ] » -> « [X] », a check box field's state;
+                 a symbol font's box (a ``w:sym``, a Wingdings character) stays in its font,
+                 showing that font's ticked box
 ``grid``         « X » in the option's column of the criterion's row
 ``form_field``, ``tag``   the form field or content control of that name
 tables           the rows under the header filled in order; more values than rows: rows added,
@@ -100,6 +105,20 @@ def _date_separator(text: str, i: int, stop: int) -> bool:
 # A box shown ticked: its glyph's ticked twin.
 _TICKED = {"☐": "☒", "□": "■", "❑": "■", "◻": "◼", "⬜": "⬛", "▢": "▣",
            "○": "●", "◯": "●"}
+# A symbol font's box (its character in the private-use area, as Word and LibreOffice keep it)
+# ticked in the same font: the twin of each empty box, else the font's usual ticked box; a font
+# not known here, Wingdings' (what the reader takes for ticked in any font).
+_SYMBOL_TICKED = {
+    "wingdings": ({"\uf0a8": "\uf0fe", "\uf06f": "\uf078", "\uf071": "\uf0fd", "\uf072": "\uf0fd"}, "\uf0fe"),
+    "wingdings 2": ({"\uf0a3": "\uf054", "\uf02a": "\uf054"}, "\uf054"),
+}
+_FORM_TEXT = ("text", "date")  # the kinds of field a value is typed into
+
+
+def _symbol_ticked(shown: str, font: str | None) -> str:
+    """The ticked twin of the symbol font's box ``shown``, drawn in ``font``."""
+    twins, default = _SYMBOL_TICKED.get(" ".join((font or "").casefold().split()), _SYMBOL_TICKED["wingdings"])
+    return twins.get(shown, default)
 
 
 def _formats(fmt: str):
@@ -357,7 +376,9 @@ class _Span:
 class _Target:
     """Where one field's value goes: one of ``span`` (a line), ``cell`` (a cell's element),
     ``piece`` (a form field), ``new_line_after`` (a line's element, the value on a new line after
-    it), ``options`` (choice -> one of those, for boxes and grids)."""
+    it), ``options`` (choice -> one of those, for boxes and grids). A form field typed into
+    (``piece``, a text or date field) in a blank or a cell is written there, the ``span`` or
+    ``cell`` only when the field cannot be."""
 
     span: _Span | None = None
     cell: object = None
@@ -365,6 +386,7 @@ class _Target:
     new_line_after: object = None
     options: dict[str, "_Target"] = field(default_factory=dict)
     mark: str = ""  # what ticks a box or a grid's cell
+    clear: list[_Span] = field(default_factory=list)  # the rest of the blank, emptied with the span
 
 
 @dataclass
@@ -383,11 +405,12 @@ class _Places:
     """The template's places, found on its layout by the reader's :class:`~pipeline.employer_read.Finder`:
     each kind of place turned into where its value is written."""
 
-    def __init__(self, layout: Layout, form: Form):
+    def __init__(self, layout: Layout, form: Form, writer):
         from .employer_read import Document, Finder
 
         self.doc = Document(layout, form)
         self.finder = Finder(self.doc)
+        self.writer = writer  # the format's writer: the font a box is drawn in
 
     # -- offsets: the reader's text of a line drops invisible characters
 
@@ -415,6 +438,31 @@ class _Places:
             pos += size
         return None
 
+    @staticmethod
+    def _text_field(line: Line, start: int, end: int) -> Piece | None:
+        """The first field a value is typed into (text, date: an input field, a legacy FORMTEXT,
+        a content control, a placeholder) from offset ``start`` to ``end`` of ``line``, an empty
+        one at either end included."""
+        pos = 0
+        for piece in line.pieces:
+            size = len(piece.shown)
+            if piece.kind == "field" and piece.field_kind in _FORM_TEXT and start <= pos and (
+                    pos < end or pos == end and not size):
+                return piece
+            pos += size
+        return None
+
+    def _around_tabs(self, index: int, start: int, stop: int, tabs: list[int], before: str) -> _Target:
+        """A blank from ``start`` to ``stop`` of line ``index`` (the reader's offsets) holding tabs:
+        the value written at its start, each tab kept (its stop's leader draws its dots on after
+        the value, a next column stays where it is), what else the blank holds (typed dots,
+        spaces) emptied."""
+        line = self.doc.lines[index]
+        at = lambda k: self._offset(index, k)  # noqa: E731
+        bounds = [start, *tabs, stop]
+        clear = [_Span(line, at(a + 1), at(b)) for a, b in zip(bounds[1:], bounds[2:]) if b > a + 1]
+        return _Target(span=_Span(line, at(start), at(tabs[0]), before=before), clear=clear)
+
     # -- each kind of place
 
     def find(self, place: FieldPlace) -> _Target | None:
@@ -439,11 +487,16 @@ class _Places:
         tabs = [i for i in range(slot, leaders) if text[i] == "\t"]
         if more and tabs:  # keep the last tab: the next label stays at its stop
             tab = self._piece_at(line, self._offset(index, tabs[-1]))
-            span = _Span(line, self._offset(index, slot), self._offset(index, tabs[-1]), tab=tab, before=before)
+            target = _Target(span=_Span(line, self._offset(index, slot), self._offset(index, tabs[-1]), tab=tab,
+                                        before=before))
+        elif tabs:  # a tab stop's blank (« Nom :<tab> », its leader's dots): the tabs kept after the value
+            target = self._around_tabs(index, slot, leaders, tabs, before)
         else:
-            span = _Span(line, self._offset(index, slot), self._offset(index, leaders), before=before,
-                         after=" " if more else "")
-        return _Target(span=span)
+            target = _Target(span=_Span(line, self._offset(index, slot), self._offset(index, leaders),
+                                        before=before, after=" " if more else ""))
+        # An input field in the blank (« Date : <field> »): the value typed into it.
+        target.piece = self._text_field(line, self._offset(index, end), self._offset(index, stop))
+        return target
 
     def _below_label(self, place: FieldPlace) -> _Target | None:
         doc = self.doc
@@ -452,12 +505,23 @@ class _Places:
             return None
         if below.lines:
             first = below.lines[0]
-            if not doc.texts[first].strip(_LEADER_CHARS):
+            text = doc.texts[first]
+            if not text.strip(_LEADER_CHARS):
                 line = doc.lines[first]
-                return _Target(span=_Span(line, 0, len(line.text)))
+                tabs = [i for i, char in enumerate(text) if char == "\t"]
+                target = (self._around_tabs(first, 0, len(text), tabs, "") if tabs
+                          else _Target(span=_Span(line, 0, len(line.text))))
+                target.piece = self._text_field(line, 0, len(line.text))  # a placeholder, an input field
+                return target
         elif below.under is not None:
-            return _Target(cell=below.under.source)
+            return _Target(cell=below.under.source, piece=self._cell_field(below.under))
         return _Target(new_line_after=doc.lines[below.rest.line].source)
+
+    @staticmethod
+    def _cell_field(cell) -> Piece | None:
+        """The first field of a cell a value is typed into (a text or date field)."""
+        return next((p for line in cell.lines for p in line.pieces
+                     if p.kind == "field" and p.field_kind in _FORM_TEXT), None)
 
     def _cell(self, place: FieldPlace) -> _Target | None:
         value = self.finder.cell(place)
@@ -465,7 +529,7 @@ class _Places:
             return None
         box = next((p for line in value.lines for p in line.pieces
                     if p.kind == "field" and p.field_kind == "checkbox"), None)
-        return _Target(cell=value.source, piece=box)
+        return _Target(cell=value.source, piece=box or self._cell_field(value))
 
     _label = _cell
 
@@ -487,8 +551,8 @@ class _Places:
             mark = "[X]"
         elif shown.startswith("("):
             mark = "(X)"
-        elif "\ue000" <= shown[:1] <= "\uf8ff":
-            mark = "\uf0fe"  # Wingdings' ticked box
+        elif "\ue000" <= shown[:1] <= "\uf8ff":  # a symbol font's box: ticked in its font
+            mark = _symbol_ticked(shown, self.writer.symbol_font(piece) if piece is not None else None)
         else:
             mark = _TICKED.get(shown, "☒")
         return _Target(span=_Span(line, start_at, end_at), mark=mark)
@@ -566,7 +630,7 @@ class EmployerTemplate:
         self.root = package.xml_part(self.main)  # the parsed main part: the layout's elements
         self.stamp = layout.properties.get(STAMP_PROPERTY)
         self.token_parts = [name for name, data in parts.items() if _TOKEN in data]
-        places = _Places(layout, config.form)
+        places = _Places(layout, config.form, self.writer)
         self.targets: dict[str, _Target] = {}
         self.tables: dict[str, _TableTarget] = {}
         missing: list[_Missing] = []
@@ -622,8 +686,9 @@ class EmployerTemplate:
             found.update(id(p.source) for p in line.pieces)
 
         def add(target: _Target) -> None:
-            if target.span is not None:
-                add_line(target.span.line)
+            for span in (target.span, *target.clear):
+                if span is not None:
+                    add_line(span.line)
             for el in (target.cell, target.new_line_after, target.piece.source if target.piece else None):
                 if el is not None:
                     found.add(id(el))
@@ -714,11 +779,15 @@ class EmployerTemplate:
         text = str(value or "").strip()
         if not text:
             return
-        if target.piece is not None and (target.cell is None or box):
-            self.writer.set_field(_rebound_piece(target.piece, twin), is_yes(text) if box else text)
-        elif target.span is not None:
+        piece = target.piece
+        if piece is not None and (target.cell is None or box or piece.field_kind in _FORM_TEXT):
+            written = self.writer.set_field(_rebound_piece(piece, twin), is_yes(text) if box else text)
+            if written or (target.span is None and target.cell is None):
+                return  # else written in the blank or the cell around the field, as it would be without it
+        if target.span is not None:
             span = target.span
             spans.append((span, span.before + text + span.after))
+            spans.extend((blank, "") for blank in target.clear)
         elif target.cell is not None:
             self.writer.write_cell(twin[id(target.cell)], text)
         elif target.new_line_after is not None:

@@ -285,8 +285,8 @@ def test_a_value_after_a_label_replaces_its_blank_and_keeps_the_other_label(camp
     # A tab leader: the value before the tab, the tab kept so that the next label stays at its stop.
     assert "Nom de famille : L’Hôte\tNom d'usage : \t" in texts
     assert "Grade : Adjoint administratif\tÉchelon : \t" in texts
-    # Both fields of a line filled; the last tab replaced.
-    assert "Date de l'entretien professionnel : 15/12/2026\tDate de la convocation : 02/12/2026" in texts
+    # Both fields of a line filled; the last tab (its dotted leader) kept after the value.
+    assert "Date de l'entretien professionnel : 15/12/2026\tDate de la convocation : 02/12/2026\t" in texts
     # Typed dots replaced.
     assert "Prénom : Zoé" in texts and "Service / unité : R&D <labo>" in " ".join(texts)
     # Not pre-filled: left as the employer made it.
@@ -561,3 +561,279 @@ def test_a_report_filled_on_the_employers_form_and_returned_is_accepted_at_stage
     assert [r["atteinte"] for r in report.tables["resultats"]] == ["atteint", "partiellement atteint", "atteint",
                                                                    "non atteint"]
     assert report.values["qualite_travail"] == "Très bon" and report.values["signature_evaluateur"] == "DURAND Sophie"
+
+
+# -- where the form says how a value is written: its boxes' font, its fields, its tab stops ----------
+
+ODF_NS = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in __import__("pipeline.odf", fromlist=["NSMAP"]).NSMAP.items())
+SYMBOLS_ROW = {"matricule": "500001", "nom": "Martin", "prénom": "Élodie", "grade": "Rédacteur",
+               "service": "Finances", "poste": "Comptable", "évaluateur": "Sophie Durand",
+               "date d'entretien": "23/10/2026", "encadrant": "oui", "premier entretien": "oui",
+               "échelon sommital": "oui"}
+SYMBOLS_PLACES = {
+    "nom": {"apres_libelle": "Nom"}, "prenom": {"apres_libelle": "Prénom"}, "grade": {"apres_libelle": "Grade"},
+    "service": {"apres_libelle": "Service"}, "date_entretien": {"apres_libelle": "Date de l'entretien"},
+    "poste": {"sous_libelle": "Emploi occupé"}, "evaluateur": {"cellule": "Évaluateur"},
+    "encadre_agents": {"cases": {"oui": "Oui", "non": "Non"}, "libelle": "Encadrement"},
+    "echelon_sommital": {"cases": {"oui": "Oui", "non": "Non"}, "libelle": "Échelon sommital"},
+    "premier_entretien": {"cases": {"oui": "Premier entretien"}},
+}
+
+
+def _w(xml: str):
+    return ooxml.parse_xml(f'<w:root {W}>{xml}</w:root>'.encode())[0]
+
+
+def _sym(font: str, char: str) -> str:
+    return (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}"/></w:rPr>'
+            f'<w:sym w:font="{font}" w:char="{char}"/></w:r>')
+
+
+def _text(text: str, font: str | None = None) -> str:
+    props = f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}"/></w:rPr>' if font else ""
+    return f'<w:r>{props}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def _formtext(name: str, date: bool = False) -> str:
+    kind = '<w:type w:val="date"/><w:format w:val="dd/MM/yyyy"/>' if date else ""
+    return (f'<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="{name}"/><w:enabled/>'
+            f'<w:calcOnExit w:val="0"/><w:textInput>{kind}</w:textInput></w:ffData></w:fldChar></w:r>'
+            '<w:r><w:instrText xml:space="preserve"> FORMTEXT </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            '<w:r><w:t xml:space="preserve">\u2002\u2002\u2002\u2002\u2002</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def symbols_docx(path: Path) -> Path:
+    """A form made in Word: blanks that are tab stops with a leader (« Nom :<tab> » to a dotted
+    stop, « Prénom :<tab> » to an underscored one, a dotted answer line under « Emploi occupé »),
+    form fields (FORMTEXT after « Grade » and « Date de l'entretien », a content control showing
+    its placeholder after « Service », a FORMTEXT in the cell beside « Évaluateur »), boxes drawn in
+    symbol fonts (Wingdings' F0A8 inserted as symbols, Wingdings 2's « A3 » written short, a
+    Wingdings 2 character typed in the text)."""
+    import docx
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Cm
+
+    document = docx.Document()
+    document.add_heading("COMPTE RENDU D'ENTRETIEN PROFESSIONNEL", level=1)
+    for label, leader in (("Nom :", WD_TAB_LEADER.DOTS), ("Prénom :", WD_TAB_LEADER.LINES)):
+        p = document.add_paragraph(label + "\t")
+        p.paragraph_format.tab_stops.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT, leader)
+    body = document.element.body
+    sect = body[-1]
+    paragraphs = [
+        "<w:p>" + _text("Grade : ") + _formtext("Grade") + "</w:p>",
+        "<w:p>" + _text("Service : ") + '<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>'
+        + _text("Cliquez ici pour entrer du texte.") + "</w:sdtContent></w:sdt></w:p>",
+        "<w:p>" + _text("Date de l'entretien : ") + _formtext("DateEntretien", date=True) + "</w:p>",
+        "<w:p>" + _text("Encadrement : ") + _sym("Wingdings", "F0A8") + _text(" Oui    ")
+        + _sym("Wingdings", "F0A8") + _text(" Non") + "</w:p>",
+        "<w:p>" + _text("Échelon sommital : ") + _sym("Wingdings 2", "A3") + _text(" Oui    ")
+        + _sym("Wingdings 2", "A3") + _text(" Non") + "</w:p>",
+        "<w:p>" + _text("\uf0a3", "Wingdings 2") + _text(" Premier entretien") + "</w:p>",
+        "<w:p>" + _text("Emploi occupé :") + "</w:p>",
+        '<w:p><w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9072"/></w:tabs></w:pPr>'
+        "<w:r><w:tab/></w:r></w:p>",
+        '<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid><w:gridCol w:w="3000"/>'
+        '<w:gridCol w:w="6000"/></w:tblGrid><w:tr><w:tc><w:p>' + _text("Évaluateur") + "</w:p></w:tc><w:tc><w:p>"
+        + _formtext("Evaluateur") + "</w:p></w:tc></w:tr></w:tbl>",
+        "<w:p>" + _text("Fin du formulaire.") + "</w:p>",
+    ]
+    for xml in paragraphs:
+        sect.addprevious(_w(xml))
+    document.save(path)
+    return path
+
+
+def symbols_odt(path: Path) -> Path:
+    """The same form made in LibreOffice Writer: « Nom :<tab> » and « Prénom : <tab> » to a
+    style's dotted stop, an input field after « Date de l'entretien » and in the cell beside
+    « Évaluateur », a placeholder after « Grade » and on the line under « Emploi occupé », boxes in
+    spans of Wingdings and Wingdings 2 (their characters in the private-use area)."""
+    base = MINISTRY / "E_hopital_lignes_soulignees.odt"
+    with zipfile.ZipFile(base) as archive:
+        package = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    boxes = lambda style, char: f'<text:span text:style-name="{style}">{char}</text:span>'  # noqa: E731
+    text = (
+        '<text:h text:outline-level="1">COMPTE RENDU D\'ENTRETIEN PROFESSIONNEL</text:h>'
+        '<text:p text:style-name="PTab">Nom :<text:tab/></text:p>'
+        '<text:p text:style-name="PTab">Prénom : <text:tab/></text:p>'
+        '<text:p>Grade : <text:placeholder text:placeholder-type="text">&lt;grade&gt;</text:placeholder></text:p>'
+        '<text:p>Service : <text:text-input text:description="Service"/></text:p>'
+        '<text:p>Date de l\'entretien : <text:text-input text:description="jj/mm/aaaa"/></text:p>'
+        f'<text:p>Encadrement : {boxes("TW", "&#xf0a8;")} Oui    {boxes("TW", "&#xf0a8;")} Non</text:p>'
+        f'<text:p>Échelon sommital : {boxes("TW2", "&#xf0a3;")} Oui    {boxes("TW2", "&#xf0a3;")} Non</text:p>'
+        f'<text:p>{boxes("TW2", "&#xf0a3;")} Premier entretien</text:p>'
+        '<text:p>Emploi occupé :</text:p>'
+        '<text:p><text:placeholder text:placeholder-type="text">&lt;Saisir ici&gt;</text:placeholder></text:p>'
+        '<table:table table:name="T"><table:table-column table:number-columns-repeated="2"/><table:table-row>'
+        '<table:table-cell office:value-type="string"><text:p>Évaluateur</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p><text:text-input text:description="Nom"/></text:p>'
+        '</table:table-cell></table:table-row></table:table>'
+        '<text:p>Fin du formulaire.</text:p>')
+    automatic = (
+        '<style:style style:name="PTab" style:family="paragraph"><style:paragraph-properties><style:tab-stops>'
+        '<style:tab-stop style:position="16cm" style:type="right" style:leader-style="dotted" '
+        'style:leader-text="."/></style:tab-stops></style:paragraph-properties></style:style>'
+        '<style:style style:name="TW" style:family="text"><style:text-properties style:font-name="Wingdings"/>'
+        '</style:style><style:style style:name="TW2" style:family="text"><style:text-properties '
+        'style:font-name="Wingdings 2"/></style:style>')
+    faces = ('<style:font-face style:name="Wingdings" svg:font-family="Wingdings" style:font-pitch="variable" '
+             'style:font-charset="x-symbol"/><style:font-face style:name="Wingdings 2" '
+             'svg:font-family="\'Wingdings 2\'" style:font-pitch="variable" style:font-charset="x-symbol"/>')
+    package["content.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS} office:version="1.3">'
+        f'<office:font-face-decls>{faces}</office:font-face-decls><office:automatic-styles>{automatic}'
+        f'</office:automatic-styles><office:body><office:text>{text}</office:text></office:body>'
+        '</office:document-content>').encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in package.items():
+            archive.writestr(name, data, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    return path
+
+
+@pytest.fixture(scope="module")
+def symbol_forms(tmp_path_factory) -> dict[str, tuple[Config, Path]]:
+    """Each format's form of symbols, fields and tab stops, and the report generer made from it."""
+    from tests.conftest import write_csv
+
+    found = {}
+    for suffix, make in ((".docx", symbols_docx), (".odt", symbols_odt)):
+        base = tmp_path_factory.mktemp("symboles" + suffix.replace(".", "_"))
+        make(base / f"modele{suffix}")
+        (base / "formulaire.yaml").write_text(yaml.safe_dump({
+            "modele": f"modele{suffix}", "empreinte": "F-0123456789", "nom": "Formulaire aux symboles",
+            "emplacements": SYMBOLS_PLACES}, allow_unicode=True), encoding="utf-8")
+        write_csv(base / "agents.csv", [SYMBOLS_ROW], header=list(SYMBOLS_ROW))
+        (base / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n", encoding="utf-8")
+        config = load_config(base / "config.yaml")
+        result = generate(config, today=TODAY)
+        assert not result.problems, result.problems
+        (report,) = result.reports
+        found[suffix] = (config, report)
+    return found
+
+
+def _main_part(report: Path):
+    package = parts(report)
+    from pipeline import odf
+
+    return (ooxml.parse_xml(package["word/document.xml"]) if report.suffix == ".docx"
+            else odf.parse_xml(package["content.xml"]))
+
+
+def test_a_box_drawn_in_a_symbol_font_is_ticked_in_that_font(symbol_forms):
+    """GIVEN forms whose boxes are drawn in symbol fonts: Wingdings' empty box inserted as a
+    symbol (w:sym F0A8), Wingdings 2's written short (w:sym A3), a Wingdings 2 box typed in a run
+    of that font, .odt spans of Wingdings and Wingdings 2 WHEN generer ticks « oui » THEN each box
+    stays what it was, in its font (a w:sym stays a w:sym, its run's fonts kept), showing that
+    font's ticked box (Wingdings F0FE, Wingdings 2 54); the other box is left empty; the reader
+    reads each ticked."""
+    config, report = symbol_forms[".docx"]
+    root = _main_part(report)
+    q = ooxml.qn
+    syms = [(s.get(q("w:font")), s.get(q("w:char"))) for s in root.iter(q("w:sym"))]
+    assert syms == [("Wingdings", "F0FE"), ("Wingdings", "F0A8"), ("Wingdings 2", "54"), ("Wingdings 2", "A3")]
+    for sym in root.iter(q("w:sym")):  # each symbol's run: its fonts, and nothing typed beside the symbol
+        run = sym.getparent()
+        assert run.find(q("w:rPr")).find(q("w:rFonts")).get(q("w:ascii")) == sym.get(q("w:font"))
+        assert [child.tag for child in run] == [q("w:rPr"), q("w:sym")]
+    typed = [t for t in root.iter(q("w:t")) if t.text and "\uf000" <= t.text[0] <= "\uf0ff"]
+    assert [t.text for t in typed] == ["\uf054"]  # Wingdings 2's ticked box, in its run of Wingdings 2
+    assert typed[0].getparent().find(q("w:rPr")).find(q("w:rFonts")).get(q("w:ascii")) == "Wingdings 2"
+    values = read_report(report, config.form).values
+    assert (values["encadre_agents"], values["echelon_sommital"], values["premier_entretien"]) == ("oui", "oui", True)
+
+    config, report = symbol_forms[".odt"]
+    root = _main_part(report)
+    from pipeline import odf
+
+    spans = [(s.get(odf.qn("text:style-name")), s.text) for s in root.iter(odf.qn("text:span"))]
+    assert spans == [("TW", "\uf0fe"), ("TW", "\uf0a8"), ("TW2", "\uf054"), ("TW2", "\uf0a3"), ("TW2", "\uf054")]
+    values = read_report(report, config.form).values
+    assert (values["encadre_agents"], values["echelon_sommital"], values["premier_entretien"]) == ("oui", "oui", True)
+
+
+def test_a_value_whose_place_is_a_form_field_is_typed_into_the_field(symbol_forms):
+    """GIVEN forms whose blanks are form fields: a legacy FORMTEXT after « Grade » and « Date de
+    l'entretien », a content control showing its placeholder after « Service », a FORMTEXT in the
+    cell beside « Évaluateur » (.docx); input fields after « Service » and « Date de l'entretien »
+    and in the cell beside « Évaluateur », placeholders after « Grade » and under « Emploi occupé »
+    (.odt) WHEN generer writes the roster's values THEN each is inside its field (a placeholder
+    replaced by it), nothing written beside the field, and the reader reads it back."""
+    q = ooxml.qn
+    config, report = symbol_forms[".docx"]
+    root = _main_part(report)
+    results = {}
+    for begin in root.iter(q("w:fldChar")):
+        if begin.get(q("w:fldCharType")) != "begin":
+            continue
+        name = begin.find(q("w:ffData")).find(q("w:name")).get(q("w:val"))
+        shown, inside = [], False
+        for run in begin.getparent().itersiblings():
+            mark = run.find(q("w:fldChar"))
+            if mark is not None and mark.get(q("w:fldCharType")) == "end":
+                break
+            if mark is not None:
+                inside = True
+            elif inside:
+                shown += [t.text for t in run.iter(q("w:t"))]
+        results[name] = "".join(shown)
+        # Nothing after the field's end in its paragraph.
+        assert not "".join(t.text or "" for t in run.itersiblings() for t in t.iter(q("w:t"))), name
+    assert results == {"Grade": "Rédacteur", "DateEntretien": "23/10/2026", "Evaluateur": "Sophie Durand"}
+    (sdt,) = root.iter(q("w:sdt"))
+    assert sdt.find(q("w:sdtPr")).find(q("w:showingPlcHdr")) is None
+    assert "".join(t.text for t in sdt.iter(q("w:t"))) == "Finances"
+    assert sdt.getnext() is None  # the value not typed after the control
+    values = read_report(report, config.form).values
+    assert {k: values[k] for k in ("grade", "service", "date_entretien", "evaluateur")} == {
+        "grade": "Rédacteur", "service": "Finances", "date_entretien": "23/10/2026", "evaluateur": "Sophie Durand"}
+
+    from pipeline import odf
+
+    config, report = symbol_forms[".odt"]
+    root = _main_part(report)
+    inputs = [(el.get(odf.qn("text:description")), el.text, el.tail) for el in root.iter(odf.qn("text:text-input"))]
+    assert inputs == [("Service", "Finances", None), ("jj/mm/aaaa", "23/10/2026", None), ("Nom", "Sophie Durand", None)]
+    assert not list(root.iter(odf.qn("text:placeholder")))  # typed over: the values in their place
+    lines = line_texts(report)
+    assert "Grade : Rédacteur" in lines and lines[lines.index("Emploi occupé :") + 1] == "Comptable"
+    values = read_report(report, config.form).values
+    assert {k: values[k] for k in ("grade", "service", "date_entretien", "evaluateur", "poste")} == {
+        "grade": "Rédacteur", "service": "Finances", "date_entretien": "23/10/2026", "evaluateur": "Sophie Durand",
+        "poste": "Comptable"}
+
+
+def test_a_blank_that_is_a_tab_to_a_leader_s_stop_keeps_its_tab_and_leader(symbol_forms, convert, tmp_path):
+    """GIVEN forms whose blanks are a tab to a stop drawing dots or a line (« Nom :<tab> »,
+    « Prénom :<tab> », a dotted answer line under « Emploi occupé » in the .docx) WHEN generer
+    writes the values THEN each is written at the blank's start, after « : » and a space, its tab
+    kept after it and its stop's leader left as the form has it: LibreOffice prints the value and
+    the leader's dots after it; the reader reads the value."""
+    config, report = symbol_forms[".docx"]
+    lines = line_texts(report)
+    assert "Nom : Martin\t" in lines and "Prénom : Élodie\t" in lines
+    assert lines[lines.index("Emploi occupé :") + 1] == "Comptable\t"
+    root = _main_part(report)
+    q = ooxml.qn
+    leaders = [stop.get(q("w:leader")) for stop in root.iter(q("w:tab")) if stop.getparent().tag == q("w:tabs")]
+    assert leaders == ["dot", "underscore", "dot"]
+    values = read_report(report, config.form).values
+    assert (values["nom"], values["prenom"], values["poste"]) == ("Martin", "Élodie", "Comptable")
+    odt_config, odt_report = symbol_forms[".odt"]
+    odt_lines = line_texts(odt_report)
+    assert "Nom : Martin\t" in odt_lines and "Prénom : Élodie\t" in odt_lines
+    values = read_report(odt_report, odt_config.form).values
+    assert (values["nom"], values["prenom"]) == ("Martin", "Élodie")
+    # As printed: the value, then the leader's dots up to the stop.
+    copies = [Path(shutil.copy(path, tmp_path / f"rapport{path.suffix.replace('.', '_')}{path.suffix}"))
+              for path in (report, odt_report)]
+    out = convert(copies, "pdf")
+    for copy in copies:
+        text = subprocess.run(["pdftotext", "-layout", str(out / f"{copy.stem}.pdf"), "-"], capture_output=True,
+                              text=True).stdout
+        assert any(line.strip().startswith("Nom : Martin....") for line in text.splitlines()), (copy, text)
+        if copy.suffix == ".docx":
+            assert any(line.strip().startswith("Comptable....") for line in text.splitlines()), text

@@ -17,7 +17,7 @@ makes the campaign's template (a package as ``{part name: bytes}``, ``mimetype``
 
 Per report, on a copy of content.xml, at the elements a :class:`pipeline.layout.Layout` gives:
 :func:`replace_text`, :func:`write_cell`, :func:`insert_line_after`, :func:`set_field`,
-:func:`clone_row`. Character data is ODF's: spaces collapse, a tab or a break is an element;
+:func:`clone_row`; :func:`symbol_font` (the font a box is drawn in). Character data is ODF's: spaces collapse, a tab or a break is an element;
 a line's offsets are those of its layout, mapped back to the text as written.
 """
 
@@ -50,7 +50,9 @@ _FIELDMARK_START, _FIELDMARK_SEPARATOR, _FIELDMARK_END = (qn("field:fieldmark-st
                                                          qn("field:fieldmark-end"))
 _SPAN = qn("text:span")
 _PARAM, _PARAM_NAME, _PARAM_VALUE = qn("field:param"), qn("field:name"), qn("field:value")
-_TEXT_INPUT = qn("text:text-input")
+_TEXT_INPUT, _PLACEHOLDER = qn("text:text-input"), qn("text:placeholder")
+_STYLE, _TEXT_PROPERTIES, _FONT_FACE = qn("style:style"), qn("style:text-properties"), qn("style:font-face")
+_FONT_NAME, _FONT_FAMILY, _PARENT_STYLE = qn("style:font-name"), qn("fo:font-family"), qn("style:parent-style-name")
 _REPEAT_CAP = 200  # a repeat count above this is left as it is (no form has so many blank rows)
 
 #: The page code's picture, replaced in each report.
@@ -345,10 +347,14 @@ def _inline(value: str) -> str:
 
 def replace_text(line, start: int, end: int, value: str) -> None:
     """Replace what ``line`` shows from offset ``start`` to ``end`` by ``value`` (one line,
-    spacing collapsed), in the span of what it replaces; with nothing replaced, before what comes
-    at ``start``, else at the end of the line. Tabs, breaks and spaces elements in between are
-    removed; fields are left as they are."""
-    value = _inline(value)
+    spacing collapsed, a space it starts or ends with kept: « : » then the value), in the span of
+    what it replaces; with nothing replaced, before what comes at ``start``, else at the end of the
+    line. Tabs, breaks and spaces elements in between are removed; fields are left as they are."""
+    inline = _inline(value)
+    if inline:
+        value = " " * value[:1].isspace() + inline + " " * value[-1:].isspace()
+    else:
+        value = inline
     items, pos = [], 0
     for item in _items(line):
         size = len(item.piece.shown)
@@ -402,6 +408,29 @@ def clear_tab_leader(line, tab) -> None:
     """A tab stop's leader belongs to the paragraph's style in ODF: left as it is."""
 
 
+def symbol_font(piece) -> str | None:
+    """The font a text piece's characters are drawn in, as the automatic or named text style of
+    the span holding them says (its parents' too); ``None`` when none says (the paragraph's)."""
+    el = piece.source
+    if el is None or piece.kind != "text":
+        return None
+    holder = el if el.tag == _SPAN and el.text and _shows(el.text, piece.text) else el.getparent()
+    root = el.getroottree().getroot()
+    styles = {s.get(_NAME): s for s in root.iter(_STYLE)}
+    faces = {f.get(_NAME): f.get(qn("svg:font-family")) for f in root.iter(_FONT_FACE)}
+    while holder is not None and holder.tag == _SPAN:
+        name, seen = holder.get(_STYLE_NAME), set()
+        while name and name in styles and name not in seen:
+            seen.add(name)
+            props = styles[name].find(_TEXT_PROPERTIES)
+            if props is not None and (props.get(_FONT_NAME) or props.get(_FONT_FAMILY)):
+                font = faces.get(props.get(_FONT_NAME)) or props.get(_FONT_NAME) or props.get(_FONT_FAMILY)
+                return font.strip("'\"")
+            name = styles[name].get(_PARENT_STYLE)
+        holder = holder.getparent()
+    return None
+
+
 def _fill(p: etree._Element, value: str) -> None:
     """``p``'s content replaced by ``value``: lines as line breaks, spaces ODF would collapse as
     ``text:s``."""
@@ -450,8 +479,8 @@ def insert_line_after(p: etree._Element, value: str) -> etree._Element:
 
 def set_field(piece, value: str | bool) -> bool:
     """Fill the field ``piece`` stands for: a content control (text, check box), a text input
-    field, a form control's check box or text, a legacy check box or text field kept as a field
-    mark. Returns whether it could."""
+    field, a placeholder (replaced by the value), a form control's check box or text, a legacy
+    check box or text field kept as a field mark. Returns whether it could."""
     el = piece.source
     if el.tag in (_LOEXT_CONTROL, _TEXT_CONTROL):
         prefix = "loext" if el.tag == _LOEXT_CONTROL else "text"
@@ -466,6 +495,10 @@ def set_field(piece, value: str | bool) -> bool:
         return True
     if el.tag == _TEXT_INPUT:
         _fill_inline(el, str(value))
+        return True
+    if el.tag == _PLACEHOLDER:  # typed over, as in LibreOffice: the placeholder gives way to the text
+        _before(el, _inline(str(value)))
+        _remove(el)
         return True
     if el.tag == _FIELDMARK_START and piece.field_kind in ("text", "date"):
         return _fill_field_mark(el, str(value))

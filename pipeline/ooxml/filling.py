@@ -14,7 +14,9 @@ Per report, on a copy of the main part, at the elements a :class:`pipeline.layou
 read from it gives (``source``):
 
 - :func:`replace_text`: what a line shows between two offsets replaced by a value, in the run
-  of what it replaces (a leader's, a tab's), tabs in between removed; :func:`clear_tab_leader`;
+  of what it replaces (a leader's, a tab's), tabs in between removed, a ``w:sym`` replaced by a
+  symbol of its font (a box ticked) kept a ``w:sym``; :func:`clear_tab_leader`;
+  :func:`symbol_font` (the font a box is drawn in);
 - :func:`write_cell`: a value in a cell's first paragraph, its paragraph properties kept, in
   the formatting of its paragraph mark;
 - :func:`insert_line_after`, :func:`set_field` (a content control, a legacy form field),
@@ -43,6 +45,8 @@ _CHECK_BOX, _CHECKED, _LEADER, _POS = qn("w:checkBox"), qn("w:checked"), qn("w:l
 _EVEN_AND_ODD, _BOOKMARK_START, _BOOKMARK_END = (qn("w:evenAndOddHeaders"), qn("w:bookmarkStart"),
                                                  qn("w:bookmarkEnd"))
 _SPACE = qn("xml:space")
+_CHAR, _FONT, _R_FONTS = qn("w:char"), qn("w:font"), qn("w:rFonts")
+_FONT_ATTRIBUTES = (qn("w:ascii"), qn("w:hAnsi"), qn("w:cs"), qn("w:eastAsia"))
 # Run properties a paragraph mark may have that a run may not (tracked changes of the mark).
 _MARK_ONLY = frozenset(qn(n) for n in ("w:ins", "w:del", "w:moveFrom", "w:moveTo", "w:rPrChange"))
 
@@ -361,6 +365,9 @@ def replace_text(line, start: int, end: int, value: str) -> None:
             text = el.text or ""
             _set_text(el, text[:cut_from] + (value if first else "") + text[cut_to:])
             done = done or first
+        elif el.tag == _SYM and first and cut_from == 0 and cut_to == b - a and _symbol_code(value) is not None:
+            _set_symbol(el, value)  # a symbol's box ticked: the same symbol of its font, another character
+            done = True
         else:  # a tab, a break, a symbol, a no-break hyphen: one element, one character
             if first:
                 el.addprevious(_text_element(value))
@@ -382,6 +389,39 @@ def replace_text(line, start: int, end: int, value: str) -> None:
         _set_text(last.source, (last.source.text or "") + value)
         return
     line.source.append(_run(line.source, value))
+
+
+def _symbol_code(value: str) -> int | None:
+    """The code of a symbol font's character (one character of the private-use area U+F000 to
+    U+F0FF, as :func:`.reading.symbol_text` gives a ``w:sym``), ``None`` for any other value."""
+    return ord(value) if len(value) == 1 and 0xF000 <= ord(value) <= 0xF0FF else None
+
+
+def _set_symbol(sym: etree._Element, value: str) -> None:
+    """The ``w:sym`` ``sym`` showing ``value``, written as its own code is (``F0A8``, or ``A8``
+    below the private-use area), its font kept."""
+    code, old = _symbol_code(value), sym.get(_CHAR) or ""
+    try:
+        shifted = int(old, 16) >= 0xF000
+    except ValueError:
+        shifted = True
+    sym.set(_CHAR, f"{code:04X}" if shifted else f"{code - 0xF000:02X}")
+
+
+def symbol_font(piece) -> str | None:
+    """The font a piece's character is drawn in, as the file says it where it is: a ``w:sym``'s
+    font, else its run's (``w:rFonts``); ``None`` when neither says (a style's font)."""
+    el = piece.source
+    if el is None:
+        return None
+    if el.tag == _SYM and el.get(_FONT):
+        return el.get(_FONT)
+    run = el.getparent()
+    rpr = run.find(_RPR) if run is not None and run.tag == _R else None
+    fonts = rpr.find(_R_FONTS) if rpr is not None else None
+    if fonts is None:
+        return None
+    return next((fonts.get(name) for name in _FONT_ATTRIBUTES if fonts.get(name)), None)
 
 
 def clear_tab_leader(line, tab) -> None:
