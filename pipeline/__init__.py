@@ -124,8 +124,9 @@ def reexamine_files(config: Config, paths: Iterable[str | Path], *, outputs: boo
     corrected. Each file's old note goes to the history, the file goes where its new outcome
     sends it (a stage folder, or ``rejets`` with a new note), and the journal records a new
     examination of the same received file; nothing is deleted. Returns a :class:`PassResult`.
-    Raises :class:`NotReexaminable` (nothing moves) when a path is not a turned-away file of the
-    journal; takes the workspace lock like :func:`process_inbox` (``received_on`` as there)."""
+    A path that is not a turned-away file of the journal (a rejection note beside its file, a file
+    not found) is skipped, its French reason in ``PassResult.skipped``; raises
+    :class:`NotReexaminable` (nothing moves) when no path is one; takes the workspace lock like :func:`process_inbox` (``received_on`` as there)."""
     from .process import reexamine_files
     from .watch.lock import acquire_lock
 

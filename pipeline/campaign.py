@@ -37,11 +37,11 @@ from .catalogue import AGENT_PARTY, EVALUATOR_PARTY, MANAGER_PARTY
 from .deadlines import LATE, MISSED, OPEN, OVERDUE, PENDING, Schedule, correction_due, short_name
 from .journal import DRAFTED, FAILED, QUEUED, REJECTION_NOTE, REMINDER, SENDING, SENT, UNCERTAIN, CurrentReport, \
     FileRow, FileSummary, Journal, MessageRow
-from .journal import AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, MANAGER_REMINDER, ReminderItem
+from .journal import AGENT_REMINDER, AUTHORITY_REMINDER, CANCELLED, MANAGER_REMINDER, OBSOLETE, ReminderItem
 from .journal import ANNOUNCEMENT, INVITATION, INVITATION_CANCEL, INVITATION_UPDATE
 from .outcomes import Outcome, is_error
 from .civility import EVALUATOR_CIVILITY
-from .records import PdfSignature, ReportContent
+from .records import PdfSignature, ReportContent, roster_first
 from .roster import AGENT_EMAIL, DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, MANAGER, MANAGER_EMAIL
 from .text import canonical_choice, format_date
 
@@ -82,6 +82,7 @@ MESSAGE_STATUS_WORDS = {
     FAILED: "échec de l'envoi",
     UNCERTAIN: "envoi incertain",
     CANCELLED: "annulé (l'étape a avancé avant l'envoi)",
+    OBSOLETE: "périmé (compte rendu accepté ou corrigé depuis)",
 }
 # Messages to agents (pipeline.mail.announcement, pipeline.mail.invitations).
 MESSAGE_KIND_WORDS.update({ANNOUNCEMENT: "Annonce de la campagne", INVITATION: "Convocation",
@@ -548,11 +549,7 @@ def _agent_state(config: _Settled, number: str, listed: RosterRow | None,
     # report still says when the interview was held).
     facts = report_facts or last_facts
     reported = facts.identity if facts is not None else _NOTHING
-    if listed is not None:
-        values = listed.values
-        identity = {k: v for k in IDENTITY if (v := values.get(k, "") or reported.get(k, ""))}
-    else:
-        identity = {k: v for k in IDENTITY if (v := reported.get(k, ""))}
+    identity = roster_first(listed.values if listed is not None else None, reported, IDENTITY)
     identity[cat.AGENT_NUMBER] = number
     dates: dict[str, dt.date | None] = dict.fromkeys(date_keys)
     sources: dict[str, str] = {}
@@ -686,8 +683,9 @@ def _last_messages(config: Config, journal: Journal, turned_away: dict[str, File
     sent (no address) says «\u202fnote non envoyée : adresse inconnue\u202f» unless a message came after it."""
     campaign = config.campaign.key
     latest: dict[str, MessageRow] = {}
+    pending = {seen.file_id for seen in turned_away.values()}
     for message in journal.messages():
-        if message.campaign == campaign:
+        if message.campaign == campaign and not _withdrawn(message, pending):
             for agent in message.agents:
                 latest[agent] = message
     shown = {agent: LastMessage(f"{described_message(m)} à {m.recipient}", _day(m.sent_at or m.created_at))
@@ -699,6 +697,16 @@ def _last_messages(config: Config, journal: Journal, turned_away: dict[str, File
                     last is None or last.created_at < seen.received_at.isoformat()):
                 shown[number] = LastMessage(NOTE_NOT_SENT, None)
     return shown
+
+
+def _withdrawn(message: MessageRow, pending: set[int]) -> bool:
+    """A message that is no one's last message: never sent (a reminder cancelled, a note found
+    obsolete), or a rejection note not sent (queued, or a draft HR has not sent) whose file is
+    no longer its agent's pending rejection (``pending``: those files' ids), even before a
+    delivery marks it obsolete."""
+    if message.status in (CANCELLED, OBSOLETE):
+        return True
+    return message.kind == REJECTION_NOTE and message.status in (QUEUED, DRAFTED) and message.file_id not in pending
 
 
 def _valid_addresses(cell: str) -> bool:

@@ -468,6 +468,9 @@ def format_pass(result, config, shown: Counter | None = None, *, log_file: Path 
         lines.append(f"{counted(len(result.left_alone), 'fichier laissé', 'fichiers laissés')} dans le dossier "
                      "d'entrée pour l'instant :")
         lines.extend(f"  {name} : {why}" for name, why in result.left_alone)
+    if getattr(result, "skipped", None):  # reexaminer: what it was named but did not examine again
+        lines.append(f"{counted(len(result.skipped), 'fichier laissé', 'fichiers laissés')} de côté :")
+        lines.extend(f"  {why}" for _, why in result.skipped)
     return "\n".join(lines)
 
 
@@ -1142,13 +1145,27 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if full := disk_full(exc):  # a command that writes says which disk (_writing); any other, this
             return _failed(DiskFull.stopped(args.command, full_folder(full, [Path.cwd()])).message)
-        if not isinstance(exc, OSError):
-            raise
+        if not isinstance(exc, OSError):  # a defect of the program: said in French, its traceback kept
+            return _defect(args, exc)
         # Ours say it in French («\u202fdossier d'entrée introuvable\u202f»); the system's, in English: said in French.
         said = exc.strerror if exc.strerror and exc.errno and exc.strerror != os.strerror(exc.errno) else None
         return _failed(f"{said or describe_failure(exc)}" + (f" ({exc.filename})" if exc.filename else "") + ".")
     finally:
         args.log.close()
+
+
+def _defect(args, exc: Exception) -> int:
+    """A failure no rule of the product foresaw (a defect of the program): one French error that
+    says what to do, exit code 1, never a traceback on the console; the traceback is kept in the
+    command's log file (or a file of the system's temporary folder: :meth:`CommandLog.keep_failure`)."""
+    kept = args.log.keep_failure(exc)
+    where = (f"Le détail technique est dans {kept} : transmettez-le à votre service informatique." if kept else
+             "Le détail technique n'a pu être écrit nulle part : relancez la commande avec -v et transmettez ce "
+             "qu'elle affiche à votre service informatique.")
+    print(f"Erreur : la commande s'est arrêtée sur un défaut du logiciel ({type(exc).__name__}) ; aucun fichier "
+          f"n'a été perdu : ce qui a été fait est à sa place, le reste sera repris par la prochaine commande. {where}",
+          file=sys.stderr)
+    return EXIT_RUN_PROBLEM
 
 
 def _failed(message: str) -> int:

@@ -33,9 +33,12 @@ CLAIMED, PLANNED, DONE = "claimed", "planned", "done"
 # A message's progress (messages.status): queued, then, over SMTP, sending (recorded before the
 # DATA command) and sent; or drafted (an .eml file for HR); failed for good (a refusal, or every
 # try spent); uncertain: a run died while it was being sent, so it is never sent again by itself;
-# cancelled: a reminder not sent yet whose step moved meanwhile (pipeline.mail.reminders), never sent.
+# cancelled: a reminder not sent yet whose step moved meanwhile (pipeline.mail.reminders), never sent;
+# obsolete: a rejection note queued or written as a draft whose file is no longer the agent's pending
+# rejection (accepted since, or superseded by a later file and its note): never sent, its draft moved
+# to the agent's history (pipeline.mail.delivery).
 QUEUED, SENDING, SENT, DRAFTED, FAILED, UNCERTAIN = "queued", "sending", "sent", "drafted", "failed", "uncertain"
-CANCELLED = "cancelled"
+CANCELLED, OBSOLETE = "cancelled", "obsolete"
 # A message's kind (messages.kind): a rejected file's note to its evaluator, or a reminder.
 REJECTION_NOTE, REMINDER = "note_de_rejet", "relance"
 # Messages to agents (pipeline.mail.announcement, pipeline.mail.invitations): the campaign's
@@ -99,7 +102,7 @@ CREATE TABLE IF NOT EXISTS messages (
     recipient     TEXT NOT NULL,          -- the evaluator's addresses, joined by ", "
     subject       TEXT NOT NULL,
     raw           BLOB NOT NULL,          -- the message as sent, bytes
-    status        TEXT NOT NULL,          -- QUEUED | SENDING | SENT | DRAFTED | FAILED | UNCERTAIN
+    status        TEXT NOT NULL,          -- QUEUED | SENDING | SENT | DRAFTED | FAILED | UNCERTAIN | CANCELLED | OBSOLETE
     attempts      INTEGER NOT NULL DEFAULT 0,
     next_attempt  TEXT,                   -- not before (after a failure: the backoff)
     error         TEXT,                   -- the server's reason of the last failure
@@ -523,6 +526,12 @@ class Journal:
                 return found
         return None
 
+    def file_with_note(self, path: str | Path) -> FileRow | None:
+        """The finished file whose note was written at ``path``, the newest if several were."""
+        row = self.db.execute("SELECT * FROM files WHERE status=? AND note=? ORDER BY id DESC LIMIT 1",
+                              (DONE, str(path))).fetchone()
+        return FileRow.from_row(row) if row else None
+
     def plan(self, file_id: int, *, outcome: str, reason_code: str | None, destination: str,
              note: str | None, previous_move: tuple[str, str] | None, report_id: str | None,
              campaign: str | None, agent_number: str | None, stage: int | None,
@@ -750,9 +759,11 @@ class Journal:
 
     def count_files(self, campaign: str) -> tuple[int, int]:
         """Files received for this campaign or for none (unreadable ones), and how many of them
-        were byte-identical copies of another."""
+        were byte-identical copies of another. A file examined again (``entretiens reexaminer``) is
+        one file received: counted once, as its last examination found it."""
         total, duplicates = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(outcome = ?), 0) FROM files WHERE campaign=? OR campaign IS NULL",
+            "SELECT COUNT(*), COALESCE(SUM(outcome = ?), 0) FROM files WHERE (campaign=? OR campaign IS NULL)"
+            " AND id NOT IN (SELECT reexamination_of FROM files WHERE reexamination_of IS NOT NULL)",
             (Outcome.DUPLICATE, campaign)).fetchone()
         return total, duplicates
 
@@ -889,6 +900,14 @@ class Journal:
         with self._synchronous(durable):
             self.db.execute(f"UPDATE messages SET status=?{assignments} WHERE message_id=?",
                             (status, *changes.values(), message_id))
+
+    def obsolete_notes(self, campaign: str) -> list[MessageRow]:
+        """The campaign's rejection notes not sent (queued, or written as a draft) whose file is
+        no longer its agent's pending rejection: the agent's report was accepted since, or a later
+        file of theirs was turned away with its own note. Oldest first."""
+        pending = {row.id for row in self.iter_latest_by_agent(campaign, turned_away_only=True)}
+        return [m for m in self.messages_of_kind(campaign, REJECTION_NOTE)
+                if m.status in (QUEUED, DRAFTED) and m.file_id not in pending]
 
     def messages_of_kind(self, campaign: str, *kinds: str) -> list[MessageRow]:
         """The campaign's messages of these kinds, oldest first."""

@@ -93,6 +93,7 @@ class CommandLog:
             console.addFilter(_NotTold())
         self.handlers: list[logging.Handler] = [console]
         self.logger.addHandler(console)
+        self.file: Path | None = None  # the log file :meth:`to_file` opened, if any
 
     def to_file(self, folder: Path, name: str) -> Path:
         """Also log to ``folder / name`` (made when the first line comes), each line naming the command."""
@@ -101,7 +102,41 @@ class CommandLog:
                                line=f"%(asctime)s %(levelname)s [{self.command}] %(message)s")
         self.handlers.append(handler)
         self.logger.addHandler(handler)
+        self.file = path
         return path
+
+    def keep_failure(self, exc: BaseException) -> Path | None:
+        """Write the traceback of a failure of the program (``exc``) where the person running the
+        command can find it and give it to their IT department: the command's log file, or, when
+        the command has none or it cannot be written, a file of its own in the system's temporary
+        folder named for the command and the time (readable by its owner only). Returns that
+        file, or None when nothing could be written."""
+        import datetime as dt
+        import tempfile
+        import traceback
+
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        if self.file is not None:
+            before = _size(self.file)
+            self.logger.error("La commande s'est arrêtée sur un défaut du logiciel :\n%s", text.rstrip(),
+                              extra=TOLD_BY_THE_COMMAND)
+            for handler in self.handlers:
+                handler.flush()
+            if _size(self.file) > before:
+                return self.file
+        stamp = dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        for suffix in ("", f"_{os.getpid()}"):
+            path = Path(tempfile.gettempdir()) / f"entretiens_{self.command}_{stamp}{suffix}.log"
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            except OSError:
+                return None
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(f"entretiens {self.command}, {stamp}\n{text}")
+            return path
+        return None
 
     def close(self) -> None:
         for handler in self.handlers:
@@ -110,6 +145,13 @@ class CommandLog:
         self.handlers = []
         self.logger.setLevel(self._saved[0])
         self.logger.propagate = self._saved[1]
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return -1
 
 
 def _disk_full_unraisable(previous):

@@ -100,6 +100,8 @@ class PassResult:
     handled: list[HandledFile] = field(default_factory=list)
     # Left in the inbox for now: (received name, why in French).
     left_alone: list[tuple[str, str]] = field(default_factory=list)
+    # Named to ``reexaminer`` but not examined again (a rejection note...): (name, why in French).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     workbooks: list[Path] = field(default_factory=list)
     workbooks_problem: str | None = None  # French: why the workbooks could not be rebuilt
     outputs_disk_full: bool = False  # the mail or the workbooks failed on a full disk: a problem with the run
@@ -406,10 +408,22 @@ class Processor:
         :class:`~pipeline.outcomes.NotReexaminable` (French) when there is none."""
         row = self.journal.placed_file(Path(os.path.abspath(path)))
         if row is None or row.outcome is None or not row.outcome.turned_away or not os.path.lexists(path):
-            raise NotReexaminable(
-                f"«\u202f{shown_name(str(path))}\u202f» n'est pas un fichier rejeté connu du journal : seuls les "
-                f"fichiers du dossier «\u202f{REJECTS}\u202f» peuvent être examinés de nouveau.")
+            raise NotReexaminable(self._why_not_reexaminable(Path(path)))
         return row
+
+    def _why_not_reexaminable(self, path: Path) -> str:
+        """Why ``path`` cannot be examined again, in French: missing, a note the product wrote
+        beside a file (which goes to the history with its file), or no turned-away file."""
+        shown = shown_name(path.name)
+        if not os.path.lexists(path):
+            return f"«\u202f{shown}\u202f» est introuvable : vérifiez son nom et son dossier."
+        noted = self.journal.file_with_note(Path(os.path.abspath(path)))
+        if noted is not None or path.name.endswith((REJECTION_SUFFIX, DUPLICATE_SUFFIX)):
+            of_file = f" de «\u202f{shown_name(noted.original_name)}\u202f»" if noted is not None else ""
+            return (f"«\u202f{shown}\u202f» est la note{of_file} écrite par le service, pas un fichier reçu : elle "
+                    "n'est pas examinée (quand son fichier l'est, elle va dans l'historique).")
+        return (f"«\u202f{shown_name(str(path))}\u202f» n'est pas un fichier rejeté connu du journal : seuls les "
+                f"fichiers du dossier «\u202f{REJECTS}\u202f» peuvent être examinés de nouveau.")
 
     def reexamine(self, path: Path) -> HandledFile:
         """Examine again, with the current configuration, a file turned away that sits in
@@ -912,12 +926,28 @@ def _detach_other_names(work_path: Path) -> None:
 def reexamine_files(config: Config, paths: list[Path], *, outputs: bool = True,
                     received_on: dt.date | None = None) -> PassResult:
     """:meth:`Processor.reexamine` for each path (files of ``rejets``), then the workbooks
-    rebuilt. Raises :class:`~pipeline.outcomes.NotReexaminable` before anything moves when a
-    path is not a turned-away file of the journal. ``received_on``: see :class:`Processor`."""
+    rebuilt. A path that is not a turned-away file of the journal (a rejection note that
+    ``outbox/rejets/*`` names too, a file not found) is skipped, with its French reason in
+    ``PassResult.skipped``; the others are examined again. Raises
+    :class:`~pipeline.outcomes.NotReexaminable` before anything moves when no path is a
+    turned-away file. ``received_on``: see :class:`Processor`."""
     with Processor(config, received_on=received_on) as processor:
-        for path in paths:  # all checked first: nothing moves when one is wrong
-            processor.turned_away_at(Path(path))
-        result = PassResult(handled=[processor.reexamine(Path(path)) for path in paths])
+        chosen, skipped, seen = [], [], set()
+        for path in map(Path, paths):  # all checked first
+            if os.path.abspath(path) in seen:
+                continue  # named twice: examined once
+            seen.add(os.path.abspath(path))
+            try:
+                processor.turned_away_at(path)
+            except NotReexaminable as exc:
+                skipped.append((shown_name(path.name), exc.message))
+                continue
+            chosen.append(path)
+        if not chosen:
+            raise NotReexaminable(" ".join(reason for _, reason in skipped))
+        for name, reason in skipped:
+            log.info("réexamen refusé pour %s : %s", name, reason)
+        result = PassResult(handled=[processor.reexamine(path) for path in chosen], skipped=skipped)
     if outputs:
         _outputs(config, result)
     return result

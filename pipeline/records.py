@@ -13,6 +13,7 @@ file goes through these types; the keys below are written nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -93,6 +94,17 @@ class ReportContent:
         from .catalogue import AGENT_NUMBER
 
         return self.text(AGENT_NUMBER)
+
+
+def roster_first(listed: Mapping[str, str] | None, reported: Mapping[str, str], keys: Iterable[str]) -> dict[str, str]:
+    """The one rule for an agent's identity (names, service, grade, evaluator) in every output that
+    shows it (``etat``, the tracking workbook, the training plan): the roster's value when the
+    roster lists the agent and gives it, else the report's; the same person is written the same
+    way everywhere («\u202fÖztürk\u202f» from the roster, not «\u202fÖZTÜRK\u202f» as one manager typed
+    it). Sentences and file names then write the last name in capitals («\u202fMoussa ÖZTÜRK\u202f»).
+    Keys neither gives are left out."""
+    values = listed or {}
+    return {k: v for k in keys if (v := values.get(k, "") or reported.get(k, ""))}
 
 
 _DAYS: dict[str, dt.date] = {}  # ISO text -> its date, as stored contents spell them

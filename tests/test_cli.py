@@ -527,3 +527,45 @@ def test_the_account_gives_a_reason_s_first_sentence(line, expected):
     from pipeline.cli import first_sentence
 
     assert first_sentence(line) == expected
+
+
+# -- a defect of the program: a French error, never a traceback --------------------------------------
+
+
+def _defect(*_args, **_kwargs):
+    return 1 / 0  # ZeroDivisionError: a failure no rule of the product foresaw
+
+
+@pytest.mark.parametrize("command, broken, kept_in", [
+    (["champs", "--json"], "json.dumps", "temp"),  # a command without a log file: a file in the temp folder
+    (["etat"], "pipeline.status.campaign_view", "temp"),
+    (["classeurs"], "pandas.DataFrame.from_records", "log"),  # a command that writes: its log file
+])
+def test_a_defect_of_the_program_is_a_french_error_with_its_traceback_kept_exit_1(
+        tmp_path, monkeypatch, capsys, command, broken, kept_in):
+    """A library function that fails as no rule foresaw (monkeypatched to divide by zero) stops the
+    command with one French error naming the exception and the file that keeps its traceback, exit
+    code 1; no traceback on the console."""
+    import tempfile
+
+    config = write_workspace(tmp_path / "espace", [agent("100001", "Martin", "Léa")])
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(broken, _defect)
+    code = main(["--config", str(config.base_dir / "config.yaml"), *command])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in captured.err + captured.out
+    said = captured.err.strip().splitlines()[-1]
+    assert said.startswith("Erreur : la commande s'est arrêtée sur un défaut du logiciel (ZeroDivisionError) ; "
+                           "aucun fichier n'a été perdu"), said
+    assert said.endswith(" : transmettez-le à votre service informatique."), said
+    kept = Path(re.search(r"Le détail technique est dans (.+?) : transmettez", said).group(1))
+    if kept_in == "log":
+        assert kept == config.state_dir / "commandes.log"
+    else:
+        assert kept.parent == temp and kept.name.startswith(f"entretiens_{command[0]}_")
+        assert oct(kept.stat().st_mode & 0o777) == oct(0o600)
+    text = kept.read_text(encoding="utf-8")
+    assert "Traceback" in text and "ZeroDivisionError" in text and "_defect" in text

@@ -33,7 +33,7 @@ from ..deadlines import correction_due
 from ..examine import roster_agents
 from ..files import describe_failure, is_regular_file
 from ..journal import REJECTION_NOTE, FileRow, Journal
-from ..naming import MAIL_FOLDER, shown_name
+from ..naming import HISTORY, MAIL_FOLDER, shown_name
 from ..roster import DELEGATE, DELEGATE_EMAIL, EVALUATOR_EMAIL, RosterRow, column_name
 from .addresses import FILE_NAME_LIMIT, NAME_LIMIT, AddressError, cell_problem, header_text, joined, mailboxes
 from .messages import rejection_message
@@ -74,6 +74,10 @@ class MailRun:
             parts.append(f"{len(d.uncertain)} à l'envoi incertain")
         if d.held:
             parts.append(f"{len(d.held)} en attente d'un réglage à corriger")
+        if d.retired:
+            parts.append(f"{counted(len(d.retired), 'note de rejet périmée', 'notes de rejet périmées')} (compte rendu "
+                         f"accepté ou corrigé depuis : à ne pas envoyer), {'rangée' if len(d.retired) == 1 else 'rangées'}"
+                         f" dans {config.outbox / HISTORY}")
         if d.cancelled:
             parts.append(f"{counted(len(d.cancelled), 'relance annulée', 'relances annulées')} (l'étape a avancé "
                          "avant l'envoi)")

@@ -30,12 +30,12 @@ from pathlib import Path
 
 from ..config import Config
 from ..text import counted
-from ..files import (FILE_MODE, create_atomically, describe_failure, disk_full, make_dirs, remove_leftover_temporaries,
-                     unique_path)
-from ..journal import (AGENT_REMINDER, AUTHORITY_REMINDER, DRAFTED, FAILED, MANAGER_REMINDER, QUEUED, REMINDER_KINDS,
-                       SENDING, SENT, UNCERTAIN, Journal, MessageRow, now)
+from ..files import (FILE_MODE, create_atomically, describe_failure, disk_full, make_dirs, move_no_clobber,
+                     remove_leftover_temporaries, unique_path)
+from ..journal import (AGENT_REMINDER, AUTHORITY_REMINDER, DRAFTED, FAILED, MANAGER_REMINDER, OBSOLETE, QUEUED,
+                       REMINDER_KINDS, SENDING, SENT, UNCERTAIN, Journal, MessageRow, now)
 from ..journal import ANNOUNCEMENT, INVITATION, INVITATION_CANCEL, INVITATION_UPDATE
-from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, safe_filename, shorten_name
+from ..naming import MAIL_FOLDER, MAIL_LOCK_NAME, NAME_BUDGET, history_folder, safe_filename, shorten_name
 from ..campaign import MESSAGE_KIND_WORDS
 from .addresses import header_text, mailboxes, split_joined
 from .messages import address_of, draft_bytes
@@ -57,6 +57,9 @@ class Delivery:
     uncertain: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # kept queued, untried: a setting to fix (settings_problem)
     cancelled: list[str] = field(default_factory=list)  # reminders whose step moved before they were sent
+    # Rejection notes not sent whose report was accepted or corrected since: never sent, their drafts
+    # moved to the agent's history (:func:`retire_obsolete_notes`).
+    retired: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     settings_problem: str | None = None  # the sender, the account, the login refused: said once
     busy: bool = False  # another deliverer holds the lock: it delivers
@@ -101,6 +104,7 @@ def deliver(config: Config, journal: Journal, *, at: dt.datetime | None = None,
         return result
     try:
         remove_leftover_temporaries(config.outbox / MAIL_FOLDER)  # a draft a dead run was writing
+        retire_obsolete_notes(config, journal, result)
         for message in journal.messages(SENDING):
             _uncertain(config, journal, message, result)
         due = [m for m in journal.messages(QUEUED)
@@ -158,6 +162,34 @@ def _draft(config: Config, journal: Journal, message: MessageRow, result: Delive
         return
     journal.set_message(message.message_id, DRAFTED, durable=True, draft=str(path), sent_at=now())
     result.drafted.append(message.message_id)
+
+
+OBSOLETE_NOTE = "périmée : le compte rendu a été accepté ou corrigé depuis"
+
+
+def retire_obsolete_notes(config: Config, journal: Journal, result: Delivery) -> None:
+    """The rejection notes whose report was accepted or turned away again since
+    (:meth:`~pipeline.journal.Journal.obsolete_notes`) are marked OBSOLETE: one still queued is
+    never sent; one written as a draft has its ``.eml`` moved out of ``outbox/courriels/`` into
+    the agent's history (``outbox/historique/<campagne>/<matricule>/``, beside the old note),
+    never deleted nor replacing a file. A draft HR moved or deleted meanwhile is left alone; one
+    that cannot be moved stays (said in the log) and the message is marked all the same."""
+    folder = config.outbox / MAIL_FOLDER
+    for message in journal.obsolete_notes(config.campaign.key):
+        draft = message.draft
+        if message.status == DRAFTED and draft and Path(draft).parent == folder and os.path.isfile(draft):
+            history = history_folder(config.outbox, message.campaign or config.campaign.key,
+                                     (message.agents or ["non_identifies"])[0])
+            try:
+                target = unique_path(make_dirs(history) / Path(draft).name)
+                move_no_clobber(Path(draft), target)
+                draft = str(target)
+            except OSError as exc:
+                if disk_full(exc):
+                    raise
+                log.warning("Brouillon périmé %s non déplacé : %s", draft, describe_failure(exc))
+        journal.set_message(message.message_id, OBSOLETE, durable=True, draft=draft, error=OBSOLETE_NOTE)
+        result.retired.append(message.message_id)
 
 
 def _uncertain(config: Config, journal: Journal, message: MessageRow, result: Delivery) -> None:

@@ -83,6 +83,7 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
     roster = loaded.rows if loaded is not None else None
     listed = {r.values.get(cat.AGENT_NUMBER, ""): r for r in roster or ()}
     categories = {number: r.extra.get("categorie", "") for number, r in listed.items()}
+    identities = {number: r.values for number, r in listed.items()}  # the plan names agents as the roster does
     appraisals: list[AppraisalFacts] = []
     accepted: list[dict] = []  # the needs of each report's accepted version
     waiting: list[dict] = []  # the needs of a turned-away report with no accepted version
@@ -91,11 +92,12 @@ def rebuild_workbooks(config: Config, *, today: dt.date | None = None,
     def each_report(report: CurrentReport) -> None:
         reported.add(report.agent_number)
         appraisals.append(AppraisalFacts.of(report.file, catalogue, listed.get(report.agent_number)))
-        accepted.extend(need_records(report.campaign, report.agent_number, report.file, catalogue, categories))
+        accepted.extend(need_records(report.campaign, report.agent_number, report.file, catalogue, categories,
+                                     identities))
 
     def each_turned_away(file: FileRow) -> None:
         if file.agent_number not in reported:
-            waiting.extend(need_records(file.campaign, file.agent_number, file, catalogue, categories))
+            waiting.extend(need_records(file.campaign, file.agent_number, file, catalogue, categories, identities))
 
     with Journal(config.state_dir) as journal:
         view = campaign_view(config, journal, roster, today, each_report=each_report,

@@ -29,6 +29,7 @@ import pandas as pd
 from .. import catalogue as cat
 from ..catalogue import Catalogue, Column
 from ..journal import CurrentReport, FileRow
+from ..records import roster_first
 from ..text import canonical_choice
 from .sheets import (AGENTS, DATE, NOT_FILLED, NUMBER, TOTAL, WHO_WIDTH, Book, SheetColumn, bar_chart_size,
                      cell_text, field_columns)
@@ -36,6 +37,8 @@ from .titles import group_titles
 
 PLAN_IDENTITY = (cat.CAMPAIGN, cat.AGENT_NUMBER, cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE)
 # «\u202fBesoins\u202f» prints who (these), then the training table's columns side by side.
+# The identity the roster gives when it lists the agent (campaign and agent number: the report's).
+ROSTER_IDENTITY = frozenset({cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE, cat.GRADE})
 PRINTED_IDENTITY = (cat.LAST_NAME, cat.FIRST_NAME, cat.SERVICE)
 FREE_TEXT_WIDTH = 30  # printed, a free text of the training table (a title, a reason) wraps beyond it
 GROUPED_TITLE, SOURCE_FILE, REQUESTS = "grouped_title", "source_file", "requests"
@@ -139,14 +142,21 @@ def need_rows(files: Iterable[tuple[str | None, str | None, FileRow]], catalogue
 
 
 def need_records(campaign: str | None, agent_number: str | None, file: FileRow, catalogue: Catalogue,
-                 categories: Mapping[str, str] | None = None) -> list[dict]:
+                 categories: Mapping[str, str] | None = None,
+                 listed: Mapping[str, Mapping[str, str]] | None = None) -> list[dict]:
     """The training needs of one report, one record each (:func:`need_frame` makes the table):
-    what the plan keeps of a report, so that its whole content need not stay in memory."""
+    what the plan keeps of a report, so that its whole content need not stay in memory.
+    ``listed``: agent number -> the roster's values: the agent's identity is written as
+    everywhere else (:func:`~pipeline.records.roster_first`)."""
     content = file.report
     if content is None:
         return []
     columns = catalogue.field(cat.TRAINING_NEEDS).columns or []
-    base = {key: cell_text(content.fields.get(key)) for key in (c.id for c in field_columns(catalogue, PLAN_IDENTITY))}
+    keys = [c.id for c in field_columns(catalogue, PLAN_IDENTITY)]
+    reported = {key: cell_text(content.fields.get(key)) for key in keys}
+    roster_values = (listed or {}).get(cell_text(agent_number) or reported.get(cat.AGENT_NUMBER, ""))
+    shown = roster_first(roster_values, reported, [k for k in keys if k in ROSTER_IDENTITY])
+    base = {key: shown.get(key, "") if key in ROSTER_IDENTITY else reported[key] for key in keys}
     base[cat.CAMPAIGN] = base.get(cat.CAMPAIGN) or cell_text(campaign)
     base[cat.AGENT_NUMBER] = base.get(cat.AGENT_NUMBER) or cell_text(agent_number)
     base[CATEGORY.id] = cell_text((categories or {}).get(base[cat.AGENT_NUMBER], ""))
