@@ -778,7 +778,9 @@ SYNONYMS: dict[str, list[str]] = {
                     "compétences techniques"],
     "contribution": ["contribution à l'activité", "efficacité dans l'emploi", "contribution au service",
                      "implication dans le service"],
-    "qualites_relationnelles": ["qualités relationnelles", "qualités personnelles", "sens des relations humaines"],
+    # « capacités professionnelles et relationnelles »: the State's wording (décret n° 2010-888, art. 3)
+    "qualites_relationnelles": ["qualités relationnelles", "qualités personnelles", "sens des relations humaines",
+                                "capacités professionnelles et relationnelles", "compétences relationnelles"],
     "capacite_encadrement": ["capacité d'encadrement", "capacité d'encadrement ou d'expertise",
                              "aptitude à l'encadrement", "capacité à exercer des fonctions d'un niveau supérieur"],
     "appreciation_encadrement": ["appréciation de la manière d'exercer les fonctions d'encadrement",

@@ -65,7 +65,7 @@ class PlaceSpec(_Spec):
     cases: dict[str, str] | None = None  # choice -> the text printed after its box
     grille: str | None = None  # the grid row headed by this label
     champ_formulaire: str | None = None  # a legacy form field's (or an ODF field's) name
-    libelle: str | None = None  # cases: the question they answer (the label before them)
+    libelle: str | None = None  # cases: the question they answer; champ_formulaire: the label printed before it
     jusqu_a: str | None = None  # apres_libelle, sous_libelle: the next label
     direction: Literal["droite", "dessous"] = "droite"  # cellule
     colonne: str | None = None  # cellule: the column's header
@@ -82,6 +82,8 @@ class PlaceSpec(_Spec):
             raise ValueError("un emplacement dit une seule chose parmi : " + ", ".join(_KINDS))
         if self.grille is not None and not self.colonnes:
             raise ValueError("une grille dit ses colonnes (colonnes: {choix: en-tête})")
+        if self.cases is not None and not self.cases:
+            raise ValueError("des cases disent leurs choix (cases: {choix: texte imprimé après la case})")
         return self
 
     def place(self) -> FieldPlace:
@@ -100,7 +102,7 @@ class PlaceSpec(_Spec):
         if self.grille is not None:
             return FieldPlace("grid", self.grille, row=self.rangee, options=tuple((self.colonnes or {}).items()),
                               **common)
-        return FieldPlace("form_field", self.champ_formulaire or "", **common)
+        return FieldPlace("form_field", self.champ_formulaire or "", label=self.libelle, **common)
 
 
 _KINDS = ("controle", "apres_libelle", "sous_libelle", "cellule", "cases", "grille", "champ_formulaire")

@@ -71,6 +71,7 @@ class FieldPlace:
     options: tuple[tuple[str, str], ...] = ()
     section: str | None = None
     occurrence: int = 1
+    label: str | None = None  # form_field: the label printed before it (it ends what is read under another)
     match: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

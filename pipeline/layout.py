@@ -27,6 +27,7 @@ whichever its format.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Union
@@ -76,7 +77,8 @@ class Piece:
     @property
     def shown(self) -> str:
         """The piece as the page shows it: a tab as ``\\t``, a break as ``\\n``, a check box
-        as ☒ or ☐, an unanswered field as nothing."""
+        as ☒ or ☐ followed by its caption when it draws one (an ODF form control's label, an
+        ActiveX check box's caption: « ☐ Oui »), an unanswered field as nothing."""
         kind = self.kind
         if kind == "text":
             return "" if self.placeholder else self.text
@@ -85,8 +87,13 @@ class Piece:
         if kind == "break":
             return "\n"
         if self.field_kind == "checkbox":
-            return "☒" if self.checked else "☐"
+            box = "☒" if self.checked else "☐"
+            caption = self.text
+            return f"{box} {caption.strip()}" if caption and _CAPTION.search(caption) else box
         return "" if self.placeholder else self.text
+
+
+_CAPTION = re.compile(r"[^\W\d_]")  # a check box's text with a letter is its caption, not a glyph
 
 
 def text_piece(text: str, source: object) -> Piece:

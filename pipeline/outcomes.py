@@ -169,6 +169,7 @@ INVALID_CHOICE = Reason("choix_invalide", ERROR, {
 UNRECOGNISED_MARK = Reason("case_non_reconnue", ERROR, {
     "": "La case «\u202f{label}\u202f» contient «\u202f{text}\u202f», qui n'est pas reconnu comme une case "
         "cochée. Cochez la case (cliquez dessus, ou tapez ☒) ou videz-la.",
+    "several": "Plusieurs cases de «\u202f{label}\u202f» sont cochées ({ticked}) : n'en laissez qu'une.",
 })
 PICTURE_ONLY = Reason("image_sans_texte", WARNING, {
     "": "La rubrique «\u202f{label}\u202f» ne contient qu'une image (une signature scannée\u202f?) : elle est "

@@ -46,6 +46,16 @@ PLACEHOLDERS = (
     "Choose an item.",
 )
 _PLACEHOLDER_HINT = re.compile(r"Cliquez|Click|Choisissez|Choose")
+# A drop-down list's first entry that asks for a choice rather than being one (« (choisir) »,
+# « -- Sélectionnez -- », « Veuillez choisir… »): left there, it is no answer. On folded text.
+_PROMPT = re.compile(r"[\s(\[<«\-–—.…]*(?:veuillez |a |faites votre )?(?:choisir|choisissez|choix(?= *$|[^\w ])|"
+                     r"selectionner|selectionnez|select|choose|pick)\b[^()]{0,30}[\s)\]>»\-–—.…]*")
+
+
+def is_prompt(entry: str) -> bool:
+    """Whether a drop-down list's entry asks for a choice (« (choisir) », « -- Sélectionnez -- »,
+    « Choisissez un élément. ») rather than being one."""
+    return bool(entry) and bool(_PROMPT.fullmatch(normalize_label(entry)))
 # How people tick a box they cannot click: a character typed or inserted as a symbol (Word
 # keeps a symbol font's character in the private-use area: Wingdings' ticked box is U+F0FE,
 # as LibreOffice 7.4 writes it), or a word. Folded (case and accents do not matter).
@@ -58,6 +68,15 @@ TICK_MARKS = frozenset(
 TICK_WORDS = frozenset({"x", "oui", "yes", "vrai", "coche", "cochee", "ok"})
 EMPTY_BOX_MARKS = frozenset("☐□❑◻⬜▢○◯\uf0a8\uf06f\uf071\uf0a3\uf02a\uf0a1")
 EMPTY_BOX_WORDS = frozenset({"non", "no", "faux", "non coche", "non cochee"})
+# A symbol font's box (Wingdings' in the private-use area) as a person reads it, in a message.
+_SHOWN_MARKS = {**{ord(c): "☒" for c in TICK_MARKS if "\ue000" <= c <= "\uf8ff"},
+                **{ord(c): "☐" for c in EMPTY_BOX_MARKS if "\ue000" <= c <= "\uf8ff"}}
+
+
+def readable_marks(text: str) -> str:
+    """``text`` with a symbol font's boxes and ticks (U+F0FE...) as ☒ and ☐, its spacing collapsed:
+    what a message quotes of a box's cell (a private-use character shows as nothing, or a square)."""
+    return " ".join(text.translate(_SHOWN_MARKS).split())
 
 Value = str | bool
 #: How a report was matched to its agent (``Report.identified_by``, kept in the journal).
@@ -77,6 +96,7 @@ class Report:
     dates: dict[str, dt.date | None] = field(default_factory=dict)
     unreadable_dates: dict[str, str] = field(default_factory=dict)  # key -> French message
     unrecognised_marks: dict[str, str] = field(default_factory=dict)  # check box key -> what its cell holds
+    several_ticked: dict[str, list[str]] = field(default_factory=dict)  # key -> the options ticked (two or more)
     pictures: list[str] = field(default_factory=list)  # text fields answered by a picture alone
     found_by: dict[str, str] = field(default_factory=dict)  # key -> kind of place found at: tag | label | alias
     not_in_form: list[str] = field(default_factory=list)  # catalogue fields absent from the file
@@ -109,6 +129,7 @@ class Report:
             "dates": {k: v.isoformat() if v else None for k, v in self.dates.items()},
             "dates_illisibles": self.unreadable_dates,
             "cases_non_reconnues": self.unrecognised_marks,
+            "plusieurs_cases_cochees": self.several_ticked,
             "images_seules": self.pictures,
             "lu_par": self.found_by,
             "absents_du_formulaire": self.not_in_form,
@@ -127,7 +148,8 @@ def clean_text(text: str) -> str:
     text = drop_invisible(text)
     # str.split() also splits on non-breaking spaces (U+00A0, U+202F).
     if "\n" not in text and "\r" not in text:
-        return " ".join(text.split())
+        text = " ".join(text.split())
+        return "" if len(text) <= 40 and is_prompt(text) else text
     lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
     return "\n".join(lines).strip("\n ").strip()
 

@@ -130,6 +130,12 @@ def of(name: str) -> str:
     return f"d'{name}" if fold(name[:1]) in tuple("aeiouyh") else f"de {name}"
 
 
+def listed(items: list[str]) -> str:
+    """Items as French lists them, each in quotes: « Oui » et « Non », « A », « B » et « C »."""
+    quoted = [f"«\u202f{item}\u202f»" for item in items]
+    return " et ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
 def counted(count: int, singular: str, plural: str) -> str:
     """``count`` followed by the words agreed with it, every word of the phrase given in both forms
     (French plurals are not a matter of an added «\u202fs\u202f»):

@@ -20,7 +20,7 @@ from .outcomes import (ANSWER_FIX, ANSWER_GIVEN, CONTRADICTORY_ANSWERS, DATE_AFT
                        UNREADABLE_DATE, WARNING, WRONG_CAMPAIGN, BECAUSE, ROW_NAMED, ROW_NUMBERED, Finding,
                        Reason, Severity)
 from .read import Report
-from .text import canonical_choice, counted, format_date, same_choice, shown_value
+from .text import canonical_choice, counted, format_date, listed, same_choice, shown_value
 
 
 @dataclass
@@ -127,6 +127,9 @@ class _Checker:
         required, because = self._required(f)
         if f.key in report.unreadable_dates:
             self.add(UNREADABLE_DATE, f, message=report.unreadable_dates[f.key])
+            return
+        if f.key in report.several_ticked:
+            self.add(UNRECOGNISED_MARK, f, "several", ticked=listed(report.several_ticked[f.key]))
             return
         if f.key in report.unrecognised_marks:
             self.add(UNRECOGNISED_MARK, f, text=" ".join(report.unrecognised_marks[f.key].split()))

@@ -717,7 +717,8 @@ def test_a_legacy_form_field_is_placed_by_its_name():
     layout.blocks.insert(4, Line([Piece("text", "Date de l'entretien : "),
                                   Piece("field", "", name="Texte12", field_kind="date", placeholder=True)]))
     mapping, checked = map_layout(layout, cat.DEFAULT)
-    assert mapping.places[cat.REVIEW_DATE].spec == {"champ_formulaire": "Texte12"}
+    # The label printed before it kept: it ends what is read under another label.
+    assert mapping.places[cat.REVIEW_DATE].spec == {"champ_formulaire": "Texte12", "libelle": "Date de l'entretien"}
     assert checked and mapping.places[cat.REVIEW_DATE].checked
 
 
@@ -889,13 +890,13 @@ MINISTRY_PLACES = {
     cat.GRADE: {"cellule": "Corps-grade", "direction": "dessous"},
     "service": {"cellule": "Affectation", "direction": "dessous"},
     "evaluateur": {"cellule": "Nom, prénom"},
-    cat.REVIEW_DATE: {"champ_formulaire": "DateEntretien"},
+    cat.REVIEW_DATE: {"champ_formulaire": "DateEntretien", "libelle": "Date de l'entretien professionnel"},
     "appreciation_generale": {"sous_libelle": "(valeur professionnelle, manière de servir, réalisation des objectifs)"},
     "observations_agent": {"sous_libelle": "(sur l'entretien, les appréciations portées et les perspectives)"},
     "signature_evaluateur": {"cellule": "Signature de l'évaluateur", "direction": "dessous"},
     # No visa nor notification on this form: the agent signs after their observations.
     "signature_agent_observations": {"cellule": "Signature de l'agent", "direction": "dessous"},
-    "date_prise_connaissance": {"champ_formulaire": "DateConnaissance"},
+    "date_prise_connaissance": {"champ_formulaire": "DateConnaissance", "libelle": "Date de prise de connaissance"},
 }
 
 
@@ -938,7 +939,8 @@ def test_the_ministry_s_form_filled_by_hand_reads_every_value_typed(ministry):
         "grade": "Secrétaire administrative de classe supérieure", "service": "Bureau du budget",
         "evaluateur": "Thomas Garnier", "fonction_evaluateur": "Chef du bureau des affaires juridiques",
         "date_naissance": "02/02/1990", "echelon": "4", "date_entretien": "21/10/2026",
-        "competences": "Bon", "contribution": "Bon", "capacites_professionnelles_relationnelle": "Très bon",
+        # « Capacités professionnelles et relationnelles »: the State's wording of the catalogue's criterion
+        "competences": "Bon", "contribution": "Bon", "qualites_relationnelles": "Très bon",
         "capacite_encadrement": "Bon", "sens_service_public": "Très bon",
         "perspectives_carriere": "PERSP-EM Mobilité envisagée vers un SGC.",
         "appreciation_generale": "APPREC-EM Agente consciencieuse.",
@@ -1112,3 +1114,127 @@ def test_a_scale_without_the_catalogue_s_value_retires_the_contradiction_naming_
     assert mapping.modified["capacite_encadrement"]["choices"] == ["Excellent", "Très bon", "Bon", "À améliorer"]
     assert mapping.retired_rules == ["encadrant_capacite_sans_objet"]
     assert "encadrant_capacite_sans_objet" not in {rule.key for rule in mapping.adapted().contradictions}
+
+
+# -- form controls, input fields and boxes as LibreOffice and Word forms draw them (tried on forms G and H) --
+
+
+def captioned(caption: str) -> Piece:
+    """A check box control drawing its caption itself (an ODF form control, an ActiveX box)."""
+    return Piece("field", caption, field_kind="checkbox", checked=False)
+
+
+@needs_reader
+@pytest.mark.parametrize("question, boxes", [
+    ("L'agent encadre-t-il des agents ? ", [captioned("Oui"), Piece("text", " "), captioned("Non")]),
+    ("Fonctions d'encadrement : ", [captioned("Oui"), Piece("text", "   "), captioned("Non")]),
+    ("Encadrement d'agents : ", [Piece("text", "\uf0a8 Oui    \uf0a8 Non")]),  # Wingdings boxes, for comparison
+])
+def test_check_box_controls_drawing_their_caption_are_the_options_of_their_question(question, boxes):
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks.insert(4, Line([Piece("text", question), *boxes]))
+    layout.blocks.insert(9, Line([captioned("Aucun besoin de formation exprimé")]))
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert mapping.places["encadre_agents"].spec["cases"] == {"oui": "Oui", "non": "Non"}
+    assert checked and mapping.places["encadre_agents"].checked
+
+
+@needs_reader
+@pytest.mark.parametrize("boxes", [
+    [Piece("field", "", field_kind="checkbox", checked=False)] * 2,  # boxes that print nothing after them
+    [Piece("field", "☐", field_kind="checkbox", checked=False)],  # a glyph, not a caption
+    [Piece("text", "☐  ☐")],
+])
+def test_boxes_without_any_text_are_no_place_and_never_stop_the_import(boxes):
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks.insert(4, Line([Piece("text", "L'agent encadre-t-il des agents ? "), *boxes]))
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert all(place.spec.get("cases") != {} for place in mapping.places.values())
+
+
+def input_field(description: str | None = None, *, placeholder: str = "") -> Piece:
+    """An ODF input field or placeholder: no name, a description at most."""
+    return Piece("field", placeholder, field_kind="text", alias=description, placeholder=bool(placeholder))
+
+
+@needs_reader
+@pytest.mark.parametrize("field", [input_field("Date de l'entretien (jj/mm/aaaa)"), input_field(),
+                                   input_field("Saisir", placeholder="<jj/mm/aaaa>")])
+def test_an_input_field_without_a_name_after_its_label_is_the_label_s_place(field):
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks.insert(4, Line([Piece("text", "Date de l'entretien professionnel : "), field]))
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert mapping.places[cat.REVIEW_DATE].spec == {"apres_libelle": "Date de l'entretien professionnel"}
+    assert checked and mapping.places[cat.REVIEW_DATE].checked
+
+
+@needs_reader
+@pytest.mark.parametrize("label", ["Missions principales du poste :", "MISSIONS PRINCIPALES DU POSTE",
+                                   "Missions principales du poste"])
+def test_an_input_field_alone_under_a_label_is_where_its_answer_is_written(label):
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks[4:4] = [line(label), Line([input_field("Décrire les missions", placeholder="<Saisir ici>")])]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert mapping.places["missions"].spec == {"sous_libelle": label.rstrip(" :")}
+    assert checked and mapping.places["missions"].checked
+
+
+@needs_reader
+@pytest.mark.parametrize("blank", ["\t", " ........................", " ____________"])
+def test_a_label_with_room_to_write_before_a_box_is_a_place_not_the_box_s_question(blank):
+    """« Signature de l'agent : …… » then « ☐ L'agent a refusé de signer »: the signature's place,
+    and the box its own."""
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks += [line("VII. VISA DE L'AUTORITÉ"), line("Date du visa : \t"), line("VIII. NOTIFICATION"),
+                      line(f"Signature de l'agent :{blank}"), line("☐ L'agent a refusé de signer")]
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.places["signature_agent"].spec == {"apres_libelle": "Signature de l'agent"}
+    assert mapping.places["refus_signature"].spec == {"cases": {"oui": "L'agent a refusé de signer"}}
+
+
+@needs_reader
+@pytest.mark.parametrize("first, second", [
+    ("Signature de l'agent :\t", "Signature de l'agent :\t"),
+    ("Signature de l'agent :\t", "Signature de l'agent à la notification :\t"),
+    ("Signature de l'agent après ses observations :\t", "Signature de l'agent :\t"),
+])
+def test_the_agent_s_two_signatures_are_the_observations_then_the_notification_s(first, second):
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks += [line("VII. OBSERVATIONS DE L'AGENT"), line("Observations :"), line("\t"), line(first),
+                      line("VIII. VISA DE L'AUTORITÉ"), line("Date du visa : \t"), line("IX. NOTIFICATION"),
+                      line("Date de notification : \t"), line(second)]
+    found = {m.field.key: m.candidate.line for m in match(cat.DEFAULT, candidates(layout))}
+    assert found["signature_agent_observations"] < found["date_visa"] < found["signature_agent"]
+
+
+@needs_reader
+@pytest.mark.parametrize("box", ["☐", "\uf0a8", "[ ]", "○"])
+def test_a_grid_with_a_box_to_tick_in_each_cell_is_a_grid(box):
+    criteria = [line("III. MANIÈRE DE SERVIR"),
+                table([["Critères", "Insuffisant", "À développer", "Maîtrisé", "Expert"],
+                       ["Compétences professionnelles et technicité", box, box, box, box],
+                       ["Contribution à l'activité du service", box, box, box, box],
+                       ["Qualités personnelles et relationnelles", box, box, box, box]]),
+                line("Appréciation générale :"), line("\t")]
+    mapping, checked = map_layout(small_form(criteria=criteria), cat.DEFAULT)
+    for key in ("competences", "contribution", "qualites_relationnelles"):
+        assert list(mapping.places[key].spec["colonnes"].values()) == ["Insuffisant", "À développer", "Maîtrisé",
+                                                                       "Expert"], key
+        assert mapping.places[key].checked, key
+
+
+@needs_reader
+@pytest.mark.parametrize("prompt", ["(choisir)", "-- Sélectionnez --", "Choisissez un élément.", "Veuillez choisir…"])
+def test_a_drop_down_s_entry_asking_for_a_choice_is_not_one(prompt):
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks.insert(4, Line([Piece("text", "Avis sur la promotion : "),
+                                  Piece("field", prompt, name="AvisPromotion", field_kind="dropdown",
+                                        choices=(prompt, "Favorable", "Défavorable"))]))
+    found = next(c for c in candidates(layout) if c.field_name == "AvisPromotion")
+    assert found.choices == ["Favorable", "Défavorable"]
+    assert read_back_value(prompt) == ""
+
+
+def read_back_value(prompt: str) -> str:
+    from pipeline.read import clean_text
+    return clean_text(prompt)

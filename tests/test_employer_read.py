@@ -351,6 +351,45 @@ def test_no_box_ticked_is_an_empty_answer(tmp_path):
     assert report.values["encadre_agents"] == "" and report.found_by["encadre_agents"] == "boxes"
 
 
+def captioned(caption: str, checked: bool) -> Piece:
+    """A check box control that draws its caption itself (an ODF form control, an ActiveX box)."""
+    return Piece("field", caption, field_kind="checkbox", checked=checked)
+
+
+@pytest.mark.parametrize("oui, non, no_need, read_as", [(False, True, True, "non"), (True, False, False, "oui"),
+                                                         (False, False, True, "")])
+def test_check_box_controls_drawing_their_caption_give_their_option(tmp_path, oui, non, no_need, read_as):
+    form = employer_form(tmp_path, MANAGES + "aucun_besoin_formation: {cases: {oui: Aucun besoin de formation exprimé}}\n")
+    document = layout(Line(pieces=[Piece("text", "Fonctions d'encadrement : "), captioned("Oui", oui),
+                                   Piece("text", " "), captioned("Non", non)]),
+                      Line(pieces=[captioned("Aucun besoin de formation exprimé", no_need)]))
+    report = read(document, form)
+    assert report.values["encadre_agents"] == read_as and report.values[cat.NO_TRAINING_NEED] is no_need
+
+
+@pytest.mark.parametrize("boxes, named", [("☒ Oui ☒ Non", ["Oui", "Non"]), ("\uf0fe Oui   \uf0fe Non", ["Oui", "Non"]),
+                                          ("■ Oui ✓ Non", ["Oui", "Non"])])
+def test_several_boxes_ticked_are_named_in_the_note_and_a_symbol_font_s_box_is_quoted_as_a_box(tmp_path, boxes,
+                                                                                                   named):
+    from pipeline.validate import ValidationContext, validate
+
+    form = employer_form(tmp_path, MANAGES + "appreciation_generale: {apres_libelle: Appréciation}\n")
+    report = read(layout("Appréciation : Très bon travail.", f"Fonctions d'encadrement : {boxes}"), form)
+    assert report.several_ticked["encadre_agents"] == named
+    assert not any("\ue000" <= c <= "\uf8ff" for c in report.unrecognised_marks["encadre_agents"])
+    findings = validate(report, form.catalogue, ValidationContext(campaign="2026", received=RECEIVED)).findings
+    said = next(f.message for f in findings if f.field == "encadre_agents")
+    label = form.catalogue.field("encadre_agents").label
+    assert said == f"Plusieurs cases de «\u202f{label}\u202f» sont cochées (« Oui » et « Non ») : n'en laissez qu'une." \
+        .replace("« ", "«\u202f").replace(" »", "\u202f»")
+
+
+def test_an_odd_mark_in_a_symbol_font_is_quoted_as_a_box(tmp_path):
+    report = read(layout("Fonctions d'encadrement : ☛ Oui \uf0a8 Non"), employer_form(tmp_path, MANAGES))
+    assert "encadre_agents" not in report.several_ticked
+    assert report.unrecognised_marks["encadre_agents"].endswith("☛ Oui ☐ Non")
+
+
 def test_boxes_on_the_lines_under_their_question_each_a_field_of_its_own(tmp_path):
     form = employer_form(tmp_path, """\
         souhait_maintien: {cases: {oui: Maintien dans le poste actuel}, libelle: Souhaits de l'agent}

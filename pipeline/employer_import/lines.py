@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ..layout import Cell, Line
+from ..read import is_prompt
 from .wording import BOX_RE, LEADER_RE, LEADERS, bare, clean, core, in_capitals, printed, tokens
 
 
@@ -31,6 +32,19 @@ def is_value_line(line: Line) -> bool:
     if not any(p.kind == "tab" for p in line.pieces) and not LEADER_RE.search(text):
         return False
     return not LEADER_RE.sub("", text).replace("\t", "").strip()
+
+
+def is_field_area(line: Line) -> bool:
+    """A line holding only a text field without a name (an ODF input field or placeholder,
+    « <Saisir ici> »): the place to write what the label above it asks."""
+    fields = [p for p in line.pieces if p.kind == "field"]
+    return len(fields) == 1 and fields[0].field_kind == "text" and fields[0].name is None and \
+        not "".join(p.shown for p in line.pieces if p.kind != "field").strip()
+
+
+def offered(entries) -> list[str]:
+    """A drop-down list's choices: its entries but those that ask for one (« (choisir) »)."""
+    return [entry for entry in entries if entry.strip() and not is_prompt(entry)]
 
 
 def is_signature(label: str) -> bool:

@@ -124,6 +124,8 @@ def place_spec(c: Candidate, keys: list[str] | None = None) -> dict[str, Any]:
         spec["colonnes"] = dict(zip(keys or c.options, c.options))
     else:
         spec = {"controle" if c.control else "champ_formulaire": c.field_name or c.label}
+        if c.question and not c.control:
+            spec["libelle"] = c.question  # printed before the field: it ends what is read under another label
     return spec
 
 

@@ -233,8 +233,16 @@ _AFTER_THE_VISA = ("visa_autorite", VISA_DATE, NOTIFICATION_DATE)
 def _agent_signature_by_its_place(catalogue: Catalogue, given: dict[str, Match]) -> None:
     """The agent's signature printed before any visa or notification place (or on a form that has
     none) is the one after their observations, never the notification's: read as the
-    notification's, a report the agent has just signed would skip the visa."""
+    notification's, a report the agent has just signed would skip the visa. When the form prints
+    both, the first is the observations' and the second the notification's, whatever their wording
+    (« Signature de l'agent », « Signature de l'agent à la notification »)."""
     observations, notification = _AGENT_SIGNATURES
+    if observations in given and notification in given:
+        first, second = sorted((given[observations], given[notification]), key=lambda m: m.candidate.line)
+        sure = max(first.score, second.score)  # their order says which is which, as surely as the surer
+        given[observations] = Match(catalogue.field(observations), first.candidate, sure)
+        given[notification] = Match(catalogue.field(notification), second.candidate, sure)
+        return
     placed = given.get(notification)
     if placed is None or observations in given or observations not in {f.key for f in catalogue.fields}:
         return

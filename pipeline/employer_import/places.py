@@ -20,8 +20,8 @@ from ..employer_form import FINGERPRINT_PREFIX
 from ..layout import Cell, Layout, Line, Piece, Table
 from ..text import fold, normalize_label
 from .candidate import Candidate
-from .lines import (boxes_of, cell_text, inline_labels, is_signature, is_title_text, is_value_line,
-                    starts_with_box)
+from .lines import (boxes_of, cell_text, inline_labels, is_field_area, is_signature, is_title_text,
+                    is_value_line, offered, starts_with_box)
 from .tables import walk_table
 from .wording import BOX_RE, DATE_AFTER, LEADER_RE, bare, clean, printed
 
@@ -70,9 +70,12 @@ class Walk:
                 is_value_line(blocks[i + 1 + zone]):
             zone += 1
         following = blocks[i + 1 + zone] if i + 1 + zone < len(blocks) else None
-        # A rich text area (a block content control) under the line: what is typed there is its value.
+        # A rich text area (a block content control) under the line: what is typed there is its value;
+        # so is an input field alone on the line under it (taken with the label: ``zone`` counts it).
         area = cell is None and line.control is None and isinstance(following, Line) and following.control is not None
         fields = [p for p in line.pieces if p.kind == "field" and p.field_kind in ("text", "date", "dropdown")]
+        if not fields and not zone and isinstance(following, Line) and is_field_area(following):
+            area, zone = True, 1
         if fields:
             self.form_fields(line, fields, cell, table)
             return i + 1
@@ -89,8 +92,8 @@ class Walk:
             if last_alone and (zone or area):
                 self.below_label(labels[0][0], blocks, line)
                 return i + 1 + zone
-            if last_alone and isinstance(following, Line) and starts_with_box(following):
-                self.question = bare(labels[0][0])
+            if last_alone and not labels[0][2].strip(" ") and isinstance(following, Line) and starts_with_box(following):
+                self.question = bare(labels[0][0])  # « … : » and nothing to write after it: the boxes' question
                 return i + 1
             if last_alone and isinstance(following, Table) and cell is None:
                 self.table_title = labels[0][0]
@@ -144,17 +147,31 @@ class Walk:
         self.found.append(candidate)
 
     def form_fields(self, line: Line, fields: list[Piece], cell: Cell | None, table: Table | None) -> None:
-        before = ""
+        """Each form field of ``line``: one without a name (an ODF input field, a placeholder) after
+        the label printed before it is that label's place (what is typed in the field or beside it
+        is read there); any other field by its name (or, without one, its description), the label
+        printed before it kept (it ends what is read under another label)."""
+        before, position, last_after = "", 0, None
         for piece in line.pieces:
+            shown = piece.shown
             if piece in fields:
-                label = bare(before) or piece.alias or self.left_label(cell, table) or piece.name or ""
-                self.add(Candidate("form_field", label, self.number(line), field_name=piece.name,
-                                   field_kind=piece.field_kind, choices=[c for c in piece.choices if c.strip()],
-                                   control=self.layout.format == "docx" and piece.alias is not None,
-                                   mark={"piece": piece}))
+                printed_before = bare(before)
+                if piece.name is None and printed_before:
+                    if last_after is not None:
+                        last_after.until = printed_before
+                    last_after = Candidate("after_label", printed_before, self.number(line),
+                                           mark={"after": (line, position)})
+                    self.add(last_after)
+                else:
+                    label = printed_before or piece.alias or self.left_label(cell, table) or piece.name or ""
+                    self.add(Candidate("form_field", label, self.number(line), field_name=piece.name or piece.alias,
+                                       field_kind=piece.field_kind, choices=offered(piece.choices),
+                                       control=self.layout.format == "docx" and piece.alias is not None,
+                                       question=printed_before or None, mark={"piece": piece}))
                 before = ""
             else:
-                before += piece.shown
+                before += shown
+            position += len(shown)
 
     @staticmethod
     def left_label(cell: Cell | None, table: Table | None) -> str | None:
@@ -170,6 +187,9 @@ class Walk:
         first = blocks[i]
         pre, options, post = boxes_of(first)
         question = bare(pre) or self.question or self.left_label(cell, table)
+        if not options:
+            self.question = None  # boxes that print nothing after them: no choice to name, no place
+            return i + 1
         if len(options) >= 2 or bare(pre):
             self.add(Candidate("boxes", bare(pre) or question or "", self.number(first),
                                question=question, options=[o for o, _ in options],

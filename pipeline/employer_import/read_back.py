@@ -124,7 +124,7 @@ def _write_values(mapping: Mapping, candidates: dict[str, Candidate]) -> dict[st
             else:
                 piece.text, piece.value = marker, None
                 expected[key] = marker
-        elif "grid" in mark:
+        elif "grid" in mark and spec["colonnes"]:
             choices = list(spec["colonnes"])
             pick = n % len(choices)
             _write_cell(list(mark["grid"].values())[pick], "X")
@@ -147,7 +147,7 @@ def _write_values(mapping: Mapping, candidates: dict[str, Candidate]) -> dict[st
                 if ticked:
                     ticks.append(mark["ticks"][0])
                 expected[key] = ticked
-            else:
+            elif spec["cases"]:
                 choices = list(spec["cases"])
                 pick = n % len(choices)
                 ticks.append(mark["ticks"][pick])

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..layout import Cell, Line, Table
 from ..text import fold
 from .candidate import Candidate
-from .lines import boxes_of, cell_text, inline_labels, is_title_text
+from .lines import boxes_of, cell_text, inline_labels, is_title_text, offered
 from .wording import BOX_RE, bare, clean, printed, role_of, tokens
 
 if TYPE_CHECKING:
@@ -159,14 +159,15 @@ def _drop_down(cell: Cell) -> list[str]:
     for line in cell.lines:
         for piece in line.pieces:
             if piece.kind == "field" and piece.field_kind == "dropdown" and piece.choices:
-                return [c for c in piece.choices if c.strip()]
+                return offered(piece.choices)
     return []
 
 
 def _grid(walk: Walk, table: Table, start: int) -> bool:
     """A grid of criteria: a header row of short choices (« A B C D », « Excellent … ») over columns
-    left empty, each criterion row with its label to the left (and sub-rows: « par l'agent », « par
-    l'évaluateur »). Adds its candidates and returns True when the table is one."""
+    left empty or holding a box to tick in each cell, each criterion row with its label to the left
+    (and sub-rows: « par l'agent », « par l'évaluateur »). Adds its candidates and returns True when
+    the table is one."""
     for h in range(start, min(start + 3, len(table.rows) - 2)):
         rows = [r for r in range(h + 1, len(table.rows)) if not _title_row(table, r)]
         columns, options = [], []
@@ -174,7 +175,7 @@ def _grid(walk: Walk, table: Table, start: int) -> bool:
             text = cell_text(cell)
             if cell.column == 0 or not text or len(text) > 20 or BOX_RE.search(text):
                 continue
-            empty = sum(1 for r in rows if not cell_text(_own_cell(table, r, cell.column)))
+            empty = sum(1 for r in rows if _to_mark(_own_cell(table, r, cell.column)))
             if rows and empty >= 0.8 * len(rows):
                 columns.append(cell.column)
                 options.append(bare(text))
@@ -273,6 +274,11 @@ def _data_header(table: Table, start: int) -> int | None:
                 any(not cell_text(c) for c in below):
             return r
     return None
+
+
+def _to_mark(cell: Cell | None) -> bool:
+    """A grid's cell to mark: empty, or holding only a box to tick (« ☐ », a Wingdings box)."""
+    return not BOX_RE.sub("", cell_text(cell)).strip()
 
 
 def _only_boxes(cell: Cell) -> bool:

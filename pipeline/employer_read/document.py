@@ -372,8 +372,10 @@ def labels_of(form: Form) -> Labels:
                                   + [t.section for t in form.tables.values() if t.section]))
     inline = [p.text for p in places if p.kind in ("after_label", "below_label") or p.kind == "boxes" and p.text]
     inline += [printed for p in places if p.kind == "boxes" and not p.text for _, printed in p.options]
+    inline += [p.label for p in places if p.kind == "form_field" and p.label]
     whole_texts = [p.text for p in places if p.kind in ("cell", "label", "grid")] + headers + sections
     shown = [p.text for p in places if p.kind in ("after_label", "below_label", "cell", "grid", "boxes") and p.text]
+    shown += [p.label for p in places if p.kind == "form_field" and p.label]
     labels = Labels(inline=list(dict.fromkeys(inline)), whole=list(dict.fromkeys(map(label_key, whole_texts))),
                     sections=sections, shown=list(dict.fromkeys(shown + headers)))
     _LAST_LABELS = (form, labels)

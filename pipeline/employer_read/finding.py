@@ -283,13 +283,13 @@ class Finder:
 
     def form_field(self, place: FieldPlace) -> FieldAt | None:
         """The ``occurrence``-th form field of that name (case and outer spaces aside) in the
-        place's section."""
+        place's section; a field without a name (an ODF input field) by its description."""
         doc = self.doc
         asked = ("form_field",)
         if asked not in doc.found:  # the fields by their name as compared, once for the document
             by_name: dict[str, list[FieldAt]] = {}
             for i, piece in doc.fields():
-                by_name.setdefault((piece.name or "").strip().casefold(), []).append((i, piece))
+                by_name.setdefault((piece.name or piece.alias or "").strip().casefold(), []).append((i, piece))
             doc.found[asked] = by_name
         scope = doc.scope(place.section)
         if scope is None:

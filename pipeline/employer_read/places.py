@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..catalogue import Field
 from ..form import FieldPlace
 from ..layout import Cell
-from ..read import Value, _as_bool, clean_text
+from ..read import Value, _as_bool, clean_text, readable_marks
 from ..text import normalize_label
 from .document import Document
 from .finding import FieldAt, Finder, box_spans
@@ -23,11 +23,13 @@ from .folding import value_text
 @dataclass
 class Read:
     """What one place gave: its ``value``, a date field's ISO date, or ``unsure``: the marks
-    written where one box was to be ticked (several ticked, a mark no one can be sure of)."""
+    written where one box was to be ticked (several ticked, a mark no one can be sure of), and
+    ``several``: the options ticked when there are two or more (as printed)."""
 
     value: Value
     iso: str | None = None
     unsure: str | None = None
+    several: list[str] | None = None
 
 
 # -- boxes -----------------------------------------------------------------------------------------
@@ -46,12 +48,14 @@ def boxes_in(text: str, key: str, options: tuple[tuple[str, str], ...]) -> dict[
     return {choice: box_state(text[start:end]) for choice, (start, end) in box_spans(key, options).items()}
 
 
-def ticked(states: dict[str, bool | str], shown: str) -> Read:
-    """One option from the states of the boxes: several ticked or an odd mark is unsure."""
+def ticked(states: dict[str, bool | str], shown: str, printed: dict[str, str] | None = None) -> Read:
+    """One option from the states of the boxes: several ticked or an odd mark is unsure (``printed``:
+    each choice as the form prints it, to name the options ticked)."""
     chosen = [choice for choice, state in states.items() if state is True]
     odd = [state for state in states.values() if isinstance(state, str)]
     if odd or len(chosen) > 1:
-        return Read("", unsure=" ".join(shown.split()))
+        several = [(printed or {}).get(choice, choice) for choice in chosen] if not odd else None
+        return Read("", unsure=readable_marks(shown), several=several)
     return Read(chosen[0] if chosen else "")
 
 
@@ -123,7 +127,8 @@ class Reader:
                            normalize_label(printed)), None)
             return self._choice(Read(choice or written), f, place)
         states = {choice: box_state(box.text(doc)) for choice, box in found.boxes.items()}
-        return self._choice(ticked(states, " ".join(stretch.text(doc) for stretch in found.shown)), f, place)
+        return self._choice(ticked(states, " ".join(stretch.text(doc) for stretch in found.shown), dict(place.options)),
+                            f, place)
 
     def _choice(self, read: Read, f: Field, place: FieldPlace) -> Read:
         if f.kind == "bool" and read.unsure is None:
@@ -138,11 +143,11 @@ class Reader:
         states, shown = {}, []
         for choice, cell in found.cells.items():
             text = self.doc.cell_text(cell) if cell is not None else ""
-            state = _as_bool(text) if text.strip() else False
+            state = box_state(text.strip()) if text.strip() else False  # « X », « ☒ », « [X] », « [ ] »
             if state is not False:
                 states[choice] = state
                 shown.append(f"{dict(place.options)[choice]} : {text.strip()}")
-        return self._choice(ticked(states, " ; ".join(shown)), f, place)
+        return self._choice(ticked(states, " ; ".join(shown), dict(place.options)), f, place)
 
     def _form_field(self, place: FieldPlace, f: Field) -> Read | None:
         found = self.finder.form_field(place)

@@ -66,6 +66,8 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             report.found_by[f.key] = found_at.kind
         if read.unsure is not None:  # a mark no one can be sure of: asked again, never read as an answer
             report.unrecognised_marks[f.key] = str(read.unsure)
+            if read.several:
+                report.several_ticked[f.key] = read.several
             read.value = False if f.kind == "bool" else ""
         if f.kind == "date":
             _read_date(report, f, read.iso or read.value)
