@@ -1238,3 +1238,52 @@ def test_a_drop_down_s_entry_asking_for_a_choice_is_not_one(prompt):
 def read_back_value(prompt: str) -> str:
     from pipeline.read import clean_text
     return clean_text(prompt)
+
+
+@needs_reader
+@pytest.mark.parametrize("part, lines, key, label", [
+    ("VII. VISA DE L'AUTORITÉ HIÉRARCHIQUE", ["Nom et qualité : \t", "Date du visa : \t"], "date_visa",
+     "Visa de l'autorité hiérarchique : date du visa"),
+    ("VII. VISA DE L'AUTORITÉ HIÉRARCHIQUE", ["Nom et qualité : \t", "Date du visa : \t"], "visa_autorite",
+     "Visa de l'autorité hiérarchique : nom et qualité"),
+    ("VII. SIGNATURE DU SUPÉRIEUR HIÉRARCHIQUE DIRECT", ["Date de signature : \t"], "date_signature_evaluateur",
+     "Signature du supérieur hiérarchique direct : date de signature"),
+])
+def test_a_generic_label_of_the_evaluator_or_the_authority_says_whose_by_its_part(part, lines, key, label):
+    """« Date du visa » alone in a note, a workbook's column: whose visa? Its part of the form says."""
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks[-1:] = [line("Nom et prénom : \t"), line(part), *map(line, lines)]  # no other date of signature
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.modified[key]["label"] == label
+
+
+@needs_reader
+def test_the_evaluator_s_name_in_a_group_of_cells_says_whose_and_the_agent_s_does_not():
+    """« Nom et prénom » under a group merged over rows (« Supérieur hiérarchique direct »): the
+    tracking workbook's column would otherwise be a bare « Nom et prénom »."""
+    identity = Table(rows=[[Cell(0, 0, row_span=2, blocks=[line("Agent")]), Cell(0, 1, blocks=[line("Prénom")]),
+                            Cell(0, 2, blocks=[line("")])],
+                           [Cell(1, 1, blocks=[line("Grade")]), Cell(1, 2, blocks=[line("")])],
+                           [Cell(2, 0, row_span=2, blocks=[line("Supérieur hiérarchique direct")]),
+                            Cell(2, 1, blocks=[line("Nom et prénom")]), Cell(2, 2, blocks=[line("")])],
+                           [Cell(3, 1, blocks=[line("Fonction")]), Cell(3, 2, blocks=[line("")])]], grid_columns=3)
+    layout = small_form("Nom : \t")
+    layout.blocks.insert(3, identity)
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.modified["evaluateur"]["label"] == "Supérieur hiérarchique direct : nom et prénom"
+    assert mapping.modified.get(cat.FIRST_NAME, {}).get("label") in (None, "Prénom")
+
+
+@pytest.mark.parametrize("header, name", [
+    ("PRÉFET DE LA RÉGION OCCITANIE", "Préfet de la Région Occitanie"),
+    ("CENTRE HOSPITALIER DE SAINT-JEAN-D'ANGÉLY\tDirection des ressources humaines",
+     "Centre Hospitalier de Saint-Jean-d'Angély"),
+    ("Mairie de Brest", "Mairie de Brest"),
+    ("\tCOMMUNE DE VAL-D'EXEMPLE\t\tPage 1", "Commune de Val-d'Exemple"),
+])
+def test_the_form_s_name_keeps_the_employer_s_proper_nouns_and_its_header_s_first_text(header, name):
+    from pipeline.employer_import.adaptation import form_name
+
+    layout = small_form("Nom : \t")
+    layout.headers = [header]
+    assert form_name(layout) == f"Compte rendu d'entretien professionnel – {name}"

@@ -27,7 +27,8 @@ from .mapping import Mapping, Placed, choice_keys, column_data, place_spec, tabl
 from .matching import Match, candidate_role, reading_of, title_sections
 from .places import fingerprint
 from .regulatory_parts import missing_parts
-from .wording import bare, clean, core, in_capitals, is_generic, printed, sentence, slug, tokens, without_instructions
+from .wording import (bare, clean, core, in_capitals, is_generic, name_case, printed, sentence, slug, tokens,
+                      without_instructions)
 
 # Box sets printed without a question, and the field they are.
 _KNOWN_BOXES = {frozenset({"madame", "monsieur"}): ("civilite", "Civilité")}
@@ -180,8 +181,15 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
     text = without_instructions(text)
     if in_capitals(text):
         text = sentence(text)
-    if is_generic(c.text) and c.context and c.kind in ("after_label", "below_label", "form_field"):
-        text = f"{sentence(core(c.context))} : {_lower_first(text)}"
+    # Whose a generic label is: the group heading it is printed under; for the evaluator's and the
+    # authority's (« Nom et prénom », « Date du visa »), that heading's or their part of the form's.
+    others = candidate_role(c) in ("evaluateur", "autorite")
+    whose = c.context if c.kind != "cell" or others else None
+    whose = whose or (c.title if others else None)
+    said_whose = is_generic(c.text) and bool(whose) and not c.column and not is_generic(whose) and \
+        c.kind in ("after_label", "below_label", "form_field", "cell")
+    if said_whose:
+        text = f"{sentence(core(whose))} : {_lower_first(text)}"
     elif c.kind == "cell" and c.column:
         text = f"{text} ({_lower_first(sentence(core(c.column)))})"
     elif c.kind == "grid" and c.self_assessment and c.row:
@@ -194,7 +202,7 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
         if "(" in text:
             return text
         return " ".join(_BRACKETS.sub("", f.label).split())
-    if f is not None and is_generic(c.text) and not (c.context or c.column):
+    if f is not None and is_generic(c.text) and not (said_whose or c.column):
         return f.label  # « Date » alone in a row of signatures: the catalogue says whose
     return text
 
@@ -345,14 +353,16 @@ def form_name(layout: Layout) -> str | None:
     spells it, when it does): « Compte rendu de l'entretien professionnel – Centre hospitalier de … »."""
     title = next((sentence(line.text) for line, cell in layout.lines() if cell is None and clean(line.text).strip()),
                  None)
-    header = next((t.strip() for h in layout.headers for t in h.splitlines() if t.strip()), None)
+    # The header's first text (a header's tabs part what is printed left, centre and right).
+    header = next((" ".join(t.split()) for h in layout.headers for line in h.splitlines() for t in line.split("\t")
+                   if t.strip()), None)
     employer = None
     if header:
         for footer in layout.footers:
             first = re.split(r"\s[—–-]\s", footer.strip())[0].strip()
             if fold(first) == fold(header):
                 employer = first
-        employer = employer or (sentence(header) if in_capitals(header) else header)
+        employer = employer or name_case(header)
     if title and employer:
         return f"{title} – {employer}"
     return title or employer

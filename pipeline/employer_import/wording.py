@@ -149,6 +149,29 @@ def sentence(text: str) -> str:
     return text
 
 
+def name_case(text: str) -> str:
+    """An employer's name printed in capitals as a name is written: each word capitalised but the
+    small ones, hyphenated and elided words included (« CENTRE HOSPITALIER DE SAINT-JEAN-D'ANGÉLY »
+    -> « Centre Hospitalier de Saint-Jean-d'Angély »): its proper nouns keep their capital, which
+    a sentence's case would lose (« préfet de la région occitanie »)."""
+    def word(part: str, first: bool) -> str:
+        lower = part.lower()
+        if not first and fold(lower) in SMALL_WORDS:
+            return lower
+        head, apostrophe, rest = lower.partition("'") if "'" in lower else lower.partition("’")
+        if apostrophe and fold(head) in ("l", "d", "qu") and rest:  # « d'Angély », « l'Isle »
+            return (head if not first else head.capitalize()) + apostrophe + rest[:1].upper() + rest[1:]
+        return lower[:1].upper() + lower[1:]
+
+    if not in_capitals(text):
+        return text
+    words = []
+    for n, token in enumerate(" ".join(text.split()).split(" ")):
+        parts = token.split("-")
+        words.append("-".join(word(part, n == 0 and i == 0) for i, part in enumerate(parts)))
+    return " ".join(words)
+
+
 def slug(text: str, *, words: int = 4) -> str:
     """A catalogue key made from a label: « Date d'entrée dans le grade » -> ``date_entree_grade``."""
     kept = [w for w in re.findall(r"[a-z0-9]+", fold(core(text)).replace("'", " ")) if w not in SMALL_WORDS]
