@@ -13,12 +13,14 @@ import importlib.util
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import docx
 import openpyxl
 import pytest
 import yaml
+from lxml import etree
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipeline import catalogue as cat
@@ -1287,3 +1289,90 @@ def test_the_form_s_name_keeps_the_employer_s_proper_nouns_and_its_header_s_firs
     layout = small_form("Nom : \t")
     layout.headers = [header]
     assert form_name(layout) == f"Compte rendu d'entretien professionnel – {name}"
+
+
+# -- a commune's form written natively in LibreOffice (H): form controls, input fields, placeholders ------
+
+COMMUNE_CONTROLS = MINISTRY / "H_commune_controles.odt"
+_ODF = {"text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+        "form": "urn:oasis:names:tc:opendocument:xmlns:form:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
+
+
+def filled_in_libreoffice(blank: Path, copy: Path, *, ticked: list[str], inputs: dict[str, str],
+                          placeholders: dict[str, str], after: dict[str, str]) -> Path:
+    """``blank`` filled as LibreOffice stores what a manager does: check box controls ticked (by their
+    name), input fields typed into and placeholders typed over (by their description), text typed
+    after a label's tab (by the paragraph's text)."""
+    with zipfile.ZipFile(blank) as source:
+        parts = {info: source.read(info.filename) for info in source.infolist()}
+    content_info = next(info for info in parts if info.filename == "content.xml")
+    root = etree.fromstring(parts[content_info])
+    q = lambda name: "{%s}%s" % (_ODF[name.split(":")[0]], name.split(":")[1])  # noqa: E731
+    for box in root.iter(q("form:checkbox")):
+        if box.get(q("form:name")) in ticked:
+            box.set(q("form:current-state"), "checked")
+    for field in root.iter(q("text:text-input")):
+        typed = inputs.get(field.get(q("text:description")) or "")
+        if typed is not None:
+            field.text = typed
+    for field in list(root.iter(q("text:placeholder"))):
+        typed = placeholders.get(field.get(q("text:description")) or "")
+        if typed is not None:  # typed over: the placeholder is gone, its text stays
+            parent, previous = field.getparent(), field.getprevious()
+            text = typed + (field.tail or "")
+            if previous is not None:
+                previous.tail = (previous.tail or "") + text
+            else:
+                parent.text = (parent.text or "") + text
+            parent.remove(field)
+    for paragraph in root.iter(q("text:p")):
+        typed = after.get("".join(paragraph.itertext()).strip())
+        if typed is not None:
+            last = paragraph[-1] if len(paragraph) else None
+            if last is not None:
+                last.tail = (last.tail or "") + typed
+            else:
+                paragraph.text = (paragraph.text or "") + typed
+    parts[content_info] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts.items():
+            target.writestr(info, data)
+    return copy
+
+
+@needs_reader
+def test_a_form_made_in_libreoffice_with_controls_input_fields_and_placeholders_is_imported_and_read(tmp_path):
+    """Form H as a commune writes it in LibreOffice Writer: check box controls drawing « Oui » / « Non »
+    themselves (the import crashed on them), input fields after their labels, « <Saisir ici> »
+    placeholders under them, a named list box after « Souhait de mobilité : », the agent's two
+    signatures, a refusal box after the notification's signature line."""
+    result = import_form(COMMUNE_CONTROLS, catalogue=for_public_service(BASE, "territoriale"),
+                         output=tmp_path / "formulaire.yaml")
+    places = {key: {k: v for k, v in p.spec.items()} for key, p in result.mapping.places.items()}
+    assert places["encadre_agents"]["cases"] == {"oui": "Oui", "non": "Non"}
+    assert places["aucun_besoin_formation"] == {"cases": {"oui": "Aucun besoin de formation exprimé"}}
+    assert places[cat.REVIEW_DATE] == {"apres_libelle": "Date de l'entretien professionnel"}
+    assert places["missions"] == {"sous_libelle": "Missions principales du poste"}
+    assert places["souhait_mobilite"]["libelle"] == "Souhait de mobilité"
+    assert places["signature_agent_observations"]["apres_libelle"] == "Signature de l'agent"
+    assert places["signature_agent"]["apres_libelle"] == "Signature de l'agent à la notification"
+    assert "libelle" not in places["refus_signature"]
+    assert all(p.checked for p in result.mapping.places.values() if p.key in (
+        "encadre_agents", "aucun_besoin_formation", cat.REVIEW_DATE, "missions", "signature_agent"))
+    (tmp_path / "config.yaml").write_text("fonction_publique: territoriale\nformulaire: formulaire.yaml\n",
+                                          encoding="utf-8")
+    copy = filled_in_libreoffice(
+        COMMUNE_CONTROLS, tmp_path / "rempli.odt", ticked=["encadre_non", "aucun_besoin", "cpf_oui"],
+        inputs={"Date de l'entretien (jj/mm/aaaa)": "14/10/2026"},
+        placeholders={"Décrire les missions principales": "Accueil du public et état civil.",
+                      "Perspectives d'évolution": "Préparer le concours de rédacteur.",
+                      "Observations de l’agent": "Aucune observation."},
+        after={"Nom de famille :": "MARTIN", "Prénom(s) :": "Élodie"})
+    report = read_report(copy, load_config(tmp_path / "config.yaml").form)
+    values = report.values
+    assert (values["nom"], values["prenom"], values[cat.REVIEW_DATE]) == ("MARTIN", "Élodie", "14/10/2026")
+    assert (values["encadre_agents"], values[cat.NO_TRAINING_NEED]) == ("non", True)
+    assert values["missions"] == "Accueil du public et état civil."
+    assert values["perspectives_carriere"] == "Préparer le concours de rédacteur."  # not the next label's line
+    assert values["observations_agent"] == "Aucune observation."
