@@ -36,7 +36,7 @@ from typing import Literal, Union
 #: what they mean is the reader's business); ``tab``: ``leader`` the character its tab stop
 #: draws up to it (« . », « _ », « - », « · »), ``None`` for none; ``break``: a line break inside the
 #: paragraph; ``field``: a form field (legacy Word FORMTEXT / FORMCHECKBOX / FORMDROPDOWN, an
-#: ODF input field or control, a content control): ``text`` its value, ``checked`` for a check
+#: ODF input field or control, a content control, an ActiveX control): ``text`` its value, ``checked`` for a check
 #: box, ``name`` its name or tag, ``alias`` its title (a content control's alias, an ODF field's
 #: description or a form control's label), ``value`` what it stores when that is not its text
 #: (a date control's ISO date), ``field_kind`` text | checkbox | dropdown | date.

@@ -21,8 +21,9 @@ What the page shows:
 - ``table:table`` is a :class:`~pipeline.layout.Table`: header rows, row groups and repeated
   rows and cells (``number-rows-repeated``, ``number-columns-repeated``, within caps) read in
   order, each cell at its grid column (covered cells count, and are not in ``rows``), with its
-  ``number-columns-spanned`` and ``number-rows-spanned``; tables nest in cells; a frame's
-  text box follows the paragraph holding it;
+  ``number-columns-spanned`` and ``number-rows-spanned``; tables nest in cells; the paragraphs
+  of a drawing shape (a frame's text box, a custom shape: a .docx's text box saved by LibreOffice,
+  a rectangle..., those of a group or a link) follow the paragraph it is anchored in;
 - headers and footers: each master page's, from styles.xml; properties: meta.xml's (the core
   properties of a .docx that LibreOffice keeps as ``OOXMLCoreProperty...`` under their
   .docx names: ``dc:identifier``, ``cp:version``).
@@ -60,6 +61,14 @@ _COLUMN_GROUPS = frozenset((qn("table:table-header-columns"), qn("table:table-co
 _ROWS_REPEATED, _COLUMNS_REPEATED = qn("table:number-rows-repeated"), qn("table:number-columns-repeated")
 _COLUMNS_SPANNED, _ROWS_SPANNED = qn("table:number-columns-spanned"), qn("table:number-rows-spanned")
 _FRAME, _TEXT_BOX, _DRAW_A, _CONTROL = qn("draw:frame"), qn("draw:text-box"), qn("draw:a"), qn("draw:control")
+_GROUP = qn("draw:g")
+# Drawing shapes that hold their text as paragraphs of their own (a .docx's text box saved by
+# LibreOffice is a draw:custom-shape); a frame holds its text in a draw:text-box; a group and a
+# link hold shapes.
+_TEXT_SHAPES = frozenset(qn(f"draw:{name}") for name in (
+    "custom-shape", "rect", "ellipse", "circle", "polygon", "regular-polygon", "polyline", "path", "line",
+    "connector", "caption", "measure"))
+_SHAPES = _TEXT_SHAPES | {_FRAME, _GROUP, _DRAW_A}
 _FORMS, _XML_ID, _FORM_ID = qn("office:forms"), qn("xml:id"), qn("form:id")
 _FIELDMARK, _FIELDMARK_START, _FIELDMARK_SEPARATOR, _FIELDMARK_END, _PARAM = (
     qn("field:fieldmark"), qn("field:fieldmark-start"), qn("field:fieldmark-separator"), qn("field:fieldmark-end"),
@@ -233,8 +242,8 @@ class _Walk:
                 body = child.find(_INDEX_BODY)
                 if body is not None:
                     self.blocks(body, out)
-            elif tag == _FRAME:  # a frame anchored to the page
-                for box in child.iterchildren(_TEXT_BOX):
+            elif tag in _SHAPES:  # a shape anchored to the page: its paragraphs
+                for box in _shape_texts(child, []):
                     self.blocks(box, out)
             # text:tracked-changes (deleted text), office:forms, declarations: not shown
         return out
@@ -307,11 +316,8 @@ class _Walk:
                 piece = _form_control(self.controls.get(child.get(_CONTROL) or ""), child)
                 if piece is not None:
                     self.emit(piece, pieces)
-            elif tag == _FRAME:  # its text box's paragraphs follow this one
-                self.boxes.extend(child.iterchildren(_TEXT_BOX))
-            elif tag == _DRAW_A:  # a frame with a link
-                for frame in child.iterchildren(_FRAME):
-                    self.boxes.extend(frame.iterchildren(_TEXT_BOX))
+            elif tag in _SHAPES:  # a frame's text box, a shape's text: their paragraphs follow this one
+                _shape_texts(child, self.boxes)
             elif tag == _FIELDMARK or tag == _FIELDMARK_START:
                 self.field_mark(child, pieces)
             elif tag == _FIELDMARK_SEPARATOR:
@@ -522,6 +528,21 @@ def _columns(el: etree._Element):
             yield child
         elif child.tag in _COLUMN_GROUPS:
             yield from _columns(child)
+
+
+def _shape_texts(shape: etree._Element, out: list[etree._Element]) -> list[etree._Element]:
+    """Add to ``out`` the elements holding a drawing shape's paragraphs, in order: a frame's text
+    boxes, a shape itself (its ``text:p`` and lists), those of the shapes a group or a link holds."""
+    tag = shape.tag
+    if tag == _FRAME:
+        out.extend(shape.iterchildren(_TEXT_BOX))
+    elif tag in _TEXT_SHAPES:
+        out.append(shape)
+    else:  # draw:g, draw:a
+        for child in shape:
+            if child.tag in _SHAPES:
+                _shape_texts(child, out)
+    return out
 
 
 def _form_control(control: etree._Element | None, source: etree._Element) -> Piece | None:

@@ -16,11 +16,14 @@ through the main part's relationships. What the page shows, as :mod:`.reading` r
   date, drop-down, placeholder); a control around paragraphs, rows or cells is read through;
 - a legacy form field (``w:fldChar`` with ``w:ffData``: FORMTEXT, FORMCHECKBOX, FORMDROPDOWN)
   is a ``field`` piece named by ``w:ffData/w:name``; any other field shows its result, never
-  its instruction; a ``w:fldSimple`` FORM* field is a ``field`` piece too;
+  its instruction; a ``w:fldSimple`` FORM* field is a ``field`` piece too; an ActiveX control
+  (``w:control`` in ``w:object`` or ``w:pict``: an .odt's form control saved by LibreOffice, Word's
+  « Contrôles ActiveX ») is a ``field`` piece named by its ``w:name``, its state read from its part
+  (:class:`_ActiveX`, through a package only);
 - a table is a :class:`~pipeline.layout.Table` on its grid (``w:gridBefore``, ``w:gridSpan``,
   ``w:vMerge`` and the old ``w:hMerge`` merged into one cell), rows deleted in tracked changes
-  left out; a text box's paragraphs follow the paragraph holding it; ``mc:Fallback`` copies are
-  not read.
+  left out; a text box's paragraphs (``w:txbxContent`` in a drawing, a VML shape, an object)
+  follow the paragraph holding it; ``mc:Fallback`` copies are not read.
 
 Each piece, line, cell and table keeps the element it came from (``source``).
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
+import struct
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -37,6 +41,7 @@ from lxml import etree
 
 from ..layout import (Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, new_cell, new_line, part_key,
                       text_piece)
+from ..outcomes import UnreadableReport
 from .ns import NSMAP, qn
 from .reading import (CORE_PART, _flag_on, control_checkbox_state, control_date_value, control_showing_placeholder,
                       symbol_text)
@@ -66,13 +71,14 @@ _LIST_ITEM, _DISPLAY_TEXT, _VALUE = qn("w:listItem"), qn("w:displayText"), qn("w
 _SDT_PR, _TAG, _ALIAS, _SHOWING_PLACEHOLDER = qn("w:sdtPr"), qn("w:tag"), qn("w:alias"), qn("w:showingPlcHdr")
 _CHECKBOX, _DATE, _DROPDOWN, _COMBOBOX = qn("w14:checkbox"), qn("w:date"), qn("w:dropDownList"), qn("w:comboBox")
 _MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_OBJECT, _CONTROL, _CONTROL_NAME, _REL_ID = qn("w:object"), qn("w:control"), qn("w:name"), qn("r:id")
 
 # What makes a paragraph more than runs of text, tabs and breaks: anything that hides, drops or
 # holds text the paragraph's runs do not show as such (revisions, fields, controls, symbols,
 # drawings, text boxes, ruby, math). A paragraph holding none is read by one iteration in C over
 # its w:t, w:tab, w:br and w:cr (:func:`_plain_paragraphs`), the same pieces the full walk makes.
 _NOT_PLAIN = (_DEL, _MOVE_FROM, _SDT, _FLD_SIMPLE, _FLD_CHAR, _INSTR_TEXT, _ALTERNATE, _SYM, _PTAB,
-              _NO_BREAK_HYPHEN, _DRAWING, _PICT, _TXBX, qn("w:object"), qn("w:ruby"), qn("w:subDoc"),
+              _NO_BREAK_HYPHEN, _DRAWING, _PICT, _TXBX, _OBJECT, qn("w:ruby"), qn("w:subDoc"),
               _MATH + "oMath", _MATH + "oMathPara")
 
 # Inline containers whose content is read as if it were the paragraph's own.
@@ -322,8 +328,9 @@ class _Walk:
     """One walk of a part, building blocks. Fields may span runs and paragraphs: the open
     ones are a stack kept across the walk."""
 
-    def __init__(self, styles: _Styles, part: etree._Element):
+    def __init__(self, styles: _Styles, part: etree._Element, controls: _ActiveX | None = None):
         self.styles = styles
+        self.controls = controls  # the package's ActiveX controls (w:control), when it has a package
         # Run properties are looked at only when something can hide text (a w:vanish in the
         # part, or a style hiding its text and runs naming a character style).
         self.check_runs = next(part.iter(_VANISH), None) is not None or (
@@ -481,9 +488,12 @@ class _Walk:
             elif tag == _PTAB:
                 if not hidden:
                     self.tab(el, pieces, _LEADERS.get(el.get(_LEADER) or ""))
-            elif tag == _DRAWING or tag == _PICT:
+            elif tag == _DRAWING or tag == _PICT or tag == _OBJECT:
                 if not hidden:
                     self.boxes.extend(_text_boxes(el))
+                    if tag != _DRAWING:  # an ActiveX control (w:object/w:control, w:pict/w:control)
+                        for control in el.iterchildren(_CONTROL):
+                            self.active_control(control, pieces)
             elif tag == _ALTERNATE:
                 choice = el.find(_CHOICE)
                 if choice is not None:
@@ -606,6 +616,23 @@ class _Walk:
             piece.field_kind = "text"
         if self.fields and not self._shown():
             return
+        pieces.append(piece)
+
+    def active_control(self, el: etree._Element, pieces: list[Piece]) -> None:
+        """An ActiveX control (``w:control``, its state in the part its ``r:id`` names): a check box,
+        an option or toggle button, a list or combo box, a text box is a ``field`` piece; a button,
+        a label, a control whose part is not there, nothing."""
+        if self.controls is None or (self.fields and not self._shown()):
+            return
+        found = self.controls.get(el.get(_REL_ID) or "")
+        if found is None:
+            return
+        kind, value, caption = found
+        piece = Piece("field", name=el.get(_CONTROL_NAME) or None, alias=caption or None, field_kind=kind, source=el)
+        if kind == "checkbox":
+            piece.checked, piece.text = value.strip().lower() in ("1", "-1", "true"), caption
+        else:
+            piece.text = value
         pieces.append(piece)
 
     # -- tables -----------------------------------------------------------------------
@@ -745,6 +772,187 @@ def _finish(field: _Field) -> None:
 
 
 # ---------------------------------------------------------------------------
+# ActiveX controls: what LibreOffice makes of an .odt's form controls saved as .docx, and
+# Word's « Contrôles ActiveX ». Their state is in a part of their own (word/activeX/activeXN.xml):
+# as properties (ax:ocxPr, Word's persistPropertyBag), or in a binary part it relates to, in the
+# MS-Forms binary layout (« MorphData »), inside an OLE compound file (persistStorage, its
+# « contents » stream: LibreOffice's) or after the control's class id (persistStreamInit).
+# ---------------------------------------------------------------------------
+
+_AX = "{http://schemas.microsoft.com/office/2006/activeX}"
+_AX_CLASS, _AX_PERSISTENCE, _AX_PROPERTY, _AX_NAME, _AX_VALUE = (_AX + "classid", _AX + "persistence",
+                                                                 _AX + "ocxPr", _AX + "name", _AX + "value")
+# The MS-Forms controls (Forms.TextBox.1, ListBox, ComboBox, CheckBox, OptionButton, ToggleButton)
+# by their class id's first group: what each is as a field.
+_AX_KINDS = {"8bd21d10": "text", "8bd21d20": "dropdown", "8bd21d30": "dropdown", "8bd21d40": "checkbox",
+             "8bd21d50": "checkbox", "8bd21d60": "checkbox"}
+_AX_CLASS_TAIL = "-ec42-11ce-9e0d-00aa006002f3"
+_CONTROL_REL = "/control"
+# The properties of a MorphData control in the order of their flag bits, each with what its data
+# block holds: 1, 2 or 4 bytes, "s" a string (its size there, its text in the extra block), "p" a
+# pair (in the extra block only), 0 nothing (the flag is the value, or is unused).
+_MORPH_PROPERTIES = (4, 4, 4, 4, 1, 1, 1, 1, "p", 2, 4, 2, 2, 2, 2, 2, 1, 1, 1, 0, 1, 1, "s", "s", 4, 4, 4, 2, 2, 2,
+                     0, 0, "s")
+_MORPH_VALUE, _MORPH_CAPTION = 22, 23
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CFB_END = 0xFFFFFFFA  # sector ids from here on are not sectors (end of chain, free, FAT, DIFAT)
+
+
+class _ActiveX:
+    """The ActiveX controls a package's main part relates to, each read when first met: its
+    relationship id -> (field kind, value, caption), ``None`` for one that is not a field or not
+    there or broken. A value that cannot be read is empty (a check box not ticked)."""
+
+    def __init__(self, package, main: str):
+        self.package, self.main = package, main
+        self.targets: dict[str, str] | None = None
+        self.found: dict[str, tuple[str, str, str] | None] = {}
+
+    def get(self, rel_id: str) -> tuple[str, str, str] | None:
+        if rel_id not in self.found:
+            if self.targets is None:
+                self.targets = _relationships(self.package, self.main, _CONTROL_REL)
+            name = self.targets.get(rel_id)
+            try:
+                self.found[rel_id] = self._read(name) if name is not None else None
+            except UnreadableReport:  # its part broken: the control is left out, the document read
+                self.found[rel_id] = None
+        return self.found[rel_id]
+
+    def _read(self, name: str) -> tuple[str, str, str] | None:
+        package = self.package
+        ocx = package.xml_part(name)
+        kind = _AX_KINDS.get((ocx.get(_AX_CLASS) or "").strip("{} ").lower().removesuffix(_AX_CLASS_TAIL))
+        if kind is None:
+            return None
+        properties = {(el.get(_AX_NAME) or "").lower(): el.get(_AX_VALUE) or ""
+                      for el in ocx.iterchildren(_AX_PROPERTY)}
+        persistence = ocx.get(_AX_PERSISTENCE) or ""
+        binary = None
+        if persistence != "persistPropertyBag":  # its state in a binary part
+            binary = _relationships(package, name, "").get(ocx.get(_REL_ID) or "")
+        if binary is not None:
+            data = package.read_part(binary)
+            if persistence == "persistStorage":
+                data = _compound_stream(data, "contents")
+            elif persistence.startswith("persistStream"):
+                data = data[16:]  # after the class id
+            else:
+                data = None
+            properties = _morph_data(data) if data else {}
+        return kind, properties.get("value", ""), properties.get("caption", "")
+
+
+def _relationships(package, part: str, kind: str) -> dict[str, str]:
+    """A part's internal relationships of type ``kind`` (the end of its type: « /control »; ""
+    for all), by id: the part each names, as the package spells it, when the package has it."""
+    folder, base = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", base + ".rels")
+    found: dict[str, str] = {}
+    if not package.has_part(rels):
+        return found
+    for rel in package.xml_part(rels).iter("{*}Relationship"):
+        target = rel.get("Target") or ""
+        if (not kind or (rel.get("Type") or "").endswith(kind)) and rel.get("TargetMode") != "External" and target:
+            name = posixpath.normpath(posixpath.join("/" + folder, target)).lstrip("/")
+            if package.has_part(name):
+                found.setdefault(rel.get("Id") or "", name)
+    return found
+
+
+def _morph_data(data: bytes) -> dict[str, str]:
+    """The value and the caption of an MS-Forms control in the binary layout ([MS-OFORMS]
+    MorphDataControl): a version, a size, 64 flag bits, a data block (each property aligned on
+    its size), an extra block (the strings, each aligned on 4 bytes). Empty when it is not that."""
+    try:
+        size, flags = struct.unpack_from("<2xHQ", data, 0)
+        if flags >> len(_MORPH_PROPERTIES):
+            return {}  # properties this reader does not know: where the extra block starts is not known
+        end = min(len(data), 4 + size)
+        position, strings, found = 12, [], {}
+        for bit, what in enumerate(_MORPH_PROPERTIES):
+            if not flags >> bit & 1:
+                continue
+            if what == "s":
+                position += -position % 4
+                strings.append((bit, struct.unpack_from("<I", data, position)[0]))
+                position += 4
+            elif what == "p":
+                strings.append((bit, 8))  # the control's size, in the extra block
+            elif what:
+                position += -position % what + what
+        position += -position % 4
+        for bit, count in strings:
+            length = count & 0x7FFFFFFF
+            if position + length > end or length > 0x20000:
+                return {}
+            raw = data[position:position + length]
+            if bit in (_MORPH_VALUE, _MORPH_CAPTION):
+                text = raw.decode("latin-1") if count & 0x80000000 else raw.decode("utf-16-le", "replace")
+                found["value" if bit == _MORPH_VALUE else "caption"] = text
+            position += length + -(position + length) % 4
+        return found
+    except struct.error:
+        return {}
+
+
+def _compound_stream(data: bytes, wanted: str) -> bytes | None:
+    """The stream named ``wanted`` of an OLE compound file ([MS-CFB]), ``None`` when it is not
+    there or the file is not one (every chain followed at most once through each sector)."""
+    try:
+        if data[:8] != _CFB_MAGIC:
+            return None
+        shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+        if shift not in (9, 12) or mini_shift != 6:
+            return None
+        size = 1 << shift
+        first_dir, cutoff, first_mini, first_difat, difat_count = (
+            struct.unpack_from("<I", data, 0x30)[0], *struct.unpack_from("<II", data, 0x38),
+            *struct.unpack_from("<II", data, 0x44))
+        sectors = max(0, len(data) // size - 1)
+        fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
+        sector, seen = first_difat, 0
+        while sector < sectors and seen < difat_count and seen < sectors:  # more FAT sectors, listed in DIFAT ones
+            entries = struct.unpack_from(f"<{size // 4}I", data, (sector + 1) * size)
+            fat_sectors.extend(entries[:-1])
+            sector, seen = entries[-1], seen + 1
+        fat: list[int] = []
+        for sector in fat_sectors:
+            if sector < sectors and len(fat) < sectors:
+                fat.extend(struct.unpack_from(f"<{size // 4}I", data, (sector + 1) * size))
+
+        def chain(start: int, table: list[int], limit: int) -> list[int]:
+            found = []
+            while start < _CFB_END and start < limit and len(found) < limit:
+                found.append(start)
+                start = table[start] if start < len(table) else _CFB_END
+            return found
+
+        def read(start: int) -> bytes:
+            return b"".join(data[(s + 1) * size:(s + 2) * size] for s in chain(start, fat, sectors))
+
+        directory = read(first_dir)
+        root = None
+        for offset in range(0, len(directory) - 127, 128):
+            name_size, kind = struct.unpack_from("<HB", directory, offset + 64)
+            start, length = struct.unpack_from("<II", directory, offset + 116)
+            if kind == 5 and root is None:
+                root = start
+            name = directory[offset:offset + min(name_size, 64)].decode("utf-16-le", "replace").rstrip("\0")
+            if kind == 2 and name.lower() == wanted:
+                if length >= cutoff:
+                    return read(start)[:length]
+                mini_stream = read(root) if root is not None else b""
+                mini_fat = list(struct.unpack(f"<{len(table) // 4}I", table)) if (table := read(first_mini)) else []
+                mini_sectors = len(mini_stream) // 64
+                return b"".join(mini_stream[s * 64:(s + 1) * 64]
+                                for s in chain(start, mini_fat, mini_sectors))[:length]
+        return None
+    except struct.error:
+        return None
+
+
+# ---------------------------------------------------------------------------
 # Properties, parts, the whole document.
 # ---------------------------------------------------------------------------
 
@@ -858,7 +1066,8 @@ def package_layout(package) -> Layout:
     document = package.xml_part(package.main_part)
     body = document.find(qn("w:body"))
     return Layout(
-        blocks=_Walk(read_styles, document).blocks(document if body is None else body, []),
+        blocks=_Walk(read_styles, document, _ActiveX(package, package.main_part)).blocks(
+            document if body is None else body, []),
         headers=texts(related[_HEADER_REL]),
         footers=texts(related[_FOOTER_REL]),
         properties=_properties(package.xml_part(CORE_PART) if package.has_part(CORE_PART) else None,
