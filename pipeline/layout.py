@@ -96,6 +96,14 @@ class Piece:
 _CAPTION = re.compile(r"[^\W\d_]")  # a check box's text with a letter is its caption, not a glyph
 
 
+def framed(blocks: list, first: int) -> None:
+    """The lines of ``blocks`` from ``first`` on are a text box's (a frame's, a shape's): a place to
+    write of its own, as a block content control is (their ``control`` "" unless a control holds them)."""
+    for block in blocks[first:]:
+        if block.__class__ is Line and block.control is None:
+            block.control = ""
+
+
 def text_piece(text: str, source: object) -> Piece:
     """A text piece made the quick way (a layout makes hundreds): its other attributes at their
     defaults, the class's."""
@@ -128,7 +136,8 @@ class Line:
     """A paragraph. ``style``: its style name (« Heading 1 », « Titre 2 »...), ``None`` when it
     has none (an .odt's worked out when first asked for); ``heading``: its outline level (1, 2...)
     when it is a heading; ``control``: the tag (else the title, else "") of the block content
-    control that holds it (a .docx's rich text area: « Appréciation générale »), ``None`` outside one."""
+    control that holds it (a .docx's rich text area: « Appréciation générale »), "" for a text box's
+    (a frame's, a shape's) paragraphs, ``None`` outside both."""
 
     pieces: list[Piece] = field(default_factory=list)
     style: str | None = None

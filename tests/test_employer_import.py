@@ -1376,3 +1376,53 @@ def test_a_form_made_in_libreoffice_with_controls_input_fields_and_placeholders_
     assert values["missions"] == "Accueil du public et état civil."
     assert values["perspectives_carriere"] == "Préparer le concours de rédacteur."  # not the next label's line
     assert values["observations_agent"] == "Aucune observation."
+
+
+# -- a prefecture's form made in Word (G): Wingdings boxes in a grid, a text box, a drop-down's prompt -----
+
+PREFECTURE = MINISTRY / "G_prefecture_crep.docx"
+
+
+@pytest.fixture(scope="module")
+def prefecture(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("prefecture")
+    import_form(PREFECTURE, catalogue=for_public_service(BASE, "etat"), output=base / "formulaire.yaml")
+    (base / "config.yaml").write_text("fonction_publique: etat\nformulaire: formulaire.yaml\n", encoding="utf-8")
+    return base / "config.yaml"
+
+
+@needs_reader
+def test_a_word_form_with_a_grid_of_symbol_boxes_and_a_text_box_is_imported(prefecture):
+    """Form G: its criteria grid holds a Wingdings box in every cell (placed as none before), the
+    general appraisal is written in a text box under its title and instruction (absent before), the
+    agent signs twice (the notification's was the refusal box's question), a drop-down starts with
+    « (choisir) »."""
+    data = yaml.safe_load((prefecture.parent / "formulaire.yaml").read_text(encoding="utf-8"))
+    places, modified = data["emplacements"], data["catalogue"]["modifier"]
+    for key in ("competences", "contribution", "qualites_relationnelles", "capacite_encadrement"):
+        assert list(places[key]["colonnes"].values()) == ["Insuffisant", "À développer", "Maîtrisé", "Expert",
+                                                          "Sans objet"], key
+    assert places["appreciation_generale"]["sous_libelle"].startswith("(manière de servir")
+    assert places["signature_agent"] == {"apres_libelle": "Signature de l'agent", "section": "Notification à l'agent",
+                                         "confiance": 1.0}
+    assert places["refus_signature"] == {"cases": {"oui": "L'agent a refusé de signer"}, "confiance": places[
+        "refus_signature"]["confiance"]}
+    added = {a["key"]: a for a in data["catalogue"]["ajouter"]}
+    assert added["avis_promotion"]["choices"][:1] != ["(choisir)"] and "(choisir)" not in added["avis_promotion"]["choices"]
+    assert modified["date_visa"]["label"] == "Visa de l'autorité hiérarchique : date du visa"
+    assert modified["evaluateur"]["label"] == "Supérieur hiérarchique direct : nom et prénom"
+
+
+@needs_reader
+@pytest.mark.parametrize("copy, promotion", [
+    ("G_prefecture_crep_rempli.docx", "Réservé"),  # the blank form filled in Word
+    # A copy saved by LibreOffice: the text box a custom shape, the drop-down's name lost (found after its label).
+    ("G_prefecture_crep_rempli_libreoffice.odt", "Favorable"),
+])
+def test_a_copy_of_the_word_form_reads_the_grid_s_ticks_the_text_box_and_the_drop_down(prefecture, copy, promotion):
+    report = read_report(MINISTRY / copy, load_config(prefecture).form)
+    values = report.values
+    assert [values[k] for k in ("competences", "contribution", "qualites_relationnelles", "capacite_encadrement")] == \
+        ["expert", "maîtrise", "maîtrise", "sans objet"]
+    assert values["appreciation_generale"].startswith("Agent rigoureux et investi")
+    assert values["avis_promotion"] == promotion and values["information_cpf"] == "oui"

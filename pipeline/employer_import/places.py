@@ -70,9 +70,15 @@ class Walk:
                 is_value_line(blocks[i + 1 + zone]):
             zone += 1
         following = blocks[i + 1 + zone] if i + 1 + zone < len(blocks) else None
-        # A rich text area (a block content control) under the line: what is typed there is its value;
-        # so is an input field alone on the line under it (taken with the label: ``zone`` counts it).
-        area = cell is None and line.control is None and isinstance(following, Line) and following.control is not None
+        # A rich text area (a block content control) or a text box under the line, blank lines between
+        # aside: what is typed there is its value; so is an input field alone on the line under it
+        # (taken with the label: ``zone`` counts it).
+        ahead = i + 1 + zone
+        while ahead < len(blocks) and isinstance(blocks[ahead], Line) and blocks[ahead].control is None and \
+                not clean(blocks[ahead].text).strip():
+            ahead += 1
+        boxed = blocks[ahead] if ahead < len(blocks) else None
+        area = cell is None and line.control is None and isinstance(boxed, Line) and boxed.control is not None
         fields = [p for p in line.pieces if p.kind == "field" and p.field_kind in ("text", "date", "dropdown")]
         if not fields and not zone and isinstance(following, Line) and is_field_area(following):
             area, zone = True, 1

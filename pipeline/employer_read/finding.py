@@ -296,7 +296,17 @@ class Finder:
             return None
         fields = [(i, piece) for i, piece in doc.found[asked].get(place.text.strip().casefold(), ())
                   if scope[0] <= i < scope[1]]
-        return fields[place.occurrence - 1] if len(fields) >= place.occurrence else None
+        if len(fields) >= place.occurrence:
+            return fields[place.occurrence - 1]
+        if place.label:  # its name lost (LibreOffice renames a Word form field it saves): the field after its label
+            hit = doc.pick(place, doc.hits(place.label))
+            if hit is not None:
+                at = 0
+                for piece in doc.lines[hit[0]].pieces:
+                    if piece.kind == "field" and at >= hit[1]:
+                        return hit[0], piece
+                    at += len(piece.shown)
+        return None
 
     def tag(self, place: FieldPlace) -> FieldAt | None:
         """The first content control of that tag (our template)."""

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import Block, Cell, Deferred, Layout, Piece, Table, blocks_text, new_cell, new_line, part_key
+from ..layout import Block, Cell, Deferred, Layout, Piece, Table, blocks_text, framed, new_cell, new_line, part_key
 from .ns import NSMAP, parse_xml, qn
 
 _P, _H, _SPAN, _A, _S, _TAB, _LINE_BREAK = (qn("text:p"), qn("text:h"), qn("text:span"), qn("text:a"),
@@ -244,7 +244,8 @@ class _Walk:
                     self.blocks(body, out)
             elif tag in _SHAPES:  # a shape anchored to the page: its paragraphs
                 for box in _shape_texts(child, []):
-                    self.blocks(box, out)
+                    first = len(out)
+                    framed(self.blocks(box, out), first)
             # text:tracked-changes (deleted text), office:forms, declarations: not shown
         return out
 
@@ -269,7 +270,8 @@ class _Walk:
                 piece.text += "\n"  # a form field's text going on in the next paragraph
         out.append(line)
         for box in boxes:
-            self.blocks(box, out)
+            first = len(out)
+            framed(self.blocks(box, out), first)
 
     # -- inline content ---------------------------------------------------------------
 

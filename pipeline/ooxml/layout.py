@@ -39,8 +39,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import (Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, new_cell, new_line, part_key,
-                      text_piece)
+from ..layout import (Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, framed, new_cell, new_line,
+                      part_key, text_piece)
 from ..outcomes import UnreadableReport
 from .ns import NSMAP, qn
 from .reading import (CORE_PART, _flag_on, control_checkbox_state, control_date_value, control_showing_placeholder,
@@ -412,7 +412,8 @@ class _Walk:
         if line.pieces or mark is None or mark.find(_DEL) is None:  # not a paragraph deleted whole
             out.append(line)
         for box in boxes:  # a text box's paragraphs, after the paragraph it is anchored in
-            self.blocks(box, out)
+            first = len(out)
+            framed(self.blocks(box, out), first)
 
     # -- inline content ---------------------------------------------------------------
 
