@@ -485,6 +485,10 @@ class _Places:
         before = "" if slot > 0 and text[slot - 1] in _SPACES + "\t" else " "
         more = text[leaders:].strip(_SPACES) != ""  # another label (or a hint) after the blank
         tabs = [i for i in range(slot, leaders) if text[i] == "\t"]
+        if tabs and ":" not in text[end:slot] and not text[slot:tabs[0]].strip(_SPACES):
+            # No colon: the tab ends the label (« Date de l'entretien<tab> »), the value goes after it,
+            # where the reader finds it (a value before the tab would make the label a sentence).
+            slot, tabs, before = tabs[0] + 1, tabs[1:], ""
         if more and tabs:  # keep the last tab: the next label stays at its stop
             tab = self._piece_at(line, self._offset(index, tabs[-1]))
             target = _Target(span=_Span(line, self._offset(index, slot), self._offset(index, tabs[-1]), tab=tab,

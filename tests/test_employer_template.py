@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import docx
 import yaml
 
 from pipeline import ooxml
@@ -837,3 +838,48 @@ def test_a_blank_that_is_a_tab_to_a_leader_s_stop_keeps_its_tab_and_leader(symbo
         assert any(line.strip().startswith("Nom : Martin....") for line in text.splitlines()), (copy, text)
         if copy.suffix == ".docx":
             assert any(line.strip().startswith("Comptable....") for line in text.splitlines()), text
+
+
+def tab_labels_docx(path: Path) -> Path:
+    """Labels without a colon, each followed by a tab to a stop (right-aligned without leader, or
+    drawing dots), as a secretary types a form in Word; and one with its colon."""
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Cm
+
+    document = docx.Document()
+    document.add_paragraph("COMPTE RENDU D'ENTRETIEN PROFESSIONNEL")
+    for text, leader in (("Nom", WD_TAB_LEADER.DOTS), ("Prénom :", WD_TAB_LEADER.DOTS),
+                         ("Date de l'entretien professionnel", WD_TAB_LEADER.SPACES),
+                         ("Grade", WD_TAB_LEADER.SPACES)):
+        paragraph = document.add_paragraph(f"{text}\t")
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(15), WD_TAB_ALIGNMENT.RIGHT, leader)
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".odt"])
+def test_a_label_without_a_colon_keeps_its_tab_before_the_value_and_reads_back(tmp_path, convert, suffix):
+    """GIVEN labels ended by a tab alone (« Date de l'entretien professionnel<tab> », a right tab
+    stop with no leader, or dots) WHEN generer writes the values THEN each goes after the tab (written
+    before it, the label ran into the value and the copy's own date was « a disparu du formulaire »);
+    a label with its colon keeps the value before its tab; the copy reads back every value."""
+    from tests.conftest import write_csv
+
+    model = tab_labels_docx(tmp_path / "modele.docx")
+    if suffix == ".odt":
+        model = Path(shutil.copy(convert([model], "odt") / "modele.odt", tmp_path / "modele.odt"))
+    (tmp_path / "formulaire.yaml").write_text(yaml.safe_dump({
+        "modele": model.name, "empreinte": "F-0123456789", "nom": "Formulaire aux tabulations",
+        "emplacements": {"nom": {"apres_libelle": "Nom"}, "prenom": {"apres_libelle": "Prénom"},
+                         "date_entretien": {"apres_libelle": "Date de l'entretien professionnel"},
+                         "grade": {"apres_libelle": "Grade"}}}, allow_unicode=True), encoding="utf-8")
+    write_csv(tmp_path / "agents.csv", [SYMBOLS_ROW], header=list(SYMBOLS_ROW))
+    (tmp_path / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    (report,) = generate(config, today=TODAY).reports
+    lines = line_texts(report)
+    assert {"Nom\tMartin", "Prénom : Élodie\t", "Date de l'entretien professionnel\t23/10/2026",
+            "Grade\tRédacteur"} <= set(lines), lines
+    values = read_report(report, config.form).values
+    assert {k: values[k] for k in ("nom", "prenom", "date_entretien", "grade")} == {
+        "nom": "Martin", "prenom": "Élodie", "date_entretien": "23/10/2026", "grade": "Rédacteur"}

@@ -384,6 +384,18 @@ def replace_text(line, start: int, end: int, value: str) -> None:
         else:
             el.addprevious(_text_element(value))
         return
+    tail = items[-1][2] if items else None
+    if tail is not None and tail.kind in ("tab", "break") and start >= items[-1][1] and tail.source is not None \
+            and tail.source.getparent() is not None and tail.source.getparent().tag == _R:
+        # At the line's end after a tab (« Date de l'entretien<tab> »): a run of its own after the tab's.
+        run = tail.source.getparent()
+        new = etree.Element(_R)
+        properties = run.find(_RPR)
+        if properties is not None:
+            new.append(copy.deepcopy(properties))
+        new.append(_text_element(value))
+        run.addnext(new)
+        return
     last = next((p for a, b, p in reversed(items) if p.kind == "text" and p.source.tag == _T), None)
     if last is not None:
         _set_text(last.source, (last.source.text or "") + value)
