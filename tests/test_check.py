@@ -8,7 +8,8 @@ The JSON output is a list, one object per file, in the order given:
      "illisible": {"code": str, "message": str} | null,
      "constats": [{"code", "severity", "label", "message", "field"}...],
      "contenu": {"fichier", "identifiant", "campagne", "matricule", "version_formulaire",
-                 "champs", "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "lu_par",
+                 "champs", "tableaux", "dates", "dates_illisibles", "cases_non_reconnues",
+                 "plusieurs_cases_cochees", "lu_par",
                  "absents_du_formulaire", "identifie_par"} | null}
 """
 
@@ -26,7 +27,8 @@ from pipeline.filling import ReportForm, fill_report
 ENTRY_KEYS = {"fichier", "accepte", "etape", "illisible", "constats", "contenu"}
 FINDING_KEYS = {"code", "severity", "label", "message", "field"}
 CONTENT_KEYS = {"fichier", "identifiant", "campagne", "matricule", "version_formulaire", "champs",
-                "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "images_seules", "lu_par",
+                "tableaux", "dates", "dates_illisibles", "cases_non_reconnues", "plusieurs_cases_cochees",
+                "images_seules", "lu_par",
                 "absents_du_formulaire", "identifie_par"}
 
 
