@@ -48,7 +48,7 @@ def fold(text: str) -> str:
 def normalize_label(text: str) -> str:
     """Compare labels as people retype them: case, accents, spacing, quotes,
     a trailing colon or asterisk do not matter."""
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("\u2010", "-")
     return " ".join(fold(text).replace("\u00a0", " ").split()).rstrip(" :*").strip()
 
 

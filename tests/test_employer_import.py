@@ -1426,3 +1426,9 @@ def test_a_copy_of_the_word_form_reads_the_grid_s_ticks_the_text_box_and_the_dro
         ["expert", "maîtrise", "maîtrise", "sans objet"]
     assert values["appreciation_generale"].startswith("Agent rigoureux et investi")
     assert values["avis_promotion"] == promotion and values["information_cpf"] == "oui"
+
+
+def test_a_non_breaking_hyphen_gives_the_same_fingerprint_as_a_hyphen():
+    """The same blank form saved as .docx (w:noBreakHyphen read as « - ») and as .odt (U+2011 kept)."""
+    hyphen, no_break = small_form("Encadre-t-il des agents : \t"), small_form("Encadre\u2011t\u2011il des agents : \t")
+    assert fingerprint(hyphen) == fingerprint(no_break) != fingerprint(small_form("Encadre t il des agents : \t"))

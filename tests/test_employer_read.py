@@ -1201,3 +1201,12 @@ def test_our_own_report_saved_as_odt_by_libreoffice_is_accepted_like_its_docx(tm
     drop(config, odt)
     (handled,) = process_inbox(config, received_on=dt.date(2027, 2, 1)).handled
     assert (handled.outcome, handled.stage) == ("accepted", 1) and handled.destination.endswith(".odt")
+
+
+@pytest.mark.parametrize("printed, mapped", [("Encadre\u2011t\u2011il des agents :", "Encadre-t-il des agents"),
+                                             ("Encadre-t-il des agents :", "Encadre\u2011t\u2011il des agents"),
+                                             ("Encadre\u2010t\u2010il des agents :", "Encadre-t-il des agents")])
+def test_a_label_printed_with_a_non_breaking_hyphen_is_the_same_label(tmp_path, printed, mapped):
+    """LibreOffice keeps Word's non-breaking hyphen as U+2011 in an .odt: the label is the same."""
+    form = employer_form(tmp_path, f"nombre_agents_encadres: {{apres_libelle: {mapped}}}\n")
+    assert read(layout(f"{printed} 4"), form).values["nombre_agents_encadres"] == "4"

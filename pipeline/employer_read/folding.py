@@ -23,6 +23,7 @@ def _fold_table() -> dict[str, str]:
         if len(base) == 1 and len(char.lower()) == 1 and base != char.lower():
             table[char.lower()] = base
     table.update(dict.fromkeys("\u2018\u2019\u201a\u201b\u02bc\u2032", "'"))
+    table.update(dict.fromkeys("\u2010\u2011", "-"))  # a hyphen, a non-breaking one (an .odt keeps it as is)
     table.update(dict.fromkeys("\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000",
                                " "))
     table["\n"] = "\x0b"  # a break inside a paragraph: not a line of the document
