@@ -63,6 +63,7 @@ TICK_MARKS = frozenset(
     "☒☑✓✔✗✘✕✖⊠⌧🗹🗷✅❎"  # typed, or from a font that maps to Unicode (Segoe UI Symbol...)
     "■▪◼⬛▣●◉"  # a filled square or dot: a box or a grid's cell blacked out
     "\uf0fe\uf0fd\uf0fc\uf0fb\uf078\uf0fa"  # Wingdings: ticked boxes, check marks, crosses
+    "\uf06e\uf06c\uf0a4"  # Wingdings: a black square, a black circle, a circled dot (a box or a round one filled)
     "\uf050\uf04f\uf051\uf052\uf053\uf054\uf0d3"  # Wingdings 2
 )
 TICK_WORDS = frozenset({"x", "oui", "yes", "vrai", "coche", "cochee", "ok"})
@@ -74,9 +75,13 @@ _SHOWN_MARKS = {**{ord(c): "☒" for c in TICK_MARKS if "\ue000" <= c <= "\uf8ff
 
 
 def readable_marks(text: str) -> str:
-    """``text`` with a symbol font's boxes and ticks (U+F0FE...) as ☒ and ☐, its spacing collapsed:
-    what a message quotes of a box's cell (a private-use character shows as nothing, or a square)."""
-    return " ".join(text.translate(_SHOWN_MARKS).split())
+    """``text`` with a symbol font's boxes and ticks (U+F0FE...) as ☒ and ☐, any other of its
+    characters as « ? », its spacing collapsed: what a message quotes of a box's cell (a private-use
+    character shows as nothing, or a square)."""
+    text = text.translate(_SHOWN_MARKS)
+    if any("\ue000" <= c <= "\uf8ff" for c in text):
+        text = "".join("?" if "\ue000" <= c <= "\uf8ff" else c for c in text)
+    return " ".join(text.split())
 
 Value = str | bool
 #: How a report was matched to its agent (``Report.identified_by``, kept in the journal).

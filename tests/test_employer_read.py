@@ -318,7 +318,7 @@ def test_cell_beside_below_and_under_a_merged_column_header(tmp_path):
 MANAGES = "encadre_agents: {cases: {oui: Oui, non: Non}, libelle: Fonctions d'encadrement}\n"
 
 
-@pytest.mark.parametrize("ticked", ["☒", "✗", "X", "x", "■", "\uf0fe", "☑", "✓"])
+@pytest.mark.parametrize("ticked", ["☒", "✗", "X", "x", "■", "\uf0fe", "☑", "✓", "\uf06e", "\uf06c"])
 def test_a_box_ticked_with_a_glyph_a_symbol_or_a_typed_x_gives_its_option(tmp_path, ticked):
     report = read(layout(f"Fonctions d'encadrement :   ☐ Oui    {ticked} Non      Si oui, nombre : ....."),
                   employer_form(tmp_path, MANAGES))
@@ -384,10 +384,13 @@ def test_several_boxes_ticked_are_named_in_the_note_and_a_symbol_font_s_box_is_q
         .replace("« ", "«\u202f").replace(" »", "\u202f»")
 
 
-def test_an_odd_mark_in_a_symbol_font_is_quoted_as_a_box(tmp_path):
-    report = read(layout("Fonctions d'encadrement : ☛ Oui \uf0a8 Non"), employer_form(tmp_path, MANAGES))
+@pytest.mark.parametrize("line, quoted", [("☛ Oui \uf0a8 Non", "☛ Oui ☐ Non"), ("\uf04a Oui \uf0a8 Non", "? Oui ☐ Non")])
+def test_an_odd_mark_in_a_symbol_font_is_quoted_as_a_box(tmp_path, line, quoted):
+    """Wingdings' boxes quoted as ☐ and ☒, any other of its signs (a smiley) as « ? »: a private-use
+    character shows as nothing in a note."""
+    report = read(layout(f"Fonctions d'encadrement : {line}"), employer_form(tmp_path, MANAGES))
     assert "encadre_agents" not in report.several_ticked
-    assert report.unrecognised_marks["encadre_agents"].endswith("☛ Oui ☐ Non")
+    assert report.unrecognised_marks["encadre_agents"].endswith(quoted)
 
 
 def test_boxes_on_the_lines_under_their_question_each_a_field_of_its_own(tmp_path):
