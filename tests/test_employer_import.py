@@ -1432,3 +1432,17 @@ def test_a_non_breaking_hyphen_gives_the_same_fingerprint_as_a_hyphen():
     """The same blank form saved as .docx (w:noBreakHyphen read as « - ») and as .odt (U+2011 kept)."""
     hyphen, no_break = small_form("Encadre-t-il des agents : \t"), small_form("Encadre\u2011t\u2011il des agents : \t")
     assert fingerprint(hyphen) == fingerprint(no_break) != fingerprint(small_form("Encadre t il des agents : \t"))
+
+
+@needs_reader
+@pytest.mark.parametrize("after", [[line("IV. BESOINS DE FORMATION")], [line("Fonction :\t")], []])
+def test_a_label_alone_over_an_empty_line_is_read_on_that_line_and_its_own(after):
+    """« Appréciation des perspectives d'accès au grade supérieur : » then an empty paragraph: what the
+    manager types there was dropped without a word (read after the label only)."""
+    layout = small_form("Nom : \t", "Prénom : \t")
+    at = next(n for n, b in enumerate(layout.blocks) if isinstance(b, Line) and b.text.startswith("IV."))
+    layout.blocks[at:at] = [line("Appréciation des perspectives d'accès au grade supérieur :"), line(""), *after]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert mapping.places["appreciation_promotion"].spec == {
+        "sous_libelle": "Appréciation des perspectives d'accès au grade supérieur"}
+    assert checked and mapping.places["appreciation_promotion"].checked

@@ -95,7 +95,11 @@ class Walk:
         labels = inline_labels(line)
         if labels:
             last_alone = len(labels) == 1 and not clean(labels[0][2]).strip(" .…_\t")
-            if last_alone and (zone or area):
+            # « Label : » and nothing after it, over an empty line: that line is where to write.
+            blank_under = cell is None and not labels[0][2].strip(" ") and isinstance(following, Line) and \
+                following.control is None and not clean(following.text).strip() and \
+                not any(p.kind == "field" for p in following.pieces)
+            if last_alone and (zone or area or blank_under):
                 self.below_label(labels[0][0], blocks, line)
                 return i + 1 + zone
             if last_alone and not labels[0][2].strip(" ") and isinstance(following, Line) and starts_with_box(following):
