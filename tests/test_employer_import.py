@@ -1446,3 +1446,21 @@ def test_a_label_alone_over_an_empty_line_is_read_on_that_line_and_its_own(after
     assert mapping.places["appreciation_promotion"].spec == {
         "sous_libelle": "Appréciation des perspectives d'accès au grade supérieur"}
     assert checked and mapping.places["appreciation_promotion"].checked
+
+
+@needs_reader
+@pytest.mark.parametrize("not_applicable", ["Sans objet", "SANS OBJET", "sans objet"])
+def test_a_scale_s_words_are_spelled_alike_for_every_criterion_rated_on_it(not_applicable):
+    """« Sans objet » was « sans objet » for the criterion whose catalogue scale has it and
+    « Sans objet » for the others: the harmonisation sheet counted them as two levels."""
+    levels = ["Insuffisant", "À développer", "Maîtrisé", "Expert", not_applicable]
+    criteria = [line("III. MANIÈRE DE SERVIR"),
+                table([["Critères", *levels],
+                       ["Compétences professionnelles et technicité", "", "", "", "", ""],
+                       ["Contribution à l'activité du service", "", "", "", "", ""],
+                       ["Capacité d'encadrement ou à exercer des fonctions d'un niveau supérieur", "", "", "", "", ""]]),
+                line("Appréciation générale :"), line("\t")]
+    mapping, _ = map_layout(small_form(criteria=criteria), cat.DEFAULT)
+    scales = {key: mapping.modified[key]["choices"] for key in ("competences", "contribution", "capacite_encadrement")}
+    assert len({tuple(scale) for scale in scales.values()}) == 1, scales
+    assert scales["competences"][-1] == "sans objet"  # as the catalogue's rules name it

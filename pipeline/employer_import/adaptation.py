@@ -126,7 +126,12 @@ def _place_field(mapping: Mapping, m: Match, labels: dict[str, str]) -> None:
         keys = None
         if f.kind == "choice" and (c.kind in ("boxes", "grid", "form_field") or c.choices):
             options = c.choices if c.kind in ("form_field", "cell") else c.options
-            keys = choice_keys(options, f.choices)
+            # A criterion's choices spelled as any criterion's are: « Sans objet » is « sans objet » for
+            # each, not only for the one whose scale has it (the harmonisation sheet split them).
+            criteria = mapping.catalogue.criteria_fields
+            known = [*(f.choices or []), *(choice for g in criteria for choice in g.choices or [])] \
+                if any(g.key == f.key for g in criteria) else f.choices
+            keys = choice_keys(options, known)
             if keys and not set(keys) <= set(f.choices or []):
                 changes["choices"] = keys
         spec = place_spec(c, keys)
