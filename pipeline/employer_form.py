@@ -147,6 +147,8 @@ class EmployerFormFile(_Spec):
     # the reports generated then, stamped with one of them, are still its own.
     earlier: list[str] = Field(default_factory=list, alias="empreintes_precedentes")
     name: str | None = Field(None, alias="nom")
+    # The titles of the form's parts as printed: what is read under a label ends at the next one.
+    parts: list[str] = Field(default_factory=list, alias="parties")
     catalogue: dict[str, Any] | None = None
     places: dict[str, AnyPlaceSpec] = Field(alias="emplacements")
 
@@ -189,4 +191,4 @@ def employer_form(catalogue: Catalogue, mapping: EmployerFormFile) -> Form:
                 places=places, tables=tables,
                 recognition=Recognition(tags=frozenset(), labels=labels),
                 version_marks=VersionMarks(property="cp:version", in_footer=None), identity=Identity(),
-                name=mapping.name)
+                name=mapping.name, parts=tuple(mapping.parts))

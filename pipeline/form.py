@@ -147,6 +147,7 @@ class Form:
     # An employer's form's fingerprints before this one (formulaire.yaml's « empreintes_precedentes »):
     # a copy stamped with one of them is of this form.
     earlier_versions: frozenset[str] = frozenset()
+    parts: tuple[str, ...] = ()  # an employer's form: the titles of its parts, as printed (formulaire.yaml « parties »)
 
 
 def template_form(catalogue: Catalogue) -> Form:

@@ -1464,3 +1464,30 @@ def test_a_scale_s_words_are_spelled_alike_for_every_criterion_rated_on_it(not_a
     scales = {key: mapping.modified[key]["choices"] for key in ("competences", "contribution", "capacite_encadrement")}
     assert len({tuple(scale) for scale in scales.values()}) == 1, scales
     assert scales["competences"][-1] == "sans objet"  # as the catalogue's rules name it
+
+
+@needs_reader
+@pytest.mark.parametrize("title", ["10. Attentes et propositions de l’agent", "IV – Besoins de formation exprimés",
+                                   "7) Appréciation générale sur la valeur professionnelle"])
+def test_a_part_numbered_in_a_sentence_s_case_is_a_title_the_mapping_names(title):
+    """Form I's titles are in small capitals: the text is in a sentence's case. The importer takes a
+    short numbered line without a colon for a part, names the parts in formulaire.yaml (the reader
+    stops there) and places a field written on the lines under its title."""
+    layout = small_form("Nom : \t", "Prénom : \t")
+    at = next(n for n, b in enumerate(layout.blocks) if isinstance(b, Line) and b.text.startswith("VI."))
+    layout.blocks[at:at] = [line(title), line(" " * 60), line("\u00a0" * 40)]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert title in mapping.parts and mapping.as_data()["parties"] == mapping.parts
+    placed = next(p for p in mapping.places.values() if p.spec.get("sous_libelle") == title)
+    assert checked and placed.checked
+
+
+@needs_reader
+@pytest.mark.parametrize("drawn", [" " * 8, " " * 95, "\u00a0" * 30])
+def test_lines_drawn_by_underlined_spaces_under_a_label_are_where_its_answer_is_written(drawn):
+    """A secretary draws the lines to write on by underlining spaces: the text has the spaces only."""
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks[4:4] = [line("Missions principales du poste"), line(drawn), line(drawn)]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert mapping.places["missions"].spec == {"sous_libelle": "Missions principales du poste"}
+    assert checked and mapping.places["missions"].checked

@@ -1213,3 +1213,15 @@ def test_a_label_printed_with_a_non_breaking_hyphen_is_the_same_label(tmp_path, 
     """LibreOffice keeps Word's non-breaking hyphen as U+2011 in an .odt: the label is the same."""
     form = employer_form(tmp_path, f"nombre_agents_encadres: {{apres_libelle: {mapped}}}\n")
     assert read(layout(f"{printed} 4"), form).values["nombre_agents_encadres"] == "4"
+
+
+@pytest.mark.parametrize("title", ["10. Attentes et propositions de l'agent", "IV – Besoins de formation",
+                                   "7) Appréciation générale"])
+def test_what_is_read_under_a_label_ends_at_a_part_the_mapping_names(tmp_path, title):
+    """A part titled in a sentence's case (small capitals on the page, not in the text) is a title
+    because formulaire.yaml's « parties » says so: form I's free texts ran into the next part's title."""
+    form = employer_form(tmp_path, "perspectives_carriere: {sous_libelle: Perspectives de carrière}\n",
+                         f"parties: [\"{title}\"]\n")
+    report = read(layout("Perspectives de carrière :", "Préparer le concours de rédacteur.", title,
+                         "Souhaite un entretien avec la DRH."), form)
+    assert report.values["perspectives_carriere"] == "Préparer le concours de rédacteur."

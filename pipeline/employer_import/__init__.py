@@ -72,8 +72,10 @@ def import_form(path: str | Path, *, catalogue: Catalogue | None = None, output:
 def map_layout(layout: Layout, catalogue: Catalogue) -> tuple[Mapping, bool]:
     """The mapping of a blank form's layout, its places checked with the reader (the second value
     says whether they could be). Writes nothing; the layout is left as it was."""
-    found = candidates(layout)
+    parts: list[str] = []
+    found = candidates(layout, parts)
     mapping = build_mapping(catalogue, layout, found, match(catalogue, found))
+    mapping.parts = parts
     if not is_a_form(mapping):
         return mapping, False
     return mapping, check_with_reader(mapping, layout, found)

@@ -64,6 +64,11 @@ def render(mapping: Mapping, *, model_name: str, today: dt.date) -> str:
         lines += [f"empreintes_precedentes: [{', '.join(mapping.earlier)}]"]
     if mapping.name:
         lines += [f"nom: {_dump(mapping.name)}"]
+    if mapping.parts:
+        lines += [""]
+        lines += _comment("Les titres des parties du formulaire, tels qu'il les imprime : ce qui est écrit sous un "
+                          "libellé s'arrête au titre suivant.", 0)
+        lines += _entry("parties", mapping.parts, 0)
     lines += ["", "catalogue:"]
     lines += _render_catalogue(mapping)
     lines += ["", "emplacements:"]

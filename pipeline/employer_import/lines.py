@@ -10,6 +10,10 @@ from ..read import is_prompt
 from .wording import BOX_RE, LEADER_RE, LEADERS, bare, clean, core, in_capitals, printed, tokens
 
 
+_DRAWN_LINE = 8  # spaces in an otherwise empty paragraph: a line to write on (underlined)
+_PART_NUMBER = re.compile(r"(?:\d{1,2}|[IVX]{1,5})\s*[.)–-]\s+")
+
+
 def cell_text(cell: Cell | None) -> str:
     return clean(cell.text).strip() if cell is not None else ""
 
@@ -23,12 +27,25 @@ def is_title_text(text: str, line: Line | None = None) -> bool:
         return False
     if line is not None and line.heading:
         return True
-    return not BOX_RE.search(text) and not LEADER_RE.search(text) and in_capitals(text) and len(text) <= 160
+    if BOX_RE.search(text) or LEADER_RE.search(text):
+        return False
+    if in_capitals(text) and len(text) <= 160:
+        return True
+    # « 10. Attentes et propositions de l'agent »: a part numbered, in a sentence's case (small capitals,
+    # a bold face the page shows and the text does not): short, no colon, no final full stop.
+    numbered = _PART_NUMBER.match(text)
+    rest = text[numbered.end():] if numbered else ""
+    return bool(numbered) and rest[:1].isupper() and ":" not in rest and not rest.endswith(".") and \
+        len(rest.split()) <= 12
 
 
 def is_value_line(line: Line) -> bool:
-    """A line where a value is written on the blank form: leaders, tabs, underscores, nothing else."""
+    """A line where a value is written on the blank form: leaders, tabs, underscores, nothing else;
+    or a run of spaces no one types for nothing (a line drawn by underlined spaces, as a word
+    processor's user draws one)."""
     text = clean(line.text)
+    if len(text) >= _DRAWN_LINE and not text.strip() and not any(p.kind == "field" for p in line.pieces):
+        return True
     if not any(p.kind == "tab" for p in line.pieces) and not LEADER_RE.search(text):
         return False
     return not LEADER_RE.sub("", text).replace("\t", "").strip()

@@ -59,6 +59,7 @@ class Mapping:
     earlier: list[str] = field(default_factory=list)  # the same form's fingerprints before (empreintes_precedentes)
     model: str = ""
     parts_missing: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # the titles of the form's parts, as printed
 
     def addition(self, key: str) -> dict[str, Any] | None:
         """The field added to the catalogue under ``key`` (``None`` for a catalogue field)."""
@@ -80,6 +81,7 @@ class Mapping:
         return {"modele": self.model, "empreinte": self.fingerprint,
                 **({"empreintes_precedentes": self.earlier} if self.earlier else {}),
                 **({"nom": self.name} if self.name else {}),
+                **({"parties": self.parts} if self.parts else {}),
                 "catalogue": self.overrides(),
                 "emplacements": {key: {**p.spec, "confiance": p.confidence} for key, p in self.places.items()}}
 

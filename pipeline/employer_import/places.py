@@ -38,6 +38,7 @@ class Walk:
         self.question: str | None = None  # a line ending with « : » before boxes
         self.table_title: str | None = None  # the line before a table
         self.column_context: str | None = None  # the header over the cell being read
+        self.titles: list[str] = []  # the form's parts, as printed, in order
 
     def blocks(self, blocks: list, cell: Cell | None = None, table: Table | None = None) -> None:
         i = 0
@@ -96,7 +97,8 @@ class Walk:
         if labels:
             last_alone = len(labels) == 1 and not clean(labels[0][2]).strip(" .…_\t")
             # « Label : » and nothing after it, over an empty line: that line is where to write.
-            blank_under = cell is None and not labels[0][2].strip(" ") and isinstance(following, Line) and \
+            blank_under = cell is None and len(labels[0][2]) <= 2 and not labels[0][2].strip() and \
+                isinstance(following, Line) and \
                 following.control is None and not clean(following.text).strip() and \
                 not any(p.kind == "field" for p in following.pieces)
             if last_alone and (zone or area or blank_under):
@@ -146,6 +148,8 @@ class Walk:
 
     def set_title(self, text: str) -> None:
         self.title, self.heading, self.question, self.table_title = clean(text).strip(), None, None, None
+        if self.title and self.title not in self.titles:
+            self.titles.append(self.title)
 
     def add(self, candidate: Candidate) -> None:
         candidate.title = candidate.title or self.title
@@ -242,11 +246,14 @@ def _box(table: Table) -> Cell | None:
     return only if not cell_text(only) and not any(isinstance(b, Table) for b in only.blocks) else None
 
 
-def candidates(layout: Layout) -> list[Candidate]:
-    """Every place of the form where a value is written, in reading order (see the module)."""
+def candidates(layout: Layout, parts: list[str] | None = None) -> list[Candidate]:
+    """Every place of the form where a value is written, in reading order (see the module); the
+    titles of the form's parts appended to ``parts`` when given."""
     walk = Walk(layout)
     walk.blocks(layout.blocks)
     _mark_criteria(walk.found)
+    if parts is not None:
+        parts += walk.titles
     return walk.found
 
 

@@ -212,7 +212,7 @@ class Document:
                     numbered = ROMAN_NUMBERING.match(text)
                     if numbered and capitals(text[numbered.end():]):
                         titles[i] = 1
-            for section in self.labels.sections:
+            for section in (*self.labels.sections, *self.form.parts):  # the form's parts, as the mapping says
                 for i in self.exact.get(label_key(section), ()):
                     numbered = NUMBERING.match(texts[i])
                     titles.setdefault(i, numbered.group(1).count(".") + 1 if numbered else None)
