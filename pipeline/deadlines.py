@@ -298,10 +298,12 @@ class Schedule:
                  owner=AGENT_PARTY),
         ]
         # A step done by a date the form has no place for (an employer's form without the date of
-        # communication) is never known done, one counted from such dates alone never has a limit:
-        # not followed, rather than always said missed or undated.
-        self.steps: tuple[Step, ...] = tuple(step for step in found if step.done_key not in untracked
-                                             and not (step.starts and set(step.starts) <= untracked))
+        # communication) is never known done: not followed, rather than always said missed. One
+        # counted from such dates alone has no limit: followed when its own date is on the form (the
+        # agent's observations: awaited from the agent, never late), else (an appeal's windows) not.
+        self.steps: tuple[Step, ...] = tuple(
+            step for step in found if step.done_key not in untracked
+            and not (step.starts and set(step.starts) <= untracked and step.done_key is None))
         # What :meth:`evaluate` reads of each step, unpacked at once; ``rank``: its place in the
         # workflow's order of dates (none: after every date, never shown done by a later one).
         self._plan = tuple((step, step.starts, step._dues, step._count, step.due, step.done_key, step.received,

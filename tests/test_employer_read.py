@@ -1051,19 +1051,20 @@ def test_a_filled_copy_is_accepted_at_stage_1_identified_by_name_with_its_needs_
 @pytest.mark.parametrize("form", [None, *sorted(SHARED)])
 def test_a_deadline_whose_date_the_form_does_not_print_is_not_followed(tmp_path, form):
     """The hospital's and the commune's forms print no date of communication (nor the appeal's):
-    the deadline done by that date is not followed (it would be said missed for every agent);
-    with our own form every deadline is."""
-    from pipeline.deadlines import agent_deadlines
+    the deadline done by that date is not followed (it would be said missed for every agent); the
+    agent's observations, counted from it, are followed without a limit: awaited from the agent
+    (« En attente de » said nobody at stage 1), never late; with our own form every deadline is."""
+    from pipeline.deadlines import PENDING, agent_deadlines
 
     config = load_config(installed(tmp_path, form)) if form else load_config(None)
-    followed = {d.key for d, _ in agent_deadlines(config, {cat.REVIEW_DATE: dt.date(2026, 10, 1)}, None,
-                                                   finished=False, today=dt.date(2026, 12, 7))}
-    # Done by a date the form lacks, or counted from such dates alone (the agent's delay after the
-    # communication).
-    untracked = {"communication", "reponse_revision", "observations"} if form else set()
-    assert not followed & untracked and "entretien" in followed and "retour_rh" in followed
+    states = {d.key: (d.due, d.owner, state) for d, state in agent_deadlines(
+        config, {cat.REVIEW_DATE: dt.date(2026, 10, 1)}, None, finished=False, today=dt.date(2026, 12, 7))}
+    untracked = {"communication", "reponse_revision"} if form else set()  # done by a date the form lacks
+    assert not set(states) & untracked and "entretien" in states and "retour_rh" in states
     if form is None:
-        assert {"communication", "reponse_revision", "observations"} <= followed
+        assert {"communication", "reponse_revision", "observations"} <= set(states)
+    else:
+        assert states["observations"] == (None, "agent", PENDING)
 
 
 @needs_forms
