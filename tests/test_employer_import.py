@@ -1491,3 +1491,21 @@ def test_lines_drawn_by_underlined_spaces_under_a_label_are_where_its_answer_is_
     mapping, checked = map_layout(layout, cat.DEFAULT)
     assert mapping.places["missions"].spec == {"sous_libelle": "Missions principales du poste"}
     assert checked and mapping.places["missions"].checked
+
+
+@needs_reader
+@pytest.mark.parametrize("printed", [
+    "☐ L'agent refuse de signer – mode : ☐ remise en main propre ☐ lettre recommandée avec accusé de réception",
+    "□ L’agent a refusé de signer — mode de notification : □ remise en main propre □ lettre recommandée",
+    "[ ] L'agent refuse de signer - Mode de notification : [ ] remise en main propre [ ] lettre recommandée",
+])
+def test_a_line_of_boxes_asking_a_second_question_is_two_places(printed):
+    """Form I: the refusal's box, then « mode : » and the notification's ways: the refusal and its
+    mode were one choice of three the catalogue does not have."""
+    layout = small_form("Nom : \t", "Prénom : \t")
+    layout.blocks += [line("VII. NOTIFICATION"), line("Date de notification : \t"), line("Signature de l'agent : \t"),
+                      line(printed)]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    assert list(mapping.places["refus_signature"].spec["cases"]) == ["oui"]
+    assert len(mapping.places["mode_notification_refus"].spec["cases"]) == 2
+    assert checked and mapping.places["refus_signature"].checked and mapping.places["mode_notification_refus"].checked

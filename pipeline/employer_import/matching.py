@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..catalogue import NOTIFICATION_DATE, VISA_DATE, Catalogue, Field
-from ..text import fold
+from ..text import fold, normalize_label
 from .candidate import Candidate
 from .lines import is_title_text
 from .wording import GENERIC_WORDS, bare, core, is_generic, printed, role_of, similarity, tokens
@@ -159,6 +159,9 @@ def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[st
         value = text_score(f, c)
         if f.key in criteria and value < SURE:
             return 0.0  # an employer's own criteria are its own fields
+        if c.kind == "boxes" and f.choices and len(c.options) >= 2 and \
+                {normalize_label(o) for o in c.options} == {normalize_label(choice) for choice in f.choices}:
+            value = max(value, SURE)  # its boxes print the field's own choices, all of them
     words = tokens(core(c.text))
     if f.kind == "date" and "date" not in words and not fold(printed(c.text)).endswith(" le"):
         value *= 0.85

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from ..employer_form import FINGERPRINT_PREFIX
 from ..layout import Cell, Layout, Line, Piece, Table
@@ -204,6 +205,18 @@ class Walk:
         if not options:
             self.question = None  # boxes that print nothing after them: no choice to name, no place
             return i + 1
+        split = _question_between(first, options)
+        if split is not None:  # « ☐ L'agent refuse de signer – mode : ☐ remise … ☐ lettre … »: two questions
+            n, asked, own = split
+            before, after = [*options[:n], (own, options[n][1])], options[n + 1:]
+            kind = "box" if len(before) == 1 and not bare(pre) else "boxes"
+            self.add(Candidate(kind, bare(pre) or question or "", self.number(first), question=question,
+                               options=[o for o, _ in before], mark={"ticks": [(first, at) for _, at in before]}))
+            self.add(Candidate("boxes", asked, self.number(first), question=asked, options=[o for o, _ in after],
+                               mark={"ticks": [(first, at) for _, at in after]}))
+            self.after_boxes(first, options, post)
+            self.question = None
+            return i + 1
         if len(options) >= 2 or bare(pre):
             self.add(Candidate("boxes", bare(pre) or question or "", self.number(first),
                                question=question, options=[o for o, _ in options],
@@ -236,6 +249,23 @@ class Walk:
             until = bare(labels[n + 1][0]) if n + 1 < len(labels) else None
             self.add(Candidate("after_label", bare(label), self.number(line), until=until,
                                question=option if label[:1].islower() else None, mark={"after": (line, offset)}))
+
+
+_SECOND_QUESTION = re.compile(r"\s*(?P<asked>(?P<option>.+?)\s+[—–-]\s*(?P<label>[^:—–]{1,60}?))\s*:\s*")
+
+
+def _question_between(line: Line, options: list[tuple[str, int]]) -> tuple[int, str, str] | None:
+    """Where a line of boxes asks a second question (« ☐ L'agent refuse de signer – mode : ☐ … ☐ … »):
+    the index of the last box before it, the second question (said with the box before it: « L'agent
+    refuse de signer – mode ») and that box's own text; ``None`` when the line asks one."""
+    text = clean(line.text)
+    for n in range(len(options) - 1):
+        between = text[options[n][1]:options[n + 1][1]]
+        box = BOX_RE.match(between)
+        asked = _SECOND_QUESTION.fullmatch(between[box.end():] if box else between)
+        if asked and bare(asked.group("label")) and bare(asked.group("option")):
+            return n, bare(asked.group("asked")), bare(asked.group("option"))  # the question as printed
+    return None
 
 
 def _box(table: Table) -> Cell | None:
