@@ -93,7 +93,8 @@ IDENTIFIER_TOKEN = "[identifiant]"
 _TOKEN = IDENTIFIER_TOKEN.encode()
 _SPACES = " \u00a0\u202f"
 _LEADER_CHARS = ".…·_\t" + _SPACES
-_COLON = re.compile(rf"[{_SPACES}]*:?[{_SPACES}]*")
+# A label's colon and the space after it; more spaces are the blank (underlined spaces draw a line).
+_COLON = re.compile(rf"[{_SPACES}]*:?[{_SPACES}]?")
 
 
 def _date_separator(text: str, i: int, stop: int) -> bool:

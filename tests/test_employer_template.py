@@ -883,3 +883,41 @@ def test_a_label_without_a_colon_keeps_its_tab_before_the_value_and_reads_back(t
     values = read_report(report, config.form).values
     assert {k: values[k] for k in ("nom", "prenom", "date_entretien", "grade")} == {
         "nom": "Martin", "prenom": "Élodie", "date_entretien": "23/10/2026", "grade": "Rédacteur"}
+
+
+def underlined_docx(path: Path) -> Path:
+    """Blanks drawn by underlined spaces after « Label : », as a secretary draws them in Word."""
+    document = docx.Document()
+    document.add_paragraph("COMPTE RENDU D'ENTRETIEN PROFESSIONNEL")
+    for parts in ((("Grade : ", False), (" " * 33, True)), (("Service\u00a0: ", False), ("\u00a0" * 20, True)),
+                  (("Nom : ", False), (" " * 20, True), ("  Prénom : ", False), (" " * 20, True))):
+        paragraph = document.add_paragraph()
+        for text, underline in parts:
+            paragraph.add_run(text).underline = underline
+    document.save(path)
+    return path
+
+
+def test_a_value_replaces_the_underlined_spaces_drawing_its_blank(tmp_path):
+    """GIVEN labels followed by underlined spaces (the line to write on) WHEN generer writes the values
+    THEN each replaces the spaces (appended after them, a long value wrapped to the next line on the
+    page), a next label on the line kept; the copy reads back every value."""
+    from tests.conftest import write_csv
+
+    model = underlined_docx(tmp_path / "modele.docx")
+    (tmp_path / "formulaire.yaml").write_text(yaml.safe_dump({
+        "modele": model.name, "empreinte": "F-0123456789", "nom": "Formulaire souligné",
+        "emplacements": {"grade": {"apres_libelle": "Grade"}, "service": {"apres_libelle": "Service"},
+                         "nom": {"apres_libelle": "Nom"}, "prenom": {"apres_libelle": "Prénom"}}},
+        allow_unicode=True), encoding="utf-8")
+    write_csv(tmp_path / "agents.csv", [SYMBOLS_ROW], header=list(SYMBOLS_ROW))
+    (tmp_path / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    (report,) = generate(config, today=TODAY).reports
+    lines = line_texts(report)
+    assert "Grade : Rédacteur" in lines and "Service\u00a0: Finances" in lines, lines
+    assert next(text for text in lines if text.startswith("Nom")).split() == ["Nom", ":", "Martin", "Prénom", ":",
+                                                                              "Élodie"]
+    values = read_report(report, config.form).values
+    assert {k: values[k] for k in ("grade", "service", "nom", "prenom")} == {
+        "grade": "Rédacteur", "service": "Finances", "nom": "Martin", "prenom": "Élodie"}
