@@ -1509,3 +1509,16 @@ def test_a_line_of_boxes_asking_a_second_question_is_two_places(printed):
     assert list(mapping.places["refus_signature"].spec["cases"]) == ["oui"]
     assert len(mapping.places["mode_notification_refus"].spec["cases"]) == 2
     assert checked and mapping.places["refus_signature"].checked and mapping.places["mode_notification_refus"].checked
+
+
+@needs_reader
+@pytest.mark.parametrize("agent, evaluator", [("L’agent", "Le supérieur hiérarchique direct"),
+                                              ("Agent évalué", "Évaluateur (N+1)")])
+def test_a_generic_label_under_the_agent_s_heading_is_said_alone_and_the_evaluator_s_says_whose(agent, evaluator):
+    """« Prénom » under « L'agent » was « L'agent : prénom » in every workbook's column (form I)."""
+    layout = small_form("Nom : \t")
+    layout.blocks[3:3] = [line(agent), line("Prénom : \t"), line("Grade : \t"), line(evaluator),
+                          line("Fonction : \t")]
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert "label" not in mapping.modified.get(cat.FIRST_NAME, {}) and "label" not in mapping.modified.get(cat.GRADE, {})
+    assert mapping.modified["fonction_evaluateur"]["label"].endswith(" : fonction")

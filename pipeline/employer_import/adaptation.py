@@ -188,8 +188,10 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
         text = sentence(text)
     # Whose a generic label is: the group heading it is printed under; for the evaluator's and the
     # authority's (« Nom et prénom », « Date du visa »), that heading's or their part of the form's.
-    others = candidate_role(c) in ("evaluateur", "autorite")
-    whose = c.context if c.kind != "cell" or others else None
+    role = candidate_role(c)
+    others = role in ("evaluateur", "autorite")
+    # The agent's own (« Prénom » under « L'agent »): a note or a column says « Prénom » alone.
+    whose = c.context if (c.kind != "cell" and role != "agent") or others else None
     whose = whose or (c.title if others else None)
     said_whose = is_generic(c.text) and bool(whose) and not c.column and not is_generic(whose) and \
         c.kind in ("after_label", "below_label", "form_field", "cell")
