@@ -830,8 +830,9 @@ def format_examination(result, catalogue) -> str:
         return "\n".join(lines)
     report, validation = result.report, result.validation
     stage = catalogue.stage(validation.stage)
-    verdict = "ACCEPTÉ" if validation.accepted else "À REJETER"
-    lines.append(f"   {verdict} – identifiant {report.report_id or '?'} – étape {stage.number} : {stage.label}")
+    # A copy turned away is not at its stage: it was sent for it (« Évaluation signée… » of an empty copy).
+    verdict, at = ("ACCEPTÉ", "étape") if validation.accepted else ("À REJETER", "présenté pour l'étape")
+    lines.append(f"   {verdict} – identifiant {report.report_id or '?'} – {at} {stage.number} : {stage.label}")
     for f in catalogue.fields:
         if f.kind == "table":
             rows = report.tables.get(f.key, [])

@@ -186,7 +186,7 @@ def test_check_prints_for_each_file_what_was_read_and_the_verdict(checked, recei
     for path in checked["files"]:
         assert f"== {path}" in out
     assert "ACCEPTÉ – identifiant 2026-100231 – étape 4" in out
-    assert "À REJETER – identifiant 2026-100231 – étape 1" in out
+    assert "À REJETER – identifiant 2026-100231 – présenté pour l'étape 1" in out  # not at it: turned away
     assert "Nom de l'agent : N'Diaye" in out
     assert "Missions principales du poste : (vide)" in out
     assert "[erreur] compte_rendu_vide : Le compte rendu n'a pas été rempli" in out
