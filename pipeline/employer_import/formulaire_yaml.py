@@ -15,6 +15,7 @@ from ..catalogue import AGENT_NUMBER, CAMPAIGN, NEXT_OBJECTIVES, NO_TRAINING_NEE
 from ..files import create_atomically, make_dirs, unique_path
 from ..text import MONTHS
 from .mapping import Mapping
+from .regulatory_parts import missing_parts_said
 
 OUTPUT_NAME = "formulaire.yaml"
 
@@ -53,7 +54,7 @@ def render(mapping: Mapping, *, model_name: str, today: dt.date) -> str:
                           "vierge ? Un compte rendu rempli fait prendre des réponses pour des libellés.", 0)
     if mapping.parts_missing:
         lines += _comment("Attention : parties que tout modèle de compte rendu contient et qui n'ont pas été "
-                          f"trouvées dans celui-ci : {', '.join(mapping.parts_missing)}. Vérifiez le modèle.", 0)
+                          f"trouvées dans celui-ci : {', '.join(missing_parts_said(mapping))}. Vérifiez le modèle.", 0)
     lines += [""]
     lines += _comment("Le modèle vierge (chemin relatif à ce fichier) et l'empreinte de sa mise en page : ses "
                       "libellés dans l'ordre et la forme de ses tableaux.", 0)

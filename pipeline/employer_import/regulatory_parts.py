@@ -36,6 +36,28 @@ def missing_parts(mapping: Mapping) -> list[str]:
     return [part for part, keys in REGULATORY_PARTS.items() if not _has_part(mapping, keys)]
 
 
+def missing_parts_said(mapping: Mapping) -> list[str]:
+    """The missing regulatory parts as the summary says them: one whose title the form prints
+    (« 4. Objectifs fixés pour l'année à venir ») says so, and that nothing under it was recognised
+    as its table or its fields (objectives typed as a numbered list, not a table)."""
+    from .candidate import Candidate
+    from .matching import title_sections
+
+    parts = mapping.parts
+    sections = title_sections(mapping.catalogue, [Candidate("titre", "", -1, title=t) for t in parts]) if parts else {}
+    said = []
+    for part in mapping.parts_missing:
+        fields = [mapping.catalogue.field(key) for key in REGULATORY_PARTS[part]
+                  if key in {f.key for f in mapping.catalogue.fields}]
+        title = next((t for t in parts if sections.get(t) and sections[t] in {f.section for f in fields}), None)
+        if title is None:
+            said.append(part)
+            continue
+        what = "aucun tableau reconnu" if all(f.kind == "table" for f in fields) else "aucune rubrique reconnue"
+        said.append(f"{part} (la partie «\u202f{title}\u202f» est là, mais {what} sous son titre)")
+    return said
+
+
 def _has_part(mapping: Mapping, keys: tuple[str, ...]) -> bool:
     if any(key in mapping.places and not mapping.places[key].added for key in keys):
         return True

@@ -9,6 +9,7 @@ from ..catalogue import ROLE_KEYS
 from ..text import counted
 from .formulaire_yaml import decimal, ticked_words
 from .mapping import Mapping, Placed
+from .regulatory_parts import missing_parts_said
 
 
 @dataclass
@@ -68,7 +69,7 @@ class ImportResult:
                          "un compte rendu rempli.")
         if m.parts_missing:
             lines.append("Attention : parties réglementaires introuvables dans ce modèle : "
-                         f"{', '.join(m.parts_missing)}.")
+                         f"{', '.join(missing_parts_said(m))}.")
         if not self.checked:
             lines.append("Les emplacements n'ont pas pu être essayés avec le lecteur : relisez-les tous.")
         if self.written is not None:
