@@ -2,15 +2,14 @@
 Word files read back through ``pipeline.ooxml``, and LibreOffice runs.
 
 Expensive things (a 50-agent campaign, LibreOffice conversions) are built
-once per session and shared; each LibreOffice fixture converts all its files
-in one ``soffice`` call.
+once per session and shared; LibreOffice conversions go through one persistent
+LibreOffice per test process (tests/office.py).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,20 +290,26 @@ def soffice() -> str:
 
 @pytest.fixture(scope="session")
 def convert(soffice, tmp_path_factory):
-    """``convert(files, "pdf")`` -> output folder: one soffice call for all files,
-    with a private profile (never the user's)."""
+    """``convert(files, "pdf")`` -> output folder: what ``soffice --convert-to`` makes of every
+    file, done by the test process's one persistent LibreOffice (tests/office.py; one soffice call
+    with a private profile where no Python has ``uno``)."""
+    from tests import lo
+
     profile = tmp_path_factory.mktemp("lo-profile")
 
     def run(files: list[Path], target: str) -> Path:
         out = tmp_path_factory.mktemp(f"lo-{target.split(':')[0]}")
-        command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                   "--norestore", "--convert-to", target, "--outdir", str(out),
-                   *map(str, files)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, done.stderr
+        lo.convert_all(files, target, out, profile, timeout=900)
         return out
 
     return run
+
+
+def pytest_sessionfinish(session):
+    """The test process's LibreOffice (tests/office.py) is shut down with the session."""
+    from tests.office import close
+
+    close()
 
 
 def write_workspace(base: Path, agents: list[dict], **settings) -> "Config":

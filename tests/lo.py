@@ -2,8 +2,9 @@
 
 - a generated workspace: reports made by the project's own template, through
   ``pipeline.generate.generate``, from a roster CSV written here;
-- LibreOffice conversions, batched: one ``soffice`` call converts every file
-  given to it, with a private profile;
+- LibreOffice conversions, through the test process's one persistent LibreOffice
+  (tests/office.py), or one ``soffice`` call for every file given to it, with a private
+  profile, where no Python has ``uno``;
 - files that people send instead of a report, each built for real.
 
 Builders are plain functions; the test modules wrap them in session fixtures.
@@ -120,24 +121,39 @@ def soffice() -> str:
     return path
 
 
-def convert(files: list[Path], target: str, outdir: Path, profile: Path) -> list[Path]:
-    """Convert every file in ONE soffice call (1-2 s each call, not each file);
-    returns the converted files in the order of ``files``."""
+def convert_all(files: list[Path], target: str, outdir: Path, profile: Path, *, timeout: float = 600) -> None:
+    """``soffice --convert-to TARGET --outdir OUTDIR FILES``: through this process's persistent
+    LibreOffice (tests/office.py), else one soffice call with the private ``profile``. Fails when
+    a file cannot be converted (not loaded, or not stored)."""
+    from tests.office import office
+
     outdir.mkdir(parents=True, exist_ok=True)
+    server = office(soffice())
+    if server is not None:
+        errors = {f.name: error for f in files if (error := server.convert(f, outdir, target))}
+        assert not errors, (target, errors)
+        return
     command = [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
                "--norestore", "--convert-to", target, "--outdir", str(outdir), *map(str, files)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+
+
+def convert(files: list[Path], target: str, outdir: Path, profile: Path) -> list[Path]:
+    """Convert every file (one LibreOffice for the whole test process, or one soffice call for
+    all of them); returns the converted files in the order of ``files``."""
+    convert_all(files, target, outdir, profile)
     ext = target.split(":")[0]
     converted = [outdir / f"{f.stem}.{ext}" for f in files]
     missing = [p.name for p in converted if not p.exists()]
-    assert done.returncode == 0 and not missing, (done.returncode, missing, done.stderr)
+    assert not missing, (target, missing)
     return converted
 
 
 def round_trips(files: list[Path], workdir: Path) -> dict[str, dict[Path, Path]]:
     """Each file saved again by LibreOffice, two ways: ``"docx"`` (.docx -> .docx) and
     ``"odt"`` (.docx -> .odt -> .docx); ``"opendocument"`` holds the .odt files between.
-    Three soffice calls in all."""
+    Three conversions of every file in all."""
     profile = workdir / "profile"
     direct = convert(files, "docx", workdir / "docx", profile)
     odt = convert(files, "odt", workdir / "odt", profile)
