@@ -16,6 +16,7 @@ from .preflight import PackageLimits
 from .files import is_regular_file
 from .read import Report, read_report
 from .signed_copies import Identification, identify, is_signed_copy_candidate
+from .text import is_yes
 from .validate import Validation, ValidationContext, validate
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
         from .employer_read import identify_agent
 
         unmatched = identify_agent(result.report, config.campaign.key, lambda: roster_names(config))
+        from_roster(result.report, config)
     rules = ValidationContext.from_config(config, known_agents=agents, received=received)
     result.validation = validate(result.report, config.catalogue, rules)
     if unmatched is not None:  # why its name did not give its agent, rather than « no identifier »
@@ -115,6 +117,33 @@ def examine(path: Path, config: Config, *, agents: set[str] | None = None,
         result.validation.findings = [reason.finding(**params) if f.code == NO_IDENTIFIER.code else f
                                       for f in result.validation.findings]
     return result
+
+
+_ROSTER_ROWS: dict[tuple, dict] = {}
+
+
+def from_roster(report: Report, config: Config) -> None:
+    """A field the employer's form does not print but the roster gives for the report's agent (its
+    « premier entretien » column: a first review, whose last year's results stay empty) is the
+    roster's: without it, a first review on a form without that box could never be accepted.
+    A check box is ticked by « oui »; what the report itself says always wins."""
+    wanted = [f for f in config.catalogue.fields
+              if f.key in report.not_in_form and f.roster_columns and f.kind != "table"]
+    path = config.roster_path
+    if not wanted or not report.agent_number or path is None or not path.exists():
+        return
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, config.catalogue.version())
+    if key not in _ROSTER_ROWS:
+        _ROSTER_ROWS.clear()
+        _ROSTER_ROWS[key] = roster_agents(config) or {}
+    row = _ROSTER_ROWS[key].get(report.agent_number)
+    if row is None:
+        return
+    for f in wanted:
+        text = (row.values.get(f.key) or "").strip()
+        if text and not report.is_filled(f.key):
+            report.values[f.key] = is_yes(text) if f.kind == "bool" else text
 
 
 _ROSTER_NAMES: dict[tuple, dict] = {}

@@ -1226,3 +1226,26 @@ def test_what_is_read_under_a_label_ends_at_a_part_the_mapping_names(tmp_path, t
     report = read(layout("Perspectives de carrière :", "Préparer le concours de rédacteur.", title,
                          "Souhaite un entretien avec la DRH."), form)
     assert report.values["perspectives_carriere"] == "Préparer le concours de rédacteur."
+
+
+@needs_forms
+@pytest.mark.parametrize("first, waived", [("oui", True), ("Oui", True), ("non", False), ("", False)])
+def test_a_first_review_on_a_form_without_its_box_is_the_roster_s(tmp_path, first, waived):
+    """The hospital's form prints no « premier entretien » box: a first review (the roster says so)
+    has no results of last year to give, and every such report was rejected for the empty table.
+    The roster's column stands for the box the form lacks; what a report says always wins."""
+    from pipeline.examine import from_roster
+    from pipeline.validate import ValidationContext, validate
+
+    with open(tmp_path / "agents.csv", "w", encoding="utf-8-sig", newline="") as handle:
+        out = csv.writer(handle, delimiter=";")
+        out.writerow(["matricule", "nom", "prénom", "évaluateur", "premier entretien"])
+        out.writerow(["500001", "Marchand", "Elodie", "Nathalie Guérin", first])
+    config = load_config(installed(tmp_path, "B_hopital_lignes", liste_agents="agents.csv"))
+    assert cat.FIRST_REVIEW not in config.form.places
+    report = Report(path=tmp_path / "copie.docx", values={"nom": "Marchand", "appreciation_generale": "Bien."},
+                    tables={cat.PREVIOUS_RESULTS: []}, agent_number="500001", not_in_form=[cat.FIRST_REVIEW])
+    from_roster(report, config)
+    assert (report.values.get(cat.FIRST_REVIEW) is True) is waived
+    findings = validate(report, config.catalogue, ValidationContext(campaign="2026", received=RECEIVED)).findings
+    assert any(f.field == cat.PREVIOUS_RESULTS for f in findings) is not waived

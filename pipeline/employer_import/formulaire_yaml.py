@@ -26,7 +26,10 @@ _ROLE_HINTS = (
      "sinon par son nom et son prénom dans la liste des agents"),
     (("resultats", NEXT_OBJECTIVES, TRAINING_NEEDS),
      "ce tableau est prévu par les textes : ajoutez-le au modèle, puis relancez l'import"),
-    (("premier_entretien", NO_TRAINING_NEED),
+    (("premier_entretien",),
+     "une case à cocher que le modèle n'a pas : la colonne «\u202fpremier entretien\u202f» de la liste des agents "
+     "en tient lieu (un premier entretien n'a pas de résultats de l'année écoulée), ou ajoutez-la au modèle"),
+    ((NO_TRAINING_NEED,),
      "une case à cocher que le modèle n'a pas : rien à faire, ou ajoutez-la au modèle"),
     (("refus_signature", "mode_notification_refus"),
      "un refus de signer est alors noté à la main sur l'exemplaire signé ; ajoutez la mention au modèle pour "
