@@ -866,7 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROGRAM,
         description="Comptes rendus d'entretien professionnel : génération, contrôle, "
                     "circuit de signature, plan de formation.",
-        epilog=f"Exemple : {command_line(names.GENERATE, '--roster agents.xlsx')}",
+        epilog=f"Exemple : {command_line(names.GENERATE, '--liste agents.xlsx')}",
         parents=[common],
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé")
@@ -904,8 +904,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "document changé est gardée dans «\u202fversions précédentes\u202f»). Les lignes incorrectes "
                     "de la liste sont signalées avec leur numéro ; les autres sont produites. Sans date "
                     "d'entretien, le compte rendu est produit et la convocation attend la date.",
-        epilog=f"Exemple : {command_line(names.GENERATE, '--roster agents.xlsx')}")
-    generate.add_argument("--roster", type=Path, default=None, metavar="FICHIER",
+        epilog=f"Exemple : {command_line(names.GENERATE, '--liste agents.xlsx')}")
+    # « --roster »: the option's first, English name, still understood (scripts written with it).
+    generate.add_argument("--liste", "--roster", dest="roster", type=Path, default=None, metavar="FICHIER",
                           help="liste des agents (.xlsx ou .csv) ; par défaut liste_agents "
                                "de config.yaml")
     generate.add_argument("--tout", action="store_true",
@@ -978,11 +979,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "les classeurs sont reconstruits. Journal : surveillance.log et état : sante.json, "
                     "dans le dossier d'état. Réglages : section «\u202fsurveillance\u202f» de config.yaml.",
         epilog="Exemple (partage réseau Windows monté) : "
-               + command_line(names.WATCH, "--config /srv/entretiens/config.yaml --polling --interval 5"))
+               + command_line(names.WATCH, "--config /srv/entretiens/config.yaml --polling --intervalle 5"))
     watch.add_argument("--polling", action="store_true", default=None,
                        help="relève le dossier à intervalles réguliers au lieu d'inotify (indispensable "
                             "sur un partage réseau : inotify n'y voit pas les dépôts des autres postes)")
-    watch.add_argument("--interval", type=_seconds, default=None, metavar="SECONDES",
+    watch.add_argument("--intervalle", "--interval", dest="interval", type=_seconds, default=None, metavar="SECONDES",
                        help="intervalle du mode polling (par défaut : surveillance.intervalle_polling_s, 1 s)")
     watch.set_defaults(handler=cmd_watch)
 

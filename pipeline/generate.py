@@ -320,7 +320,7 @@ def generate(config: Config, roster_path: Path | None = None, *,
     at most 4, from :data:`~pipeline.generate_pool.FROM_ROWS` rows); the result is the same."""
     roster_path = roster_path or config.roster_path
     if roster_path is None:
-        raise RosterError("Aucune liste des agents : indiquez --roster ou liste_agents dans config.yaml.")
+        raise RosterError("Aucune liste des agents : indiquez --liste ou liste_agents dans config.yaml.")
     roster: Roster = load_roster(Path(roster_path), config.catalogue)
     ensure_templates(config)
     employer = None

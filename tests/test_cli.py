@@ -143,7 +143,7 @@ def test_each_command_help_shows_an_example_with_its_french_name(name, capsys):
 
 def test_the_main_help_example_uses_a_french_name(capsys):
     assert exit_code(["--help"]) == 0
-    assert f"Exemple : {command_line(names.GENERATE)} --roster" in capsys.readouterr().out
+    assert f"Exemple : {command_line(names.GENERATE)} --liste" in capsys.readouterr().out
 
 
 def test_no_english_name_in_the_main_help_nor_in_the_usage_error(capsys):
@@ -258,7 +258,7 @@ def test_unknown_option_is_a_usage_error(capsys):
 def test_a_number_that_cannot_be_read_is_a_usage_error_in_french(capsys):
     assert exit_code(["surveiller", "--interval", "abc"]) == 2
     err = capsys.readouterr().err
-    assert "entretiens surveiller : erreur : option --interval : «\u202fabc\u202f» n'est pas un nombre de secondes" in err
+    assert "entretiens surveiller : erreur : option --intervalle/--interval : «\u202fabc\u202f» n'est pas un nombre de secondes" in err
     assert "invalid" not in err and "argument --interval:" not in err
 
 
@@ -317,7 +317,7 @@ def test_invalid_config_exits_1_naming_key_and_value(tmp_path, capsys):
 def test_generate_with_a_missing_roster_exits_1_naming_it(tmp_path, capsys):
     config = tmp_path / "config.yaml"
     config.write_text("dossiers: {sortie: sortie}\n", encoding="utf-8")
-    assert exit_code(["--config", str(config), "generer", "--roster",
+    assert exit_code(["--config", str(config), "generer", "--liste",
                       str(tmp_path / "absente.xlsx")]) == 1
     err = capsys.readouterr().err
     assert "introuvable" in err and "absente.xlsx" in err

@@ -228,7 +228,7 @@ def test_invitation_delay_follows_the_config_override(tmp_path):
 def test_generate_without_any_roster_says_where_to_give_one(tmp_path):
     with pytest.raises(RosterError) as caught:
         generate(make_config(tmp_path), None, today=TODAY)
-    assert "--roster" in caught.value.message and "liste_agents" in caught.value.message
+    assert "--liste" in caught.value.message and "liste_agents" in caught.value.message
 
 
 def test_generate_uses_the_roster_named_in_config(tmp_path):
