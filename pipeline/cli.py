@@ -426,13 +426,18 @@ def written_for_all(paths: list[Path], config) -> list[str]:
     return lines
 
 
+# What a pass rewrote, as people call each (the dashboard and the summary are no workbooks).
+_UPDATED = {".xlsx": "Classeur mis à jour", ".csv": "Classeur mis à jour", ".html": "Tableau de bord mis à jour",
+            ".pdf": "Synthèse mise à jour"}
+
+
 def print_outputs(result, config) -> None:
     """The messages and workbooks a pass ended with. Their problems are warnings of the log, which the
     console shows once (pipeline/logs.py): not printed again here."""
     if result.mail is not None and (summary := result.mail.summary(config)):
         print(summary)
     for path in result.workbooks:
-        print(f"Classeur mis à jour : {path}")
+        print(f"{_UPDATED.get(Path(path).suffix.lower(), _UPDATED['.xlsx'])} : {path}")
 
 
 # Files of one outcome a pass's account lists one by one; the others are counted, and are in the log.

@@ -513,6 +513,9 @@ def test_the_command_as_cron_runs_it_prints_the_account_and_nothing_on_standard_
     assert done.stderr == ""
     assert "5 fichiers traités" in done.stdout and "rejets/CR Leroy.docx : rejeté – La rubrique" in done.stdout
     assert "Classeur mis à jour" in done.stdout
+    # The dashboard and the summary said as what they are, not as workbooks.
+    assert not re.search(r"Classeur mis à jour : \S+\.(html|pdf)", done.stdout)
+    assert "Tableau de bord mis à jour" in done.stdout or ".html" not in done.stdout
 
 
 @pytest.mark.parametrize(("line", "expected"), [
