@@ -254,10 +254,11 @@ ONE_WORKER_MODULES = {
     "test_archive", "test_campaign", "test_check", "test_dashboard", "test_demo", "test_generate", "test_mail",
     "test_parallel",
     "test_read", "test_signed_copies", "test_status", "test_workbooks", "test_workbooks_costs",
-    "test_workbooks_tracking",
-    "test_civility", "test_employer_import", "test_employer_read", "test_employer_template", "test_layout",
-    "test_employers",
+    "test_workbooks_tracking", "test_employers",
 }
+# Not grouped, though their module-wide set-ups are shared by many tests: test_employer_import,
+# test_employer_read, test_employer_template, test_layout, test_civility. Their set-ups cost a
+# few seconds; spread over both workers, their hundreds of short tests even out the end of the run.
 
 
 @pytest.hookimpl(optionalhook=True)
