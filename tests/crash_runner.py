@@ -296,6 +296,12 @@ def serve() -> int:
     for module in pkgutil.walk_packages(pipeline.__path__, "pipeline."):
         if module.name.rpartition(".")[2] not in ("__main__", "uno_worker"):  # uno_worker: LibreOffice's Python
             importlib.import_module(module.name)
+    from pipeline.dashboard.summary import SummaryUnavailable, _weasyprint
+
+    try:  # imported when a pass first writes the summary: every forked pass would pay it (0.6 s)
+        _weasyprint()
+    except SummaryUnavailable:
+        pass
     for line in sys.stdin:
         sys.stdout.write(json.dumps(_forked(json.loads(line))) + "\n")
         sys.stdout.flush()
