@@ -72,10 +72,13 @@ class OfficeServer:
     counts the LibreOffice processes started (1 in a run where none died)."""
 
     kind = "persistant"
+    worker_script = WORKER  # the UNO worker it drives (one JSON request a line)
+    profile_prefix = "entretiens-lo-"  # its private profile's folder in the temporary folder
+    pipe_prefix = "entretiens"
 
     def __init__(self, soffice: str, python: str):
         self.soffice, self.python = soffice, python
-        self._profile_dir = Path(tempfile.mkdtemp(prefix="entretiens-lo-"))
+        self._profile_dir = Path(tempfile.mkdtemp(prefix=self.profile_prefix))
         self.office: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         self.starts = 0
@@ -84,15 +87,16 @@ class OfficeServer:
 
     def start(self) -> None:
         self.stop()
-        pipe = f"entretiens-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        pipe = f"{self.pipe_prefix}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.office = subprocess.Popen(
             _office_command(self.soffice, self._profile_dir / "profil",
                             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.starts += 1
         self.worker = subprocess.Popen(
-            [self.python, str(WORKER), pipe, str(START_TIMEOUT_S), str(self._profile_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True, encoding="utf-8", bufsize=1)
+            [self.python, str(self.worker_script), pipe, str(START_TIMEOUT_S), str(self._profile_dir)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8",
+            bufsize=1)
         answer = self._answer(START_TIMEOUT_S)
         if not answer or not answer.get("ready"):
             detail = (answer or {}).get("error", "pas de réponse")

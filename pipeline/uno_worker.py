@@ -108,19 +108,24 @@ def main():
         print(json.dumps(answer), flush=True)
         if answer.get("lost"):
             return 1
-    # Our standard input closed: the run is over, or the process that started us died (killed):
-    # LibreOffice is shut down with us, never left running on its own.
+    shut_down(desktop, temp_dir, parent)
+    return 0
+
+
+def shut_down(desktop, temp_dir, parent):
+    """Our standard input closed: the run is over, or the process that started us died (killed):
+    LibreOffice is shut down with us, never left running on its own, and its private profile
+    removed when nobody else will."""
     try:
         desktop.terminate()
     except Exception:
         pass
-    if temp_dir and _orphaned(parent):  # nobody else will remove the profile
+    if temp_dir and _orphaned(parent):
         for _ in range(20):
             shutil.rmtree(temp_dir, ignore_errors=True)
             if not os.path.exists(temp_dir):
                 break
             time.sleep(0.5)
-    return 0
 
 
 if __name__ == "__main__":

@@ -17,78 +17,30 @@ from __future__ import annotations
 
 import atexit
 import json
-import os
-import select
-import shutil
-import subprocess
-import tempfile
-import uuid
 from pathlib import Path
 
-from pipeline.pdfa import _end, _office_command, uno_python
+from pipeline.pdfa import OfficeServer, uno_python
 
 WORKER = Path(__file__).with_name("uno_convert.py")
-START_TIMEOUT_S = 90.0
 CONVERT_TIMEOUT_S = 300.0  # one document (the old one-shot calls allowed 600 to 900 s for a batch)
 # Not "entretiens-lo-": tests/test_archive.py looks for the product's LibreOffice by that prefix.
 PROFILE_PREFIX = "entretiens-tests-office-"
 
 
 class OfficeError(Exception):
-    """LibreOffice could not start, or stopped answering."""
+    """LibreOffice stopped answering."""
 
 
-class TestOffice:
-    """A persistent LibreOffice and its UNO worker. ``convert(source, outdir, target)`` does what
+class TestOffice(OfficeServer):
+    """The product's persistent LibreOffice (:class:`pipeline.pdfa.OfficeServer`: its start, restart
+    and shutdown) driving tests/uno_convert.py. ``convert(source, outdir, target)`` does what
     ``soffice --convert-to TARGET --outdir OUTDIR SOURCE`` does; ``starts`` counts the LibreOffice
     processes started."""
 
     __test__ = False  # not a test class, whatever its name
-
-    def __init__(self, soffice: str, python: str):
-        self.soffice, self.python = soffice, python
-        self._profile_dir = Path(tempfile.mkdtemp(prefix=PROFILE_PREFIX))
-        self.office: subprocess.Popen | None = None
-        self.worker: subprocess.Popen | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.stop()
-        pipe = f"entretiens-tests-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.office = subprocess.Popen(
-            _office_command(self.soffice, self._profile_dir / "profile",
-                            f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        self.starts += 1
-        self.worker = subprocess.Popen(
-            [self.python, str(WORKER), pipe, str(START_TIMEOUT_S), str(self._profile_dir)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, encoding="utf-8", bufsize=1)
-        answer = self._answer(START_TIMEOUT_S)
-        if not answer or not answer.get("ready"):
-            self.stop()
-            raise OfficeError(f"LibreOffice did not start: {(answer or {}).get('error', 'no answer')}")
-
-    def alive(self) -> bool:
-        return (self.office is not None and self.office.poll() is None
-                and self.worker is not None and self.worker.poll() is None)
-
-    def stop(self) -> None:
-        worker, office = self.worker, self.office
-        self.worker = self.office = None
-        if worker is not None:
-            try:
-                worker.stdin.close()
-            except OSError:
-                pass
-            _end(worker, grace=10.0)  # it shuts LibreOffice down when its input closes
-            worker.stdout.close()
-        if office is not None:
-            _end(office, group=True, grace=10.0)
-
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self._profile_dir, ignore_errors=True)
+    worker_script = WORKER
+    profile_prefix = PROFILE_PREFIX
+    pipe_prefix = "entretiens-tests"
 
     def convert(self, source: Path, outdir: Path, target: str) -> str | None:
         """``None`` when converted, else the reason (the document could not be loaded or
@@ -109,20 +61,6 @@ class TestOffice:
                 return None if answer.get("ok") else answer.get("error", "failed")
             self.stop()  # dead or hung: started again for the next attempt
         raise OfficeError(f"LibreOffice stopped answering while converting {Path(source).name} to {target}")
-
-    def _answer(self, timeout: float) -> dict | None:
-        """The worker's next JSON line, or ``None`` after ``timeout`` or when it ended."""
-        stream = self.worker.stdout
-        ready, _, _ = select.select([stream], [], [], timeout)
-        if not ready:
-            return None
-        line = stream.readline()
-        if not line:
-            return None
-        try:
-            return json.loads(line)
-        except ValueError:
-            return None
 
 
 _OFFICE: TestOffice | None = None

@@ -16,7 +16,7 @@ filter guessed from the extension and the kind of document when none is given.
 It answers one JSON line per document: ``{"ok": true, "filter": "writer_pdf_Export"}``, or
 ``{"ok": false, "error": "..."}``. When its standard input closes (the session ended, or the
 test process was killed), it shuts LibreOffice down; the private profile is removed when the
-process that started this script died. The orphan check and the property helper are those of
+process that started this script died. The shutdown (the orphan check) and the property helper are those of
 pipeline/uno_worker.py (the product's PDF/A worker); the connection is made as there.
 
 Usage: python3 uno_convert.py PIPE_NAME [CONNECT_TIMEOUT_S [TEMP_DIR]]
@@ -24,7 +24,6 @@ Usage: python3 uno_convert.py PIPE_NAME [CONNECT_TIMEOUT_S [TEMP_DIR]]
 
 import json
 import os
-import shutil
 import signal
 import sys
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 import uno
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
-from uno_worker import _orphaned, prop  # noqa: E402  (the product's worker: same approach)
+from uno_worker import prop, shut_down  # noqa: E402  (the product's worker: same approach)
 
 # The filter ``soffice --convert-to EXT`` picks (LibreOffice 7.4), by kind of document (its
 # DocumentService); another extension or kind is looked up as soffice does (guessed_filter).
@@ -142,18 +141,7 @@ def main():
         except Exception as exc:
             answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         print(json.dumps(answer), flush=True)
-    # Our standard input closed: the session is over, or the test process died (killed):
-    # LibreOffice is shut down with us, never left running on its own.
-    try:
-        desktop.terminate()
-    except Exception:
-        pass
-    if temp_dir and _orphaned(parent):  # nobody else will remove the profile
-        for _ in range(20):
-            shutil.rmtree(temp_dir, ignore_errors=True)
-            if not os.path.exists(temp_dir):
-                break
-            time.sleep(0.5)
+    shut_down(desktop, temp_dir, parent)  # our input closed: the session is over, or its process killed
     return 0
 
 
