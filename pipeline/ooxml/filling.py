@@ -389,12 +389,7 @@ def replace_text(line, start: int, end: int, value: str) -> None:
             and tail.source.getparent() is not None and tail.source.getparent().tag == _R:
         # At the line's end after a tab (« Date de l'entretien<tab> »): a run of its own after the tab's.
         run = tail.source.getparent()
-        new = etree.Element(_R)
-        properties = run.find(_RPR)
-        if properties is not None:
-            new.append(copy.deepcopy(properties))
-        new.append(_text_element(value))
-        run.addnext(new)
+        run.addnext(_run_like(run, value))
         return
     last = next((p for a, b, p in reversed(items) if p.kind == "text" and p.source.tag == _T), None)
     if last is not None:
@@ -462,6 +457,16 @@ def _mark_properties(p: etree._Element) -> etree._Element | None:
         if child.tag in _MARK_ONLY:
             rpr.remove(child)
     return rpr
+
+
+def _run_like(run: etree._Element, value: str) -> etree._Element:
+    """A run holding ``value`` in the formatting of ``run`` (its properties copied)."""
+    new = etree.Element(_R)
+    properties = run.find(_RPR)
+    if properties is not None:
+        new.append(copy.deepcopy(properties))
+    new.append(_text_element(value))
+    return new
 
 
 def _run(p: etree._Element, value: str) -> etree._Element:
@@ -542,12 +547,7 @@ def _set_field_result(begin: etree._Element, value: str) -> bool:
                 sibling.remove(t)
     if separate is None:
         return False
-    result = etree.Element(_R)
-    rpr = run.find(_RPR)
-    if rpr is not None:
-        result.append(copy.deepcopy(rpr))
-    result.append(_text_element(value))
-    separate.addnext(result)
+    separate.addnext(_run_like(run, value))
     return True
 
 
