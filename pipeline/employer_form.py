@@ -28,6 +28,8 @@ form holds it. Its French keys::
       objectifs: {tableau: {objectif: Objectif, indicateur: Indicateur(s), echeance: Échéance}}
       resultats: {tableau: {objectif: Objectif fixé,
                             resultat: {en_tete: Résultat (cocher), cases: {atteint: Atteint}}}}
+      besoins_formation: {liste: "Formations demandées (intitulé – type)", colonnes: {intitule: "", type: ""},
+                          separateur: "–"}   # one line a row: « 1. Excel – perfectionnement »
 
 Every place may add ``section`` (the heading it is under, when its label is printed more than
 once), ``occurrence`` (the n-th, the last resort) and ``confiance`` (how sure the import was,
@@ -109,10 +111,19 @@ _KINDS = ("controle", "apres_libelle", "sous_libelle", "cellule", "cases", "gril
 
 
 class ColumnSpec(_Spec):
-    """A table column answered by ticking a box in its cells."""
+    """A table column answered by ticking a box in its cells (in a list: on its line, after the
+    label ``en_tete`` when it has one)."""
 
-    en_tete: str
+    en_tete: str = ""
     cases: dict[str, str]  # choice -> the text printed after its box
+
+
+def _headers(columns: dict[str, str | ColumnSpec]) -> dict[str, str]:
+    return {key: c if isinstance(c, str) else c.en_tete for key, c in columns.items()}
+
+
+def _options(columns: dict[str, str | ColumnSpec]) -> dict[str, tuple[tuple[str, str], ...]]:
+    return {key: tuple(c.cases.items()) for key, c in columns.items() if isinstance(c, ColumnSpec)}
 
 
 class TableSpec(_Spec):
@@ -122,20 +133,54 @@ class TableSpec(_Spec):
     section: str | None = None
     confiance: float | None = Field(None, ge=0, le=1)
 
+    @model_validator(mode="after")
+    def _headers_printed(self) -> "TableSpec":
+        if not self.tableau or not all(h.strip() for h in _headers(self.tableau).values()):
+            raise ValueError("un tableau dit l'en-tête imprimé de chaque colonne (tableau: {colonne: en-tête})")
+        return self
+
     def place(self) -> TablePlace:
-        headers = {key: c if isinstance(c, str) else c.en_tete for key, c in self.tableau.items()}
-        options = {key: tuple(c.cases.items()) for key, c in self.tableau.items() if isinstance(c, ColumnSpec)}
-        return TablePlace(headers, section=self.section, options=options)
+        return TablePlace(_headers(self.tableau), section=self.section, options=_options(self.tableau))
+
+
+class ListSpec(_Spec):
+    """Where a table field written as a list is: the label its lines are under, its columns (column
+    key -> the label written before its value on the line, "" for a column read by its place, in
+    order, cut at ``separateur``)."""
+
+    liste: str
+    colonnes: dict[str, str | ColumnSpec]
+    separateur: str = "–"
+    section: str | None = None
+    confiance: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _columns(self) -> "ListSpec":
+        if not self.liste.strip() or not self.colonnes:
+            raise ValueError("une liste dit le libellé sous lequel elle est écrite et ses colonnes "
+                             "(liste: libellé, colonnes: {colonne: libellé sur la ligne, ou \"\"})")
+        if not self.separateur.strip():
+            raise ValueError("le séparateur d'une liste est un signe (« – », « ; »), pas une espace")
+        return self
+
+    def place(self) -> TablePlace:
+        return TablePlace(_headers(self.colonnes), section=self.section, options=_options(self.colonnes),
+                          list_label=self.liste, separator=self.separateur.strip())
 
 
 def _kind_of_place(data: Any) -> str:
-    """A table's place says « tableau », any other field's place does not (errors then name the
-    keys of the kind HR meant)."""
-    return "tableau" if isinstance(data, dict) and "tableau" in data else "champ"
+    """A table's place says « tableau » (« liste » for one written as lines), any other field's place
+    does not (errors then name the keys of the kind HR meant)."""
+    if isinstance(data, dict):
+        if "tableau" in data:
+            return "tableau"
+        if "liste" in data:
+            return "liste"
+    return "champ"
 
 
-AnyPlaceSpec = Annotated[Union[Annotated[TableSpec, Tag("tableau")], Annotated[PlaceSpec, Tag("champ")]],
-                         Discriminator(_kind_of_place)]
+AnyPlaceSpec = Annotated[Union[Annotated[TableSpec, Tag("tableau")], Annotated[ListSpec, Tag("liste")],
+                               Annotated[PlaceSpec, Tag("champ")]], Discriminator(_kind_of_place)]
 
 
 class EmployerFormFile(_Spec):
@@ -180,7 +225,7 @@ def employer_form(catalogue: Catalogue, mapping: EmployerFormFile) -> Form:
     ``entretiens modeles`` adds (document property, footer), else by its agent number and
     name fields (the blank form downloaded from the intranet: see pipeline.employer_read)."""
     places = {key: (spec.place(),) for key, spec in mapping.places.items() if isinstance(spec, PlaceSpec)}
-    tables = {key: spec.place() for key, spec in mapping.places.items() if isinstance(spec, TableSpec)}
+    tables = {key: spec.place() for key, spec in mapping.places.items() if isinstance(spec, (TableSpec, ListSpec))}
     unknown = sorted(set(mapping.places) - {f.key for f in catalogue.fields})
     if unknown:
         raise ConfigError(f"Formulaire de l'employeur : l'emplacement «\u202f{unknown[0]}\u202f» ne correspond à "

@@ -402,6 +402,22 @@ class _TableTarget:
     prototype_cells: dict[str, object]  # its cells' elements, by column key
 
 
+@dataclass
+class _ListTarget:
+    """A table written as a list: its blank lines (each: column key -> the span its value replaces,
+    "" for the columns read by their place, written together), the last line's element (more rows
+    go on new lines after it) and, when its lines are numbered by hand, the next number and its
+    sign (« 4. »)."""
+
+    place: TablePlace
+    items: list[dict[str, _Span]]
+    last: object
+    number: tuple[int, str] | None = None
+
+
+_TYPED_NUMBER = re.compile(r"\s*(\d{1,2})(\s*[.)°])")
+
+
 class _Places:
     """The template's places, found on its layout by the reader's :class:`~pipeline.employer_read.Finder`:
     each kind of place turned into where its value is written."""
@@ -579,8 +595,11 @@ class _Places:
 
     # -- tables
 
-    def table(self, place: TablePlace) -> _TableTarget | None:
-        """The table's blank rows (every written column's cell blank, leader dots aside)."""
+    def table(self, place: TablePlace) -> _TableTarget | _ListTarget | None:
+        """The table's blank rows (every written column's cell blank, leader dots aside); a list's
+        blank lines."""
+        if place.list_label is not None:
+            return self._list(place)
         doc = self.doc
         found = self.finder.table(place)
         if found is None:
@@ -598,6 +617,42 @@ class _Places:
         return _TableTarget(found.columns, rows, elements, elements[-1], rows[-1])
 
 
+    def _list(self, place: TablePlace) -> _ListTarget | None:
+        """A list's blank lines: on each, the blank after its mark (up to the first column's label)
+        for the columns read by their place, and the blank after each column's label."""
+        from .employer_read.folding import ITEM_MARK
+        from .employer_read.tables import column_label_at, list_row
+
+        doc = self.doc
+        found = self.finder.list_rows(place)
+        if found is None:
+            return None
+        items: list[dict[str, _Span]] = []
+        for index in found.lines:
+            text, key = doc.texts[index], doc.keys[index]
+            if any(list_row(text, key, place, {}).values()):
+                continue  # not a blank line
+            line = doc.lines[index]
+            mark = ITEM_MARK.match(text)
+            labels = column_label_at(key, place)  # (start, end of « Label : », column)
+            bounds = [(mark.end() if mark else 0, "")] + [(end, column) for _, end, column in labels]
+            stops = [start for start, _, _ in labels] + [len(text)]
+            spans: dict[str, _Span] = {}
+            for (start, column), stop in zip(bounds, stops):
+                blank = text[start:stop]
+                end = start + len(blank.rstrip(_SPACES + "\t")) if column == "" and labels else stop
+                before = " " if column and start and text[start - 1] not in _SPACES else ""
+                spans[column] = _Span(line, self._offset(index, start), self._offset(index, end), before=before,
+                                      after=" " if end == start and labels and column == "" else "")
+            items.append(spans)
+        if not found.lines:
+            return _ListTarget(place, items, doc.lines[found.rest.line].source)
+        last = found.lines[-1]
+        typed = _TYPED_NUMBER.match(doc.texts[last])
+        return _ListTarget(place, items, doc.lines[last].source,
+                           (int(typed.group(1)) + 1, typed.group(2).strip()) if typed else None)
+
+
 # -- the template, loaded once; each report ---------------------------------------------------------
 
 
@@ -609,6 +664,8 @@ class _Missing:
 
 
 def _describe(place: FieldPlace | TablePlace) -> str:
+    if isinstance(place, TablePlace) and place.list_label is not None:
+        return f"la liste sous «\u202f{place.list_label}\u202f»"
     if isinstance(place, TablePlace):
         return "le tableau aux en-têtes " + ", ".join(f"«\u202f{h}\u202f»" for h in place.headers.values())
     what = {"after_label": "après le libellé", "below_label": "sous le libellé", "cell": "dans la case du libellé",
@@ -703,6 +760,12 @@ class EmployerTemplate:
         for target in self.targets.values():
             add(target)
         for table in self.tables.values():
+            if isinstance(table, _ListTarget):
+                found.add(id(table.last))
+                for spans in table.items:
+                    for span in spans.values():
+                        add_line(span.line)
+                continue
             found.update(id(el) for el in table.row_elements)
             found.update(id(el) for row in table.rows for el in row.values())
         return found
@@ -740,6 +803,10 @@ class EmployerTemplate:
         for key, target in self.targets.items():
             value = context.get("b", {}).get(key) == "1" if key in context.get("b", {}) else values.get(key, "")
             self._write(target, key, value, spans, twin)
+        for key, target in self.tables.items():
+            if isinstance(target, _ListTarget):
+                self._fill_list(target, [row for row in context.get("t", {}).get(key, []) if any(row.values())],
+                                spans, twin)
         # Spans of one line from its end: the offsets of those before stay true.
         for span, text in sorted(spans, key=lambda s: -s[0].start):
             line = _rebound(span.line, twin)
@@ -747,7 +814,9 @@ class EmployerTemplate:
             if span.tab is not None:
                 self.writer.clear_tab_leader(line, line.pieces[span.line.pieces.index(span.tab)])
         for key, target in self.tables.items():
-            self._fill_table(target, [row for row in context.get("t", {}).get(key, []) if any(row.values())], twin)
+            if isinstance(target, _TableTarget):
+                self._fill_table(target, [row for row in context.get("t", {}).get(key, []) if any(row.values())],
+                                 twin)
         changed = {self.main: self.writer.serialize(root), self.writer.CODE_PICTURE: code_png(code).getvalue()}
         shown = escape(identifier).encode()
         for name in self.token_parts:
@@ -818,6 +887,32 @@ class EmployerTemplate:
                 text = str(values.get(key) or "").strip()
                 if text:
                     self.writer.write_cell(el, text)
+
+
+    def _fill_list(self, target: _ListTarget, rows: list[dict[str, str]], spans: list, twin: dict) -> None:
+        """Each row on a blank line of the list (its columns read by their place together, cut by the
+        list's separator; the others after their labels), the rows left over on new lines after it."""
+        place = target.place
+        joiner = " – " if place.separator in ("–", "—", "-") else f"{place.separator} "
+        unlabelled = [key for key, label in place.headers.items() if not label and key not in place.options]
+
+        def head(values: dict[str, str]) -> str:
+            return joiner.join(text for text in (str(values.get(key) or "").strip() for key in unlabelled) if text)
+
+        for values, line_spans in zip(rows, target.items):
+            for column, span in line_spans.items():
+                text = head(values) if column == "" else str(values.get(column) or "").strip()
+                if text:
+                    spans.append((span, span.before + text + span.after))
+        after = twin[id(target.last)]
+        number = target.number
+        for values in rows[len(target.items):]:
+            labelled = "".join(f"   {label}\u00a0: {str(values.get(key) or '').strip()}"
+                               for key, label in place.headers.items() if label)
+            mark = f"{number[0]}{number[1]} " if number else ""
+            after = self.writer.insert_line_after(after, f"{mark}{head(values)}{labelled}".rstrip())
+            if number:
+                number = (number[0] + 1, number[1])
 
 
 def _choice(value, f, options: dict[str, _Target]) -> str | None:

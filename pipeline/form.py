@@ -84,11 +84,20 @@ class TablePlace:
     (column key -> label as printed), in any order, other columns allowed. An employer's form
     may say which ``section`` it is under, and, for a column answered by ticking a box in its
     cells (« ☐ Atteint ☐ Partiellement atteint »), its ``options`` (column key -> choice ->
-    text printed after the box)."""
+    text printed after the box).
+
+    A table written as a list (``list_label``): one row a line under that label (« 1. ………
+    Atteinte : ……… », a numbered or bulleted paragraph, a line to write on), up to the next
+    label or title. ``headers`` then says, for each column, the label written before its value
+    on the line (« Atteinte », followed by « : »), or "" for a column read by its place: the
+    rest of the line, cut at ``separator`` (« Excel – perfectionnement ») into the unlabelled
+    columns in order, a choice column taking the part that is one of its choices."""
 
     headers: dict[str, str]
     section: str | None = None
     options: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, hash=False)
+    list_label: str | None = None
+    separator: str = "–"
     matches: tuple[str, ...] = field(init=False, repr=False, compare=False)  # as compared, in ``headers``' order
 
     def __post_init__(self) -> None:

@@ -1527,13 +1527,13 @@ def test_a_generic_label_under_the_agent_s_heading_is_said_alone_and_the_evaluat
 @needs_reader
 @pytest.mark.parametrize("title", ["IV. Objectifs fixés pour l'année à venir", "4. OBJECTIFS DE L'ANNÉE À VENIR"])
 def test_a_regulatory_part_whose_title_is_printed_but_nothing_under_it_recognised_is_said_so(title):
-    """Form I types next year's objectives as a numbered list: the summary said the part was
-    missing while the form prints its title; it now says the title is there, without a table."""
+    """The summary said the part was missing while the form prints its title; it now says the title is
+    there, without a table."""
     from pipeline.employer_import.regulatory_parts import missing_parts_said
 
     layout = small_form("Nom : \t", "Prénom : \t")
     at = next(n for n, b in enumerate(layout.blocks) if isinstance(b, Table))
-    layout.blocks[at - 1:at + 1] = [line(title), line("1. ………………………"), line("2. ………………………")]
+    layout.blocks[at - 1:at + 1] = [line(title), line("Ils sont fixés sur la fiche jointe au compte rendu.")]
     mapping, _ = map_layout(layout, cat.DEFAULT)
     said = missing_parts_said(mapping)
     assert any(s.startswith("les objectifs de l'année à venir (la partie") and "aucun tableau reconnu" in s

@@ -194,15 +194,19 @@ def test_the_template_is_the_employers_file_in_its_format_with_the_page_code(cam
     assert shown.properties[STAMP_PROPERTY] == template_stamp(campaign.config)
 
 
-def test_modeles_names_the_field_whose_place_the_form_does_not_show(tmp_path):
+@pytest.mark.parametrize("key, place, said", [
+    ("grade", {"apres_libelle": "Grade détenu"}, "«\u202fGrade\u202f» (grade) : après le libellé «\u202fGrade détenu"
+                                                 "\u202f» est introuvable"),
+    ("resultats", {"liste": "Rappel des objectifs", "colonnes": {"objectif": ""}},
+     "(resultats) : la liste sous «\u202fRappel des objectifs\u202f» est introuvable")])
+def test_modeles_names_the_field_whose_place_the_form_does_not_show(tmp_path, key, place, said):
     config = write_workspace(tmp_path, "B_hopital_lignes")
     mapping = yaml.safe_load((tmp_path / "formulaire.yaml").read_text(encoding="utf-8"))
-    mapping["emplacements"]["grade"] = {"apres_libelle": "Grade détenu"}
+    mapping["emplacements"][key] = place
     (tmp_path / "formulaire.yaml").write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
     with pytest.raises(TemplateError) as raised:
         build_employer_template(load_config(tmp_path / "config.yaml"), config.templates)
-    assert "«\u202fGrade\u202f» (grade)" in raised.value.message
-    assert "après le libellé «\u202fGrade détenu\u202f» est introuvable" in raised.value.message
+    assert said in raised.value.message
     assert not (config.templates / "compte_rendu.docx").exists()
 
 

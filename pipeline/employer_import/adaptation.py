@@ -85,9 +85,9 @@ def build_mapping(catalogue: Catalogue, layout: Layout, found: list[Candidate], 
             else:  # a drop-down without entries: written freely
                 new["kind"], keys = "text", None
         if new["kind"] == "table":
-            place, columns = table_spec(None, c)
+            spec, columns = table_spec(None, c)
             new["columns"] = columns
-            mapping.places[key] = Placed(key, {"tableau": place}, c, 0.9, added=True)
+            mapping.places[key] = Placed(key, spec, c, 0.9, added=True)
         else:
             mapping.places[key] = Placed(key, place_spec(c, keys), c, 0.9, added=True)
         if c.criteria and not c.self_assessment:
@@ -118,8 +118,7 @@ def _place_field(mapping: Mapping, m: Match, labels: dict[str, str]) -> None:
     f, c = m.field, m.candidate
     changes: dict[str, Any] = {}
     if f.kind == "table":
-        place, columns = table_spec(f, c)
-        spec: dict[str, Any] = {"tableau": place}
+        spec, columns = table_spec(f, c)
         if columns != [column_data(col) for col in f.columns or []]:
             changes["columns"] = columns
     else:

@@ -25,7 +25,10 @@ class Candidate:
     - ``boxes``: boxes on one line, a choice, with the ``question`` printed before them; ``box``: one
       box a line, each its own yes/no field;
     - ``grid``: a criterion's row of empty cells under short choice headers, one per sub-row (``row``);
-    - ``table``: a header row over empty rows, its box columns and the legend printed under it;
+    - ``table``: a header row over empty rows, its box columns and the legend printed under it; or a
+      list (``list_columns`` not ``None``): a label over lines of one row each, ``headers`` naming its
+      columns, ``list_columns`` the label each is written after on the line ("" for one read by its
+      place, cut at ``separator``);
     - ``form_field``: a legacy form field or a content control."""
 
     kind: str
@@ -44,6 +47,8 @@ class Candidate:
     box_columns: dict[int, list[str]] = field(default_factory=dict)  # table: column -> its boxes' texts
     legends: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)  # table: column -> choices
     meanings: dict[int, dict[str, str]] = field(default_factory=dict)  # table: column -> code -> meaning
+    list_columns: list[str] | None = None  # a list: each column's label on its lines, "" for none
+    separator: str = "–"  # a list: what cuts its lines into their unlabelled columns
     field_name: str | None = None  # form_field
     field_kind: str | None = None  # form_field: text, date, dropdown; cell: dropdown when it holds one;
     # after_label: date for the blank after « … le » (a date's place only)

@@ -137,9 +137,11 @@ def column_data(column) -> dict[str, Any]:
 
 
 def table_spec(f: Field | None, c: Candidate) -> tuple[dict[str, Any], list[dict]]:
-    """A table's place (column key -> header, or header and boxes) and its columns for the catalogue:
-    table field ``f``'s columns where the headers hold them (``None``: a table the catalogue lacks),
-    each other header a column of its own; the employer's boxes and legends as the columns' choices."""
+    """A table's place (« tableau »: column key -> header, or header and boxes; a list's « liste »,
+    its label, and « colonnes »: column key -> the label before its value on the line, "" for none)
+    and its columns for the catalogue: table field ``f``'s columns where the headers hold them
+    (``None``: a table the catalogue lacks), each other header a column of its own; the employer's
+    boxes and legends as the columns' choices."""
     matched = table_columns(f, c) if f is not None else {}
     by_header = {n: key for key, (n, _) in matched.items()}
     own = {col.key: col for col in (f.columns if f is not None else []) or []}
@@ -154,15 +156,22 @@ def table_spec(f: Field | None, c: Candidate) -> tuple[dict[str, Any], list[dict
         column = column_data(own[key]) if key in own else {"key": key, "label": header}
         column["label"] = without_instructions(header) if key not in own or \
             normalize_label(core(header)) != normalize_label(core(own[key].label)) else own[key].label
+        if c.list_columns is not None:
+            if key in own and n == 0 and normalize_label(header) == normalize_label(core(c.label)):
+                column["label"] = own[key].label  # named by the list's label: the column keeps its own name
+            else:  # named by an instruction (« intitulé – type »): a column's name, as a sentence
+                column["label"] = column["label"][:1].upper() + column["label"][1:]
         boxes = c.box_columns.get(n)
         legend = c.legends.get(n)
         catalogue_choices = own[key].choices if key in own else None
+        written = header if c.list_columns is None else c.list_columns[n]  # a list's: the label on its lines
         if boxes:
             choices = choice_keys(boxes, catalogue_choices)
-            place[key] = {"en_tete": header, "cases": dict(zip(choices, boxes))}
+            place[key] = {"en_tete": written, "cases": dict(zip(choices, boxes))} if written else \
+                {"cases": dict(zip(choices, boxes))}
             column.update(kind="choice", choices=choices)
         else:
-            place[key] = header
+            place[key] = written
             if legend:
                 choices = choice_keys([choice for choice, _ in legend], catalogue_choices)
                 column.update(kind="choice", choices=choices)
@@ -183,4 +192,16 @@ def table_spec(f: Field | None, c: Candidate) -> tuple[dict[str, Any], list[dict
     for column in columns:  # a condition on a column the form does not have goes
         if column.get("required_if") and column["required_if"]["field"] not in place:
             column.pop("required_if")
-    return place, columns
+        if column.get("meanings"):  # what a choice means, for the choices the column has
+            kept = {choice: meaning for choice, meaning in column["meanings"].items()
+                    if choice in (column.get("choices") or [])}
+            if kept:
+                column["meanings"] = kept
+            else:
+                column.pop("meanings")
+    if c.list_columns is None:
+        return {"tableau": place}, columns
+    spec = {"liste": c.label, "colonnes": place}
+    if c.separator != "–":
+        spec["separateur"] = c.separator
+    return spec, columns

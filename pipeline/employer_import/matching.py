@@ -81,6 +81,8 @@ def _candidate_texts(c: Candidate) -> list[tuple[tuple[str, ...], float]]:
         # The lines (or the box) under a title, or under the instruction of a title or a heading.
         over = c.context if c.context_kind == "heading" and text.startswith("(") else None
         texts += [(tokens(core(t)), 1.0) for t in (over, c.title) if t]
+    if c.kind == "table" and c.list_columns is not None and c.title:  # a list under a part: the part's table
+        texts.append((tokens(core(c.title)), 0.95))
     if c.kind == "grid" and c.row:
         texts.append((tokens(core(text)) + tokens(c.row), 0.95))
     return [(t, w) for t, w in texts if t]
@@ -121,6 +123,11 @@ def table_columns(f: Field, c: Candidate) -> dict[str, tuple[int, float]]:
         if key not in taken and n not in used:
             taken[key] = (n, score)
             used.add(n)
+    first = (f.columns or [None])[0]
+    if c.list_columns is not None and c.list_columns[0] == "" and 0 not in used and first is not None \
+            and first.key not in taken and first.kind != "choice":
+        # A list's line read as one text, named by the list's label: the table's first column (its object).
+        taken[first.key] = (0, 0.8)
     return taken
 
 

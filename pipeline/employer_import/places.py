@@ -23,6 +23,7 @@ from ..text import fold, normalize_label
 from .candidate import Candidate
 from .lines import (boxes_of, cell_text, inline_labels, is_field_area, is_signature, is_title_text,
                     is_value_line, offered, starts_with_box)
+from .lists import add_list, item_of, items_after
 from .tables import walk_table
 from .wording import BOX_RE, DATE_AFTER, LEADER_RE, bare, clean, printed
 
@@ -87,6 +88,12 @@ class Walk:
         if fields:
             self.form_fields(line, fields, cell, table)
             return i + 1
+        items = items_after(blocks, i + 1) if item_of(line) is None else []
+        if items:  # a label (or a part's title) over lines of one row each: a table written as a list
+            if cell is None and is_title_text(text, line) or line.heading:
+                self.set_title(text)
+            add_list(self, line, text, items, blocks)
+            return i + 1 + len(items)
         if cell is None and is_title_text(text, line) or line.heading:
             self.set_title(text)
             if zone or area:
@@ -314,8 +321,12 @@ def form_labels(found: list[Candidate]) -> list[str]:
         if c.alternative_of is not None:
             continue  # the headers of its table, read the other way
         label = c.question if c.kind in ("box", "boxes") else c.label
-        texts = c.headers if c.kind == "table" else [label if label != previous else None, c.column, c.row,
-                                                      *c.options]
+        if c.kind == "table" and c.list_columns is not None:  # a list: its label, the labels on its lines
+            texts = [label, *(on_line for on_line in c.list_columns if on_line)]
+        elif c.kind == "table":
+            texts = c.headers
+        else:
+            texts = [label if label != previous else None, c.column, c.row, *c.options]
         previous = label
         for text in texts:
             if text and (not labels or labels[-1] != text):

@@ -129,6 +129,25 @@ def _write_values(mapping: Mapping, candidates: dict[str, Candidate]) -> dict[st
             pick = n % len(choices)
             _write_cell(list(mark["grid"].values())[pick], "X")
             expected[key] = choices[pick]
+        elif c.kind == "table" and "list" in mark:
+            line = mark["list"]
+            if len(clean(line.text)) != len(line.text):
+                continue
+            row = {}
+            unlabelled = []
+            for i, (column, place) in enumerate(spec["colonnes"].items()):
+                if isinstance(place, dict):
+                    ticks.append(mark["list_ticks"][i][0])
+                    row[column] = list(place["cases"])[0]
+                elif place:
+                    inserts.setdefault(id(line), (line, []))[1].append((mark["list_after"][i], f" {marker}{i} "))
+                    row[column] = f"{marker}{i}"
+                else:
+                    unlabelled.append(f"{marker}{i}")
+                    row[column] = f"{marker}{i}"
+            if unlabelled:
+                inserts.setdefault(id(line), (line, []))[1].append((mark["list_start"], " – ".join(unlabelled) + " "))
+            expected[key] = row
         elif c.kind == "table":
             row: dict[str, Any] = {}
             columns = list(spec["tableau"])

@@ -348,7 +348,7 @@ class Document:
 class Labels:
     """What a form prints, as the reader looks for it: ``inline`` the texts a line may hold with
     a value after them (after_label, below_label, boxes' questions, the options of boxes without
-    a question: « ☐ Aucun besoin de formation exprimé »); ``whole`` the folded texts
+    a question: « ☐ Aucun besoin de formation exprimé », the labels lists are under); ``whole`` the folded texts
     that are a whole line or cell (cells', grids', headers', sections'); ``sections``; ``shown``
     the labels a copy of an employer's form shows (its recognition)."""
 
@@ -367,15 +367,16 @@ def labels_of(form: Form) -> Labels:
     if _LAST_LABELS is not None and _LAST_LABELS[0] is form:
         return _LAST_LABELS[1]
     places = [p for found in form.places.values() for p in found]
-    headers = [label for table in form.tables.values() for label in table.headers.values()]
+    headers = [label for table in form.tables.values() if table.list_label is None for label in table.headers.values()]
+    lists = [table.list_label for table in form.tables.values() if table.list_label is not None]
     sections = list(dict.fromkeys([p.section for p in places if p.section]
                                   + [t.section for t in form.tables.values() if t.section]))
     inline = [p.text for p in places if p.kind in ("after_label", "below_label") or p.kind == "boxes" and p.text]
     inline += [printed for p in places if p.kind == "boxes" and not p.text for _, printed in p.options]
-    inline += [p.label for p in places if p.kind == "form_field" and p.label]
+    inline += [p.label for p in places if p.kind == "form_field" and p.label] + lists
     whole_texts = [p.text for p in places if p.kind in ("cell", "label", "grid")] + headers + sections
     shown = [p.text for p in places if p.kind in ("after_label", "below_label", "cell", "grid", "boxes") and p.text]
-    shown += [p.label for p in places if p.kind == "form_field" and p.label]
+    shown += [p.label for p in places if p.kind == "form_field" and p.label] + lists
     labels = Labels(inline=list(dict.fromkeys(inline)), whole=list(dict.fromkeys(map(label_key, whole_texts))),
                     sections=sections, shown=list(dict.fromkeys(shown + headers)))
     _LAST_LABELS = (form, labels)

@@ -80,6 +80,15 @@ class TableRows:
         return own_cell(self.table, row, self.columns[key])
 
 
+@dataclass
+class ListRows:
+    """A table written as a list (:attr:`pipeline.form.TablePlace.list_label`): the ``rest`` of its
+    label's line (a first row typed after the label) and the ``lines`` under it, one row each."""
+
+    rest: Stretch
+    lines: list[int]
+
+
 # -- boxes -----------------------------------------------------------------------------------------
 
 _OPTION_PATTERNS: dict[str, re.Pattern] = {}
@@ -317,6 +326,26 @@ class Finder:
         """The first content control of that title (our template)."""
         fields = self.doc.fields_titled(place.match)
         return fields[0] if fields else None
+
+    def list_rows(self, place: TablePlace) -> ListRows | None:
+        """The lines under a list's label (one that starts its line, else any, in its section): up
+        to the next label or title, within its cell for a label in a table (the cell under it for a
+        label alone in its cell)."""
+        doc = self.doc
+        scope = doc.scope(place.section)
+        if scope is None or place.list_label is None:
+            return None
+        hits = [h for h in doc.hits(place.list_label) if scope[0] <= h[0] < scope[1]]
+        hit = next((h for h in hits if doc.line_start(h)), hits[0] if hits else None)
+        if hit is None:
+            return None
+        line, _, end = hit
+        cell = doc.cells[line]
+        lines = doc.following(line, same_cell=cell is not None)
+        if cell is not None and not lines:
+            under = neighbour(doc.tables[line], cell, "below")
+            lines = list(doc.lines_of(under)) if under is not None else []
+        return ListRows(Stretch(line, end, end + len(doc.rest_of_line(hit, None))), lines)
 
     def table(self, place: TablePlace) -> TableRows | None:
         """The rows under the first header row holding ``place``'s labels (in its section)."""

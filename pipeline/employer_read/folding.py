@@ -58,6 +58,9 @@ ROMAN_NUMBERING = re.compile(r"^\s*[IVX]{1,6}(?:\s*[.)–-]\s*|\s+[–-]\s+)(?=\
 # Nothing, or a numbering (« 3.1 »), a bullet or a box, before a label at the start of its line.
 NUMBER_ONLY = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[-•–—*]|\[[^\]]{0,3}\]|\([^)]?\)"
                          r"|[\u2190-\u2bff\ue000-\uf8ff\U0001f300-\U0001faff]|x)?\s*")
+# A list item's mark before its text: « 1. », « 2) », « a) », « 3° », a dash, a bullet (then a space,
+# leaders or nothing: « 1.5 jours » is no item's mark).
+ITEM_MARK = re.compile(r"^\s*(?:\d{1,2}\s*[.)°]|[a-z]\s*\)|[-–—•▪►◦*])(?=[\s.…_]|$)\s*")
 STRIP = " :*.…_\t\x0b"  # what a label's end is stripped of
 # A box: « [ ] », « [X] », « ( ) », a symbol (☐ ☒ ✓ ■ ●, Wingdings in the private-use area), or an
 # « x » typed in its place; on folded text (« X » is « x »).

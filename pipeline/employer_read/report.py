@@ -48,7 +48,7 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
     for f in form.catalogue.fields:
         if f.kind == "table":
             place = form.tables.get(f.key)
-            rows = read_table(doc, place) if place is not None else None
+            rows = read_table(doc, place, f.columns) if place is not None else None
             if rows is None:
                 report.not_in_form.append(f.key)
             report.tables[f.key] = rows or []

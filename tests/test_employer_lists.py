@@ -1,0 +1,376 @@
+"""Tables written as lists on an employer's form: last year's objectives as « 1. ……… Atteinte : ……… »,
+next year's as numbered paragraphs of dots, the training asked for as « 1. ______ » under « Formations
+demandées (intitulé – type : …) ». A secretary's form of paragraphs (form I) has no table for them:
+before lists were read, its objectives and training needs were lost (made optional, never in the
+training plan).
+
+Read (``liste`` in formulaire.yaml), imported from the blank form, written by ``generer`` (last year's
+objectives on the blank lines, more on new lines), and end to end on form I: imported, generated,
+filled as a manager, accepted at stage 1 with every row, the training plan holding the needs; the
+same copy saved as .odt by LibreOffice read alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from pipeline import catalogue as cat
+from pipeline.catalogue import BASE, for_public_service
+from pipeline.config import load_config
+from pipeline.employer_import import candidates, import_form, map_layout, match
+from pipeline.generate import generate
+from pipeline.layout import Layout, Line, Piece, layout_of
+from pipeline.preflight import open_document
+from pipeline.read import read_report
+from tests.conftest import settle
+from tests.test_employer_import import small_form
+from tests.test_employer_read import employer_form, layout, line, read
+
+FORM_I = Path(__file__).resolve().parent / "field_cases" / "employer_forms" / "I_commune_paragraphes.docx"
+
+
+def styled(text: str, style: str) -> Line:
+    """A paragraph in a list's style (numbered by Word, the number not in its text)."""
+    made = line(text)
+    made.style = style
+    return made
+
+
+# -- reading a list ----------------------------------------------------------------------------------
+
+RESULTS = """\
+    resultats:
+      liste: Rappel des objectifs fixés l’an dernier
+      colonnes: {objectif: "", atteinte: Atteinte}
+    """
+TRAINING = """\
+    besoins_formation:
+      liste: Formations demandées
+      colonnes: {intitule: "", type: "", avis: ""}
+    """
+PARTS = "    parties: [8. Besoins de formation, 9. Perspectives d’évolution professionnelle]\n"
+TRAINING_CATALOGUE = """\
+    catalogue:
+      modifier:
+        besoins_formation:
+          columns:
+          - {key: intitule, label: Intitulé, required: true}
+          - {key: type, label: Type, kind: choice, required: true,
+             choices: [intégration, professionnalisation, perfectionnement, préparation aux concours]}
+          - {key: avis, label: Avis du N+1, kind: choice, choices: [favorable, défavorable]}
+    """
+
+
+@pytest.mark.parametrize("marks", [("1. ", "2. ", "3. "), ("1) ", "2) ", "3) "), ("a) ", "b) ", "c) "),
+                                   ("– ", "– ", "– "), ("• ", "• ", "• "), ("", "", "")])
+def test_a_list_s_lines_are_its_rows_whatever_their_mark_up_to_the_next_label(tmp_path, marks):
+    """Numbered by hand, lettered, dashed, bulleted, or numbered by Word (no mark in the text): each
+    line a row, a blank line (dots, underlined spaces) none, the list ending at the next label."""
+    first, second, third = marks
+    report = read(layout(
+        "3. Résultats professionnels obtenus",
+        "Rappel des objectifs fixés l’an dernier (atteint, non atteint) :",
+        styled(f"{first}Mettre à jour le registre  Atteinte : atteint", "List Number"),
+        styled(f"{second}……………………………  Atteinte : ………………", "List Number"),
+        styled(f"{third}Former l’agente d’accueil  Atteinte : partiellement atteint", "List Number"),
+        "Événements survenus au cours de la période écoulée :",
+        "1. Réorganisation de l’accueil  Atteinte : sans objet"),
+        employer_form(tmp_path, RESULTS.rstrip(" ") + "    evenements: {sous_libelle: Événements survenus au cours de la période écoulée}\n"))
+    assert report.tables[cat.PREVIOUS_RESULTS] == [
+        {"objectif": "Mettre à jour le registre", "atteinte": "atteint"},
+        {"objectif": "Former l’agente d’accueil", "atteinte": "partiellement atteint"}]
+
+
+@pytest.mark.parametrize("typed, row", [
+    ("1. Excel avancé – perfectionnement", {"intitule": "Excel avancé", "type": "perfectionnement", "avis": ""}),
+    ("1. perfectionnement – Excel avancé", {"intitule": "Excel avancé", "type": "perfectionnement", "avis": ""}),
+    ("1. Perfectionnement en état civil – perfectionnement – avis favorable",
+     {"intitule": "Perfectionnement en état civil", "type": "perfectionnement", "avis": "favorable"}),
+    ("1. Excel - intégration - défavorable", {"intitule": "Excel", "type": "intégration", "avis": "défavorable"}),
+    ("1. Excel avancé", {"intitule": "Excel avancé", "type": "", "avis": ""}),
+    ("1. Excel – formation longue", {"intitule": "Excel", "type": "formation longue", "avis": ""}),
+    ("1. Excel – perfectionnement – favorable – CNFPT – à Lyon",
+     {"intitule": "Excel – CNFPT – à Lyon", "type": "perfectionnement", "avis": "favorable"}),
+    ("1. Excel – perfectionnement – CNFPT", {"intitule": "Excel", "type": "perfectionnement", "avis": "CNFPT"}),
+])
+def test_a_list_s_line_is_cut_at_its_dashes_each_choice_column_taking_the_part_that_is_one_of_its_choices(
+        tmp_path, typed, row):
+    """The form asks « (intitulé – type – avis) »: a type anywhere on the line is the type (not the
+    title that starts with its word), « avis favorable » the opinion, an unknown type or opinion left
+    where it is typed (the note then names it), the parts left over kept with the title."""
+    form = employer_form(tmp_path, TRAINING, PARTS + TRAINING_CATALOGUE)
+    report = read(layout("8. Besoins de formation", "Formations demandées (intitulé – type – avis du N+1) :",
+                         typed, "2. ______________", "9. Perspectives d’évolution professionnelle"), form)
+    assert report.tables[cat.TRAINING_NEEDS] == [row]
+
+
+def test_a_row_typed_after_the_list_s_label_is_its_first_row(tmp_path):
+    form = employer_form(tmp_path, TRAINING, TRAINING_CATALOGUE)
+    report = read(layout("Formations demandées : Excel – perfectionnement", "1. Word – intégration",
+                         "2. ______________"), form)
+    assert [r["intitule"] for r in report.tables[cat.TRAINING_NEEDS]] == ["Excel", "Word"]
+
+
+def test_boxes_on_a_list_s_lines_give_each_row_its_option(tmp_path):
+    form = employer_form(tmp_path, """\
+        resultats:
+          liste: Objectifs de l’an dernier
+          colonnes:
+            objectif: ""
+            atteinte: {cases: {atteint: atteint, non atteint: non atteint}}
+        """)
+    report = read(layout("Objectifs de l’an dernier :",
+                         "1. Registre dématérialisé   ☒ atteint   ☐ non atteint",
+                         "2. ………………………   ☐ atteint   ☐ non atteint",
+                         "3. Accueil   ☐ atteint   [X] non atteint",
+                         "4. Archives   ☒ atteint   ☒ non atteint"), form)
+    assert report.tables[cat.PREVIOUS_RESULTS] == [
+        {"objectif": "Registre dématérialisé", "atteinte": "atteint"},
+        {"objectif": "Accueil", "atteinte": "non atteint"},
+        {"objectif": "Archives", "atteinte": "☒ atteint ☒ non atteint"}]  # both ticked: an invalid choice
+
+
+# -- importing a list from the blank form --------------------------------------------------------------
+
+
+def form_with(*blocks) -> Layout:
+    """The small form of labelled lines, its objectives' part (title and table) replaced by ``blocks``."""
+    made = small_form("Nom : \t", "Prénom : \t", "Date de l'entretien : \t")
+    at = next(n for n, b in enumerate(made.blocks) if not isinstance(b, Line))
+    made.blocks[at - 1:at + 1] = list(blocks)
+    return made
+
+
+def words(text: str) -> Line:
+    return Line([Piece("text", text)])
+
+
+@pytest.mark.parametrize("items", [
+    [words("1. ……………………………………………"), words("2. ……………………………………………"), words("3. ……………………………………………")],
+    [words("1.                                        "), words("2.                                        ")],
+    [styled("…………………………………………………", "List Number"), styled("…………………………………………………", "List Number")],
+    [styled("\t", "Liste à puces"), styled("\t", "Liste à puces"), styled("\t", "Liste à puces")],
+    [words("– …………………………"), words("– …………………………")],
+], ids=["numbered dots", "numbered underlined spaces", "Word's numbering", "bullets", "dashes"])
+def test_a_label_over_numbered_or_bulleted_blank_lines_is_its_table_written_as_a_list(items):
+    layout = form_with(line("II. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR"),
+                       line("Objectifs (indiquer l’indicateur et l’échéance) :"), *items)
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    placed = mapping.places[cat.NEXT_OBJECTIVES]
+    assert placed.spec["liste"] == "Objectifs" and placed.spec["colonnes"] == {"objectif": ""}
+    assert checked and placed.checked  # a row written on its first line is read back
+
+
+def test_a_list_s_labels_boxes_and_the_columns_its_instruction_names_are_its_columns():
+    layout = form_with(
+        line("II. RÉSULTATS PROFESSIONNELS OBTENUS"), line("Rappel des objectifs fixés l’an dernier :"),
+        words("1. ……………………………………  Atteinte : ………………"), words("2. ……………………………………  Atteinte : ………………"),
+        line("IV. BESOINS EN FORMATION"),
+        line("Formations demandées (intitulé – type : intégration, perfectionnement – avis du N+1) :"),
+        words("1. ______________________"), words("2. ______________________"))
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    results, training = mapping.places[cat.PREVIOUS_RESULTS], mapping.places[cat.TRAINING_NEEDS]
+    assert results.spec == {"liste": "Rappel des objectifs fixés l’an dernier",
+                            "colonnes": {"objectif": "", "atteinte": "Atteinte"}}
+    assert training.spec == {"liste": "Formations demandées", "colonnes": {"intitule": "", "type": "", "avis": ""}}
+    columns = {c["key"]: c for c in mapping.modified[cat.TRAINING_NEEDS]["columns"]}
+    assert columns["type"]["choices"] == ["intégration", "perfectionnement"] and "meanings" not in columns["type"]
+    assert columns["intitule"]["label"] == "Intitulé" and columns["avis"]["label"] == "Avis du N+1"
+    assert checked and results.checked and training.checked
+
+
+@pytest.mark.parametrize("bullets", [[words("• ……………………………"), words("• ……………………………")],
+                                     [styled("……………………………", "List Bullet")] * 2])
+def test_lines_of_a_list_under_a_text_s_label_are_that_text(bullets):
+    """The missions as a bulleted list of dots: a text (read under its label), not a table."""
+    layout = form_with(line("II. POSTE OCCUPÉ"), line("Missions principales du poste :"), *bullets,
+                       line("III. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR"), line("Objectifs :"),
+                       words("1. ……………………………"), words("2. ……………………………"))
+    found = {m.field.key: m.candidate for m in match(cat.DEFAULT, candidates(layout))}
+    assert found["missions"].kind == "below_label" and found[cat.NEXT_OBJECTIVES].list_columns == [""]
+
+
+# -- form I, end to end --------------------------------------------------------------------------------
+
+ROSTER = ("matricule;nom;prénom;grade;service;poste;évaluateur;fonction de l'évaluateur;date de convocation;"
+          "date d'entretien;encadrant\n"
+          "300101;Lemaire;Josiane;Adjoint administratif;Accueil;Agente d'accueil;Nathalie Perrin;"
+          "Secrétaire générale;02/11/2026;16/11/2026;non\n"
+          "300102;Da Costa;Joël;Adjoint technique;Services techniques;Agent des espaces verts;Bruno Caillaud;"
+          "Responsable technique;02/11/2026;17/11/2026;non\n")
+PREVIOUS = {"300101": ["Mettre à jour le registre d’état civil", "Former l’agente d’accueil",
+                       "Classer les archives de 2019", "Numériser les actes anciens"]}
+XS = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+@pytest.fixture(scope="module")
+def form_i(tmp_path_factory):
+    """Form I imported (its mapping as the importer writes it, untouched), then its reports generated."""
+    base = tmp_path_factory.mktemp("form_i")
+    model = base / FORM_I.name
+    model.write_bytes(FORM_I.read_bytes())
+    result = import_form(model, catalogue=for_public_service(BASE, "territoriale"), output=base / "formulaire.yaml")
+    (base / "agents.csv").write_text(ROSTER, encoding="utf-8")
+    (base / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n"
+                                      "fonction_publique: territoriale\n", encoding="utf-8")
+    config = load_config(base / "config.yaml")
+    reports = generate(config, today=dt.date(2026, 11, 2), previous_objectives=lambda n: PREVIOUS.get(n, [])).reports
+    return result, config, {n: next(p for p in reports if f"_{n}_" in p.name) for n in ("300101", "300102")}
+
+
+def texts(path: Path) -> list[str]:
+    with open_document(path) as package:
+        return [line.text for line, _ in layout_of(package).lines()]
+
+
+def test_form_i_s_three_lists_are_imported_and_checked(form_i):
+    result, config, _ = form_i
+    places = {key: placed for key, placed in result.mapping.places.items()}
+    assert places[cat.PREVIOUS_RESULTS].spec["colonnes"] == {"objectif": "", "atteinte": "Atteinte"}
+    assert places[cat.NEXT_OBJECTIVES].spec == {"liste": "Objectifs", "colonnes": {"objectif": ""}}
+    assert places[cat.TRAINING_NEEDS].spec == {"liste": "Formations demandées",
+                                               "colonnes": {"intitule": "", "type": "", "avis": ""}}
+    assert all(places[key].checked for key in (cat.PREVIOUS_RESULTS, cat.NEXT_OBJECTIVES, cat.TRAINING_NEEDS))
+    # no more « Atteinte », « Atteinte (2) »… proposed as fields of their own
+    assert not [f for f in result.mapping.added if "atteinte" in f["key"] or f["key"].startswith("objectifs")]
+
+
+def test_generer_writes_last_year_s_objectives_on_the_list_s_blank_lines_and_more_on_new_ones(form_i):
+    _, _, reports = form_i
+    lines = texts(reports["300101"])
+    at = next(n for n, t in enumerate(lines) if t.startswith("Rappel des objectifs"))
+    assert [re.sub(r"\s+", " ", t) for t in lines[at + 1:at + 5]] == [
+        "1. Mettre à jour le registre d’état civil Atteinte : ………………………………",
+        "2. Former l’agente d’accueil Atteinte : ………………………………",
+        "3. Classer les archives de 2019 Atteinte : ………………………………",
+        "4. Numériser les actes anciens Atteinte :"]
+    other = texts(reports["300102"])  # no objectives: the list as printed
+    at = next(n for n, t in enumerate(other) if t.startswith("Rappel des objectifs"))
+    assert all(t.startswith(f"{n}. ……") for n, t in enumerate(other[at + 1:at + 4], 1))
+
+
+def _paragraphs(doc):
+    return list(doc.element.body.iter(qn("w:p")))
+
+
+def _text(p) -> str:
+    return "".join(t.text or "" for t in p.iter(qn("w:t"))).replace("\u00a0", " ")
+
+
+def _type(p, value: str, *, after: str | None = None) -> None:
+    """Type ``value`` as Word does: over the first run of dots or underlined spaces (after the text
+    ``after`` when given), else at the paragraph's end."""
+    seen = after is None
+    for t in p.iter(qn("w:t")):
+        if not seen:
+            seen = after in (t.text or "").replace("\u00a0", " ")
+            continue
+        if t.text and not t.text.strip(" .…_\u00a0"):
+            t.text = value
+            t.set(XS, "preserve")
+            return
+    run, t = OxmlElement("w:r"), OxmlElement("w:t")
+    t.text, _ = " " + value, t.set(XS, "preserve")
+    run.append(t)
+    p.append(run)
+
+
+def fill_form_i(report: Path, destination: Path) -> Path:
+    """Agent 300101's report filled at stage 1 as the secretary's manager fills it in Word."""
+    doc = WordDocument(report)
+    paragraphs = _paragraphs(doc)
+
+    def first(start: str, after_index: int = 0):
+        return next(n for n, p in enumerate(paragraphs) if n >= after_index and _text(p).startswith(start))
+
+    def lines_under(label: str, values: list[str]) -> None:
+        at = first(label)
+        for p, value in zip(paragraphs[at + 1:], values):
+            _type(p, value)
+
+    lines_under("Missions principales du poste", ["Accueil du public et état civil."])
+    at = first("Rappel des objectifs")
+    for p, level in zip(paragraphs[at + 1:at + 5], ["atteint", "partiellement atteint", "non atteint", "atteint"]):
+        _type(p, level, after="Atteinte")
+    lines_under("Objectifs (indiquer", ["Délivrer les actes sous 48 h – indicateur : délai moyen",
+                                        "Ouvrir la prise de rendez-vous en ligne"])
+    for table in doc.tables:
+        for row in table.rows[2:]:
+            label = row.cells[0].text
+            level = {"Compétences": 3, "Contribution": 3, "Qualités": 4}.get(label.split()[0])
+            if level:
+                row.cells[level].paragraphs[0].add_run("X")
+    lines_under("Appréciation littérale", ["Agente fiable, appréciée du public."])
+    for label, box, ticked in [("L’agent a été informé", "O Oui", "X Oui"), ("Agent au dernier échelon", "❑ Non",
+                                                                                  "☒ Non")]:
+        for t in paragraphs[first(label)].iter(qn("w:t")):
+            if t.text and box in t.text:
+                t.text = t.text.replace(box, ticked)
+    lines_under("Perspectives d’évolution de carrière", ["Préparer le concours de rédacteur."])
+    at = first("Formations demandées")
+    for p, value in zip(paragraphs[at + 1:at + 3], ["Perfectionnement état civil – perfectionnement – avis favorable",
+                                                     "Accueil des publics difficiles – professionnalisation"]):
+        runs = [r for r in p.iter(qn("w:r")) if r.find(qn("w:rPr")) is not None
+                and r.find(qn("w:rPr")).find(qn("w:u")) is not None]
+        runs[0].find(qn("w:t")).text = value
+    _type(paragraphs[first("Nom et signature de l’évaluateur")], "Nathalie Perrin")
+    _type(paragraphs[first("Date de signature de l’évaluateur")], "20/11/2026")
+    doc.save(destination)
+    return destination
+
+
+def test_a_copy_of_form_i_filled_as_a_manager_is_accepted_with_its_lists_and_the_plan_holds_its_needs(
+        form_i, tmp_path, convert):
+    import pipeline
+
+    _, config, reports = form_i
+    filled = fill_form_i(reports["300101"], tmp_path / "CR Lemaire.docx")
+    report = read_report(filled, config.form)
+    assert report.tables[cat.PREVIOUS_RESULTS] == [
+        {"objectif": text, "atteinte": level} for text, level in
+        zip(PREVIOUS["300101"], ["atteint", "partiellement atteint", "non atteint", "atteint"])]
+    assert [r["objectif"] for r in report.tables[cat.NEXT_OBJECTIVES]] == [
+        "Délivrer les actes sous 48 h – indicateur : délai moyen", "Ouvrir la prise de rendez-vous en ligne"]
+    needs = [{"intitule": "Perfectionnement état civil", "type": "perfectionnement", "avis": "avis favorable"},
+             {"intitule": "Accueil des publics difficiles", "type": "professionnalisation", "avis": ""}]
+    assert [{k: r[k] for k in ("intitule", "type", "avis")} for r in report.tables[cat.TRAINING_NEEDS]] == needs
+    odt = convert([filled], "odt") / filled.with_suffix(".odt").name
+    assert read_report(odt, config.form).tables == report.tables  # the same copy saved by LibreOffice
+    config.inbox.mkdir(parents=True, exist_ok=True)
+    (config.inbox / filled.name).write_bytes(filled.read_bytes())
+    settle(config.inbox)
+    passed = pipeline.process_inbox(config, received_on=dt.date(2026, 11, 21))
+    (handled,) = passed.handled
+    assert (handled.outcome, handled.stage) == ("accepted", 1), handled.reasons
+    plan = (config.outbox / "plan_de_formation.csv").read_text(encoding="utf-8-sig")
+    assert "Perfectionnement état civil" in plan and "Accueil des publics difficiles" in plan
+
+
+def test_form_i_saved_as_odt_is_imported_and_generated_with_its_lists_alike(tmp_path, convert):
+    """The same form kept as an .odt (LibreOffice's lists, its own numbering): the same three lists,
+    last year's objectives written on its lines."""
+    odt = convert([FORM_I], "odt") / FORM_I.with_suffix(".odt").name
+    model = tmp_path / odt.name
+    model.write_bytes(odt.read_bytes())
+    result = import_form(model, catalogue=for_public_service(BASE, "territoriale"), output=tmp_path / "formulaire.yaml")
+    specs = {key: result.mapping.places[key].spec for key in (cat.PREVIOUS_RESULTS, cat.NEXT_OBJECTIVES,
+                                                                  cat.TRAINING_NEEDS)}
+    assert specs[cat.PREVIOUS_RESULTS]["colonnes"] == {"objectif": "", "atteinte": "Atteinte"}
+    assert specs[cat.NEXT_OBJECTIVES]["colonnes"] == {"objectif": ""}
+    assert specs[cat.TRAINING_NEEDS]["colonnes"] == {"intitule": "", "type": "", "avis": ""}
+    (tmp_path / "agents.csv").write_text(ROSTER, encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n"
+                                          "fonction_publique: territoriale\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    reports = generate(config, today=dt.date(2026, 11, 2), previous_objectives=lambda n: PREVIOUS.get(n, [])).reports
+    report = next(p for p in reports if "_300101_" in p.name)
+    assert report.suffix == ".odt"
+    assert [r["objectif"] for r in read_report(report, config.form).tables[cat.PREVIOUS_RESULTS]] == PREVIOUS["300101"]
