@@ -11,10 +11,13 @@ of the roster, then each other agent the journal knows, it gives an :class:`Agen
                ``next_deadline``, the first one still open, and whom it waits for
     rejection  the last file received, when it was turned away: its reasons and the date its
                correction is due (as its note says)
-    chase      whether to chase, why, whom (évaluateur, agent, autorité) and by when; what the
-               step is (it changes when the stage moves), the first reminder about it, and
-               whether the evaluator's N+2 is reminded too (a step still undone
-               ``courriel.relances_n2_apres_jours`` after that first reminder)
+    chase      whether to chase, why, whom (évaluateur, agent, autorité) and by when (a step once
+               its limit has passed, the agent's own a few days before; a report nobody sent
+               from the interview date on, or, that date unknown, once the campaign's limit has
+               passed; a rejection once its correction's due date has passed, never the day its
+               note goes out); what the step is (it changes when the stage moves), the first
+               reminder about it, and whether the evaluator's N+2 is reminded too (a step still
+               undone ``courriel.relances_n2_apres_jours`` after that first reminder)
     message    the last message sent about the agent (pipeline.mail records them)
     last_reminder  the last reminder about the agent: to whom, when, what became of it
 
@@ -618,20 +621,28 @@ _NO_CELLS = ("",) * len(_ROSTER_CELLS)
 
 
 def _chase(agent: AgentState, today: dt.date, *, agent_lead: int = 0) -> Chase | None:
-    """Why and whom to chase, by when: a pending rejection (its correction's due date), no report
-    once the interview date has passed or when it is unknown (the first step still open), else
-    the step the longest overdue (its owner, or whoever holds the report at its stage), else the
-    agent's own step when its limit is at most ``agent_lead`` days ahead (their observations)."""
+    """Why and whom to chase, by when: a pending rejection once its correction's due date has
+    passed (before, nobody: its note, sent the day the file came, says what to do and by when);
+    no report once the interview date has passed (by the first step still open), or, that date
+    unknown, once a step with a limit of its own is overdue (the campaign's limit for the
+    interviews, then the return to HR); else the step the longest overdue (its owner, or
+    whoever holds the report at its stage), else the agent's own step when its limit is at most
+    ``agent_lead`` days ahead (their observations)."""
 
     def chase(reason: str, whom: str, due: dt.date | None, step: str) -> Chase:
         return Chase(reason, whom, due, (today - due).days if due is not None and due < today else None, step)
 
     if agent.rejection is not None:
+        if today <= agent.rejection.due:
+            return None
         return chase(CHASE_REJECTION, EVALUATOR_PARTY, agent.rejection.due,
                      f"{STEP_REJECTION}:{agent.rejection.file.file_id}")
     if agent.current is None and agent.last_file is None:
         interview = agent.dates.get(cat.REVIEW_DATE)
-        if interview is not None and interview > today:
+        if interview is None:  # nothing says when the report is due but the campaign's own limits
+            step = next((d for d in agent.deadlines if d.state == OVERDUE and d.due is not None), None)
+            return chase(CHASE_NO_REPORT, EVALUATOR_PARTY, step.due, STEP_NO_REPORT) if step else None
+        if interview > today:
             return None
         step = next((d for d in agent.deadlines if d.state in (PENDING, OVERDUE) and d.due is not None), None)
         return chase(CHASE_NO_REPORT, EVALUATOR_PARTY, step.due if step else None, STEP_NO_REPORT)

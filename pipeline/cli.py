@@ -1006,7 +1006,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="relance par courriel ceux qu'une étape attend : évaluateurs, agents, autorité, N+2",
         description="Écrit à chacun de ceux qu'une étape attend un message qui liste ses agents à relancer, avec "
                     "les échéances : à l'évaluateur (ou à son délégué) pour un compte rendu non reçu après la date "
-                    "d'entretien, un rejet en attente de correction, une étape en retard ; à l'agent, son "
+                    "d'entretien (ou, sans date d'entretien, après la date limite des entretiens), un rejet dont "
+                    "le délai de correction est écoulé, une étape en retard ; à l'agent, son "
                     "évaluateur en copie, quelques jours avant la fin de son délai d'observations "
                     "(courriel.relances_agent_jours_avant) ; à l'autorité (autorite.courriel), en un seul "
                     "message, pour les visas en attente au-delà de delais.visa_jours ; au N+2 quand la première "

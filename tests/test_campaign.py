@@ -185,12 +185,14 @@ def test_the_chase_of_a_report_not_accepted(workspace, number, reason, whom, due
 
 
 def test_a_pending_rejection_is_chased_by_the_date_its_note_gives(workspace):
-    """service_rh.delai_reponse_jours (15) after the day the journal received it."""
+    """service_rh.delai_reponse_jours (15) after the day the journal received it; not before."""
     marc = workspace.agent("100004")
     due = marc.last_file.received + dt.timedelta(days=15)
-    assert (marc.chase.reason, marc.chase.whom, marc.chase.due) == (CHASE_REJECTION, EVALUATOR_PARTY, due)
-    assert marc.rejection.due == due
-    assert marc.chase.days_late == ((TODAY - due).days if due < TODAY else None)
+    assert marc.rejection.due == due and marc.chase is None  # its note gives him until then
+    for on, late in ((due, None), (due + dt.timedelta(days=1), 1)):
+        (marc,) = [a for a in load_campaign_view(workspace.config, today=on).agents if a.number == "100004"]
+        chase = marc.chase and (marc.chase.reason, marc.chase.whom, marc.chase.due, marc.chase.days_late)
+        assert chase == (None if late is None else (CHASE_REJECTION, EVALUATOR_PARTY, due, late)), on
 
 
 def test_a_step_overdue_is_chased_with_the_one_it_waits_for(workspace):
@@ -209,7 +211,7 @@ def test_nobody_is_chased_when_nothing_is_due(workspace):
     assert workspace.agent("100002").chase is None
     # By evaluator, then in the roster's order.
     assert [a.number for a in workspace.view.chased()] == [
-        "100004", "100006", "100001", "100003", "100007", "100008", "100009"]
+        "100006", "100001", "100003", "100007", "100008", "100009"]
 
 
 # -- the three displays agree, agent by agent ------------------------------------------------------
@@ -239,7 +241,7 @@ def test_etat_the_tracking_workbook_and_relancer_agree_on_every_agent(workspace)
                          (*plan.to_send, *plan.too_soon, *plan.no_address) for a in reminder.agents}
     assert said_by_status == said_by_workbook
     assert {n: (reason, due) for n, (reason, _, due, _) in said_by_status.items()} == said_by_reminders
-    assert set(said_by_status) == {"100001", "100003", "100004", "100006", "100007", "100008", "100009"}
+    assert set(said_by_status) == {"100001", "100003", "100006", "100007", "100008", "100009"}
 
     # « Échéances » and ``etat`` list the same deadlines missed, with the same limits and states.
     detail = {r[number]: r for r in _sheet(tracking, "Échéances")}
@@ -281,7 +283,7 @@ def test_etat_relances_and_relancer_agree_on_whom_else_and_the_last_reminder(wor
     assert said_by_status == said_by_workbook
     # Written to the evaluators (the agent and the authority have no address here: their evaluator, HR).
     reminded = {c["matricule"] for c in status.chased if c["derniere_relance"]}
-    assert reminded == {"100001", "100003", "100004", "100006", "100007", "100008"}
+    assert reminded == {"100001", "100003", "100006", "100007", "100008"}  # Marc's correction is not due
     assert {c["derniere_relance"]["qui"] for c in status.chased if c["derniere_relance"]} == {EVALUATOR_PARTY}
     assert all(c["premiere_relance"] == TODAY.isoformat() for c in status.chased if c["matricule"] in reminded)
     plan = send_reminders(config, simulation=True, today=TODAY).plan

@@ -79,7 +79,18 @@ def processed(tmp_path_factory) -> Path:
     outcomes = {h.received_name: h.outcome for h in handled}
     assert outcomes == {"CR Martin.docx": "rejected", "CR Bernard.docx": "rejected", "CR Roux.docx": "rejected",
                         "CR Petit.docx": "accepted"}
+    received_days_ago(config, 30)
     return base
+
+
+def received_days_ago(config, days: int) -> None:
+    """The journal's files received ``days`` before the pass took them: a pending rejection's
+    correction (due service_rh.delai_reponse_jours after its receipt) is due by now, whatever the
+    machine's day, and chased (its note, mail being off, never went out)."""
+    with Journal(config.state_dir) as journal:
+        for file_id, received in journal.db.execute("SELECT id, received_at FROM files").fetchall():
+            moved = dt.datetime.fromisoformat(received) - dt.timedelta(days=days)
+            journal.db.execute("UPDATE files SET received_at=? WHERE id=?", (moved.isoformat(timespec="seconds"), file_id))
 
 
 # -- a real SMTP server ----------------------------------------------------------------------------
@@ -816,7 +827,7 @@ def test_no_reminder_before_the_interview_date(processed, tmp_path):
     config = load_config(workspace(processed, tmp_path, {"mode": "brouillon"}))
     plan = send_reminders(config, simulation=True, today=dt.date(2026, 12, 1)).plan
     chased = {a.number for r in plan.to_send + plan.no_address for a in r.agents}
-    assert "300005" not in chased and "300001" in chased  # the rejection is pending already
+    assert "300005" not in chased
 
 
 def test_relancer_simulation_prints_and_records_nothing(processed, tmp_path, capsys):

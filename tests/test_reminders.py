@@ -36,7 +36,7 @@ import pytest
 import yaml
 
 from pipeline import catalogue as cat
-from pipeline.campaign import CHASE_NO_REPORT, chase_overdue, chase_soon, load_campaign_view
+from pipeline.campaign import CHASE_NO_REPORT, CHASE_REJECTION, chase_overdue, chase_soon, load_campaign_view
 from pipeline.catalogue import AGENT_PARTY, AUTHORITY_PARTY, EVALUATOR_PARTY, MANAGER_PARTY
 from pipeline.cli import main
 from pipeline.config import load_config
@@ -141,6 +141,13 @@ def blank(config, number: str) -> Path:
     """The pre-filled report ``generer`` made for an agent."""
     (found,) = (config.outbox / "a_envoyer").glob(f"*_{number}_*compte rendu.docx")
     return found
+
+
+def correction_due(config_path: Path, number: str) -> dt.date:
+    """The day an agent's pending rejection is to be corrected by (the journal's day of receipt,
+    the machine's, plus service_rh.delai_reponse_jours)."""
+    (found,) = [a for a in load_campaign_view(load_config(config_path)).agents if a.number == number]
+    return found.rejection.due
 
 
 def relancer(config_path: Path, on: str, **options):
@@ -330,7 +337,7 @@ def test_a_reminder_queued_when_the_stage_moves_is_never_sent(processed, tmp_pat
     config_path = workspace(processed, tmp_path, **smtp(free_port()))
     run = relancer(config_path, "11/10")
     queued = {m.recipient: m for m in messages(config_path) if m.kind != REJECTION_NOTE}
-    assert set(queued) == {ALBERT_MAIL, CELINE_MAIL, LEA_MAIL} and len(run.queued) == 3
+    assert set(queued) == {ALBERT_MAIL, LEA_MAIL} and len(run.queued) == 2  # Hugo's correction is not due yet
     config = load_config(config_path)
     fill_report(blank(config, "400001"), config.inbox / "CR 400001 v2.docx", config.catalogue, stage=2, review=day("15/09"),
                 overrides={cat.COMMUNICATION_DATE: day("01/10"), cat.AGENT_ACK_DATE: day("12/10")})
@@ -344,7 +351,8 @@ def test_a_reminder_queued_when_the_stage_moves_is_never_sent(processed, tmp_pat
         mail = dispatch(load_config(config_path), today=day("13/10"),
                         at=dt.datetime.now().astimezone() + dt.timedelta(hours=7))
     assert not any(LEA_MAIL in r.recipients for r in handler.received)
-    assert {address for r in handler.received for address in to(r)} == {ALBERT_MAIL, CELINE_MAIL}
+    assert {address for r in handler.received for address in to(r)} == {ALBERT_MAIL, CELINE_MAIL}  # and Hugo's note
+    assert [to(r) for r in handler.received if "à suivre" in subject(r)] == [[ALBERT_MAIL]]
     stored = {m.recipient: m for m in messages(config_path) if m.kind != REJECTION_NOTE}
     assert stored[LEA_MAIL].status == CANCELLED and mail.delivery.cancelled == [stored[LEA_MAIL].message_id]
     assert "Courriels : " in mail.summary(load_config(config_path)) and "1 relance annulée" in mail.summary(
@@ -355,22 +363,23 @@ def test_a_reminder_queued_when_the_stage_moves_is_never_sent(processed, tmp_pat
 
 def test_a_reminder_planned_again_after_its_stale_predecessor_goes_the_same_day(processed, tmp_path):
     """A reminder queued for two of Céline's agents, one of whose stage moves: the next ``relancer``
-    cancels it and sends a new one for the other, the same day."""
+    cancels it and sends a new one for the other, the same day (once Hugo's correction is due)."""
     config_path = workspace(processed, tmp_path, **smtp(free_port()))
-    relancer(config_path, "17/10")
+    on = correction_due(config_path, "400006") + dt.timedelta(days=1)
+    send_reminders(load_config(config_path), today=on)
     (celine,) = [m for m in messages(config_path) if m.recipient == CELINE_MAIL and m.kind == REMINDER]
     config = load_config(config_path)
     fill_report(blank(config, "400005"), config.inbox / "CR 400005 v2.docx", config.catalogue, stage=4, review=day("01/09"),
                 overrides={cat.COMMUNICATION_DATE: day("10/09"), cat.AGENT_ACK_DATE: day("20/09"),
                            cat.VISA_DATE: day("01/10"), cat.NOTIFICATION_DATE: day("16/10")})
     settle(config.inbox)
-    process_inbox(config, outputs=False, received_on=day("17/10"))
+    process_inbox(config, outputs=False, received_on=on)
     handler = Recorder()
     with Server(handler) as server:
         settings = yaml.safe_load(config_path.read_text(encoding="utf-8"))
         settings["courriel"]["smtp"]["port"] = server.port
         config_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
-        run = relancer(config_path, "17/10")
+        run = send_reminders(load_config(config_path), today=on)
     assert run.cancelled == [celine.message_id]
     (again,) = [r for r in handler.received if CELINE_MAIL in to(r) and "à suivre" in subject(r)]
     assert "Hugo BLANC" in body(again.message) and "Inès ROUX" not in body(again.message)
@@ -386,7 +395,8 @@ def test_the_form_names_the_delegate_and_the_delegate_gets_the_evaluator_s_messa
     assert form.value_text(cat.EVALUATOR) == f"{CELINE}, par délégation de {BENOIT}"
     assert ReportForm(blank(config, "400001"), config.catalogue).value_text(cat.EVALUATOR) == SOPHIE
     dispatch(config)  # Hugo's rejection note
-    relancer(config_path, "17/10")  # Hugo's correction and Inès's notification
+    # Hugo's correction, once its due date has passed, and Inès's notification
+    send_reminders(config, today=correction_due(config_path, "400006") + dt.timedelta(days=1))
     stored = messages(config_path)
     assert not any(BENOIT_MAIL in m.recipient or BENOIT_MAIL in m.copies for m in stored)
     note = next(m for m in stored if m.kind == REJECTION_NOTE)
@@ -458,7 +468,7 @@ def test_a_refused_address_fails_that_reminder_alone_and_a_refused_copy_only_its
     with Server(handler) as server:
         config_path = workspace(processed, tmp_path, **smtp(server.port))
         relancer(config_path, "01/10")
-        run = relancer(config_path, "16/10")
+        run = relancer(config_path, "17/10")  # Inès's notification overdue: Céline
     stored = {(m.kind, m.recipient): m for m in messages(config_path)}
     assert stored[(AGENT_REMINDER, LEA_MAIL)].status == FAILED
     assert stored[(MANAGER_REMINDER, CLAIRE_MAIL)].status == FAILED
@@ -533,7 +543,8 @@ def test_relancer_prints_per_recipient_what_it_did(processed, tmp_path, capsys):
     assert f"Relance à l'agent Léa MARTIN <{LEA_MAIL}>, copie à <{SOPHIE_MAIL}> serait envoyée : 1 agent" in simulated
     assert f"Relance à l'agent Léa MARTIN <{LEA_MAIL}>, copie à <{SOPHIE_MAIL}> (envoyé) : 1 agent" in printed
     assert f"Relance à l'autorité M. Jean Dupont, directeur général <{AUTHORITY_MAIL}> (envoyé) : 2 agents" in printed
-    assert f"Relance à {CELINE} <{CELINE_MAIL}> (envoyé) : 2 agents" in printed
+    # Inès's notification; not Hugo's rejection: its note goes today, its correction is not due
+    assert f"Relance à {CELINE} <{CELINE_MAIL}> (envoyé) : 1 agent" in printed
     assert f"Relance à {ALBERT} <{ALBERT_MAIL}> (envoyé) : 1 agent" in printed
     assert main(["etat", "--json", "--config", str(config_path)]) == 0
     chased = {c["matricule"]: c for c in json.loads(capsys.readouterr().out)["a_relancer"]}
@@ -585,3 +596,129 @@ def test_the_authority_section_config_yaml_shows_commented_loads_once_uncommente
     authority = load_config(tmp_path / "config.yaml").authority
     assert (authority.name, authority.title, authority.email) == ("M. Jean Dupont", "directeur général",
                                                                   "direction@exemple.fr")
+
+
+# -- when a chase starts: an interview never dated, a rejection just noted ------------------------------
+
+# A second workspace (a hospital campaign whose interviews are due by 15/01/2027, the reports back
+# to HR by 15/02/2027), mail in drafts from the start, so each rejection note goes out the day its
+# file comes (the journal's day, the machine's: the pass's ``received_on`` only dates the checks):
+#
+#     700001 Léa MARTIN    no interview date, no invitation date (Sophie)
+#     700002 Paul BERNARD  invited on 01/12/2026, no interview date (Albert)
+#     700003 Zoé PETIT     no interview date (Albert)
+#     700004 Marc DURAND   interview on 20/12/2026, nothing sent (Sophie)
+#     700005 Inès ROUX     rejected (incomplete), nothing accepted (Sophie)
+#     700006 Hugo BLANC    accepted at stage 1, then a stage-2 version rejected (Albert)
+CAMPAIGN_LIMIT, RETURN_LIMIT = dt.date(2027, 1, 15), dt.date(2027, 2, 15)
+UNDATED = ("700001", "700002", "700003")
+NOTED = ("700005", "700006")
+NO_DATES = {"date de convocation": "", "date d'entretien": ""}
+ALBERT_S = {"évaluateur": ALBERT, "courriel évaluateur": ALBERT_MAIL}
+UNPLANNED_ROSTER = [
+    agent("700001", "Martin", "Léa", **NO_DATES, **SOPHIE_S),
+    agent("700002", "Bernard", "Paul", **{**NO_DATES, "date de convocation": "01/12/2026"}, **ALBERT_S),
+    agent("700003", "Petit", "Zoé", **NO_DATES, **ALBERT_S),
+    agent("700004", "Durand", "Marc", **{"date de convocation": "01/12/2026", "date d'entretien": "20/12/2026"},
+          **SOPHIE_S),
+    agent("700005", "Roux", "Inès", **invited("10/11"), **SOPHIE_S),
+    agent("700006", "Blanc", "Hugo", **invited("02/11"), **ALBERT_S),
+]
+
+
+@pytest.fixture(scope="module")
+def unplanned(tmp_path_factory) -> Path:
+    """The second workspace, processed (see above)."""
+    base = tmp_path_factory.mktemp("relances_dates")
+    write_csv(base / "agents.csv", UNPLANNED_ROSTER, header=[*ROSTER_HEADER, "courriel évaluateur"])
+    settings = {"liste_agents": "agents.csv", "dossiers": {"modeles": str(TEMPLATES)},
+                "campagne": {"date_limite_entretiens": "15/01/2027", "date_retour_rh": "15/02/2027"},
+                "courriel": {**MAIL, "mode": "brouillon"}}
+    (base / "config.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    config = load_config(base / "config.yaml")
+    blanks = {p.name.split("_")[1]: p for p in generate(config, today=day("01/10")).reports}
+    inbox, catalogue = config.inbox, config.catalogue
+    inbox.mkdir(parents=True, exist_ok=True)
+    after_them = dt.date(2027, 2, 1)  # after every date the reports carry
+
+    def process(*files: tuple[str, int, str, dict, tuple]) -> dict[str, str]:
+        for number, stage, review, overrides, omit in files:
+            fill_report(blanks[number], inbox / f"CR {number} étape {stage}.docx", catalogue, stage=stage,
+                        review=day(review), overrides={k: day(v) for k, v in overrides.items()}, omit=omit)
+        settle(inbox)
+        return {h.received_name: h.outcome for h in process_inbox(load_config(base / "config.yaml"),
+                                                                   received_on=after_them).handled}
+
+    incomplete = ("appreciation_generale",)
+    assert process(("700005", 1, "10/11", {}, incomplete),
+                   ("700006", 1, "02/11", {cat.COMMUNICATION_DATE: "10/11"}, ())) == {
+        "CR 700005 étape 1.docx": "rejected", "CR 700006 étape 1.docx": "accepted"}
+    assert process(("700006", 2, "02/11", {cat.COMMUNICATION_DATE: "10/11", cat.AGENT_ACK_DATE: "20/11"},
+                    incomplete)) == {"CR 700006 étape 2.docx": "rejected"}
+    return base
+
+
+def chased_on(config_path: Path, on: dt.date) -> dict[str, tuple]:
+    """Agent number -> (reason, whom, due, days late) of the view's chase on a day, for each agent
+    chased; checked against what ``etat`` and ``relancer --simulation`` say that day."""
+    config = load_config(config_path)
+    view = load_campaign_view(config, today=on)
+    chased = {a.number: (a.chase.reason, a.chase.whom, a.chase.due, a.chase.days_late)
+              for a in view.agents if a.chase is not None}
+    said = {c["matricule"]: (c["motif"], c["qui"], c["echeance"] and dt.date.fromisoformat(c["echeance"]),
+                             c["jours_de_retard"] or None) for c in campaign_status(config, today=on).chased}
+    assert said == chased, on
+    plan = send_reminders(config, simulation=True, today=on).plan
+    listed = {a.number: (a.reason, r.party, a.due, a.days_late) for r in plan.all for a in r.agents}
+    assert listed == chased, on
+    return chased
+
+
+def test_without_an_interview_date_no_report_is_chased_only_once_the_campaign_s_limit_has_passed(unplanned, tmp_path):
+    """No interview date anywhere (the invitation's alone says nothing of it): nothing says the
+    report is due before the campaign's limit for the interviews; after it, the evaluator is chased,
+    due by that limit. An interview dated in the roster is chased from that day, as ever."""
+    config_path = workspace(unplanned, tmp_path, mode="brouillon")
+    for on in (day("01/10"), day("07/12"), dt.date(2027, 1, 14), CAMPAIGN_LIMIT):
+        chased = chased_on(config_path, on)
+        assert not set(UNDATED) & set(chased), on
+    assert "700004" not in chased_on(config_path, day("19/12"))
+    assert chased_on(config_path, day("20/12"))["700004"][:3] == (CHASE_NO_REPORT, EVALUATOR_PARTY,
+                                                                 dt.date(2027, 1, 19))  # communication
+    for on, late in ((CAMPAIGN_LIMIT + dt.timedelta(days=1), 1), (RETURN_LIMIT + dt.timedelta(days=1), 32)):
+        chased = chased_on(config_path, on)
+        for number in UNDATED:
+            assert chased[number] == (CHASE_NO_REPORT, EVALUATOR_PARTY, CAMPAIGN_LIMIT, late), (number, on)
+    reminded = {(r.party, r.address): sorted(a.number for a in r.agents if a.number in UNDATED)
+                for r in send_reminders(load_config(config_path), simulation=True,
+                                        today=CAMPAIGN_LIMIT + dt.timedelta(days=1)).plan.to_send}
+    assert reminded[(EVALUATOR_PARTY, SOPHIE_MAIL)] == ["700001"]
+    assert reminded[(EVALUATOR_PARTY, ALBERT_MAIL)] == ["700002", "700003"]
+
+
+def note_day(config_path: Path, number: str) -> dt.date:
+    """The day the rejection note of the agent's last file went out (drafted)."""
+    view = load_campaign_view(load_config(config_path))
+    (agent,) = [a for a in view.agents if a.number == number]
+    (note,) = [m for m in messages(config_path, REJECTION_NOTE) if m.file_id == agent.last_file.file_id]
+    assert note.status == DRAFTED
+    return dt.datetime.fromisoformat(note.created_at).date()
+
+
+@pytest.mark.parametrize("answer_days", [15, 3, 1])
+def test_a_rejection_is_chased_once_its_correction_is_due_never_the_day_its_note_goes_out(
+        unplanned, tmp_path, answer_days):
+    """The note gives the evaluator service_rh.delai_reponse_jours to send a corrected report: no
+    reminder about it the day it goes out, nor before that delay has passed; then one, due that day."""
+    config_path = workspace(unplanned, tmp_path, mode="brouillon")
+    settings = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    settings["service_rh"] = {"delai_reponse_jours": answer_days}
+    config_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    for number in NOTED:
+        noted = note_day(config_path, number)
+        due = noted + dt.timedelta(days=answer_days)
+        for on in sorted({noted, noted + dt.timedelta(days=1), due - dt.timedelta(days=1), due}):
+            assert number not in chased_on(config_path, on), (number, on)
+        for late in (1, 10):
+            assert chased_on(config_path, due + dt.timedelta(days=late))[number] == (
+                CHASE_REJECTION, EVALUATOR_PARTY, due, late), number
