@@ -105,7 +105,7 @@ def _date_separator(text: str, i: int, stop: int) -> bool:
 
 # A box shown ticked: its glyph's ticked twin.
 _TICKED = {"☐": "☒", "□": "■", "❑": "■", "◻": "◼", "⬜": "⬛", "▢": "▣",
-           "○": "●", "◯": "●"}
+           "○": "●", "◯": "●", "O": "X", "o": "X"}  # the letter « O » drawing a box: an « X » typed over it
 # A symbol font's box (its character in the private-use area, as Word and LibreOffice keep it)
 # ticked in the same font: the twin of each empty box, else the font's usual ticked box; a font
 # not known here, Wingdings' (what the reader takes for ticked in any font).

@@ -647,14 +647,25 @@ def test_columns_under_two_headers_give_each_value_its_column_and_whose_it_is():
 
 
 @needs_reader
-@pytest.mark.parametrize("boxes", ["☐ oui ☐ non", "[ ] OUI     [ ] NON", "□ Oui   □ Non"])
+@pytest.mark.parametrize("boxes", ["☐ oui ☐ non", "[ ] OUI     [ ] NON", "□ Oui   □ Non", "O Oui    O Non",
+                                   "O\u00a0Oui\tO\u00a0Non"])
 def test_boxes_are_a_choice_whatever_the_glyph_and_case(boxes):
+    """A box drawn by a glyph, by brackets, or by the letter « O » on a form typed on a keyboard (form I)."""
     layout = small_form("Nom : \t", "Prénom : \t", f"Encadrement d'agents : {boxes}", "Date de l'entretien : \t")
     mapping, checked = map_layout(layout, cat.DEFAULT)
     spec = mapping.places["encadre_agents"].spec
     assert list(spec["cases"]) == ["oui", "non"] and spec["libelle"] == "Encadrement d'agents"
     assert checked and mapping.places["encadre_agents"].checked
     assert "choices" not in mapping.modified.get("encadre_agents", {})  # the catalogue's own, as printed
+
+
+@needs_reader
+@pytest.mark.parametrize("line_text", ["Groupe O positif : \t", "Nom : O'Neil", "Voir la note O. 12 : \t"])
+def test_a_letter_o_that_is_no_box_stays_a_letter(line_text):
+    layout = small_form("Nom : \t", "Prénom : \t", line_text, "Date de l'entretien : \t")
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert [p.spec for p in mapping.places.values() if "cases" in p.spec] == [
+        {"cases": {"oui": "Aucun besoin de formation exprimé"}}]  # the form's only boxes
 
 
 @needs_reader

@@ -346,6 +346,25 @@ def test_several_boxes_ticked_or_an_odd_mark_is_an_unrecognised_mark(tmp_path, b
     assert report.values["encadre_agents"] == "" and mark in report.unrecognised_marks["encadre_agents"]
 
 
+@pytest.mark.parametrize("boxes, read_as", [("O Oui    O Non", ""), ("X Oui    O Non", "oui"), ("O Oui    X Non", "non"),
+                                            ("● Oui    O Non", "oui"), ("O Oui    ☒ Non", "non"),
+                                            ("o Oui   x Non", "non"), ("O\u00a0Oui\tO\u00a0Non", "")])
+def test_the_letter_o_typed_as_a_box_is_an_empty_box_and_a_mark_over_it_ticks_it(tmp_path, boxes, read_as):
+    """A form typed on a keyboard draws its round boxes with the letter « O » (form I: « O Oui O Non »);
+    the manager types an « X » over one, or puts a glyph in its place."""
+    report = read(layout(f"Fonctions d'encadrement :    {boxes}"), employer_form(tmp_path, MANAGES))
+    assert report.values["encadre_agents"] == read_as and not report.unrecognised_marks
+    assert report.found_by["encadre_agents"] == "boxes"
+
+
+def test_two_letter_o_boxes_ticked_is_an_unrecognised_mark_and_an_o_in_a_grid_s_cell_is_unsure(tmp_path):
+    report = read(layout("Fonctions d'encadrement :    X Oui    X Non"), employer_form(tmp_path, MANAGES))
+    assert report.several_ticked["encadre_agents"] == ["Oui", "Non"]
+    form = employer_form(tmp_path, "competences: {grille: Compétences, colonnes: {A: A, B: B}}\n")
+    graded = read(layout(grid(["Critère", "A", "B"], ["Compétences", "O", ""])), form)
+    assert graded.values["competences"] == "" and graded.unrecognised_marks["competences"] == "A : O"
+
+
 def test_no_box_ticked_is_an_empty_answer(tmp_path):
     report = read(layout("Fonctions d'encadrement : ☐ Oui ☐ Non"), employer_form(tmp_path, MANAGES))
     assert report.values["encadre_agents"] == "" and report.found_by["encadre_agents"] == "boxes"

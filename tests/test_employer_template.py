@@ -925,3 +925,30 @@ def test_a_value_replaces_the_underlined_spaces_drawing_its_blank(tmp_path):
     values = read_report(report, config.form).values
     assert {k: values[k] for k in ("grade", "service", "nom", "prenom")} == {
         "grade": "Rédacteur", "service": "Finances", "nom": "Martin", "prenom": "Élodie"}
+
+
+@pytest.mark.parametrize("blank, ticked", [("O Oui    O Non", "X Oui    O Non"), ("o oui    o non", "X oui    o non")])
+def test_a_box_drawn_by_the_letter_o_is_ticked_by_an_x_typed_over_it(tmp_path, blank, ticked):
+    """Form I draws its round boxes with the letter « O »: generer ticks one as a person does, an « X »
+    typed over it (not a glyph from another font)."""
+    from tests.conftest import write_csv
+
+    document = docx.Document()
+    document.add_heading("COMPTE RENDU D'ENTRETIEN PROFESSIONNEL", level=1)
+    for text in ("Nom : ", "Prénom : ", f"Encadrement :    {blank}", "Fin du formulaire."):
+        document.add_paragraph(text)
+    document.save(tmp_path / "modele.docx")
+    places = {"nom": {"apres_libelle": "Nom"}, "prenom": {"apres_libelle": "Prénom"},
+              "encadre_agents": {"cases": {"oui": blank.split()[1], "non": blank.split()[3]},
+                                 "libelle": "Encadrement"}}
+    (tmp_path / "formulaire.yaml").write_text(yaml.safe_dump({
+        "modele": "modele.docx", "empreinte": "F-0123456789", "nom": "Formulaire tapé", "emplacements": places},
+        allow_unicode=True), encoding="utf-8")
+    row = {"matricule": "500001", "nom": "Martin", "prénom": "Élodie", "évaluateur": "Sophie Durand",
+           "encadrant": "oui"}
+    write_csv(tmp_path / "agents.csv", [row], header=list(row))
+    (tmp_path / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    (report,) = generate(config, today=TODAY).reports
+    assert f"Encadrement :    {ticked}" in line_texts(report)
+    assert read_report(report, config.form).values["encadre_agents"] == "oui"

@@ -21,9 +21,12 @@ from ..text import drop_invisible, fold
 # Leader dots, underscores, ellipses: the zone a value is written in.
 LEADERS = r"(?:[.…·_] ?){3,}|_{2,}|…{2,}"
 LEADER_RE = re.compile(LEADERS)
-# A box as printed on a blank (and filled) form: « [ ] », « [X] », « ( ) », a glyph, a Wingdings symbol.
+# A box as printed on a blank (and filled) form: « [ ] », « [X] », « ( ) », a glyph, a Wingdings symbol,
+# the letter « O » standing for a round box before an option (« O Oui O Non »: a form typed on a keyboard),
+# where a box stands: at the line's start, after a colon, a tab or a gap (« Groupe O positif » is no box).
 BOX_RE = re.compile(r"\[\s?[xX✗✘✓✔]?\s?\]|\(\s?\)|[☐☒☑✗✘□■❏❑◻◼▢○◯●◉]"
-                    r"[\ufe0e\ufe0f]?|[\uf06f\uf0a8\uf0fe\uf078\uf0fd\uf072]")
+                    r"[\ufe0e\ufe0f]?|[\uf06f\uf0a8\uf0fe\uf078\uf0fd\uf072]"
+                    r"|(?:^|(?<=[:\t\u00a0\u202f])|(?<=  )|(?<=: ))O(?=[ \u00a0\u202f\t]+[^\W\d_])")
 # A date's blank after a word of the form (« … le ____/____/______ », « du ../../.... »): a place
 # of its own, for the date of what the line's label names.
 DATE_AFTER = re.compile(r"\s(?P<word>le|du)(?=\s+" + DATE_BLANK_RUNS + ")")

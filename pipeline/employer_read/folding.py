@@ -62,10 +62,12 @@ NUMBER_ONLY = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[-•–—*]|\[[^\]]{
 # leaders or nothing: « 1.5 jours » is no item's mark).
 ITEM_MARK = re.compile(r"^\s*(?:\d{1,2}\s*[.)°]|[a-z]\s*\)|[-–—•▪►◦*])(?=[\s.…_]|$)\s*")
 STRIP = " :*.…_\t\x0b"  # what a label's end is stripped of
-# A box: « [ ] », « [X] », « ( ) », a symbol (☐ ☒ ✓ ■ ●, Wingdings in the private-use area), or an
-# « x » typed in its place; on folded text (« X » is « x »).
+# A box: « [ ] », « [X] », « ( ) », a symbol (☐ ☒ ✓ ■ ●, Wingdings in the private-use area), an « x »
+# typed in its place, or the letter « O » a form typed on a keyboard draws a round box with (« O Oui
+# O Non »); on folded text (« X » is « x »).
 BOX = (r"(?P<box>\[[^\]\n\x0b]{0,3}\]|\([^)\n\x0b]?\)|[\u2190-\u2bff\ue000-\uf8ff\U0001f300-\U0001faff]"
-       r"|(?<![\w'])x(?=\s))")
+       r"|(?<![\w'])[xo](?=\s))")
+LETTER_BOX = frozenset("Oo")  # the letter « O » as an empty box, before an option
 BOX_CHAR = re.compile(r"[\u2190-\u2bff\ue000-\uf8ff\U0001f300-\U0001faff\[]")
 INVISIBLE_CHARS = re.compile("[" + INVISIBLE + "]")
 

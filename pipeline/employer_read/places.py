@@ -17,7 +17,7 @@ from ..read import Value, _as_bool, clean_text, readable_marks
 from ..text import normalize_label
 from .document import Document
 from .finding import FieldAt, Finder, box_spans
-from .folding import value_text
+from .folding import LETTER_BOX, value_text
 
 
 @dataclass
@@ -43,9 +43,15 @@ def box_state(box: str) -> bool | str:
     return _as_bool(box)
 
 
+def option_state(box: str) -> bool | str:
+    """An option's box as written: the letter « O » before it is its box, empty (a grid's cell holding
+    an « O » is a mark no one can be sure of: :func:`box_state`)."""
+    return False if box in LETTER_BOX else box_state(box)
+
+
 def boxes_in(text: str, key: str, options: tuple[tuple[str, str], ...]) -> dict[str, bool | str]:
     """The options whose box is on this line, and each box's state."""
-    return {choice: box_state(text[start:end]) for choice, (start, end) in box_spans(key, options).items()}
+    return {choice: option_state(text[start:end]) for choice, (start, end) in box_spans(key, options).items()}
 
 
 def ticked(states: dict[str, bool | str], shown: str, printed: dict[str, str] | None = None) -> Read:
@@ -126,7 +132,7 @@ class Reader:
             choice = next((c for c, printed in place.options if written and normalize_label(written) ==
                            normalize_label(printed)), None)
             return self._choice(Read(choice or written), f, place)
-        states = {choice: box_state(box.text(doc)) for choice, box in found.boxes.items()}
+        states = {choice: option_state(box.text(doc)) for choice, box in found.boxes.items()}
         return self._choice(ticked(states, " ".join(stretch.text(doc) for stretch in found.shown), dict(place.options)),
                             f, place)
 
