@@ -151,6 +151,10 @@ def test_a_date_s_blank_is_no_answer_and_a_date_typed_into_it_is_the_date(tmp_pa
     ("N. Girard ______   le 20/10/2026", "É. Martin   le 2 novembre 2026",
      ("N. Girard", "20/10/2026", "É. Martin", "2 novembre 2026")),
     ("__________________   le ____/____/______", "É. Martin   le 02-11-2026", ("", "", "É. Martin", "02-11-2026")),
+    # typed with one space before « le »: before, the evaluator's date was not found and the agent's read as it
+    ("N. Girard le 20/10/2026", "É. Martin le 2 novembre 2026",
+     ("N. Girard", "20/10/2026", "É. Martin", "2 novembre 2026")),
+    ("N. Girard le 20/10/2026", "__________________   le ____/____/______", ("N. Girard", "20/10/2026", "", "")),
 ])
 def test_a_date_after_le_on_a_signature_line_is_its_own_place(tmp_path, evaluator, agent, read_as):
     """« Signature de l'évaluateur : ________ le ____/____/______ »: the signature up to « le », the
@@ -165,6 +169,24 @@ def test_a_date_after_le_on_a_signature_line_is_its_own_place(tmp_path, evaluato
                          f"Signature de l'agent : {agent}"), form)
     assert (report.values["signature_evaluateur"], report.values["date_signature_evaluateur"],
             report.values["signature_agent_observations"], report.values["date_prise_connaissance"]) == read_as
+
+
+def test_a_date_after_le_in_a_sentence_is_no_signature_s_date(tmp_path):
+    """« le » and a date in the agent's observations (no label of the form starts that line) is not the
+    date's place: the signatures' dates keep their rank."""
+    form = employer_form(tmp_path, """\
+        observations_agent: {sous_libelle: Observations de l'agent}
+        signature_evaluateur: {apres_libelle: Signature de l'évaluateur, jusqu_a: le}
+        date_signature_evaluateur: {apres_libelle: le, section: VII – SIGNATURES}
+        signature_agent_observations: {apres_libelle: Signature de l'agent, jusqu_a: le}
+        date_prise_connaissance: {apres_libelle: le, section: VII – SIGNATURES, occurrence: 2}
+        """)
+    report = read(layout("VII – SIGNATURES", "Signature de l'évaluateur : N. Girard le 20/10/2026",
+                         "Observations de l'agent :", "Entretien reporté le 12/10/2026 à ma demande.",
+                         "Signature de l'agent : É. Martin le 02/11/2026"), form)
+    assert (report.values["date_signature_evaluateur"], report.values["date_prise_connaissance"]) == (
+        "20/10/2026", "02/11/2026")
+    assert report.values["observations_agent"] == "Entretien reporté le 12/10/2026 à ma demande."
 
 
 def test_two_fields_on_a_line_end_at_the_next_label_with_or_without_until(tmp_path):

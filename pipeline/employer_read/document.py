@@ -17,8 +17,8 @@ from itertools import accumulate
 from ..form import FieldPlace, Form, TablePlace
 from ..layout import Cell, Layout, Line, Piece, Table
 from ..text import normalize_label
-from .folding import (INVISIBLE_CHARS, NUMBER_ONLY, NUMBERING, ROMAN_NUMBERING, STRIP, capitals, ends_label,
-                      field_start, folded, label_key, past_instruction, pattern, whole)
+from .folding import (DATE_WORDS, INVISIBLE_CHARS, NUMBER_ONLY, NUMBERING, ROMAN_NUMBERING, STRIP, capitals, dated,
+                      ends_label, field_start, folded, label_key, past_instruction, pattern, whole)
 
 Hit = tuple[int, int, int]  # line index, start and end of the match in the line
 _NO_LINES = (0, 0)
@@ -60,6 +60,7 @@ class Document:
         self._titles: dict[int, int | None] | None = None
         self._title_lines: list[int] = []
         self._label_starts: set[int] | None = None
+        self._first_labels: dict[int, int] | None = None  # each line's first label of the form (not a date's)
         self._fields: list[tuple[int, Piece]] | None = None
         self._by_name: dict[str, list[tuple[int, Piece]]] | None = None
         self.labels = labels_of(form)
@@ -134,17 +135,34 @@ class Document:
                     at = search.find(wanted, at + 1)
             if not spans:
                 spans = [match.span() for match in pattern(text).finditer(doc)]
+            date_word = literal in DATE_WORDS
             for begin, finish in spans:
                 line = bisect_right(starts, begin) - 1
                 start, end = begin - starts[line], finish - starts[line]
                 key = keys[line]
-                if end > len(key) or not field_start(texts[line], key, start, capital):
+                if end > len(key):
+                    continue
+                if not field_start(texts[line], key, start, capital) and not (
+                        # « N. Girard le 20/10/2026 »: the date's « le » typed one space after the name,
+                        # on a line a label of the form starts (a signature's), never in a sentence
+                        date_word and key[start - 1:start] == " " and dated(key, end)
+                        and self._labelled_before(line, start)):
                     continue
                 end = past_instruction(key, end)
                 if ends_label(key, end):
                     found.append((line, start, end))
         self._hits[text] = found
         return found
+
+    def _labelled_before(self, line: int, start: int) -> bool:
+        """Whether a label of the form (not a date's « le ») is on ``line`` before ``start``."""
+        if self._first_labels is None:
+            self._first_labels = {}
+            for text in self._inline_labels:
+                if label_key(text) not in DATE_WORDS:
+                    for hit in self.hits(text):
+                        self._first_labels[hit[0]] = min(hit[1], self._first_labels.get(hit[0], hit[1]))
+        return self._first_labels.get(line, start) < start
 
     def line_start(self, hit: Hit) -> bool:
         """Whether the label begins its line (a numbering before it aside)."""

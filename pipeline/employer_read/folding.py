@@ -145,6 +145,12 @@ def ends_label(key: str, end: int) -> bool:
 
 
 _DATE_START = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{1,2}(?:er)?\s+[a-zéû]{3,}")
+DATE_WORDS = frozenset({"le", "du"})  # a date's label after a signature (« … le 20/10/2026 »)
+
+
+def dated(key: str, end: int) -> bool:
+    """Whether a date follows ``end`` on the folded line ``key``."""
+    return bool(_DATE_START.match(key[end:].lstrip(" ")))
 
 
 def past_instruction(key: str, end: int) -> int:
