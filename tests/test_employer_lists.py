@@ -112,6 +112,24 @@ def test_a_list_s_line_is_cut_at_its_dashes_each_choice_column_taking_the_part_t
     assert report.tables[cat.TRAINING_NEEDS] == [row]
 
 
+@pytest.mark.parametrize("typed", ["2. HABILITATION ÉLECTRIQUE – INTÉGRATION", "2. RGPD : METTRE À JOUR LE REGISTRE",
+                                   "II. CACES NACELLE – PROFESSIONNALISATION"])
+def test_a_line_typed_in_capitals_is_a_row_not_a_part_of_a_form_that_names_its_parts(tmp_path, typed):
+    """Form I asks for capitals (a footnote): a numbered line in capitals is a title only on a form whose
+    parts are not named; here the rows after it, and the places after it in its part, are still read."""
+    form = employer_form(tmp_path, TRAINING.rstrip(" ") + "    missions: {sous_libelle: Missions, section: 8. Besoins de formation}\n"
+                         "    perspectives_carriere: {apres_libelle: Projet, section: 8. Besoins de formation}\n",
+                         PARTS + TRAINING_CATALOGUE)
+    report = read(layout("8. Besoins de formation", "Missions :", "1. ACCUEIL DU PUBLIC", "2. ÉTAT CIVIL",
+                         "Formations demandées (intitulé – type – avis du N+1) :", "1. Taille des arbres – perfectionnement",
+                         typed, "3. CACES – intégration", "Projet : rédacteur",
+                         "9. Perspectives d’évolution professionnelle"), form)
+    assert [r["intitule"] for r in report.tables[cat.TRAINING_NEEDS]][::2] == ["Taille des arbres", "CACES"]
+    assert len(report.tables[cat.TRAINING_NEEDS]) == 3
+    assert report.values["missions"] == "1. ACCUEIL DU PUBLIC\n2. ÉTAT CIVIL"
+    assert report.values["perspectives_carriere"] == "rédacteur"
+
+
 def test_a_row_typed_after_the_list_s_label_is_its_first_row(tmp_path):
     form = employer_form(tmp_path, TRAINING, TRAINING_CATALOGUE)
     report = read(layout("Formations demandées : Excel – perfectionnement", "1. Word – intégration",
@@ -374,3 +392,17 @@ def test_form_i_saved_as_odt_is_imported_and_generated_with_its_lists_alike(tmp_
     report = next(p for p in reports if "_300101_" in p.name)
     assert report.suffix == ".odt"
     assert [r["objectif"] for r in read_report(report, config.form).tables[cat.PREVIOUS_RESULTS]] == PREVIOUS["300101"]
+
+
+def test_two_lists_of_one_label_in_two_parts_are_each_looked_up_in_its_part(tmp_path):
+    """« Objectifs : » under last year's part and again under next year's: each list is read in its own
+    part (before, next year's objectives were read from last year's lines)."""
+    layout = form_with(line("II. BILAN DE L'ANNÉE ÉCOULÉE"), line("Objectifs :"),
+                       words("1. ……………………………  Réalisation : ………"), words("2. ……………………………  Réalisation : ………"),
+                       line("III. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR"), line("Objectifs :"),
+                       words("1. ……………………………"), words("2. ……………………………"))
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    results, objectives = mapping.places[cat.PREVIOUS_RESULTS], mapping.places[cat.NEXT_OBJECTIVES]
+    assert results.spec["section"] == "II. BILAN DE L'ANNÉE ÉCOULÉE"
+    assert objectives.spec["section"] == "III. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR"
+    assert checked and results.checked and objectives.checked

@@ -316,6 +316,8 @@ def _looked_up_by(c: Candidate) -> str | None:
     by its header row)."""
     if c.kind in ("after_label", "below_label"):
         return c.label
+    if c.kind == "table" and c.list_columns is not None:  # a list: by its label
+        return c.label
     if c.kind == "table":
         return _TABLE_HEADERS + " / ".join(c.headers)
     return c.question if c.kind in ("boxes", "box") else None
@@ -330,6 +332,8 @@ def _scope_places(mapping: Mapping, found: list[Candidate]) -> None:
     of the same headers under their titles."""
     printed_at: dict[str, list[Candidate]] = {}
     for c in found:
+        if c.alternative_of is not None and c.alternative_of.list_columns is not None:
+            continue  # a list's lines read as a text: the same label, printed once
         text = _looked_up_by(c)
         if text:
             printed_at.setdefault(normalize_label(text), []).append(c)
@@ -340,7 +344,7 @@ def _scope_places(mapping: Mapping, found: list[Candidate]) -> None:
         generic = is_generic(text or "") and c.context_kind == "heading"
         if (len(same) < 2 and not generic) or c.kind == "box" and all(o.question == c.question for o in same):
             continue
-        if c.kind == "table":  # tables of the same headers (last year's objectives, next year's): by their title
+        if c.kind == "table" and c.list_columns is None:  # tables of the same headers: by their title
             if c.label and c.label != " / ".join(c.headers):
                 placed.spec["section"] = c.label
             continue

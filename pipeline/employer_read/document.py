@@ -211,13 +211,18 @@ class Document:
 
     def titles(self) -> dict[int, int | None]:
         """The title lines (line -> rank: 1 for « 3. » and « VI. », 2 for « 3.1 », a heading's level,
-        ``None`` when unknown): headings, the sections the form names, numbered lines in capitals."""
+        ``None`` when unknown): headings, the sections and parts the form names; numbered lines in
+        capitals only for a form whose parts are not named (a line a manager types in capitals,
+        « 2. HABILITATION ÉLECTRIQUE », is no part of a form that names its parts)."""
         if self._titles is None:
             titles: dict[int, int | None] = {}
             texts = self.texts
+            guess = not self.form.parts
             for i, line in enumerate(self.lines):
                 if line.heading:
                     titles[i] = line.heading
+                    continue
+                if not guess:
                     continue
                 text = texts[i]
                 first = text[:1]
