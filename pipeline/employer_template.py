@@ -413,6 +413,7 @@ class _ListTarget:
     items: list[dict[str, _Span]]
     last: object
     number: tuple[int, str] | None = None
+    boxes: str = ""  # the boxes a blank line prints after its blank (« ☐ atteint ☐ non atteint »), for new lines
 
 
 _TYPED_NUMBER = re.compile(r"\s*(\d{1,2})(\s*[.)°])")
@@ -620,6 +621,7 @@ class _Places:
     def _list(self, place: TablePlace) -> _ListTarget | None:
         """A list's blank lines: on each, the blank after its mark (up to the first column's label)
         for the columns read by their place, and the blank after each column's label."""
+        from .employer_read.finding import box_spans
         from .employer_read.folding import ITEM_MARK
         from .employer_read.tables import column_label_at, list_row
 
@@ -628,6 +630,7 @@ class _Places:
         if found is None:
             return None
         items: list[dict[str, _Span]] = []
+        printed_boxes = ""
         for index in found.lines:
             text, key = doc.texts[index], doc.keys[index]
             if any(list_row(text, key, place, {}).values()):
@@ -635,22 +638,27 @@ class _Places:
             line = doc.lines[index]
             mark = ITEM_MARK.match(text)
             labels = column_label_at(key, place)  # (start, end of « Label : », column)
+            boxes = [a for options in place.options.values() for a, _ in box_spans(key, options).values()]
             bounds = [(mark.end() if mark else 0, "")] + [(end, column) for _, end, column in labels]
             stops = [start for start, _, _ in labels] + [len(text)]
+            if boxes:  # the boxes after the blank stay: the evaluator ticks them
+                stops = [min(stop, min(boxes)) if n == 0 else stop for n, stop in enumerate(stops)]
             spans: dict[str, _Span] = {}
             for (start, column), stop in zip(bounds, stops):
                 blank = text[start:stop]
-                end = start + len(blank.rstrip(_SPACES + "\t")) if column == "" and labels else stop
+                end = start + len(blank.rstrip(_SPACES + "\t")) if column == "" and (labels or boxes) else stop
                 before = " " if column and start and text[start - 1] not in _SPACES else ""
                 spans[column] = _Span(line, self._offset(index, start), self._offset(index, end), before=before,
-                                      after=" " if end == start and labels and column == "" else "")
+                                      after=" " if end == start and (labels or boxes) and column == "" else "")
             items.append(spans)
+            if boxes:
+                printed_boxes = text[min(boxes):].strip()
         if not found.lines:
             return _ListTarget(place, items, doc.lines[found.rest.line].source)
         last = found.lines[-1]
         typed = _TYPED_NUMBER.match(doc.texts[last])
         return _ListTarget(place, items, doc.lines[last].source,
-                           (int(typed.group(1)) + 1, typed.group(2).strip()) if typed else None)
+                           (int(typed.group(1)) + 1, typed.group(2).strip()) if typed else None, printed_boxes)
 
 
 # -- the template, loaded once; each report ---------------------------------------------------------
@@ -910,7 +918,8 @@ class EmployerTemplate:
             labelled = "".join(f"   {label}\u00a0: {str(values.get(key) or '').strip()}"
                                for key, label in place.headers.items() if label)
             mark = f"{number[0]}{number[1]} " if number else ""
-            after = self.writer.insert_line_after(after, f"{mark}{head(values)}{labelled}".rstrip())
+            boxes = f"   {target.boxes}" if target.boxes else ""
+            after = self.writer.insert_line_after(after, f"{mark}{head(values)}{labelled}{boxes}".rstrip())
             if number:
                 number = (number[0] + 1, number[1])
 

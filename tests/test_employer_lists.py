@@ -406,3 +406,50 @@ def test_two_lists_of_one_label_in_two_parts_are_each_looked_up_in_its_part(tmp_
     assert results.spec["section"] == "II. BILAN DE L'ANNÉE ÉCOULÉE"
     assert objectives.spec["section"] == "III. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR"
     assert checked and results.checked and objectives.checked
+
+
+# -- boxes on a list's lines: imported, kept by generer --------------------------------------------------
+
+LEVELS = "☐ atteint   ☐ partiellement atteint   ☐ non atteint"
+
+
+def word_form(path: Path, results: list[str]) -> Path:
+    """A form of paragraphs made in Word, its last year's objectives as ``results``."""
+    document = WordDocument()
+    for text in ["COMPTE RENDU D'ENTRETIEN PROFESSIONNEL", "1. IDENTIFICATION DE L'AGENT", "Nom : ………………………",
+                 "Prénom : ………………………", "Date de l'entretien : ………………………", *results,
+                 "3. OBJECTIFS POUR L'ANNÉE À VENIR", "Objectifs :", "1. ……………………………………", "2. ……………………………………",
+                 "4. MANIÈRE DE SERVIR", "Appréciation générale :", "………………………………………………",
+                 "5. BESOINS DE FORMATION", "☐ Aucun besoin de formation exprimé",
+                 "6. SIGNATURES", "Nom et prénom de l'évaluateur : ………………………", "Date : ………………………"]:
+        document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("results", [
+    ["2. RÉSULTATS PROFESSIONNELS", "Objectifs de l’an dernier :", *[f"{n}. ……………………………   {LEVELS}" for n in (1, 2, 3)]],
+    ["2. RÉSULTATS PROFESSIONNELS OBTENUS", *[f"{n}. ……………………………   {LEVELS}" for n in (1, 2, 3)]],
+    ["2. RÉSULTATS PROFESSIONNELS", "Objectifs de l’an dernier :", *[f"– ……………………………   {LEVELS}"] * 3],
+], ids=["under a label", "under the part's title", "dashes"])
+def test_boxes_on_a_list_s_lines_are_its_level_column_and_generer_keeps_them(tmp_path, results):
+    """« 1. ……… ☐ atteint ☐ partiellement atteint ☐ non atteint »: the boxes are the level column (its
+    choices are the catalogue's), required as it is; generer writes last year's objectives before the
+    boxes, which stay for the evaluator, and prints them on the lines it adds."""
+    model = word_form(tmp_path / "modele.docx", results)
+    result = import_form(model, output=tmp_path / "formulaire.yaml")
+    spec = result.mapping.places[cat.PREVIOUS_RESULTS].spec
+    assert spec["colonnes"] == {"objectif": "", "atteinte": {"cases": {
+        "atteint": "atteint", "partiellement atteint": "partiellement atteint", "non atteint": "non atteint"}}}
+    assert result.mapping.places[cat.PREVIOUS_RESULTS].checked
+    (tmp_path / "agents.csv").write_text(ROSTER, encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    assert next(c for c in config.catalogue.field(cat.PREVIOUS_RESULTS).columns if c.key == "atteinte").required
+    reports = generate(config, today=dt.date(2026, 11, 2), previous_objectives=lambda n: PREVIOUS.get(n, [])).reports
+    report = next(p for p in reports if "_300101_" in p.name)
+    lines = [re.sub(r"\s+", " ", t) for t in texts(report) if "atteint" in t]
+    assert [t.split(" ☐")[0].lstrip("1234. –") for t in lines] == PREVIOUS["300101"]
+    assert all(t.endswith(re.sub(r"\s+", " ", LEVELS)) for t in lines)
+    rows = read_report(report, config.form).tables[cat.PREVIOUS_RESULTS]
+    assert [r["objectif"] for r in rows] == PREVIOUS["300101"] and {r["atteinte"] for r in rows} == {""}

@@ -115,6 +115,11 @@ def table_columns(f: Field, c: Candidate) -> dict[str, tuple[int, float]]:
             wordings = [tokens(core(header))] + [tokens(core(part)) for part in _ALTERNATIVES.split(header)
                                                  if part.strip() and part.strip() != header.strip()]
             score = max(similarity(t, w) for t in texts if t for w in wordings if w)
+            boxes = c.box_columns.get(n)
+            if boxes and column.choices:  # boxes printed with the column's own choices: that column
+                choices = {fold(choice) for choice in column.choices}
+                if sum(fold(bare(box)) in choices for box in boxes) >= max(2, 0.6 * len(boxes)):
+                    score = max(score, 0.95)
             if score >= 0.75:
                 pairs.append((score, column.key, n))
     taken: dict[str, tuple[int, float]] = {}
