@@ -137,13 +137,15 @@ class Line:
     has none (an .odt's worked out when first asked for); ``heading``: its outline level (1, 2...)
     when it is a heading; ``control``: the tag (else the title, else "") of the block content
     control that holds it (a .docx's rich text area: « Appréciation générale »), "" for a text box's
-    (a frame's, a shape's) paragraphs, ``None`` outside both."""
+    (a frame's, a shape's) paragraphs, ``None`` outside both; ``numbered``: an item of a numbered
+    or bulleted list (Word's numbering, an .odt's list), its number drawn, not in its text."""
 
     pieces: list[Piece] = field(default_factory=list)
     style: str | None = None
     heading: int | None = None
     source: object = field(default=None, repr=False)
     control: str | None = None
+    numbered: bool = False
 
     @property
     def text(self) -> str:

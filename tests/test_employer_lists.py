@@ -453,3 +453,74 @@ def test_boxes_on_a_list_s_lines_are_its_level_column_and_generer_keeps_them(tmp
     assert all(t.endswith(re.sub(r"\s+", " ", LEVELS)) for t in lines)
     rows = read_report(report, config.form).tables[cat.PREVIOUS_RESULTS]
     assert [r["objectif"] for r in rows] == PREVIOUS["300101"] and {r["atteinte"] for r in rows} == {""}
+
+
+# -- lists numbered by the word processor: Word's numbering on any paragraph, LibreOffice's lists -------
+
+
+def numbered_form(path: Path, *, empty: bool) -> Path:
+    """A form made in Word whose lists are numbered by Word's numbering button on Normal paragraphs
+    (w:numPr, no list style): last year's objectives over dots and « Atteinte : », next year's and the
+    training asked for over dots, or, ``empty``, over empty numbered paragraphs (the number drawn alone)."""
+    document = WordDocument()
+    numbered_style = document.styles["List Number"].element
+    num_id = numbered_style.pPr.find(qn("w:numPr")).find(qn("w:numId")).get(qn("w:val"))
+
+    def add(text: str, numbered: bool = False) -> None:
+        paragraph = document.add_paragraph(text)
+        if numbered:
+            num_pr = OxmlElement("w:numPr")
+            for tag, value in (("w:ilvl", "0"), ("w:numId", num_id)):
+                child = OxmlElement(tag)
+                child.set(qn("w:val"), value)
+                num_pr.append(child)
+            paragraph._p.get_or_add_pPr().append(num_pr)
+
+    blank = "" if empty else "……………………………………"
+    for text in ["COMPTE RENDU D'ENTRETIEN PROFESSIONNEL", "1. IDENTIFICATION DE L'AGENT", "Nom : ………………………",
+                 "Prénom : ………………………", "Date de l'entretien : ………………………", "2. RÉSULTATS PROFESSIONNELS",
+                 "Rappel des objectifs fixés l’an dernier :"]:
+        add(text)
+    for _ in range(3):
+        add("……………………………………  Atteinte : ………………", numbered=True)
+    add("3. OBJECTIFS POUR L'ANNÉE À VENIR")
+    add("Objectifs de l’année à venir :")
+    for _ in range(3):
+        add(blank, numbered=True)
+    add("4. BESOINS DE FORMATION")
+    add("Formations demandées (intitulé – type : intégration, perfectionnement) :")
+    for _ in range(2):
+        add(blank, numbered=True)
+    for text in ["5. MANIÈRE DE SERVIR", "Appréciation générale :", "………………………………", "6. SIGNATURES",
+                 "Nom et prénom de l'évaluateur : ………………………", "Date : ………………………"]:
+        add(text)
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["over dots", "empty numbered paragraphs"])
+@pytest.mark.parametrize("suffix", [".docx", ".odt"])
+def test_paragraphs_numbered_by_word_or_in_a_libreoffice_list_are_a_list(tmp_path, convert, empty, suffix):
+    """Word's numbering on Normal paragraphs (the number drawn, not typed), the same form saved by
+    LibreOffice (its lists): each list is placed, generer writes last year's objectives on its lines and
+    adds a numbered one, the copy reads them back (before, none was placed: « Atteinte », « Atteinte
+    (2) »… proposed as fields, the training needs lost)."""
+    model = numbered_form(tmp_path / "modele.docx", empty=empty)
+    if suffix == ".odt":
+        model = convert([model], "odt") / "modele.odt"
+    result = import_form(model, output=tmp_path / "formulaire.yaml")
+    specs = {key: result.mapping.places[key].spec for key in (cat.PREVIOUS_RESULTS, cat.NEXT_OBJECTIVES,
+                                                                  cat.TRAINING_NEEDS)}
+    assert specs[cat.PREVIOUS_RESULTS]["colonnes"] == {"objectif": "", "atteinte": "Atteinte"}
+    assert specs[cat.NEXT_OBJECTIVES] == {"liste": "Objectifs de l’année à venir", "colonnes": {"objectif": ""}}
+    assert specs[cat.TRAINING_NEEDS]["colonnes"] == {"intitule": "", "type": ""}
+    (tmp_path / "agents.csv").write_text(ROSTER, encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    reports = generate(config, today=dt.date(2026, 11, 2), previous_objectives=lambda n: PREVIOUS.get(n, [])).reports
+    report = next(p for p in reports if "_300101_" in p.name)
+    rows = read_report(report, config.form).tables[cat.PREVIOUS_RESULTS]
+    assert [r["objectif"] for r in rows] == PREVIOUS["300101"]
+    with open_document(report) as package:
+        written = [line for line, _ in layout_of(package).lines() if "Atteinte" in line.text]
+    assert len(written) == 4 and all(line.numbered for line in written)

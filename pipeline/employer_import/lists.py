@@ -2,7 +2,8 @@
 each, for :class:`~.places.Walk`:
 
 - lines numbered by hand over a blank (« 1. ……………  Atteinte : ……… », « 1. ________ »), or
-  numbered or bulleted paragraphs of leaders (a list style: « List Number », « Liste à puces »);
+  paragraphs of a numbered or bulleted list (Word's numbering, an .odt's list, a list style: « List
+  Number », « Liste à puces ») holding leaders, a tab or nothing (their number drawn);
 - each line's labels (« Atteinte : ») are its labelled columns, boxes on it (« ☐ atteint ☐ non
   atteint ») a column of choices;
 - an instruction in brackets after the label naming columns between dashes (« (intitulé – type :
@@ -56,12 +57,12 @@ def item_of(line: Line) -> Item | None:
         return None
     text = clean(line.text)
     mark = ITEM_MARK.match(text)
-    styled = bool(line.style) and bool(_LIST_STYLE.search(line.style or ""))
+    styled = line.numbered or bool(line.style) and bool(_LIST_STYLE.search(line.style or ""))
     if mark is None and not styled:
         return None
     start = mark.end() if mark else 0
-    if mark is None and not is_value_line(line):
-        return None  # a paragraph of a list's style is a line to write on when it is blank (dots, a tab)
+    if mark is None and not text.strip() and not line.numbered and not is_value_line(line):
+        return None  # an empty paragraph of a list's style, no number drawn: no line to write on
     labels = [(bare(label), offset) for label, offset, _ in inline_labels(line, start)]
     boxes = boxes_of(line)[1] if BOX_RE.search(text) else []
     residue = BOX_RE.sub(" ", LEADER_RE.sub(" ", text[start:].replace("\t", " ")))

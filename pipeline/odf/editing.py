@@ -31,6 +31,7 @@ from lxml import etree
 
 from .ns import NSMAP, parse_xml, qn
 
+_LIST_ITEM = qn("text:list-item")
 _P, _H, _SPAN, _S, _TAB, _LINE_BREAK = (qn("text:p"), qn("text:h"), qn("text:span"), qn("text:s"), qn("text:tab"),
                                         qn("text:line-break"))
 _C, _STYLE_NAME = qn("text:c"), qn("text:style-name")
@@ -468,12 +469,19 @@ def write_cell(cell: etree._Element, value: str) -> None:
 
 
 def insert_line_after(p: etree._Element, value: str) -> etree._Element:
-    """A new paragraph after ``p``, in its style, holding ``value``."""
+    """A new paragraph after ``p``, in its style, holding ``value``; after an item of a list, the
+    list's next item (numbered as the others, as Word's copy of the paragraph's numbering is)."""
     new = etree.Element(_P)
     if p.get(_STYLE_NAME):
         new.set(_STYLE_NAME, p.get(_STYLE_NAME))
     _fill(new, value)
-    p.addnext(new)
+    item = p.getparent()
+    if item is not None and item.tag == _LIST_ITEM and item[-1] is p:
+        next_item = etree.Element(_LIST_ITEM)
+        next_item.append(new)
+        item.addnext(next_item)
+    else:
+        p.addnext(new)
     return new
 
 

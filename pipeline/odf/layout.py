@@ -38,7 +38,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..layout import Block, Cell, Deferred, Layout, Piece, Table, blocks_text, framed, new_cell, new_line, part_key
+from ..layout import (Block, Cell, Deferred, Layout, Line, Piece, Table, blocks_text, framed, new_cell, new_line,
+                      part_key)
 from .ns import NSMAP, parse_xml, qn
 
 _P, _H, _SPAN, _A, _S, _TAB, _LINE_BREAK = (qn("text:p"), qn("text:h"), qn("text:span"), qn("text:a"),
@@ -236,6 +237,12 @@ class _Walk:
                 self.paragraph(child, out)
             elif tag == _TABLE:
                 out.append(self.table(child))
+            elif tag == _LIST_ITEM or tag == _NUMBERED_PARAGRAPH:  # its first paragraph shows the number
+                first = len(out)
+                self.blocks(child, out)
+                item = next((b for b in out[first:] if b.__class__ is Line), None)
+                if item is not None and item.source is not None and item.source.getparent() is child:
+                    item.numbered = True
             elif tag in _BLOCK_WRAPPERS:
                 self.blocks(child, out)
             elif tag in _INDEXES:

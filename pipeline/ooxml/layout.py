@@ -72,6 +72,7 @@ _SDT_PR, _TAG, _ALIAS, _SHOWING_PLACEHOLDER = qn("w:sdtPr"), qn("w:tag"), qn("w:
 _CHECKBOX, _DATE, _DROPDOWN, _COMBOBOX = qn("w14:checkbox"), qn("w:date"), qn("w:dropDownList"), qn("w:comboBox")
 _MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _OBJECT, _CONTROL, _CONTROL_NAME, _REL_ID = qn("w:object"), qn("w:control"), qn("w:name"), qn("r:id")
+_NUM_PR, _NUM_ID = qn("w:numPr"), qn("w:numId")
 
 # What makes a paragraph more than runs of text, tabs and breaks: anything that hides, drops or
 # holds text the paragraph's runs do not show as such (revisions, fields, controls, symbols,
@@ -106,6 +107,7 @@ class _Style:
     outline: int | None  # w:outlineLvl as written (0 = level 1; 9 = body text)
     tabs: list[tuple[int, str, str | None]]  # (position, w:val, leader)
     hidden: bool | None  # w:vanish in its run properties, when it says
+    numbered: bool | None = None  # w:numPr in its paragraph properties: numbered (numId 0: not), when it says
 
 
 class _Styles:
@@ -117,7 +119,7 @@ class _Styles:
         self._styles: dict[str, _Style] = {}
         self.default: str | None = None  # the default paragraph style's id
         self.hide = False  # whether some style hides its text
-        self._paragraphs: dict[str | None, tuple[str | None, int | None, list[str | None], bool]] = {}
+        self._paragraphs: dict[str | None, tuple[str | None, int | None, list[str | None], bool, bool]] = {}
         self._hidden: dict[str, bool] = {}
         self._leaders: dict[tuple, list[str | None]] = {}
         if root is None:
@@ -133,7 +135,7 @@ class _Styles:
     def _style(self, style_id: str) -> _Style | None:
         style = self._styles.get(style_id)
         if style is None and style_id in self._elements:
-            name = based_on = outline = hidden = None
+            name = based_on = outline = hidden = numbered = None
             tabs: list[tuple[int, str, str | None]] = []
             for child in self._elements[style_id]:
                 tag = child.tag
@@ -147,10 +149,12 @@ class _Styles:
                             outline = _int(prop.get(_VAL))
                         elif prop.tag == _TABS:
                             tabs = _tab_stops(prop)
+                        elif prop.tag == _NUM_PR:
+                            numbered = _numbering_on(prop)
                 elif tag == _RPR:
                     vanish = child.find(_VANISH)
                     hidden = _flag_on(vanish) if vanish is not None else None
-            style = self._styles[style_id] = _Style(name, based_on, outline, tabs, hidden)
+            style = self._styles[style_id] = _Style(name, based_on, outline, tabs, hidden, numbered)
         return style
 
     def _chain(self, style_id: str | None) -> list[_Style]:
@@ -165,8 +169,8 @@ class _Styles:
             style_id = style.based_on
         return chain
 
-    def paragraph(self, style_id: str | None) -> tuple[str | None, int | None, list[str | None], bool]:
-        """(name, heading level, tab leaders in stop order, hides its text) of a paragraph
+    def paragraph(self, style_id: str | None) -> tuple[str | None, int | None, list[str | None], bool, bool]:
+        """(name, heading level, tab leaders in stop order, hides its text, numbered) of a paragraph
         whose ``w:pStyle`` is ``style_id`` (``None``: the default style, no name)."""
         found = self._paragraphs.get(style_id)
         if found is not None:
@@ -184,7 +188,8 @@ class _Styles:
         for style in reversed(chain):  # the base first, each style adding or clearing stops
             _merge_stops(stops, style.tabs)
         hidden = next((s.hidden for s in chain if s.hidden is not None), False)
-        found = self._paragraphs[style_id] = (name, level, [stops[p][1] for p in sorted(stops)], hidden)
+        numbered = next((s.numbered for s in chain if s.numbered is not None), False)
+        found = self._paragraphs[style_id] = (name, level, [stops[p][1] for p in sorted(stops)], hidden, numbered)
         return found
 
     def leaders(self, style_id: str | None, own: list[tuple[int, str, str | None]]) -> list[str | None]:
@@ -376,7 +381,7 @@ class _Walk:
         return out
 
     def paragraph(self, p: etree._Element, out: list[Block]) -> None:
-        style_id = outline = tabs = mark = None
+        style_id = outline = tabs = mark = numbering = None
         first = p[0] if len(p) else None
         if first is not None and first.tag == _PPR:  # the schema puts w:pPr first
             for prop in first:
@@ -389,12 +394,19 @@ class _Walk:
                     outline = _int(prop.get(_VAL))
                 elif tag == _RPR:
                     mark = prop
-        name, level, leaders, hides = self.styles.paragraph(style_id)
+                elif tag == _NUM_PR:
+                    numbering = prop
+        name, level, leaders, hides, numbered = self.styles.paragraph(style_id)
         if outline is not None:
             level = outline + 1 if 0 <= outline < 9 else None
         if tabs is not None:
             leaders = self.styles.leaders(style_id, _tab_stops(tabs))
         line = new_line(name, level, p)
+        said = _numbering_on(numbering) if numbering is not None else None
+        if said is not None:
+            numbered = said
+        if numbered:
+            line.numbered = True
         plain = self.plain.get(p)
         if plain is not None and not hides and not self.fields and not self.placeholder:
             line.pieces, tab_pieces = plain
@@ -695,6 +707,13 @@ class _Walk:
         table.grid_columns = columns
         return table
 
+
+
+def _numbering_on(num_pr: etree._Element) -> bool | None:
+    """Whether a ``w:numPr`` numbers its paragraph: a list's (``w:numId`` 0 takes the numbering off);
+    ``None`` when it says no list (a level alone: its style's list, if any)."""
+    num_id = num_pr.find(_NUM_ID)
+    return None if num_id is None else (num_id.get(_VAL) or "0").strip() != "0"
 
 
 def _grid_count(trpr: etree._Element, tag: str) -> int:
