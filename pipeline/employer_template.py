@@ -900,12 +900,14 @@ class EmployerTemplate:
     def _fill_list(self, target: _ListTarget, rows: list[dict[str, str]], spans: list, twin: dict) -> None:
         """Each row on a blank line of the list (its columns read by their place together, cut by the
         list's separator; the others after their labels), the rows left over on new lines after it."""
+        from .employer_read.tables import joiner
+
         place = target.place
-        joiner = " – " if place.separator in ("–", "—", "-") else f"{place.separator} "
+        between = joiner(place.separator)
         unlabelled = [key for key, label in place.headers.items() if not label and key not in place.options]
 
         def head(values: dict[str, str]) -> str:
-            return joiner.join(text for text in (str(values.get(key) or "").strip() for key in unlabelled) if text)
+            return between.join(text for text in (str(values.get(key) or "").strip() for key in unlabelled) if text)
 
         for values, line_spans in zip(rows, target.items):
             for column, span in line_spans.items():

@@ -524,3 +524,27 @@ def test_paragraphs_numbered_by_word_or_in_a_libreoffice_list_are_a_list(tmp_pat
     with open_document(report) as package:
         written = [line for line, _ in layout_of(package).lines() if "Atteinte" in line.text]
     assert len(written) == 4 and all(line.numbered for line in written)
+
+
+@pytest.mark.parametrize("instruction, separator, typed", [
+    ("(intitulé – type : intégration, perfectionnement – avis du N+1)", "–", "Excel – perfectionnement – favorable"),
+    ("(intitulé / type : intégration, perfectionnement / avis du N+1)", "/", "Excel / perfectionnement / favorable"),
+    ("(intitulé ; type : intégration, perfectionnement ; avis du N+1)", ";", "Excel ; perfectionnement ; favorable"),
+    ("(intitulé, type, avis du N+1)", ",", "Excel, perfectionnement, favorable"),
+])
+def test_the_columns_an_instruction_names_between_any_separator_are_the_list_s(tmp_path, instruction, separator, typed):
+    """« (intitulé / type : … / avis du N+1) », with « ; » or commas: the columns, their choices, and
+    the separator a line is cut at (before, only dashes: the training plan had no type)."""
+    blank = form_with(line("II. OBJECTIFS FIXÉS POUR L'ANNÉE À VENIR"), line("Objectifs :"),
+                      words("1. ……………………………"), words("2. ……………………………"),
+                      line("III. BESOINS DE FORMATION"), line(f"Formations demandées {instruction} :"),
+                      words("1. ______________________"), words("2. ______________________"))
+    mapping, checked = map_layout(blank, cat.DEFAULT)
+    placed = mapping.places[cat.TRAINING_NEEDS]
+    assert placed.spec["colonnes"] == {"intitule": "", "type": "", "avis": ""}
+    assert placed.spec.get("separateur", "–") == separator and checked and placed.checked
+    places = f"besoins_formation: {{liste: Formations demandées, colonnes: {{intitule: '', type: '', avis: ''}}, " \
+             f"separateur: '{separator}'}}\n"
+    row = read(layout(f"Formations demandées {instruction} :", f"1. {typed}"),
+               employer_form(tmp_path, places, TRAINING_CATALOGUE)).tables[cat.TRAINING_NEEDS]
+    assert row == [{"intitule": "Excel", "type": "perfectionnement", "avis": "favorable"}]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..employer_read.folding import ITEM_MARK
 from ..layout import Line
+from ..text import fold
 from .candidate import Candidate
 from .lines import boxes_of, inline_labels, is_value_line
 from .wording import BOX_RE, LEADER_RE, bare, clean, core, printed
@@ -32,10 +33,17 @@ if TYPE_CHECKING:
 MIN_ITEMS = 2  # lines of one shape under a label: a list
 # A paragraph style of a list (Word's and LibreOffice's names, English and French).
 _LIST_STYLE = re.compile(r"list|liste|numbering|num[ée]rot|puce|bullet", re.IGNORECASE)
-# An instruction in brackets ending the label that names columns between dashes.
-_COLUMNS_IN_BRACKETS = re.compile(r"\s*\(([^()]*\s[–—-]\s[^()]*)\)\s*:?\s*$")
-_DASH = re.compile(r"\s+[–—-]\s+")
+# An instruction in brackets ending the label, which may name the columns of its lines.
+_COLUMNS_IN_BRACKETS = re.compile(r"\s*\(([^()]*)\)\s*:?\s*$")
+# What separates the columns it names, the separator a line's columns are then cut at: dashes; « / » or
+# « ; » when a column's choices follow a colon (« intitulé / type : intégration, perfectionnement »);
+# commas when the first names what the line is about (« intitulé, type, avis du N+1 »).
+_NAMING = (("–", re.compile(r"\s+[–—-]\s+"), False), ("/", re.compile(r"\s*/\s*"), True),
+           (";", re.compile(r"\s*;\s*"), True), (",", re.compile(r"\s*,\s*"), False))
+_FIRST_COLUMNS = frozenset({"intitule", "libelle", "objectif", "objectifs", "action", "actions", "formation",
+                            "formations", "theme", "themes", "module"})
 _CHOICES = re.compile(r"\s*(?:,|;|/|\bou\b)\s*")
+_MAX_NAME_WORDS = 4
 _FINAL_BRACKETS = re.compile(r"\s*\([^()]*\)\s*$")
 
 
@@ -88,18 +96,15 @@ def items_after(blocks: list, first: int) -> list[Item]:
 def add_list(walk: Walk, line: Line, text: str, items: list[Item], blocks: list) -> None:
     """The list under ``line`` (its label ``text``), and its other reading: the lines under the label."""
     label = printed(text)
-    named = _COLUMNS_IN_BRACKETS.search(label)
+    named = _named_columns(label)
     headers: list[str] = []
     on_line: list[str] = []
     legends: dict[int, list[tuple[str, str | None]]] = {}
+    separator = "–"
     if named:
-        for part in _DASH.split(named.group(1)):
-            name, _, choices = part.partition(":")
-            headers.append(name.strip())
-            on_line.append("")
-            offered = [c for c in _CHOICES.split(choices.strip(" .")) if c]
-            if offered:
-                legends[len(headers) - 1] = [(choice, None) for choice in offered]
+        names, legends, separator = named
+        headers += names
+        on_line += [""] * len(names)
     else:
         headers.append(core(label))
         on_line.append("")
@@ -119,8 +124,37 @@ def add_list(walk: Walk, line: Line, text: str, items: list[Item], blocks: list)
         on_line.append("")
     name = _FINAL_BRACKETS.sub("", label) or label
     candidate = Candidate("table", name, walk.number(line), headers=headers, box_columns=box_columns,
-                          legends=legends, list_columns=on_line,
+                          legends=legends, list_columns=on_line, separator=separator,
                           mark={"list": first.line, "list_start": first.start, "list_after": after, "list_ticks": ticks})
     walk.add(candidate)
     walk.add(Candidate("below_label", label, walk.number(line), alternative_of=candidate,
                        mark={"below": (blocks, line)}))
+
+
+def _named_columns(label: str) -> tuple[list[str], dict[int, list[tuple[str, str | None]]], str] | None:
+    """The columns an instruction in brackets ending ``label`` names (« (intitulé – type : intégration,
+    perfectionnement – avis du N+1) »): their names, each column's choices after its colon, and the
+    separator between them; ``None`` when it names none (« (atteint, non atteint) »: choices)."""
+    found = _COLUMNS_IN_BRACKETS.search(label)
+    if not found:
+        return None
+    inner = found.group(1)
+    for separator, pattern, needs_choices in _NAMING:
+        parts = [part for part in pattern.split(inner) if part.strip()]
+        if len(parts) < 2 or needs_choices and ":" not in inner:
+            continue
+        names, legends = [], {}
+        for part in parts:
+            name, _, choices = part.partition(":")
+            name = name.strip(" .")
+            if not name or len(re.findall(r"[^\W\d_]+", name)) > _MAX_NAME_WORDS:
+                break
+            names.append(name)
+            offered = [c for c in _CHOICES.split(choices.strip(" .")) if c] if separator in ("–", "/", ";") else []
+            if offered:
+                legends[len(names) - 1] = [(choice, None) for choice in offered]
+        else:
+            if separator == "," and fold(names[0]).split()[0] not in _FIRST_COLUMNS:
+                continue
+            return names, legends, separator
+    return None

@@ -58,13 +58,22 @@ def _column_label(label: str) -> re.Pattern:
     return found
 
 
+def joiner(separator: str) -> str:
+    """What goes between the columns written on a list's line (« Excel – perfectionnement »,
+    « Excel / perfectionnement »)."""
+    return " – " if separator in _DASHES else f" {separator} " if separator == "/" else f"{separator} "
+
+
+_DASHES = ("–", "—", "-")
+
+
 def _splitter(separator: str) -> re.Pattern:
     """Where a line is cut into its columns: at the separator; a dash as any dash, or a hyphen
     between spaces (« Excel - perfectionnement »)."""
     found = _SPLITTERS.get(separator)
     if found is None:
         found = _SPLITTERS[separator] = re.compile(
-            r"\s*[–—]\s*|\s+-\s+" if separator in ("–", "—", "-") else r"\s*" + re.escape(separator) + r"\s*")
+            r"\s*[–—]\s*|\s+-\s+" if separator in _DASHES else r"\s*" + re.escape(separator) + r"\s*")
     return found
 
 
@@ -136,11 +145,10 @@ def list_row(text: str, key: str, place: TablePlace, choices: dict[str, tuple[li
                 values[column] = chosen[1]
                 parts.remove(chosen[0])
     rest = [column for column in free if not values[column]]
-    joiner = " – " if place.separator in ("–", "—", "-") else f"{place.separator} "
     for column, part in zip(rest, parts):
         values[column] = part
     if rest and len(parts) > len(rest):  # more parts than columns: the rest goes with the first one
-        values[rest[0]] = joiner.join([parts[0], *parts[len(rest):]])
+        values[rest[0]] = joiner(place.separator).join([parts[0], *parts[len(rest):]])
     return {column: clean_text(value) for column, value in values.items()}
 
 
