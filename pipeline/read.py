@@ -30,7 +30,7 @@ from .employer_form import FINGERPRINT_PREFIX
 from .form import FieldPlace, Form, Identity, Recognition, TablePlace, VersionMarks, template_form
 from .outcomes import NotAReport, UnreadableDate, WrongTemplateVersion
 from .preflight import PackageLimits, open_document
-from .text import drop_invisible, normalize_identifier, normalize_label
+from .text import drop_invisible, fold, normalize_identifier, normalize_label
 
 # Texts Word and our template show in an empty control. Read as "no answer"
 # even when the w:showingPlcHdr flag was lost on the way.
@@ -277,10 +277,22 @@ class _Index:
                 if [normalize_label(t) for t in texts.values()] == labels:
                     continue  # header repeated (copy-paste, page break)
                 row = {key: texts.get(column_at[w], "") for key, w in zip(keys, wanted)}
-                if any(row.values()):
+                if is_a_row(row):
                     result.append(row)
             return result
         return None
+
+
+# What a manager writes in a table's first row to say there is nothing to list: no row.
+_NOTHING_TO_LIST = frozenset({"neant", "aucun", "aucune", "rien", "ras", "sans objet", "pas de besoin",
+                              "aucun besoin", "non"})
+
+
+def is_a_row(row: dict[str, str]) -> bool:
+    """Whether a table's row lists something: not empty, nor only « Néant », « Aucun », « RAS »… in one
+    of its columns (a table left with that is empty: the note asks for a row, or for its « none » box)."""
+    written = [value for value in row.values() if value]
+    return bool(written) and not (len(written) == 1 and fold(written[0]).strip(" .!-–") in _NOTHING_TO_LIST)
 
 
 def _plain_positions(cells: list) -> range:

@@ -548,3 +548,56 @@ def test_the_columns_an_instruction_names_between_any_separator_are_the_list_s(t
     row = read(layout(f"Formations demandées {instruction} :", f"1. {typed}"),
                employer_form(tmp_path, places, TRAINING_CATALOGUE)).tables[cat.TRAINING_NEEDS]
     assert row == [{"intitule": "Excel", "type": "perfectionnement", "avis": "favorable"}]
+
+
+@pytest.mark.parametrize("typed, row", [
+    ("1. intégration : formation d’intégration catégorie C",
+     {"intitule": "formation d’intégration catégorie C", "type": "intégration", "avis": ""}),
+    ("1. Word, intégration", {"intitule": "Word", "type": "intégration", "avis": ""}),
+    ("1. Excel (perfectionnement), avis favorable", {"intitule": "Excel", "type": "perfectionnement", "avis": "favorable"}),
+    ("1. Excel : niveau avancé – perfectionnement", {"intitule": "Excel : niveau avancé", "type": "perfectionnement",
+                                                     "avis": ""}),
+])
+def test_a_choice_written_another_way_than_the_form_says_is_still_its_column_s(tmp_path, typed, row):
+    """The type after a colon, a comma, in brackets: before, « la colonne Type n'est pas remplie » while
+    it was written on the line."""
+    form = employer_form(tmp_path, TRAINING, PARTS + TRAINING_CATALOGUE)
+    report = read(layout("8. Besoins de formation", "Formations demandées (intitulé – type – avis du N+1) :", typed,
+                         "9. Perspectives d’évolution professionnelle"), form)
+    assert report.tables[cat.TRAINING_NEEDS] == [row]
+
+
+@pytest.mark.parametrize("typed", ["1. Mettre à jour le registre – atteint", "1. Mettre à jour le registre : atteint",
+                                   "1. Mettre à jour le registre (atteint)", "1. Mettre à jour le registre  Atteinte : atteint",
+                                   "1. Mettre à jour le registre  atteinte: atteint"])
+def test_a_level_typed_without_its_label_is_still_the_level(tmp_path, typed):
+    """« Atteinte : » written over (the manager retyped the whole line): the level is still read."""
+    form = employer_form(tmp_path, RESULTS.rstrip(" ") + "    evenements: {sous_libelle: Événements}\n", """\
+        catalogue:
+          modifier:
+            resultats:
+              columns:
+              - {key: objectif, label: Objectif, required: true}
+              - {key: atteinte, label: Atteinte, kind: choice, required: true,
+                 choices: [atteint, partiellement atteint, non atteint, devenu sans objet]}
+        """)
+    report = read(layout("Rappel des objectifs fixés l’an dernier :", typed, "2. …………………  Atteinte : ………",
+                         "Événements :"), form)
+    assert report.tables[cat.PREVIOUS_RESULTS] == [{"objectif": "Mettre à jour le registre", "atteinte": "atteint"}]
+
+
+def test_an_item_typed_on_after_enter_is_one_row_and_neant_is_no_row(tmp_path):
+    """Enter pressed inside an item of a list numbered by hand, its text going on in lower case: one
+    row (a line starting in capitals is a row of its own); « Néant », « Aucun » on a line: no row, the
+    table then asks for a row or its « none » box."""
+    form = employer_form(tmp_path, TRAINING, PARTS + TRAINING_CATALOGUE)
+    report = read(layout("8. Besoins de formation", "Formations demandées (intitulé – type – avis du N+1) :",
+                         "1. Accueil des publics – professionnalisation", "en lien avec le service population",
+                         "Word – intégration", "2. Néant", "Aucun.", "9. Perspectives d’évolution professionnelle"),
+                  form)
+    assert [(r["intitule"], r["type"]) for r in report.tables[cat.TRAINING_NEEDS]] == [
+        ("Accueil des publics – en lien avec le service population", "professionnalisation"),
+        ("Word", "intégration")]
+    empty = read(layout("8. Besoins de formation", "Formations demandées (intitulé – type – avis du N+1) :",
+                        "1. Néant", "2. ______", "9. Perspectives d’évolution professionnelle"), form)
+    assert empty.tables[cat.TRAINING_NEEDS] == []

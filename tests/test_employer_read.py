@@ -571,6 +571,12 @@ def test_a_table_under_its_title_row_with_a_ticked_column_added_repeated_and_emp
     ]
 
 
+def test_a_row_of_an_employer_s_table_saying_there_is_nothing_to_list_is_no_row(tmp_path):
+    report = read(layout(table(["Objectif fixé", "Résultat (cocher)", "Commentaires"], ["Néant", "", ""],
+                               ["", "☐ Atteint\n☐ Non atteint", ""])), employer_form(tmp_path, TABLE))
+    assert report.tables[cat.PREVIOUS_RESULTS] == []
+
+
 def test_a_table_whose_headers_are_gone_is_absent(tmp_path):
     form = employer_form(tmp_path, TABLE.rstrip() + "\n" + SMALL)
     labels = ["Nom de famille : X", "Prénom : Y", "Grade : Z", "Intitulé du poste : T",

@@ -174,6 +174,14 @@ def test_blank_rows_left_in_a_table_are_not_rows(blank, catalogue, tmp_path):
     assert report.tables["besoins_formation"] == [] and report.tables["resultats"] == []
 
 
+@pytest.mark.parametrize("nothing", ["Néant", "Aucun.", "RAS", "sans objet"])
+def test_a_row_saying_there_is_nothing_to_list_is_no_row(blank, catalogue, tmp_path, nothing):
+    """« Néant » written in a training table's first row: no row (the note then asks for a row or for
+    the « none » box), not a training whose type is missing."""
+    form = ReportForm(blank, catalogue).fill_table("besoins_formation", [[nothing]])
+    assert saved(form, tmp_path).tables["besoins_formation"] == []
+
+
 def test_a_row_with_merged_cells_keeps_each_value_in_its_column(stage4, catalogue, tmp_path):
     form = ReportForm(stage4, catalogue).fill_table("objectifs", [
         ["Objectif A", "Indicateur A", "30/06/2027"], ["Objectif B, indicateur compris", "", "31/12/2027"]])

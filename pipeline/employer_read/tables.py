@@ -9,7 +9,7 @@ import re
 
 from ..catalogue import Column
 from ..form import TablePlace
-from ..read import clean_text
+from ..read import clean_text, is_a_row
 from ..text import canonical_choice, normalize_label
 from .document import Document
 from .finding import Finder, box_spans
@@ -39,7 +39,7 @@ def read_table(doc: Document, place: TablePlace, columns: list[Column] | None = 
                 read = ticked(states, text)
                 text = read.value if read.unsure is None else read.unsure
             values[key] = clean_text(str(text))
-        if any(values.values()):
+        if is_a_row(values):
             rows.append(values)
     return rows
 
@@ -81,15 +81,31 @@ def _read_list(doc: Document, place: TablePlace, columns: list[Column]) -> list[
     found = Finder(doc).list_rows(place)
     if found is None:
         return None
-    stretches = [(found.rest.line, found.rest.start, found.rest.end)]
-    stretches += [(i, 0, len(doc.texts[i])) for i in found.lines]
+    lines: list[list[str]] = [[doc.texts[found.rest.line][found.rest.start:found.rest.end],
+                               doc.keys[found.rest.line][found.rest.start:found.rest.end]]]
+    for i in found.lines:
+        text = doc.texts[i]
+        if _goes_on(text, doc.lines[i]) and value_text(lines[-1][0]):  # the item before it, typed on
+            lines[-1][0] += " " + text.strip()
+            lines[-1][1] += " " + doc.keys[i].strip()
+        else:
+            lines.append([text, doc.keys[i]])
     choices = {c.key: (c.choices, c.label) for c in columns if c.kind == "choice" and c.choices}
     rows = []
-    for line, start, end in stretches:
-        values = list_row(doc.texts[line][start:end], doc.keys[line][start:end], place, choices)
-        if any(values.values()):
+    for text, key in lines:
+        values = list_row(text, key, place, choices)
+        if is_a_row(values):
             rows.append(values)
     return rows
+
+
+def _goes_on(text: str, line) -> bool:
+    """Whether a list's line goes on with the item before it: no mark nor number of its own, and its
+    first word in lower case (« en lien avec le service population », typed after Enter)."""
+    if line.numbered or ITEM_MARK.match(text):
+        return False
+    first = next((c for c in text if c.isalnum()), "")
+    return first.islower()
 
 
 def column_label_at(key: str, place: TablePlace) -> list[tuple[int, int, str]]:
@@ -132,18 +148,26 @@ def list_row(text: str, key: str, place: TablePlace, choices: dict[str, tuple[li
     free = [column for column, label in place.headers.items() if not label and column not in place.options]
     head = value_text(ITEM_MARK.sub("", text[:head_end], count=1))
     parts = [p for p in (_part(p) for p in _splitter(place.separator).split(head)) if p] if head else []
+    # The choice columns still to fill: those read by their place, and those whose label was not typed
+    # (« Mettre à jour le registre – atteint », the « Atteinte : » written over).
+    claiming = [column for column in place.headers if column in choices and column not in place.options
+                and not values[column]]
+    if claiming:
+        parts = _choices_apart(parts, [choices[column] for column in claiming])
     if len(parts) > 1:  # a choice column takes the part naming one of its choices
-        for at, column in enumerate(free):
-            if column not in choices:
-                continue
+        for column in claiming:
+            at = free.index(column) if column in free else -1
             # The part in the column's place first, then the others, the first one last when the first
             # column is a text (« Perfectionnement en état civil – perfectionnement »).
-            order = sorted(range(len(parts)), key=lambda n: (n != at, n == 0 and free[0] not in choices, n))
-            chosen = next(((parts[n], value) for n in order for value in [_choice_in(parts[n], *choices[column])]
-                           if value), None)
+            order = sorted(range(len(parts)), key=lambda n: (n != at, n == 0 and (not free or free[0] not in choices),
+                                                             n))
+            chosen = next(((parts[n], found) for n in order for found in [_choice_in(parts[n], *choices[column])]
+                           if found), None)
             if chosen is not None:
-                values[column] = chosen[1]
-                parts.remove(chosen[0])
+                part, (values[column], more) = chosen
+                parts.remove(part)
+                if more:  # words typed on after the choice: with the first column
+                    parts.insert(0, f"{parts.pop(0)}{joiner(place.separator)}{more}" if parts else more)
     rest = [column for column in free if not values[column]]
     for column, part in zip(rest, parts):
         values[column] = part
@@ -152,17 +176,42 @@ def list_row(text: str, key: str, place: TablePlace, choices: dict[str, tuple[li
     return {column: clean_text(value) for column, value in values.items()}
 
 
-def _choice_in(part: str, choices: list[str], name: str) -> str | None:
+_OTHER_CUTS = re.compile(r"\s*[,;/:]\s*|\s*\(([^()]*)\)\s*$")
+
+
+def _choices_apart(parts: list[str], columns: list[tuple[list[str], str]]) -> list[str]:
+    """``parts`` with a choice written in another way than the form says set apart: after or before a
+    colon, a comma, « ; » or « / » (« intégration : formation d'intégration », « Word, intégration »),
+    or in brackets at the end (« Excel (perfectionnement) »)."""
+    apart: list[str] = []
+    for part in parts:
+        pieces = [p.strip() for p in _OTHER_CUTS.split(part) if p and p.strip()]
+        chosen = next((p for p in pieces if any(_choice_in(p, *column) for column in columns)), None) \
+            if len(pieces) > 1 else None
+        if chosen is None:
+            apart.append(part)
+            continue
+        others = " – ".join(p for p in pieces if p is not chosen)
+        apart += [*_choices_apart([others], columns), chosen]  # « Excel (perfectionnement), avis favorable »
+    return apart
+
+
+def _choice_in(part: str, choices: list[str], name: str) -> tuple[str, str] | None:
     """``part`` as a choice of the column named ``name``: one of ``choices``, maybe after words of the
-    column's name (« avis favorable » for « Avis du N+1 »); ``None`` when it is none."""
-    if canonical_choice(part, choices) is not None:
-        return part
+    column's name (« avis favorable » for « Avis du N+1 »), and what follows the choice (« perfectionnement
+    en lien avec le service » typed on: « en lien avec le service »); ``None`` when it is none."""
     words, named = part.split(), set(normalize_label(name).split())
     skipped = 0
     while skipped < len(words) - 1 and normalize_label(words[skipped]) in named:
         skipped += 1
-    rest = " ".join(words[skipped:])
-    return rest if skipped and canonical_choice(rest, choices) is not None else None
+    for start in dict.fromkeys((0, skipped)):
+        choice = canonical_choice(" ".join(words[start:]), choices)
+        if choice is not None:
+            size = len(choice.split())
+            if normalize_label(" ".join(words[start:start + size])) == normalize_label(choice):
+                return " ".join(words[start:start + size]), " ".join(words[start + size:]).strip(" –—-:;,")
+            return " ".join(words[start:]), ""  # a choice written another way (« T1 – adaptation… »)
+    return None
 
 
 def _part(text: str) -> str:
