@@ -230,6 +230,18 @@ def employer_form(catalogue: Catalogue, mapping: EmployerFormFile) -> Form:
     if unknown:
         raise ConfigError(f"Formulaire de l'employeur : l'emplacement «\u202f{unknown[0]}\u202f» ne correspond à "
                           "aucun champ du catalogue (ajoutez-le sous catalogue.ajouter, ou retirez-le).")
+    for key, place in tables.items():
+        f = catalogue.field(key)
+        if f.kind != "table":
+            raise ConfigError(f"Formulaire de l'employeur : «\u202f{key}\u202f» n'est pas un tableau du catalogue ; "
+                              "placez-le avec apres_libelle, sous_libelle, cellule… (un tableau ou une liste seulement "
+                              "pour un champ de type tableau).")
+        columns = [c.key for c in f.columns or []]
+        stray = [column for column in place.headers if column not in columns]
+        if stray:
+            raise ConfigError(f"Formulaire de l'employeur : la colonne «\u202f{stray[0]}\u202f» de «\u202f{key}\u202f» "
+                              f"n'est pas une colonne de ce tableau ({', '.join(columns)}) : corrigez son nom, ou "
+                              f"ajoutez-la aux colonnes du tableau sous catalogue.modifier.")
     labels = frozenset(p.match for found in places.values() for p in found
                        if p.kind in ("after_label", "below_label", "cell", "grid") and p.match)
     return Form(catalogue=catalogue, version=mapping.fingerprint, earlier_versions=frozenset(mapping.earlier),

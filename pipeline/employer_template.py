@@ -486,6 +486,11 @@ class _Places:
     def find(self, place: FieldPlace) -> _Target | None:
         return getattr(self, f"_{place.kind}", self._unknown)(place)
 
+    def shows(self, place: FieldPlace) -> bool:
+        """Whether the form holds ``place``, as the reader finds it."""
+        finding = getattr(self.finder, place.kind, None)
+        return finding is None or finding(place) is not None
+
     def _unknown(self, place: FieldPlace) -> None:
         return None
 
@@ -705,9 +710,15 @@ class EmployerTemplate:
         self.tables: dict[str, _TableTarget] = {}
         missing: list[_Missing] = []
         catalogue = config.catalogue
+        # Every place of the mapping is on the blank form (a label mistyped in formulaire.yaml would have
+        # every report turned away for a field its manager filled); the values generer writes, at theirs.
         for f in catalogue.single_fields:
             found = config.form.places.get(f.key, ())
-            if not f.filled_by_generate or not found:
+            if not found:
+                continue
+            if not f.filled_by_generate:
+                if not any(places.shows(place) for place in found):
+                    missing.append(_Missing(f.key, f.label, _describe(found[0])))
                 continue
             target = next((t for t in map(places.find, found) if t is not None), None)
             if target is None:
@@ -716,19 +727,19 @@ class EmployerTemplate:
                 self.targets[f.key] = target
         for f in catalogue.table_fields:
             place = config.form.tables.get(f.key)
-            if place is None or f.key != cat.PREVIOUS_RESULTS:
-                continue  # only last year's objectives are written into a table
+            if place is None:
+                continue
             target = places.table(place)
             if target is None:
                 missing.append(_Missing(f.key, f.label, _describe(place)))
-            else:
+            elif f.key == cat.PREVIOUS_RESULTS:  # only last year's objectives are written into a table
                 self.tables[f.key] = target
         if missing:
             first = missing[0]
             more = f" (et {len(missing) - 1} autre{'s' * (len(missing) > 2)} : " + ", ".join(
                 m.key for m in missing[1:]) + ")" if len(missing) > 1 else ""
             raise TemplateError(
-                f"Le formulaire de l'employeur {config.employer_model_path.name} ne montre pas où écrire «\u202f"
+                f"Le formulaire de l'employeur {config.employer_model_path.name} ne montre pas l'emplacement de «\u202f"
                 f"{first.label}\u202f» ({first.key}) : {first.where} est introuvable{more}. Corrigez cet "
                 f"emplacement dans {Path(config.employer_form).name}, puis reconstruisez les modèles.")
         self._referenced = self._elements()

@@ -87,6 +87,20 @@ def test_a_place_for_a_field_the_catalogue_does_not_have_is_refused(tmp_path):
         config.form
 
 
+@pytest.mark.parametrize("place, said", [
+    ("besoins_formation: {liste: Formations demandées, colonnes: {intitule: '', duree: ''}}", "«\u202fduree\u202f»"),
+    ("objectifs: {tableau: {objectif: Objectif, delai: Délai}}", "«\u202fdelai\u202f»"),
+    ("nom: {liste: Nom, colonnes: {nom: ''}}", "n'est pas un tableau"),
+    ("objectifs: {liste: '', colonnes: {objectif: ''}}", "libellé sous lequel"),
+    ("objectifs: {tableau: {objectif: ''}}", "en-tête imprimé"),
+])
+def test_a_table_or_a_list_naming_a_column_or_a_field_it_does_not_have_is_refused(tmp_path, place, said):
+    """A column name mistyped in a list: its values went into a column no one reads, without a word."""
+    with pytest.raises(ConfigError) as raised:
+        load_config(workspace(tmp_path, MAPPING + f"  {place}\n")).form
+    assert said in raised.value.message
+
+
 def test_a_missing_or_unreadable_mapping_says_what_to_do(tmp_path):
     (tmp_path / "config.yaml").write_text("formulaire: absent.yaml\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="entretiens formulaire importer"):

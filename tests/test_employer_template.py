@@ -198,7 +198,12 @@ def test_the_template_is_the_employers_file_in_its_format_with_the_page_code(cam
     ("grade", {"apres_libelle": "Grade détenu"}, "«\u202fGrade\u202f» (grade) : après le libellé «\u202fGrade détenu"
                                                  "\u202f» est introuvable"),
     ("resultats", {"liste": "Rappel des objectifs", "colonnes": {"objectif": ""}},
-     "(resultats) : la liste sous «\u202fRappel des objectifs\u202f» est introuvable")])
+     "(resultats) : la liste sous «\u202fRappel des objectifs\u202f» est introuvable"),
+    # places generer writes nothing into: a report's value there would be read nowhere
+    ("besoins_formation", {"liste": "Formations souhaitées", "colonnes": {"intitule": "", "type": ""}},
+     "(besoins_formation) : la liste sous «\u202fFormations souhaitées\u202f» est introuvable"),
+    ("missions", {"sous_libelle": "Missions du poste (détail)"},
+     "(missions) : sous le libellé «\u202fMissions du poste (détail)\u202f» est introuvable")])
 def test_modeles_names_the_field_whose_place_the_form_does_not_show(tmp_path, key, place, said):
     config = write_workspace(tmp_path, "B_hopital_lignes")
     mapping = yaml.safe_load((tmp_path / "formulaire.yaml").read_text(encoding="utf-8"))
