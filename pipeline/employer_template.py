@@ -414,6 +414,7 @@ class _ListTarget:
     last: object
     number: tuple[int, str] | None = None
     boxes: str = ""  # the boxes a blank line prints after its blank (« ☐ atteint ☐ non atteint »), for new lines
+    bullet: str = ""  # the dash or bullet its lines start with, when not numbered
 
 
 _TYPED_NUMBER = re.compile(r"\s*(\d{1,2})(\s*[.)°])")
@@ -662,8 +663,10 @@ class _Places:
             return _ListTarget(place, items, doc.lines[found.rest.line].source)
         last = found.lines[-1]
         typed = _TYPED_NUMBER.match(doc.texts[last])
+        bullet = ITEM_MARK.match(doc.texts[last]) if typed is None else None
         return _ListTarget(place, items, doc.lines[last].source,
-                           (int(typed.group(1)) + 1, typed.group(2).strip()) if typed else None, printed_boxes)
+                           (int(typed.group(1)) + 1, typed.group(2).strip()) if typed else None, printed_boxes,
+                           bullet.group().strip() if bullet else "")
 
 
 # -- the template, loaded once; each report ---------------------------------------------------------
@@ -930,7 +933,7 @@ class EmployerTemplate:
         for values in rows[len(target.items):]:
             labelled = "".join(f"   {label}\u00a0: {str(values.get(key) or '').strip()}"
                                for key, label in place.headers.items() if label)
-            mark = f"{number[0]}{number[1]} " if number else ""
+            mark = f"{number[0]}{number[1]} " if number else f"{target.bullet} " if target.bullet else ""
             boxes = f"   {target.boxes}" if target.boxes else ""
             after = self.writer.insert_line_after(after, f"{mark}{head(values)}{labelled}{boxes}".rstrip())
             if number:

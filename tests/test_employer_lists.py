@@ -450,6 +450,8 @@ def test_boxes_on_a_list_s_lines_are_its_level_column_and_generer_keeps_them(tmp
     report = next(p for p in reports if "_300101_" in p.name)
     lines = [re.sub(r"\s+", " ", t) for t in texts(report) if "atteint" in t]
     assert [t.split(" ☐")[0].lstrip("1234. –") for t in lines] == PREVIOUS["300101"]
+    marks = [t.split()[0] for t in lines]  # the line added numbered, or dashed, as the others
+    assert marks == ["1.", "2.", "3.", "4."] or marks == ["–"] * 4
     assert all(t.endswith(re.sub(r"\s+", " ", LEVELS)) for t in lines)
     rows = read_report(report, config.form).tables[cat.PREVIOUS_RESULTS]
     assert [r["objectif"] for r in rows] == PREVIOUS["300101"] and {r["atteinte"] for r in rows} == {""}
