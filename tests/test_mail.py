@@ -151,6 +151,7 @@ def test_each_rejection_note_becomes_one_draft_for_its_evaluator_with_the_note_a
         assert who in message["Subject"]
         body = message.get_body(("plain",)).get_content()
         assert who in body and "avant le" in body and "le dossier partagé des comptes rendus" in body
+        assert "à déposer de nouveau" in body and "si la note le demande" not in body  # no hedge: always again
         assert APPRAISAL.label not in body  # what the evaluation says stays in the attachment
         (attachment,) = message.iter_attachments()
         note = next((config.outbox / "rejets").glob(f"CR {who.split()[1].title()} - note de rejet.docx"))

@@ -100,7 +100,7 @@ def _message(config: Config, *, mid: str, to_name: str, to_address: str, subject
 
 def _signature(config: Config) -> list[str]:
     contact = config.hr.reachable_at
-    return ["", *([f"Pour toute question : {contact}."] if contact else []), "", config.hr.name]
+    return ["", *([f"Pour toute question\u00a0: {contact}."] if contact else []), "", config.hr.name]
 
 
 def rejection_message(config: Config, *, key: str, evaluator: str, address: str, agent: str, file_name: str,
@@ -116,9 +116,10 @@ def rejection_message(config: Config, *, key: str, evaluator: str, address: str,
         f"Le compte rendu d'entretien professionnel {campaign} concernant {agent}, reçu le "
         f"{long_date(received)} sous le nom «\u202f{file_name}\u202f», ne peut pas être accepté en l'état.",
         "",
-        # What to do depends on why (not filled, incomplete, changed after signature...): the note says it.
-        "La note jointe indique pourquoi et ce qu'il faut faire. Le compte rendu est à déposer dans "
-        f"{config.hr.return_to} avant le {long_date(answer_by)}, si la note le demande.",
+        # What to do depends on why (not filled, incomplete, changed after signature...): the note says it;
+        # every reason asks for the report again, done.
+        "La note jointe indique pourquoi et ce qu'il faut faire\u00a0; le compte rendu est ensuite à déposer de "
+        f"nouveau dans {config.hr.return_to} avant le {long_date(answer_by)}.",
         *_signature(config),
     ])
     mid = message_id(REJECTION_NOTE, key, config.mail.sender)
