@@ -91,6 +91,13 @@ CODE_PROPERTY = "entretiens_code_page"
 #: What the template's footer reads where each report reads its identifier.
 IDENTIFIER_TOKEN = "[identifiant]"
 _TOKEN = IDENTIFIER_TOKEN.encode()
+# The agent's name where the form's header leaves a blank for it: « Agent : ______ », « Nom de
+# l'agent : ……… » (a header repeated on every page, printed before anyone fills the report).
+AGENT_TOKEN = "[agent]"
+_AGENT = AGENT_TOKEN.encode()
+AGENT_IN_HEADER = re.compile(
+    r"(?:^|\t|\s{2,})(?:(?:l['’]\s*)?agent(?:\s+(?:évalué|concerné)e?)?|nom\s+(?:et\s+prénom\s+)?de\s+l['’]\s*agent"
+    r"|prénom\s+et\s+nom\s+de\s+l['’]\s*agent)\s*:[ \u00a0\u202f]?(?P<blank>[ \u00a0\u202f_.…]*)$", re.IGNORECASE)
 _SPACES = " \u00a0\u202f"
 _LEADER_CHARS = ".…·_\t" + _SPACES
 # A label's colon and the space after it; more spaces are the blank (underlined spaces draw a line).
@@ -335,6 +342,7 @@ def build_employer_template(config, folder: Path) -> Path:
     # The template's own code names no agent: read on a page, it identifies nothing.
     picture = code_png(page_code(fingerprint, "", "")).getvalue()
     parts = writer.add_page_code(parts, token=IDENTIFIER_TOKEN, picture=picture, width_mm=CODE_WIDTH_MM)
+    parts = writer.fill_header_blanks(parts, AGENT_IN_HEADER, AGENT_TOKEN)
     if fmt == "odt":
         from .odf import parse_xml
         from .odf.editing import expand_repeats, serialize
@@ -707,7 +715,7 @@ class EmployerTemplate:
         layout = layout_of(package)
         self.root = package.xml_part(self.main)  # the parsed main part: the layout's elements
         self.stamp = layout.properties.get(STAMP_PROPERTY)
-        self.token_parts = [name for name, data in parts.items() if _TOKEN in data]
+        self.token_parts = [name for name, data in parts.items() if _TOKEN in data or _AGENT in data]
         places = _Places(layout, config.form, self.writer)
         self.targets: dict[str, _Target] = {}
         self.tables: dict[str, _TableTarget] = {}
@@ -841,8 +849,10 @@ class EmployerTemplate:
                                  twin)
         changed = {self.main: self.writer.serialize(root), self.writer.CODE_PICTURE: code_png(code).getvalue()}
         shown = escape(identifier).encode()
+        agent = escape(" ".join(str(values.get(key) or "").strip() for key in (cat.FIRST_NAME, cat.LAST_NAME)
+                                if str(values.get(key) or "").strip())).encode()
         for name in self.token_parts:
-            changed[name] = self.parts[name].replace(_TOKEN, shown)
+            changed[name] = self.parts[name].replace(_TOKEN, shown).replace(_AGENT, agent)
         now = _now()
         core = {"dc:identifier": identifier, "cp:version": self.version, "cp:contentStatus": self.fingerprint(context)}
         if self.format == "docx":

@@ -957,3 +957,50 @@ def test_a_box_drawn_by_the_letter_o_is_ticked_by_an_x_typed_over_it(tmp_path, b
     (report,) = generate(config, today=TODAY).reports
     assert f"Encadrement :    {ticked}" in line_texts(report)
     assert read_report(report, config.form).values["encadre_agents"] == "oui"
+
+
+def _form_with_header(path: Path, header: list[str], underlined: bool = False) -> Path:
+    """A small form of labelled lines whose page header prints ``header`` (its last line's blank made of
+    underlined spaces when ``underlined``)."""
+    document = docx.Document()
+    paragraphs = document.sections[0].header.paragraphs
+    paragraphs[0].text = header[0]
+    for text in header[1:]:
+        paragraph = document.sections[0].header.add_paragraph(text)
+    if underlined:
+        paragraph.add_run(" " * 30).underline = True
+    document.add_heading("COMPTE RENDU D'ENTRETIEN PROFESSIONNEL", level=1)
+    for text in ("Nom : ", "Prénom : ", "Fin du formulaire."):
+        document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("header, underlined, shown", [
+    (["Mairie de Lavaur", "Agent : ____________________"], False, "Agent : Élodie Martin"),
+    (["Mairie de Lavaur", "Nom de l’agent : ……………………"], False, "Nom de l’agent : Élodie Martin"),
+    (["Mairie de Lavaur", "Agent\u00a0:"], True, "Agent\u00a0: Élodie Martin"),
+    (["Mairie de Lavaur\tAgent évalué : ________"], False, "Mairie de Lavaur\tAgent évalué : Élodie Martin"),
+    (["Agent comptable : M. Dupont"], False, "Agent comptable : M. Dupont"),  # no blank: left as printed
+])
+@pytest.mark.parametrize("suffix", [".docx", ".odt"])
+def test_the_agent_s_name_fills_the_blank_a_page_header_leaves_for_it(tmp_path, convert, header, underlined, shown,
+                                                                       suffix):
+    """Form I's header repeats « Agent : ____ » on every page: generer writes the agent's name there
+    (before, every page of every report left it blank), in the .docx and in the .odt LibreOffice saves."""
+    from tests.conftest import write_csv
+
+    model = _form_with_header(tmp_path / "modele.docx", header, underlined)
+    if suffix == ".odt":
+        model = convert([model], "odt") / "modele.odt"
+        (tmp_path / "modele.odt").write_bytes(model.read_bytes())
+    (tmp_path / "formulaire.yaml").write_text(yaml.safe_dump({
+        "modele": f"modele{suffix}", "empreinte": "F-0123456789", "nom": "Formulaire à en-tête",
+        "emplacements": {"nom": {"apres_libelle": "Nom"}, "prenom": {"apres_libelle": "Prénom"}}},
+        allow_unicode=True), encoding="utf-8")
+    row = {"matricule": "500001", "nom": "Martin", "prénom": "Élodie", "évaluateur": "Sophie Durand"}
+    write_csv(tmp_path / "agents.csv", [row], header=list(row))
+    (tmp_path / "config.yaml").write_text("liste_agents: agents.csv\nformulaire: formulaire.yaml\n", encoding="utf-8")
+    (report,) = generate(load_config(tmp_path / "config.yaml"), today=TODAY).reports
+    printed = [line.rstrip() for text in layout(report).headers for line in text.split("\n")]
+    assert shown in printed, printed

@@ -580,3 +580,105 @@ def strip_bookmarks(el: etree._Element) -> None:
     """Remove the bookmarks in ``el`` (a copied row: a bookmark's name is unique), their tails kept."""
     for mark in list(el.iter(*_BOOKMARKS)):
         _remove(mark)
+
+
+def fill_header_blanks(parts: dict[str, bytes], pattern, token: str) -> dict[str, bytes]:
+    """The package with ``token`` written over the blank of each header paragraph (styles.xml's
+    master pages) whose text ``pattern`` matches, its group ``blank`` the blank (« Agent : ______ »,
+    underscores or spaces, a span's underlined ones): where the blank starts, the rest of it gone."""
+    parts = dict(parts)
+    styles = parse_xml(parts[STYLES_PART])
+    changed = False
+    for header in styles.iter(*_HEADERS):
+        for p in header.iter(_P, _H):
+            slots = _text_slots(p)
+            match = pattern.search("".join(text for _, _, text in slots))
+            if match is None:
+                continue
+            _replace_span(slots, match.start("blank"), match.end("blank"), token, p)
+            changed = True
+    if changed:
+        parts[STYLES_PART] = serialize(styles)
+    return parts
+
+
+def _text_slots(p: etree._Element) -> list[tuple[etree._Element, str, str]]:
+    """A paragraph's text in order, as (element, where, text): ``text`` or ``tail`` of an element,
+    ``s`` a text:s (its spaces), ``tab`` a text:tab."""
+    slots: list[tuple[etree._Element, str, str]] = []
+
+    def walk(el: etree._Element) -> None:
+        if el.text:
+            slots.append((el, "text", el.text))
+        for child in el:
+            if child.tag == _S:
+                slots.append((child, "s", " " * _count(child)))
+            elif child.tag == _TAB:
+                slots.append((child, "tab", "\t"))
+            elif child.tag == _SPAN or child.tag == qn("text:a"):
+                walk(child)
+            if child.tail:
+                slots.append((child, "tail", child.tail))
+
+    walk(p)
+    return slots
+
+
+def _count(space: etree._Element) -> int:
+    try:
+        return max(1, int(space.get(qn("text:c")) or 1))
+    except ValueError:
+        return 1
+
+
+def _replace_span(slots, start: int, end: int, token: str, p: etree._Element) -> None:
+    """Characters ``start`` to ``end`` of the slots' text replaced by ``token``, written at ``start``
+    (the slots edited from the last: a text:s removed hands its tail, already edited, to what precedes it)."""
+    spans, position = [], 0
+    for el, where, text in slots:
+        spans.append((position, position + len(text)))
+        position += len(text)
+    first = next((n for n, (a, b) in enumerate(spans) if max(a, start) < min(b, end) and slots[n][1] != "tab"), None)
+    if first is None:  # nothing to write over (« Agent : » and the paragraph's end): the value after it
+        span = etree.SubElement(p, _SPAN)
+        span.text = token
+        return
+    for n in range(len(slots) - 1, -1, -1):
+        el, where, text = slots[n]
+        a, b = spans[n]
+        low, high = max(a, start), min(b, end)
+        if low >= high or where == "tab":
+            continue
+        kept = text[:low - a] + (token if n == first else "") + text[high - a:]
+        if where == "text":
+            el.text = kept
+        elif where == "tail":
+            el.tail = kept
+        else:  # text:s: the spaces outside the blank kept, the token where the blank starts
+            before, after = low - a, b - high
+            if n == first and before:
+                el.set(qn("text:c"), str(before))
+                el.tail = token + " " * after + (el.tail or "")
+                continue
+            if n == first:
+                _text_before(el, token)
+            if before + after:
+                el.set(qn("text:c"), str(before + after))
+            else:
+                _drop(el)
+
+
+def _text_before(el: etree._Element, text: str) -> None:
+    previous = el.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent = el.getparent()
+        parent.text = (parent.text or "") + text
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove ``el``, its tail kept where it was."""
+    if el.tail:
+        _text_before(el, el.tail)
+    el.getparent().remove(el)

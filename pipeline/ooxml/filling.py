@@ -562,3 +562,36 @@ def strip_bookmarks(el: etree._Element) -> None:
     """Remove the bookmarks in ``el`` (a copied row: a bookmark's name is unique)."""
     for mark in list(el.iter(_BOOKMARK_START, _BOOKMARK_END)):
         mark.getparent().remove(mark)
+
+
+def fill_header_blanks(parts: dict[str, bytes], pattern, token: str) -> dict[str, bytes]:
+    """The package with ``token`` written over the blank of each header paragraph whose text (its
+    tabs as ``\\t``) ``pattern`` matches, its group ``blank`` the blank (« Agent : ______ »): in the
+    blank's first run, keeping its formatting (an underlined blank shows the value underlined)."""
+    parts = dict(parts)
+    for name in [n for n in parts if posixpath.dirname(n) == "word" and posixpath.basename(n).startswith("header")
+                 and n.endswith(".xml")]:
+        root = parse_xml(parts[name])
+        changed = False
+        for p in root.iter(_P):
+            nodes = list(p.iter(_T, _TAB))
+            text = "".join(node.text or "" if node.tag == _T else "\t" for node in nodes)
+            match = pattern.search(text)
+            if match is None:
+                continue
+            start, end, position, written = match.start("blank"), match.end("blank"), 0, False
+            for node in nodes:
+                size = len(node.text or "") if node.tag == _T else 1
+                low, high = max(position, start), min(position + size, end)
+                if node.tag == _T and low < high:
+                    cut = node.text
+                    _set_text(node, cut[:low - position] + ("" if written else token) + cut[high - position:])
+                    written = True
+                position += size
+            if not written:  # « Agent : » ended by a tab or nothing: the value after it
+                run = etree.SubElement(p, _R)
+                run.append(_text_element(token))
+            changed = True
+        if changed:
+            parts[name] = serialize(root)
+    return parts
