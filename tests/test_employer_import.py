@@ -1549,3 +1549,51 @@ def test_a_regulatory_part_whose_title_is_printed_but_nothing_under_it_recognise
     said = missing_parts_said(mapping)
     assert any(s.startswith("les objectifs de l'année à venir (la partie") and "aucun tableau reconnu" in s
                for s in said), said
+
+
+# -- form J (a hospital's Word form): yes/no questions, a legend of codes, a blank before an empty line ---
+
+
+@needs_reader
+@pytest.mark.parametrize("other", ["L'agent souhaite une mobilité", "Souhaite un entretien de carrière",
+                                   "L'agent a-t-il suivi une formation cette année"])
+def test_a_yes_no_question_is_not_another_yes_no_field_for_its_boxes_alone(other):
+    """Oui / Non boxes say nothing of which question they answer: « L'agent souhaite une mobilité » was
+    read as the last échelon's question (every agent wanting a mobility « au dernier échelon »)."""
+    layout = small_form("Nom : \t", "Prénom : \t", f"{other} :   ☐ Oui     ☐ Non",
+                        "Au dernier échelon du grade depuis 3 ans ou plus :   ☐ Oui     ☐ Non",
+                        "Date de l'entretien : \t")
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.places["echelon_sommital"].spec["libelle"] == "Au dernier échelon du grade depuis 3 ans ou plus"
+    assert all(p.spec.get("libelle") != other for key, p in mapping.places.items() if not p.added)
+
+
+@needs_reader
+def test_a_table_whose_header_lists_codes_takes_them_as_choices_and_the_legend_s_meanings():
+    """« Type (T1 / T2 / T3) » over « T1 : adaptation immédiate au poste de travail ; T2 : … »: the choices
+    are T1, T2, T3 with the form's meanings (they were « adaptation immédiate… », « T2 : adaptation… »,
+    and every report with a training asked for was turned away); « Formation souhaitée » and « Avis du
+    responsable » are the training table's columns."""
+    layout = small_form("Nom : \t", "Prénom : \t", "Date de l'entretien : \t")
+    at = next(n for n, b in enumerate(layout.blocks) if b.__class__ is Line and "BESOINS" in b.text)
+    layout.blocks[at + 1:at + 1] = [
+        table([["Formation souhaitée", "Type (T1 / T2 / T3)", "Avis du responsable"], ["", "", ""], ["", "", ""]]),
+        line("T1\u00a0: adaptation immédiate au poste de travail\u00a0; T2\u00a0: adaptation à l'évolution prévisible "
+             "des métiers\u00a0; T3\u00a0: développement des qualifications ou acquisition de nouvelles qualifications.")]
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.places[cat.TRAINING_NEEDS].spec == {"tableau": {
+        "intitule": "Formation souhaitée", "type": "Type (T1 / T2 / T3)", "avis": "Avis du responsable"}}
+    (column,) = [c for c in mapping.modified[cat.TRAINING_NEEDS]["columns"] if c["key"] == "type"]
+    assert column["choices"] == ["T1", "T2", "T3"]
+    assert column["meanings"]["T3"] == "développement des qualifications ou acquisition de nouvelles qualifications"
+
+
+@needs_reader
+def test_a_label_with_its_own_dotted_tab_over_an_empty_line_is_written_after_on_its_line():
+    """« Date de l'entretien : <tab to a dotted stop> » then an empty line (spacing): the date goes on the
+    dots, not under them (generer wrote it on a line of its own)."""
+    layout = small_form("Nom : \t", "Prénom : \t", "Date de l'entretien : \t")
+    at = next(n for n, b in enumerate(layout.blocks) if b.__class__ is Line and b.text.startswith("Date de l'ent"))
+    layout.blocks.insert(at + 1, line(""))
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.places[cat.REVIEW_DATE].spec == {"apres_libelle": "Date de l'entretien"}

@@ -176,7 +176,7 @@ def table_spec(f: Field | None, c: Candidate) -> tuple[dict[str, Any], list[dict
                 choices = choice_keys([choice for choice, _ in legend], catalogue_choices)
                 column.update(kind="choice", choices=choices)
                 meanings = {choice: meaning for choice, (_, meaning) in zip(choices, legend) if meaning}
-                if meanings and not set(choices) <= set(catalogue_choices or []):
+                if meanings:  # what the form says its codes mean (« T3 : développement des qualifications… »)
                     column["meanings"] = meanings
                 elif set(choices) <= set(catalogue_choices or []):
                     column.pop("meanings", None)

@@ -149,6 +149,9 @@ def _table_score(f: Field, c: Candidate) -> float:
     return value
 
 
+_YES_NO = frozenset({"oui", "non"})  # the choices of any question: they tell no field from another
+
+
 def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[str | None, str | None]) -> float:
     """How sure it is that place ``c`` holds field ``f`` (0 to 1)."""
     if c.kind == "form_field":
@@ -171,9 +174,10 @@ def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[st
         value = text_score(f, c)
         if f.key in criteria and value < SURE:
             return 0.0  # an employer's own criteria are its own fields
-        if c.kind == "boxes" and f.choices and len(c.options) >= 2 and \
-                {normalize_label(o) for o in c.options} == {normalize_label(choice) for choice in f.choices}:
-            value = max(value, SURE)  # its boxes print the field's own choices, all of them
+        offered = {normalize_label(o) for o in c.options}
+        if c.kind == "boxes" and f.choices and len(c.options) >= 2 and offered != _YES_NO and \
+                offered == {normalize_label(choice) for choice in f.choices}:
+            value = max(value, SURE)  # its boxes print the field's own choices, all of them (not any yes or no)
     words = tokens(core(c.text))
     if f.kind == "date" and "date" not in words and not fold(printed(c.text)).endswith(" le"):
         value *= 0.85

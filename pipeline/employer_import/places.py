@@ -105,8 +105,9 @@ class Walk:
         if labels:
             last_alone = len(labels) == 1 and not clean(labels[0][2]).strip(" .…_\t")
             # « Label : » and nothing after it, over an empty line: that line is where to write.
+            # (a tab to a stop drawing a leader is a blank on the line itself: « Date : <tab>……… »)
             blank_under = cell is None and len(labels[0][2]) <= 2 and not labels[0][2].strip() and \
-                isinstance(following, Line) and \
+                not any(p.kind == "tab" and p.leader for p in line.pieces) and isinstance(following, Line) and \
                 following.control is None and not clean(following.text).strip() and \
                 not any(p.kind == "field" for p in following.pieces)
             if last_alone and (zone or area or blank_under):

@@ -222,6 +222,14 @@ def _legend(table: Candidate, text: str) -> bool:
             n, option = codes[fold(code)]
             table.meanings.setdefault(n, {})[option] = meaning.strip(" .")
         return True
+    # Codes a header lists in brackets (« Type (T1 / T2 / T3) »), each meaning given under the table.
+    named = {fold(code): (n, code) for n, header in enumerate(table.headers)
+             for inner in re.findall(r"\(([^()]*)\)", header) if re.search(r"[/,]", inner)
+             for code in re.split(r"\s*[/,]\s*", inner.strip()) if re.fullmatch(r"\w{1,4}", code)}
+    if len(pairs) >= 2 and all(fold(code) in named for code, _ in pairs):
+        column = named[fold(pairs[0][0])][0]
+        table.legends[column] = [(named[fold(code)][1], meaning.strip(" .\u00a0\u202f")) for code, meaning in pairs]
+        return True
     match = re.match(r"\s*(?P<head>[^:]{1,40}?)\s*:\s*(?P<items>.+)$", text)
     if not match:
         return False
