@@ -85,6 +85,13 @@ def report_context(catalogue: Catalogue, campaign: str, row: RosterRow,
                    previous: list[str]) -> dict:
     """The docxtpl context of one report: ``f`` field values, ``t`` table rows."""
     values = {f.key: row.values.get(f.key, "") for f in catalogue.single_fields}
+    for f in catalogue.single_fields:  # a date as the form prints one (« 16/12/2026 »), however the roster wrote it
+        if f.kind == "date" and values[f.key]:
+            try:
+                day = parse_date(str(values[f.key]))
+            except UnreadableDate:
+                continue
+            values[f.key] = format_date(day) if day else values[f.key]
     if cat.EVALUATOR in values:  # «\u202fCéline Roux, par délégation de Benoît Girard\u202f» with a delegate
         values[cat.EVALUATOR] = row.evaluator_on_form
     values[cat.CAMPAIGN] = campaign

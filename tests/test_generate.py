@@ -181,6 +181,18 @@ def test_generate_writes_an_excel_time_as_hours_and_minutes(tmp_path):
     assert "09:30" in text or "9 h 30" in text
 
 
+@pytest.mark.parametrize("written", ["2026-12-14", "14/12/2026 00:00:00", "14-12-2026", dt.date(2026, 12, 14)])
+def test_a_date_of_the_roster_is_written_in_the_report_as_the_form_prints_dates(tmp_path, written):
+    """A roster exported with ISO dates (or an Excel date, a time left on it): the report says
+    « 14/12/2026 », not « 2026-12-14 » (a hospital's HR exported its roster so)."""
+    from pipeline.read import read_report
+
+    result = run(tmp_path, [agent(100711, "Martin", "Élodie", **{"date d'entretien": written})],
+                 name="agents.xlsx" if isinstance(written, dt.date) else "agents.csv")
+    (report,) = result.reports
+    assert read_report(report, DEFAULT).values[cat.REVIEW_DATE] == "14/12/2026"
+
+
 # -- bad rosters: reported by line, the other rows still generated --------------------------
 
 
