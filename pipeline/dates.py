@@ -58,6 +58,25 @@ TEXTUAL = re.compile(r"(?P<day>\d{1,2})(?P<first>er)? (?P<month>[a-z]+)\.? (?P<y
 MIN_YEAR, MAX_YEAR = 1900, 2100  # outside: a typo, not a review date
 
 
+# A date among other words (« Claire Fontaine, le 23/11/2026 »): numeric, or a day, a month's name, a year.
+_DATE_AMONG_WORDS = re.compile(r"(?<!\d)\d{1,2} ?([/.-]) ?\d{1,2} ?\1 ?(?:\d{4}|\d{2})(?!\d)"
+                               r"|(?<!\d)\d{1,2}(?:er)? [a-zéû]{3,}\.? \d{4}(?!\d)", re.IGNORECASE)
+
+
+def date_among_words(text: str | None) -> str | None:
+    """The one date written among other words in ``text`` (a signatory's box holding « name, date and
+    signature »), as written; ``None`` when there is none, or more than one."""
+    if not text:
+        return None
+    found = [m.group() for m in _DATE_AMONG_WORDS.finditer(text)]
+    if len(found) != 1:
+        return None
+    try:
+        return found[0] if parse_date(found[0]) else None
+    except UnreadableDate:
+        return None
+
+
 def parse_date(text: str | None) -> date | None:
     """Read a date written in a form; ``None`` when the field is empty.
 

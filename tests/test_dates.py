@@ -330,3 +330,14 @@ def test_hospital_preset_follows_decret_2020_719():
 def test_deadline_rules_are_frozen():
     with pytest.raises(AttributeError):
         PRESETS["etat"].agent_days = 99  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Claire Fontaine, le 23/11/2026", "23/11/2026"), ("Fait à Lyon le 2 décembre 2026, C. Fontaine", "2 décembre 2026"),
+    ("T. Vasseur 25.11.26", "25.11.26"), ("Du 23/11/2026 au 24/11/2026", None), ("Claire Fontaine", None),
+    ("le 31/02/2026", None), ("", None)])
+def test_a_date_among_other_words_is_found_when_there_is_one(text, found):
+    """A signatory's box holds name, date and signature: its date read among the words."""
+    from pipeline.dates import date_among_words
+
+    assert date_among_words(text) == found

@@ -9,6 +9,7 @@ with « : » or leaders) still match; a file that is no form gets its French rep
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import io
 import json
@@ -1597,3 +1598,36 @@ def test_a_label_with_its_own_dotted_tab_over_an_empty_line_is_written_after_on_
     layout.blocks.insert(at + 1, line(""))
     mapping, _ = map_layout(layout, cat.DEFAULT)
     assert mapping.places[cat.REVIEW_DATE].spec == {"apres_libelle": "Date de l'entretien"}
+
+
+@needs_reader
+@pytest.mark.parametrize("box", ["Nom, date et signature", "Nom, prénom, date et signature"])
+def test_a_table_of_signatories_boxes_places_each_signature_and_its_date(box):
+    """« L'évaluateur | L'agent | L'autorité… » over « Nom, date et signature » and room to write: each
+    box is its signatory's name and date (before, none was placed and every signature made optional: a
+    report nobody signed was accepted as signed by its evaluator). A part « L'AGENT » printed in
+    capitals does not end the signatures' part at the column « L'agent »."""
+    from pipeline.employer_form import EmployerFormFile, employer_form
+    from pipeline.employer_read import read_layout
+
+    layout = small_form("L'AGENT", "Nom : \t", "Prénom : \t", "Date de l'entretien : \t")
+    at = next(n for n, b in enumerate(layout.blocks) if b.__class__ is Line and b.text == "VI. SIGNATURES")
+    room = [Line([Piece("text", box)]), Line(), Line(), Line()]
+    signatories = Table(rows=[[Cell(0, c, blocks=[line(t)]) for c, t in enumerate(
+        ["L'évaluateur", "L'agent", "L'autorité investie du pouvoir de nomination"])],
+        [Cell(1, c, blocks=[Line(list(p.pieces)) for p in room]) for c in range(3)]], grid_columns=3)
+    layout.blocks[at + 1:] = [signatories]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    boxes = {key: (mapping.places[key].spec.get("occurrence", 1), mapping.places[key].checked) for key in (
+        "signature_evaluateur", cat.EVALUATOR_SIGNATURE_DATE, "signature_agent_observations", cat.AGENT_ACK_DATE,
+        "visa_autorite", cat.VISA_DATE)}
+    assert boxes == {"signature_evaluateur": (1, True), cat.EVALUATOR_SIGNATURE_DATE: (1, True),
+                     "signature_agent_observations": (2, True), cat.AGENT_ACK_DATE: (2, True),
+                     "visa_autorite": (3, True), cat.VISA_DATE: (3, True)}
+    assert mapping.modified[cat.EVALUATOR_SIGNATURE_DATE]["label"] == "L'évaluateur : date"
+    signatories.rows[1][0].blocks.insert(1, line("Claire Fontaine, le 23/11/2026"))
+    form = employer_form(mapping.adapted(), EmployerFormFile.model_validate(mapping.as_data()))
+    report = read_layout(layout, form, path=Path("copie.docx"), name="copie.docx")
+    assert report.values["signature_evaluateur"] == "Claire Fontaine, le 23/11/2026"
+    assert report.dates[cat.EVALUATOR_SIGNATURE_DATE] == dt.date(2026, 11, 23)
+    assert report.values["signature_agent_observations"] == "" and report.dates[cat.AGENT_ACK_DATE] is None

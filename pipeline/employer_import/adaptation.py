@@ -171,6 +171,8 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
     it is (« Date » alone)."""
     if c.kind == "after_label" and c.field_kind == "date" and c.context:  # « … le ____/____/______ »
         return c.context
+    if c.kind == "below_label" and c.field_kind == "date" and c.context:  # a signatory's box: its date
+        return f"{sentence(core(c.context))} : date"
     if c.kind == "below_label" and c.label.startswith("(") and c.title:
         text = sentence(c.title)
     elif c.kind == "table" or c.kind == "below_label" and is_title_text(c.label):
@@ -353,7 +355,8 @@ def _scope_places(mapping: Mapping, found: list[Candidate]) -> None:
             continue
         placed.spec["section"] = section
         under = [o for o in same if o.heading_or_title == section or o.title == section]
-        rank = next((n for n, o in enumerate(sorted(under, key=lambda o: o.line), 1) if o is c), 1)
+        # its rank among the places printed there (two places of one room, a name's and a date's, are one)
+        rank = sorted({o.line for o in under}).index(c.line) + 1 if c.line in {o.line for o in under} else 1
         if rank > 1:
             placed.spec["occurrence"] = rank
 

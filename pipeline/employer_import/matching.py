@@ -162,8 +162,10 @@ def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[st
         fit = _KIND_FIT[f.kind].get(c.kind, 0.0)
     if not fit or c.self_assessment or c.handwritten and is_generic(c.text):
         return 0.0
-    if c.kind == "after_label" and c.field_kind == "date" and f.kind != "date":
-        return 0.0  # the date after « … le »: a date's place only
+    if c.kind in ("after_label", "below_label") and c.field_kind == "date" and f.kind != "date":
+        return 0.0  # the date after « … le », a signatory's box's date: a date's place only
+    if c.kind == "below_label" and c.field_kind == "text" and f.kind == "date":
+        return 0.0  # a signatory's box's name, its date another place
     if (f.key in criteria or c.criteria) and f.kind != "choice":
         return 0.0
     if f.kind == "table":

@@ -141,6 +141,27 @@ def _label_cell(walk: Walk, table: Table, cell: Cell, text: str, header: int | N
     below = _own_cell(table, cell.row + cell.row_span, cell.column)
     if below is not None and not cell_text(below) and not _is_column_header(table, cell):
         walk.add(Candidate("cell", printed(text), number, direction="below", mark={"cell": below}))
+        return
+    _room_in_cell(walk, cell, text, number)
+
+
+def _room_in_cell(walk: Walk, cell: Cell, text: str, number: int) -> None:
+    """A label over empty lines in its own cell (« Nom, date et signature » in a signatory's column): the
+    room under it is the place; a label naming a date and a name or signature is a date's place too
+    (its date read among the words written there)."""
+    lines = [b for b in cell.blocks if isinstance(b, Line)]
+    label = next((line for line in lines if clean(line.text).strip()), None)
+    after = lines[lines.index(label) + 1:] if label is not None else []
+    if not after or any(clean(line.text).strip() for line in after) or any(isinstance(b, Table) for b in cell.blocks):
+        return
+    words = set(tokens(text))
+    dated = "date" in words and bool(words & {"nom", "signature", "visa"})
+    # Two places then: the name's (a text's only) and the date's (a date's only), on the same room.
+    walk.add(Candidate("below_label", printed(text), number, field_kind="text" if dated else None,
+                       mark={"below": (cell.blocks, label)}))
+    if dated:
+        walk.add(Candidate("below_label", printed(text), number, field_kind="date",
+                           mark={"below": (cell.blocks, label)}))
 
 
 def _group_label(table: Table, cell: Cell) -> str | None:

@@ -235,8 +235,11 @@ class Document:
                     numbered = ROMAN_NUMBERING.match(text)
                     if numbered and capitals(text[numbered.end():]):
                         titles[i] = 1
+            parts = {" ".join(part.split()) for part in self.form.parts}
             for section in (*self.labels.sections, *self.form.parts):  # the form's parts, as the mapping says
                 for i in self.exact.get(label_key(section), ()):
+                    if section not in self.labels.sections and " ".join(texts[i].split()) not in parts:
+                        continue  # a part as printed, its case too: « L'AGENT » is a part, « L'agent » a column's
                     numbered = NUMBERING.match(texts[i])
                     titles.setdefault(i, numbered.group(1).count(".") + 1 if numbered else None)
             self._titles, self._title_lines = titles, sorted(titles)
