@@ -1631,3 +1631,32 @@ def test_a_table_of_signatories_boxes_places_each_signature_and_its_date(box):
     assert report.values["signature_evaluateur"] == "Claire Fontaine, le 23/11/2026"
     assert report.dates[cat.EVALUATOR_SIGNATURE_DATE] == dt.date(2026, 11, 23)
     assert report.values["signature_agent_observations"] == "" and report.dates[cat.AGENT_ACK_DATE] is None
+
+
+@needs_reader
+@pytest.mark.parametrize("instruction", ["Sur l'entretien, ses perspectives et ses attentes :",
+                                         "Ce que l'agent souhaite ajouter :"])
+def test_lines_under_an_instruction_right_under_a_part_s_title_are_that_part_s_field(instruction):
+    """« IX. OBSERVATIONS DE L'AGENT » over « Sur l'entretien, ses perspectives et ses attentes : » and lines
+    to write on: the agent's observations (before, a field of the form's own, the catalogue's said absent),
+    named « Observations de l'agent : sur l'entretien… » in the notes."""
+    layout = small_form("Nom : \t", "Prénom : \t", "Date de l'entretien : \t")
+    at = next(n for n, b in enumerate(layout.blocks) if b.__class__ is Line and b.text == "VI. SIGNATURES")
+    layout.blocks[at:at] = [line("VII. OBSERVATIONS DE L'AGENT"), line(instruction), line("\t"), line("\t")]
+    mapping, checked = map_layout(layout, cat.DEFAULT)
+    placed = mapping.places["observations_agent"]
+    assert placed.spec == {"sous_libelle": instruction.rstrip(" :")} and checked and placed.checked
+    label = mapping.modified["observations_agent"]["label"]
+    assert label.startswith("Observations de l'agent : ") and label.endswith(instruction.rstrip(" :")[1:])
+
+
+@needs_reader
+@pytest.mark.parametrize("printed_label, label", [
+    ("Appréciation générale exprimant la valeur professionnelle de l'agent (à remplir obligatoirement).",
+     "Appréciation générale exprimant la valeur professionnelle de l'agent"),
+    ("Appréciation générale (obligatoire) :", "Appréciation générale")])
+def test_an_instruction_and_a_sentence_s_full_stop_are_not_part_of_a_label_as_notes_say_it(printed_label, label):
+    layout = small_form("Nom : \t", "Prénom : \t", "Date de l'entretien : \t",
+                        criteria=[line(printed_label), line("\t"), line("\t")])
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    assert mapping.modified.get("appreciation_generale", {}).get("label", "Appréciation générale") == label

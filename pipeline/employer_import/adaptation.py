@@ -162,6 +162,9 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
 
 
+_WHOSE = frozenset({"agent", "evaluateur", "autorite"})  # words that say whose, not what
+
+
 def label_of(c: Candidate, f: Field | None = None) -> str:
     """The label HR and the rejection notes will name the field by: as printed, instructions in
     brackets left out, a title in capitals as a sentence, a generic label with whose it is
@@ -187,6 +190,10 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
     text = without_instructions(text)
     if in_capitals(text):
         text = sentence(text)
+    if c.kind == "below_label" and c.under_title and c.title and f is not None and \
+            not (set(tokens(core(text))) & set(tokens(core(f.label)))) - _WHOSE:
+        # An instruction under the part's title (« Sur l'entretien, ses perspectives… »): the part says what it is.
+        return f"{sentence(core(c.title))} : {_lower_first(text)}"
     # Whose a generic label is: the group heading it is printed under; for the evaluator's and the
     # authority's (« Nom et prénom », « Date du visa »), that heading's or their part of the form's.
     role = candidate_role(c)

@@ -58,6 +58,7 @@ class Candidate:
     management: bool = False  # a criterion under a heading about management (encadrement)
     self_assessment: bool = False  # grid: the agent's own row
     handwritten: bool = False  # a « Signature » line: seen on paper, not typed
+    under_title: bool = False  # below_label: its label printed right under its part's title
     # cell: a header of a table of one empty row, read as labels over their values; the table
     # candidate it is the other reading of (the match takes one reading or the other, never both).
     alternative_of: "Candidate | None" = field(default=None, repr=False)

@@ -81,6 +81,8 @@ def _candidate_texts(c: Candidate) -> list[tuple[tuple[str, ...], float]]:
         # The lines (or the box) under a title, or under the instruction of a title or a heading.
         over = c.context if c.context_kind == "heading" and text.startswith("(") else None
         texts += [(tokens(core(t)), 1.0) for t in (over, c.title) if t]
+    elif c.kind == "below_label" and c.under_title and c.title:  # the part's own text, under its instruction
+        texts.append((tokens(core(c.title)), 0.95))
     if c.kind == "table" and c.list_columns is not None and c.title:  # a list under a part: the part's table
         texts.append((tokens(core(c.title)), 0.95))
     if c.kind == "grid" and c.row:

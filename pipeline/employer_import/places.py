@@ -41,6 +41,7 @@ class Walk:
         self.table_title: str | None = None  # the line before a table
         self.column_context: str | None = None  # the header over the cell being read
         self.titles: list[str] = []  # the form's parts, as printed, in order
+        self.title_line = -2  # the last part's title's line
 
     def blocks(self, blocks: list, cell: Cell | None = None, table: Table | None = None) -> None:
         i = 0
@@ -96,6 +97,7 @@ class Walk:
             return i + 1 + len(items)
         if cell is None and is_title_text(text, line) or line.heading:
             self.set_title(text)
+            self.title_line = self.number(line)
             if zone or area:
                 self.below_label(printed(text), blocks, line)
             return i + 1 + zone
@@ -152,8 +154,12 @@ class Walk:
         return self.numbers.get(id(line), -1)
 
     def below_label(self, label: str, blocks: list, line: Line) -> None:
-        """A place on the lines of leaders under ``line`` of ``blocks``, named by ``label``."""
-        self.add(Candidate("below_label", label, self.number(line), mark={"below": (blocks, line)}))
+        """A place on the lines of leaders under ``line`` of ``blocks``, named by ``label`` (and by the
+        part's title when it is printed right under it: « IX. OBSERVATIONS DE L'AGENT » over « Sur
+        l'entretien, ses perspectives et ses attentes : »)."""
+        number = self.number(line)
+        self.add(Candidate("below_label", label, number, under_title=number == self.title_line + 1,
+                           mark={"below": (blocks, line)}))
 
     def set_title(self, text: str) -> None:
         self.title, self.heading, self.question, self.table_title = clean(text).strip(), None, None, None

@@ -54,7 +54,8 @@ _ROLE_PHRASES = (
 _ROLE_TOKENS = {"evaluateur": "evaluateur", "autorite": "autorite", "visa": "autorite", "agent": "agent"}
 # Words in brackets that tell the person filling the form what to do, not what the field is.
 _INSTRUCTION_RE = re.compile(r"\s*\((?:[àa] )?cocher[^)]*\)|\s*\((?:facultati(?:f|ve)|le cas [ée]ch[ée]ant|"
-                             r"obligatoire|en toutes lettres|jj/mm/aaaa)\)", re.IGNORECASE)
+                             r"(?:[àa] (?:remplir|renseigner|compléter) )?obligatoire(?:ment)?|en toutes lettres|"
+                             r"jj/mm/aaaa)\)", re.IGNORECASE)
 # Labels that do not say whose or what date they are: compared with the heading they are under.
 GENERIC_WORDS = frozenset("""nom prenom date signature fonction fonctions grade qualite service direction corps
     echelon emploi emplois cadre poste intitule visa lieu fait""".split())
@@ -183,5 +184,6 @@ def slug(text: str, *, words: int = 4) -> str:
 
 
 def without_instructions(text: str) -> str:
-    """A label without the words in brackets that say what to do: « Résultat (cocher) » -> « Résultat »."""
-    return " ".join(_INSTRUCTION_RE.sub("", text).split())
+    """A label without the words in brackets that say what to do (« Résultat (cocher) » -> « Résultat »,
+    « … (à remplir obligatoirement). » -> « … ») and the full stop ending a sentence printed as one."""
+    return " ".join(_INSTRUCTION_RE.sub("", text).split()).rstrip(" .")
