@@ -239,6 +239,23 @@ class HRContact(_Section):
     answer_days: int = Field(15, alias="delai_reponse_jours", ge=1)
 
     @property
+    def returned_by_mail(self) -> bool:
+        """Whether reports come back to an e-mail address (« retour: rh@… »), not a place to drop them."""
+        where = self.return_to.strip()
+        return "@" in where and not any(c.isspace() for c in where)
+
+    @property
+    def return_place(self) -> str:
+        """Where a report goes back, as a sentence says it: « dans le dossier partagé… », « à rh@… »."""
+        return f"à {self.return_to.strip()}" if self.returned_by_mail else f"dans {self.return_to}"
+
+    def return_verb(self, *, imperative: bool = True) -> str:
+        """« déposez » (« déposer »), or « envoyez » (« envoyer ») to an e-mail address."""
+        if self.returned_by_mail:
+            return "envoyez" if imperative else "envoyer"
+        return "déposez" if imperative else "déposer"
+
+    @property
     def reachable_at(self) -> str:
         """«\u202fMme Claire Martin – 01 23 45 67 89 – rh@exemple.fr\u202f», from what is given ("" if nothing)."""
         return " – ".join(part for part in (self.contact, self.phone, self.email) if part)

@@ -41,13 +41,14 @@ def _answer_by(row: FileRow, config: Config) -> str:
 @dataclass(frozen=True)
 class _Kind:
     """What a rejection note says for one kind of rejection: its title, why (``{errors}``: the
-    count of points to correct) and what to do (``{place}``, ``{by}``: where and by when to send
-    it back, ``{campaign}``)."""
+    count of points to correct) and what to do (``{send}``, ``{place}``, ``{by}``: how, where and by
+    when to send it back, ``{campaign}``); ``resend``: whether it asks for the report again."""
 
     codes: frozenset[str]
     title: str
     why: str
     to_do: str
+    resend: bool = True
 
 
 # The kinds of rejection, the first whose code is among a note's errors deciding (else INCOMPLETE).
@@ -55,35 +56,35 @@ _KINDS = (
     _Kind(frozenset({EMPTY_REPORT.code}), "Compte rendu à remplir",
           "Le compte rendu reçu n'a pas été rempli.",
           "Menez l'entretien, remplissez le compte rendu pré-rempli (le fichier reçu, qui porte déjà "
-          "l'identité de l'agent), signez-le, puis déposez-le dans {place}{by}."),
+          "l'identité de l'agent), signez-le, puis {send}-le {place}{by}."),
     _Kind(frozenset({WRONG_CAMPAIGN.code}), "Compte rendu d'une autre campagne",
           "Le compte rendu reçu n'est pas celui de la campagne {campaign}.",
           "Reportez les réponses dans le compte rendu pré-rempli de la campagne {campaign}, faites-le "
-          "signer, puis déposez-le dans {place}{by}."),
+          "signer, puis {send}-le {place}{by}."),
     _Kind(frozenset({UNKNOWN_AGENT.code, NO_IDENTIFIER.code}), "Agent à vérifier",
           "Le compte rendu ne peut pas être rattaché à un agent de la campagne.",
           "Vérifiez le matricule de l'agent, ou repartez du compte rendu pré-rempli envoyé par le service RH, "
-          "puis déposez le compte rendu dans {place}{by}. Si le matricule est juste, signalez-le au service "
+          "puis {send} le compte rendu {place}{by}. Si le matricule est juste, signalez-le au service "
           "RH : une fois l'agent ajouté à la liste, ce fichier sera examiné de nouveau, sans que vous ayez à "
           "le renvoyer."),
     _Kind(frozenset({OLDER_VERSION.code}), "Version déjà dépassée",
           "Une version plus avancée de ce compte rendu est déjà enregistrée.",
           "Si la version enregistrée par le service RH est bien la dernière, il n'y a rien à faire. Sinon, "
-          "déposez la dernière version du compte rendu dans {place}{by}."),
+          "{send} la dernière version du compte rendu {place}{by}.", resend=False),
     _Kind(frozenset({CHANGED_AFTER_SIGNATURE.code}), "Compte rendu modifié après signature",
           "Des rubriques déjà signées ont été modifiées ({errors} à corriger).",
           "Repartez de la version signée enregistrée par le service RH et n'y complétez que les rubriques "
           "de l'étape en cours ; s'il s'agit d'une révision accordée après un recours, remplissez la partie "
-          "«\u202fRecours\u202f» (décision «\u202fcompte rendu révisé\u202f» et sa date). Puis déposez le compte "
-          "rendu dans {place}{by}."),
+          "«\u202fRecours\u202f» (décision «\u202fcompte rendu révisé\u202f» et sa date). Puis {send} le compte "
+          "rendu {place}{by}."),
 )
 INCOMPLETE = _Kind(frozenset(), "Compte rendu à compléter",
                    "Le compte rendu est incomplet ou incohérent : {errors} à corriger.",
                    "Corrigez le compte rendu dans le fichier d'origine (ne repartez pas d'un modèle vierge), "
-                   "faites signer de nouveau si une partie signée a changé, puis déposez-le dans {place}{by}.")
+                   "faites signer de nouveau si une partie signée a changé, puis {send}-le {place}{by}.")
 UNREADABLE = _Kind(frozenset(), "Fichier à renvoyer",
                    "Le fichier ne peut pas être lu comme un compte rendu d'entretien professionnel.",
-                   "Faites ce qui est indiqué ci-dessus, puis déposez le compte rendu dans {place}{by}.")
+                   "Faites ce qui est indiqué ci-dessus, puis {send} le compte rendu {place}{by}.")
 
 
 def rejection_kind(row: FileRow) -> _Kind:
@@ -115,10 +116,11 @@ def rejection_context(row: FileRow, config: Config, *, evaluator: str = "") -> d
     civility)."""
     errors = [f for f in row.findings if is_error(f)]
     warnings = [f for f in row.findings if not is_error(f)]
-    answer_by, place = _answer_by(row, config), config.hr.return_to
+    answer_by, place = _answer_by(row, config), config.hr.return_place
     kind = rejection_kind(row)
     campaign = config.campaign.key
-    said = {"place": place, "by": f" avant le {answer_by}" if answer_by else "", "campaign": campaign,
+    said = {"place": place, "send": config.hr.return_verb(), "by": f" avant le {answer_by}" if answer_by else "",
+            "campaign": campaign,
             "errors": counted(len(errors), "point", "points")}
     person = addressee(row, evaluator)
     title = person.word("évaluateur", "évaluatrice", "responsable de l'évaluation")

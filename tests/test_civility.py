@@ -154,3 +154,21 @@ def test_messages_greet_the_evaluator_as_french_correspondence_does(tmp_path, ev
     # What to do depends on why the report was turned away: the note says it, the message does not
     # ask a report nobody filled to be signed again.
     assert "signer de nouveau" not in body(note.raw)
+
+
+@pytest.mark.parametrize("retour, resend, said", [
+    (None, True, "à déposer de nouveau dans le dossier partagé des comptes rendus avant le mardi 19 janvier 2027"),
+    ("drh@exemple.fr", True, "à envoyer de nouveau à drh@exemple.fr avant le mardi 19 janvier 2027"),
+    (None, False, "La note jointe indique pourquoi et ce qu'il faut faire."),
+])
+def test_the_rejection_mail_says_how_and_where_to_send_the_report_again_when_its_note_asks(tmp_path, retour, resend,
+                                                                                          said):
+    """Sent again by mail to an e-mail address, dropped in a place otherwise; not at all when the note
+    asks nothing (a version older than the one recorded)."""
+    config = make_config(tmp_path, **({"service_rh": {"retour": retour}} if retour else {}))
+    note = rejection_message(config, key="k", evaluator="Sophie Durand", address="eval@exemple.fr", agent="Léa MARTIN",
+                             file_name="CR.docx", received=dt.date(2027, 1, 4), answer_by=dt.date(2027, 1, 19),
+                             note_name="CR - note de rejet.docx", note=b"PK", resend=resend,
+                             when=dt.datetime(2027, 1, 5, 9, 0, tzinfo=dt.timezone.utc))
+    text = " ".join(body(note.raw).split())
+    assert said in text and ("de nouveau" in text) == resend

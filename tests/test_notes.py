@@ -130,6 +130,16 @@ def test_rejection_note_says_where_to_send_it_back_once(config, tmp_path):
     assert to_do.lower().count("déposez") == 1 and "dossier partagé des comptes rendus" in to_do
 
 
+@pytest.mark.parametrize("code", ["compte_rendu_vide", "champ_manquant", "agent_inconnu", "modification_apres_signature"])
+def test_a_report_returned_to_an_e_mail_address_is_to_be_sent_to_it_not_dropped_in_it(tmp_path, code):
+    """« service_rh.retour: drh@… » (the guide's « adresse de retour »): « envoyez-le à drh@… », never
+    « déposez-le dans drh@… »."""
+    config = make_config(tmp_path, service_rh={**HR, "retour": "drh-entretiens@example.org"})
+    _, paragraphs = read(write_rejection_note(rejected_for(code), config, tmp_path / "note.docx"))
+    asked = paragraphs[paragraphs.index("Que faire") + 1]
+    assert "à drh-entretiens@example.org" in asked and "envoyez" in asked and "déposez" not in asked.lower()
+
+
 def test_rejection_note_without_warnings_has_no_warning_section(config, tmp_path):
     errors_only = [f for f in PROBLEMS if f["severity"] == "erreur"]
     _, paragraphs = read(write_rejection_note(file_row(findings=errors_only), config, tmp_path / "n.docx"))

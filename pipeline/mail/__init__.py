@@ -180,12 +180,20 @@ def _queue_note(config: Config, journal: Journal, row: FileRow, listed: RosterRo
         config, key=f"{row.campaign}|{row.id}|{row.checksum}|{row.received_at}", evaluator=evaluator,
         address=address, agent=agent, file_name=header_text(shown_name(row.original_name), FILE_NAME_LIMIT),
         received=row.received_day, answer_by=correction_due(config, row.received_day),
-        note_name=header_text(shown_name(note_name), FILE_NAME_LIMIT), note=note, when=at)
+        note_name=header_text(shown_name(note_name), FILE_NAME_LIMIT), note=note, when=at,
+        resend=_asks_again(row))
     if journal.queue_message(message_id=composed.message_id, kind=REJECTION_NOTE, file_id=row.id,
                              campaign=row.campaign, agents=[row.agent_number], recipient=address,
                              subject=composed.subject, raw=composed.raw, created_at=at):
         return composed.message_id
     return None
+
+
+def _asks_again(row: FileRow) -> bool:
+    """Whether the rejection note asks for the report again (not when an older version came in)."""
+    from ..notes import rejection_kind
+
+    return rejection_kind(row).resend
 
 
 def _note(config: Config, row: FileRow, evaluator: str) -> tuple[str, bytes]:

@@ -105,9 +105,10 @@ def _signature(config: Config) -> list[str]:
 
 def rejection_message(config: Config, *, key: str, evaluator: str, address: str, agent: str, file_name: str,
                       received: dt.date, answer_by: dt.date, note_name: str, note: bytes,
-                      when: dt.datetime) -> Composed:
-    """The rejection note sent to the evaluator: which agent, what to do, by when; the note
-    attached. Nothing of the evaluation's content is in the body."""
+                      when: dt.datetime, resend: bool = True) -> Composed:
+    """The rejection note sent to the evaluator: which agent, what to do, by when (``resend``: the note
+    asks for the report again; a version older than the one recorded does not); the note attached.
+    Nothing of the evaluation's content is in the body."""
     campaign = config.campaign.key
     subject = f"Compte rendu d'entretien professionnel {campaign} à reprendre – {agent}"
     body = "\n".join([
@@ -116,10 +117,10 @@ def rejection_message(config: Config, *, key: str, evaluator: str, address: str,
         f"Le compte rendu d'entretien professionnel {campaign} concernant {agent}, reçu le "
         f"{long_date(received)} sous le nom «\u202f{file_name}\u202f», ne peut pas être accepté en l'état.",
         "",
-        # What to do depends on why (not filled, incomplete, changed after signature...): the note says it;
-        # every reason asks for the report again, done.
-        "La note jointe indique pourquoi et ce qu'il faut faire\u00a0; le compte rendu est ensuite à déposer de "
-        f"nouveau dans {config.hr.return_to} avant le {long_date(answer_by)}.",
+        # What to do depends on why (not filled, incomplete, changed after signature...): the note says it.
+        "La note jointe indique pourquoi et ce qu'il faut faire" + (
+            f"\u00a0; le compte rendu est ensuite à {config.hr.return_verb(imperative=False)} de nouveau "
+            f"{config.hr.return_place} avant le {long_date(answer_by)}." if resend else "."),
         *_signature(config),
     ])
     mid = message_id(REJECTION_NOTE, key, config.mail.sender)
@@ -181,7 +182,8 @@ def reminder_message(config: Config, *, key: str, evaluator: str, address: str, 
         *(agent.line() for agent in agents),
         "",
         *delegation,
-        f"Les comptes rendus sont à déposer dans {config.hr.return_to}. Si un point est déjà réglé, "
+        f"Les comptes rendus sont à {config.hr.return_verb(imperative=False)} {config.hr.return_place}. "
+        "Si un point est déjà réglé, "
         "ne tenez pas compte de ce message.",
         *_signature(config),
     ])
