@@ -11,10 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..catalogue import Field
-from ..dates import date_among_words, parse_date
 from ..form import FieldPlace
 from ..layout import Cell
-from ..outcomes import UnreadableDate
 from ..read import Value, _as_bool, clean_text, readable_marks
 from ..text import normalize_label
 from .document import Document
@@ -71,18 +69,6 @@ def iso_of(piece) -> str | None:
     """The ISO date a date field stores, when it is answered."""
     value = getattr(piece, "value", None)
     return value if piece.field_kind == "date" and value and not piece.placeholder else None
-
-
-def _date_of(text: str) -> str | None:
-    """The ISO date of a date field's text that is no date by itself but holds one among other words
-    (a signatory's box: « Claire Fontaine, le 23/11/2026 »); ``None`` otherwise (read as typed)."""
-    try:
-        if parse_date(text) is not None:
-            return None  # a date as it is: read as typed
-    except UnreadableDate:
-        pass
-    found = date_among_words(text)
-    return parse_date(found).isoformat() if found else None
 
 
 # -- reading each kind of place ---------------------------------------------------------------------
@@ -209,6 +195,4 @@ class Reader:
         if f.kind == "bool":
             state = _as_bool(text)
             return Read(False, unsure=state) if isinstance(state, str) else Read(state)
-        if f.kind == "date" and text and not iso:
-            iso = _date_of(text)
         return Read(text, iso=iso)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..dates import date_among_words, parse_date
 from ..employer_form import FINGERPRINT_PREFIX
 from ..form import Form
 from ..layout import Layout
@@ -71,9 +72,19 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             read.value = False if f.kind == "bool" else ""
         if f.kind == "date":
             _read_date(report, f, read.iso or read.value)
+            if f.key in report.unreadable_dates:  # a signatory's box: « Claire Fontaine, le 23/11/2026 »
+                _date_among_words(report, f, str(read.value))
         report.values[f.key] = read.value
     _identify_layout(report, form, layout, employer)
     return report
+
+
+def _date_among_words(report: Report, f, text: str) -> None:
+    """The one date written among other words of a date field's place, when its text is no date."""
+    found = date_among_words(text)
+    if found is not None:
+        report.dates[f.key] = parse_date(found)
+        del report.unreadable_dates[f.key]
 
 
 def _stated_version(layout: Layout, form: Form) -> str | None:
