@@ -1660,3 +1660,16 @@ def test_an_instruction_and_a_sentence_s_full_stop_are_not_part_of_a_label_as_no
                         criteria=[line(printed_label), line("\t"), line("\t")])
     mapping, _ = map_layout(layout, cat.DEFAULT)
     assert mapping.modified.get("appreciation_generale", {}).get("label", "Appréciation générale") == label
+
+
+@needs_reader
+def test_yes_no_questions_however_many_are_no_criteria_and_the_form_s_own_stay_optional():
+    """Four Oui / Non questions on form J: their scale shared by three or more made them criteria, the
+    form's own question (« L'agent souhaite une mobilité ») required and filed under « manière de servir »."""
+    layout = small_form("Nom : \t", "Prénom : \t", "Date de l'entretien : \t",
+                        "Fonctions d'encadrement :   ☐ Oui     ☐ Non", "L'agent souhaite une mobilité :   ☐ Oui     ☐ Non",
+                        "Agent informé de ses droits au titre du CPF :   ☐ Oui     ☐ Non",
+                        "Au dernier échelon du grade depuis 3 ans ou plus :   ☐ Oui     ☐ Non")
+    mapping, _ = map_layout(layout, cat.DEFAULT)
+    (mobility,) = [f for f in mapping.added if "mobilit" in f["key"]]
+    assert "required_from" not in mobility and mobility["section"] != "maniere_de_servir"

@@ -302,15 +302,16 @@ def candidates(layout: Layout, parts: list[str] | None = None) -> list[Candidate
 
 
 def _mark_criteria(found: list[Candidate]) -> None:
-    """Box lines (or drop-down lists in value cells) rated on a scale that three or more share are
-    criteria; a criterion under a heading about management (« encadrement »), or naming it, is one
+    """Box lines (or drop-down lists in value cells) rated on a scale that three or more share, not a
+    yes or no, are criteria; a criterion under a heading about management (« encadrement »), or naming it, is one
     of a manager's."""
     scales: dict[tuple[str, ...], int] = {}
     for c in found:
         if c.kind == "boxes" or c.kind == "cell" and c.choices:
             key = tuple(fold(o) for o in c.options or c.choices)
             scales[key] = scales.get(key, 0) + 1
-    shared = [set(scale) for scale, count in scales.items() if count >= 3]
+    # (Oui / Non is any question's answer, never a scale of criteria)
+    shared = [set(scale) for scale, count in scales.items() if count >= 3 and set(scale) != {"oui", "non"}]
     for c in found:
         if (c.kind == "boxes" or c.kind == "cell" and c.choices) and \
                 any(scale <= {fold(o) for o in c.options or c.choices} for scale in shared):
