@@ -1628,9 +1628,16 @@ def test_a_table_of_signatories_boxes_places_each_signature_and_its_date(box):
     signatories.rows[1][0].blocks.insert(1, line("Claire Fontaine, le 23/11/2026"))
     form = employer_form(mapping.adapted(), EmployerFormFile.model_validate(mapping.as_data()))
     report = read_layout(layout, form, path=Path("copie.docx"), name="copie.docx")
-    assert report.values["signature_evaluateur"] == "Claire Fontaine, le 23/11/2026"
+    assert report.values["signature_evaluateur"] == "Claire Fontaine"  # the name, its date apart
     assert report.dates[cat.EVALUATOR_SIGNATURE_DATE] == dt.date(2026, 11, 23)
     assert report.values["signature_agent_observations"] == "" and report.dates[cat.AGENT_ACK_DATE] is None
+    # A date alone is no signature; a name alone, a signature whose date is missing (not « unreadable »).
+    for written, name, day in [("24/11/2026", "", dt.date(2026, 11, 24)), ("Claire Fontaine", "Claire Fontaine", None),
+                               ("Le Goff Marie, fait le 2 décembre 2026", "Le Goff Marie", dt.date(2026, 12, 2))]:
+        signatories.rows[1][0].blocks[1] = line(written)
+        report = read_layout(layout, form, path=Path("copie.docx"), name="copie.docx")
+        assert (report.values["signature_evaluateur"], report.dates[cat.EVALUATOR_SIGNATURE_DATE]) == (name, day)
+        assert cat.EVALUATOR_SIGNATURE_DATE not in report.unreadable_dates
 
 
 @needs_reader

@@ -98,7 +98,7 @@ def _write_values(mapping: Mapping, candidates: dict[str, Candidate]) -> dict[st
     expected: dict[str, Any] = {}
     inserts: dict[int, tuple[Line, list[tuple[int, str]]]] = {}
     ticks: list[tuple[Line, int]] = []
-    rooms: dict[tuple[int, int], tuple[Line, str]] = {}  # the line written under a label, and its field
+    rooms: dict[tuple[int, int], tuple[Line, str, str]] = {}  # the line written under a label, its field, its value
     for n, (key, placed) in enumerate(mapping.places.items()):
         c, spec = candidates[key], placed.spec
         mark = c.mark
@@ -115,12 +115,14 @@ def _write_values(mapping: Mapping, candidates: dict[str, Candidate]) -> dict[st
             blocks, line = mark["below"]
             shared = rooms.get((id(blocks), id(line)))
             if shared is not None:  # a signatory's box: the name and the date written together
-                shared[0].pieces[0].text = text = f"{shared[0].pieces[0].text} le {n % 28 + 1:02d}/03/2026"
-                expected[shared[1]] = expected[key] = text
+                written, other, name = shared
+                written.pieces[0].text = text = f"{name} le {n % 28 + 1:02d}/03/2026"
+                for each, kind in ((other, candidates[other].field_kind), (key, c.field_kind)):
+                    expected[each] = text if kind == "date" else name  # the name read apart from its date
                 continue
             written = Line([Piece("text", marker)])
             blocks.insert(blocks.index(line) + 1, written)
-            rooms[(id(blocks), id(line))] = (written, key)
+            rooms[(id(blocks), id(line))] = (written, key, marker)
             expected[key] = marker
         elif "cell" in mark:
             _write_cell(mark["cell"], marker)

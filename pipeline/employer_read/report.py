@@ -4,13 +4,14 @@ tables, and the identity of its agent as the copy gives it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..dates import date_among_words, parse_date
 from ..employer_form import FINGERPRINT_PREFIX
-from ..form import Form
+from ..form import FieldPlace, Form
 from ..layout import Layout
-from ..outcomes import NotAReport, OtherForm, WrongTemplateVersion
+from ..outcomes import NotAReport, OtherForm, UnreadableDate, WrongTemplateVersion
 from ..read import BY_CODE, BY_FOOTER, Report, _identify, _read_date
 from ..text import fold, normalize_identifier
 from .document import Document
@@ -46,6 +47,7 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             raise WrongTemplateVersion.because(name=name, found=version, current=form.version)
     report = Report(path=path, values={}, tables={}, template_version=version, format=layout.format)
     reader = Reader(doc)
+    boxes: dict[FieldPlace, list[str]] = {}  # a place two fields share: a signatory's name and date
     for f in form.catalogue.fields:
         if f.kind == "table":
             place = form.tables.get(f.key)
@@ -65,6 +67,7 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             read = Read(False if f.kind == "bool" else "")
         else:
             report.found_by[f.key] = found_at.kind
+            boxes.setdefault(found_at, []).append(f.key)
         if read.unsure is not None:  # a mark no one can be sure of: asked again, never read as an answer
             report.unrecognised_marks[f.key] = str(read.unsure)
             if read.several:
@@ -75,8 +78,36 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             if f.key in report.unreadable_dates:  # a signatory's box: « Claire Fontaine, le 23/11/2026 »
                 _date_among_words(report, f, str(read.value))
         report.values[f.key] = read.value
+    for keys in boxes.values():
+        if len(keys) > 1:
+            _name_and_date_apart(report, form, keys)
     _identify_layout(report, form, layout, employer)
     return report
+
+
+def _name_and_date_apart(report: Report, form: Form, keys: list[str]) -> None:
+    """A box holding a signatory's name and the date (« Claire Fontaine, le 23/11/2026 »), read by a
+    text field and a date field: the name is what is written but the date (a date alone is no
+    signature), the date missing when none is written (not « unreadable »: the name is no date)."""
+    kinds = {key: form.catalogue.field(key).kind for key in keys}
+    dates = [key for key in keys if kinds[key] == "date"]
+    for key in dates:
+        if key in report.unreadable_dates:  # no date among the words: the box's date is not written
+            del report.unreadable_dates[key]
+            report.values[key] = ""
+    for key in (key for key in keys if kinds[key] == "text"):
+        text = str(report.values.get(key) or "")
+        found = date_among_words(text) or (text.strip() if _is_a_date(text) else None)
+        if found:  # the date and the word before it (« , le », « fait le ») gone
+            said = re.compile(r"[,;]?\s*(?:(?:fait|signé)\s+)?(?:\b(?:le|du)\s+)?" + re.escape(found), re.IGNORECASE)
+            report.values[key] = " ".join(said.sub(" ", text, count=1).split()).strip(" ,;–-")
+
+
+def _is_a_date(text: str) -> bool:
+    try:
+        return parse_date(text) is not None
+    except UnreadableDate:
+        return False
 
 
 def _date_among_words(report: Report, f, text: str) -> None:
