@@ -528,6 +528,21 @@ class Config(_Section):
 
     @model_validator(mode="before")
     @classmethod
+    def _sender_from_hr(cls, data: Any) -> Any:
+        """Mail goes out as the HR service, from its address (``service_rh.courriel``), when
+        ``courriel.expediteur`` is not set: not from the example address."""
+        if not isinstance(data, dict):
+            return data
+        hr, mail = data.get("service_rh"), data.get("courriel")
+        address = hr.get("courriel") if isinstance(hr, dict) else None
+        if address and (mail is None or isinstance(mail, dict) and "expediteur" not in mail and "sender" not in mail):
+            name = str(hr.get("nom") or HRContact.model_fields["name"].default)
+            quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'  # RFC 5322 quoted display name
+            data = {**data, "courriel": {**(mail or {}), "expediteur": f"{quoted} <{str(address).strip()}>"}}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _employer_folder(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(folder := data.get("employeurs"), str):
             base = Path(data.get("base_dir") or ".")

@@ -172,3 +172,23 @@ def test_the_rejection_mail_says_how_and_where_to_send_the_report_again_when_its
                              when=dt.datetime(2027, 1, 5, 9, 0, tzinfo=dt.timezone.utc))
     text = " ".join(body(note.raw).split())
     assert said in text and ("de nouveau" in text) == resend
+
+
+@pytest.mark.parametrize("name", ["DRH – CHI des Deux-Rives", "Ressources humaines, site \"Nord\"", None])
+def test_mail_goes_out_from_the_hr_service_s_address_when_no_sender_is_set(tmp_path, name):
+    """service_rh.courriel given, courriel.expediteur not: the messages come from the HR service's
+    address, not from the example one (form J's drafts were « From: … <rh@exemple.fr> »)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    hr = {"courriel": "rh.entretiens@chi-deux-rives.fr", **({"nom": name} if name else {})}
+    config = make_config(tmp_path, service_rh=hr)
+    note = rejection_message(config, key="k", evaluator="Sophie Durand", address="eval@exemple.fr", agent="Léa MARTIN",
+                             file_name="CR.docx", received=dt.date(2027, 1, 4), answer_by=dt.date(2027, 1, 19),
+                             note_name="CR - note de rejet.docx", note=b"PK",
+                             when=dt.datetime(2027, 1, 5, 9, 0, tzinfo=dt.timezone.utc))
+    message = BytesParser(policy=policy.default).parsebytes(note.raw)
+    (sender,) = message["From"].addresses
+    assert sender.addr_spec == "rh.entretiens@chi-deux-rives.fr"
+    assert sender.display_name == (name or "Service des ressources humaines")
+    assert message["Message-ID"].rstrip(">").endswith("@chi-deux-rives.fr")
