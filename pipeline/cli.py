@@ -284,7 +284,7 @@ def cmd_generate(args) -> int:
     for problem in result.problems:
         print(f"Attention, {problem}", file=sys.stderr)
     for notice in result.notices:
-        print(f"Remarque, {notice}", file=sys.stderr)
+        print(f"Remarque\u00a0: {notice}", file=sys.stderr)
     print_not_reviewed(result.not_reviewed, config, consequence="sans compte rendu ni convocation")
     folder = config.outbox / TO_SEND
     print(f"{counted(len(result.reports), 'compte rendu pré-rempli', 'comptes rendus pré-remplis')} et "
@@ -599,7 +599,7 @@ def cmd_announce(args) -> int:
         print(f"Attention, {problem}", file=sys.stderr)
     print_not_reviewed(plan.not_reviewed, config, consequence="sans annonce")
     for notice in plan.notices:
-        print(f"Remarque, {notice}")
+        print(f"Remarque\u00a0: {notice}")
     documents = ", ".join(path.name for path in plan.documents) or "aucun"
     print(f"Annonce de la campagne {config.campaign.key} : "
           f"{counted(len(plan.to_send), 'agent à informer', 'agents à informer')}, "
@@ -653,7 +653,7 @@ def cmd_invite(args) -> int:
         for line in plan.held:
             print(f"  {line}")
     for notice in plan.notices:
-        print(f"Remarque, {notice}")
+        print(f"Remarque\u00a0: {notice}")
     if run.mail is not None and (summary := run.mail.summary(config)):
         print(summary)
     return EXIT_OK
