@@ -1625,6 +1625,9 @@ def test_a_table_of_signatories_boxes_places_each_signature_and_its_date(box):
                      "signature_agent_observations": (2, True), cat.AGENT_ACK_DATE: (2, True),
                      "visa_autorite": (3, True), cat.VISA_DATE: (3, True)}
     assert mapping.modified[cat.EVALUATOR_SIGNATURE_DATE]["label"] == "L'évaluateur : date"
+    assert [mapping.modified[key]["label"].split(" : ")[0] for key in (
+        "signature_evaluateur", "signature_agent_observations", "visa_autorite")] == [
+        "L'évaluateur", "L'agent", "L'autorité investie du pouvoir de nomination"]  # each box says whose
     signatories.rows[1][0].blocks.insert(1, line("Claire Fontaine, le 23/11/2026"))
     form = employer_form(mapping.adapted(), EmployerFormFile.model_validate(mapping.as_data()))
     report = read_layout(layout, form, path=Path("copie.docx"), name="copie.docx")

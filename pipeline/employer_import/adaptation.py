@@ -197,7 +197,8 @@ def label_of(c: Candidate, f: Field | None = None) -> str:
     # Whose a generic label is: the group heading it is printed under; for the evaluator's and the
     # authority's (« Nom et prénom », « Date du visa »), that heading's or their part of the form's.
     role = candidate_role(c)
-    others = role in ("evaluateur", "autorite")
+    # A signatory's box (« Nom, date et signature » under « L'agent ») says whose, the agent's too.
+    others = role in ("evaluateur", "autorite") or c.kind == "below_label" and c.context_kind == "column"
     # The agent's own (« Prénom » under « L'agent »): a note or a column says « Prénom » alone.
     whose = c.context if (c.kind != "cell" and role != "agent") or others else None
     whose = whose or (c.title if others else None)
