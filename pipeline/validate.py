@@ -177,7 +177,9 @@ class _Checker:
     @staticmethod
     def _required_columns(f: Field) -> str:
         names = [f"«\u202f{c.label}\u202f»" for c in f.columns or [] if c.required]
-        return "colonnes " + " et ".join(names) if names else "au moins une colonne"
+        if not names:
+            return "au moins une colonne"
+        return ("colonne " if len(names) == 1 else "colonnes ") + " et ".join(names)
 
     def _check_row(self, f: Field, number: int, row: dict[str, str]) -> bool:
         complete = True

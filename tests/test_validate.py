@@ -234,6 +234,15 @@ def test_no_training_row_on_a_form_without_the_no_need_box_never_asks_to_tick_it
     assert "au moins une ligne complète" in finding.message
 
 
+@pytest.mark.parametrize("table, said", [(cat.NEXT_OBJECTIVES, "(colonne «\u202fObjectif\u202f»)"),
+                                         (TRAINING_NEEDS, "colonnes «\u202fIntitulé de la formation\u202f» et «\u202fType\u202f»")])
+def test_an_empty_table_s_note_names_its_required_column_or_columns(blanks, config, tmp_path, table, said):
+    """« (colonne « Objectif ») » for one required column, not « colonnes »."""
+    exam = check(config, filled(blanks, tmp_path, overrides={table: []}))
+    (finding,) = [f for f in exam.validation.findings if (f.code, f.field) == ("tableau_vide", table)]
+    assert said in finding.message
+
+
 def test_no_need_box_checked_replaces_the_training_rows(blanks, config, tmp_path):
     exam = check(config, filled(blanks, tmp_path,
                                 overrides={TRAINING_NEEDS: [], cat.NO_TRAINING_NEED: True}))
