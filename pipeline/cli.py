@@ -31,7 +31,7 @@ from .logs import LINE, TOLD_BY_THE_COMMAND, CommandLog, quiet_disk_full_traceba
 from .naming import COMMANDS_LOG_NAME, PREVIOUS_VERSIONS, TO_SEND, shown_name
 from .outcomes import PASS_OUTCOMES, DiskFull, EntretiensError
 from .signed_copies import BY_CODE
-from .text import KIND_WORDS, agreed, counted, shown_value
+from .text import KIND_WORDS, agreed, counted, format_date, shown_value
 
 EXIT_OK, EXIT_RUN_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -846,6 +846,9 @@ def format_examination(result, catalogue) -> str:
                 lines.append("      - " + " | ".join(v for v in row.values() if v))
             continue
         shown = shown_value(report.values.get(f.key, "")).replace("\n", " / ") or "(vide)"
+        day = report.dates.get(f.key) if f.kind == "date" else None
+        if day is not None and format_date(day) != shown:  # the date as read, and where (a signatory's box)
+            shown = f"{format_date(day)} (lu dans «\u202f{shown}\u202f»)"
         missing = " [absent du formulaire]" if f.key in report.not_in_form else ""
         lines.append(f"   {f.label} : {shown}{missing}")
     if validation.findings:

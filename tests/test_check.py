@@ -248,3 +248,27 @@ def test_check_never_moves_renames_nor_changes_a_file(checked):
 
 def test_check_writes_nothing_in_its_working_folder(checked, cwd):
     assert sorted(os.listdir(cwd)) == []
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("Claire Fontaine, le 23/11/2026", "23/11/2026 (lu dans «\u202fClaire Fontaine, le 23/11/2026\u202f»)"),
+    ("1er déc. 2026", "01/12/2026 (lu dans «\u202f1er déc. 2026\u202f»)"),
+    ("14/12/2026", "14/12/2026")])
+def test_check_shows_a_date_as_it_was_read_and_where_when_the_text_says_more(typed, shown):
+    """A signatory's box gives its date among other words: verifier says the date read, not the box's
+    text as if it were the date."""
+    import datetime as dt
+
+    from pipeline.catalogue import DEFAULT
+    from pipeline.cli import format_examination
+    from pipeline.dates import date_among_words, parse_date
+    from pipeline.examine import Examination
+    from pipeline.read import Report
+    from pipeline.validate import ValidationContext, validate
+
+    report = Report(path=Path("cr.docx"), values={"date_signature_evaluateur": typed}, tables={})
+    report.dates["date_signature_evaluateur"] = parse_date(date_among_words(typed) or typed)
+    validation = validate(report, DEFAULT, ValidationContext(campaign="2026", received=dt.date(2026, 12, 20)))
+    printed = format_examination(Examination(Path("cr.docx"), report, validation), DEFAULT)
+    label = DEFAULT.field("date_signature_evaluateur").label
+    assert f"   {label} : {shown}\n" in printed
