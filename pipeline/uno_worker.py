@@ -38,13 +38,15 @@ def prop(name, value):
 
 
 def connect(pipe, timeout):
+    """(remote component context, Desktop) of the soffice listening on ``pipe``, tried again while it
+    starts, for up to ``timeout`` seconds."""
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     deadline = time.monotonic() + timeout
     while True:
         try:
             context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-            return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+            return context, context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
         except Exception:  # NoConnectException while soffice starts
             if time.monotonic() > deadline:
                 raise
@@ -90,7 +92,7 @@ def main():
     temp_dir = sys.argv[3] if len(sys.argv) > 3 else None
     parent = os.getppid()
     try:
-        desktop = connect(pipe, timeout)
+        _, desktop = connect(pipe, timeout)
     except Exception as exc:
         print(json.dumps({"ok": False, "error": f"connexion impossible : {exc}", "lost": True}), flush=True)
         return 1

@@ -26,13 +26,12 @@ import json
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import uno
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
-from uno_worker import prop, shut_down  # noqa: E402  (the product's worker: same approach)
+from uno_worker import connect, prop, shut_down  # noqa: E402  (the product's worker: same approach)
 
 # The filter ``soffice --convert-to EXT`` picks (LibreOffice 7.4), by kind of document (its
 # DocumentService); another extension or kind is looked up as soffice does (guessed_filter).
@@ -47,22 +46,6 @@ FILTERS = {
            "html": "HTML (StarCalc)"},
 }
 EXPORT, PREFERRED = 0x2, 0x10000000  # SfxFilterFlags
-
-
-def connect(pipe, timeout):
-    """(remote component context, Desktop), as pipeline/uno_worker.py's ``connect``: tried again
-    while soffice starts."""
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-            return context, context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-        except Exception:  # NoConnectException while soffice starts
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def _values(sequence):

@@ -633,7 +633,7 @@ def _count(space: etree._Element) -> int:
 
 def _replace_span(slots, start: int, end: int, token: str, p: etree._Element) -> None:
     """Characters ``start`` to ``end`` of the slots' text replaced by ``token``, written at ``start``
-    (the slots edited from the last: a text:s removed hands its tail, already edited, to what precedes it)."""
+    (the slots edited from the last: a text:s removed (``_remove``) hands its tail, already edited, to what precedes it)."""
     spans, position = [], 0
     for el, where, text in slots:
         spans.append((position, position + len(text)))
@@ -661,24 +661,8 @@ def _replace_span(slots, start: int, end: int, token: str, p: etree._Element) ->
                 el.tail = token + " " * after + (el.tail or "")
                 continue
             if n == first:
-                _text_before(el, token)
+                _before(el, token)
             if before + after:
                 el.set(qn("text:c"), str(before + after))
             else:
-                _drop(el)
-
-
-def _text_before(el: etree._Element, text: str) -> None:
-    previous = el.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent = el.getparent()
-        parent.text = (parent.text or "") + text
-
-
-def _drop(el: etree._Element) -> None:
-    """Remove ``el``, its tail kept where it was."""
-    if el.tail:
-        _text_before(el, el.tail)
-    el.getparent().remove(el)
+                _remove(el)
