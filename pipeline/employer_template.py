@@ -631,7 +631,6 @@ class _Places:
             return _TableTarget(found.columns, [], [], None, {})
         return _TableTarget(found.columns, rows, elements, elements[-1], rows[-1])
 
-
     def _list(self, place: TablePlace) -> _ListTarget | None:
         """A list's blank lines: on each, the blank after its mark (up to the first column's label)
         for the columns read by their place, and the blank after each column's label."""
@@ -718,7 +717,7 @@ class EmployerTemplate:
         self.token_parts = [name for name, data in parts.items() if _TOKEN in data or _AGENT in data]
         places = _Places(layout, config.form, self.writer)
         self.targets: dict[str, _Target] = {}
-        self.tables: dict[str, _TableTarget] = {}
+        self.tables: dict[str, _TableTarget | _ListTarget] = {}
         missing: list[_Missing] = []
         catalogue = config.catalogue
         # Every place of the mapping is on the blank form (a label mistyped in formulaire.yaml would have
@@ -919,7 +918,6 @@ class EmployerTemplate:
                 text = str(values.get(key) or "").strip()
                 if text:
                     self.writer.write_cell(el, text)
-
 
     def _fill_list(self, target: _ListTarget, rows: list[dict[str, str]], spans: list, twin: dict) -> None:
         """Each row on a blank line of the list (its columns read by their place together, cut by the

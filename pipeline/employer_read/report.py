@@ -5,6 +5,7 @@ tables, and the identity of its agent as the copy gives it."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..dates import date_among_words, parse_date
@@ -47,7 +48,8 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             raise WrongTemplateVersion.because(name=name, found=version, current=form.version)
     report = Report(path=path, values={}, tables={}, template_version=version, format=layout.format)
     reader = Reader(doc)
-    boxes: dict[FieldPlace, list[str]] = {}  # a place two fields share: a signatory's name and date
+    shared = _shared_places(form)  # places two fields share: a signatory's box, its name and its date
+    found_at_shared: dict[str, FieldPlace] = {}
     for f in form.catalogue.fields:
         if f.kind == "table":
             place = form.tables.get(f.key)
@@ -67,7 +69,8 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             read = Read(False if f.kind == "bool" else "")
         else:
             report.found_by[f.key] = found_at.kind
-            boxes.setdefault(found_at, []).append(f.key)
+            if f.key in shared.keys:
+                found_at_shared[f.key] = found_at
         if read.unsure is not None:  # a mark no one can be sure of: asked again, never read as an answer
             report.unrecognised_marks[f.key] = str(read.unsure)
             if read.several:
@@ -78,11 +81,36 @@ def read_layout(layout: Layout, form: Form, *, path: Path, name: str) -> Report:
             if f.key in report.unreadable_dates:  # a signatory's box: « Claire Fontaine, le 23/11/2026 »
                 _date_among_words(report, f, str(read.value))
         report.values[f.key] = read.value
-    for keys in boxes.values():
-        if len(keys) > 1:
-            _name_and_date_apart(report, form, keys)
+    for place, keys in shared.groups:
+        read_there = [key for key in keys if found_at_shared.get(key) == place]
+        if len(read_there) > 1:
+            _name_and_date_apart(report, form, read_there)
     _identify_layout(report, form, layout, employer)
     return report
+
+
+@dataclass(frozen=True)
+class _Shared:
+    groups: list[tuple[FieldPlace, list[str]]]  # a place, and the fields it is a place of
+    keys: frozenset[str]
+
+
+_LAST_SHARED: tuple[Form, _Shared] | None = None
+
+
+def _shared_places(form: Form) -> _Shared:
+    """The places of ``form`` that several fields share, worked out once for the last form read by."""
+    global _LAST_SHARED
+    if _LAST_SHARED is not None and _LAST_SHARED[0] is form:
+        return _LAST_SHARED[1]
+    by_place: dict[FieldPlace, list[str]] = {}
+    for key, places in form.places.items():
+        for place in places:
+            by_place.setdefault(place, []).append(key)
+    groups = [(place, keys) for place, keys in by_place.items() if len(keys) > 1]
+    shared = _Shared(groups, frozenset(key for _, keys in groups for key in keys))
+    _LAST_SHARED = (form, shared)
+    return shared
 
 
 def _name_and_date_apart(report: Report, form: Form, keys: list[str]) -> None:
