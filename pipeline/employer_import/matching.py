@@ -18,7 +18,7 @@ from ..catalogue import NOTIFICATION_DATE, VISA_DATE, Catalogue, Field
 from ..text import fold, normalize_label
 from .candidate import Candidate
 from .lines import is_title_text
-from .wording import GENERIC_WORDS, bare, core, is_generic, printed, role_of, similarity, tokens
+from .wording import GENERIC_WORDS, YES_NO, bare, core, is_generic, printed, role_of, similarity, tokens
 
 _ALTERNATIVES = re.compile(r"\s+/\s+|\s+ou\s+")  # « Résultat / Indicateur », « Durée ou échéance »
 #: Below this score a place is not given to a field (it is proposed as an addition instead).
@@ -151,9 +151,6 @@ def _table_score(f: Field, c: Candidate) -> float:
     return value
 
 
-_YES_NO = frozenset({"oui", "non"})  # the choices of any question: they tell no field from another
-
-
 def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[str | None, str | None]) -> float:
     """How sure it is that place ``c`` holds field ``f`` (0 to 1)."""
     if c.kind == "form_field":
@@ -179,7 +176,7 @@ def score(f: Field, c: Candidate, *, criteria: frozenset[str], sections: dict[st
         if f.key in criteria and value < SURE:
             return 0.0  # an employer's own criteria are its own fields
         offered = {normalize_label(o) for o in c.options}
-        if c.kind == "boxes" and f.choices and len(c.options) >= 2 and offered != _YES_NO and \
+        if c.kind == "boxes" and f.choices and len(c.options) >= 2 and offered != YES_NO and \
                 offered == {normalize_label(choice) for choice in f.choices}:
             value = max(value, SURE)  # its boxes print the field's own choices, all of them (not any yes or no)
     words = tokens(core(c.text))

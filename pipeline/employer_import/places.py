@@ -25,7 +25,7 @@ from .lines import (boxes_of, cell_text, inline_labels, is_field_area, is_signat
                     is_value_line, offered, starts_with_box)
 from .lists import add_list, item_of, items_after
 from .tables import walk_table
-from .wording import BOX_RE, DATE_AFTER, LEADER_RE, bare, clean, printed
+from .wording import BOX_RE, DATE_AFTER, LEADER_RE, YES_NO, bare, clean, printed
 
 
 class Walk:
@@ -310,8 +310,7 @@ def _mark_criteria(found: list[Candidate]) -> None:
         if c.kind == "boxes" or c.kind == "cell" and c.choices:
             key = tuple(fold(o) for o in c.options or c.choices)
             scales[key] = scales.get(key, 0) + 1
-    # (Oui / Non is any question's answer, never a scale of criteria)
-    shared = [set(scale) for scale, count in scales.items() if count >= 3 and set(scale) != {"oui", "non"}]
+    shared = [set(scale) for scale, count in scales.items() if count >= 3 and set(scale) != YES_NO]
     for c in found:
         if (c.kind == "boxes" or c.kind == "cell" and c.choices) and \
                 any(scale <= {fold(o) for o in c.options or c.choices} for scale in shared):

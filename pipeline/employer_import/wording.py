@@ -15,6 +15,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
+from ..catalogue import YES_NO as CATALOGUE_YES_NO
 from ..employer_read.folding import DATE_BLANK_RUNS
 from ..text import drop_invisible, fold
 
@@ -56,6 +57,10 @@ _ROLE_TOKENS = {"evaluateur": "evaluateur", "autorite": "autorite", "visa": "aut
 _INSTRUCTION_RE = re.compile(r"\s*\((?:[àa] )?cocher[^)]*\)|\s*\((?:facultati(?:f|ve)|le cas [ée]ch[ée]ant|"
                              r"(?:[àa] (?:remplir|renseigner|compléter) )?obligatoire(?:ment)?|en toutes lettres|"
                              r"jj/mm/aaaa)\)", re.IGNORECASE)
+# Oui / Non as the importer compares choices (folded): any question's answer, telling no field from
+# another and never a scale of criteria.
+YES_NO = frozenset(fold(choice) for choice in CATALOGUE_YES_NO)
+
 # Labels that do not say whose or what date they are: compared with the heading they are under.
 GENERIC_WORDS = frozenset("""nom prenom date signature fonction fonctions grade qualite service direction corps
     echelon emploi emplois cadre poste intitule visa lieu fait""".split())
