@@ -46,7 +46,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from .catalogue import Catalogue
-from .form import FieldPlace, Form, Identity, Recognition, TablePlace, VersionMarks
+from .form import LIST_SEPARATOR, FieldPlace, Form, Identity, Recognition, TablePlace, VersionMarks
 from .outcomes import ConfigError, describe_validation_error
 
 #: A fingerprint of an employer's form (:func:`pipeline.employer_import.fingerprint`).
@@ -150,7 +150,7 @@ class ListSpec(_Spec):
 
     liste: str
     colonnes: dict[str, str | ColumnSpec]
-    separateur: str = "–"
+    separateur: str = LIST_SEPARATOR
     section: str | None = None
     confiance: float | None = Field(None, ge=0, le=1)
 

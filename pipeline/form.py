@@ -49,6 +49,8 @@ MIN_LABELS_FOR_A_REPORT = 5
 
 
 Direction = Literal["right", "below"]
+#: What cuts a list's line into its columns when its form names no other (« Excel – perfectionnement »).
+LIST_SEPARATOR = "–"
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class TablePlace:
     section: str | None = None
     options: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, hash=False)
     list_label: str | None = None
-    separator: str = "–"
+    separator: str = LIST_SEPARATOR
     matches: tuple[str, ...] = field(init=False, repr=False, compare=False)  # as compared, in ``headers``' order
 
     def __post_init__(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..form import LIST_SEPARATOR
 from .wording import bare, is_generic
 
 
@@ -48,7 +49,7 @@ class Candidate:
     legends: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)  # table: column -> choices
     meanings: dict[int, dict[str, str]] = field(default_factory=dict)  # table: column -> code -> meaning
     list_columns: list[str] | None = None  # a list: each column's label on its lines, "" for none
-    separator: str = "–"  # a list: what cuts its lines into their unlabelled columns
+    separator: str = LIST_SEPARATOR  # a list: what cuts its lines into their unlabelled columns
     field_name: str | None = None  # form_field
     field_kind: str | None = None  # form_field: text, date, dropdown; cell: dropdown when it holds one;
     # after_label: date for the blank after « … le » (a date's place only)

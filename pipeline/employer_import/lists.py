@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..employer_read.folding import ITEM_MARK
+from ..form import LIST_SEPARATOR
 from ..layout import Line
 from ..text import fold
 from .candidate import Candidate
@@ -38,7 +39,7 @@ _COLUMNS_IN_BRACKETS = re.compile(r"\s*\(([^()]*)\)\s*:?\s*$")
 # What separates the columns it names, the separator a line's columns are then cut at: dashes; « / » or
 # « ; » when a column's choices follow a colon (« intitulé / type : intégration, perfectionnement »);
 # commas when the first names what the line is about (« intitulé, type, avis du N+1 »).
-_NAMING = (("–", re.compile(r"\s+[–—-]\s+"), False), ("/", re.compile(r"\s*/\s*"), True),
+_NAMING = ((LIST_SEPARATOR, re.compile(r"\s+[–—-]\s+"), False), ("/", re.compile(r"\s*/\s*"), True),
            (";", re.compile(r"\s*;\s*"), True), (",", re.compile(r"\s*,\s*"), False))
 _FIRST_COLUMNS = frozenset({"intitule", "libelle", "objectif", "objectifs", "action", "actions", "formation",
                             "formations", "theme", "themes", "module"})
@@ -100,7 +101,7 @@ def add_list(walk: Walk, line: Line, text: str, items: list[Item], blocks: list)
     headers: list[str] = []
     on_line: list[str] = []
     legends: dict[int, list[tuple[str, str | None]]] = {}
-    separator = "–"
+    separator = LIST_SEPARATOR
     if named:
         names, legends, separator = named
         headers += names
@@ -150,7 +151,7 @@ def _named_columns(label: str) -> tuple[list[str], dict[int, list[tuple[str, str
             if not name or len(re.findall(r"[^\W\d_]+", name)) > _MAX_NAME_WORDS:
                 break
             names.append(name)
-            offered = [c for c in _CHOICES.split(choices.strip(" .")) if c] if separator in ("–", "/", ";") else []
+            offered = [c for c in _CHOICES.split(choices.strip(" .")) if c] if separator != "," else []
             if offered:
                 legends[len(names) - 1] = [(choice, None) for choice in offered]
         else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import Catalogue, Field, apply_overrides
+from ..form import LIST_SEPARATOR
 from ..text import YES, normalize_label
 from .candidate import Candidate
 from .matching import SURE, table_columns
@@ -202,6 +203,6 @@ def table_spec(f: Field | None, c: Candidate) -> tuple[dict[str, Any], list[dict
     if c.list_columns is None:
         return {"tableau": place}, columns
     spec = {"liste": c.label, "colonnes": place}
-    if c.separator != "–":
+    if c.separator != LIST_SEPARATOR:
         spec["separateur"] = c.separator
     return spec, columns

@@ -12,6 +12,7 @@ from typing import Any
 from ..employer_form import EmployerFormFile, employer_form
 from ..employer_read import read_layout
 from ..employer_read.tables import joiner
+from ..form import LIST_SEPARATOR
 from ..layout import Cell, Layout, Line, Piece, Table
 from .candidate import Candidate
 from .mapping import Mapping, Placed
@@ -157,7 +158,7 @@ def _write_values(mapping: Mapping, candidates: dict[str, Candidate]) -> dict[st
                     unlabelled.append(f"{marker}{i}")
                     row[column] = f"{marker}{i}"
             if unlabelled:
-                joined = joiner(spec.get("separateur", "–")).join(unlabelled)
+                joined = joiner(spec.get("separateur", LIST_SEPARATOR)).join(unlabelled)
                 inserts.setdefault(id(line), (line, []))[1].append((mark["list_start"], joined + " "))
             expected[key] = row
         elif c.kind == "table":
