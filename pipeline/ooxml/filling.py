@@ -589,8 +589,7 @@ def fill_header_blanks(parts: dict[str, bytes], pattern, token: str) -> dict[str
                     written = True
                 position += size
             if not written:  # « Agent : » ended by a tab or nothing: the value after it
-                run = etree.SubElement(p, _R)
-                run.append(_text_element(token))
+                p.append(_run(p, token))
             changed = True
         if changed:
             parts[name] = serialize(root)

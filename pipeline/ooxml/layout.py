@@ -708,7 +708,6 @@ class _Walk:
         return table
 
 
-
 def _numbering_on(num_pr: etree._Element) -> bool | None:
     """Whether a ``w:numPr`` numbers its paragraph: a list's (``w:numId`` 0 takes the numbering off);
     ``None`` when it says no list (a level alone: its style's list, if any)."""
